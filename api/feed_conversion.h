@@ -1,0 +1,19 @@
+// Feed requests and pages between proto and domain types.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "feedrank/v1/feedrank.pb.h"
+#include "ranker/feed_types.h"
+#include "store/feed_store.h"
+#include "store/write_planner.h"
+
+namespace feedrank::api {
+
+// INVALID_ARGUMENT naming user_id, mode or limit. The cursor is checked by the ranker.
+absl::StatusOr<ranker::FeedRequest> to_feed_request(const v1::GetFeedRequest& request);
+
+void to_proto(const ranker::FeedPage& page, v1::GetFeedResponse& response);
+void to_proto(const store::StoreCounts& counts, v1::GetStatsResponse& response);
+void to_proto(const store::WriteSummary& summary, v1::IngestResponse& response);
+
+}  // namespace feedrank::api

@@ -1,0 +1,129 @@
+#include "api/feed_service.h"
+
+#include "fmt/format.h"
+#include "api/feed_conversion.h"
+#include "api/write_conversion.h"
+#include "spdlog/spdlog.h"
+
+namespace feedrank::api {
+namespace {
+
+// absl and gRPC share the canonical code numbers.
+grpc::Status to_grpc(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kDataLoss) {
+    spdlog::error("{}", std::string(status.message()));
+  }
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+std::uint32_t u32(std::uint64_t value) { return static_cast<std::uint32_t>(value); }
+
+}  // namespace
+
+template <class Request>
+absl::StatusOr<store::WriteSummary> FeedService::write(const Request& request,
+                                                       std::string_view list_field) {
+  auto ops = to_write_ops(request);
+  if (!ops.ok()) return ops.status();
+  return engine_.write(std::move(*ops), list_item_namer(list_field));
+}
+
+grpc::Status FeedService::GetFeed(grpc::ServerContext*, const v1::GetFeedRequest* request,
+                                  v1::GetFeedResponse* response) {
+  auto feed_request = to_feed_request(*request);
+  if (!feed_request.ok()) return to_grpc(feed_request.status());
+  auto page = engine_.get_feed(*feed_request);
+  if (!page.ok()) return to_grpc(page.status());
+  to_proto(*page, *response);
+  return grpc::Status::OK;
+}
+
+grpc::Status FeedService::UpsertUsers(grpc::ServerContext*, const v1::UpsertUsersRequest* request,
+                                      v1::UpsertUsersResponse* response) {
+  auto summary = write(*request, "users");
+  if (!summary.ok()) return to_grpc(summary.status());
+  response->set_created(u32(summary->users_created));
+  response->set_updated(u32(summary->users_updated));
+  return grpc::Status::OK;
+}
+
+grpc::Status FeedService::CreatePosts(grpc::ServerContext*, const v1::CreatePostsRequest* request,
+                                      v1::CreatePostsResponse* response) {
+  auto summary = write(*request, "posts");
+  if (!summary.ok()) return to_grpc(summary.status());
+  response->set_created(u32(summary->posts_created));
+  response->set_already_existed(u32(summary->unchanged));
+  return grpc::Status::OK;
+}
+
+grpc::Status FeedService::DeletePosts(grpc::ServerContext*, const v1::DeletePostsRequest* request,
+                                      v1::DeletePostsResponse* response) {
+  auto summary = write(*request, "post_ids");
+  if (!summary.ok()) return to_grpc(summary.status());
+  response->set_deleted(u32(summary->posts_deleted));
+  response->set_already_deleted(u32(summary->unchanged));
+  return grpc::Status::OK;
+}
+
+grpc::Status FeedService::Follow(grpc::ServerContext*, const v1::FollowRequest* request,
+                                 v1::FollowResponse* response) {
+  auto summary = write(*request, "edges");
+  if (!summary.ok()) return to_grpc(summary.status());
+  response->set_created(u32(summary->follows_created));
+  response->set_already_following(u32(summary->unchanged));
+  return grpc::Status::OK;
+}
+
+grpc::Status FeedService::Unfollow(grpc::ServerContext*, const v1::UnfollowRequest* request,
+                                   v1::UnfollowResponse* response) {
+  auto summary = write(*request, "edges");
+  if (!summary.ok()) return to_grpc(summary.status());
+  response->set_removed(u32(summary->follows_removed));
+  response->set_not_following(u32(summary->unchanged));
+  return grpc::Status::OK;
+}
+
+grpc::Status FeedService::RecordEngagements(grpc::ServerContext*,
+                                            const v1::RecordEngagementsRequest* request,
+                                            v1::RecordEngagementsResponse* response) {
+  auto summary = write(*request, "engagements");
+  if (!summary.ok()) return to_grpc(summary.status());
+  response->set_recorded(u32(summary->engagements_recorded));
+  response->set_duplicates(u32(summary->unchanged));
+  return grpc::Status::OK;
+}
+
+grpc::Status FeedService::Ingest(grpc::ServerContext*, grpc::ServerReader<v1::IngestRequest>* reader,
+                                 v1::IngestResponse* response) {
+  v1::IngestRequest chunk;
+  store::WriteSummary total;
+  std::uint64_t chunks = 0;
+  std::uint64_t records = 0;
+  while (reader->Read(&chunk)) {
+    auto ops = to_write_ops(chunk);
+    absl::StatusOr<store::WriteSummary> summary =
+        ops.ok() ? engine_.write(std::move(*ops), ingest_item_namer(chunk)) : ops.status();
+    if (!summary.ok()) {
+      // Earlier chunks are durable: say how far the load got so the caller can resume.
+      return to_grpc(absl::Status(
+          summary.status().code(),
+          fmt::format("chunk {}: {} ({} earlier chunks with {} records are stored)", chunks,
+                      std::string(summary.status().message()), chunks, records)));
+    }
+    total += *summary;
+    ++chunks;
+    records += chunk.records_size();
+  }
+  to_proto(total, *response);
+  response->set_chunks(chunks);
+  return grpc::Status::OK;
+}
+
+grpc::Status FeedService::GetStats(grpc::ServerContext*, const v1::GetStatsRequest*,
+                                   v1::GetStatsResponse* response) {
+  to_proto(engine_.counts(), *response);
+  return grpc::Status::OK;
+}
+
+}  // namespace feedrank::api

@@ -1,0 +1,40 @@
+// The gRPC service: converts between proto and domain types and maps errors to status codes.
+// No feed logic lives here.
+#pragma once
+
+#include "feedrank/v1/feedrank.grpc.pb.h"
+#include "ranker/feed_engine.h"
+
+namespace feedrank::api {
+
+class FeedService final : public v1::FeedRank::Service {
+ public:
+  explicit FeedService(ranker::FeedEngine& engine) : engine_(engine) {}
+
+  grpc::Status GetFeed(grpc::ServerContext*, const v1::GetFeedRequest* request,
+                       v1::GetFeedResponse* response) override;
+  grpc::Status UpsertUsers(grpc::ServerContext*, const v1::UpsertUsersRequest* request,
+                           v1::UpsertUsersResponse* response) override;
+  grpc::Status CreatePosts(grpc::ServerContext*, const v1::CreatePostsRequest* request,
+                           v1::CreatePostsResponse* response) override;
+  grpc::Status DeletePosts(grpc::ServerContext*, const v1::DeletePostsRequest* request,
+                           v1::DeletePostsResponse* response) override;
+  grpc::Status Follow(grpc::ServerContext*, const v1::FollowRequest* request,
+                      v1::FollowResponse* response) override;
+  grpc::Status Unfollow(grpc::ServerContext*, const v1::UnfollowRequest* request,
+                        v1::UnfollowResponse* response) override;
+  grpc::Status RecordEngagements(grpc::ServerContext*, const v1::RecordEngagementsRequest* request,
+                                 v1::RecordEngagementsResponse* response) override;
+  grpc::Status Ingest(grpc::ServerContext*, grpc::ServerReader<v1::IngestRequest>* reader,
+                      v1::IngestResponse* response) override;
+  grpc::Status GetStats(grpc::ServerContext*, const v1::GetStatsRequest* request,
+                        v1::GetStatsResponse* response) override;
+
+ private:
+  template <class Request>
+  absl::StatusOr<store::WriteSummary> write(const Request& request, std::string_view list_field);
+
+  ranker::FeedEngine& engine_;
+};
+
+}  // namespace feedrank::api

@@ -1,0 +1,35 @@
+// A running feedrank server: store, engine and gRPC service (with health checking and
+// reflection) on one listening address. Used by feedrank-server and by integration tests.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace feedrank::api {
+
+struct ServerOptions {
+  std::string listen_address = "127.0.0.1:50051";  // port 0 picks a free port
+  std::string data_dir = "./feedrank-data";
+};
+
+class FeedServer {
+ public:
+  // Opens the store, rebuilds the views and starts serving. Errors (unusable directory, store
+  // locked by another process, port taken) are one-line messages.
+  static absl::StatusOr<std::unique_ptr<FeedServer>> start(const ServerOptions& options);
+  ~FeedServer();
+
+  // HOST:PORT actually bound (the real port when 0 was asked for).
+  const std::string& address() const;
+  void wait();
+  void shutdown();
+
+ private:
+  struct Parts;
+  explicit FeedServer(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace feedrank::api

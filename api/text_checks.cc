@@ -1,0 +1,67 @@
+#include "api/text_checks.h"
+
+#include "fmt/format.h"
+
+namespace feedrank::api {
+
+absl::Status invalid(std::string_view field, std::string_view why) {
+  return absl::InvalidArgumentError(fmt::format("{}: {}", field, why));
+}
+
+absl::Status check_id(std::string_view field, std::uint64_t id) {
+  return id == 0 ? invalid(field, "required (must be non-zero)") : absl::OkStatus();
+}
+
+absl::Status check_time(std::string_view field, std::int64_t ms) {
+  return ms <= 0 ? invalid(field, "required (milliseconds since the epoch, > 0)") : absl::OkStatus();
+}
+
+absl::Status check_text(std::string_view field, std::string_view text, std::size_t max_bytes,
+                        bool single_line) {
+  if (text.empty()) return invalid(field, "required (must not be empty)");
+  if (text.size() > max_bytes) {
+    return invalid(field, fmt::format("too long ({} bytes, at most {})", text.size(), max_bytes));
+  }
+  if (!is_valid_utf8(text)) return invalid(field, "not valid UTF-8");
+  if (single_line) {
+    for (unsigned char c : text) {
+      if (c < 0x20 || c == 0x7f) return invalid(field, "must not contain control characters");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status check_batch_size(std::string_view field, std::size_t size) {
+  if (size == 0) return invalid(field, "at least one item is required");
+  if (size > kMaxBatchItems) {
+    return invalid(field, fmt::format("too many items ({}, at most {})", size, kMaxBatchItems));
+  }
+  return absl::OkStatus();
+}
+
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length;
+    std::uint32_t min_code;
+    if (lead < 0x80) { ++i; continue; }
+    if ((lead & 0xE0) == 0xC0) { length = 2; min_code = 0x80; }
+    else if ((lead & 0xF0) == 0xE0) { length = 3; min_code = 0x800; }
+    else if ((lead & 0xF8) == 0xF0) { length = 4; min_code = 0x10000; }
+    else return false;
+    if (i + length > text.size()) return false;
+    std::uint32_t code = lead & (0x7F >> length);
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and values past Unicode are not UTF-8.
+    if (code < min_code || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    i += length;
+  }
+  return true;
+}
+
+}  // namespace feedrank::api

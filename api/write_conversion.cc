@@ -1,0 +1,194 @@
+#include "api/write_conversion.h"
+
+#include <cmath>
+
+#include "fmt/format.h"
+#include "api/text_checks.h"
+
+namespace feedrank::api {
+namespace {
+
+constexpr std::size_t kMaxEmbeddingDimension = 1024;
+
+std::string item_name(std::string_view list, std::size_t index) {
+  return fmt::format("{}[{}]", list, index);
+}
+
+std::string field(std::string_view item, std::string_view name) {
+  return fmt::format("{}.{}", item, name);
+}
+
+// Runs the checks in order and returns the first failure.
+template <class... Checks>
+absl::Status first_error(Checks&&... checks) {
+  absl::Status status;
+  ((status.ok() ? (void)(status = checks) : (void)0), ...);
+  return status;
+}
+
+absl::StatusOr<User> to_user(const v1::User& in, std::string_view name) {
+  auto status = first_error(check_id(field(name, "id"), in.id()),
+                            check_text(field(name, "handle"), in.handle(), kMaxHandleBytes, true),
+                            check_time(field(name, "created_at_ms"), in.created_at_ms()));
+  if (!status.ok()) return status;
+  return User{in.id(), in.handle(), in.created_at_ms()};
+}
+
+absl::Status check_embedding(std::string_view name, const google::protobuf::RepeatedField<float>& v) {
+  if (v.empty()) return absl::OkStatus();
+  if (static_cast<std::size_t>(v.size()) > kMaxEmbeddingDimension) {
+    return invalid(name, fmt::format("dimension {} is over {}", v.size(), kMaxEmbeddingDimension));
+  }
+  bool all_zero = true;
+  for (float x : v) {
+    if (!std::isfinite(x)) return invalid(name, "contains NaN or infinity");
+    all_zero = all_zero && x == 0.0f;
+  }
+  return all_zero ? invalid(name, "must not be all zeros") : absl::OkStatus();
+}
+
+absl::StatusOr<Post> to_post(const v1::Post& in, std::string_view name) {
+  auto status = first_error(
+      check_id(field(name, "id"), in.id()), check_id(field(name, "author_id"), in.author_id()),
+      check_text(field(name, "text"), in.text(), kMaxTextBytes, false),
+      check_time(field(name, "created_at_ms"), in.created_at_ms()),
+      v1::Visibility_IsValid(in.visibility())
+          ? absl::OkStatus()
+          : invalid(field(name, "visibility"), fmt::format("unknown value {}", static_cast<int>(in.visibility()))),
+      check_embedding(field(name, "embedding"), in.embedding()));
+  if (!status.ok()) return status;
+  Post post;
+  post.id = in.id();
+  post.author = in.author_id();
+  post.text = in.text();
+  post.created_at = in.created_at_ms();
+  post.visibility = in.visibility() == v1::VISIBILITY_FOLLOWERS ? Visibility::kFollowers
+                                                                  : Visibility::kPublic;
+  post.embedding.assign(in.embedding().begin(), in.embedding().end());
+  return post;
+}
+
+absl::Status check_edge(const v1::FollowEdge& in, std::string_view name) {
+  auto status = first_error(check_id(field(name, "follower_id"), in.follower_id()),
+                            check_id(field(name, "followee_id"), in.followee_id()));
+  if (status.ok() && in.follower_id() == in.followee_id()) {
+    return invalid(field(name, "followee_id"), "a user cannot follow themselves");
+  }
+  return status;
+}
+
+absl::StatusOr<Follow> to_follow(const v1::FollowEdge& in, std::string_view name) {
+  auto status = first_error(check_edge(in, name),
+                            check_time(field(name, "created_at_ms"), in.created_at_ms()));
+  if (!status.ok()) return status;
+  return Follow{in.follower_id(), in.followee_id(), in.created_at_ms()};
+}
+
+absl::StatusOr<Unfollow> to_unfollow(const v1::FollowEdge& in, std::string_view name) {
+  if (auto status = check_edge(in, name); !status.ok()) return status;
+  return Unfollow{in.follower_id(), in.followee_id()};
+}
+
+absl::StatusOr<DeletePost> to_delete(std::uint64_t post_id, std::string_view name) {
+  if (auto status = check_id(name, post_id); !status.ok()) return status;
+  return DeletePost{post_id};
+}
+
+absl::StatusOr<Engagement> to_engagement(const v1::Engagement& in, std::string_view name) {
+  const bool known_kind = v1::EngagementKind_IsValid(in.kind()) &&
+                          in.kind() != v1::ENGAGEMENT_KIND_UNSPECIFIED;
+  auto status = first_error(
+      check_id(field(name, "user_id"), in.user_id()), check_id(field(name, "post_id"), in.post_id()),
+      known_kind ? absl::OkStatus()
+                 : invalid(field(name, "kind"), fmt::format("unknown or unset kind {}", static_cast<int>(in.kind()))),
+      check_time(field(name, "at_ms"), in.at_ms()));
+  if (!status.ok()) return status;
+  return Engagement{in.user_id(), in.post_id(), static_cast<EngagementKind>(in.kind() - 1),
+                    in.at_ms()};
+}
+
+template <class Items, class Convert>
+absl::StatusOr<WriteOps> convert_list(std::string_view list, const Items& items, Convert convert) {
+  if (auto status = check_batch_size(list, items.size()); !status.ok()) return status;
+  WriteOps ops;
+  ops.reserve(items.size());
+  for (int i = 0; i < items.size(); ++i) {
+    auto op = convert(items[i], item_name(list, i));
+    if (!op.ok()) return op.status();
+    ops.emplace_back(std::move(*op));
+  }
+  return ops;
+}
+
+std::string_view record_kind(const v1::IngestRecord& record) {
+  switch (record.record_case()) {
+    case v1::IngestRecord::kUser: return "user";
+    case v1::IngestRecord::kPost: return "post";
+    case v1::IngestRecord::kFollow: return "follow";
+    case v1::IngestRecord::kUnfollow: return "unfollow";
+    case v1::IngestRecord::kDeletePostId: return "delete_post_id";
+    case v1::IngestRecord::kEngagement: return "engagement";
+    case v1::IngestRecord::RECORD_NOT_SET: break;
+  }
+  return "record";
+}
+
+absl::StatusOr<WriteOp> to_write_op(const v1::IngestRecord& record, const std::string& name) {
+  const std::string inner = field(name, record_kind(record));
+  auto wrap = [](auto result) -> absl::StatusOr<WriteOp> {
+    if (!result.ok()) return result.status();
+    return WriteOp(std::move(*result));
+  };
+  switch (record.record_case()) {
+    case v1::IngestRecord::kUser: return wrap(to_user(record.user(), inner));
+    case v1::IngestRecord::kPost: return wrap(to_post(record.post(), inner));
+    case v1::IngestRecord::kFollow: return wrap(to_follow(record.follow(), inner));
+    case v1::IngestRecord::kUnfollow: return wrap(to_unfollow(record.unfollow(), inner));
+    case v1::IngestRecord::kDeletePostId: return wrap(to_delete(record.delete_post_id(), inner));
+    case v1::IngestRecord::kEngagement: return wrap(to_engagement(record.engagement(), inner));
+    case v1::IngestRecord::RECORD_NOT_SET: break;
+  }
+  return invalid(name, "empty record (none of user, post, follow, ... is set)");
+}
+
+}  // namespace
+
+absl::StatusOr<WriteOps> to_write_ops(const v1::UpsertUsersRequest& request) {
+  return convert_list("users", request.users(), to_user);
+}
+absl::StatusOr<WriteOps> to_write_ops(const v1::CreatePostsRequest& request) {
+  return convert_list("posts", request.posts(), to_post);
+}
+absl::StatusOr<WriteOps> to_write_ops(const v1::DeletePostsRequest& request) {
+  return convert_list("post_ids", request.post_ids(), to_delete);
+}
+absl::StatusOr<WriteOps> to_write_ops(const v1::FollowRequest& request) {
+  return convert_list("edges", request.edges(), to_follow);
+}
+absl::StatusOr<WriteOps> to_write_ops(const v1::UnfollowRequest& request) {
+  return convert_list("edges", request.edges(), to_unfollow);
+}
+absl::StatusOr<WriteOps> to_write_ops(const v1::RecordEngagementsRequest& request) {
+  return convert_list("engagements", request.engagements(), to_engagement);
+}
+absl::StatusOr<WriteOps> to_write_ops(const v1::IngestRequest& request) {
+  if (request.records_size() == 0) return WriteOps{};
+  return convert_list("records", request.records(), to_write_op);
+}
+
+store::ItemNamer list_item_namer(std::string_view list_field) {
+  return [list = std::string(list_field)](std::size_t index, std::string_view name) {
+    // Scalar lists (post_ids) have no sub-fields: the item itself is the field.
+    return list == "post_ids" ? item_name(list, index) : field(item_name(list, index), name);
+  };
+}
+
+store::ItemNamer ingest_item_namer(const v1::IngestRequest& request) {
+  return [&request](std::size_t index, std::string_view name) {
+    const auto& record = request.records(static_cast<int>(index));
+    const std::string item = field(item_name("records", index), record_kind(record));
+    return record.has_delete_post_id() ? item : field(item, name);
+  };
+}
+
+}  // namespace feedrank::api

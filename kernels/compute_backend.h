@@ -1,0 +1,33 @@
+// Which compute backend runs retrieval and scoring: the CPU reference or an NVIDIA GPU.
+// Knows nothing of posts or users.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace feedrank::kernels {
+
+enum class BackendKind { kCpu, kGpu };
+
+enum class BackendRequest { kAuto, kCpu, kGpu };
+
+// Parses "auto" | "cpu" | "gpu"; false for anything else.
+bool parse_backend_request(std::string_view text, BackendRequest& out);
+
+struct BackendChoice {
+  BackendKind kind = BackendKind::kCpu;
+  std::string reason;  // one line, for the log
+};
+
+// Resolves a request against the machine. `gpu` with no usable GPU is an error (ok = false,
+// reason says why); `auto` falls back to the CPU and says so in the reason.
+struct BackendResolution {
+  bool ok = true;
+  BackendChoice choice;
+};
+BackendResolution resolve_backend(BackendRequest request);
+
+// Number of usable CUDA devices; 0 when built without CUDA or when the driver reports none.
+int usable_gpu_count(std::string* why_none = nullptr);
+
+}  // namespace feedrank::kernels

@@ -1,0 +1,32 @@
+#include "ranker/chronological/chronological_feed.h"
+
+#include "ranker/chronological/timeline_merge.h"
+#include "ranker/filters/visibility_filter.h"
+
+namespace feedrank::ranker {
+
+ChronologicalPage chronological_page(const store::FeedState& state, UserId viewer, int limit,
+                                     std::optional<store::TimelineEntry> below) {
+  const auto& followees = state.graph.followees(viewer);
+  std::vector<MergeSource> sources;
+  sources.reserve(followees.size() + 1);
+  sources.push_back({viewer, state.posts.timeline(viewer)});
+  for (UserId followee : followees) sources.push_back({followee, state.posts.timeline(followee)});
+
+  ChronologicalPage page;
+  TimelineMerge merge(sources, below);
+  while (!merge.done() && static_cast<int>(page.items.size()) < limit) {
+    const MergedEntry merged = merge.next();
+    page.last_shown = merged.entry;
+    const store::PostView* view = state.posts.find(merged.entry.id);
+    if (!view || view->deleted || !viewer_may_see(state, viewer, view->post)) continue;
+    const Post& post = view->post;
+    page.items.push_back(FeedItem{post.id, post.author, post.created_at, post.text, 1.0,
+                                  post.author == viewer ? CandidateSource::kSelf
+                                                        : CandidateSource::kFollowing});
+  }
+  page.more = !merge.done();
+  return page;
+}
+
+}  // namespace feedrank::ranker

@@ -1,0 +1,26 @@
+// The opaque pagination cursor: where the previous page ended, bound to the viewer and mode
+// it was issued for. URL-safe base64 of a versioned, checksummed record, so that garbage or a
+// cursor from another viewer is rejected instead of silently misread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "ranker/feed_types.h"
+#include "store/post_catalog.h"
+
+namespace feedrank::ranker {
+
+struct FeedCursor {
+  UserId viewer = 0;
+  FeedMode mode = FeedMode::kChronological;
+  store::TimelineEntry last_shown;  // the next page starts strictly below this position
+};
+
+std::string encode_cursor(const FeedCursor& cursor);
+
+// INVALID_ARGUMENT naming "cursor" when the text is not a cursor this service issued.
+absl::StatusOr<FeedCursor> decode_cursor(std::string_view text);
+
+}  // namespace feedrank::ranker

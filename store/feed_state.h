@@ -1,0 +1,20 @@
+// Everything the service keeps in memory, derived from the durable store. One function,
+// apply(), changes it: used both for live writes and for the replay at start-up.
+#pragma once
+
+#include "absl/container/flat_hash_map.h"
+#include "store/durable_store.h"
+#include "store/post_catalog.h"
+#include "store/social_graph.h"
+
+namespace feedrank::store {
+
+struct FeedState {
+  absl::flat_hash_map<UserId, User> users;
+  SocialGraph graph;
+  PostCatalog posts;
+
+  void apply(StoreMutation mutation);
+};
+
+}  // namespace feedrank::store

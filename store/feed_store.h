@@ -1,0 +1,57 @@
+// The store as the rest of the service sees it: durable writes plus in-memory views.
+// Writers are serialised; readers take consistent snapshots and never wait for a disk sync.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <span>
+
+#include "absl/status/statusor.h"
+#include "store/durable_store.h"
+#include "store/feed_state.h"
+#include "store/write_planner.h"
+
+namespace feedrank::store {
+
+struct StoreCounts {
+  std::uint64_t users = 0;
+  std::uint64_t posts = 0;  // live posts
+  std::uint64_t follows = 0;
+  std::uint64_t engagements = 0;
+};
+
+class FeedStore {
+ public:
+  // Rebuilds the in-memory views from everything `durable` holds.
+  static absl::StatusOr<std::unique_ptr<FeedStore>> open(std::unique_ptr<DurableStore> durable);
+
+  // Validates, then commits durably, then makes the batch visible. All or nothing: on error
+  // nothing was written and the error names the item through `item_name`.
+  absl::StatusOr<WriteSummary> write(std::span<const WriteOp> ops, const ItemNamer& item_name);
+
+  // Read access under a shared lock, held for the snapshot's lifetime: keep it short.
+  class Snapshot {
+   public:
+    const FeedState& state() const { return *state_; }
+
+   private:
+    friend class FeedStore;
+    Snapshot(std::shared_mutex& mutex, const FeedState& state) : lock_(mutex), state_(&state) {}
+    std::shared_lock<std::shared_mutex> lock_;
+    const FeedState* state_;
+  };
+  Snapshot snapshot() const { return Snapshot(state_mutex_, state_); }
+
+  StoreCounts counts() const;
+
+ private:
+  explicit FeedStore(std::unique_ptr<DurableStore> durable) : durable_(std::move(durable)) {}
+
+  std::unique_ptr<DurableStore> durable_;
+  std::mutex writer_mutex_;                 // one writer at a time
+  mutable std::shared_mutex state_mutex_;  // writers hold it exclusively only while applying
+  FeedState state_;
+};
+
+}  // namespace feedrank::store

@@ -1,0 +1,57 @@
+#include "store/post_catalog.h"
+
+#include <algorithm>
+
+namespace feedrank::store {
+
+void PostCatalog::put(Post post, bool deleted) {
+  auto [it, inserted] = posts_.try_emplace(post.id);
+  PostView& view = it->second;
+  if (!inserted && !view.deleted) {
+    unlink_from_timeline(view.post);
+    --live_count_;
+  }
+  if (deleted) {
+    post.text.clear();
+    post.embedding.clear();
+    post.hashtags.clear();
+  } else {
+    auto& timeline = timelines_[post.author];
+    const TimelineEntry entry{post.created_at, post.id};
+    // Posts mostly arrive in time order, so this is usually an append.
+    timeline.insert(std::upper_bound(timeline.begin(), timeline.end(), entry), entry);
+    ++live_count_;
+  }
+  view.post = std::move(post);
+  view.deleted = deleted;
+}
+
+void PostCatalog::count_engagement(PostId post, EngagementKind kind) {
+  ++engagement_count_;
+  if (auto it = posts_.find(post); it != posts_.end()) {
+    ++it->second.engagement_counts[static_cast<int>(kind)];
+  }
+}
+
+const PostView* PostCatalog::find(PostId id) const {
+  auto it = posts_.find(id);
+  return it == posts_.end() ? nullptr : &it->second;
+}
+
+std::span<const TimelineEntry> PostCatalog::timeline(UserId author) const {
+  auto it = timelines_.find(author);
+  if (it == timelines_.end()) return {};
+  return it->second;
+}
+
+void PostCatalog::unlink_from_timeline(const Post& post) {
+  auto it = timelines_.find(post.author);
+  if (it == timelines_.end()) return;
+  auto& timeline = it->second;
+  const TimelineEntry entry{post.created_at, post.id};
+  auto pos = std::lower_bound(timeline.begin(), timeline.end(), entry);
+  if (pos != timeline.end() && *pos == entry) timeline.erase(pos);
+  if (timeline.empty()) timelines_.erase(it);
+}
+
+}  // namespace feedrank::store

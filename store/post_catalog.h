@@ -1,0 +1,50 @@
+// Posts in memory: metadata by id, each author's posts sorted by time, engagement counters.
+// Deleted posts stay as tombstones (so a re-sent create stays a no-op) but leave the timelines.
+// Not thread-safe: FeedStore guards it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "store/records.h"
+
+namespace feedrank::store {
+
+// Position of a post in time order: newer is greater; equal times order by id.
+struct TimelineEntry {
+  TimestampMs created_at = 0;
+  PostId id = 0;
+  friend auto operator<=>(const TimelineEntry&, const TimelineEntry&) = default;
+};
+
+struct PostView {
+  Post post;  // text, embedding and hashtags are empty once deleted
+  bool deleted = false;
+  std::array<std::uint64_t, kEngagementKindCount> engagement_counts{};
+};
+
+class PostCatalog {
+ public:
+  // Inserts or replaces a post (a tombstone when `deleted`).
+  void put(Post post, bool deleted);
+  void count_engagement(PostId post, EngagementKind kind);
+
+  const PostView* find(PostId id) const;
+  // Ascending by (created_at, id); live posts only.
+  std::span<const TimelineEntry> timeline(UserId author) const;
+  std::size_t live_count() const { return live_count_; }
+  std::uint64_t engagement_count() const { return engagement_count_; }
+
+ private:
+  void unlink_from_timeline(const Post& post);
+
+  absl::flat_hash_map<PostId, PostView> posts_;
+  absl::flat_hash_map<UserId, std::vector<TimelineEntry>> timelines_;
+  std::size_t live_count_ = 0;
+  std::uint64_t engagement_count_ = 0;
+};
+
+}  // namespace feedrank::store

@@ -1,0 +1,231 @@
+// RocksDB implementation of DurableStore. Keys are a one-byte table tag followed by big-endian
+// ids, so that a prefix scan returns each table in id order and tables in replay order.
+#include <array>
+#include <cstring>
+#include <filesystem>
+
+#include "fmt/format.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+#include "store/durable_store.h"
+#include "stored_records.pb.h"  // generated, private to store/
+
+namespace feedrank::store {
+namespace {
+
+enum class Table : char { kUser = 1, kPost = 2, kFollow = 3, kEngagement = 4 };
+
+class KeyBuilder {
+ public:
+  explicit KeyBuilder(Table table) { bytes_.push_back(static_cast<char>(table)); }
+  KeyBuilder& u64(std::uint64_t value) {
+    for (int shift = 56; shift >= 0; shift -= 8) bytes_.push_back(static_cast<char>(value >> shift));
+    return *this;
+  }
+  // Signed times sort correctly once the sign bit is flipped.
+  KeyBuilder& i64(std::int64_t value) { return u64(static_cast<std::uint64_t>(value) ^ (1ULL << 63)); }
+  KeyBuilder& u8(std::uint8_t value) {
+    bytes_.push_back(static_cast<char>(value));
+    return *this;
+  }
+  const std::string& str() const { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+class KeyReader {
+ public:
+  explicit KeyReader(rocksdb::Slice key) : key_(key), pos_(1) {}
+  bool has(std::size_t n) const { return pos_ + n <= key_.size(); }
+  std::uint64_t u64() {
+    std::uint64_t value = 0;
+    for (int i = 0; i < 8; ++i) value = (value << 8) | static_cast<unsigned char>(key_[pos_++]);
+    return value;
+  }
+  std::int64_t i64() { return static_cast<std::int64_t>(u64() ^ (1ULL << 63)); }
+  std::uint8_t u8() { return static_cast<unsigned char>(key_[pos_++]); }
+
+ private:
+  rocksdb::Slice key_;
+  std::size_t pos_;
+};
+
+std::string user_key(UserId id) { return KeyBuilder(Table::kUser).u64(id).str(); }
+std::string post_key(PostId id) { return KeyBuilder(Table::kPost).u64(id).str(); }
+std::string follow_key(UserId follower, UserId followee) {
+  return KeyBuilder(Table::kFollow).u64(follower).u64(followee).str();
+}
+std::string engagement_key(const Engagement& e) {
+  return KeyBuilder(Table::kEngagement)
+      .u64(e.post)
+      .u64(e.user)
+      .u8(static_cast<std::uint8_t>(e.kind))
+      .i64(e.at)
+      .str();
+}
+
+absl::Status to_status(const rocksdb::Status& status, std::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::InternalError(fmt::format("{}: {}", what, status.ToString()));
+}
+
+std::string encode(const User& user) {
+  encoding::StoredUser record;
+  record.set_handle(user.handle);
+  record.set_created_at_ms(user.created_at);
+  return record.SerializeAsString();
+}
+
+std::string encode(const StoredPost& stored) {
+  encoding::StoredPost record;
+  const Post& post = stored.post;
+  record.set_author_id(post.author);
+  record.set_created_at_ms(post.created_at);
+  record.set_visibility(static_cast<std::uint32_t>(post.visibility));
+  record.set_deleted(stored.deleted);
+  if (!stored.deleted) {
+    record.set_text(post.text);
+    record.mutable_embedding()->Add(post.embedding.begin(), post.embedding.end());
+    for (const auto& tag : post.hashtags) record.add_hashtags(tag);
+  }
+  return record.SerializeAsString();
+}
+
+class RocksDbStore final : public DurableStore {
+ public:
+  explicit RocksDbStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+
+  absl::Status commit(std::span<const StoreMutation> mutations) override {
+    rocksdb::WriteBatch batch;
+    for (const auto& mutation : mutations) {
+      std::visit([&](const auto& m) { add(batch, m); }, mutation);
+    }
+    rocksdb::WriteOptions options;
+    options.sync = true;  // acknowledged means on disk
+    return to_status(db_->Write(options, &batch), "store write failed");
+  }
+
+  absl::Status replay(StoreVisitor& visitor) const override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (auto status = visit_record(it->key(), it->value(), visitor); !status.ok()) return status;
+    }
+    return to_status(it->status(), "store scan failed");
+  }
+
+  absl::StatusOr<bool> contains(const Engagement& engagement) const override {
+    std::string value;
+    const auto key = engagement_key(engagement);
+    if (!db_->KeyMayExist(rocksdb::ReadOptions(), key, &value)) return false;
+    auto status = db_->Get(rocksdb::ReadOptions(), key, &value);
+    if (status.IsNotFound()) return false;
+    if (!status.ok()) return to_status(status, "store read failed");
+    return true;
+  }
+
+ private:
+  static void add(rocksdb::WriteBatch& batch, const User& user) {
+    batch.Put(user_key(user.id), encode(user));
+  }
+  static void add(rocksdb::WriteBatch& batch, const StoredPost& post) {
+    batch.Put(post_key(post.post.id), encode(post));
+  }
+  static void add(rocksdb::WriteBatch& batch, const Follow& follow) {
+    encoding::StoredFollow record;
+    record.set_created_at_ms(follow.created_at);
+    batch.Put(follow_key(follow.follower, follow.followee), record.SerializeAsString());
+  }
+  static void add(rocksdb::WriteBatch& batch, const Unfollow& unfollow) {
+    batch.Delete(follow_key(unfollow.follower, unfollow.followee));
+  }
+  static void add(rocksdb::WriteBatch& batch, const Engagement& engagement) {
+    batch.Put(engagement_key(engagement), rocksdb::Slice());
+  }
+
+  static absl::Status corrupt(rocksdb::Slice key) {
+    return absl::DataLossError(fmt::format("corrupt store record, key {}", key.ToString(true)));
+  }
+
+  static absl::Status visit_record(rocksdb::Slice key, rocksdb::Slice value, StoreVisitor& visitor) {
+    if (key.empty()) return corrupt(key);
+    KeyReader reader(key);
+    switch (static_cast<Table>(key[0])) {
+      case Table::kUser: {
+        encoding::StoredUser record;
+        if (!reader.has(8) || !record.ParseFromArray(value.data(), value.size())) return corrupt(key);
+        visitor.on_user(User{reader.u64(), record.handle(), record.created_at_ms()});
+        return absl::OkStatus();
+      }
+      case Table::kPost: {
+        encoding::StoredPost record;
+        if (!reader.has(8) || !record.ParseFromArray(value.data(), value.size())) return corrupt(key);
+        StoredPost stored;
+        stored.deleted = record.deleted();
+        Post& post = stored.post;
+        post.id = reader.u64();
+        post.author = record.author_id();
+        post.text = std::move(*record.mutable_text());
+        post.created_at = record.created_at_ms();
+        post.visibility = static_cast<Visibility>(record.visibility());
+        post.embedding.assign(record.embedding().begin(), record.embedding().end());
+        for (auto& tag : *record.mutable_hashtags()) post.hashtags.push_back(std::move(tag));
+        visitor.on_post(std::move(stored));
+        return absl::OkStatus();
+      }
+      case Table::kFollow: {
+        encoding::StoredFollow record;
+        if (!reader.has(16) || !record.ParseFromArray(value.data(), value.size())) return corrupt(key);
+        Follow follow;
+        follow.follower = reader.u64();
+        follow.followee = reader.u64();
+        follow.created_at = record.created_at_ms();
+        visitor.on_follow(follow);
+        return absl::OkStatus();
+      }
+      case Table::kEngagement: {
+        if (!reader.has(25)) return corrupt(key);
+        Engagement engagement;
+        engagement.post = reader.u64();
+        engagement.user = reader.u64();
+        engagement.kind = static_cast<EngagementKind>(reader.u8());
+        engagement.at = reader.i64();
+        visitor.on_engagement(engagement);
+        return absl::OkStatus();
+      }
+    }
+    return corrupt(key);
+  }
+
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DurableStore>> open_rocksdb_store(const std::string& directory) {
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        fmt::format("cannot create data directory {}: {}", directory, error.message()));
+  }
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.IncreaseParallelism(2);
+  options.write_buffer_size = 64 << 20;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // cheap engagement dedupe misses
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  rocksdb::DB* raw = nullptr;
+  auto status = rocksdb::DB::Open(options, directory, &raw);
+  if (!status.ok()) {
+    return absl::FailedPreconditionError(
+        fmt::format("cannot open store in {}: {}", directory, status.ToString()));
+  }
+  return std::unique_ptr<DurableStore>(new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw)));
+}
+
+}  // namespace feedrank::store

@@ -1,0 +1,44 @@
+#include "store/social_graph.h"
+
+namespace feedrank::store {
+namespace {
+
+const UserSet& find_or_empty(const absl::flat_hash_map<UserId, UserSet>& map, UserId user) {
+  static const UserSet kEmpty;
+  auto it = map.find(user);
+  return it == map.end() ? kEmpty : it->second;
+}
+
+void erase_and_prune(absl::flat_hash_map<UserId, UserSet>& map, UserId key, UserId value) {
+  auto it = map.find(key);
+  if (it == map.end()) return;
+  it->second.erase(value);
+  if (it->second.empty()) map.erase(it);
+}
+
+}  // namespace
+
+bool SocialGraph::add(UserId follower, UserId followee) {
+  if (!followees_[follower].insert(followee).second) return false;
+  followers_[followee].insert(follower);
+  ++edge_count_;
+  return true;
+}
+
+bool SocialGraph::remove(UserId follower, UserId followee) {
+  if (!follows(follower, followee)) return false;
+  erase_and_prune(followees_, follower, followee);
+  erase_and_prune(followers_, followee, follower);
+  --edge_count_;
+  return true;
+}
+
+bool SocialGraph::follows(UserId follower, UserId followee) const {
+  return find_or_empty(followees_, follower).contains(followee);
+}
+
+const UserSet& SocialGraph::followees(UserId user) const { return find_or_empty(followees_, user); }
+
+const UserSet& SocialGraph::followers(UserId user) const { return find_or_empty(followers_, user); }
+
+}  // namespace feedrank::store

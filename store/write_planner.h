@@ -1,0 +1,45 @@
+// Checks a batch of writes against the current state (and against the earlier writes of the
+// same batch) and turns it into the mutations that actually change something. Nothing is
+// written here: a batch with one bad item yields an error and no plan.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "store/durable_store.h"
+#include "store/feed_state.h"
+
+namespace feedrank::store {
+
+// Names an item of the caller's request for error messages, e.g. (3, "author_id") ->
+// "posts[3].author_id".
+using ItemNamer = std::function<std::string(std::size_t index, std::string_view field)>;
+
+// What a batch changed; repeats of existing state count as unchanged.
+struct WriteSummary {
+  std::uint64_t users_created = 0;
+  std::uint64_t users_updated = 0;
+  std::uint64_t posts_created = 0;
+  std::uint64_t posts_deleted = 0;
+  std::uint64_t follows_created = 0;
+  std::uint64_t follows_removed = 0;
+  std::uint64_t engagements_recorded = 0;
+  std::uint64_t unchanged = 0;
+
+  WriteSummary& operator+=(const WriteSummary& other);
+};
+
+struct WritePlan {
+  std::vector<StoreMutation> mutations;
+  WriteSummary summary;
+};
+
+absl::StatusOr<WritePlan> plan_writes(const FeedState& state, const DurableStore& durable,
+                                      std::span<const WriteOp> ops, const ItemNamer& item_name);
+
+}  // namespace feedrank::store

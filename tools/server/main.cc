@@ -1,0 +1,68 @@
+// feedrank-server: serves feeds over gRPC from an embedded store.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "api/server.h"
+#include "kernels/compute_backend.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+// Blocks SIGINT/SIGTERM in every thread and shuts the server down when one arrives.
+std::thread shutdown_on_signal(feedrank::api::FeedServer& server) {
+  return std::thread([&server] {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    int received = 0;
+    sigwait(&signals, &received);
+    spdlog::info("signal {}: shutting down", received);
+    server.shutdown();
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"feedrank-server: chronological and algorithmic social feeds over gRPC"};
+  feedrank::api::ServerOptions options;
+  std::string backend = "auto";
+  app.add_option("--listen", options.listen_address, "HOST:PORT to listen on (port 0: any free)")
+      ->capture_default_str();
+  app.add_option("--data-dir", options.data_dir, "directory of the embedded store")
+      ->capture_default_str();
+  app.add_option("--backend", backend, "compute backend: auto|cpu|gpu")
+      ->check(CLI::IsMember({"auto", "cpu", "gpu"}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  feedrank::kernels::BackendRequest request{};
+  feedrank::kernels::parse_backend_request(backend, request);
+  const auto resolution = feedrank::kernels::resolve_backend(request);
+  if (!resolution.ok) {
+    std::cerr << "feedrank-server: " << resolution.choice.reason << "\n";
+    return 1;
+  }
+  spdlog::info("{}", resolution.choice.reason);
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
+
+  auto server = feedrank::api::FeedServer::start(options);
+  if (!server.ok()) {
+    std::cerr << "feedrank-server: " << server.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "listening on " << (*server)->address() << std::endl;
+  std::thread signal_thread = shutdown_on_signal(**server);
+  (*server)->wait();
+  signal_thread.join();
+  return 0;
+}
