@@ -1,0 +1,172 @@
+#include "store/feed_store.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/temp_directory.h"
+
+namespace feedrank::store {
+namespace {
+
+ItemNamer namer() {
+  return [](std::size_t index, std::string_view field) {
+    return "ops[" + std::to_string(index) + "]." + std::string(field);
+  };
+}
+
+Post make_post(PostId id, UserId author, TimestampMs at, std::string text = "hello") {
+  Post post;
+  post.id = id;
+  post.author = author;
+  post.created_at = at;
+  post.text = std::move(text);
+  return post;
+}
+
+class FeedStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { reopen(); }
+
+  void reopen() {
+    store_.reset();  // releases the RocksDB lock before reopening
+    auto durable = open_rocksdb_store(dir_.sub("db"));
+    ASSERT_TRUE(durable.ok()) << durable.status();
+    auto store = FeedStore::open(std::move(*durable));
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+
+  WriteSummary write_ok(std::vector<WriteOp> ops) {
+    auto summary = store_->write(ops, namer());
+    EXPECT_TRUE(summary.ok()) << summary.status();
+    return summary.ok() ? *summary : WriteSummary{};
+  }
+
+  testing::TempDirectory dir_;
+  std::unique_ptr<FeedStore> store_;
+};
+
+TEST_F(FeedStoreTest, EverythingWrittenIsThereAfterReopen) {
+  write_ok({User{1, "ann", 10}, User{2, "bob", 11}, Follow{1, 2, 12}, make_post(100, 2, 1000),
+            make_post(101, 2, 2000), Engagement{1, 100, EngagementKind::kLike, 3000}});
+  reopen();
+  const auto counts = store_->counts();
+  EXPECT_EQ(counts.users, 2u);
+  EXPECT_EQ(counts.posts, 2u);
+  EXPECT_EQ(counts.follows, 1u);
+  EXPECT_EQ(counts.engagements, 1u);
+  auto snapshot = store_->snapshot();
+  const FeedState& state = snapshot.state();
+  EXPECT_EQ(state.users.at(2).handle, "bob");
+  EXPECT_TRUE(state.graph.follows(1, 2));
+  EXPECT_TRUE(state.graph.followers(2).contains(1));
+  ASSERT_EQ(state.posts.timeline(2).size(), 2u);
+  EXPECT_EQ(state.posts.timeline(2)[1].id, 101u);
+  const PostView* post = state.posts.find(100);
+  ASSERT_NE(post, nullptr);
+  EXPECT_EQ(post->engagement_counts[static_cast<int>(EngagementKind::kLike)], 1u);
+  EXPECT_EQ(post->post.text, "hello");
+}
+
+TEST_F(FeedStoreTest, CreatingTheSamePostTwiceStoresItOnce) {
+  write_ok({User{1, "ann", 10}, make_post(100, 1, 1000, "first")});
+  const auto summary = write_ok({make_post(100, 1, 5000, "second")});
+  EXPECT_EQ(summary.posts_created, 0u);
+  EXPECT_EQ(summary.unchanged, 1u);
+  reopen();
+  auto snapshot = store_->snapshot();
+  EXPECT_EQ(snapshot.state().posts.find(100)->post.text, "first");
+  EXPECT_EQ(snapshot.state().posts.timeline(1).size(), 1u);
+}
+
+TEST_F(FeedStoreTest, BatchWithOneBadItemWritesNothing) {
+  write_ok({User{1, "ann", 10}});
+  std::vector<WriteOp> ops{make_post(100, 1, 1000), make_post(101, 99, 1000)};
+  auto result = store_->write(ops, namer());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(std::string(result.status().message()).find("ops[1].author_id"), std::string::npos)
+      << result.status();
+  reopen();
+  EXPECT_EQ(store_->counts().posts, 0u);
+}
+
+TEST_F(FeedStoreTest, LaterItemsMayReferToEarlierItemsOfTheSameBatch) {
+  const auto summary = write_ok({User{1, "ann", 10}, User{2, "bob", 10}, Follow{2, 1, 11},
+                                 make_post(100, 1, 1000), Engagement{2, 100, EngagementKind::kView, 2000},
+                                 DeletePost{100}});
+  EXPECT_EQ(summary.users_created, 2u);
+  EXPECT_EQ(summary.posts_created, 1u);
+  EXPECT_EQ(summary.posts_deleted, 1u);
+  EXPECT_EQ(summary.engagements_recorded, 1u);
+  EXPECT_EQ(store_->counts().posts, 0u);
+}
+
+TEST_F(FeedStoreTest, DeletedPostLeavesTimelineAndStaysDeleted) {
+  write_ok({User{1, "ann", 10}, make_post(100, 1, 1000), make_post(101, 1, 1001)});
+  EXPECT_EQ(write_ok({DeletePost{100}}).posts_deleted, 1u);
+  EXPECT_EQ(write_ok({DeletePost{100}}).unchanged, 1u);
+  EXPECT_EQ(write_ok({make_post(100, 1, 1000, "again")}).unchanged, 1u);  // no resurrection
+  reopen();
+  auto snapshot = store_->snapshot();
+  const auto timeline = snapshot.state().posts.timeline(1);
+  ASSERT_EQ(timeline.size(), 1u);
+  EXPECT_EQ(timeline[0].id, 101u);
+  const PostView* tombstone = snapshot.state().posts.find(100);
+  ASSERT_NE(tombstone, nullptr);
+  EXPECT_TRUE(tombstone->deleted);
+  EXPECT_TRUE(tombstone->post.text.empty()) << "deleted text must not be kept";
+}
+
+TEST_F(FeedStoreTest, EngagementsAreIdempotentAcrossBatchesAndRestarts) {
+  write_ok({User{1, "ann", 10}, make_post(100, 1, 1000)});
+  const Engagement like{1, 100, EngagementKind::kLike, 2000};
+  EXPECT_EQ(write_ok({like, like}).engagements_recorded, 1u);
+  reopen();
+  const auto again = write_ok({like, Engagement{1, 100, EngagementKind::kLike, 2001}});
+  EXPECT_EQ(again.engagements_recorded, 1u);
+  EXPECT_EQ(again.unchanged, 1u);
+  EXPECT_EQ(store_->counts().engagements, 2u);
+}
+
+TEST_F(FeedStoreTest, EngagementWithDeletedPostIsNotFound) {
+  write_ok({User{1, "ann", 10}, make_post(100, 1, 1000), DeletePost{100}});
+  std::vector<WriteOp> ops{Engagement{1, 100, EngagementKind::kLike, 2000}};
+  auto result = store_->write(ops, namer());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(FeedStoreTest, FollowUnfollowAndUpsertReportWhatChanged) {
+  write_ok({User{1, "ann", 10}, User{2, "bob", 10}});
+  EXPECT_EQ(write_ok({Follow{1, 2, 20}, Follow{1, 2, 21}}).follows_created, 1u);
+  const auto unfollow = write_ok({Unfollow{1, 2}, Unfollow{1, 2}});
+  EXPECT_EQ(unfollow.follows_removed, 1u);
+  EXPECT_EQ(unfollow.unchanged, 1u);
+  EXPECT_EQ(write_ok({User{1, "ann", 10}}).unchanged, 1u);
+  EXPECT_EQ(write_ok({User{1, "annie", 10}}).users_updated, 1u);
+  reopen();
+  auto snapshot = store_->snapshot();
+  EXPECT_FALSE(snapshot.state().graph.follows(1, 2));
+  EXPECT_EQ(snapshot.state().users.at(1).handle, "annie");
+}
+
+TEST_F(FeedStoreTest, SelfFollowIsRejected) {
+  write_ok({User{1, "ann", 10}});
+  std::vector<WriteOp> ops{Follow{1, 1, 20}};
+  auto result = store_->write(ops, namer());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RocksDbStore, SecondOpenOfTheSameDirectoryFailsWithAReason) {
+  testing::TempDirectory dir;
+  auto first = open_rocksdb_store(dir.sub("db"));
+  ASSERT_TRUE(first.ok());
+  auto second = open_rocksdb_store(dir.sub("db"));
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(std::string(second.status().message()).find("lock"), std::string::npos)
+      << second.status();
+}
+
+}  // namespace
+}  // namespace feedrank::store

@@ -1,0 +1,74 @@
+#include "store/post_catalog.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "store/social_graph.h"
+
+namespace feedrank::store {
+namespace {
+
+Post post_at(PostId id, UserId author, TimestampMs at) {
+  Post post;
+  post.id = id;
+  post.author = author;
+  post.created_at = at;
+  post.text = "t";
+  return post;
+}
+
+TEST(PostCatalog, TimelineStaysSortedWhenPostsArriveOutOfOrder) {
+  PostCatalog catalog;
+  std::mt19937_64 rng(7);
+  for (PostId id = 1; id <= 500; ++id) catalog.put(post_at(id, 1, rng() % 50), false);
+  const auto timeline = catalog.timeline(1);
+  ASSERT_EQ(timeline.size(), 500u);
+  EXPECT_TRUE(std::is_sorted(timeline.begin(), timeline.end()));
+  EXPECT_EQ(catalog.live_count(), 500u);
+}
+
+TEST(PostCatalog, TombstoneRemovesPostFromTimelineButKeepsTheId) {
+  PostCatalog catalog;
+  catalog.put(post_at(1, 7, 100), false);
+  catalog.put(post_at(2, 7, 200), false);
+  catalog.put(post_at(1, 7, 100), true);
+  ASSERT_EQ(catalog.timeline(7).size(), 1u);
+  EXPECT_EQ(catalog.timeline(7)[0].id, 2u);
+  ASSERT_NE(catalog.find(1), nullptr);
+  EXPECT_TRUE(catalog.find(1)->deleted);
+  EXPECT_EQ(catalog.live_count(), 1u);
+}
+
+TEST(PostCatalog, EngagementCountersArePerKind) {
+  PostCatalog catalog;
+  catalog.put(post_at(1, 7, 100), false);
+  catalog.count_engagement(1, EngagementKind::kShare);
+  catalog.count_engagement(1, EngagementKind::kShare);
+  catalog.count_engagement(1, EngagementKind::kView);
+  const auto& counts = catalog.find(1)->engagement_counts;
+  EXPECT_EQ(counts[static_cast<int>(EngagementKind::kShare)], 2u);
+  EXPECT_EQ(counts[static_cast<int>(EngagementKind::kView)], 1u);
+  EXPECT_EQ(counts[static_cast<int>(EngagementKind::kLike)], 0u);
+  EXPECT_EQ(catalog.engagement_count(), 3u);
+}
+
+TEST(SocialGraph, KeepsBothDirectionsAndCountsEdgesOnce) {
+  SocialGraph graph;
+  EXPECT_TRUE(graph.add(1, 2));
+  EXPECT_FALSE(graph.add(1, 2));
+  EXPECT_TRUE(graph.add(3, 2));
+  EXPECT_EQ(graph.edge_count(), 2u);
+  EXPECT_EQ(graph.followers(2).size(), 2u);
+  EXPECT_TRUE(graph.followees(1).contains(2));
+  EXPECT_FALSE(graph.follows(2, 1));
+  EXPECT_TRUE(graph.remove(1, 2));
+  EXPECT_FALSE(graph.remove(1, 2));
+  EXPECT_EQ(graph.edge_count(), 1u);
+  EXPECT_FALSE(graph.followers(2).contains(1));
+  EXPECT_TRUE(graph.followees(1).empty());
+}
+
+}  // namespace
+}  // namespace feedrank::store
