@@ -1,16 +1,19 @@
 #include "api/feed_conversion.h"
 
-#include "fmt/format.h"
 #include "api/text_checks.h"
+#include "fmt/format.h"
 
 namespace feedrank::api {
 namespace {
 
 v1::CandidateSource to_proto(ranker::CandidateSource source) {
   switch (source) {
-    case ranker::CandidateSource::kSelf: return v1::CANDIDATE_SOURCE_SELF;
-    case ranker::CandidateSource::kFollowing: return v1::CANDIDATE_SOURCE_FOLLOWING;
-    case ranker::CandidateSource::kOutOfNetwork: return v1::CANDIDATE_SOURCE_OUT_OF_NETWORK;
+    case ranker::CandidateSource::kSelf:
+      return v1::CANDIDATE_SOURCE_SELF;
+    case ranker::CandidateSource::kFollowing:
+      return v1::CANDIDATE_SOURCE_FOLLOWING;
+    case ranker::CandidateSource::kOutOfNetwork:
+      return v1::CANDIDATE_SOURCE_OUT_OF_NETWORK;
   }
   return v1::CANDIDATE_SOURCE_UNSPECIFIED;
 }
@@ -23,14 +26,19 @@ absl::StatusOr<ranker::FeedRequest> to_feed_request(const v1::GetFeedRequest& re
   out.viewer = request.user_id();
   switch (request.mode()) {
     case v1::FEED_MODE_UNSPECIFIED:
-    case v1::FEED_MODE_CHRONOLOGICAL: out.mode = ranker::FeedMode::kChronological; break;
-    case v1::FEED_MODE_ALGORITHMIC: out.mode = ranker::FeedMode::kAlgorithmic; break;
-    default: return invalid("mode", fmt::format("unknown value {}", static_cast<int>(request.mode())));
+    case v1::FEED_MODE_CHRONOLOGICAL:
+      out.mode = ranker::FeedMode::kChronological;
+      break;
+    case v1::FEED_MODE_ALGORITHMIC:
+      out.mode = ranker::FeedMode::kAlgorithmic;
+      break;
+    default:
+      return invalid("mode", fmt::format("unknown value {}", static_cast<int>(request.mode())));
   }
   if (request.limit() < 0 || request.limit() > ranker::kMaxPageSize) {
-    return invalid("limit", fmt::format("must be 1..{} (0 for the default {}), got {}",
-                                        ranker::kMaxPageSize, ranker::kDefaultPageSize,
-                                        request.limit()));
+    return invalid("limit",
+                   fmt::format("must be 1..{} (0 for the default {}), got {}", ranker::kMaxPageSize,
+                               ranker::kDefaultPageSize, request.limit()));
   }
   out.limit = request.limit() == 0 ? ranker::kDefaultPageSize : request.limit();
   out.cursor = request.cursor();

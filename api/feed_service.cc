@@ -1,8 +1,8 @@
 #include "api/feed_service.h"
 
-#include "fmt/format.h"
 #include "api/feed_conversion.h"
 #include "api/write_conversion.h"
+#include "fmt/format.h"
 #include "spdlog/spdlog.h"
 
 namespace feedrank::api {
@@ -11,7 +11,8 @@ namespace {
 // absl and gRPC share the canonical code numbers.
 grpc::Status to_grpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kDataLoss) {
+  if (status.code() == absl::StatusCode::kInternal ||
+      status.code() == absl::StatusCode::kDataLoss) {
     spdlog::error("{}", std::string(status.message()));
   }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
@@ -94,7 +95,8 @@ grpc::Status FeedService::RecordEngagements(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status FeedService::Ingest(grpc::ServerContext*, grpc::ServerReader<v1::IngestRequest>* reader,
+grpc::Status FeedService::Ingest(grpc::ServerContext*,
+                                 grpc::ServerReader<v1::IngestRequest>* reader,
                                  v1::IngestResponse* response) {
   v1::IngestRequest chunk;
   store::WriteSummary total;

@@ -4,8 +4,8 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
-#include "fmt/format.h"
 #include "api/feed_service.h"
+#include "fmt/format.h"
 #include "ranker/feed_engine.h"
 #include "store/feed_store.h"
 

@@ -13,7 +13,8 @@ absl::Status check_id(std::string_view field, std::uint64_t id) {
 }
 
 absl::Status check_time(std::string_view field, std::int64_t ms) {
-  return ms <= 0 ? invalid(field, "required (milliseconds since the epoch, > 0)") : absl::OkStatus();
+  return ms <= 0 ? invalid(field, "required (milliseconds since the epoch, > 0)")
+                 : absl::OkStatus();
 }
 
 absl::Status check_text(std::string_view field, std::string_view text, std::size_t max_bytes,
@@ -45,11 +46,21 @@ bool is_valid_utf8(std::string_view text) {
     const auto lead = static_cast<unsigned char>(text[i]);
     std::size_t length;
     std::uint32_t min_code;
-    if (lead < 0x80) { ++i; continue; }
-    if ((lead & 0xE0) == 0xC0) { length = 2; min_code = 0x80; }
-    else if ((lead & 0xF0) == 0xE0) { length = 3; min_code = 0x800; }
-    else if ((lead & 0xF8) == 0xF0) { length = 4; min_code = 0x10000; }
-    else return false;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((lead & 0xE0) == 0xC0) {
+      length = 2;
+      min_code = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3;
+      min_code = 0x800;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4;
+      min_code = 0x10000;
+    } else
+      return false;
     if (i + length > text.size()) return false;
     std::uint32_t code = lead & (0x7F >> length);
     for (std::size_t k = 1; k < length; ++k) {

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "fmt/format.h"
 #include "api/text_checks.h"
+#include "fmt/format.h"
 
 namespace feedrank::api {
 namespace {
@@ -34,7 +34,8 @@ absl::StatusOr<User> to_user(const v1::User& in, std::string_view name) {
   return User{in.id(), in.handle(), in.created_at_ms()};
 }
 
-absl::Status check_embedding(std::string_view name, const google::protobuf::RepeatedField<float>& v) {
+absl::Status check_embedding(std::string_view name,
+                             const google::protobuf::RepeatedField<float>& v) {
   if (v.empty()) return absl::OkStatus();
   if (static_cast<std::size_t>(v.size()) > kMaxEmbeddingDimension) {
     return invalid(name, fmt::format("dimension {} is over {}", v.size(), kMaxEmbeddingDimension));
@@ -54,7 +55,8 @@ absl::StatusOr<Post> to_post(const v1::Post& in, std::string_view name) {
       check_time(field(name, "created_at_ms"), in.created_at_ms()),
       v1::Visibility_IsValid(in.visibility())
           ? absl::OkStatus()
-          : invalid(field(name, "visibility"), fmt::format("unknown value {}", static_cast<int>(in.visibility()))),
+          : invalid(field(name, "visibility"),
+                    fmt::format("unknown value {}", static_cast<int>(in.visibility()))),
       check_embedding(field(name, "embedding"), in.embedding()));
   if (!status.ok()) return status;
   Post post;
@@ -62,8 +64,8 @@ absl::StatusOr<Post> to_post(const v1::Post& in, std::string_view name) {
   post.author = in.author_id();
   post.text = in.text();
   post.created_at = in.created_at_ms();
-  post.visibility = in.visibility() == v1::VISIBILITY_FOLLOWERS ? Visibility::kFollowers
-                                                                  : Visibility::kPublic;
+  post.visibility =
+      in.visibility() == v1::VISIBILITY_FOLLOWERS ? Visibility::kFollowers : Visibility::kPublic;
   post.embedding.assign(in.embedding().begin(), in.embedding().end());
   return post;
 }
@@ -95,12 +97,14 @@ absl::StatusOr<DeletePost> to_delete(std::uint64_t post_id, std::string_view nam
 }
 
 absl::StatusOr<Engagement> to_engagement(const v1::Engagement& in, std::string_view name) {
-  const bool known_kind = v1::EngagementKind_IsValid(in.kind()) &&
-                          in.kind() != v1::ENGAGEMENT_KIND_UNSPECIFIED;
+  const bool known_kind =
+      v1::EngagementKind_IsValid(in.kind()) && in.kind() != v1::ENGAGEMENT_KIND_UNSPECIFIED;
   auto status = first_error(
-      check_id(field(name, "user_id"), in.user_id()), check_id(field(name, "post_id"), in.post_id()),
+      check_id(field(name, "user_id"), in.user_id()),
+      check_id(field(name, "post_id"), in.post_id()),
       known_kind ? absl::OkStatus()
-                 : invalid(field(name, "kind"), fmt::format("unknown or unset kind {}", static_cast<int>(in.kind()))),
+                 : invalid(field(name, "kind"),
+                           fmt::format("unknown or unset kind {}", static_cast<int>(in.kind()))),
       check_time(field(name, "at_ms"), in.at_ms()));
   if (!status.ok()) return status;
   return Engagement{in.user_id(), in.post_id(), static_cast<EngagementKind>(in.kind() - 1),
@@ -122,13 +126,20 @@ absl::StatusOr<WriteOps> convert_list(std::string_view list, const Items& items,
 
 std::string_view record_kind(const v1::IngestRecord& record) {
   switch (record.record_case()) {
-    case v1::IngestRecord::kUser: return "user";
-    case v1::IngestRecord::kPost: return "post";
-    case v1::IngestRecord::kFollow: return "follow";
-    case v1::IngestRecord::kUnfollow: return "unfollow";
-    case v1::IngestRecord::kDeletePostId: return "delete_post_id";
-    case v1::IngestRecord::kEngagement: return "engagement";
-    case v1::IngestRecord::RECORD_NOT_SET: break;
+    case v1::IngestRecord::kUser:
+      return "user";
+    case v1::IngestRecord::kPost:
+      return "post";
+    case v1::IngestRecord::kFollow:
+      return "follow";
+    case v1::IngestRecord::kUnfollow:
+      return "unfollow";
+    case v1::IngestRecord::kDeletePostId:
+      return "delete_post_id";
+    case v1::IngestRecord::kEngagement:
+      return "engagement";
+    case v1::IngestRecord::RECORD_NOT_SET:
+      break;
   }
   return "record";
 }
@@ -140,13 +151,20 @@ absl::StatusOr<WriteOp> to_write_op(const v1::IngestRecord& record, const std::s
     return WriteOp(std::move(*result));
   };
   switch (record.record_case()) {
-    case v1::IngestRecord::kUser: return wrap(to_user(record.user(), inner));
-    case v1::IngestRecord::kPost: return wrap(to_post(record.post(), inner));
-    case v1::IngestRecord::kFollow: return wrap(to_follow(record.follow(), inner));
-    case v1::IngestRecord::kUnfollow: return wrap(to_unfollow(record.unfollow(), inner));
-    case v1::IngestRecord::kDeletePostId: return wrap(to_delete(record.delete_post_id(), inner));
-    case v1::IngestRecord::kEngagement: return wrap(to_engagement(record.engagement(), inner));
-    case v1::IngestRecord::RECORD_NOT_SET: break;
+    case v1::IngestRecord::kUser:
+      return wrap(to_user(record.user(), inner));
+    case v1::IngestRecord::kPost:
+      return wrap(to_post(record.post(), inner));
+    case v1::IngestRecord::kFollow:
+      return wrap(to_follow(record.follow(), inner));
+    case v1::IngestRecord::kUnfollow:
+      return wrap(to_unfollow(record.unfollow(), inner));
+    case v1::IngestRecord::kDeletePostId:
+      return wrap(to_delete(record.delete_post_id(), inner));
+    case v1::IngestRecord::kEngagement:
+      return wrap(to_engagement(record.engagement(), inner));
+    case v1::IngestRecord::RECORD_NOT_SET:
+      break;
   }
   return invalid(name, "empty record (none of user, post, follow, ... is set)");
 }

@@ -3,15 +3,20 @@
 namespace feedrank::kernels {
 
 bool parse_backend_request(std::string_view text, BackendRequest& out) {
-  if (text == "auto") out = BackendRequest::kAuto;
-  else if (text == "cpu") out = BackendRequest::kCpu;
-  else if (text == "gpu") out = BackendRequest::kGpu;
-  else return false;
+  if (text == "auto")
+    out = BackendRequest::kAuto;
+  else if (text == "cpu")
+    out = BackendRequest::kCpu;
+  else if (text == "gpu")
+    out = BackendRequest::kGpu;
+  else
+    return false;
   return true;
 }
 
 BackendResolution resolve_backend(BackendRequest request) {
-  if (request == BackendRequest::kCpu) return {true, {BackendKind::kCpu, "backend: cpu (requested)"}};
+  if (request == BackendRequest::kCpu)
+    return {true, {BackendKind::kCpu, "backend: cpu (requested)"}};
   std::string why_none;
   const int gpus = usable_gpu_count(&why_none);
   if (gpus > 0) {

@@ -19,7 +19,8 @@ void put_u64(std::string& out, std::uint64_t value) {
 
 std::uint64_t get_u64(std::string_view in, std::size_t pos) {
   std::uint64_t value = 0;
-  for (std::size_t i = 0; i < 8; ++i) value = (value << 8) | static_cast<unsigned char>(in[pos + i]);
+  for (std::size_t i = 0; i < 8; ++i)
+    value = (value << 8) | static_cast<unsigned char>(in[pos + i]);
   return value;
 }
 
@@ -49,7 +50,8 @@ std::string encode_cursor(const FeedCursor& cursor) {
 
 absl::StatusOr<FeedCursor> decode_cursor(std::string_view text) {
   std::string bytes;
-  if (!absl::WebSafeBase64Unescape(absl::string_view(text.data(), text.size()), &bytes) || bytes.size() != kEncodedSize) {
+  if (!absl::WebSafeBase64Unescape(absl::string_view(text.data(), text.size()), &bytes) ||
+      bytes.size() != kEncodedSize) {
     return invalid("not a cursor issued by this service");
   }
   if (get_u64(bytes, kPayloadSize) != checksum(std::string_view(bytes).substr(0, kPayloadSize))) {

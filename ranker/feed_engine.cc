@@ -1,7 +1,7 @@
 #include "ranker/feed_engine.h"
 
-#include "fmt/format.h"
 #include "embeddings/hashtags.h"
+#include "fmt/format.h"
 #include "ranker/chronological/chronological_feed.h"
 #include "ranker/feed_cursor.h"
 
@@ -28,14 +28,16 @@ absl::StatusOr<FeedPage> FeedEngine::get_feed(const FeedRequest& request) const 
   }
   ChronologicalPage page = chronological_page(state, request.viewer, request.limit, below);
   FeedPage result{std::move(page.items), {}};
-  if (page.more) result.next_cursor = encode_cursor({request.viewer, request.mode, page.last_shown});
+  if (page.more)
+    result.next_cursor = encode_cursor({request.viewer, request.mode, page.last_shown});
   return result;
 }
 
 absl::StatusOr<store::WriteSummary> FeedEngine::write(std::vector<WriteOp> ops,
                                                       const store::ItemNamer& item_name) {
   for (auto& op : ops) {
-    if (auto* post = std::get_if<Post>(&op)) post->hashtags = embeddings::extract_hashtags(post->text);
+    if (auto* post = std::get_if<Post>(&op))
+      post->hashtags = embeddings::extract_hashtags(post->text);
   }
   return store_.write(ops, item_name);
 }

@@ -49,7 +49,7 @@ class FeedStore {
   explicit FeedStore(std::unique_ptr<DurableStore> durable) : durable_(std::move(durable)) {}
 
   std::unique_ptr<DurableStore> durable_;
-  std::mutex writer_mutex_;                 // one writer at a time
+  std::mutex writer_mutex_;                // one writer at a time
   mutable std::shared_mutex state_mutex_;  // writers hold it exclusively only while applying
   FeedState state_;
 };

@@ -30,7 +30,7 @@ struct Post {
   std::string text;
   TimestampMs created_at = 0;
   Visibility visibility = Visibility::kPublic;
-  std::vector<float> embedding;      // empty unless the caller supplied one
+  std::vector<float> embedding;       // empty unless the caller supplied one
   std::vector<std::string> hashtags;  // parsed from text, lower-case, without '#'
 };
 

@@ -21,11 +21,14 @@ class KeyBuilder {
  public:
   explicit KeyBuilder(Table table) { bytes_.push_back(static_cast<char>(table)); }
   KeyBuilder& u64(std::uint64_t value) {
-    for (int shift = 56; shift >= 0; shift -= 8) bytes_.push_back(static_cast<char>(value >> shift));
+    for (int shift = 56; shift >= 0; shift -= 8)
+      bytes_.push_back(static_cast<char>(value >> shift));
     return *this;
   }
   // Signed times sort correctly once the sign bit is flipped.
-  KeyBuilder& i64(std::int64_t value) { return u64(static_cast<std::uint64_t>(value) ^ (1ULL << 63)); }
+  KeyBuilder& i64(std::int64_t value) {
+    return u64(static_cast<std::uint64_t>(value) ^ (1ULL << 63));
+  }
   KeyBuilder& u8(std::uint8_t value) {
     bytes_.push_back(static_cast<char>(value));
     return *this;
@@ -149,19 +152,22 @@ class RocksDbStore final : public DurableStore {
     return absl::DataLossError(fmt::format("corrupt store record, key {}", key.ToString(true)));
   }
 
-  static absl::Status visit_record(rocksdb::Slice key, rocksdb::Slice value, StoreVisitor& visitor) {
+  static absl::Status visit_record(rocksdb::Slice key, rocksdb::Slice value,
+                                   StoreVisitor& visitor) {
     if (key.empty()) return corrupt(key);
     KeyReader reader(key);
     switch (static_cast<Table>(key[0])) {
       case Table::kUser: {
         encoding::StoredUser record;
-        if (!reader.has(8) || !record.ParseFromArray(value.data(), value.size())) return corrupt(key);
+        if (!reader.has(8) || !record.ParseFromArray(value.data(), value.size()))
+          return corrupt(key);
         visitor.on_user(User{reader.u64(), record.handle(), record.created_at_ms()});
         return absl::OkStatus();
       }
       case Table::kPost: {
         encoding::StoredPost record;
-        if (!reader.has(8) || !record.ParseFromArray(value.data(), value.size())) return corrupt(key);
+        if (!reader.has(8) || !record.ParseFromArray(value.data(), value.size()))
+          return corrupt(key);
         StoredPost stored;
         stored.deleted = record.deleted();
         Post& post = stored.post;
@@ -177,7 +183,8 @@ class RocksDbStore final : public DurableStore {
       }
       case Table::kFollow: {
         encoding::StoredFollow record;
-        if (!reader.has(16) || !record.ParseFromArray(value.data(), value.size())) return corrupt(key);
+        if (!reader.has(16) || !record.ParseFromArray(value.data(), value.size()))
+          return corrupt(key);
         Follow follow;
         follow.follower = reader.u64();
         follow.followee = reader.u64();

@@ -73,7 +73,8 @@ class Planner {
   }
 
   absl::Status plan(const Follow& follow) {
-    if (auto status = check_edge_users(follow.follower, follow.followee); !status.ok()) return status;
+    if (auto status = check_edge_users(follow.follower, follow.followee); !status.ok())
+      return status;
     const Edge edge{follow.follower, follow.followee};
     if (edge_exists(edge)) {
       ++plan_.summary.unchanged;

@@ -21,9 +21,9 @@ ChronologicalPage chronological_page(const store::FeedState& state, UserId viewe
     const store::PostView* view = state.posts.find(merged.entry.id);
     if (!view || view->deleted || !viewer_may_see(state, viewer, view->post)) continue;
     const Post& post = view->post;
-    page.items.push_back(FeedItem{post.id, post.author, post.created_at, post.text, 1.0,
-                                  post.author == viewer ? CandidateSource::kSelf
-                                                        : CandidateSource::kFollowing});
+    page.items.push_back(
+        FeedItem{post.id, post.author, post.created_at, post.text, 1.0,
+                 post.author == viewer ? CandidateSource::kSelf : CandidateSource::kFollowing});
   }
   page.more = !merge.done();
   return page;

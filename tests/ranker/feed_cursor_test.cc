@@ -20,7 +20,8 @@ TEST(FeedCursor, IsUrlSafe) {
 }
 
 TEST(FeedCursor, RejectsGarbageNamingTheField) {
-  for (const std::string garbage : {"x", "!!!!", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "not a cursor"}) {
+  for (const std::string garbage :
+       {"x", "!!!!", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "not a cursor"}) {
     auto decoded = decode_cursor(garbage);
     ASSERT_FALSE(decoded.ok()) << garbage;
     EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);

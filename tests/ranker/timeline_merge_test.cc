@@ -21,7 +21,8 @@ struct RandomTimelines {
     timelines.resize(authors);
     for (int a = 0; a < authors; ++a) {
       const int count = static_cast<int>(rng() % (max_posts + 1));
-      for (int i = 0; i < count; ++i) timelines[a].push_back({static_cast<TimestampMs>(rng() % 100), next_id++});
+      for (int i = 0; i < count; ++i)
+        timelines[a].push_back({static_cast<TimestampMs>(rng() % 100), next_id++});
       std::sort(timelines[a].begin(), timelines[a].end());
       all.insert(all.end(), timelines[a].begin(), timelines[a].end());
     }

@@ -91,9 +91,9 @@ TEST_F(FeedStoreTest, BatchWithOneBadItemWritesNothing) {
 }
 
 TEST_F(FeedStoreTest, LaterItemsMayReferToEarlierItemsOfTheSameBatch) {
-  const auto summary = write_ok({User{1, "ann", 10}, User{2, "bob", 10}, Follow{2, 1, 11},
-                                 make_post(100, 1, 1000), Engagement{2, 100, EngagementKind::kView, 2000},
-                                 DeletePost{100}});
+  const auto summary =
+      write_ok({User{1, "ann", 10}, User{2, "bob", 10}, Follow{2, 1, 11}, make_post(100, 1, 1000),
+                Engagement{2, 100, EngagementKind::kView, 2000}, DeletePost{100}});
   EXPECT_EQ(summary.users_created, 2u);
   EXPECT_EQ(summary.posts_created, 1u);
   EXPECT_EQ(summary.posts_deleted, 1u);

@@ -11,7 +11,8 @@ namespace feedrank::testing {
 class TempDirectory {
  public:
   TempDirectory() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "feedrank-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "feedrank-test-XXXXXX").string();
     path_ = mkdtemp(pattern.data());
   }
   ~TempDirectory() {

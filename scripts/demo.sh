@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The run command: installs what is missing, builds, and serves feeds from the embedded store
+# in ./feedrank-data, loading a synthetic demo data set the first time. Ctrl-C stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh -DFEEDRANK_BUILD_TESTS=OFF -DFEEDRANK_BUILD_BENCHMARKS=OFF
+
+build_dir=${BUILD_DIR:-build}
+server_bin="$build_dir/tools/server/feedrank-server"
+cli_bin="$build_dir/tools/cli/feedrank"
+listen=${FEEDRANK_LISTEN:-127.0.0.1:50051}
+data_dir=${FEEDRANK_DATA_DIR:-./feedrank-data}
+demo_file="$build_dir/demo-corpus.jsonl"
+
+ready_log=$(mktemp)
+"$server_bin" --listen "$listen" --data-dir "$data_dir" >"$ready_log" &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null; rm -f "$ready_log"' EXIT INT TERM
+for _ in $(seq 100); do
+  grep -q '^listening on ' "$ready_log" && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "demo: the server did not start" >&2; exit 1; }
+  sleep 0.1
+done
+address=$(sed -n 's/^listening on //p' "$ready_log")
+
+posts=$("$cli_bin" --server "$address" stats --json | sed -n 's/.*"posts": *\([0-9]*\).*/\1/p')
+if [ "${posts:-0}" -eq 0 ]; then
+  echo "demo: loading a synthetic data set (2,000 users, 20,000 posts)"
+  "$cli_bin" generate --users 2000 --posts 20000 --seed 1 --out "$demo_file"
+  "$cli_bin" --server "$address" load "$demo_file"
+fi
+
+cat <<MSG
+
+feedrank is listening on $address (data in $data_dir)
+Try, in another terminal:
+  $cli_bin --server $address feed --user 1 --limit 10
+  $cli_bin --server $address stats
+Ctrl-C stops the server.
+MSG
+wait "$server_pid"
