@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/support/temp_directory.h"
+#include "tests/support/temp_dir.h"
 
 namespace feedrank::store {
 namespace {
@@ -41,7 +41,7 @@ class FeedStoreTest : public ::testing::Test {
     return summary.ok() ? *summary : WriteSummary{};
   }
 
-  testing::TempDirectory dir_;
+  testing::TempDir dir_;
   std::unique_ptr<FeedStore> store_;
 };
 
@@ -159,7 +159,7 @@ TEST_F(FeedStoreTest, SelfFollowIsRejected) {
 }
 
 TEST(RocksDbStore, SecondOpenOfTheSameDirectoryFailsWithAReason) {
-  testing::TempDirectory dir;
+  testing::TempDir dir;
   auto first = open_rocksdb_store(dir.sub("db"));
   ASSERT_TRUE(first.ok());
   auto second = open_rocksdb_store(dir.sub("db"));

@@ -4,12 +4,28 @@
 #include <iostream>
 #include <thread>
 
+#include <grpc/support/log.h>
+
+#include <atomic>
+
 #include "CLI/CLI.hpp"
 #include "api/server.h"
 #include "kernels/compute_backend.h"
 #include "spdlog/spdlog.h"
 
 namespace {
+
+std::atomic<bool> serving{false};
+
+// gRPC's own log lines go through spdlog. Until the server is up they are debug-only, so that a
+// start-up failure prints one line: ours.
+void forward_grpc_log(gpr_log_func_args* args) {
+  const bool error = args->severity == GPR_LOG_SEVERITY_ERROR;
+  const auto level = !serving ? spdlog::level::debug
+                     : error  ? spdlog::level::warn
+                              : spdlog::level::debug;
+  spdlog::log(level, "grpc: {}", args->message);
+}
 
 // Blocks SIGINT/SIGTERM in every thread and shuts the server down when one arrives.
 std::thread shutdown_on_signal(feedrank::api::FeedServer& server) {
@@ -55,11 +71,13 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
 
+  gpr_set_log_function(forward_grpc_log);
   auto server = feedrank::api::FeedServer::start(options);
   if (!server.ok()) {
     std::cerr << "feedrank-server: " << server.status().message() << "\n";
     return 1;
   }
+  serving = true;
   std::cout << "listening on " << (*server)->address() << std::endl;
   std::thread signal_thread = shutdown_on_signal(**server);
   (*server)->wait();

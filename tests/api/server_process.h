@@ -1,0 +1,35 @@
+// feedrank-server (the real binary, FEEDRANK_SERVER_BIN) as a child process.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "tests/api/child_process.h"
+
+namespace feedrank::api_test {
+
+class ServerProcess {
+ public:
+  // Starts `feedrank-server --listen LISTEN --data-dir DATA_DIR`; its stderr goes to a file in
+  // `scratch_dir`.
+  ServerProcess(const std::string& listen, const std::filesystem::path& data_dir,
+                const std::filesystem::path& scratch_dir);
+
+  // Reads stdout up to the line "listening on HOST:PORT" and returns HOST:PORT; "" if the
+  // server exits first or does not say it within the startup timeout.
+  std::string wait_until_listening();
+  // SIGKILL: the server runs no more code, as in a crash.
+  void kill_hard();
+  // Waits for the server to exit by itself; nullopt if it is still running at the timeout.
+  std::optional<ExitStatus> wait_for_exit();
+  std::string stderr_text() const { return read_file(stderr_path_); }
+  const ChildProcess& process() const { return *process_; }
+
+ private:
+  std::filesystem::path stderr_path_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace feedrank::api_test

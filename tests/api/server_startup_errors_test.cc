@@ -1,0 +1,69 @@
+// feedrank-server refuses to start, with a non-zero exit and a one-line reason on stderr, when
+// it cannot have its port or its data directory.
+#include <gmock/gmock.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "tests/api/server_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace feedrank::api_test {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Optional;
+
+MATCHER(ExitedWithFailure, "exited by itself with a non-zero code") {
+  *result_listener << (arg.exited ? "exit code " : "signal ") << arg.code;
+  return arg.exited && arg.code != 0;
+}
+
+// Exactly one non-empty line.
+MATCHER(IsOneLine, "is one line") {
+  const auto newlines = std::count(arg.begin(), arg.end(), '\n');
+  return !arg.empty() && newlines == 1 && arg.back() == '\n' && arg.size() > 1;
+}
+
+class ServerStartupErrors : public ::testing::Test {
+ protected:
+  testing::TempDir scratch_;
+};
+
+TEST_F(ServerStartupErrors, ASecondServerOnATakenPortExitsWithOneLine) {
+  ServerProcess first("127.0.0.1:0", scratch_.path() / "first", scratch_.path());
+  const std::string address = first.wait_until_listening();
+  ASSERT_NE(address, "") << first.stderr_text();
+
+  ServerProcess second(address, scratch_.path() / "second", scratch_.path());
+  EXPECT_THAT(second.wait_for_exit(), Optional(ExitedWithFailure()));
+  const std::string error = second.stderr_text();
+  EXPECT_THAT(error, IsOneLine()) << error;
+  EXPECT_THAT(error, HasSubstr(address));
+}
+
+TEST_F(ServerStartupErrors, ADataDirectoryThatIsARegularFileExitsWithOneLine) {
+  const auto not_a_dir = scratch_.path() / "regular-file";
+  std::ofstream(not_a_dir) << "not a directory\n";
+
+  ServerProcess server("127.0.0.1:0", not_a_dir, scratch_.path());
+  EXPECT_THAT(server.wait_for_exit(), Optional(ExitedWithFailure()));
+  const std::string error = server.stderr_text();
+  EXPECT_THAT(error, IsOneLine()) << error;
+  EXPECT_THAT(error, HasSubstr(not_a_dir.string()));
+}
+
+TEST_F(ServerStartupErrors, ASecondServerOnTheSameDataDirectoryExitsWithOneLine) {
+  const auto data_dir = scratch_.path() / "data";
+  ServerProcess first("127.0.0.1:0", data_dir, scratch_.path());
+  ASSERT_NE(first.wait_until_listening(), "") << first.stderr_text();
+
+  ServerProcess second("127.0.0.1:0", data_dir, scratch_.path());
+  EXPECT_THAT(second.wait_for_exit(), Optional(ExitedWithFailure()));
+  const std::string error = second.stderr_text();
+  EXPECT_THAT(error, IsOneLine()) << error;
+  EXPECT_THAT(error, HasSubstr(data_dir.string()));
+}
+
+}  // namespace
+}  // namespace feedrank::api_test

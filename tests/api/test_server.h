@@ -1,0 +1,36 @@
+// The fixture of the in-process integration tests: a FeedServer on an ephemeral loopback port
+// with a fresh data directory, and a client on a real gRPC channel to it.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "api/server.h"
+#include "tests/support/temp_dir.h"
+#include "tests/api/test_client.h"
+
+namespace feedrank::api_test {
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start_server(); }
+  void TearDown() override { stop_server(); }
+
+  // Shuts the server down (closing its store) and starts a new one on the same data directory,
+  // on a new port; client() then talks to the new one.
+  void restart_server();
+
+  TestClient& client() { return *client_; }
+  const std::string& address() const { return server_->address(); }
+
+ private:
+  void start_server();
+  void stop_server();
+
+  testing::TempDir data_dir_;
+  std::unique_ptr<api::FeedServer> server_;
+  std::unique_ptr<TestClient> client_;
+};
+
+}  // namespace feedrank::api_test

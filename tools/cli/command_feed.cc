@@ -1,0 +1,64 @@
+// feedrank feed: one page of a viewer's feed.
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "feedrank/v1/feedrank.grpc.pb.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/feed_printer.h"
+#include "tools/cli/grpc_client.h"
+
+namespace feedrank::cli {
+namespace {
+
+struct FeedOptions {
+  std::uint64_t user = 0;
+  std::string mode = "chronological";
+  std::int32_t limit = 0;
+  std::string cursor;
+  bool json = false;
+};
+
+const std::map<std::string, v1::FeedMode> kModes = {
+    {"chronological", v1::FEED_MODE_CHRONOLOGICAL},
+    {"algorithmic", v1::FEED_MODE_ALGORITHMIC},
+};
+
+int run_feed(const std::string& server, const FeedOptions& options) {
+  v1::GetFeedRequest request;
+  request.set_user_id(options.user);
+  request.set_mode(kModes.at(options.mode));
+  request.set_limit(options.limit);
+  request.set_cursor(options.cursor);
+
+  const auto stub = v1::FeedRank::NewStub(open_channel(server));
+  grpc::ClientContext context;
+  set_deadline(context, kUnaryDeadline);
+  v1::GetFeedResponse response;
+  const grpc::Status status = stub->GetFeed(&context, request, &response);
+  if (!status.ok()) return report_rpc_error(status);
+  if (options.json) {
+    print_feed_json(response, std::cout);
+  } else {
+    print_feed_table(response, std::cout);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Subcommand add_feed_command(CLI::App& root, const GlobalOptions& global) {
+  auto options = std::make_shared<FeedOptions>();
+  CLI::App* app = root.add_subcommand("feed", "Print one page of a user's feed");
+  app->add_option("--user", options->user, "Viewer's user id")->required();
+  app->add_option("--mode", options->mode, "chronological or algorithmic")
+      ->check(CLI::IsMember({"chronological", "algorithmic"}))
+      ->capture_default_str();
+  app->add_option("--limit", options->limit, "Items per page, 1..500 (0: the server's default)")
+      ->capture_default_str();
+  app->add_option("--cursor", options->cursor, "next_cursor of the previous page");
+  app->add_flag("--json", options->json, "Print one JSON object");
+  return {app, [&global, options] { return run_feed(global.server, *options); }};
+}
+
+}  // namespace feedrank::cli

@@ -1,0 +1,44 @@
+// feedrank stats: what the store holds.
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "feedrank/v1/feedrank.grpc.pb.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/grpc_client.h"
+
+namespace feedrank::cli {
+namespace {
+
+int run_stats(const std::string& server, bool json) {
+  const auto stub = v1::FeedRank::NewStub(open_channel(server));
+  grpc::ClientContext context;
+  set_deadline(context, kUnaryDeadline);
+  v1::GetStatsResponse response;
+  const grpc::Status status = stub->GetStats(&context, v1::GetStatsRequest(), &response);
+  if (!status.ok()) return report_rpc_error(status);
+  if (json) {
+    const nlohmann::ordered_json out = {{"users", response.users()},
+                                        {"posts", response.posts()},
+                                        {"follows", response.follows()},
+                                        {"engagements", response.engagements()}};
+    std::cout << out.dump() << "\n";
+  } else {
+    std::cout << "users: " << response.users() << "\n"
+              << "posts: " << response.posts() << "\n"
+              << "follows: " << response.follows() << "\n"
+              << "engagements: " << response.engagements() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+Subcommand add_stats_command(CLI::App& root, const GlobalOptions& global) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* app = root.add_subcommand("stats", "Print how many users, posts, follows, engagements");
+  app->add_flag("--json", *json, "Print one JSON object");
+  return {app, [&global, json] { return run_stats(global.server, *json); }};
+}
+
+}  // namespace feedrank::cli

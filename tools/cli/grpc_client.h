@@ -1,0 +1,28 @@
+// What every subcommand needs to talk to the server: a channel, deadlines, error reporting.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace feedrank::cli {
+
+inline constexpr std::chrono::seconds kUnaryDeadline{10};
+inline constexpr std::chrono::seconds kConnectTimeout{10};
+
+// An insecure channel to HOST:PORT whose message size limits are raised to 64 MiB both ways
+// (large feed pages and ingest chunks exceed gRPC's 4 MiB default).
+std::shared_ptr<grpc::Channel> open_channel(const std::string& target);
+
+void set_deadline(grpc::ClientContext& context, std::chrono::seconds timeout);
+
+// "INVALID_ARGUMENT", "UNAVAILABLE", ...: the names scripts and people know.
+std::string_view status_code_name(grpc::StatusCode code);
+
+// Prints "error: <CODE>: <message>" on stderr and returns the exit status, 1.
+int report_rpc_error(const grpc::Status& status);
+
+}  // namespace feedrank::cli

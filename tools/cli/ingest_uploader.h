@@ -1,0 +1,66 @@
+// Client side of the Ingest RPC: records go out in chunks, each sent as soon as it is full, so
+// memory stays bounded whatever the size of the input.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "feedrank/v1/feedrank.grpc.pb.h"
+
+namespace feedrank::cli {
+
+struct IngestUploaderOptions {
+  std::size_t chunk_records = 1000;  // the server takes at most 10,000
+  std::chrono::seconds connect_timeout{10};
+  // Called after each chunk the stream accepted, with the records sent so far.
+  std::function<void(std::uint64_t records_sent)> on_chunk_sent;
+};
+
+struct IngestSummary {
+  grpc::Status status;
+  v1::IngestResponse response;     // what the server acknowledged; only when status is OK
+  std::uint64_t records_sent = 0;  // records in chunks the stream accepted
+};
+
+class IngestUploader {
+ public:
+  // `target` (HOST:PORT) is only used in messages. The stream opens with the first chunk, after
+  // waiting up to connect_timeout for the channel to connect; the stream has no deadline.
+  IngestUploader(std::shared_ptr<grpc::Channel> channel, std::string target,
+                 IngestUploaderOptions options = {});
+  ~IngestUploader();
+  IngestUploader(const IngestUploader&) = delete;
+  IngestUploader& operator=(const IngestUploader&) = delete;
+
+  // Queues one record, sending the chunk once full. False once the stream has failed: stop
+  // producing and call finish() to learn why.
+  bool add(const v1::IngestRecord& record);
+
+  // Sends the partial chunk, closes the stream and waits for the server's summary. Call once.
+  IngestSummary finish();
+
+ private:
+  bool open();
+  bool flush();
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::FeedRank::Stub> stub_;
+  std::string target_;
+  IngestUploaderOptions options_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientWriter<v1::IngestRequest>> writer_;
+  v1::IngestRequest chunk_;
+  v1::IngestResponse response_;
+  grpc::Status failure_;  // why the stream could not be opened
+  bool failed_ = false;
+  bool finished_ = false;
+  std::uint64_t records_sent_ = 0;
+};
+
+}  // namespace feedrank::cli

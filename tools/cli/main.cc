@@ -1,0 +1,28 @@
+// feedrank: command-line client for the FeedRank service (and the synthetic corpus generator).
+#include <CLI/CLI.hpp>
+#include <vector>
+
+#include "tools/cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace feedrank::cli;
+  CLI::App app("feedrank: load data into a FeedRank server and read feeds from it");
+  app.require_subcommand(1);
+  // Lets --server also come after the subcommand.
+  app.fallthrough();
+  GlobalOptions global;
+  app.add_option("--server", global.server, "FeedRank server, HOST:PORT")->capture_default_str();
+
+  const std::vector<Subcommand> commands = {
+      add_generate_command(app),
+      add_load_command(app, global),
+      add_load_lastfm_command(app, global),
+      add_feed_command(app, global),
+      add_stats_command(app, global),
+  };
+  CLI11_PARSE(app, argc, argv);
+  for (const Subcommand& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  return 1;
+}
