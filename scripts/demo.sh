@@ -3,7 +3,7 @@
 # in ./feedrank-data, loading a synthetic demo data set the first time. Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh -DFEEDRANK_BUILD_TESTS=OFF -DFEEDRANK_BUILD_BENCHMARKS=OFF
+BUILD_TARGETS="feedrank-server feedrank" bash scripts/build.sh
 
 build_dir=${BUILD_DIR:-build}
 server_bin="$build_dir/tools/server/feedrank-server"
