@@ -1,6 +1,6 @@
 #include "api/feed_conversion.h"
 
-#include "api/text_checks.h"
+#include "api/field_checks.h"
 #include "fmt/format.h"
 
 namespace feedrank::api {

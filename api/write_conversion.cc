@@ -2,21 +2,13 @@
 
 #include <cmath>
 
-#include "api/text_checks.h"
+#include "api/field_checks.h"
 #include "fmt/format.h"
 
 namespace feedrank::api {
 namespace {
 
 constexpr std::size_t kMaxEmbeddingDimension = 1024;
-
-std::string item_name(std::string_view list, std::size_t index) {
-  return fmt::format("{}[{}]", list, index);
-}
-
-std::string field(std::string_view item, std::string_view name) {
-  return fmt::format("{}.{}", item, name);
-}
 
 // Runs the checks in order and returns the first failure.
 template <class... Checks>
@@ -26,15 +18,15 @@ absl::Status first_error(Checks&&... checks) {
   return status;
 }
 
-absl::StatusOr<User> to_user(const v1::User& in, std::string_view name) {
-  auto status = first_error(check_id(field(name, "id"), in.id()),
-                            check_text(field(name, "handle"), in.handle(), kMaxHandleBytes, true),
-                            check_time(field(name, "created_at_ms"), in.created_at_ms()));
+absl::StatusOr<User> to_user(const v1::User& in, const FieldPath& item) {
+  auto status = first_error(check_id(item.field("id"), in.id()),
+                            check_text(item.field("handle"), in.handle(), kMaxHandleBytes, true),
+                            check_time(item.field("created_at_ms"), in.created_at_ms()));
   if (!status.ok()) return status;
   return User{in.id(), in.handle(), in.created_at_ms()};
 }
 
-absl::Status check_embedding(std::string_view name,
+absl::Status check_embedding(const FieldPath& name,
                              const google::protobuf::RepeatedField<float>& v) {
   if (v.empty()) return absl::OkStatus();
   if (static_cast<std::size_t>(v.size()) > kMaxEmbeddingDimension) {
@@ -48,16 +40,16 @@ absl::Status check_embedding(std::string_view name,
   return all_zero ? invalid(name, "must not be all zeros") : absl::OkStatus();
 }
 
-absl::StatusOr<Post> to_post(const v1::Post& in, std::string_view name) {
+absl::StatusOr<Post> to_post(const v1::Post& in, const FieldPath& item) {
   auto status = first_error(
-      check_id(field(name, "id"), in.id()), check_id(field(name, "author_id"), in.author_id()),
-      check_text(field(name, "text"), in.text(), kMaxTextBytes, false),
-      check_time(field(name, "created_at_ms"), in.created_at_ms()),
+      check_id(item.field("id"), in.id()), check_id(item.field("author_id"), in.author_id()),
+      check_text(item.field("text"), in.text(), kMaxTextBytes, false),
+      check_time(item.field("created_at_ms"), in.created_at_ms()),
       v1::Visibility_IsValid(in.visibility())
           ? absl::OkStatus()
-          : invalid(field(name, "visibility"),
+          : invalid(item.field("visibility"),
                     fmt::format("unknown value {}", static_cast<int>(in.visibility()))),
-      check_embedding(field(name, "embedding"), in.embedding()));
+      check_embedding(item.field("embedding"), in.embedding()));
   if (!status.ok()) return status;
   Post post;
   post.id = in.id();
@@ -70,42 +62,41 @@ absl::StatusOr<Post> to_post(const v1::Post& in, std::string_view name) {
   return post;
 }
 
-absl::Status check_edge(const v1::FollowEdge& in, std::string_view name) {
-  auto status = first_error(check_id(field(name, "follower_id"), in.follower_id()),
-                            check_id(field(name, "followee_id"), in.followee_id()));
+absl::Status check_edge(const v1::FollowEdge& in, const FieldPath& item) {
+  auto status = first_error(check_id(item.field("follower_id"), in.follower_id()),
+                            check_id(item.field("followee_id"), in.followee_id()));
   if (status.ok() && in.follower_id() == in.followee_id()) {
-    return invalid(field(name, "followee_id"), "a user cannot follow themselves");
+    return invalid(item.field("followee_id"), "a user cannot follow themselves");
   }
   return status;
 }
 
-absl::StatusOr<Follow> to_follow(const v1::FollowEdge& in, std::string_view name) {
-  auto status = first_error(check_edge(in, name),
-                            check_time(field(name, "created_at_ms"), in.created_at_ms()));
+absl::StatusOr<Follow> to_follow(const v1::FollowEdge& in, const FieldPath& item) {
+  auto status = first_error(check_edge(in, item),
+                            check_time(item.field("created_at_ms"), in.created_at_ms()));
   if (!status.ok()) return status;
   return Follow{in.follower_id(), in.followee_id(), in.created_at_ms()};
 }
 
-absl::StatusOr<Unfollow> to_unfollow(const v1::FollowEdge& in, std::string_view name) {
-  if (auto status = check_edge(in, name); !status.ok()) return status;
+absl::StatusOr<Unfollow> to_unfollow(const v1::FollowEdge& in, const FieldPath& item) {
+  if (auto status = check_edge(in, item); !status.ok()) return status;
   return Unfollow{in.follower_id(), in.followee_id()};
 }
 
-absl::StatusOr<DeletePost> to_delete(std::uint64_t post_id, std::string_view name) {
-  if (auto status = check_id(name, post_id); !status.ok()) return status;
+absl::StatusOr<DeletePost> to_delete(std::uint64_t post_id, const FieldPath& item) {
+  if (auto status = check_id(item, post_id); !status.ok()) return status;
   return DeletePost{post_id};
 }
 
-absl::StatusOr<Engagement> to_engagement(const v1::Engagement& in, std::string_view name) {
+absl::StatusOr<Engagement> to_engagement(const v1::Engagement& in, const FieldPath& item) {
   const bool known_kind =
       v1::EngagementKind_IsValid(in.kind()) && in.kind() != v1::ENGAGEMENT_KIND_UNSPECIFIED;
   auto status = first_error(
-      check_id(field(name, "user_id"), in.user_id()),
-      check_id(field(name, "post_id"), in.post_id()),
+      check_id(item.field("user_id"), in.user_id()), check_id(item.field("post_id"), in.post_id()),
       known_kind ? absl::OkStatus()
-                 : invalid(field(name, "kind"),
+                 : invalid(item.field("kind"),
                            fmt::format("unknown or unset kind {}", static_cast<int>(in.kind()))),
-      check_time(field(name, "at_ms"), in.at_ms()));
+      check_time(item.field("at_ms"), in.at_ms()));
   if (!status.ok()) return status;
   return Engagement{in.user_id(), in.post_id(), static_cast<EngagementKind>(in.kind() - 1),
                     in.at_ms()};
@@ -117,7 +108,7 @@ absl::StatusOr<WriteOps> convert_list(std::string_view list, const Items& items,
   WriteOps ops;
   ops.reserve(items.size());
   for (int i = 0; i < items.size(); ++i) {
-    auto op = convert(items[i], item_name(list, i));
+    auto op = convert(items[i], FieldPath(list, i));
     if (!op.ok()) return op.status();
     ops.emplace_back(std::move(*op));
   }
@@ -144,8 +135,8 @@ std::string_view record_kind(const v1::IngestRecord& record) {
   return "record";
 }
 
-absl::StatusOr<WriteOp> to_write_op(const v1::IngestRecord& record, const std::string& name) {
-  const std::string inner = field(name, record_kind(record));
+absl::StatusOr<WriteOp> to_write_op(const v1::IngestRecord& record, const FieldPath& item) {
+  const FieldPath inner = item.kind(record_kind(record));
   auto wrap = [](auto result) -> absl::StatusOr<WriteOp> {
     if (!result.ok()) return result.status();
     return WriteOp(std::move(*result));
@@ -166,7 +157,7 @@ absl::StatusOr<WriteOp> to_write_op(const v1::IngestRecord& record, const std::s
     case v1::IngestRecord::RECORD_NOT_SET:
       break;
   }
-  return invalid(name, "empty record (none of user, post, follow, ... is set)");
+  return invalid(item, "empty record (none of user, post, follow, ... is set)");
 }
 
 }  // namespace
@@ -196,16 +187,17 @@ absl::StatusOr<WriteOps> to_write_ops(const v1::IngestRequest& request) {
 
 store::ItemNamer list_item_namer(std::string_view list_field) {
   return [list = std::string(list_field)](std::size_t index, std::string_view name) {
+    const FieldPath item(list, index);
     // Scalar lists (post_ids) have no sub-fields: the item itself is the field.
-    return list == "post_ids" ? item_name(list, index) : field(item_name(list, index), name);
+    return (list == "post_ids" ? item : item.field(name)).str();
   };
 }
 
 store::ItemNamer ingest_item_namer(const v1::IngestRequest& request) {
   return [&request](std::size_t index, std::string_view name) {
     const auto& record = request.records(static_cast<int>(index));
-    const std::string item = field(item_name("records", index), record_kind(record));
-    return record.has_delete_post_id() ? item : field(item, name);
+    const FieldPath item = FieldPath("records", index).kind(record_kind(record));
+    return (record.has_delete_post_id() ? item : item.field(name)).str();
   };
 }
 

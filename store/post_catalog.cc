@@ -5,8 +5,9 @@
 namespace feedrank::store {
 
 void PostCatalog::put(Post post, bool deleted) {
-  auto [it, inserted] = posts_.try_emplace(post.id);
-  PostView& view = it->second;
+  auto [it, inserted] = index_.try_emplace(post.id, views_.size());
+  if (inserted) views_.emplace_back();
+  PostView& view = views_[it->second];
   if (!inserted && !view.deleted) {
     unlink_from_timeline(view.post);
     --live_count_;
@@ -28,14 +29,14 @@ void PostCatalog::put(Post post, bool deleted) {
 
 void PostCatalog::count_engagement(PostId post, EngagementKind kind) {
   ++engagement_count_;
-  if (auto it = posts_.find(post); it != posts_.end()) {
-    ++it->second.engagement_counts[static_cast<int>(kind)];
+  if (auto it = index_.find(post); it != index_.end()) {
+    ++views_[it->second].engagement_counts[static_cast<int>(kind)];
   }
 }
 
 const PostView* PostCatalog::find(PostId id) const {
-  auto it = posts_.find(id);
-  return it == posts_.end() ? nullptr : &it->second;
+  auto it = index_.find(id);
+  return it == index_.end() ? nullptr : &views_[it->second];
 }
 
 std::span<const TimelineEntry> PostCatalog::timeline(UserId author) const {

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <vector>
 
@@ -41,7 +42,10 @@ class PostCatalog {
  private:
   void unlink_from_timeline(const Post& post);
 
-  absl::flat_hash_map<PostId, PostView> posts_;
+  // Views live in stable storage and the hash map holds only indexes: growing the map then
+  // moves 16-byte slots, not whole posts, so writers hold the readers' lock briefly.
+  std::deque<PostView> views_;
+  absl::flat_hash_map<PostId, std::size_t> index_;
   absl::flat_hash_map<UserId, std::vector<TimelineEntry>> timelines_;
   std::size_t live_count_ = 0;
   std::uint64_t engagement_count_ = 0;

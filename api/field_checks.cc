@@ -1,23 +1,43 @@
-#include "api/text_checks.h"
+#include "api/field_checks.h"
 
 #include "fmt/format.h"
 
 namespace feedrank::api {
 
-absl::Status invalid(std::string_view field, std::string_view why) {
-  return absl::InvalidArgumentError(fmt::format("{}: {}", field, why));
+FieldPath FieldPath::kind(std::string_view record_kind) const {
+  FieldPath path = *this;
+  path.kind_ = record_kind;
+  return path;
 }
 
-absl::Status check_id(std::string_view field, std::uint64_t id) {
+FieldPath FieldPath::field(std::string_view name) const {
+  FieldPath path = *this;
+  path.field_ = name;
+  return path;
+}
+
+std::string FieldPath::str() const {
+  if (list_.empty()) return std::string(field_);
+  std::string out = fmt::format("{}[{}]", list_, index_);
+  if (!kind_.empty()) out += fmt::format(".{}", kind_);
+  if (!field_.empty()) out += fmt::format(".{}", field_);
+  return out;
+}
+
+absl::Status invalid(const FieldPath& field, std::string_view why) {
+  return absl::InvalidArgumentError(fmt::format("{}: {}", field.str(), why));
+}
+
+absl::Status check_id(const FieldPath& field, std::uint64_t id) {
   return id == 0 ? invalid(field, "required (must be non-zero)") : absl::OkStatus();
 }
 
-absl::Status check_time(std::string_view field, std::int64_t ms) {
+absl::Status check_time(const FieldPath& field, std::int64_t ms) {
   return ms <= 0 ? invalid(field, "required (milliseconds since the epoch, > 0)")
                  : absl::OkStatus();
 }
 
-absl::Status check_text(std::string_view field, std::string_view text, std::size_t max_bytes,
+absl::Status check_text(const FieldPath& field, std::string_view text, std::size_t max_bytes,
                         bool single_line) {
   if (text.empty()) return invalid(field, "required (must not be empty)");
   if (text.size() > max_bytes) {
@@ -32,7 +52,7 @@ absl::Status check_text(std::string_view field, std::string_view text, std::size
   return absl::OkStatus();
 }
 
-absl::Status check_batch_size(std::string_view field, std::size_t size) {
+absl::Status check_batch_size(const FieldPath& field, std::size_t size) {
   if (size == 0) return invalid(field, "at least one item is required");
   if (size > kMaxBatchItems) {
     return invalid(field, fmt::format("too many items ({}, at most {})", size, kMaxBatchItems));
