@@ -16,6 +16,14 @@ v1::IngestRecord record_from_text(const std::string& text_proto) {
   return record;
 }
 
+// Short test names ("case_3"): the parameters themselves print as byte dumps.
+struct NumberedCase {
+  template <class Param>
+  std::string operator()(const testing::TestParamInfo<Param>& info) const {
+    return "case_" + std::to_string(info.index);
+  }
+};
+
 class JsonlRoundTrip : public testing::TestWithParam<std::string> {};
 
 TEST_P(JsonlRoundTrip, ParsesBackToTheSameRecord) {
@@ -55,7 +63,8 @@ INSTANTIATE_TEST_SUITE_P(
             R"pb(engagement { user_id: 1 post_id: 2 kind: ENGAGEMENT_KIND_VIEW at_ms: 3 })pb",
             R"pb(engagement { user_id: 1 post_id: 2 kind: ENGAGEMENT_KIND_LIKE at_ms: 3 })pb",
             R"pb(engagement { user_id: 1 post_id: 2 kind: ENGAGEMENT_KIND_COMMENT at_ms: 3 })pb",
-            R"pb(engagement { user_id: 1 post_id: 2 kind: ENGAGEMENT_KIND_SHARE at_ms: 3 })pb"));
+            R"pb(engagement { user_id: 1 post_id: 2 kind: ENGAGEMENT_KIND_SHARE at_ms: 3 })pb"),
+    NumberedCase());
 
 TEST(JsonlRecords, ReadsTheDocumentedFormat) {
   const auto post = parse_jsonl_record(
@@ -170,7 +179,8 @@ INSTANTIATE_TEST_SUITE_P(
         MalformedLine{R"({"type":"engagement","user_id":1,"post_id":2,"kind":"LIKE","at_ms":3})",
                       "unknown value \"LIKE\""},
         MalformedLine{R"({"type":"engagement","user_id":1,"post_id":2,"at_ms":3})",
-                      "missing field \"kind\""}));
+                      "missing field \"kind\""}),
+    NumberedCase());
 
 }  // namespace
 }  // namespace feedrank::datasets
