@@ -8,6 +8,9 @@ find_package(nlohmann_json REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
+find_package(ICU REQUIRED COMPONENTS uc)        # ICU::uc
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(xxhash REQUIRED IMPORTED_TARGET libxxhash)  # PkgConfig::xxhash
 if(FEEDRANK_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

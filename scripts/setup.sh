@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libfmt-dev
+  libabsl-dev libfmt-dev libicu-dev libxxhash-dev
   librocksdb-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   libbenchmark-dev libgtest-dev libgmock-dev
   python3 python3-grpcio python3-protobuf
