@@ -1,5 +1,5 @@
-// Hashtags in post text: the words after '#', lower-cased, without the '#', first occurrence
-// order, no repeats. Non-ASCII letters count as word characters (UTF-8 is kept as is).
+// Hashtags in post text: the tokenizer's '#' tokens (lower-cased, Unicode-aware), without the
+// '#', in first-occurrence order, no repeats.
 #pragma once
 
 #include <string>

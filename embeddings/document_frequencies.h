@@ -1,0 +1,46 @@
+// How many documents contain each text feature, for inverse document frequency weights. The
+// service updates it as posts arrive; not thread-safe (the owner locks), but tables built on
+// separate threads merge exactly.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "embeddings/text_features.h"
+
+namespace feedrank::embeddings {
+
+class DocumentFrequencies {
+ public:
+  // Counts one document containing each of `features` (distinct keys, as extracted).
+  void add_document(std::span<const TextFeature> features);
+
+  // Adds another table's documents and counts to this one.
+  void merge(const DocumentFrequencies& other);
+
+  // ln((1 + N) / (1 + df)) + 1: at least 1, so features seen in every document still count;
+  // an unseen feature gets the largest weight.
+  double idf(std::uint64_t key) const;
+
+  std::uint64_t documents() const { return documents_; }
+  std::uint64_t frequency(std::uint64_t key) const;
+  std::size_t features() const { return frequencies_.size(); }
+
+  // Compact bytes: the document count, then keys in ascending order as varint deltas, each with
+  // its varint frequency. Equal tables give equal bytes.
+  std::string serialize() const;
+  // DATA_LOSS on truncated or malformed bytes.
+  static absl::StatusOr<DocumentFrequencies> deserialize(std::string_view bytes);
+
+  friend bool operator==(const DocumentFrequencies&, const DocumentFrequencies&) = default;
+
+ private:
+  std::uint64_t documents_ = 0;
+  absl::flat_hash_map<std::uint64_t, std::uint64_t> frequencies_;
+};
+
+}  // namespace feedrank::embeddings

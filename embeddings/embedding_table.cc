@@ -1,0 +1,101 @@
+#include "embeddings/embedding_table.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "embeddings/vector_dimension.h"
+
+namespace feedrank::embeddings {
+namespace {
+
+constexpr std::size_t kBitsPerWord = 64;
+
+// A wrong-sized vector would read or write past a row: fail loudly in every build type.
+void check_or_abort(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "EmbeddingTable: precondition failed: %s\n", what);
+    std::abort();
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<EmbeddingTable> EmbeddingTable::create(int dimension) {
+  if (absl::Status status = validate_dimension(dimension); !status.ok()) return status;
+  return EmbeddingTable(dimension);
+}
+
+EmbeddingTable::EmbeddingTable(int dimension) : dimension_(dimension) {
+  check_or_abort(validate_dimension(dimension).ok(), "valid dimension");
+}
+
+std::size_t EmbeddingTable::upsert(PostId id, std::span<const float> vector) {
+  check_or_abort(vector.size() == static_cast<std::size_t>(dimension_),
+                 "vector.size() == dimension()");
+  const auto [it, inserted] = row_by_id_.try_emplace(id, ids_.size());
+  const std::size_t r = it->second;
+  if (inserted) {
+    grow_to(r + 1);
+    ids_.push_back(id);
+  } else if (is_deleted(r)) {
+    tombstones_[r / kBitsPerWord] &= ~(std::uint64_t{1} << (r % kBitsPerWord));
+    --deleted_rows_;
+  }
+  std::copy(vector.begin(), vector.end(), values_.begin() + r * dimension_);
+  return r;
+}
+
+bool EmbeddingTable::remove(PostId id) {
+  const auto it = row_by_id_.find(id);
+  if (it == row_by_id_.end() || is_deleted(it->second)) return false;
+  const std::size_t r = it->second;
+  tombstones_[r / kBitsPerWord] |= std::uint64_t{1} << (r % kBitsPerWord);
+  ++deleted_rows_;
+  return true;
+}
+
+void EmbeddingTable::reserve(std::size_t rows) {
+  values_.reserve(rows * dimension_);
+  ids_.reserve(rows);
+  tombstones_.reserve((rows + kBitsPerWord - 1) / kBitsPerWord);
+  row_by_id_.reserve(rows);
+}
+
+// std::vector grows geometrically (doubling in libstdc++), which is the amortised O(1) append
+// the table needs; growing all three arrays together keeps their capacities in step.
+void EmbeddingTable::grow_to(std::size_t rows) {
+  values_.resize(rows * dimension_);
+  const std::size_t words = (rows + kBitsPerWord - 1) / kBitsPerWord;
+  if (tombstones_.size() < words) tombstones_.resize(words, 0);
+}
+
+std::span<const float> EmbeddingTable::row(std::size_t r) const {
+  return std::span<const float>(values_).subspan(r * dimension_, dimension_);
+}
+
+std::optional<std::size_t> EmbeddingTable::row_of(PostId id) const {
+  const auto it = row_by_id_.find(id);
+  if (it == row_by_id_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool EmbeddingTable::is_deleted(std::size_t r) const {
+  return (tombstones_[r / kBitsPerWord] >> (r % kBitsPerWord)) & 1;
+}
+
+std::size_t EmbeddingTable::id_map_bytes() const {
+  // Swiss tables hold one slot plus one control byte per bucket, plus a group of sentinel
+  // control bytes.
+  constexpr std::size_t kSlotBytes = sizeof(decltype(row_by_id_)::value_type) + 1;
+  const std::size_t capacity = row_by_id_.capacity();
+  const std::size_t map_bytes = capacity == 0 ? 0 : capacity * kSlotBytes + 16;
+  return ids_.capacity() * sizeof(PostId) + map_bytes;
+}
+
+std::size_t EmbeddingTable::memory_bytes() const {
+  return sizeof(*this) + values_.capacity() * sizeof(float) +
+         tombstones_.capacity() * sizeof(std::uint64_t) + id_map_bytes();
+}
+
+}  // namespace feedrank::embeddings

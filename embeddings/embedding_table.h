@@ -1,0 +1,67 @@
+// Post vectors shared with retrieval: one contiguous row-major float matrix, the post id of each
+// row, and a tombstone bit per row. The FAISS and GPU backends read data(), row_ids() and
+// tombstone_words() in place; deleting a post only sets its bit, so row numbers (and any index
+// the backends built over them) stay valid.
+//
+// Not thread-safe: the owner locks. Any upsert may grow the storage and so invalidate the
+// pointers and spans handed out before it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "store/records.h"
+
+namespace feedrank::embeddings {
+
+class EmbeddingTable {
+ public:
+  // InvalidArgument for a dimension validate_dimension() rejects.
+  static absl::StatusOr<EmbeddingTable> create(int dimension);
+
+  // Precondition: validate_dimension(dimension) is OK (aborts otherwise).
+  explicit EmbeddingTable(int dimension);
+
+  // A new id appends a row; a known id (deleted or not) overwrites its row and clears its
+  // tombstone. Returns the row. Precondition: vector.size() == dimension() (aborts otherwise).
+  std::size_t upsert(PostId id, std::span<const float> vector);
+  // Sets the row's tombstone; false when the id is unknown or already deleted.
+  bool remove(PostId id);
+  // Makes room for `rows` rows without further growth (a bulk load that knows its size).
+  void reserve(std::size_t rows);
+
+  int dimension() const { return dimension_; }
+  std::size_t rows() const { return ids_.size(); }
+  std::size_t live_rows() const { return ids_.size() - deleted_rows_; }
+  // rows() x dimension() floats, row-major; null when there are no rows.
+  const float* data() const { return values_.data(); }
+  std::span<const float> row(std::size_t r) const;
+  std::span<const PostId> row_ids() const { return ids_; }
+  // The row holding `id`, deleted or not.
+  std::optional<std::size_t> row_of(PostId id) const;
+  bool is_deleted(std::size_t r) const;
+  // Bit (r % 64) of word (r / 64) is set when row r is deleted; bits past rows() are zero.
+  std::span<const std::uint64_t> tombstone_words() const { return tombstones_; }
+
+  // Bytes held, counted from capacities (allocated, not just used) of all four structures.
+  std::size_t memory_bytes() const;
+  // The id map's share of memory_bytes(): row_ids plus the id -> row hash map.
+  std::size_t id_map_bytes() const;
+
+ private:
+  void grow_to(std::size_t rows);
+
+  int dimension_;
+  std::vector<float> values_;
+  std::vector<PostId> ids_;
+  std::vector<std::uint64_t> tombstones_;
+  absl::flat_hash_map<PostId, std::size_t> row_by_id_;
+  std::size_t deleted_rows_ = 0;
+};
+
+}  // namespace feedrank::embeddings

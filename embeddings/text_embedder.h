@@ -1,0 +1,42 @@
+// Post text -> a dense, L2-normalised vector: unigram and bigram features, signed feature
+// hashing into `dimension` slots, weighted by sub-linear term frequency times IDF.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "embeddings/document_frequencies.h"
+#include "embeddings/text_features.h"
+
+namespace feedrank::embeddings {
+
+inline constexpr int kDefaultTextDimension = 128;
+
+class TextEmbedder {
+ public:
+  // INVALID_ARGUMENT unless 32 <= dimension <= 1024 and dimension is a multiple of 8.
+  static absl::StatusOr<TextEmbedder> create(int dimension = kDefaultTextDimension);
+
+  int dimension() const { return dimension_; }
+
+  // Writes the vector of `text` into `out` (dimension() floats). Each feature adds
+  // (1 + ln tf) * idf (halved for bigrams) at slot key % dimension with the sign of the key's top
+  // bit, so colliding features tend to cancel rather than pile up. A text with no tokens (or, very
+  // rarely, whose features cancel exactly) gives the zero vector, which has no direction to
+  // normalise. Same text and frequencies give the same bits: keys are XXH3 of little-endian
+  // bytes and features are summed in key order. Across machines this also assumes the same
+  // std::log rounding (true for one glibc version on x86_64).
+  void embed(std::string_view text, const DocumentFrequencies& frequencies,
+             std::span<float> out) const;
+
+  // The same from features already extracted (the bulk path extracts them once per pass).
+  void embed_features(std::span<const TextFeature> features, const DocumentFrequencies& frequencies,
+                      std::span<float> out) const;
+
+ private:
+  explicit TextEmbedder(int dimension) : dimension_(dimension) {}
+  int dimension_;
+};
+
+}  // namespace feedrank::embeddings

@@ -1,0 +1,147 @@
+#include "embeddings/embedding_table.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+namespace feedrank::embeddings {
+namespace {
+
+constexpr int kDim = 32;
+
+std::vector<float> random_vector(std::mt19937& rng, int dimension = kDim) {
+  std::normal_distribution<float> normal;
+  std::vector<float> v(dimension);
+  for (float& x : v) x = normal(rng);
+  return v;
+}
+
+TEST(EmbeddingTable, RejectsBadDimensions) {
+  EXPECT_FALSE(EmbeddingTable::create(0).ok());
+  EXPECT_FALSE(EmbeddingTable::create(24).ok());
+  EXPECT_FALSE(EmbeddingTable::create(100).ok());  // not a multiple of 8
+  EXPECT_FALSE(EmbeddingTable::create(2048).ok());
+  EXPECT_TRUE(EmbeddingTable::create(32).ok());
+  EXPECT_TRUE(EmbeddingTable::create(1024).ok());
+}
+
+TEST(EmbeddingTable, NewIdsAppendRowsInOrder) {
+  std::mt19937 rng(1);
+  EmbeddingTable table(kDim);
+  const auto a = random_vector(rng);
+  const auto b = random_vector(rng);
+  EXPECT_EQ(table.upsert(70, a), 0u);
+  EXPECT_EQ(table.upsert(5, b), 1u);
+  EXPECT_EQ(table.rows(), 2u);
+  EXPECT_EQ(table.live_rows(), 2u);
+  ASSERT_EQ(table.row_ids().size(), 2u);
+  EXPECT_EQ(table.row_ids()[0], 70u);
+  EXPECT_EQ(table.row_ids()[1], 5u);
+  EXPECT_EQ(table.row_of(5), 1u);
+  EXPECT_EQ(table.row_of(6), std::nullopt);
+}
+
+TEST(EmbeddingTable, DataIsContiguousRowMajor) {
+  std::mt19937 rng(2);
+  EmbeddingTable table(kDim);
+  std::vector<std::vector<float>> vectors;
+  for (PostId id = 0; id < 10; ++id) {
+    vectors.push_back(random_vector(rng));
+    table.upsert(id * 3 + 1, vectors.back());
+  }
+  const float* data = table.data();
+  for (std::size_t r = 0; r < vectors.size(); ++r) {
+    for (int j = 0; j < kDim; ++j) EXPECT_EQ(data[r * kDim + j], vectors[r][j]);
+  }
+}
+
+TEST(EmbeddingTable, UpsertOfKnownIdOverwritesItsRow) {
+  std::mt19937 rng(3);
+  EmbeddingTable table(kDim);
+  table.upsert(1, random_vector(rng));
+  const auto other = random_vector(rng);
+  table.upsert(2, other);
+  const auto replacement = random_vector(rng);
+  EXPECT_EQ(table.upsert(1, replacement), 0u);
+  EXPECT_EQ(table.rows(), 2u);
+  const auto row0 = table.row(0);
+  EXPECT_EQ(std::vector<float>(row0.begin(), row0.end()), replacement);
+  const auto row1 = table.row(1);
+  EXPECT_EQ(std::vector<float>(row1.begin(), row1.end()), other);
+}
+
+TEST(EmbeddingTable, RemoveLeavesTheRowAndSetsItsTombstoneBit) {
+  std::mt19937 rng(4);
+  EmbeddingTable table(kDim);
+  for (PostId id = 0; id < 130; ++id) table.upsert(1000 + id, random_vector(rng));
+  EXPECT_TRUE(table.remove(1000 + 3));
+  EXPECT_TRUE(table.remove(1000 + 64));
+  EXPECT_TRUE(table.remove(1000 + 129));
+  EXPECT_FALSE(table.remove(1000 + 3)) << "already deleted";
+  EXPECT_FALSE(table.remove(7)) << "unknown id";
+  EXPECT_EQ(table.rows(), 130u);
+  EXPECT_EQ(table.live_rows(), 127u);
+  EXPECT_EQ(table.row_of(1000 + 3), 3u) << "a deleted row keeps its place";
+
+  const auto words = table.tombstone_words();
+  ASSERT_EQ(words.size(), 3u);
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    const bool bit = (words[r / 64] >> (r % 64)) & 1;
+    const bool expected = r == 3 || r == 64 || r == 129;
+    EXPECT_EQ(bit, expected) << "row " << r;
+    EXPECT_EQ(table.is_deleted(r), expected) << "row " << r;
+  }
+  EXPECT_EQ(words[2] >> 2, 0u) << "bits past rows() stay clear";
+}
+
+TEST(EmbeddingTable, UpsertRevivesADeletedRow) {
+  std::mt19937 rng(5);
+  EmbeddingTable table(kDim);
+  table.upsert(9, random_vector(rng));
+  table.remove(9);
+  const auto fresh = random_vector(rng);
+  EXPECT_EQ(table.upsert(9, fresh), 0u);
+  EXPECT_FALSE(table.is_deleted(0));
+  EXPECT_EQ(table.tombstone_words()[0], 0u);
+  EXPECT_EQ(table.live_rows(), 1u);
+  EXPECT_EQ(table.row(0)[5], fresh[5]);
+}
+
+TEST(EmbeddingTable, GrowthKeepsContents) {
+  std::mt19937 rng(6);
+  EmbeddingTable table(kDim);
+  std::vector<std::vector<float>> vectors;
+  for (int i = 0; i < 5000; ++i) {
+    vectors.push_back(random_vector(rng));
+    table.upsert(static_cast<PostId>(i) * 7919, vectors.back());
+  }
+  for (int i = 0; i < 5000; ++i) {
+    const auto r = table.row_of(static_cast<PostId>(i) * 7919);
+    ASSERT_TRUE(r.has_value());
+    const auto row = table.row(*r);
+    ASSERT_EQ(std::vector<float>(row.begin(), row.end()), vectors[i]) << "post " << i;
+  }
+}
+
+TEST(EmbeddingTable, MemoryBytesCoversTheMatrixAndStaysWithinDoublingSlack) {
+  std::mt19937 rng(7);
+  EmbeddingTable table(64);
+  const std::size_t n = 3000;
+  for (std::size_t i = 0; i < n; ++i) table.upsert(i, random_vector(rng, 64));
+  const std::size_t used = n * 64 * sizeof(float) + n * sizeof(PostId);
+  EXPECT_GE(table.memory_bytes(), used);
+  EXPECT_GT(table.id_map_bytes(), n * sizeof(PostId)) << "the hash map is counted";
+  // Doubling wastes at most the used size again; the hash map is at most ~2 x 17 bytes a row.
+  EXPECT_LE(table.memory_bytes(), 2 * used + n * 40 + 4096);
+
+  EmbeddingTable reserved(64);
+  reserved.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) reserved.upsert(i, random_vector(rng, 64));
+  EXPECT_LE(reserved.memory_bytes() - reserved.id_map_bytes(),
+            n * 64 * sizeof(float) + n / 64 * 8 + 512)
+      << "reserve leaves no matrix slack";
+}
+
+}  // namespace
+}  // namespace feedrank::embeddings
