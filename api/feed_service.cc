@@ -25,7 +25,7 @@ std::uint32_t u32(std::uint64_t value) { return static_cast<std::uint32_t>(value
 template <class Request>
 absl::StatusOr<store::WriteSummary> FeedService::write(const Request& request,
                                                        std::string_view list_field) {
-  auto ops = to_write_ops(request);
+  auto ops = to_write_ops(request, rules_);
   if (!ops.ok()) return ops.status();
   return engine_.write(std::move(*ops), list_item_namer(list_field));
 }
@@ -103,7 +103,7 @@ grpc::Status FeedService::Ingest(grpc::ServerContext*,
   std::uint64_t chunks = 0;
   std::uint64_t records = 0;
   while (reader->Read(&chunk)) {
-    auto ops = to_write_ops(chunk);
+    auto ops = to_write_ops(chunk, rules_);
     absl::StatusOr<store::WriteSummary> summary =
         ops.ok() ? engine_.write(std::move(*ops), ingest_item_namer(chunk)) : ops.status();
     if (!summary.ok()) {

@@ -2,6 +2,7 @@
 // No feed logic lives here.
 #pragma once
 
+#include "api/write_conversion.h"
 #include "feedrank/v1/feedrank.grpc.pb.h"
 #include "ranker/feed_engine.h"
 
@@ -9,7 +10,7 @@ namespace feedrank::api {
 
 class FeedService final : public v1::FeedRank::Service {
  public:
-  explicit FeedService(ranker::FeedEngine& engine) : engine_(engine) {}
+  FeedService(ranker::FeedEngine& engine, WriteRules rules) : engine_(engine), rules_(rules) {}
 
   grpc::Status GetFeed(grpc::ServerContext*, const v1::GetFeedRequest* request,
                        v1::GetFeedResponse* response) override;
@@ -35,6 +36,7 @@ class FeedService final : public v1::FeedRank::Service {
   absl::StatusOr<store::WriteSummary> write(const Request& request, std::string_view list_field);
 
   ranker::FeedEngine& engine_;
+  const WriteRules rules_;
 };
 
 }  // namespace feedrank::api

@@ -5,6 +5,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "api/feed_service.h"
+#include "embeddings/vector_dimension.h"
 #include "fmt/format.h"
 #include "ranker/feed_engine.h"
 #include "store/feed_store.h"
@@ -26,6 +27,10 @@ FeedServer::FeedServer(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) 
 FeedServer::~FeedServer() { shutdown(); }
 
 absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOptions& options) {
+  if (auto status = embeddings::validate_dimension(options.embedding_dimension); !status.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("embedding dimension: {}", std::string(status.message())));
+  }
   auto parts = std::make_unique<Parts>();
   auto durable = store::open_rocksdb_store(options.data_dir);
   if (!durable.ok()) return durable.status();
@@ -33,7 +38,8 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   if (!store.ok()) return store.status();
   parts->store = std::move(*store);
   parts->engine = std::make_unique<ranker::FeedEngine>(*parts->store);
-  parts->service = std::make_unique<FeedService>(*parts->engine);
+  parts->service =
+      std::make_unique<FeedService>(*parts->engine, WriteRules{options.embedding_dimension});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

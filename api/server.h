@@ -12,6 +12,7 @@ namespace feedrank::api {
 struct ServerOptions {
   std::string listen_address = "127.0.0.1:50051";  // port 0 picks a free port
   std::string data_dir = "./feedrank-data";
+  int embedding_dimension = 128;  // post and user vector size: 32..1024, a multiple of 8
 };
 
 class FeedServer {

@@ -8,8 +8,6 @@
 namespace feedrank::api {
 namespace {
 
-constexpr std::size_t kMaxEmbeddingDimension = 1024;
-
 // Runs the checks in order and returns the first failure.
 template <class... Checks>
 absl::Status first_error(Checks&&... checks) {
@@ -26,11 +24,12 @@ absl::StatusOr<User> to_user(const v1::User& in, const FieldPath& item) {
   return User{in.id(), in.handle(), in.created_at_ms()};
 }
 
-absl::Status check_embedding(const FieldPath& name,
-                             const google::protobuf::RepeatedField<float>& v) {
+absl::Status check_embedding(const FieldPath& name, const google::protobuf::RepeatedField<float>& v,
+                             int dimension) {
   if (v.empty()) return absl::OkStatus();
-  if (static_cast<std::size_t>(v.size()) > kMaxEmbeddingDimension) {
-    return invalid(name, fmt::format("dimension {} is over {}", v.size(), kMaxEmbeddingDimension));
+  if (v.size() != dimension) {
+    return invalid(
+        name, fmt::format("dimension {}, but this server's vectors have {}", v.size(), dimension));
   }
   bool all_zero = true;
   for (float x : v) {
@@ -40,7 +39,7 @@ absl::Status check_embedding(const FieldPath& name,
   return all_zero ? invalid(name, "must not be all zeros") : absl::OkStatus();
 }
 
-absl::StatusOr<Post> to_post(const v1::Post& in, const FieldPath& item) {
+absl::StatusOr<Post> to_post(const v1::Post& in, const FieldPath& item, const WriteRules& rules) {
   auto status = first_error(
       check_id(item.field("id"), in.id()), check_id(item.field("author_id"), in.author_id()),
       check_text(item.field("text"), in.text(), kMaxTextBytes, false),
@@ -49,7 +48,7 @@ absl::StatusOr<Post> to_post(const v1::Post& in, const FieldPath& item) {
           ? absl::OkStatus()
           : invalid(item.field("visibility"),
                     fmt::format("unknown value {}", static_cast<int>(in.visibility()))),
-      check_embedding(item.field("embedding"), in.embedding()));
+      check_embedding(item.field("embedding"), in.embedding(), rules.embedding_dimension));
   if (!status.ok()) return status;
   Post post;
   post.id = in.id();
@@ -135,7 +134,8 @@ std::string_view record_kind(const v1::IngestRecord& record) {
   return "record";
 }
 
-absl::StatusOr<WriteOp> to_write_op(const v1::IngestRecord& record, const FieldPath& item) {
+absl::StatusOr<WriteOp> to_write_op(const v1::IngestRecord& record, const FieldPath& item,
+                                    const WriteRules& rules) {
   const FieldPath inner = item.kind(record_kind(record));
   auto wrap = [](auto result) -> absl::StatusOr<WriteOp> {
     if (!result.ok()) return result.status();
@@ -145,7 +145,7 @@ absl::StatusOr<WriteOp> to_write_op(const v1::IngestRecord& record, const FieldP
     case v1::IngestRecord::kUser:
       return wrap(to_user(record.user(), inner));
     case v1::IngestRecord::kPost:
-      return wrap(to_post(record.post(), inner));
+      return wrap(to_post(record.post(), inner, rules));
     case v1::IngestRecord::kFollow:
       return wrap(to_follow(record.follow(), inner));
     case v1::IngestRecord::kUnfollow:
@@ -162,27 +162,34 @@ absl::StatusOr<WriteOp> to_write_op(const v1::IngestRecord& record, const FieldP
 
 }  // namespace
 
-absl::StatusOr<WriteOps> to_write_ops(const v1::UpsertUsersRequest& request) {
+absl::StatusOr<WriteOps> to_write_ops(const v1::UpsertUsersRequest& request, const WriteRules&) {
   return convert_list("users", request.users(), to_user);
 }
-absl::StatusOr<WriteOps> to_write_ops(const v1::CreatePostsRequest& request) {
-  return convert_list("posts", request.posts(), to_post);
+absl::StatusOr<WriteOps> to_write_ops(const v1::CreatePostsRequest& request,
+                                      const WriteRules& rules) {
+  return convert_list("posts", request.posts(), [&](const v1::Post& post, const FieldPath& item) {
+    return to_post(post, item, rules);
+  });
 }
-absl::StatusOr<WriteOps> to_write_ops(const v1::DeletePostsRequest& request) {
+absl::StatusOr<WriteOps> to_write_ops(const v1::DeletePostsRequest& request, const WriteRules&) {
   return convert_list("post_ids", request.post_ids(), to_delete);
 }
-absl::StatusOr<WriteOps> to_write_ops(const v1::FollowRequest& request) {
+absl::StatusOr<WriteOps> to_write_ops(const v1::FollowRequest& request, const WriteRules&) {
   return convert_list("edges", request.edges(), to_follow);
 }
-absl::StatusOr<WriteOps> to_write_ops(const v1::UnfollowRequest& request) {
+absl::StatusOr<WriteOps> to_write_ops(const v1::UnfollowRequest& request, const WriteRules&) {
   return convert_list("edges", request.edges(), to_unfollow);
 }
-absl::StatusOr<WriteOps> to_write_ops(const v1::RecordEngagementsRequest& request) {
+absl::StatusOr<WriteOps> to_write_ops(const v1::RecordEngagementsRequest& request,
+                                      const WriteRules&) {
   return convert_list("engagements", request.engagements(), to_engagement);
 }
-absl::StatusOr<WriteOps> to_write_ops(const v1::IngestRequest& request) {
+absl::StatusOr<WriteOps> to_write_ops(const v1::IngestRequest& request, const WriteRules& rules) {
   if (request.records_size() == 0) return WriteOps{};
-  return convert_list("records", request.records(), to_write_op);
+  return convert_list("records", request.records(),
+                      [&](const v1::IngestRecord& record, const FieldPath& item) {
+                        return to_write_op(record, item, rules);
+                      });
 }
 
 store::ItemNamer list_item_namer(std::string_view list_field) {

@@ -13,14 +13,23 @@ namespace feedrank::api {
 
 using WriteOps = std::vector<WriteOp>;
 
-absl::StatusOr<WriteOps> to_write_ops(const v1::UpsertUsersRequest& request);
-absl::StatusOr<WriteOps> to_write_ops(const v1::CreatePostsRequest& request);
-absl::StatusOr<WriteOps> to_write_ops(const v1::DeletePostsRequest& request);
-absl::StatusOr<WriteOps> to_write_ops(const v1::FollowRequest& request);
-absl::StatusOr<WriteOps> to_write_ops(const v1::UnfollowRequest& request);
-absl::StatusOr<WriteOps> to_write_ops(const v1::RecordEngagementsRequest& request);
+// What a valid write depends on beyond the request itself.
+struct WriteRules {
+  int embedding_dimension = 128;  // caller-supplied post vectors must have exactly this size
+};
+
+absl::StatusOr<WriteOps> to_write_ops(const v1::UpsertUsersRequest& request,
+                                      const WriteRules& rules);
+absl::StatusOr<WriteOps> to_write_ops(const v1::CreatePostsRequest& request,
+                                      const WriteRules& rules);
+absl::StatusOr<WriteOps> to_write_ops(const v1::DeletePostsRequest& request,
+                                      const WriteRules& rules);
+absl::StatusOr<WriteOps> to_write_ops(const v1::FollowRequest& request, const WriteRules& rules);
+absl::StatusOr<WriteOps> to_write_ops(const v1::UnfollowRequest& request, const WriteRules& rules);
+absl::StatusOr<WriteOps> to_write_ops(const v1::RecordEngagementsRequest& request,
+                                      const WriteRules& rules);
 // An empty chunk is allowed (and changes nothing).
-absl::StatusOr<WriteOps> to_write_ops(const v1::IngestRequest& request);
+absl::StatusOr<WriteOps> to_write_ops(const v1::IngestRequest& request, const WriteRules& rules);
 
 // Names items of the same requests for the store's reference checks ("posts[3].author_id").
 store::ItemNamer list_item_namer(std::string_view list_field);

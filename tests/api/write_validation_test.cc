@@ -6,6 +6,7 @@
 #include <iostream>
 #include <limits>
 
+#include "api/server.h"
 #include "tests/api/status_matchers.h"
 #include "tests/api/test_records.h"
 #include "tests/api/test_server.h"
@@ -184,8 +185,16 @@ TEST_F(WriteValidation, RefusesSelfFollow) {
 TEST_F(WriteValidation, RefusesEmbeddingsWithNanInfinityOrOnlyZeros) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float inf = std::numeric_limits<float>::infinity();
-  const std::vector<std::vector<float>> bad_embeddings = {
-      {0.5f, nan, 0.1f}, {inf, 0.2f}, {0.3f, -inf}, {0.0f, 0.0f, 0.0f}};
+  const int dimension = api::ServerOptions{}.embedding_dimension;
+  // One bad value in an otherwise valid vector of the server's dimension.
+  auto vector_with = [&](std::size_t at, float value) {
+    std::vector<float> values(dimension, 0.5f);
+    values[at] = value;
+    return values;
+  };
+  const std::vector<std::vector<float>> bad_embeddings = {vector_with(1, nan), vector_with(0, inf),
+                                                          vector_with(dimension - 1, -inf),
+                                                          std::vector<float>(dimension, 0.0f)};
   for (const auto& values : bad_embeddings) {
     v1::Post bad = post(21, 1, 2000);
     bad.mutable_embedding()->Add(values.begin(), values.end());
@@ -195,9 +204,20 @@ TEST_F(WriteValidation, RefusesEmbeddingsWithNanInfinityOrOnlyZeros) {
   expect_store_unchanged();
 
   v1::Post good = post(21, 1, 2000);
-  good.mutable_embedding()->Add(0.25f);
-  good.mutable_embedding()->Add(-1.0f);
+  const auto values = vector_with(3, -1.0f);
+  good.mutable_embedding()->Add(values.begin(), values.end());
   EXPECT_THAT(client().create_posts({good}).status, IsOk());
+}
+
+TEST_F(WriteValidation, RefusesEmbeddingsOfAnotherDimension) {
+  const int dimension = api::ServerOptions{}.embedding_dimension;
+  for (int size : {1, dimension - 8, dimension + 8}) {
+    v1::Post bad = post(21, 1, 2000);
+    for (int i = 0; i < size; ++i) bad.mutable_embedding()->Add(0.25f);
+    EXPECT_THAT(create_with_second(bad),
+                StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("posts[1].embedding: dimension")));
+  }
+  expect_store_unchanged();
 }
 
 TEST_F(WriteValidation, RefusesEmptyBatches) {

@@ -1,12 +1,11 @@
 // feedrank-server: serves feeds over gRPC from an embedded store.
+#include <grpc/support/log.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <thread>
-
-#include <grpc/support/log.h>
-
-#include <atomic>
 
 #include "CLI/CLI.hpp"
 #include "api/server.h"
@@ -50,6 +49,9 @@ int main(int argc, char** argv) {
   app.add_option("--listen", options.listen_address, "HOST:PORT to listen on (port 0: any free)")
       ->capture_default_str();
   app.add_option("--data-dir", options.data_dir, "directory of the embedded store")
+      ->capture_default_str();
+  app.add_option("--embedding-dimension", options.embedding_dimension,
+                 "size of post and user vectors (32..1024, a multiple of 8)")
       ->capture_default_str();
   app.add_option("--backend", backend, "compute backend: auto|cpu|gpu")
       ->check(CLI::IsMember({"auto", "cpu", "gpu"}))
