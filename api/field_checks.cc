@@ -1,5 +1,7 @@
 #include "api/field_checks.h"
 
+#include <unicode/utf8.h>
+
 #include "fmt/format.h"
 
 namespace feedrank::api {
@@ -61,36 +63,12 @@ absl::Status check_batch_size(const FieldPath& field, std::size_t size) {
 }
 
 bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length;
-    std::uint32_t min_code;
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    if ((lead & 0xE0) == 0xC0) {
-      length = 2;
-      min_code = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3;
-      min_code = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4;
-      min_code = 0x10000;
-    } else
-      return false;
-    if (i + length > text.size()) return false;
-    std::uint32_t code = lead & (0x7F >> length);
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3F);
-    }
-    // Overlong forms, UTF-16 surrogates and values past Unicode are not UTF-8.
-    if (code < min_code || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
-    i += length;
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
+  const auto length = static_cast<std::int32_t>(text.size());
+  for (std::int32_t i = 0; i < length;) {
+    UChar32 c;
+    U8_NEXT(bytes, i, length, c);  // negative for ill-formed, overlong or surrogate sequences
+    if (c < 0) return false;
   }
   return true;
 }

@@ -1,6 +1,7 @@
 #include "embeddings/tokenizer.h"
 
 #include <unicode/uchar.h>
+#include <unicode/utf8.h>
 
 #include <cstdint>
 
@@ -9,64 +10,22 @@ namespace {
 
 constexpr char32_t kInvalid = 0xFFFFFFFF;
 
-// Decodes one code point at `pos`, advancing it; kInvalid (one byte consumed) for malformed,
-// overlong or surrogate sequences, so a bad byte can never swallow the valid text after it.
+// Decodes one code point at `pos`, advancing it; kInvalid for an ill-formed sequence, of which
+// ICU consumes only the maximal ill-formed part, so a bad byte never swallows valid text after it.
 char32_t decode(std::string_view s, std::size_t& pos) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  const unsigned char lead = byte(pos);
-  if (lead < 0x80) {
-    ++pos;
-    return lead;
-  }
-  int length;
-  char32_t cp;
-  char32_t min;
-  if ((lead & 0xE0) == 0xC0) {
-    length = 2, cp = lead & 0x1F, min = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3, cp = lead & 0x0F, min = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4, cp = lead & 0x07, min = 0x10000;
-  } else {
-    ++pos;
-    return kInvalid;
-  }
-  if (pos + length > s.size()) {
-    ++pos;
-    return kInvalid;
-  }
-  for (int i = 1; i < length; ++i) {
-    const unsigned char c = byte(pos + i);
-    if ((c & 0xC0) != 0x80) {
-      ++pos;
-      return kInvalid;
-    }
-    cp = (cp << 6) | (c & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++pos;
-    return kInvalid;
-  }
-  pos += length;
-  return cp;
+  auto i = static_cast<std::int32_t>(pos);
+  UChar32 c;
+  U8_NEXT(reinterpret_cast<const std::uint8_t*>(s.data()), i, static_cast<std::int32_t>(s.size()),
+          c);
+  pos = static_cast<std::size_t>(i);
+  return c < 0 ? kInvalid : static_cast<char32_t>(c);
 }
 
 void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
+  std::uint8_t bytes[U8_MAX_LENGTH];
+  std::int32_t length = 0;
+  U8_APPEND_UNSAFE(bytes, length, cp);
+  out.append(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(length));
 }
 
 bool is_ascii_word(char32_t c) {

@@ -28,11 +28,11 @@ TEST(RepairUtf8, ReplacesEachInvalidSequence) {
   const std::string kReplacement = "\xEF\xBF\xBD";
   EXPECT_EQ(repair_utf8("a\x80"
                         "b"),
-            "a" + kReplacement + "b");                                       // lone continuation
-  EXPECT_EQ(repair_utf8("\xC0\x80"), kReplacement + kReplacement);           // overlong NUL
-  EXPECT_EQ(repair_utf8("\xED\xA0\x80").substr(0, 3), kReplacement);         // surrogate
-  EXPECT_EQ(repair_utf8("\xF5\x80\x80\x80").substr(0, 3), kReplacement);     // above U+10FFFF
-  EXPECT_EQ(repair_utf8("ok\xE2\x9C"), "ok" + kReplacement + kReplacement);  // cut at the end
+            "a" + kReplacement + "b");                                    // lone continuation
+  EXPECT_EQ(repair_utf8("\xC0\x80"), kReplacement + kReplacement);        // overlong NUL
+  EXPECT_EQ(repair_utf8("\xED\xA0\x80").substr(0, 3), kReplacement);      // surrogate
+  EXPECT_EQ(repair_utf8("\xF5\x80\x80\x80").substr(0, 3), kReplacement);  // above U+10FFFF
+  EXPECT_EQ(repair_utf8("ok\xE2\x9C"), "ok" + kReplacement);  // cut at the end: one part
 }
 
 TEST(TruncateUtf8, NeverSplitsACharacter) {

@@ -10,7 +10,8 @@ namespace feedrank::datasets {
 // ISO-8859-1 bytes -> UTF-8 (every byte is a code point of the same value).
 std::string latin1_to_utf8(std::string_view latin1);
 
-// Copies `text`, replacing each invalid UTF-8 sequence by U+FFFD.
+// Copies `text`, replacing each maximal ill-formed UTF-8 subpart by one U+FFFD (Unicode's
+// recommended practice: "\xE2\x9C" cut off at the end is one replacement, not two).
 std::string repair_utf8(std::string_view text);
 
 // The longest prefix of valid UTF-8 `text` within `max_bytes` that does not split a character.
