@@ -45,18 +45,18 @@ absl::StatusOr<ranker::FeedRequest> to_feed_request(const v1::GetFeedRequest& re
   return out;
 }
 
-void to_proto(const ranker::FeedPage& page, v1::GetFeedResponse& response) {
+void to_proto(ranker::FeedPage&& page, v1::GetFeedResponse& response) {
   response.mutable_items()->Reserve(static_cast<int>(page.items.size()));
-  for (const auto& item : page.items) {
+  for (auto& item : page.items) {
     auto* out = response.add_items();
     out->set_post_id(item.post);
     out->set_author_id(item.author);
     out->set_created_at_ms(item.created_at);
-    out->set_text(item.text);
+    out->set_text(std::move(item.text));
     out->set_score(item.score);
     out->set_source(to_proto(item.source));
   }
-  response.set_next_cursor(page.next_cursor);
+  response.set_next_cursor(std::move(page.next_cursor));
 }
 
 void to_proto(const store::StoreCounts& counts, v1::GetStatsResponse& response) {

@@ -12,7 +12,8 @@ namespace feedrank::api {
 // INVALID_ARGUMENT naming user_id, mode or limit. The cursor is checked by the ranker.
 absl::StatusOr<ranker::FeedRequest> to_feed_request(const v1::GetFeedRequest& request);
 
-void to_proto(const ranker::FeedPage& page, v1::GetFeedResponse& response);
+// Moves the texts out of `page`: a page is converted once, right before it is sent.
+void to_proto(ranker::FeedPage&& page, v1::GetFeedResponse& response);
 void to_proto(const store::StoreCounts& counts, v1::GetStatsResponse& response);
 void to_proto(const store::WriteSummary& summary, v1::IngestResponse& response);
 

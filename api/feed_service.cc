@@ -36,7 +36,7 @@ grpc::Status FeedService::GetFeed(grpc::ServerContext*, const v1::GetFeedRequest
   if (!feed_request.ok()) return to_grpc(feed_request.status());
   auto page = engine_.get_feed(*feed_request);
   if (!page.ok()) return to_grpc(page.status());
-  to_proto(*page, *response);
+  to_proto(std::move(*page), *response);
   return grpc::Status::OK;
 }
 
