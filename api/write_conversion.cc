@@ -194,17 +194,14 @@ absl::StatusOr<WriteOps> to_write_ops(const v1::IngestRequest& request, const Wr
 
 store::ItemNamer list_item_namer(std::string_view list_field) {
   return [list = std::string(list_field)](std::size_t index, std::string_view name) {
-    const FieldPath item(list, index);
-    // Scalar lists (post_ids) have no sub-fields: the item itself is the field.
-    return (list == "post_ids" ? item : item.field(name)).str();
+    return FieldPath(list, index).field(name).str();
   };
 }
 
 store::ItemNamer ingest_item_namer(const v1::IngestRequest& request) {
   return [&request](std::size_t index, std::string_view name) {
     const auto& record = request.records(static_cast<int>(index));
-    const FieldPath item = FieldPath("records", index).kind(record_kind(record));
-    return (record.has_delete_post_id() ? item : item.field(name)).str();
+    return FieldPath("records", index).kind(record_kind(record)).field(name).str();
   };
 }
 

@@ -103,7 +103,8 @@ class Planner {
 
   absl::Status plan(const DeletePost& del) {
     auto facts = find_post(del.id);
-    if (!facts) return post_not_found("post_id", del.id);
+    // A delete is only an id: the item itself is the field, so no sub-field is named.
+    if (!facts) return post_not_found("", del.id);
     if (facts->deleted) {
       ++plan_.summary.unchanged;
       return absl::OkStatus();

@@ -17,7 +17,7 @@
 namespace feedrank::store {
 
 // Names an item of the caller's request for error messages, e.g. (3, "author_id") ->
-// "posts[3].author_id".
+// "posts[3].author_id"; an empty field names the item itself (a delete's post id).
 using ItemNamer = std::function<std::string(std::size_t index, std::string_view field)>;
 
 // What a batch changed; repeats of existing state count as unchanged.

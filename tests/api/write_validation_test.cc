@@ -160,7 +160,7 @@ TEST_F(WriteValidation, RefusesEngagementsWithDeletedPostsAsNotFound) {
 
 TEST_F(WriteValidation, RefusesDeletingAnUnknownPostAsNotFound) {
   EXPECT_THAT(client().delete_posts({10, 99}).status,
-              StatusIs(grpc::NOT_FOUND, HasSubstr("post_ids[1]")));
+              StatusIs(grpc::NOT_FOUND, HasSubstr("post_ids[1]: post 99 not found")));
   expect_store_unchanged();
 }
 
