@@ -59,11 +59,14 @@ void to_proto(ranker::FeedPage&& page, v1::GetFeedResponse& response) {
   response.set_next_cursor(std::move(page.next_cursor));
 }
 
-void to_proto(const store::StoreCounts& counts, v1::GetStatsResponse& response) {
-  response.set_users(counts.users);
-  response.set_posts(counts.posts);
-  response.set_follows(counts.follows);
-  response.set_engagements(counts.engagements);
+void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response) {
+  response.set_users(counts.store.users);
+  response.set_posts(counts.store.posts);
+  response.set_follows(counts.store.follows);
+  response.set_engagements(counts.store.engagements);
+  response.set_embedded_posts(counts.embedded_posts);
+  response.set_users_with_vectors(counts.users_with_vectors);
+  response.set_embedding_dimension(static_cast<std::uint32_t>(counts.embedding_dimension));
 }
 
 void to_proto(const store::WriteSummary& summary, v1::IngestResponse& response) {

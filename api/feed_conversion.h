@@ -4,6 +4,7 @@
 #include "absl/status/statusor.h"
 #include "feedrank/v1/feedrank.pb.h"
 #include "ranker/feed_types.h"
+#include "ranker/feed_engine.h"
 #include "store/feed_store.h"
 #include "store/write_planner.h"
 
@@ -14,7 +15,7 @@ absl::StatusOr<ranker::FeedRequest> to_feed_request(const v1::GetFeedRequest& re
 
 // Moves the texts out of `page`: a page is converted once, right before it is sent.
 void to_proto(ranker::FeedPage&& page, v1::GetFeedResponse& response);
-void to_proto(const store::StoreCounts& counts, v1::GetStatsResponse& response);
+void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response);
 void to_proto(const store::WriteSummary& summary, v1::IngestResponse& response);
 
 }  // namespace feedrank::api

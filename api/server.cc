@@ -4,6 +4,8 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <mutex>
+
 #include "api/feed_service.h"
 #include "embeddings/vector_dimension.h"
 #include "fmt/format.h"
@@ -16,11 +18,13 @@ namespace feedrank::api {
 constexpr int kMaxMessageBytes = 64 << 20;
 
 struct FeedServer::Parts {
-  std::unique_ptr<store::FeedStore> store;
   std::unique_ptr<ranker::FeedEngine> engine;
   std::unique_ptr<FeedService> service;
   std::unique_ptr<grpc::Server> server;
   std::string address;
+  std::function<void(std::string_view)> log;
+  std::mutex shutdown_mutex;  // the signal thread and the destructor may both shut down
+  bool stopped = false;
 };
 
 FeedServer::FeedServer(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
@@ -32,12 +36,15 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
         fmt::format("embedding dimension: {}", std::string(status.message())));
   }
   auto parts = std::make_unique<Parts>();
+  parts->log = options.log;
   auto durable = store::open_rocksdb_store(options.data_dir);
   if (!durable.ok()) return durable.status();
-  auto store = store::FeedStore::open(std::move(*durable));
-  if (!store.ok()) return store.status();
-  parts->store = std::move(*store);
-  parts->engine = std::make_unique<ranker::FeedEngine>(*parts->store);
+  ranker::CorpusVectorOptions vectors;
+  vectors.users.dimension = options.embedding_dimension;
+  vectors.log = options.log;
+  auto engine = ranker::FeedEngine::open(std::move(*durable), std::move(vectors));
+  if (!engine.ok()) return engine.status();
+  parts->engine = std::move(*engine);
   parts->service =
       std::make_unique<FeedService>(*parts->engine, WriteRules{options.embedding_dimension});
 
@@ -67,7 +74,15 @@ const std::string& FeedServer::address() const { return parts_->address; }
 void FeedServer::wait() { parts_->server->Wait(); }
 
 void FeedServer::shutdown() {
-  if (parts_ && parts_->server) parts_->server->Shutdown();
+  if (!parts_ || !parts_->server) return;
+  std::lock_guard lock(parts_->shutdown_mutex);
+  if (parts_->stopped) return;
+  parts_->server->Shutdown();
+  parts_->stopped = true;
+  // Saved user vectors spare the next start its replay; losing them only costs that replay.
+  if (auto status = parts_->engine->checkpoint(); !status.ok() && parts_->log) {
+    parts_->log(fmt::format("checkpoint at shutdown failed: {}", std::string(status.message())));
+  }
 }
 
 }  // namespace feedrank::api

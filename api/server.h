@@ -2,8 +2,10 @@
 // reflection) on one listening address. Used by feedrank-server and by integration tests.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -13,6 +15,7 @@ struct ServerOptions {
   std::string listen_address = "127.0.0.1:50051";  // port 0 picks a free port
   std::string data_dir = "./feedrank-data";
   int embedding_dimension = 128;  // post and user vector size: 32..1024, a multiple of 8
+  std::function<void(std::string_view line)> log;  // start-up progress and shutdown problems
 };
 
 class FeedServer {

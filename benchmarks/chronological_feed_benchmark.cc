@@ -35,7 +35,7 @@ constexpr std::size_t kCorpusWriteBatch = 10'000;  // what a full Ingest chunk c
 // RocksDB batch per commit).
 class BatchWriter {
  public:
-  BatchWriter(store::FeedStore& store, std::size_t batch) : store_(store), batch_(batch) {
+  BatchWriter(ranker::FeedEngine& engine, std::size_t batch) : engine_(engine), batch_(batch) {
     ops_.reserve(batch);
   }
 
@@ -46,15 +46,16 @@ class BatchWriter {
 
   void flush() {
     if (ops_.empty()) return;
-    auto written = store_.write(ops_, [](std::size_t index, std::string_view field) {
+    auto written = engine_.write(std::move(ops_), [](std::size_t index, std::string_view field) {
       return fmt::format("corpus[{}].{}", index, field);
     });
     if (!written.ok()) throw std::runtime_error(std::string(written.status().message()));
     ops_.clear();
+    ops_.reserve(batch_);
   }
 
  private:
-  store::FeedStore& store_;
+  ranker::FeedEngine& engine_;
   std::size_t batch_;
   std::vector<WriteOp> ops_;
 };
@@ -68,11 +69,10 @@ class Corpus {
     const auto start = std::chrono::steady_clock::now();
     auto durable = store::open_rocksdb_store((dir_.path() / "store").string());
     if (!durable.ok()) throw std::runtime_error(std::string(durable.status().message()));
-    auto opened = store::FeedStore::open(std::move(*durable));
+    auto opened = ranker::FeedEngine::open(std::move(*durable), {});
     if (!opened.ok()) throw std::runtime_error(std::string(opened.status().message()));
-    store_ = std::move(*opened);
-    engine_ = std::make_unique<ranker::FeedEngine>(*store_);
-    BatchWriter writer(*store_, kCorpusWriteBatch);
+    engine_ = std::move(*opened);
+    BatchWriter writer(*engine_, kCorpusWriteBatch);
     for (std::size_t i = 0; i < shape.authors; ++i) writer.add(synthetic_author(i));
     for (std::size_t i = 0; i < shape.posts; ++i) writer.add(synthetic_post(shape, i));
     for (std::size_t followees : kFolloweeCounts) {
@@ -85,7 +85,7 @@ class Corpus {
     }
     writer.flush();
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    const auto counts = store_->counts();
+    const auto counts = engine_->counts().store;
     fmt::print(stderr,
                "corpus: {} users, {} posts, {} follows written in {:.1f} s ({:.0f} posts/s)\n",
                counts.users, counts.posts, counts.follows, took.count(),
@@ -102,7 +102,7 @@ class Corpus {
   static void release_shared() { corpora().clear(); }
 
   const ranker::FeedEngine& engine() const { return *engine_; }
-  store::FeedStore& store() { return *store_; }
+  ranker::FeedEngine& writable_engine() { return *engine_; }
 
  private:
   static std::map<std::size_t, std::unique_ptr<Corpus>>& corpora() {
@@ -111,7 +111,6 @@ class Corpus {
   }
 
   ScopedTempDir dir_;  // declared first so that it is removed after the store is closed
-  std::unique_ptr<store::FeedStore> store_;
   std::unique_ptr<ranker::FeedEngine> engine_;
 };
 
@@ -192,7 +191,7 @@ void BM_ChronologicalFeedDuringWrites(benchmark::State& state) {
   for (auto _ : state) {
     std::atomic<bool> writing = true;
     std::jthread writer([&] {
-      BatchWriter batches(corpus.store(), 1'000);
+      BatchWriter batches(corpus.writable_engine(), 1'000);
       for (std::size_t i = shape.posts; i < shape.posts + writes; ++i) {
         batches.add(synthetic_post(shape, i));
       }

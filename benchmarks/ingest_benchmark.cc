@@ -226,15 +226,15 @@ void BM_CreatePosts(benchmark::State& state) {
 }
 
 // Args: posts, batch. The baseline without gRPC: FeedEngine::write is what the service calls
-// after converting a request (it also derives hashtags), then FeedStore::write.
+// after converting a request (it also derives hashtags and vectors), then FeedStore::write.
 void BM_FeedEngineWrite(benchmark::State& state) {
   const CorpusShape shape{.posts = static_cast<std::size_t>(state.range(0))};
   ScopedTempDir dir;
   auto durable = store::open_rocksdb_store((dir.path() / "data").string());
   if (!durable.ok()) throw std::runtime_error(std::string(durable.status().message()));
-  auto store = store::FeedStore::open(std::move(*durable));
-  if (!store.ok()) throw std::runtime_error(std::string(store.status().message()));
-  ranker::FeedEngine engine(**store);
+  auto opened = ranker::FeedEngine::open(std::move(*durable), {});
+  if (!opened.ok()) throw std::runtime_error(std::string(opened.status().message()));
+  ranker::FeedEngine& engine = **opened;
   const auto name = [](std::size_t index, std::string_view field) {
     return fmt::format("ops[{}].{}", index, field);
   };

@@ -38,6 +38,15 @@ void DocumentFrequencies::add_document(std::span<const TextFeature> features) {
   for (const TextFeature& feature : features) ++frequencies_[feature.key];
 }
 
+void DocumentFrequencies::remove_document(std::span<const TextFeature> features) {
+  if (documents_ > 0) --documents_;
+  for (const TextFeature& feature : features) {
+    auto it = frequencies_.find(feature.key);
+    if (it == frequencies_.end()) continue;
+    if (--it->second == 0) frequencies_.erase(it);
+  }
+}
+
 void DocumentFrequencies::merge(const DocumentFrequencies& other) {
   documents_ += other.documents_;
   for (const auto& [key, count] : other.frequencies_) frequencies_[key] += count;

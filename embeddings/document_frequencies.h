@@ -18,6 +18,8 @@ class DocumentFrequencies {
  public:
   // Counts one document containing each of `features` (distinct keys, as extracted).
   void add_document(std::span<const TextFeature> features);
+  // Undoes add_document() of the same features (a deleted post); keys that reach zero go.
+  void remove_document(std::span<const TextFeature> features);
 
   // Adds another table's documents and counts to this one.
   void merge(const DocumentFrequencies& other);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "embeddings/hashtags.h"
 #include "embeddings/tokenizer.h"
 
 namespace feedrank::embeddings {
@@ -27,11 +28,14 @@ std::uint64_t bigram_key(std::uint64_t first, std::uint64_t second) {
 
 }  // namespace
 
-void extract_text_features(std::string_view text, std::vector<TextFeature>& features) {
+void extract_text_features(std::string_view text, std::vector<TextFeature>& features,
+                           std::vector<std::string>* hashtags) {
   features.clear();
+  if (hashtags) hashtags->clear();
   std::uint64_t previous = 0;
   bool has_previous = false;
   for_each_token(text, [&](std::string_view token) {
+    if (hashtags) collect_hashtag(token, *hashtags);
     const std::uint64_t key = XXH3_64bits_withSeed(token.data(), token.size(), kUnigramSeed);
     features.push_back({key, 1, false});
     if (has_previous) features.push_back({bigram_key(previous, key), 1, true});

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -16,7 +17,9 @@ struct TextFeature {
 };
 
 // Replaces `features` with those of `text`, sorted by key, one entry per distinct key. Reusing
-// one vector across calls avoids an allocation per post.
-void extract_text_features(std::string_view text, std::vector<TextFeature>& features);
+// one vector across calls avoids an allocation per post. When `hashtags` is given, it receives
+// the text's hashtags (as extract_hashtags() gives them) from the same tokenizer pass.
+void extract_text_features(std::string_view text, std::vector<TextFeature>& features,
+                           std::vector<std::string>* hashtags = nullptr);
 
 }  // namespace feedrank::embeddings

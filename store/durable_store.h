@@ -6,6 +6,8 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -13,25 +15,47 @@
 
 namespace feedrank::store {
 
-// A post as persisted: a deleted post keeps its id, author and time but loses its text.
+// Arrival order of the records that feed user vectors (posts and engagements): 1, 2, 3, ... in
+// commit order across the store's life; 0 for records written before sequences existed.
+using Sequence = std::uint64_t;
+
+// A post as persisted: a deleted post keeps its id, author, time, vector and sequence but loses
+// its text and hashtags.
 struct StoredPost {
   Post post;
   bool deleted = false;
+  Sequence sequence = 0;
 };
 
-// Receives every persisted record when the in-memory views are rebuilt. Users come before
-// posts, posts before follows, follows before engagements.
+struct StoredEngagement {
+  Engagement engagement;
+  Sequence sequence = 0;
+};
+
+// What a layer above the store derived from every record up to `through`, saved so that a
+// restart replays only the records after it: opaque bytes per user, only those changed since the
+// previous checkpoint (the saved ones of other users stay).
+struct Checkpoint {
+  Sequence through = 0;
+  std::vector<std::pair<UserId, std::string>> user_states;
+};
+
+// Receives every persisted record when the in-memory views are rebuilt, in this order: the
+// checkpoint's sequence (only when one was saved), users, posts, follows, engagements, then the
+// checkpoint's user states.
 class StoreVisitor {
  public:
   virtual ~StoreVisitor() = default;
+  virtual void on_checkpoint(Sequence through) = 0;
   virtual void on_user(User user) = 0;
   virtual void on_post(StoredPost post) = 0;
   virtual void on_follow(const Follow& follow) = 0;
-  virtual void on_engagement(const Engagement& engagement) = 0;
+  virtual void on_engagement(const StoredEngagement& engagement) = 0;
+  virtual void on_user_state(UserId user, std::string state) = 0;
 };
 
 // One effective change: what the validated batch actually changes, in order.
-using StoreMutation = std::variant<User, StoredPost, Follow, Unfollow, Engagement>;
+using StoreMutation = std::variant<User, StoredPost, Follow, Unfollow, StoredEngagement>;
 
 class DurableStore {
  public:
@@ -39,6 +63,9 @@ class DurableStore {
 
   // Writes all mutations atomically; returns only once they are in the synced write-ahead log.
   virtual absl::Status commit(std::span<const StoreMutation> mutations) = 0;
+
+  // Saves a checkpoint atomically, replacing the previous one's sequence and the states it names.
+  virtual absl::Status save_checkpoint(const Checkpoint& checkpoint) = 0;
 
   // Replays the whole store into the visitor.
   virtual absl::Status replay(StoreVisitor& visitor) const = 0;

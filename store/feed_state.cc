@@ -1,5 +1,7 @@
 #include "store/feed_state.h"
 
+#include <algorithm>
+
 namespace feedrank::store {
 namespace {
 
@@ -14,10 +16,16 @@ void FeedState::apply(StoreMutation mutation) {
   std::visit(
       Overloaded{
           [&](User& user) { users.insert_or_assign(user.id, std::move(user)); },
-          [&](StoredPost& stored) { posts.put(std::move(stored.post), stored.deleted); },
+          [&](StoredPost& stored) {
+            last_sequence = std::max(last_sequence, stored.sequence);
+            posts.put(std::move(stored));
+          },
           [&](Follow& follow) { graph.add(follow.follower, follow.followee); },
           [&](Unfollow& unfollow) { graph.remove(unfollow.follower, unfollow.followee); },
-          [&](Engagement& engagement) { posts.count_engagement(engagement.post, engagement.kind); },
+          [&](StoredEngagement& stored) {
+            last_sequence = std::max(last_sequence, stored.sequence);
+            posts.count_engagement(stored.engagement.post, stored.engagement.kind);
+          },
       },
       mutation);
 }

@@ -13,6 +13,7 @@ struct FeedState {
   absl::flat_hash_map<UserId, User> users;
   SocialGraph graph;
   PostCatalog posts;
+  Sequence last_sequence = 0;  // the highest applied; the next post or engagement gets one more
 
   void apply(StoreMutation mutation);
 };

@@ -5,22 +5,42 @@ namespace {
 
 class StateRebuilder final : public StoreVisitor {
  public:
-  explicit StateRebuilder(FeedState& state) : state_(state) {}
-  void on_user(User user) override { state_.apply(std::move(user)); }
-  void on_post(StoredPost post) override { state_.apply(std::move(post)); }
-  void on_follow(const Follow& follow) override { state_.apply(follow); }
-  void on_engagement(const Engagement& engagement) override { state_.apply(engagement); }
+  StateRebuilder(FeedState& state, StateExtension* extension)
+      : state_(state), extension_(extension) {}
+
+  void on_checkpoint(Sequence through) override {
+    if (extension_) extension_->restore_checkpoint(through);
+  }
+  void on_user(User user) override { apply(std::move(user)); }
+  void on_post(StoredPost post) override { apply(std::move(post)); }
+  void on_follow(const Follow& follow) override { apply(follow); }
+  void on_engagement(const StoredEngagement& engagement) override { apply(engagement); }
+  void on_user_state(UserId user, std::string state) override {
+    if (extension_) extension_->restore_user_state(user, std::move(state));
+  }
 
  private:
+  void apply(StoreMutation mutation) {
+    if (extension_) extension_->apply(mutation, state_);
+    state_.apply(std::move(mutation));
+  }
+
   FeedState& state_;
+  StateExtension* extension_;
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<FeedStore>> FeedStore::open(std::unique_ptr<DurableStore> durable) {
-  std::unique_ptr<FeedStore> store(new FeedStore(std::move(durable)));
-  StateRebuilder rebuilder(store->state_);
+absl::StatusOr<std::unique_ptr<FeedStore>> FeedStore::open(std::unique_ptr<DurableStore> durable,
+                                                           StateExtension* extension) {
+  std::unique_ptr<FeedStore> store(new FeedStore(std::move(durable), extension));
+  StateRebuilder rebuilder(store->state_, extension);
   if (auto status = store->durable_->replay(rebuilder); !status.ok()) return status;
+  if (extension) {
+    if (auto status = extension->finish_replay(store->state_); !status.ok()) return status;
+    // A long replayed tail is saved now rather than replayed again at the next start.
+    if (auto status = store->save_checkpoint(false); !status.ok()) return status;
+  }
   return store;
 }
 
@@ -31,10 +51,38 @@ absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,
   auto plan = plan_writes(state_, *durable_, ops, item_name);
   if (!plan.ok()) return plan.status();
   if (plan->mutations.empty()) return plan->summary;
-  if (auto status = durable_->commit(plan->mutations); !status.ok()) return status;
-  std::unique_lock readers_wait(state_mutex_);
-  for (auto& mutation : plan->mutations) state_.apply(std::move(mutation));
+  if (extension_) {
+    if (auto status = extension_->prepare(plan->mutations, state_); !status.ok()) return status;
+  }
+  if (auto status = durable_->commit(plan->mutations); !status.ok()) {
+    if (extension_) extension_->discard(plan->mutations);
+    return status;
+  }
+  {
+    std::unique_lock readers_wait(state_mutex_);
+    for (auto& mutation : plan->mutations) {
+      if (extension_) extension_->apply(mutation, state_);
+      state_.apply(std::move(mutation));
+    }
+  }
+  // The write is durable and acknowledged whatever happens here: a failed checkpoint only means
+  // a longer replay at the next start, and the next write retries it.
+  (void)save_checkpoint(false);
   return plan->summary;
+}
+
+absl::Status FeedStore::checkpoint() {
+  std::lock_guard writer(writer_mutex_);
+  return save_checkpoint(true);
+}
+
+absl::Status FeedStore::save_checkpoint(bool force) {
+  if (!extension_) return absl::OkStatus();
+  auto checkpoint = extension_->checkpoint(force);
+  if (!checkpoint) return absl::OkStatus();
+  if (auto status = durable_->save_checkpoint(*checkpoint); !status.ok()) return status;
+  extension_->checkpoint_saved();
+  return absl::OkStatus();
 }
 
 StoreCounts FeedStore::counts() const {

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "store/durable_store.h"
 #include "store/feed_state.h"
+#include "store/state_extension.h"
 #include "store/write_planner.h"
 
 namespace feedrank::store {
@@ -23,8 +24,10 @@ struct StoreCounts {
 
 class FeedStore {
  public:
-  // Rebuilds the in-memory views from everything `durable` holds.
-  static absl::StatusOr<std::unique_ptr<FeedStore>> open(std::unique_ptr<DurableStore> durable);
+  // Rebuilds the in-memory views (and the extension's, when given; it must outlive the store)
+  // from everything `durable` holds.
+  static absl::StatusOr<std::unique_ptr<FeedStore>> open(std::unique_ptr<DurableStore> durable,
+                                                         StateExtension* extension = nullptr);
 
   // Validates, then commits durably, then makes the batch visible. All or nothing: on error
   // nothing was written and the error names the item through `item_name`.
@@ -45,10 +48,17 @@ class FeedStore {
 
   StoreCounts counts() const;
 
+  // Saves the extension's checkpoint now (e.g. at shutdown), so the next start replays nothing.
+  absl::Status checkpoint();
+
  private:
-  explicit FeedStore(std::unique_ptr<DurableStore> durable) : durable_(std::move(durable)) {}
+  FeedStore(std::unique_ptr<DurableStore> durable, StateExtension* extension)
+      : durable_(std::move(durable)), extension_(extension) {}
+
+  absl::Status save_checkpoint(bool force);
 
   std::unique_ptr<DurableStore> durable_;
+  StateExtension* extension_;
   std::mutex writer_mutex_;                // one writer at a time
   mutable std::shared_mutex state_mutex_;  // writers hold it exclusively only while applying
   FeedState state_;

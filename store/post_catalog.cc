@@ -4,7 +4,10 @@
 
 namespace feedrank::store {
 
-void PostCatalog::put(Post post, bool deleted) {
+void PostCatalog::put(StoredPost stored) {
+  Post& post = stored.post;
+  const bool deleted = stored.deleted;
+  post.embedding = {};  // frees the memory: the embedding table holds the one copy
   auto [it, inserted] = index_.try_emplace(post.id, views_.size());
   if (inserted) views_.emplace_back();
   PostView& view = views_[it->second];
@@ -13,9 +16,8 @@ void PostCatalog::put(Post post, bool deleted) {
     --live_count_;
   }
   if (deleted) {
-    post.text.clear();
-    post.embedding.clear();
-    post.hashtags.clear();
+    post.text = {};
+    post.hashtags = {};
   } else {
     auto& timeline = timelines_[post.author];
     const TimelineEntry entry{post.created_at, post.id};
@@ -25,6 +27,7 @@ void PostCatalog::put(Post post, bool deleted) {
   }
   view.post = std::move(post);
   view.deleted = deleted;
+  view.sequence = stored.sequence;
 }
 
 void PostCatalog::count_engagement(PostId post, EngagementKind kind) {

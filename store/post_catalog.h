@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "store/durable_store.h"
 #include "store/records.h"
 
 namespace feedrank::store {
@@ -22,15 +23,18 @@ struct TimelineEntry {
 };
 
 struct PostView {
-  Post post;  // text, embedding and hashtags are empty once deleted
+  // The embedding is never kept here (vectors live in ranker/vectors' table); text and
+  // hashtags are empty once deleted.
+  Post post;
   bool deleted = false;
+  Sequence sequence = 0;
   std::array<std::uint64_t, kEngagementKindCount> engagement_counts{};
 };
 
 class PostCatalog {
  public:
   // Inserts or replaces a post (a tombstone when `deleted`).
-  void put(Post post, bool deleted);
+  void put(StoredPost stored);
   void count_engagement(PostId post, EngagementKind kind);
 
   const PostView* find(PostId id) const;

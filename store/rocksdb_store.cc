@@ -1,5 +1,6 @@
 // RocksDB implementation of DurableStore. Keys are a one-byte table tag followed by big-endian
 // ids, so that a prefix scan returns each table in id order and tables in replay order.
+// Engagement keys hold the whole engagement (for the duplicate check); values hold the rest.
 #include <array>
 #include <cstring>
 #include <filesystem>
@@ -15,7 +16,15 @@
 namespace feedrank::store {
 namespace {
 
-enum class Table : char { kUser = 1, kPost = 2, kFollow = 3, kEngagement = 4 };
+// Tag order is replay order (see StoreVisitor).
+enum class Table : char {
+  kCheckpoint = 0,
+  kUser = 1,
+  kPost = 2,
+  kFollow = 3,
+  kEngagement = 4,
+  kUserState = 5,
+};
 
 class KeyBuilder {
  public:
@@ -56,7 +65,9 @@ class KeyReader {
   std::size_t pos_;
 };
 
+std::string checkpoint_key() { return KeyBuilder(Table::kCheckpoint).str(); }
 std::string user_key(UserId id) { return KeyBuilder(Table::kUser).u64(id).str(); }
+std::string user_state_key(UserId id) { return KeyBuilder(Table::kUserState).u64(id).str(); }
 std::string post_key(PostId id) { return KeyBuilder(Table::kPost).u64(id).str(); }
 std::string follow_key(UserId follower, UserId followee) {
   return KeyBuilder(Table::kFollow).u64(follower).u64(followee).str();
@@ -89,9 +100,10 @@ std::string encode(const StoredPost& stored) {
   record.set_created_at_ms(post.created_at);
   record.set_visibility(static_cast<std::uint32_t>(post.visibility));
   record.set_deleted(stored.deleted);
+  record.set_sequence(stored.sequence);
+  record.mutable_embedding()->Add(post.embedding.begin(), post.embedding.end());
   if (!stored.deleted) {
     record.set_text(post.text);
-    record.mutable_embedding()->Add(post.embedding.begin(), post.embedding.end());
     for (const auto& tag : post.hashtags) record.add_hashtags(tag);
   }
   return record.SerializeAsString();
@@ -109,6 +121,17 @@ class RocksDbStore final : public DurableStore {
     rocksdb::WriteOptions options;
     options.sync = true;  // acknowledged means on disk
     return to_status(db_->Write(options, &batch), "store write failed");
+  }
+
+  absl::Status save_checkpoint(const Checkpoint& checkpoint) override {
+    rocksdb::WriteBatch batch;
+    encoding::StoredCheckpoint record;
+    record.set_through_sequence(checkpoint.through);
+    batch.Put(checkpoint_key(), record.SerializeAsString());
+    for (const auto& [user, state] : checkpoint.user_states) batch.Put(user_state_key(user), state);
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    return to_status(db_->Write(options, &batch), "checkpoint write failed");
   }
 
   absl::Status replay(StoreVisitor& visitor) const override {
@@ -144,8 +167,10 @@ class RocksDbStore final : public DurableStore {
   static void add(rocksdb::WriteBatch& batch, const Unfollow& unfollow) {
     batch.Delete(follow_key(unfollow.follower, unfollow.followee));
   }
-  static void add(rocksdb::WriteBatch& batch, const Engagement& engagement) {
-    batch.Put(engagement_key(engagement), rocksdb::Slice());
+  static void add(rocksdb::WriteBatch& batch, const StoredEngagement& stored) {
+    encoding::StoredEngagement record;
+    record.set_sequence(stored.sequence);
+    batch.Put(engagement_key(stored.engagement), record.SerializeAsString());
   }
 
   static absl::Status corrupt(rocksdb::Slice key) {
@@ -157,6 +182,12 @@ class RocksDbStore final : public DurableStore {
     if (key.empty()) return corrupt(key);
     KeyReader reader(key);
     switch (static_cast<Table>(key[0])) {
+      case Table::kCheckpoint: {
+        encoding::StoredCheckpoint record;
+        if (!record.ParseFromArray(value.data(), value.size())) return corrupt(key);
+        visitor.on_checkpoint(record.through_sequence());
+        return absl::OkStatus();
+      }
       case Table::kUser: {
         encoding::StoredUser record;
         if (!reader.has(8) || !record.ParseFromArray(value.data(), value.size()))
@@ -170,6 +201,7 @@ class RocksDbStore final : public DurableStore {
           return corrupt(key);
         StoredPost stored;
         stored.deleted = record.deleted();
+        stored.sequence = record.sequence();
         Post& post = stored.post;
         post.id = reader.u64();
         post.author = record.author_id();
@@ -193,13 +225,22 @@ class RocksDbStore final : public DurableStore {
         return absl::OkStatus();
       }
       case Table::kEngagement: {
-        if (!reader.has(25)) return corrupt(key);
-        Engagement engagement;
+        encoding::StoredEngagement record;  // empty in stores older than sequences
+        if (!reader.has(25) || !record.ParseFromArray(value.data(), value.size()))
+          return corrupt(key);
+        StoredEngagement stored;
+        stored.sequence = record.sequence();
+        Engagement& engagement = stored.engagement;
         engagement.post = reader.u64();
         engagement.user = reader.u64();
         engagement.kind = static_cast<EngagementKind>(reader.u8());
         engagement.at = reader.i64();
-        visitor.on_engagement(engagement);
+        visitor.on_engagement(stored);
+        return absl::OkStatus();
+      }
+      case Table::kUserState: {
+        if (!reader.has(8)) return corrupt(key);
+        visitor.on_user_state(reader.u64(), value.ToString());
         return absl::OkStatus();
       }
     }

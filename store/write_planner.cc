@@ -28,7 +28,7 @@ namespace {
 class Planner {
  public:
   Planner(const FeedState& state, const DurableStore& durable, const ItemNamer& item_name)
-      : state_(state), durable_(durable), item_name_(item_name) {}
+      : state_(state), durable_(durable), item_name_(item_name), sequence_(state.last_sequence) {}
 
   absl::StatusOr<WritePlan> run(std::span<const WriteOp> ops) {
     for (index_ = 0; index_ < ops.size(); ++index_) {
@@ -45,6 +45,7 @@ class Planner {
     TimestampMs created_at;
     Visibility visibility;
     bool deleted;
+    Sequence sequence;
   };
   using Edge = std::pair<UserId, UserId>;
 
@@ -66,8 +67,9 @@ class Planner {
       ++plan_.summary.unchanged;  // first write wins: a retried create changes nothing
       return absl::OkStatus();
     }
-    pending_posts_[post.id] = {post.author, post.created_at, post.visibility, false};
-    plan_.mutations.emplace_back(StoredPost{post, false});
+    const Sequence sequence = ++sequence_;
+    pending_posts_[post.id] = {post.author, post.created_at, post.visibility, false, sequence};
+    plan_.mutations.emplace_back(StoredPost{post, false, sequence});
     ++plan_.summary.posts_created;
     return absl::OkStatus();
   }
@@ -116,7 +118,8 @@ class Planner {
     tombstone.visibility = facts->visibility;
     facts->deleted = true;
     pending_posts_[del.id] = *facts;
-    plan_.mutations.emplace_back(StoredPost{std::move(tombstone), true});
+    // The vector, if any, is kept too; the state extension fills it in before the commit.
+    plan_.mutations.emplace_back(StoredPost{std::move(tombstone), true, facts->sequence});
     ++plan_.summary.posts_deleted;
     return absl::OkStatus();
   }
@@ -138,7 +141,7 @@ class Planner {
       return absl::OkStatus();
     }
     pending_engagements_.insert(key);
-    plan_.mutations.emplace_back(engagement);
+    plan_.mutations.emplace_back(StoredEngagement{engagement, ++sequence_});
     ++plan_.summary.engagements_recorded;
     return absl::OkStatus();
   }
@@ -164,7 +167,7 @@ class Planner {
     const PostView* view = state_.posts.find(id);
     if (!view) return std::nullopt;
     return PostFacts{view->post.author, view->post.created_at, view->post.visibility,
-                     view->deleted};
+                     view->deleted, view->sequence};
   }
 
   bool edge_exists(const Edge& edge) const {
@@ -183,6 +186,7 @@ class Planner {
   const DurableStore& durable_;
   const ItemNamer& item_name_;
   std::size_t index_ = 0;
+  Sequence sequence_;  // the last one handed out
   WritePlan plan_;
   absl::flat_hash_map<UserId, const User*> pending_users_;
   absl::flat_hash_map<PostId, PostFacts> pending_posts_;

@@ -22,7 +22,7 @@ Post post_at(PostId id, UserId author, TimestampMs at) {
 TEST(PostCatalog, TimelineStaysSortedWhenPostsArriveOutOfOrder) {
   PostCatalog catalog;
   std::mt19937_64 rng(7);
-  for (PostId id = 1; id <= 500; ++id) catalog.put(post_at(id, 1, rng() % 50), false);
+  for (PostId id = 1; id <= 500; ++id) catalog.put({post_at(id, 1, rng() % 50), false});
   const auto timeline = catalog.timeline(1);
   ASSERT_EQ(timeline.size(), 500u);
   EXPECT_TRUE(std::is_sorted(timeline.begin(), timeline.end()));
@@ -31,9 +31,9 @@ TEST(PostCatalog, TimelineStaysSortedWhenPostsArriveOutOfOrder) {
 
 TEST(PostCatalog, TombstoneRemovesPostFromTimelineButKeepsTheId) {
   PostCatalog catalog;
-  catalog.put(post_at(1, 7, 100), false);
-  catalog.put(post_at(2, 7, 200), false);
-  catalog.put(post_at(1, 7, 100), true);
+  catalog.put({post_at(1, 7, 100), false});
+  catalog.put({post_at(2, 7, 200), false});
+  catalog.put({post_at(1, 7, 100), true});
   ASSERT_EQ(catalog.timeline(7).size(), 1u);
   EXPECT_EQ(catalog.timeline(7)[0].id, 2u);
   ASSERT_NE(catalog.find(1), nullptr);
@@ -43,7 +43,7 @@ TEST(PostCatalog, TombstoneRemovesPostFromTimelineButKeepsTheId) {
 
 TEST(PostCatalog, EngagementCountersArePerKind) {
   PostCatalog catalog;
-  catalog.put(post_at(1, 7, 100), false);
+  catalog.put({post_at(1, 7, 100), false});
   catalog.count_engagement(1, EngagementKind::kShare);
   catalog.count_engagement(1, EngagementKind::kShare);
   catalog.count_engagement(1, EngagementKind::kView);

@@ -45,6 +45,7 @@ std::thread shutdown_on_signal(feedrank::api::FeedServer& server) {
 int main(int argc, char** argv) {
   CLI::App app{"feedrank-server: chronological and algorithmic social feeds over gRPC"};
   feedrank::api::ServerOptions options;
+  options.log = [](std::string_view line) { spdlog::info("{}", line); };
   std::string backend = "auto";
   app.add_option("--listen", options.listen_address, "HOST:PORT to listen on (port 0: any free)")
       ->capture_default_str();

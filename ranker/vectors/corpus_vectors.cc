@@ -1,0 +1,291 @@
+#include "ranker/vectors/corpus_vectors.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/container/flat_hash_map.h"
+#include "embeddings/parallel_chunks.h"
+#include "fmt/format.h"
+
+namespace feedrank::ranker {
+namespace {
+
+// Below this many posts a batch is embedded on the writer's thread: starting threads would cost
+// more than it saves.
+constexpr std::size_t kParallelBatch = 1024;
+
+void normalise(std::vector<float>& vector) {
+  double squared = 0.0;
+  for (float x : vector) squared += static_cast<double>(x) * x;
+  if (squared == 0.0) return;
+  const float scale = static_cast<float>(1.0 / std::sqrt(squared));
+  for (float& x : vector) x *= scale;
+}
+
+bool is_zero(std::span<const float> vector) {
+  return std::all_of(vector.begin(), vector.end(), [](float x) { return x == 0.0f; });
+}
+
+std::vector<embeddings::TextFeature> features_of(std::string_view text) {
+  std::vector<embeddings::TextFeature> features;
+  embeddings::extract_text_features(text, features);
+  return features;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CorpusVectors>> CorpusVectors::create(CorpusVectorOptions options) {
+  auto embedder = embeddings::TextEmbedder::create(options.users.dimension);
+  if (!embedder.ok()) return embedder.status();
+  auto users = embeddings::UserVectorModel::create(options.users);
+  if (!users.ok()) return users.status();
+  return std::unique_ptr<CorpusVectors>(
+      new CorpusVectors(std::move(options), *embedder, std::move(*users)));
+}
+
+CorpusVectors::CorpusVectors(CorpusVectorOptions options, embeddings::TextEmbedder embedder,
+                             embeddings::UserVectorModel users)
+    : options_(std::move(options)),
+      embedder_(embedder),
+      table_(embedder.dimension()),
+      users_(std::move(users)) {}
+
+std::vector<float> CorpusVectors::user_vector(UserId user, const store::FeedState& state,
+                                              TimestampMs now) const {
+  const store::UserSet& followee_set = state.graph.followees(user);
+  const std::vector<UserId> followees(followee_set.begin(), followee_set.end());
+  return users_.user_vector(user, followees, now);
+}
+
+int CorpusVectors::threads_for(std::size_t items) const {
+  if (items < kParallelBatch) return 1;
+  return options_.threads > 0 ? options_.threads : embeddings::available_threads();
+}
+
+// ---- Writes ----------------------------------------------------------------------------------
+
+absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
+                                    const store::FeedState&) {
+  std::vector<Post*> posts;  // created by this batch
+  std::vector<store::StoredPost*> tombstones;
+  for (auto& mutation : mutations) {
+    auto* stored = std::get_if<store::StoredPost>(&mutation);
+    if (!stored) continue;
+    if (stored->deleted) {
+      tombstones.push_back(stored);
+    } else {
+      posts.push_back(&stored->post);
+    }
+  }
+
+  // Features and hashtags from one tokenizer pass per post.
+  prepared_features_.resize(posts.size());
+  const int threads = threads_for(posts.size());
+  embeddings::run_in_chunks(posts.size(), threads, [&](int, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      embeddings::extract_text_features(posts[i]->text, prepared_features_[i], &posts[i]->hashtags);
+    }
+  });
+  // The batch joins the IDF before any of its vectors is computed (as in embed_corpus).
+  for (const auto& features : prepared_features_) frequencies_.add_document(features);
+  embeddings::run_in_chunks(posts.size(), threads, [&](int, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      std::vector<float>& vector = posts[i]->embedding;
+      if (!vector.empty()) {
+        normalise(vector);  // the caller's: validated, non-zero and of the right size
+        continue;
+      }
+      vector.resize(static_cast<std::size_t>(embedder_.dimension()));
+      embedder_.embed_features(prepared_features_[i], frequencies_, vector);
+    }
+  });
+
+  // Tombstones keep the post's vector: user vectors replayed after a restart may need it.
+  for (store::StoredPost* tombstone : tombstones) {
+    const PostId id = tombstone->post.id;
+    const auto same_batch = std::find_if(posts.begin(), posts.end(),
+                                         [&](const Post* post) { return post->id == id; });
+    if (same_batch != posts.end()) {
+      tombstone->post.embedding = (*same_batch)->embedding;
+    } else if (auto row = table_.row_of(id)) {
+      const auto values = table_.row(*row);
+      tombstone->post.embedding.assign(values.begin(), values.end());
+    }
+  }
+  return absl::OkStatus();
+}
+
+void CorpusVectors::discard(std::span<const store::StoreMutation>) {
+  for (const auto& features : prepared_features_) frequencies_.remove_document(features);
+  prepared_features_.clear();
+}
+
+void CorpusVectors::apply(const store::StoreMutation& mutation, const store::FeedState& state) {
+  if (replaying_) {
+    replay(mutation);
+    return;
+  }
+  if (const auto* stored = std::get_if<store::StoredPost>(&mutation)) {
+    const Post& post = stored->post;
+    if (stored->deleted) {
+      const store::PostView* view = state.posts.find(post.id);
+      if (view && !view->deleted) frequencies_.remove_document(features_of(view->post.text));
+      table_.remove(post.id);
+      return;
+    }
+    table_.upsert(post.id, post.embedding);
+    record_post(post.author, post.id, post.created_at, stored->sequence);
+  } else if (const auto* stored = std::get_if<store::StoredEngagement>(&mutation)) {
+    record_engagement(stored->engagement, stored->sequence);
+  }
+}
+
+// ---- User vectors ----------------------------------------------------------------------------
+
+std::span<const float> CorpusVectors::informative_row(PostId id) const {
+  const auto row = table_.row_of(id);
+  if (!row) return {};
+  const auto values = table_.row(*row);
+  return is_zero(values) ? std::span<const float>() : values;
+}
+
+void CorpusVectors::record_post(UserId author, PostId id, TimestampMs at,
+                                store::Sequence sequence) {
+  applied_through_ = std::max(applied_through_, sequence);
+  const auto vector = informative_row(id);
+  if (vector.empty()) return;
+  users_.record_post(author, vector, at);
+  changed_users_.insert(author);
+  ++events_since_checkpoint_;
+}
+
+void CorpusVectors::record_engagement(const Engagement& engagement, store::Sequence sequence) {
+  applied_through_ = std::max(applied_through_, sequence);
+  const auto vector = informative_row(engagement.post);
+  if (vector.empty()) return;
+  users_.record_engagement(engagement.user, engagement.kind, vector, engagement.at);
+  changed_users_.insert(engagement.user);
+  ++events_since_checkpoint_;
+}
+
+// ---- Checkpoints -----------------------------------------------------------------------------
+
+std::optional<store::Checkpoint> CorpusVectors::checkpoint(bool force) {
+  if (changed_users_.empty() && applied_through_ == saved_through_) return std::nullopt;
+  if (!force && events_since_checkpoint_ < options_.checkpoint_every) return std::nullopt;
+  store::Checkpoint checkpoint;
+  checkpoint.through = applied_through_;
+  checkpoint.user_states.reserve(changed_users_.size());
+  for (UserId user : changed_users_) {
+    checkpoint.user_states.emplace_back(user, users_.serialize_user(user));
+  }
+  pending_through_ = applied_through_;
+  return checkpoint;
+}
+
+void CorpusVectors::checkpoint_saved() {
+  changed_users_.clear();
+  events_since_checkpoint_ = 0;
+  saved_through_ = pending_through_;
+}
+
+// ---- Start-up replay -------------------------------------------------------------------------
+
+void CorpusVectors::restore_checkpoint(store::Sequence through) {
+  has_checkpoint_ = true;
+  saved_through_ = through;
+  applied_through_ = through;
+}
+
+void CorpusVectors::restore_user_state(UserId user, std::string state) {
+  if (auto status = users_.restore_user(user, state); !status.ok() && replay_error_.ok()) {
+    replay_error_ = absl::FailedPreconditionError(fmt::format(
+        "saved vector of user {} does not fit this server (dimension {}): {}", user, dimension(),
+        std::string(status.message())));
+  }
+}
+
+void CorpusVectors::replay(const store::StoreMutation& mutation) {
+  // Records up to the checkpoint are already in the restored user states.
+  const auto in_tail = [&](store::Sequence sequence) {
+    return !has_checkpoint_ || sequence > saved_through_;
+  };
+  if (const auto* stored = std::get_if<store::StoredPost>(&mutation)) {
+    const Post& post = stored->post;
+    if (!stored->deleted) frequencies_.add_document(features_of(post.text));
+    if (post.embedding.empty()) {
+      if (!stored->deleted) missing_vectors_.push_back(post.id);
+    } else {
+      add_post_vector(*stored);
+    }
+    if (in_tail(stored->sequence) && (!stored->deleted || !post.embedding.empty())) {
+      tail_.push_back({stored->sequence, true, {post.author, post.id, {}, post.created_at}});
+    }
+  } else if (const auto* stored = std::get_if<store::StoredEngagement>(&mutation)) {
+    if (in_tail(stored->sequence)) tail_.push_back({stored->sequence, false, stored->engagement});
+  }
+}
+
+void CorpusVectors::add_post_vector(const store::StoredPost& stored) {
+  const Post& post = stored.post;
+  if (post.embedding.size() != static_cast<std::size_t>(dimension())) {
+    if (replay_error_.ok()) {
+      replay_error_ = absl::FailedPreconditionError(fmt::format(
+          "the store holds {}-dimensional post vectors (post {}) but this server runs with "
+          "embedding dimension {}; start it with --embedding-dimension {}",
+          post.embedding.size(), post.id, dimension(), post.embedding.size()));
+    }
+    return;
+  }
+  table_.upsert(post.id, post.embedding);
+  if (stored.deleted) table_.remove(post.id);
+}
+
+absl::Status CorpusVectors::finish_replay(const store::FeedState& state) {
+  if (!replay_error_.ok()) return replay_error_;
+  embed_missing(state);
+  std::stable_sort(tail_.begin(), tail_.end(), [](const TailEvent& a, const TailEvent& b) {
+    return a.sequence < b.sequence;
+  });
+  if (!tail_.empty() && options_.log) {
+    options_.log(fmt::format("replaying {} user-vector events after the checkpoint", tail_.size()));
+  }
+  for (const TailEvent& event : tail_) {
+    const Engagement& e = event.engagement;
+    if (event.is_post) {
+      record_post(e.user, e.post, e.at, event.sequence);
+    } else {
+      record_engagement(e, event.sequence);
+    }
+  }
+  tail_ = {};
+  applied_through_ = std::max(applied_through_, state.last_sequence);
+  replaying_ = false;
+  return absl::OkStatus();
+}
+
+// Posts stored before the service computed vectors get one now, with the full corpus's IDF, on
+// every core. They are not written back: a later start computes them again.
+void CorpusVectors::embed_missing(const store::FeedState& state) {
+  if (missing_vectors_.empty()) return;
+  const std::size_t total = missing_vectors_.size();
+  std::vector<std::vector<float>> vectors(total);
+  const auto progress = [&](std::size_t done) {
+    if (options_.log) options_.log(fmt::format("embedding stored posts: {}/{}", done, total));
+  };
+  embeddings::run_in_chunks(
+      total, threads_for(total),
+      [&](int, std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+          vectors[i].resize(static_cast<std::size_t>(dimension()));
+          embedder_.embed(state.posts.find(missing_vectors_[i])->post.text, frequencies_,
+                          vectors[i]);
+        }
+      },
+      progress);
+  table_.reserve(table_.rows() + total);
+  for (std::size_t i = 0; i < total; ++i) table_.upsert(missing_vectors_[i], vectors[i]);
+  missing_vectors_ = {};
+}
+
+}  // namespace feedrank::ranker

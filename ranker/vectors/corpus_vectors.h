@@ -1,0 +1,102 @@
+// The post and user vectors of the whole corpus, kept in step with the store (a
+// store::StateExtension):
+// - a new post gets its vector from its text (a caller-supplied one is kept, L2-normalised) and
+//   its hashtags, from one tokenizer pass; the batch joins the IDF before its vectors are
+//   computed, and the vector is stored with the post, so a restart reads it instead of
+//   recomputing it with a different IDF;
+// - the IDF counts every live post's text (a delete takes the post out again);
+// - a deleted post keeps its row in the embedding table under a tombstone;
+// - posts move their author's vector (read by followers) and engagements the engaging user's;
+//   every `checkpoint_every` such events the changed user states are saved, so that a restart
+//   restores them and replays only the events after the checkpoint.
+// Readers holding a FeedStore snapshot may call the const members.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "embeddings/document_frequencies.h"
+#include "embeddings/embedding_table.h"
+#include "embeddings/text_embedder.h"
+#include "embeddings/user_vectors.h"
+#include "store/state_extension.h"
+
+namespace feedrank::ranker {
+
+struct CorpusVectorOptions {
+  embeddings::UserVectorOptions users;  // users.dimension is the one dimension of every vector
+  std::uint64_t checkpoint_every = 100'000;  // user-vector events between checkpoints
+  int threads = 0;                           // for large batches; 0: every core
+  std::function<void(std::string_view line)> log;  // progress of long start-up work
+};
+
+class CorpusVectors final : public store::StateExtension {
+ public:
+  static absl::StatusOr<std::unique_ptr<CorpusVectors>> create(CorpusVectorOptions options);
+
+  int dimension() const { return embedder_.dimension(); }
+  const embeddings::EmbeddingTable& posts() const { return table_; }
+  const embeddings::DocumentFrequencies& frequencies() const { return frequencies_; }
+  std::size_t users_with_vectors() const { return users_.user_count(); }
+  // The viewer's vector at `now`, from `state` (the same snapshot's) for the followees.
+  std::vector<float> user_vector(UserId user, const store::FeedState& state, TimestampMs now) const;
+
+  absl::Status prepare(std::span<store::StoreMutation> mutations,
+                       const store::FeedState& state) override;
+  void discard(std::span<const store::StoreMutation> mutations) override;
+  void apply(const store::StoreMutation& mutation, const store::FeedState& state) override;
+  void restore_checkpoint(store::Sequence through) override;
+  void restore_user_state(UserId user, std::string state) override;
+  absl::Status finish_replay(const store::FeedState& state) override;
+  std::optional<store::Checkpoint> checkpoint(bool force) override;
+  void checkpoint_saved() override;
+
+ private:
+  // A post or engagement that the replay defers until the checkpoint's user states are in.
+  struct TailEvent {
+    store::Sequence sequence;
+    bool is_post;
+    Engagement engagement;  // the post's author, id and time when is_post
+  };
+
+  CorpusVectors(CorpusVectorOptions options, embeddings::TextEmbedder embedder,
+                embeddings::UserVectorModel users);
+
+  void replay(const store::StoreMutation& mutation);
+  void add_post_vector(const store::StoredPost& stored);
+  void record_post(UserId author, PostId id, TimestampMs at, store::Sequence sequence);
+  void record_engagement(const Engagement& engagement, store::Sequence sequence);
+  // The live post's row, or empty when it has none or a zero vector (no text to learn from).
+  std::span<const float> informative_row(PostId id) const;
+  void embed_missing(const store::FeedState& state);
+  int threads_for(std::size_t items) const;
+
+  CorpusVectorOptions options_;
+  embeddings::TextEmbedder embedder_;
+  embeddings::DocumentFrequencies frequencies_;
+  embeddings::EmbeddingTable table_;
+  embeddings::UserVectorModel users_;
+
+  // The last prepared batch's features per new post, for discard().
+  std::vector<std::vector<embeddings::TextFeature>> prepared_features_;
+
+  // Checkpoints.
+  absl::flat_hash_set<UserId> changed_users_;
+  std::uint64_t events_since_checkpoint_ = 0;
+  store::Sequence applied_through_ = 0;
+  store::Sequence saved_through_ = 0;
+  store::Sequence pending_through_ = 0;
+
+  // Start-up replay.
+  bool replaying_ = true;
+  bool has_checkpoint_ = false;
+  std::vector<TailEvent> tail_;
+  std::vector<PostId> missing_vectors_;  // posts stored before vectors were
+  absl::Status replay_error_;
+};
+
+}  // namespace feedrank::ranker

@@ -1,0 +1,45 @@
+// In-memory state that a layer above the store derives from the same records (post and user
+// vectors). The store keeps it in step: it sees each batch before the commit, every committed
+// mutation and every replayed record in the order the store's own views see them, and it can
+// save checkpoints so that a restart does not redo all of its work.
+//
+// Calls come from the single writer (or the start-up replay); apply() runs under the readers'
+// exclusive lock, so readers holding a FeedStore::Snapshot may read the extension's state.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+
+#include "absl/status/status.h"
+#include "store/durable_store.h"
+#include "store/feed_state.h"
+
+namespace feedrank::store {
+
+class StateExtension {
+ public:
+  virtual ~StateExtension() = default;
+
+  // After validation, before the commit; `state` is as before the batch. May complete the
+  // mutations (a post's vector and hashtags). An error aborts the write with nothing written.
+  virtual absl::Status prepare(std::span<StoreMutation> mutations, const FeedState& state) = 0;
+  // The commit of prepared mutations failed: undo what prepare() changed.
+  virtual void discard(std::span<const StoreMutation> mutations) = 0;
+  // Each committed mutation, and each record replayed at start, before `state` applies it.
+  virtual void apply(const StoreMutation& mutation, const FeedState& state) = 0;
+
+  // Replay of the saved checkpoint (before any record) and of its user states (after all).
+  virtual void restore_checkpoint(Sequence through) = 0;
+  virtual void restore_user_state(UserId user, std::string state) = 0;
+  // The replay is over and `state` is complete; an error fails the store's open.
+  virtual absl::Status finish_replay(const FeedState& state) = 0;
+
+  // After a write: a checkpoint to save now, if one is due (always, when `force`), covering
+  // everything applied so far.
+  virtual std::optional<Checkpoint> checkpoint(bool force) = 0;
+  // The checkpoint last returned is durable.
+  virtual void checkpoint_saved() = 0;
+};
+
+}  // namespace feedrank::store
