@@ -1,0 +1,79 @@
+// Top-k nearest-neighbour search by inner product, behind one interface for every backend (the
+// CPU exact scan, FAISS flat/HNSW/IVF, the GPU). Knows nothing of posts or users: only a matrix,
+// the 64-bit id of each row and a tombstone bit per row.
+//
+// The matrix belongs to the caller (ranker's embedding table) and is append-only: rows are added
+// at the end and deleted by setting their tombstone bit; an indexed row never changes. A backend
+// either reads it in place at search time (the CPU exact scan) or keeps its own structure built
+// from it (FAISS, the GPU's device copy) that sync() brings up to date incrementally.
+//
+// Thread safety: search() is const and may run concurrently with other searches; sync() must
+// not run concurrently with anything (the caller holds its writer lock).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace feedrank::kernels {
+
+using VectorId = std::uint64_t;
+
+inline constexpr int kMaxTopK = 1024;
+
+// A read-only view of the caller's matrix.
+struct VectorRows {
+  const float* data = nullptr;  // rows x dimension floats, row-major
+  std::size_t rows = 0;
+  int dimension = 0;
+  const VectorId* ids = nullptr;  // one per row
+  // Bit (r % 64) of word (r / 64) is set when row r is deleted; (rows + 63) / 64 words.
+  const std::uint64_t* tombstone_words = nullptr;
+};
+
+struct Neighbor {
+  VectorId id = 0;
+  float score = 0.0f;  // inner product of query and row
+  friend bool operator==(const Neighbor&, const Neighbor&) = default;
+};
+
+struct SearchRequest {
+  std::span<const float> queries;  // count x dimension floats, row-major
+  int k = 10;                      // 1..kMaxTopK
+  // Empty, or one list per query of ids that must not appear in that query's results (posts the
+  // viewer has seen, their own posts).
+  std::span<const std::vector<VectorId>> exclude;
+};
+
+// One list per query, best first: score descending, ties by smaller id. Fewer than k entries
+// when fewer live, non-excluded rows exist.
+using SearchResults = std::vector<std::vector<Neighbor>>;
+
+class VectorIndex {
+ public:
+  virtual ~VectorIndex() = default;
+
+  // Which backend and settings, for logs and benchmark tables, e.g. "cpu-exact (avx2)".
+  virtual std::string describe() const = 0;
+
+  // Indexes rows [indexed_rows(), rows.rows) and takes the current tombstones.
+  // INVALID_ARGUMENT for a dimension other than the index's or fewer rows than already indexed;
+  // INTERNAL (with the library's message) when the backend fails, e.g. out of device memory.
+  virtual absl::Status sync(const VectorRows& rows) = 0;
+  virtual std::size_t indexed_rows() const = 0;
+
+  // `rows` is the matrix as last synced. INVALID_ARGUMENT, naming the field, for k outside
+  // 1..kMaxTopK, a query size that is not a multiple of the dimension (or zero queries), a
+  // NaN or infinite query value, or an exclude list count other than 0 or the query count;
+  // FAILED_PRECONDITION when nothing is indexed yet.
+  virtual absl::StatusOr<SearchResults> search(const VectorRows& rows,
+                                               const SearchRequest& request) const = 0;
+};
+
+}  // namespace feedrank::kernels
