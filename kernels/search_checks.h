@@ -1,0 +1,36 @@
+// The checks and result ordering every VectorIndex backend shares, so that all of them reject
+// the same bad input with the same messages and order ties the same way.
+#pragma once
+
+#include <span>
+
+#include "absl/status/status.h"
+#include "kernels/vector_index.h"
+
+namespace feedrank::kernels {
+
+// INVALID_ARGUMENT naming the field for a VectorRows whose dimension differs from `dimension`,
+// or whose pointers are null while rows > 0.
+absl::Status check_rows(const VectorRows& rows, int dimension);
+
+// The search() contract of VectorIndex: k, query shape and values, exclude list count; and
+// FAILED_PRECONDITION when `indexed_rows` is 0.
+absl::Status check_search(const SearchRequest& request, int dimension, std::size_t indexed_rows);
+
+// Number of queries in a checked request.
+std::size_t query_count(const SearchRequest& request, int dimension);
+
+// Whether row r is deleted.
+inline bool is_tombstoned(const VectorRows& rows, std::size_t r) {
+  return rows.tombstone_words != nullptr && ((rows.tombstone_words[r / 64] >> (r % 64)) & 1) != 0;
+}
+
+// The result order: score descending, then id ascending.
+inline bool ranks_before(const Neighbor& a, const Neighbor& b) {
+  return a.score != b.score ? a.score > b.score : a.id < b.id;
+}
+
+// Sorts `neighbors` into result order and keeps the first k.
+void sort_and_truncate(std::vector<Neighbor>& neighbors, int k);
+
+}  // namespace feedrank::kernels
