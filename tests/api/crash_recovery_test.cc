@@ -61,8 +61,10 @@ class CrashRecovery : public ::testing::Test {
   std::filesystem::path data_dir() const { return scratch_.path() / "data"; }
 
   void expect_server_holds(const AcknowledgedState& state) {
-    EXPECT_THAT(client_->stats(), StatsAre(state.users.size(), state.live_posts.size(),
-                                           state.follows.size(), state.engagements));
+    const auto stats = client_->stats();
+    EXPECT_THAT(stats, StatsAre(state.users.size(), state.live_posts.size(), state.follows.size(),
+                                state.engagements));
+    EXPECT_EQ(stats.embedded_posts(), state.live_posts.size()) << "every live post has a vector";
     for (std::uint64_t viewer : state.users) {
       SCOPED_TRACE("feed of user " + std::to_string(viewer));
       EXPECT_THAT(post_ids(client_->whole_feed(viewer, 100)),
@@ -125,12 +127,16 @@ TEST_F(CrashRecovery, EveryAcknowledgedWriteSurvivesSigkill) {
 
   // The last acknowledged write, then the crash with nothing in between.
   ASSERT_THAT(client_->create_posts({post(700, 1, 9500), post(701, 3, 9501)}).status, IsOk());
+  const auto users_with_vectors = client_->stats().users_with_vectors();
   server_->kill_hard();
   state.live_posts[700] = post(700, 1, 9500);
   state.live_posts[701] = post(701, 3, 9501);
 
   ASSERT_NO_FATAL_FAILURE(start_server());
   expect_server_holds(state);
+  // No checkpoint was saved at the kill: the user vectors come back from replaying the events.
+  EXPECT_EQ(client_->stats().users_with_vectors(), users_with_vectors);
+  EXPECT_GT(users_with_vectors, 0u);
 }
 
 // Posts one at a time until stopped, remembering which creates were acknowledged.
