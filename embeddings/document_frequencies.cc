@@ -35,6 +35,7 @@ bool get_varint(std::string_view& in, std::uint64_t& value) {
 
 void DocumentFrequencies::add_document(std::span<const TextFeature> features) {
   ++documents_;
+  for (const TextFeature& feature : features) prefetch(feature.key);
   for (const TextFeature& feature : features) ++frequencies_[feature.key];
 }
 

@@ -41,6 +41,7 @@ void TextEmbedder::embed_features(std::span<const TextFeature> features,
                                   std::span<float> out) const {
   assert(out.size() == static_cast<std::size_t>(dimension_));
   std::fill(out.begin(), out.end(), 0.0f);
+  for (const TextFeature& feature : features) frequencies.prefetch(feature.key);
   // `features` are sorted by key, so the summation order (and so the rounding) is fixed.
   for (const TextFeature& feature : features) {
     const double weight = (feature.bigram ? kBigramWeight : 1.0) *

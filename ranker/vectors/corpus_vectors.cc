@@ -12,7 +12,7 @@ namespace {
 
 // Below this many posts a batch is embedded on the writer's thread: starting threads would cost
 // more than it saves.
-constexpr std::size_t kParallelBatch = 1024;
+constexpr std::size_t kParallelBatch = 256;
 
 void normalise(std::vector<float>& vector) {
   double squared = 0.0;
