@@ -285,6 +285,35 @@ INSTANTIATE_TEST_SUITE_P(CheckpointEvery, UserVectorRestartTest,
                          ::testing::Values(1, 7, 1'000'000),
                          [](const auto& info) { return "every_" + std::to_string(info.param); });
 
+TEST_F(CorpusVectorsTest, PostsStoredWithoutVectorsAreEmbeddedInBulkAtStartWithProgress) {
+  store_.reset();
+  vectors_.reset();
+  {
+    // A store written without the vectors extension, as before vectors existed.
+    auto durable = store::open_rocksdb_store(dir_.sub("db"));
+    ASSERT_TRUE(durable.ok());
+    auto plain = store::FeedStore::open(std::move(*durable));
+    ASSERT_TRUE(plain.ok());
+    std::vector<WriteOp> ops{User{1, "ann", 0}, User{2, "bob", 0}};
+    for (PostId id = 1; id <= 3000; ++id) {
+      ops.push_back(post(id, 1, (id % 2 ? "rust compilers " : "bread baking ") + std::to_string(id)));
+    }
+    ops.push_back(like(2, 1));
+    ASSERT_TRUE((*plain)->write(ops, [](std::size_t, std::string_view) { return ""; }).ok());
+  }
+  ASSERT_TRUE(open().ok());
+  EXPECT_EQ(vectors_->posts().live_rows(), 3000u);
+  ASSERT_FALSE(log_.empty());
+  EXPECT_THAT(log_.front(), HasSubstr("embedding stored posts"));
+  EXPECT_THAT(log_, ::testing::Contains(HasSubstr("3000/3000")));
+  // Embedded with the whole corpus's IDF, like a batch that held every post.
+  auto embedder = embeddings::TextEmbedder::create(128);
+  std::vector<float> expected(128);
+  embedder->embed("rust compilers 1", vectors_->frequencies(), expected);
+  EXPECT_EQ(row_of(*vectors_, 1), expected);
+  EXPECT_GT(dot(user_vector(2), expected), 0.99) << "the engagement was replayed on the new vector";
+}
+
 TEST_F(CorpusVectorsTest, ReopeningWithAnotherDimensionFailsWithTheDimensionToUse) {
   write({User{1, "ann", 0}, post(10, 1, "hello world")});
   const absl::Status status = open(64);
