@@ -21,13 +21,19 @@ int run_stats(const std::string& server, bool json) {
     const nlohmann::ordered_json out = {{"users", response.users()},
                                         {"posts", response.posts()},
                                         {"follows", response.follows()},
-                                        {"engagements", response.engagements()}};
+                                        {"engagements", response.engagements()},
+                                        {"embedded_posts", response.embedded_posts()},
+                                        {"users_with_vectors", response.users_with_vectors()},
+                                        {"embedding_dimension", response.embedding_dimension()}};
     std::cout << out.dump() << "\n";
   } else {
     std::cout << "users: " << response.users() << "\n"
               << "posts: " << response.posts() << "\n"
               << "follows: " << response.follows() << "\n"
-              << "engagements: " << response.engagements() << "\n";
+              << "engagements: " << response.engagements() << "\n"
+              << "embedded posts: " << response.embedded_posts() << "\n"
+              << "users with vectors: " << response.users_with_vectors() << "\n"
+              << "embedding dimension: " << response.embedding_dimension() << "\n";
   }
   return 0;
 }
@@ -36,7 +42,7 @@ int run_stats(const std::string& server, bool json) {
 
 Subcommand add_stats_command(CLI::App& root, const GlobalOptions& global) {
   auto json = std::make_shared<bool>(false);
-  CLI::App* app = root.add_subcommand("stats", "Print how many users, posts, follows, engagements");
+  CLI::App* app = root.add_subcommand("stats", "Print how many users, posts, follows, engagements and vectors");
   app->add_flag("--json", *json, "Print one JSON object");
   return {app, [&global, json] { return run_stats(global.server, *json); }};
 }
