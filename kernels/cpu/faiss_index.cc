@@ -5,6 +5,7 @@
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_io.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -33,6 +34,21 @@ class RowFilterSelector final : public faiss::IDSelector {
 
  private:
   const cpu::RowFilter& filter_;
+};
+
+// Runs a single query's FAISS search on the calling thread. FAISS opens an OpenMP parallel region
+// even for one query, and its barrier waits for every OpenMP thread: 10+ ms instead of 0.2 ms for
+// an HNSW query when another process holds the other core. The setting is the calling thread's
+// own (an OpenMP per-thread ICV), restored on exit.
+class SerialIfOneQuery {
+ public:
+  explicit SerialIfOneQuery(std::size_t queries) : saved_(omp_get_max_threads()) {
+    if (queries == 1) omp_set_num_threads(1);
+  }
+  ~SerialIfOneQuery() { omp_set_num_threads(saved_); }
+
+ private:
+  int saved_;
 };
 
 absl::Status internal_error(const char* call, const std::exception& e) {
@@ -156,6 +172,7 @@ void FaissIndex::search_faiss(const float* queries, std::size_t count, int k,
   }
   RowFilterSelector selector(filter);
   if (filter.filters_anything()) params->sel = &selector;
+  SerialIfOneQuery serial(count);
   index_->search(static_cast<Label>(count), queries, k, scores, labels, params);
 }
 

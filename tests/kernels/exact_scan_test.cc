@@ -29,6 +29,11 @@ struct Case {
   int threads;
 };
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.rows << " rows, d " << c.dimension << ", " << c.queries << " queries, k " << c.k
+      << ", " << c.threads << " threads";
+}
+
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   const Case& c = info.param;
   return "rows" + std::to_string(c.rows) + "_d" + std::to_string(c.dimension) + "_q" +

@@ -45,14 +45,14 @@ inline std::vector<float> gaussian_vectors(std::size_t count, int dimension, std
   return out;
 }
 
-// Unit vectors around `clusters` random centres, spread along a shared 16-dimensional subspace
+// Unit vectors around `clusters` random centres, spread along a shared 32-dimensional subspace
 // plus a little isotropic noise: low intrinsic dimension, like real embeddings, where an ANN
 // index can reach high recall (isotropic 128-d noise would make every neighbour equally far).
 // The same `clusters` gives the same centres, so rows and queries made with different seeds come
 // from one distribution.
 inline std::vector<float> clustered_vectors(std::size_t count, int dimension, int clusters,
                                             std::uint32_t seed) {
-  constexpr int kSubspace = 16;
+  constexpr int kSubspace = 32;
   constexpr float kSpread = 0.5f;
   constexpr float kNoise = 0.1f;
   const auto d = static_cast<std::size_t>(dimension);
