@@ -1,6 +1,8 @@
 #include "kernels/cpu/exact_scan_index.h"
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,6 +22,9 @@ constexpr std::size_t kRowBlockBytes = 128 * 1024;
 constexpr std::size_t kQueryBlock = 64;
 // Below this many rows per thread, one more thread costs more than it saves.
 constexpr std::size_t kMinRowsPerThread = 32 * 1024;
+// Threads take row blocks in chunks of this many from a shared counter, so that a thread that
+// the OS descheduled (other processes share these cores) does not hold up the whole search.
+constexpr std::size_t kBlocksPerChunk = 16;
 
 class ExactScanIndex final : public VectorIndex {
  public:
@@ -46,10 +51,11 @@ class ExactScanIndex final : public VectorIndex {
                                        const SearchRequest& request) const override;
 
  private:
-  // Scores rows [begin, end) against every query into `tops` (one per query).
+  // Scores rows [begin, end) against every query into `tops` (one per query); `scores` holds
+  // min(queries, kQueryBlock) x row_block_ floats.
   void scan(const VectorRows& rows, const SearchRequest& request,
             const std::vector<cpu::RowFilter>& filters, std::size_t begin, std::size_t end,
-            std::vector<cpu::TopK>& tops) const;
+            std::vector<cpu::TopK>& tops, std::vector<float>& scores) const;
 
   int dimension_;
   int threads_;
@@ -65,23 +71,22 @@ absl::StatusOr<SearchResults> ExactScanIndex::search(const VectorRows& rows,
   const std::size_t queries = query_count(request, dimension_);
   const auto filters = cpu::row_filters(rows, indexed_rows_, request, queries);
 
-  // Contiguous ranges of whole row blocks, one per thread; the caller's thread takes the last.
-  const std::size_t blocks = (indexed_rows_ + row_block_ - 1) / row_block_;
   const std::size_t threads = std::clamp<std::size_t>(indexed_rows_ / kMinRowsPerThread, 1,
-                                                      std::min<std::size_t>(threads_, blocks));
+                                                      static_cast<std::size_t>(threads_));
   std::vector<std::vector<cpu::TopK>> tops(threads,
                                            std::vector<cpu::TopK>(queries, cpu::TopK(request.k)));
-  std::vector<std::thread> workers;
-  for (std::size_t t = 0; t < threads; ++t) {
-    const std::size_t begin = std::min(indexed_rows_, blocks * t / threads * row_block_);
-    const std::size_t end = std::min(indexed_rows_, blocks * (t + 1) / threads * row_block_);
-    auto work = [&, t, begin, end] { scan(rows, request, filters, begin, end, tops[t]); };
-    if (t + 1 < threads) {
-      workers.emplace_back(work);
-    } else {
-      work();
+  std::atomic<std::size_t> next_row{0};
+  auto work = [&](std::vector<cpu::TopK>& thread_tops) {
+    const std::size_t chunk = kBlocksPerChunk * row_block_;
+    std::vector<float> scores(std::min(queries, kQueryBlock) * row_block_);
+    for (std::size_t begin; (begin = next_row.fetch_add(chunk)) < indexed_rows_;) {
+      scan(rows, request, filters, begin, std::min(indexed_rows_, begin + chunk), thread_tops,
+           scores);
     }
-  }
+  };
+  std::vector<std::thread> workers;
+  for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(work, std::ref(tops[t]));
+  work(tops[0]);  // the caller's thread is one of them
   for (auto& worker : workers) worker.join();
 
   SearchResults results(queries);
@@ -97,10 +102,10 @@ absl::StatusOr<SearchResults> ExactScanIndex::search(const VectorRows& rows,
 
 void ExactScanIndex::scan(const VectorRows& rows, const SearchRequest& request,
                           const std::vector<cpu::RowFilter>& filters, std::size_t begin,
-                          std::size_t end, std::vector<cpu::TopK>& tops) const {
+                          std::size_t end, std::vector<cpu::TopK>& tops,
+                          std::vector<float>& scores) const {
   const auto d = static_cast<std::size_t>(dimension_);
   const std::size_t queries = tops.size();
-  std::vector<float> scores(std::min(queries, kQueryBlock) * row_block_);
   for (std::size_t block = begin; block < end; block += row_block_) {
     const std::size_t n = std::min(row_block_, end - block);
     for (std::size_t q0 = 0; q0 < queries; q0 += kQueryBlock) {
