@@ -12,6 +12,8 @@
 #include <exception>
 #include <vector>
 
+#include "kernels/cpu/faiss_simd_storage.h"
+#include "kernels/cpu/inner_products.h"
 #include "kernels/cpu/row_filter.h"
 #include "kernels/search_checks.h"
 
@@ -65,6 +67,7 @@ std::unique_ptr<faiss::Index> new_index(int dimension, const FaissIndexOptions& 
     auto hnsw = std::make_unique<faiss::IndexHNSWFlat>(dimension, options.hnsw_m,
                                                        faiss::METRIC_INNER_PRODUCT);
     hnsw->hnsw.efConstruction = options.ef_construction;
+    cpu::use_simd_storage(*hnsw);
     return hnsw;
   }
   return std::make_unique<faiss::IndexFlatIP>(dimension);  // also IVF until it trains
@@ -103,7 +106,8 @@ class FaissIndex final : public VectorIndex {
       case Kind::kHnsw:
         return "faiss-hnsw (M=" + std::to_string(options_.hnsw_m) +
                ", efConstruction=" + std::to_string(options_.ef_construction) +
-               ", efSearch=" + std::to_string(options_.ef_search) + ")";
+               ", efSearch=" + std::to_string(options_.ef_search) + ", " +
+               std::string(cpu::inner_product_kernel()) + " distances)";
       case Kind::kIvfFlat:
         if (const auto* ivf = ivf_index()) {
           return "faiss-ivf-flat (lists=" + std::to_string(ivf->nlist) +
@@ -262,6 +266,13 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> load_faiss_index(const std::string&
   if (index->metric_type != faiss::METRIC_INNER_PRODUCT || !holds_kind(*index, options.kind)) {
     return absl::InvalidArgumentError("path: " + path +
                                       " holds another kind of index than options.kind");
+  }
+  if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index.get())) {
+    try {
+      cpu::use_simd_storage(*hnsw);
+    } catch (const std::exception& e) {
+      return internal_error("read_index", e);
+    }
   }
   return std::make_unique<FaissIndex>(dimension, options, std::move(index));
 }

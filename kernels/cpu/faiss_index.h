@@ -1,8 +1,10 @@
 // The FAISS backends (Debian's FAISS 1.7.3, CPU only): exact IndexFlatIP, approximate HNSW, and
 // IVF-Flat for large corpora, chosen by FaissIndexOptions. FAISS keeps its own copy of the rows,
 // added incrementally by sync(); its labels are row numbers, turned into ids through the caller's
-// rows.ids at search time. Lives in feedrank_kernels_faiss, apart from feedrank_kernels, so
-// that programs that do not use FAISS do not link it (nor BLAS and OpenMP).
+// rows.ids at search time. HNSW computes its distances with our AVX2 kernel (faiss_simd_storage.h:
+// Debian's FAISS build has only scalar ones); flat and IVF run FAISS's own code. Lives in
+// feedrank_kernels_faiss, apart from feedrank_kernels, so that programs that do not use FAISS
+// do not link it (nor BLAS and OpenMP).
 #pragma once
 
 #include <memory>

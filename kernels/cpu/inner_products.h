@@ -16,6 +16,10 @@ namespace feedrank::kernels::cpu {
 void inner_products(const float* queries, std::size_t query_count, const float* rows,
                     std::size_t row_count, int dimension, float* out, std::size_t out_stride);
 
+// <a, b> over `dimension` floats, for callers that score one row at a time in random order
+// (FAISS's HNSW graph walk).
+float inner_product(const float* a, const float* b, int dimension);
+
 // The portable kernel alone, so that tests can check it on machines that have AVX2.
 void inner_products_portable(const float* queries, std::size_t query_count, const float* rows,
                              std::size_t row_count, int dimension, float* out,

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "kernels/cpu/exact_scan_index.h"
+#include "kernels/cpu/inner_products.h"
 #include "tests/kernels/expect_topk.h"
 #include "tests/kernels/reference_topk.h"
 #include "tests/kernels/synthetic_vectors.h"
@@ -79,7 +80,8 @@ TEST(FaissHnsw, ReachesRecallAt10Of95PercentAtDefaultsAndEfSearchMovesIt) {
   const SearchRequest request{queries, 10, {}};
   auto index = make_faiss_index(kDim, {.kind = FaissIndexOptions::kHnsw});
   ASSERT_TRUE(index->sync(matrix.view()).ok());
-  EXPECT_EQ(index->describe(), "faiss-hnsw (M=32, efConstruction=200, efSearch=64)");
+  EXPECT_EQ(index->describe(), "faiss-hnsw (M=32, efConstruction=200, efSearch=64, " +
+                                   std::string(cpu::inner_product_kernel()) + " distances)");
   EXPECT_GE(measured_recall(*index, matrix, request), 0.95);
 
   feedrank::testing::TempDir files;
