@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels/cpu/faiss_simd_storage.h"
+#include "kernels/cpu/hnsw_search.h"
 #include "kernels/cpu/inner_products.h"
 #include "kernels/cpu/row_filter.h"
 #include "kernels/search_checks.h"
@@ -26,9 +27,9 @@ using Label = faiss::Index::idx_t;
 // k-means wants at least this many training points per list (FAISS warns below it).
 constexpr std::size_t kTrainRowsPerList = 39;
 
-// FAISS 1.7.3 honours SearchParameters::sel in IndexFlat, IndexHNSW and IndexIVF searches
-// (checked against the installed library), so deleted and excluded rows are skipped inside
-// FAISS rather than over-fetched and filtered afterwards.
+// FAISS 1.7.3 honours SearchParameters::sel in IndexFlat and IndexIVF searches (checked against
+// the installed library), so deleted and excluded rows are skipped inside FAISS rather than
+// over-fetched and filtered afterwards. (HNSW runs our own walk, which takes the filter itself.)
 class RowFilterSelector final : public faiss::IDSelector {
  public:
   explicit RowFilterSelector(const cpu::RowFilter& filter) : filter_(filter) {}
@@ -39,9 +40,9 @@ class RowFilterSelector final : public faiss::IDSelector {
 };
 
 // Runs a single query's FAISS search on the calling thread. FAISS opens an OpenMP parallel region
-// even for one query, and its barrier waits for every OpenMP thread: 10+ ms instead of 0.2 ms for
-// an HNSW query when another process holds the other core. The setting is the calling thread's
-// own (an OpenMP per-thread ICV), restored on exit.
+// even for one query, and its barrier waits for every OpenMP thread: an HNSW query took 10+ ms
+// instead of 0.2 ms when another process held the other core. The setting is the calling
+// thread's own (an OpenMP per-thread ICV), restored on exit.
 class SerialIfOneQuery {
  public:
   explicit SerialIfOneQuery(std::size_t queries) : saved_(omp_get_max_threads()) {
@@ -89,31 +90,27 @@ std::unique_ptr<faiss::Index> trained_ivf(const VectorRows& rows, std::size_t li
 class FaissIndex final : public VectorIndex {
  public:
   FaissIndex(int dimension, FaissIndexOptions options, std::unique_ptr<faiss::Index> index)
-      : dimension_(dimension), options_(options), index_(std::move(index)) {
-    // FAISS 1.7.3's HNSW::search sizes its candidate queue by the index's own efSearch and reads
-    // SearchParametersHNSW::efSearch only in its stopping rule, so a per-search value above the
-    // member is silently capped (fixed in later FAISS). The member is set once, before any
-    // search, and every search passes the same value.
-    if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
-      hnsw->hnsw.efSearch = options_.ef_search;
-    }
-  }
+      : dimension_(dimension), options_(options), index_(std::move(index)) {}
 
   std::string describe() const override {
     switch (options_.kind) {
       case Kind::kFlat:
         return "faiss-flat-ip";
-      case Kind::kHnsw:
-        return "faiss-hnsw (M=" + std::to_string(options_.hnsw_m) +
-               ", efConstruction=" + std::to_string(options_.ef_construction) +
+      case Kind::kHnsw: {
+        // Build settings from the graph itself: a loaded one may differ from options_.
+        const auto& hnsw = dynamic_cast<const faiss::IndexHNSW&>(*index_).hnsw;
+        return "faiss-hnsw (M=" + std::to_string(hnsw.nb_neighbors(1)) +
+               ", efConstruction=" + std::to_string(hnsw.efConstruction) +
                ", efSearch=" + std::to_string(options_.ef_search) + ", " +
-               std::string(cpu::inner_product_kernel()) + " distances)";
+               std::string(cpu::inner_product_kernel()) + " prefetching walk)";
+      }
       case Kind::kIvfFlat:
         if (const auto* ivf = ivf_index()) {
           return "faiss-ivf-flat (lists=" + std::to_string(ivf->nlist) +
                  ", nprobe=" + std::to_string(options_.nprobe) + ")";
         }
-        return "faiss-ivf-flat (untrained, exact until 39 rows per list)";
+        return "faiss-ivf-flat (untrained, exact until " + std::to_string(kTrainRowsPerList) +
+               " rows per list)";
     }
     return "faiss";
   }
@@ -129,6 +126,10 @@ class FaissIndex final : public VectorIndex {
   const faiss::IndexIVF* ivf_index() const {
     return dynamic_cast<const faiss::IndexIVF*>(index_.get());
   }
+  // Our walk over the HNSW graph (hnsw_search.h), one query per thread of a batch.
+  void search_hnsw(const faiss::IndexHNSW& hnsw, const VectorRows& rows,
+                   const SearchRequest& request, const std::vector<cpu::RowFilter>& filters,
+                   SearchResults& results) const;
   // k results per query of `count` queries, FAISS labels (row numbers, -1 for none).
   void search_faiss(const float* queries, std::size_t count, int k, const cpu::RowFilter& filter,
                     float* scores, Label* labels) const;
@@ -164,13 +165,9 @@ void FaissIndex::search_faiss(const float* queries, std::size_t count, int k,
                               const cpu::RowFilter& filter, float* scores, Label* labels) const {
   // Recall knobs go in per-search parameters, so concurrent searches never touch the index.
   faiss::SearchParameters flat;
-  faiss::SearchParametersHNSW hnsw;
   faiss::SearchParametersIVF ivf;
   faiss::SearchParameters* params = &flat;
-  if (dynamic_cast<const faiss::IndexHNSW*>(index_.get()) != nullptr) {
-    hnsw.efSearch = options_.ef_search;
-    params = &hnsw;
-  } else if (ivf_index() != nullptr) {
+  if (ivf_index() != nullptr) {
     ivf.nprobe = static_cast<std::size_t>(options_.nprobe);
     params = &ivf;
   }
@@ -190,6 +187,11 @@ absl::StatusOr<SearchResults> FaissIndex::search(const VectorRows& rows,
   const auto d = static_cast<std::size_t>(dimension_);
   const auto k = static_cast<std::size_t>(request.k);
   const auto filters = cpu::row_filters(rows, indexed_rows(), request, count);
+  if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_.get())) {
+    SearchResults results(count);
+    search_hnsw(*hnsw, rows, request, filters, results);
+    return results;
+  }
   std::vector<float> scores(count * k);
   std::vector<Label> labels(count * k);
   try {
@@ -215,6 +217,26 @@ absl::StatusOr<SearchResults> FaissIndex::search(const VectorRows& rows,
     sort_and_truncate(results[q], request.k);  // FAISS orders ties its own way
   }
   return results;
+}
+
+void FaissIndex::search_hnsw(const faiss::IndexHNSW& hnsw, const VectorRows& rows,
+                             const SearchRequest& request,
+                             const std::vector<cpu::RowFilter>& filters,
+                             SearchResults& results) const {
+  // use_simd_storage made the storage a flat index: its codes are the rows as floats.
+  const auto* storage = reinterpret_cast<const float*>(
+      static_cast<const faiss::IndexFlatCodes*>(hnsw.storage)->codes.data());
+  const auto d = static_cast<std::size_t>(dimension_);
+  const int ef = std::max(options_.ef_search, request.k);
+  const auto count = static_cast<std::ptrdiff_t>(results.size());
+#pragma omp parallel for schedule(dynamic) if (count > 1)
+  for (std::ptrdiff_t q = 0; q < count; ++q) {
+    cpu::TopK top(request.k);
+    cpu::search_hnsw(hnsw.hnsw, storage, dimension_, request.queries.data() + q * d, ef,
+                     filters[q], top);
+    for (const Neighbor& n : top.entries()) results[q].push_back({rows.ids[n.id], n.score});
+    sort_and_truncate(results[q], request.k);
+  }
 }
 
 bool holds_kind(const faiss::Index& index, Kind kind) {

@@ -69,10 +69,10 @@ TEST(FaissFlat, MatchesTheReferenceOnTheBatchedPath) {
   }
 }
 
-// 10,000 clustered rows (the build takes about 4 s on 2 cores). One test, since CTest runs
-// each test in its own process: the knob is checked on the same graph, saved and loaded with
-// other efSearch values. Measured: 0.99 at efSearch 64, 0.54 at 4, 0.85 at 16 (which is what
-// FAISS 1.7.3 would silently use if the index's own efSearch were left at its default).
+// 10,000 clustered rows (the build takes 1-2 s on 2 cores). One test, since CTest runs each
+// test in its own process: the knob is checked on the same graph, saved and loaded with other
+// efSearch values. Measured: 0.995 at efSearch 64, 0.78 at 10 (the beam is never narrower
+// than k), 1.0 at 256.
 TEST(FaissHnsw, ReachesRecallAt10Of95PercentAtDefaultsAndEfSearchMovesIt) {
   SyntheticMatrix matrix(kDim);
   matrix.append(clustered_vectors(10'000, kDim, kClusters, 41));
@@ -81,7 +81,8 @@ TEST(FaissHnsw, ReachesRecallAt10Of95PercentAtDefaultsAndEfSearchMovesIt) {
   auto index = make_faiss_index(kDim, {.kind = FaissIndexOptions::kHnsw});
   ASSERT_TRUE(index->sync(matrix.view()).ok());
   EXPECT_EQ(index->describe(), "faiss-hnsw (M=32, efConstruction=200, efSearch=64, " +
-                                   std::string(cpu::inner_product_kernel()) + " distances)");
+                                   std::string(cpu::inner_product_kernel()) +
+                                   " prefetching walk)");
   EXPECT_GE(measured_recall(*index, matrix, request), 0.95);
 
   feedrank::testing::TempDir files;
@@ -92,7 +93,7 @@ TEST(FaissHnsw, ReachesRecallAt10Of95PercentAtDefaultsAndEfSearchMovesIt) {
     EXPECT_TRUE(loaded.ok()) << loaded.status();
     return std::move(loaded).value();
   };
-  EXPECT_LT(measured_recall(*load(4), matrix, request), 0.8);
+  EXPECT_LT(measured_recall(*load(10), matrix, request), 0.9);
   EXPECT_GE(measured_recall(*load(256), matrix, request), 0.99);
 }
 
