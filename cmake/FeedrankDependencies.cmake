@@ -8,6 +8,8 @@ find_package(nlohmann_json REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
+find_package(OpenMP REQUIRED)                   # before faiss: its exported target uses OpenMP
+find_package(faiss REQUIRED)                    # faiss (Debian's 1.7.3: static, CPU only)
 find_package(ICU REQUIRED COMPONENTS uc)        # ICU::uc
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(xxhash REQUIRED IMPORTED_TARGET libxxhash)  # PkgConfig::xxhash

@@ -17,6 +17,16 @@ absl::Status check_rows(const VectorRows& rows, int dimension) {
   return absl::OkStatus();
 }
 
+absl::Status check_rows_cover(const VectorRows& rows, int dimension, std::size_t indexed_rows) {
+  if (auto status = check_rows(rows, dimension); !status.ok()) return status;
+  if (rows.rows < indexed_rows) {
+    return absl::InvalidArgumentError("rows.rows: " + std::to_string(rows.rows) +
+                                      " is fewer than the " + std::to_string(indexed_rows) +
+                                      " rows indexed");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status check_search(const SearchRequest& request, int dimension, std::size_t indexed_rows) {
   if (request.k < 1 || request.k > kMaxTopK) {
     return absl::InvalidArgumentError("k: " + std::to_string(request.k) + " is outside 1.." +

@@ -13,6 +13,10 @@ namespace feedrank::kernels {
 // or whose pointers are null while rows > 0.
 absl::Status check_rows(const VectorRows& rows, int dimension);
 
+// For sync() and search(): check_rows, and at least `indexed_rows` rows (the matrix is
+// append-only, so fewer means it is not the matrix that was indexed).
+absl::Status check_rows_cover(const VectorRows& rows, int dimension, std::size_t indexed_rows);
+
 // The search() contract of VectorIndex: k, query shape and values, exclude list count; and
 // FAILED_PRECONDITION when `indexed_rows` is 0.
 absl::Status check_search(const SearchRequest& request, int dimension, std::size_t indexed_rows);

@@ -8,6 +8,10 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libfmt-dev libicu-dev libxxhash-dev
   librocksdb-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
+  # FAISS 1.7.3 (static, CPU). It pulls libblas-dev and liblapack-dev, which its CMake target
+  # links; OpenBLAS then takes over libblas.so.3 through Debian's alternatives (the reference BLAS
+  # is 8-20x slower for batched search and IVF training). OpenMP is GCC's libgomp.
+  libfaiss-dev libopenblas0-pthread
   libbenchmark-dev libgtest-dev libgmock-dev
   python3 python3-grpcio python3-protobuf
 )

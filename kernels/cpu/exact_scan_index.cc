@@ -1,0 +1,137 @@
+#include "kernels/cpu/exact_scan_index.h"
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kernels/cpu/inner_products.h"
+#include "kernels/cpu/row_filter.h"
+#include "kernels/cpu/top_k.h"
+#include "kernels/search_checks.h"
+
+namespace feedrank::kernels {
+namespace {
+
+// A row block stays in L2 (512 KiB here) while every query of the batch is scored against it,
+// so a batch reads the matrix from memory once.
+constexpr std::size_t kRowBlockBytes = 128 * 1024;
+// Scores of this many queries x one row block are kept at a time (64 KiB at d = 128).
+constexpr std::size_t kQueryBlock = 64;
+// Below this many rows per thread, one more thread costs more than it saves.
+constexpr std::size_t kMinRowsPerThread = 32 * 1024;
+// Threads take row blocks in chunks of this many from a shared counter, so that a thread that
+// the OS descheduled (other processes share these cores) does not hold up the whole search.
+constexpr std::size_t kBlocksPerChunk = 16;
+
+class ExactScanIndex final : public VectorIndex {
+ public:
+  ExactScanIndex(int dimension, int threads)
+      : dimension_(dimension),
+        threads_(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())),
+        row_block_(std::max<std::size_t>(4, kRowBlockBytes / (sizeof(float) * dimension))) {}
+
+  std::string describe() const override {
+    return "cpu-exact (" + std::string(cpu::inner_product_kernel()) + ", in place, " +
+           std::to_string(threads_) + " threads)";
+  }
+
+  absl::Status sync(const VectorRows& rows) override {
+    if (auto status = check_rows_cover(rows, dimension_, indexed_rows_); !status.ok())
+      return status;
+    indexed_rows_ = rows.rows;
+    return absl::OkStatus();
+  }
+
+  std::size_t indexed_rows() const override { return indexed_rows_; }
+
+  absl::StatusOr<SearchResults> search(const VectorRows& rows,
+                                       const SearchRequest& request) const override;
+
+ private:
+  // Scores rows [begin, end) against every query into `tops` (one per query); `scores` holds
+  // min(queries, kQueryBlock) x row_block_ floats.
+  void scan(const VectorRows& rows, const SearchRequest& request,
+            const std::vector<cpu::RowFilter>& filters, std::size_t begin, std::size_t end,
+            std::vector<cpu::TopK>& tops, std::vector<float>& scores) const;
+
+  int dimension_;
+  int threads_;
+  std::size_t row_block_;
+  std::size_t indexed_rows_ = 0;
+};
+
+absl::StatusOr<SearchResults> ExactScanIndex::search(const VectorRows& rows,
+                                                     const SearchRequest& request) const {
+  if (auto status = check_search(request, dimension_, indexed_rows_); !status.ok()) return status;
+  if (auto status = check_rows_cover(rows, dimension_, indexed_rows_); !status.ok())
+    return status;
+  const std::size_t queries = query_count(request, dimension_);
+  const auto filters = cpu::row_filters(rows, indexed_rows_, request, queries);
+
+  const std::size_t threads = std::clamp<std::size_t>(indexed_rows_ / kMinRowsPerThread, 1,
+                                                      static_cast<std::size_t>(threads_));
+  std::vector<std::vector<cpu::TopK>> tops(threads,
+                                           std::vector<cpu::TopK>(queries, cpu::TopK(request.k)));
+  std::atomic<std::size_t> next_row{0};
+  auto work = [&](std::vector<cpu::TopK>& thread_tops) {
+    const std::size_t chunk = kBlocksPerChunk * row_block_;
+    std::vector<float> scores(std::min(queries, kQueryBlock) * row_block_);
+    for (std::size_t begin; (begin = next_row.fetch_add(chunk)) < indexed_rows_;) {
+      scan(rows, request, filters, begin, std::min(indexed_rows_, begin + chunk), thread_tops,
+           scores);
+    }
+  };
+  std::vector<std::thread> workers;
+  for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(work, std::ref(tops[t]));
+  work(tops[0]);  // the caller's thread is one of them
+  for (auto& worker : workers) worker.join();
+
+  SearchResults results(queries);
+  for (std::size_t q = 0; q < queries; ++q) {
+    for (const auto& thread_tops : tops) {
+      const auto& entries = thread_tops[q].entries();
+      results[q].insert(results[q].end(), entries.begin(), entries.end());
+    }
+    sort_and_truncate(results[q], request.k);
+  }
+  return results;
+}
+
+void ExactScanIndex::scan(const VectorRows& rows, const SearchRequest& request,
+                          const std::vector<cpu::RowFilter>& filters, std::size_t begin,
+                          std::size_t end, std::vector<cpu::TopK>& tops,
+                          std::vector<float>& scores) const {
+  const auto d = static_cast<std::size_t>(dimension_);
+  const std::size_t queries = tops.size();
+  for (std::size_t block = begin; block < end; block += row_block_) {
+    const std::size_t n = std::min(row_block_, end - block);
+    for (std::size_t q0 = 0; q0 < queries; q0 += kQueryBlock) {
+      const std::size_t qn = std::min(kQueryBlock, queries - q0);
+      cpu::inner_products(request.queries.data() + q0 * d, qn, rows.data + block * d, n,
+                          dimension_, scores.data(), row_block_);
+      for (std::size_t i = 0; i < qn; ++i) {
+        const float* s = scores.data() + i * row_block_;
+        const cpu::RowFilter& filter = filters[q0 + i];
+        cpu::TopK& top = tops[q0 + i];
+        float threshold = top.threshold();
+        for (std::size_t r = 0; r < n; ++r) {
+          if (!(s[r] >= threshold)) continue;  // also drops NaN scores from NaN rows
+          if (!filter.allows(block + r)) continue;
+          top.push({rows.ids[block + r], s[r]});
+          threshold = top.threshold();
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<VectorIndex> make_cpu_exact_index(int dimension, int threads) {
+  return std::make_unique<ExactScanIndex>(dimension, threads);
+}
+
+}  // namespace feedrank::kernels

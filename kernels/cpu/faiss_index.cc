@@ -1,0 +1,308 @@
+#include "kernels/cpu/faiss_index.h"
+
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexIVFFlat.h>
+#include <faiss/impl/IDSelector.h>
+#include <faiss/index_io.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <optional>
+#include <vector>
+
+#include "kernels/cpu/faiss_simd_storage.h"
+#include "kernels/cpu/hnsw_search.h"
+#include "kernels/cpu/inner_products.h"
+#include "kernels/cpu/row_filter.h"
+#include "kernels/search_checks.h"
+
+namespace feedrank::kernels {
+namespace {
+
+using Kind = FaissIndexOptions::Kind;
+using Label = faiss::Index::idx_t;
+
+// k-means wants at least this many training points per list (FAISS warns below it).
+constexpr std::size_t kTrainRowsPerList = 39;
+
+// FAISS 1.7.3 honours SearchParameters::sel in IndexFlat and IndexIVF searches (checked against
+// the installed library), so deleted and excluded rows are skipped inside FAISS rather than
+// over-fetched and filtered afterwards. (HNSW runs our own walk, which takes the filter itself.)
+class RowFilterSelector final : public faiss::IDSelector {
+ public:
+  explicit RowFilterSelector(const cpu::RowFilter& filter) : filter_(filter) {}
+  bool is_member(Label row) const override { return filter_.allows(static_cast<std::size_t>(row)); }
+
+ private:
+  const cpu::RowFilter& filter_;
+};
+
+// Runs FAISS's flat and IVF code on the calling thread only. Their OpenMP regions are short
+// and many (one per 1024-row block in a batched flat search), and libgomp's threads spin while
+// they wait: on this 2-core VM, with other processes runnable, a 64-query flat search over 300k
+// rows took 2.4 s instead of 0.11 s, and one HNSW query 10+ ms instead of 0.2 ms. The setting is
+// the calling thread's own (an OpenMP per-thread ICV), restored on exit. HNSW's graph build
+// keeps FAISS's threads: it is a few long regions.
+class OnCallingThread {
+ public:
+  OnCallingThread() : saved_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~OnCallingThread() { omp_set_num_threads(saved_); }
+  OnCallingThread(const OnCallingThread&) = delete;
+  OnCallingThread& operator=(const OnCallingThread&) = delete;
+
+ private:
+  int saved_;
+};
+
+absl::Status internal_error(const char* call, const std::exception& e) {
+  return absl::InternalError(std::string("faiss ") + call + ": " + e.what());
+}
+
+std::size_t ivf_lists_for(const FaissIndexOptions& options, std::size_t rows) {
+  if (options.ivf_lists > 0) return static_cast<std::size_t>(options.ivf_lists);
+  return std::max<long long>(1, std::llround(4.0 * std::sqrt(static_cast<double>(rows))));
+}
+
+std::unique_ptr<faiss::Index> new_index(int dimension, const FaissIndexOptions& options) {
+  if (options.kind == Kind::kHnsw) {
+    auto hnsw = std::make_unique<faiss::IndexHNSWFlat>(dimension, options.hnsw_m,
+                                                       faiss::METRIC_INNER_PRODUCT);
+    hnsw->hnsw.efConstruction = options.ef_construction;
+    cpu::use_simd_storage(*hnsw);
+    return hnsw;
+  }
+  return std::make_unique<faiss::IndexFlatIP>(dimension);  // also IVF until it trains
+}
+
+// An IVF-Flat over all of `rows`, its lists trained on them.
+std::unique_ptr<faiss::Index> trained_ivf(const VectorRows& rows, std::size_t lists) {
+  auto quantizer = std::make_unique<faiss::IndexFlatIP>(rows.dimension);
+  auto ivf = std::make_unique<faiss::IndexIVFFlat>(quantizer.get(), rows.dimension, lists,
+                                                   faiss::METRIC_INNER_PRODUCT);
+  ivf->own_fields = true;
+  quantizer.release();
+  const auto n = static_cast<Label>(rows.rows);
+  OnCallingThread serial;
+  ivf->train(n, rows.data);
+  ivf->add(n, rows.data);
+  return ivf;
+}
+
+class FaissIndex final : public VectorIndex {
+ public:
+  FaissIndex(int dimension, FaissIndexOptions options, std::unique_ptr<faiss::Index> index)
+      : dimension_(dimension), options_(options), index_(std::move(index)) {}
+
+  std::string describe() const override {
+    switch (options_.kind) {
+      case Kind::kFlat:
+        return "faiss-flat-ip";
+      case Kind::kHnsw: {
+        // Build settings from the graph itself: a loaded one may differ from options_.
+        const auto& hnsw = dynamic_cast<const faiss::IndexHNSW&>(*index_).hnsw;
+        return "faiss-hnsw (M=" + std::to_string(hnsw.nb_neighbors(1)) +
+               ", efConstruction=" + std::to_string(hnsw.efConstruction) +
+               ", efSearch=" + std::to_string(options_.ef_search) + ", " +
+               std::string(cpu::inner_product_kernel()) + " prefetching walk)";
+      }
+      case Kind::kIvfFlat:
+        if (const auto* ivf = ivf_index()) {
+          return "faiss-ivf-flat (lists=" + std::to_string(ivf->nlist) +
+                 ", nprobe=" + std::to_string(options_.nprobe) + ")";
+        }
+        return "faiss-ivf-flat (untrained, exact until " + std::to_string(kTrainRowsPerList) +
+               " rows per list)";
+    }
+    return "faiss";
+  }
+
+  absl::Status sync(const VectorRows& rows) override;
+  std::size_t indexed_rows() const override { return static_cast<std::size_t>(index_->ntotal); }
+  absl::StatusOr<SearchResults> search(const VectorRows& rows,
+                                       const SearchRequest& request) const override;
+
+  const faiss::Index& faiss_index() const { return *index_; }
+
+ private:
+  const faiss::IndexIVF* ivf_index() const {
+    return dynamic_cast<const faiss::IndexIVF*>(index_.get());
+  }
+  // Our walk over the HNSW graph (hnsw_search.h), one query per thread of a batch.
+  void search_hnsw(const faiss::IndexHNSW& hnsw, const VectorRows& rows,
+                   const SearchRequest& request, const std::vector<cpu::RowFilter>& filters,
+                   SearchResults& results) const;
+  // k results per query of `count` queries, FAISS labels (row numbers, -1 for none).
+  void search_faiss(const float* queries, std::size_t count, int k, const cpu::RowFilter& filter,
+                    float* scores, Label* labels) const;
+
+  int dimension_;
+  FaissIndexOptions options_;
+  std::unique_ptr<faiss::Index> index_;
+};
+
+absl::Status FaissIndex::sync(const VectorRows& rows) {
+  if (auto status = check_rows_cover(rows, dimension_, indexed_rows()); !status.ok())
+    return status;
+  try {
+    if (options_.kind == Kind::kIvfFlat && ivf_index() == nullptr) {
+      const std::size_t lists = ivf_lists_for(options_, rows.rows);
+      if (rows.rows >= kTrainRowsPerList * lists) {
+        index_ = trained_ivf(rows, lists);
+        return absl::OkStatus();
+      }
+    }
+    const std::size_t have = indexed_rows();
+    std::optional<OnCallingThread> serial;
+    if (dynamic_cast<faiss::IndexHNSW*>(index_.get()) == nullptr) serial.emplace();
+    if (rows.rows > have) {
+      index_->add(static_cast<Label>(rows.rows - have),
+                  rows.data + have * static_cast<std::size_t>(dimension_));
+    }
+  } catch (const std::exception& e) {
+    return internal_error("add", e);
+  }
+  return absl::OkStatus();
+}
+
+void FaissIndex::search_faiss(const float* queries, std::size_t count, int k,
+                              const cpu::RowFilter& filter, float* scores, Label* labels) const {
+  // Recall knobs go in per-search parameters, so concurrent searches never touch the index.
+  faiss::SearchParameters flat;
+  faiss::SearchParametersIVF ivf;
+  faiss::SearchParameters* params = &flat;
+  if (ivf_index() != nullptr) {
+    ivf.nprobe = static_cast<std::size_t>(options_.nprobe);
+    params = &ivf;
+  }
+  RowFilterSelector selector(filter);
+  if (filter.filters_anything()) params->sel = &selector;
+  OnCallingThread serial;
+  index_->search(static_cast<Label>(count), queries, k, scores, labels, params);
+}
+
+absl::StatusOr<SearchResults> FaissIndex::search(const VectorRows& rows,
+                                                 const SearchRequest& request) const {
+  if (auto status = check_search(request, dimension_, indexed_rows()); !status.ok())
+    return status;
+  if (auto status = check_rows_cover(rows, dimension_, indexed_rows()); !status.ok())
+    return status;
+  const std::size_t count = query_count(request, dimension_);
+  const auto d = static_cast<std::size_t>(dimension_);
+  const auto k = static_cast<std::size_t>(request.k);
+  const auto filters = cpu::row_filters(rows, indexed_rows(), request, count);
+  if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_.get())) {
+    SearchResults results(count);
+    search_hnsw(*hnsw, rows, request, filters, results);
+    return results;
+  }
+  std::vector<float> scores(count * k);
+  std::vector<Label> labels(count * k);
+  try {
+    if (request.exclude.empty()) {
+      // Every query has the same filter (tombstones only): one call for the whole batch.
+      search_faiss(request.queries.data(), count, request.k, filters[0], scores.data(),
+                   labels.data());
+    } else {
+      // FAISS takes one selector per call and exclude lists differ per query.
+      for (std::size_t q = 0; q < count; ++q) {
+        search_faiss(request.queries.data() + q * d, 1, request.k, filters[q],
+                     scores.data() + q * k, labels.data() + q * k);
+      }
+    }
+  } catch (const std::exception& e) {
+    return internal_error("search", e);
+  }
+  SearchResults results(count);
+  for (std::size_t q = 0; q < count; ++q) {
+    for (std::size_t i = q * k; i < (q + 1) * k; ++i) {
+      if (labels[i] >= 0) results[q].push_back({rows.ids[labels[i]], scores[i]});
+    }
+    sort_and_truncate(results[q], request.k);  // FAISS orders ties its own way
+  }
+  return results;
+}
+
+void FaissIndex::search_hnsw(const faiss::IndexHNSW& hnsw, const VectorRows& rows,
+                             const SearchRequest& request,
+                             const std::vector<cpu::RowFilter>& filters,
+                             SearchResults& results) const {
+  // use_simd_storage made the storage a flat index: its codes are the rows as floats.
+  const auto* storage = reinterpret_cast<const float*>(
+      static_cast<const faiss::IndexFlatCodes*>(hnsw.storage)->codes.data());
+  const auto d = static_cast<std::size_t>(dimension_);
+  const int ef = std::max(options_.ef_search, request.k);
+  const auto count = static_cast<std::ptrdiff_t>(results.size());
+#pragma omp parallel for schedule(dynamic) if (count > 1)
+  for (std::ptrdiff_t q = 0; q < count; ++q) {
+    cpu::TopK top(request.k);
+    cpu::search_hnsw(hnsw.hnsw, storage, dimension_, request.queries.data() + q * d, ef,
+                     filters[q], top);
+    for (const Neighbor& n : top.entries()) results[q].push_back({rows.ids[n.id], n.score});
+    sort_and_truncate(results[q], request.k);
+  }
+}
+
+bool holds_kind(const faiss::Index& index, Kind kind) {
+  const bool flat = dynamic_cast<const faiss::IndexFlatIP*>(&index) != nullptr;
+  switch (kind) {
+    case Kind::kFlat:
+      return flat;
+    case Kind::kHnsw:
+      return dynamic_cast<const faiss::IndexHNSWFlat*>(&index) != nullptr;
+    case Kind::kIvfFlat:
+      return flat || dynamic_cast<const faiss::IndexIVFFlat*>(&index) != nullptr;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::unique_ptr<VectorIndex> make_faiss_index(int dimension, FaissIndexOptions options) {
+  return std::make_unique<FaissIndex>(dimension, options, new_index(dimension, options));
+}
+
+absl::Status save_faiss_index(const VectorIndex& index, const std::string& path) {
+  const auto* faiss_index = dynamic_cast<const FaissIndex*>(&index);
+  if (faiss_index == nullptr) {
+    return absl::InvalidArgumentError("index: " + index.describe() + " is not a FAISS index");
+  }
+  try {
+    faiss::write_index(&faiss_index->faiss_index(), path.c_str());
+  } catch (const std::exception& e) {
+    return internal_error("write_index", e);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<VectorIndex>> load_faiss_index(const std::string& path,
+                                                              int dimension,
+                                                              FaissIndexOptions options) {
+  std::unique_ptr<faiss::Index> index;
+  try {
+    index.reset(faiss::read_index(path.c_str()));
+  } catch (const std::exception& e) {
+    return internal_error("read_index", e);
+  }
+  if (index->d != dimension) {
+    return absl::InvalidArgumentError("path: " + path + " holds a dimension " +
+                                      std::to_string(index->d) + " index, not " +
+                                      std::to_string(dimension));
+  }
+  if (index->metric_type != faiss::METRIC_INNER_PRODUCT || !holds_kind(*index, options.kind)) {
+    return absl::InvalidArgumentError("path: " + path +
+                                      " holds another kind of index than options.kind");
+  }
+  if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index.get())) {
+    try {
+      cpu::use_simd_storage(*hnsw);
+    } catch (const std::exception& e) {
+      return internal_error("read_index", e);
+    }
+  }
+  return std::make_unique<FaissIndex>(dimension, options, std::move(index));
+}
+
+}  // namespace feedrank::kernels

@@ -1,0 +1,131 @@
+#include "kernels/cpu/hnsw_search.h"
+
+#include <xmmintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <queue>
+#include <vector>
+
+#include "kernels/cpu/inner_products.h"
+
+namespace feedrank::kernels::cpu {
+namespace {
+
+using Node = faiss::HNSW::storage_idx_t;
+
+struct Scored {
+  float score;
+  Node node;
+  bool operator<(const Scored& other) const { return score < other.score; }
+  bool operator>(const Scored& other) const { return score > other.score; }
+};
+
+// Visited marks as epochs, one word per row, kept per thread: a search costs no clearing.
+class VisitedMarks {
+ public:
+  void start(std::size_t rows) {
+    if (marks_.size() < rows) marks_.resize(rows, 0);
+    if (++epoch_ == 0) {  // wrapped: old marks could collide
+      std::fill(marks_.begin(), marks_.end(), 0);
+      epoch_ = 1;
+    }
+  }
+  // Marks `node`; whether it was unmarked.
+  bool visit(Node node) {
+    if (marks_[node] == epoch_) return false;
+    marks_[node] = epoch_;
+    return true;
+  }
+
+ private:
+  std::vector<std::uint32_t> marks_;
+  std::uint32_t epoch_ = 0;
+};
+
+class Walk {
+ public:
+  Walk(const faiss::HNSW& graph, const float* rows, int dimension, const float* query)
+      : graph_(graph), rows_(rows), d_(static_cast<std::size_t>(dimension)), query_(query) {}
+
+  float score(Node node) const { return inner_product(query_, row(node), d_); }
+
+  // The neighbours of `node` on `level` (up to the first -1), with all their rows' cache lines
+  // requested before any is scored; `visited` filters and marks them when given.
+  std::vector<Node>& neighbours(Node node, int level, VisitedMarks* visited) {
+    std::size_t begin, end;
+    graph_.neighbor_range(node, level, &begin, &end);
+    batch_.clear();
+    for (std::size_t j = begin; j < end; ++j) {
+      const Node next = graph_.neighbors[j];
+      if (next < 0) break;
+      if (visited != nullptr && !visited->visit(next)) continue;
+      batch_.push_back(next);
+      const char* bytes = reinterpret_cast<const char*>(row(next));
+      for (std::size_t line = 0; line < d_ * sizeof(float); line += 64) {
+        _mm_prefetch(bytes + line, _MM_HINT_T0);
+      }
+    }
+    return batch_;
+  }
+
+ private:
+  const float* row(Node node) const { return rows_ + static_cast<std::size_t>(node) * d_; }
+
+  const faiss::HNSW& graph_;
+  const float* rows_;
+  std::size_t d_;
+  const float* query_;
+  std::vector<Node> batch_;
+};
+
+}  // namespace
+
+void search_hnsw(const faiss::HNSW& graph, const float* rows, int dimension, const float* query,
+                 int ef, const RowFilter& filter, TopK& top) {
+  if (graph.entry_point < 0) return;
+  Walk walk(graph, rows, dimension, query);
+
+  // Upper levels: move to the best neighbour until none is better.
+  Scored best{walk.score(graph.entry_point), graph.entry_point};
+  for (int level = graph.max_level; level > 0; --level) {
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (const Node next : walk.neighbours(best.node, level, nullptr)) {
+        const float s = walk.score(next);
+        if (s > best.score) {
+          best = {s, next};
+          moved = true;
+        }
+      }
+    }
+  }
+
+  // Level 0: expand the best unexpanded candidate while it can still improve the beam.
+  thread_local VisitedMarks visited;
+  visited.start(graph.levels.size());
+  const auto width = static_cast<std::size_t>(std::max(ef, 1));
+  std::priority_queue<Scored> candidates;                                   // best on top
+  std::priority_queue<Scored, std::vector<Scored>, std::greater<>> beam;  // worst on top
+  visited.visit(best.node);
+  candidates.push(best);
+  beam.push(best);
+  if (filter.allows(best.node)) top.push({static_cast<VectorId>(best.node), best.score});
+  while (!candidates.empty()) {
+    const Scored current = candidates.top();
+    if (beam.size() >= width && current.score < beam.top().score) break;
+    candidates.pop();
+    for (const Node next : walk.neighbours(current.node, 0, &visited)) {
+      const float s = walk.score(next);
+      if (filter.allows(next)) top.push({static_cast<VectorId>(next), s});
+      if (beam.size() < width || s > beam.top().score) {
+        candidates.push({s, next});
+        beam.push({s, next});
+        if (beam.size() > width) beam.pop();
+      }
+    }
+  }
+}
+
+}  // namespace feedrank::kernels::cpu

@@ -1,0 +1,184 @@
+// The CPU exact scan against the brute-force reference: sizes that are not multiples of any
+// block, one and many threads, k from 1 to kMaxTopK, tombstones and exclude lists; and its two
+// inner-product kernels against double precision.
+#include "kernels/cpu/exact_scan_index.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "kernels/cpu/inner_products.h"
+#include "tests/kernels/expect_topk.h"
+#include "tests/kernels/reference_topk.h"
+#include "tests/kernels/synthetic_vectors.h"
+
+namespace feedrank::kernels {
+namespace {
+
+using testing::expect_same_topk;
+using testing::gaussian_vectors;
+using testing::reference_topk;
+using testing::SyntheticMatrix;
+
+struct Case {
+  std::size_t rows;
+  int dimension;
+  std::size_t queries;
+  int k;
+  int threads;
+};
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.rows << " rows, d " << c.dimension << ", " << c.queries << " queries, k " << c.k
+      << ", " << c.threads << " threads";
+}
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  const Case& c = info.param;
+  return "rows" + std::to_string(c.rows) + "_d" + std::to_string(c.dimension) + "_q" +
+         std::to_string(c.queries) + "_k" + std::to_string(c.k) + "_t" +
+         std::to_string(c.threads);
+}
+
+class ExactScanMatchesReference : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ExactScanMatchesReference, OnGaussianRows) {
+  const Case& c = GetParam();
+  SyntheticMatrix matrix{c.dimension};
+  matrix.append(gaussian_vectors(c.rows, c.dimension, 1));
+  const auto queries = gaussian_vectors(c.queries, c.dimension, 2);
+  auto index = make_cpu_exact_index(c.dimension, c.threads);
+  ASSERT_TRUE(index->sync(matrix.view()).ok());
+  const SearchRequest request{queries, c.k, {}};
+  const auto results = index->search(matrix.view(), request);
+  ASSERT_TRUE(results.ok()) << results.status();
+  expect_same_topk(*results, reference_topk(matrix.view(), request), matrix, request);
+}
+
+// 70001 rows split over two threads at a block boundary; 1000 and 12345 end mid-block; 3 rows is
+// fewer than k; d = 37 exercises the kernel's scalar tail; 67 queries leave a group of 1 query
+// after the 3-query groups and span two 64-query score blocks.
+INSTANTIATE_TEST_SUITE_P(
+    Sizes, ExactScanMatchesReference,
+    ::testing::Values(Case{1000, 128, 1, 1, 1}, Case{1000, 128, 1, 10, 1},
+                      Case{1000, 128, 1, 1000, 1}, Case{12345, 128, 1, 10, 0},
+                      Case{70001, 128, 2, 10, 2}, Case{70001, 128, 1, 1024, 2},
+                      Case{5003, 128, 67, 10, 0}, Case{5003, 128, 67, 1000, 2},
+                      Case{3, 128, 2, 10, 1}, Case{2999, 37, 5, 100, 1}),
+    case_name);
+
+// Rows repeat 5 distinct vectors, so scores tie exactly; the smaller ids must win, across the
+// two threads' halves too.
+TEST(ExactScan, BreaksTiesBySmallerId) {
+  constexpr int kDim = 16;
+  const auto distinct = gaussian_vectors(5, kDim, 12);
+  SyntheticMatrix matrix{kDim};
+  for (int r = 0; r < 70001; ++r) {
+    const std::size_t v = (r * 3) % 5;
+    matrix.append({distinct.begin() + v * kDim, distinct.begin() + (v + 1) * kDim});
+  }
+  const auto queries = gaussian_vectors(3, kDim, 13);
+  auto index = make_cpu_exact_index(kDim, 2);
+  ASSERT_TRUE(index->sync(matrix.view()).ok());
+  const SearchRequest request{queries, 50, {}};
+  const auto results = index->search(matrix.view(), request);
+  ASSERT_TRUE(results.ok());
+  const auto expected = reference_topk(matrix.view(), request);
+  expect_same_topk(*results, expected, matrix, request);
+  for (std::size_t q = 0; q < 3; ++q) {
+    for (std::size_t i = 0; i < 50; ++i) {
+      EXPECT_EQ((*results)[q][i].id, expected[q][i].id) << "query " << q << " rank " << i;
+    }
+  }
+}
+
+TEST(ExactScan, SkipsTombstonedAndExcludedRows) {
+  constexpr int kDim = 64;
+  SyntheticMatrix matrix{kDim};
+  matrix.append(gaussian_vectors(4000, kDim, 3));
+  const auto queries = gaussian_vectors(4, kDim, 4);
+  auto index = make_cpu_exact_index(kDim, 1);
+  ASSERT_TRUE(index->sync(matrix.view()).ok());
+  const SearchRequest plain{queries, 20, {}};
+  const auto before = index->search(matrix.view(), plain);
+  ASSERT_TRUE(before.ok());
+
+  // Delete each query's best 5 and exclude its next 5, plus ids that do not exist.
+  std::vector<std::vector<VectorId>> exclude(4);
+  for (std::size_t q = 0; q < 4; ++q) {
+    for (int i = 0; i < 5; ++i) matrix.tombstone(((*before)[q][i].id - 3) / 7);
+    for (int i = 5; i < 10; ++i) exclude[q].push_back((*before)[q][i].id);
+    exclude[q].push_back(1);
+  }
+  const SearchRequest filtered{queries, 20, exclude};
+  const auto after = index->search(matrix.view(), filtered);
+  ASSERT_TRUE(after.ok());
+  expect_same_topk(*after, reference_topk(matrix.view(), filtered), matrix, filtered);
+  for (std::size_t q = 0; q < 4; ++q) {
+    for (const Neighbor& n : (*after)[q]) {
+      for (int i = 0; i < 10; ++i) EXPECT_NE(n.id, (*before)[q][i].id);
+    }
+  }
+}
+
+TEST(ExactScan, SearchesOnlySyncedRowsAndFindsRowsAfterTheNextSync) {
+  constexpr int kDim = 32;
+  SyntheticMatrix matrix{kDim};
+  matrix.append(gaussian_vectors(1000, kDim, 5));
+  auto query = gaussian_vectors(1, kDim, 6);
+  auto index = make_cpu_exact_index(kDim);
+  ASSERT_TRUE(index->sync(matrix.view()).ok());
+  const SearchRequest request{query, 5, {}};
+  ASSERT_TRUE(index->search(matrix.view(), request).ok());
+
+  // A new row far better than any other: invisible until synced.
+  std::vector<float> best(query);
+  for (float& x : best) x *= 100.0f;
+  matrix.append(best);
+  const VectorId best_id = SyntheticMatrix::id_of(1000);
+  auto results = index->search(matrix.view(), request);
+  ASSERT_TRUE(results.ok());
+  EXPECT_NE((*results)[0][0].id, best_id);
+  ASSERT_TRUE(index->sync(matrix.view()).ok());
+  EXPECT_EQ(index->indexed_rows(), 1001u);
+  results = index->search(matrix.view(), request);
+  ASSERT_TRUE(results.ok());
+  EXPECT_EQ((*results)[0][0].id, best_id);
+  expect_same_topk(*results, reference_topk(matrix.view(), request), matrix, request);
+}
+
+TEST(ExactScan, DescribesItsKernel) {
+  const std::string text = make_cpu_exact_index(16, 2)->describe();
+  EXPECT_NE(text.find("cpu-exact ("), std::string::npos) << text;
+  EXPECT_NE(text.find(cpu::inner_product_kernel()), std::string::npos) << text;
+  EXPECT_NE(text.find("2 threads"), std::string::npos) << text;
+}
+
+// Both kernels on every remainder of the 3-query x 4-row tile and of the 8-wide dimension.
+TEST(InnerProducts, BothKernelsMatchDoublePrecision) {
+  for (int d : {1, 7, 8, 9, 64, 130}) {
+    for (std::size_t nq : {1u, 2u, 3u, 4u, 7u}) {
+      const std::size_t nr = 11;
+      const auto q = gaussian_vectors(nq, d, 10);
+      const auto r = gaussian_vectors(nr, d, 11);
+      std::vector<float> fast(nq * 16, NAN), portable(nq * 16, NAN);
+      cpu::inner_products(q.data(), nq, r.data(), nr, d, fast.data(), 16);
+      cpu::inner_products_portable(q.data(), nq, r.data(), nr, d, portable.data(), 16);
+      for (std::size_t i = 0; i < nq; ++i) {
+        for (std::size_t j = 0; j < nr; ++j) {
+          double exact = 0.0;
+          for (int t = 0; t < d; ++t) exact += double{q[i * d + t]} * r[j * d + t];
+          EXPECT_TRUE(testing::close_scores(fast[i * 16 + j], exact))
+              << "d " << d << " q " << i << " r " << j << ": " << fast[i * 16 + j];
+          EXPECT_TRUE(testing::close_scores(portable[i * 16 + j], exact))
+              << "d " << d << " q " << i << " r " << j << ": " << portable[i * 16 + j];
+        }
+        EXPECT_TRUE(std::isnan(fast[i * 16 + nr])) << "wrote past row_count";
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace feedrank::kernels
