@@ -33,11 +33,13 @@ struct SearchBuffers {
 };
 
 // Merges `lists` lists per query from parts[0] down to one list per query in out/out_ids.
+// merge_entries: entries one merge block reads (tests shrink it to force several passes).
 template <class Runner>
 absl::Status run_merges(Runner& runner, int lists, int queries, const SelectShape& shape,
-                        const std::uint64_t* ids, const SearchBuffers& b) {
+                        const std::uint64_t* ids, const SearchBuffers& b,
+                        int merge_entries = kMergeEntriesPerBlock) {
   int from = 0;
-  for (const MergePass& pass : plan_merges(lists, shape.k)) {
+  for (const MergePass& pass : plan_merges(lists, shape.k, merge_entries)) {
     MergeParams p;
     p.in = b.parts[from];
     p.in.lists = pass.lists_in;
@@ -63,7 +65,8 @@ absl::Status run_merges(Runner& runner, int lists, int queries, const SelectShap
 // `params` comes with matrix, rows, queries and filter set.
 template <class Runner>
 absl::Status run_fused(Runner& runner, const FusedShape& fs, const FusedGrid& grid,
-                       FusedParams params, const SearchBuffers& b) {
+                       FusedParams params, const SearchBuffers& b,
+                       int merge_entries = kMergeEntriesPerBlock) {
   params.shape = fs.shape;
   params.rows_per_warp = grid.rows_per_warp;
   params.out = b.parts[0];
@@ -71,7 +74,8 @@ absl::Status run_fused(Runner& runner, const FusedShape& fs, const FusedGrid& gr
   params.out.k = fs.shape.k;
   if (absl::Status s = runner.fused(params, fs, grid.blocks); !s.ok()) return s;
   SelectShape merge_shape = single_query_shape(fs.shape.k);
-  return run_merges(runner, grid.blocks, params.queries_count, merge_shape, params.filter.ids, b);
+  return run_merges(runner, grid.blocks, params.queries_count, merge_shape, params.filter.ids, b,
+                    merge_entries);
 }
 
 // GEMM path: per tile, GEMM then select into the pools (compacted when they fill), then a
