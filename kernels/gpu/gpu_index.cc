@@ -182,7 +182,7 @@ class GpuIndexImpl final : public GpuIndex {
     } else {
       plan = plan_batch(matrix_.rows(), n, k, options_.score_tile_bytes, info_.sm_count);
       FEEDRANK_RETURN_IF_ERROR(reserve_tiles(ctx, n, plan.tile_cols));
-      buffers = ctx.reserve_lists(n, k, plan.slots, /*blocks=*/1);
+      buffers = ctx.reserve_lists(n, k, plan.slots, /*blocks=*/plan.slots);
     }
     if (!buffers.ok()) return buffers.status();
 

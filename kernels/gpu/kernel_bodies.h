@@ -301,8 +301,13 @@ FEEDRANK_HD int merge_lists_block(const Ops& ops, const ListSet& in, const std::
 template <class Ops>
 FEEDRANK_HD void merge_block(const Ops& ops, const MergeParams& p, std::uint32_t* smem,
                              int group, int query) {
+  int lists = p.in.lists;
+  if (p.valid_lists != nullptr) {
+    const int valid = ops.load_i32(p.valid_lists + query);
+    lists = valid < lists ? valid : lists;
+  }
   const int first = group * p.lists_per_group;
-  const int last = first + p.lists_per_group < p.in.lists ? first + p.lists_per_group : p.in.lists;
+  const int last = first + p.lists_per_group < lists ? first + p.lists_per_group : lists;
   const int valid = merge_lists_block(ops, p.in, p.ids, p.shape, smem, query, first, last);
   if (ops.warp() != 0) return;
   const TopKSlot best = topk_slot(smem, 0, p.shape.K, p.shape.warps);
@@ -311,23 +316,18 @@ FEEDRANK_HD void merge_block(const Ops& ops, const MergeParams& p, std::uint32_t
              best.list_rows, n, p.ids, p.out_ids);
 }
 
-// Pool compaction or final merge (see CompactParams); one block per query.
+// Pool compaction (see CompactParams); one block per query.
 template <class Ops>
 FEEDRANK_HD void compact_block(const Ops& ops, const CompactParams& p, std::uint32_t* smem,
                                int query) {
   const int stored = ops.load_i32(p.used_slots + query);
   const int used = stored < p.pool.lists ? stored : p.pool.lists;
-  if (!p.final_pass && used + p.chunks_next <= p.pool.lists) return;  // room for the next tile
+  if (used + p.chunks_next <= p.pool.lists) return;  // room for the next tile
   // Reads every used slot before the barriers in block_fold; writes slot 0 only after them.
   const int valid = merge_lists_block(ops, p.pool, p.ids, p.shape, smem, query, 0, used);
   if (ops.warp() != 0) return;
   const TopKSlot best = topk_slot(smem, 0, p.shape.K, p.shape.warps);
   const int n = valid < p.shape.k ? valid : p.shape.k;
-  if (p.final_pass) {
-    write_list(ops, p.out, static_cast<std::size_t>(query), best.list_scores, best.list_rows, n,
-               p.ids, p.out_ids);
-    return;
-  }
   write_list(ops, p.pool, static_cast<std::size_t>(query) * p.pool.lists, best.list_scores,
              best.list_rows, n, nullptr, nullptr);
   if (ops.lane() == 0) {

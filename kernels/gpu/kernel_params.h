@@ -72,6 +72,7 @@ struct SelectTileParams {
 // `in` into list `group` of `out`. With out_ids set it also writes each entry's id (last pass).
 struct MergeParams {
   ListSet in;
+  const int* valid_lists = nullptr;  // [queries] or null: a query's lists from here on are empty
   int lists_per_group = 0;
   const std::uint64_t* ids = nullptr;
   SelectShape shape;
@@ -79,18 +80,15 @@ struct MergeParams {
   std::uint64_t* out_ids = nullptr;  // [queries * out.lists * out.k] or null
 };
 
-// Compacts a query's pool into slot 0 when the next tile might not find enough free slots, or
-// (final_pass) merges every pool into `out` with ids.
+// Compacts a query's pool into slot 0 when the next tile might not find enough free slots.
+// (After the last tile the pools are merged like any lists: MergeParams.valid_lists.)
 struct CompactParams {
   ListSet pool;
   int* used_slots = nullptr;
   int chunks_next = 0;  // slots the next tile's select may take per query
-  int final_pass = 0;
   const std::uint64_t* ids = nullptr;
   SelectShape shape;
   unsigned* floor_keys = nullptr;
-  ListSet out;                       // final pass: one list per query
-  std::uint64_t* out_ids = nullptr;  // final pass
 };
 
 // Copies rows of d floats into rows of ld elements (fp32 or fp16), zero padded, optionally

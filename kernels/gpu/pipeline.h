@@ -27,23 +27,28 @@ struct SearchBuffers {
   int* used_slots = nullptr;
   unsigned* floor_keys = nullptr;
   int* error_flag = nullptr;
-  ListSet parts[2];  // queries x blocks x k, queries x ceil(blocks / 2) x k
+  // queries x L x k and queries x ceil(L / 2) x k, L = the most lists a merge starts from
+  // (fused blocks, or pool slots).
+  ListSet parts[2];
   ListSet out;       // queries x k
   std::uint64_t* out_ids = nullptr;
 };
 
-// Merges `lists` lists per query from parts[0] down to one list per query in out/out_ids.
-// merge_entries: entries one merge block reads (tests shrink it to force several passes).
+// Merges `in` (in.lists lists per query; with valid_lists, only a query's first
+// valid_lists[q]) down to one list per query in out/out_ids. Passes alternate between parts[1]
+// and parts[0], so `in` may be parts[0] or the pool. merge_entries: entries one merge block
+// reads (tests shrink it to force several passes).
 template <class Runner>
-absl::Status run_merges(Runner& runner, int lists, int queries, const SelectShape& shape,
-                        const std::uint64_t* ids, const SearchBuffers& b,
-                        int merge_entries = kMergeEntriesPerBlock) {
-  int from = 0;
-  for (const MergePass& pass : plan_merges(lists, shape.k, merge_entries)) {
+absl::Status run_merges(Runner& runner, ListSet in, const int* valid_lists, int queries,
+                        const SelectShape& shape, const std::uint64_t* ids,
+                        const SearchBuffers& b, int merge_entries = kMergeEntriesPerBlock) {
+  int to = 1;
+  for (const MergePass& pass : plan_merges(in.lists, shape.k, merge_entries)) {
     MergeParams p;
-    p.in = b.parts[from];
+    p.in = in;
     p.in.lists = pass.lists_in;
     p.in.k = shape.k;
+    p.valid_lists = valid_lists;
     p.lists_per_group = pass.lists_per_group;
     p.ids = ids;
     p.shape = shape;
@@ -51,12 +56,14 @@ absl::Status run_merges(Runner& runner, int lists, int queries, const SelectShap
       p.out = b.out;
       p.out_ids = b.out_ids;
     } else {
-      p.out = b.parts[1 - from];
+      p.out = b.parts[to];
     }
     p.out.lists = pass.groups;
     p.out.k = shape.k;
     if (absl::Status s = runner.merge(p, pass.groups, queries); !s.ok()) return s;
-    from = 1 - from;
+    in = p.out;
+    valid_lists = nullptr;  // lists written by a merge pass are all valid (counts may be 0)
+    to = 1 - to;
   }
   return absl::OkStatus();
 }
@@ -73,16 +80,15 @@ absl::Status run_fused(Runner& runner, const FusedShape& fs, const FusedGrid& gr
   params.out.lists = grid.blocks;
   params.out.k = fs.shape.k;
   if (absl::Status s = runner.fused(params, fs, grid.blocks); !s.ok()) return s;
-  SelectShape merge_shape = single_query_shape(fs.shape.k);
-  return run_merges(runner, grid.blocks, params.queries_count, merge_shape, params.filter.ids, b,
-                    merge_entries);
+  return run_merges(runner, params.out, nullptr, params.queries_count,
+                    single_query_shape(fs.shape.k), params.filter.ids, b, merge_entries);
 }
 
-// GEMM path: per tile, GEMM then select into the pools (compacted when they fill), then a
-// final compaction into out/out_ids.
+// GEMM path: per tile, GEMM then select into the pools (compacted when they fill); then the
+// pools' used slots are merged into out/out_ids, many blocks per query when pools are large.
 template <class Runner>
 absl::Status run_batch(Runner& runner, const BatchPlan& plan, const RowFilter& filter,
-                       const SearchBuffers& b) {
+                       const SearchBuffers& b, int merge_entries = kMergeEntriesPerBlock) {
   if (absl::Status s = runner.reset_pool(plan.queries); !s.ok()) return s;
   ListSet pool = b.pool;
   pool.lists = plan.slots;
@@ -114,25 +120,14 @@ absl::Status run_batch(Runner& runner, const BatchPlan& plan, const RowFilter& f
     cp.pool = pool;
     cp.used_slots = b.used_slots;
     cp.chunks_next = plan.chunks;
-    cp.final_pass = 0;
     cp.ids = filter.ids;
     cp.shape = plan.shape;
     cp.floor_keys = b.floor_keys;
     if (absl::Status s = runner.compact(cp, plan.queries); !s.ok()) return s;
   }
-  CompactParams last;
-  last.pool = pool;
-  last.used_slots = b.used_slots;
-  last.final_pass = 1;
-  last.ids = filter.ids;
-  last.shape = plan.shape;
-  last.floor_keys = b.floor_keys;
-  last.out = b.out;
-  last.out.lists = 1;
-  last.out.k = plan.shape.k;
-  last.out_ids = b.out_ids;
-  if (absl::Status s = runner.compact(last, plan.queries); !s.ok()) return s;
-  return runner.join();
+  if (absl::Status s = runner.join(); !s.ok()) return s;  // the merges run on the main stream
+  return run_merges(runner, pool, b.used_slots, plan.queries, plan.shape, filter.ids, b,
+                    merge_entries);
 }
 
 // The GEMMs of run_batch alone (the benchmark's baseline for the cost of selection).

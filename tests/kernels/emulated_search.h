@@ -283,9 +283,9 @@ inline SearchResults search(const Matrix& m, const SearchRequest& request, const
     last_path = "fused";
   } else {
     const BatchPlan plan = plan_batch(m.rows, count, k, s.score_tile_bytes, s.sm_count);
-    b = lists.make(count, k, plan.slots, 1);
+    b = lists.make(count, k, plan.slots, plan.slots);
     Runner runner(m, count, q32, q16, plan.tile_cols, b);
-    status = run_batch(runner, plan, filter, b);
+    status = run_batch(runner, plan, filter, b, s.merge_entries);
     last_path = "gemm";
   }
   if (!status.ok()) throw std::runtime_error(status.ToString());

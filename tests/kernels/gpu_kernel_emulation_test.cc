@@ -162,6 +162,7 @@ TEST(GpuKernelEmulation, FusedScanWithFourWarpsAndLargeK) {
 TEST(GpuKernelEmulation, GemmPathMatchesReferenceAcrossManyTiles) {
   emu::Settings s;
   s.score_tile_bytes = 4096;  // a tile of 128 to 1024 columns: many tiles and compactions
+  s.merge_entries = 64;       // and several passes to merge the pools at the end
   std::uint64_t seed = 200;
   for (bool fp16 : {false, true}) {
     for (int batch : {1, 3, 9, 40}) {
