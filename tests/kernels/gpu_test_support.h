@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <string>
@@ -54,6 +55,24 @@ inline Corpus random_corpus(std::size_t rows, int dimension, std::uint64_t seed,
   for (std::size_t r = 0; r < rows; ++r) {
     if (dead(rng)) c.tombstone(r);
   }
+  return c;
+}
+
+// f rounded to the nearest fp16 value (ties to even, subnormals included), as a float.
+inline float round_to_fp16(float f) {
+  if (!std::isfinite(f) || f == 0.0f) return f;
+  const float a = std::fabs(f);
+  if (a >= 65520.0f) return std::copysign(std::numeric_limits<float>::infinity(), f);
+  int e = 0;
+  std::frexp(a, &e);                                          // a = m * 2^e, m in [0.5, 1)
+  const float quantum = std::ldexp(1.0f, std::max(e - 1, -14) - 10);  // 10 mantissa bits
+  return std::copysign(std::nearbyint(a / quantum) * quantum, f);
+}
+
+// The matrix an fp16 index stores: every value rounded to fp16. Reference results on it
+// differ from the index's only by the index's own arithmetic.
+inline Corpus fp16_rounded(Corpus c) {
+  for (float& v : c.data) v = round_to_fp16(v);
   return c;
 }
 
@@ -171,7 +190,8 @@ inline ::testing::AssertionResult same_topk(const SearchResults& got, const Sear
 }
 
 // For reduced precision (fp16 storage): valid lists with scores within `tolerance` of the exact
-// dot product, and recall of the reference's ids at least min_recall over all queries.
+// dot product on `rows`, and recall of `want`'s ids (best computed on the fp16-rounded matrix)
+// at least min_recall over all queries.
 inline ::testing::AssertionResult close_topk(const SearchResults& got, const SearchResults& want,
                                              const VectorRows& rows,
                                              const SearchRequest& request, double tolerance,
