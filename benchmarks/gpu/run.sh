@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The one script for the lent GPU machine (CUDA 13, CMake, PyTorch; no Debian libraries, no
 # network). Builds nothing: it runs what benchmarks/gpu/build_carry.sh built here, carried as
-# build-gpu-sm90/carry. Writes logs and JSON under $OUT (7 files) and prints the comparison
-# table last.
+# build-gpu-sm90/carry. Writes logs and JSON under $OUT (up to 8 files) and prints the
+# comparison table last.
 #
-#   bash benchmarks/gpu/run.sh [tests] [bench] [torch]     (default: all three)
+#   bash benchmarks/gpu/run.sh [tests] [sanitize] [bench] [torch]   (default: tests bench torch)
+#
+# sanitize runs a few small GPU tests under compute-sanitizer (memcheck, racecheck, synccheck,
+# initcheck): the memory-model checks the CPU emulation cannot make. Suggested first call on a
+# fresh machine: "tests sanitize"; then "bench torch" (each well under 10 minutes).
 #
 # Environment: CARRY (default build-gpu-sm90/carry), OUT (default /tmp/feedrank-gpu-out),
 # GTEST_FILTER and BENCHMARK_FILTER to run a subset, TORCH_ARGS (e.g. --skip-10m).
@@ -40,6 +44,15 @@ if [[ " $parts " == *" tests "* ]]; then
   echo "== tests" | tee "$out/tests.txt"
   for t in kernels_gpu_emulation_test kernels_gpu_index_test; do
     "${ours_env[@]}" "$carry/bin/$t" --gtest_filter="${GTEST_FILTER:-*}" 2>&1 | tee -a "$out/tests.txt"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  done
+fi
+if [[ " $parts " == *" sanitize "* ]]; then
+  filter=${SANITIZE_FILTER:-GpuIndex.OddDimensionsTakeEveryPath:GpuIndex.IncrementalSyncAcrossGrowthAndNewTombstones:GpuIndex.LargeBatchesAreSplitIntoGroups}
+  for tool in memcheck racecheck synccheck initcheck; do
+    echo "== compute-sanitizer --tool $tool" | tee -a "$out/sanitize.txt"
+    "${ours_env[@]}" compute-sanitizer --tool "$tool" --error-exitcode 1 \
+      "$carry/bin/kernels_gpu_index_test" --gtest_filter="$filter" 2>&1 | tail -n 40 | tee -a "$out/sanitize.txt"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   done
 fi

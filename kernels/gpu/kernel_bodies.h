@@ -322,7 +322,7 @@ FEEDRANK_HD void compact_block(const Ops& ops, const CompactParams& p, std::uint
                                int query) {
   const int stored = ops.load_i32(p.used_slots + query);
   const int used = stored < p.pool.lists ? stored : p.pool.lists;
-  if (used + p.chunks_next <= p.pool.lists) return;  // room for the next tile
+  if (used + p.chunks_next <= p.pool.lists) return;  // room until the next compaction
   // Reads every used slot before the barriers in block_fold; writes slot 0 only after them.
   const int valid = merge_lists_block(ops, p.pool, p.ids, p.shape, smem, query, 0, used);
   if (ops.warp() != 0) return;

@@ -85,7 +85,7 @@ struct MergeParams {
 struct CompactParams {
   ListSet pool;
   int* used_slots = nullptr;
-  int chunks_next = 0;  // slots the next tile's select may take per query
+  int chunks_next = 0;  // slots the selects until the next compaction may take per query
   const std::uint64_t* ids = nullptr;
   SelectShape shape;
   unsigned* floor_keys = nullptr;

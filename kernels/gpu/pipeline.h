@@ -116,10 +116,11 @@ absl::Status run_batch(Runner& runner, const BatchPlan& plan, const RowFilter& f
       return s;
     }
     if (t + 1 == plan.tiles) break;
+    if ((t + 1) % static_cast<std::size_t>(plan.compact_every) != 0) continue;
     CompactParams cp;
     cp.pool = pool;
     cp.used_slots = b.used_slots;
-    cp.chunks_next = plan.chunks;
+    cp.chunks_next = plan.compact_every * plan.chunks;
     cp.ids = filter.ids;
     cp.shape = plan.shape;
     cp.floor_keys = b.floor_keys;

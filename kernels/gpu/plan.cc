@@ -106,7 +106,8 @@ BatchPlan plan_batch(std::size_t rows, int queries, int k, std::size_t score_til
   const std::size_t chunks = std::clamp<std::size_t>(wanted, 1, most);
   plan.chunk_len = static_cast<int>(round_up(ceil_div(plan.tile_cols, chunks), 128));
   plan.chunks = static_cast<int>(ceil_div(plan.tile_cols, plan.chunk_len));
-  plan.slots = 2 * plan.chunks + 2;
+  plan.slots = 8 * plan.chunks + 2;
+  plan.compact_every = (plan.slots - 1) / plan.chunks;
   return plan;
 }
 

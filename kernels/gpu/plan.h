@@ -65,7 +65,9 @@ struct MergePass {
 std::vector<MergePass> plan_merges(int lists, int k, int entries_per_block = kMergeEntriesPerBlock);
 
 // The GEMM path for `queries` queries: tiles of tile_cols database rows; per tile `chunks`
-// select blocks per query; a pool of `slots` lists per query.
+// select blocks per query, each adding at most one list to the query's pool of `slots` lists;
+// a compaction (to at most one list) after every compact_every tiles keeps room for the next
+// compact_every x chunks lists.
 struct BatchPlan {
   int queries = 0;
   SelectShape shape;
@@ -75,7 +77,8 @@ struct BatchPlan {
   std::size_t tiles = 0;
   int chunk_len = 0;  // multiple of 128
   int chunks = 0;
-  int slots = 0;  // >= chunks + 1, so a compacted pool (one slot) takes a whole tile
+  int slots = 0;          // 8 x chunks + 2
+  int compact_every = 0;  // (slots - 1) / chunks, so 1 + compact_every x chunks <= slots
 };
 BatchPlan plan_batch(std::size_t rows, int queries, int k, std::size_t score_tile_bytes,
                      int sm_count);

@@ -20,7 +20,7 @@ absl::Status SearchContext::init() {
 }
 
 absl::StatusOr<SearchBuffers> SearchContext::reserve_lists(int queries, int k, int slots,
-                                                           int blocks) {
+                                                           int blocks, cudaStream_t stream) {
   const auto q = static_cast<std::size_t>(queries);
   const auto kk = static_cast<std::size_t>(k);
   const std::size_t pool = q * static_cast<std::size_t>(slots) * kk;
@@ -39,10 +39,16 @@ absl::StatusOr<SearchBuffers> SearchContext::reserve_lists(int queries, int k, i
     FEEDRANK_RETURN_IF_ERROR(part_rows[i].reserve(part[i] * sizeof(std::uint32_t)));
     FEEDRANK_RETURN_IF_ERROR(part_counts[i].reserve(part_lists[i] * sizeof(int)));
   }
-  FEEDRANK_RETURN_IF_ERROR(out_scores.reserve(q * kk * sizeof(float)));
-  FEEDRANK_RETURN_IF_ERROR(out_rows.reserve(q * kk * sizeof(std::uint32_t)));
-  FEEDRANK_RETURN_IF_ERROR(out_counts.reserve(q * sizeof(int)));
-  FEEDRANK_RETURN_IF_ERROR(out_ids.reserve(q * kk * sizeof(std::uint64_t)));
+  for (auto [memory, bytes] : {std::pair{&out_scores, q * kk * sizeof(float)},
+                                std::pair{&out_rows, q * kk * sizeof(std::uint32_t)},
+                                std::pair{&out_counts, q * sizeof(int)},
+                                std::pair{&out_ids, q * kk * sizeof(std::uint64_t)}}) {
+    const void* before = memory->get();
+    FEEDRANK_RETURN_IF_ERROR(memory->reserve(bytes));
+    if (memory->get() != before) {
+      FEEDRANK_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(memory->get(), 0, memory->size(), stream));
+    }
+  }
 
   SearchBuffers b;
   b.pool = {pool_scores.as<float>(), pool_rows.as<std::uint32_t>(), pool_counts.as<int>(), 0, 0};

@@ -33,7 +33,10 @@ struct SearchContext {
 
   // Scratch lists for `queries` queries and lists of k entries: pool of `slots` lists, parts
   // of `blocks` and ceil(blocks / 2) lists, and the output. Returns the buffers' pointers.
-  absl::StatusOr<SearchBuffers> reserve_lists(int queries, int k, int slots, int blocks);
+  // Fresh output buffers are zeroed on `stream`: the whole of them is copied back, entries past
+  // each list's count included.
+  absl::StatusOr<SearchBuffers> reserve_lists(int queries, int k, int slots, int blocks,
+                                              cudaStream_t stream);
 };
 
 // The Runner of pipeline.h on a GPU.

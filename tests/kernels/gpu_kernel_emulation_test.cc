@@ -182,14 +182,18 @@ TEST(GpuKernelEmulation, GemmPathWithKOf1000AndSeveralChunksPerTile) {
   run_case({5000, 16, 1, 1000, false, true, true}, s, 21);
   s.score_tile_bytes = 16 << 10;
   run_case({2100, 16, 2, 1000, true, true, false}, s, 22);
-  s.score_tile_bytes = 8 << 10;  // six tiles of 2048: the pool (4 slots) compacts, floors rise
+  s.score_tile_bytes = 8 << 10;  // six tiles of 2048 columns: floors rise between tiles
   run_case({12000, 8, 1, 1000, false, true, true}, s, 23);
+  s.score_tile_bytes = 2048;  // 59 tiles of 512 columns: the pool (10 slots) compacts 6 times
+  run_case({30000, 8, 1, 100, false, true, true}, s, 24);
+  run_case({30000, 8, 3, 10, true, true, false}, s, 25);
 }
 
 TEST(GpuKernelEmulation, PlanUsesSeveralChunksAndSlots) {
   const BatchPlan p = plan_batch(1 << 20, 1, 10, 32 << 20, 132);
   EXPECT_GT(p.chunks, 1);
-  EXPECT_GE(p.slots, p.chunks + 1);
+  EXPECT_GE(p.compact_every, 1);
+  EXPECT_LE(1 + p.compact_every * p.chunks, p.slots);
   EXPECT_EQ(p.tile_cols % 128, 0u);
   EXPECT_EQ(p.chunk_len % 128, 0);
   EXPECT_GE(static_cast<std::size_t>(p.chunk_len) * p.chunks, p.tile_cols);
@@ -203,6 +207,68 @@ TEST(GpuKernelEmulation, PlanUsesSeveralChunksAndSlots) {
   EXPECT_EQ(merges[1].groups, 2);
   EXPECT_EQ(merges[2].groups, 1);
   EXPECT_EQ(plan_merges(396, 10).size(), 1u);
+}
+
+// The pool invariant at its boundary: compact exactly when the lists the next selects may add
+// would not fit; a select that finds the pool full raises the error flag instead of writing.
+TEST(GpuKernelEmulation, CompactionRunsExactlyWhenThePoolMightOverflow) {
+  const int k = 4, slots = 10;
+  const SelectShape shape = single_query_shape(k);
+  std::vector<std::uint64_t> ids(64);
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = 1000 - i;
+  std::vector<float> scores(slots * k);
+  std::vector<std::uint32_t> rows(slots * k);
+  std::vector<int> counts(slots, k);
+  for (int i = 0; i < slots * k; ++i) {
+    scores[i] = static_cast<float>((i * 7) % 23);
+    rows[i] = static_cast<std::uint32_t>(i);
+  }
+  for (int used : {1, 2}) {
+    int used_slots = used;
+    unsigned floor_key = 0;
+    CompactParams p;
+    p.pool = {scores.data(), rows.data(), counts.data(), slots, k};
+    p.used_slots = &used_slots;
+    p.chunks_next = 9;  // 1 + 9 fits in 10 slots, 2 + 9 does not
+    p.ids = ids.data();
+    p.shape = shape;
+    p.floor_keys = &floor_key;
+    emu::run_grid(1, 1, shape.warps, shape_smem_bytes(shape, 1),
+                  [&](const emu::EmuOps& ops, std::uint32_t* smem, int, int) {
+                    compact_block(ops, p, smem, 0);
+                  });
+    if (used == 1) {
+      EXPECT_EQ(used_slots, 1);
+      EXPECT_EQ(floor_key, 0u);
+    } else {
+      EXPECT_EQ(used_slots, 1);
+      EXPECT_EQ(counts[0], k);
+      EXPECT_EQ(scores[0], 21.0f);  // the best of slots 0 and 1: (i * 7) % 23, i < 8
+      EXPECT_EQ(score_from_key(floor_key), scores[k - 1]);
+    }
+  }
+
+  std::vector<float> tile(512, 1.0f);
+  std::vector<std::uint64_t> tombstones(8, 0);
+  int used_slots = slots, error = 0;
+  unsigned floor_key = 0;
+  SelectTileParams sp;
+  sp.scores = tile.data();
+  sp.ld = tile.size();
+  sp.cols = 64;
+  sp.chunk_len = 512;
+  sp.filter.ids = ids.data();
+  sp.filter.tombstones = tombstones.data();
+  sp.shape = shape;
+  sp.floor_keys = &floor_key;
+  sp.pool = {scores.data(), rows.data(), counts.data(), slots, k};
+  sp.used_slots = &used_slots;
+  sp.error_flag = &error;
+  emu::run_grid(1, 1, shape.warps, shape_smem_bytes(shape, 1),
+                [&](const emu::EmuOps& ops, std::uint32_t* smem, int x, int y) {
+                  select_tile_block(ops, sp, smem, x, y);
+                });
+  EXPECT_EQ(error, 1);
 }
 
 // Every score equal (a zero query): the order is decided by ids alone, on every path.
