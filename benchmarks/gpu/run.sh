@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The one script for the lent GPU machine (CUDA 13, CMake, PyTorch; no Debian libraries, no
+# network). Builds nothing: it runs what benchmarks/gpu/build_carry.sh built here, carried as
+# build-gpu-sm90/carry. Writes logs and JSON under $OUT (up to 8 files) and prints the
+# comparison table last.
+#
+#   bash benchmarks/gpu/run.sh [tests] [sanitize] [bench] [torch]   (default: tests bench torch)
+#
+# sanitize runs a few small GPU tests under compute-sanitizer (memcheck, racecheck, synccheck,
+# initcheck): the memory-model checks the CPU emulation cannot make. Suggested first call on a
+# fresh machine: "tests sanitize"; then "bench torch" (each well under 10 minutes).
+#
+# Environment: CARRY (default build-gpu-sm90/carry), OUT (default /tmp/feedrank-gpu-out),
+# GTEST_FILTER and BENCHMARK_FILTER to run a subset, TORCH_ARGS (e.g. --skip-10m).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+carry=${CARRY:-build-gpu-sm90/carry}
+out=${OUT:-/tmp/feedrank-gpu-out}
+mkdir -p "$out"
+parts=${*:-tests bench torch}
+
+# Our binaries get the carried libraries and the machine's cuBLAS; python keeps its own
+# environment (our Debian libraries must not shadow PyTorch's).
+cublas_dir=""
+for d in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda-13*/lib64 \
+  $(python3 -c 'import nvidia.cublas, os; print(os.path.join(nvidia.cublas.__path__[0], "lib"))' 2>/dev/null); do
+  if [ -e "$d/libcublas.so.13" ]; then cublas_dir=$d; break; fi
+done
+ours_env=(env LD_LIBRARY_PATH="$PWD/$carry/lib${cublas_dir:+:$cublas_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+
+{
+  date -u
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv
+  nvcc --version 2>/dev/null | tail -1
+  echo "cuBLAS from: ${cublas_dir:-NOT FOUND}"
+  for bin in "$carry"/bin/*; do
+    echo "== ldd $bin"
+    "${ours_env[@]}" ldd "$bin" | grep -E "not found|absl|benchmark|cublas|cudart" || true
+  done
+} 2>&1 | tee "$out/env.txt"
+
+status=0
+if [[ " $parts " == *" tests "* ]]; then
+  echo "== tests" | tee "$out/tests.txt"
+  for t in kernels_gpu_emulation_test kernels_gpu_index_test; do
+    "${ours_env[@]}" "$carry/bin/$t" --gtest_filter="${GTEST_FILTER:-*}" 2>&1 | tee -a "$out/tests.txt"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  done
+fi
+if [[ " $parts " == *" sanitize "* ]]; then
+  filter=${SANITIZE_FILTER:-GpuIndex.OddDimensionsTakeEveryPath:GpuIndex.IncrementalSyncAcrossGrowthAndNewTombstones:GpuIndex.LargeBatchesAreSplitIntoGroups}
+  for tool in memcheck racecheck synccheck initcheck; do
+    echo "== compute-sanitizer --tool $tool" | tee -a "$out/sanitize.txt"
+    "${ours_env[@]}" compute-sanitizer --tool "$tool" --error-exitcode 1 \
+      "$carry/bin/kernels_gpu_index_test" --gtest_filter="$filter" 2>&1 | tail -n 40 | tee -a "$out/sanitize.txt"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  done
+fi
+if [[ " $parts " == *" bench "* ]]; then
+  "${ours_env[@]}" "$carry/bin/gpu_retrieval_benchmark" --benchmark_filter="${BENCHMARK_FILTER:-.}" \
+    --benchmark_out="$out/gpu_benchmark.json" --benchmark_out_format=json 2>&1 |
+    tee "$out/gpu_benchmark.txt"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
+if [[ " $parts " == *" torch "* ]]; then
+  PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_peer.py --out "$out/torch_peer.json" \
+    ${TORCH_ARGS:-} 2>&1 | tee "$out/torch_peer.txt"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
+if [ -s "$out/gpu_benchmark.json" ]; then
+  python3 benchmarks/gpu/compare.py "$out/gpu_benchmark.json" "$out/torch_peer.json" 2>&1 |
+    tee "$out/comparison.txt"
+fi
+exit $status

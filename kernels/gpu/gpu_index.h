@@ -1,0 +1,61 @@
+// The GPU backend of VectorIndex: exact inner-product top-k over the post matrix kept resident
+// on an NVIDIA GPU (fp32, or fp16 storage that halves memory and bandwidth).
+//
+// Small batches (<= fused_max_batch queries) take a fused scan that streams the matrix once,
+// computing dot products in registers and keeping top-k lists in shared memory (no score row
+// in global memory). Larger batches take cuBLAS GEMMs over tiles of rows, each followed by the
+// project's warp-select kernel with tombstones and excludes applied inside it. Results and
+// validation match every other backend (search_checks.h).
+//
+// Precision: fp32 storage computes fp32 dot products (GEMMs without TF32). fp16 storage rounds
+// the matrix to fp16; the fused scan keeps queries in fp32, the GEMM path rounds each query,
+// scaled to max |value| = 1, to fp16 too, and accumulates in fp32. Expect score errors of about
+// 1e-3 x |query| x |row| with fp16 storage.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "kernels/vector_index.h"
+
+namespace feedrank::kernels {
+
+struct GpuIndexOptions {
+  bool fp16_storage = false;
+  int device = 0;
+  // Tuning knobs. The defaults suit an H100/H200 at dimension 128; tests shrink them to reach
+  // edge cases (many tiles, growth) on small inputs.
+  std::size_t initial_capacity_rows = std::size_t{1} << 16;  // first device allocation
+  std::size_t score_tile_bytes = std::size_t{32} << 20;      // one GEMM output tile (two kept)
+  int fused_max_batch = 8;           // batches up to this size may take the fused scan
+  int max_gemm_batch = 1024;         // queries per GEMM pass; larger batches are split
+  int max_concurrent_searches = 4;   // search contexts (streams + scratch), created on demand
+};
+
+// Device time of one search, for benchmarks.
+struct GpuSearchTiming {
+  double device_ms = 0.0;  // CUDA events from the query upload to the last kernel
+  std::string path;        // "fused" or "gemm" (of the last query group)
+};
+
+class GpuIndex : public VectorIndex {
+ public:
+  // search() that also reports the device time and the path taken.
+  virtual absl::StatusOr<SearchResults> search_timed(const SearchRequest& request,
+                                                     GpuSearchTiming* timing) const = 0;
+  // Runs only the GEMM tiles the GEMM path would run for these queries (no selection) and
+  // returns their device time in milliseconds: the baseline for the cost of selection.
+  virtual absl::StatusOr<double> gemm_only_ms(std::span<const float> queries) const = 0;
+};
+
+// UNAVAILABLE with the reason when no usable GPU exists (or the build has no CUDA);
+// INVALID_ARGUMENT for a dimension < 1 or a device index out of range.
+absl::StatusOr<std::unique_ptr<GpuIndex>> create_gpu_index(int dimension,
+                                                           GpuIndexOptions options = {});
+absl::StatusOr<std::unique_ptr<VectorIndex>> make_gpu_index(int dimension,
+                                                            GpuIndexOptions options = {});
+
+}  // namespace feedrank::kernels
