@@ -1,10 +1,13 @@
 #include "api/feed_conversion.h"
 
 #include "api/field_checks.h"
+#include "kernels/vector_index.h"
 #include "fmt/format.h"
 
 namespace feedrank::api {
 namespace {
+
+constexpr int kDefaultNearestPosts = 10;
 
 v1::CandidateSource to_proto(ranker::CandidateSource source) {
   switch (source) {
@@ -45,6 +48,54 @@ absl::StatusOr<ranker::FeedRequest> to_feed_request(const v1::GetFeedRequest& re
   return out;
 }
 
+absl::StatusOr<ranker::NearestPostsRequest> to_nearest_request(
+    const v1::GetNearestPostsRequest& request, int embedding_dimension, TimestampMs now) {
+  // The field named is the first one too many, or user_id when none is set.
+  const bool has_embedding = request.embedding_size() != 0;
+  if (request.user_id() == 0 && request.post_id() == 0 && !has_embedding) {
+    return invalid("user_id", "set one of user_id, post_id and embedding");
+  }
+  if (request.user_id() != 0 && (request.post_id() != 0 || has_embedding)) {
+    return invalid(request.post_id() != 0 ? "post_id" : "embedding",
+                   "set only one of user_id, post_id and embedding");
+  }
+  if (request.post_id() != 0 && has_embedding) {
+    return invalid("embedding", "set only one of user_id, post_id and embedding");
+  }
+  ranker::NearestPostsRequest out;
+  out.now = now;
+  if (request.user_id() != 0) {
+    out.to = ranker::NearestTo::kUser;
+    out.id = request.user_id();
+  } else if (request.post_id() != 0) {
+    out.to = ranker::NearestTo::kPost;
+    out.id = request.post_id();
+  } else {
+    const std::span<const float> vector(request.embedding().data(), request.embedding_size());
+    if (auto status = check_vector("embedding", vector, embedding_dimension); !status.ok()) {
+      return status;
+    }
+    out.to = ranker::NearestTo::kVector;
+    out.vector.assign(vector.begin(), vector.end());
+  }
+  if (request.k() < 0 || request.k() > kernels::kMaxTopK) {
+    return invalid("k", fmt::format("must be 1..{} (0 for the default {}), got {}",
+                                    kernels::kMaxTopK, kDefaultNearestPosts, request.k()));
+  }
+  out.k = request.k() == 0 ? kDefaultNearestPosts : request.k();
+  return out;
+}
+
+void to_proto(const std::vector<ranker::ScoredPost>& posts, v1::GetNearestPostsResponse& response) {
+  response.mutable_posts()->Reserve(static_cast<int>(posts.size()));
+  for (const ranker::ScoredPost& post : posts) {
+    auto* out = response.add_posts();
+    out->set_post_id(post.post);
+    out->set_author_id(post.author);
+    out->set_score(post.score);
+  }
+}
+
 void to_proto(ranker::FeedPage&& page, v1::GetFeedResponse& response) {
   response.mutable_items()->Reserve(static_cast<int>(page.items.size()));
   for (auto& item : page.items) {
@@ -67,6 +118,7 @@ void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response
   response.set_embedded_posts(counts.embedded_posts);
   response.set_users_with_vectors(counts.users_with_vectors);
   response.set_embedding_dimension(static_cast<std::uint32_t>(counts.embedding_dimension));
+  response.set_retrieval_backend(counts.retrieval_backend);
 }
 
 void to_proto(const store::WriteSummary& summary, v1::IngestResponse& response) {

@@ -1,5 +1,7 @@
 #include "api/feed_service.h"
 
+#include <chrono>
+
 #include "api/feed_conversion.h"
 #include "api/write_conversion.h"
 #include "fmt/format.h"
@@ -37,6 +39,21 @@ grpc::Status FeedService::GetFeed(grpc::ServerContext*, const v1::GetFeedRequest
   auto page = engine_.get_feed(*feed_request);
   if (!page.ok()) return to_grpc(page.status());
   to_proto(std::move(*page), *response);
+  return grpc::Status::OK;
+}
+
+grpc::Status FeedService::GetNearestPosts(grpc::ServerContext*,
+                                          const v1::GetNearestPostsRequest* request,
+                                          v1::GetNearestPostsResponse* response) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  auto nearest_request = to_nearest_request(*request, rules_.embedding_dimension, now);
+  if (!nearest_request.ok()) return to_grpc(nearest_request.status());
+  auto posts = engine_.nearest_posts(*nearest_request);
+  if (!posts.ok()) return to_grpc(posts.status());
+  to_proto(*posts, *response);
+  response->set_backend(engine_.retrieval_backend());
   return grpc::Status::OK;
 }
 

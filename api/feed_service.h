@@ -14,6 +14,8 @@ class FeedService final : public v1::FeedRank::Service {
 
   grpc::Status GetFeed(grpc::ServerContext*, const v1::GetFeedRequest* request,
                        v1::GetFeedResponse* response) override;
+  grpc::Status GetNearestPosts(grpc::ServerContext*, const v1::GetNearestPostsRequest* request,
+                               v1::GetNearestPostsResponse* response) override;
   grpc::Status UpsertUsers(grpc::ServerContext*, const v1::UpsertUsersRequest* request,
                            v1::UpsertUsersResponse* response) override;
   grpc::Status CreatePosts(grpc::ServerContext*, const v1::CreatePostsRequest* request,

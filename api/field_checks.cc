@@ -2,6 +2,8 @@
 
 #include <unicode/utf8.h>
 
+#include <cmath>
+
 #include "fmt/format.h"
 
 namespace feedrank::api {
@@ -71,6 +73,19 @@ bool is_valid_utf8(std::string_view text) {
     if (c < 0) return false;
   }
   return true;
+}
+
+absl::Status check_vector(const FieldPath& field, std::span<const float> vector, int dimension) {
+  if (vector.size() != static_cast<std::size_t>(dimension)) {
+    return invalid(field, fmt::format("dimension {}, but this server's vectors have {}",
+                                      vector.size(), dimension));
+  }
+  bool all_zero = true;
+  for (float x : vector) {
+    if (!std::isfinite(x)) return invalid(field, "contains NaN or infinity");
+    all_zero = all_zero && x == 0.0f;
+  }
+  return all_zero ? invalid(field, "must not be all zeros") : absl::OkStatus();
 }
 
 }  // namespace feedrank::api

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,8 @@ absl::Status check_time(const FieldPath& field, std::int64_t ms);
 absl::Status check_text(const FieldPath& field, std::string_view text, std::size_t max_bytes,
                         bool single_line);
 absl::Status check_batch_size(const FieldPath& field, std::size_t size);
+// Exactly `dimension` finite values, not all zero (a vector with no direction).
+absl::Status check_vector(const FieldPath& field, std::span<const float> vector, int dimension);
 
 bool is_valid_utf8(std::string_view text);
 

@@ -42,7 +42,8 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   ranker::CorpusVectorOptions vectors;
   vectors.users.dimension = options.embedding_dimension;
   vectors.log = options.log;
-  auto engine = ranker::FeedEngine::open(std::move(*durable), std::move(vectors));
+  auto engine =
+      ranker::FeedEngine::open(std::move(*durable), std::move(vectors), options.retrieval);
   if (!engine.ok()) return engine.status();
   parts->engine = std::move(*engine);
   parts->service =

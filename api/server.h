@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "ranker/retrieval/index_choice.h"
 
 namespace feedrank::api {
 
@@ -15,6 +16,7 @@ struct ServerOptions {
   std::string listen_address = "127.0.0.1:50051";  // port 0 picks a free port
   std::string data_dir = "./feedrank-data";
   int embedding_dimension = 128;  // post and user vector size: 32..1024, a multiple of 8
+  ranker::RetrievalOptions retrieval;  // nearest-neighbour backend and index (--backend)
   std::function<void(std::string_view line)> log;  // start-up progress and shutdown problems
 };
 

@@ -26,17 +26,8 @@ absl::StatusOr<User> to_user(const v1::User& in, const FieldPath& item) {
 
 absl::Status check_embedding(const FieldPath& name, const google::protobuf::RepeatedField<float>& v,
                              int dimension) {
-  if (v.empty()) return absl::OkStatus();
-  if (v.size() != dimension) {
-    return invalid(
-        name, fmt::format("dimension {}, but this server's vectors have {}", v.size(), dimension));
-  }
-  bool all_zero = true;
-  for (float x : v) {
-    if (!std::isfinite(x)) return invalid(name, "contains NaN or infinity");
-    all_zero = all_zero && x == 0.0f;
-  }
-  return all_zero ? invalid(name, "must not be all zeros") : absl::OkStatus();
+  if (v.empty()) return absl::OkStatus();  // optional: the server embeds the text
+  return check_vector(name, std::span(v.data(), v.size()), dimension);
 }
 
 absl::StatusOr<Post> to_post(const v1::Post& in, const FieldPath& item, const WriteRules& rules) {

@@ -1,21 +1,49 @@
 #include "ranker/feed_engine.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "fmt/format.h"
 #include "ranker/chronological/chronological_feed.h"
 #include "ranker/feed_cursor.h"
+#include "ranker/retrieval/post_index.h"
 
 namespace feedrank::ranker {
 
 absl::StatusOr<std::unique_ptr<FeedEngine>> FeedEngine::open(
-    std::unique_ptr<store::DurableStore> durable, CorpusVectorOptions vector_options) {
+    std::unique_ptr<store::DurableStore> durable, CorpusVectorOptions vector_options,
+    const RetrievalOptions& retrieval) {
   std::unique_ptr<FeedEngine> engine(new FeedEngine());
+  engine->log_ = vector_options.log;
+  const int dimension = vector_options.users.dimension;
+  // Chosen before the (possibly long) store replay, so a required GPU that is missing fails at once.
+  auto chosen = choose_index(dimension, retrieval);
+  if (!chosen.ok()) return chosen.status();
+  engine->say(chosen->log_line);
+  engine->index_ = std::make_unique<PostIndex>(std::move(chosen->index));
+
   auto vectors = CorpusVectors::create(std::move(vector_options));
   if (!vectors.ok()) return vectors.status();
   engine->vectors_ = std::move(*vectors);
   auto store = store::FeedStore::open(std::move(durable), engine->vectors_.get());
   if (!store.ok()) return store.status();
   engine->store_ = std::move(*store);
+
+  const auto started = std::chrono::steady_clock::now();
+  auto snapshot = engine->store_->snapshot();
+  const embeddings::EmbeddingTable& table = engine->vectors_->posts();
+  if (absl::Status status = engine->index_->sync(table); !status.ok()) return status;
+  if (table.rows() > 0) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    engine->say(fmt::format("indexed {} post vectors in {:.1f} s", table.rows(), took.count()));
+  }
   return engine;
+}
+
+FeedEngine::~FeedEngine() = default;
+
+void FeedEngine::say(const std::string& line) const {
+  if (log_) log_(line);
 }
 
 absl::StatusOr<FeedPage> FeedEngine::get_feed(const FeedRequest& request) const {
@@ -46,7 +74,15 @@ absl::StatusOr<FeedPage> FeedEngine::get_feed(const FeedRequest& request) const 
 
 absl::StatusOr<store::WriteSummary> FeedEngine::write(std::vector<WriteOp> ops,
                                                       const store::ItemNamer& item_name) {
-  return store_->write(ops, item_name);
+  auto summary = store_->write(ops, item_name);
+  if (!summary.ok()) return summary;
+  // The write is durable whatever happens here: a failed sync is retried by the next search.
+  auto snapshot = store_->snapshot();
+  if (absl::Status status = index_->sync(vectors_->posts()); !status.ok()) {
+    say(fmt::format("retrieval index sync failed (retried at the next search): {}",
+                    std::string(status.message())));
+  }
+  return summary;
 }
 
 EngineCounts FeedEngine::counts() const {
@@ -56,7 +92,61 @@ EngineCounts FeedEngine::counts() const {
   counts.embedded_posts = vectors_->posts().live_rows();
   counts.users_with_vectors = vectors_->users_with_vectors();
   counts.embedding_dimension = vectors_->dimension();
+  counts.retrieval_backend = retrieval_backend();
   return counts;
+}
+
+std::string FeedEngine::retrieval_backend() const { return index_->describe(); }
+
+absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
+    const NearestPostsRequest& request) const {
+  auto snapshot = store_->snapshot();
+  const store::FeedState& state = snapshot.state();
+  const embeddings::EmbeddingTable& table = vectors_->posts();
+  std::vector<float> query;
+  std::vector<kernels::VectorId> exclude;
+  switch (request.to) {
+    case NearestTo::kUser:
+      if (!state.users.contains(request.id)) {
+        return absl::NotFoundError(fmt::format("user_id: user {} not found", request.id));
+      }
+      query = vectors_->user_vector(request.id, state, request.now);
+      for (const store::TimelineEntry& own : state.posts.timeline(request.id)) {
+        exclude.push_back(own.id);
+      }
+      break;
+    case NearestTo::kPost: {
+      const store::PostView* view = state.posts.find(request.id);
+      const std::optional<std::size_t> row = table.row_of(request.id);
+      if (view == nullptr || view->deleted || !row) {
+        return absl::NotFoundError(fmt::format("post_id: post {} not found", request.id));
+      }
+      const std::span<const float> vector = table.row(*row);
+      query.assign(vector.begin(), vector.end());
+      exclude.push_back(request.id);
+      break;
+    }
+    case NearestTo::kVector:
+      query = request.vector;
+      break;
+  }
+  if (std::all_of(query.begin(), query.end(), [](float v) { return v == 0.0f; })) {
+    return std::vector<ScoredPost>();
+  }
+
+  kernels::SearchRequest search;
+  search.queries = query;
+  search.k = request.k;
+  search.exclude = std::span(&exclude, 1);
+  auto results = index_->search(table, search);
+  if (!results.ok()) return results.status();
+  std::vector<ScoredPost> posts;
+  posts.reserve(results->front().size());
+  for (const kernels::Neighbor& neighbor : results->front()) {
+    const store::PostView* view = state.posts.find(neighbor.id);
+    posts.push_back({neighbor.id, view != nullptr ? view->post.author : 0, neighbor.score});
+  }
+  return posts;
 }
 
 absl::StatusOr<std::vector<float>> FeedEngine::user_vector(UserId user, TimestampMs now) const {

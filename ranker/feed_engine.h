@@ -3,29 +3,40 @@
 // gRPC-compatible codes.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "ranker/feed_types.h"
+#include "ranker/retrieval/index_choice.h"
 #include "ranker/vectors/corpus_vectors.h"
 #include "store/feed_store.h"
 
 namespace feedrank::ranker {
+
+class PostIndex;
 
 struct EngineCounts {
   store::StoreCounts store;
   std::uint64_t embedded_posts = 0;  // live rows of the embedding table
   std::uint64_t users_with_vectors = 0;
   int embedding_dimension = 0;
+  std::string retrieval_backend;  // the index's describe()
 };
 
 class FeedEngine {
  public:
   // Rebuilds the store's views and the vectors from `durable` (restoring the user-vector
-  // checkpoint and replaying what came after it).
+  // checkpoint and replaying what came after it), then indexes the post vectors on the
+  // retrieval backend `retrieval` picks (logged through vector_options.log). FAILED_PRECONDITION
+  // when the GPU is required and unusable.
   static absl::StatusOr<std::unique_ptr<FeedEngine>> open(
-      std::unique_ptr<store::DurableStore> durable, CorpusVectorOptions vector_options);
+      std::unique_ptr<store::DurableStore> durable, CorpusVectorOptions vector_options,
+      const RetrievalOptions& retrieval = {});
+  ~FeedEngine();
 
   // NOT_FOUND for an unknown viewer; INVALID_ARGUMENT for a cursor of another viewer or mode;
   // UNIMPLEMENTED for the algorithmic mode until it exists.
@@ -36,6 +47,13 @@ class FeedEngine {
                                             const store::ItemNamer& item_name);
 
   EngineCounts counts() const;
+  // The retrieval index's describe(), e.g. "cpu-exact (avx2+fma, 2 threads)".
+  std::string retrieval_backend() const;
+
+  // The k live posts nearest the request's vector, best first (ties by smaller id). NOT_FOUND
+  // for an unknown user or post; INVALID_ARGUMENT for a k or vector the index rejects. Empty
+  // when the query vector is all zeros (a user nothing is known of yet): it has no direction.
+  absl::StatusOr<std::vector<ScoredPost>> nearest_posts(const NearestPostsRequest& request) const;
 
   // The user's vector at `now` (all zeros when nothing is known of them yet); NOT_FOUND for an
   // unknown user.
@@ -46,10 +64,13 @@ class FeedEngine {
 
  private:
   FeedEngine() = default;
+  void say(const std::string& line) const;
 
+  std::function<void(std::string_view line)> log_;
   // Declared first so it outlives the store, which calls it.
   std::unique_ptr<CorpusVectors> vectors_;
   std::unique_ptr<store::FeedStore> store_;
+  std::unique_ptr<PostIndex> index_;
 };
 
 }  // namespace feedrank::ranker

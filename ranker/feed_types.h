@@ -36,4 +36,22 @@ struct FeedPage {
   std::string next_cursor;  // empty: no more items now
 };
 
+// Posts nearest a query vector by inner product: the viewer's vector (their own posts left out),
+// a post's vector (the post left out) or a caller's vector.
+enum class NearestTo { kUser, kPost, kVector };
+
+struct NearestPostsRequest {
+  NearestTo to = NearestTo::kUser;
+  std::uint64_t id = 0;       // the user or post, for kUser and kPost
+  std::vector<float> vector;  // kVector: the embedding dimension's floats
+  int k = 10;                 // 1..kernels::kMaxTopK
+  TimestampMs now = 0;        // the time the user's vector is decayed to
+};
+
+struct ScoredPost {
+  PostId post = 0;
+  UserId author = 0;
+  float score = 0;
+};
+
 }  // namespace feedrank::ranker

@@ -24,7 +24,8 @@ int run_stats(const std::string& server, bool json) {
                                         {"engagements", response.engagements()},
                                         {"embedded_posts", response.embedded_posts()},
                                         {"users_with_vectors", response.users_with_vectors()},
-                                        {"embedding_dimension", response.embedding_dimension()}};
+                                        {"embedding_dimension", response.embedding_dimension()},
+                                        {"retrieval_backend", response.retrieval_backend()}};
     std::cout << out.dump() << "\n";
   } else {
     std::cout << "users: " << response.users() << "\n"
@@ -33,7 +34,8 @@ int run_stats(const std::string& server, bool json) {
               << "engagements: " << response.engagements() << "\n"
               << "embedded posts: " << response.embedded_posts() << "\n"
               << "users with vectors: " << response.users_with_vectors() << "\n"
-              << "embedding dimension: " << response.embedding_dimension() << "\n";
+              << "embedding dimension: " << response.embedding_dimension() << "\n"
+              << "retrieval backend: " << response.retrieval_backend() << "\n";
   }
   return 0;
 }

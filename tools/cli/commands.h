@@ -21,6 +21,7 @@ Subcommand add_generate_command(CLI::App& root);
 Subcommand add_load_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_load_lastfm_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_feed_command(CLI::App& root, const GlobalOptions& global);
+Subcommand add_nearest_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_stats_command(CLI::App& root, const GlobalOptions& global);
 
 }  // namespace feedrank::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
       add_load_command(app, global),
       add_load_lastfm_command(app, global),
       add_feed_command(app, global),
+      add_nearest_command(app, global),
       add_stats_command(app, global),
   };
   CLI11_PARSE(app, argc, argv);

@@ -9,7 +9,6 @@
 
 #include "CLI/CLI.hpp"
 #include "api/server.h"
-#include "kernels/compute_backend.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -47,6 +46,7 @@ int main(int argc, char** argv) {
   feedrank::api::ServerOptions options;
   options.log = [](std::string_view line) { spdlog::info("{}", line); };
   std::string backend = "auto";
+  std::string cpu_index = "exact";
   app.add_option("--listen", options.listen_address, "HOST:PORT to listen on (port 0: any free)")
       ->capture_default_str();
   app.add_option("--data-dir", options.data_dir, "directory of the embedded store")
@@ -57,16 +57,23 @@ int main(int argc, char** argv) {
   app.add_option("--backend", backend, "compute backend: auto|cpu|gpu")
       ->check(CLI::IsMember({"auto", "cpu", "gpu"}))
       ->capture_default_str();
+  feedrank::ranker::RetrievalOptions& retrieval = options.retrieval;
+  app.add_option("--cpu-index", cpu_index,
+                 "CPU nearest-neighbour index: exact (our SIMD scan), flat (FAISS IndexFlatIP), "
+                 "hnsw or ivf (FAISS, approximate)")
+      ->check(CLI::IsMember({"exact", "flat", "hnsw", "ivf"}))
+      ->capture_default_str();
+  app.add_option("--ef-search", retrieval.ef_search, "HNSW search beam width (recall knob)")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--nprobe", retrieval.nprobe, "IVF lists scanned per query (recall knob)")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  app.add_flag("--gpu-fp16", retrieval.gpu_fp16,
+               "GPU: keep post vectors at half precision (half the memory and bandwidth)");
   CLI11_PARSE(app, argc, argv);
-
-  feedrank::kernels::BackendRequest request{};
-  feedrank::kernels::parse_backend_request(backend, request);
-  const auto resolution = feedrank::kernels::resolve_backend(request);
-  if (!resolution.ok) {
-    std::cerr << "feedrank-server: " << resolution.choice.reason << "\n";
-    return 1;
-  }
-  spdlog::info("{}", resolution.choice.reason);
+  feedrank::kernels::parse_backend_request(backend, retrieval.backend);
+  feedrank::ranker::parse_cpu_index_kind(cpu_index, retrieval.cpu_index);
 
   sigset_t signals;
   sigemptyset(&signals);

@@ -1,0 +1,43 @@
+// The retrieval index over the corpus's post vectors (ranker/vectors' embedding table), kept in
+// step with it: after every write the engine syncs it, so an acknowledged post or delete is
+// what the next search sees. One index for the life of the process, chosen at start.
+//
+// Locking: callers hold a FeedStore snapshot for the whole call, so the table does not change
+// meanwhile; the index's own lock lets searches run together and a sync run alone.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "embeddings/embedding_table.h"
+#include "kernels/vector_index.h"
+
+namespace feedrank::ranker {
+
+class PostIndex {
+ public:
+  explicit PostIndex(std::unique_ptr<kernels::VectorIndex> index);
+
+  std::string describe() const { return index_->describe(); }
+
+  // Indexes the rows added since the last sync and takes the current tombstones. When it fails
+  // (INTERNAL, e.g. out of device memory) the next search tries again before searching.
+  absl::Status sync(const embeddings::EmbeddingTable& table);
+
+  // Results by score, ties by smaller id; empty lists when the table has no rows.
+  absl::StatusOr<kernels::SearchResults> search(const embeddings::EmbeddingTable& table,
+                                                const kernels::SearchRequest& request) const;
+
+ private:
+  absl::Status sync_locked(const embeddings::EmbeddingTable& table) const;
+
+  // Mutable so that a const search can finish a sync that failed earlier.
+  std::unique_ptr<kernels::VectorIndex> index_;
+  mutable std::shared_mutex mutex_;
+  mutable std::atomic<bool> stale_{false};
+};
+
+}  // namespace feedrank::ranker

@@ -1,0 +1,304 @@
+// FeedEngine::nearest_posts over a real RocksDB store, for every CPU index the server can start
+// with: answers equal a brute-force scan of the live posts, acknowledged writes and deletes are
+// what the next search sees, the viewer's own posts and the query post are left out, and a
+// restart rebuilds the same index.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "kernels/compute_backend.h"
+#include "ranker/feed_engine.h"
+#include "store/durable_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace feedrank::ranker {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int kDimension = 32;
+
+std::vector<float> random_vector(std::mt19937& rng) {
+  std::normal_distribution<float> normal;
+  std::vector<float> v(kDimension);
+  for (float& x : v) x = normal(rng);
+  return v;
+}
+
+std::vector<float> unit(std::vector<float> v) {
+  double norm = 0;
+  for (float x : v) norm += double{x} * x;
+  for (float& x : v) x = static_cast<float>(x / std::sqrt(norm));
+  return v;
+}
+
+float dot(std::span<const float> a, std::span<const float> b) {
+  double sum = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) sum += double{a[i]} * b[i];
+  return static_cast<float>(sum);
+}
+
+Post post_with_vector(PostId id, UserId author, std::vector<float> vector) {
+  Post p;
+  p.id = id;
+  p.author = author;
+  p.text = "post " + std::to_string(id);
+  p.created_at = 1000 + static_cast<TimestampMs>(id);
+  p.embedding = std::move(vector);
+  return p;
+}
+
+struct IndexCase {
+  const char* name;
+  CpuIndexKind kind;
+  friend void PrintTo(const IndexCase& c, std::ostream* out) { *out << c.name; }
+};
+
+class NearestPostsTest : public ::testing::TestWithParam<IndexCase> {
+ protected:
+  void SetUp() override { open(); }
+
+  void open() {
+    engine_.reset();  // releases the RocksDB lock first
+    auto durable = store::open_rocksdb_store(dir_.sub("db"));
+    ASSERT_TRUE(durable.ok()) << durable.status();
+    CorpusVectorOptions vectors;
+    vectors.users.dimension = kDimension;
+    vectors.log = [this](std::string_view line) { log_.emplace_back(line); };
+    RetrievalOptions retrieval;
+    retrieval.backend = kernels::BackendRequest::kCpu;
+    retrieval.cpu_index = GetParam().kind;
+    auto engine = FeedEngine::open(std::move(*durable), std::move(vectors), retrieval);
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    engine_ = std::move(*engine);
+  }
+
+  void write(std::vector<WriteOp> ops) {
+    auto written = engine_->write(std::move(ops), [](std::size_t i, std::string_view field) {
+      return "ops[" + std::to_string(i) + "]." + std::string(field);
+    });
+    ASSERT_TRUE(written.ok()) << written.status();
+  }
+
+  // Users 1..3 and `count` posts 100.. with random vectors, authors taking turns.
+  void write_corpus(int count, unsigned seed = 7) {
+    std::mt19937 rng(seed);
+    std::vector<WriteOp> ops = {User{1, "ann", 0}, User{2, "bob", 0}, User{3, "cy", 0}};
+    for (int i = 0; i < count; ++i) {
+      const PostId id = 100 + i;
+      auto vector = unit(random_vector(rng));
+      vectors_[id] = vector;
+      ops.push_back(post_with_vector(id, 1 + i % 3, std::move(vector)));
+    }
+    write(std::move(ops));
+  }
+
+  // The live posts by inner product with `query`, best first, ties by smaller id.
+  std::vector<PostId> brute_force(std::span<const float> query, int k,
+                                  const std::vector<PostId>& leave_out = {}) const {
+    std::vector<std::pair<float, PostId>> scored;
+    for (const auto& [id, vector] : vectors_) {
+      if (std::find(leave_out.begin(), leave_out.end(), id) != leave_out.end()) continue;
+      scored.emplace_back(dot(query, vector), id);
+    }
+    std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    std::vector<PostId> ids;
+    for (int i = 0; i < k && i < static_cast<int>(scored.size()); ++i) {
+      ids.push_back(scored[i].second);
+    }
+    return ids;
+  }
+
+  static std::vector<PostId> ids_of(const std::vector<ScoredPost>& posts) {
+    std::vector<PostId> ids;
+    for (const ScoredPost& p : posts) ids.push_back(p.post);
+    return ids;
+  }
+
+  std::vector<ScoredPost> nearest(NearestPostsRequest request) {
+    auto found = engine_->nearest_posts(request);
+    EXPECT_TRUE(found.ok()) << found.status();
+    return found.ok() ? *found : std::vector<ScoredPost>{};
+  }
+
+  static NearestPostsRequest to_vector(std::vector<float> vector, int k) {
+    NearestPostsRequest request;
+    request.to = NearestTo::kVector;
+    request.vector = std::move(vector);
+    request.k = k;
+    return request;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<FeedEngine> engine_;
+  std::map<PostId, std::vector<float>> vectors_;  // the live posts' unit vectors
+  std::vector<std::string> log_;
+};
+
+TEST_P(NearestPostsTest, AnswersEqualABruteForceScanOfTheLivePosts) {
+  write_corpus(400);
+  std::mt19937 rng(11);
+  for (int k : {1, 10, 50}) {
+    const auto query = random_vector(rng);
+    const auto found = nearest(to_vector(query, k));
+    EXPECT_EQ(ids_of(found), brute_force(query, k)) << "k " << k;
+    for (const ScoredPost& p : found) {
+      EXPECT_NEAR(p.score, dot(query, vectors_.at(p.post)), 1e-4);
+      EXPECT_EQ(p.author, 1 + (p.post - 100) % 3);
+    }
+  }
+}
+
+TEST_P(NearestPostsTest, AcknowledgedPostsAndDeletesAreWhatTheNextSearchSees) {
+  write_corpus(200);
+  const auto query = random_vector(*std::make_unique<std::mt19937>(5));
+  const PostId best = brute_force(query, 1).front();
+
+  write({DeletePost{best}});
+  vectors_.erase(best);
+  auto found = ids_of(nearest(to_vector(query, 10)));
+  EXPECT_THAT(found, ::testing::Not(::testing::Contains(best)));
+  EXPECT_EQ(found, brute_force(query, 10));
+
+  // A new post pointing exactly along the query comes first at once.
+  write({post_with_vector(999, 2, query)});
+  vectors_[999] = unit(query);
+  found = ids_of(nearest(to_vector(query, 10)));
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found.front(), 999u);
+  EXPECT_EQ(found, brute_force(query, 10));
+}
+
+TEST_P(NearestPostsTest, AUserQueryLeavesOutTheirOwnPostsAndFollowsTheirEngagements) {
+  write_corpus(150);
+  // User 3 likes post 100 (by user 1): their vector is that post's.
+  write({Engagement{3, 100, EngagementKind::kLike, 5000}});
+  NearestPostsRequest request;
+  request.to = NearestTo::kUser;
+  request.id = 3;
+  request.k = 20;
+  request.now = 6000;
+  const auto found = nearest(request);
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found.front().post, 100u);
+  std::vector<PostId> own;
+  for (const auto& [id, vector] : vectors_) {
+    if (1 + (id - 100) % 3 == 3) own.push_back(id);
+  }
+  EXPECT_EQ(ids_of(found), brute_force(vectors_.at(100), 20, own));
+}
+
+TEST_P(NearestPostsTest, APostQueryLeavesOutThePostItself) {
+  write_corpus(150);
+  write({post_with_vector(500, 2, vectors_.at(120))});  // the same direction as post 120
+  vectors_[500] = vectors_.at(120);
+  NearestPostsRequest request;
+  request.to = NearestTo::kPost;
+  request.id = 120;
+  request.k = 5;
+  const auto found = nearest(request);
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found.front().post, 500u);
+  EXPECT_NEAR(found.front().score, 1.0f, 1e-5);
+  EXPECT_EQ(ids_of(found), brute_force(vectors_.at(120), 5, {120}));
+}
+
+TEST_P(NearestPostsTest, UnknownOrDeletedQueriesAreNotFound) {
+  write_corpus(20);
+  write({DeletePost{105}});
+  NearestPostsRequest request;
+  request.to = NearestTo::kUser;
+  request.id = 42;
+  EXPECT_EQ(engine_->nearest_posts(request).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(engine_->nearest_posts(request).status().message(), HasSubstr("user_id"));
+  request.to = NearestTo::kPost;
+  for (PostId missing : {PostId{42}, PostId{105}}) {
+    request.id = missing;
+    EXPECT_EQ(engine_->nearest_posts(request).status().code(), absl::StatusCode::kNotFound);
+    EXPECT_THAT(engine_->nearest_posts(request).status().message(), HasSubstr("post_id"));
+  }
+}
+
+TEST_P(NearestPostsTest, AUserNothingIsKnownOfAndAnEmptyCorpusGiveNoPosts) {
+  std::mt19937 rng(3);
+  EXPECT_TRUE(nearest(to_vector(random_vector(rng), 10)).empty());
+  write_corpus(30);
+  write({User{4, "dee", 0}});
+  NearestPostsRequest request;
+  request.to = NearestTo::kUser;
+  request.id = 4;
+  EXPECT_TRUE(nearest(request).empty());
+}
+
+TEST_P(NearestPostsTest, ARestartRebuildsTheSameIndexAndSaysSo) {
+  write_corpus(300);
+  write({DeletePost{110}, DeletePost{111}});
+  vectors_.erase(110);
+  vectors_.erase(111);
+  std::mt19937 rng(9);
+  const auto query = random_vector(rng);
+  const auto before = nearest(to_vector(query, 25));
+  log_.clear();
+  open();
+  const auto after = nearest(to_vector(query, 25));
+  EXPECT_EQ(ids_of(after), ids_of(before));
+  EXPECT_EQ(ids_of(after), brute_force(query, 25));
+  EXPECT_THAT(log_, ::testing::Contains(HasSubstr("indexed 300 post vectors")));
+  EXPECT_THAT(log_, ::testing::Contains(HasSubstr("retrieval backend: ")));
+  EXPECT_EQ(engine_->counts().retrieval_backend, engine_->retrieval_backend());
+}
+
+TEST_P(NearestPostsTest, BadSearchArgumentsAreInvalid) {
+  write_corpus(10);
+  std::mt19937 rng(1);
+  for (int k : {0, kernels::kMaxTopK + 1}) {
+    auto status = engine_->nearest_posts(to_vector(random_vector(rng), k)).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << k;
+    EXPECT_THAT(status.message(), HasSubstr("k")) << k;
+  }
+}
+
+// Small corpora: IVF has too few rows to train and searches its flat index exactly, and HNSW
+// explores the whole graph, so every kind must equal the brute force here.
+INSTANTIATE_TEST_SUITE_P(CpuIndexes, NearestPostsTest,
+                         ::testing::Values(IndexCase{"Exact", CpuIndexKind::kExact},
+                                           IndexCase{"FaissFlat", CpuIndexKind::kFaissFlat},
+                                           IndexCase{"Hnsw", CpuIndexKind::kHnsw},
+                                           IndexCase{"IvfFlat", CpuIndexKind::kIvfFlat}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// --backend: `cpu` always works, `gpu` without a usable GPU refuses to start, `auto` falls back
+// to the CPU and says why, in one line.
+TEST(IndexChoice, TheBackendRequestDecidesAndTheLogLineSaysWhy) {
+  RetrievalOptions options;
+  options.backend = kernels::BackendRequest::kCpu;
+  auto cpu = choose_index(kDimension, options);
+  ASSERT_TRUE(cpu.ok()) << cpu.status();
+  EXPECT_THAT(cpu->log_line, HasSubstr("cpu-exact"));
+  EXPECT_THAT(cpu->log_line, HasSubstr("requested"));
+
+  options.cpu_index = CpuIndexKind::kHnsw;
+  options.ef_search = 77;
+  auto hnsw = choose_index(kDimension, options);
+  ASSERT_TRUE(hnsw.ok()) << hnsw.status();
+  EXPECT_THAT(hnsw->index->describe(), HasSubstr("efSearch=77"));
+
+  std::string why_none;
+  if (kernels::usable_gpu_count(&why_none) > 0) GTEST_SKIP() << "a GPU is usable here";
+  options.backend = kernels::BackendRequest::kGpu;
+  auto gpu = choose_index(kDimension, options);
+  EXPECT_EQ(gpu.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(gpu.status().message(), HasSubstr("gpu"));
+  options.backend = kernels::BackendRequest::kAuto;
+  auto fallback = choose_index(kDimension, options);
+  ASSERT_TRUE(fallback.ok()) << fallback.status();
+  EXPECT_THAT(fallback->log_line, HasSubstr("auto"));
+  EXPECT_THAT(fallback->log_line, HasSubstr(why_none));
+}
+
+}  // namespace
+}  // namespace feedrank::ranker
