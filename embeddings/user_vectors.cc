@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "embeddings/vector_dimension.h"
 
@@ -136,13 +137,16 @@ void UserVectorModel::user_vector(UserId user, std::span<const UserId> followees
                                   std::span<float> out) const {
   // Followees' part: their decayed sums pooled at `now`, i.e. the decayed mean of all their
   // recent posts together, so a followee who posts often and recently counts for more. Only its
-  // direction matters below, so the pooled weight is not divided out.
+  // direction matters below, so the pooled weight is not divided out, and the pool is kept at
+  // the newest followee's time instead of `now` (the same relative weights): decayed to a `now`
+  // years later, every sum would underflow float and leave no direction at all.
   check_size(out, options_.dimension);
   std::fill(out.begin(), out.end(), 0.0f);
   // With many followees each one's state is a cache miss; looking up a batch first and
   // prefetching all of its sums lets those misses overlap instead of queueing one by one.
   constexpr std::size_t kBatch = 16;
   std::array<const DecayedMean*, kBatch> batch;
+  std::optional<TimestampMs> pooled_at;  // the time `out` is expressed at
   for (std::size_t start = 0; start < followees.size(); start += kBatch) {
     std::size_t found = 0;
     for (UserId followee : followees.subspan(start, std::min(kBatch, followees.size() - start))) {
@@ -155,7 +159,15 @@ void UserVectorModel::user_vector(UserId user, std::span<const UserId> followees
       }
     }
     for (std::size_t k = 0; k < found; ++k) {
-      batch[k]->accumulate_at(now, options_.half_life_ms, out);
+      const TimestampMs at = std::min(now, batch[k]->as_of());
+      if (!pooled_at || at > *pooled_at) {
+        if (pooled_at) {
+          const auto f = static_cast<float>(decay_factor(at - *pooled_at, options_.half_life_ms));
+          for (float& x : out) x *= f;
+        }
+        pooled_at = at;
+      }
+      batch[k]->accumulate_at(*pooled_at, options_.half_life_ms, out);
     }
   }
   // Each part is normalised before blending so that followee_blend is the share of direction,
@@ -166,10 +178,11 @@ void UserVectorModel::user_vector(UserId user, std::span<const UserId> followees
   const float engaged_norm =
       engaged == nullptr || engaged->empty() ? 0.0f : l2_norm(engaged->sum());
 
-  float followee_scale = followee_norm > 0.0f ? 1.0f / followee_norm : 0.0f;
+  // isnormal: 1 / a subnormal norm is infinite, and 0 x infinity would put NaN in the vector.
+  float followee_scale = std::isnormal(followee_norm) ? 1.0f / followee_norm : 0.0f;
   float engaged_scale = 0.0f;
-  if (engaged_norm > 0.0f) {
-    const float blend = followee_norm > 0.0f ? options_.followee_blend : 0.0f;
+  if (std::isnormal(engaged_norm)) {
+    const float blend = followee_scale > 0.0f ? options_.followee_blend : 0.0f;
     followee_scale *= blend;
     engaged_scale = (1.0f - blend) / engaged_norm;
   }

@@ -16,7 +16,7 @@ bool parse_backend_request(std::string_view text, BackendRequest& out);
 
 struct BackendChoice {
   BackendKind kind = BackendKind::kCpu;
-  std::string reason;  // one line, for the log
+  std::string reason;  // why, for the log line: "--backend=auto: no usable GPU (...)"
 };
 
 // Resolves a request against the machine. `gpu` with no usable GPU is an error (ok = false,

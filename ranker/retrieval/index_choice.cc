@@ -23,7 +23,7 @@ std::unique_ptr<kernels::VectorIndex> make_cpu_index(int dimension,
 
 ChosenIndex cpu_choice(int dimension, const RetrievalOptions& options, const std::string& why) {
   auto index = make_cpu_index(dimension, options);
-  std::string line = "retrieval backend: " + index->describe() + " (" + why + ")";
+  std::string line = "retrieval backend: " + index->describe() + ", chosen by " + why;
   return {std::move(index), std::move(line)};
 }
 
@@ -58,10 +58,10 @@ absl::StatusOr<ChosenIndex> choose_index(int dimension, const RetrievalOptions& 
     if (options.backend == kernels::BackendRequest::kGpu) {
       return absl::FailedPreconditionError("backend gpu requested but " + why);
     }
-    return cpu_choice(dimension, options, "auto: " + why);
+    return cpu_choice(dimension, options, "--backend=auto: " + why);
   }
   std::string line =
-      "retrieval backend: " + (*index)->describe() + " (" + resolution.choice.reason + ")";
+      "retrieval backend: " + (*index)->describe() + ", chosen by " + resolution.choice.reason;
   return ChosenIndex{std::move(*index), std::move(line)};
 }
 

@@ -17,15 +17,23 @@ std::filesystem::path unique_stderr_path(const std::filesystem::path& dir) {
   return dir / ("feedrank-server-" + std::to_string(next++) + ".stderr");
 }
 
+std::vector<std::string> command_line(const std::string& listen,
+                                      const std::filesystem::path& data_dir,
+                                      const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args = {FEEDRANK_SERVER_BIN, "--listen", listen, "--data-dir",
+                                   data_dir.string()};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  return args;
+}
+
 }  // namespace
 
 ServerProcess::ServerProcess(const std::string& listen, const std::filesystem::path& data_dir,
-                             const std::filesystem::path& scratch_dir)
+                             const std::filesystem::path& scratch_dir,
+                             const std::vector<std::string>& extra_args)
     : stderr_path_(unique_stderr_path(scratch_dir)),
-      process_(std::make_unique<ChildProcess>(
-          std::vector<std::string>{FEEDRANK_SERVER_BIN, "--listen", listen, "--data-dir",
-                                   data_dir.string()},
-          std::vector<std::string>{}, stderr_path_)) {}
+      process_(std::make_unique<ChildProcess>(command_line(listen, data_dir, extra_args),
+                                              std::vector<std::string>{}, stderr_path_)) {}
 
 std::string ServerProcess::wait_until_listening() {
   if (!process_->started()) return "";

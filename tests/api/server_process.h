@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tests/api/child_process.h"
 
@@ -12,10 +13,11 @@ namespace feedrank::api_test {
 
 class ServerProcess {
  public:
-  // Starts `feedrank-server --listen LISTEN --data-dir DATA_DIR`; its stderr goes to a file in
-  // `scratch_dir`.
+  // Starts `feedrank-server --listen LISTEN --data-dir DATA_DIR EXTRA_ARGS...`; its stderr goes
+  // to a file in `scratch_dir`.
   ServerProcess(const std::string& listen, const std::filesystem::path& data_dir,
-                const std::filesystem::path& scratch_dir);
+                const std::filesystem::path& scratch_dir,
+                const std::vector<std::string>& extra_args = {});
 
   // Reads stdout up to the line "listening on HOST:PORT" and returns HOST:PORT; "" if the
   // server exits first or does not say it within the startup timeout.

@@ -65,5 +65,16 @@ TEST_F(ServerStartupErrors, ASecondServerOnTheSameDataDirectoryExitsWithOneLine)
   EXPECT_THAT(error, HasSubstr(data_dir.string()));
 }
 
+// Where a GPU is usable the server starts on it instead (the GPU suite covers that machine).
+TEST_F(ServerStartupErrors, ARequiredGpuThatIsMissingExitsWithOneLine) {
+  if (std::filesystem::exists("/dev/nvidia0")) GTEST_SKIP() << "this machine has a GPU";
+  ServerProcess server("127.0.0.1:0", scratch_.path() / "data", scratch_.path(),
+                       {"--backend", "gpu"});
+  EXPECT_THAT(server.wait_for_exit(), Optional(ExitedWithFailure()));
+  const std::string error = server.stderr_text();
+  EXPECT_THAT(error, IsOneLine()) << error;
+  EXPECT_THAT(error, HasSubstr("backend gpu requested"));
+}
+
 }  // namespace
 }  // namespace feedrank::api_test

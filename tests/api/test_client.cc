@@ -58,6 +58,10 @@ Reply<v1::GetFeedResponse> TestClient::call(const v1::GetFeedRequest& request) {
 Reply<v1::GetStatsResponse> TestClient::call(const v1::GetStatsRequest& request) {
   return unary<v1::GetStatsResponse>(*stub_, &v1::FeedRank::Stub::GetStats, request);
 }
+Reply<v1::GetNearestPostsResponse> TestClient::call(const v1::GetNearestPostsRequest& request) {
+  return unary<v1::GetNearestPostsResponse>(*stub_, &v1::FeedRank::Stub::GetNearestPosts,
+                                            request);
+}
 
 Reply<v1::IngestResponse> TestClient::ingest(const std::vector<v1::IngestRequest>& chunks) {
   Reply<v1::IngestResponse> reply;

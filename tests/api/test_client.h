@@ -33,6 +33,7 @@ class TestClient {
   Reply<v1::RecordEngagementsResponse> call(const v1::RecordEngagementsRequest& request);
   Reply<v1::GetFeedResponse> call(const v1::GetFeedRequest& request);
   Reply<v1::GetStatsResponse> call(const v1::GetStatsRequest& request);
+  Reply<v1::GetNearestPostsResponse> call(const v1::GetNearestPostsRequest& request);
   // One client stream, one chunk per message.
   Reply<v1::IngestResponse> ingest(const std::vector<v1::IngestRequest>& chunks);
 

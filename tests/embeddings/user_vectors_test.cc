@@ -199,6 +199,26 @@ TEST(UserVectorModel, FolloweesRecentPostsCountMore) {
   EXPECT_NEAR(cosine(v, a) / cosine(v, b), 0.25, 1e-4);
 }
 
+// Data sets are often years old: read at today's `now`, every followee sum decays far below
+// float's range. The direction (and the blend) must come out as it did when the data was new.
+TEST(UserVectorModel, ReadingYearsAfterTheLastEventGivesTheSameDirection) {
+  UserVectorOptions options;
+  options.followee_blend = 0.3f;
+  UserVectorModel model = make_model(options);
+  const auto [a, b] = orthogonal_pair();
+  model.record_engagement(1, EngagementKind::kLike, a, kNow);
+  model.record_post(10, b, kNow - 14 * kDay);
+  model.record_post(11, a, kNow);
+  const std::vector<UserId> followees = {10, 11};
+  const auto fresh = model.user_vector(1, followees, kNow);
+  const auto years_later = model.user_vector(1, followees, kNow + 3 * 365 * kDay);
+  for (float x : years_later) ASSERT_TRUE(std::isfinite(x));
+  EXPECT_NEAR(cosine(years_later, fresh), 1.0, 1e-5);
+  // Only followees, as for a user who never engaged.
+  const auto followees_only = model.user_vector(2, followees, kNow + 3 * 365 * kDay);
+  EXPECT_NEAR(cosine(followees_only, b) / cosine(followees_only, a), 0.25, 1e-4);
+}
+
 TEST(UserVectorModel, BlendGivesTheFolloweesTheirConfiguredShare) {
   UserVectorOptions options;
   options.followee_blend = 0.3f;

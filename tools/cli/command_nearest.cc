@@ -67,9 +67,7 @@ Subcommand add_nearest_command(CLI::App& root, const GlobalOptions& global) {
   CLI::App* app = root.add_subcommand(
       "nearest", "Print the posts nearest a user's vector (their own left out) or a post's");
   auto* user = app->add_option("--user", options->user, "user id");
-  auto* post = app->add_option("--post", options->post, "post id");
-  user->excludes(post);
-  app->require_option(1);
+  app->add_option("--post", options->post, "post id")->excludes(user);
   app->add_option("-k,--k", options->k, "how many posts, 1..1024")->capture_default_str();
   app->add_flag("--json", options->json, "Print one JSON object");
   return {app, [&global, options] { return run_nearest(global.server, *options); }};

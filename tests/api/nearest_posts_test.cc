@@ -1,0 +1,140 @@
+// GetNearestPosts over a real channel: posts with caller-supplied vectors come back nearest
+// first from the backend GetStats names, and every bad request is refused naming its field.
+#include <gmock/gmock.h>
+
+#include <cmath>
+
+#include "tests/api/status_matchers.h"
+#include "tests/api/test_records.h"
+#include "tests/api/test_server.h"
+
+namespace feedrank::api_test {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr int kDimension = 128;  // the test server's default
+
+// A unit vector along axis `axis`, tilted a little toward axis `axis + 1`.
+std::vector<float> tilted(int axis, float tilt) {
+  std::vector<float> v(kDimension, 0.0f);
+  v[axis] = 1.0f;
+  v[axis + 1] = tilt;
+  return v;
+}
+
+v1::Post post_along(std::uint64_t id, std::uint64_t author, const std::vector<float>& vector) {
+  v1::Post out = post(id, author, 1000 + static_cast<std::int64_t>(id));
+  out.mutable_embedding()->Assign(vector.begin(), vector.end());
+  return out;
+}
+
+v1::GetNearestPostsRequest to_vector(const std::vector<float>& vector, int k) {
+  v1::GetNearestPostsRequest request;
+  request.mutable_embedding()->Assign(vector.begin(), vector.end());
+  request.set_k(k);
+  return request;
+}
+
+std::vector<std::uint64_t> ids(const v1::GetNearestPostsResponse& response) {
+  std::vector<std::uint64_t> out;
+  for (const auto& p : response.posts()) out.push_back(p.post_id());
+  return out;
+}
+
+class NearestPostsApi : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    ASSERT_THAT(client().upsert_users({user(1), user(2)}).status, IsOk());
+    // Along axis 0, less and less so: 10 is nearest axis 0, then 11, then 12; 20 is elsewhere.
+    ASSERT_THAT(client()
+                    .create_posts({post_along(10, 1, tilted(0, 0.1f)),
+                                   post_along(11, 2, tilted(0, 0.5f)),
+                                   post_along(12, 1, tilted(0, 1.0f)),
+                                   post_along(20, 2, tilted(5, 0.0f))})
+                    .status,
+                IsOk());
+  }
+};
+
+TEST_F(NearestPostsApi, ReturnsTheNearestPostsBestFirstFromTheBackendInGetStats) {
+  const auto reply = client().call(to_vector(tilted(0, 0.0f), 3));
+  ASSERT_THAT(reply.status, IsOk());
+  EXPECT_THAT(ids(reply.response), ElementsAre(10, 11, 12));
+  EXPECT_EQ(reply.response.posts(0).author_id(), 1u);
+  EXPECT_NEAR(reply.response.posts(0).score(), 1.0 / std::sqrt(1.01), 1e-5);
+  EXPECT_FALSE(reply.response.backend().empty());
+  EXPECT_EQ(reply.response.backend(), client().stats().retrieval_backend());
+}
+
+TEST_F(NearestPostsApi, APostQueryLeavesItOutAndADeleteIsSeenAtOnce) {
+  v1::GetNearestPostsRequest request;
+  request.set_post_id(10);
+  request.set_k(2);
+  auto reply = client().call(request);
+  ASSERT_THAT(reply.status, IsOk());
+  EXPECT_THAT(ids(reply.response), ElementsAre(11, 12));
+
+  ASSERT_THAT(client().delete_posts({11}).status, IsOk());
+  reply = client().call(request);
+  ASSERT_THAT(reply.status, IsOk());
+  EXPECT_THAT(ids(reply.response), ElementsAre(12, 20));
+}
+
+TEST_F(NearestPostsApi, AUserQueryLeavesOutTheirOwnPosts) {
+  ASSERT_THAT(client().record_engagements({engagement(2, 10)}).status, IsOk());
+  v1::GetNearestPostsRequest request;
+  request.set_user_id(2);  // likes 10; wrote 11 and 20
+  request.set_k(10);
+  const auto reply = client().call(request);
+  ASSERT_THAT(reply.status, IsOk());
+  EXPECT_THAT(ids(reply.response), ElementsAre(10, 12));
+}
+
+TEST_F(NearestPostsApi, RefusesBadRequestsNamingTheField) {
+  const auto refused = [&](const v1::GetNearestPostsRequest& request, grpc::StatusCode code,
+                           const std::string& field) {
+    EXPECT_THAT(client().call(request).status, StatusIs(code, HasSubstr(field + ":")))
+        << request.ShortDebugString().substr(0, 120);
+  };
+  refused(v1::GetNearestPostsRequest(), grpc::INVALID_ARGUMENT, "user_id");
+
+  v1::GetNearestPostsRequest two;
+  two.set_user_id(1);
+  two.set_post_id(10);
+  refused(two, grpc::INVALID_ARGUMENT, "post_id");
+  v1::GetNearestPostsRequest post_and_vector = to_vector(tilted(0, 0.0f), 1);
+  post_and_vector.set_post_id(10);
+  refused(post_and_vector, grpc::INVALID_ARGUMENT, "embedding");
+
+  for (int k : {-1, 1025}) refused(to_vector(tilted(0, 0.0f), k), grpc::INVALID_ARGUMENT, "k");
+  refused(to_vector(std::vector<float>(kDimension - 8, 1.0f), 1), grpc::INVALID_ARGUMENT,
+          "embedding");
+  refused(to_vector(std::vector<float>(kDimension, 0.0f), 1), grpc::INVALID_ARGUMENT,
+          "embedding");
+  auto not_a_number = tilted(0, 0.0f);
+  not_a_number[3] = std::nanf("");
+  refused(to_vector(not_a_number, 1), grpc::INVALID_ARGUMENT, "embedding");
+
+  v1::GetNearestPostsRequest unknown_user;
+  unknown_user.set_user_id(99);
+  refused(unknown_user, grpc::NOT_FOUND, "user_id");
+  v1::GetNearestPostsRequest unknown_post;
+  unknown_post.set_post_id(99);
+  refused(unknown_post, grpc::NOT_FOUND, "post_id");
+}
+
+TEST_F(NearestPostsApi, KZeroMeansTen) {
+  std::vector<v1::Post> more;
+  for (std::uint64_t id = 100; id < 120; ++id) more.push_back(post_along(id, 1, tilted(7, 0.01f * id)));
+  ASSERT_THAT(client().create_posts(more).status, IsOk());
+  const auto reply = client().call(to_vector(tilted(7, 0.0f), 0));
+  ASSERT_THAT(reply.status, IsOk());
+  EXPECT_EQ(reply.response.posts_size(), 10);
+  EXPECT_EQ(reply.response.posts(0).post_id(), 100u);
+}
+
+}  // namespace
+}  // namespace feedrank::api_test
