@@ -6,6 +6,9 @@
 #
 #   bash benchmarks/gpu/run.sh [tests] [sanitize] [bench] [torch]   (default: tests bench torch)
 #
+# bench also times our CPU exact scan on the same host and data (every core), so the comparison
+# table has CPU, GPU and PyTorch side by side.
+#
 # sanitize runs a few small GPU tests under compute-sanitizer (memcheck, racecheck, synccheck,
 # initcheck): the memory-model checks the CPU emulation cannot make. Suggested first call on a
 # fresh machine: "tests sanitize"; then "bench torch" (each well under 10 minutes).
