@@ -148,13 +148,17 @@ std::size_t matrix_bytes(std::size_t rows, bool fp16) {
   return rows * kDimension * (fp16 ? 2 : 4);
 }
 
-void search(benchmark::State& state, std::size_t rows, bool fp16, int batch, int k) {
+// The index, or null after marking the benchmark skipped with the reason.
+GpuIndex* index_or_skip(benchmark::State& state, std::size_t rows, bool fp16) {
   std::string error;
   GpuIndex* index = index_for(rows, fp16, &error);
-  if (index == nullptr) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
+  if (index == nullptr) state.SkipWithError(error.c_str());
+  return index;
+}
+
+void search(benchmark::State& state, std::size_t rows, bool fp16, int batch, int k) {
+  GpuIndex* index = index_or_skip(state, rows, fp16);
+  if (index == nullptr) return;
   const std::vector<float> q = queries(batch);
   SearchRequest request;
   request.queries = q;
@@ -191,12 +195,8 @@ void search(benchmark::State& state, std::size_t rows, bool fp16, int batch, int
 }
 
 void gemm_only(benchmark::State& state, std::size_t rows, bool fp16, int batch) {
-  std::string error;
-  GpuIndex* index = index_for(rows, fp16, &error);
-  if (index == nullptr) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
+  GpuIndex* index = index_or_skip(state, rows, fp16);
+  if (index == nullptr) return;
   const std::vector<float> q = queries(batch);
   for (int warm = 0; warm < 2; ++warm) {
     if (auto r = index->gemm_only_ms(q); !r.ok()) {

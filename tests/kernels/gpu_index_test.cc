@@ -24,9 +24,8 @@ using testing::random_excludes;
 using testing::random_queries;
 using testing::reference_topk;
 
-// See gpu_kernel_emulation_test.cc.
-double fp32_tolerance(int d) { return 0.5e-5 * d; }
-double fp16_tolerance(int d) { return 2e-3 * std::sqrt(static_cast<double>(d)); }
+using testing::fp16_tolerance;
+using testing::fp32_tolerance;
 
 // Creates the index or skips the test with the reason there is none.
 #define GPU_INDEX_OR_SKIP(var, dimension, options)                                  \

@@ -21,10 +21,8 @@ using testing::random_excludes;
 using testing::random_queries;
 using testing::reference_topk;
 
-// fp32: 1e-5 relative to the largest possible |score| for values in [-1, 1] (the dimension),
-// halved. fp16 storage: a few fp16 roundings of the terms (see gpu_index.h).
-double fp32_tolerance(int d) { return 0.5e-5 * d; }
-double fp16_tolerance(int d) { return 2e-3 * std::sqrt(static_cast<double>(d)); }
+using testing::fp16_tolerance;
+using testing::fp32_tolerance;
 
 template <int Q, int G>
 void check_reduce_scatter() {

@@ -151,7 +151,31 @@ inline ::testing::AssertionResult check_list(const std::vector<Neighbor>& got,
   return ::testing::AssertionSuccess();
 }
 
+// The checks both comparisons make of query q: as many results as the reference, and
+// got's list valid (see check_list). The caller has checked that both have as many lists.
+inline ::testing::AssertionResult check_query(
+    const SearchResults& got, const SearchResults& want, const VectorRows& rows,
+    const std::unordered_map<VectorId, std::size_t>& row, const SearchRequest& request,
+    std::size_t q, double tolerance) {
+  if (got[q].size() != want[q].size()) {
+    return ::testing::AssertionFailure()
+           << "query " << q << ": " << got[q].size() << " results, want " << want[q].size();
+  }
+  const float* query = request.queries.data() + q * rows.dimension;
+  const auto* ex = request.exclude.empty() ? nullptr : &request.exclude[q];
+  if (auto r = check_list(got[q], rows, row, query, ex, tolerance); !r) {
+    return r << " (query " << q << ")";
+  }
+  return ::testing::AssertionSuccess();
+}
+
 }  // namespace detail
+
+// Score tolerances of the GPU backend against the fp64 reference. fp32: 1e-5 relative to the
+// largest possible |score| for values in [-1, 1] (the dimension), halved. fp16 storage: a few
+// fp16 roundings of the terms (see gpu_index.h).
+inline double fp32_tolerance(int d) { return 0.5e-5 * d; }
+inline double fp16_tolerance(int d) { return 2e-3 * std::sqrt(static_cast<double>(d)); }
 
 // Same ids as the reference up to ties: per position the scores agree within `tolerance`, and
 // an id of the reference that is missing must score within 2 x tolerance of the last one.
@@ -163,15 +187,7 @@ inline ::testing::AssertionResult same_topk(const SearchResults& got, const Sear
   }
   const auto row = detail::row_of(rows);
   for (std::size_t q = 0; q < got.size(); ++q) {
-    const float* query = request.queries.data() + q * rows.dimension;
-    const auto* ex = request.exclude.empty() ? nullptr : &request.exclude[q];
-    if (got[q].size() != want[q].size()) {
-      return ::testing::AssertionFailure()
-             << "query " << q << ": " << got[q].size() << " results, want " << want[q].size();
-    }
-    if (auto r = detail::check_list(got[q], rows, row, query, ex, tolerance); !r) {
-      return r << " (query " << q << ")";
-    }
+    if (auto r = detail::check_query(got, want, rows, row, request, q, tolerance); !r) return r;
     std::unordered_set<VectorId> ids;
     for (const Neighbor& n : got[q]) ids.insert(n.id);
     for (std::size_t i = 0; i < want[q].size(); ++i) {
@@ -202,15 +218,7 @@ inline ::testing::AssertionResult close_topk(const SearchResults& got, const Sea
   const auto row = detail::row_of(rows);
   std::size_t found = 0, total = 0;
   for (std::size_t q = 0; q < got.size(); ++q) {
-    const float* query = request.queries.data() + q * rows.dimension;
-    const auto* ex = request.exclude.empty() ? nullptr : &request.exclude[q];
-    if (got[q].size() != want[q].size()) {
-      return ::testing::AssertionFailure()
-             << "query " << q << ": " << got[q].size() << " results, want " << want[q].size();
-    }
-    if (auto r = detail::check_list(got[q], rows, row, query, ex, tolerance); !r) {
-      return r << " (query " << q << ")";
-    }
+    if (auto r = detail::check_query(got, want, rows, row, request, q, tolerance); !r) return r;
     std::unordered_set<VectorId> ids;
     for (const Neighbor& n : got[q]) ids.insert(n.id);
     for (const Neighbor& n : want[q]) found += ids.count(n.id);

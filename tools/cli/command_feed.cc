@@ -31,18 +31,14 @@ int run_feed(const std::string& server, const FeedOptions& options) {
   request.set_limit(options.limit);
   request.set_cursor(options.cursor);
 
-  const auto stub = v1::FeedRank::NewStub(open_channel(server));
-  grpc::ClientContext context;
-  set_deadline(context, kUnaryDeadline);
-  v1::GetFeedResponse response;
-  const grpc::Status status = stub->GetFeed(&context, request, &response);
-  if (!status.ok()) return report_rpc_error(status);
-  if (options.json) {
-    print_feed_json(response, std::cout);
-  } else {
-    print_feed_table(response, std::cout);
-  }
-  return 0;
+  return call_and_print(server, &v1::FeedRank::Stub::GetFeed, request,
+                        [&](const v1::GetFeedResponse& response) {
+                          if (options.json) {
+                            print_feed_json(response, std::cout);
+                          } else {
+                            print_feed_table(response, std::cout);
+                          }
+                        });
 }
 
 }  // namespace

@@ -46,18 +46,14 @@ int run_nearest(const std::string& server, const NearestOptions& options) {
   request.set_post_id(options.post);
   request.set_k(options.k);
 
-  const auto stub = v1::FeedRank::NewStub(open_channel(server));
-  grpc::ClientContext context;
-  set_deadline(context, kUnaryDeadline);
-  v1::GetNearestPostsResponse response;
-  const grpc::Status status = stub->GetNearestPosts(&context, request, &response);
-  if (!status.ok()) return report_rpc_error(status);
-  if (options.json) {
-    print_json(response);
-  } else {
-    print_table(response);
-  }
-  return 0;
+  return call_and_print(server, &v1::FeedRank::Stub::GetNearestPosts, request,
+                        [&](const v1::GetNearestPostsResponse& response) {
+                          if (options.json) {
+                            print_json(response);
+                          } else {
+                            print_table(response);
+                          }
+                        });
 }
 
 }  // namespace

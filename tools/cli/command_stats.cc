@@ -10,13 +10,7 @@
 namespace feedrank::cli {
 namespace {
 
-int run_stats(const std::string& server, bool json) {
-  const auto stub = v1::FeedRank::NewStub(open_channel(server));
-  grpc::ClientContext context;
-  set_deadline(context, kUnaryDeadline);
-  v1::GetStatsResponse response;
-  const grpc::Status status = stub->GetStats(&context, v1::GetStatsRequest(), &response);
-  if (!status.ok()) return report_rpc_error(status);
+void print_stats(const v1::GetStatsResponse& response, bool json) {
   if (json) {
     const nlohmann::ordered_json out = {{"users", response.users()},
                                         {"posts", response.posts()},
@@ -37,7 +31,6 @@ int run_stats(const std::string& server, bool json) {
               << "embedding dimension: " << response.embedding_dimension() << "\n"
               << "retrieval backend: " << response.retrieval_backend() << "\n";
   }
-  return 0;
 }
 
 }  // namespace
@@ -46,7 +39,11 @@ Subcommand add_stats_command(CLI::App& root, const GlobalOptions& global) {
   auto json = std::make_shared<bool>(false);
   CLI::App* app = root.add_subcommand("stats", "Print how many users, posts, follows, engagements and vectors");
   app->add_flag("--json", *json, "Print one JSON object");
-  return {app, [&global, json] { return run_stats(global.server, *json); }};
+  return {app, [&global, json] {
+            return call_and_print(global.server, &v1::FeedRank::Stub::GetStats,
+                                  v1::GetStatsRequest(),
+                                  [&](const v1::GetStatsResponse& r) { print_stats(r, *json); });
+          }};
 }
 
 }  // namespace feedrank::cli

@@ -25,4 +25,21 @@ std::string_view status_code_name(grpc::StatusCode code);
 // Prints "error: <CODE>: <message>" on stderr and returns the exit status, 1.
 int report_rpc_error(const grpc::Status& status);
 
+// One unary call of a FeedRank method (e.g. &v1::FeedRank::Stub::GetFeed) with the unary
+// deadline; on success prints the response with `print` and returns 0, else reports the error.
+template <class Stub, class Request, class Response, class Print>
+int call_and_print(const std::string& server,
+                   grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                   const Request& request, Print print) {
+  auto channel = open_channel(server);
+  Stub stub(channel);
+  grpc::ClientContext context;
+  set_deadline(context, kUnaryDeadline);
+  Response response;
+  const grpc::Status status = (stub.*method)(&context, request, &response);
+  if (!status.ok()) return report_rpc_error(status);
+  print(response);
+  return 0;
+}
+
 }  // namespace feedrank::cli
