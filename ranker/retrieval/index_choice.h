@@ -14,7 +14,7 @@ namespace feedrank::ranker {
 
 // The CPU indexes: our exact SIMD scan (reads the embedding table in place, so writes cost it
 // nothing) or one of FAISS's. HNSW and IVF are approximate; each added post costs HNSW a graph
-// insertion (about 0.6 ms on one core at d = 128), paid by the write that adds it.
+// insertion (about 1.3 ms of one core at 100k rows, d = 128), paid by the write that adds it.
 enum class CpuIndexKind { kExact, kFaissFlat, kHnsw, kIvfFlat };
 
 // "exact" | "flat" | "hnsw" | "ivf"; false for anything else.
