@@ -35,6 +35,7 @@ cat <<MSG
 feedrank is listening on $address (data in $data_dir)
 Try, in another terminal:
   $cli_bin --server $address feed --user 1 --limit 10
+  $cli_bin --server $address nearest --user 1 -k 10
   $cli_bin --server $address stats
 Ctrl-C stops the server.
 MSG
