@@ -1,5 +1,8 @@
 #include "api/server.h"
 
+#include <chrono>
+#include <filesystem>
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -13,6 +16,11 @@
 #include "store/feed_store.h"
 
 namespace feedrank::api {
+namespace {
+
+constexpr std::chrono::seconds kShutdownGrace{2};
+
+}  // namespace
 
 // Requests may carry 10,000 posts of up to 4 KiB each.
 constexpr int kMaxMessageBytes = 64 << 20;
@@ -42,8 +50,10 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   ranker::CorpusVectorOptions vectors;
   vectors.users.dimension = options.embedding_dimension;
   vectors.log = options.log;
-  auto engine =
-      ranker::FeedEngine::open(std::move(*durable), std::move(vectors), options.retrieval);
+  ranker::RetrievalOptions retrieval = options.retrieval;
+  retrieval.saved_index_path =
+      (std::filesystem::path(options.data_dir) / "retrieval-index.faiss").string();
+  auto engine = ranker::FeedEngine::open(std::move(*durable), std::move(vectors), retrieval);
   if (!engine.ok()) return engine.status();
   parts->engine = std::move(*engine);
   parts->service =
@@ -78,7 +88,9 @@ void FeedServer::shutdown() {
   if (!parts_ || !parts_->server) return;
   std::lock_guard lock(parts_->shutdown_mutex);
   if (parts_->stopped) return;
-  parts_->server->Shutdown();
+  // Calls in flight get a grace period, then are cancelled (Ingest chunks already acknowledged
+  // stay durable). Without a deadline gRPC also lingers about 5 s over idle client connections.
+  parts_->server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   parts_->stopped = true;
   // Saved user vectors spare the next start its replay; losing them only costs that replay.
   if (auto status = parts_->engine->checkpoint(); !status.ok() && parts_->log) {

@@ -7,6 +7,7 @@
 #include "ranker/chronological/chronological_feed.h"
 #include "ranker/feed_cursor.h"
 #include "ranker/retrieval/post_index.h"
+#include "ranker/retrieval/saved_index.h"
 
 namespace feedrank::ranker {
 
@@ -20,7 +21,6 @@ absl::StatusOr<std::unique_ptr<FeedEngine>> FeedEngine::open(
   auto chosen = choose_index(dimension, retrieval);
   if (!chosen.ok()) return chosen.status();
   engine->say(chosen->log_line);
-  engine->index_ = std::make_unique<PostIndex>(std::move(chosen->index));
 
   auto vectors = CorpusVectors::create(std::move(vector_options));
   if (!vectors.ok()) return vectors.status();
@@ -29,15 +29,44 @@ absl::StatusOr<std::unique_ptr<FeedEngine>> FeedEngine::open(
   if (!store.ok()) return store.status();
   engine->store_ = std::move(*store);
 
-  const auto started = std::chrono::steady_clock::now();
-  auto snapshot = engine->store_->snapshot();
-  const embeddings::EmbeddingTable& table = engine->vectors_->posts();
-  if (absl::Status status = engine->index_->sync(table); !status.ok()) return status;
-  if (table.rows() > 0) {
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    engine->say(fmt::format("indexed {} post vectors in {:.1f} s", table.rows(), took.count()));
+  if (absl::Status status = engine->start_index(std::move(*chosen), retrieval); !status.ok()) {
+    return status;
   }
   return engine;
+}
+
+absl::Status FeedEngine::start_index(ChosenIndex chosen, const RetrievalOptions& retrieval) {
+  const auto started = std::chrono::steady_clock::now();
+  auto snapshot = store_->snapshot();
+  const embeddings::EmbeddingTable& table = vectors_->posts();
+  if (chosen.kind == kernels::BackendKind::kCpu && worth_saving(retrieval) &&
+      !retrieval.saved_index_path.empty()) {
+    saved_index_path_ = retrieval.saved_index_path;
+    auto saved = load_saved_index(saved_index_path_, retrieval, table);
+    if (saved.ok()) {
+      say(fmt::format("read the saved retrieval index of {} posts from {}",
+                      (*saved)->indexed_rows(), saved_index_path_));
+      chosen.index = std::move(*saved);
+    } else if (!absl::IsNotFound(saved.status())) {
+      say(fmt::format("rebuilding the retrieval index: {}", std::string(saved.status().message())));
+    }
+  }
+  index_ = std::make_unique<PostIndex>(std::move(chosen.index));
+  const std::size_t already_indexed = index_->indexed_rows();
+  if (absl::Status status = index_->sync(table); !status.ok()) return status;
+  if (table.rows() > already_indexed) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    say(fmt::format("indexed {} post vectors in {:.1f} s", table.rows() - already_indexed,
+                    took.count()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FeedEngine::checkpoint() {
+  if (absl::Status status = store_->checkpoint(); !status.ok()) return status;
+  if (saved_index_path_.empty()) return absl::OkStatus();
+  auto snapshot = store_->snapshot();
+  return index_->save(vectors_->posts(), saved_index_path_);
 }
 
 FeedEngine::~FeedEngine() = default;

@@ -59,14 +59,19 @@ class FeedEngine {
   // unknown user.
   absl::StatusOr<std::vector<float>> user_vector(UserId user, TimestampMs now) const;
 
-  // Saves the user vectors now, so the next start has nothing to replay (clean shutdown).
-  absl::Status checkpoint() { return store_->checkpoint(); }
+  // Saves the user vectors now, so the next start has nothing to replay, and an HNSW or IVF
+  // index when RetrievalOptions::saved_index_path is set, so it need not be rebuilt (clean
+  // shutdown).
+  absl::Status checkpoint();
 
  private:
   FeedEngine() = default;
   void say(const std::string& line) const;
+  // Reads the saved index when there is a usable one, then indexes every row not in it yet.
+  absl::Status start_index(ChosenIndex chosen, const RetrievalOptions& retrieval);
 
   std::function<void(std::string_view line)> log_;
+  std::string saved_index_path_;  // empty: the index is not saved
   // Declared first so it outlives the store, which calls it.
   std::unique_ptr<CorpusVectors> vectors_;
   std::unique_ptr<store::FeedStore> store_;

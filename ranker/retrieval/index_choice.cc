@@ -1,7 +1,6 @@
 #include "ranker/retrieval/index_choice.h"
 
 #include "kernels/cpu/exact_scan_index.h"
-#include "kernels/cpu/faiss_index.h"
 #include "kernels/gpu/gpu_index.h"
 
 namespace feedrank::ranker {
@@ -12,22 +11,26 @@ std::unique_ptr<kernels::VectorIndex> make_cpu_index(int dimension,
   if (options.cpu_index == CpuIndexKind::kExact) {
     return kernels::make_cpu_exact_index(dimension, options.cpu_threads);
   }
+  return kernels::make_faiss_index(dimension, faiss_options(options));
+}
+
+ChosenIndex cpu_choice(int dimension, const RetrievalOptions& options, const std::string& why) {
+  auto index = make_cpu_index(dimension, options);
+  std::string line = "retrieval backend: " + index->describe() + ", chosen by " + why;
+  return {std::move(index), kernels::BackendKind::kCpu, std::move(line)};
+}
+
+}  // namespace
+
+kernels::FaissIndexOptions faiss_options(const RetrievalOptions& options) {
   kernels::FaissIndexOptions faiss;
   faiss.kind = options.cpu_index == CpuIndexKind::kHnsw      ? kernels::FaissIndexOptions::kHnsw
                : options.cpu_index == CpuIndexKind::kIvfFlat ? kernels::FaissIndexOptions::kIvfFlat
                                                              : kernels::FaissIndexOptions::kFlat;
   faiss.ef_search = options.ef_search;
   faiss.nprobe = options.nprobe;
-  return kernels::make_faiss_index(dimension, faiss);
+  return faiss;
 }
-
-ChosenIndex cpu_choice(int dimension, const RetrievalOptions& options, const std::string& why) {
-  auto index = make_cpu_index(dimension, options);
-  std::string line = "retrieval backend: " + index->describe() + ", chosen by " + why;
-  return {std::move(index), std::move(line)};
-}
-
-}  // namespace
 
 bool parse_cpu_index_kind(std::string_view text, CpuIndexKind& out) {
   if (text == "exact")
@@ -62,7 +65,7 @@ absl::StatusOr<ChosenIndex> choose_index(int dimension, const RetrievalOptions& 
   }
   std::string line =
       "retrieval backend: " + (*index)->describe() + ", chosen by " + resolution.choice.reason;
-  return ChosenIndex{std::move(*index), std::move(line)};
+  return ChosenIndex{std::move(*index), kernels::BackendKind::kGpu, std::move(line)};
 }
 
 }  // namespace feedrank::ranker

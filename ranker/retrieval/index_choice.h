@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "kernels/compute_backend.h"
+#include "kernels/cpu/faiss_index.h"
 #include "kernels/vector_index.h"
 
 namespace feedrank::ranker {
@@ -27,10 +28,17 @@ struct RetrievalOptions {
   int nprobe = 16;     // IVF recall knob
   bool gpu_fp16 = false;  // GPU: store the matrix at half precision (half the memory)
   int cpu_threads = 0;    // exact scan threads per search; 0: every core
+  // Where an HNSW or IVF index is saved at a clean shutdown and read back at start (empty: it
+  // is rebuilt at every start). See saved_index.h.
+  std::string saved_index_path;
 };
+
+// The FAISS settings `options` give (for the flat, hnsw and ivf CPU indexes).
+kernels::FaissIndexOptions faiss_options(const RetrievalOptions& options);
 
 struct ChosenIndex {
   std::unique_ptr<kernels::VectorIndex> index;
+  kernels::BackendKind kind = kernels::BackendKind::kCpu;
   std::string log_line;  // the one line saying which backend serves and why
 };
 

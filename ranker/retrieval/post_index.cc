@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include "ranker/retrieval/saved_index.h"
+
 namespace feedrank::ranker {
 namespace {
 
@@ -18,6 +20,17 @@ kernels::VectorRows rows_of(const embeddings::EmbeddingTable& table) {
 }  // namespace
 
 PostIndex::PostIndex(std::unique_ptr<kernels::VectorIndex> index) : index_(std::move(index)) {}
+
+std::size_t PostIndex::indexed_rows() const {
+  std::shared_lock lock(mutex_);
+  return index_->indexed_rows();
+}
+
+absl::Status PostIndex::save(const embeddings::EmbeddingTable& table,
+                             const std::string& path) const {
+  std::shared_lock lock(mutex_);
+  return save_index(*index_, table, path);
+}
 
 absl::Status PostIndex::sync(const embeddings::EmbeddingTable& table) {
   std::unique_lock lock(mutex_);

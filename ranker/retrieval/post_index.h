@@ -22,6 +22,10 @@ class PostIndex {
   explicit PostIndex(std::unique_ptr<kernels::VectorIndex> index);
 
   std::string describe() const { return index_->describe(); }
+  std::size_t indexed_rows() const;
+
+  // Saves the index for the next start (see saved_index.h).
+  absl::Status save(const embeddings::EmbeddingTable& table, const std::string& path) const;
 
   // Indexes the rows added since the last sync and takes the current tombstones. When it fails
   // (INTERNAL, e.g. out of device memory) the next search tries again before searching.

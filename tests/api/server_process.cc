@@ -43,11 +43,17 @@ std::string ServerProcess::wait_until_listening() {
         deadline - std::chrono::steady_clock::now());
     auto line = process_->read_line(left);
     if (!line) return "";
+    startup_output_ += *line + "\n";
     if (line->starts_with(kListeningPrefix)) return line->substr(kListeningPrefix.size());
   }
 }
 
 void ServerProcess::kill_hard() { process_->kill_and_wait(SIGKILL); }
+
+std::optional<ExitStatus> ServerProcess::stop(int signal) {
+  ::kill(process_->pid(), signal);
+  return wait_for_exit();
+}
 
 std::optional<ExitStatus> ServerProcess::wait_for_exit() {
   return process_->wait_for_exit(

@@ -22,8 +22,13 @@ class ServerProcess {
   // Reads stdout up to the line "listening on HOST:PORT" and returns HOST:PORT; "" if the
   // server exits first or does not say it within the startup timeout.
   std::string wait_until_listening();
+  // The stdout lines wait_until_listening() read (the start-up log), one per line.
+  const std::string& startup_output() const { return startup_output_; }
   // SIGKILL: the server runs no more code, as in a crash.
   void kill_hard();
+  // Sends `signal` (SIGINT, SIGTERM: a clean stop) and waits for the server to exit;
+  // nullopt if it is still running at the timeout.
+  std::optional<ExitStatus> stop(int signal);
   // Waits for the server to exit by itself; nullopt if it is still running at the timeout.
   std::optional<ExitStatus> wait_for_exit();
   std::string stderr_text() const { return read_file(stderr_path_); }
@@ -32,6 +37,7 @@ class ServerProcess {
  private:
   std::filesystem::path stderr_path_;
   std::unique_ptr<ChildProcess> process_;
+  std::string startup_output_;
 };
 
 }  // namespace feedrank::api_test

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 
 #include "kernels/compute_backend.h"
@@ -62,7 +63,7 @@ class NearestPostsTest : public ::testing::TestWithParam<IndexCase> {
 
   void open() {
     engine_.reset();  // releases the RocksDB lock first
-    auto durable = store::open_rocksdb_store(dir_.sub("db"));
+    auto durable = store::open_rocksdb_store(dir_.sub(store_name_));
     ASSERT_TRUE(durable.ok()) << durable.status();
     CorpusVectorOptions vectors;
     vectors.users.dimension = kDimension;
@@ -70,6 +71,7 @@ class NearestPostsTest : public ::testing::TestWithParam<IndexCase> {
     RetrievalOptions retrieval;
     retrieval.backend = kernels::BackendRequest::kCpu;
     retrieval.cpu_index = GetParam().kind;
+    retrieval.saved_index_path = saved_index_path_;
     auto engine = FeedEngine::open(std::move(*durable), std::move(vectors), retrieval);
     ASSERT_TRUE(engine.ok()) << engine.status();
     engine_ = std::move(*engine);
@@ -134,6 +136,8 @@ class NearestPostsTest : public ::testing::TestWithParam<IndexCase> {
   }
 
   testing::TempDir dir_;
+  std::string store_name_ = "db";
+  std::string saved_index_path_;  // empty: the index is not saved
   std::unique_ptr<FeedEngine> engine_;
   std::map<PostId, std::vector<float>> vectors_;  // the live posts' unit vectors
   std::vector<std::string> log_;
@@ -268,6 +272,82 @@ INSTANTIATE_TEST_SUITE_P(CpuIndexes, NearestPostsTest,
                          ::testing::Values(IndexCase{"Exact", CpuIndexKind::kExact},
                                            IndexCase{"FaissFlat", CpuIndexKind::kFaissFlat},
                                            IndexCase{"Hnsw", CpuIndexKind::kHnsw},
+                                           IndexCase{"IvfFlat", CpuIndexKind::kIvfFlat}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// HNSW and IVF are saved at a clean shutdown and read back at the next start.
+class SavedIndexTest : public NearestPostsTest {
+ protected:
+  void SetUp() override {
+    saved_index_path_ = dir_.sub("retrieval-index.faiss");
+    NearestPostsTest::SetUp();
+  }
+
+  void expect_brute_force_answers() {
+    std::mt19937 rng(21);
+    for (int k : {1, 10, 40}) {
+      const auto query = random_vector(rng);
+      EXPECT_EQ(ids_of(nearest(to_vector(query, k))), brute_force(query, k)) << "k " << k;
+    }
+  }
+};
+
+TEST_P(SavedIndexTest, ACleanShutdownSavesTheIndexAndTheNextStartReadsIt) {
+  write_corpus(300);
+  ASSERT_TRUE(engine_->checkpoint().ok());
+  log_.clear();
+  open();
+  EXPECT_THAT(log_, ::testing::Contains(HasSubstr("read the saved retrieval index of 300 posts")));
+  EXPECT_THAT(log_, ::testing::Not(::testing::Contains(HasSubstr("indexed"))));
+  expect_brute_force_answers();
+}
+
+TEST_P(SavedIndexTest, PostsWrittenAfterTheSaveAreIndexedAtTheNextStart) {
+  write_corpus(300);
+  ASSERT_TRUE(engine_->checkpoint().ok());
+  std::mt19937 rng(4);
+  std::vector<WriteOp> more = {DeletePost{150}};
+  vectors_.erase(150);
+  for (PostId id = 1000; id < 1050; ++id) {
+    vectors_[id] = unit(random_vector(rng));
+    more.push_back(post_with_vector(id, 2, vectors_[id]));
+  }
+  write(std::move(more));
+  log_.clear();
+  open();  // no checkpoint: as after kill -9
+  EXPECT_THAT(log_, ::testing::Contains(HasSubstr("read the saved retrieval index of 300 posts")));
+  EXPECT_THAT(log_, ::testing::Contains(HasSubstr("indexed 50 post vectors")));
+  expect_brute_force_answers();
+}
+
+TEST_P(SavedIndexTest, AnIndexSavedOverOtherPostsOrUnreadableIsRebuilt) {
+  write_corpus(300);
+  ASSERT_TRUE(engine_->checkpoint().ok());
+  // Another store with other posts finds the first one's file.
+  store_name_ = "other-db";
+  vectors_.clear();
+  log_.clear();
+  open();
+  write_corpus(320, 99);
+  expect_brute_force_answers();
+  log_.clear();
+  open();
+  EXPECT_THAT(log_, ::testing::Contains(HasSubstr("rebuilding the retrieval index: the saved "
+                                                  "index covers other posts")));
+  EXPECT_THAT(log_, ::testing::Contains(HasSubstr("indexed 320 post vectors")));
+  expect_brute_force_answers();
+
+  // A file that is not an index at all, with a description that matches.
+  ASSERT_TRUE(engine_->checkpoint().ok());
+  std::ofstream(saved_index_path_, std::ios::trunc) << "not a FAISS index";
+  log_.clear();
+  open();
+  EXPECT_THAT(log_, ::testing::Contains(HasSubstr("rebuilding the retrieval index")));
+  expect_brute_force_answers();
+}
+
+INSTANTIATE_TEST_SUITE_P(CpuIndexes, SavedIndexTest,
+                         ::testing::Values(IndexCase{"Hnsw", CpuIndexKind::kHnsw},
                                            IndexCase{"IvfFlat", CpuIndexKind::kIvfFlat}),
                          [](const auto& info) { return std::string(info.param.name); });
 

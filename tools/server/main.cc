@@ -1,7 +1,9 @@
 // feedrank-server: serves feeds over gRPC from an embedded store.
 #include <grpc/support/log.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -25,16 +27,32 @@ void forward_grpc_log(gpr_log_func_args* args) {
   spdlog::log(level, "grpc: {}", args->message);
 }
 
-// Blocks SIGINT/SIGTERM in every thread and shuts the server down when one arrives.
+// SIGINT/SIGTERM shut the server down cleanly. Libraries start threads of their own before main
+// (OpenBLAS, under FAISS, starts its pool when it loads), so masking the signals and waiting for
+// them in one thread cannot work: any thread may receive them. The handler, in whatever thread,
+// writes the signal number to a pipe that the shutdown thread reads.
+int shutdown_pipe[2] = {-1, -1};
+
+extern "C" void on_shutdown_signal(int signal) {
+  const auto byte = static_cast<char>(signal);
+  [[maybe_unused]] const ssize_t written = write(shutdown_pipe[1], &byte, 1);
+}
+
+bool install_shutdown_handler() {
+  if (pipe(shutdown_pipe) != 0) return false;
+  struct sigaction action {};
+  action.sa_handler = on_shutdown_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  return sigaction(SIGINT, &action, nullptr) == 0 && sigaction(SIGTERM, &action, nullptr) == 0;
+}
+
 std::thread shutdown_on_signal(feedrank::api::FeedServer& server) {
   return std::thread([&server] {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    int received = 0;
-    sigwait(&signals, &received);
-    spdlog::info("signal {}: shutting down", received);
+    char signal = 0;
+    while (read(shutdown_pipe[0], &signal, 1) < 0 && errno == EINTR) {
+    }
+    spdlog::info("signal {}: shutting down", static_cast<int>(signal));
     server.shutdown();
   });
 }
@@ -75,11 +93,10 @@ int main(int argc, char** argv) {
   feedrank::kernels::parse_backend_request(backend, retrieval.backend);
   feedrank::ranker::parse_cpu_index_kind(cpu_index, retrieval.cpu_index);
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
+  if (!install_shutdown_handler()) {
+    std::cerr << "feedrank-server: cannot install the SIGINT/SIGTERM handler\n";
+    return 1;
+  }
 
   gpr_set_log_function(forward_grpc_log);
   auto server = feedrank::api::FeedServer::start(options);

@@ -1,0 +1,86 @@
+#include "ranker/retrieval/saved_index.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+
+#include <xxhash.h>
+
+#include "fmt/format.h"
+#include "kernels/cpu/faiss_index.h"
+
+namespace feedrank::ranker {
+namespace {
+
+constexpr std::string_view kMetaHeader = "feedrank retrieval index v1";
+
+// The ids and vectors of the first `rows` rows: row order after a restart is replay order, so
+// the saved index fits only if the same posts, with the same vectors, sit in the same rows.
+std::uint64_t rows_digest(const embeddings::EmbeddingTable& table, std::size_t rows) {
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  XXH3_64bits_update(state, table.row_ids().data(), rows * sizeof(PostId));
+  if (rows > 0) {
+    XXH3_64bits_update(state, table.data(), rows * table.dimension() * sizeof(float));
+  }
+  const std::uint64_t digest = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return digest;
+}
+
+std::string meta_path(const std::string& path) { return path + ".meta"; }
+
+}  // namespace
+
+bool worth_saving(const RetrievalOptions& options) {
+  return options.cpu_index == CpuIndexKind::kHnsw || options.cpu_index == CpuIndexKind::kIvfFlat;
+}
+
+absl::Status save_index(const kernels::VectorIndex& index, const embeddings::EmbeddingTable& table,
+                        const std::string& path) {
+  const std::size_t rows = index.indexed_rows();
+  const std::string partial = path + ".partial";
+  if (absl::Status status = kernels::save_faiss_index(index, partial); !status.ok()) return status;
+  {
+    std::ofstream meta(meta_path(partial), std::ios::trunc);
+    meta << kMetaHeader << "\n" << rows << " " << rows_digest(table, rows) << "\n";
+    if (!meta.flush()) return absl::InternalError("cannot write " + meta_path(partial));
+  }
+  // The index first, then its meta: a crash in between leaves an index whose meta does not
+  // match it, which the next start refuses (and rebuilds).
+  std::error_code error;
+  std::filesystem::rename(partial, path, error);
+  if (!error) std::filesystem::rename(meta_path(partial), meta_path(path), error);
+  if (error) return absl::InternalError(fmt::format("cannot replace {}: {}", path, error.message()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<kernels::VectorIndex>> load_saved_index(
+    const std::string& path, const RetrievalOptions& options,
+    const embeddings::EmbeddingTable& table) {
+  std::ifstream meta(meta_path(path));
+  if (!meta || !std::filesystem::exists(path)) {
+    return absl::NotFoundError("no saved index at " + path);
+  }
+  std::string header;
+  std::getline(meta, header);
+  std::size_t rows = 0;
+  std::uint64_t digest = 0;
+  if (header != kMetaHeader || !(meta >> rows >> digest)) {
+    return absl::FailedPreconditionError(meta_path(path) + " is not a feedrank index description");
+  }
+  if (rows > table.rows() || rows_digest(table, rows) != digest) {
+    return absl::FailedPreconditionError(fmt::format(
+        "the saved index covers other posts than the first {} rows of the table", rows));
+  }
+  auto index = kernels::load_faiss_index(path, table.dimension(), faiss_options(options));
+  if (!index.ok()) return absl::FailedPreconditionError(index.status().message());
+  if ((*index)->indexed_rows() != rows) {
+    return absl::FailedPreconditionError(
+        fmt::format("{} holds {} rows, its description says {}", path,
+                    (*index)->indexed_rows(), rows));
+  }
+  return index;
+}
+
+}  // namespace feedrank::ranker
