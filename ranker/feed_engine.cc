@@ -10,6 +10,12 @@
 #include "ranker/retrieval/saved_index.h"
 
 namespace feedrank::ranker {
+namespace {
+
+// Rows a write adds to the retrieval index between searches (see PostIndex::sync).
+constexpr std::size_t kSyncRowsPerLock = 1024;
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<FeedEngine>> FeedEngine::open(
     std::unique_ptr<store::DurableStore> durable, CorpusVectorOptions vector_options,
@@ -107,7 +113,7 @@ absl::StatusOr<store::WriteSummary> FeedEngine::write(std::vector<WriteOp> ops,
   if (!summary.ok()) return summary;
   // The write is durable whatever happens here: a failed sync is retried by the next search.
   auto snapshot = store_->snapshot();
-  if (absl::Status status = index_->sync(vectors_->posts()); !status.ok()) {
+  if (absl::Status status = index_->sync(vectors_->posts(), kSyncRowsPerLock); !status.ok()) {
     say(fmt::format("retrieval index sync failed (retried at the next search): {}",
                     std::string(status.message())));
   }

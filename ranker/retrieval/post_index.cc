@@ -1,5 +1,6 @@
 #include "ranker/retrieval/post_index.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "ranker/retrieval/saved_index.h"
@@ -32,14 +33,22 @@ absl::Status PostIndex::save(const embeddings::EmbeddingTable& table,
   return save_index(*index_, table, path);
 }
 
-absl::Status PostIndex::sync(const embeddings::EmbeddingTable& table) {
-  std::unique_lock lock(mutex_);
-  return sync_locked(table);
+absl::Status PostIndex::sync(const embeddings::EmbeddingTable& table, std::size_t rows_per_lock) {
+  const std::size_t total = table.rows();
+  while (true) {
+    std::unique_lock lock(mutex_);
+    const std::size_t indexed = std::min(total, index_->indexed_rows());
+    const std::size_t upto = total - indexed <= rows_per_lock ? total : indexed + rows_per_lock;
+    if (upto == total) return sync_locked(table, total);  // also takes the tombstones
+    if (absl::Status status = sync_locked(table, upto); !status.ok()) return status;
+  }
 }
 
-absl::Status PostIndex::sync_locked(const embeddings::EmbeddingTable& table) const {
-  absl::Status status =
-      table.rows() == 0 ? absl::OkStatus() : index_->sync(rows_of(table));
+absl::Status PostIndex::sync_locked(const embeddings::EmbeddingTable& table,
+                                    std::size_t rows) const {
+  kernels::VectorRows view = rows_of(table);
+  view.rows = rows;
+  absl::Status status = rows == 0 ? absl::OkStatus() : index_->sync(view);
   stale_ = !status.ok();
   return status;
 }
@@ -49,7 +58,7 @@ absl::StatusOr<kernels::SearchResults> PostIndex::search(
   if (stale_) {
     std::unique_lock lock(mutex_);
     if (stale_) {
-      if (absl::Status status = sync_locked(table); !status.ok()) return status;
+      if (absl::Status status = sync_locked(table, table.rows()); !status.ok()) return status;
     }
   }
   std::shared_lock lock(mutex_);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -29,14 +30,20 @@ class PostIndex {
 
   // Indexes the rows added since the last sync and takes the current tombstones. When it fails
   // (INTERNAL, e.g. out of device memory) the next search tries again before searching.
-  absl::Status sync(const embeddings::EmbeddingTable& table);
+  // Searches wait while it holds the index, so it adds at most `rows_per_lock` rows at a time
+  // (an HNSW insertion costs about a millisecond: a 10,000-post Ingest chunk would otherwise
+  // stall searches for seconds). IVF trains on the rows of the step that reaches its training
+  // size, so a start syncs everything in one step.
+  absl::Status sync(const embeddings::EmbeddingTable& table,
+                    std::size_t rows_per_lock = std::numeric_limits<std::size_t>::max());
 
   // Results by score, ties by smaller id; empty lists when the table has no rows.
   absl::StatusOr<kernels::SearchResults> search(const embeddings::EmbeddingTable& table,
                                                 const kernels::SearchRequest& request) const;
 
  private:
-  absl::Status sync_locked(const embeddings::EmbeddingTable& table) const;
+  // Syncs the first `rows` rows of the table (and all of its tombstones).
+  absl::Status sync_locked(const embeddings::EmbeddingTable& table, std::size_t rows) const;
 
   // Mutable so that a const search can finish a sync that failed earlier.
   std::unique_ptr<kernels::VectorIndex> index_;

@@ -157,6 +157,21 @@ TEST_P(NearestPostsTest, AnswersEqualABruteForceScanOfTheLivePosts) {
   }
 }
 
+// A write bigger than one sync step (1,024 rows) is indexed in steps, all before it returns.
+TEST_P(NearestPostsTest, AWriteOfManyStepsIsIndexedWholeBeforeItIsAcknowledged) {
+  write_corpus(2'500);
+  // Posts from each step find themselves (HNSW too: its graph, built by threads, may vary).
+  for (PostId id : {100, 1'123, 2'147, 2'599}) {
+    const auto found = nearest(to_vector(vectors_.at(id), 1));
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found.front().post, id);
+  }
+  if (GetParam().kind == CpuIndexKind::kHnsw) return;
+  std::mt19937 rng(17);
+  const auto query = random_vector(rng);
+  EXPECT_EQ(ids_of(nearest(to_vector(query, 20))), brute_force(query, 20));
+}
+
 TEST_P(NearestPostsTest, AcknowledgedPostsAndDeletesAreWhatTheNextSearchSees) {
   write_corpus(200);
   const auto query = random_vector(*std::make_unique<std::mt19937>(5));
