@@ -16,103 +16,12 @@
 #include <vector>
 
 #include "benchmarks/benchmark_corpus.h"
+#include "benchmarks/engine_corpus.h"
 #include "benchmarks/latency_recorder.h"
-#include "fmt/format.h"
 #include "ranker/feed_engine.h"
-#include "store/durable_store.h"
-#include "store/feed_store.h"
 
 namespace feedrank::bench {
 namespace {
-
-constexpr std::size_t kFolloweeCounts[] = {10, 100, 1'000};
-// Calls rotate over this many viewers of each size, so that they do not all hit the same
-// warm cache lines (a real server sees a different viewer on almost every call).
-constexpr std::size_t kViewersPerSize = 64;
-constexpr std::size_t kCorpusWriteBatch = 10'000;  // what a full Ingest chunk commits at once
-
-// Collects writes and commits them through FeedStore::write, the real write path (one synced
-// RocksDB batch per commit).
-class BatchWriter {
- public:
-  BatchWriter(ranker::FeedEngine& engine, std::size_t batch) : engine_(engine), batch_(batch) {
-    ops_.reserve(batch);
-  }
-
-  void add(WriteOp op) {
-    ops_.push_back(std::move(op));
-    if (ops_.size() == batch_) flush();
-  }
-
-  void flush() {
-    if (ops_.empty()) return;
-    auto written = engine_.write(std::move(ops_), [](std::size_t index, std::string_view field) {
-      return fmt::format("corpus[{}].{}", index, field);
-    });
-    if (!written.ok()) throw std::runtime_error(std::string(written.status().message()));
-    ops_.clear();
-    ops_.reserve(batch_);
-  }
-
- private:
-  ranker::FeedEngine& engine_;
-  std::size_t batch_;
-  std::vector<WriteOp> ops_;
-};
-
-// One corpus in a store of its own. Read-only benchmarks share one per size, built on first use
-// and kept for the whole run: writing a million posts takes seconds, reading a page
-// microseconds.
-class Corpus {
- public:
-  explicit Corpus(const CorpusShape& shape) {
-    const auto start = std::chrono::steady_clock::now();
-    auto durable = store::open_rocksdb_store((dir_.path() / "store").string());
-    if (!durable.ok()) throw std::runtime_error(std::string(durable.status().message()));
-    auto opened = ranker::FeedEngine::open(std::move(*durable), {});
-    if (!opened.ok()) throw std::runtime_error(std::string(opened.status().message()));
-    engine_ = std::move(*opened);
-    BatchWriter writer(*engine_, kCorpusWriteBatch);
-    for (std::size_t i = 0; i < shape.authors; ++i) writer.add(synthetic_author(i));
-    for (std::size_t i = 0; i < shape.posts; ++i) writer.add(synthetic_post(shape, i));
-    for (std::size_t followees : kFolloweeCounts) {
-      for (std::size_t slot = 0; slot < kViewersPerSize; ++slot) {
-        writer.add(synthetic_viewer(followees, slot));
-        for (Follow& follow : synthetic_follows(shape, viewer_id(followees, slot), followees)) {
-          writer.add(follow);
-        }
-      }
-    }
-    writer.flush();
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    const auto counts = engine_->counts().store;
-    fmt::print(stderr,
-               "corpus: {} users, {} posts, {} follows written in {:.1f} s ({:.0f} posts/s)\n",
-               counts.users, counts.posts, counts.follows, took.count(),
-               static_cast<double>(counts.posts) / took.count());
-  }
-
-  static const Corpus& shared(std::size_t posts) {
-    auto& slot = corpora()[posts];
-    if (!slot) slot = std::make_unique<Corpus>(CorpusShape{.posts = posts});
-    return *slot;
-  }
-  // Closes the shared stores and removes their directories; called before static destructors
-  // run, since RocksDB's own statics may already be gone by then.
-  static void release_shared() { corpora().clear(); }
-
-  const ranker::FeedEngine& engine() const { return *engine_; }
-  ranker::FeedEngine& writable_engine() { return *engine_; }
-
- private:
-  static std::map<std::size_t, std::unique_ptr<Corpus>>& corpora() {
-    static auto* corpora = new std::map<std::size_t, std::unique_ptr<Corpus>>;
-    return *corpora;
-  }
-
-  ScopedTempDir dir_;  // declared first so that it is removed after the store is closed
-  std::unique_ptr<ranker::FeedEngine> engine_;
-};
 
 // One request per viewer with `followees`, positioned on `page` (1: the first) by walking the
 // pages before it. Empty when some feed has fewer pages.
@@ -137,7 +46,7 @@ void BM_ChronologicalFeed(benchmark::State& state) {
   const auto followees = static_cast<std::size_t>(state.range(0));
   const auto posts = static_cast<std::size_t>(state.range(1));
   const auto page = state.range(2);
-  const ranker::FeedEngine& engine = Corpus::shared(posts).engine();
+  const ranker::FeedEngine& engine = EngineCorpus::shared(posts).engine();
 
   auto requests = viewer_requests(engine, followees, page);
   if (requests.empty()) {
@@ -184,7 +93,7 @@ void BM_ChronologicalFeedDuringWrites(benchmark::State& state) {
   const auto followees = static_cast<std::size_t>(state.range(0));
   const CorpusShape shape{.posts = static_cast<std::size_t>(state.range(1))};
   const auto writes = static_cast<std::size_t>(state.range(2));
-  Corpus corpus(shape);
+  EngineCorpus corpus(shape);
   const auto requests = viewer_requests(corpus.engine(), followees, 1);
   LatencyRecorder latencies(1'000'000);
   std::size_t calls = 0;
@@ -224,6 +133,6 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  feedrank::bench::Corpus::release_shared();
+  feedrank::bench::EngineCorpus::release_shared();
   return 0;
 }
