@@ -1,5 +1,7 @@
 #include "benchmarks/engine_corpus.h"
 
+#include <benchmark/benchmark.h>
+
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -82,5 +84,14 @@ const EngineCorpus& EngineCorpus::shared(std::size_t posts,
 }
 
 void EngineCorpus::release_shared() { shared_corpora().clear(); }
+
+int run_benchmarks(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  EngineCorpus::release_shared();
+  return 0;
+}
 
 }  // namespace feedrank::bench

@@ -52,4 +52,8 @@ class EngineCorpus {
   std::unique_ptr<ranker::FeedEngine> engine_;
 };
 
+// main() of a program whose benchmarks use shared corpora: runs the selected benchmarks, then
+// releases the corpora.
+int run_benchmarks(int argc, char** argv);
+
 }  // namespace feedrank::bench

@@ -109,11 +109,4 @@ BENCHMARK(BM_NearestPostsHnsw)
 }  // namespace
 }  // namespace feedrank::bench
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  feedrank::bench::EngineCorpus::release_shared();
-  return 0;
-}
+int main(int argc, char** argv) { return feedrank::bench::run_benchmarks(argc, argv); }
