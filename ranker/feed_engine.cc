@@ -184,12 +184,4 @@ absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
   return posts;
 }
 
-absl::StatusOr<std::vector<float>> FeedEngine::user_vector(UserId user, TimestampMs now) const {
-  auto snapshot = store_->snapshot();
-  if (!snapshot.state().users.contains(user)) {
-    return absl::NotFoundError(fmt::format("user_id: user {} not found", user));
-  }
-  return vectors_->user_vector(user, snapshot.state(), now);
-}
-
 }  // namespace feedrank::ranker

@@ -55,10 +55,6 @@ class FeedEngine {
   // when the query vector is all zeros (a user nothing is known of yet): it has no direction.
   absl::StatusOr<std::vector<ScoredPost>> nearest_posts(const NearestPostsRequest& request) const;
 
-  // The user's vector at `now` (all zeros when nothing is known of them yet); NOT_FOUND for an
-  // unknown user.
-  absl::StatusOr<std::vector<float>> user_vector(UserId user, TimestampMs now) const;
-
   // Saves the user vectors now, so the next start has nothing to replay, and an HNSW or IVF
   // index when RetrievalOptions::saved_index_path is set, so it need not be rebuilt (clean
   // shutdown).

@@ -9,7 +9,7 @@ namespace {
 std::unique_ptr<kernels::VectorIndex> make_cpu_index(int dimension,
                                                      const RetrievalOptions& options) {
   if (options.cpu_index == CpuIndexKind::kExact) {
-    return kernels::make_cpu_exact_index(dimension, options.cpu_threads);
+    return kernels::make_cpu_exact_index(dimension);
   }
   return kernels::make_faiss_index(dimension, faiss_options(options));
 }

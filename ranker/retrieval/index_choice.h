@@ -27,7 +27,6 @@ struct RetrievalOptions {
   int ef_search = 64;  // HNSW recall knob
   int nprobe = 16;     // IVF recall knob
   bool gpu_fp16 = false;  // GPU: store the matrix at half precision (half the memory)
-  int cpu_threads = 0;    // exact scan threads per search; 0: every core
   // Where an HNSW or IVF index is saved at a clean shutdown and read back at start (empty: it
   // is rebuilt at every start). See saved_index.h.
   std::string saved_index_path;
