@@ -21,7 +21,9 @@ void run_in_chunks(std::size_t total, int threads,
                    const std::function<void(int, std::size_t, std::size_t)>& work,
                    const std::function<void(std::size_t)>& progress,
                    std::chrono::milliseconds interval) {
-  if (threads <= 1 || total <= kChunk) {
+  // No more threads than chunks: a total just over one chunk needs two, not every core.
+  threads = static_cast<int>(std::min<std::size_t>(threads, (total + kChunk - 1) / kChunk));
+  if (threads <= 1) {
     if (total > 0) work(0, 0, total);
     if (progress) progress(total);
     return;

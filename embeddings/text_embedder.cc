@@ -1,5 +1,7 @@
 #include "embeddings/text_embedder.h"
 
+#include "embeddings/vector_norms.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -51,11 +53,7 @@ void TextEmbedder::embed_features(std::span<const TextFeature> features,
     const float sign = (feature.key >> 63) != 0 ? -1.0f : 1.0f;
     out[feature.key % static_cast<std::uint64_t>(dimension_)] += sign * static_cast<float>(weight);
   }
-  double squared = 0.0;
-  for (const float value : out) squared += static_cast<double>(value) * value;
-  if (squared == 0.0) return;
-  const float scale = static_cast<float>(1.0 / std::sqrt(squared));
-  for (float& value : out) value *= scale;
+  l2_normalize(out);
 }
 
 }  // namespace feedrank::embeddings

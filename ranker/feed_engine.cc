@@ -1,8 +1,8 @@
 #include "ranker/feed_engine.h"
 
-#include <algorithm>
 #include <chrono>
 
+#include "embeddings/vector_norms.h"
 #include "fmt/format.h"
 #include "ranker/chronological/chronological_feed.h"
 #include "ranker/feed_cursor.h"
@@ -165,9 +165,7 @@ absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
       query = request.vector;
       break;
   }
-  if (std::all_of(query.begin(), query.end(), [](float v) { return v == 0.0f; })) {
-    return std::vector<ScoredPost>();
-  }
+  if (embeddings::is_zero(query)) return std::vector<ScoredPost>();
 
   kernels::SearchRequest search;
   search.queries = query;

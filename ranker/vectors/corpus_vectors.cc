@@ -5,26 +5,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "embeddings/parallel_chunks.h"
+#include "embeddings/vector_norms.h"
 #include "fmt/format.h"
 
 namespace feedrank::ranker {
 namespace {
-
-// Below this many posts a batch is embedded on the writer's thread: starting threads would cost
-// more than it saves.
-constexpr std::size_t kParallelBatch = 256;
-
-void normalise(std::vector<float>& vector) {
-  double squared = 0.0;
-  for (float x : vector) squared += static_cast<double>(x) * x;
-  if (squared == 0.0) return;
-  const float scale = static_cast<float>(1.0 / std::sqrt(squared));
-  for (float& x : vector) x *= scale;
-}
-
-bool is_zero(std::span<const float> vector) {
-  return std::all_of(vector.begin(), vector.end(), [](float x) { return x == 0.0f; });
-}
 
 std::vector<embeddings::TextFeature> features_of(std::string_view text) {
   std::vector<embeddings::TextFeature> features;
@@ -57,11 +42,6 @@ std::vector<float> CorpusVectors::user_vector(UserId user, const store::FeedStat
   return users_.user_vector(user, followees, now);
 }
 
-int CorpusVectors::threads_for(std::size_t items) const {
-  if (items < kParallelBatch) return 1;
-  return options_.threads > 0 ? options_.threads : embeddings::available_threads();
-}
-
 // ---- Writes ----------------------------------------------------------------------------------
 
 absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
@@ -80,7 +60,7 @@ absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
 
   // Features and hashtags from one tokenizer pass per post.
   prepared_features_.resize(posts.size());
-  const int threads = threads_for(posts.size());
+  const int threads = embeddings::available_threads();
   embeddings::run_in_chunks(posts.size(), threads, [&](int, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       embeddings::extract_text_features(posts[i]->text, prepared_features_[i], &posts[i]->hashtags);
@@ -92,7 +72,7 @@ absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
     for (std::size_t i = begin; i < end; ++i) {
       std::vector<float>& vector = posts[i]->embedding;
       if (!vector.empty()) {
-        normalise(vector);  // the caller's: validated, non-zero and of the right size
+        embeddings::l2_normalize(vector);  // the caller's: validated, non-zero and of the right size
         continue;
       }
       vector.resize(static_cast<std::size_t>(embedder_.dimension()));
@@ -146,7 +126,7 @@ std::span<const float> CorpusVectors::informative_row(PostId id) const {
   const auto row = table_.row_of(id);
   if (!row) return {};
   const auto values = table_.row(*row);
-  return is_zero(values) ? std::span<const float>() : values;
+  return embeddings::is_zero(values) ? std::span<const float>() : values;
 }
 
 void CorpusVectors::record_post(UserId author, PostId id, TimestampMs at,
@@ -274,7 +254,7 @@ void CorpusVectors::embed_missing(const store::FeedState& state) {
     if (options_.log) options_.log(fmt::format("embedding stored posts: {}/{}", done, total));
   };
   embeddings::run_in_chunks(
-      total, threads_for(total),
+      total, embeddings::available_threads(),
       [&](int, std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) {
           vectors[i].resize(static_cast<std::size_t>(dimension()));

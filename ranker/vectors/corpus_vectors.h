@@ -30,7 +30,6 @@ namespace feedrank::ranker {
 struct CorpusVectorOptions {
   embeddings::UserVectorOptions users;  // users.dimension is the one dimension of every vector
   std::uint64_t checkpoint_every = 100'000;  // user-vector events between checkpoints
-  int threads = 0;                           // for large batches; 0: every core
   std::function<void(std::string_view line)> log;  // progress of long start-up work
 };
 
@@ -73,7 +72,6 @@ class CorpusVectors final : public store::StateExtension {
   // The live post's row, or empty when it has none or a zero vector (no text to learn from).
   std::span<const float> informative_row(PostId id) const;
   void embed_missing(const store::FeedState& state);
-  int threads_for(std::size_t items) const;
 
   CorpusVectorOptions options_;
   embeddings::TextEmbedder embedder_;
