@@ -238,9 +238,9 @@ void FaissIndex::search_hnsw(const faiss::IndexHNSW& hnsw, const VectorRows& row
 #pragma omp parallel for schedule(dynamic) if (count > 1)
   for (std::ptrdiff_t q = 0; q < count; ++q) {
     cpu::TopK top(request.k);
-    cpu::search_hnsw(hnsw.hnsw, storage, dimension_, request.queries.data() + q * d, ef,
-                     filters[q], top);
-    for (const Neighbor& n : top.entries()) results[q].push_back({rows.ids[n.id], n.score});
+    cpu::search_hnsw(hnsw.hnsw, storage, rows.ids, dimension_, request.queries.data() + q * d,
+                     ef, filters[q], top);
+    results[q] = top.entries();
     sort_and_truncate(results[q], request.k);
   }
 }

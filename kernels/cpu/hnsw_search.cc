@@ -82,8 +82,8 @@ class Walk {
 
 }  // namespace
 
-void search_hnsw(const faiss::HNSW& graph, const float* rows, int dimension, const float* query,
-                 int ef, const RowFilter& filter, TopK& top) {
+void search_hnsw(const faiss::HNSW& graph, const float* rows, const VectorId* ids, int dimension,
+                 const float* query, int ef, const RowFilter& filter, TopK& top) {
   if (graph.entry_point < 0) return;
   Walk walk(graph, rows, dimension, query);
 
@@ -111,14 +111,14 @@ void search_hnsw(const faiss::HNSW& graph, const float* rows, int dimension, con
   visited.visit(best.node);
   candidates.push(best);
   beam.push(best);
-  if (filter.allows(best.node)) top.push({static_cast<VectorId>(best.node), best.score});
+  if (filter.allows(best.node)) top.push({ids[best.node], best.score});
   while (!candidates.empty()) {
     const Scored current = candidates.top();
     if (beam.size() >= width && current.score < beam.top().score) break;
     candidates.pop();
     for (const Node next : walk.neighbours(current.node, 0, &visited)) {
       const float s = walk.score(next);
-      if (filter.allows(next)) top.push({static_cast<VectorId>(next), s});
+      if (filter.allows(next)) top.push({ids[next], s});
       if (beam.size() < width || s > beam.top().score) {
         candidates.push({s, next});
         beam.push({s, next});

@@ -14,9 +14,10 @@ namespace feedrank::kernels::cpu {
 
 // Greedy descent through the upper levels, then a beam of `ef` nodes on level 0 (the usual HNSW
 // search; callers pass max(efSearch, k)). `rows` are the graph's vectors (its flat storage),
-// `dimension` floats each. Every scored row that `filter` allows is offered to `top`, with its
-// row number as id; rows the filter rejects are still walked through.
-void search_hnsw(const faiss::HNSW& graph, const float* rows, int dimension, const float* query,
-                 int ef, const RowFilter& filter, TopK& top);
+// `dimension` floats each, and `ids` their ids. Every scored row that `filter` allows is offered
+// to `top` under its id (so that ties at the k-th place go to the smaller id, as the
+// VectorIndex contract says); rows the filter rejects are still walked through.
+void search_hnsw(const faiss::HNSW& graph, const float* rows, const VectorId* ids, int dimension,
+                 const float* query, int ef, const RowFilter& filter, TopK& top);
 
 }  // namespace feedrank::kernels::cpu

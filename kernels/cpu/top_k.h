@@ -17,12 +17,12 @@ class TopK {
   explicit TopK(int k) : k_(static_cast<std::size_t>(k)) {}
 
   // Scores below this cannot enter (-infinity until the first selection).
-  float threshold() const { return threshold_; }
+  float threshold() const { return cut_.score; }
 
   // Keeps `candidate` if it may be among the k best: it ranks before the k-th best of the last
-  // selection (ties by smaller id).
+  // selection (ties by smaller id). NaN scores never enter.
   void push(const Neighbor& candidate) {
-    if (selected_ && !ranks_before(candidate, cut_)) return;
+    if (!ranks_before(candidate, cut_)) return;
     if (buffer_.empty()) buffer_.reserve(2 * k_);
     buffer_.push_back(candidate);
     if (buffer_.size() == 2 * k_) select();
@@ -37,15 +37,12 @@ class TopK {
                      buffer_.end(), ranks_before);
     buffer_.resize(k_);
     cut_ = buffer_[k_ - 1];
-    threshold_ = cut_.score;
-    selected_ = true;
   }
 
   std::size_t k_;
   std::vector<Neighbor> buffer_;
-  Neighbor cut_;
-  bool selected_ = false;
-  float threshold_ = -std::numeric_limits<float>::infinity();
+  // The k-th best of the last selection; until then one that every non-NaN score beats.
+  Neighbor cut_{std::numeric_limits<VectorId>::max(), -std::numeric_limits<float>::infinity()};
 };
 
 }  // namespace feedrank::kernels::cpu

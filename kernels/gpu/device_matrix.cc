@@ -35,11 +35,7 @@ absl::Status DeviceMatrix::init() {
 }
 
 absl::Status DeviceMatrix::sync(const VectorRows& rows) {
-  FEEDRANK_RETURN_IF_ERROR(check_rows(rows, dimension_));
-  if (rows.rows < rows_) {
-    return absl::InvalidArgumentError("rows: " + std::to_string(rows.rows) + " rows, but " +
-                                      std::to_string(rows_) + " are indexed already");
-  }
+  FEEDRANK_RETURN_IF_ERROR(check_rows_cover(rows, dimension_, rows_));
   if (rows.rows > kMaxRows) {
     return absl::InvalidArgumentError("rows: " + std::to_string(rows.rows) +
                                       " rows; the GPU index holds at most " +

@@ -55,7 +55,5 @@ class GpuIndex : public VectorIndex {
 // INVALID_ARGUMENT for a dimension < 1 or a device index out of range.
 absl::StatusOr<std::unique_ptr<GpuIndex>> create_gpu_index(int dimension,
                                                            GpuIndexOptions options = {});
-absl::StatusOr<std::unique_ptr<VectorIndex>> make_gpu_index(int dimension,
-                                                            GpuIndexOptions options = {});
 
 }  // namespace feedrank::kernels

@@ -8,9 +8,4 @@ absl::StatusOr<std::unique_ptr<GpuIndex>> create_gpu_index(int /*dimension*/,
   return absl::UnavailableError("no usable GPU: built without CUDA");
 }
 
-absl::StatusOr<std::unique_ptr<VectorIndex>> make_gpu_index(int /*dimension*/,
-                                                            GpuIndexOptions /*options*/) {
-  return absl::UnavailableError("no usable GPU: built without CUDA");
-}
-
 }  // namespace feedrank::kernels

@@ -3,6 +3,10 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <map>
+#include <mutex>
+#include <utility>
+
 #include "kernels/gpu/gpu_ops.cuh"
 #include "kernels/gpu/kernel_bodies.h"
 #include "kernels/gpu/kernel_launch.h"
@@ -104,11 +108,22 @@ FusedKernel fused_for(const FusedVariant& v) {
                 : fused_for_queries<float>(v.query_slots, v.chunks_per_lane);
 }
 
-// Kernels that want more than 48 KB of dynamic shared memory must say so first.
+// Kernels that want more than 48 KB of dynamic shared memory must say so first. The limit is a
+// process-wide setting per kernel and device, so it only ever rises: concurrent searches asking
+// for different sizes must not lower it under each other's launches.
 cudaError_t allow_smem(const void* kernel, std::size_t smem) {
   if (smem <= kDefaultSmemLimit) return cudaSuccess;
-  return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                              static_cast<int>(smem));
+  int device = 0;
+  if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
+  static std::mutex mutex;
+  static std::map<std::pair<int, const void*>, std::size_t> allowed;
+  std::lock_guard lock(mutex);
+  std::size_t& limit = allowed[{device, kernel}];
+  if (smem <= limit) return cudaSuccess;
+  const cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                             static_cast<int>(smem));
+  if (e == cudaSuccess) limit = smem;
+  return e;
 }
 
 }  // namespace

@@ -54,7 +54,7 @@ absl::StatusOr<ChosenIndex> choose_index(int dimension, const RetrievalOptions& 
   }
   kernels::GpuIndexOptions gpu;
   gpu.fp16_storage = options.gpu_fp16;
-  auto index = kernels::make_gpu_index(dimension, gpu);
+  auto index = kernels::create_gpu_index(dimension, gpu);
   if (!index.ok()) {
     const std::string why = "the GPU index could not be created: " +
                             std::string(index.status().message());
