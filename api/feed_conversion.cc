@@ -8,6 +8,7 @@ namespace feedrank::api {
 namespace {
 
 constexpr int kDefaultNearestPosts = 10;
+constexpr int kMaxMutedAuthors = 1000;
 
 v1::CandidateSource to_proto(ranker::CandidateSource source) {
   switch (source) {
@@ -17,6 +18,12 @@ v1::CandidateSource to_proto(ranker::CandidateSource source) {
       return v1::CANDIDATE_SOURCE_FOLLOWING;
     case ranker::CandidateSource::kOutOfNetwork:
       return v1::CANDIDATE_SOURCE_OUT_OF_NETWORK;
+    case ranker::CandidateSource::kNetworkEngagement:
+      return v1::CANDIDATE_SOURCE_NETWORK_ENGAGEMENT;
+    case ranker::CandidateSource::kPopular:
+      return v1::CANDIDATE_SOURCE_POPULAR;
+    case ranker::CandidateSource::kCollaborative:
+      return v1::CANDIDATE_SOURCE_COLLABORATIVE;
   }
   return v1::CANDIDATE_SOURCE_UNSPECIFIED;
 }
@@ -45,6 +52,20 @@ absl::StatusOr<ranker::FeedRequest> to_feed_request(const v1::GetFeedRequest& re
   }
   out.limit = request.limit() == 0 ? ranker::kDefaultPageSize : request.limit();
   out.cursor = request.cursor();
+  if (request.as_of_ms() < 0) {
+    return invalid("as_of_ms", fmt::format("must be >= 0 (0: now), got {}", request.as_of_ms()));
+  }
+  out.as_of = request.as_of_ms();
+  out.explain = request.explain();
+  if (request.muted_author_ids_size() > kMaxMutedAuthors) {
+    return invalid("muted_author_ids", fmt::format("at most {} ids, got {}", kMaxMutedAuthors,
+                                                   request.muted_author_ids_size()));
+  }
+  for (int i = 0; i < request.muted_author_ids_size(); ++i) {
+    const FieldPath field("muted_author_ids", static_cast<std::size_t>(i));
+    if (auto status = check_id(field, request.muted_author_ids(i)); !status.ok()) return status;
+    out.muted_authors.push_back(request.muted_author_ids(i));
+  }
   return out;
 }
 
@@ -62,8 +83,14 @@ absl::StatusOr<ranker::NearestPostsRequest> to_nearest_request(
   if (request.post_id() != 0 && has_embedding) {
     return invalid("embedding", "set only one of user_id, post_id and embedding");
   }
+  if (request.user_id() != 0 && request.viewer_id() != 0 &&
+      request.viewer_id() != request.user_id()) {
+    return invalid("viewer_id", fmt::format("the user_id query already names the viewer (user {})",
+                                            request.user_id()));
+  }
   ranker::NearestPostsRequest out;
   out.now = now;
+  out.viewer = request.viewer_id();
   if (request.user_id() != 0) {
     out.to = ranker::NearestTo::kUser;
     out.id = request.user_id();
@@ -96,7 +123,7 @@ void to_proto(const std::vector<ranker::ScoredPost>& posts, v1::GetNearestPostsR
   }
 }
 
-void to_proto(ranker::FeedPage&& page, v1::GetFeedResponse& response) {
+void to_proto(ranker::FeedPage&& page, bool explain, v1::GetFeedResponse& response) {
   response.mutable_items()->Reserve(static_cast<int>(page.items.size()));
   for (auto& item : page.items) {
     auto* out = response.add_items();
@@ -106,8 +133,30 @@ void to_proto(ranker::FeedPage&& page, v1::GetFeedResponse& response) {
     out->set_text(std::move(item.text));
     out->set_score(item.score);
     out->set_source(to_proto(item.source));
+    for (const ranker::ScoreTerm& term : item.explanation) {
+      auto* term_out = out->add_explanation();
+      term_out->set_name(term.name);
+      term_out->set_value(term.value);
+      term_out->set_contribution(term.contribution);
+    }
   }
   response.set_next_cursor(std::move(page.next_cursor));
+  const ranker::RankingStats& stats = page.stats;
+  response.set_ranking_config_version(stats.config_version);
+  response.set_backend(stats.backend);
+  for (const std::string& line : stats.degraded) response.add_degraded(line);
+  if (!explain) return;
+  for (int source = 0; source < ranker::kCandidateSourceCount; ++source) {
+    if (stats.candidates[source] == 0) continue;
+    auto* count = response.add_candidate_counts();
+    count->set_source(to_proto(static_cast<ranker::CandidateSource>(source)));
+    count->set_candidates(stats.candidates[source]);
+  }
+  for (const auto& [filter, removed] : stats.removed) {
+    auto* count = response.add_removed_counts();
+    count->set_filter(filter);
+    count->set_removed(removed);
+  }
 }
 
 void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response) {

@@ -10,7 +10,8 @@
 
 namespace feedrank::api {
 
-// INVALID_ARGUMENT naming user_id, mode or limit. The cursor is checked by the ranker.
+// INVALID_ARGUMENT naming user_id, mode, limit, as_of_ms or muted_author_ids[i]. The cursor is
+// checked by the ranker.
 absl::StatusOr<ranker::FeedRequest> to_feed_request(const v1::GetFeedRequest& request);
 
 // INVALID_ARGUMENT naming the field: not exactly one of user_id, post_id and embedding, an
@@ -20,8 +21,9 @@ absl::StatusOr<ranker::NearestPostsRequest> to_nearest_request(
     const v1::GetNearestPostsRequest& request, int embedding_dimension, TimestampMs now);
 void to_proto(const std::vector<ranker::ScoredPost>& posts, v1::GetNearestPostsResponse& response);
 
-// Moves the texts out of `page`: a page is converted once, right before it is sent.
-void to_proto(ranker::FeedPage&& page, v1::GetFeedResponse& response);
+// Moves the texts out of `page`: a page is converted once, right before it is sent. Candidate
+// and filter counts only when `explain`.
+void to_proto(ranker::FeedPage&& page, bool explain, v1::GetFeedResponse& response);
 void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response);
 void to_proto(const store::WriteSummary& summary, v1::IngestResponse& response);
 

@@ -22,6 +22,14 @@ grpc::Status to_grpc(const absl::Status& status) {
 
 std::uint32_t u32(std::uint64_t value) { return static_cast<std::uint32_t>(value); }
 
+// The call's deadline (system clock; far future when none) on the steady clock the engine uses.
+std::chrono::steady_clock::time_point steady_deadline(std::chrono::system_clock::time_point at) {
+  const auto left = at - std::chrono::system_clock::now();
+  if (left > std::chrono::hours(24 * 365)) return std::chrono::steady_clock::time_point::max();
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
+}
+
 }  // namespace
 
 template <class Request>
@@ -32,13 +40,14 @@ absl::StatusOr<store::WriteSummary> FeedService::write(const Request& request,
   return engine_.write(std::move(*ops), list_item_namer(list_field));
 }
 
-grpc::Status FeedService::GetFeed(grpc::ServerContext*, const v1::GetFeedRequest* request,
+grpc::Status FeedService::GetFeed(grpc::ServerContext* context, const v1::GetFeedRequest* request,
                                   v1::GetFeedResponse* response) {
   auto feed_request = to_feed_request(*request);
   if (!feed_request.ok()) return to_grpc(feed_request.status());
+  feed_request->deadline = steady_deadline(context->deadline());
   auto page = engine_.get_feed(*feed_request);
   if (!page.ok()) return to_grpc(page.status());
-  to_proto(std::move(*page), *response);
+  to_proto(std::move(*page), request->explain(), *response);
   return grpc::Status::OK;
 }
 

@@ -53,7 +53,8 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   ranker::RetrievalOptions retrieval = options.retrieval;
   retrieval.saved_index_path =
       (std::filesystem::path(options.data_dir) / "retrieval-index.faiss").string();
-  auto engine = ranker::FeedEngine::open(std::move(*durable), std::move(vectors), retrieval);
+  auto engine = ranker::FeedEngine::open(std::move(*durable), std::move(vectors), retrieval,
+                                         options.algorithmic);
   if (!engine.ok()) return engine.status();
   parts->engine = std::move(*engine);
   parts->service =

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "ranker/feed_engine.h"
 #include "ranker/retrieval/index_choice.h"
 
 namespace feedrank::api {
@@ -17,6 +18,7 @@ struct ServerOptions {
   std::string data_dir = "./feedrank-data";
   int embedding_dimension = 128;  // post and user vector size: 32..1024, a multiple of 8
   ranker::RetrievalOptions retrieval;  // nearest-neighbour backend and index (--backend)
+  ranker::AlgorithmicOptions algorithmic;  // ranking config and the ranked-list cache
   std::function<void(std::string_view line)> log;  // start-up progress and shutdown problems
 };
 

@@ -30,7 +30,7 @@ EmbeddingTable::EmbeddingTable(int dimension) : dimension_(dimension) {
   check_or_abort(validate_dimension(dimension).ok(), "valid dimension");
 }
 
-std::size_t EmbeddingTable::upsert(PostId id, std::span<const float> vector) {
+std::size_t EmbeddingTable::upsert(PostId id, std::span<const float> vector, bool searchable) {
   check_or_abort(vector.size() == static_cast<std::size_t>(dimension_),
                  "vector.size() == dimension()");
   const auto [it, inserted] = row_by_id_.try_emplace(id, ids_.size());
@@ -42,6 +42,12 @@ std::size_t EmbeddingTable::upsert(PostId id, std::span<const float> vector) {
     tombstones_[r / kBitsPerWord] &= ~(std::uint64_t{1} << (r % kBitsPerWord));
     --deleted_rows_;
   }
+  const std::uint64_t bit = std::uint64_t{1} << (r % kBitsPerWord);
+  if (searchable) {
+    unsearchable_[r / kBitsPerWord] &= ~bit;
+  } else {
+    unsearchable_[r / kBitsPerWord] |= bit;
+  }
   std::copy(vector.begin(), vector.end(), values_.begin() + r * dimension_);
   return r;
 }
@@ -51,6 +57,7 @@ bool EmbeddingTable::remove(PostId id) {
   if (it == row_by_id_.end() || is_deleted(it->second)) return false;
   const std::size_t r = it->second;
   tombstones_[r / kBitsPerWord] |= std::uint64_t{1} << (r % kBitsPerWord);
+  unsearchable_[r / kBitsPerWord] |= std::uint64_t{1} << (r % kBitsPerWord);
   ++deleted_rows_;
   return true;
 }
@@ -59,15 +66,17 @@ void EmbeddingTable::reserve(std::size_t rows) {
   values_.reserve(rows * dimension_);
   ids_.reserve(rows);
   tombstones_.reserve((rows + kBitsPerWord - 1) / kBitsPerWord);
+  unsearchable_.reserve((rows + kBitsPerWord - 1) / kBitsPerWord);
   row_by_id_.reserve(rows);
 }
 
 // std::vector grows geometrically (doubling in libstdc++), which is the amortised O(1) append
-// the table needs; growing all three arrays together keeps their capacities in step.
+// the table needs; growing all the arrays together keeps their capacities in step.
 void EmbeddingTable::grow_to(std::size_t rows) {
   values_.resize(rows * dimension_);
   const std::size_t words = (rows + kBitsPerWord - 1) / kBitsPerWord;
   if (tombstones_.size() < words) tombstones_.resize(words, 0);
+  if (unsearchable_.size() < words) unsearchable_.resize(words, 0);
 }
 
 std::span<const float> EmbeddingTable::row(std::size_t r) const {
@@ -84,6 +93,10 @@ bool EmbeddingTable::is_deleted(std::size_t r) const {
   return (tombstones_[r / kBitsPerWord] >> (r % kBitsPerWord)) & 1;
 }
 
+bool EmbeddingTable::is_searchable(std::size_t r) const {
+  return ((unsearchable_[r / kBitsPerWord] >> (r % kBitsPerWord)) & 1) == 0;
+}
+
 std::size_t EmbeddingTable::id_map_bytes() const {
   // Swiss tables hold one slot plus one control byte per bucket, plus a group of sentinel
   // control bytes.
@@ -95,7 +108,8 @@ std::size_t EmbeddingTable::id_map_bytes() const {
 
 std::size_t EmbeddingTable::memory_bytes() const {
   return sizeof(*this) + values_.capacity() * sizeof(float) +
-         tombstones_.capacity() * sizeof(std::uint64_t) + id_map_bytes();
+         (tombstones_.capacity() + unsearchable_.capacity()) * sizeof(std::uint64_t) +
+         id_map_bytes();
 }
 
 }  // namespace feedrank::embeddings

@@ -1,7 +1,8 @@
 // Post vectors shared with retrieval: one contiguous row-major float matrix, the post id of each
-// row, and a tombstone bit per row. The FAISS and GPU backends read data(), row_ids() and
-// tombstone_words() in place; deleting a post only sets its bit, so row numbers (and any index
-// the backends built over them) stay valid.
+// row, a tombstone bit per row and a "not searchable" bit per row (deleted, or kept out of
+// retrieval by its owner: a followers-only post). The FAISS and GPU backends read data(),
+// row_ids() and unsearchable_words() in place; deleting a post only sets its bits, so row
+// numbers (and any index the backends built over them) stay valid.
 //
 // Not thread-safe: the owner locks. Any upsert may grow the storage and so invalidate the
 // pointers and spans handed out before it.
@@ -28,9 +29,12 @@ class EmbeddingTable {
   explicit EmbeddingTable(int dimension);
 
   // A new id appends a row; a known id (deleted or not) overwrites its row and clears its
-  // tombstone. Returns the row. Precondition: vector.size() == dimension() (aborts otherwise).
-  std::size_t upsert(PostId id, std::span<const float> vector);
-  // Sets the row's tombstone; false when the id is unknown or already deleted.
+  // tombstone; its not-searchable bit is set when `searchable` is false (a followers-only post:
+  // retrieval never returns it) and cleared otherwise. Returns the row. Precondition:
+  // vector.size() == dimension() (aborts otherwise).
+  std::size_t upsert(PostId id, std::span<const float> vector, bool searchable = true);
+  // Sets the row's tombstone (and so its not-searchable bit); false when the id is unknown or
+  // already deleted.
   bool remove(PostId id);
   // Makes room for `rows` rows without further growth (a bulk load that knows its size).
   void reserve(std::size_t rows);
@@ -47,8 +51,13 @@ class EmbeddingTable {
   bool is_deleted(std::size_t r) const;
   // Bit (r % 64) of word (r / 64) is set when row r is deleted; bits past rows() are zero.
   std::span<const std::uint64_t> tombstone_words() const { return tombstones_; }
+  // Whether retrieval may return row r: live and upserted as searchable.
+  bool is_searchable(std::size_t r) const;
+  // Bit (r % 64) of word (r / 64) is set when row r is deleted or not searchable: the rows the
+  // retrieval index skips (it takes these as its tombstones). Bits past rows() are zero.
+  std::span<const std::uint64_t> unsearchable_words() const { return unsearchable_; }
 
-  // Bytes held, counted from capacities (allocated, not just used) of all four structures.
+  // Bytes held, counted from capacities (allocated, not just used) of all five structures.
   std::size_t memory_bytes() const;
   // The id map's share of memory_bytes(): row_ids plus the id -> row hash map.
   std::size_t id_map_bytes() const;
@@ -60,6 +69,7 @@ class EmbeddingTable {
   std::vector<float> values_;
   std::vector<PostId> ids_;
   std::vector<std::uint64_t> tombstones_;
+  std::vector<std::uint64_t> unsearchable_;  // tombstones_ | rows upserted as not searchable
   absl::flat_hash_map<PostId, std::size_t> row_by_id_;
   std::size_t deleted_rows_ = 0;
 };

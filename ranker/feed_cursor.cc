@@ -8,8 +8,9 @@
 namespace feedrank::ranker {
 namespace {
 
-constexpr std::uint8_t kVersion = 1;
-// version(1) mode(1) viewer(8) created_at(8) post(8) checksum(8)
+constexpr std::uint8_t kKeysetVersion = 1;  // chronological
+constexpr std::uint8_t kRankedVersion = 2;  // algorithmic
+// version(1) mode(1) viewer(8) created_at or list(8) post or offset(8) checksum(8)
 constexpr std::size_t kPayloadSize = 26;
 constexpr std::size_t kEncodedSize = kPayloadSize + 8;
 
@@ -39,11 +40,13 @@ absl::Status invalid(std::string_view why) {
 
 std::string encode_cursor(const FeedCursor& cursor) {
   std::string bytes;
-  bytes.push_back(static_cast<char>(kVersion));
+  const bool ranked = cursor.mode == FeedMode::kAlgorithmic;
+  bytes.push_back(static_cast<char>(ranked ? kRankedVersion : kKeysetVersion));
   bytes.push_back(static_cast<char>(cursor.mode));
   put_u64(bytes, cursor.viewer);
-  put_u64(bytes, static_cast<std::uint64_t>(cursor.last_shown.created_at));
-  put_u64(bytes, cursor.last_shown.id);
+  put_u64(bytes, ranked ? cursor.ranked_list
+                        : static_cast<std::uint64_t>(cursor.last_shown.created_at));
+  put_u64(bytes, ranked ? cursor.offset : cursor.last_shown.id);
   put_u64(bytes, checksum(bytes));
   return absl::WebSafeBase64Escape(bytes);
 }
@@ -57,14 +60,25 @@ absl::StatusOr<FeedCursor> decode_cursor(std::string_view text) {
   if (get_u64(bytes, kPayloadSize) != checksum(std::string_view(bytes).substr(0, kPayloadSize))) {
     return invalid("checksum mismatch (corrupted cursor)");
   }
-  if (static_cast<std::uint8_t>(bytes[0]) != kVersion) return invalid("unsupported cursor version");
+  const auto version = static_cast<std::uint8_t>(bytes[0]);
+  if (version != kKeysetVersion && version != kRankedVersion) {
+    return invalid("unsupported cursor version");
+  }
   const auto mode = static_cast<std::uint8_t>(bytes[1]);
   if (mode > static_cast<std::uint8_t>(FeedMode::kAlgorithmic)) return invalid("unknown feed mode");
   FeedCursor cursor;
   cursor.mode = static_cast<FeedMode>(mode);
+  if ((cursor.mode == FeedMode::kAlgorithmic) != (version == kRankedVersion)) {
+    return invalid("cursor version does not match its mode");
+  }
   cursor.viewer = get_u64(bytes, 2);
-  cursor.last_shown.created_at = static_cast<TimestampMs>(get_u64(bytes, 10));
-  cursor.last_shown.id = get_u64(bytes, 18);
+  if (version == kRankedVersion) {
+    cursor.ranked_list = get_u64(bytes, 10);
+    cursor.offset = get_u64(bytes, 18);
+  } else {
+    cursor.last_shown.created_at = static_cast<TimestampMs>(get_u64(bytes, 10));
+    cursor.last_shown.id = get_u64(bytes, 18);
+  }
   return cursor;
 }
 

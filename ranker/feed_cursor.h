@@ -1,5 +1,5 @@
 // The opaque pagination cursor: where the previous page ended, bound to the viewer and mode
-// it was issued for. URL-safe base64 of a versioned, checksummed record, so that garbage or a
+// it was issued for (version 1: a keyset position; version 2: a ranked list and offset). URL-safe base64 of a versioned, checksummed record, so that garbage or a
 // cursor from another viewer is rejected instead of silently misread.
 #pragma once
 
@@ -15,7 +15,11 @@ namespace feedrank::ranker {
 struct FeedCursor {
   UserId viewer = 0;
   FeedMode mode = FeedMode::kChronological;
-  store::TimelineEntry last_shown;  // the next page starts strictly below this position
+  // Chronological: the next page starts strictly below this position (keyset pagination).
+  store::TimelineEntry last_shown;
+  // Algorithmic: the ranked list kept for this viewer (RankedListCache) and the next position.
+  std::uint64_t ranked_list = 0;
+  std::uint64_t offset = 0;
 };
 
 std::string encode_cursor(const FeedCursor& cursor);

@@ -11,13 +11,22 @@
 
 #include "absl/status/statusor.h"
 #include "ranker/feed_types.h"
+#include "ranker/pipeline/algorithmic_pipeline.h"
+#include "ranker/ranked_list_cache.h"
 #include "ranker/retrieval/index_choice.h"
+#include "ranker/scoring/ranking_config.h"
 #include "ranker/vectors/corpus_vectors.h"
 #include "store/feed_store.h"
 
 namespace feedrank::ranker {
 
 class PostIndex;
+
+// The algorithmic feed's settings, fixed at start.
+struct AlgorithmicOptions {
+  RankingConfig config = default_ranking_config();
+  RankedListCacheOptions cache;  // ranked lists kept behind cursors
+};
 
 struct EngineCounts {
   store::StoreCounts store;
@@ -35,12 +44,21 @@ class FeedEngine {
   // when the GPU is required and unusable.
   static absl::StatusOr<std::unique_ptr<FeedEngine>> open(
       std::unique_ptr<store::DurableStore> durable, CorpusVectorOptions vector_options,
-      const RetrievalOptions& retrieval = {});
+      const RetrievalOptions& retrieval = {}, AlgorithmicOptions algorithmic = {});
   ~FeedEngine();
 
   // NOT_FOUND for an unknown viewer; INVALID_ARGUMENT for a cursor of another viewer or mode;
-  // UNIMPLEMENTED for the algorithmic mode until it exists.
+  // FAILED_PRECONDITION for an algorithmic cursor whose ranked list expired (start over);
+  // DEADLINE_EXCEEDED when the request's deadline passed while ranking.
   absl::StatusOr<FeedPage> get_feed(const FeedRequest& request) const;
+
+  // The algorithmic feed's candidates for the request's viewer at its as_of (or now), after the
+  // filters, with their feature rows: what fit-ranker learns from. NOT_FOUND for an unknown viewer.
+  absl::StatusOr<ScoringInput> ranking_candidates(const FeedRequest& request) const;
+
+  const RankingConfig& ranking_config() const { return algorithmic_.config; }
+  // "scoring <scorer>, retrieval <index>", as reported in algorithmic responses.
+  std::string ranking_backend() const;
 
   // Writes atomically; the store's extension derives hashtags and vectors of new posts.
   absl::StatusOr<store::WriteSummary> write(std::vector<WriteOp> ops,
@@ -50,9 +68,12 @@ class FeedEngine {
   // The retrieval index's describe(), e.g. "cpu-exact (avx2+fma, 2 threads)".
   std::string retrieval_backend() const;
 
-  // The k live posts nearest the request's vector, best first (ties by smaller id). NOT_FOUND
-  // for an unknown user or post; INVALID_ARGUMENT for a k or vector the index rejects. Empty
-  // when the query vector is all zeros (a user nothing is known of yet): it has no direction.
+  // The k live posts nearest the request's vector, best first (ties by smaller id), among those
+  // its viewer may see (a kUser query's user, else request.viewer; with none, public posts
+  // only). NOT_FOUND for an unknown user, viewer or post, or a post the viewer may not see;
+  // INVALID_ARGUMENT for a k or vector the index rejects, or a kUser query naming another
+  // viewer. Empty when the query vector is all zeros (a user nothing is known of yet): it has
+  // no direction.
   absl::StatusOr<std::vector<ScoredPost>> nearest_posts(const NearestPostsRequest& request) const;
 
   // Saves the user vectors now, so the next start has nothing to replay, and an HNSW or IVF
@@ -66,12 +87,23 @@ class FeedEngine {
   // Reads the saved index when there is a usable one, then indexes every row not in it yet.
   absl::Status start_index(ChosenIndex chosen, const RetrievalOptions& retrieval);
 
+  // Builds the algorithmic pipeline on the scorer the backend choice implies.
+  void start_pipeline(kernels::BackendKind backend);
+  absl::StatusOr<FeedPage> chronological_feed(const FeedRequest& request) const;
+  absl::StatusOr<FeedPage> algorithmic_feed(const FeedRequest& request) const;
+  // The request context the pipeline reads; the caller holds the snapshot `state` comes from.
+  FeedQuery make_query(const FeedRequest& request, const store::FeedState& state,
+                       std::vector<float>& viewer_vector) const;
+
   std::function<void(std::string_view line)> log_;
   std::string saved_index_path_;  // empty: the index is not saved
   // Declared first so it outlives the store, which calls it.
   std::unique_ptr<CorpusVectors> vectors_;
   std::unique_ptr<store::FeedStore> store_;
   std::unique_ptr<PostIndex> index_;
+  AlgorithmicOptions algorithmic_;
+  std::unique_ptr<AlgorithmicPipeline> pipeline_;
+  std::unique_ptr<RankedListCache> ranked_lists_;
 };
 
 }  // namespace feedrank::ranker

@@ -1,7 +1,11 @@
 // What a feed request asks for and what a page holds, in domain terms (no protobuf).
 #pragma once
 
+#include <array>
+#include <chrono>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/records.h"
@@ -10,7 +14,17 @@ namespace feedrank::ranker {
 
 enum class FeedMode { kChronological, kAlgorithmic };
 
-enum class CandidateSource { kSelf, kFollowing, kOutOfNetwork };
+// Where a feed item came from. The chronological feed uses kSelf and kFollowing; the algorithmic
+// feed tags each item with the first source (in this order) that produced it.
+enum class CandidateSource {
+  kSelf,
+  kFollowing,          // in-network: recent posts of followees
+  kOutOfNetwork,       // nearest neighbours of the viewer's vector
+  kNetworkEngagement,  // posts the viewer's followees engaged with
+  kPopular,            // highest time-decayed engagement in the whole corpus
+  kCollaborative,      // engaged with by the viewers most like this one
+};
+inline constexpr int kCandidateSourceCount = 6;
 
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 500;
@@ -20,6 +34,21 @@ struct FeedRequest {
   FeedMode mode = FeedMode::kChronological;
   int limit = kDefaultPageSize;
   std::string cursor;  // opaque; empty for the first page
+  // Rank as if now were this time (0: the server's clock); no post created after it is served.
+  TimestampMs as_of = 0;
+  bool explain = false;               // fill FeedItem::explanation and FeedPage::stats
+  std::vector<UserId> muted_authors;  // algorithmic: never show posts by these accounts
+  // When the caller stops waiting (steady clock; max() when none): a ranked request past it is
+  // abandoned with DEADLINE_EXCEEDED instead of being finished and thrown away.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+};
+
+// One additive term of an algorithmic score: a feature times its weight, the source's scale (as
+// ln(scale): scales multiply the predicted odds) or a diversity discount (as ln(factor)).
+struct ScoreTerm {
+  std::string name;
+  double value = 0;         // the feature's value (1 for source and diversity terms)
+  double contribution = 0;  // what it adds to the score; the terms add up to the score
 };
 
 struct FeedItem {
@@ -29,12 +58,26 @@ struct FeedItem {
   std::string text;
   double score = 0;
   CandidateSource source = CandidateSource::kFollowing;
+  std::vector<ScoreTerm> explanation;  // algorithmic with explain only
+};
+
+// What an algorithmic request did, for explanations and the fallback.
+struct RankingStats {
+  std::string backend;         // which scorer and retrieval index served
+  std::string config_version;  // the ranking config's version string
+  std::array<std::uint32_t, kCandidateSourceCount> candidates{};  // per source, before filters
+  std::vector<std::pair<std::string, std::uint32_t>> removed;   // per filter name
+  // Empty when every stage worked; otherwise one line per stage that failed and was skipped
+  // (e.g. "out_of_network: retrieval failed: ..."): the page is served from the other sources.
+  std::vector<std::string> degraded;
 };
 
 struct FeedPage {
   std::vector<FeedItem> items;
   std::string next_cursor;  // empty: no more items now
+  RankingStats stats;       // algorithmic only (config version and degraded always set)
 };
+
 
 // Posts nearest a query vector by inner product: the viewer's vector (their own posts left out),
 // a post's vector (the post left out) or a caller's vector.
@@ -46,6 +89,9 @@ struct NearestPostsRequest {
   std::vector<float> vector;  // kVector: the embedding dimension's floats
   int k = 10;                 // 1..kernels::kMaxTopK
   TimestampMs now = 0;        // the time the user's vector is decayed to
+  // Whose view to answer for kPost and kVector (0: none, public posts only); a kUser query's
+  // viewer is its user, and this must then be 0 or that user.
+  UserId viewer = 0;
 };
 
 struct ScoredPost {

@@ -24,7 +24,10 @@ void FeedState::apply(StoreMutation mutation) {
           [&](Unfollow& unfollow) { graph.remove(unfollow.follower, unfollow.followee); },
           [&](StoredEngagement& stored) {
             last_sequence = std::max(last_sequence, stored.sequence);
-            posts.count_engagement(stored.engagement.post, stored.engagement.kind);
+            const Engagement& engagement = stored.engagement;
+            posts.count_engagement(engagement.post, engagement.kind);
+            const PostView* view = posts.find(engagement.post);
+            engagements.add(engagement, view != nullptr ? view->post.author : 0);
           },
       },
       mutation);

@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "store/durable_store.h"
+#include "store/engagement_history.h"
 #include "store/post_catalog.h"
 #include "store/social_graph.h"
 
@@ -13,6 +14,7 @@ struct FeedState {
   absl::flat_hash_map<UserId, User> users;
   SocialGraph graph;
   PostCatalog posts;
+  EngagementHistory engagements;
   Sequence last_sequence = 0;  // the highest applied; the next post or engagement gets one more
 
   void apply(StoreMutation mutation);

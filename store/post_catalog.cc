@@ -12,7 +12,7 @@ void PostCatalog::put(StoredPost stored) {
   if (inserted) views_.emplace_back();
   PostView& view = views_[it->second];
   if (!inserted && !view.deleted) {
-    unlink_from_timeline(view.post);
+    unlink(view.post);
     --live_count_;
   }
   if (deleted) {
@@ -23,6 +23,10 @@ void PostCatalog::put(StoredPost stored) {
     const TimelineEntry entry{post.created_at, post.id};
     // Posts mostly arrive in time order, so this is usually an append.
     timeline.insert(std::upper_bound(timeline.begin(), timeline.end(), entry), entry);
+    if (post.visibility == Visibility::kFollowers) {
+      auto& ids = followers_only_[post.author];
+      ids.insert(std::upper_bound(ids.begin(), ids.end(), post.id), post.id);
+    }
     ++live_count_;
   }
   view.post = std::move(post);
@@ -48,14 +52,27 @@ std::span<const TimelineEntry> PostCatalog::timeline(UserId author) const {
   return it->second;
 }
 
-void PostCatalog::unlink_from_timeline(const Post& post) {
-  auto it = timelines_.find(post.author);
-  if (it == timelines_.end()) return;
-  auto& timeline = it->second;
-  const TimelineEntry entry{post.created_at, post.id};
-  auto pos = std::lower_bound(timeline.begin(), timeline.end(), entry);
-  if (pos != timeline.end() && *pos == entry) timeline.erase(pos);
-  if (timeline.empty()) timelines_.erase(it);
+std::span<const PostId> PostCatalog::followers_only(UserId author) const {
+  auto it = followers_only_.find(author);
+  if (it == followers_only_.end()) return {};
+  return it->second;
+}
+
+void PostCatalog::unlink(const Post& post) {
+  if (auto it = timelines_.find(post.author); it != timelines_.end()) {
+    auto& timeline = it->second;
+    const TimelineEntry entry{post.created_at, post.id};
+    auto pos = std::lower_bound(timeline.begin(), timeline.end(), entry);
+    if (pos != timeline.end() && *pos == entry) timeline.erase(pos);
+    if (timeline.empty()) timelines_.erase(it);
+  }
+  if (post.visibility != Visibility::kFollowers) return;
+  if (auto it = followers_only_.find(post.author); it != followers_only_.end()) {
+    auto& ids = it->second;
+    auto pos = std::lower_bound(ids.begin(), ids.end(), post.id);
+    if (pos != ids.end() && *pos == post.id) ids.erase(pos);
+    if (ids.empty()) followers_only_.erase(it);
+  }
 }
 
 }  // namespace feedrank::store

@@ -1,5 +1,6 @@
-// Posts in memory: metadata by id, each author's posts sorted by time, engagement counters.
-// Deleted posts stay as tombstones (so a re-sent create stays a no-op) but leave the timelines.
+// Posts in memory: metadata by id, each author's posts sorted by time, each author's
+// followers-only posts, engagement counters. Deleted posts stay as tombstones (so a re-sent
+// create stays a no-op) but leave the timelines and followers-only lists.
 // Not thread-safe: FeedStore guards it.
 #pragma once
 
@@ -40,17 +41,22 @@ class PostCatalog {
   const PostView* find(PostId id) const;
   // Ascending by (created_at, id); live posts only.
   std::span<const TimelineEntry> timeline(UserId author) const;
+  // The author's live FOLLOWERS posts, ascending by id (what retrieval adds for their followers,
+  // without walking the whole timeline).
+  std::span<const PostId> followers_only(UserId author) const;
   std::size_t live_count() const { return live_count_; }
   std::uint64_t engagement_count() const { return engagement_count_; }
 
  private:
-  void unlink_from_timeline(const Post& post);
+  // Takes a live post out of its author's timeline and followers-only list.
+  void unlink(const Post& post);
 
   // Views live in stable storage and the hash map holds only indexes: growing the map then
   // moves 16-byte slots, not whole posts, so writers hold the readers' lock briefly.
   std::deque<PostView> views_;
   absl::flat_hash_map<PostId, std::size_t> index_;
   absl::flat_hash_map<UserId, std::vector<TimelineEntry>> timelines_;
+  absl::flat_hash_map<UserId, std::vector<PostId>> followers_only_;
   std::size_t live_count_ = 0;
   std::uint64_t engagement_count_ = 0;
 };

@@ -21,9 +21,14 @@ ChronologicalPage chronological_page(const store::FeedState& state, UserId viewe
     const store::PostView* view = state.posts.find(merged.entry.id);
     if (!view || view->deleted || !viewer_may_see(state, viewer, view->post)) continue;
     const Post& post = view->post;
-    page.items.push_back(
-        FeedItem{post.id, post.author, post.created_at, post.text, 1.0,
-                 post.author == viewer ? CandidateSource::kSelf : CandidateSource::kFollowing});
+    FeedItem item;
+    item.post = post.id;
+    item.author = post.author;
+    item.created_at = post.created_at;
+    item.text = post.text;
+    item.score = 1.0;
+    item.source = post.author == viewer ? CandidateSource::kSelf : CandidateSource::kFollowing;
+    page.items.push_back(std::move(item));
   }
   page.more = !merge.done();
   return page;

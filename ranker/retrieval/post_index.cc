@@ -14,7 +14,9 @@ kernels::VectorRows rows_of(const embeddings::EmbeddingTable& table) {
   rows.rows = table.rows();
   rows.dimension = table.dimension();
   rows.ids = table.row_ids().data();
-  rows.tombstone_words = table.tombstone_words().data();
+  // Deleted and followers-only rows: the index only ever returns live public posts (the engine
+  // adds the followers-only posts a viewer may see itself).
+  rows.tombstone_words = table.unsearchable_words().data();
   return rows;
 }
 

@@ -1,6 +1,7 @@
 // The retrieval index over the corpus's post vectors (ranker/vectors' embedding table), kept in
 // step with it: after every write the engine syncs it, so an acknowledged post or delete is
-// what the next search sees. One index for the life of the process, chosen at start.
+// what the next search sees. One index for the life of the process, chosen at start. It takes
+// the table's not-searchable bits as its tombstones, so it returns live public posts only.
 //
 // Locking: callers hold a FeedStore snapshot for the whole call, so the table does not change
 // meanwhile; the index's own lock lets searches run together and a sync run alone.
@@ -28,7 +29,8 @@ class PostIndex {
   // Saves the index for the next start (see saved_index.h).
   absl::Status save(const embeddings::EmbeddingTable& table, const std::string& path) const;
 
-  // Indexes the rows added since the last sync and takes the current tombstones. When it fails
+  // Indexes the rows added since the last sync and takes the current not-searchable bits
+  // (deleted or followers-only) as its tombstones. When it fails
   // (INTERNAL, e.g. out of device memory) the next search tries again before searching.
   // Searches wait while it holds the index, so it adds at most `rows_per_lock` rows at a time
   // (an HNSW insertion costs about a millisecond: a 10,000-post Ingest chunk would otherwise

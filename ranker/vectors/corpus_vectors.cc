@@ -113,7 +113,7 @@ void CorpusVectors::apply(const store::StoreMutation& mutation, const store::Fee
       table_.remove(post.id);
       return;
     }
-    table_.upsert(post.id, post.embedding);
+    table_.upsert(post.id, post.embedding, post.visibility == Visibility::kPublic);
     record_post(post.author, post.id, post.created_at, stored->sequence);
   } else if (const auto* stored = std::get_if<store::StoredEngagement>(&mutation)) {
     record_engagement(stored->engagement, stored->sequence);
@@ -217,7 +217,7 @@ void CorpusVectors::add_post_vector(const store::StoredPost& stored) {
     }
     return;
   }
-  table_.upsert(post.id, post.embedding);
+  table_.upsert(post.id, post.embedding, post.visibility == Visibility::kPublic);
   if (stored.deleted) table_.remove(post.id);
 }
 
@@ -264,7 +264,10 @@ void CorpusVectors::embed_missing(const store::FeedState& state) {
       },
       progress);
   table_.reserve(table_.rows() + total);
-  for (std::size_t i = 0; i < total; ++i) table_.upsert(missing_vectors_[i], vectors[i]);
+  for (std::size_t i = 0; i < total; ++i) {
+    const Visibility visibility = state.posts.find(missing_vectors_[i])->post.visibility;
+    table_.upsert(missing_vectors_[i], vectors[i], visibility == Visibility::kPublic);
+  }
   missing_vectors_ = {};
 }
 

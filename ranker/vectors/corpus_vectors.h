@@ -6,6 +6,8 @@
 //   recomputing it with a different IDF;
 // - the IDF counts every live post's text (a delete takes the post out again);
 // - a deleted post keeps its row in the embedding table under a tombstone;
+// - a followers-only post's row is marked not searchable (visibility never changes after
+//   creation), so the retrieval index, which skips such rows, returns public posts only;
 // - posts move their author's vector (read by followers) and engagements the engaging user's;
 //   every `checkpoint_every` such events the changed user states are saved, so that a restart
 //   restores them and replays only the events after the checkpoint.

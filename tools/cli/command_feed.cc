@@ -16,6 +16,9 @@ struct FeedOptions {
   std::string mode = "chronological";
   std::int32_t limit = 0;
   std::string cursor;
+  std::int64_t as_of_ms = 0;
+  bool explain = false;
+  std::vector<std::uint64_t> muted;
   bool json = false;
 };
 
@@ -30,6 +33,9 @@ int run_feed(const std::string& server, const FeedOptions& options) {
   request.set_mode(kModes.at(options.mode));
   request.set_limit(options.limit);
   request.set_cursor(options.cursor);
+  request.set_as_of_ms(options.as_of_ms);
+  request.set_explain(options.explain);
+  for (std::uint64_t author : options.muted) request.add_muted_author_ids(author);
 
   return call_and_print(server, &v1::FeedRank::Stub::GetFeed, request,
                         [&](const v1::GetFeedResponse& response) {
@@ -53,6 +59,11 @@ Subcommand add_feed_command(CLI::App& root, const GlobalOptions& global) {
   app->add_option("--limit", options->limit, "Items per page, 1..500 (0: the server's default)")
       ->capture_default_str();
   app->add_option("--cursor", options->cursor, "next_cursor of the previous page");
+  app->add_option("--as-of-ms", options->as_of_ms,
+                  "Rank as if now were this time (ms since the epoch; for replays of old data)");
+  app->add_flag("--explain", options->explain,
+                "Algorithmic: print each item's score terms and the candidate counts");
+  app->add_option("--mute", options->muted, "Algorithmic: authors never to show (repeatable)");
   app->add_flag("--json", options->json, "Print one JSON object");
   return {app, [&global, options] { return run_feed(global.server, *options); }};
 }

@@ -15,17 +15,40 @@ namespace {
 
 constexpr std::size_t kTextColumnBytes = 60;
 
-std::string_view source_name(v1::CandidateSource source) {
-  switch (source) {
-    case v1::CANDIDATE_SOURCE_SELF:
-      return "self";
-    case v1::CANDIDATE_SOURCE_FOLLOWING:
-      return "following";
-    case v1::CANDIDATE_SOURCE_OUT_OF_NETWORK:
-      return "out_of_network";
-    default:
-      return "unspecified";
+// "CANDIDATE_SOURCE_NETWORK_ENGAGEMENT" -> "network_engagement": new sources need no edit here.
+std::string source_name(v1::CandidateSource source) {
+  constexpr std::string_view kPrefix = "CANDIDATE_SOURCE_";
+  std::string name = v1::CandidateSource_Name(source);
+  if (name.empty()) return "unspecified";
+  if (std::string_view(name).starts_with(kPrefix)) name.erase(0, kPrefix.size());
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return name;
+}
+
+std::string fixed3(double value) {
+  std::ostringstream text;
+  text << std::fixed << std::setprecision(3) << value;
+  return text.str();
+}
+
+// The response's ranking metadata (algorithmic pages), one line each.
+void print_ranking_summary(const v1::GetFeedResponse& feed, std::ostream& out) {
+  if (!feed.ranking_config_version().empty()) {
+    out << "ranking config: " << feed.ranking_config_version() << "; " << feed.backend() << "\n";
   }
+  if (feed.candidate_counts_size() > 0) {
+    out << "candidates:";
+    for (const v1::SourceCount& count : feed.candidate_counts()) {
+      out << " " << source_name(count.source()) << "=" << count.candidates();
+    }
+    out << "\nremoved:";
+    for (const v1::FilterCount& count : feed.removed_counts()) {
+      out << " " << count.filter() << "=" << count.removed();
+    }
+    out << "\n";
+  }
+  for (const std::string& line : feed.degraded()) out << "degraded: " << line << "\n";
 }
 
 // One table cell: line breaks and tabs would break the layout.
@@ -50,7 +73,7 @@ void print_feed_table(const v1::GetFeedResponse& feed, std::ostream& out) {
   const auto row = [&](std::string_view time, const std::string& author, const std::string& post,
                        std::string_view source, const std::string& score, std::string_view text) {
     out << std::left << std::setw(22) << time << std::right << std::setw(author_width) << author
-        << "  " << std::setw(post_width) << post << "  " << std::left << std::setw(15) << source
+        << "  " << std::setw(post_width) << post << "  " << std::left << std::setw(19) << source
         << std::right << std::setw(7) << score << "  " << text << "\n";
   };
   row("TIME", "AUTHOR", "POST", "SOURCE", "SCORE", "TEXT");
@@ -60,23 +83,45 @@ void print_feed_table(const v1::GetFeedResponse& feed, std::ostream& out) {
     row(format_iso8601_utc(item.created_at_ms()), std::to_string(item.author_id()),
         std::to_string(item.post_id()), source_name(item.source()), score.str(),
         one_line(item.text()));
+    for (const v1::ScoreTerm& term : item.explanation()) {
+      if (term.contribution() == 0) continue;  // zero terms add nothing to read
+      out << "      " << std::left << std::setw(34) << term.name() << std::right << std::setw(9)
+          << fixed3(term.value()) << "  " << (term.contribution() >= 0 ? "+" : "")
+          << fixed3(term.contribution()) << "\n";
+    }
   }
+  print_ranking_summary(feed, out);
   out << "next_cursor: " << (feed.next_cursor().empty() ? "(none)" : feed.next_cursor()) << "\n";
 }
 
 void print_feed_json(const v1::GetFeedResponse& feed, std::ostream& out) {
   nlohmann::ordered_json items = nlohmann::ordered_json::array();
   for (const v1::FeedItem& item : feed.items()) {
-    items.push_back({{"post_id", item.post_id()},
-                     {"author_id", item.author_id()},
-                     {"created_at_ms", item.created_at_ms()},
-                     {"created_at", format_iso8601_utc(item.created_at_ms())},
-                     {"text", item.text()},
-                     {"score", item.score()},
-                     {"source", source_name(item.source())}});
+    nlohmann::ordered_json json_item = {{"post_id", item.post_id()},
+                                        {"author_id", item.author_id()},
+                                        {"created_at_ms", item.created_at_ms()},
+                                        {"created_at", format_iso8601_utc(item.created_at_ms())},
+                                        {"text", item.text()},
+                                        {"score", item.score()},
+                                        {"source", source_name(item.source())}};
+    if (item.explanation_size() > 0) {
+      nlohmann::ordered_json terms = nlohmann::ordered_json::array();
+      for (const v1::ScoreTerm& term : item.explanation()) {
+        terms.push_back({{"name", term.name()},
+                         {"value", term.value()},
+                         {"contribution", term.contribution()}});
+      }
+      json_item["explanation"] = std::move(terms);
+    }
+    items.push_back(std::move(json_item));
   }
-  const nlohmann::ordered_json page = {{"items", std::move(items)},
-                                       {"next_cursor", feed.next_cursor()}};
+  nlohmann::ordered_json page = {{"items", std::move(items)},
+                                 {"next_cursor", feed.next_cursor()}};
+  if (!feed.ranking_config_version().empty()) {
+    page["ranking_config_version"] = feed.ranking_config_version();
+    page["backend"] = feed.backend();
+    page["degraded"] = std::vector<std::string>(feed.degraded().begin(), feed.degraded().end());
+  }
   out << page.dump(-1, ' ', /*ensure_ascii=*/false,
                    nlohmann::ordered_json::error_handler_t::replace)
       << "\n";

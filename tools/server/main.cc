@@ -89,7 +89,31 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--gpu-fp16", retrieval.gpu_fp16,
                "GPU: keep post vectors at half precision (half the memory and bandwidth)");
+  std::string ranking_config;
+  int ranked_list_ttl_s = 600;
+  int ranked_list_cache_mb = 64;
+  app.add_option("--ranking-config", ranking_config,
+                 "JSON ranking config of the algorithmic feed (default: built-in priors; "
+                 "`feedrank fit-ranker` writes a fitted one)");
+  app.add_option("--ranked-list-ttl-s", ranked_list_ttl_s,
+                 "how long an algorithmic cursor's ranked list is kept")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--ranked-list-cache-mb", ranked_list_cache_mb,
+                 "memory for ranked lists behind algorithmic cursors (least recently used go first)")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (!ranking_config.empty()) {
+    auto config = feedrank::ranker::load_ranking_config(ranking_config);
+    if (!config.ok()) {
+      std::cerr << "feedrank-server: --ranking-config " << config.status().message() << "\n";
+      return 1;
+    }
+    options.algorithmic.config = std::move(*config);
+  }
+  options.algorithmic.cache.ttl = std::chrono::seconds(ranked_list_ttl_s);
+  options.algorithmic.cache.max_bytes = static_cast<std::size_t>(ranked_list_cache_mb) << 20;
   feedrank::kernels::parse_backend_request(backend, retrieval.backend);
   feedrank::ranker::parse_cpu_index_kind(cpu_index, retrieval.cpu_index);
 

@@ -1,0 +1,17 @@
+// The algorithmic feed's filters, in the order they run (cheap checks first).
+#include "ranker/filters/candidate_filter.h"
+
+namespace feedrank::ranker {
+
+std::vector<std::unique_ptr<CandidateFilter>> standard_filters() {
+  std::vector<std::unique_ptr<CandidateFilter>> filters;
+  filters.push_back(make_deleted_post_filter());
+  filters.push_back(make_future_post_filter());
+  filters.push_back(make_visibility_filter());
+  filters.push_back(make_own_post_filter());
+  filters.push_back(make_previously_engaged_filter());
+  filters.push_back(make_muted_author_filter());
+  return filters;
+}
+
+}  // namespace feedrank::ranker

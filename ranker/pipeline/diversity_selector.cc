@@ -1,0 +1,82 @@
+#include "ranker/pipeline/diversity_selector.h"
+
+#include <cmath>
+#include <queue>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace feedrank::ranker {
+namespace {
+
+struct Pending {
+  float score;
+  PostId post;
+  std::size_t index;
+  std::size_t fresh_at;  // how many items were taken when `score` was computed
+  friend bool operator<(const Pending& a, const Pending& b) {
+    return a.score != b.score ? a.score < b.score : a.post < b.post;
+  }
+};
+
+float dot(std::span<const float> a, std::span<const float> b) {
+  float sum = 0;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+}  // namespace
+
+std::vector<Selection> select_diverse(const Candidates& candidates, std::span<const float> scores,
+                                      const RankingConfig& config, std::size_t limit,
+                                      const PostVectorOf& vector_of) {
+  const bool mmr = config.mmr_penalty > 0 && vector_of;
+  std::vector<std::span<const float>> vectors(mmr ? candidates.size() : 0);
+  for (std::size_t i = 0; i < vectors.size(); ++i) vectors[i] = vector_of(candidates[i].post);
+  // Per candidate: its largest similarity to the taken items, and how many it has been compared
+  // with (MMR only).
+  std::vector<float> max_similarity(vectors.size(), -INFINITY);
+  std::vector<std::size_t> compared(vectors.size(), 0);
+  absl::flat_hash_map<UserId, int> taken_by_author;
+  std::vector<Selection> taken;
+
+  auto author_term = [&](UserId author) {
+    auto it = taken_by_author.find(author);
+    const int earlier = it == taken_by_author.end() ? 0 : it->second;
+    if (earlier == 0) return 0.0f;
+    const double factor = std::max(std::pow(double{config.author_decay}, earlier),
+                                   double{config.author_floor});
+    return static_cast<float>(std::log(factor));
+  };
+  auto mmr_term = [&](std::size_t i) {
+    if (!mmr || vectors[i].empty()) return 0.0f;
+    for (; compared[i] < taken.size(); ++compared[i]) {
+      const auto& other = vectors[taken[compared[i]].index];
+      if (!other.empty()) max_similarity[i] = std::max(max_similarity[i], dot(vectors[i], other));
+    }
+    return max_similarity[i] == -INFINITY ? 0.0f : -config.mmr_penalty * max_similarity[i];
+  };
+
+  std::priority_queue<Pending> heap;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    heap.push({scores[i], candidates[i].post, i, 0});
+  }
+  while (!heap.empty() && taken.size() < limit) {
+    Pending top = heap.top();
+    heap.pop();
+    if (top.fresh_at != taken.size()) {
+      const Candidate& c = candidates[top.index];
+      top.score = scores[top.index] + author_term(c.author) + mmr_term(top.index);
+      top.fresh_at = taken.size();
+      heap.push(top);
+      continue;
+    }
+    const Candidate& c = candidates[top.index];
+    const float by_author = author_term(c.author);
+    const float by_mmr = mmr_term(top.index);
+    taken.push_back({top.index, scores[top.index] + by_author + by_mmr, by_author, by_mmr});
+    ++taken_by_author[c.author];
+  }
+  return taken;
+}
+
+}  // namespace feedrank::ranker

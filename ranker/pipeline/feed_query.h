@@ -1,0 +1,38 @@
+// The request context every stage of the algorithmic pipeline reads: the viewer, the clock, the
+// deadline, the config, and what is known of the viewer, computed once per request.
+#pragma once
+
+#include <chrono>
+#include <span>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "ranker/scoring/ranking_config.h"
+#include "store/feed_state.h"
+
+namespace feedrank::ranker {
+
+// Derived from the viewer's and their followees' engagements (viewer_signals.h).
+struct ViewerSignals {
+  absl::flat_hash_set<PostId> engaged;                 // posts the viewer engaged with
+  absl::flat_hash_map<UserId, double> author_affinity;  // decayed, kind-weighted engagements
+  absl::flat_hash_map<PostId, std::uint32_t> followee_engagements;  // followees who engaged
+  // Post -> sum of the similarities of the nearest users (by engagement sets) who engaged with it.
+  absl::flat_hash_map<PostId, float> collaborative;
+};
+
+struct FeedQuery {
+  UserId viewer = 0;
+  TimestampMs now = 0;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  const store::FeedState* state = nullptr;
+  const RankingConfig* config = nullptr;
+  std::span<const float> viewer_vector;  // empty: nothing is known of the viewer yet
+  absl::flat_hash_set<UserId> muted_authors;
+  ViewerSignals signals;
+
+  bool past_deadline() const { return std::chrono::steady_clock::now() > deadline; }
+};
+
+}  // namespace feedrank::ranker

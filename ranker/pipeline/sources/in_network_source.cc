@@ -1,0 +1,49 @@
+// In-network: the newest posts of each followee (at or before now), then the newest overall.
+#include <algorithm>
+
+#include "ranker/pipeline/candidate_source.h"
+
+namespace feedrank::ranker {
+namespace {
+
+class InNetworkSource final : public CandidateSourceStage {
+ public:
+  CandidateSource source() const override { return CandidateSource::kFollowing; }
+
+  absl::Status fetch(const FeedQuery& query, Candidates& out) const override {
+    const store::FeedState& state = *query.state;
+    const RankingConfig& config = *query.config;
+    Candidates found;
+    const store::TimelineEntry now_bound{query.now, ~PostId{0}};
+    for (UserId followee : state.graph.followees(query.viewer)) {
+      const auto timeline = state.posts.timeline(followee);
+      auto end = std::upper_bound(timeline.begin(), timeline.end(), now_bound);
+      const auto count = std::min<std::ptrdiff_t>(end - timeline.begin(), config.in_network_per_author);
+      for (auto it = end - count; it != end; ++it) {
+        found.push_back({it->id, followee, it->created_at, source(), source_bit(source())});
+      }
+    }
+    const auto keep = std::min(found.size(), static_cast<std::size_t>(config.in_network_total));
+    auto newer = [](const Candidate& a, const Candidate& b) {
+      return a.created_at != b.created_at ? a.created_at > b.created_at : a.post > b.post;
+    };
+    std::partial_sort(found.begin(), found.begin() + keep, found.end(), newer);
+    out.insert(out.end(), found.begin(), found.begin() + keep);
+    return absl::OkStatus();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<CandidateSourceStage> make_in_network_source() {
+  return std::make_unique<InNetworkSource>();
+}
+
+std::optional<Candidate> candidate_of(const store::FeedState& state, PostId post,
+                                      CandidateSource source) {
+  const store::PostView* view = state.posts.find(post);
+  if (view == nullptr || view->deleted) return std::nullopt;
+  return Candidate{post, view->post.author, view->post.created_at, source, source_bit(source)};
+}
+
+}  // namespace feedrank::ranker

@@ -1,0 +1,36 @@
+// Out-of-network: nearest public posts to the viewer's vector on the retrieval backend.
+#include "ranker/pipeline/candidate_source.h"
+
+namespace feedrank::ranker {
+namespace {
+
+class OutOfNetworkSource final : public CandidateSourceStage {
+ public:
+  explicit OutOfNetworkSource(NearestPublicPosts nearest) : nearest_(std::move(nearest)) {}
+
+  CandidateSource source() const override { return CandidateSource::kOutOfNetwork; }
+
+  absl::Status fetch(const FeedQuery& query, Candidates& out) const override {
+    const int k = query.config->out_of_network_k;
+    if (query.viewer_vector.empty() || k == 0) return absl::OkStatus();
+    auto neighbours = nearest_(query.viewer_vector, k);
+    if (!neighbours.ok()) return neighbours.status();
+    const TimestampMs oldest = query.now - query.config->out_of_network_max_age_ms;
+    for (const kernels::Neighbor& neighbour : *neighbours) {
+      auto candidate = candidate_of(*query.state, neighbour.id, source());
+      if (candidate && candidate->created_at >= oldest) out.push_back(*candidate);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  NearestPublicPosts nearest_;
+};
+
+}  // namespace
+
+std::unique_ptr<CandidateSourceStage> make_out_of_network_source(NearestPublicPosts nearest) {
+  return std::make_unique<OutOfNetworkSource>(std::move(nearest));
+}
+
+}  // namespace feedrank::ranker

@@ -1,0 +1,108 @@
+#include "ranker/pipeline/viewer_signals.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "embeddings/decayed_mean.h"
+
+namespace feedrank::ranker {
+namespace {
+
+// Engagers read per post when looking for neighbours: the newest ones, so that one viral post
+// does not make the search cost grow with its audience.
+constexpr std::size_t kEngagersPerPost = 200;
+// Engagements read per neighbour when collecting their posts.
+constexpr std::size_t kPostsPerNeighbour = 50;
+
+// The newest `limit` entries of `events` (ascending by arrival) at or before `now`.
+template <class Event>
+std::span<const Event> newest(std::span<const Event> events, std::size_t limit, TimestampMs now) {
+  std::size_t end = events.size();
+  while (end > 0 && events[end - 1].at > now) --end;  // arrivals are mostly in time order
+  const std::size_t begin = end > limit ? end - limit : 0;
+  return events.subspan(begin, end - begin);
+}
+
+void add_author_affinity(const store::FeedState& state, UserId viewer, TimestampMs now,
+                         const RankingConfig& config, ViewerSignals& signals) {
+  const auto& weights = state.engagements.options().trending_weights;
+  for (const store::UserEngagement& e : state.engagements.by_user(viewer)) {
+    if (e.at > now) continue;
+    signals.engaged.insert(e.post);
+    signals.author_affinity[e.author] +=
+        weights[static_cast<int>(e.kind)] *
+        embeddings::decay_factor(now - e.at, config.affinity_half_life_ms);
+  }
+}
+
+void add_followee_engagements(const store::FeedState& state, UserId viewer, TimestampMs now,
+                              const RankingConfig& config, ViewerSignals& signals) {
+  const auto per_followee = static_cast<std::size_t>(config.network_engagement_per_followee);
+  absl::flat_hash_set<PostId> seen;
+  for (UserId followee : state.graph.followees(viewer)) {
+    seen.clear();
+    for (const store::UserEngagement& e :
+         newest(state.engagements.by_user(followee), per_followee, now)) {
+      if (seen.insert(e.post).second) ++signals.followee_engagements[e.post];
+    }
+  }
+}
+
+// User-kNN over engagement sets: cosine similarity |A n B| / sqrt(|A| |B|) between the viewer's
+// newest engaged posts and each user's, through the posts' engager lists.
+void add_collaborative(const store::FeedState& state, UserId viewer, TimestampMs now,
+                       const RankingConfig& config, ViewerSignals& signals) {
+  if (config.collaborative_neighbours == 0 || config.collaborative_total == 0) return;
+  absl::flat_hash_set<PostId> history;
+  for (const auto& e : newest(state.engagements.by_user(viewer),
+                              static_cast<std::size_t>(config.collaborative_history), now)) {
+    history.insert(e.post);
+  }
+  if (history.empty()) return;
+  absl::flat_hash_map<UserId, std::uint32_t> overlap;
+  for (PostId post : history) {
+    absl::flat_hash_set<UserId> counted;
+    for (const store::PostEngager& engager :
+         newest(state.engagements.by_post(post), kEngagersPerPost, now)) {
+      if (engager.user != viewer && counted.insert(engager.user).second) ++overlap[engager.user];
+    }
+  }
+  struct Neighbour {
+    UserId user;
+    float similarity;
+  };
+  std::vector<Neighbour> neighbours;
+  neighbours.reserve(overlap.size());
+  for (const auto& [user, shared] : overlap) {
+    const std::size_t their_count = state.engagements.by_user(user).size();
+    const double similarity = shared / std::sqrt(double(history.size()) * double(their_count));
+    neighbours.push_back({user, static_cast<float>(similarity)});
+  }
+  const auto keep = std::min(neighbours.size(),
+                             static_cast<std::size_t>(config.collaborative_neighbours));
+  std::partial_sort(neighbours.begin(), neighbours.begin() + keep, neighbours.end(),
+                    [](const Neighbour& a, const Neighbour& b) {
+                      return a.similarity != b.similarity ? a.similarity > b.similarity
+                                                          : a.user < b.user;
+                    });
+  neighbours.resize(keep);
+  for (const Neighbour& neighbour : neighbours) {
+    absl::flat_hash_set<PostId> counted;
+    for (const auto& e : newest(state.engagements.by_user(neighbour.user), kPostsPerNeighbour, now)) {
+      if (counted.insert(e.post).second) signals.collaborative[e.post] += neighbour.similarity;
+    }
+  }
+}
+
+}  // namespace
+
+ViewerSignals compute_viewer_signals(const store::FeedState& state, UserId viewer,
+                                     TimestampMs now, const RankingConfig& config) {
+  ViewerSignals signals;
+  add_author_affinity(state, viewer, now, config, signals);
+  add_followee_engagements(state, viewer, now, config, signals);
+  add_collaborative(state, viewer, now, config, signals);
+  return signals;
+}
+
+}  // namespace feedrank::ranker

@@ -1,0 +1,68 @@
+#include "ranker/ranked_list_cache.h"
+
+namespace feedrank::ranker {
+namespace {
+
+std::size_t bytes_of(const RankedList& list) {
+  std::size_t bytes = sizeof(RankedList) + list.entries.capacity() * sizeof(RankedEntry);
+  for (const std::string& line : list.stats.degraded) bytes += line.capacity();
+  return bytes + list.stats.removed.capacity() * 48;
+}
+
+}  // namespace
+
+RankedListCache::RankedListCache(RankedListCacheOptions options)
+    : options_(options), ids_(std::random_device{}()) {}
+
+std::uint64_t RankedListCache::put(std::shared_ptr<const RankedList> list, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  std::uint64_t id = 0;
+  while (id == 0 || by_id_.contains(id)) id = ids_();
+  const std::size_t bytes = bytes_of(*list);
+  lru_.push_front({id, std::move(list), now, bytes});
+  by_id_[id] = lru_.begin();
+  bytes_ += bytes;
+  evict_locked(now);
+  return id;
+}
+
+std::shared_ptr<const RankedList> RankedListCache::get(std::uint64_t id, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  evict_locked(now);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->list;
+}
+
+void RankedListCache::evict_locked(Clock::time_point now) {
+  // The newest list stays even when alone above max_bytes: its first page is being served.
+  while (lru_.size() > 1 && bytes_ > options_.max_bytes) {
+    bytes_ -= lru_.back().bytes;
+    by_id_.erase(lru_.back().id);
+    lru_.pop_back();
+  }
+  // Expired lists may sit anywhere in LRU order (a list used recently can be old), so scan. The
+  // cache holds at most a few thousand lists.
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    if (now - it->stored > options_.ttl) {
+      bytes_ -= it->bytes;
+      by_id_.erase(it->id);
+      it = lru_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::size_t RankedListCache::size() const {
+  std::lock_guard lock(mutex_);
+  return lru_.size();
+}
+
+std::size_t RankedListCache::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+}  // namespace feedrank::ranker

@@ -1,0 +1,46 @@
+#include "ranker/retrieval/visible_posts.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "kernels/cpu/inner_products.h"
+
+namespace feedrank::ranker {
+
+std::vector<kernels::Neighbor> score_followers_only_posts(
+    const store::FeedState& state, const embeddings::EmbeddingTable& table, UserId viewer,
+    bool include_own, std::span<const float> query, std::span<const kernels::VectorId> exclude) {
+  std::vector<kernels::Neighbor> scored;
+  const absl::flat_hash_set<kernels::VectorId> excluded(exclude.begin(), exclude.end());
+  const auto score_posts_of = [&](UserId author) {
+    for (PostId id : state.posts.followers_only(author)) {
+      if (excluded.contains(id)) continue;
+      const auto row = table.row_of(id);
+      if (!row || table.is_deleted(*row)) continue;  // the catalog lists live posts only
+      scored.push_back({id, kernels::cpu::inner_product(query.data(), table.row(*row).data(),
+                                                        table.dimension())});
+    }
+  };
+  for (UserId followee : state.graph.followees(viewer)) score_posts_of(followee);
+  if (include_own) score_posts_of(viewer);
+  return scored;
+}
+
+std::vector<kernels::Neighbor> merge_nearest(std::span<const kernels::Neighbor> a,
+                                             std::span<const kernels::Neighbor> b, int k) {
+  std::vector<kernels::Neighbor> all(a.begin(), a.end());
+  all.insert(all.end(), b.begin(), b.end());
+  std::sort(all.begin(), all.end(), [](const kernels::Neighbor& x, const kernels::Neighbor& y) {
+    return x.score != y.score ? x.score > y.score : x.id < y.id;
+  });
+  std::vector<kernels::Neighbor> best;
+  best.reserve(std::min(all.size(), static_cast<std::size_t>(std::max(k, 0))));
+  absl::flat_hash_set<kernels::VectorId> taken;
+  for (const kernels::Neighbor& n : all) {
+    if (best.size() >= static_cast<std::size_t>(std::max(k, 0))) break;
+    if (taken.insert(n.id).second) best.push_back(n);
+  }
+  return best;
+}
+
+}  // namespace feedrank::ranker

@@ -1,0 +1,74 @@
+#include "store/engagement_history.h"
+
+#include <cmath>
+#include <limits>
+
+namespace feedrank::store {
+namespace {
+
+constexpr double kNone = -std::numeric_limits<double>::infinity();
+
+// log2(2^a + 2^b) without overflow.
+double log2_add(double a, double b) {
+  if (a == kNone) return b;
+  if (b == kNone) return a;
+  const double high = std::max(a, b);
+  return high + std::log2(1.0 + std::exp2(std::min(a, b) - high));
+}
+
+}  // namespace
+
+void EngagementHistory::add(const Engagement& engagement, UserId author) {
+  by_user_[engagement.user].push_back(
+      {engagement.post, author, engagement.kind, engagement.at});
+  auto [it, inserted] = by_post_.try_emplace(engagement.post);
+  PostStats& stats = it->second;
+  if (inserted) {
+    stats.log2_counts.fill(kNone);
+    stats.log2_trending = kNone;
+  } else {
+    trending_.erase({stats.log2_trending, engagement.post});
+  }
+  stats.engagers.push_back({engagement.user, engagement.kind, engagement.at});
+  const int kind = static_cast<int>(engagement.kind);
+  const double exponent =
+      static_cast<double>(engagement.at) / static_cast<double>(options_.half_life_ms);
+  stats.log2_counts[kind] = log2_add(stats.log2_counts[kind], exponent);
+  const double weight = options_.trending_weights[kind];
+  if (weight > 0) stats.log2_trending = log2_add(stats.log2_trending, exponent + std::log2(weight));
+  if (stats.log2_trending != kNone) trending_.insert({stats.log2_trending, engagement.post});
+}
+
+std::span<const UserEngagement> EngagementHistory::by_user(UserId user) const {
+  auto it = by_user_.find(user);
+  if (it == by_user_.end()) return {};
+  return it->second;
+}
+
+std::span<const PostEngager> EngagementHistory::by_post(PostId post) const {
+  auto it = by_post_.find(post);
+  if (it == by_post_.end()) return {};
+  return it->second.engagers;
+}
+
+std::array<double, kEngagementKindCount> EngagementHistory::decayed_counts(PostId post,
+                                                                           TimestampMs now) const {
+  std::array<double, kEngagementKindCount> counts{};
+  auto it = by_post_.find(post);
+  if (it == by_post_.end()) return counts;
+  const double now_exponent =
+      static_cast<double>(now) / static_cast<double>(options_.half_life_ms);
+  for (int kind = 0; kind < kEngagementKindCount; ++kind) {
+    const double log2_count = it->second.log2_counts[kind];
+    if (log2_count != kNone) counts[kind] = std::exp2(log2_count - now_exponent);
+  }
+  return counts;
+}
+
+void EngagementHistory::for_each_trending(absl::FunctionRef<bool(PostId post)> visit) const {
+  for (const auto& [log2_score, post] : trending_) {
+    if (!visit(post)) return;
+  }
+}
+
+}  // namespace feedrank::store

@@ -1,0 +1,75 @@
+// Who engaged with what, kept in memory for the algorithmic feed: each user's engagements in
+// arrival order, each post's engagers, and each post's time-decayed engagement per kind. The
+// decayed sums are kept incrementally as engagements arrive (never recomputed per request), in
+// the log2 domain against a fixed origin: an engagement at time t adds 2^(t / half_life), so a
+// sum read at `now` is 2^(log2_sum - now / half_life). Every post's sum decays by the same factor,
+// so the order of posts by decayed engagement (the trending list) does not depend on when it is
+// read, and data years old reads the same as fresh data shifted in time.
+//
+// Not thread-safe: FeedStore guards it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <set>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "store/records.h"
+
+namespace feedrank::store {
+
+struct EngagementHistoryOptions {
+  TimestampMs half_life_ms = 3LL * 24 * 60 * 60 * 1000;  // of the decayed counts and trending
+  // Per EngagementKind (VIEW, LIKE, COMMENT, SHARE): how much each kind adds to trending.
+  std::array<double, kEngagementKindCount> trending_weights = {0.1, 1.0, 2.0, 3.0};
+};
+
+struct UserEngagement {
+  PostId post = 0;
+  UserId author = 0;
+  EngagementKind kind = EngagementKind::kView;
+  TimestampMs at = 0;
+};
+
+struct PostEngager {
+  UserId user = 0;
+  EngagementKind kind = EngagementKind::kView;
+  TimestampMs at = 0;
+};
+
+class EngagementHistory {
+ public:
+  explicit EngagementHistory(EngagementHistoryOptions options = {}) : options_(options) {}
+
+  const EngagementHistoryOptions& options() const { return options_; }
+  void add(const Engagement& engagement, UserId author);
+
+  // In arrival order (mostly by time); empty for users or posts with none.
+  std::span<const UserEngagement> by_user(UserId user) const;
+  std::span<const PostEngager> by_post(PostId post) const;
+
+  // The post's engagements of each kind, each weighted 2^(-(now - at) / half_life).
+  std::array<double, kEngagementKindCount> decayed_counts(PostId post, TimestampMs now) const;
+
+  // Visits posts by decreasing decayed, kind-weighted engagement (ties by larger id) until
+  // `visit` returns false. O(log n) to start, O(1) per post.
+  void for_each_trending(absl::FunctionRef<bool(PostId post)> visit) const;
+
+ private:
+  struct PostStats {
+    std::vector<PostEngager> engagers;
+    std::array<double, kEngagementKindCount> log2_counts;  // -inf: none of this kind
+    double log2_trending;
+  };
+
+  EngagementHistoryOptions options_;
+  absl::flat_hash_map<UserId, std::vector<UserEngagement>> by_user_;
+  absl::flat_hash_map<PostId, PostStats> by_post_;
+  std::set<std::pair<double, PostId>, std::greater<>> trending_;
+};
+
+}  // namespace feedrank::store
