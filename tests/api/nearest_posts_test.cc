@@ -126,6 +126,107 @@ TEST_F(NearestPostsApi, RefusesBadRequestsNamingTheField) {
   refused(unknown_post, grpc::NOT_FOUND, "post_id");
 }
 
+// A FOLLOWERS post (30, along axis 0) reaches only the accounts following its author (1): not a
+// stranger (3) who liked the public post nearest it (10), by any kind of query; a follower (4)
+// until they unfollow.
+class NearestPostsVisibility : public NearestPostsApi {
+ protected:
+  void SetUp() override {
+    NearestPostsApi::SetUp();
+    ASSERT_THAT(client().upsert_users({user(3), user(4)}).status, IsOk());
+    ASSERT_THAT(client().follow({edge(4, 1)}).status, IsOk());
+    ASSERT_THAT(client().create_posts({followers_post(30, 1, tilted(0, 0.0f))}).status, IsOk());
+    ASSERT_THAT(client().record_engagements({engagement(3, 10), engagement(4, 10)}).status, IsOk());
+  }
+
+  // Every kind of query near post 30, as `viewer` sees it (0: no viewer).
+  static std::vector<std::pair<std::string, v1::GetNearestPostsRequest>> queries(
+      std::uint64_t viewer) {
+    std::vector<std::pair<std::string, v1::GetNearestPostsRequest>> out;
+    v1::GetNearestPostsRequest by_post;
+    by_post.set_post_id(10);
+    by_post.set_k(10);
+    by_post.set_viewer_id(viewer);
+    out.emplace_back("post_id", by_post);
+    v1::GetNearestPostsRequest by_vector = to_vector(tilted(0, 0.0f), 10);
+    by_vector.set_viewer_id(viewer);
+    out.emplace_back("embedding", by_vector);
+    if (viewer != 0) {
+      v1::GetNearestPostsRequest by_user;
+      by_user.set_user_id(viewer);
+      by_user.set_k(10);
+      out.emplace_back("user_id", by_user);
+    }
+    return out;
+  }
+
+  static v1::Post followers_post(std::uint64_t id, std::uint64_t author,
+                                 const std::vector<float>& vector) {
+    v1::Post out = post_along(id, author, vector);
+    out.set_visibility(v1::VISIBILITY_FOLLOWERS);
+    return out;
+  }
+};
+
+TEST_F(NearestPostsVisibility, NoViewerAndAStrangerNeverGetAFollowersOnlyPost) {
+  for (std::uint64_t viewer : {0, 3}) {
+    for (const auto& [what, request] : queries(viewer)) {
+      const auto reply = client().call(request);
+      ASSERT_THAT(reply.status, IsOk()) << what << ", viewer " << viewer;
+      EXPECT_THAT(ids(reply.response), ::testing::Not(::testing::Contains(30u)))
+          << what << ", viewer " << viewer;
+      EXPECT_FALSE(reply.response.posts().empty()) << what << ", viewer " << viewer;
+    }
+  }
+  // Nor is it found as a query by them.
+  v1::GetNearestPostsRequest of_it;
+  of_it.set_post_id(30);
+  EXPECT_THAT(client().call(of_it).status, StatusIs(grpc::NOT_FOUND, HasSubstr("post_id:")));
+  of_it.set_viewer_id(3);
+  EXPECT_THAT(client().call(of_it).status, StatusIs(grpc::NOT_FOUND, HasSubstr("post_id:")));
+  of_it.set_viewer_id(4);
+  EXPECT_THAT(client().call(of_it).status, IsOk());
+}
+
+TEST_F(NearestPostsVisibility, AFollowerGetsItUntilTheyUnfollow) {
+  for (const auto& [what, request] : queries(4)) {
+    const auto reply = client().call(request);
+    ASSERT_THAT(reply.status, IsOk()) << what;
+    EXPECT_THAT(ids(reply.response), ::testing::Contains(30u)) << what;
+  }
+  const auto along = client().call(queries(4)[1].second);
+  ASSERT_THAT(along.status, IsOk());
+  ASSERT_GT(along.response.posts_size(), 0);
+  EXPECT_EQ(along.response.posts(0).post_id(), 30u);
+  EXPECT_EQ(along.response.posts(0).author_id(), 1u);
+  EXPECT_NEAR(along.response.posts(0).score(), 1.0, 1e-5);
+
+  ASSERT_THAT(client().unfollow({edge(4, 1)}).status, IsOk());
+  for (const auto& [what, request] : queries(4)) {
+    const auto reply = client().call(request);
+    ASSERT_THAT(reply.status, IsOk()) << what;
+    EXPECT_THAT(ids(reply.response), ::testing::Not(::testing::Contains(30u))) << what;
+  }
+}
+
+TEST_F(NearestPostsVisibility, AViewerMustExistAndAUserQueryNamesItsOwn) {
+  for (auto [what, request] : queries(0)) {
+    request.set_viewer_id(99);
+    EXPECT_THAT(client().call(request).status,
+                StatusIs(grpc::NOT_FOUND, HasSubstr("viewer_id: user 99")))
+        << what;
+  }
+  v1::GetNearestPostsRequest by_user;
+  by_user.set_user_id(4);
+  by_user.set_viewer_id(3);
+  EXPECT_THAT(client().call(by_user).status,
+              StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("viewer_id:")));
+  by_user.set_viewer_id(4);
+  const auto same = client().call(by_user);
+  ASSERT_THAT(same.status, IsOk());
+  EXPECT_THAT(ids(same.response), ::testing::Contains(30u));
+}
+
 TEST_F(NearestPostsApi, KZeroMeansTen) {
   std::vector<v1::Post> more;
   for (std::uint64_t id = 100; id < 120; ++id) more.push_back(post_along(id, 1, tilted(7, 0.01f * id)));

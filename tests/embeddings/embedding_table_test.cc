@@ -108,6 +108,34 @@ TEST(EmbeddingTable, UpsertRevivesADeletedRow) {
   EXPECT_EQ(table.row(0)[5], fresh[5]);
 }
 
+// The retrieval index skips the not-searchable rows: deleted ones and those upserted as not
+// searchable (followers-only posts); tombstone_words() and is_deleted() still mean deleted only.
+TEST(EmbeddingTable, NotSearchableRowsAreDeletedOrUpsertedAsNotSearchable) {
+  std::mt19937 rng(8);
+  EmbeddingTable table(kDim);
+  for (PostId id = 0; id < 130; ++id) table.upsert(1000 + id, random_vector(rng), id % 4 != 1);
+  EXPECT_TRUE(table.remove(1000 + 4));
+  EXPECT_TRUE(table.remove(1000 + 5));  // not searchable anyway
+  EXPECT_EQ(table.live_rows(), 128u);
+  const auto words = table.unsearchable_words();
+  ASSERT_EQ(words.size(), 3u);
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    const bool expected = r % 4 == 1 || r == 4;
+    EXPECT_EQ(((words[r / 64] >> (r % 64)) & 1) != 0, expected) << "row " << r;
+    EXPECT_EQ(table.is_searchable(r), !expected) << "row " << r;
+    EXPECT_EQ(table.is_deleted(r), r == 4 || r == 5) << "row " << r;
+  }
+  EXPECT_EQ(words[2] >> 2, 0u) << "bits past rows() stay clear";
+
+  // An upsert sets the bit anew: a revived row follows its new `searchable`.
+  table.upsert(1000 + 4, random_vector(rng), false);
+  EXPECT_FALSE(table.is_searchable(4));
+  EXPECT_FALSE(table.is_deleted(4));
+  table.upsert(1000 + 5, random_vector(rng), true);
+  EXPECT_TRUE(table.is_searchable(5));
+  EXPECT_EQ(table.tombstone_words()[0], 0u);
+}
+
 TEST(EmbeddingTable, GrowthKeepsContents) {
   std::mt19937 rng(6);
   EmbeddingTable table(kDim);
@@ -139,7 +167,7 @@ TEST(EmbeddingTable, MemoryBytesCoversTheMatrixAndStaysWithinDoublingSlack) {
   reserved.reserve(n);
   for (std::size_t i = 0; i < n; ++i) reserved.upsert(i, random_vector(rng, 64));
   EXPECT_LE(reserved.memory_bytes() - reserved.id_map_bytes(),
-            n * 64 * sizeof(float) + n / 64 * 8 + 512)
+            n * 64 * sizeof(float) + 2 * (n / 64 * 8) + 512)
       << "reserve leaves no matrix slack";
 }
 

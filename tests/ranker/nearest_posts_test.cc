@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "kernels/compute_backend.h"
 #include "ranker/feed_engine.h"
@@ -72,6 +73,7 @@ class NearestPostsTest : public ::testing::TestWithParam<IndexCase> {
     retrieval.backend = kernels::BackendRequest::kCpu;
     retrieval.cpu_index = GetParam().kind;
     retrieval.saved_index_path = saved_index_path_;
+    if (ef_search_ > 0) retrieval.ef_search = ef_search_;
     auto engine = FeedEngine::open(std::move(*durable), std::move(vectors), retrieval);
     ASSERT_TRUE(engine.ok()) << engine.status();
     engine_ = std::move(*engine);
@@ -138,6 +140,7 @@ class NearestPostsTest : public ::testing::TestWithParam<IndexCase> {
   testing::TempDir dir_;
   std::string store_name_ = "db";
   std::string saved_index_path_;  // empty: the index is not saved
+  int ef_search_ = 0;             // 0: the default
   std::unique_ptr<FeedEngine> engine_;
   std::map<PostId, std::vector<float>> vectors_;  // the live posts' unit vectors
   std::vector<std::string> log_;
@@ -361,8 +364,296 @@ TEST_P(SavedIndexTest, AnIndexSavedOverOtherPostsOrUnreadableIsRebuilt) {
   expect_brute_force_answers();
 }
 
+// The index read back takes the followers-only rows' not-searchable bits from the replay.
+TEST_P(SavedIndexTest, FollowersOnlyPostsStayHiddenInAnIndexReadBack) {
+  write_corpus(300);
+  std::vector<WriteOp> ops = {User{4, "dee", 0}, Follow{4, 1, 1}};
+  std::mt19937 rng(8);
+  std::vector<float> along;
+  for (PostId id = 700; id < 710; ++id) {
+    auto vector = unit(random_vector(rng));
+    if (id == 700) along = vector;
+    Post p = post_with_vector(id, 1, vector);
+    p.visibility = Visibility::kFollowers;
+    ops.push_back(std::move(p));
+  }
+  write(std::move(ops));
+  ASSERT_TRUE(engine_->checkpoint().ok());
+  log_.clear();
+  open();
+  EXPECT_THAT(log_, ::testing::Contains(HasSubstr("read the saved retrieval index of 310 posts")));
+  expect_brute_force_answers();  // vectors_ holds the public posts only
+  NearestPostsRequest request = to_vector(along, 1);
+  EXPECT_NE(nearest(request).front().post, 700u);
+  request.viewer = 4;
+  EXPECT_EQ(nearest(request).front().post, 700u);
+}
+
 INSTANTIATE_TEST_SUITE_P(CpuIndexes, SavedIndexTest,
                          ::testing::Values(IndexCase{"Hnsw", CpuIndexKind::kHnsw},
+                                           IndexCase{"IvfFlat", CpuIndexKind::kIvfFlat}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// ---- Visibility -------------------------------------------------------------------------------
+//
+// FOLLOWERS posts are answered only to those who may see them: the author (never to themselves
+// in a user query, which leaves out their own posts) and their followers. A post or vector query
+// names no viewer and gets PUBLIC posts only, unless it names one.
+class VisibilityTest : public NearestPostsTest {
+ protected:
+  // Users 1..3 post the public background corpus; 10 writes FOLLOWERS posts, 20 follows no one,
+  // 30 follows 10.
+  static constexpr UserId kAuthor = 10;
+  static constexpr UserId kStranger = 20;
+  static constexpr UserId kFollower = 30;
+
+  void SetUp() override {
+    // HNSW searches its whole graph (a few hundred rows, most of them hidden), so that every
+    // kind must equal the brute force; its default recall misses a few at k 60.
+    ef_search_ = 1000;
+    NearestPostsTest::SetUp();
+    write_corpus(150);
+    write({User{kAuthor, "author", 0}, User{kStranger, "stranger", 0},
+           User{kFollower, "follower", 0}, Follow{kFollower, kAuthor, 1}});
+    follows_.insert({kFollower, kAuthor});
+  }
+
+  // A post by `author` with `vector` (normalised), recorded for brute_force_seen().
+  void add_post(PostId id, UserId author, std::vector<float> vector, Visibility visibility) {
+    Post p = post_with_vector(id, author, vector);
+    p.visibility = visibility;
+    write({std::move(p)});
+    vectors_[id] = unit(std::move(vector));
+    authors_[id] = author;
+    if (visibility == Visibility::kFollowers) followers_only_.insert(id);
+  }
+
+  UserId author_of(PostId id) const {
+    const auto it = authors_.find(id);
+    return it != authors_.end() ? it->second : 1 + (id - 100) % 3;  // write_corpus's authors
+  }
+
+  // viewer_may_see, with 0 for no viewer.
+  bool may_see(UserId viewer, PostId id) const {
+    if (!followers_only_.contains(id)) return true;
+    const UserId author = author_of(id);
+    return viewer != 0 && (viewer == author || follows_.contains({viewer, author}));
+  }
+
+  std::vector<PostId> brute_force_seen(UserId viewer, std::span<const float> query, int k,
+                                       std::vector<PostId> leave_out = {}) const {
+    for (const auto& [id, vector] : vectors_) {
+      if (!may_see(viewer, id)) leave_out.push_back(id);
+    }
+    return brute_force(query, k, leave_out);
+  }
+
+  static NearestPostsRequest to_user(UserId user, int k) {
+    NearestPostsRequest request;
+    request.to = NearestTo::kUser;
+    request.id = user;
+    request.k = k;
+    request.now = 100'000;
+    return request;
+  }
+  static NearestPostsRequest to_post(PostId post, int k, UserId viewer = 0) {
+    NearestPostsRequest request;
+    request.to = NearestTo::kPost;
+    request.id = post;
+    request.k = k;
+    request.viewer = viewer;
+    return request;
+  }
+  static NearestPostsRequest to_vector_of(std::vector<float> vector, int k, UserId viewer) {
+    NearestPostsRequest request = to_vector(std::move(vector), k);
+    request.viewer = viewer;
+    return request;
+  }
+
+  // The reproduction: a FOLLOWERS post 900 by the author, a public post 901 by user 2 almost
+  // along it, which the stranger and the follower like (so their vectors point there too).
+  std::vector<float> write_followers_post_and_a_liked_twin() {
+    std::mt19937 rng(123);
+    const auto along = unit(random_vector(rng));
+    auto twin = along;
+    twin[0] += 0.05f;
+    add_post(900, kAuthor, along, Visibility::kFollowers);
+    add_post(901, 2, twin, Visibility::kPublic);
+    write({Engagement{kStranger, 901, EngagementKind::kLike, 5000},
+           Engagement{kFollower, 901, EngagementKind::kLike, 5000},
+           Engagement{kAuthor, 901, EngagementKind::kLike, 5000}});
+    return along;
+  }
+
+  // Every kind of query that `viewer` (0: none) can make near post 900.
+  std::vector<std::pair<std::string, NearestPostsRequest>> queries_near_900(
+      UserId viewer, const std::vector<float>& along) const {
+    std::vector<std::pair<std::string, NearestPostsRequest>> queries = {
+        {"post query", to_post(901, 20, viewer)},
+        {"vector query", to_vector_of(along, 20, viewer)}};
+    if (viewer != 0) queries.emplace_back("user query", to_user(viewer, 20));
+    return queries;
+  }
+
+  std::map<PostId, UserId> authors_;  // posts not by write_corpus
+  std::set<PostId> followers_only_;
+  std::set<std::pair<UserId, UserId>> follows_;  // (follower, followee)
+};
+
+TEST_P(VisibilityTest, NoOneButTheAuthorsFollowersGetsAFollowersOnlyPost) {
+  const auto along = write_followers_post_and_a_liked_twin();
+  for (UserId viewer : {UserId{0}, kStranger}) {
+    for (const auto& [what, request] : queries_near_900(viewer, along)) {
+      const auto found = ids_of(nearest(request));
+      EXPECT_THAT(found, ::testing::Not(::testing::Contains(900u)))
+          << what << ", viewer " << viewer;
+      if (request.to != NearestTo::kPost) {  // a post query leaves 901 itself out
+        EXPECT_THAT(found, ::testing::Contains(901u)) << what << ", viewer " << viewer;
+      }
+    }
+  }
+}
+
+TEST_P(VisibilityTest, AFollowerGetsItAndNoLongerAfterAnUnfollow) {
+  const auto along = write_followers_post_and_a_liked_twin();
+  for (const auto& [what, request] : queries_near_900(kFollower, along)) {
+    const auto found = nearest(request);
+    EXPECT_THAT(ids_of(found), ::testing::Contains(900u)) << what;
+    if (request.to == NearestTo::kUser) continue;  // the follower's vector is a blend
+    ASSERT_FALSE(found.empty()) << what;
+    EXPECT_EQ(found.front().post, 900u) << what;
+    EXPECT_EQ(found.front().author, kAuthor) << what;
+    if (request.to == NearestTo::kVector) EXPECT_NEAR(found.front().score, 1.0f, 1e-5);
+  }
+  // The author sees their own FOLLOWERS post, except in their user query (own posts left out).
+  EXPECT_EQ(nearest(to_vector_of(along, 1, kAuthor)).front().post, 900u);
+  EXPECT_THAT(ids_of(nearest(to_user(kAuthor, 50))), ::testing::Not(::testing::Contains(900u)));
+
+  write({Unfollow{kFollower, kAuthor}});
+  follows_.clear();
+  for (const auto& [what, request] : queries_near_900(kFollower, along)) {
+    EXPECT_THAT(ids_of(nearest(request)), ::testing::Not(::testing::Contains(900u))) << what;
+  }
+  // Following again shows it again.
+  write({Follow{kFollower, kAuthor, 2}});
+  EXPECT_EQ(nearest(to_vector_of(along, 1, kFollower)).front().post, 900u);
+}
+
+TEST_P(VisibilityTest, ADeletedFollowersOnlyPostNeverAppears) {
+  const auto along = write_followers_post_and_a_liked_twin();
+  write({DeletePost{900}});
+  vectors_.erase(900);
+  for (UserId viewer : {UserId{0}, kStranger, kFollower, kAuthor}) {
+    for (const auto& [what, request] : queries_near_900(viewer, along)) {
+      EXPECT_THAT(ids_of(nearest(request)), ::testing::Not(::testing::Contains(900u)))
+          << what << ", viewer " << viewer;
+    }
+    EXPECT_EQ(ids_of(nearest(to_vector_of(along, 30, viewer))), brute_force_seen(viewer, along, 30))
+        << "viewer " << viewer;
+  }
+}
+
+// A FOLLOWERS post is found as a query only by those who may see it, and a viewer must exist.
+TEST_P(VisibilityTest, AQueryPostMustBeVisibleAndAViewerMustExist) {
+  const auto along = write_followers_post_and_a_liked_twin();
+  for (UserId viewer : {UserId{0}, kStranger}) {
+    const auto status = engine_->nearest_posts(to_post(900, 5, viewer)).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << viewer;
+    EXPECT_THAT(status.message(), HasSubstr("post_id")) << viewer;
+  }
+  EXPECT_EQ(ids_of(nearest(to_post(900, 1, kFollower))), std::vector<PostId>{901});
+
+  auto unknown = engine_->nearest_posts(to_vector_of(along, 5, 4242)).status();
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(unknown.message(), HasSubstr("viewer_id"));
+  unknown = engine_->nearest_posts(to_post(901, 5, 4242)).status();
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(unknown.message(), HasSubstr("viewer_id"));
+
+  NearestPostsRequest other_viewer = to_user(kFollower, 5);
+  other_viewer.viewer = kStranger;
+  const auto invalid = engine_->nearest_posts(other_viewer).status();
+  EXPECT_EQ(invalid.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(invalid.message(), HasSubstr("viewer_id"));
+  NearestPostsRequest same_viewer = to_user(kFollower, 5);
+  same_viewer.viewer = kFollower;
+  EXPECT_EQ(ids_of(nearest(same_viewer)), ids_of(nearest(to_user(kFollower, 5))));
+}
+
+// Many FOLLOWERS posts by several authors, viewers with different follows, deletes and a
+// restart: every answer equals a brute-force scan of what the viewer may see.
+TEST_P(VisibilityTest, AnswersEqualABruteForceScanOfWhatTheViewerMaySee) {
+  std::mt19937 rng(31);
+  std::vector<WriteOp> ops;
+  for (UserId author = 40; author < 45; ++author) ops.push_back(User{author, "a", 0});
+  for (UserId viewer = 50; viewer < 53; ++viewer) ops.push_back(User{viewer, "v", 0});
+  write(std::move(ops));
+  // 50 follows nobody, 51 two authors, 52 every author; each viewer likes a public post, so
+  // that their user vectors are not zero.
+  ops = {Follow{51, 40, 1}, Follow{51, 43, 1}};
+  for (UserId viewer : {40, 50, 51, 52}) {
+    ops.push_back(Engagement{viewer, 105, EngagementKind::kLike, 5000});
+  }
+  for (UserId author = 40; author < 45; ++author) ops.push_back(Follow{52, author, 1});
+  write(std::move(ops));
+  for (const auto& [follower, followee] : {std::pair<UserId, UserId>{51, 40}, {51, 43}}) {
+    follows_.insert({follower, followee});
+  }
+  for (UserId author = 40; author < 45; ++author) follows_.insert({52, author});
+  follows_.insert({kFollower, kAuthor});
+  for (PostId id = 2000; id < 2150; ++id) {
+    add_post(id, 40 + id % 5, random_vector(rng),
+             id % 3 == 0 ? Visibility::kPublic : Visibility::kFollowers);
+  }
+  write({DeletePost{2001}, DeletePost{2002}, DeletePost{120}});
+  for (PostId id : {2001, 2002, 120}) vectors_.erase(id);
+
+  const auto check = [&](const std::string& when) {
+    std::mt19937 queries(5);
+    for (UserId viewer : {UserId{0}, UserId{50}, UserId{51}, UserId{52}, UserId{40}}) {
+      for (int k : {1, 10, 60}) {
+        const auto query = random_vector(queries);
+        EXPECT_EQ(ids_of(nearest(to_vector_of(query, k, viewer))),
+                  brute_force_seen(viewer, query, k))
+            << when << ": vector query, viewer " << viewer << ", k " << k;
+        for (PostId post : {PostId{101}, PostId{2005}}) {
+          if (!may_see(viewer, post)) continue;
+          EXPECT_EQ(ids_of(nearest(to_post(post, k, viewer))),
+                    brute_force_seen(viewer, vectors_.at(post), k, {post}))
+              << when << ": post " << post << ", viewer " << viewer << ", k " << k;
+        }
+      }
+      if (viewer == 0) continue;
+      // A user query: its vector is the server's, so check that the whole answer is exactly
+      // what the viewer may see (but their own posts), best first, and that a smaller k gets a
+      // prefix of it.
+      const auto all = nearest(to_user(viewer, kernels::kMaxTopK));
+      std::set<PostId> expected;
+      for (const auto& [id, vector] : vectors_) {
+        if (may_see(viewer, id) && author_of(id) != viewer) expected.insert(id);
+      }
+      const auto all_ids = ids_of(all);
+      EXPECT_EQ(std::set<PostId>(all_ids.begin(), all_ids.end()), expected)
+          << when << ": user " << viewer;
+      EXPECT_TRUE(std::is_sorted(all.begin(), all.end(),
+                                 [](const auto& a, const auto& b) {
+                                   return a.score != b.score ? a.score > b.score : a.post < b.post;
+                                 }))
+          << when << ": user " << viewer;
+      const auto top = ids_of(nearest(to_user(viewer, 10)));
+      EXPECT_EQ(top, std::vector<PostId>(all_ids.begin(), all_ids.begin() + top.size()))
+          << when << ": user " << viewer;
+    }
+  };
+  check("after the writes");
+  open();
+  check("after a restart");
+}
+
+INSTANTIATE_TEST_SUITE_P(CpuIndexes, VisibilityTest,
+                         ::testing::Values(IndexCase{"Exact", CpuIndexKind::kExact},
+                                           IndexCase{"FaissFlat", CpuIndexKind::kFaissFlat},
+                                           IndexCase{"Hnsw", CpuIndexKind::kHnsw},
                                            IndexCase{"IvfFlat", CpuIndexKind::kIvfFlat}),
                          [](const auto& info) { return std::string(info.param.name); });
 

@@ -41,6 +41,34 @@ TEST(PostCatalog, TombstoneRemovesPostFromTimelineButKeepsTheId) {
   EXPECT_EQ(catalog.live_count(), 1u);
 }
 
+TEST(PostCatalog, KeepsEachAuthorsLiveFollowersOnlyPostsInIdOrder) {
+  PostCatalog catalog;
+  const auto followers_post = [](PostId id, UserId author) {
+    Post post = post_at(id, author, 1000 - static_cast<TimestampMs>(id));  // newest has least id
+    post.visibility = Visibility::kFollowers;
+    return post;
+  };
+  catalog.put({followers_post(5, 7), false});
+  catalog.put({post_at(4, 7, 50), false});  // public: not listed
+  catalog.put({followers_post(2, 7), false});
+  catalog.put({followers_post(9, 7), false});
+  catalog.put({followers_post(3, 8), false});
+  EXPECT_EQ(std::vector<PostId>(catalog.followers_only(7).begin(), catalog.followers_only(7).end()),
+            (std::vector<PostId>{2, 5, 9}));
+  EXPECT_EQ(catalog.followers_only(8).size(), 1u);
+  EXPECT_TRUE(catalog.followers_only(9).empty());
+
+  Post deleted = followers_post(5, 7);
+  catalog.put({deleted, true});  // a tombstone leaves the list
+  EXPECT_EQ(std::vector<PostId>(catalog.followers_only(7).begin(), catalog.followers_only(7).end()),
+            (std::vector<PostId>{2, 9}));
+  catalog.put({followers_post(9, 7), false});  // replacing a live post keeps it once
+  EXPECT_EQ(catalog.followers_only(7).size(), 2u);
+  catalog.put({followers_post(3, 8), true});
+  EXPECT_TRUE(catalog.followers_only(8).empty());
+  EXPECT_EQ(catalog.timeline(7).size(), 3u) << "the timeline holds public and followers-only";
+}
+
 TEST(PostCatalog, EngagementCountersArePerKind) {
   PostCatalog catalog;
   catalog.put({post_at(1, 7, 100), false});

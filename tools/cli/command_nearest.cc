@@ -1,5 +1,5 @@
 // feedrank nearest: the posts nearest a user's or a post's vector, from the server's retrieval
-// backend.
+// backend; only posts the viewer may see (a post query's viewer is --viewer, else public only).
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -15,6 +15,7 @@ namespace {
 struct NearestOptions {
   std::uint64_t user = 0;
   std::uint64_t post = 0;
+  std::uint64_t viewer = 0;
   std::int32_t k = 10;
   bool json = false;
 };
@@ -44,6 +45,7 @@ int run_nearest(const std::string& server, const NearestOptions& options) {
   v1::GetNearestPostsRequest request;
   request.set_user_id(options.user);
   request.set_post_id(options.post);
+  request.set_viewer_id(options.viewer);
   request.set_k(options.k);
 
   return call_and_print(server, &v1::FeedRank::Stub::GetNearestPosts, request,
@@ -64,6 +66,8 @@ Subcommand add_nearest_command(CLI::App& root, const GlobalOptions& global) {
       "nearest", "Print the posts nearest a user's vector (their own left out) or a post's");
   auto* user = app->add_option("--user", options->user, "user id");
   app->add_option("--post", options->post, "post id")->excludes(user);
+  app->add_option("--viewer", options->viewer,
+                  "with --post: answer what this user may see (default: public posts only)");
   app->add_option("-k,--k", options->k, "how many posts, 1..1024")->capture_default_str();
   app->add_flag("--json", options->json, "Print one JSON object");
   return {app, [&global, options] { return run_nearest(global.server, *options); }};
