@@ -49,6 +49,10 @@ struct SearchRequest {
   // Empty, or one list per query of ids that must not appear in that query's results (posts the
   // viewer has seen, their own posts).
   std::span<const std::vector<VectorId>> exclude;
+  // A hint: rows before this one hold nothing the caller wants (e.g. posts older than an age
+  // window, rows being appended in time order). The exact scan skips them; indexes that find
+  // neighbours without scanning may still return them, so callers filter as well.
+  std::size_t first_row = 0;
 };
 
 // One list per query, best first: score descending, ties by smaller id. Fewer than k entries

@@ -63,6 +63,7 @@ absl::Status FeedEngine::start_index(ChosenIndex chosen, const RetrievalOptions&
       say(fmt::format("rebuilding the retrieval index: {}", std::string(saved.status().message())));
     }
   }
+  note_new_rows(snapshot.state());
   index_ = std::make_unique<PostIndex>(std::move(chosen.index));
   const std::size_t already_indexed = index_->indexed_rows();
   if (absl::Status status = index_->sync(table); !status.ok()) return status;
@@ -83,6 +84,15 @@ absl::Status FeedEngine::checkpoint() {
 
 FeedEngine::~FeedEngine() = default;
 
+void FeedEngine::note_new_rows(const store::FeedState& state) {
+  const embeddings::EmbeddingTable& table = vectors_->posts();
+  std::lock_guard lock(row_times_mutex_);
+  for (std::size_t row = row_times_.rows(); row < table.rows(); ++row) {
+    const store::PostView* view = state.posts.find(table.row_ids()[row]);
+    row_times_.append(view != nullptr ? view->post.created_at : 0);
+  }
+}
+
 void FeedEngine::say(const std::string& line) const {
   if (log_) log_(line);
 }
@@ -98,11 +108,15 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
     }
   }
   // The index is searched under the snapshot the request holds, so the table cannot change.
-  NearestPublicPosts nearest = [this](std::span<const float> query, int k)
+  NearestPublicPosts nearest = [this](std::span<const float> query, int k, TimestampMs oldest)
       -> absl::StatusOr<std::vector<kernels::Neighbor>> {
     kernels::SearchRequest search;
     search.queries = query;
     search.k = k;
+    {
+      std::lock_guard lock(row_times_mutex_);
+      search.first_row = row_times_.first_row_since(oldest);
+    }
     auto results = index_->search(vectors_->posts(), search);
     if (!results.ok()) return results.status();
     if (results->empty()) return std::vector<kernels::Neighbor>();
@@ -267,6 +281,7 @@ absl::StatusOr<store::WriteSummary> FeedEngine::write(std::vector<WriteOp> ops,
   if (!summary.ok()) return summary;
   // The write is durable whatever happens here: a failed sync is retried by the next search.
   auto snapshot = store_->snapshot();
+  note_new_rows(snapshot.state());
   if (absl::Status status = index_->sync(vectors_->posts(), kSyncRowsPerLock); !status.ok()) {
     say(fmt::format("retrieval index sync failed (retried at the next search): {}",
                     std::string(status.message())));

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "ranker/pipeline/algorithmic_pipeline.h"
 #include "ranker/ranked_list_cache.h"
 #include "ranker/retrieval/index_choice.h"
+#include "ranker/retrieval/row_time_floor.h"
 #include "ranker/scoring/ranking_config.h"
 #include "ranker/vectors/corpus_vectors.h"
 #include "store/feed_store.h"
@@ -104,6 +106,10 @@ class FeedEngine {
   AlgorithmicOptions algorithmic_;
   std::unique_ptr<AlgorithmicPipeline> pipeline_;
   std::unique_ptr<RankedListCache> ranked_lists_;
+  // Where the posts of an age window start in the embedding table (out-of-network searches).
+  void note_new_rows(const store::FeedState& state);
+  mutable std::mutex row_times_mutex_;
+  RowTimeFloor row_times_;
 };
 
 }  // namespace feedrank::ranker

@@ -71,11 +71,12 @@ absl::StatusOr<SearchResults> ExactScanIndex::search(const VectorRows& rows,
   const std::size_t queries = query_count(request, dimension_);
   const auto filters = cpu::row_filters(rows, indexed_rows_, request, queries);
 
-  const std::size_t threads = std::clamp<std::size_t>(indexed_rows_ / kMinRowsPerThread, 1,
-                                                      static_cast<std::size_t>(threads_));
+  const std::size_t first_row = std::min(request.first_row, indexed_rows_);
+  const std::size_t threads = std::clamp<std::size_t>(
+      (indexed_rows_ - first_row) / kMinRowsPerThread, 1, static_cast<std::size_t>(threads_));
   std::vector<std::vector<cpu::TopK>> tops(threads,
                                            std::vector<cpu::TopK>(queries, cpu::TopK(request.k)));
-  std::atomic<std::size_t> next_row{0};
+  std::atomic<std::size_t> next_row{first_row};
   auto work = [&](std::vector<cpu::TopK>& thread_tops) {
     const std::size_t chunk = kBlocksPerChunk * row_block_;
     std::vector<float> scores(std::min(queries, kQueryBlock) * row_block_);

@@ -23,9 +23,11 @@ class CandidateSourceStage {
   virtual absl::Status fetch(const FeedQuery& query, Candidates& out) const = 0;
 };
 
-// The k public posts nearest a vector on the server's retrieval backend, best first.
-using NearestPublicPosts =
-    std::function<absl::StatusOr<std::vector<kernels::Neighbor>>(std::span<const float>, int k)>;
+// The k public posts nearest a vector on the server's retrieval backend, best first. Posts
+// created before `oldest` are not wanted: the backend may skip them (and the source drops any
+// that come back).
+using NearestPublicPosts = std::function<absl::StatusOr<std::vector<kernels::Neighbor>>(
+    std::span<const float> vector, int k, TimestampMs oldest)>;
 
 // Newest posts of the accounts the viewer follows, at most per_author each and total in all.
 std::unique_ptr<CandidateSourceStage> make_in_network_source();

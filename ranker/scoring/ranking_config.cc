@@ -229,7 +229,7 @@ RankingConfig default_ranking_config() {
   config.in_network_per_author = 10;
   config.in_network_total = 500;
   config.out_of_network_k = 300;
-  config.out_of_network_max_age_ms = 30 * 24 * kHour;
+  config.out_of_network_max_age_ms = 72 * kHour;  // fresh posts; the exact scan reads only these rows
   config.network_engagement_per_followee = 20;
   config.network_engagement_total = 200;
   config.popular_total = 200;

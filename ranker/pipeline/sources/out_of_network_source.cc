@@ -13,9 +13,9 @@ class OutOfNetworkSource final : public CandidateSourceStage {
   absl::Status fetch(const FeedQuery& query, Candidates& out) const override {
     const int k = query.config->out_of_network_k;
     if (query.viewer_vector.empty() || k == 0) return absl::OkStatus();
-    auto neighbours = nearest_(query.viewer_vector, k);
-    if (!neighbours.ok()) return neighbours.status();
     const TimestampMs oldest = query.now - query.config->out_of_network_max_age_ms;
+    auto neighbours = nearest_(query.viewer_vector, k, oldest);
+    if (!neighbours.ok()) return neighbours.status();
     for (const kernels::Neighbor& neighbour : *neighbours) {
       auto candidate = candidate_of(*query.state, neighbour.id, source());
       if (candidate && candidate->created_at >= oldest) out.push_back(*candidate);
