@@ -1,4 +1,5 @@
-// feedrank: command-line client for the FeedRank service (and the synthetic corpus generator).
+// feedrank: command-line client for the FeedRank service, the synthetic corpus generator and
+// the offline replay.
 #include <CLI/CLI.hpp>
 #include <vector>
 
@@ -6,7 +7,8 @@
 
 int main(int argc, char** argv) {
   using namespace feedrank::cli;
-  CLI::App app("feedrank: load data into a FeedRank server and read feeds from it");
+  CLI::App app(
+      "feedrank: load data into a FeedRank server and read feeds from it; replay feeds offline");
   app.require_subcommand(1);
   // Lets --server also come after the subcommand.
   app.fallthrough();
@@ -20,6 +22,7 @@ int main(int argc, char** argv) {
       add_feed_command(app, global),
       add_nearest_command(app, global),
       add_stats_command(app, global),
+      add_replay_command(app),
   };
   CLI11_PARSE(app, argc, argv);
   for (const Subcommand& command : commands) {

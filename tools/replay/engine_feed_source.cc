@@ -1,0 +1,40 @@
+#include "tools/replay/engine_feed_source.h"
+
+#include <algorithm>
+
+#include "tools/replay/list_builder.h"
+
+namespace feedrank::replay {
+namespace {
+
+// Asked beyond what the list still needs, since the list rule drops some (own posts, ...).
+constexpr int kExtraAsked = 10;
+
+}  // namespace
+
+EngineFeedSource::EngineFeedSource(const ranker::FeedEngine& engine, ranker::FeedMode mode,
+                                   const PreCutState& state)
+    : engine_(engine), mode_(mode), state_(state) {}
+
+std::string EngineFeedSource::name() const {
+  return mode_ == ranker::FeedMode::kAlgorithmic ? "algorithmic" : "chronological";
+}
+
+absl::StatusOr<std::vector<PostId>> EngineFeedSource::list_for(UserId viewer, int k) const {
+  ListBuilder builder(state_, viewer, k);
+  ranker::FeedRequest request;
+  request.viewer = viewer;
+  request.mode = mode_;
+  request.as_of = state_.cut;
+  request.limit = std::min(k + kExtraAsked, ranker::kMaxPageSize);
+  while (!builder.full()) {
+    auto page = engine_.get_feed(request);
+    if (!page.ok()) return page.status();
+    for (const ranker::FeedItem& item : page->items) builder.offer(item.post);
+    if (page->next_cursor.empty()) break;
+    request.cursor = std::move(page->next_cursor);
+  }
+  return builder.take();
+}
+
+}  // namespace feedrank::replay

@@ -1,0 +1,38 @@
+// What a replay reads, where it cuts and how it builds and judges the lists: everything
+// `feedrank replay` takes on its command line, as plain data.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "store/records.h"
+#include "tools/datasets/synthetic_corpus.h"
+
+namespace feedrank::replay {
+
+inline constexpr TimestampMs kDayMs = TimestampMs{24} * 60 * 60 * 1000;
+
+// Exactly one of the three is set.
+struct ReplaySource {
+  std::optional<std::filesystem::path> jsonl_file;
+  std::optional<std::filesystem::path> lastfm_dir;
+  std::optional<datasets::SyntheticCorpusOptions> synthetic;
+};
+
+struct ReplayOptions {
+  ReplaySource source;
+  // The cut: a fixed time, or else this quantile of the engagement times.
+  std::optional<TimestampMs> cut_ms;
+  double cut_quantile = 0.8;
+  int k = 50;                                 // list length judged (recall@k)
+  int max_viewers = 2000;                     // judged viewers, sampled when more have ground truth
+  std::uint64_t seed = 1;                     // the viewer sample and the random baseline
+  TimestampMs recent_window_ms = 7 * kDayMs;  // recent popularity counts engagements this recent
+  int knn_neighbours = 50;                    // user-kNN
+  // Passed to the engine's algorithmic feed (see replay_engine.cc); empty: its defaults.
+  std::filesystem::path ranking_config;
+};
+
+}  // namespace feedrank::replay

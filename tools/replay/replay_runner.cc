@@ -1,0 +1,118 @@
+#include "tools/replay/replay_runner.h"
+
+#include <chrono>
+#include <memory>
+
+#include "fmt/format.h"
+#include "tools/replay/cut_time.h"
+#include "tools/replay/engine_feed_source.h"
+#include "tools/replay/popularity_baselines.h"
+#include "tools/replay/random_baseline.h"
+#include "tools/replay/replay_engine.h"
+#include "tools/replay/replay_records.h"
+#include "tools/replay/source_scoring.h"
+#include "tools/replay/user_knn_baseline.h"
+#include "tools/replay/viewer_sample.h"
+
+namespace feedrank::replay {
+namespace {
+
+class Stopwatch {
+ public:
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+struct Cut {
+  TimestampMs at = 0;
+  std::string rule;
+};
+
+absl::StatusOr<Cut> choose_cut(const ReplayOptions& options,
+                               const std::vector<v1::IngestRecord>& records) {
+  if (options.cut_ms) return Cut{*options.cut_ms, "given (--cut-ms)"};
+  auto at = engagement_time_quantile(records, options.cut_quantile);
+  if (!at.ok()) return at.status();
+  return Cut{*at, fmt::format("quantile {} of the engagement times", options.cut_quantile)};
+}
+
+// The rows of the table, in its order.
+std::vector<std::unique_ptr<ListSource>> list_sources(const ranker::FeedEngine& engine,
+                                                      const PreCutState& state,
+                                                      const ReplayOptions& options) {
+  std::vector<std::unique_ptr<ListSource>> sources;
+  sources.push_back(
+      std::make_unique<EngineFeedSource>(engine, ranker::FeedMode::kChronological, state));
+  sources.push_back(
+      std::make_unique<EngineFeedSource>(engine, ranker::FeedMode::kAlgorithmic, state));
+  sources.push_back(
+      std::make_unique<GlobalOrderSource>("popularity", state, popularity_order(state)));
+  sources.push_back(std::make_unique<GlobalOrderSource>(
+      "recent popularity", state, recent_popularity_order(state, options.recent_window_ms)));
+  sources.push_back(std::make_unique<UserKnnSource>(state, options.knn_neighbours));
+  sources.push_back(std::make_unique<RandomSource>(state, options.seed));
+  return sources;
+}
+
+}  // namespace
+
+absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const ProgressLog& progress) {
+  const auto say = [&](const std::string& line) {
+    if (progress) progress(line);
+  };
+  if (options.k < kTopN) return absl::InvalidArgumentError(fmt::format("k must be >= {}", kTopN));
+  const Stopwatch total;
+  ReplayReport report;
+  report.options = options;
+
+  const Stopwatch loading;
+  auto loaded = load_replay_records(options.source);
+  if (!loaded.ok()) return loaded.status();
+  report.source = loaded->description;
+  report.records_loaded = loaded->records.size();
+  report.timings.load_seconds = loading.seconds();
+  say(fmt::format("loaded {} records from {} in {:.1f} s", report.records_loaded, report.source,
+                  report.timings.load_seconds));
+
+  const Stopwatch history;
+  auto cut_at = choose_cut(options, loaded->records);
+  if (!cut_at.ok()) return cut_at.status();
+  report.cut = cut_at->at;
+  report.cut_rule = cut_at->rule;
+  const CorpusCut cut = cut_corpus(loaded->records, report.cut);
+  report.counts = cut.counts;
+  report.live_posts = cut.state.live_posts().size();
+  const ViewerSample sample = judged_viewers(cut, options.max_viewers, options.seed);
+  report.viewers_eligible = sample.eligible;
+  report.viewers_judged = sample.viewers.size();
+  for (UserId viewer : sample.viewers) report.mean_truth_size += cut.truth.at(viewer).size();
+  if (!sample.viewers.empty()) report.mean_truth_size /= sample.viewers.size();
+
+  auto engine = ReplayEngine::open(options.ranking_config);
+  if (!engine.ok()) return engine.status();
+  report.ranking_config_version = (*engine)->engine().ranking_config().version;
+  say(fmt::format("writing {} history records into the engine", cut.history.size()));
+  if (absl::Status status = (*engine)->write(cut.history); !status.ok()) return status;
+  report.timings.history_seconds = history.seconds();
+  say(fmt::format("history written in {:.1f} s", report.timings.history_seconds));
+
+  const Stopwatch lists;
+  for (const auto& source : list_sources((*engine)->engine(), cut.state, options)) {
+    const Stopwatch one;
+    report.rows.push_back(
+        score_list_source(*source, cut.state, cut.truth, sample.viewers, options.k));
+    const ListScores& row = report.rows.back();
+    say(row.unavailable.empty()
+            ? fmt::format("{}: {} viewers in {:.1f} s", row.name, row.viewers, one.seconds())
+            : fmt::format("{}: not available ({})", row.name, row.unavailable));
+  }
+  report.timings.lists_seconds = lists.seconds();
+  report.timings.total_seconds = total.seconds();
+  return report;
+}
+
+}  // namespace feedrank::replay

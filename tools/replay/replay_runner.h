@@ -1,0 +1,20 @@
+// The offline replay from start to end: load the records, cut them, write the history into an
+// in-process engine, make every viewer's list of every kind and score them.
+#pragma once
+
+#include <functional>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "tools/replay/replay_report.h"
+
+namespace feedrank::replay {
+
+using ProgressLog = std::function<void(std::string_view line)>;
+
+// Errors: unreadable input, no cut to be had, a history the engine rejects. A feed mode the
+// engine cannot serve (e.g. UNIMPLEMENTED) is not an error: its row says why it has no values.
+absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options,
+                                        const ProgressLog& progress = {});
+
+}  // namespace feedrank::replay

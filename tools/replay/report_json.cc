@@ -1,0 +1,67 @@
+#include "tools/replay/report_json.h"
+
+#include <nlohmann/json.hpp>
+
+namespace feedrank::replay {
+namespace {
+
+nlohmann::json row_json(const ListScores& row) {
+  nlohmann::json out = {{"list", row.name}};
+  if (!row.unavailable.empty()) {
+    out["unavailable"] = row.unavailable;
+    return out;
+  }
+  out["ndcg_at_10"] = row.ndcg_at_10;
+  out["hit_rate_at_10"] = row.hit_rate_at_10;
+  out["recall_at_10"] = row.recall_at_10;
+  out["recall_at_k"] = row.recall_at_k;
+  out["mrr"] = row.mrr;
+  out["coverage"] = row.coverage;
+  out["author_diversity_at_10"] = row.author_diversity_at_10;
+  out["mean_age_hours_at_10"] = row.mean_age_hours_at_10;
+  out["viewers"] = row.viewers;
+  out["empty_lists"] = row.empty_lists;
+  return out;
+}
+
+}  // namespace
+
+std::string to_json(const ReplayReport& report) {
+  const CutCounts& c = report.counts;
+  const ReplayOptions& o = report.options;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const ListScores& row : report.rows) rows.push_back(row_json(row));
+  const nlohmann::json out = {
+      {"source", report.source},
+      {"records_loaded", report.records_loaded},
+      {"cut_ms", report.cut},
+      {"cut_rule", report.cut_rule},
+      {"history",
+       {{"users", c.users},
+        {"follows", c.follows},
+        {"unfollows", c.unfollows},
+        {"posts", c.posts},
+        {"deletes", c.deletes},
+        {"engagements", c.engagements}}},
+      {"after_cut", {{"posts", c.posts_after_cut}, {"engagements", c.engagements_after_cut}}},
+      {"dropped", c.dropped},
+      {"live_posts", report.live_posts},
+      {"viewers_eligible", report.viewers_eligible},
+      {"viewers_judged", report.viewers_judged},
+      {"mean_truth_size", report.mean_truth_size},
+      {"k", o.k},
+      {"seed", o.seed},
+      {"recent_window_ms", o.recent_window_ms},
+      {"knn_neighbours", o.knn_neighbours},
+      {"ranking_config_version", report.ranking_config_version},
+      {"wall_seconds",
+       {{"load", report.timings.load_seconds},
+        {"history", report.timings.history_seconds},
+        {"lists", report.timings.lists_seconds},
+        {"total", report.timings.total_seconds}}},
+      {"rows", rows},
+  };
+  return out.dump(2);
+}
+
+}  // namespace feedrank::replay
