@@ -1,0 +1,317 @@
+// FeedEngine::get_feed in ALGORITHMIC mode over a real RocksDB store: pages continue the list
+// ranked for the first page (no repeats while writes arrive), an expired list gets its
+// documented code, as_of hides later posts and ranks data years old like fresh data, visibility,
+// mutes and deletes hold, explanations add up.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+#include <thread>
+
+#include "ranker/feed_engine.h"
+#include "store/durable_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace feedrank::ranker {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr TimestampMs kDay = 24LL * 60 * 60 * 1000;
+constexpr TimestampMs kStart = 1'700'000'000'000;  // Nov 2023
+constexpr UserId kViewer = 1;
+constexpr UserId kFollowed = 2;
+constexpr UserId kStranger = 3;
+constexpr int kOtherUsers = 20;  // users 10.. engage and post
+
+class AlgorithmicFeedTest : public ::testing::Test {
+ protected:
+  void SetUp() override { open(); }
+
+  void open(AlgorithmicOptions options = {}, std::string store = "store") {
+    engine_.reset();
+    auto durable = store::open_rocksdb_store(dir_.sub(store));
+    ASSERT_TRUE(durable.ok()) << durable.status();
+    CorpusVectorOptions vectors;
+    vectors.users.dimension = 32;
+    RetrievalOptions retrieval;
+    retrieval.backend = kernels::BackendRequest::kCpu;
+    auto engine = FeedEngine::open(std::move(*durable), std::move(vectors), retrieval, options);
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    engine_ = std::move(*engine);
+  }
+
+  void write(std::vector<WriteOp> ops) {
+    auto written = engine_->write(std::move(ops), [](std::size_t i, std::string_view field) {
+      return "ops[" + std::to_string(i) + "]." + std::string(field);
+    });
+    ASSERT_TRUE(written.ok()) << written.status();
+  }
+
+  // The viewer follows user 2; users 10.. post about music or gardening and like each other's
+  // posts; the viewer likes music posts. Every time is `shift` later.
+  void write_corpus(TimestampMs shift = 0) {
+    std::vector<WriteOp> ops = {User{kViewer, "viewer", kStart + shift},
+                                User{kFollowed, "followed", kStart + shift},
+                                User{kStranger, "stranger", kStart + shift},
+                                Follow{kViewer, kFollowed, kStart + shift}};
+    for (int u = 0; u < kOtherUsers; ++u) ops.push_back(User{UserId(10 + u), "u", kStart + shift});
+    PostId id = 100;
+    for (int day = 0; day < 6; ++day) {
+      for (int u = 0; u < kOtherUsers; ++u) {
+        Post post;
+        post.id = id++;
+        post.author = 10 + u;
+        post.text = u % 2 == 0 ? "guitar chords melody album #music" : "tomato compost seeds #garden";
+        post.created_at = kStart + shift + day * kDay + u * 1000;
+        ops.push_back(post);
+      }
+      Post followed;
+      followed.id = id++;
+      followed.author = kFollowed;
+      followed.text = "a note from the account the viewer follows";
+      followed.created_at = kStart + shift + day * kDay + 500;
+      ops.push_back(followed);
+    }
+    last_post_ = id - 1;
+    // Likes: everyone likes the first music posts; the viewer likes two music posts.
+    for (int u = 0; u < kOtherUsers; ++u) {
+      for (PostId p = 100; p < 106; p += 2) {
+        ops.push_back(Engagement{UserId(10 + u), p, EngagementKind::kLike, kStart + shift + kDay + u});
+      }
+    }
+    ops.push_back(Engagement{kViewer, 100, EngagementKind::kLike, kStart + shift + kDay});
+    ops.push_back(Engagement{kViewer, 102, EngagementKind::kLike, kStart + shift + kDay});
+    write(std::move(ops));
+  }
+
+  FeedRequest request(int limit, TimestampMs as_of = kStart + 6 * kDay) {
+    FeedRequest r;
+    r.viewer = kViewer;
+    r.mode = FeedMode::kAlgorithmic;
+    r.limit = limit;
+    r.as_of = as_of;
+    return r;
+  }
+
+  FeedPage page(const FeedRequest& r) {
+    auto result = engine_->get_feed(r);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? std::move(*result) : FeedPage{};
+  }
+
+  // Every page of the feed from the first, following cursors.
+  std::vector<FeedItem> all_pages(FeedRequest r) {
+    std::vector<FeedItem> items;
+    for (int pages = 0; pages < 100; ++pages) {
+      FeedPage p = page(r);
+      items.insert(items.end(), p.items.begin(), p.items.end());
+      if (p.next_cursor.empty()) break;
+      r.cursor = p.next_cursor;
+    }
+    return items;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<FeedEngine> engine_;
+  PostId last_post_ = 0;
+};
+
+TEST_F(AlgorithmicFeedTest, ServesRankedItemsWithTheConfigVersionAndBackend) {
+  write_corpus();
+  const FeedPage first = page(request(10));
+  ASSERT_EQ(first.items.size(), 10u);
+  EXPECT_EQ(first.stats.config_version, default_ranking_config().version);
+  EXPECT_THAT(first.stats.backend, HasSubstr("cpu"));
+  EXPECT_TRUE(first.stats.degraded.empty());
+  for (std::size_t i = 1; i < first.items.size(); ++i) {
+    EXPECT_GE(first.items[i - 1].score, first.items[i].score) << "position " << i;
+  }
+}
+
+TEST_F(AlgorithmicFeedTest, NeverServesTheViewersOwnOrAlreadyLikedPosts) {
+  write_corpus();
+  write({Post{900, kViewer, "my own post about guitar chords", kStart + 5 * kDay}});
+  for (const FeedItem& item : all_pages(request(50))) {
+    EXPECT_NE(item.author, kViewer);
+    EXPECT_NE(item.post, 100u);
+    EXPECT_NE(item.post, 102u);
+  }
+}
+
+TEST_F(AlgorithmicFeedTest, PagesContinueTheFirstPagesListWithoutRepeatsWhileWritesArrive) {
+  write_corpus();
+  FeedRequest r = request(7);
+  std::set<PostId> seen;
+  std::size_t served = 0;
+  PostId next_id = 5000;
+  for (int pages = 0; pages < 50; ++pages) {
+    FeedPage p = page(r);
+    for (const FeedItem& item : p.items) {
+      EXPECT_TRUE(seen.insert(item.post).second) << "post " << item.post << " repeated";
+      EXPECT_LT(item.post, 5000u) << "a post written after the first page joined the list";
+      ++served;
+    }
+    if (p.next_cursor.empty()) break;
+    r.cursor = p.next_cursor;
+    // New, very popular posts by the followed account between pages.
+    write({Post{next_id, kFollowed, "breaking news about guitar chords", kStart + 5 * kDay},
+           Engagement{10, next_id, EngagementKind::kShare, kStart + 5 * kDay + 1}});
+    ++next_id;
+  }
+  EXPECT_GT(served, 14u);  // more than two pages
+}
+
+TEST_F(AlgorithmicFeedTest, APostDeletedAfterRankingIsNotServedOnLaterPages) {
+  write_corpus();
+  const std::vector<FeedItem> everything = all_pages(request(500));
+  ASSERT_GT(everything.size(), 6u);
+  const PostId doomed = everything[5].post;
+
+  FeedPage first = page(request(3));
+  write({DeletePost{doomed}});
+  FeedRequest next = request(3);
+  next.cursor = first.next_cursor;
+  for (const FeedItem& item : all_pages(next)) EXPECT_NE(item.post, doomed);
+}
+
+TEST_F(AlgorithmicFeedTest, AnExpiredListGetsFailedPreconditionTellingTheClientToStartOver) {
+  AlgorithmicOptions options;
+  options.cache.ttl = std::chrono::milliseconds(1);
+  open(options);
+  write_corpus();
+  FeedPage first = page(request(3));
+  ASSERT_FALSE(first.next_cursor.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  FeedRequest next = request(3);
+  next.cursor = first.next_cursor;
+  auto result = engine_->get_feed(next);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status().message(), HasSubstr("first page again"));
+}
+
+TEST_F(AlgorithmicFeedTest, ACursorOfTheOtherModeOrViewerIsRejected) {
+  write_corpus();
+  FeedPage first = page(request(3));
+  FeedRequest chronological = request(3);
+  chronological.mode = FeedMode::kChronological;
+  chronological.cursor = first.next_cursor;
+  EXPECT_EQ(engine_->get_feed(chronological).status().code(), absl::StatusCode::kInvalidArgument);
+  FeedRequest other = request(3);
+  other.viewer = kStranger;
+  other.cursor = first.next_cursor;
+  EXPECT_EQ(engine_->get_feed(other).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(AlgorithmicFeedTest, AsOfHidesPostsCreatedLaterInBothModes) {
+  write_corpus();
+  const TimestampMs as_of = kStart + 2 * kDay + 10;  // days 0..2 (part of day 2)
+  for (FeedMode mode : {FeedMode::kAlgorithmic, FeedMode::kChronological}) {
+    FeedRequest r = request(50, as_of);
+    r.mode = mode;
+    const auto items = all_pages(r);
+    EXPECT_FALSE(items.empty());
+    for (const FeedItem& item : items) EXPECT_LE(item.created_at, as_of) << item.post;
+  }
+}
+
+TEST_F(AlgorithmicFeedTest, DataYearsOldRanksLikeTheSameDataShiftedToToday) {
+  write_corpus();
+  const std::vector<FeedItem> today = all_pages(request(500));
+  const TimestampMs back = -30LL * 365 * kDay;  // 1993
+  open({}, "old-store");
+  write_corpus(back);
+  const std::vector<FeedItem> old = all_pages(request(500, kStart + 6 * kDay + back));
+  ASSERT_EQ(today.size(), old.size());
+  ASSERT_FALSE(today.empty());
+  for (std::size_t i = 0; i < today.size(); ++i) {
+    EXPECT_EQ(today[i].post, old[i].post) << "position " << i;
+    ASSERT_TRUE(std::isfinite(old[i].score));
+    EXPECT_NEAR(today[i].score, old[i].score, 1e-4) << "position " << i;
+  }
+}
+
+TEST_F(AlgorithmicFeedTest, FollowersOnlyPostsReachOnlyFollowers) {
+  write_corpus();
+  Post hidden;
+  hidden.id = 7000;
+  hidden.author = 10;  // not followed by the viewer
+  hidden.text = "guitar chords melody album #music, for my followers";
+  hidden.created_at = kStart + 5 * kDay;
+  hidden.visibility = Visibility::kFollowers;
+  std::vector<WriteOp> ops = {hidden};
+  for (int u = 1; u < kOtherUsers; ++u) {  // very popular among everyone else
+    ops.push_back(Follow{UserId(10 + u), 10, kStart});
+    ops.push_back(Engagement{UserId(10 + u), 7000, EngagementKind::kShare, kStart + 5 * kDay + u});
+  }
+  write(std::move(ops));
+  for (const FeedItem& item : all_pages(request(500))) EXPECT_NE(item.post, 7000u);
+
+  write({Follow{kViewer, 10, kStart + 5 * kDay}});
+  bool shown = false;
+  for (const FeedItem& item : all_pages(request(500))) shown |= item.post == 7000;
+  EXPECT_TRUE(shown) << "a follower should see the followers-only post";
+}
+
+TEST_F(AlgorithmicFeedTest, MutedAuthorsAreNeverShown) {
+  write_corpus();
+  FeedRequest r = request(500);
+  r.muted_authors = {kFollowed, 10, 12};
+  const auto items = all_pages(r);
+  EXPECT_FALSE(items.empty());
+  for (const FeedItem& item : items) {
+    EXPECT_NE(item.author, kFollowed);
+    EXPECT_NE(item.author, 10u);
+    EXPECT_NE(item.author, 12u);
+  }
+}
+
+TEST_F(AlgorithmicFeedTest, ExplanationsAddUpToTheScoreOnEveryPage) {
+  write_corpus();
+  FeedRequest r = request(5);
+  r.explain = true;
+  int pages = 0;
+  for (; pages < 3; ++pages) {
+    FeedPage p = page(r);
+    for (const FeedItem& item : p.items) {
+      ASSERT_FALSE(item.explanation.empty());
+      double sum = 0;
+      for (const ScoreTerm& term : item.explanation) sum += term.contribution;
+      EXPECT_NEAR(sum, item.score, 1e-4) << "post " << item.post;
+    }
+    if (p.next_cursor.empty()) break;
+    r.cursor = p.next_cursor;
+  }
+  EXPECT_EQ(pages, 3);
+  // Without explain, no terms.
+  for (const FeedItem& item : page(request(5)).items) EXPECT_TRUE(item.explanation.empty());
+}
+
+TEST_F(AlgorithmicFeedTest, AnUnknownViewerIsNotFound) {
+  write_corpus();
+  FeedRequest r = request(5);
+  r.viewer = 424242;
+  auto result = engine_->get_feed(r);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(result.status().message(), HasSubstr("user_id"));
+}
+
+TEST_F(AlgorithmicFeedTest, APassedDeadlineAbandonsTheRequest) {
+  write_corpus();
+  FeedRequest r = request(5);
+  r.deadline = std::chrono::steady_clock::now() - std::chrono::milliseconds(1);
+  EXPECT_EQ(engine_->get_feed(r).status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST_F(AlgorithmicFeedTest, RankingCandidatesHaveOneFeatureRowEach) {
+  write_corpus();
+  auto input = engine_->ranking_candidates(request(5));
+  ASSERT_TRUE(input.ok()) << input.status();
+  ASSERT_FALSE(input->candidates.empty());
+  EXPECT_EQ(input->features.size(), input->candidates.size() * kFeatureCount);
+}
+
+}  // namespace
+}  // namespace feedrank::ranker
