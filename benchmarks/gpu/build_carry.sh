@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds, here, what benchmarks/gpu/run.sh runs on the lent GPU machine (which has CUDA 13 but
-# none of Debian's libraries): the GPU tests and the benchmark for sm_90 (H100/H200), Release,
+# none of Debian's libraries): the GPU tests and the benchmarks for sm_90 (H100/H200), Release,
 # into $BUILD_DIR (default build-gpu-sm90); then copies the binaries and the shared libraries
 # they need into $BUILD_DIR/carry/{bin,lib}. That folder is the one to carry:
 #
@@ -11,15 +11,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${BUILD_DIR:-build-gpu-sm90}
-targets="kernels_gpu_index_test kernels_gpu_emulation_test gpu_retrieval_benchmark"
+targets="kernels_gpu_index_test kernels_feature_scorer_gpu_test kernels_gpu_emulation_test
+  gpu_retrieval_benchmark gpu_scoring_benchmark"
 BUILD_DIR=$build BUILD_TYPE=Release BUILD_TARGETS="$targets" \
   bash scripts/build.sh -DCMAKE_CUDA_ARCHITECTURES=90
 
 carry=$build/carry
 rm -rf "$carry"
 mkdir -p "$carry/bin" "$carry/lib"
-cp "$build/tests/kernels/kernels_gpu_index_test" "$build/tests/kernels/kernels_gpu_emulation_test" \
-  "$build/benchmarks/gpu/gpu_retrieval_benchmark" "$carry/bin/"
+for target in $targets; do
+  case $target in
+    *_test) cp "$build/tests/kernels/$target" "$carry/bin/" ;;
+    *) cp "$build/benchmarks/gpu/$target" "$carry/bin/" ;;
+  esac
+done
 strip --strip-debug "$carry"/bin/*
 system='^(linux-vdso|ld-linux|libc|libm|libstdc\+\+|libgcc_s|libpthread|libdl|librt|libcublas|libcublasLt)\.'
 for bin in "$carry"/bin/*; do

@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # The one script for the lent GPU machine (CUDA 13, CMake, PyTorch; no Debian libraries, no
 # network). Builds nothing: it runs what benchmarks/gpu/build_carry.sh built here, carried as
-# build-gpu-sm90/carry. Writes logs and JSON under $OUT (up to 8 files) and prints the
-# comparison table last.
+# build-gpu-sm90/carry. Writes logs and JSON under $OUT and prints the comparison tables last.
+# At most 8 files come back from $OUT, so: env.txt, tests.txt (tests and sanitizers),
+# gpu_benchmark.{json,txt} (the scoring benchmark's log appended), scoring_benchmark.json,
+# torch_peer.{json,txt}, comparison.txt.
 #
 #   bash benchmarks/gpu/run.sh [tests] [sanitize] [bench] [torch]   (default: tests bench torch)
 #
-# bench also times our CPU exact scan on the same host and data (every core), so the comparison
-# table has CPU, GPU and PyTorch side by side.
+# bench runs the retrieval benchmark, which also times our CPU exact scan on the same host and
+# data (every core), and the feature scoring benchmark (CPU twin, GPU call, GPU kernel alone), so
+# the comparison tables have CPU, GPU and PyTorch side by side.
 #
-# sanitize runs a few small GPU tests under compute-sanitizer (memcheck, racecheck, synccheck,
-# initcheck): the memory-model checks the CPU emulation cannot make. Suggested first call on a
-# fresh machine: "tests sanitize"; then "bench torch" (each well under 10 minutes).
+# sanitize runs a few small GPU tests (retrieval and scoring) under compute-sanitizer (memcheck,
+# racecheck, synccheck, initcheck): the memory-model checks the CPU emulation cannot make.
+# Suggested first call on a fresh machine: "tests sanitize"; then "bench torch" (each well under
+# 10 minutes).
 #
 # Environment: CARRY (default build-gpu-sm90/carry), OUT (default /tmp/feedrank-gpu-out),
-# GTEST_FILTER and BENCHMARK_FILTER to run a subset, TORCH_ARGS (e.g. --skip-10m).
+# GTEST_FILTER, BENCHMARK_FILTER (retrieval), SCORING_FILTER (scoring) to run a subset,
+# SANITIZE_FILTER / SCORING_SANITIZE_FILTER for the sanitized tests, TORCH_ARGS (e.g. --skip-10m,
+# --skip-scoring, --scoring-only).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 carry=${CARRY:-build-gpu-sm90/carry}
@@ -45,18 +51,22 @@ ours_env=(env LD_LIBRARY_PATH="$PWD/$carry/lib${cublas_dir:+:$cublas_dir}${LD_LI
 status=0
 if [[ " $parts " == *" tests "* ]]; then
   echo "== tests" | tee "$out/tests.txt"
-  for t in kernels_gpu_emulation_test kernels_gpu_index_test; do
+  for t in kernels_gpu_emulation_test kernels_gpu_index_test kernels_feature_scorer_gpu_test; do
     "${ours_env[@]}" "$carry/bin/$t" --gtest_filter="${GTEST_FILTER:-*}" 2>&1 | tee -a "$out/tests.txt"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   done
 fi
 if [[ " $parts " == *" sanitize "* ]]; then
   filter=${SANITIZE_FILTER:-GpuIndex.OddDimensionsTakeEveryPath:GpuIndex.IncrementalSyncAcrossGrowthAndNewTombstones:GpuIndex.LargeBatchesAreSplitIntoGroups}
+  scoring_filter=${SCORING_SANITIZE_FILTER:-FeatureScorerGpu.HandComputedCasesExactly:FeatureScorerGpu.MatchesCpuOnSmallShapesWithin1e5}
   for tool in memcheck racecheck synccheck initcheck; do
-    echo "== compute-sanitizer --tool $tool" | tee -a "$out/sanitize.txt"
-    "${ours_env[@]}" compute-sanitizer --tool "$tool" --error-exitcode 1 \
-      "$carry/bin/kernels_gpu_index_test" --gtest_filter="$filter" 2>&1 | tail -n 40 | tee -a "$out/sanitize.txt"
-    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    for run in "kernels_gpu_index_test $filter" "kernels_feature_scorer_gpu_test $scoring_filter"; do
+      read -r bin bin_filter <<<"$run"
+      echo "== compute-sanitizer --tool $tool $bin" | tee -a "$out/tests.txt"
+      "${ours_env[@]}" compute-sanitizer --tool "$tool" --error-exitcode 1 \
+        "$carry/bin/$bin" --gtest_filter="$bin_filter" 2>&1 | tail -n 40 | tee -a "$out/tests.txt"
+      [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    done
   done
 fi
 if [[ " $parts " == *" bench "* ]]; then
@@ -64,14 +74,18 @@ if [[ " $parts " == *" bench "* ]]; then
     --benchmark_out="$out/gpu_benchmark.json" --benchmark_out_format=json 2>&1 |
     tee "$out/gpu_benchmark.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  "${ours_env[@]}" "$carry/bin/gpu_scoring_benchmark" --benchmark_filter="${SCORING_FILTER:-.}" \
+    --benchmark_out="$out/scoring_benchmark.json" --benchmark_out_format=json 2>&1 |
+    tee -a "$out/gpu_benchmark.txt"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
 if [[ " $parts " == *" torch "* ]]; then
   PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_peer.py --out "$out/torch_peer.json" \
     ${TORCH_ARGS:-} 2>&1 | tee "$out/torch_peer.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
-if [ -s "$out/gpu_benchmark.json" ]; then
-  python3 benchmarks/gpu/compare.py "$out/gpu_benchmark.json" "$out/torch_peer.json" 2>&1 |
-    tee "$out/comparison.txt"
+if [ -s "$out/gpu_benchmark.json" ] || [ -s "$out/scoring_benchmark.json" ]; then
+  python3 benchmarks/gpu/compare.py "$out/gpu_benchmark.json" "$out/torch_peer.json" \
+    "$out/scoring_benchmark.json" 2>&1 | tee "$out/comparison.txt"
 fi
 exit $status
