@@ -35,5 +35,94 @@ TEST(FeedCursor, RejectsACursorWithOneCharacterChanged) {
   EXPECT_FALSE(decode_cursor(text).ok());
 }
 
+TEST(FeedCursor, AlgorithmicCursorsRoundTripTheRankedListAndOffset) {
+  FeedCursor cursor;
+  cursor.viewer = 987654321ULL;
+  cursor.mode = FeedMode::kAlgorithmic;
+  cursor.ranked_list = 0xfedcba9876543210ULL;
+  cursor.offset = 150;
+  auto decoded = decode_cursor(encode_cursor(cursor));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->viewer, cursor.viewer);
+  EXPECT_EQ(decoded->mode, FeedMode::kAlgorithmic);
+  EXPECT_EQ(decoded->ranked_list, cursor.ranked_list);
+  EXPECT_EQ(decoded->offset, cursor.offset);
+}
+
+TEST(FeedCursor, AlgorithmicCursorsRoundTripExtremeValues) {
+  for (std::uint64_t value : {std::uint64_t{0}, std::uint64_t{1}, ~std::uint64_t{0}}) {
+    FeedCursor cursor;
+    cursor.viewer = value;
+    cursor.mode = FeedMode::kAlgorithmic;
+    cursor.ranked_list = ~value;
+    cursor.offset = value;
+    auto decoded = decode_cursor(encode_cursor(cursor));
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(decoded->viewer, value);
+    EXPECT_EQ(decoded->ranked_list, ~value);
+    EXPECT_EQ(decoded->offset, value);
+  }
+}
+
+// A cursor's bytes as feed_cursor.cc lays them out (version, mode, viewer, two words, FNV-1a
+// checksum), in unpadded URL-safe base64: what a client could forge.
+std::string forged_cursor(std::uint8_t version, std::uint8_t mode, std::uint64_t viewer,
+                          std::uint64_t first, std::uint64_t second) {
+  std::string bytes;
+  bytes.push_back(static_cast<char>(version));
+  bytes.push_back(static_cast<char>(mode));
+  auto put = [&](std::uint64_t v) {
+    for (int shift = 56; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>(v >> shift));
+  };
+  put(viewer);
+  put(first);
+  put(second);
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes) hash = (hash ^ c) * 0x100000001b3ULL;
+  put(hash);
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string text;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::uint32_t chunk = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) chunk |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) chunk |= static_cast<unsigned char>(bytes[i + 2]);
+    const std::size_t remaining = bytes.size() - i;
+    const std::size_t chars = remaining >= 3 ? 4 : remaining + 1;
+    for (std::size_t c = 0; c < chars; ++c) text.push_back(kAlphabet[(chunk >> (18 - 6 * c)) & 63]);
+  }
+  return text;
+}
+
+TEST(FeedCursor, TheForgingHelperMatchesTheEncoder) {
+  FeedCursor cursor;
+  cursor.viewer = 42;
+  cursor.mode = FeedMode::kAlgorithmic;
+  cursor.ranked_list = 77;
+  cursor.offset = 5;
+  EXPECT_EQ(forged_cursor(2, 1, 42, 77, 5), encode_cursor(cursor));
+  EXPECT_EQ(forged_cursor(1, 0, 42, 1000, 7),
+            encode_cursor({42, FeedMode::kChronological, {1000, 7}}));
+}
+
+TEST(FeedCursor, RejectsAVersionTwoCursorWithAChronologicalModeByte) {
+  auto decoded = decode_cursor(forged_cursor(2, 0, 42, 77, 5));
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(decoded.status().message()).rfind("cursor:", 0), 0u);
+}
+
+TEST(FeedCursor, RejectsAVersionOneCursorWithAnAlgorithmicModeByte) {
+  auto decoded = decode_cursor(forged_cursor(1, 1, 42, 1000, 7));
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(FeedCursor, RejectsUnknownVersionsAndModes) {
+  EXPECT_FALSE(decode_cursor(forged_cursor(3, 1, 42, 77, 5)).ok());
+  EXPECT_FALSE(decode_cursor(forged_cursor(0, 0, 42, 77, 5)).ok());
+  EXPECT_FALSE(decode_cursor(forged_cursor(2, 2, 42, 77, 5)).ok());
+}
+
 }  // namespace
 }  // namespace feedrank::ranker
