@@ -1,5 +1,6 @@
 #include "store/engagement_history.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -26,10 +27,12 @@ void EngagementHistory::add(const Engagement& engagement, UserId author) {
   if (inserted) {
     stats.log2_counts.fill(kNone);
     stats.log2_trending = kNone;
+    stats.latest = engagement.at;
   } else {
     trending_.erase({stats.log2_trending, engagement.post});
   }
   stats.engagers.push_back({engagement.user, engagement.kind, engagement.at});
+  stats.latest = std::max(stats.latest, engagement.at);
   const int kind = static_cast<int>(engagement.kind);
   const double exponent =
       static_cast<double>(engagement.at) / static_cast<double>(options_.half_life_ms);
@@ -56,6 +59,14 @@ std::array<double, kEngagementKindCount> EngagementHistory::decayed_counts(PostI
   std::array<double, kEngagementKindCount> counts{};
   auto it = by_post_.find(post);
   if (it == by_post_.end()) return counts;
+  if (it->second.latest > now) {
+    for (const PostEngager& engager : it->second.engagers) {
+      if (engager.at > now) continue;
+      counts[static_cast<int>(engager.kind)] += std::exp2(
+          -static_cast<double>(now - engager.at) / static_cast<double>(options_.half_life_ms));
+    }
+    return counts;
+  }
   const double now_exponent =
       static_cast<double>(now) / static_cast<double>(options_.half_life_ms);
   for (int kind = 0; kind < kEngagementKindCount; ++kind) {

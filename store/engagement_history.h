@@ -52,11 +52,14 @@ class EngagementHistory {
   std::span<const UserEngagement> by_user(UserId user) const;
   std::span<const PostEngager> by_post(PostId post) const;
 
-  // The post's engagements of each kind, each weighted 2^(-(now - at) / half_life).
+  // The post's engagements of each kind at or before `now`, each weighted
+  // 2^(-(now - at) / half_life): the running sums when `now` is after all of them, else an exact
+  // sum over the post's engagers (replays at a past time).
   std::array<double, kEngagementKindCount> decayed_counts(PostId post, TimestampMs now) const;
 
   // Visits posts by decreasing decayed, kind-weighted engagement (ties by larger id) until
-  // `visit` returns false. O(log n) to start, O(1) per post.
+  // `visit` returns false. O(log n) to start, O(1) per post. The order counts every engagement,
+  // also those after a replay's `now`.
   void for_each_trending(absl::FunctionRef<bool(PostId post)> visit) const;
 
  private:
@@ -64,6 +67,7 @@ class EngagementHistory {
     std::vector<PostEngager> engagers;
     std::array<double, kEngagementKindCount> log2_counts;  // -inf: none of this kind
     double log2_trending;
+    TimestampMs latest;  // the newest engagement's time
   };
 
   EngagementHistoryOptions options_;

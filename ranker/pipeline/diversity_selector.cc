@@ -32,9 +32,10 @@ std::vector<Selection> select_diverse(const Candidates& candidates, std::span<co
   const bool mmr = config.mmr_penalty > 0 && vector_of;
   std::vector<std::span<const float>> vectors(mmr ? candidates.size() : 0);
   for (std::size_t i = 0; i < vectors.size(); ++i) vectors[i] = vector_of(candidates[i].post);
-  // Per candidate: its largest similarity to the taken items, and how many it has been compared
+  // Per candidate: its largest similarity to the taken items (from 0: a post pointing away from
+  // everything taken gets no bonus, so discounts only grow), and how many it has been compared
   // with (MMR only).
-  std::vector<float> max_similarity(vectors.size(), -INFINITY);
+  std::vector<float> max_similarity(vectors.size(), 0.0f);
   std::vector<std::size_t> compared(vectors.size(), 0);
   absl::flat_hash_map<UserId, int> taken_by_author;
   std::vector<Selection> taken;
@@ -53,7 +54,7 @@ std::vector<Selection> select_diverse(const Candidates& candidates, std::span<co
       const auto& other = vectors[taken[compared[i]].index];
       if (!other.empty()) max_similarity[i] = std::max(max_similarity[i], dot(vectors[i], other));
     }
-    return max_similarity[i] == -INFINITY ? 0.0f : -config.mmr_penalty * max_similarity[i];
+    return -config.mmr_penalty * max_similarity[i];
   };
 
   std::priority_queue<Pending> heap;

@@ -7,6 +7,8 @@
 namespace feedrank::ranker {
 namespace {
 
+constexpr double kHourMs = 60.0 * 60 * 1000;
+
 template <class Map, class Key>
 double value_or_zero(const Map& map, const Key& key) {
   auto it = map.find(key);
@@ -52,6 +54,7 @@ void hydrate_features(const FeedQuery& query, const Candidates& candidates,
     set(Feature::kAuthorFollowers, log1p_f(static_cast<double>(state.graph.followers(c.author).size())));
     set(Feature::kAlreadyEngaged, signals.engaged.contains(c.post) ? 1.0f : 0.0f);
     set(Feature::kCollaborative, log1p_f(value_or_zero(signals.collaborative, c.post)));
+    set(Feature::kLogAge, log1p_f(static_cast<double>(query.now - c.created_at) / kHourMs));
   }
 }
 

@@ -23,8 +23,11 @@ enum class Feature : int {
   kAuthorFollowers,      // log1p(the author's follower count)
   kAlreadyEngaged,       // 1 when the viewer engaged with the post before
   kCollaborative,        // log1p(similarity-weighted engagements of the viewer's nearest users)
+  // log1p(age in hours): unlike kRecency it has no time scale, so it still orders posts by age
+  // in data whose timestamps are coarse (days, months) or far apart.
+  kLogAge,
 };
-inline constexpr int kFeatureCount = 13;
+inline constexpr int kFeatureCount = 14;
 
 // snake_case names, as in ranking configs and explanations ("similarity", "author_affinity").
 std::string_view feature_name(Feature feature);

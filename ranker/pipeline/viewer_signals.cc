@@ -14,13 +14,15 @@ constexpr std::size_t kEngagersPerPost = 200;
 // Engagements read per neighbour when collecting their posts.
 constexpr std::size_t kPostsPerNeighbour = 50;
 
-// The newest `limit` entries of `events` (ascending by arrival) at or before `now`.
+// The last `limit` arrivals of `events` (ascending by arrival) that happened at or before `now`
+// (clients send times in any order, so later events are skipped wherever they are).
 template <class Event>
-std::span<const Event> newest(std::span<const Event> events, std::size_t limit, TimestampMs now) {
-  std::size_t end = events.size();
-  while (end > 0 && events[end - 1].at > now) --end;  // arrivals are mostly in time order
-  const std::size_t begin = end > limit ? end - limit : 0;
-  return events.subspan(begin, end - begin);
+std::vector<Event> newest(std::span<const Event> events, std::size_t limit, TimestampMs now) {
+  std::vector<Event> kept;
+  for (auto it = events.rbegin(); it != events.rend() && kept.size() < limit; ++it) {
+    if (it->at <= now) kept.push_back(*it);
+  }
+  return kept;
 }
 
 void add_author_affinity(const store::FeedState& state, UserId viewer, TimestampMs now,

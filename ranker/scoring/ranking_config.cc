@@ -36,6 +36,8 @@ const std::vector<NumberField>& number_fields() {
       {"out_of_network", "k", &RankingConfig::out_of_network_k, 0, 1024},
       {"out_of_network", "max_age_hours", &RankingConfig::out_of_network_max_age_ms, 1e-3,
        kMaxHours},
+      {"out_of_network", "max_scan_posts", &RankingConfig::out_of_network_max_scan_posts, 1,
+       1e9},
       {"network_engagement", "per_followee", &RankingConfig::network_engagement_per_followee, 0,
        1000},
       {"network_engagement", "total", &RankingConfig::network_engagement_total, 0, 10000},
@@ -79,7 +81,7 @@ absl::Status set_number(RankingConfig& config, const NumberField& field, double 
                         std::string_view path) {
   return std::visit(
       [&](auto member) -> absl::Status {
-        using Member = std::remove_reference_t<decltype(config.*member)>;
+        using Member = std::remove_cvref_t<decltype(config.*member)>;
         if constexpr (std::is_same_v<Member, int>) {
           if (value != std::floor(value)) return invalid(path, "must be a whole number");
           config.*member = static_cast<int>(value);
@@ -96,7 +98,7 @@ absl::Status set_number(RankingConfig& config, const NumberField& field, double 
 Json number_json(const RankingConfig& config, const NumberField& field) {
   return std::visit(
       [&](auto member) -> Json {
-        using Member = std::remove_reference_t<decltype(config.*member)>;
+        using Member = std::remove_cvref_t<decltype(config.*member)>;
         if constexpr (std::is_same_v<Member, TimestampMs>) {
           return static_cast<double>(config.*member) / kHour;
         } else {
@@ -223,13 +225,17 @@ RankingConfig default_ranking_config() {
   weight(Feature::kAuthorFollowers, 0.05f);
   weight(Feature::kAlreadyEngaged, -2.0f);
   weight(Feature::kCollaborative, 1.5f);
+  weight(Feature::kLogAge, -0.2f);
   config.source_scales.fill(1.0f);
   config.recency_half_life_ms = 24 * kHour;
   config.affinity_half_life_ms = 30 * 24 * kHour;
   config.in_network_per_author = 10;
   config.in_network_total = 500;
   config.out_of_network_k = 300;
-  config.out_of_network_max_age_ms = 72 * kHour;  // fresh posts; the exact scan reads only these rows
+  // A generous window, so that data with coarse or sparse timestamps still has candidates; the
+  // scan budget bounds the cost on large corpora, and the recency features prefer fresh posts.
+  config.out_of_network_max_age_ms = 90 * 24 * kHour;
+  config.out_of_network_max_scan_posts = 100'000;
   config.network_engagement_per_followee = 20;
   config.network_engagement_total = 200;
   config.popular_total = 200;

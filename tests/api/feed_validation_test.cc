@@ -77,12 +77,43 @@ TEST_F(FeedValidation, RefusesAnUnknownMode) {
   EXPECT_THAT(client().call(request).status, StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("mode")));
 }
 
-TEST_F(FeedValidation, AnswersTheAlgorithmicModeAsUnimplemented) {
+TEST_F(FeedValidation, RefusesANegativeAsOf) {
+  v1::GetFeedRequest request;
+  request.set_user_id(1);
+  request.set_as_of_ms(-5);
+  EXPECT_THAT(client().call(request).status,
+              StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("as_of_ms")));
+}
+
+TEST_F(FeedValidation, RefusesAZeroMutedAuthorNamingItsIndex) {
   v1::GetFeedRequest request;
   request.set_user_id(1);
   request.set_mode(v1::FEED_MODE_ALGORITHMIC);
+  request.add_muted_author_ids(2);
+  request.add_muted_author_ids(0);
   EXPECT_THAT(client().call(request).status,
-              StatusIs(grpc::UNIMPLEMENTED, HasSubstr("ALGORITHMIC")));
+              StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("muted_author_ids[1]")));
+}
+
+TEST_F(FeedValidation, RefusesMoreThanAThousandMutedAuthors) {
+  v1::GetFeedRequest request;
+  request.set_user_id(1);
+  request.set_mode(v1::FEED_MODE_ALGORITHMIC);
+  for (int i = 1; i <= 1001; ++i) request.add_muted_author_ids(i);
+  EXPECT_THAT(client().call(request).status,
+              StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("muted_author_ids")));
+}
+
+TEST_F(FeedValidation, RefusesAnAlgorithmicCursorInTheChronologicalMode) {
+  v1::GetFeedRequest request;
+  request.set_user_id(1);
+  request.set_mode(v1::FEED_MODE_ALGORITHMIC);
+  request.set_limit(1);
+  auto first = client().call(request);
+  ASSERT_THAT(first.status, IsOk());
+  ASSERT_NE(first.response.next_cursor(), "");
+  EXPECT_THAT(client().get_feed(1, 0, first.response.next_cursor()).status,
+              StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("cursor")));
 }
 
 }  // namespace

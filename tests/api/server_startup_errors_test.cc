@@ -76,5 +76,27 @@ TEST_F(ServerStartupErrors, ARequiredGpuThatIsMissingExitsWithOneLine) {
   EXPECT_THAT(error, HasSubstr("backend gpu requested"));
 }
 
+TEST_F(ServerStartupErrors, ABadRankingConfigExitsWithOneLineNamingTheField) {
+  const auto config = scratch_.path() / "ranking.json";
+  std::ofstream(config) << R"({"version": "mine", "weights": {"similarity": "high"}})";
+  ServerProcess server("127.0.0.1:0", scratch_.path() / "data", scratch_.path(),
+                       {"--ranking-config", config.string()});
+  EXPECT_THAT(server.wait_for_exit(), Optional(ExitedWithFailure()));
+  const std::string error = server.stderr_text();
+  EXPECT_THAT(error, IsOneLine()) << error;
+  EXPECT_THAT(error, HasSubstr("weights.similarity"));
+  EXPECT_THAT(error, HasSubstr(config.string()));
+}
+
+TEST_F(ServerStartupErrors, AMissingRankingConfigExitsWithOneLine) {
+  const auto config = scratch_.path() / "no-such-config.json";
+  ServerProcess server("127.0.0.1:0", scratch_.path() / "data", scratch_.path(),
+                       {"--ranking-config", config.string()});
+  EXPECT_THAT(server.wait_for_exit(), Optional(ExitedWithFailure()));
+  const std::string error = server.stderr_text();
+  EXPECT_THAT(error, IsOneLine()) << error;
+  EXPECT_THAT(error, HasSubstr(config.string()));
+}
+
 }  // namespace
 }  // namespace feedrank::api_test
