@@ -21,6 +21,7 @@ std::uint64_t RankedListCache::put(std::shared_ptr<const RankedList> list, Clock
   const std::size_t bytes = bytes_of(*list);
   lru_.push_front({id, std::move(list), now, bytes});
   by_id_[id] = lru_.begin();
+  by_age_.emplace_back(now, id);
   bytes_ += bytes;
   evict_locked(now);
   return id;
@@ -42,17 +43,18 @@ void RankedListCache::evict_locked(Clock::time_point now) {
     by_id_.erase(lru_.back().id);
     lru_.pop_back();
   }
-  // Expired lists may sit anywhere in LRU order (a list used recently can be old), so scan. The
-  // cache holds at most a few thousand lists.
-  for (auto it = lru_.begin(); it != lru_.end();) {
-    if (now - it->stored > options_.ttl) {
-      bytes_ -= it->bytes;
-      by_id_.erase(it->id);
-      it = lru_.erase(it);
-    } else {
-      ++it;
-    }
+  // Expired lists may sit anywhere in LRU order (a list used recently can be old), so they are
+  // found through by_age_, oldest first.
+  while (!by_age_.empty() && now - by_age_.front().first > options_.ttl) {
+    auto it = by_id_.find(by_age_.front().second);
+    by_age_.pop_front();
+    if (it == by_id_.end()) continue;  // already evicted for memory
+    bytes_ -= it->second->bytes;
+    lru_.erase(it->second);
+    by_id_.erase(it);
   }
+  // Ids evicted for memory stay in by_age_ until their TTL passes (16 bytes each).
+  while (!by_age_.empty() && !by_id_.contains(by_age_.front().second)) by_age_.pop_front();
 }
 
 std::size_t RankedListCache::size() const {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,9 @@ class RankedListCache {
   const RankedListCacheOptions options_;
   mutable std::mutex mutex_;
   std::list<Entry> lru_;  // most recently used first
+  // Ids in the order they were stored, for the TTL: the oldest are at the front (ids already
+  // evicted for memory are skipped when they come up).
+  std::deque<std::pair<Clock::time_point, std::uint64_t>> by_age_;
   absl::flat_hash_map<std::uint64_t, std::list<Entry>::iterator> by_id_;
   std::size_t bytes_ = 0;
   std::mt19937_64 ids_;
