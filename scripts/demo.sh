@@ -35,6 +35,8 @@ cat <<MSG
 feedrank is listening on $address (data in $data_dir)
 Try, in another terminal:
   $cli_bin --server $address feed --user 1 --limit 10
+  $cli_bin --server $address feed --user 1 --mode algorithmic --limit 10 --as-of-ms 1706745600000 --explain
+    (the demo posts are from January 2024: --as-of-ms reads the feed as on 2024-02-01)
   $cli_bin --server $address nearest --user 1 -k 10
   $cli_bin --server $address stats
 Ctrl-C stops the server.
