@@ -7,6 +7,7 @@
 #include "ranker/chronological/chronological_feed.h"
 #include "ranker/feed_cursor.h"
 #include "ranker/filters/visibility_filter.h"
+#include "ranker/pipeline/viewer_interest.h"
 #include "ranker/pipeline/viewer_signals.h"
 #include "ranker/retrieval/post_index.h"
 #include "ranker/retrieval/saved_index.h"
@@ -206,7 +207,8 @@ FeedQuery FeedEngine::make_query(const FeedRequest& request, const store::FeedSt
   query.deadline = request.deadline;
   query.state = &state;
   query.config = &algorithmic_.config;
-  viewer_vector = vectors_->user_vector(request.viewer, state, query.now);
+  viewer_vector = viewer_interest(vectors_->user_vector(request.viewer, state, query.now), state,
+                                  vectors_->posts(), request.viewer, query.now);
   if (!embeddings::is_zero(viewer_vector)) query.viewer_vector = viewer_vector;
   query.muted_authors.insert(request.muted_authors.begin(), request.muted_authors.end());
   query.signals = compute_viewer_signals(state, request.viewer, query.now, algorithmic_.config);
