@@ -523,7 +523,9 @@ TEST_P(VisibilityTest, AFollowerGetsItAndNoLongerAfterAnUnfollow) {
     ASSERT_FALSE(found.empty()) << what;
     EXPECT_EQ(found.front().post, 900u) << what;
     EXPECT_EQ(found.front().author, kAuthor) << what;
-    if (request.to == NearestTo::kVector) EXPECT_NEAR(found.front().score, 1.0f, 1e-5);
+    if (request.to == NearestTo::kVector) {
+      EXPECT_NEAR(found.front().score, 1.0f, 1e-5);
+    }
   }
   // The author sees their own FOLLOWERS post, except in their user query (own posts left out).
   EXPECT_EQ(nearest(to_vector_of(along, 1, kAuthor)).front().post, 900u);
