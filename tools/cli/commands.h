@@ -23,7 +23,8 @@ Subcommand add_load_lastfm_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_feed_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_nearest_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_stats_command(CLI::App& root, const GlobalOptions& global);
-// Runs in process: needs no server.
+// Run in process: need no server.
 Subcommand add_replay_command(CLI::App& root);
+Subcommand add_fit_ranker_command(CLI::App& root);
 
 }  // namespace feedrank::cli

@@ -1,5 +1,5 @@
-// feedrank: command-line client for the FeedRank service, the synthetic corpus generator and
-// the offline replay.
+// feedrank: command-line client for the FeedRank service, the synthetic corpus generator, the
+// offline replay and the ranking-config fit.
 #include <CLI/CLI.hpp>
 #include <vector>
 
@@ -8,7 +8,8 @@
 int main(int argc, char** argv) {
   using namespace feedrank::cli;
   CLI::App app(
-      "feedrank: load data into a FeedRank server and read feeds from it; replay feeds offline");
+      "feedrank: load data into a FeedRank server and read feeds from it; replay feeds offline; "
+      "fit the ranking config");
   app.require_subcommand(1);
   // Lets --server also come after the subcommand.
   app.fallthrough();
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
       add_nearest_command(app, global),
       add_stats_command(app, global),
       add_replay_command(app),
+      add_fit_ranker_command(app),
   };
   CLI11_PARSE(app, argc, argv);
   for (const Subcommand& command : commands) {

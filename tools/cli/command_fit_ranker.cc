@@ -1,0 +1,138 @@
+// feedrank fit-ranker: fits the ranking config's weights and source scales from history by
+// logistic regression (in process, no server) and writes the fitted config as JSON.
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <vector>
+
+#include "tools/cli/commands.h"
+#include "tools/fit/fit_runner.h"
+#include "tools/fit/fit_summary.h"
+
+namespace feedrank::cli {
+namespace {
+
+struct FitFlags {
+  fit::FitOptions options;
+  std::string jsonl;
+  std::string lastfm;
+  std::vector<std::uint64_t> synthetic;  // USERS,POSTS,SEED
+  std::string data_dir;
+  std::int64_t cut_ms = 0;
+  std::int64_t label_end_ms = 0;
+  std::string base_config;
+  std::string out;
+};
+
+int run_fit_command(FitFlags& flags, bool cut_given, bool label_end_given) {
+  fit::FitOptions& options = flags.options;
+  if (!flags.jsonl.empty()) options.source.jsonl_file = flags.jsonl;
+  if (!flags.lastfm.empty()) options.source.lastfm_dir = flags.lastfm;
+  if (!flags.synthetic.empty()) {
+    options.source.synthetic = datasets::SyntheticCorpusOptions{
+        flags.synthetic[0], flags.synthetic[1], flags.synthetic[2]};
+  }
+  options.data_dir = flags.data_dir;
+  if (cut_given) options.window.cut_ms = flags.cut_ms;
+  if (label_end_given) options.window.label_end_ms = flags.label_end_ms;
+  options.base_config = flags.base_config;
+
+  auto report = fit::run_fit(
+      options, [](std::string_view line) { std::cerr << "fit-ranker: " << line << std::endl; });
+  if (!report.ok()) {
+    std::cerr << "error: " << report.status().message() << "\n";
+    return 1;
+  }
+  std::cerr << fit::fit_summary(*report);
+  const std::string json = ranker::to_json(report->config);
+  if (flags.out.empty()) {
+    std::cout << json;
+    return 0;
+  }
+  std::ofstream file(flags.out, std::ios::binary | std::ios::trunc);
+  file << json;
+  file.close();
+  if (!file) {
+    std::cerr << "error: cannot write " << flags.out << "\n";
+    return 1;
+  }
+  std::cerr << "wrote " << flags.out << "\n";
+  return 0;
+}
+
+}  // namespace
+
+Subcommand add_fit_ranker_command(CLI::App& root) {
+  auto flags = std::make_shared<FitFlags>();
+  fit::FitOptions& options = flags->options;
+  CLI::App* app = root.add_subcommand(
+      "fit-ranker",
+      "Fit the ranking config's weights and source scales by logistic regression (in process, no "
+      "server): build each sampled viewer's algorithmic candidates at a past cut, label them by "
+      "whether the viewer engaged with the post before the label end, and write the fitted "
+      "RankingConfig JSON. The defaults (cut at quantile 0.7, label end at 0.8) use only data "
+      "before `replay`'s default cut (0.8), so `replay --ranking-config` judges the fit on data "
+      "it never saw");
+  CLI::Option_group* input = app->add_option_group("input", "The data fitted: exactly one of");
+  input->add_option("--jsonl", flags->jsonl, "JSON Lines data file")->check(CLI::ExistingFile);
+  input
+      ->add_option("--lastfm", flags->lastfm,
+                   "Last.fm HetRec 2011 folder (e.g. ../shared/data/lastfm-2k)")
+      ->check(CLI::ExistingDirectory);
+  input
+      ->add_option("--synthetic", flags->synthetic,
+                   "USERS,POSTS,SEED: the synthetic corpus (as generate makes it)")
+      ->delimiter(',')
+      ->expected(3);
+  input
+      ->add_option("--data-dir", flags->data_dir,
+                   "The data directory of a stopped server (its store, read back as records)")
+      ->check(CLI::ExistingDirectory);
+  input->require_option(1);
+  auto* cut_ms = app->add_option("--cut-ms", flags->cut_ms,
+                                 "Cut in ms since the epoch: candidates are built from the history "
+                                 "strictly before it");
+  app->add_option("--cut-quantile", options.window.cut_quantile,
+                  "Cut at this quantile of the engagement times (without --cut-ms)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->excludes(cut_ms)
+      ->capture_default_str();
+  auto* label_end_ms = app->add_option(
+      "--label-end-ms", flags->label_end_ms,
+      "Label end in ms since the epoch: engagements in [cut, label end) are the labels; every "
+      "post and engagement at or after it is left out");
+  app->add_option("--label-end-quantile", options.window.label_end_quantile,
+                  "Label end at this quantile of the engagement times (without --label-end-ms)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->excludes(label_end_ms)
+      ->capture_default_str();
+  app->add_option("--max-viewers", options.max_viewers,
+                  "Viewers whose candidates become examples; a seeded sample when more engaged "
+                  "in the label window")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app->add_option("--seed", options.seed, "Seed of the viewer sample and the held-out split")
+      ->capture_default_str();
+  app->add_option(
+         "--held-out", options.held_out_fraction,
+         "Fraction of viewers held out of the fit to check it (by a seeded hash of the id)")
+      ->check(CLI::Range(0.0, 0.9))
+      ->capture_default_str();
+  app->add_option(
+         "--l2", options.l2,
+         "L2 penalty l2/2 * w^2 on each weight but the intercept, in the features' own units")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  app->add_option("--base-config", flags->base_config,
+                  "RankingConfig JSON the candidates are gathered with and whose other settings "
+                  "the fitted config keeps (default: the built-in one)")
+      ->check(CLI::ExistingFile);
+  app->add_option("--version", options.version,
+                  "Version string of the fitted config (default fitted-<input>-<cut date>)");
+  app->add_option("--out", flags->out, "Write the fitted config here (default: standard output)");
+  return {app, [flags, cut_ms, label_end_ms] {
+            return run_fit_command(*flags, cut_ms->count() > 0, label_end_ms->count() > 0);
+          }};
+}
+
+}  // namespace feedrank::cli
