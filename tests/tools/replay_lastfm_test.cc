@@ -16,6 +16,7 @@ const ListScores* row_named(const ReplayReport& report, const std::string& name)
   return nullptr;
 }
 
+// With the loader's own mapping (each later tag likes the newest 3 earlier posts): fast.
 TEST(ReplayLastfm, ReplaysTheRealDataAndTheChronologicalFeedBeatsRandom) {
   const std::filesystem::path dir = std::filesystem::path(FEEDRANK_SHARED_DATA_DIR) / "lastfm-2k";
   if (!std::filesystem::exists(dir / "user_taggedartists.dat")) {
@@ -23,6 +24,7 @@ TEST(ReplayLastfm, ReplaysTheRealDataAndTheChronologicalFeedBeatsRandom) {
   }
   ReplayOptions options;
   options.source.lastfm_dir = dir;
+  options.source.lastfm_likes_per_artist = 3;
   options.max_viewers = 200;
   auto report = run_replay(options);
   ASSERT_TRUE(report.ok()) << report.status();

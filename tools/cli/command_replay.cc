@@ -104,6 +104,11 @@ Subcommand add_replay_command(CLI::App& root) {
   input->add_option("--synthetic", flags->synthetic,
                     "USERS,POSTS,SEED: the synthetic corpus (as generate makes it)");
   input->require_option(1);
+  app->add_option("--lastfm-likes-per-artist", options.source.lastfm_likes_per_artist,
+                  "Last.fm: how many of the earlier posts about an artist a later tag of it likes, "
+                  "per user and artist (0: all of them; load-lastfm uses 3)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
   auto* cut_ms = app->add_option("--cut-ms", flags->cut_ms,
                                  "Cut time in ms since the epoch (history is strictly earlier)");
   app->add_option("--cut-quantile", options.cut_quantile,

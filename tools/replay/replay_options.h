@@ -19,6 +19,13 @@ struct ReplaySource {
   std::optional<std::filesystem::path> jsonl_file;
   std::optional<std::filesystem::path> lastfm_dir;
   std::optional<datasets::SyntheticCorpusOptions> synthetic;
+  // Last.fm: how many of the earlier posts about an artist a user's later tag of it likes (per
+  // user and artist; datasets::LastfmOptions). 0, the default: all of them, as the data set's
+  // README reads the data ("a later tag event by a viewer on an artist is an engagement with the
+  // earlier posts about that artist"). `load-lastfm` keeps 3 (the newest three) to stay small;
+  // with 3, only the newest post about an artist can be engaged with after a cut, so every
+  // post-level popularity signal points at posts nobody engages with again (benchmarks/REPLAY.md).
+  int lastfm_likes_per_artist = 0;
 };
 
 struct ReplayOptions {

@@ -1,6 +1,7 @@
 #include "tools/replay/replay_records.h"
 
 #include <fstream>
+#include <limits>
 
 #include "fmt/format.h"
 #include "tools/datasets/jsonl_records.h"
@@ -27,13 +28,20 @@ absl::StatusOr<LoadedRecords> read_jsonl(const std::filesystem::path& path) {
   return loaded;
 }
 
-absl::StatusOr<LoadedRecords> read_lastfm(const std::filesystem::path& dir) {
+absl::StatusOr<LoadedRecords> read_lastfm(const std::filesystem::path& dir,
+                                          int likes_per_artist) {
   LoadedRecords loaded;
+  datasets::LastfmOptions options;
+  options.max_likes_per_artist =
+      likes_per_artist > 0 ? likes_per_artist : std::numeric_limits<int>::max();
   auto counts = datasets::read_lastfm_dataset(
-      dir, [&](const v1::IngestRecord& record) { loaded.records.push_back(record); });
+      dir, [&](const v1::IngestRecord& record) { loaded.records.push_back(record); }, options);
   if (!counts.ok()) return counts.status();
-  loaded.description = fmt::format("Last.fm HetRec 2011 ({}; {} bad rows skipped)", dir.string(),
-                                   counts->skipped_rows);
+  loaded.description =
+      fmt::format("Last.fm HetRec 2011 ({}; {} bad rows skipped; a later tag likes {} earlier posts "
+                  "about the artist)",
+                  dir.string(), counts->skipped_rows,
+                  likes_per_artist > 0 ? fmt::format("the newest {}", likes_per_artist) : "all");
   return loaded;
 }
 
@@ -52,7 +60,7 @@ absl::StatusOr<LoadedRecords> generate(const datasets::SyntheticCorpusOptions& o
 
 absl::StatusOr<LoadedRecords> load_replay_records(const ReplaySource& source) {
   if (source.jsonl_file) return read_jsonl(*source.jsonl_file);
-  if (source.lastfm_dir) return read_lastfm(*source.lastfm_dir);
+  if (source.lastfm_dir) return read_lastfm(*source.lastfm_dir, source.lastfm_likes_per_artist);
   if (source.synthetic) return generate(*source.synthetic);
   return absl::InvalidArgumentError("no input: give a JSON Lines file, --lastfm or --synthetic");
 }
