@@ -1,0 +1,198 @@
+// FeedEngine's feed pages: the chronological page and the algorithmic pipeline behind its
+// ranked-list cursors, and the request context both build from a FeedRequest.
+#include <chrono>
+
+#include "embeddings/vector_norms.h"
+#include "fmt/format.h"
+#include "ranker/chronological/chronological_feed.h"
+#include "ranker/feed_cursor.h"
+#include "ranker/feed_engine.h"
+#include "ranker/pipeline/viewer_interest.h"
+#include "ranker/pipeline/viewer_signals.h"
+#include "ranker/retrieval/post_index.h"
+
+namespace feedrank::ranker {
+
+void FeedEngine::start_pipeline(kernels::BackendKind backend) {
+  std::unique_ptr<kernels::FeatureScorer> scorer;
+  if (backend == kernels::BackendKind::kGpu) {
+    auto gpu = kernels::make_gpu_feature_scorer();
+    if (gpu.ok()) {
+      scorer = std::move(*gpu);
+    } else {
+      say(fmt::format("scoring on the CPU: {}", std::string(gpu.status().message())));
+    }
+  }
+  // The index is searched under the snapshot the request holds, so the table cannot change.
+  NearestPublicPosts nearest = [this](std::span<const float> query, int k, TimestampMs oldest)
+      -> absl::StatusOr<std::vector<kernels::Neighbor>> {
+    kernels::SearchRequest search;
+    search.queries = query;
+    search.k = k;
+    {
+      std::lock_guard lock(row_times_mutex_);
+      const std::size_t rows = row_times_.rows();
+      const auto budget = static_cast<std::size_t>(algorithmic_.config.out_of_network_max_scan_posts);
+      search.first_row =
+          std::max(row_times_.first_row_since(oldest), rows > budget ? rows - budget : 0);
+    }
+    auto results = index_->search(vectors_->posts(), search);
+    if (!results.ok()) return results.status();
+    if (results->empty()) return std::vector<kernels::Neighbor>();
+    return std::move(results->front());
+  };
+  // Sources in priority order: an item found by several is credited to the first.
+  std::vector<std::unique_ptr<CandidateSourceStage>> sources;
+  sources.push_back(make_in_network_source());
+  sources.push_back(make_network_engagement_source());
+  sources.push_back(make_collaborative_source());
+  sources.push_back(make_out_of_network_source(std::move(nearest)));
+  sources.push_back(make_popular_source());
+  pipeline_ = std::make_unique<AlgorithmicPipeline>(
+      std::move(sources), standard_filters(),
+      std::make_shared<const CandidateScorer>(std::move(scorer)));
+  ranked_lists_ = std::make_unique<RankedListCache>(algorithmic_.cache);
+  say(fmt::format("algorithmic feed: ranking config {}, {}", algorithmic_.config.version,
+                  ranking_backend()));
+}
+
+std::string FeedEngine::ranking_backend() const {
+  return fmt::format("scoring {}, retrieval {}", pipeline_->scorer().describe(),
+                     index_->describe());
+}
+
+absl::StatusOr<FeedPage> FeedEngine::get_feed(const FeedRequest& request) const {
+  if (request.mode == FeedMode::kAlgorithmic) return algorithmic_feed(request);
+  return chronological_feed(request);
+}
+
+namespace {
+
+TimestampMs now_or(TimestampMs as_of) {
+  if (as_of > 0) return as_of;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+absl::StatusOr<std::optional<FeedCursor>> cursor_for(const FeedRequest& request) {
+  if (request.cursor.empty()) return std::nullopt;
+  auto cursor = decode_cursor(request.cursor);
+  if (!cursor.ok()) return cursor.status();
+  if (cursor->viewer != request.viewer || cursor->mode != request.mode) {
+    return absl::InvalidArgumentError("cursor: issued for another user or mode");
+  }
+  return *cursor;
+}
+
+absl::Status unknown_viewer(UserId viewer) {
+  return absl::NotFoundError(fmt::format("user_id: user {} not found", viewer));
+}
+
+}  // namespace
+
+absl::StatusOr<FeedPage> FeedEngine::chronological_feed(const FeedRequest& request) const {
+  auto cursor = cursor_for(request);
+  if (!cursor.ok()) return cursor.status();
+  std::optional<store::TimelineEntry> below;
+  if (*cursor) {
+    below = (*cursor)->last_shown;
+  } else if (request.as_of > 0) {
+    // Strictly below (as_of, largest id): every post created at or before as_of.
+    below = store::TimelineEntry{request.as_of, ~PostId{0}};
+  }
+
+  auto snapshot = store_->snapshot();
+  const store::FeedState& state = snapshot.state();
+  if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
+  ChronologicalPage page = chronological_page(state, request.viewer, request.limit, below);
+  FeedPage result{std::move(page.items), {}, {}};
+  if (page.more) {
+    FeedCursor next{request.viewer, request.mode, page.last_shown};
+    result.next_cursor = encode_cursor(next);
+  }
+  return result;
+}
+
+FeedQuery FeedEngine::make_query(const FeedRequest& request, const store::FeedState& state,
+                                 std::vector<float>& viewer_vector) const {
+  FeedQuery query;
+  query.viewer = request.viewer;
+  query.now = now_or(request.as_of);
+  query.deadline = request.deadline;
+  query.state = &state;
+  query.config = &algorithmic_.config;
+  viewer_vector = viewer_interest(vectors_->user_vector(request.viewer, state, query.now), state,
+                                  vectors_->posts(), request.viewer, query.now);
+  if (!embeddings::is_zero(viewer_vector)) query.viewer_vector = viewer_vector;
+  query.muted_authors.insert(request.muted_authors.begin(), request.muted_authors.end());
+  query.signals = compute_viewer_signals(state, request.viewer, query.now, algorithmic_.config);
+  return query;
+}
+
+absl::StatusOr<ScoringInput> FeedEngine::ranking_candidates(const FeedRequest& request) const {
+  auto snapshot = store_->snapshot();
+  const store::FeedState& state = snapshot.state();
+  if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
+  std::vector<float> viewer_vector;
+  const FeedQuery query = make_query(request, state, viewer_vector);
+  return pipeline_->gather(query, vectors_->posts());
+}
+
+absl::StatusOr<FeedPage> FeedEngine::algorithmic_feed(const FeedRequest& request) const {
+  auto cursor = cursor_for(request);
+  if (!cursor.ok()) return cursor.status();
+  auto snapshot = store_->snapshot();
+  const store::FeedState& state = snapshot.state();
+  if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
+
+  std::shared_ptr<const RankedList> list;
+  std::uint64_t list_id = 0;
+  std::size_t offset = 0;
+  if (*cursor) {
+    list_id = (*cursor)->ranked_list;
+    offset = static_cast<std::size_t>((*cursor)->offset);
+    list = ranked_lists_->get(list_id);
+    if (list == nullptr) {
+      return absl::FailedPreconditionError(
+          "cursor: the ranked list it continues has expired; request the first page again "
+          "(empty cursor)");
+    }
+  } else {
+    std::vector<float> viewer_vector;
+    const FeedQuery query = make_query(request, state, viewer_vector);
+    auto ranked = pipeline_->rank(query, vectors_->posts());
+    if (!ranked.ok()) return ranked.status();
+    ranked->stats.backend = ranking_backend();
+    list = std::make_shared<const RankedList>(std::move(*ranked));
+    list_id = ranked_lists_->put(list);
+  }
+
+  FeedPage page;
+  page.stats = list->stats;
+  while (offset < list->entries.size() && page.items.size() < static_cast<std::size_t>(request.limit)) {
+    const RankedEntry& entry = list->entries[offset++];
+    const store::PostView* view = state.posts.find(entry.candidate.post);
+    if (view == nullptr || view->deleted) continue;  // deleted since the list was ranked
+    FeedItem item;
+    item.post = entry.candidate.post;
+    item.author = entry.candidate.author;
+    item.created_at = entry.candidate.created_at;
+    item.text = view->post.text;
+    item.score = entry.score;
+    item.source = entry.candidate.source;
+    if (request.explain) item.explanation = explain(entry, algorithmic_.config);
+    page.items.push_back(std::move(item));
+  }
+  if (offset < list->entries.size()) {
+    FeedCursor next;
+    next.viewer = request.viewer;
+    next.mode = request.mode;
+    next.ranked_list = list_id;
+    next.offset = offset;
+    page.next_cursor = encode_cursor(next);
+  }
+  return page;
+}
+
+}  // namespace feedrank::ranker
