@@ -1,8 +1,10 @@
 // fit-ranker end to end on a small synthetic corpus through the real engine: the fitted config
-// parses, generalises to held-out viewers, and the CLI writes it where asked.
+// parses, generalises to held-out viewers, carries the half-life and author decay chosen on them,
+// and the CLI writes it where asked.
 #include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 
 #include "absl/strings/match.h"
 #include "ranker/scoring/ranking_config.h"
@@ -59,6 +61,43 @@ TEST_F(FitEndToEnd, UsesNothingFromTheLabelEndOn) {
   EXPECT_GT(report_->train.viewers, 2 * report_->held_out.viewers);
 }
 
+TEST_F(FitEndToEnd, ChoosesTheHalfLifeWithTheLowestHeldOutLossAndWritesIt) {
+  ASSERT_NE(report_, nullptr);
+  const std::vector<HalfLifeTrial>& trials = report_->half_lives;
+  ASSERT_EQ(trials.size(), kHalfLifeGridHours.size());  // the base's 24 h is on the grid
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    EXPECT_EQ(trials[i].hours, kHalfLifeGridHours[i]);
+    EXPECT_LE(trials[report_->half_life_choice].held_out_log_loss, trials[i].held_out_log_loss)
+        << fit_summary(*report_);
+  }
+  const HalfLifeTrial& chosen = trials[report_->half_life_choice];
+  // The held-out figures reported are the chosen train-only model's.
+  EXPECT_EQ(report_->held_out.log_loss, chosen.held_out_log_loss);
+  EXPECT_EQ(report_->train_fit.weights, chosen.fit.weights);
+  EXPECT_NE(report_->fit.weights, chosen.fit.weights);  // refitted with the held-out viewers
+  auto parsed = ranker::parse_ranking_config(ranker::to_json(report_->config));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->recency_half_life_ms, static_cast<TimestampMs>(chosen.hours * 3'600'000));
+}
+
+TEST_F(FitEndToEnd, ChoosesTheAuthorDecayWithTheBestHeldOutNdcgAndWritesIt) {
+  ASSERT_NE(report_, nullptr);
+  const DecayTrials& decays = report_->author_decays;
+  EXPECT_GT(decays.viewers_judged, 0u);
+  ASSERT_EQ(decays.trials.size(), kAuthorDecayGrid.size());
+  ASSERT_TRUE(report_->author_decay_choice.has_value());
+  const DecayTrial& chosen = decays.trials[*report_->author_decay_choice];
+  for (const DecayTrial& trial : decays.trials) {
+    EXPECT_LE(trial.mean_ndcg, chosen.mean_ndcg) << fit_summary(*report_);
+  }
+  auto parsed = ranker::parse_ranking_config(ranker::to_json(report_->config));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->author_decay, chosen.decay);
+  EXPECT_TRUE(std::find(kAuthorDecayGrid.begin(), kAuthorDecayGrid.end(), parsed->author_decay) !=
+              kAuthorDecayGrid.end());
+  EXPECT_EQ(parsed->author_floor, std::min(0.2f, chosen.decay));  // the default base's floor
+}
+
 TEST(FitRankerCommand, WritesTheFittedConfigToOut) {
   testing::TempDir dir;
   const std::string out = dir.sub("fitted.json");
@@ -73,6 +112,10 @@ TEST(FitRankerCommand, WritesTheFittedConfigToOut) {
   auto config = ranker::load_ranking_config(out);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->version, "test-fit");
+  // A half-life of the grid: every value on it is a whole number of hours.
+  EXPECT_TRUE(std::find(kHalfLifeGridHours.begin(), kHalfLifeGridHours.end(),
+                        config->recency_half_life_ms / 3'600'000.0) != kHalfLifeGridHours.end())
+      << config->recency_half_life_ms;
 }
 
 TEST(FitRun, UnreadableInputIsAnError) {

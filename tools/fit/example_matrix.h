@@ -19,6 +19,11 @@ class ExampleMatrix {
     return {values_.data() + index * static_cast<std::size_t>(columns_),
             static_cast<std::size_t>(columns_)};
   }
+  // Writable, for rewriting a column in place (recency_column.h).
+  std::span<float> row(std::size_t index) {
+    return {values_.data() + index * static_cast<std::size_t>(columns_),
+            static_cast<std::size_t>(columns_)};
+  }
   std::span<const std::uint8_t> labels() const { return labels_; }
   std::size_t positives() const {
     std::size_t count = 0;
@@ -31,6 +36,12 @@ class ExampleMatrix {
     assert(values.size() == static_cast<std::size_t>(columns_));
     values_.insert(values_.end(), values.begin(), values.end());
     labels_.push_back(label ? 1 : 0);
+  }
+  // Every row of `other` (the same columns) after these.
+  void append(const ExampleMatrix& other) {
+    assert(other.columns_ == columns_);
+    values_.insert(values_.end(), other.values_.begin(), other.values_.end());
+    labels_.insert(labels_.end(), other.labels_.begin(), other.labels_.end());
   }
 
  private:

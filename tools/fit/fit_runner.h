@@ -1,7 +1,15 @@
 // fit-ranker from start to end: load the records, drop what happened at or after the label end,
 // cut, write the history into an in-process engine with the base config, gather each sampled
-// viewer's ranking candidates at the cut as labelled examples, fit the train viewers' examples,
-// score both splits and map the weights to a RankingConfig.
+// viewer's ranking candidates at the cut as labelled examples, then
+// 1. choose the recency half-life: fit the train viewers' examples once per half-life of a grid,
+//    keep the one with the lowest held-out log loss (half_life_selection.h);
+// 2. choose the author-diversity decay: order the held-out viewers' candidates as the server
+//    would with that train-only model, keep the decay with the highest NDCG@10
+//    (author_decay_selection.h);
+// 3. refit the weights on every viewer with the chosen half-life and write them with both choices.
+// The held-out viewers are in the fit window, before the replay's default cut: the choices are
+// made on data a replay there does not judge by. The reported AUC and log loss are the train-only
+// model's, so the held-out figures stay honest.
 #pragma once
 
 #include <cstddef>
@@ -11,7 +19,9 @@
 
 #include "absl/status/statusor.h"
 #include "ranker/scoring/ranking_config.h"
+#include "tools/fit/author_decay_selection.h"
 #include "tools/fit/fit_options.h"
+#include "tools/fit/half_life_selection.h"
 #include "tools/fit/logistic_regression.h"
 #include "tools/replay/corpus_cut.h"
 #include "tools/replay/replay_runner.h"
@@ -22,9 +32,12 @@ struct SplitScores {
   std::size_t viewers = 0;
   std::size_t examples = 0;
   std::size_t positives = 0;
-  std::optional<double> auc;       // of the fitted weights; nullopt without both labels
-  double log_loss = 0;             // of the fitted weights, nats per example
-  std::optional<double> base_auc;  // of the base config's scores, for comparison
+  // Of the weights fitted on the train viewers with the chosen half-life; nullopt without both
+  // labels.
+  std::optional<double> auc;
+  double log_loss = 0;  // of the same weights, nats per example
+  // Of the base config's scores (with its own half-life), for comparison.
+  std::optional<double> base_auc;
 };
 
 struct FitReport {
@@ -37,9 +50,16 @@ struct FitReport {
   std::size_t viewers_eligible = 0;  // with engagements in the label window, before sampling
   SplitScores train;
   SplitScores held_out;
-  LogisticFit fit;  // weights by model column (model_columns.h)
+  std::vector<HalfLifeTrial> half_lives;           // the grid, by half-life
+  std::size_t half_life_choice = 0;                // into half_lives
+  DecayTrials author_decays;                       // the grid, with the chosen half-life
+  std::optional<std::size_t> author_decay_choice;  // nullopt: no held-out viewer, the base's kept
+  LogisticFit train_fit;  // the train viewers' weights with the chosen half-life (model columns)
+  LogisticFit fit;        // the written weights: every viewer's, with the chosen half-life
   ranker::RankingConfig config;
   double seconds = 0;
+
+  double half_life_hours() const { return half_lives[half_life_choice].hours; }
 };
 
 // Errors: unreadable input, no window to be had, a history the engine rejects, a viewer whose

@@ -25,22 +25,62 @@ std::string split_line(std::string_view name, const SplitScores& split) {
                      fmt::format("{:.5f}", split.log_loss), auc_text(split.base_auc));
 }
 
-// One line per model column: the base config's value and the fitted one (sources as scales).
+// One line per model column: the base config's value, the written one and the train viewers'
+// alone (sources as scales).
 std::string weight_lines(const FitReport& report) {
   const std::vector<double> base = model_weights(report.base_config);
-  std::string lines;
+  std::string lines =
+      fmt::format("  {:<33} {:>10} -> {:>10}  {:>10}\n", "", "base", "fitted", "train only");
   for (int column = 0; column < kModelColumns; ++column) {
     const auto c = static_cast<std::size_t>(column);
     const double fitted = report.fit.weights[c];
+    const double train = report.train_fit.weights[c];
     if (column < ranker::kFeatureCount) {
-      lines +=
-          fmt::format("  {:<33} {:>10.4f} -> {:>10.4f}\n", column_name(column), base[c], fitted);
+      lines += fmt::format("  {:<33} {:>10.4f} -> {:>10.4f}  {:>10.4f}\n", column_name(column),
+                           base[c], fitted, train);
     } else {
-      lines +=
-          fmt::format("  {:<33} {:>10.4f} -> {:>10.4f}  (weight {:.4f})\n",
-                      column_name(column) + " scale", std::exp(base[c]), std::exp(fitted), fitted);
+      lines += fmt::format("  {:<33} {:>10.4f} -> {:>10.4f}  {:>10.4f}  (weight {:.4f})\n",
+                           column_name(column) + " scale", std::exp(base[c]), std::exp(fitted),
+                           std::exp(train), fitted);
     }
   }
+  return lines;
+}
+
+std::string mark(bool chosen) { return chosen ? "  <- chosen" : ""; }
+
+std::string half_life_lines(const FitReport& report) {
+  std::string lines = fmt::format(
+      "recency half-life: fitted on the train viewers per half-life, judged on the held-out "
+      "ones:\n  {:>8} {:>17} {:>12}\n",
+      "hours", "held-out log loss", "held-out AUC");
+  for (std::size_t i = 0; i < report.half_lives.size(); ++i) {
+    const HalfLifeTrial& trial = report.half_lives[i];
+    lines += fmt::format("  {:>8} {:>17.8f} {:>12}{}\n", trial.hours, trial.held_out_log_loss,
+                         auc_text(trial.held_out_auc), mark(i == report.half_life_choice));
+  }
+  // Every loss is then 0, a tie that goes to the base's half-life.
+  if (report.held_out.examples == 0) {
+    lines += "  no held-out example to judge by: the base's kept\n";
+  }
+  return lines;
+}
+
+std::string author_decay_lines(const FitReport& report) {
+  const DecayTrials& decays = report.author_decays;
+  std::string lines = fmt::format(
+      "author decay: the held-out viewers' candidates scored by the train-only weights and "
+      "ordered as the server orders them, NDCG@{} against their labels ({} viewers with a "
+      "positive){}:\n  {:>5} {:>5} {:>12}\n",
+      kDecayNdcgDepth, decays.viewers_judged,
+      report.base_config.mmr_penalty > 0 ? "; without the MMR term (no post vectors here)" : "",
+      "decay", "floor", "mean NDCG");
+  for (std::size_t i = 0; i < decays.trials.size(); ++i) {
+    const DecayTrial& trial = decays.trials[i];
+    lines += fmt::format("  {:>5.2f} {:>5.2f} {:>12.6f}{}\n", trial.decay, trial.floor,
+                         trial.mean_ndcg, mark(i == report.author_decay_choice));
+  }
+  if (!report.author_decay_choice) lines += "  no held-out viewer to judge by: the base's kept\n";
   return lines;
 }
 
@@ -59,14 +99,27 @@ std::string fit_summary(const FitReport& report) {
   text += fmt::format("label window: {} engagements\n", counts.engagements_after_cut);
   text += fmt::format("viewers: {} sampled of {} with engagements in the label window\n",
                       report.train.viewers + report.held_out.viewers, report.viewers_eligible);
-  text += fmt::format("fit: {} Newton iterations, {}; candidates gathered with config {}\n",
-                      report.fit.iterations, report.fit.converged ? "converged" : "NOT converged",
-                      report.base_config.version);
-  text += fmt::format("{:<9} {:>7} {:>9} {:>9} {:>8} {:>9} {:>15}\n", "split", "viewers",
-                      "examples", "positives", "AUC", "log loss", "base config AUC");
+  text += fmt::format("candidates gathered with config {}\n", report.base_config.version);
+  text += half_life_lines(report);
+  text += author_decay_lines(report);
+  text += fmt::format(
+      "chosen: recency half-life {} h, author decay {:.2f} (floor {:.2f}); both on held-out "
+      "viewers of the fit window, before its label end {} (with the default windows, the "
+      "replay's cut)\n",
+      report.half_life_hours(), report.config.author_decay, report.config.author_floor,
+      utc(report.window.label_end));
+  text += fmt::format(
+      "weights fitted on the train viewers only (chosen half-life; the base config with its "
+      "own):\n{:<9} {:>7} {:>9} {:>9} {:>8} {:>9} {:>15}\n",
+      "split", "viewers", "examples", "positives", "AUC", "log loss", "base config AUC");
   text += split_line("train", report.train);
   text += split_line("held out", report.held_out);
-  text += fmt::format("weights (base -> fitted):\n{}", weight_lines(report));
+  text += fmt::format(
+      "written weights: refitted on every viewer, {} Newton iterations, {} (train only: {}, "
+      "{})\n",
+      report.fit.iterations, report.fit.converged ? "converged" : "NOT converged",
+      report.train_fit.iterations, report.train_fit.converged ? "converged" : "NOT converged");
+  text += weight_lines(report);
   text += fmt::format("version: {}\n", report.config.version);
   text += fmt::format("wall time: {:.1f} s\n", report.seconds);
   return text;

@@ -1,5 +1,6 @@
-// The fit's report for people: window, counts, train and held-out scores, each weight next to the
-// base config's.
+// The fit's report for people: window, counts, the half-life and author-decay grids with their
+// held-out figures and the choices, train and held-out scores, each weight next to the base
+// config's.
 #pragma once
 
 #include <string>
