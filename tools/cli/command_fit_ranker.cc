@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tools/cli/commands.h"
+#include "tools/cli/data_source_flags.h"
 #include "tools/fit/fit_runner.h"
 #include "tools/fit/fit_summary.h"
 
@@ -15,9 +16,7 @@ namespace {
 
 struct FitFlags {
   fit::FitOptions options;
-  std::string jsonl;
-  std::string lastfm;
-  std::vector<std::uint64_t> synthetic;  // USERS,POSTS,SEED
+  DataSourceFlags source;
   std::string data_dir;
   std::int64_t cut_ms = 0;
   std::int64_t label_end_ms = 0;
@@ -27,12 +26,7 @@ struct FitFlags {
 
 int run_fit_command(FitFlags& flags, bool cut_given, bool label_end_given) {
   fit::FitOptions& options = flags.options;
-  if (!flags.jsonl.empty()) options.source.jsonl_file = flags.jsonl;
-  if (!flags.lastfm.empty()) options.source.lastfm_dir = flags.lastfm;
-  if (!flags.synthetic.empty()) {
-    options.source.synthetic = datasets::SyntheticCorpusOptions{
-        flags.synthetic[0], flags.synthetic[1], flags.synthetic[2]};
-  }
+  options.source = to_replay_source(flags.source);
   options.data_dir = flags.data_dir;
   if (cut_given) options.window.cut_ms = flags.cut_ms;
   if (label_end_given) options.window.label_end_ms = flags.label_end_ms;
@@ -50,13 +44,7 @@ int run_fit_command(FitFlags& flags, bool cut_given, bool label_end_given) {
     std::cout << json;
     return 0;
   }
-  std::ofstream file(flags.out, std::ios::binary | std::ios::trunc);
-  file << json;
-  file.close();
-  if (!file) {
-    std::cerr << "error: cannot write " << flags.out << "\n";
-    return 1;
-  }
+  if (!write_text_file(flags.out, json)) return 1;
   std::cerr << "wrote " << flags.out << "\n";
   return 0;
 }
@@ -80,22 +68,11 @@ Subcommand add_fit_ranker_command(CLI::App& root) {
       "window, before the label end. The defaults (cut at quantile 0.7, label end at 0.8) use "
       "only data before `replay`'s default cut (0.8), so `replay --ranking-config` judges the "
       "fit, and both choices, on data they never saw");
-  CLI::Option_group* input = app->add_option_group("input", "The data fitted: exactly one of");
-  input->add_option("--jsonl", flags->jsonl, "JSON Lines data file")->check(CLI::ExistingFile);
-  input
-      ->add_option("--lastfm", flags->lastfm,
-                   "Last.fm HetRec 2011 folder (e.g. ../shared/data/lastfm-2k)")
-      ->check(CLI::ExistingDirectory);
-  input
-      ->add_option("--synthetic", flags->synthetic,
-                   "USERS,POSTS,SEED: the synthetic corpus (as generate makes it)")
-      ->delimiter(',')
-      ->expected(3);
+  CLI::Option_group* input = add_data_source_options(*app, flags->source, "The data fitted");
   input
       ->add_option("--data-dir", flags->data_dir,
                    "The data directory of a stopped server (its store, read back as records)")
       ->check(CLI::ExistingDirectory);
-  input->require_option(1);
   auto* cut_ms = app->add_option("--cut-ms", flags->cut_ms,
                                  "Cut in ms since the epoch: candidates are built from the history "
                                  "strictly before it");

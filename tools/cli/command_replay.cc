@@ -1,13 +1,12 @@
 // feedrank replay: offline replay of a data set through an in-process engine (no server), judging
 // the feed modes and baselines against what viewers engaged with after a cut in time.
-#include <array>
-#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
 
 #include "tools/cli/commands.h"
+#include "tools/cli/data_source_flags.h"
 #include "tools/replay/replay_runner.h"
 #include "tools/replay/report_json.h"
 #include "tools/replay/report_markdown.h"
@@ -18,9 +17,7 @@ namespace {
 
 struct ReplayFlags {
   replay::ReplayOptions options;
-  std::string jsonl;
-  std::string lastfm;
-  std::string synthetic;  // "USERS,POSTS,SEED"
+  DataSourceFlags source;
   std::int64_t cut_ms = 0;
   double recent_days = 7;
   std::string ranking_config;
@@ -29,44 +26,9 @@ struct ReplayFlags {
   bool json = false;
 };
 
-// "USERS,POSTS,SEED" -> corpus options; nullopt unless it is three unsigned integers.
-std::optional<datasets::SyntheticCorpusOptions> parse_synthetic(std::string_view text) {
-  std::array<std::uint64_t, 3> values{};
-  const char* at = text.data();
-  const char* const end = text.data() + text.size();
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0 && (at == end || *at++ != ',')) return std::nullopt;
-    const auto [next, error] = std::from_chars(at, end, values[i]);
-    if (error != std::errc()) return std::nullopt;
-    at = next;
-  }
-  if (at != end) return std::nullopt;
-  datasets::SyntheticCorpusOptions corpus;
-  corpus.users = values[0];
-  corpus.posts = values[1];
-  corpus.seed = values[2];
-  return corpus;
-}
-
-bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << text;
-  file.close();
-  if (!file) std::cerr << "error: cannot write " << path << "\n";
-  return static_cast<bool>(file);
-}
-
 int run_replay_command(ReplayFlags& flags, bool cut_given) {
   replay::ReplayOptions& options = flags.options;
-  if (!flags.jsonl.empty()) options.source.jsonl_file = flags.jsonl;
-  if (!flags.lastfm.empty()) options.source.lastfm_dir = flags.lastfm;
-  if (!flags.synthetic.empty()) {
-    options.source.synthetic = parse_synthetic(flags.synthetic);
-    if (!options.source.synthetic) {
-      std::cerr << "error: --synthetic wants USERS,POSTS,SEED, e.g. 2000,20000,1\n";
-      return 2;
-    }
-  }
+  options.source = to_replay_source(flags.source);
   if (cut_given) options.cut_ms = flags.cut_ms;
   options.recent_window_ms = static_cast<TimestampMs>(flags.recent_days * replay::kDayMs);
   options.ranking_config = flags.ranking_config;
@@ -80,9 +42,9 @@ int run_replay_command(ReplayFlags& flags, bool cut_given) {
   const std::string markdown = replay::to_markdown(*report);
   std::cout << (flags.json ? replay::to_json(*report) + "\n" : markdown);
   bool written = true;
-  if (!flags.out_md.empty()) written = write_file(flags.out_md, markdown) && written;
+  if (!flags.out_md.empty()) written = write_text_file(flags.out_md, markdown) && written;
   if (!flags.out_svg.empty())
-    written = write_file(flags.out_svg, replay::to_svg(*report)) && written;
+    written = write_text_file(flags.out_svg, replay::to_svg(*report)) && written;
   return written ? 0 : 1;
 }
 
@@ -95,20 +57,7 @@ Subcommand add_replay_command(CLI::App& root) {
       "replay",
       "Offline replay (in process, no server): cut a data set in time, build each viewer's "
       "feeds and baseline lists from the history and judge them by what they engaged with after");
-  CLI::Option_group* input = app->add_option_group("input", "The data replayed: exactly one of");
-  input->add_option("--jsonl", flags->jsonl, "JSON Lines data file")->check(CLI::ExistingFile);
-  input
-      ->add_option("--lastfm", flags->lastfm,
-                   "Last.fm HetRec 2011 folder (e.g. ../shared/data/lastfm-2k)")
-      ->check(CLI::ExistingDirectory);
-  input->add_option("--synthetic", flags->synthetic,
-                    "USERS,POSTS,SEED: the synthetic corpus (as generate makes it)");
-  input->require_option(1);
-  app->add_option("--lastfm-likes-per-artist", options.source.lastfm_likes_per_artist,
-                  "Last.fm: how many of the earlier posts about an artist a later tag of it likes, "
-                  "per user and artist (0: all of them; load-lastfm uses 3)")
-      ->check(CLI::Range(0, 1000000))
-      ->capture_default_str();
+  add_data_source_options(*app, flags->source, "The data replayed");
   auto* cut_ms = app->add_option("--cut-ms", flags->cut_ms,
                                  "Cut time in ms since the epoch (history is strictly earlier)");
   app->add_option("--cut-quantile", options.cut_quantile,
