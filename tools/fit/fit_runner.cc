@@ -100,6 +100,14 @@ absl::Status pick_author_decay(const Split& held_out, FitReport& report) {
   auto trials = try_author_decays(held_out.examples, held_out.lists, config, kAuthorDecayGrid);
   if (!trials.ok()) return prefixed(trials.status(), "scoring the held-out viewers' candidates");
   report.author_decays = std::move(*trials);
+  // The base config judged the same way, so the summary shows whether the fit ranks better.
+  ExampleMatrix base_examples = held_out.examples;
+  set_recency_half_life(base_examples,
+                        static_cast<double>(report.base_config.recency_half_life_ms) / kHourMs);
+  const float base_decay[] = {report.base_config.author_decay};
+  auto base_trial = try_author_decays(base_examples, held_out.lists, report.base_config, base_decay);
+  if (!base_trial.ok()) return prefixed(base_trial.status(), "scoring with the base config");
+  report.base_held_out_ndcg = base_trial->trials.front().mean_ndcg;
   if (report.author_decays.viewers_judged > 0) {
     report.author_decay_choice = choose_author_decay(report.author_decays.trials);
   }

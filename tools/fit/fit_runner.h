@@ -54,6 +54,8 @@ struct FitReport {
   std::size_t half_life_choice = 0;                // into half_lives
   DecayTrials author_decays;                       // the grid, with the chosen half-life
   std::optional<std::size_t> author_decay_choice;  // nullopt: no held-out viewer, the base's kept
+  // The base config's own held-out NDCG@10 (its weights, half-life and decay), beside the trials.
+  double base_held_out_ndcg = 0;
   LogisticFit train_fit;  // the train viewers' weights with the chosen half-life (model columns)
   LogisticFit fit;        // the written weights: every viewer's, with the chosen half-life
   ranker::RankingConfig config;

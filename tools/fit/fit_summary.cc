@@ -81,6 +81,8 @@ std::string author_decay_lines(const FitReport& report) {
                          trial.mean_ndcg, mark(i == report.author_decay_choice));
   }
   if (!report.author_decay_choice) lines += "  no held-out viewer to judge by: the base's kept\n";
+  lines += fmt::format("  the base config ({}: its weights, half-life and decay): {:.6f}\n",
+                       report.base_config.version, report.base_held_out_ndcg);
   return lines;
 }
 
