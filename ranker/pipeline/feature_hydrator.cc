@@ -55,6 +55,7 @@ void hydrate_features(const FeedQuery& query, const Candidates& candidates,
     set(Feature::kAlreadyEngaged, signals.engaged.contains(c.post) ? 1.0f : 0.0f);
     set(Feature::kCollaborative, log1p_f(value_or_zero(signals.collaborative, c.post)));
     set(Feature::kLogAge, log1p_f(static_cast<double>(query.now - c.created_at) / kHourMs));
+    set(Feature::kAuthorPosts, log1p_f(static_cast<double>(state.posts.timeline(c.author).size())));
   }
 }
 

@@ -26,8 +26,11 @@ enum class Feature : int {
   // log1p(age in hours): unlike kRecency it has no time scale, so it still orders posts by age
   // in data whose timestamps are coarse (days, months) or far apart.
   kLogAge,
+  // log1p(the author's live posts): a prolific author's followers spread their attention over
+  // more posts, so each one's chance of engagement can fall with the count.
+  kAuthorPosts,
 };
-inline constexpr int kFeatureCount = 14;
+inline constexpr int kFeatureCount = 15;
 
 // snake_case names, as in ranking configs and explanations ("similarity", "author_affinity").
 std::string_view feature_name(Feature feature);

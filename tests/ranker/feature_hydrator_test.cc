@@ -176,13 +176,15 @@ TEST_F(FeatureHydratorTest, APostTheViewerEngagedWithAndWithoutAVector) {
                   static_cast<float>(std::log1p(static_cast<float>(1 / std::sqrt(2.0)))));
 }
 
-TEST_F(FeatureHydratorTest, AStrangersPostWithNoEngagementsHasOnlyBiasAndAgeFeatures) {
+TEST_F(FeatureHydratorTest, AStrangersPostWithNoEngagementsHasOnlyBiasAgeAndAuthorPosts) {
   const auto rows = hydrate(query(), {kStrangers});
   const auto& row = rows[0];
   expect_age_features(row, 72.0);
   for (Feature f : all_features()) {
     if (f == Feature::kBias) {
       EXPECT_EQ(at(row, f), 1.0f);
+    } else if (f == Feature::kAuthorPosts) {
+      EXPECT_FLOAT_EQ(at(row, f), static_cast<float>(std::log1p(1.0)));  // user 7's one post
     } else if (f == Feature::kRecency) {
       EXPECT_FLOAT_EQ(at(row, f), static_cast<float>(halves(3.0)));
     } else if (!is_age_feature(f)) {
