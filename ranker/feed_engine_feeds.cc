@@ -7,6 +7,7 @@
 #include "ranker/chronological/chronological_feed.h"
 #include "ranker/feed_cursor.h"
 #include "ranker/feed_engine.h"
+#include "ranker/filters/visibility_filter.h"
 #include "ranker/pipeline/viewer_interest.h"
 #include "ranker/pipeline/viewer_signals.h"
 #include "ranker/retrieval/post_index.h"
@@ -24,11 +25,14 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
     }
   }
   // The index is searched under the snapshot the request holds, so the table cannot change.
-  NearestPublicPosts nearest = [this](std::span<const float> query, int k, TimestampMs oldest)
+  NearestPublicPosts nearest = [this](std::span<const float> query, int k, TimestampMs oldest,
+                                      std::span<const kernels::VectorId> exclude)
       -> absl::StatusOr<std::vector<kernels::Neighbor>> {
+    const std::vector<kernels::VectorId> excluded(exclude.begin(), exclude.end());
     kernels::SearchRequest search;
     search.queries = query;
     search.k = k;
+    search.exclude = std::span(&excluded, 1);
     {
       std::lock_guard lock(row_times_mutex_);
       const std::size_t rows = row_times_.rows();
@@ -158,6 +162,11 @@ absl::StatusOr<FeedPage> FeedEngine::algorithmic_feed(const FeedRequest& request
           "cursor: the ranked list it continues has expired; request the first page again "
           "(empty cursor)");
     }
+    // The cursor's checksum is no signature: a list is served only to the viewer it was ranked
+    // for, whatever viewer an edited cursor names.
+    if (list->viewer != request.viewer) {
+      return absl::InvalidArgumentError("cursor: issued for another user or mode");
+    }
   } else {
     std::vector<float> viewer_vector;
     const FeedQuery query = make_query(request, state, viewer_vector);
@@ -165,15 +174,22 @@ absl::StatusOr<FeedPage> FeedEngine::algorithmic_feed(const FeedRequest& request
     if (!ranked.ok()) return ranked.status();
     ranked->stats.backend = ranking_backend();
     list = std::make_shared<const RankedList>(std::move(*ranked));
-    list_id = ranked_lists_->put(list);
   }
 
+  // Posts deleted, hidden by an unfollow or muted since the list was ranked are skipped: the
+  // list is fixed, what may be shown is read now.
+  const absl::flat_hash_set<UserId> muted(request.muted_authors.begin(),
+                                          request.muted_authors.end());
   FeedPage page;
   page.stats = list->stats;
-  while (offset < list->entries.size() && page.items.size() < static_cast<std::size_t>(request.limit)) {
+  while (offset < list->entries.size() &&
+         page.items.size() < static_cast<std::size_t>(request.limit)) {
     const RankedEntry& entry = list->entries[offset++];
     const store::PostView* view = state.posts.find(entry.candidate.post);
-    if (view == nullptr || view->deleted) continue;  // deleted since the list was ranked
+    if (view == nullptr || view->deleted || muted.contains(view->post.author) ||
+        !viewer_may_see(state, request.viewer, view->post)) {
+      continue;
+    }
     FeedItem item;
     item.post = entry.candidate.post;
     item.author = entry.candidate.author;
@@ -185,6 +201,8 @@ absl::StatusOr<FeedPage> FeedEngine::algorithmic_feed(const FeedRequest& request
     page.items.push_back(std::move(item));
   }
   if (offset < list->entries.size()) {
+    // Only lists with pages to come are kept.
+    if (list_id == 0) list_id = ranked_lists_->put(list);
     FeedCursor next;
     next.viewer = request.viewer;
     next.mode = request.mode;

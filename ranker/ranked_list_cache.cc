@@ -11,8 +11,20 @@ std::size_t bytes_of(const RankedList& list) {
 
 }  // namespace
 
+namespace {
+
+// Ids are seeded from 256 bits of the OS's randomness, so one seen id does not tell the next.
+std::mt19937_64 seeded_ids() {
+  std::random_device device;
+  std::seed_seq seed{device(), device(), device(), device(), device(), device(), device(),
+                     device()};
+  return std::mt19937_64(seed);
+}
+
+}  // namespace
+
 RankedListCache::RankedListCache(RankedListCacheOptions options)
-    : options_(options), ids_(std::random_device{}()) {}
+    : options_(options), ids_(seeded_ids()) {}
 
 std::uint64_t RankedListCache::put(std::shared_ptr<const RankedList> list, Clock::time_point now) {
   std::lock_guard lock(mutex_);

@@ -23,11 +23,13 @@ class CandidateSourceStage {
   virtual absl::Status fetch(const FeedQuery& query, Candidates& out) const = 0;
 };
 
-// The k public posts nearest a vector on the server's retrieval backend, best first. Posts
+// The k public posts nearest a vector on the server's retrieval backend, best first, leaving out
+// `exclude` (posts the filters would remove anyway: the viewer's own and already engaged). Posts
 // created before `oldest` are not wanted: the backend may skip them (and the source drops any
 // that come back).
 using NearestPublicPosts = std::function<absl::StatusOr<std::vector<kernels::Neighbor>>(
-    std::span<const float> vector, int k, TimestampMs oldest)>;
+    std::span<const float> vector, int k, TimestampMs oldest,
+    std::span<const kernels::VectorId> exclude)>;
 
 // Newest posts of the accounts the viewer follows, at most per_author each and total in all.
 std::unique_ptr<CandidateSourceStage> make_in_network_source();

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "ranker/feed_cursor.h"
 #include "ranker/feed_engine.h"
 #include "store/durable_store.h"
 #include "tests/support/temp_dir.h"
@@ -203,6 +204,49 @@ TEST_F(AlgorithmicFeedTest, ACursorOfTheOtherModeOrViewerIsRejected) {
   other.viewer = kStranger;
   other.cursor = first.next_cursor;
   EXPECT_EQ(engine_->get_feed(other).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(AlgorithmicFeedTest, ACursorEditedToNameAnotherViewerDoesNotServeTheirList) {
+  write_corpus();
+  FeedPage first = page(request(3));
+  auto cursor = decode_cursor(first.next_cursor);
+  ASSERT_TRUE(cursor.ok());
+  cursor->viewer = kStranger;  // the checksum is recomputed: no signature stops this edit
+  FeedRequest forged = request(3);
+  forged.viewer = kStranger;
+  forged.cursor = encode_cursor(*cursor);
+  auto result = engine_->get_feed(forged);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status().message(), HasSubstr("cursor"));
+}
+
+TEST_F(AlgorithmicFeedTest, LaterPagesDropPostsHiddenByAnUnfollowOrMutedSince) {
+  write_corpus();
+  // Followers-only posts by user 10, whom the viewer follows for now.
+  std::vector<WriteOp> ops = {Follow{kViewer, 10, kStart}};
+  for (PostId id = 8000; id < 8010; ++id) {
+    Post hidden;
+    hidden.id = id;
+    hidden.author = 10;
+    hidden.text = "guitar chords melody album #music for followers";
+    hidden.created_at = kStart + 5 * kDay + static_cast<TimestampMs>(id);
+    hidden.visibility = Visibility::kFollowers;
+    ops.push_back(hidden);
+  }
+  write(std::move(ops));
+  bool listed = false;
+  for (const FeedItem& item : all_pages(request(500))) listed |= item.post >= 8000 && item.post < 8010;
+  ASSERT_TRUE(listed) << "the followers-only posts should be in the follower's list";
+  FeedRequest r = request(1);
+  FeedPage first = page(r);
+  ASSERT_FALSE(first.next_cursor.empty());
+  write({Unfollow{kViewer, 10}});
+  r.cursor = first.next_cursor;
+  r.muted_authors = {12};
+  for (const FeedItem& item : all_pages(r)) {
+    EXPECT_FALSE(item.post >= 8000 && item.post < 8010) << "followers-only post " << item.post;
+    EXPECT_NE(item.author, 12u) << "muted on a later page";
+  }
 }
 
 TEST_F(AlgorithmicFeedTest, AsOfHidesPostsCreatedLaterInBothModes) {

@@ -98,7 +98,7 @@ AlgorithmicPipeline make_pipeline(const World& world,
   sources.push_back(make_network_engagement_source());
   sources.push_back(make_collaborative_source());
   sources.push_back(make_out_of_network_source(
-      [&world](std::span<const float>, int, TimestampMs)
+      [&world](std::span<const float>, int, TimestampMs, std::span<const kernels::VectorId>)
           -> absl::StatusOr<std::vector<kernels::Neighbor>> { return world.nearest; }));
   sources.push_back(make_popular_source());
   if (failing) {
@@ -378,8 +378,9 @@ TEST(AlgorithmicPipeline, AnErrorFromRetrievalIsAlsoADegradedSource) {
   std::vector<std::unique_ptr<CandidateSourceStage>> sources;
   sources.push_back(make_in_network_source());
   sources.push_back(
-      make_out_of_network_source([](std::span<const float>, int,
-                                    TimestampMs) -> absl::StatusOr<std::vector<kernels::Neighbor>> {
+      make_out_of_network_source([](std::span<const float>, int, TimestampMs,
+                                    std::span<const kernels::VectorId>)
+                                     -> absl::StatusOr<std::vector<kernels::Neighbor>> {
         return absl::InternalError("GPU lost");
       }));
   AlgorithmicPipeline pipeline(std::move(sources), standard_filters(),

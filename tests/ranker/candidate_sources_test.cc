@@ -341,11 +341,14 @@ struct FakeNearest {
   int last_k = 0;
   TimestampMs last_oldest = 0;
   std::vector<float> last_query;
+  std::vector<kernels::VectorId> last_exclude;
 
   NearestPublicPosts function() {
-    return [this](std::span<const float> query, int k,
-                  TimestampMs oldest) -> absl::StatusOr<std::vector<kernels::Neighbor>> {
+    return [this](std::span<const float> query, int k, TimestampMs oldest,
+                  std::span<const kernels::VectorId> exclude)
+               -> absl::StatusOr<std::vector<kernels::Neighbor>> {
       ++calls;
+      last_exclude.assign(exclude.begin(), exclude.end());
       last_k = k;
       last_oldest = oldest;
       last_query.assign(query.begin(), query.end());
@@ -382,6 +385,18 @@ TEST(OutOfNetworkSource, KeepsTheIndexsOrderAndDropsOldDeletedAndUnknownPosts) {
   EXPECT_EQ(nearest.last_k, w.config.out_of_network_k);
   EXPECT_EQ(nearest.last_oldest, kNow - 30 * kDay);
   EXPECT_EQ(nearest.last_query, viewer);
+}
+
+TEST(OutOfNetworkSource, LeavesTheViewersEngagedAndOwnPostsOutOfTheSearch) {
+  World w = out_of_network_world();
+  w.post(70, 1, kNow - kDay);  // the viewer's own
+  FakeNearest nearest;
+  const std::vector<float> viewer(32, 0.25f);
+  FeedQuery query = w.query(1);
+  query.viewer_vector = viewer;
+  query.signals.engaged = {60, 64};
+  fetch(*make_out_of_network_source(nearest.function()), query);
+  EXPECT_THAT(nearest.last_exclude, ::testing::UnorderedElementsAre(60, 64, 70));
 }
 
 TEST(OutOfNetworkSource, MaxAgeComesFromTheConfig) {

@@ -1,8 +1,13 @@
 // Out-of-network: nearest public posts to the viewer's vector on the retrieval backend.
+#include <algorithm>
+
 #include "ranker/pipeline/candidate_source.h"
 
 namespace feedrank::ranker {
 namespace {
+
+// The viewer's newest own posts left out of the search (the own-post filter catches the rest).
+constexpr std::size_t kMaxOwnPostsExcluded = 1000;
 
 class OutOfNetworkSource final : public CandidateSourceStage {
  public:
@@ -14,7 +19,14 @@ class OutOfNetworkSource final : public CandidateSourceStage {
     const int k = query.config->out_of_network_k;
     if (query.viewer_vector.empty() || k == 0) return absl::OkStatus();
     const TimestampMs oldest = query.now - query.config->out_of_network_max_age_ms;
-    auto neighbours = nearest_(query.viewer_vector, k, oldest);
+    // The nearest rows to a viewer's interest are the posts it was built from: leave them out of
+    // the search instead of spending the k slots on posts the filters then remove.
+    std::vector<kernels::VectorId> exclude(query.signals.engaged.begin(),
+                                           query.signals.engaged.end());
+    const auto own = query.state->posts.timeline(query.viewer);
+    const std::size_t own_kept = std::min<std::size_t>(own.size(), kMaxOwnPostsExcluded);
+    for (const store::TimelineEntry& entry : own.last(own_kept)) exclude.push_back(entry.id);
+    auto neighbours = nearest_(query.viewer_vector, k, oldest, exclude);
     if (!neighbours.ok()) return neighbours.status();
     for (const kernels::Neighbor& neighbour : *neighbours) {
       auto candidate = candidate_of(*query.state, neighbour.id, source());
