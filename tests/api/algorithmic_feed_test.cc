@@ -20,7 +20,7 @@ constexpr std::int64_t kDay = 24LL * 60 * 60 * 1000;
 
 class AlgorithmicFeedApi : public ApiTest {
  protected:
-  // Viewer 1 follows 2; users 3..8 post and like each other's posts; 1 likes post 30.
+  // Viewer 1 follows 2 and posts too; users 2..8 post and 3..8 like posts 30..39; 1 likes 30.
   void SetUp() override {
     ApiTest::SetUp();
     std::vector<v1::User> users;
@@ -29,6 +29,7 @@ class AlgorithmicFeedApi : public ApiTest {
     ASSERT_THAT(client().follow({edge(1, 2)}).status, IsOk());
     std::vector<v1::Post> posts;
     for (std::uint64_t id = 20; id < 60; ++id) posts.push_back(post(id, 2 + id % 7, id * kDay / 10));
+    for (std::uint64_t id = 60; id < 64; ++id) posts.push_back(post(id, 1, (id - 30) * kDay / 10));
     ASSERT_THAT(client().create_posts(posts).status, IsOk());
     v1::RecordEngagementsRequest likes;
     for (std::uint64_t u = 3; u <= 8; ++u) {

@@ -201,9 +201,8 @@ TEST(NetworkEngagementSource, IgnoresEngagementsAfterNow) {
               ElementsAre(54, 50, 51, 52));
 }
 
-// BUG (ranker/pipeline/viewer_signals.cc, newest()): only engagements after now at the END of a
-// followee's arrival-ordered list are dropped. Engagement times are client-supplied and arrive
-// in any order, so an engagement after now followed by an older one counts in a replay.
+// Engagement times are client-supplied and arrive in any order: an engagement after now is left
+// out wherever it sits in a followee's arrival-ordered list, not only at its end.
 TEST(NetworkEngagementSource, IgnoresEngagementsAfterNowEvenWhenOlderOnesArriveLater) {
   World w = network_world();
   for (UserId u : {2, 3, 4}) {

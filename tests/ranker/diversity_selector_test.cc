@@ -314,12 +314,9 @@ TEST(DiversitySelector, TheLazyHeapMakesTheGreedyChoiceAtEveryStep) {
   }
 }
 
-// BUG (ranker/pipeline/diversity_selector.cc, mmr_term): a post whose vector points away from
-// everything taken (negative inner product; the signed-hash text embeddings and caller-supplied
-// embeddings have them) gets mmr_term = -penalty x (negative) > 0: a bonus that appears only
-// after the first item is taken. The lazy heap assumes discounts only grow, so the item is taken
-// with a score ABOVE the item before it, and the greedy order breaks. Suggested fix: start
-// max_similarity at 0 (clamp similarities below at 0), so the term stays <= 0 and only grows.
+// A post whose vector points away from everything taken (a negative inner product: the
+// signed-hash text embeddings and caller-supplied embeddings have them) gets no MMR bonus: the
+// term stays <= 0 and only grows, as the lazy heap needs.
 TEST(DiversitySelector, ANegativeSimilarityIsNoBonusSoScoresStillNeverIncrease) {
   RankingConfig config = no_discounts();
   config.mmr_penalty = 1.0f;

@@ -254,12 +254,8 @@ TEST_F(FeatureHydratorTest, DataYearsOldGivesTheSameFeatures) {
   }
 }
 
-// BUG (ranker/pipeline/feature_hydrator.cc + store::EngagementHistory::decayed_counts): in a
-// replay at a past time (as_of), an engagement after `now` is weighted 2^(+(at - now) /
-// half_life): it counts MORE than a fresh one, growing exponentially with the gap (a like a
-// week after now counts 5x; a year after, 1e36x; the 1979-vs-2030 gap overflows to inf), while
-// viewer_signals.h promises "engagements after `now` are ignored, so replays at a past time see
-// only the past".
+// In a replay at a past time (as_of), engagements after `now` do not count (a running decayed
+// sum would weigh them 2^(+(at - now) / half_life), more than a fresh one).
 TEST_F(FeatureHydratorTest, AReplayAtAPastTimeIgnoresEngagementsAfterNow) {
   engage(8, kPost, EngagementKind::kLike, kNow + 7 * kDay);
   engage(8, kPost, EngagementKind::kShare, kNow + 365 * kDay);

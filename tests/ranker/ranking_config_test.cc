@@ -129,11 +129,8 @@ TEST(RankingConfig, ToJsonNamesEveryFeatureAndScaledSource) {
   }
 }
 
-// BUG (ranker/scoring/ranking_config.cc, number_json): `Member` is deduced from a const
-// RankingConfig, so it is `const TimestampMs` and the is_same_v<Member, TimestampMs> branch never
-// runs: to_json writes the milliseconds themselves under the "..._hours" keys (24 h is written as
-// 86400000), and parse_ranking_config then rejects them as out of range (or, below 876000,
-// reads them as hours). Fix: std::remove_cvref_t instead of std::remove_reference_t.
+// Times are hours in JSON and milliseconds in the struct: to_json must write hours (it once wrote
+// the milliseconds, which parse_ranking_config then refused).
 TEST(RankingConfig, ToJsonWritesTimesInHours) {
   RankingConfig config = default_ranking_config();
   config.recency_half_life_ms = 6 * kHour;

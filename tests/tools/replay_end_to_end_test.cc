@@ -62,11 +62,6 @@ TEST_F(ReplayEndToEnd, EveryRowInOrderAndChronologicalIsPlausible) {
   EXPECT_GT(chronological.hit_rate_at_10, 0.0);  // followees' posts are engaged with
   EXPECT_GT(chronological.coverage, 0.0);
   for (const ListScores& row : report_->rows) {
-    if (row.name == "algorithmic" && !row.unavailable.empty()) {
-      // Until the algorithmic feed lands; then it must be an ordinary row.
-      EXPECT_TRUE(absl::StartsWith(row.unavailable, "UNIMPLEMENTED")) << row.unavailable;
-      continue;
-    }
     ASSERT_TRUE(row.unavailable.empty()) << row.name << ": " << row.unavailable;
     EXPECT_EQ(row.viewers, report_->viewers_judged) << row.name;
     expect_metrics_in_range(row);
