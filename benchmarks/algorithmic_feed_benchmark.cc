@@ -75,8 +75,8 @@ class SocialCorpus {
       chunk.clear_records();
     };
     datasets::SyntheticCorpusOptions options{.users = setup.users, .posts = setup.posts, .seed = 1};
-    auto counts = datasets::generate_synthetic_corpus(
-        options, [&](const v1::IngestRecord& record, int) {
+    auto counts =
+        datasets::generate_synthetic_corpus(options, [&](const v1::IngestRecord& record, int) {
           if (record.has_post()) newest_ = std::max(newest_, record.post().created_at_ms());
           *chunk.add_records() = record;
           if (static_cast<std::size_t>(chunk.records_size()) == kChunk) flush();
@@ -87,14 +87,15 @@ class SocialCorpus {
     std::uniform_int_distribution<UserId> pick(1, setup.users);
     for (std::size_t i = 0; i < kViewers; ++i) viewers_.push_back(pick(random));
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    std::fprintf(stderr,
-                 "corpus: %llu users, %llu follows, %llu posts, %llu engagements written in %.0f s; "
-                 "%s\n",
-                 static_cast<unsigned long long>(counts->users),
-                 static_cast<unsigned long long>(counts->follows),
-                 static_cast<unsigned long long>(counts->posts),
-                 static_cast<unsigned long long>(counts->engagements), took.count(),
-                 engine_->ranking_backend().c_str());
+    std::fprintf(
+        stderr,
+        "corpus: %llu users, %llu follows, %llu posts, %llu engagements written in %.0f s; "
+        "%s\n",
+        static_cast<unsigned long long>(counts->users),
+        static_cast<unsigned long long>(counts->follows),
+        static_cast<unsigned long long>(counts->posts),
+        static_cast<unsigned long long>(counts->engagements), took.count(),
+        engine_->ranking_backend().c_str());
   }
 
   ScopedTempDir dir_;
@@ -111,8 +112,8 @@ const SocialCorpus& corpus() {
 // Arg: 0 chronological, 1 algorithmic. First pages of 50 items at the corpus's newest time.
 void BM_GetFeed(benchmark::State& state) {
   const SocialCorpus& data = corpus();
-  const auto mode = state.range(0) == 0 ? ranker::FeedMode::kChronological
-                                        : ranker::FeedMode::kAlgorithmic;
+  const auto mode =
+      state.range(0) == 0 ? ranker::FeedMode::kChronological : ranker::FeedMode::kAlgorithmic;
   LatencyRecorder latencies(static_cast<std::size_t>(state.max_iterations));
   std::size_t call = 0;
   std::size_t items = 0;

@@ -44,8 +44,8 @@ std::string encode_cursor(const FeedCursor& cursor) {
   bytes.push_back(static_cast<char>(ranked ? kRankedVersion : kKeysetVersion));
   bytes.push_back(static_cast<char>(cursor.mode));
   put_u64(bytes, cursor.viewer);
-  put_u64(bytes, ranked ? cursor.ranked_list
-                        : static_cast<std::uint64_t>(cursor.last_shown.created_at));
+  put_u64(bytes,
+          ranked ? cursor.ranked_list : static_cast<std::uint64_t>(cursor.last_shown.created_at));
   put_u64(bytes, ranked ? cursor.offset : cursor.last_shown.id);
   put_u64(bytes, checksum(bytes));
   return absl::WebSafeBase64Escape(bytes);

@@ -1,6 +1,7 @@
 // The opaque pagination cursor: where the previous page ended, bound to the viewer and mode
-// it was issued for (version 1: a keyset position; version 2: a ranked list and offset). URL-safe base64 of a versioned, checksummed record, so that garbage or a
-// cursor from another viewer is rejected instead of silently misread.
+// it was issued for (version 1: a keyset position; version 2: a ranked list and offset). URL-safe
+// base64 of a versioned, checksummed record, so that garbage or a cursor from another viewer is
+// rejected instead of silently misread.
 #pragma once
 
 #include <string>

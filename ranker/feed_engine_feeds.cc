@@ -36,7 +36,8 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
     {
       std::lock_guard lock(row_times_mutex_);
       const std::size_t rows = row_times_.rows();
-      const auto budget = static_cast<std::size_t>(algorithmic_.config.out_of_network_max_scan_posts);
+      const auto budget =
+          static_cast<std::size_t>(algorithmic_.config.out_of_network_max_scan_posts);
       search.first_row =
           std::max(row_times_.first_row_since(oldest), rows > budget ? rows - budget : 0);
     }

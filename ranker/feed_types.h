@@ -66,7 +66,7 @@ struct RankingStats {
   std::string backend;         // which scorer and retrieval index served
   std::string config_version;  // the ranking config's version string
   std::array<std::uint32_t, kCandidateSourceCount> candidates{};  // per source, before filters
-  std::vector<std::pair<std::string, std::uint32_t>> removed;   // per filter name
+  std::vector<std::pair<std::string, std::uint32_t>> removed;     // per filter name
   // Empty when every stage worked; otherwise one line per stage that failed and was skipped
   // (e.g. "out_of_network: retrieval failed: ..."): the page is served from the other sources.
   std::vector<std::string> degraded;
@@ -77,7 +77,6 @@ struct FeedPage {
   std::string next_cursor;  // empty: no more items now
   RankingStats stats;       // algorithmic only (config version and degraded always set)
 };
-
 
 // Posts nearest a query vector by inner product: the viewer's vector (their own posts left out),
 // a post's vector (the post left out) or a caller's vector.

@@ -16,8 +16,8 @@ namespace {
 // Ids are seeded from 256 bits of the OS's randomness, so one seen id does not tell the next.
 std::mt19937_64 seeded_ids() {
   std::random_device device;
-  std::seed_seq seed{device(), device(), device(), device(), device(), device(), device(),
-                     device()};
+  std::seed_seq seed{device(), device(), device(), device(),
+                     device(), device(), device(), device()};
   return std::mt19937_64(seed);
 }
 

@@ -20,8 +20,7 @@ double log2_add(double a, double b) {
 }  // namespace
 
 void EngagementHistory::add(const Engagement& engagement, UserId author) {
-  by_user_[engagement.user].push_back(
-      {engagement.post, author, engagement.kind, engagement.at});
+  by_user_[engagement.user].push_back({engagement.post, author, engagement.kind, engagement.at});
   auto [it, inserted] = by_post_.try_emplace(engagement.post);
   PostStats& stats = it->second;
   if (inserted) {
@@ -67,8 +66,7 @@ std::array<double, kEngagementKindCount> EngagementHistory::decayed_counts(PostI
     }
     return counts;
   }
-  const double now_exponent =
-      static_cast<double>(now) / static_cast<double>(options_.half_life_ms);
+  const double now_exponent = static_cast<double>(now) / static_cast<double>(options_.half_life_ms);
   for (int kind = 0; kind < kEngagementKindCount; ++kind) {
     const double log2_count = it->second.log2_counts[kind];
     if (log2_count != kNone) counts[kind] = std::exp2(log2_count - now_exponent);

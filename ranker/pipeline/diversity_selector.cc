@@ -44,8 +44,8 @@ std::vector<Selection> select_diverse(const Candidates& candidates, std::span<co
     auto it = taken_by_author.find(author);
     const int earlier = it == taken_by_author.end() ? 0 : it->second;
     if (earlier == 0) return 0.0f;
-    const double factor = std::max(std::pow(double{config.author_decay}, earlier),
-                                   double{config.author_floor});
+    const double factor =
+        std::max(std::pow(double{config.author_decay}, earlier), double{config.author_floor});
     return static_cast<float>(std::log(factor));
   };
   auto mmr_term = [&](std::size_t i) {

@@ -18,10 +18,10 @@
 namespace feedrank::ranker {
 
 struct Selection {
-  std::size_t index = 0;    // into the candidates
-  float score = 0;          // the candidate's score plus both terms
-  float author_term = 0;    // ln(author factor), <= 0
-  float mmr_term = 0;       // -mmr_penalty x max similarity, <= 0 when similarities are >= 0
+  std::size_t index = 0;  // into the candidates
+  float score = 0;        // the candidate's score plus both terms
+  float author_term = 0;  // ln(author factor), <= 0
+  float mmr_term = 0;     // -mmr_penalty x max similarity, <= 0 when similarities are >= 0
 };
 
 // The post's vector (empty when it has none: no MMR term for it).

@@ -51,7 +51,8 @@ void hydrate_features(const FeedQuery& query, const Candidates& candidates,
     set(Feature::kShares, log1p_f(counts[static_cast<int>(EngagementKind::kShare)]));
     set(Feature::kFolloweeEngagements,
         log1p_f(value_or_zero(signals.followee_engagements, c.post)));
-    set(Feature::kAuthorFollowers, log1p_f(static_cast<double>(state.graph.followers(c.author).size())));
+    set(Feature::kAuthorFollowers,
+        log1p_f(static_cast<double>(state.graph.followers(c.author).size())));
     set(Feature::kAlreadyEngaged, signals.engaged.contains(c.post) ? 1.0f : 0.0f);
     set(Feature::kCollaborative, log1p_f(value_or_zero(signals.collaborative, c.post)));
     set(Feature::kLogAge, log1p_f(static_cast<double>(query.now - c.created_at) / kHourMs));

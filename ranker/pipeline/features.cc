@@ -3,10 +3,21 @@
 namespace feedrank::ranker {
 namespace {
 
-constexpr std::array<std::string_view, kFeatureCount> kNames = {
-    "bias",     "similarity", "recency", "author_affinity",      "follows_author",
-    "views",    "likes",      "comments", "shares",              "followee_engagements",
-    "author_followers", "already_engaged", "collaborative", "log_age_hours", "author_posts"};
+constexpr std::array<std::string_view, kFeatureCount> kNames = {"bias",
+                                                                "similarity",
+                                                                "recency",
+                                                                "author_affinity",
+                                                                "follows_author",
+                                                                "views",
+                                                                "likes",
+                                                                "comments",
+                                                                "shares",
+                                                                "followee_engagements",
+                                                                "author_followers",
+                                                                "already_engaged",
+                                                                "collaborative",
+                                                                "log_age_hours",
+                                                                "author_posts"};
 
 }  // namespace
 

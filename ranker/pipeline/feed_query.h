@@ -15,7 +15,7 @@ namespace feedrank::ranker {
 
 // Derived from the viewer's and their followees' engagements (viewer_signals.h).
 struct ViewerSignals {
-  absl::flat_hash_set<PostId> engaged;                 // posts the viewer engaged with
+  absl::flat_hash_set<PostId> engaged;                  // posts the viewer engaged with
   absl::flat_hash_map<UserId, double> author_affinity;  // decayed, kind-weighted engagements
   absl::flat_hash_map<PostId, std::uint32_t> followee_engagements;  // followees who engaged
   // Post -> sum of the similarities of the nearest users (by engagement sets) who engaged with it.

@@ -16,7 +16,8 @@ float norm_of(std::span<const float> v) {
 
 }  // namespace
 
-std::vector<float> viewer_interest(std::span<const float> user_vector, const store::FeedState& state,
+std::vector<float> viewer_interest(std::span<const float> user_vector,
+                                   const store::FeedState& state,
                                    const embeddings::EmbeddingTable& post_vectors, UserId viewer,
                                    TimestampMs now, const ViewerInterestOptions& options) {
   const std::size_t dimension = static_cast<std::size_t>(post_vectors.dimension());
@@ -36,7 +37,8 @@ std::vector<float> viewer_interest(std::span<const float> user_vector, const sto
   const bool has_own = std::isnormal(own_norm);
   const bool has_user = std::isnormal(user_norm) && user_vector.size() == dimension;
   const float own_scale = !has_own ? 0.0f : (has_user ? options.own_posts_share : 1.0f) / own_norm;
-  const float user_scale = !has_user ? 0.0f : (has_own ? 1.0f - options.own_posts_share : 1.0f) / user_norm;
+  const float user_scale =
+      !has_user ? 0.0f : (has_own ? 1.0f - options.own_posts_share : 1.0f) / user_norm;
   std::vector<float> out(dimension, 0.0f);
   for (std::size_t i = 0; i < dimension; ++i) {
     out[i] = own_scale * own[i] + (has_user ? user_scale * user_vector[i] : 0.0f);

@@ -18,7 +18,8 @@ struct ViewerInterestOptions {
 };
 
 // L2-normalised; all zeros when neither part exists.
-std::vector<float> viewer_interest(std::span<const float> user_vector, const store::FeedState& state,
+std::vector<float> viewer_interest(std::span<const float> user_vector,
+                                   const store::FeedState& state,
                                    const embeddings::EmbeddingTable& post_vectors, UserId viewer,
                                    TimestampMs now, const ViewerInterestOptions& options = {});
 

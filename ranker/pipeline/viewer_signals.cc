@@ -80,8 +80,8 @@ void add_collaborative(const store::FeedState& state, UserId viewer, TimestampMs
     const double similarity = shared / std::sqrt(double(history.size()) * double(their_count));
     neighbours.push_back({user, static_cast<float>(similarity)});
   }
-  const auto keep = std::min(neighbours.size(),
-                             static_cast<std::size_t>(config.collaborative_neighbours));
+  const auto keep =
+      std::min(neighbours.size(), static_cast<std::size_t>(config.collaborative_neighbours));
   std::partial_sort(neighbours.begin(), neighbours.begin() + keep, neighbours.end(),
                     [](const Neighbour& a, const Neighbour& b) {
                       return a.similarity != b.similarity ? a.similarity > b.similarity
@@ -90,7 +90,8 @@ void add_collaborative(const store::FeedState& state, UserId viewer, TimestampMs
   neighbours.resize(keep);
   for (const Neighbour& neighbour : neighbours) {
     absl::flat_hash_set<PostId> counted;
-    for (const auto& e : newest(state.engagements.by_user(neighbour.user), kPostsPerNeighbour, now)) {
+    for (const auto& e :
+         newest(state.engagements.by_user(neighbour.user), kPostsPerNeighbour, now)) {
       if (counted.insert(e.post).second) signals.collaborative[e.post] += neighbour.similarity;
     }
   }
@@ -98,8 +99,8 @@ void add_collaborative(const store::FeedState& state, UserId viewer, TimestampMs
 
 }  // namespace
 
-ViewerSignals compute_viewer_signals(const store::FeedState& state, UserId viewer,
-                                     TimestampMs now, const RankingConfig& config) {
+ViewerSignals compute_viewer_signals(const store::FeedState& state, UserId viewer, TimestampMs now,
+                                     const RankingConfig& config) {
   ViewerSignals signals;
   add_author_affinity(state, viewer, now, config, signals);
   add_followee_engagements(state, viewer, now, config, signals);

@@ -7,7 +7,7 @@
 
 namespace feedrank::ranker {
 
-ViewerSignals compute_viewer_signals(const store::FeedState& state, UserId viewer,
-                                     TimestampMs now, const RankingConfig& config);
+ViewerSignals compute_viewer_signals(const store::FeedState& state, UserId viewer, TimestampMs now,
+                                     const RankingConfig& config);
 
 }  // namespace feedrank::ranker

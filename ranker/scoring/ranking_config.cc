@@ -36,8 +36,7 @@ const std::vector<NumberField>& number_fields() {
       {"out_of_network", "k", &RankingConfig::out_of_network_k, 0, 1024},
       {"out_of_network", "max_age_hours", &RankingConfig::out_of_network_max_age_ms, 1e-3,
        kMaxHours},
-      {"out_of_network", "max_scan_posts", &RankingConfig::out_of_network_max_scan_posts, 1,
-       1e9},
+      {"out_of_network", "max_scan_posts", &RankingConfig::out_of_network_max_scan_posts, 1, 1e9},
       {"network_engagement", "per_followee", &RankingConfig::network_engagement_per_followee, 0,
        1000},
       {"network_engagement", "total", &RankingConfig::network_engagement_total, 0, 10000},
@@ -66,8 +65,7 @@ absl::Status invalid(std::string_view path, std::string_view why) {
   return absl::InvalidArgumentError(fmt::format("{}: {}", path, why));
 }
 
-absl::StatusOr<double> number_at(const Json& value, std::string_view path, double min,
-                                 double max) {
+absl::StatusOr<double> number_at(const Json& value, std::string_view path, double min, double max) {
   if (!value.is_number()) return invalid(path, "must be a number");
   const double number = value.get<double>();
   if (!std::isfinite(number)) return invalid(path, "must be a finite number");
@@ -159,9 +157,10 @@ absl::Status read_config(const Json& root, RankingConfig& config) {
           [&](Feature f, float w) { config.weights[static_cast<int>(f)] = w; });
       if (!status.ok()) return status;
     } else if (key == "source_scales") {
-      auto status = read_named_numbers(
-          value, "source_scales", 1e-6, 1e6, scaled_source_by_name,
-          [&](CandidateSource s, float scale) { config.source_scales[static_cast<int>(s)] = scale; });
+      auto status = read_named_numbers(value, "source_scales", 1e-6, 1e6, scaled_source_by_name,
+                                       [&](CandidateSource s, float scale) {
+                                         config.source_scales[static_cast<int>(s)] = scale;
+                                       });
       if (!status.ok()) return status;
     } else if (const NumberField* field = find_field("", key)) {
       auto number = number_at(value, key, field->min, field->max);
@@ -259,7 +258,8 @@ absl::StatusOr<RankingConfig> parse_ranking_config(std::string_view json) {
 
 absl::StatusOr<RankingConfig> load_ranking_config(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) return absl::NotFoundError(fmt::format("{}: cannot read the ranking config", path.string()));
+  if (!in)
+    return absl::NotFoundError(fmt::format("{}: cannot read the ranking config", path.string()));
   std::stringstream text;
   text << in.rdbuf();
   auto config = parse_ranking_config(text.str());

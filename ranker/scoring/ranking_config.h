@@ -21,15 +21,15 @@ namespace feedrank::ranker {
 
 struct RankingConfig {
   std::string version = "default-1";
-  std::array<float, kFeatureCount> weights{};                  // by Feature
-  std::array<float, kCandidateSourceCount> source_scales{};   // by CandidateSource, > 0
-  TimestampMs recency_half_life_ms = 0;   // the kRecency feature
+  std::array<float, kFeatureCount> weights{};                // by Feature
+  std::array<float, kCandidateSourceCount> source_scales{};  // by CandidateSource, > 0
+  TimestampMs recency_half_life_ms = 0;                      // the kRecency feature
   TimestampMs affinity_half_life_ms = 0;  // decay of the viewer's engagements (author affinity)
 
   // Candidate sources.
   int in_network_per_author = 0;  // newest posts per followee
   int in_network_total = 0;
-  int out_of_network_k = 0;                // nearest public posts asked of the index (1..1024)
+  int out_of_network_k = 0;                   // nearest public posts asked of the index (1..1024)
   TimestampMs out_of_network_max_age_ms = 0;  // older nearest posts are dropped
   // The exact scan reads at most this many of the newest posts (a cost bound: about 2 ms per
   // 100,000 rows at d = 128 on one core); approximate indexes and the GPU search all rows.
@@ -42,9 +42,9 @@ struct RankingConfig {
   int collaborative_total = 0;
 
   // Selection.
-  float author_decay = 0;   // each further post of an author multiplies its odds by this...
-  float author_floor = 0;   // ...down to this floor (1 and 1: no discount)
-  float mmr_penalty = 0;    // score -= penalty * max similarity to items above (0: off)
+  float author_decay = 0;    // each further post of an author multiplies its odds by this...
+  float author_floor = 0;    // ...down to this floor (1 and 1: no discount)
+  float mmr_penalty = 0;     // score -= penalty * max similarity to items above (0: off)
   int ranked_list_size = 0;  // items ranked per request and kept behind the cursor (1..5000)
 };
 

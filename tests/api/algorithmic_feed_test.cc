@@ -13,8 +13,8 @@ namespace feedrank::api_test {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::Not;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 constexpr std::int64_t kDay = 24LL * 60 * 60 * 1000;
 
@@ -28,7 +28,8 @@ class AlgorithmicFeedApi : public ApiTest {
     ASSERT_THAT(client().upsert_users(users).status, IsOk());
     ASSERT_THAT(client().follow({edge(1, 2)}).status, IsOk());
     std::vector<v1::Post> posts;
-    for (std::uint64_t id = 20; id < 60; ++id) posts.push_back(post(id, 2 + id % 7, id * kDay / 10));
+    for (std::uint64_t id = 20; id < 60; ++id)
+      posts.push_back(post(id, 2 + id % 7, id * kDay / 10));
     for (std::uint64_t id = 60; id < 64; ++id) posts.push_back(post(id, 1, (id - 30) * kDay / 10));
     ASSERT_THAT(client().create_posts(posts).status, IsOk());
     v1::RecordEngagementsRequest likes;

@@ -53,10 +53,9 @@ class AlgorithmicFeedTest : public ::testing::Test {
   // The viewer follows user 2; users 10.. post about music or gardening and like each other's
   // posts; the viewer likes music posts. Every time is `shift` later.
   void write_corpus(TimestampMs shift = 0) {
-    std::vector<WriteOp> ops = {User{kViewer, "viewer", kStart + shift},
-                                User{kFollowed, "followed", kStart + shift},
-                                User{kStranger, "stranger", kStart + shift},
-                                Follow{kViewer, kFollowed, kStart + shift}};
+    std::vector<WriteOp> ops = {
+        User{kViewer, "viewer", kStart + shift}, User{kFollowed, "followed", kStart + shift},
+        User{kStranger, "stranger", kStart + shift}, Follow{kViewer, kFollowed, kStart + shift}};
     for (int u = 0; u < kOtherUsers; ++u) ops.push_back(User{UserId(10 + u), "u", kStart + shift});
     PostId id = 100;
     for (int day = 0; day < 6; ++day) {
@@ -64,7 +63,8 @@ class AlgorithmicFeedTest : public ::testing::Test {
         Post post;
         post.id = id++;
         post.author = 10 + u;
-        post.text = u % 2 == 0 ? "guitar chords melody album #music" : "tomato compost seeds #garden";
+        post.text =
+            u % 2 == 0 ? "guitar chords melody album #music" : "tomato compost seeds #garden";
         post.created_at = kStart + shift + day * kDay + u * 1000;
         ops.push_back(post);
       }
@@ -79,7 +79,8 @@ class AlgorithmicFeedTest : public ::testing::Test {
     // Likes: everyone likes the first music posts; the viewer likes two music posts.
     for (int u = 0; u < kOtherUsers; ++u) {
       for (PostId p = 100; p < 106; p += 2) {
-        ops.push_back(Engagement{UserId(10 + u), p, EngagementKind::kLike, kStart + shift + kDay + u});
+        ops.push_back(
+            Engagement{UserId(10 + u), p, EngagementKind::kLike, kStart + shift + kDay + u});
       }
     }
     ops.push_back(Engagement{kViewer, 100, EngagementKind::kLike, kStart + shift + kDay});
@@ -235,7 +236,8 @@ TEST_F(AlgorithmicFeedTest, LaterPagesDropPostsHiddenByAnUnfollowOrMutedSince) {
   }
   write(std::move(ops));
   bool listed = false;
-  for (const FeedItem& item : all_pages(request(500))) listed |= item.post >= 8000 && item.post < 8010;
+  for (const FeedItem& item : all_pages(request(500)))
+    listed |= item.post >= 8000 && item.post < 8010;
   ASSERT_TRUE(listed) << "the followers-only posts should be in the follower's list";
   FeedRequest r = request(1);
   FeedPage first = page(r);

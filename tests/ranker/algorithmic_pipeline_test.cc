@@ -377,10 +377,9 @@ TEST(AlgorithmicPipeline, AnErrorFromRetrievalIsAlsoADegradedSource) {
   World w = rich_world();
   std::vector<std::unique_ptr<CandidateSourceStage>> sources;
   sources.push_back(make_in_network_source());
-  sources.push_back(
-      make_out_of_network_source([](std::span<const float>, int, TimestampMs,
-                                    std::span<const kernels::VectorId>)
-                                     -> absl::StatusOr<std::vector<kernels::Neighbor>> {
+  sources.push_back(make_out_of_network_source(
+      [](std::span<const float>, int, TimestampMs,
+         std::span<const kernels::VectorId>) -> absl::StatusOr<std::vector<kernels::Neighbor>> {
         return absl::InternalError("GPU lost");
       }));
   AlgorithmicPipeline pipeline(std::move(sources), standard_filters(),

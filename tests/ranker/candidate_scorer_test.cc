@@ -1,11 +1,11 @@
 // CandidateScorer: weights x features plus ln(source scale), on the primary scorer, and the CPU
 // twin answering (with a degraded line) when the primary fails with INTERNAL, as a lost GPU does.
+#include "ranker/scoring/candidate_scorer.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include "ranker/scoring/candidate_scorer.h"
 
 namespace feedrank::ranker {
 namespace {

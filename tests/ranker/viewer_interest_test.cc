@@ -1,9 +1,9 @@
 // viewer_interest: the user vector blended with the mean of the viewer's own newest posts.
+#include "ranker/pipeline/viewer_interest.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include "ranker/pipeline/viewer_interest.h"
 
 namespace feedrank::ranker {
 namespace {

@@ -115,8 +115,7 @@ void print_feed_json(const v1::GetFeedResponse& feed, std::ostream& out) {
     }
     items.push_back(std::move(json_item));
   }
-  nlohmann::ordered_json page = {{"items", std::move(items)},
-                                 {"next_cursor", feed.next_cursor()}};
+  nlohmann::ordered_json page = {{"items", std::move(items)}, {"next_cursor", feed.next_cursor()}};
   if (!feed.ranking_config_version().empty()) {
     page["ranking_config_version"] = feed.ranking_config_version();
     page["backend"] = feed.backend();

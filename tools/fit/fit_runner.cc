@@ -105,7 +105,8 @@ absl::Status pick_author_decay(const Split& held_out, FitReport& report) {
   set_recency_half_life(base_examples,
                         static_cast<double>(report.base_config.recency_half_life_ms) / kHourMs);
   const float base_decay[] = {report.base_config.author_decay};
-  auto base_trial = try_author_decays(base_examples, held_out.lists, report.base_config, base_decay);
+  auto base_trial =
+      try_author_decays(base_examples, held_out.lists, report.base_config, base_decay);
   if (!base_trial.ok()) return prefixed(base_trial.status(), "scoring with the base config");
   report.base_held_out_ndcg = base_trial->trials.front().mean_ndcg;
   if (report.author_decays.viewers_judged > 0) {

@@ -28,8 +28,7 @@ absl::StatusOr<LoadedRecords> read_jsonl(const std::filesystem::path& path) {
   return loaded;
 }
 
-absl::StatusOr<LoadedRecords> read_lastfm(const std::filesystem::path& dir,
-                                          int likes_per_artist) {
+absl::StatusOr<LoadedRecords> read_lastfm(const std::filesystem::path& dir, int likes_per_artist) {
   LoadedRecords loaded;
   datasets::LastfmOptions options;
   options.max_likes_per_artist =
@@ -37,11 +36,11 @@ absl::StatusOr<LoadedRecords> read_lastfm(const std::filesystem::path& dir,
   auto counts = datasets::read_lastfm_dataset(
       dir, [&](const v1::IngestRecord& record) { loaded.records.push_back(record); }, options);
   if (!counts.ok()) return counts.status();
-  loaded.description =
-      fmt::format("Last.fm HetRec 2011 ({}; {} bad rows skipped; a later tag likes {} earlier posts "
-                  "about the artist)",
-                  dir.string(), counts->skipped_rows,
-                  likes_per_artist > 0 ? fmt::format("the newest {}", likes_per_artist) : "all");
+  loaded.description = fmt::format(
+      "Last.fm HetRec 2011 ({}; {} bad rows skipped; a later tag likes {} earlier posts "
+      "about the artist)",
+      dir.string(), counts->skipped_rows,
+      likes_per_artist > 0 ? fmt::format("the newest {}", likes_per_artist) : "all");
   return loaded;
 }
 

@@ -99,8 +99,9 @@ int main(int argc, char** argv) {
                  "how long an algorithmic cursor's ranked list is kept")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
-  app.add_option("--ranked-list-cache-mb", ranked_list_cache_mb,
-                 "memory for ranked lists behind algorithmic cursors (least recently used go first)")
+  app.add_option(
+         "--ranked-list-cache-mb", ranked_list_cache_mb,
+         "memory for ranked lists behind algorithmic cursors (least recently used go first)")
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

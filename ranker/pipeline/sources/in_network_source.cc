@@ -18,7 +18,8 @@ class InNetworkSource final : public CandidateSourceStage {
     for (UserId followee : state.graph.followees(query.viewer)) {
       const auto timeline = state.posts.timeline(followee);
       auto end = std::upper_bound(timeline.begin(), timeline.end(), now_bound);
-      const auto count = std::min<std::ptrdiff_t>(end - timeline.begin(), config.in_network_per_author);
+      const auto count =
+          std::min<std::ptrdiff_t>(end - timeline.begin(), config.in_network_per_author);
       for (auto it = end - count; it != end; ++it) {
         found.push_back({it->id, followee, it->created_at, source(), source_bit(source())});
       }
