@@ -41,6 +41,11 @@ void EngagementHistory::add(const Engagement& engagement, UserId author) {
   if (stats.log2_trending != kNone) trending_.insert({stats.log2_trending, engagement.post});
 }
 
+void EngagementHistory::forget_trending(PostId post) {
+  auto it = by_post_.find(post);
+  if (it != by_post_.end()) trending_.erase({it->second.log2_trending, post});
+}
+
 std::span<const UserEngagement> EngagementHistory::by_user(UserId user) const {
   auto it = by_user_.find(user);
   if (it == by_user_.end()) return {};

@@ -47,6 +47,8 @@ class EngagementHistory {
 
   const EngagementHistoryOptions& options() const { return options_; }
   void add(const Engagement& engagement, UserId author);
+  // The post was deleted: it leaves the trending order (its history stays, as the store's does).
+  void forget_trending(PostId post);
 
   // In arrival order (mostly by time); empty for users or posts with none.
   std::span<const UserEngagement> by_user(UserId user) const;

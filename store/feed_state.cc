@@ -18,6 +18,7 @@ void FeedState::apply(StoreMutation mutation) {
           [&](User& user) { users.insert_or_assign(user.id, std::move(user)); },
           [&](StoredPost& stored) {
             last_sequence = std::max(last_sequence, stored.sequence);
+            if (stored.deleted) engagements.forget_trending(stored.post.id);
             posts.put(std::move(stored));
           },
           [&](Follow& follow) { graph.add(follow.follower, follow.followee); },

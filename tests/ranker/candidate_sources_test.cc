@@ -191,6 +191,13 @@ TEST(NetworkEngagementSource, RespectsTheTotal) {
   EXPECT_THAT(ids(fetch(*make_network_engagement_source(), w.query(1))), ElementsAre(50, 51));
 }
 
+TEST(NetworkEngagementSource, FillsTheTotalPastADeletedPost) {
+  World w = network_world();
+  w.config.network_engagement_total = 2;
+  w.remove(50);
+  EXPECT_THAT(ids(fetch(*make_network_engagement_source(), w.query(1))), ElementsAre(51, 52));
+}
+
 TEST(NetworkEngagementSource, IgnoresEngagementsAfterNow) {
   World w = network_world();
   // Three more followee engagements on 54, all after now (arriving last, in time order).

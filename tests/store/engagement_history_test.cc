@@ -294,4 +294,31 @@ TEST(EngagementHistory, FeedStateCreditsTheEngagementToThePostsAuthor) {
 }
 
 }  // namespace
+TEST(EngagementHistoryTrending, ADeletedPostLeavesTheTrendingOrder) {
+  FeedState state;
+  state.apply(User{1, "a", 1});
+  state.apply(User{2, "b", 1});
+  for (PostId id : {10, 11}) {
+    Post post;
+    post.id = id;
+    post.author = 1;
+    post.text = "x";
+    post.created_at = 1000;
+    state.apply(StoredPost{post, false, id});
+  }
+  state.apply(StoredEngagement{Engagement{2, 10, EngagementKind::kShare, 2000}, 20});
+  state.apply(StoredEngagement{Engagement{2, 11, EngagementKind::kLike, 2000}, 21});
+  Post deleted;
+  deleted.id = 10;
+  deleted.author = 1;
+  deleted.created_at = 1000;
+  state.apply(StoredPost{deleted, true, 22});
+  std::vector<PostId> order;
+  state.engagements.for_each_trending([&](PostId post) {
+    order.push_back(post);
+    return true;
+  });
+  EXPECT_EQ(order, std::vector<PostId>{11});
+}
+
 }  // namespace feedrank::store

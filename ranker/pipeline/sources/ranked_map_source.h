@@ -15,10 +15,15 @@ void append_best(const store::FeedState& state, const absl::flat_hash_map<PostId
   std::vector<std::pair<Value, PostId>> ranked;
   ranked.reserve(values.size());
   for (const auto& [post, value] : values) ranked.emplace_back(value, post);
-  const auto keep = std::min(ranked.size(), static_cast<std::size_t>(total));
-  std::partial_sort(ranked.begin(), ranked.begin() + keep, ranked.end(), std::greater<>());
-  for (std::size_t i = 0; i < keep; ++i) {
-    if (auto candidate = candidate_of(state, ranked[i].second, source)) out.push_back(*candidate);
+  // Sorted whole (a few thousand entries at most): deleted posts are skipped, and the next best
+  // take their places.
+  std::sort(ranked.begin(), ranked.end(), std::greater<>());
+  int found = 0;
+  for (std::size_t i = 0; i < ranked.size() && found < total; ++i) {
+    if (auto candidate = candidate_of(state, ranked[i].second, source)) {
+      out.push_back(*candidate);
+      ++found;
+    }
   }
 }
 
