@@ -22,6 +22,12 @@ grpc::Status to_grpc(const absl::Status& status) {
 
 std::uint32_t u32(std::uint64_t value) { return static_cast<std::uint32_t>(value); }
 
+TimestampMs now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // The call's deadline (system clock; far future when none) on the steady clock the engine uses.
 std::chrono::steady_clock::time_point steady_deadline(std::chrono::system_clock::time_point at) {
   const auto left = at - std::chrono::system_clock::now();
@@ -32,10 +38,16 @@ std::chrono::steady_clock::time_point steady_deadline(std::chrono::system_clock:
 
 }  // namespace
 
+WriteRules FeedService::rules_now() const {
+  WriteRules rules = rules_;
+  rules.latest_engagement_ms = now_ms() + kEngagementClockSkewMs;
+  return rules;
+}
+
 template <class Request>
 absl::StatusOr<store::WriteSummary> FeedService::write(const Request& request,
                                                        std::string_view list_field) {
-  auto ops = to_write_ops(request, rules_);
+  auto ops = to_write_ops(request, rules_now());
   if (!ops.ok()) return ops.status();
   return engine_.write(std::move(*ops), list_item_namer(list_field));
 }
@@ -54,10 +66,7 @@ grpc::Status FeedService::GetFeed(grpc::ServerContext* context, const v1::GetFee
 grpc::Status FeedService::GetNearestPosts(grpc::ServerContext*,
                                           const v1::GetNearestPostsRequest* request,
                                           v1::GetNearestPostsResponse* response) {
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  auto nearest_request = to_nearest_request(*request, rules_.embedding_dimension, now);
+  auto nearest_request = to_nearest_request(*request, rules_.embedding_dimension, now_ms());
   if (!nearest_request.ok()) return to_grpc(nearest_request.status());
   auto posts = engine_.nearest_posts(*nearest_request);
   if (!posts.ok()) return to_grpc(posts.status());
@@ -124,12 +133,13 @@ grpc::Status FeedService::RecordEngagements(grpc::ServerContext*,
 grpc::Status FeedService::Ingest(grpc::ServerContext*,
                                  grpc::ServerReader<v1::IngestRequest>* reader,
                                  v1::IngestResponse* response) {
+  const WriteRules rules = rules_now();
   v1::IngestRequest chunk;
   store::WriteSummary total;
   std::uint64_t chunks = 0;
   std::uint64_t records = 0;
   while (reader->Read(&chunk)) {
-    auto ops = to_write_ops(chunk, rules_);
+    auto ops = to_write_ops(chunk, rules);
     absl::StatusOr<store::WriteSummary> summary =
         ops.ok() ? engine_.write(std::move(*ops), ingest_item_namer(chunk)) : ops.status();
     if (!summary.ok()) {

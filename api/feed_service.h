@@ -36,6 +36,8 @@ class FeedService final : public v1::FeedRank::Service {
  private:
   template <class Request>
   absl::StatusOr<store::WriteSummary> write(const Request& request, std::string_view list_field);
+  // rules_ with the engagement-time bound of this moment.
+  WriteRules rules_now() const;
 
   ranker::FeedEngine& engine_;
   const WriteRules rules_;

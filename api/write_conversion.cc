@@ -78,7 +78,17 @@ absl::StatusOr<DeletePost> to_delete(std::uint64_t post_id, const FieldPath& ite
   return DeletePost{post_id};
 }
 
-absl::StatusOr<Engagement> to_engagement(const v1::Engagement& in, const FieldPath& item) {
+absl::Status check_not_far_future(const FieldPath& field, std::int64_t at_ms,
+                                  const WriteRules& rules) {
+  if (rules.latest_engagement_ms == 0 || at_ms <= rules.latest_engagement_ms) {
+    return absl::OkStatus();
+  }
+  return invalid(field, fmt::format("{} is more than 24 h after the server's clock ({})", at_ms,
+                                    rules.latest_engagement_ms - kEngagementClockSkewMs));
+}
+
+absl::StatusOr<Engagement> to_engagement(const v1::Engagement& in, const FieldPath& item,
+                                         const WriteRules& rules) {
   const bool known_kind =
       v1::EngagementKind_IsValid(in.kind()) && in.kind() != v1::ENGAGEMENT_KIND_UNSPECIFIED;
   auto status = first_error(
@@ -86,7 +96,8 @@ absl::StatusOr<Engagement> to_engagement(const v1::Engagement& in, const FieldPa
       known_kind ? absl::OkStatus()
                  : invalid(item.field("kind"),
                            fmt::format("unknown or unset kind {}", static_cast<int>(in.kind()))),
-      check_time(item.field("at_ms"), in.at_ms()));
+      check_time(item.field("at_ms"), in.at_ms()),
+      check_not_far_future(item.field("at_ms"), in.at_ms(), rules));
   if (!status.ok()) return status;
   return Engagement{in.user_id(), in.post_id(), static_cast<EngagementKind>(in.kind() - 1),
                     in.at_ms()};
@@ -144,7 +155,7 @@ absl::StatusOr<WriteOp> to_write_op(const v1::IngestRecord& record, const FieldP
     case v1::IngestRecord::kDeletePostId:
       return wrap(to_delete(record.delete_post_id(), inner));
     case v1::IngestRecord::kEngagement:
-      return wrap(to_engagement(record.engagement(), inner));
+      return wrap(to_engagement(record.engagement(), inner, rules));
     case v1::IngestRecord::RECORD_NOT_SET:
       break;
   }
@@ -172,8 +183,11 @@ absl::StatusOr<WriteOps> to_write_ops(const v1::UnfollowRequest& request, const 
   return convert_list("edges", request.edges(), to_unfollow);
 }
 absl::StatusOr<WriteOps> to_write_ops(const v1::RecordEngagementsRequest& request,
-                                      const WriteRules&) {
-  return convert_list("engagements", request.engagements(), to_engagement);
+                                      const WriteRules& rules) {
+  return convert_list("engagements", request.engagements(),
+                      [&](const v1::Engagement& engagement, const FieldPath& item) {
+                        return to_engagement(engagement, item, rules);
+                      });
 }
 absl::StatusOr<WriteOps> to_write_ops(const v1::IngestRequest& request, const WriteRules& rules) {
   if (request.records_size() == 0) return WriteOps{};

@@ -2,6 +2,7 @@
 // field ("posts[1].author_id: ..."), and nothing of the call is stored.
 #include <gmock/gmock.h>
 
+#include <chrono>
 #include <cmath>
 #include <iostream>
 #include <limits>
@@ -69,6 +70,28 @@ TEST_F(WriteValidation, RefusesMissingTimes) {
   EXPECT_THAT(client().record_engagements({engagement(2, 10, v1::ENGAGEMENT_KIND_LIKE, 0)}).status,
               StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("engagements[0].at_ms")));
   expect_store_unchanged();
+}
+
+TEST_F(WriteValidation, RefusesEngagementsDatedMoreThanADayAhead) {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  const std::int64_t day = 24LL * 60 * 60 * 1000;
+  EXPECT_THAT(client()
+                  .record_engagements({engagement(2, 10, v1::ENGAGEMENT_KIND_LIKE, now),
+                                       engagement(2, 10, v1::ENGAGEMENT_KIND_VIEW, now + 2 * day)})
+                  .status,
+              StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("engagements[1].at_ms")));
+  v1::IngestRequest chunk;
+  v1::IngestRecord* record = chunk.add_records();
+  *record->mutable_engagement() = engagement(2, 10, v1::ENGAGEMENT_KIND_LIKE, now + 30 * day);
+  EXPECT_THAT(client().ingest({chunk}).status,
+              StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("records[0].engagement.at_ms")));
+  expect_store_unchanged();
+  // Within the allowed clock skew it is accepted.
+  EXPECT_THAT(
+      client().record_engagements({engagement(2, 10, v1::ENGAGEMENT_KIND_LIKE, now + day / 2)}).status,
+      IsOk());
 }
 
 TEST_F(WriteValidation, RefusesEmptyText) {
