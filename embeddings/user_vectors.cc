@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "embeddings/vector_dimension.h"
+#include "embeddings/vector_norms.h"
 
 namespace feedrank::embeddings {
 namespace {
@@ -91,12 +92,6 @@ void check_size(std::span<const float> v, int dimension) {
                  dimension);
     std::abort();
   }
-}
-
-float l2_norm(std::span<const float> v) {
-  double sq = 0.0;
-  for (float x : v) sq += static_cast<double>(x) * x;
-  return static_cast<float>(std::sqrt(sq));
 }
 
 }  // namespace

@@ -7,6 +7,13 @@
 
 namespace feedrank::embeddings {
 
+// The L2 length, summed in double.
+inline float l2_norm(std::span<const float> vector) {
+  double squared = 0.0;
+  for (const float x : vector) squared += static_cast<double>(x) * x;
+  return static_cast<float>(std::sqrt(squared));
+}
+
 // Scales `vector` to unit L2 length, summing in double; an all-zero vector stays as it is.
 inline void l2_normalize(std::span<float> vector) {
   double squared = 0.0;

@@ -52,6 +52,15 @@ std::span<const TimelineEntry> PostCatalog::timeline(UserId author) const {
   return it->second;
 }
 
+std::span<const TimelineEntry> PostCatalog::newest_until(UserId author, TimestampMs now,
+                                                         std::size_t newest) const {
+  const std::span<const TimelineEntry> all = timeline(author);
+  const auto end = std::upper_bound(all.begin(), all.end(), TimelineEntry{now, ~PostId{0}});
+  const auto until = static_cast<std::size_t>(end - all.begin());
+  const std::size_t count = std::min(until, newest);
+  return all.subspan(until - count, count);
+}
+
 std::span<const PostId> PostCatalog::followers_only(UserId author) const {
   auto it = followers_only_.find(author);
   if (it == followers_only_.end()) return {};

@@ -41,6 +41,9 @@ class PostCatalog {
   const PostView* find(PostId id) const;
   // Ascending by (created_at, id); live posts only.
   std::span<const TimelineEntry> timeline(UserId author) const;
+  // The author's `newest` latest live posts created at or before `now`, ascending.
+  std::span<const TimelineEntry> newest_until(UserId author, TimestampMs now,
+                                              std::size_t newest) const;
   // The author's live FOLLOWERS posts, ascending by id (what retrieval adds for their followers,
   // without walking the whole timeline).
   std::span<const PostId> followers_only(UserId author) const;

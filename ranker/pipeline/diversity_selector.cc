@@ -4,6 +4,7 @@
 #include <queue>
 
 #include "absl/container/flat_hash_map.h"
+#include "kernels/cpu/inner_products.h"
 
 namespace feedrank::ranker {
 namespace {
@@ -19,9 +20,8 @@ struct Pending {
 };
 
 float dot(std::span<const float> a, std::span<const float> b) {
-  float sum = 0;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) sum += a[i] * b[i];
-  return sum;
+  return kernels::cpu::inner_product(a.data(), b.data(),
+                                     static_cast<int>(std::min(a.size(), b.size())));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "embeddings/decayed_mean.h"
+#include "kernels/cpu/inner_products.h"
 
 namespace feedrank::ranker {
 namespace {
@@ -21,10 +22,9 @@ float similarity(const FeedQuery& query, const embeddings::EmbeddingTable& vecto
   if (query.viewer_vector.empty()) return 0.0f;
   const auto row = vectors.row_of(post);
   if (!row) return 0.0f;
-  const std::span<const float> vector = vectors.row(*row);
-  double sum = 0;
-  for (std::size_t i = 0; i < vector.size(); ++i) sum += double{query.viewer_vector[i]} * vector[i];
-  return static_cast<float>(sum);
+  // The retrieval index's own product, so the feature is the score the index ranked by.
+  return kernels::cpu::inner_product(query.viewer_vector.data(), vectors.row(*row).data(),
+                                     vectors.dimension());
 }
 
 }  // namespace

@@ -6,34 +6,21 @@
 #include "embeddings/vector_norms.h"
 
 namespace feedrank::ranker {
-namespace {
-
-float norm_of(std::span<const float> v) {
-  double sum = 0;
-  for (float x : v) sum += double{x} * x;
-  return static_cast<float>(std::sqrt(sum));
-}
-
-}  // namespace
-
 std::vector<float> viewer_interest(std::span<const float> user_vector,
                                    const store::FeedState& state,
                                    const embeddings::EmbeddingTable& post_vectors, UserId viewer,
                                    TimestampMs now, const ViewerInterestOptions& options) {
   const std::size_t dimension = static_cast<std::size_t>(post_vectors.dimension());
   std::vector<float> own(dimension, 0.0f);
-  const auto timeline = state.posts.timeline(viewer);
-  const store::TimelineEntry now_bound{now, ~PostId{0}};
-  auto end = std::upper_bound(timeline.begin(), timeline.end(), now_bound);
-  const auto count = std::min<std::ptrdiff_t>(end - timeline.begin(), options.own_posts);
-  for (auto it = end - count; it != end; ++it) {
-    const auto row = post_vectors.row_of(it->id);
+  for (const store::TimelineEntry& entry :
+       state.posts.newest_until(viewer, now, static_cast<std::size_t>(options.own_posts))) {
+    const auto row = post_vectors.row_of(entry.id);
     if (!row) continue;
     const std::span<const float> vector = post_vectors.row(*row);
     for (std::size_t i = 0; i < dimension; ++i) own[i] += vector[i];
   }
-  const float own_norm = norm_of(own);
-  const float user_norm = norm_of(user_vector);
+  const float own_norm = embeddings::l2_norm(own);
+  const float user_norm = embeddings::l2_norm(user_vector);
   const bool has_own = std::isnormal(own_norm);
   const bool has_user = std::isnormal(user_norm) && user_vector.size() == dimension;
   const float own_scale = !has_own ? 0.0f : (has_user ? options.own_posts_share : 1.0f) / own_norm;

@@ -14,14 +14,11 @@ class InNetworkSource final : public CandidateSourceStage {
     const store::FeedState& state = *query.state;
     const RankingConfig& config = *query.config;
     Candidates found;
-    const store::TimelineEntry now_bound{query.now, ~PostId{0}};
+    const auto per_author = static_cast<std::size_t>(config.in_network_per_author);
     for (UserId followee : state.graph.followees(query.viewer)) {
-      const auto timeline = state.posts.timeline(followee);
-      auto end = std::upper_bound(timeline.begin(), timeline.end(), now_bound);
-      const auto count =
-          std::min<std::ptrdiff_t>(end - timeline.begin(), config.in_network_per_author);
-      for (auto it = end - count; it != end; ++it) {
-        found.push_back({it->id, followee, it->created_at, source(), source_bit(source())});
+      for (const store::TimelineEntry& entry :
+           state.posts.newest_until(followee, query.now, per_author)) {
+        found.push_back({entry.id, followee, entry.created_at, source(), source_bit(source())});
       }
     }
     const auto keep = std::min(found.size(), static_cast<std::size_t>(config.in_network_total));
@@ -38,13 +35,6 @@ class InNetworkSource final : public CandidateSourceStage {
 
 std::unique_ptr<CandidateSourceStage> make_in_network_source() {
   return std::make_unique<InNetworkSource>();
-}
-
-std::optional<Candidate> candidate_of(const store::FeedState& state, PostId post,
-                                      CandidateSource source) {
-  const store::PostView* view = state.posts.find(post);
-  if (view == nullptr || view->deleted) return std::nullopt;
-  return Candidate{post, view->post.author, view->post.created_at, source, source_bit(source)};
 }
 
 }  // namespace feedrank::ranker
