@@ -36,8 +36,14 @@ class FeatureScorer {
   // columns outside 1..kMaxScoringColumns, weights.size() != columns, features.size() not a
   // multiple of columns, scores.size() != rows, or a NaN/infinite weight; INTERNAL with the
   // CUDA/cuBLAS message when the GPU fails (never a crash). Zero rows is OK (nothing written).
-  // Thread-safe: concurrent calls are allowed.
-  virtual absl::Status score(const ScoringBatch& batch, std::span<float> scores) const = 0;
+  // Thread-safe: concurrent calls are allowed. Checks the arguments once for every backend,
+  // then calls score_checked.
+  absl::Status score(const ScoringBatch& batch, std::span<float> scores) const;
+
+ protected:
+  // The backend's work on arguments score() has checked: `rows` >= 1 rows of batch.columns.
+  virtual absl::Status score_checked(const ScoringBatch& batch, std::size_t rows,
+                                     std::span<float> scores) const = 0;
 };
 
 // The CPU twin (always available).

@@ -10,7 +10,6 @@
 #include <string>
 
 #include "kernels/feature_scorer.h"
-#include "kernels/scoring_checks.h"
 
 namespace feedrank::kernels {
 namespace {
@@ -66,10 +65,8 @@ class CpuFeatureScorer final : public FeatureScorer {
     return has_avx2_fma() ? "cpu-fma (avx2)" : "cpu-fma (portable)";
   }
 
-  absl::Status score(const ScoringBatch& batch, std::span<float> scores) const override {
-    if (absl::Status status = check_scoring(batch, scores); !status.ok()) return status;
-    const std::size_t rows = scoring_rows(batch);
-    if (rows == 0) return absl::OkStatus();
+  absl::Status score_checked(const ScoringBatch& batch, std::size_t rows,
+                             std::span<float> scores) const override {
     if (has_avx2_fma()) {
       score_avx2(batch.features.data(), rows, batch.columns, batch.weights.data(), scores.data());
     } else {

@@ -16,7 +16,6 @@
 #include "kernels/gpu/cuda_handles.h"
 #include "kernels/gpu/cuda_status.h"
 #include "kernels/gpu/scoring_launch.h"
-#include "kernels/scoring_checks.h"
 
 namespace feedrank::kernels {
 namespace gpu {
@@ -135,10 +134,8 @@ class GpuFeatureScorer final : public FeatureScorer {
     return "gpu-fma (" + name_ + ", " + std::to_string(sm_count_) + " SMs)";
   }
 
-  absl::Status score(const ScoringBatch& batch, std::span<float> scores) const override {
-    FEEDRANK_RETURN_IF_ERROR(check_scoring(batch, scores));
-    const std::size_t rows = scoring_rows(batch);
-    if (rows == 0) return absl::OkStatus();
+  absl::Status score_checked(const ScoringBatch& batch, std::size_t rows,
+                             std::span<float> scores) const override {
     FEEDRANK_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
     absl::StatusOr<std::unique_ptr<ScoringContext>> ctx = contexts_.take();
     if (!ctx.ok()) return ctx.status();

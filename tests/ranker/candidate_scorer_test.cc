@@ -16,7 +16,8 @@ using ::testing::HasSubstr;
 class LostGpuScorer final : public kernels::FeatureScorer {
  public:
   std::string describe() const override { return "gpu (lost)"; }
-  absl::Status score(const kernels::ScoringBatch&, std::span<float>) const override {
+  absl::Status score_checked(const kernels::ScoringBatch&, std::size_t,
+                             std::span<float>) const override {
     return absl::InternalError("CUDA error cudaErrorDevicesUnavailable");
   }
 };
