@@ -3,9 +3,10 @@
 // (j = 0, 1, ...). IEEE fma rounds once, so the CPU and GPU twins give the same bits (tested: bit
 // equality between them, and within 1e-5 of a double-precision sum). The ranker's scoring stage
 // calls it once per request; a caller may also stack the rows of many viewers in one matrix
-// (the benchmarks' 256-viewer case; the server does not batch requests yet). Knows nothing of posts or features' meanings: only a row-major matrix and a weight
-// vector. The GPU twin copies the matrix from host memory on every call, which dominates its
-// time (see benchmarks/gpu/NOTES.md): for one viewer's rows the CPU twin is faster.
+// (the benchmarks' 256-viewer case; the server does not batch requests yet). Knows nothing of posts
+// or features' meanings: only a row-major matrix and a weight vector. The GPU twin copies the
+// matrix from host memory on every call, which dominates its time (see benchmarks/gpu/NOTES.md):
+// for one viewer's rows the CPU twin is faster.
 #pragma once
 
 #include <memory>
