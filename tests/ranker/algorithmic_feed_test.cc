@@ -26,6 +26,15 @@ constexpr UserId kFollowed = 2;
 constexpr UserId kStranger = 3;
 constexpr int kOtherUsers = 20;  // users 10.. engage and post
 
+Post text_post(PostId id, UserId author, std::string text, TimestampMs at) {
+  Post post;
+  post.id = id;
+  post.author = author;
+  post.text = std::move(text);
+  post.created_at = at;
+  return post;
+}
+
 class AlgorithmicFeedTest : public ::testing::Test {
  protected:
   void SetUp() override { open(); }
@@ -134,7 +143,7 @@ TEST_F(AlgorithmicFeedTest, ServesRankedItemsWithTheConfigVersionAndBackend) {
 
 TEST_F(AlgorithmicFeedTest, NeverServesTheViewersOwnOrAlreadyLikedPosts) {
   write_corpus();
-  write({Post{900, kViewer, "my own post about guitar chords", kStart + 5 * kDay}});
+  write({text_post(900, kViewer, "my own post about guitar chords", kStart + 5 * kDay)});
   for (const FeedItem& item : all_pages(request(50))) {
     EXPECT_NE(item.author, kViewer);
     EXPECT_NE(item.post, 100u);
@@ -158,7 +167,7 @@ TEST_F(AlgorithmicFeedTest, PagesContinueTheFirstPagesListWithoutRepeatsWhileWri
     if (p.next_cursor.empty()) break;
     r.cursor = p.next_cursor;
     // New, very popular posts by the followed account between pages.
-    write({Post{next_id, kFollowed, "breaking news about guitar chords", kStart + 5 * kDay},
+    write({text_post(next_id, kFollowed, "breaking news about guitar chords", kStart + 5 * kDay),
            Engagement{10, next_id, EngagementKind::kShare, kStart + 5 * kDay + 1}});
     ++next_id;
   }
