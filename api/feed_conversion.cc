@@ -28,6 +28,18 @@ v1::CandidateSource to_proto(ranker::CandidateSource source) {
   return v1::CANDIDATE_SOURCE_UNSPECIFIED;
 }
 
+v1::FeedMode to_proto(ranker::FeedMode mode) {
+  switch (mode) {
+    case ranker::FeedMode::kChronological:
+      return v1::FEED_MODE_CHRONOLOGICAL;
+    case ranker::FeedMode::kAlgorithmic:
+      return v1::FEED_MODE_ALGORITHMIC;
+    case ranker::FeedMode::kInterleaved:
+      return v1::FEED_MODE_INTERLEAVED;
+  }
+  return v1::FEED_MODE_UNSPECIFIED;
+}
+
 }  // namespace
 
 absl::StatusOr<ranker::FeedRequest> to_feed_request(const v1::GetFeedRequest& request) {
@@ -41,6 +53,9 @@ absl::StatusOr<ranker::FeedRequest> to_feed_request(const v1::GetFeedRequest& re
       break;
     case v1::FEED_MODE_ALGORITHMIC:
       out.mode = ranker::FeedMode::kAlgorithmic;
+      break;
+    case v1::FEED_MODE_INTERLEAVED:
+      out.mode = ranker::FeedMode::kInterleaved;
       break;
     default:
       return invalid("mode", fmt::format("unknown value {}", static_cast<int>(request.mode())));
@@ -123,6 +138,14 @@ void to_proto(const std::vector<ranker::ScoredPost>& posts, v1::GetNearestPostsR
   }
 }
 
+void to_proto(ranker::ServedPage&& served, bool explain, v1::GetFeedResponse& response) {
+  response.set_request_id(fmt::format("{:016x}", served.request_id));
+  response.set_experiment(std::move(served.experiment));
+  response.set_arm(std::move(served.arm));
+  response.set_mode(to_proto(served.mode));
+  to_proto(std::move(served.page), explain, response);
+}
+
 void to_proto(ranker::FeedPage&& page, bool explain, v1::GetFeedResponse& response) {
   response.mutable_items()->Reserve(static_cast<int>(page.items.size()));
   for (auto& item : page.items) {
@@ -133,6 +156,7 @@ void to_proto(ranker::FeedPage&& page, bool explain, v1::GetFeedResponse& respon
     out->set_text(std::move(item.text));
     out->set_score(item.score);
     out->set_source(to_proto(item.source));
+    out->set_team(static_cast<v1::InterleavingTeam>(item.team));  // same numbers
     for (const ranker::ScoreTerm& term : item.explanation) {
       auto* term_out = out->add_explanation();
       term_out->set_name(term.name);

@@ -4,6 +4,7 @@
 #include "absl/status/statusor.h"
 #include "feedrank/v1/feedrank.pb.h"
 #include "ranker/feed_types.h"
+#include "ranker/experiments/experiment_feeds.h"
 #include "ranker/feed_engine.h"
 #include "store/feed_store.h"
 #include "store/write_planner.h"
@@ -24,6 +25,8 @@ void to_proto(const std::vector<ranker::ScoredPost>& posts, v1::GetNearestPostsR
 // Moves the texts out of `page`: a page is converted once, right before it is sent. Candidate
 // and filter counts only when `explain`.
 void to_proto(ranker::FeedPage&& page, bool explain, v1::GetFeedResponse& response);
+// The page, plus its request id, experiment, arm and the mode served.
+void to_proto(ranker::ServedPage&& served, bool explain, v1::GetFeedResponse& response);
 void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response);
 void to_proto(const store::WriteSummary& summary, v1::IngestResponse& response);
 

@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "api/feed_conversion.h"
+#include "api/field_checks.h"
+#include "api/report_conversion.h"
 #include "api/write_conversion.h"
 #include "fmt/format.h"
 #include "spdlog/spdlog.h"
@@ -57,9 +59,10 @@ grpc::Status FeedService::GetFeed(grpc::ServerContext* context, const v1::GetFee
   auto feed_request = to_feed_request(*request);
   if (!feed_request.ok()) return to_grpc(feed_request.status());
   feed_request->deadline = steady_deadline(context->deadline());
-  auto page = engine_.get_feed(*feed_request);
-  if (!page.ok()) return to_grpc(page.status());
-  to_proto(std::move(*page), request->explain(), *response);
+  const ranker::ForcedArm forced{request->force_experiment(), request->force_arm()};
+  auto served = experiments_.serve(std::move(*feed_request), forced);
+  if (!served.ok()) return to_grpc(served.status());
+  to_proto(std::move(*served), request->explain(), *response);
   return grpc::Status::OK;
 }
 
@@ -161,6 +164,38 @@ grpc::Status FeedService::Ingest(grpc::ServerContext*,
 grpc::Status FeedService::GetStats(grpc::ServerContext*, const v1::GetStatsRequest*,
                                    v1::GetStatsResponse* response) {
   to_proto(engine_.counts(), *response);
+  response->set_impressions(experiments_.impressions());
+  for (std::string& id : experiments_.experiment_ids()) response->add_experiments(std::move(id));
+  return grpc::Status::OK;
+}
+
+grpc::Status FeedService::ReloadExperiments(grpc::ServerContext*,
+                                            const v1::ReloadExperimentsRequest*,
+                                            v1::ReloadExperimentsResponse* response) {
+  auto ids = experiments_.reload();
+  if (!ids.ok()) return to_grpc(ids.status());
+  spdlog::info("experiments reloaded from {}: {} experiments", experiments_.config_path().string(),
+               ids->size());
+  response->set_path(experiments_.config_path().string());
+  for (std::string& id : *ids) response->add_experiments(std::move(id));
+  return grpc::Status::OK;
+}
+
+grpc::Status FeedService::GetExperimentReport(grpc::ServerContext*,
+                                              const v1::GetExperimentReportRequest* request,
+                                              v1::GetExperimentReportResponse* response) {
+  constexpr TimestampMs kMaxWindowMs = 30LL * 24 * 3600 * 1000;
+  if (request->experiment_id().empty()) {
+    return to_grpc(invalid("experiment_id", "required"));
+  }
+  if (request->attribution_window_ms() < 0 || request->attribution_window_ms() > kMaxWindowMs) {
+    return to_grpc(invalid("attribution_window_ms",
+                           fmt::format("must be 0..{} (30 days; 0: the experiment's own), got {}",
+                                       kMaxWindowMs, request->attribution_window_ms())));
+  }
+  auto report = experiments_.report(request->experiment_id(), request->attribution_window_ms());
+  if (!report.ok()) return to_grpc(report.status());
+  to_proto(*report, *response);
   return grpc::Status::OK;
 }
 

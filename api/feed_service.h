@@ -4,13 +4,16 @@
 
 #include "api/write_conversion.h"
 #include "feedrank/v1/feedrank.grpc.pb.h"
+#include "ranker/experiments/experiment_feeds.h"
 #include "ranker/feed_engine.h"
 
 namespace feedrank::api {
 
 class FeedService final : public v1::FeedRank::Service {
  public:
-  FeedService(ranker::FeedEngine& engine, WriteRules rules) : engine_(engine), rules_(rules) {}
+  // Feed pages go through `experiments` (assignment, impression log); the rest to the engine.
+  FeedService(ranker::FeedEngine& engine, ranker::ExperimentFeeds& experiments, WriteRules rules)
+      : engine_(engine), experiments_(experiments), rules_(rules) {}
 
   grpc::Status GetFeed(grpc::ServerContext*, const v1::GetFeedRequest* request,
                        v1::GetFeedResponse* response) override;
@@ -32,6 +35,11 @@ class FeedService final : public v1::FeedRank::Service {
                       v1::IngestResponse* response) override;
   grpc::Status GetStats(grpc::ServerContext*, const v1::GetStatsRequest* request,
                         v1::GetStatsResponse* response) override;
+  grpc::Status ReloadExperiments(grpc::ServerContext*, const v1::ReloadExperimentsRequest* request,
+                                 v1::ReloadExperimentsResponse* response) override;
+  grpc::Status GetExperimentReport(grpc::ServerContext*,
+                                   const v1::GetExperimentReportRequest* request,
+                                   v1::GetExperimentReportResponse* response) override;
 
  private:
   template <class Request>
@@ -40,6 +48,7 @@ class FeedService final : public v1::FeedRank::Service {
   WriteRules rules_now() const;
 
   ranker::FeedEngine& engine_;
+  ranker::ExperimentFeeds& experiments_;
   const WriteRules rules_;
 };
 

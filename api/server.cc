@@ -12,6 +12,7 @@
 #include "api/feed_service.h"
 #include "embeddings/vector_dimension.h"
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 #include "ranker/feed_engine.h"
 #include "store/feed_store.h"
 
@@ -27,6 +28,7 @@ constexpr int kMaxMessageBytes = 64 << 20;
 
 struct FeedServer::Parts {
   std::unique_ptr<ranker::FeedEngine> engine;
+  std::unique_ptr<ranker::ExperimentFeeds> experiments;
   std::unique_ptr<FeedService> service;
   std::unique_ptr<grpc::Server> server;
   std::string address;
@@ -57,8 +59,26 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
                                          options.algorithmic);
   if (!engine.ok()) return engine.status();
   parts->engine = std::move(*engine);
-  parts->service =
-      std::make_unique<FeedService>(*parts->engine, WriteRules{options.embedding_dimension});
+  ranker::ExperimentOptions experiment_options;
+  experiment_options.config_path = options.experiments_path;
+  if (options.impression_log) {
+    experiment_options.impression_log_dir =
+        (std::filesystem::path(options.data_dir) / "impressions").string();
+    experiment_options.impression_log.sync_each_page = options.impression_log_sync;
+  }
+  auto experiments = ranker::ExperimentFeeds::open(*parts->engine, std::move(experiment_options));
+  if (!experiments.ok()) {
+    return absl::Status(experiments.status().code(),
+                        fmt::format("--experiments {}", std::string(experiments.status().message())));
+  }
+  parts->experiments = std::move(*experiments);
+  if (options.log && !options.experiments_path.empty()) {
+    options.log(fmt::format("experiments: {} from {}",
+                            fmt::join(parts->experiments->experiment_ids(), ", "),
+                            options.experiments_path));
+  }
+  parts->service = std::make_unique<FeedService>(*parts->engine, *parts->experiments,
+                                                 WriteRules{options.embedding_dimension});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -79,6 +99,12 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   parts->address = fmt::format("{}:{}", options.listen_address.substr(0, colon), port);
   parts->server->GetHealthCheckService()->SetServingStatus(true);
   return std::unique_ptr<FeedServer>(new FeedServer(std::move(parts)));
+}
+
+absl::StatusOr<std::string> FeedServer::reload_experiments() {
+  auto ids = parts_->experiments->reload();
+  if (!ids.ok()) return ids.status();
+  return fmt::format("experiments reloaded: {}", fmt::join(*ids, ", "));
 }
 
 const std::string& FeedServer::address() const { return parts_->address; }

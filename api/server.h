@@ -19,6 +19,9 @@ struct ServerOptions {
   int embedding_dimension = 128;  // post and user vector size: 32..1024, a multiple of 8
   ranker::RetrievalOptions retrieval;  // nearest-neighbour backend and index (--backend)
   ranker::AlgorithmicOptions algorithmic;  // ranking config and the ranked-list cache
+  std::string experiments_path;  // the experiments config (--experiments); empty: none
+  bool impression_log = true;    // log every served page under <data_dir>/impressions
+  bool impression_log_sync = false;  // fsync each page (power-cut safe) instead of every second
   std::function<void(std::string_view line)> log;  // start-up progress and shutdown problems
 };
 
@@ -33,6 +36,8 @@ class FeedServer {
   const std::string& address() const;
   void wait();
   void shutdown();
+  // Re-reads the experiments config (SIGHUP); a one-line summary or the error.
+  absl::StatusOr<std::string> reload_experiments();
 
  private:
   struct Parts;

@@ -8,11 +8,14 @@
 namespace feedrank::ranker {
 namespace {
 
-constexpr std::uint8_t kKeysetVersion = 1;  // chronological
-constexpr std::uint8_t kRankedVersion = 2;  // algorithmic
-// version(1) mode(1) viewer(8) created_at or list(8) post or offset(8) checksum(8)
-constexpr std::size_t kPayloadSize = 26;
-constexpr std::size_t kEncodedSize = kPayloadSize + 8;
+// Versions 1 (chronological) and 2 (ranked lists) are still read: cursors issued before version 3
+// added `shown` (the page's position in the whole feed) keep working across an upgrade.
+constexpr std::uint8_t kKeysetVersion = 1;
+constexpr std::uint8_t kRankedVersion = 2;
+constexpr std::uint8_t kCurrentVersion = 3;
+// version(1) mode(1) viewer(8) created_at or list(8) post or offset(8) [shown(8), v3] checksum(8)
+constexpr std::size_t kOldPayloadSize = 26;
+constexpr std::size_t kPayloadSize = 34;
 
 void put_u64(std::string& out, std::uint64_t value) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
@@ -38,15 +41,20 @@ absl::Status invalid(std::string_view why) {
 
 }  // namespace
 
+// Ranked lists (algorithmic and interleaved feeds) keep an offset; the chronological feed a
+// keyset position.
+bool is_ranked(FeedMode mode) { return mode != FeedMode::kChronological; }
+
 std::string encode_cursor(const FeedCursor& cursor) {
   std::string bytes;
-  const bool ranked = cursor.mode == FeedMode::kAlgorithmic;
-  bytes.push_back(static_cast<char>(ranked ? kRankedVersion : kKeysetVersion));
+  const bool ranked = is_ranked(cursor.mode);
+  bytes.push_back(static_cast<char>(kCurrentVersion));
   bytes.push_back(static_cast<char>(cursor.mode));
   put_u64(bytes, cursor.viewer);
   put_u64(bytes,
           ranked ? cursor.ranked_list : static_cast<std::uint64_t>(cursor.last_shown.created_at));
   put_u64(bytes, ranked ? cursor.offset : cursor.last_shown.id);
+  put_u64(bytes, cursor.shown);
   put_u64(bytes, checksum(bytes));
   return absl::WebSafeBase64Escape(bytes);
 }
@@ -54,31 +62,35 @@ std::string encode_cursor(const FeedCursor& cursor) {
 absl::StatusOr<FeedCursor> decode_cursor(std::string_view text) {
   std::string bytes;
   if (!absl::WebSafeBase64Unescape(absl::string_view(text.data(), text.size()), &bytes) ||
-      bytes.size() != kEncodedSize) {
+      (bytes.size() != kPayloadSize + 8 && bytes.size() != kOldPayloadSize + 8)) {
     return invalid("not a cursor issued by this service");
   }
-  if (get_u64(bytes, kPayloadSize) != checksum(std::string_view(bytes).substr(0, kPayloadSize))) {
+  const std::size_t payload = bytes.size() - 8;
+  if (get_u64(bytes, payload) != checksum(std::string_view(bytes).substr(0, payload))) {
     return invalid("checksum mismatch (corrupted cursor)");
   }
   const auto version = static_cast<std::uint8_t>(bytes[0]);
-  if (version != kKeysetVersion && version != kRankedVersion) {
-    return invalid("unsupported cursor version");
-  }
+  const bool current = version == kCurrentVersion && payload == kPayloadSize;
+  const bool old = (version == kKeysetVersion || version == kRankedVersion) &&
+                   payload == kOldPayloadSize;
+  if (!current && !old) return invalid("unsupported cursor version");
   const auto mode = static_cast<std::uint8_t>(bytes[1]);
-  if (mode > static_cast<std::uint8_t>(FeedMode::kAlgorithmic)) return invalid("unknown feed mode");
+  if (mode > static_cast<std::uint8_t>(FeedMode::kInterleaved)) return invalid("unknown feed mode");
   FeedCursor cursor;
   cursor.mode = static_cast<FeedMode>(mode);
-  if ((cursor.mode == FeedMode::kAlgorithmic) != (version == kRankedVersion)) {
+  if (old && (cursor.mode == FeedMode::kInterleaved ||
+              is_ranked(cursor.mode) != (version == kRankedVersion))) {
     return invalid("cursor version does not match its mode");
   }
   cursor.viewer = get_u64(bytes, 2);
-  if (version == kRankedVersion) {
+  if (is_ranked(cursor.mode)) {
     cursor.ranked_list = get_u64(bytes, 10);
     cursor.offset = get_u64(bytes, 18);
   } else {
     cursor.last_shown.created_at = static_cast<TimestampMs>(get_u64(bytes, 10));
     cursor.last_shown.id = get_u64(bytes, 18);
   }
+  if (current) cursor.shown = get_u64(bytes, 26);
   return cursor;
 }
 

@@ -1,5 +1,5 @@
 // The opaque pagination cursor: where the previous page ended, bound to the viewer and mode
-// it was issued for (version 1: a keyset position; version 2: a ranked list and offset). URL-safe
+// it was issued for (a keyset position, or a ranked list and offset, and the items shown so far). URL-safe
 // base64 of a versioned, checksummed record, so that garbage or a cursor from another viewer is
 // rejected instead of silently misread.
 #pragma once
@@ -21,6 +21,8 @@ struct FeedCursor {
   // Algorithmic: the ranked list kept for this viewer (RankedListCache) and the next position.
   std::uint64_t ranked_list = 0;
   std::uint64_t offset = 0;
+  // Items served before the next page (its first item's 0-based position in the whole feed).
+  std::uint64_t shown = 0;
 };
 
 std::string encode_cursor(const FeedCursor& cursor);

@@ -119,6 +119,18 @@ EngineCounts FeedEngine::counts() const {
   return counts;
 }
 
+std::vector<Engagement> FeedEngine::engagements_of(std::span<const UserId> users) const {
+  auto snapshot = store_->snapshot();
+  const store::EngagementHistory& history = snapshot.state().engagements;
+  std::vector<Engagement> engagements;
+  for (const UserId user : users) {
+    for (const store::UserEngagement& engagement : history.by_user(user)) {
+      engagements.push_back({user, engagement.post, engagement.kind, engagement.at});
+    }
+  }
+  return engagements;
+}
+
 std::string FeedEngine::retrieval_backend() const { return index_->describe(); }
 
 absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,7 +59,7 @@ class FeedEngine {
   // filters, with their feature rows: what fit-ranker learns from. NOT_FOUND for an unknown viewer.
   absl::StatusOr<ScoringInput> ranking_candidates(const FeedRequest& request) const;
 
-  const RankingConfig& ranking_config() const { return algorithmic_.config; }
+  const RankingConfig& ranking_config() const { return *server_config_; }
   // "scoring <scorer>, retrieval <index>", as reported in algorithmic responses.
   std::string ranking_backend() const;
 
@@ -67,6 +68,9 @@ class FeedEngine {
                                             const store::ItemNamer& item_name);
 
   EngineCounts counts() const;
+
+  // Every stored engagement of these users (an experiment report's input).
+  std::vector<Engagement> engagements_of(std::span<const UserId> users) const;
   // The retrieval index's describe(), e.g. "cpu-exact (avx2+fma, 2 threads)".
   std::string retrieval_backend() const;
 
@@ -92,10 +96,17 @@ class FeedEngine {
   // Builds the algorithmic pipeline on the scorer the backend choice implies.
   void start_pipeline(kernels::BackendKind backend);
   absl::StatusOr<FeedPage> chronological_feed(const FeedRequest& request) const;
-  absl::StatusOr<FeedPage> algorithmic_feed(const FeedRequest& request) const;
+  // Algorithmic and interleaved pages: the ranked list behind the cursor.
+  absl::StatusOr<FeedPage> ranked_feed(const FeedRequest& request) const;
+  // The first page's ranked list for the request's mode.
+  absl::StatusOr<RankedList> rank_feed(const FeedRequest& request,
+                                       const store::FeedState& state) const;
+  // One list: chronological, or algorithmic under the variant's config.
+  absl::StatusOr<RankedList> rank_list(const FeedRequest& request, const ListVariant& variant,
+                                       const store::FeedState& state) const;
   // The request context the pipeline reads; the caller holds the snapshot `state` comes from.
-  FeedQuery make_query(const FeedRequest& request, const store::FeedState& state,
-                       std::vector<float>& viewer_vector) const;
+  FeedQuery make_query(const FeedRequest& request, const RankingConfig& config,
+                       const store::FeedState& state, std::vector<float>& viewer_vector) const;
 
   std::function<void(std::string_view line)> log_;
   std::string saved_index_path_;  // empty: the index is not saved
@@ -104,6 +115,7 @@ class FeedEngine {
   std::unique_ptr<store::FeedStore> store_;
   std::unique_ptr<PostIndex> index_;
   AlgorithmicOptions algorithmic_;
+  std::shared_ptr<const RankingConfig> server_config_;  // algorithmic_.config, shared with lists
   std::unique_ptr<AlgorithmicPipeline> pipeline_;
   std::unique_ptr<RankedListCache> ranked_lists_;
   // Where the posts of an age window start in the embedding table (out-of-network searches).

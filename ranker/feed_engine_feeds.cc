@@ -8,6 +8,7 @@
 #include "ranker/feed_cursor.h"
 #include "ranker/feed_engine.h"
 #include "ranker/filters/visibility_filter.h"
+#include "ranker/interleaved_list.h"
 #include "ranker/pipeline/viewer_interest.h"
 #include "ranker/pipeline/viewer_signals.h"
 #include "ranker/retrieval/post_index.h"
@@ -57,6 +58,7 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
       std::move(sources), standard_filters(),
       std::make_shared<const CandidateScorer>(std::move(scorer)));
   ranked_lists_ = std::make_unique<RankedListCache>(algorithmic_.cache);
+  server_config_ = std::make_shared<const RankingConfig>(algorithmic_.config);
   say(fmt::format("algorithmic feed: ranking config {}, {}", algorithmic_.config.version,
                   ranking_backend()));
 }
@@ -67,8 +69,8 @@ std::string FeedEngine::ranking_backend() const {
 }
 
 absl::StatusOr<FeedPage> FeedEngine::get_feed(const FeedRequest& request) const {
-  if (request.mode == FeedMode::kAlgorithmic) return algorithmic_feed(request);
-  return chronological_feed(request);
+  if (request.mode == FeedMode::kChronological) return chronological_feed(request);
+  return ranked_feed(request);
 }
 
 namespace {
@@ -112,26 +114,29 @@ absl::StatusOr<FeedPage> FeedEngine::chronological_feed(const FeedRequest& reque
   if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
   ChronologicalPage page = chronological_page(state, request.viewer, request.limit, below);
   FeedPage result{std::move(page.items), {}, {}};
+  result.first_position = *cursor ? (*cursor)->shown : 0;
   if (page.more) {
     FeedCursor next{request.viewer, request.mode, page.last_shown};
+    next.shown = result.first_position + result.items.size();
     result.next_cursor = encode_cursor(next);
   }
   return result;
 }
 
-FeedQuery FeedEngine::make_query(const FeedRequest& request, const store::FeedState& state,
+FeedQuery FeedEngine::make_query(const FeedRequest& request, const RankingConfig& config,
+                                 const store::FeedState& state,
                                  std::vector<float>& viewer_vector) const {
   FeedQuery query;
   query.viewer = request.viewer;
   query.now = now_or(request.as_of);
   query.deadline = request.deadline;
   query.state = &state;
-  query.config = &algorithmic_.config;
+  query.config = &config;
   viewer_vector = viewer_interest(vectors_->user_vector(request.viewer, state, query.now), state,
                                   vectors_->posts(), request.viewer, query.now);
   if (!embeddings::is_zero(viewer_vector)) query.viewer_vector = viewer_vector;
   query.muted_authors.insert(request.muted_authors.begin(), request.muted_authors.end());
-  query.signals = compute_viewer_signals(state, request.viewer, query.now, algorithmic_.config);
+  query.signals = compute_viewer_signals(state, request.viewer, query.now, config);
   return query;
 }
 
@@ -140,11 +145,47 @@ absl::StatusOr<ScoringInput> FeedEngine::ranking_candidates(const FeedRequest& r
   const store::FeedState& state = snapshot.state();
   if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
   std::vector<float> viewer_vector;
-  const FeedQuery query = make_query(request, state, viewer_vector);
+  const RankingConfig& config = request.ranking ? *request.ranking : *server_config_;
+  const FeedQuery query = make_query(request, config, state, viewer_vector);
   return pipeline_->gather(query, vectors_->posts());
 }
 
-absl::StatusOr<FeedPage> FeedEngine::algorithmic_feed(const FeedRequest& request) const {
+absl::StatusOr<RankedList> FeedEngine::rank_list(const FeedRequest& request,
+                                                 const ListVariant& variant,
+                                                 const store::FeedState& state) const {
+  if (variant.mode == FeedMode::kChronological) {
+    std::optional<store::TimelineEntry> below;
+    if (request.as_of > 0) below = store::TimelineEntry{request.as_of, ~PostId{0}};
+    const ChronologicalPage page =
+        chronological_page(state, request.viewer, server_config_->ranked_list_size, below);
+    return chronological_list(request.viewer, page.items);
+  }
+  std::shared_ptr<const RankingConfig> config = variant.ranking ? variant.ranking : server_config_;
+  std::vector<float> viewer_vector;
+  const FeedQuery query = make_query(request, *config, state, viewer_vector);
+  auto ranked = pipeline_->rank(query, vectors_->posts());
+  if (!ranked.ok()) return ranked.status();
+  ranked->stats.backend = ranking_backend();
+  ranked->configs[0] = std::move(config);
+  return ranked;
+}
+
+absl::StatusOr<RankedList> FeedEngine::rank_feed(const FeedRequest& request,
+                                                 const store::FeedState& state) const {
+  if (request.mode == FeedMode::kAlgorithmic) {
+    return rank_list(request, ListVariant{FeedMode::kAlgorithmic, request.ranking}, state);
+  }
+  auto a = rank_list(request, request.interleave[0], state);
+  if (!a.ok()) return a.status();
+  auto b = rank_list(request, request.interleave[1], state);
+  if (!b.ok()) return b.status();
+  // The coins depend on the viewer and the time only: a replay draws the same interleaving.
+  const std::uint64_t seed = request.viewer * 0x9e3779b97f4a7c15ULL ^
+                             static_cast<std::uint64_t>(now_or(request.as_of));
+  return interleave_lists(std::move(*a), std::move(*b), seed);
+}
+
+absl::StatusOr<FeedPage> FeedEngine::ranked_feed(const FeedRequest& request) const {
   auto cursor = cursor_for(request);
   if (!cursor.ok()) return cursor.status();
   auto snapshot = store_->snapshot();
@@ -154,9 +195,11 @@ absl::StatusOr<FeedPage> FeedEngine::algorithmic_feed(const FeedRequest& request
   std::shared_ptr<const RankedList> list;
   std::uint64_t list_id = 0;
   std::size_t offset = 0;
+  FeedPage page;
   if (*cursor) {
     list_id = (*cursor)->ranked_list;
     offset = static_cast<std::size_t>((*cursor)->offset);
+    page.first_position = (*cursor)->shown;
     list = ranked_lists_->get(list_id);
     if (list == nullptr) {
       return absl::FailedPreconditionError(
@@ -169,11 +212,8 @@ absl::StatusOr<FeedPage> FeedEngine::algorithmic_feed(const FeedRequest& request
       return absl::InvalidArgumentError("cursor: issued for another user or mode");
     }
   } else {
-    std::vector<float> viewer_vector;
-    const FeedQuery query = make_query(request, state, viewer_vector);
-    auto ranked = pipeline_->rank(query, vectors_->posts());
+    auto ranked = rank_feed(request, state);
     if (!ranked.ok()) return ranked.status();
-    ranked->stats.backend = ranking_backend();
     list = std::make_shared<const RankedList>(std::move(*ranked));
   }
 
@@ -181,7 +221,6 @@ absl::StatusOr<FeedPage> FeedEngine::algorithmic_feed(const FeedRequest& request
   // list is fixed, what may be shown is read now.
   const absl::flat_hash_set<UserId> muted(request.muted_authors.begin(),
                                           request.muted_authors.end());
-  FeedPage page;
   page.stats = list->stats;
   while (offset < list->entries.size() &&
          page.items.size() < static_cast<std::size_t>(request.limit)) {
@@ -198,7 +237,9 @@ absl::StatusOr<FeedPage> FeedEngine::algorithmic_feed(const FeedRequest& request
     item.text = view->post.text;
     item.score = entry.score;
     item.source = entry.candidate.source;
-    if (request.explain) item.explanation = explain(entry, algorithmic_.config);
+    item.team = entry.team;
+    const auto& config = list->configs[entry.team == InterleavingTeam::kB ? 1 : 0];
+    if (request.explain && config) item.explanation = explain(entry, *config);
     page.items.push_back(std::move(item));
   }
   if (offset < list->entries.size()) {
@@ -209,6 +250,7 @@ absl::StatusOr<FeedPage> FeedEngine::algorithmic_feed(const FeedRequest& request
     next.mode = request.mode;
     next.ranked_list = list_id;
     next.offset = offset;
+    next.shown = page.first_position + page.items.size();
     page.next_cursor = encode_cursor(next);
   }
   return page;

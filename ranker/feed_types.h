@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,7 +13,12 @@
 
 namespace feedrank::ranker {
 
-enum class FeedMode { kChronological, kAlgorithmic };
+// kInterleaved: team-draft interleaving of two lists (by default chronological and
+// algorithmic), each item credited to the list it came from.
+enum class FeedMode { kChronological, kAlgorithmic, kInterleaved };
+
+// The list an interleaved item was drafted from (kNone outside interleaving).
+enum class InterleavingTeam : std::uint8_t { kNone = 0, kA = 1, kB = 2 };
 
 // Where a feed item came from. The chronological feed uses kSelf and kFollowing; the algorithmic
 // feed tags each item with the first source (in this order) that produced it.
@@ -25,6 +31,14 @@ enum class CandidateSource {
   kCollaborative,      // engaged with by the viewers most like this one
 };
 inline constexpr int kCandidateSourceCount = 6;
+
+struct RankingConfig;  // ranker/scoring/ranking_config.h
+
+// One ranked list: chronological, or algorithmic under a ranking config.
+struct ListVariant {
+  FeedMode mode = FeedMode::kChronological;      // kChronological or kAlgorithmic
+  std::shared_ptr<const RankingConfig> ranking;  // kAlgorithmic; null: the server's config
+};
 
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 500;
@@ -41,6 +55,11 @@ struct FeedRequest {
   // When the caller stops waiting (steady clock; max() when none): a ranked request past it is
   // abandoned with DEADLINE_EXCEEDED instead of being finished and thrown away.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // The variant to serve (an experiment arm's): kAlgorithmic's ranking config (null: the
+  // server's) and kInterleaved's two lists, team A's then team B's.
+  std::shared_ptr<const RankingConfig> ranking;
+  std::array<ListVariant, 2> interleave{ListVariant{FeedMode::kChronological, nullptr},
+                                        ListVariant{FeedMode::kAlgorithmic, nullptr}};
 };
 
 // One additive term of an algorithmic score: a feature times its weight, the source's scale (as
@@ -58,6 +77,7 @@ struct FeedItem {
   std::string text;
   double score = 0;
   CandidateSource source = CandidateSource::kFollowing;
+  InterleavingTeam team = InterleavingTeam::kNone;  // interleaved feeds only
   std::vector<ScoreTerm> explanation;  // algorithmic with explain only
 };
 
@@ -76,6 +96,7 @@ struct FeedPage {
   std::vector<FeedItem> items;
   std::string next_cursor;  // empty: no more items now
   RankingStats stats;       // algorithmic only (config version and degraded always set)
+  std::uint64_t first_position = 0;  // items served on earlier pages of this feed
 };
 
 // Posts nearest a query vector by inner product: the viewer's vector (their own posts left out),

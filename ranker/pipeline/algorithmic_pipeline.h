@@ -25,12 +25,16 @@ struct RankedEntry {
   float author_term = 0;  // ln(author diversity factor)
   float mmr_term = 0;     // near-duplicate penalty
   std::array<float, kFeatureCount> features{};
+  InterleavingTeam team = InterleavingTeam::kNone;  // interleaved lists: the team that picked it
 };
 
 struct RankedList {
   UserId viewer = 0;
   std::vector<RankedEntry> entries;  // best first
   RankingStats stats;
+  // The ranking config that scored the entries (explanations of later pages read it); in an
+  // interleaved list, team A's and team B's (null for a chronological team).
+  std::array<std::shared_ptr<const RankingConfig>, 2> configs;
 };
 
 // Candidates after the filters, with their feature rows: the scorer's input, and fit-ranker's

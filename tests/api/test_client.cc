@@ -62,6 +62,15 @@ Reply<v1::GetNearestPostsResponse> TestClient::call(const v1::GetNearestPostsReq
   return unary<v1::GetNearestPostsResponse>(*stub_, &v1::FeedRank::Stub::GetNearestPosts,
                                             request);
 }
+Reply<v1::ReloadExperimentsResponse> TestClient::call(const v1::ReloadExperimentsRequest& request) {
+  return unary<v1::ReloadExperimentsResponse>(*stub_, &v1::FeedRank::Stub::ReloadExperiments,
+                                              request);
+}
+Reply<v1::GetExperimentReportResponse> TestClient::call(
+    const v1::GetExperimentReportRequest& request) {
+  return unary<v1::GetExperimentReportResponse>(*stub_, &v1::FeedRank::Stub::GetExperimentReport,
+                                                request);
+}
 
 Reply<v1::IngestResponse> TestClient::ingest(const std::vector<v1::IngestRequest>& chunks) {
   Reply<v1::IngestResponse> reply;

@@ -6,6 +6,7 @@ void ApiTest::start_server() {
   api::ServerOptions options;
   options.listen_address = "127.0.0.1:0";
   options.data_dir = data_dir_.path().string();
+  configure(options);
   auto server = api::FeedServer::start(options);
   ASSERT_TRUE(server.ok()) << "FeedServer::start: " << server.status();
   server_ = std::move(*server);

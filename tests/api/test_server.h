@@ -21,7 +21,11 @@ class ApiTest : public ::testing::Test {
   // on a new port; client() then talks to the new one.
   void restart_server();
 
+  // Options of every start (a fixture may set more than the address and data directory).
+  virtual void configure(api::ServerOptions&) {}
+
   TestClient& client() { return *client_; }
+  api::FeedServer& server() { return *server_; }
   const std::string& address() const { return server_->address(); }
 
  private:

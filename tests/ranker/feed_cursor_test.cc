@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 namespace feedrank::ranker {
 namespace {
 
@@ -64,10 +66,11 @@ TEST(FeedCursor, AlgorithmicCursorsRoundTripExtremeValues) {
   }
 }
 
-// A cursor's bytes as feed_cursor.cc lays them out (version, mode, viewer, two words, FNV-1a
-// checksum), in unpadded URL-safe base64: what a client could forge.
+// A cursor's bytes as feed_cursor.cc lays them out (version, mode, viewer, two words, the items
+// shown in version 3, FNV-1a checksum), in unpadded URL-safe base64: what a client could forge.
 std::string forged_cursor(std::uint8_t version, std::uint8_t mode, std::uint64_t viewer,
-                          std::uint64_t first, std::uint64_t second) {
+                          std::uint64_t first, std::uint64_t second,
+                          std::optional<std::uint64_t> shown = std::nullopt) {
   std::string bytes;
   bytes.push_back(static_cast<char>(version));
   bytes.push_back(static_cast<char>(mode));
@@ -77,6 +80,7 @@ std::string forged_cursor(std::uint8_t version, std::uint8_t mode, std::uint64_t
   put(viewer);
   put(first);
   put(second);
+  if (shown) put(*shown);
   std::uint64_t hash = 0xcbf29ce484222325ULL;
   for (unsigned char c : bytes) hash = (hash ^ c) * 0x100000001b3ULL;
   put(hash);
@@ -100,9 +104,37 @@ TEST(FeedCursor, TheForgingHelperMatchesTheEncoder) {
   cursor.mode = FeedMode::kAlgorithmic;
   cursor.ranked_list = 77;
   cursor.offset = 5;
-  EXPECT_EQ(forged_cursor(2, 1, 42, 77, 5), encode_cursor(cursor));
-  EXPECT_EQ(forged_cursor(1, 0, 42, 1000, 7),
+  cursor.shown = 4;
+  EXPECT_EQ(forged_cursor(3, 1, 42, 77, 5, 4), encode_cursor(cursor));
+  EXPECT_EQ(forged_cursor(3, 0, 42, 1000, 7, 0),
             encode_cursor({42, FeedMode::kChronological, {1000, 7}}));
+}
+
+TEST(FeedCursor, ReadsCursorsOfVersionsOneAndTwoWithNothingShown) {
+  auto keyset = decode_cursor(forged_cursor(1, 0, 42, 1000, 7));
+  ASSERT_TRUE(keyset.ok()) << keyset.status();
+  EXPECT_EQ(keyset->last_shown.created_at, 1000);
+  EXPECT_EQ(keyset->last_shown.id, 7u);
+  EXPECT_EQ(keyset->shown, 0u);
+  auto ranked = decode_cursor(forged_cursor(2, 1, 42, 77, 5));
+  ASSERT_TRUE(ranked.ok()) << ranked.status();
+  EXPECT_EQ(ranked->ranked_list, 77u);
+  EXPECT_EQ(ranked->offset, 5u);
+}
+
+TEST(FeedCursor, AnInterleavedCursorKeepsItsListOffsetAndItemsShown) {
+  FeedCursor cursor;
+  cursor.viewer = 9;
+  cursor.mode = FeedMode::kInterleaved;
+  cursor.ranked_list = 123;
+  cursor.offset = 31;
+  cursor.shown = 30;
+  auto decoded = decode_cursor(encode_cursor(cursor));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->mode, FeedMode::kInterleaved);
+  EXPECT_EQ(decoded->ranked_list, 123u);
+  EXPECT_EQ(decoded->offset, 31u);
+  EXPECT_EQ(decoded->shown, 30u);
 }
 
 TEST(FeedCursor, RejectsAVersionTwoCursorWithAChronologicalModeByte) {
@@ -119,9 +151,11 @@ TEST(FeedCursor, RejectsAVersionOneCursorWithAnAlgorithmicModeByte) {
 }
 
 TEST(FeedCursor, RejectsUnknownVersionsAndModes) {
-  EXPECT_FALSE(decode_cursor(forged_cursor(3, 1, 42, 77, 5)).ok());
+  EXPECT_FALSE(decode_cursor(forged_cursor(3, 1, 42, 77, 5)).ok());  // v3 needs `shown`
+  EXPECT_FALSE(decode_cursor(forged_cursor(4, 1, 42, 77, 5, 0)).ok());
   EXPECT_FALSE(decode_cursor(forged_cursor(0, 0, 42, 77, 5)).ok());
-  EXPECT_FALSE(decode_cursor(forged_cursor(2, 2, 42, 77, 5)).ok());
+  EXPECT_FALSE(decode_cursor(forged_cursor(2, 2, 42, 77, 5)).ok());  // v2 predates interleaving
+  EXPECT_FALSE(decode_cursor(forged_cursor(3, 3, 42, 77, 5, 0)).ok());
 }
 
 }  // namespace

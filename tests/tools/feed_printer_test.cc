@@ -51,6 +51,53 @@ TEST(FeedTable, ShowsOneLinePerItemAndTheCursor) {
   EXPECT_EQ(cursor, "next_cursor: abc");
 }
 
+// An interleaved page served under an experiment arm: team A's item, then team B's.
+v1::GetFeedResponse interleaved_feed() {
+  v1::GetFeedResponse feed = sample_feed();
+  feed.mutable_items(0)->set_team(v1::INTERLEAVING_TEAM_A);
+  v1::FeedItem* second = feed.add_items();
+  *second = feed.items(0);
+  second->set_post_id(12346);
+  second->set_team(v1::INTERLEAVING_TEAM_B);
+  feed.set_mode(v1::FEED_MODE_INTERLEAVED);
+  feed.set_experiment("ranking-v2");
+  feed.set_arm("mixed");
+  feed.set_request_id("00112233445566ff");
+  return feed;
+}
+
+TEST(FeedTable, SaysHowThePageWasServed) {
+  std::ostringstream out;
+  print_feed_table(interleaved_feed(), out);
+  EXPECT_NE(out.str().find("mode: interleaved; experiment: ranking-v2; arm: mixed; "
+                           "request_id: 00112233445566ff\nnext_cursor: abc\n"),
+            std::string::npos)
+      << out.str();
+}
+
+TEST(FeedTable, ShowsEachItemsTeamOnInterleavedPagesOnly) {
+  std::ostringstream interleaved;
+  print_feed_table(interleaved_feed(), interleaved);
+  std::istringstream lines(interleaved.str());
+  std::string header, first, second;
+  std::getline(lines, header);
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_NE(header.find("SOURCE              TEAM "), std::string::npos) << header;
+  EXPECT_NE(first.find("following           A    "), std::string::npos) << first;
+  EXPECT_NE(second.find("following           B    "), std::string::npos) << second;
+
+  v1::GetFeedResponse algorithmic = sample_feed();
+  algorithmic.set_mode(v1::FEED_MODE_ALGORITHMIC);
+  algorithmic.set_request_id("0000000000000001");
+  std::ostringstream out;
+  print_feed_table(algorithmic, out);
+  EXPECT_EQ(out.str().find("TEAM"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("\nmode: algorithmic; request_id: 0000000000000001\n"),
+            std::string::npos)
+      << out.str();
+}
+
 TEST(FeedTable, SaysWhenThereIsNoNextPage) {
   std::ostringstream out;
   print_feed_table(v1::GetFeedResponse(), out);
@@ -70,6 +117,20 @@ TEST(FeedJson, IsOneObjectWithItemsAndCursor) {
   EXPECT_EQ(item["text"], sample_feed().items(0).text());  // not truncated
   EXPECT_EQ(item["source"], "following");
   EXPECT_EQ(page["next_cursor"], "abc");
+  EXPECT_FALSE(item.contains("team"));  // not an interleaved page
+}
+
+TEST(FeedJson, SaysHowThePageWasServedAndEachItemsTeam) {
+  std::ostringstream out;
+  print_feed_json(interleaved_feed(), out);
+  const auto page = nlohmann::json::parse(out.str());
+  EXPECT_EQ(page["request_id"], "00112233445566ff");
+  EXPECT_EQ(page["experiment"], "ranking-v2");
+  EXPECT_EQ(page["arm"], "mixed");
+  EXPECT_EQ(page["mode"], "interleaved");
+  ASSERT_EQ(page["items"].size(), 2u);
+  EXPECT_EQ(page["items"][0]["team"], "A");
+  EXPECT_EQ(page["items"][1]["team"], "B");
 }
 
 }  // namespace

@@ -23,6 +23,9 @@ Subcommand add_load_lastfm_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_feed_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_nearest_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_stats_command(CLI::App& root, const GlobalOptions& global);
+Subcommand add_report_command(CLI::App& root, const GlobalOptions& global);
+Subcommand add_reload_experiments_command(CLI::App& root, const GlobalOptions& global);
+Subcommand add_simulate_command(CLI::App& root, const GlobalOptions& global);
 // Run in process: need no server.
 Subcommand add_replay_command(CLI::App& root);
 Subcommand add_fit_ranker_command(CLI::App& root);

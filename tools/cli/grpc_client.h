@@ -12,6 +12,8 @@ namespace feedrank::cli {
 
 inline constexpr std::chrono::seconds kUnaryDeadline{10};
 inline constexpr std::chrono::seconds kConnectTimeout{10};
+// An experiment report reads the whole impression log of its experiment: allow it minutes.
+inline constexpr std::chrono::seconds kReportDeadline{120};
 
 // An insecure channel to HOST:PORT whose message size limits are raised to 64 MiB both ways
 // (large feed pages and ingest chunks exceed gRPC's 4 MiB default).

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
       add_feed_command(app, global),
       add_nearest_command(app, global),
       add_stats_command(app, global),
+      add_report_command(app, global),
+      add_reload_experiments_command(app, global),
+      add_simulate_command(app, global),
       add_replay_command(app),
       add_fit_ranker_command(app),
   };

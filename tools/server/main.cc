@@ -44,15 +44,31 @@ bool install_shutdown_handler() {
   action.sa_handler = on_shutdown_signal;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
-  return sigaction(SIGINT, &action, nullptr) == 0 && sigaction(SIGTERM, &action, nullptr) == 0;
+  return sigaction(SIGINT, &action, nullptr) == 0 && sigaction(SIGTERM, &action, nullptr) == 0 &&
+         sigaction(SIGHUP, &action, nullptr) == 0;
 }
 
-std::thread shutdown_on_signal(feedrank::api::FeedServer& server) {
+// SIGHUP reloads the experiments config; SIGINT and SIGTERM shut down.
+std::thread handle_signals(feedrank::api::FeedServer& server) {
   return std::thread([&server] {
-    char signal = 0;
-    while (read(shutdown_pipe[0], &signal, 1) < 0 && errno == EINTR) {
+    for (;;) {
+      char signal = 0;
+      if (read(shutdown_pipe[0], &signal, 1) < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      if (signal != SIGHUP) {
+        spdlog::info("signal {}: shutting down", static_cast<int>(signal));
+        break;
+      }
+      auto reloaded = server.reload_experiments();
+      if (reloaded.ok()) {
+        spdlog::info("SIGHUP: {}", *reloaded);
+      } else {
+        spdlog::warn("SIGHUP: the experiments config was not reloaded: {}",
+                     std::string(reloaded.status().message()));
+      }
     }
-    spdlog::info("signal {}: shutting down", static_cast<int>(signal));
     server.shutdown();
   });
 }
@@ -104,7 +120,20 @@ int main(int argc, char** argv) {
          "memory for ranked lists behind algorithmic cursors (least recently used go first)")
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
+  app.add_option("--experiments", options.experiments_path,
+                 "JSON experiments config (arms, shares, variants); SIGHUP or the "
+                 "ReloadExperiments RPC re-reads it");
+  std::string impression_log = "on";
+  app.add_option("--impression-log", impression_log,
+                 "log every served feed item (for experiment reports): on (written before the "
+                 "page is returned, so a crash or kill -9 loses none; synced to disk every "
+                 "second), sync (synced before the page is returned: power-cut safe, one fsync "
+                 "per page) or off")
+      ->check(CLI::IsMember({"on", "sync", "off"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  options.impression_log = impression_log != "off";
+  options.impression_log_sync = impression_log == "sync";
   if (!ranking_config.empty()) {
     auto config = feedrank::ranker::load_ranking_config(ranking_config);
     if (!config.ok()) {
@@ -131,7 +160,7 @@ int main(int argc, char** argv) {
   }
   serving = true;
   std::cout << "listening on " << (*server)->address() << std::endl;
-  std::thread signal_thread = shutdown_on_signal(**server);
+  std::thread signal_thread = handle_signals(**server);
   (*server)->wait();
   signal_thread.join();
   return 0;

@@ -1,0 +1,226 @@
+#include "ranker/experiments/experiment_feeds.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "fmt/format.h"
+#include "ranker/experiments/arm_assignment.h"
+
+namespace feedrank::ranker {
+namespace {
+
+constexpr TimestampMs kDefaultAttributionWindowMs = 24LL * 3600 * 1000;
+
+TimestampMs wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A bijection of 64-bit words (SplitMix64's finaliser): distinct counters give distinct ids.
+std::uint64_t mix(std::uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+std::uint64_t random_word() {
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+}
+
+}  // namespace
+
+std::string describe(const ListVariant& list) {
+  if (list.mode == FeedMode::kChronological) return "chronological";
+  return list.ranking ? fmt::format("algorithmic (ranking config {})", list.ranking->version)
+                      : std::string("algorithmic (the server's ranking config)");
+}
+
+std::string describe(const FeedVariant& variant) {
+  if (variant.mode == FeedMode::kInterleaved) {
+    return fmt::format("interleaved: A {} vs B {}", describe(variant.teams[0]),
+                       describe(variant.teams[1]));
+  }
+  return describe(ListVariant{variant.mode, variant.ranking});
+}
+
+absl::StatusOr<std::unique_ptr<ExperimentFeeds>> ExperimentFeeds::open(FeedEngine& engine,
+                                                                       ExperimentOptions options) {
+  auto config = std::make_shared<ExperimentsConfig>();
+  if (!options.config_path.empty()) {
+    auto loaded = load_experiments_config(options.config_path);
+    if (!loaded.ok()) return loaded.status();
+    *config = std::move(*loaded);
+  }
+  std::unique_ptr<store::ImpressionLog> log;
+  if (!options.impression_log_dir.empty()) {
+    auto opened = store::open_rocksdb_impression_log(options.impression_log_dir,
+                                                     options.impression_log);
+    if (!opened.ok()) return opened.status();
+    log = std::move(*opened);
+  }
+  return std::unique_ptr<ExperimentFeeds>(
+      new ExperimentFeeds(engine, std::move(options), std::move(config), std::move(log)));
+}
+
+ExperimentFeeds::ExperimentFeeds(FeedEngine& engine, ExperimentOptions options,
+                                 std::shared_ptr<const ExperimentsConfig> config,
+                                 std::unique_ptr<store::ImpressionLog> log)
+    : engine_(engine),
+      options_(std::move(options)),
+      config_(std::move(config)),
+      log_(std::move(log)),
+      request_id_base_(random_word()) {}
+
+std::shared_ptr<const ExperimentsConfig> ExperimentFeeds::config() const {
+  std::lock_guard lock(config_mutex_);
+  return config_;
+}
+
+std::uint64_t ExperimentFeeds::next_request_id() const {
+  for (;;) {
+    const std::uint64_t id = mix(request_id_base_ + request_counter_.fetch_add(1));
+    if (id != 0) return id;
+  }
+}
+
+absl::StatusOr<ServedPage> ExperimentFeeds::serve(FeedRequest request,
+                                                  const ForcedArm& forced) const {
+  if (forced.experiment.empty() != forced.arm.empty()) {
+    return absl::InvalidArgumentError(fmt::format(
+        "{}: force_experiment and force_arm are set together or not at all",
+        forced.experiment.empty() ? "force_experiment" : "force_arm"));
+  }
+  // Held for the whole call: the assignment points into it.
+  const std::shared_ptr<const ExperimentsConfig> config = this->config();
+  const TimestampMs now = request.as_of > 0 ? request.as_of : wall_clock_ms();
+  std::optional<ArmAssignment> assignment;
+  if (!forced.experiment.empty()) {
+    auto found = find_arm(*config, forced.experiment, forced.arm);
+    if (!found.ok()) return found.status();
+    assignment = *found;
+  } else {
+    assignment = assign_arm(*config, request.viewer, now);
+  }
+
+  ServedPage served;
+  if (assignment) {
+    const FeedVariant& variant = assignment->arm->variant;
+    request.mode = variant.mode;
+    request.ranking = variant.ranking;
+    request.interleave = variant.teams;
+    served.experiment = assignment->experiment->id;
+    served.arm = assignment->arm->name;
+  }
+  const UserId viewer = request.viewer;
+  auto page = engine_.get_feed(request);
+  if (!page.ok()) return page.status();
+  served.page = std::move(*page);
+  served.mode = request.mode;
+  served.request_id = next_request_id();
+  if (absl::Status logged = log_page(served, now, viewer); !logged.ok()) {
+    return absl::UnavailableError(
+        fmt::format("impression log: {} (the page was not served)", std::string(logged.message())));
+  }
+  return served;
+}
+
+absl::Status ExperimentFeeds::log_page(const ServedPage& served, TimestampMs now,
+                                       UserId viewer) const {
+  if (log_ == nullptr || served.page.items.empty()) return absl::OkStatus();
+  std::vector<store::Impression> impressions;
+  impressions.reserve(served.page.items.size());
+  std::uint32_t position = static_cast<std::uint32_t>(served.page.first_position);
+  for (const FeedItem& item : served.page.items) {
+    store::Impression impression;
+    impression.request_id = served.request_id;
+    impression.viewer = viewer;
+    impression.experiment = served.experiment;
+    impression.arm = served.arm;
+    impression.post = item.post;
+    impression.author = item.author;
+    impression.post_created_at = item.created_at;
+    impression.position = position++;
+    impression.mode = static_cast<std::uint8_t>(served.mode);
+    impression.source = static_cast<std::uint8_t>(item.source);
+    impression.team = static_cast<std::uint8_t>(item.team);
+    impression.served_at = now;
+    impressions.push_back(std::move(impression));
+  }
+  return log_->append(impressions);
+}
+
+absl::StatusOr<std::vector<std::string>> ExperimentFeeds::reload() {
+  if (options_.config_path.empty()) {
+    return absl::FailedPreconditionError(
+        "the server was started without --experiments: there is no file to reload");
+  }
+  auto loaded = load_experiments_config(options_.config_path);
+  if (!loaded.ok()) return loaded.status();
+  auto fresh = std::make_shared<const ExperimentsConfig>(std::move(*loaded));
+  {
+    std::lock_guard lock(config_mutex_);
+    config_ = fresh;
+  }
+  return experiment_ids();
+}
+
+std::vector<std::string> ExperimentFeeds::experiment_ids() const {
+  std::vector<std::string> ids;
+  for (const ExperimentConfig& experiment : config()->experiments) ids.push_back(experiment.id);
+  return ids;
+}
+
+std::uint64_t ExperimentFeeds::impressions() const { return log_ ? log_->count() : 0; }
+
+absl::StatusOr<ExperimentReport> ExperimentFeeds::report(const std::string& experiment,
+                                                         TimestampMs window_ms) const {
+  if (log_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "the impression log is off (--impression-log=off): there is nothing to report");
+  }
+  const std::shared_ptr<const ExperimentsConfig> config = this->config();
+  const auto configured =
+      std::find_if(config->experiments.begin(), config->experiments.end(),
+                   [&](const ExperimentConfig& candidate) { return candidate.id == experiment; });
+  const bool known = configured != config->experiments.end();
+
+  ReportInput input;
+  input.experiment = experiment;
+  input.attribution_window_ms = window_ms > 0 ? window_ms
+                                : known       ? configured->attribution_window_ms
+                                              : kDefaultAttributionWindowMs;
+  if (known) {
+    for (const ArmConfig& arm : configured->arms) input.arm_order.push_back(arm.name);
+  }
+  absl::Status scanned = log_->scan(
+      experiment, [&](const store::Impression& impression) { input.impressions.push_back(impression); });
+  if (!scanned.ok()) return scanned;
+  if (input.impressions.empty()) {
+    return absl::NotFoundError(
+        fmt::format("experiment_id: no impressions logged under \"{}\"", experiment));
+  }
+  std::vector<UserId> viewers;
+  for (const store::Impression& impression : input.impressions) viewers.push_back(impression.viewer);
+  std::sort(viewers.begin(), viewers.end());
+  viewers.erase(std::unique(viewers.begin(), viewers.end()), viewers.end());
+  input.engagements = engine_.engagements_of(viewers);
+
+  ExperimentReport report = build_experiment_report(input);
+  if (!known) return report;
+  for (const ArmConfig& arm : configured->arms) {
+    for (ArmReport& arm_report : report.arms) {
+      if (arm_report.arm == arm.name) arm_report.variant = describe(arm.variant);
+    }
+    for (InterleavingResult& result : report.interleaving) {
+      if (result.arm != arm.name) continue;
+      result.team_a = describe(arm.variant.teams[0]);
+      result.team_b = describe(arm.variant.teams[1]);
+    }
+  }
+  return report;
+}
+
+}  // namespace feedrank::ranker

@@ -1,0 +1,239 @@
+// RocksDB implementation of ImpressionLog. A key is [u8 experiment length][experiment]
+// [i64 served_at, sign bit flipped][u64 request_id][u32 position], big-endian, so that one
+// experiment is one prefix scan in (served_at, request_id, position) order; the length byte keeps
+// "ab" from being a prefix of "abc". The value (StoredImpression) holds the other fields.
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "fmt/format.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+#include "store/impression_log.h"
+#include "stored_records.pb.h"  // generated, private to store/
+
+namespace feedrank::store {
+namespace {
+
+constexpr std::size_t kMaxExperimentBytes = 255;  // its length is one key byte
+constexpr std::size_t kKeySuffixBytes = 8 + 8 + 4;
+constexpr std::uint64_t kSignBit = 1ULL << 63;  // flipped so that signed times sort as unsigned
+
+void put_big_endian(std::string& key, std::uint64_t value, int bytes) {
+  for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>(value >> shift));
+  }
+}
+
+std::uint64_t get_big_endian(const char* bytes, int count) {
+  std::uint64_t value = 0;
+  for (int i = 0; i < count; ++i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+  return value;
+}
+
+std::string experiment_prefix(std::string_view experiment) {
+  std::string key(1, static_cast<char>(experiment.size()));
+  key.append(experiment);
+  return key;
+}
+
+std::string impression_key(const Impression& impression) {
+  std::string key = experiment_prefix(impression.experiment);
+  put_big_endian(key, static_cast<std::uint64_t>(impression.served_at) ^ kSignBit, 8);
+  put_big_endian(key, impression.request_id, 8);
+  put_big_endian(key, impression.position, 4);
+  return key;
+}
+
+std::string encode(const Impression& impression) {
+  encoding::StoredImpression record;
+  record.set_viewer_id(impression.viewer);
+  record.set_arm(impression.arm);
+  record.set_post_id(impression.post);
+  record.set_author_id(impression.author);
+  record.set_post_created_at_ms(impression.post_created_at);
+  record.set_mode(impression.mode);
+  record.set_source(impression.source);
+  record.set_team(impression.team);
+  return record.SerializeAsString();
+}
+
+absl::Status corrupt(rocksdb::Slice key) {
+  return absl::DataLossError(fmt::format("corrupt impression record, key {}", key.ToString(true)));
+}
+
+// `key` starts with the experiment's prefix, `prefix_size` bytes long.
+absl::StatusOr<Impression> decode(std::string_view experiment, std::size_t prefix_size,
+                                  rocksdb::Slice key, rocksdb::Slice value) {
+  encoding::StoredImpression record;
+  if (key.size() != prefix_size + kKeySuffixBytes ||
+      !record.ParseFromArray(value.data(), static_cast<int>(value.size())) || record.mode() > 255 ||
+      record.source() > 255 || record.team() > 255) {
+    return corrupt(key);
+  }
+  const char* suffix = key.data() + prefix_size;
+  Impression impression;
+  impression.served_at = static_cast<TimestampMs>(get_big_endian(suffix, 8) ^ kSignBit);
+  impression.request_id = get_big_endian(suffix + 8, 8);
+  impression.position = static_cast<std::uint32_t>(get_big_endian(suffix + 16, 4));
+  impression.experiment = std::string(experiment);
+  impression.viewer = record.viewer_id();
+  impression.arm = std::move(*record.mutable_arm());
+  impression.post = record.post_id();
+  impression.author = record.author_id();
+  impression.post_created_at = record.post_created_at_ms();
+  impression.mode = static_cast<std::uint8_t>(record.mode());
+  impression.source = static_cast<std::uint8_t>(record.source());
+  impression.team = static_cast<std::uint8_t>(record.team());
+  return impression;
+}
+
+absl::Status to_status(const rocksdb::Status& status, std::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  const auto message = fmt::format("{}: {}", what, status.ToString());
+  return status.IsCorruption() ? absl::DataLossError(message) : absl::InternalError(message);
+}
+
+absl::Status check_experiment(std::string_view experiment, std::string_view field) {
+  if (experiment.size() <= kMaxExperimentBytes) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      fmt::format("{}: {} bytes, at most {}", field, experiment.size(), kMaxExperimentBytes));
+}
+
+absl::Status check(const Impression& impression, std::size_t index) {
+  if (impression.request_id == 0) {
+    return absl::InvalidArgumentError(fmt::format("page[{}].request_id: must be non-zero", index));
+  }
+  return check_experiment(impression.experiment, fmt::format("page[{}].experiment", index));
+}
+
+// Scans are whole-log reads by reports: keeping them out of the block cache keeps it small.
+rocksdb::ReadOptions scan_options() {
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  return options;
+}
+
+// Reads every key: the cost of an open grows with the log. A counter kept in the log (updated in
+// each append's batch) replaces this once logs get large.
+absl::StatusOr<std::uint64_t> count_keys(rocksdb::DB& db) {
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(scan_options()));
+  std::uint64_t count = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+  if (auto status = to_status(it->status(), "counting impressions"); !status.ok()) return status;
+  return count;
+}
+
+class RocksDbImpressionLog final : public ImpressionLog {
+ public:
+  RocksDbImpressionLog(std::unique_ptr<rocksdb::DB> db, std::uint64_t count,
+                       ImpressionLogOptions options)
+      : db_(std::move(db)), count_(count), options_(options) {
+    if (!options_.sync_each_page) syncer_ = std::thread([this] { sync_periodically(); });
+  }
+
+  ~RocksDbImpressionLog() override {
+    if (syncer_.joinable()) {
+      {
+        std::lock_guard lock(syncer_mutex_);
+        stopping_ = true;
+      }
+      syncer_wakeup_.notify_all();
+      syncer_.join();
+    }
+    db_->SyncWAL();  // a clean stop loses nothing, also to a power cut after it
+  }
+
+  absl::Status append(std::span<const Impression> page) override {
+    if (page.empty()) return absl::OkStatus();
+    rocksdb::WriteBatch batch;  // one batch: a page is all there or not at all
+    for (std::size_t i = 0; i < page.size(); ++i) {
+      if (auto status = check(page[i], i); !status.ok()) return status;
+      batch.Put(impression_key(page[i]), encode(page[i]));
+    }
+    rocksdb::WriteOptions options;
+    // Either way the page is in the operating system's hands when append returns, so a crash or
+    // kill -9 of the server loses nothing; only a synced write survives a power cut. RocksDB
+    // group-commits concurrent synced writers: they share one sync.
+    options.sync = options_.sync_each_page;
+    auto status = to_status(db_->Write(options, &batch), "impression log write failed");
+    // A page appended twice overwrites its keys but counts twice here (until the next open).
+    if (status.ok()) count_.fetch_add(page.size(), std::memory_order_relaxed);
+    return status;
+  }
+
+  absl::Status scan(std::string_view experiment,
+                    absl::FunctionRef<void(const Impression&)> visit) const override {
+    if (auto status = check_experiment(experiment, "experiment"); !status.ok()) return status;
+    const std::string prefix = experiment_prefix(experiment);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan_options()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      auto impression = decode(experiment, prefix.size(), it->key(), it->value());
+      if (!impression.ok()) return impression.status();
+      visit(*impression);
+    }
+    return to_status(it->status(), "impression log scan failed");
+  }
+
+  std::uint64_t count() const override { return count_.load(std::memory_order_relaxed); }
+
+ private:
+  // Bounds what a power cut can take to the last sync_interval of pages.
+  void sync_periodically() {
+    std::unique_lock lock(syncer_mutex_);
+    while (!syncer_wakeup_.wait_for(lock, options_.sync_interval, [this] { return stopping_; })) {
+      lock.unlock();
+      db_->SyncWAL();  // a failure shows again at the next sync or the next write
+      lock.lock();
+    }
+  }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::atomic<std::uint64_t> count_;
+  const ImpressionLogOptions options_;
+  std::mutex syncer_mutex_;
+  std::condition_variable syncer_wakeup_;
+  bool stopping_ = false;
+  std::thread syncer_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ImpressionLog>> open_rocksdb_impression_log(
+    const std::string& directory, ImpressionLogOptions log_options) {
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        fmt::format("cannot create impression log directory {}: {}", directory, error.message()));
+  }
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  // Append-mostly, read only by reports: a small memtable and a bounded cache keep the log from
+  // competing with the store for memory.
+  options.write_buffer_size = 16 << 20;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(8 << 20);
+  table.cache_index_and_filter_blocks = true;  // index blocks count against that bound too
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  rocksdb::DB* raw = nullptr;
+  auto status = rocksdb::DB::Open(options, directory, &raw);
+  if (!status.ok()) {
+    return absl::FailedPreconditionError(
+        fmt::format("cannot open impression log in {}: {}", directory, status.ToString()));
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  auto count = count_keys(*db);
+  if (!count.ok()) {
+    return absl::FailedPreconditionError(fmt::format(
+        "cannot open impression log in {}: {}", directory, std::string(count.status().message())));
+  }
+  return std::unique_ptr<ImpressionLog>(new RocksDbImpressionLog(std::move(db), *count, log_options));
+}
+
+}  // namespace feedrank::store

@@ -1,0 +1,273 @@
+// Experiments over gRPC: assignment named in every response, the arm's variant served, forced
+// arms, reloads while calls are in flight, interleaved pages, and the report's attribution.
+#include <gmock/gmock.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <thread>
+
+#include "tests/api/status_matchers.h"
+#include "tests/api/test_records.h"
+#include "tests/api/test_server.h"
+
+namespace feedrank::api_test {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr std::uint64_t kAuthor = 100;
+constexpr std::uint64_t kViewers = 40;
+
+// Half the viewers in "ab" (a quarter per arm); "il" has ended, so only a forced arm reaches it.
+constexpr char kConfig[] = R"({"experiments": [
+  {"id": "ab", "salt": "s1", "attribution_window_hours": 1, "arms": [
+    {"name": "chrono", "share": 0.25, "mode": "chronological"},
+    {"name": "algo", "share": 0.25, "mode": "algorithmic",
+     "ranking_config": {"version": "arm-algo-1"}}]},
+  {"id": "il", "salt": "s2", "start_ms": 1, "end_ms": 2, "arms": [
+    {"name": "team-draft", "share": 1, "mode": "interleaved"}]}]})";
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+class Experiments : public ApiTest {
+ protected:
+  void SetUp() override {
+    write_file(config_path(), kConfig);
+    ApiTest::SetUp();
+    std::vector<v1::User> users{user(kAuthor)};
+    std::vector<v1::FollowEdge> edges;
+    for (std::uint64_t viewer = 1; viewer <= kViewers; ++viewer) {
+      users.push_back(user(viewer));
+      edges.push_back(edge(viewer, kAuthor));
+    }
+    ASSERT_THAT(client().upsert_users(users).status, IsOk());
+    ASSERT_THAT(client().follow(edges).status, IsOk());
+    std::vector<v1::Post> posts;
+    const std::int64_t start = now_ms() - 3600 * 1000;
+    for (std::uint64_t id = 1000; id < 1030; ++id) {
+      posts.push_back(post(id, kAuthor, start + static_cast<std::int64_t>(id - 1000) * 1000));
+    }
+    ASSERT_THAT(client().create_posts(posts).status, IsOk());
+  }
+
+  void configure(api::ServerOptions& options) override {
+    options.experiments_path = config_path();
+  }
+  std::string config_path() const { return config_dir_.sub("experiments.json"); }
+
+  Reply<v1::GetFeedResponse> feed(std::uint64_t viewer, v1::FeedMode mode, int limit = 5,
+                                  const std::string& cursor = "", const std::string& experiment = "",
+                                  const std::string& arm = "") {
+    v1::GetFeedRequest request;
+    request.set_user_id(viewer);
+    request.set_mode(mode);
+    request.set_limit(limit);
+    request.set_cursor(cursor);
+    request.set_force_experiment(experiment);
+    request.set_force_arm(arm);
+    return client().call(request);
+  }
+
+  testing::TempDir config_dir_;
+};
+
+TEST_F(Experiments, EveryResponseNamesItsArmAndTheArmDecidesTheMode) {
+  std::set<std::string> arms;
+  std::set<std::string> request_ids;
+  int outside = 0;
+  for (std::uint64_t viewer = 1; viewer <= kViewers; ++viewer) {
+    auto reply = feed(viewer, v1::FEED_MODE_ALGORITHMIC);
+    ASSERT_THAT(reply.status, IsOk());
+    const v1::GetFeedResponse& page = reply.response;
+    EXPECT_EQ(page.request_id().size(), 16u);
+    request_ids.insert(page.request_id());
+    if (page.experiment().empty()) {
+      // In no experiment: the mode asked for, on the server's ranking config.
+      ++outside;
+      EXPECT_EQ(page.arm(), "");
+      EXPECT_EQ(page.mode(), v1::FEED_MODE_ALGORITHMIC);
+      EXPECT_EQ(page.ranking_config_version(), "default-1");
+      continue;
+    }
+    EXPECT_EQ(page.experiment(), "ab");
+    arms.insert(page.arm());
+    if (page.arm() == "chrono") {
+      EXPECT_EQ(page.mode(), v1::FEED_MODE_CHRONOLOGICAL);
+      EXPECT_EQ(page.ranking_config_version(), "");
+    } else {
+      EXPECT_EQ(page.arm(), "algo");
+      EXPECT_EQ(page.mode(), v1::FEED_MODE_ALGORITHMIC);
+      EXPECT_EQ(page.ranking_config_version(), "arm-algo-1");
+    }
+    // Assignment is stable: the same viewer gets the same arm again.
+    auto again = feed(viewer, v1::FEED_MODE_CHRONOLOGICAL);
+    ASSERT_THAT(again.status, IsOk());
+    EXPECT_EQ(again.response.arm(), page.arm());
+    request_ids.insert(again.response.request_id());
+  }
+  EXPECT_EQ(arms, (std::set<std::string>{"chrono", "algo"}));
+  EXPECT_GT(outside, 0);
+  EXPECT_EQ(request_ids.size(), kViewers + (kViewers - outside));
+}
+
+TEST_F(Experiments, AForcedArmIsServedAndAnUnknownOneIsRefusedNamingTheField) {
+  for (std::uint64_t viewer = 1; viewer <= 6; ++viewer) {
+    auto reply = feed(viewer, v1::FEED_MODE_CHRONOLOGICAL, 5, "", "ab", "algo");
+    ASSERT_THAT(reply.status, IsOk());
+    EXPECT_EQ(reply.response.arm(), "algo");
+    EXPECT_EQ(reply.response.mode(), v1::FEED_MODE_ALGORITHMIC);
+  }
+  auto unknown_arm = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, "", "ab", "nope");
+  EXPECT_EQ(unknown_arm.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(unknown_arm.status.error_message(), StartsWith("force_arm"));
+  auto unknown_experiment = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, "", "zz", "algo");
+  EXPECT_EQ(unknown_experiment.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(unknown_experiment.status.error_message(), StartsWith("force_experiment"));
+  auto half = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, "", "ab", "");
+  EXPECT_EQ(half.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(half.status.error_message(), StartsWith("force_arm"));
+}
+
+TEST_F(Experiments, InterleavedPagesCreditEveryItemAndNeverRepeat) {
+  std::vector<std::uint64_t> seen;
+  std::string cursor;
+  int team_a = 0;
+  int team_b = 0;
+  std::int64_t last_team_a_time = std::numeric_limits<std::int64_t>::max();
+  do {
+    auto reply = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 4, cursor, "il", "team-draft");
+    ASSERT_THAT(reply.status, IsOk());
+    EXPECT_EQ(reply.response.mode(), v1::FEED_MODE_INTERLEAVED);
+    for (const v1::FeedItem& item : reply.response.items()) {
+      seen.push_back(item.post_id());
+      ASSERT_NE(item.team(), v1::INTERLEAVING_TEAM_UNSPECIFIED);
+      if (item.team() == v1::INTERLEAVING_TEAM_A) {
+        ++team_a;
+        // Team A is the chronological list: its picks come newest first.
+        EXPECT_LT(item.created_at_ms(), last_team_a_time);
+        last_team_a_time = item.created_at_ms();
+      } else {
+        ++team_b;
+      }
+    }
+    cursor = reply.response.next_cursor();
+  } while (!cursor.empty());
+  EXPECT_EQ(std::set<std::uint64_t>(seen.begin(), seen.end()).size(), seen.size()) << "repeats";
+  EXPECT_GT(team_a, 0);
+  EXPECT_GT(team_b, 0);
+  EXPECT_EQ(seen.size(), 30u) << "both lists hold the author's 30 posts here";
+}
+
+TEST_F(Experiments, AReloadTakesEffectWithoutFailingCallsInFlightAndABadFileChangesNothing) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::atomic<int> calls{0};
+  std::thread reader([&] {
+    while (!stop) {
+      auto reply = feed(1 + calls % kViewers, v1::FEED_MODE_ALGORITHMIC);
+      if (!reply.status.ok()) ++failures;
+      ++calls;
+    }
+  });
+  for (int round = 0; round < 10; ++round) {
+    const std::string id = "round" + std::to_string(round);
+    write_file(config_path(), R"({"experiments": [{"id": ")" + id +
+                                  R"(", "salt": "x", "arms": [{"name": "all", "share": 1,
+                                  "mode": "chronological"}]}]})");
+    auto reloaded = client().call(v1::ReloadExperimentsRequest());
+    ASSERT_THAT(reloaded.status, IsOk());
+    ASSERT_EQ(reloaded.response.experiments_size(), 1);
+    EXPECT_EQ(reloaded.response.experiments(0), id);
+    auto after = feed(3, v1::FEED_MODE_ALGORITHMIC);
+    ASSERT_THAT(after.status, IsOk());
+    EXPECT_EQ(after.response.experiment(), id);
+    EXPECT_EQ(after.response.mode(), v1::FEED_MODE_CHRONOLOGICAL);
+  }
+  stop = true;
+  reader.join();
+  EXPECT_EQ(failures, 0) << "of " << calls << " calls during the reloads";
+  EXPECT_GT(calls, 0);
+
+  write_file(config_path(), R"({"experiments": [{"id": "bad", "salt": "x", "arms": [
+      {"name": "a", "share": 1.5, "mode": "chronological"}]}]})");
+  auto refused = client().call(v1::ReloadExperimentsRequest());
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.status.error_message(), HasSubstr("experiments[0].arms[0].share"));
+  const auto stats = client().stats();
+  ASSERT_EQ(stats.experiments_size(), 1);
+  EXPECT_EQ(stats.experiments(0), "round9");
+}
+
+TEST_F(Experiments, TheReportCreditsEngagementsToWhatWasShownAndCountsTheRestApart) {
+  const std::uint64_t viewer = 7;
+  auto page = feed(viewer, v1::FEED_MODE_CHRONOLOGICAL, 5, "", "ab", "chrono");
+  ASSERT_THAT(page.status, IsOk());
+  ASSERT_EQ(page.response.items_size(), 5);
+  const std::uint64_t shown = page.response.items(2).post_id();  // position 3 (1-based)
+  std::uint64_t not_shown = 0;
+  for (std::uint64_t id = 1000; id < 1030; ++id) {
+    bool on_page = false;
+    for (const auto& item : page.response.items()) on_page |= item.post_id() == id;
+    if (!on_page) not_shown = id;
+  }
+  const std::int64_t later = now_ms() + 1000;
+  ASSERT_THAT(client()
+                  .record_engagements({engagement(viewer, shown, v1::ENGAGEMENT_KIND_LIKE, later),
+                                       engagement(viewer, not_shown, v1::ENGAGEMENT_KIND_LIKE,
+                                                  later)})
+                  .status,
+              IsOk());
+
+  v1::GetExperimentReportRequest request;
+  request.set_experiment_id("ab");
+  auto report = client().call(request);
+  ASSERT_THAT(report.status, IsOk());
+  EXPECT_EQ(report.response.attribution_window_ms(), 3600 * 1000);
+  EXPECT_EQ(report.response.attributed_engagements(), 1u);
+  EXPECT_EQ(report.response.unattributed_engagements(), 1u);
+  ASSERT_GE(report.response.arms_size(), 1);
+  const v1::ArmReport& chrono = report.response.arms(0);
+  EXPECT_EQ(chrono.arm(), "chrono");
+  EXPECT_EQ(chrono.variant(), "chronological");
+  EXPECT_EQ(chrono.viewers(), 1u);
+  EXPECT_EQ(chrono.impressions(), 5u);
+  EXPECT_EQ(chrono.likes(), 1u);
+  EXPECT_EQ(chrono.unattributed(), 1u);
+  for (const v1::ArmMetric& metric : chrono.metrics()) {
+    if (metric.name() == "engaged_position") EXPECT_DOUBLE_EQ(metric.estimate().value(), 3.0);
+    if (metric.name() == "like_rate") EXPECT_DOUBLE_EQ(metric.estimate().value(), 0.2);
+  }
+  EXPECT_FALSE(report.response.method().empty());
+
+  request.set_experiment_id("nothing-logged");
+  EXPECT_EQ(client().call(request).status.error_code(), grpc::StatusCode::NOT_FOUND);
+  request.set_experiment_id("");
+  auto empty = client().call(request);
+  EXPECT_EQ(empty.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(empty.status.error_message(), StartsWith("experiment_id"));
+}
+
+TEST_F(Experiments, StatsCountEveryItemServed) {
+  std::uint64_t served = 0;
+  for (std::uint64_t viewer = 1; viewer <= 10; ++viewer) {
+    auto reply = feed(viewer, v1::FEED_MODE_CHRONOLOGICAL, 3);
+    ASSERT_THAT(reply.status, IsOk());
+    served += static_cast<std::uint64_t>(reply.response.items_size());
+  }
+  EXPECT_EQ(client().stats().impressions(), served);
+}
+
+}  // namespace
+}  // namespace feedrank::api_test

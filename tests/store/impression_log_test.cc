@@ -1,0 +1,283 @@
+#include "store/impression_log.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "tests/api/child_process.h"
+#include "tests/store/numbered_pages.h"
+#include "tests/support/temp_dir.h"
+
+namespace feedrank::store {
+namespace {
+
+// Every field of an impression, so that a comparison (and its failure message) covers them all.
+using Fields = std::tuple<std::uint64_t, UserId, std::string, std::string, PostId, UserId,
+                          TimestampMs, std::uint32_t, int, int, int, TimestampMs>;
+
+std::vector<Fields> fields(const std::vector<Impression>& impressions) {
+  std::vector<Fields> all;
+  for (const Impression& i : impressions) {
+    all.emplace_back(i.request_id, i.viewer, i.experiment, i.arm, i.post, i.author,
+                     i.post_created_at, i.position, i.mode, i.source, i.team, i.served_at);
+  }
+  return all;
+}
+
+// An impression whose other fields are derived from these four and differ from one another.
+Impression impression(std::string experiment, TimestampMs served_at, std::uint64_t request_id,
+                      std::uint32_t position) {
+  Impression i;
+  i.request_id = request_id;
+  i.viewer = 10 + request_id;
+  i.arm = experiment.empty() ? "" : "arm-" + std::to_string(position % 2);
+  i.experiment = std::move(experiment);
+  i.post = request_id * 100 + position;
+  i.author = 5000 + position;
+  i.post_created_at = served_at - 60'000;
+  i.position = position;
+  i.mode = 1;
+  i.source = static_cast<std::uint8_t>(2 + position % 2);
+  i.team = static_cast<std::uint8_t>(1 + position % 2);
+  i.served_at = served_at;
+  return i;
+}
+
+class ImpressionLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override { reopen(); }
+
+  void reopen() {
+    log_.reset();  // releases the RocksDB lock before reopening
+    auto log = open_rocksdb_impression_log(log_dir());
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = std::move(*log);
+  }
+
+  std::string log_dir() const { return dir_.sub("impressions"); }
+
+  void append_ok(const std::vector<Impression>& page) {
+    const auto status = log_->append(page);
+    ASSERT_TRUE(status.ok()) << status;
+  }
+
+  std::vector<Impression> scan(std::string_view experiment) const {
+    std::vector<Impression> seen;
+    const auto status = log_->scan(experiment, [&](const Impression& i) { seen.push_back(i); });
+    EXPECT_TRUE(status.ok()) << status;
+    return seen;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<ImpressionLog> log_;
+};
+
+TEST_F(ImpressionLogTest, ScanReturnsOneExperimentInServedAtRequestPositionOrder) {
+  // Appended out of order: later served first, positions of one page shuffled.
+  append_ok({impression("exp-a", 2000, 30, 1), impression("exp-a", 2000, 30, 0),
+             impression("exp-a", 2000, 30, 2)});
+  append_ok({impression("exp-b", 1500, 21, 1), impression("exp-b", 1500, 21, 0)});
+  append_ok({impression("", 600, 23, 0)});
+  append_ok({impression("exp-a", 2000, 20, 0), impression("exp-a", 2000, 20, 1)});
+  append_ok({impression("", 500, 22, 1), impression("", 500, 22, 0)});
+  append_ok({impression("exp-a", 1000, 40, 5)});
+
+  EXPECT_EQ(fields(scan("exp-a")),
+            fields({impression("exp-a", 1000, 40, 5), impression("exp-a", 2000, 20, 0),
+                    impression("exp-a", 2000, 20, 1), impression("exp-a", 2000, 30, 0),
+                    impression("exp-a", 2000, 30, 1), impression("exp-a", 2000, 30, 2)}));
+  EXPECT_EQ(fields(scan("exp-b")),
+            fields({impression("exp-b", 1500, 21, 0), impression("exp-b", 1500, 21, 1)}));
+  EXPECT_EQ(fields(scan("")), fields({impression("", 500, 22, 0), impression("", 500, 22, 1),
+                                      impression("", 600, 23, 0)}));
+  EXPECT_TRUE(scan("exp-c").empty());
+  EXPECT_EQ(log_->count(), 11u);
+}
+
+TEST_F(ImpressionLogTest, ExperimentWhoseIdPrefixesAnothersSeesOnlyItsOwn) {
+  append_ok({impression("abc", 100, 1, 0)});
+  append_ok({impression("ab", 200, 2, 0)});
+  append_ok({impression("abd", 50, 3, 0)});
+
+  EXPECT_EQ(fields(scan("ab")), fields({impression("ab", 200, 2, 0)}));
+  EXPECT_EQ(fields(scan("abc")), fields({impression("abc", 100, 1, 0)}));
+  EXPECT_TRUE(scan("a").empty());
+}
+
+TEST_F(ImpressionLogTest, EverythingAppendedIsThereAfterReopen) {
+  append_ok({impression("exp-a", 1000, 1, 0), impression("exp-a", 1000, 1, 1)});
+  append_ok({impression("", 1100, 2, 0)});
+  reopen();
+
+  EXPECT_EQ(log_->count(), 3u);
+  EXPECT_EQ(fields(scan("exp-a")),
+            fields({impression("exp-a", 1000, 1, 0), impression("exp-a", 1000, 1, 1)}));
+  EXPECT_EQ(fields(scan("")), fields({impression("", 1100, 2, 0)}));
+
+  append_ok({impression("exp-a", 1200, 3, 0)});
+  EXPECT_EQ(log_->count(), 4u) << "appends after a reopen count on from the stored total";
+}
+
+TEST_F(ImpressionLogTest, ConcurrentAppendsAllLand) {
+  constexpr int kThreads = 4;
+  constexpr std::uint64_t kPagesPerThread = 200;
+  constexpr std::uint32_t kPositions = 3;
+  std::atomic<int> failures = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string experiment = t % 2 == 0 ? "even" : "odd";
+      for (std::uint64_t page = 1; page <= kPagesPerThread; ++page) {
+        const std::uint64_t request = t * 1000 + page;
+        std::vector<Impression> impressions;
+        for (std::uint32_t p = 0; p < kPositions; ++p) {
+          impressions.push_back(impression(experiment, 5000, request, p));
+        }
+        if (!log_->append(impressions).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  EXPECT_EQ(failures.load(), 0);
+  const std::uint64_t total = kThreads * kPagesPerThread * kPositions;
+  EXPECT_EQ(log_->count(), total);
+  for (const std::string experiment : {"even", "odd"}) {
+    std::set<std::pair<std::uint64_t, std::uint32_t>> seen;
+    for (const Impression& i : scan(experiment)) seen.emplace(i.request_id, i.position);
+    std::set<std::pair<std::uint64_t, std::uint32_t>> expected;
+    for (int t = experiment == "even" ? 0 : 1; t < kThreads; t += 2) {
+      for (std::uint64_t page = 1; page <= kPagesPerThread; ++page) {
+        for (std::uint32_t p = 0; p < kPositions; ++p) expected.emplace(t * 1000 + page, p);
+      }
+    }
+    EXPECT_EQ(seen, expected) << experiment;
+  }
+  reopen();
+  EXPECT_EQ(log_->count(), total);
+}
+
+TEST_F(ImpressionLogTest, ImpressionsServedBefore1970SortFirst) {
+  constexpr auto kMin = std::numeric_limits<TimestampMs>::min();
+  constexpr auto kMax = std::numeric_limits<TimestampMs>::max();
+  const std::vector<TimestampMs> appended = {5, -1, kMax, 0, kMin, -86'400'000};
+  for (std::size_t i = 0; i < appended.size(); ++i) {
+    append_ok({impression("exp", appended[i], i + 1, 0)});
+  }
+  std::vector<TimestampMs> served;
+  for (const Impression& i : scan("exp")) served.push_back(i.served_at);
+  EXPECT_EQ(served, (std::vector<TimestampMs>{kMin, -86'400'000, -1, 0, 5, kMax}));
+}
+
+TEST_F(ImpressionLogTest, RefusesRequestIdZeroAndWritesNothingOfThePage) {
+  const std::vector<Impression> page = {impression("exp", 100, 1, 0), impression("exp", 100, 0, 1)};
+  const auto status = log_->append(page);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "page[1].request_id: must be non-zero");
+  EXPECT_EQ(log_->count(), 0u);
+  reopen();
+  EXPECT_EQ(log_->count(), 0u);
+  EXPECT_TRUE(scan("exp").empty());
+}
+
+TEST_F(ImpressionLogTest, RefusesAnExperimentIdLongerThan255Bytes) {
+  const std::string longest(255, 'x');
+  append_ok({impression(longest, 100, 1, 0)});
+  EXPECT_EQ(fields(scan(longest)), fields({impression(longest, 100, 1, 0)}));
+
+  const std::vector<Impression> page = {impression(std::string(256, 'x'), 100, 2, 0)};
+  const auto status = log_->append(page);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "page[0].experiment: 256 bytes, at most 255");
+  EXPECT_EQ(log_->count(), 1u);
+}
+
+TEST_F(ImpressionLogTest, EmptyPageWritesNothing) {
+  EXPECT_TRUE(log_->append({}).ok());
+  EXPECT_EQ(log_->count(), 0u);
+  reopen();
+  EXPECT_EQ(log_->count(), 0u);
+  EXPECT_TRUE(scan("").empty());
+}
+
+TEST_F(ImpressionLogTest, SecondOpenOfAnOpenDirectoryFailsWithOneLine) {
+  const auto second = open_rocksdb_impression_log(log_dir());
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  const std::string message(second.status().message());
+  EXPECT_TRUE(message.starts_with("cannot open impression log in " + log_dir() + ": ")) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  append_ok({impression("exp", 100, 1, 0)});  // the first is untouched
+}
+
+TEST_F(ImpressionLogTest, UnusableDirectoryFailsWithOneLine) {
+  const std::string file = dir_.sub("a-file");
+  std::ofstream(file) << "not a directory";
+  const auto log = open_rocksdb_impression_log(file + "/impressions");
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kFailedPrecondition);
+  const std::string message(log.status().message());
+  EXPECT_TRUE(message.starts_with("cannot create impression log directory " + file)) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+// The writer acknowledges a page on stdout only after append returned; it is SIGKILLed mid-run.
+// (SIGKILL leaves the page cache alone, so this proves the write path, not the fsync itself.)
+TEST(ImpressionLogCrash, EveryAcknowledgedPageSurvivesSigkillAndNoPageIsHalfThere) {
+  constexpr std::uint64_t kAcknowledgementsBeforeKill = 40;
+  testing::TempDir dir;
+  const std::string log_dir = dir.sub("impressions");
+  const auto stderr_path = dir.path() / "writer.stderr";
+  std::uint64_t acknowledged = 0;
+  {
+    api_test::ChildProcess writer({IMPRESSION_LOG_WRITER_BIN, log_dir, "1000000"}, {}, stderr_path);
+    ASSERT_TRUE(writer.started()) << writer.start_error();
+    while (acknowledged < kAcknowledgementsBeforeKill) {
+      const auto line = writer.read_line(std::chrono::seconds(10));
+      ASSERT_TRUE(line.has_value()) << "writer stopped after page " << acknowledged << ": "
+                                    << api_test::read_file(stderr_path);
+      acknowledged = std::stoull(*line);
+    }
+    // Into the next page's write (a synced append takes milliseconds), not right after an ack.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const auto exit = writer.kill_and_wait(SIGKILL);
+    ASSERT_FALSE(exit.exited) << "the writer ended before the kill";
+    // Acknowledgements it sent before dying count too: they are still in the pipe.
+    std::istringstream rest(writer.read_rest(std::chrono::seconds(5)).value_or(""));
+    for (std::string line; std::getline(rest, line) && !rest.eof();) {
+      acknowledged = std::stoull(line);
+    }
+  }
+
+  auto log = open_rocksdb_impression_log(log_dir);
+  ASSERT_TRUE(log.ok()) << log.status();
+  std::map<std::uint64_t, std::vector<Impression>> pages;
+  const auto status = (*log)->scan(test::kNumberedPagesExperiment,
+                                   [&](const Impression& i) { pages[i.request_id].push_back(i); });
+  ASSERT_TRUE(status.ok()) << status;
+
+  for (std::uint64_t n = 1; n <= acknowledged; ++n) {
+    EXPECT_TRUE(pages.contains(n)) << "acknowledged page " << n << " is lost";
+  }
+  std::uint64_t stored = 0;
+  for (const auto& [n, impressions] : pages) {
+    EXPECT_EQ(fields(impressions), fields(test::numbered_page(n))) << "page " << n;
+    // Page n+1 may have landed before its acknowledgement was written; n+2 cannot have started.
+    EXPECT_LE(n, acknowledged + 1);
+    stored += impressions.size();
+  }
+  EXPECT_EQ((*log)->count(), stored);
+}
+
+}  // namespace
+}  // namespace feedrank::store
