@@ -27,6 +27,10 @@ class LatencyRecorder {
     return result;
   }
 
+  // One call's latency measured elsewhere (several callers feeding one recorder).
+  void record(double micros) { micros_.push_back(micros); }
+  std::size_t calls() const { return micros_.size(); }
+
   // Adds p50_us, p99_us, p999_us and max_us (nearest-rank percentiles) to the benchmark's
   // counters. They are plain values: Google Benchmark would divide rates by the time.
   void publish(benchmark::State& state) {

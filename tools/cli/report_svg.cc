@@ -89,7 +89,8 @@ Scale metric_scale(const v1::GetExperimentReportResponse& report, std::string_vi
       scale.high = std::max(scale.high, value);
     }
   }
-  if (scale.high <= scale.low) scale.high = scale.low + 1;  // nothing measured: any range
+  // All zero (no shares in a like-only run): a small range, so the axis does not read 105%.
+  if (scale.high <= scale.low) scale.high = scale.low + (is_proportion_metric(metric) ? 0.01 : 1);
   // A margin, so that the widest interval's cap does not touch the plot's edge.
   constexpr double kMargin = 0.05;
   const double margin = kMargin * (scale.high - scale.low);

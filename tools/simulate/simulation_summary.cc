@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fmt/format.h"
+#include "tools/cli/report_format.h"
 
 namespace feedrank::simulate {
 namespace {
@@ -20,9 +21,9 @@ std::string comparison_text(const v1::MetricComparison& comparison) {
   if (!comparison.defined()) {
     return fmt::format("{:<24} undefined  {}", comparison.metric(), verdict);
   }
-  return fmt::format("{:<24} {:+.4f} ({:+.1f}%)  p {:.3g}  {}", comparison.metric(),
-                     comparison.difference(), 100 * comparison.relative(), comparison.p_value(),
-                     verdict);
+  return fmt::format("{:<24} {:+.4f} ({:+.1f}%)  p {}  {}", comparison.metric(),
+                     comparison.difference(), 100 * comparison.relative(),
+                     cli::format_p_value(comparison.p_value()), verdict);
 }
 
 // " (chronological)": what a team's list is, when the report says.
@@ -48,10 +49,10 @@ void append_report(const v1::GetExperimentReportResponse& report, std::string& o
   for (const v1::InterleavingResult& result : report.interleaving()) {
     out += fmt::format(
         "  {} (interleaved): team A{} {} wins, team B{} {} wins, {} ties of {} viewers; "
-        "engagements A {}, B {}; sign test p {:.3g}\n",
+        "engagements A {}, B {}; sign test p {}\n",
         result.arm(), team_text(result.team_a()), result.wins_a(), team_text(result.team_b()),
         result.wins_b(), result.ties(), result.viewers(), result.engagements_a(),
-        result.engagements_b(), result.p_value());
+        result.engagements_b(), cli::format_p_value(result.p_value()));
   }
 }
 
