@@ -7,9 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "tests/api/child_process.h"
+#include "tests/support/child_process.h"
 
 namespace feedrank::api_test {
+
+using testing::ChildProcess;
+using testing::ExitStatus;
+using testing::read_file;
 
 class ServerProcess {
  public:

@@ -14,7 +14,7 @@
 #include <tuple>
 #include <vector>
 
-#include "tests/api/child_process.h"
+#include "tests/support/child_process.h"
 #include "tests/store/numbered_pages.h"
 #include "tests/support/temp_dir.h"
 
@@ -240,12 +240,12 @@ TEST(ImpressionLogCrash, EveryAcknowledgedPageSurvivesSigkillAndNoPageIsHalfTher
   const auto stderr_path = dir.path() / "writer.stderr";
   std::uint64_t acknowledged = 0;
   {
-    api_test::ChildProcess writer({IMPRESSION_LOG_WRITER_BIN, log_dir, "1000000"}, {}, stderr_path);
+    testing::ChildProcess writer({IMPRESSION_LOG_WRITER_BIN, log_dir, "1000000"}, {}, stderr_path);
     ASSERT_TRUE(writer.started()) << writer.start_error();
     while (acknowledged < kAcknowledgementsBeforeKill) {
       const auto line = writer.read_line(std::chrono::seconds(10));
       ASSERT_TRUE(line.has_value()) << "writer stopped after page " << acknowledged << ": "
-                                    << api_test::read_file(stderr_path);
+                                    << testing::read_file(stderr_path);
       acknowledged = std::stoull(*line);
     }
     // Into the next page's write (a synced append takes milliseconds), not right after an ack.

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace feedrank::api_test {
+namespace feedrank::testing {
 
 struct ExitStatus {
   bool exited = false;  // false: ended by a signal
@@ -55,4 +55,4 @@ class ChildProcess {
 
 std::string read_file(const std::filesystem::path& path);
 
-}  // namespace feedrank::api_test
+}  // namespace feedrank::testing

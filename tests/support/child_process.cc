@@ -1,4 +1,4 @@
-#include "tests/api/child_process.h"
+#include "tests/support/child_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,7 +16,7 @@
 
 extern char** environ;
 
-namespace feedrank::api_test {
+namespace feedrank::testing {
 namespace {
 
 std::vector<std::string> merged_environment(const std::vector<std::string>& extra) {
@@ -155,4 +155,4 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
-}  // namespace feedrank::api_test
+}  // namespace feedrank::testing
