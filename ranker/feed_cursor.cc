@@ -9,13 +9,15 @@ namespace feedrank::ranker {
 namespace {
 
 // Versions 1 (chronological) and 2 (ranked lists) are still read: cursors issued before version 3
-// added `shown` (the page's position in the whole feed) keep working across an upgrade.
+// added `shown` (the page's position in the whole feed) and `arm_tag` keep working across an
+// upgrade.
 constexpr std::uint8_t kKeysetVersion = 1;
 constexpr std::uint8_t kRankedVersion = 2;
 constexpr std::uint8_t kCurrentVersion = 3;
-// version(1) mode(1) viewer(8) created_at or list(8) post or offset(8) [shown(8), v3] checksum(8)
+// version(1) mode(1) viewer(8) created_at or list(8) post or offset(8)
+// [shown(8) arm_tag(8), v3] checksum(8)
 constexpr std::size_t kOldPayloadSize = 26;
-constexpr std::size_t kPayloadSize = 34;
+constexpr std::size_t kPayloadSize = 42;
 
 void put_u64(std::string& out, std::uint64_t value) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
@@ -39,11 +41,11 @@ absl::Status invalid(std::string_view why) {
   return absl::InvalidArgumentError(std::string("cursor: ") + std::string(why));
 }
 
-}  // namespace
-
 // Ranked lists (algorithmic and interleaved feeds) keep an offset; the chronological feed a
 // keyset position.
 bool is_ranked(FeedMode mode) { return mode != FeedMode::kChronological; }
+
+}  // namespace
 
 std::string encode_cursor(const FeedCursor& cursor) {
   std::string bytes;
@@ -55,6 +57,7 @@ std::string encode_cursor(const FeedCursor& cursor) {
           ranked ? cursor.ranked_list : static_cast<std::uint64_t>(cursor.last_shown.created_at));
   put_u64(bytes, ranked ? cursor.offset : cursor.last_shown.id);
   put_u64(bytes, cursor.shown);
+  put_u64(bytes, cursor.arm_tag);
   put_u64(bytes, checksum(bytes));
   return absl::WebSafeBase64Escape(bytes);
 }
@@ -90,7 +93,10 @@ absl::StatusOr<FeedCursor> decode_cursor(std::string_view text) {
     cursor.last_shown.created_at = static_cast<TimestampMs>(get_u64(bytes, 10));
     cursor.last_shown.id = get_u64(bytes, 18);
   }
-  if (current) cursor.shown = get_u64(bytes, 26);
+  if (current) {
+    cursor.shown = get_u64(bytes, 26);
+    cursor.arm_tag = get_u64(bytes, 34);
+  }
   return cursor;
 }
 

@@ -1,7 +1,7 @@
 // The opaque pagination cursor: where the previous page ended, bound to the viewer and mode
-// it was issued for (a keyset position, or a ranked list and offset, and the items shown so far). URL-safe
-// base64 of a versioned, checksummed record, so that garbage or a cursor from another viewer is
-// rejected instead of silently misread.
+// it was issued for (a keyset position, or a ranked list and offset; the items shown so far and
+// the experiment arm of the first page). URL-safe base64 of a versioned, checksummed record, so
+// that garbage or a cursor from another viewer is rejected instead of silently misread.
 #pragma once
 
 #include <string>
@@ -23,6 +23,8 @@ struct FeedCursor {
   std::uint64_t offset = 0;
   // Items served before the next page (its first item's 0-based position in the whole feed).
   std::uint64_t shown = 0;
+  // The experiment arm the feed's first page was served under (FeedRequest::arm_tag; 0: none).
+  std::uint64_t arm_tag = 0;
 };
 
 std::string encode_cursor(const FeedCursor& cursor);

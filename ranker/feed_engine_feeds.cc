@@ -27,6 +27,7 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
   }
   // The index is searched under the snapshot the request holds, so the table cannot change.
   NearestPublicPosts nearest = [this](std::span<const float> query, int k, TimestampMs oldest,
+                                      std::size_t max_scan_posts,
                                       std::span<const kernels::VectorId> exclude)
       -> absl::StatusOr<std::vector<kernels::Neighbor>> {
     const std::vector<kernels::VectorId> excluded(exclude.begin(), exclude.end());
@@ -37,10 +38,8 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
     {
       std::lock_guard lock(row_times_mutex_);
       const std::size_t rows = row_times_.rows();
-      const auto budget =
-          static_cast<std::size_t>(algorithmic_.config.out_of_network_max_scan_posts);
-      search.first_row =
-          std::max(row_times_.first_row_since(oldest), rows > budget ? rows - budget : 0);
+      search.first_row = std::max(row_times_.first_row_since(oldest),
+                                  rows > max_scan_posts ? rows - max_scan_posts : 0);
     }
     auto results = index_->search(vectors_->posts(), search);
     if (!results.ok()) return results.status();
@@ -118,6 +117,7 @@ absl::StatusOr<FeedPage> FeedEngine::chronological_feed(const FeedRequest& reque
   if (page.more) {
     FeedCursor next{request.viewer, request.mode, page.last_shown};
     next.shown = result.first_position + result.items.size();
+    next.arm_tag = request.arm_tag;
     result.next_cursor = encode_cursor(next);
   }
   return result;
@@ -251,6 +251,7 @@ absl::StatusOr<FeedPage> FeedEngine::ranked_feed(const FeedRequest& request) con
     next.ranked_list = list_id;
     next.offset = offset;
     next.shown = page.first_position + page.items.size();
+    next.arm_tag = request.arm_tag;
     page.next_cursor = encode_cursor(next);
   }
   return page;

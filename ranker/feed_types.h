@@ -60,6 +60,9 @@ struct FeedRequest {
   std::shared_ptr<const RankingConfig> ranking;
   std::array<ListVariant, 2> interleave{ListVariant{FeedMode::kChronological, nullptr},
                                         ListVariant{FeedMode::kAlgorithmic, nullptr}};
+  // The experiment arm served (arm_assignment.h's arm_tag; 0: none), carried in next_cursor so
+  // that later pages stay in the arm of the first.
+  std::uint64_t arm_tag = 0;
 };
 
 // One additive term of an algorithmic score: a feature times its weight, the source's scale (as

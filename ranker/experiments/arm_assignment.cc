@@ -59,4 +59,22 @@ absl::StatusOr<ArmAssignment> find_arm(const ExperimentsConfig& config, std::str
   return absl::NotFoundError(fmt::format("force_experiment: no experiment \"{}\"", experiment));
 }
 
+std::uint64_t arm_tag(std::string_view experiment, std::string_view arm) {
+  // Ids and names never hold a NUL (experiment_config.cc): it keeps ("a", "bc") from ("ab", "c").
+  std::string bytes(experiment);
+  bytes.push_back('\0');
+  bytes.append(arm);
+  const std::uint64_t tag = XXH3_64bits(bytes.data(), bytes.size());
+  return tag == 0 ? 1 : tag;
+}
+
+std::optional<ArmAssignment> find_arm_by_tag(const ExperimentsConfig& config, std::uint64_t tag) {
+  for (const ExperimentConfig& experiment : config.experiments) {
+    for (const ArmConfig& arm : experiment.arms) {
+      if (arm_tag(experiment.id, arm.name) == tag) return ArmAssignment{&experiment, &arm};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace feedrank::ranker

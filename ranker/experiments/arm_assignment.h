@@ -32,4 +32,10 @@ std::optional<ArmAssignment> assign_arm(const ExperimentsConfig& config, UserId 
 absl::StatusOr<ArmAssignment> find_arm(const ExperimentsConfig& config,
                                        std::string_view experiment, std::string_view arm);
 
+// An arm's name in a cursor (never 0; 0 there means "in no experiment"): a hash of the
+// experiment id and the arm name, so that a later page continues the arm of its first page.
+std::uint64_t arm_tag(std::string_view experiment, std::string_view arm);
+// The arm `tag` names in `config`, active or not; nullopt when no arm has it (a reload removed it).
+std::optional<ArmAssignment> find_arm_by_tag(const ExperimentsConfig& config, std::uint64_t tag);
+
 }  // namespace feedrank::ranker

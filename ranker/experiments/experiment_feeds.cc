@@ -6,6 +6,7 @@
 
 #include "fmt/format.h"
 #include "ranker/experiments/arm_assignment.h"
+#include "ranker/feed_cursor.h"
 
 namespace feedrank::ranker {
 namespace {
@@ -28,6 +29,26 @@ std::uint64_t mix(std::uint64_t x) {
 std::uint64_t random_word() {
   std::random_device device;
   return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+}
+
+// A later page continues its feed under the arm of the first page, whatever the assignment says
+// now (a reload, an experiment's end, force_* on this page): the feed's list was fixed by the
+// first page, and its impressions belong to that arm. Sets request.mode to the cursor's when the
+// first page was in an arm (the arm's variant may have changed since); nullopt when it was in
+// none. FAILED_PRECONDITION when a reload removed the arm: the client starts again.
+absl::StatusOr<std::optional<ArmAssignment>> continued_arm(const ExperimentsConfig& config,
+                                                           FeedRequest& request) {
+  auto cursor = decode_cursor(request.cursor);
+  if (!cursor.ok()) return cursor.status();
+  if (cursor->arm_tag == 0) return std::nullopt;
+  std::optional<ArmAssignment> arm = find_arm_by_tag(config, cursor->arm_tag);
+  if (!arm) {
+    return absl::FailedPreconditionError(
+        "cursor: the experiment arm of its first page is no longer configured; request the "
+        "first page again (empty cursor)");
+  }
+  request.mode = cursor->mode;
+  return arm;
 }
 
 }  // namespace
@@ -97,7 +118,11 @@ absl::StatusOr<ServedPage> ExperimentFeeds::serve(FeedRequest request,
   const std::shared_ptr<const ExperimentsConfig> config = this->config();
   const TimestampMs now = request.as_of > 0 ? request.as_of : wall_clock_ms();
   std::optional<ArmAssignment> assignment;
-  if (!forced.experiment.empty()) {
+  if (!request.cursor.empty()) {
+    auto continued = continued_arm(*config, request);
+    if (!continued.ok()) return continued.status();
+    assignment = *continued;
+  } else if (!forced.experiment.empty()) {
     auto found = find_arm(*config, forced.experiment, forced.arm);
     if (!found.ok()) return found.status();
     assignment = *found;
@@ -108,9 +133,10 @@ absl::StatusOr<ServedPage> ExperimentFeeds::serve(FeedRequest request,
   ServedPage served;
   if (assignment) {
     const FeedVariant& variant = assignment->arm->variant;
-    request.mode = variant.mode;
+    if (request.cursor.empty()) request.mode = variant.mode;  // else the cursor's, set above
     request.ranking = variant.ranking;
     request.interleave = variant.teams;
+    request.arm_tag = arm_tag(assignment->experiment->id, assignment->arm->name);
     served.experiment = assignment->experiment->id;
     served.arm = assignment->arm->name;
   }

@@ -46,8 +46,9 @@ class ExperimentFeeds {
                                                                ExperimentOptions options);
 
   // The engine's errors, and NOT_FOUND naming force_experiment / force_arm; INVALID_ARGUMENT
-  // when only one of them is set. An impression log that cannot be written fails the call
-  // (UNAVAILABLE): a page that is not logged is not served.
+  // when only one of them is set. A page with a cursor is served under its first page's arm
+  // (forced or not); FAILED_PRECONDITION when a reload removed that arm. An impression log that
+  // cannot be written fails the call (UNAVAILABLE): a page that is not logged is not served.
   absl::StatusOr<ServedPage> serve(FeedRequest request, const ForcedArm& forced) const;
 
   // Re-reads the config file; the old config stays when it fails. Returns the experiment ids.

@@ -26,9 +26,10 @@ class CandidateSourceStage {
 // The k public posts nearest a vector on the server's retrieval backend, best first, leaving out
 // `exclude` (posts the filters would remove anyway: the viewer's own and already engaged). Posts
 // created before `oldest` are not wanted: the backend may skip them (and the source drops any
-// that come back).
+// that come back). An exact scan reads at most the newest `max_scan_posts` rows (the request's
+// ranking config's out_of_network_max_scan_posts).
 using NearestPublicPosts = std::function<absl::StatusOr<std::vector<kernels::Neighbor>>(
-    std::span<const float> vector, int k, TimestampMs oldest,
+    std::span<const float> vector, int k, TimestampMs oldest, std::size_t max_scan_posts,
     std::span<const kernels::VectorId> exclude)>;
 
 // Newest posts of the accounts the viewer follows, at most per_author each and total in all.

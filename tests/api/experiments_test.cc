@@ -210,6 +210,85 @@ TEST_F(Experiments, AReloadTakesEffectWithoutFailingCallsInFlightAndABadFileChan
   EXPECT_EQ(stats.experiments(0), "round9");
 }
 
+// Everyone in "first" (algorithmic) unless an experiment listed before it takes them.
+std::string config_taking_everyone(const std::string& before_first) {
+  return R"({"experiments": [)" + before_first +
+         R"({"id": "first", "salt": "f", "arms": [
+             {"name": "algo", "share": 1, "mode": "algorithmic"}]}]})";
+}
+
+TEST_F(Experiments, ALaterPageContinuesTheArmOfItsFirstPageWhateverTheAssignmentSaysNow) {
+  write_file(config_path(), config_taking_everyone(""));
+  ASSERT_THAT(client().call(v1::ReloadExperimentsRequest()).status, IsOk());
+  auto first = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5);
+  ASSERT_THAT(first.status, IsOk());
+  ASSERT_EQ(first.response.arm(), "algo");
+  ASSERT_FALSE(first.response.next_cursor().empty());
+
+  // A reload puts the viewer in another experiment of the same mode: the second page comes from
+  // the first page's list, so it is named, and logged, under the first page's arm.
+  write_file(config_path(),
+             config_taking_everyone(R"({"id": "second", "salt": "s", "arms": [
+                 {"name": "other-algo", "share": 1, "mode": "algorithmic"}]},)"));
+  ASSERT_THAT(client().call(v1::ReloadExperimentsRequest()).status, IsOk());
+  auto second = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, first.response.next_cursor());
+  ASSERT_THAT(second.status, IsOk());
+  EXPECT_EQ(second.response.experiment(), "first");
+  EXPECT_EQ(second.response.arm(), "algo");
+  EXPECT_EQ(second.response.mode(), v1::FEED_MODE_ALGORITHMIC);
+
+  // Now into a chronological one: the algorithmic feed still continues.
+  write_file(config_path(),
+             config_taking_everyone(R"({"id": "third", "salt": "t", "arms": [
+                 {"name": "chrono", "share": 1, "mode": "chronological"}]},)"));
+  ASSERT_THAT(client().call(v1::ReloadExperimentsRequest()).status, IsOk());
+  auto third = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, second.response.next_cursor());
+  ASSERT_THAT(third.status, IsOk());
+  EXPECT_EQ(third.response.experiment(), "first");
+  EXPECT_EQ(third.response.arm(), "algo");
+  std::set<std::uint64_t> seen;
+  for (const auto* page : {&first, &second, &third}) {
+    for (const v1::FeedItem& item : page->response.items()) {
+      EXPECT_TRUE(seen.insert(item.post_id()).second) << "repeated " << item.post_id();
+    }
+  }
+  v1::GetExperimentReportRequest request;
+  request.set_experiment_id("first");
+  auto report = client().call(request);
+  ASSERT_THAT(report.status, IsOk());
+  ASSERT_EQ(report.response.arms_size(), 1);
+  EXPECT_EQ(report.response.arms(0).pages(), 3u);
+  EXPECT_EQ(report.response.arms(0).impressions(), seen.size());
+  request.set_experiment_id("second");
+  EXPECT_EQ(client().call(request).status.error_code(), grpc::StatusCode::NOT_FOUND)
+      << "nothing was served under \"second\"";
+
+  // Once the first page's arm is gone from the config, the feed starts again from its first page.
+  write_file(config_path(), R"({"experiments": []})");
+  ASSERT_THAT(client().call(v1::ReloadExperimentsRequest()).status, IsOk());
+  auto gone = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, third.response.next_cursor());
+  EXPECT_EQ(gone.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(gone.status.error_message(), StartsWith("cursor"));
+}
+
+TEST_F(Experiments, ALaterPageOfAFeedBegunOutsideEveryExperimentStaysOutside) {
+  write_file(config_path(), R"({"experiments": []})");
+  ASSERT_THAT(client().call(v1::ReloadExperimentsRequest()).status, IsOk());
+  auto first = feed(1, v1::FEED_MODE_ALGORITHMIC, 5);
+  ASSERT_THAT(first.status, IsOk());
+  ASSERT_EQ(first.response.experiment(), "");
+  ASSERT_FALSE(first.response.next_cursor().empty());
+  write_file(config_path(), config_taking_everyone(""));
+  ASSERT_THAT(client().call(v1::ReloadExperimentsRequest()).status, IsOk());
+  auto second = feed(1, v1::FEED_MODE_ALGORITHMIC, 5, first.response.next_cursor());
+  ASSERT_THAT(second.status, IsOk());
+  EXPECT_EQ(second.response.experiment(), "");
+  EXPECT_EQ(second.response.arm(), "");
+  v1::GetExperimentReportRequest request;
+  request.set_experiment_id("first");
+  EXPECT_EQ(client().call(request).status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(Experiments, TheReportCreditsEngagementsToWhatWasShownAndCountsTheRestApart) {
   const std::uint64_t viewer = 7;
   auto page = feed(viewer, v1::FEED_MODE_CHRONOLOGICAL, 5, "", "ab", "chrono");

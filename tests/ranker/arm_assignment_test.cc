@@ -153,5 +153,19 @@ TEST(ArmAssignment, FindArmNamesWhatIsMissing) {
   EXPECT_EQ(no_arm.status().message(), "force_arm: experiment \"first\" has no arm \"arm9\"");
 }
 
+TEST(ArmAssignment, AnArmTagFindsItsArmActiveOrNotAndNothingOnceRemoved) {
+  ExperimentConfig ended = experiment("ended", "e", {5000, 5000});
+  ended.start_ms = 1;
+  ended.end_ms = 2;
+  const ExperimentsConfig config{{experiment("first", "f", {10000}), ended}};
+  const auto found = find_arm_by_tag(config, arm_tag("ended", "arm1"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->experiment, &config.experiments[1]);
+  EXPECT_EQ(found->arm, &config.experiments[1].arms[1]);
+  EXPECT_FALSE(find_arm_by_tag(config, arm_tag("ended", "arm2")).has_value());
+  EXPECT_FALSE(find_arm_by_tag(config, 0).has_value()) << "0 is no arm";
+  EXPECT_NE(arm_tag("a", "bc"), arm_tag("ab", "c"));
+}
+
 }  // namespace
 }  // namespace feedrank::ranker

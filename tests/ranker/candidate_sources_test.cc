@@ -346,14 +346,16 @@ struct FakeNearest {
   int calls = 0;
   int last_k = 0;
   TimestampMs last_oldest = 0;
+  std::size_t last_max_scan = 0;
   std::vector<float> last_query;
   std::vector<kernels::VectorId> last_exclude;
 
   NearestPublicPosts function() {
     return [this](std::span<const float> query, int k, TimestampMs oldest,
-                  std::span<const kernels::VectorId> exclude)
+                  std::size_t max_scan_posts, std::span<const kernels::VectorId> exclude)
                -> absl::StatusOr<std::vector<kernels::Neighbor>> {
       ++calls;
+      last_max_scan = max_scan_posts;
       last_exclude.assign(exclude.begin(), exclude.end());
       last_k = k;
       last_oldest = oldest;
@@ -405,10 +407,11 @@ TEST(OutOfNetworkSource, LeavesTheViewersEngagedAndOwnPostsOutOfTheSearch) {
   EXPECT_THAT(nearest.last_exclude, ::testing::UnorderedElementsAre(60, 64, 70));
 }
 
-TEST(OutOfNetworkSource, MaxAgeComesFromTheConfig) {
+TEST(OutOfNetworkSource, MaxAgeKAndScanBudgetComeFromTheRequestsConfig) {
   World w = out_of_network_world();
   w.config.out_of_network_max_age_ms = 12 * kHour;
   w.config.out_of_network_k = 7;
+  w.config.out_of_network_max_scan_posts = 1234;  // an experiment arm's own budget
   FakeNearest nearest;
   nearest.answer = {{60, 0.9f}, {64, 0.8f}, {65, 0.7f}};
   const std::vector<float> viewer(32, 1.0f);
@@ -417,6 +420,7 @@ TEST(OutOfNetworkSource, MaxAgeComesFromTheConfig) {
   EXPECT_THAT(ids(fetch(*make_out_of_network_source(nearest.function()), query)), ElementsAre(65));
   EXPECT_EQ(nearest.last_k, 7);
   EXPECT_EQ(nearest.last_oldest, kNow - 12 * kHour);
+  EXPECT_EQ(nearest.last_max_scan, 1234u);
 }
 
 TEST(OutOfNetworkSource, ReturnsNothingWithoutAViewerVector) {

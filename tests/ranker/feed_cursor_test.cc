@@ -67,10 +67,12 @@ TEST(FeedCursor, AlgorithmicCursorsRoundTripExtremeValues) {
 }
 
 // A cursor's bytes as feed_cursor.cc lays them out (version, mode, viewer, two words, the items
-// shown in version 3, FNV-1a checksum), in unpadded URL-safe base64: what a client could forge.
+// shown and the arm tag in version 3, FNV-1a checksum), in unpadded URL-safe base64: what a client
+// could forge.
 std::string forged_cursor(std::uint8_t version, std::uint8_t mode, std::uint64_t viewer,
                           std::uint64_t first, std::uint64_t second,
-                          std::optional<std::uint64_t> shown = std::nullopt) {
+                          std::optional<std::uint64_t> shown = std::nullopt,
+                          std::uint64_t arm_tag = 0) {
   std::string bytes;
   bytes.push_back(static_cast<char>(version));
   bytes.push_back(static_cast<char>(mode));
@@ -80,7 +82,10 @@ std::string forged_cursor(std::uint8_t version, std::uint8_t mode, std::uint64_t
   put(viewer);
   put(first);
   put(second);
-  if (shown) put(*shown);
+  if (shown) {
+    put(*shown);
+    put(arm_tag);
+  }
   std::uint64_t hash = 0xcbf29ce484222325ULL;
   for (unsigned char c : bytes) hash = (hash ^ c) * 0x100000001b3ULL;
   put(hash);
@@ -105,7 +110,8 @@ TEST(FeedCursor, TheForgingHelperMatchesTheEncoder) {
   cursor.ranked_list = 77;
   cursor.offset = 5;
   cursor.shown = 4;
-  EXPECT_EQ(forged_cursor(3, 1, 42, 77, 5, 4), encode_cursor(cursor));
+  cursor.arm_tag = 0xfeedULL;
+  EXPECT_EQ(forged_cursor(3, 1, 42, 77, 5, 4, 0xfeedULL), encode_cursor(cursor));
   EXPECT_EQ(forged_cursor(3, 0, 42, 1000, 7, 0),
             encode_cursor({42, FeedMode::kChronological, {1000, 7}}));
 }
@@ -137,6 +143,21 @@ TEST(FeedCursor, AnInterleavedCursorKeepsItsListOffsetAndItemsShown) {
   EXPECT_EQ(decoded->shown, 30u);
 }
 
+TEST(FeedCursor, CarriesTheExperimentArmOfTheFirstPage) {
+  for (FeedMode mode : {FeedMode::kChronological, FeedMode::kAlgorithmic}) {
+    FeedCursor cursor;
+    cursor.viewer = 9;
+    cursor.mode = mode;
+    cursor.arm_tag = ~std::uint64_t{0} - 1;
+    auto decoded = decode_cursor(encode_cursor(cursor));
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(decoded->arm_tag, cursor.arm_tag);
+  }
+  auto old = decode_cursor(forged_cursor(2, 1, 42, 77, 5));
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->arm_tag, 0u) << "a cursor from before experiments is in no arm";
+}
+
 TEST(FeedCursor, RejectsAVersionTwoCursorWithAChronologicalModeByte) {
   auto decoded = decode_cursor(forged_cursor(2, 0, 42, 77, 5));
   ASSERT_FALSE(decoded.ok());
@@ -151,7 +172,7 @@ TEST(FeedCursor, RejectsAVersionOneCursorWithAnAlgorithmicModeByte) {
 }
 
 TEST(FeedCursor, RejectsUnknownVersionsAndModes) {
-  EXPECT_FALSE(decode_cursor(forged_cursor(3, 1, 42, 77, 5)).ok());  // v3 needs `shown`
+  EXPECT_FALSE(decode_cursor(forged_cursor(3, 1, 42, 77, 5)).ok());  // v3 needs `shown`, arm
   EXPECT_FALSE(decode_cursor(forged_cursor(4, 1, 42, 77, 5, 0)).ok());
   EXPECT_FALSE(decode_cursor(forged_cursor(0, 0, 42, 77, 5)).ok());
   EXPECT_FALSE(decode_cursor(forged_cursor(2, 2, 42, 77, 5)).ok());  // v2 predates interleaving

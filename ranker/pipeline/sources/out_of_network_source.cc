@@ -26,7 +26,8 @@ class OutOfNetworkSource final : public CandidateSourceStage {
     const auto own = query.state->posts.timeline(query.viewer);
     const std::size_t own_kept = std::min<std::size_t>(own.size(), kMaxOwnPostsExcluded);
     for (const store::TimelineEntry& entry : own.last(own_kept)) exclude.push_back(entry.id);
-    auto neighbours = nearest_(query.viewer_vector, k, oldest, exclude);
+    const auto max_scan = static_cast<std::size_t>(query.config->out_of_network_max_scan_posts);
+    auto neighbours = nearest_(query.viewer_vector, k, oldest, max_scan, exclude);
     if (!neighbours.ok()) return neighbours.status();
     for (const kernels::Neighbor& neighbour : *neighbours) {
       auto candidate = candidate_of(*query.state, neighbour.id, source());
