@@ -227,8 +227,7 @@ TEST_F(Experiments, ALaterPageContinuesTheArmOfItsFirstPageWhateverTheAssignment
 
   // A reload puts the viewer in another experiment of the same mode: the second page comes from
   // the first page's list, so it is named, and logged, under the first page's arm.
-  write_file(config_path(),
-             config_taking_everyone(R"({"id": "second", "salt": "s", "arms": [
+  write_file(config_path(), config_taking_everyone(R"({"id": "second", "salt": "s", "arms": [
                  {"name": "other-algo", "share": 1, "mode": "algorithmic"}]},)"));
   ASSERT_THAT(client().call(v1::ReloadExperimentsRequest()).status, IsOk());
   auto second = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, first.response.next_cursor());
@@ -238,8 +237,7 @@ TEST_F(Experiments, ALaterPageContinuesTheArmOfItsFirstPageWhateverTheAssignment
   EXPECT_EQ(second.response.mode(), v1::FEED_MODE_ALGORITHMIC);
 
   // Now into a chronological one: the algorithmic feed still continues.
-  write_file(config_path(),
-             config_taking_everyone(R"({"id": "third", "salt": "t", "arms": [
+  write_file(config_path(), config_taking_everyone(R"({"id": "third", "salt": "t", "arms": [
                  {"name": "chrono", "share": 1, "mode": "chronological"}]},)"));
   ASSERT_THAT(client().call(v1::ReloadExperimentsRequest()).status, IsOk());
   auto third = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, second.response.next_cursor());
