@@ -67,10 +67,7 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
     experiment_options.impression_log.sync_each_page = options.impression_log_sync;
   }
   auto experiments = ranker::ExperimentFeeds::open(*parts->engine, std::move(experiment_options));
-  if (!experiments.ok()) {
-    return absl::Status(experiments.status().code(),
-                        fmt::format("--experiments {}", std::string(experiments.status().message())));
-  }
+  if (!experiments.ok()) return experiments.status();
   parts->experiments = std::move(*experiments);
   if (options.log && !options.experiments_path.empty()) {
     options.log(fmt::format("experiments: {} from {}",

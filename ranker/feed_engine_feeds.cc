@@ -238,6 +238,7 @@ absl::StatusOr<FeedPage> FeedEngine::ranked_feed(const FeedRequest& request) con
     item.score = entry.score;
     item.source = entry.candidate.source;
     item.team = entry.team;
+    item.in_network = item.author == request.viewer || state.graph.follows(request.viewer, item.author);
     const auto& config = list->configs[entry.team == InterleavingTeam::kB ? 1 : 0];
     if (request.explain && config) item.explanation = explain(entry, *config);
     page.items.push_back(std::move(item));

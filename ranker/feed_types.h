@@ -81,6 +81,8 @@ struct FeedItem {
   double score = 0;
   CandidateSource source = CandidateSource::kFollowing;
   InterleavingTeam team = InterleavingTeam::kNone;  // interleaved feeds only
+  // The author is the viewer or an account they follow (whichever source found the post).
+  bool in_network = false;
   std::vector<ScoreTerm> explanation;  // algorithmic with explain only
 };
 

@@ -29,6 +29,7 @@ struct Impression {
   std::uint8_t mode = 0;       // ranker::FeedMode as a number
   std::uint8_t source = 0;     // ranker::CandidateSource as a number
   std::uint8_t team = 0;       // ranker::InterleavingTeam as a number (0: not interleaved)
+  bool in_network = false;     // the author was the viewer or an account they followed, then
   TimestampMs served_at = 0;   // the request's now (its as_of_ms when set)
 };
 

@@ -59,6 +59,7 @@ std::string encode(const Impression& impression) {
   record.set_mode(impression.mode);
   record.set_source(impression.source);
   record.set_team(impression.team);
+  record.set_in_network(impression.in_network);
   return record.SerializeAsString();
 }
 
@@ -89,6 +90,7 @@ absl::StatusOr<Impression> decode(std::string_view experiment, std::size_t prefi
   impression.mode = static_cast<std::uint8_t>(record.mode());
   impression.source = static_cast<std::uint8_t>(record.source());
   impression.team = static_cast<std::uint8_t>(record.team());
+  impression.in_network = record.in_network();
   return impression;
 }
 

@@ -28,6 +28,7 @@ ChronologicalPage chronological_page(const store::FeedState& state, UserId viewe
     item.text = post.text;
     item.score = 1.0;
     item.source = post.author == viewer ? CandidateSource::kSelf : CandidateSource::kFollowing;
+    item.in_network = true;
     page.items.push_back(std::move(item));
   }
   page.more = !merge.done();

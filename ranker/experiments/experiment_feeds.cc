@@ -72,7 +72,10 @@ absl::StatusOr<std::unique_ptr<ExperimentFeeds>> ExperimentFeeds::open(FeedEngin
   auto config = std::make_shared<ExperimentsConfig>();
   if (!options.config_path.empty()) {
     auto loaded = load_experiments_config(options.config_path);
-    if (!loaded.ok()) return loaded.status();
+    if (!loaded.ok()) {
+      return absl::Status(loaded.status().code(),
+                          fmt::format("experiments config {}", std::string(loaded.status().message())));
+    }
     *config = std::move(*loaded);
   }
   std::unique_ptr<store::ImpressionLog> log;
@@ -172,6 +175,7 @@ absl::Status ExperimentFeeds::log_page(const ServedPage& served, TimestampMs now
     impression.mode = static_cast<std::uint8_t>(served.mode);
     impression.source = static_cast<std::uint8_t>(item.source);
     impression.team = static_cast<std::uint8_t>(item.team);
+    impression.in_network = item.in_network;
     impression.served_at = now;
     impressions.push_back(std::move(impression));
   }

@@ -44,11 +44,6 @@ struct ViewerTotals {
   bool interleaved = false;
 };
 
-bool in_network(const Impression& impression) {
-  return impression.source == static_cast<std::uint8_t>(CandidateSource::kSelf) ||
-         impression.source == static_cast<std::uint8_t>(CandidateSource::kFollowing);
-}
-
 void add_impression(const Impression& impression, const KindCounts& kinds, ViewerTotals& totals) {
   const std::uint32_t engagements = std::accumulate(kinds.begin(), kinds.end(), 0u);
   totals.impressions += 1;
@@ -59,7 +54,7 @@ void add_impression(const Impression& impression, const KindCounts& kinds, Viewe
   }
   totals.age_hours +=
       static_cast<double>(impression.served_at - impression.post_created_at) / 3.6e6;
-  if (in_network(impression)) totals.in_network += 1;
+  if (impression.in_network) totals.in_network += 1;
   if (impression.team != static_cast<std::uint8_t>(InterleavingTeam::kNone)) {
     totals.interleaved = true;
     const bool team_a = impression.team == static_cast<std::uint8_t>(InterleavingTeam::kA);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace feedrank::ranker {
@@ -54,7 +55,8 @@ RatioComparison compare_ratios(const RatioEstimate& control, const RatioEstimate
   RatioComparison comparison;
   if (!control.defined || !treatment.defined) return comparison;
   comparison.difference = treatment.value - control.value;
-  if (control.value != 0) comparison.relative = comparison.difference / control.value;
+  comparison.relative = control.value != 0 ? comparison.difference / control.value
+                                           : std::numeric_limits<double>::quiet_NaN();
   const double se = std::hypot(control.std_error, treatment.std_error);
   if (!(se > 0)) return comparison;
   comparison.defined = true;

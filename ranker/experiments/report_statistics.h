@@ -35,7 +35,7 @@ RatioEstimate estimate_ratio(std::span<const RatioSample> viewers);
 struct RatioComparison {
   bool defined = false;  // both estimates defined and a non-zero combined standard error
   double difference = 0;  // treatment - control
-  double relative = 0;    // difference / control (0 when control is 0)
+  double relative = 0;    // difference / control (NaN when control is 0: no relative change)
   double z = 0;
   double p_value = 1;     // two-sided
 };

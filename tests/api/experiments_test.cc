@@ -322,10 +322,22 @@ TEST_F(Experiments, TheReportCreditsEngagementsToWhatWasShownAndCountsTheRestApa
   EXPECT_EQ(chrono.impressions(), 5u);
   EXPECT_EQ(chrono.likes(), 1u);
   EXPECT_EQ(chrono.unattributed(), 1u);
+  int checked = 0;
   for (const v1::ArmMetric& metric : chrono.metrics()) {
-    if (metric.name() == "engaged_position") EXPECT_DOUBLE_EQ(metric.estimate().value(), 3.0);
-    if (metric.name() == "like_rate") EXPECT_DOUBLE_EQ(metric.estimate().value(), 0.2);
+    if (metric.name() == "engaged_position") {
+      EXPECT_DOUBLE_EQ(metric.estimate().value(), 3.0);
+      ++checked;
+    }
+    if (metric.name() == "like_rate") {
+      EXPECT_DOUBLE_EQ(metric.estimate().value(), 0.2);
+      ++checked;
+    }
+    if (metric.name() == "in_network_share") {
+      EXPECT_DOUBLE_EQ(metric.estimate().value(), 1.0);  // every item is the followed author's
+      ++checked;
+    }
   }
+  EXPECT_EQ(checked, 3);
   EXPECT_FALSE(report.response.method().empty());
 
   request.set_experiment_id("nothing-logged");

@@ -88,6 +88,19 @@ TEST_F(ServerStartupErrors, ABadRankingConfigExitsWithOneLineNamingTheField) {
   EXPECT_THAT(error, HasSubstr(config.string()));
 }
 
+TEST_F(ServerStartupErrors, ABadExperimentsConfigExitsWithOneLineNamingTheField) {
+  const auto config = scratch_.path() / "experiments.json";
+  std::ofstream(config) << R"({"experiments": [{"id": "e", "salt": "s", "arms": [
+      {"name": "a", "share": 0.5, "mode": "sideways"}]}]})";
+  ServerProcess server("127.0.0.1:0", scratch_.path() / "data", scratch_.path(),
+                       {"--experiments", config.string()});
+  EXPECT_THAT(server.wait_for_exit(), Optional(ExitedWithFailure()));
+  const std::string error = server.stderr_text();
+  EXPECT_THAT(error, IsOneLine()) << error;
+  EXPECT_THAT(error, HasSubstr("experiments[0].arms[0].mode"));
+  EXPECT_THAT(error, HasSubstr(config.string()));
+}
+
 TEST_F(ServerStartupErrors, AMissingRankingConfigExitsWithOneLine) {
   const auto config = scratch_.path() / "no-such-config.json";
   ServerProcess server("127.0.0.1:0", scratch_.path() / "data", scratch_.path(),

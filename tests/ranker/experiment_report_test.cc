@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct Item {
   CandidateSource source = CandidateSource::kPopular;
   TimestampMs age_hours = 0;  // when served
   InterleavingTeam team = InterleavingTeam::kNone;
+  // Whether the author was the viewer or a followee; by default, as the source says.
+  std::optional<bool> in_network = std::nullopt;
 };
 
 // Appends one page served to `viewer` at kStart + `at`; positions run on from `first_position`.
@@ -57,6 +60,8 @@ void add_page(ReportInput& input, const std::string& arm, UserId viewer, std::ui
     impression.position = first_position + static_cast<std::uint32_t>(i);
     impression.source = static_cast<std::uint8_t>(items[i].source);
     impression.team = static_cast<std::uint8_t>(items[i].team);
+    impression.in_network = items[i].in_network.value_or(
+        items[i].source == CandidateSource::kSelf || items[i].source == CandidateSource::kFollowing);
     input.impressions.push_back(impression);
   }
 }
@@ -209,9 +214,9 @@ TEST(ExperimentReport, ComparesEveryLaterArmWithTheFirstPerMetric) {
   EXPECT_NEAR(rate.p_value, two_sided_normal_p(-0.4472135955), 1e-9);
   // view_rate: 0.25 (se 0) vs 0 (se 0): no variance, undefined.
   EXPECT_FALSE(report.comparisons[kViewRate].comparison.defined);
-  // share_rate: from 0: z = 0.125 / 0.125 = 1, relative 0.
+  // share_rate: from 0: z = 0.125 / 0.125 = 1, and no relative change (NaN).
   EXPECT_NEAR(report.comparisons[kShareRate].comparison.z, 1, 1e-12);
-  EXPECT_EQ(report.comparisons[kShareRate].comparison.relative, 0);
+  EXPECT_TRUE(std::isnan(report.comparisons[kShareRate].comparison.relative));
 }
 
 TEST(ExperimentReport, ArmsInConfigOrderThenOthersByName) {
@@ -315,6 +320,20 @@ TEST(ExperimentReport, EmptyLog) {
   EXPECT_EQ(report.arms[0].viewers, 0u);
   EXPECT_EQ(report.unattributed, 0u);
   EXPECT_TRUE(report.comparisons.empty());
+}
+
+TEST(ExperimentReport, InNetworkShareCountsFolloweesPostsWhicheverSourceFoundThem) {
+  ReportInput input;
+  input.experiment = "e";
+  input.arm_order = {"only"};
+  // A followee's post found by the popular source is in network; a stranger's is not.
+  add_page(input, "only", 1, 11, 0, 0,
+           {{1, 50, CandidateSource::kPopular, 1, InterleavingTeam::kNone, true},
+            {2, 51, CandidateSource::kPopular, 1, InterleavingTeam::kNone, false},
+            {3, 52, CandidateSource::kFollowing, 1}});
+  const ExperimentReport report = build_experiment_report(input);
+  ASSERT_EQ(report.arms.size(), 1u);
+  EXPECT_DOUBLE_EQ(report.arms[0].metrics[kInNetworkShare].value, 2.0 / 3.0);
 }
 
 }  // namespace

@@ -21,8 +21,7 @@ std::string comparison_text(const v1::MetricComparison& comparison) {
   if (!comparison.defined()) {
     return fmt::format("{:<24} undefined  {}", comparison.metric(), verdict);
   }
-  return fmt::format("{:<24} {:+.4f} ({:+.1f}%)  p {}  {}", comparison.metric(),
-                     comparison.difference(), 100 * comparison.relative(),
+  return fmt::format("{:<24} {}  p {}  {}", comparison.metric(), cli::format_difference(comparison),
                      cli::format_p_value(comparison.p_value()), verdict);
 }
 
