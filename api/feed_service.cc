@@ -7,6 +7,7 @@
 #include "api/report_conversion.h"
 #include "api/write_conversion.h"
 #include "fmt/format.h"
+#include "ranker/wall_clock.h"
 #include "spdlog/spdlog.h"
 
 namespace feedrank::api {
@@ -24,12 +25,6 @@ grpc::Status to_grpc(const absl::Status& status) {
 
 std::uint32_t u32(std::uint64_t value) { return static_cast<std::uint32_t>(value); }
 
-TimestampMs now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The call's deadline (system clock; far future when none) on the steady clock the engine uses.
 std::chrono::steady_clock::time_point steady_deadline(std::chrono::system_clock::time_point at) {
   const auto left = at - std::chrono::system_clock::now();
@@ -42,7 +37,7 @@ std::chrono::steady_clock::time_point steady_deadline(std::chrono::system_clock:
 
 WriteRules FeedService::rules_now() const {
   WriteRules rules = rules_;
-  rules.latest_engagement_ms = now_ms() + kEngagementClockSkewMs;
+  rules.latest_engagement_ms = ranker::wall_clock_ms() + kEngagementClockSkewMs;
   return rules;
 }
 
@@ -69,7 +64,8 @@ grpc::Status FeedService::GetFeed(grpc::ServerContext* context, const v1::GetFee
 grpc::Status FeedService::GetNearestPosts(grpc::ServerContext*,
                                           const v1::GetNearestPostsRequest* request,
                                           v1::GetNearestPostsResponse* response) {
-  auto nearest_request = to_nearest_request(*request, rules_.embedding_dimension, now_ms());
+  auto nearest_request =
+      to_nearest_request(*request, rules_.embedding_dimension, ranker::wall_clock_ms());
   if (!nearest_request.ok()) return to_grpc(nearest_request.status());
   auto posts = engine_.nearest_posts(*nearest_request);
   if (!posts.ok()) return to_grpc(posts.status());
@@ -184,14 +180,15 @@ grpc::Status FeedService::ReloadExperiments(grpc::ServerContext*,
 grpc::Status FeedService::GetExperimentReport(grpc::ServerContext*,
                                               const v1::GetExperimentReportRequest* request,
                                               v1::GetExperimentReportResponse* response) {
-  constexpr TimestampMs kMaxWindowMs = 30LL * 24 * 3600 * 1000;
   if (request->experiment_id().empty()) {
     return to_grpc(invalid("experiment_id", "required"));
   }
-  if (request->attribution_window_ms() < 0 || request->attribution_window_ms() > kMaxWindowMs) {
-    return to_grpc(invalid("attribution_window_ms",
-                           fmt::format("must be 0..{} (30 days; 0: the experiment's own), got {}",
-                                       kMaxWindowMs, request->attribution_window_ms())));
+  if (request->attribution_window_ms() < 0 ||
+      request->attribution_window_ms() > ranker::kMaxAttributionWindowMs) {
+    return to_grpc(
+        invalid("attribution_window_ms",
+                fmt::format("must be 0..{} (30 days; 0: the experiment's own), got {}",
+                            ranker::kMaxAttributionWindowMs, request->attribution_window_ms())));
   }
   auto report = experiments_.report(request->experiment_id(), request->attribution_window_ms());
   if (!report.ok()) return to_grpc(report.status());

@@ -189,8 +189,7 @@ class SharedCalls {
     std::lock_guard lock(mutex_);
     if (latencies_.calls() == 0) return;
     latencies_.publish(state);
-    state.counters["items"] =
-        static_cast<double>(items_) / static_cast<double>(latencies_.calls());
+    state.counters["items"] = static_cast<double>(items_) / static_cast<double>(latencies_.calls());
   }
 
   std::size_t calls() {

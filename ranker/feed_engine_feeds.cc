@@ -1,7 +1,5 @@
 // FeedEngine's feed pages: the chronological page and the algorithmic pipeline behind its
 // ranked-list cursors, and the request context both build from a FeedRequest.
-#include <chrono>
-
 #include "embeddings/vector_norms.h"
 #include "fmt/format.h"
 #include "ranker/chronological/chronological_feed.h"
@@ -12,6 +10,7 @@
 #include "ranker/pipeline/viewer_interest.h"
 #include "ranker/pipeline/viewer_signals.h"
 #include "ranker/retrieval/post_index.h"
+#include "ranker/wall_clock.h"
 
 namespace feedrank::ranker {
 
@@ -74,12 +73,7 @@ absl::StatusOr<FeedPage> FeedEngine::get_feed(const FeedRequest& request) const 
 
 namespace {
 
-TimestampMs now_or(TimestampMs as_of) {
-  if (as_of > 0) return as_of;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+TimestampMs now_or(TimestampMs as_of) { return as_of > 0 ? as_of : wall_clock_ms(); }
 
 absl::StatusOr<std::optional<FeedCursor>> cursor_for(const FeedRequest& request) {
   if (request.cursor.empty()) return std::nullopt;
@@ -180,8 +174,8 @@ absl::StatusOr<RankedList> FeedEngine::rank_feed(const FeedRequest& request,
   auto b = rank_list(request, request.interleave[1], state);
   if (!b.ok()) return b.status();
   // The coins depend on the viewer and the time only: a replay draws the same interleaving.
-  const std::uint64_t seed = request.viewer * 0x9e3779b97f4a7c15ULL ^
-                             static_cast<std::uint64_t>(now_or(request.as_of));
+  const std::uint64_t seed =
+      request.viewer * 0x9e3779b97f4a7c15ULL ^ static_cast<std::uint64_t>(now_or(request.as_of));
   return interleave_lists(std::move(*a), std::move(*b), seed);
 }
 
@@ -238,7 +232,8 @@ absl::StatusOr<FeedPage> FeedEngine::ranked_feed(const FeedRequest& request) con
     item.score = entry.score;
     item.source = entry.candidate.source;
     item.team = entry.team;
-    item.in_network = item.author == request.viewer || state.graph.follows(request.viewer, item.author);
+    item.in_network =
+        item.author == request.viewer || state.graph.follows(request.viewer, item.author);
     const auto& config = list->configs[entry.team == InterleavingTeam::kB ? 1 : 0];
     if (request.explain && config) item.explanation = explain(entry, *config);
     page.items.push_back(std::move(item));

@@ -237,7 +237,8 @@ absl::StatusOr<std::unique_ptr<ImpressionLog>> open_rocksdb_impression_log(
     return absl::FailedPreconditionError(fmt::format(
         "cannot open impression log in {}: {}", directory, std::string(count.status().message())));
   }
-  return std::unique_ptr<ImpressionLog>(new RocksDbImpressionLog(std::move(db), *count, log_options));
+  return std::unique_ptr<ImpressionLog>(
+      new RocksDbImpressionLog(std::move(db), *count, log_options));
 }
 
 }  // namespace feedrank::store

@@ -29,8 +29,8 @@ std::optional<ArmAssignment> assign_arm(const ExperimentsConfig& config, UserId 
 
 // A forced arm (debugging, QA), active or not: NOT_FOUND naming "force_experiment" or
 // "force_arm" when the config has no such experiment or arm.
-absl::StatusOr<ArmAssignment> find_arm(const ExperimentsConfig& config,
-                                       std::string_view experiment, std::string_view arm);
+absl::StatusOr<ArmAssignment> find_arm(const ExperimentsConfig& config, std::string_view experiment,
+                                       std::string_view arm);
 
 // An arm's name in a cursor (never 0; 0 there means "in no experiment"): a hash of the
 // experiment id and the arm name, so that a later page continues the arm of its first page.

@@ -7,6 +7,14 @@
 
 namespace feedrank::ranker {
 
+void sort_in_served_order(std::span<const store::Impression> impressions,
+                          std::span<std::size_t> indices) {
+  std::stable_sort(indices.begin(), indices.end(), [&](std::size_t a, std::size_t b) {
+    return std::pair(impressions[a].served_at, impressions[a].request_id) <
+           std::pair(impressions[b].served_at, impressions[b].request_id);
+  });
+}
+
 std::vector<std::size_t> attribute_engagements(std::span<const store::Impression> impressions,
                                                std::span<const Engagement> engagements,
                                                TimestampMs window_ms) {
@@ -16,12 +24,7 @@ std::vector<std::size_t> attribute_engagements(std::span<const store::Impression
   for (std::size_t i = 0; i < impressions.size(); ++i) {
     shown[{impressions[i].viewer, impressions[i].post}].push_back(i);
   }
-  for (auto& [key, indices] : shown) {
-    std::stable_sort(indices.begin(), indices.end(), [&](std::size_t a, std::size_t b) {
-      return std::pair(impressions[a].served_at, impressions[a].request_id) <
-             std::pair(impressions[b].served_at, impressions[b].request_id);
-    });
-  }
+  for (auto& [key, indices] : shown) sort_in_served_order(impressions, indices);
 
   std::vector<std::size_t> credited(engagements.size(), kUnattributed);
   for (std::size_t e = 0; e < engagements.size(); ++e) {

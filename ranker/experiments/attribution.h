@@ -22,4 +22,9 @@ std::vector<std::size_t> attribute_engagements(std::span<const store::Impression
                                                std::span<const Engagement> engagements,
                                                TimestampMs window_ms);
 
+// Sorts `indices` (into `impressions`) in the order the impressions were served: by
+// (served_at, request_id), ties in their input order.
+void sort_in_served_order(std::span<const store::Impression> impressions,
+                          std::span<std::size_t> indices);
+
 }  // namespace feedrank::ranker

@@ -1,7 +1,6 @@
 #include "ranker/experiments/engagement_credits.h"
 
 #include <algorithm>
-#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "ranker/experiments/attribution.h"
@@ -18,12 +17,7 @@ Timelines viewer_timelines(std::span<const store::Impression> impressions) {
   for (std::size_t i = 0; i < impressions.size(); ++i) {
     timelines[impressions[i].viewer].push_back(i);
   }
-  for (auto& [viewer, indices] : timelines) {
-    std::stable_sort(indices.begin(), indices.end(), [&](std::size_t a, std::size_t b) {
-      return std::pair(impressions[a].served_at, impressions[a].request_id) <
-             std::pair(impressions[b].served_at, impressions[b].request_id);
-    });
-  }
+  for (auto& [viewer, indices] : timelines) sort_in_served_order(impressions, indices);
   return timelines;
 }
 

@@ -17,7 +17,7 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr TimestampMs kHour = 60LL * 60 * 1000;
-constexpr double kMaxAttributionHours = 30 * 24;  // a month: longer windows credit unrelated visits
+constexpr double kMaxAttributionHours = static_cast<double>(kMaxAttributionWindowMs) / kHour;
 constexpr std::size_t kMaxNameLength = 64;
 
 absl::Status invalid(std::string_view path, std::string_view why) {

@@ -26,6 +26,11 @@ namespace feedrank::ranker {
 
 inline constexpr int kAssignmentBuckets = 10000;
 
+// The attribution window of an experiment that sets none, and the longest one an experiment or a
+// report request may set (a month: longer windows credit unrelated visits).
+inline constexpr TimestampMs kDefaultAttributionWindowMs = 24LL * 3600 * 1000;
+inline constexpr TimestampMs kMaxAttributionWindowMs = 30LL * 24 * 3600 * 1000;
+
 struct ArmConfig {
   std::string name;  // unique within its experiment; 1..64 of [A-Za-z0-9_.-]
   int buckets = 0;   // share x 10,000, rounded; the arms of an experiment take 1..10,000 in all
@@ -33,12 +38,12 @@ struct ArmConfig {
 };
 
 struct ExperimentConfig {
-  std::string id;    // unique; 1..64 of [A-Za-z0-9_.-]
-  std::string salt;  // non-empty; experiments on different salts assign independently
+  std::string id;            // unique; 1..64 of [A-Za-z0-9_.-]
+  std::string salt;          // non-empty; experiments on different salts assign independently
   TimestampMs start_ms = 0;  // active from (0: always)
   TimestampMs end_ms = 0;    // until, exclusive (0: never ends); > start_ms when both set
   // Engagements up to this long after an impression are credited to it (report).
-  TimestampMs attribution_window_ms = 24LL * 3600 * 1000;
+  TimestampMs attribution_window_ms = kDefaultAttributionWindowMs;
   std::vector<ArmConfig> arms;  // at least one
 };
 

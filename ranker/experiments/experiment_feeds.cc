@@ -1,30 +1,16 @@
 #include "ranker/experiments/experiment_feeds.h"
 
 #include <algorithm>
-#include <chrono>
 #include <random>
 
+#include "common/split_mix64.h"
 #include "fmt/format.h"
 #include "ranker/experiments/arm_assignment.h"
 #include "ranker/feed_cursor.h"
+#include "ranker/wall_clock.h"
 
 namespace feedrank::ranker {
 namespace {
-
-constexpr TimestampMs kDefaultAttributionWindowMs = 24LL * 3600 * 1000;
-
-TimestampMs wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// A bijection of 64-bit words (SplitMix64's finaliser): distinct counters give distinct ids.
-std::uint64_t mix(std::uint64_t x) {
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 std::uint64_t random_word() {
   std::random_device device;
@@ -73,15 +59,16 @@ absl::StatusOr<std::unique_ptr<ExperimentFeeds>> ExperimentFeeds::open(FeedEngin
   if (!options.config_path.empty()) {
     auto loaded = load_experiments_config(options.config_path);
     if (!loaded.ok()) {
-      return absl::Status(loaded.status().code(),
-                          fmt::format("experiments config {}", std::string(loaded.status().message())));
+      return absl::Status(
+          loaded.status().code(),
+          fmt::format("experiments config {}", std::string(loaded.status().message())));
     }
     *config = std::move(*loaded);
   }
   std::unique_ptr<store::ImpressionLog> log;
   if (!options.impression_log_dir.empty()) {
-    auto opened = store::open_rocksdb_impression_log(options.impression_log_dir,
-                                                     options.impression_log);
+    auto opened =
+        store::open_rocksdb_impression_log(options.impression_log_dir, options.impression_log);
     if (!opened.ok()) return opened.status();
     log = std::move(*opened);
   }
@@ -105,7 +92,8 @@ std::shared_ptr<const ExperimentsConfig> ExperimentFeeds::config() const {
 
 std::uint64_t ExperimentFeeds::next_request_id() const {
   for (;;) {
-    const std::uint64_t id = mix(request_id_base_ + request_counter_.fetch_add(1));
+    // The finaliser is a bijection: distinct counters give distinct ids.
+    const std::uint64_t id = split_mix64_finalise(request_id_base_ + request_counter_.fetch_add(1));
     if (id != 0) return id;
   }
 }
@@ -113,9 +101,9 @@ std::uint64_t ExperimentFeeds::next_request_id() const {
 absl::StatusOr<ServedPage> ExperimentFeeds::serve(FeedRequest request,
                                                   const ForcedArm& forced) const {
   if (forced.experiment.empty() != forced.arm.empty()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "{}: force_experiment and force_arm are set together or not at all",
-        forced.experiment.empty() ? "force_experiment" : "force_arm"));
+    return absl::InvalidArgumentError(
+        fmt::format("{}: force_experiment and force_arm are set together or not at all",
+                    forced.experiment.empty() ? "force_experiment" : "force_arm"));
   }
   // Held for the whole call: the assignment points into it.
   const std::shared_ptr<const ExperimentsConfig> config = this->config();
@@ -225,15 +213,18 @@ absl::StatusOr<ExperimentReport> ExperimentFeeds::report(const std::string& expe
   if (known) {
     for (const ArmConfig& arm : configured->arms) input.arm_order.push_back(arm.name);
   }
-  absl::Status scanned = log_->scan(
-      experiment, [&](const store::Impression& impression) { input.impressions.push_back(impression); });
+  absl::Status scanned = log_->scan(experiment, [&](const store::Impression& impression) {
+    input.impressions.push_back(impression);
+  });
   if (!scanned.ok()) return scanned;
   if (input.impressions.empty()) {
     return absl::NotFoundError(
         fmt::format("experiment_id: no impressions logged under \"{}\"", experiment));
   }
   std::vector<UserId> viewers;
-  for (const store::Impression& impression : input.impressions) viewers.push_back(impression.viewer);
+  for (const store::Impression& impression : input.impressions) {
+    viewers.push_back(impression.viewer);
+  }
   std::sort(viewers.begin(), viewers.end());
   viewers.erase(std::unique(viewers.begin(), viewers.end()), viewers.end());
   input.engagements = engine_.engagements_of(viewers);

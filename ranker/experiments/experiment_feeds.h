@@ -33,9 +33,9 @@ struct ForcedArm {
 
 struct ServedPage {
   FeedPage page;
-  std::uint64_t request_id = 0;  // the impressions' request id, never 0
+  std::uint64_t request_id = 0;              // the impressions' request id, never 0
   FeedMode mode = FeedMode::kChronological;  // the mode served
-  std::string experiment;  // empty: the viewer is in no experiment
+  std::string experiment;                    // empty: the viewer is in no experiment
   std::string arm;
 };
 

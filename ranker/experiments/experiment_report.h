@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ranker/experiments/experiment_config.h"
 #include "ranker/experiments/report_statistics.h"
 #include "store/impression_log.h"
 #include "store/records.h"
@@ -55,7 +56,7 @@ struct InterleavingResult {
   std::uint64_t viewers = 0;
   std::uint64_t wins_a = 0;
   std::uint64_t wins_b = 0;
-  std::uint64_t ties = 0;  // including viewers with no engagement
+  std::uint64_t ties = 0;                      // including viewers with no engagement
   std::array<std::uint64_t, 2> engagements{};  // credited to team A, team B
   double p_value = 1;
 };
@@ -74,8 +75,8 @@ struct ExperimentReport {
 
 struct ReportInput {
   std::string experiment;
-  TimestampMs attribution_window_ms = 24LL * 3600 * 1000;
-  std::vector<std::string> arm_order;  // the config's arms (the first is the control)
+  TimestampMs attribution_window_ms = kDefaultAttributionWindowMs;
+  std::vector<std::string> arm_order;          // the config's arms (the first is the control)
   std::vector<store::Impression> impressions;  // the experiment's, any order
   // Engagements of the experiment's viewers (any order; others are ignored). Those from a viewer's
   // first impression in the experiment to their last impression + the window are attributed or

@@ -33,11 +33,11 @@ struct RatioEstimate {
 RatioEstimate estimate_ratio(std::span<const RatioSample> viewers);
 
 struct RatioComparison {
-  bool defined = false;  // both estimates defined and a non-zero combined standard error
+  bool defined = false;   // both estimates defined and a non-zero combined standard error
   double difference = 0;  // treatment - control
   double relative = 0;    // difference / control (NaN when control is 0: no relative change)
   double z = 0;
-  double p_value = 1;     // two-sided
+  double p_value = 1;  // two-sided
 };
 
 RatioComparison compare_ratios(const RatioEstimate& control, const RatioEstimate& treatment);

@@ -4,26 +4,9 @@
 #include <array>
 #include <unordered_set>
 
+#include "common/split_mix64.h"
+
 namespace feedrank::ranker {
-namespace {
-
-// SplitMix64 (Steele, Lea and Flood 2014): fully specified integer arithmetic, so the coins, and
-// with them every interleaved page, are the same on every machine and standard library.
-class SplitMix64 {
- public:
-  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-
- private:
-  std::uint64_t state_;
-};
-
-}  // namespace
 
 std::vector<DraftedItem> team_draft_interleave(std::span<const PostId> a, std::span<const PostId> b,
                                                std::uint64_t seed, std::size_t limit) {
@@ -32,7 +15,7 @@ std::vector<DraftedItem> team_draft_interleave(std::span<const PostId> a, std::s
   std::array<std::size_t, 2> next = {0, 0};  // each team's best item not yet looked past
   std::array<std::size_t, 2> picks = {0, 0};
   std::unordered_set<PostId> taken;
-  SplitMix64 coins(seed);
+  SplitMix64 coins(seed);  // the same coins, so the same page, on every machine
   std::vector<DraftedItem> result;
   result.reserve(std::min(limit, a.size() + b.size()));
   while (result.size() < limit) {

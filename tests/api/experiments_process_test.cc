@@ -26,9 +26,9 @@ class ExperimentsProcess : public ::testing::Test {
   void SetUp() override { std::ofstream(config_path()) << one_arm_config("first"); }
 
   void start_server() {
-    server_ = std::make_unique<ServerProcess>(
-        "127.0.0.1:0", scratch_.path() / "data", scratch_.path(),
-        std::vector<std::string>{"--experiments", config_path()});
+    server_ =
+        std::make_unique<ServerProcess>("127.0.0.1:0", scratch_.path() / "data", scratch_.path(),
+                                        std::vector<std::string>{"--experiments", config_path()});
     const std::string address = server_->wait_until_listening();
     ASSERT_NE(address, "") << "feedrank-server did not start: " << server_->stderr_text();
     client_ = std::make_unique<TestClient>(address);
@@ -97,7 +97,8 @@ TEST_F(ExperimentsProcess, SighupReloadsTheConfigAndABadFileKeepsTheOldOne) {
   const auto stopped = server_->stop(SIGTERM);
   ASSERT_TRUE(stopped.has_value());
   EXPECT_TRUE(stopped->exited && stopped->code == 0)
-      << "exited " << stopped->exited << " code " << stopped->code << ": " << server_->stderr_text();
+      << "exited " << stopped->exited << " code " << stopped->code << ": "
+      << server_->stderr_text();
 }
 
 }  // namespace

@@ -62,14 +62,12 @@ class Experiments : public ApiTest {
     ASSERT_THAT(client().create_posts(posts).status, IsOk());
   }
 
-  void configure(api::ServerOptions& options) override {
-    options.experiments_path = config_path();
-  }
+  void configure(api::ServerOptions& options) override { options.experiments_path = config_path(); }
   std::string config_path() const { return config_dir_.sub("experiments.json"); }
 
   Reply<v1::GetFeedResponse> feed(std::uint64_t viewer, v1::FeedMode mode, int limit = 5,
-                                  const std::string& cursor = "", const std::string& experiment = "",
-                                  const std::string& arm = "") {
+                                  const std::string& cursor = "",
+                                  const std::string& experiment = "", const std::string& arm = "") {
     v1::GetFeedRequest request;
     request.set_user_id(viewer);
     request.set_mode(mode);
@@ -300,12 +298,12 @@ TEST_F(Experiments, TheReportCreditsEngagementsToWhatWasShownAndCountsTheRestApa
     if (!on_page) not_shown = id;
   }
   const std::int64_t later = now_ms() + 1000;
-  ASSERT_THAT(client()
-                  .record_engagements({engagement(viewer, shown, v1::ENGAGEMENT_KIND_LIKE, later),
-                                       engagement(viewer, not_shown, v1::ENGAGEMENT_KIND_LIKE,
-                                                  later)})
-                  .status,
-              IsOk());
+  ASSERT_THAT(
+      client()
+          .record_engagements({engagement(viewer, shown, v1::ENGAGEMENT_KIND_LIKE, later),
+                               engagement(viewer, not_shown, v1::ENGAGEMENT_KIND_LIKE, later)})
+          .status,
+      IsOk());
 
   v1::GetExperimentReportRequest request;
   request.set_experiment_id("ab");

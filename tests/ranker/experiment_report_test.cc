@@ -60,8 +60,9 @@ void add_page(ReportInput& input, const std::string& arm, UserId viewer, std::ui
     impression.position = first_position + static_cast<std::uint32_t>(i);
     impression.source = static_cast<std::uint8_t>(items[i].source);
     impression.team = static_cast<std::uint8_t>(items[i].team);
-    impression.in_network = items[i].in_network.value_or(
-        items[i].source == CandidateSource::kSelf || items[i].source == CandidateSource::kFollowing);
+    impression.in_network =
+        items[i].in_network.value_or(items[i].source == CandidateSource::kSelf ||
+                                     items[i].source == CandidateSource::kFollowing);
     input.impressions.push_back(impression);
   }
 }

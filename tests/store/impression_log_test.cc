@@ -14,8 +14,8 @@
 #include <tuple>
 #include <vector>
 
-#include "tests/support/child_process.h"
 #include "tests/store/numbered_pages.h"
+#include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace feedrank::store {

@@ -1,11 +1,11 @@
 // feedrank report: an experiment's report (GetExperimentReport) as a table or one JSON object,
 // and optionally as a self-contained HTML page.
-#include <chrono>
 #include <cmath>
 #include <iostream>
 #include <memory>
 
 #include "feedrank/v1/feedrank.grpc.pb.h"
+#include "ranker/experiments/experiment_config.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/grpc_client.h"
 #include "tools/cli/report_rendering.h"
@@ -13,10 +13,8 @@
 namespace feedrank::cli {
 namespace {
 
-// The server reads the experiment's whole impression log and its viewers' engagements: far
-// more than the unary deadline allows for on a big log.
 constexpr double kHourMs = 3'600'000;
-constexpr double kMaxWindowHours = 30 * 24;  // the server's limit
+constexpr double kMaxWindowHours = ranker::kMaxAttributionWindowMs / kHourMs;  // the server's limit
 
 struct ReportOptions {
   std::string experiment;
@@ -24,7 +22,6 @@ struct ReportOptions {
   bool json = false;
   std::string html_path;
 };
-
 
 int run_report(const std::string& server, const ReportOptions& options) {
   v1::GetExperimentReportRequest request;

@@ -27,21 +27,22 @@ void forward_grpc_log(gpr_log_func_args* args) {
   spdlog::log(level, "grpc: {}", args->message);
 }
 
-// SIGINT/SIGTERM shut the server down cleanly. Libraries start threads of their own before main
-// (OpenBLAS, under FAISS, starts its pool when it loads), so masking the signals and waiting for
-// them in one thread cannot work: any thread may receive them. The handler, in whatever thread,
-// writes the signal number to a pipe that the shutdown thread reads.
-int shutdown_pipe[2] = {-1, -1};
+// SIGINT/SIGTERM shut the server down cleanly; SIGHUP reloads the experiments config. Libraries
+// start threads of their own before main (OpenBLAS, under FAISS, starts its pool when it loads),
+// so masking the signals and waiting for them in one thread cannot work: any thread may receive
+// them. The handler, in whatever thread, writes the signal number to a pipe that the signal
+// thread reads.
+int signal_pipe[2] = {-1, -1};
 
-extern "C" void on_shutdown_signal(int signal) {
+extern "C" void on_signal(int signal) {
   const auto byte = static_cast<char>(signal);
-  [[maybe_unused]] const ssize_t written = write(shutdown_pipe[1], &byte, 1);
+  [[maybe_unused]] const ssize_t written = write(signal_pipe[1], &byte, 1);
 }
 
-bool install_shutdown_handler() {
-  if (pipe(shutdown_pipe) != 0) return false;
+bool install_signal_handlers() {
+  if (pipe(signal_pipe) != 0) return false;
   struct sigaction action {};
-  action.sa_handler = on_shutdown_signal;
+  action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
   return sigaction(SIGINT, &action, nullptr) == 0 && sigaction(SIGTERM, &action, nullptr) == 0 &&
@@ -53,7 +54,7 @@ std::thread handle_signals(feedrank::api::FeedServer& server) {
   return std::thread([&server] {
     for (;;) {
       char signal = 0;
-      if (read(shutdown_pipe[0], &signal, 1) < 0) {
+      if (read(signal_pipe[0], &signal, 1) < 0) {
         if (errno == EINTR) continue;
         break;
       }
@@ -147,8 +148,8 @@ int main(int argc, char** argv) {
   feedrank::kernels::parse_backend_request(backend, retrieval.backend);
   feedrank::ranker::parse_cpu_index_kind(cpu_index, retrieval.cpu_index);
 
-  if (!install_shutdown_handler()) {
-    std::cerr << "feedrank-server: cannot install the SIGINT/SIGTERM handler\n";
+  if (!install_signal_handlers()) {
+    std::cerr << "feedrank-server: cannot install the SIGINT/SIGTERM/SIGHUP handlers\n";
     return 1;
   }
 

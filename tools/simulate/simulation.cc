@@ -11,7 +11,6 @@
 namespace feedrank::simulate {
 namespace {
 
-// Reports read the whole impression log of an experiment: longer than a feed page.
 constexpr std::uint32_t kMaxPageSize = 500;  // GetFeed's limit
 constexpr std::uint32_t kMaxConcurrency = 256;
 constexpr std::uint64_t kMaxSimulatedHours = 100000;  // keeps every time far from overflowing

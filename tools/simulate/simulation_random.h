@@ -10,6 +10,8 @@
 #include <random>
 #include <span>
 
+#include "common/split_mix64.h"
+
 namespace feedrank::simulate {
 
 // What a stream is for; part of its key.
@@ -29,9 +31,9 @@ class SimulationRandom {
   // The stream for `purpose` and up to two keys (a round, a viewer, an author) under `seed`.
   static SimulationRandom stream(std::uint64_t seed, RandomPurpose purpose, std::uint64_t key = 0,
                                  std::uint64_t second_key = 0) {
-    std::uint64_t state = mix(seed);
+    std::uint64_t state = split_mix64_finalise(seed);
     for (const std::uint64_t part : {static_cast<std::uint64_t>(purpose), key, second_key}) {
-      state = mix(state ^ mix(part + 0x9e3779b97f4a7c15ULL));
+      state = split_mix64_finalise(state ^ split_mix64_hash(part));
     }
     return SimulationRandom(state);
   }
@@ -63,13 +65,6 @@ class SimulationRandom {
   }
 
  private:
-  // SplitMix64's finaliser: a bijection that spreads every input bit over the output.
-  static std::uint64_t mix(std::uint64_t x) {
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-  }
-
   std::mt19937_64 engine_;
 };
 
