@@ -18,10 +18,10 @@ constexpr char kStyle[] = R"css(
 body { font: 14px/1.45 system-ui, sans-serif; color: #222; margin: 2em auto; max-width: 1100px;
        padding: 0 1em; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ddd; }
-table { border-collapse: collapse; margin: 0.5em 0; }
+table { border-collapse: collapse; margin: 0.5em 0; display: block; overflow-x: auto; }
 th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #e4e4e4; text-align: left;
          white-space: nowrap; font-variant-numeric: tabular-nums; }
-th { background: #f4f4f4; }
+th { background: #f4f4f4; white-space: normal; }
 tr.significant td { background: #fdebd9; font-weight: bold; }
 .method, .legend { color: #555; max-width: 60em; }
 .key { display: inline-block; width: 0.9em; height: 0.9em; vertical-align: middle; }
