@@ -157,13 +157,21 @@ class LoadedServer {
 };
 
 // One server per setting, started on first use and kept to the end of the run.
+std::mutex servers_mutex;
+std::unique_ptr<LoadedServer> servers[std::size(kSettings)];
+
 LoadedServer& server(LogSetting setting) {
-  static LoadedServer* servers[std::size(kSettings)] = {};
-  static std::mutex mutex;
-  std::lock_guard lock(mutex);
-  auto*& slot = servers[static_cast<std::size_t>(setting)];
-  if (slot == nullptr) slot = new LoadedServer(setting);
+  std::lock_guard lock(servers_mutex);
+  auto& slot = servers[static_cast<std::size_t>(setting)];
+  if (slot == nullptr) slot = std::make_unique<LoadedServer>(setting);
   return *slot;
+}
+
+// Stops the servers and removes their data directories; called from main, before static
+// destructors run (RocksDB's own statics may already be gone by then).
+void release_servers() {
+  std::lock_guard lock(servers_mutex);
+  for (auto& slot : servers) slot.reset();
 }
 
 // The latencies and page sizes of every caller of one benchmark: percentiles of several callers
@@ -302,5 +310,6 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  feedrank::bench::release_servers();
   return 0;
 }
