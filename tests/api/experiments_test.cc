@@ -29,7 +29,12 @@ constexpr char kConfig[] = R"({"experiments": [
     {"name": "algo", "share": 0.25, "mode": "algorithmic",
      "ranking_config": {"version": "arm-algo-1"}}]},
   {"id": "il", "salt": "s2", "start_ms": 1, "end_ms": 2, "arms": [
-    {"name": "team-draft", "share": 1, "mode": "interleaved"}]}]})";
+    {"name": "team-draft", "share": 0.9, "mode": "interleaved"},
+    {"name": "two-configs", "share": 0.1, "mode": "interleaved", "interleave": [
+      {"mode": "algorithmic", "ranking_config": {"version": "recent",
+                                                 "weights": {"recency": 5, "similarity": 0}}},
+      {"mode": "algorithmic", "ranking_config": {"version": "old-first",
+                                                 "weights": {"recency": -5, "similarity": 0}}}]}]}]})";
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -166,6 +171,40 @@ TEST_F(Experiments, InterleavedPagesCreditEveryItemAndNeverRepeat) {
   EXPECT_GT(team_a, 0);
   EXPECT_GT(team_b, 0);
   EXPECT_EQ(seen.size(), 30u) << "both lists hold the author's 30 posts here";
+}
+
+TEST_F(Experiments, TwoRankingConfigsInterleaveEachItemExplainedByItsOwnTeamsConfig) {
+  v1::GetFeedRequest request;
+  request.set_user_id(2);
+  request.set_limit(10);
+  request.set_explain(true);
+  request.set_force_experiment("il");
+  request.set_force_arm("two-configs");
+  auto reply = client().call(request);
+  ASSERT_THAT(reply.status, IsOk());
+  const v1::GetFeedResponse& page = reply.response;
+  EXPECT_EQ(page.mode(), v1::FEED_MODE_INTERLEAVED);
+  EXPECT_EQ(page.ranking_config_version(), "team A: recent, team B: old-first");
+  ASSERT_EQ(page.items_size(), 10);
+  // Team A's config favours new posts and team B's old ones: the first pick of each shows it,
+  // and each item's recency term carries its own team's weight (+5 or -5).
+  std::int64_t first_a = 0;
+  std::int64_t first_b = 0;
+  for (const v1::FeedItem& item : page.items()) {
+    const bool a = item.team() == v1::INTERLEAVING_TEAM_A;
+    if (a && first_a == 0) first_a = item.created_at_ms();
+    if (!a && first_b == 0) first_b = item.created_at_ms();
+    int recency_terms = 0;
+    for (const v1::ScoreTerm& term : item.explanation()) {
+      if (term.name() != "recency") continue;
+      ++recency_terms;
+      EXPECT_NEAR(term.contribution(), (a ? 5 : -5) * term.value(), 1e-6) << item.post_id();
+    }
+    EXPECT_EQ(recency_terms, 1) << item.post_id();
+  }
+  ASSERT_NE(first_a, 0);
+  ASSERT_NE(first_b, 0);
+  EXPECT_GT(first_a, first_b);
 }
 
 TEST_F(Experiments, AReloadTakesEffectWithoutFailingCallsInFlightAndABadFileChangesNothing) {
