@@ -19,7 +19,9 @@ void print_stats(const v1::GetStatsResponse& response, bool json) {
                                         {"embedded_posts", response.embedded_posts()},
                                         {"users_with_vectors", response.users_with_vectors()},
                                         {"embedding_dimension", response.embedding_dimension()},
-                                        {"retrieval_backend", response.retrieval_backend()}};
+                                        {"retrieval_backend", response.retrieval_backend()},
+                                        {"impressions", response.impressions()},
+                                        {"experiments", response.experiments()}};
     std::cout << out.dump() << "\n";
   } else {
     std::cout << "users: " << response.users() << "\n"
@@ -29,7 +31,11 @@ void print_stats(const v1::GetStatsResponse& response, bool json) {
               << "embedded posts: " << response.embedded_posts() << "\n"
               << "users with vectors: " << response.users_with_vectors() << "\n"
               << "embedding dimension: " << response.embedding_dimension() << "\n"
-              << "retrieval backend: " << response.retrieval_backend() << "\n";
+              << "retrieval backend: " << response.retrieval_backend() << "\n"
+              << "impressions logged: " << response.impressions() << "\n"
+              << "experiments:";
+    for (const std::string& id : response.experiments()) std::cout << " " << id;
+    std::cout << (response.experiments().empty() ? " none\n" : "\n");
   }
 }
 
