@@ -14,6 +14,7 @@
 
 #include "api/server.h"
 #include "tests/support/temp_dir.h"
+#include "tools/cli/report_format.h"
 #include "tools/simulate/engagement_model.h"
 #include "tools/simulate/simulation.h"
 #include "tools/simulate/simulation_summary.h"
@@ -264,8 +265,8 @@ TEST_F(SimulatedExperiment, AlgorithmicArmEngagesMoreThanChronologicalAndSignifi
   ASSERT_NE(algorithmic, nullptr);
   EXPECT_GT(chronological->viewers(), 200u);
   EXPECT_GT(algorithmic->viewers(), 200u);
-  const v1::Estimate* control = find_metric(*chronological, "engagement_rate");
-  const v1::Estimate* treatment = find_metric(*algorithmic, "engagement_rate");
+  const v1::Estimate* control = cli::find_estimate(*chronological, "engagement_rate");
+  const v1::Estimate* treatment = cli::find_estimate(*algorithmic, "engagement_rate");
   ASSERT_NE(control, nullptr);
   ASSERT_NE(treatment, nullptr);
   EXPECT_GT(treatment->value(), control->value());
@@ -290,7 +291,7 @@ TEST_F(SimulatedExperiment, AaExperimentFindsNoSignificantDifferenceInAnyMetric)
   ASSERT_EQ(report.arms_size(), 2);
   for (const v1::ArmReport& arm : report.arms()) {
     EXPECT_GT(arm.viewers(), 200u) << arm.arm();
-    const v1::Estimate* rate = find_metric(arm, "engagement_rate");
+    const v1::Estimate* rate = cli::find_estimate(arm, "engagement_rate");
     ASSERT_NE(rate, nullptr);
     EXPECT_GT(rate->value(), 0) << arm.arm() << ": nothing to compare";
   }

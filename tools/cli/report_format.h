@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/html_escape.h"
 #include "feedrank/v1/feedrank.pb.h"
 
 namespace feedrank::cli {
@@ -50,7 +51,7 @@ const v1::Estimate* find_estimate(const v1::ArmReport& arm, std::string_view met
 const v1::MetricComparison* find_comparison(const v1::GetExperimentReportResponse& report,
                                             std::string_view arm, std::string_view metric);
 
-// Text made safe for HTML element content and attribute values.
-std::string html_escape(std::string_view text);
+// html_escape (text made safe for HTML content and attribute values) is common/html_escape.h's.
+using feedrank::html_escape;
 
 }  // namespace feedrank::cli

@@ -1,8 +1,8 @@
 #include "tools/fit/fit_runner.h"
 
-#include <chrono>
 #include <cmath>
 
+#include "common/stopwatch.h"
 #include "fmt/format.h"
 #include "tools/fit/candidate_examples.h"
 #include "tools/fit/fit_inputs.h"
@@ -121,7 +121,7 @@ absl::StatusOr<FitReport> run_fit(const FitOptions& options, const replay::Progr
   const auto say = [&](const std::string& line) {
     if (progress) progress(line);
   };
-  const auto start = std::chrono::steady_clock::now();
+  const Stopwatch stopwatch;
   FitReport report;
 
   auto loaded = load_fit_records(options);
@@ -185,7 +185,7 @@ absl::StatusOr<FitReport> run_fit(const FitOptions& options, const replay::Progr
     report.config = with_author_decay(
         std::move(report.config), report.author_decays.trials[*report.author_decay_choice].decay);
   }
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = stopwatch.seconds();
   return report;
 }
 

@@ -1,8 +1,8 @@
 #include "tools/replay/replay_runner.h"
 
-#include <chrono>
 #include <memory>
 
+#include "common/stopwatch.h"
 #include "fmt/format.h"
 #include "tools/replay/cut_time.h"
 #include "tools/replay/engine_feed_source.h"
@@ -16,16 +16,6 @@
 
 namespace feedrank::replay {
 namespace {
-
-class Stopwatch {
- public:
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
- private:
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
 
 struct Cut {
   TimestampMs at = 0;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string_view>
 
+#include "common/html_escape.h"
 #include "fmt/format.h"
 
 namespace feedrank::replay {
@@ -24,29 +25,6 @@ struct Series {
   const char* colour;
   double ListScores::*value;
 };
-
-std::string escaped(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // The smallest of 1, 2, 2.5 or 5 times a power of ten at or above `value` (1 for nothing).
 double axis_top(double value) {
@@ -89,14 +67,14 @@ std::string to_svg(const ReplayReport& report) {
       "viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\" font-size=\"12\">\n",
       width, height);
   const std::string title = fmt::format("feedrank replay: {}", report.source);
-  put("<title>{}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n", escaped(title));
+  put("<title>{}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n", html_escape(title));
   put("<text x=\"{}\" y=\"20\" font-size=\"14\" font-weight=\"bold\">{}</text>\n", kLeft,
-      escaped(title));
+      html_escape(title));
   for (std::size_t i = 0; i < series.size(); ++i) {
     const double x = kLeft + 150 * static_cast<double>(i);
     put("<rect x=\"{}\" y=\"34\" width=\"12\" height=\"12\" fill=\"{}\"/>"
         "<text x=\"{}\" y=\"45\">{}</text>\n",
-        x, series[i].colour, x + 18, escaped(series[i].label));
+        x, series[i].colour, x + 18, html_escape(series[i].label));
   }
   for (int tick = 0; tick <= kTicks; ++tick) {
     const double value = top * tick / kTicks;
@@ -111,7 +89,7 @@ std::string to_svg(const ReplayReport& report) {
     const double left = kLeft + kGroupWidth * static_cast<double>(g);
     const double centre = left + kGroupWidth / 2;
     put("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", centre, baseline + 18,
-        escaped(row.name));
+        html_escape(row.name));
     if (!row.unavailable.empty()) {
       put("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#888\">n/a</text>\n", centre,
           baseline - 8);

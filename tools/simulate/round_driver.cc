@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "common/stopwatch.h"
 #include "fmt/format.h"
 #include "tools/cli/grpc_client.h"
 #include "tools/simulate/server_writes.h"
@@ -94,7 +94,7 @@ absl::Status RoundDriver::serve_all(std::uint64_t round, std::int64_t as_of_ms,
 
 absl::StatusOr<RoundStats> RoundDriver::run(std::uint64_t round, std::int64_t from_ms,
                                             std::int64_t to_ms) {
-  const auto started = std::chrono::steady_clock::now();
+  const Stopwatch stopwatch;
   RoundStats stats;
   stats.round = round;
   stats.from_ms = from_ms;
@@ -128,7 +128,7 @@ absl::StatusOr<RoundStats> RoundDriver::run(std::uint64_t round, std::int64_t fr
     }
   }
   if (absl::Status recorded = record_likes(*stub_, likes); !recorded.ok()) return recorded;
-  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  stats.seconds = stopwatch.seconds();
   return stats;
 }
 

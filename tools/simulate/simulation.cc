@@ -1,7 +1,6 @@
 #include "tools/simulate/simulation.h"
 
-#include <chrono>
-
+#include "common/stopwatch.h"
 #include "fmt/format.h"
 #include "tools/cli/grpc_client.h"
 #include "tools/cli/time_format.h"
@@ -14,16 +13,6 @@ namespace {
 constexpr std::uint32_t kMaxPageSize = 500;  // GetFeed's limit
 constexpr std::uint32_t kMaxConcurrency = 256;
 constexpr std::uint64_t kMaxSimulatedHours = 100000;  // keeps every time far from overflowing
-
-class Stopwatch {
- public:
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
- private:
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
 
 absl::Status validate(const SimulationOptions& options) {
   const auto invalid = [](const char* message) { return absl::InvalidArgumentError(message); };

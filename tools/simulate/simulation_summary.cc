@@ -37,7 +37,7 @@ void append_report(const v1::GetExperimentReportResponse& report, std::string& o
                      kHeadlineMetric);
   for (const v1::ArmReport& arm : report.arms()) {
     out += fmt::format("  {:<20} {:>8} {:>12}  {}\n", arm.arm(), arm.viewers(), arm.impressions(),
-                       estimate_text(find_metric(arm, kHeadlineMetric)));
+                       estimate_text(cli::find_estimate(arm, kHeadlineMetric)));
   }
   std::string pair;  // a heading each time the compared pair changes
   for (const v1::MetricComparison& comparison : report.comparisons()) {
@@ -73,7 +73,7 @@ nlohmann::ordered_json report_json(const v1::GetExperimentReportResponse& report
          {"impressions", arm.impressions()},
          {"likes", arm.likes()},
          {"unattributed", arm.unattributed()},
-         {std::string(kHeadlineMetric), estimate_json(find_metric(arm, kHeadlineMetric))}});
+         {std::string(kHeadlineMetric), estimate_json(cli::find_estimate(arm, kHeadlineMetric))}});
   }
   nlohmann::ordered_json comparisons = nlohmann::ordered_json::array();
   for (const v1::MetricComparison& comparison : report.comparisons()) {
@@ -103,13 +103,6 @@ nlohmann::ordered_json report_json(const v1::GetExperimentReportResponse& report
 }
 
 }  // namespace
-
-const v1::Estimate* find_metric(const v1::ArmReport& arm, std::string_view metric) {
-  for (const v1::ArmMetric& candidate : arm.metrics()) {
-    if (candidate.name() == metric) return &candidate.estimate();
-  }
-  return nullptr;
-}
 
 std::string summary_text(const SimulationResult& result) {
   std::string out;

@@ -5,15 +5,11 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 
 #include "feedrank/v1/feedrank.pb.h"
 #include "tools/simulate/simulation.h"
 
 namespace feedrank::simulate {
-
-// The arm's estimate of `metric` ("engagement_rate", ...); nullptr when the report has none.
-const v1::Estimate* find_metric(const v1::ArmReport& arm, std::string_view metric);
 
 std::string summary_text(const SimulationResult& result);
 // One JSON object: the world, the history's counts, each round's counts and the summary above.
