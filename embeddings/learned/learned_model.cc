@@ -1,0 +1,179 @@
+#include "embeddings/learned/learned_model.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "embeddings/vector_norms.h"
+
+extern "C" {
+// LAPACK (Debian's liblapack3, OpenBLAS's through the alternatives): solves A X = B for a
+// symmetric positive definite A by Cholesky; column-major.
+void sposv_(const char* uplo, const int* n, const int* nrhs, float* a, const int* lda, float* b,
+            const int* ldb, int* info);
+}
+
+namespace feedrank::embeddings {
+namespace {
+
+template <typename Id>
+std::span<const float> row_of(const std::vector<Id>& ids, const std::vector<float>& values,
+                              int dimension, Id id) {
+  const auto it = std::lower_bound(ids.begin(), ids.end(), id);
+  if (it == ids.end() || *it != id) return {};
+  const auto d = static_cast<std::size_t>(dimension);
+  return std::span<const float>(values).subspan(static_cast<std::size_t>(it - ids.begin()) * d, d);
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const LearnedModel>> LearnedModel::train(
+    const kernels::AlsSolver& solver, const store::FeedState& state, TimestampMs now,
+    const EmbeddingTable& text, const LearnedModelOptions& options, std::uint64_t version,
+    const std::function<void(const kernels::AlsIteration&)>& progress) {
+  if (options.als.factors != text.dimension()) {
+    return absl::InvalidArgumentError(
+        "factors: " + std::to_string(options.als.factors) +
+        " differs from the text vectors' dimension " + std::to_string(text.dimension()));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  EngagementMatrix matrix = build_engagement_matrix(state, now, options.weights);
+  auto trained = kernels::train_implicit_als(
+      solver, {matrix.by_user.view(), matrix.by_post.view()}, options.als, progress);
+  if (!trained.ok()) return trained.status();
+
+  std::shared_ptr<LearnedModel> model(new LearnedModel());
+  model->dimension_ = options.als.factors;
+  model->options_ = options;
+  model->users_ = std::move(matrix.users);
+  model->user_factors_ = std::move(trained->users);
+  model->posts_ = std::move(matrix.posts);
+  model->post_factors_ = std::move(trained->items);
+  model->post_gram_.resize(static_cast<std::size_t>(model->dimension_) * model->dimension_);
+  const kernels::FactorMatrix posts{model->post_factors_, model->posts_.size(), model->dimension_};
+  if (absl::Status status = solver.gram(posts, model->post_gram_); !status.ok()) return status;
+  if (absl::Status status = model->fit_cold_start(state, text); !status.ok()) return status;
+
+  LearnedModelInfo& info = model->info_;
+  info.version = version;
+  info.trained_through = state.last_sequence;
+  info.trained_at = now;
+  info.users = model->users_.size();
+  info.posts = model->posts_.size();
+  info.entries = matrix.entries();
+  info.iterations = static_cast<int>(trained->iterations.size());
+  info.converged = trained->converged;
+  info.final_loss = trained->iterations.empty() ? 0.0 : trained->iterations.back().loss;
+  info.backend = solver.describe();
+  info.train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return std::shared_ptr<const LearnedModel>(std::move(model));
+}
+
+absl::Status LearnedModel::fit_cold_start(const store::FeedState& state,
+                                          const EmbeddingTable& text) {
+  const int d = dimension_;
+  const auto ud = static_cast<std::size_t>(d);
+  // Author means.
+  absl::flat_hash_map<UserId, std::pair<std::vector<double>, int>> sums;
+  // The trained posts that have a text vector, for the projection.
+  std::vector<float> texts, factors;
+  for (std::size_t p = 0; p < posts_.size(); ++p) {
+    const std::span<const float> factor(&post_factors_[p * ud], ud);
+    if (const store::PostView* view = state.posts.find(posts_[p])) {
+      auto& [sum, count] = sums[view->post.author];
+      sum.resize(ud, 0.0);
+      for (std::size_t j = 0; j < ud; ++j) sum[j] += factor[j];
+      ++count;
+    }
+    const auto row = text.row_of(posts_[p]);
+    if (row && !is_zero(text.row(*row))) {
+      texts.insert(texts.end(), text.row(*row).begin(), text.row(*row).end());
+      factors.insert(factors.end(), factor.begin(), factor.end());
+    }
+  }
+  for (auto& [author, entry] : sums) {
+    std::vector<float> mean(ud);
+    for (std::size_t j = 0; j < ud; ++j) mean[j] = static_cast<float>(entry.first[j] / entry.second);
+    author_means_.emplace(author, std::move(mean));
+  }
+  text_projection_.assign(ud * ud, 0.0f);
+  const int n = static_cast<int>(texts.size() / ud);
+  if (n == 0) return absl::OkStatus();
+  // Ridge regression factor ~ P text: (T'T + ridge I) P' = T'F, column-major for LAPACK (T'T is
+  // symmetric, so its row-major buffer is its column-major one).
+  std::vector<float> gram(ud * ud), rhs(ud * ud);
+  cblas_ssyrk(CblasColMajor, CblasUpper, CblasNoTrans, d, n, 1.0f, texts.data(), d, 0.0f,
+              gram.data(), d);
+  for (int i = 0; i < d; ++i) gram[i * d + i] += options_.text_ridge;
+  // Column-major T'F: entry (i, j) = sum_p text_p[i] factor_p[j].
+  cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, d, d, n, 1.0f, texts.data(), d,
+              factors.data(), d, 0.0f, rhs.data(), d);
+  const char upper = 'U';
+  int info = 0;
+  sposv_(&upper, &d, &d, gram.data(), &d, rhs.data(), &d, &info);
+  if (info != 0) {
+    return absl::InternalError("text projection: LAPACK sposv failed with info " +
+                               std::to_string(info));
+  }
+  // rhs now holds P' column-major, i.e. P row-major: factor_j = sum_i P[j][i] text_i, with
+  // P[j][i] = P'(i, j) = rhs[i + j d].
+  text_projection_ = std::move(rhs);
+  return absl::OkStatus();
+}
+
+std::span<const float> LearnedModel::user_factor(UserId user) const {
+  return row_of(users_, user_factors_, dimension_, user);
+}
+
+std::span<const float> LearnedModel::post_factor(PostId post) const {
+  return row_of(posts_, post_factors_, dimension_, post);
+}
+
+std::vector<float> LearnedModel::post_vector(PostId post, UserId author,
+                                             std::span<const float> text) const {
+  const auto d = static_cast<std::size_t>(dimension_);
+  if (const auto trained = post_factor(post); !trained.empty()) {
+    return {trained.begin(), trained.end()};
+  }
+  std::vector<float> out(d, 0.0f);
+  int parts = 0;
+  if (const auto it = author_means_.find(author); it != author_means_.end()) {
+    for (std::size_t j = 0; j < d; ++j) out[j] += it->second[j];
+    ++parts;
+  }
+  if (text.size() == d && !is_zero(text)) {
+    for (std::size_t j = 0; j < d; ++j) {
+      out[j] += cblas_sdot(dimension_, &text_projection_[j * d], 1, text.data(), 1);
+    }
+    ++parts;
+  }
+  if (parts == 2) {
+    for (float& v : out) v *= 0.5f;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<float>> LearnedModel::fold_in(const kernels::AlsSolver& solver,
+                                         const store::FeedState& state, UserId user,
+                                         TimestampMs now) const {
+  const auto d = static_cast<std::size_t>(dimension_);
+  const kernels::OwnedConfidenceRows row =
+      user_confidences(state, user, now, options_.weights, posts_);
+  std::vector<float> x(d, 0.0f);
+  if (row.columns.empty()) return x;
+  if (const auto trained = user_factor(user); !trained.empty()) {
+    std::copy(trained.begin(), trained.end(), x.begin());
+  }
+  kernels::AlsStep step;
+  step.matrix = row.view();
+  step.fixed = {post_factors_, posts_.size(), dimension_};
+  step.gram = post_gram_;
+  step.regularization = options_.als.regularization;
+  step.cg_steps = options_.fold_in_cg_steps;
+  if (absl::Status status = solver.solve(step, x); !status.ok()) return status;
+  return x;
+}
+
+}  // namespace feedrank::embeddings
