@@ -28,17 +28,41 @@ std::span<const float> row_of(const std::vector<Id>& ids, const std::vector<floa
 
 }  // namespace
 
+TrainingInput gather_training_input(const store::FeedState& state, const EmbeddingTable& text,
+                                    TimestampMs now, const EngagementWeights& weights) {
+  TrainingInput input;
+  input.matrix = build_engagement_matrix(state, now, weights);
+  input.through = state.last_sequence;
+  input.now = now;
+  input.dimension = text.dimension();
+  const auto d = static_cast<std::size_t>(input.dimension);
+  input.post_authors.reserve(input.matrix.posts.size());
+  input.post_texts.assign(input.matrix.posts.size() * d, 0.0f);
+  for (std::size_t p = 0; p < input.matrix.posts.size(); ++p) {
+    const store::PostView* view = state.posts.find(input.matrix.posts[p]);
+    input.post_authors.push_back(view != nullptr ? view->post.author : 0);
+    if (const auto row = text.row_of(input.matrix.posts[p])) {
+      std::copy_n(text.row(*row).begin(), d, input.post_texts.begin() + p * d);
+    }
+  }
+  for (UserId user : input.matrix.users) {
+    input.user_engagements.push_back(
+        static_cast<std::uint32_t>(state.engagements.by_user(user).size()));
+  }
+  return input;
+}
+
 absl::StatusOr<std::shared_ptr<const LearnedModel>> LearnedModel::train(
-    const kernels::AlsSolver& solver, const store::FeedState& state, TimestampMs now,
-    const EmbeddingTable& text, const LearnedModelOptions& options, std::uint64_t version,
+    const kernels::AlsSolver& solver, const TrainingInput& input,
+    const LearnedModelOptions& options, std::uint64_t version,
     const std::function<void(const kernels::AlsIteration&)>& progress) {
-  if (options.als.factors != text.dimension()) {
+  if (options.als.factors != input.dimension) {
     return absl::InvalidArgumentError(
         "factors: " + std::to_string(options.als.factors) +
-        " differs from the text vectors' dimension " + std::to_string(text.dimension()));
+        " differs from the text vectors' dimension " + std::to_string(input.dimension));
   }
   const auto start = std::chrono::steady_clock::now();
-  EngagementMatrix matrix = build_engagement_matrix(state, now, options.weights);
+  const EngagementMatrix& matrix = input.matrix;
   auto trained = kernels::train_implicit_als(
       solver, {matrix.by_user.view(), matrix.by_post.view()}, options.als, progress);
   if (!trained.ok()) return trained.status();
@@ -46,19 +70,20 @@ absl::StatusOr<std::shared_ptr<const LearnedModel>> LearnedModel::train(
   std::shared_ptr<LearnedModel> model(new LearnedModel());
   model->dimension_ = options.als.factors;
   model->options_ = options;
-  model->users_ = std::move(matrix.users);
+  model->users_ = matrix.users;
   model->user_factors_ = std::move(trained->users);
-  model->posts_ = std::move(matrix.posts);
+  model->user_engagements_ = input.user_engagements;
+  model->posts_ = matrix.posts;
   model->post_factors_ = std::move(trained->items);
   model->post_gram_.resize(static_cast<std::size_t>(model->dimension_) * model->dimension_);
   const kernels::FactorMatrix posts{model->post_factors_, model->posts_.size(), model->dimension_};
   if (absl::Status status = solver.gram(posts, model->post_gram_); !status.ok()) return status;
-  if (absl::Status status = model->fit_cold_start(state, text); !status.ok()) return status;
+  if (absl::Status status = model->fit_cold_start(input); !status.ok()) return status;
 
   LearnedModelInfo& info = model->info_;
   info.version = version;
-  info.trained_through = state.last_sequence;
-  info.trained_at = now;
+  info.trained_through = input.through;
+  info.trained_at = input.now;
   info.users = model->users_.size();
   info.posts = model->posts_.size();
   info.entries = matrix.entries();
@@ -71,8 +96,7 @@ absl::StatusOr<std::shared_ptr<const LearnedModel>> LearnedModel::train(
   return std::shared_ptr<const LearnedModel>(std::move(model));
 }
 
-absl::Status LearnedModel::fit_cold_start(const store::FeedState& state,
-                                          const EmbeddingTable& text) {
+absl::Status LearnedModel::fit_cold_start(const TrainingInput& input) {
   const int d = dimension_;
   const auto ud = static_cast<std::size_t>(d);
   // Author means.
@@ -81,15 +105,15 @@ absl::Status LearnedModel::fit_cold_start(const store::FeedState& state,
   std::vector<float> texts, factors;
   for (std::size_t p = 0; p < posts_.size(); ++p) {
     const std::span<const float> factor(&post_factors_[p * ud], ud);
-    if (const store::PostView* view = state.posts.find(posts_[p])) {
-      auto& [sum, count] = sums[view->post.author];
+    if (input.post_authors[p] != 0) {
+      auto& [sum, count] = sums[input.post_authors[p]];
       sum.resize(ud, 0.0);
       for (std::size_t j = 0; j < ud; ++j) sum[j] += factor[j];
       ++count;
     }
-    const auto row = text.row_of(posts_[p]);
-    if (row && !is_zero(text.row(*row))) {
-      texts.insert(texts.end(), text.row(*row).begin(), text.row(*row).end());
+    const std::span<const float> text(&input.post_texts[p * ud], ud);
+    if (!is_zero(text)) {
+      texts.insert(texts.end(), text.begin(), text.end());
       factors.insert(factors.end(), factor.begin(), factor.end());
     }
   }
@@ -125,6 +149,12 @@ absl::Status LearnedModel::fit_cold_start(const store::FeedState& state,
 
 std::span<const float> LearnedModel::user_factor(UserId user) const {
   return row_of(users_, user_factors_, dimension_, user);
+}
+
+std::uint32_t LearnedModel::engagements_at_training(UserId user) const {
+  const auto it = std::lower_bound(users_.begin(), users_.end(), user);
+  if (it == users_.end() || *it != user) return 0;
+  return user_engagements_[static_cast<std::size_t>(it - users_.begin())];
 }
 
 std::span<const float> LearnedModel::post_factor(PostId post) const {

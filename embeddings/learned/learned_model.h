@@ -45,14 +45,30 @@ struct LearnedModelInfo {
   std::string backend;              // the solver's describe()
 };
 
+// What training reads from the store, gathered while the caller holds a snapshot (a pass over
+// the engagements), so that training itself, which takes long, holds no lock.
+struct TrainingInput {
+  EngagementMatrix matrix;
+  std::vector<UserId> post_authors;  // per matrix post
+  std::vector<float> post_texts;     // per matrix post, `dimension` floats (zeros: no text vector)
+  std::vector<std::uint32_t> user_engagements;  // per matrix user: their stored engagements
+  store::Sequence through = 0;
+  TimestampMs now = 0;
+  int dimension = 0;
+};
+
+// `text`: the corpus's text vectors, of the same snapshot as `state`.
+TrainingInput gather_training_input(const store::FeedState& state, const EmbeddingTable& text,
+                                    TimestampMs now, const EngagementWeights& weights);
+
 class LearnedModel {
  public:
-  // Trains on `state` (the caller holds its snapshot for the call) as of `now`; `text` is the
-  // corpus's text vectors (the same snapshot's), for the cold-start projection. `progress` hears
-  // each ALS iteration. INVALID_ARGUMENT for bad options; the solver's errors as they come.
+  // Trains ALS on the input, then fits the cold-start parts. `progress` hears each ALS
+  // iteration. INVALID_ARGUMENT for bad options (factors must equal the text dimension); the
+  // solver's errors as they come.
   static absl::StatusOr<std::shared_ptr<const LearnedModel>> train(
-      const kernels::AlsSolver& solver, const store::FeedState& state, TimestampMs now,
-      const EmbeddingTable& text, const LearnedModelOptions& options, std::uint64_t version,
+      const kernels::AlsSolver& solver, const TrainingInput& input,
+      const LearnedModelOptions& options, std::uint64_t version,
       const std::function<void(const kernels::AlsIteration&)>& progress = {});
 
   int dimension() const { return dimension_; }
@@ -61,6 +77,9 @@ class LearnedModel {
 
   // The trained factor; empty for a user or post the model has not seen.
   std::span<const float> user_factor(UserId user) const;
+  // How many engagements the user had stored when the model was trained (0 when unseen): a user
+  // with more since then is folded in.
+  std::uint32_t engagements_at_training(UserId user) const;
   std::span<const float> post_factor(PostId post) const;
   // A trained post's factor, else its cold-start vector (all zeros when neither its author nor
   // its text tells anything).
@@ -78,13 +97,14 @@ class LearnedModel {
  private:
   LearnedModel() = default;
   // The cold-start parts from the trained factors: author means and the text projection.
-  absl::Status fit_cold_start(const store::FeedState& state, const EmbeddingTable& text);
+  absl::Status fit_cold_start(const TrainingInput& input);
 
   int dimension_ = 0;
   LearnedModelOptions options_;
   LearnedModelInfo info_;
   std::vector<UserId> users_;  // ascending, with their factors row by row
   std::vector<float> user_factors_;
+  std::vector<std::uint32_t> user_engagements_;
   std::vector<PostId> posts_;
   std::vector<float> post_factors_;
   std::vector<float> post_gram_;  // Y'Y of the post factors, for fold-in

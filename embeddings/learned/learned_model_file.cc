@@ -118,6 +118,7 @@ absl::Status LearnedModel::save(const std::string& path) const {
   w.put_string(info_.backend);
   w.put_vector(users_);
   w.put_vector(user_factors_);
+  w.put_vector(user_engagements_);
   w.put_vector(posts_);
   w.put_vector(post_factors_);
   w.put_vector(post_gram_);
@@ -164,7 +165,8 @@ absl::StatusOr<std::shared_ptr<const LearnedModel>> LearnedModel::load(
                     r.get(info.posts) && r.get(info.entries) && r.get(info.iterations) &&
                     r.get(converged) && r.get(info.final_loss) && r.get(info.train_seconds) &&
                     r.get_string(info.backend) && r.get_vector(model->users_) &&
-                    r.get_vector(model->user_factors_) && r.get_vector(model->posts_) &&
+                    r.get_vector(model->user_factors_) &&
+                    r.get_vector(model->user_engagements_) && r.get_vector(model->posts_) &&
                     r.get_vector(model->post_factors_) && r.get_vector(model->post_gram_) &&
                     r.get_vector(model->text_projection_) && r.get_vector(authors) &&
                     r.get_vector(means) && r.done();
@@ -177,6 +179,7 @@ absl::StatusOr<std::shared_ptr<const LearnedModel>> LearnedModel::load(
         ", the server's is " + std::to_string(options.als.factors));
   }
   if (model->user_factors_.size() != model->users_.size() * d ||
+      model->user_engagements_.size() != model->users_.size() ||
       model->post_factors_.size() != model->posts_.size() * d ||
       model->post_gram_.size() != d * d || model->text_projection_.size() != d * d ||
       means.size() != authors.size() * d) {

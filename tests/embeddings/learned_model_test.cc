@@ -71,6 +71,15 @@ LearnedModelOptions small_options() {
   return options;
 }
 
+absl::StatusOr<std::shared_ptr<const LearnedModel>> train(const kernels::AlsSolver& solver,
+                                                         const PlantedState& planted,
+                                                         TimestampMs now, std::uint64_t version) {
+  const LearnedModelOptions options = small_options();
+  return LearnedModel::train(
+      solver, gather_training_input(planted.state, planted.text, now, options.weights), options,
+      version);
+}
+
 float dot(std::span<const float> a, std::span<const float> b) {
   EXPECT_EQ(a.size(), b.size());
   if (a.size() != b.size()) return 0;
@@ -111,13 +120,14 @@ TEST(EngagementMatrix, WeighsKindsDecaysAndSkipsDeletedAndFuturePosts) {
 TEST(LearnedModel, RanksAUsersGroupAboveOtherGroups) {
   PlantedState planted(60, 120, 4);
   const auto solver = kernels::make_cpu_als_solver();
-  auto model = LearnedModel::train(*solver, planted.state, 300 * kHour, planted.text,
-                                   small_options(), 1);
+  auto model = train(*solver, planted, 300 * kHour, 1);
   ASSERT_TRUE(model.ok()) << model.status();
   const LearnedModelInfo& info = (*model)->info();
   EXPECT_EQ(info.version, 1u);
   EXPECT_EQ(info.users, 60u);
   EXPECT_GT(info.entries, 60u * 30 * 0.3);
+  EXPECT_EQ((*model)->engagements_at_training(7), planted.state.engagements.by_user(7).size());
+  EXPECT_EQ((*model)->engagements_at_training(1000), 0u);
   // Every user scores the average post of its own group above every other group's average.
   for (UserId u = 0; u < 60; ++u) {
     std::vector<double> by_group(4, 0.0);
@@ -137,7 +147,7 @@ TEST(LearnedModel, FoldInEqualsTheUsersExactSolve) {
   PlantedState planted(40, 80, 4);
   const auto solver = kernels::make_cpu_als_solver();
   const TimestampMs now = 200 * kHour;
-  auto model = LearnedModel::train(*solver, planted.state, now, planted.text, small_options(), 1);
+  auto model = train(*solver, planted, now, 1);
   ASSERT_TRUE(model.ok()) << model.status();
   // User 5 (group 1) now likes five group-2 posts.
   for (PostId p : {2, 6, 10, 14, 18}) planted.engage(5, p, EngagementKind::kLike, now);
@@ -172,8 +182,7 @@ TEST(LearnedModel, FoldInEqualsTheUsersExactSolve) {
 TEST(LearnedModel, ColdPostsTakeTheirAuthorsAndTextsDirection) {
   PlantedState planted(40, 80, 4, /*authors=*/4);  // author 1000 + g writes group g's posts
   const auto solver = kernels::make_cpu_als_solver();
-  auto model = LearnedModel::train(*solver, planted.state, 200 * kHour, planted.text,
-                                   small_options(), 1);
+  auto model = train(*solver, planted, 200 * kHour, 1);
   ASSERT_TRUE(model.ok()) << model.status();
   std::vector<float> group3_text(kDimension, 0.0f);
   group3_text[3] = 1.0f;
@@ -197,8 +206,7 @@ TEST(LearnedModel, ColdPostsTakeTheirAuthorsAndTextsDirection) {
 TEST(LearnedModel, TheFileRoundTripsAndRefusesDamage) {
   PlantedState planted(20, 40, 2);
   const auto solver = kernels::make_cpu_als_solver();
-  auto model = LearnedModel::train(*solver, planted.state, 100 * kHour, planted.text,
-                                   small_options(), 7);
+  auto model = train(*solver, planted, 100 * kHour, 7);
   ASSERT_TRUE(model.ok());
   feedrank::testing::TempDir dir;
   const std::string path = (dir.path() / "model").string();
