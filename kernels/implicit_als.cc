@@ -102,9 +102,9 @@ double implicit_als_loss(const ConfidenceRows& by_user, const FactorMatrix& user
   return pairs > 0 ? total / pairs : 0.0;
 }
 
-absl::StatusOr<AlsFactors> train_implicit_als(
-    const AlsSolver& solver, const AlsProblem& problem, const AlsTrainingOptions& options,
-    const std::function<void(const AlsIteration&)>& progress) {
+absl::StatusOr<AlsFactors> train_implicit_als(const AlsSolver& solver, const AlsProblem& problem,
+                                              const AlsTrainingOptions& options,
+                                              const AlsProgress& progress) {
   if (absl::Status status = check_options(options); !status.ok()) return status;
   AlsFactors out;
   out.factors = options.factors;
@@ -142,7 +142,9 @@ absl::StatusOr<AlsFactors> train_implicit_als(
       previous_loss = record.loss;
     }
     out.iterations.push_back(record);
-    if (progress) progress(record);
+    if (progress && !progress(record)) {
+      return absl::CancelledError("training stopped after iteration " + std::to_string(iteration));
+    }
     if (converged) {
       out.converged = true;
       break;

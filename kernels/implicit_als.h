@@ -60,11 +60,14 @@ struct AlsFactors {
   bool converged = false;  // stopped by the tolerance rather than max_iterations
 };
 
+// Hears each iteration as it ends; returning false stops training (CANCELLED).
+using AlsProgress = std::function<bool(const AlsIteration&)>;
+
 // INVALID_ARGUMENT naming the option or the matrix field at fault; the solver's errors as they
-// come. `progress` hears each iteration as it ends.
-absl::StatusOr<AlsFactors> train_implicit_als(
-    const AlsSolver& solver, const AlsProblem& problem, const AlsTrainingOptions& options,
-    const std::function<void(const AlsIteration&)>& progress = {});
+// come.
+absl::StatusOr<AlsFactors> train_implicit_als(const AlsSolver& solver, const AlsProblem& problem,
+                                              const AlsTrainingOptions& options,
+                                              const AlsProgress& progress = {});
 
 // rows x factors values in [0, 0.01) from SplitMix64(seed): the starting point of training.
 std::vector<float> initial_factors(std::size_t rows, int factors, std::uint64_t seed);

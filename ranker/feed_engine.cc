@@ -8,6 +8,7 @@
 #include "ranker/retrieval/post_index.h"
 #include "ranker/retrieval/saved_index.h"
 #include "ranker/retrieval/visible_posts.h"
+#include "ranker/wall_clock.h"
 
 namespace feedrank::ranker {
 namespace {
@@ -40,6 +41,11 @@ absl::StatusOr<std::unique_ptr<FeedEngine>> FeedEngine::open(
   if (absl::Status status = engine->start_index(std::move(*chosen), retrieval); !status.ok()) {
     return status;
   }
+  if (engine->algorithmic_.vector_space != VectorSpace::kText) {
+    if (absl::Status status = engine->start_learned(retrieval, dimension); !status.ok()) {
+      return status;
+    }
+  }
   engine->start_pipeline(backend);
   return engine;
 }
@@ -70,6 +76,38 @@ absl::Status FeedEngine::start_index(ChosenIndex chosen, const RetrievalOptions&
                     took.count()));
   }
   return absl::OkStatus();
+}
+
+absl::Status FeedEngine::start_learned(const RetrievalOptions& retrieval, int dimension) {
+  LearnedSpaceOptions options = algorithmic_.learned;
+  options.space = algorithmic_.vector_space;
+  options.model.als.factors = dimension;
+  options.retrieval = retrieval;
+  options.retrieval.saved_index_path.clear();  // the space's index is built with its model
+  options.log = log_;
+  auto space = LearnedSpace::create(
+      std::move(options),
+      [this](absl::FunctionRef<void(const store::FeedState&, const embeddings::EmbeddingTable&)>
+                 fn) {
+        auto snapshot = store_->snapshot();
+        fn(snapshot.state(), vectors_->posts());
+      });
+  if (!space.ok()) return space.status();
+  learned_ = std::move(*space);
+  if (absl::Status status = learned_->start(); !status.ok()) return status;
+  if (learned_->current() == nullptr && algorithmic_.train_at_start) {
+    return learned_->start_training(wall_clock_ms());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FeedEngine::train_learned(TimestampMs now, bool wait) {
+  if (learned_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "the vector space is text: only the learned and hybrid spaces train a model "
+        "(start the server with --vector-space learned or hybrid)");
+  }
+  return wait ? learned_->train(now) : learned_->start_training(now);
 }
 
 absl::Status FeedEngine::checkpoint() {
@@ -105,6 +143,7 @@ absl::StatusOr<store::WriteSummary> FeedEngine::write(std::vector<WriteOp> ops,
     say(fmt::format("retrieval index sync failed (retried at the next search): {}",
                     std::string(status.message())));
   }
+  if (learned_ != nullptr) learned_->sync(snapshot.state(), vectors_->posts());
   return summary;
 }
 
@@ -116,6 +155,17 @@ EngineCounts FeedEngine::counts() const {
   counts.users_with_vectors = vectors_->users_with_vectors();
   counts.embedding_dimension = vectors_->dimension();
   counts.retrieval_backend = retrieval_backend();
+  counts.vector_space = algorithmic_.vector_space;
+  if (learned_ != nullptr) {
+    counts.training = learned_->progress();
+    counts.training_backend = learned_->solver_backend();
+    if (const auto current = learned_->current()) {
+      counts.learned_model = current->model().info();
+      counts.learned_index = current->describe();
+      const std::size_t rows = current->rows(), indexed = current->indexed_rows();
+      counts.learned_index_lag = rows > indexed ? rows - indexed : 0;
+    }
+  }
   return counts;
 }
 

@@ -19,6 +19,8 @@
 #include "ranker/retrieval/row_time_floor.h"
 #include "ranker/scoring/ranking_config.h"
 #include "ranker/vectors/corpus_vectors.h"
+#include "ranker/vectors/learned_space.h"
+#include "ranker/vectors/vector_space.h"
 #include "store/feed_store.h"
 
 namespace feedrank::ranker {
@@ -29,6 +31,11 @@ class PostIndex;
 struct AlgorithmicOptions {
   RankingConfig config = default_ranking_config();
   RankedListCacheOptions cache;  // ranked lists kept behind cursors
+  // Retrieval's vector space. Learned and hybrid train a model from the engagements; the engine
+  // sets `learned`'s space, factors (the embedding dimension), retrieval backend and log.
+  VectorSpace vector_space = VectorSpace::kText;
+  LearnedSpaceOptions learned;
+  bool train_at_start = true;  // with no saved model, train one in the background at start
 };
 
 struct EngineCounts {
@@ -37,6 +44,14 @@ struct EngineCounts {
   std::uint64_t users_with_vectors = 0;
   int embedding_dimension = 0;
   std::string retrieval_backend;  // the index's describe()
+  VectorSpace vector_space = VectorSpace::kText;
+  // Learned and hybrid spaces: the model serving (none until the first training ends), its
+  // space index and how many of its rows are not indexed yet, and the training's progress.
+  std::optional<embeddings::LearnedModelInfo> learned_model;
+  std::string learned_index;
+  std::uint64_t learned_index_lag = 0;
+  std::optional<TrainingProgress> training;
+  std::string training_backend;  // the ALS solver's describe()
 };
 
 class FeedEngine {
@@ -82,6 +97,11 @@ class FeedEngine {
   // no direction.
   absl::StatusOr<std::vector<ScoredPost>> nearest_posts(const NearestPostsRequest& request) const;
 
+  // Retrains the learned model on the store as of `now` and swaps it in: on this thread when
+  // `wait`, else in the background (ALREADY_EXISTS while one runs). FAILED_PRECONDITION in the
+  // text space.
+  absl::Status train_learned(TimestampMs now, bool wait);
+
   // Saves the user vectors now, so the next start has nothing to replay, and an HNSW or IVF
   // index when RetrievalOptions::saved_index_path is set, so it need not be rebuilt (clean
   // shutdown).
@@ -92,6 +112,8 @@ class FeedEngine {
   void say(const std::string& line) const;
   // Reads the saved index when there is a usable one, then indexes every row not in it yet.
   absl::Status start_index(ChosenIndex chosen, const RetrievalOptions& retrieval);
+  // The learned or hybrid space: reads the saved model, or starts training one.
+  absl::Status start_learned(const RetrievalOptions& retrieval, int dimension);
 
   // Builds the algorithmic pipeline on the scorer the backend choice implies.
   void start_pipeline(kernels::BackendKind backend);
@@ -105,8 +127,12 @@ class FeedEngine {
   absl::StatusOr<RankedList> rank_list(const FeedRequest& request, const ListVariant& variant,
                                        const store::FeedState& state) const;
   // The request context the pipeline reads; the caller holds the snapshot `state` comes from.
+  // The vectors a FeedQuery points into, owned by the caller for the query's life.
+  struct QueryVectors {
+    std::vector<float> text, learned_factor, space;
+  };
   FeedQuery make_query(const FeedRequest& request, const RankingConfig& config,
-                       const store::FeedState& state, std::vector<float>& viewer_vector) const;
+                       const store::FeedState& state, QueryVectors& vectors) const;
 
   std::function<void(std::string_view line)> log_;
   std::string saved_index_path_;  // empty: the index is not saved
@@ -114,6 +140,8 @@ class FeedEngine {
   std::unique_ptr<CorpusVectors> vectors_;
   std::unique_ptr<store::FeedStore> store_;
   std::unique_ptr<PostIndex> index_;
+  // Learned and hybrid spaces only; declared after the store, which its training reads.
+  std::unique_ptr<LearnedSpace> learned_;
   AlgorithmicOptions algorithmic_;
   std::shared_ptr<const RankingConfig> server_config_;  // algorithmic_.config, shared with lists
   std::unique_ptr<AlgorithmicPipeline> pipeline_;

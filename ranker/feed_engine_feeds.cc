@@ -25,13 +25,16 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
     }
   }
   // The index is searched under the snapshot the request holds, so the table cannot change.
-  NearestPublicPosts nearest = [this](std::span<const float> query, int k, TimestampMs oldest,
+  // In the learned and hybrid spaces, the space's index of the request's model snapshot (row for
+  // row with the text table, so the same first row applies).
+  NearestPublicPosts nearest = [this](const FeedQuery& query, int k, TimestampMs oldest,
                                       std::size_t max_scan_posts,
                                       std::span<const kernels::VectorId> exclude)
       -> absl::StatusOr<std::vector<kernels::Neighbor>> {
+    const bool in_space = query.learned != nullptr && !query.space_vector.empty();
     const std::vector<kernels::VectorId> excluded(exclude.begin(), exclude.end());
     kernels::SearchRequest search;
-    search.queries = query;
+    search.queries = in_space ? query.space_vector : query.viewer_vector;
     search.k = k;
     search.exclude = std::span(&excluded, 1);
     {
@@ -40,7 +43,8 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
       search.first_row = std::max(row_times_.first_row_since(oldest),
                                   rows > max_scan_posts ? rows - max_scan_posts : 0);
     }
-    auto results = index_->search(vectors_->posts(), search);
+    auto results =
+        in_space ? query.learned->search(search) : index_->search(vectors_->posts(), search);
     if (!results.ok()) return results.status();
     if (results->empty()) return std::vector<kernels::Neighbor>();
     return std::move(results->front());
@@ -118,17 +122,23 @@ absl::StatusOr<FeedPage> FeedEngine::chronological_feed(const FeedRequest& reque
 }
 
 FeedQuery FeedEngine::make_query(const FeedRequest& request, const RankingConfig& config,
-                                 const store::FeedState& state,
-                                 std::vector<float>& viewer_vector) const {
+                                 const store::FeedState& state, QueryVectors& vectors) const {
   FeedQuery query;
   query.viewer = request.viewer;
   query.now = now_or(request.as_of);
   query.deadline = request.deadline;
   query.state = &state;
   query.config = &config;
-  viewer_vector = viewer_interest(vectors_->user_vector(request.viewer, state, query.now), state,
-                                  vectors_->posts(), request.viewer, query.now);
-  if (!embeddings::is_zero(viewer_vector)) query.viewer_vector = viewer_vector;
+  vectors.text = viewer_interest(vectors_->user_vector(request.viewer, state, query.now), state,
+                                 vectors_->posts(), request.viewer, query.now);
+  if (!embeddings::is_zero(vectors.text)) query.viewer_vector = vectors.text;
+  if (learned_ != nullptr) query.learned = learned_->current();
+  if (query.learned != nullptr) {
+    vectors.learned_factor = learned_->viewer_factor(*query.learned, state, request.viewer, query.now);
+    query.learned_factor = vectors.learned_factor;
+    vectors.space = query.learned->query(vectors.learned_factor, query.viewer_vector);
+    if (!embeddings::is_zero(vectors.space)) query.space_vector = vectors.space;
+  }
   query.muted_authors.insert(request.muted_authors.begin(), request.muted_authors.end());
   query.signals = compute_viewer_signals(state, request.viewer, query.now, config);
   return query;
@@ -138,9 +148,9 @@ absl::StatusOr<ScoringInput> FeedEngine::ranking_candidates(const FeedRequest& r
   auto snapshot = store_->snapshot();
   const store::FeedState& state = snapshot.state();
   if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
-  std::vector<float> viewer_vector;
+  QueryVectors vectors;
   const RankingConfig& config = request.ranking ? *request.ranking : *server_config_;
-  const FeedQuery query = make_query(request, config, state, viewer_vector);
+  const FeedQuery query = make_query(request, config, state, vectors);
   return pipeline_->gather(query, vectors_->posts());
 }
 
@@ -155,8 +165,8 @@ absl::StatusOr<RankedList> FeedEngine::rank_list(const FeedRequest& request,
     return chronological_list(request.viewer, page.items);
   }
   std::shared_ptr<const RankingConfig> config = variant.ranking ? variant.ranking : server_config_;
-  std::vector<float> viewer_vector;
-  const FeedQuery query = make_query(request, *config, state, viewer_vector);
+  QueryVectors vectors;
+  const FeedQuery query = make_query(request, *config, state, vectors);
   auto ranked = pipeline_->rank(query, vectors_->posts());
   if (!ranked.ok()) return ranked.status();
   ranked->stats.backend = ranking_backend();

@@ -55,7 +55,7 @@ TrainingInput gather_training_input(const store::FeedState& state, const Embeddi
 absl::StatusOr<std::shared_ptr<const LearnedModel>> LearnedModel::train(
     const kernels::AlsSolver& solver, const TrainingInput& input,
     const LearnedModelOptions& options, std::uint64_t version,
-    const std::function<void(const kernels::AlsIteration&)>& progress) {
+    const kernels::AlsProgress& progress) {
   if (options.als.factors != input.dimension) {
     return absl::InvalidArgumentError(
         "factors: " + std::to_string(options.als.factors) +
@@ -164,25 +164,35 @@ std::span<const float> LearnedModel::post_factor(PostId post) const {
 std::vector<float> LearnedModel::post_vector(PostId post, UserId author,
                                              std::span<const float> text) const {
   const auto d = static_cast<std::size_t>(dimension_);
-  if (const auto trained = post_factor(post); !trained.empty()) {
-    return {trained.begin(), trained.end()};
-  }
-  std::vector<float> out(d, 0.0f);
-  int parts = 0;
-  if (const auto it = author_means_.find(author); it != author_means_.end()) {
-    for (std::size_t j = 0; j < d; ++j) out[j] += it->second[j];
-    ++parts;
-  }
-  if (text.size() == d && !is_zero(text)) {
-    for (std::size_t j = 0; j < d; ++j) {
-      out[j] += cblas_sdot(dimension_, &text_projection_[j * d], 1, text.data(), 1);
-    }
-    ++parts;
-  }
-  if (parts == 2) {
-    for (float& v : out) v *= 0.5f;
-  }
+  std::vector<float> padded(d, 0.0f);
+  if (text.size() == d) std::copy(text.begin(), text.end(), padded.begin());
+  std::vector<float> out(d);
+  post_vectors(std::span(&post, 1), std::span(&author, 1), padded, out);
   return out;
+}
+
+void LearnedModel::post_vectors(std::span<const PostId> posts, std::span<const UserId> authors,
+                                std::span<const float> texts, std::span<float> out) const {
+  const auto d = static_cast<std::size_t>(dimension_);
+  const int n = static_cast<int>(posts.size());
+  if (n == 0) return;
+  // out = texts * P' (each row its text's projection), then row by row what else is known.
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, dimension_, dimension_, 1.0f,
+              texts.data(), dimension_, text_projection_.data(), dimension_, 0.0f, out.data(),
+              dimension_);
+  for (std::size_t p = 0; p < posts.size(); ++p) {
+    const std::span<float> row = out.subspan(p * d, d);
+    if (const auto trained = post_factor(posts[p]); !trained.empty()) {
+      std::copy(trained.begin(), trained.end(), row.begin());
+      continue;
+    }
+    const auto mean = author_means_.find(authors[p]);
+    if (mean == author_means_.end()) continue;  // the text's projection alone (zeros: no text)
+    const bool has_text = !is_zero(texts.subspan(p * d, d));
+    for (std::size_t j = 0; j < d; ++j) {
+      row[j] = has_text ? 0.5f * (row[j] + mean->second[j]) : mean->second[j];
+    }
+  }
 }
 
 absl::StatusOr<std::vector<float>> LearnedModel::fold_in(const kernels::AlsSolver& solver,

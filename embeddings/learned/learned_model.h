@@ -69,7 +69,7 @@ class LearnedModel {
   static absl::StatusOr<std::shared_ptr<const LearnedModel>> train(
       const kernels::AlsSolver& solver, const TrainingInput& input,
       const LearnedModelOptions& options, std::uint64_t version,
-      const std::function<void(const kernels::AlsIteration&)>& progress = {});
+      const kernels::AlsProgress& progress = {});
 
   int dimension() const { return dimension_; }
   const LearnedModelInfo& info() const { return info_; }
@@ -82,8 +82,12 @@ class LearnedModel {
   std::uint32_t engagements_at_training(UserId user) const;
   std::span<const float> post_factor(PostId post) const;
   // A trained post's factor, else its cold-start vector (all zeros when neither its author nor
-  // its text tells anything).
+  // its text tells anything). `text` is empty or `dimension` floats.
   std::vector<float> post_vector(PostId post, UserId author, std::span<const float> text) const;
+  // The same for many posts at once (one matrix product for the text projections): `texts` and
+  // `out` hold posts.size() x dimension floats.
+  void post_vectors(std::span<const PostId> posts, std::span<const UserId> authors,
+                    std::span<const float> texts, std::span<float> out) const;
   // The user's factor from all of their engagements at or before `now` in `state`, with the post
   // factors fixed. All zeros for a user with no engagements with trained posts.
   absl::StatusOr<std::vector<float>> fold_in(const kernels::AlsSolver& solver, const store::FeedState& state,

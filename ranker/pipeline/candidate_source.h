@@ -29,7 +29,7 @@ class CandidateSourceStage {
 // that come back). An exact scan reads at most the newest `max_scan_posts` rows (the request's
 // ranking config's out_of_network_max_scan_posts).
 using NearestPublicPosts = std::function<absl::StatusOr<std::vector<kernels::Neighbor>>(
-    std::span<const float> vector, int k, TimestampMs oldest, std::size_t max_scan_posts,
+    const FeedQuery& query, int k, TimestampMs oldest, std::size_t max_scan_posts,
     std::span<const kernels::VectorId> exclude)>;
 
 // Newest posts of the accounts the viewer follows, at most per_author each and total in all.

@@ -57,6 +57,8 @@ void hydrate_features(const FeedQuery& query, const Candidates& candidates,
     set(Feature::kCollaborative, log1p_f(value_or_zero(signals.collaborative, c.post)));
     set(Feature::kLogAge, log1p_f(static_cast<double>(query.now - c.created_at) / kHourMs));
     set(Feature::kAuthorPosts, log1p_f(static_cast<double>(state.posts.timeline(c.author).size())));
+    set(Feature::kLearnedScore,
+        query.learned != nullptr ? query.learned->learned_score(query.learned_factor, c.post) : 0.0f);
   }
 }
 

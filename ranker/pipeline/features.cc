@@ -17,7 +17,8 @@ constexpr std::array<std::string_view, kFeatureCount> kNames = {"bias",
                                                                 "already_engaged",
                                                                 "collaborative",
                                                                 "log_age_hours",
-                                                                "author_posts"};
+                                                                "author_posts",
+                                                                "learned_score"};
 
 }  // namespace
 

@@ -29,8 +29,11 @@ enum class Feature : int {
   // log1p(the author's live posts): a prolific author's followers spread their attention over
   // more posts, so each one's chance of engagement can fall with the count.
   kAuthorPosts,
+  // The learned model's score of the post for the viewer (the inner product of their factors,
+  // the viewer folded in when they engaged since training); 0 in the text space.
+  kLearnedScore,
 };
-inline constexpr int kFeatureCount = 15;
+inline constexpr int kFeatureCount = 16;
 
 // snake_case names, as in ranking configs and explanations ("similarity", "author_affinity").
 std::string_view feature_name(Feature feature);

@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "ranker/vectors/learned_space.h"
 #include "ranker/scoring/ranking_config.h"
 #include "store/feed_state.h"
 
@@ -29,6 +30,11 @@ struct FeedQuery {
   const store::FeedState* state = nullptr;
   const RankingConfig* config = nullptr;
   std::span<const float> viewer_vector;  // empty: nothing is known of the viewer yet
+  // The learned or hybrid space (null in the text space, or before a model exists): the model
+  // snapshot the whole request reads, the viewer's factor and their query in that space.
+  std::shared_ptr<const LearnedSnapshot> learned;
+  std::span<const float> learned_factor;
+  std::span<const float> space_vector;  // empty: retrieval searches the text space
   absl::flat_hash_set<UserId> muted_authors;
   ViewerSignals signals;
 

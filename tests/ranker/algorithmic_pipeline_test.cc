@@ -98,7 +98,7 @@ AlgorithmicPipeline make_pipeline(const World& world,
   sources.push_back(make_network_engagement_source());
   sources.push_back(make_collaborative_source());
   sources.push_back(make_out_of_network_source(
-      [&world](std::span<const float>, int, TimestampMs, std::size_t,
+      [&world](const FeedQuery&, int, TimestampMs, std::size_t,
                std::span<const kernels::VectorId>)
           -> absl::StatusOr<std::vector<kernels::Neighbor>> { return world.nearest; }));
   sources.push_back(make_popular_source());
@@ -379,7 +379,7 @@ TEST(AlgorithmicPipeline, AnErrorFromRetrievalIsAlsoADegradedSource) {
   std::vector<std::unique_ptr<CandidateSourceStage>> sources;
   sources.push_back(make_in_network_source());
   sources.push_back(make_out_of_network_source(
-      [](std::span<const float>, int, TimestampMs, std::size_t,
+      [](const FeedQuery&, int, TimestampMs, std::size_t,
          std::span<const kernels::VectorId>) -> absl::StatusOr<std::vector<kernels::Neighbor>> {
         return absl::InternalError("GPU lost");
       }));

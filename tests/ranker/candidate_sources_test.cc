@@ -351,15 +351,15 @@ struct FakeNearest {
   std::vector<kernels::VectorId> last_exclude;
 
   NearestPublicPosts function() {
-    return [this](std::span<const float> query, int k, TimestampMs oldest,
-                  std::size_t max_scan_posts, std::span<const kernels::VectorId> exclude)
+    return [this](const FeedQuery& query, int k, TimestampMs oldest, std::size_t max_scan_posts,
+                  std::span<const kernels::VectorId> exclude)
                -> absl::StatusOr<std::vector<kernels::Neighbor>> {
       ++calls;
       last_max_scan = max_scan_posts;
       last_exclude.assign(exclude.begin(), exclude.end());
       last_k = k;
       last_oldest = oldest;
-      last_query.assign(query.begin(), query.end());
+      last_query.assign(query.viewer_vector.begin(), query.viewer_vector.end());
       if (!error.ok()) return error;
       return answer;
     };

@@ -17,7 +17,9 @@ class OutOfNetworkSource final : public CandidateSourceStage {
 
   absl::Status fetch(const FeedQuery& query, Candidates& out) const override {
     const int k = query.config->out_of_network_k;
-    if (query.viewer_vector.empty() || k == 0) return absl::OkStatus();
+    if ((query.viewer_vector.empty() && query.space_vector.empty()) || k == 0) {
+      return absl::OkStatus();
+    }
     const TimestampMs oldest = query.now - query.config->out_of_network_max_age_ms;
     // The nearest rows to a viewer's interest are the posts it was built from: leave them out of
     // the search instead of spending the k slots on posts the filters then remove.
@@ -27,7 +29,7 @@ class OutOfNetworkSource final : public CandidateSourceStage {
     const std::size_t own_kept = std::min<std::size_t>(own.size(), kMaxOwnPostsExcluded);
     for (const store::TimelineEntry& entry : own.last(own_kept)) exclude.push_back(entry.id);
     const auto max_scan = static_cast<std::size_t>(query.config->out_of_network_max_scan_posts);
-    auto neighbours = nearest_(query.viewer_vector, k, oldest, max_scan, exclude);
+    auto neighbours = nearest_(query, k, oldest, max_scan, exclude);
     if (!neighbours.ok()) return neighbours.status();
     for (const kernels::Neighbor& neighbour : *neighbours) {
       auto candidate = candidate_of(*query.state, neighbour.id, source());

@@ -1,0 +1,372 @@
+#include "ranker/vectors/learned_space.h"
+
+#include <bit>
+#include <cmath>
+
+#include "fmt/format.h"
+#include "kernels/cpu/inner_products.h"
+#include "ranker/retrieval/post_index.h"
+
+namespace feedrank::ranker {
+namespace {
+
+// Rows a snapshot adds per store snapshot while a new model's vectors are built, so that writers
+// wait for at most one such step.
+constexpr std::size_t kInstallRowsPerLock = 50'000;
+// Rows indexed per index lock after a write (as the text index).
+constexpr std::size_t kSyncRowsPerLock = 4096;
+// Folded-in viewers kept; past this the cache starts over.
+constexpr std::size_t kMaxFoldedUsers = 200'000;
+
+std::unique_ptr<kernels::AlsSolver> choose_solver(kernels::BackendRequest request,
+                                                  std::string& why) {
+  if (request != kernels::BackendRequest::kCpu) {
+    auto gpu = kernels::make_gpu_als_solver();
+    if (gpu.ok()) return std::move(*gpu);
+    why = std::string(gpu.status().message());
+    if (request == kernels::BackendRequest::kGpu) return nullptr;
+  }
+  return kernels::make_cpu_als_solver();
+}
+
+}  // namespace
+
+// --- LearnedSnapshot ---
+
+LearnedSnapshot::LearnedSnapshot(std::shared_ptr<const embeddings::LearnedModel> model,
+                                 VectorSpace space, float hybrid_text_weight,
+                                 std::unique_ptr<kernels::VectorIndex> index)
+    : model_(std::move(model)),
+      space_(space),
+      text_scale_(space == VectorSpace::kHybrid ? std::sqrt(hybrid_text_weight) : 0.0f),
+      learned_scale_(space == VectorSpace::kHybrid ? std::sqrt(1.0f - hybrid_text_weight) : 1.0f),
+      table_(space == VectorSpace::kHybrid ? 2 * model_->dimension() : model_->dimension()),
+      index_(std::make_unique<PostIndex>(std::move(index))) {}
+
+LearnedSnapshot::~LearnedSnapshot() = default;
+
+int LearnedSnapshot::dimension() const { return table_.dimension(); }
+
+std::string LearnedSnapshot::describe() const { return index_->describe(); }
+
+std::size_t LearnedSnapshot::rows() const {
+  std::shared_lock lock(mutex_);
+  return table_.rows();
+}
+
+std::size_t LearnedSnapshot::indexed_rows() const { return index_->indexed_rows(); }
+
+std::vector<float> LearnedSnapshot::query(std::span<const float> factor,
+                                          std::span<const float> text_interest) const {
+  const auto d = static_cast<std::size_t>(model_->dimension());
+  std::vector<float> out(static_cast<std::size_t>(dimension()), 0.0f);
+  const std::size_t learned_at = space_ == VectorSpace::kHybrid ? d : 0;
+  if (space_ == VectorSpace::kHybrid && text_interest.size() == d) {
+    for (std::size_t j = 0; j < d; ++j) out[j] = text_scale_ * text_interest[j];
+  }
+  if (factor.size() == d) {
+    for (std::size_t j = 0; j < d; ++j) out[learned_at + j] = learned_scale_ * factor[j];
+  }
+  return out;
+}
+
+absl::StatusOr<kernels::SearchResults> LearnedSnapshot::search(
+    const kernels::SearchRequest& request) const {
+  std::shared_lock lock(mutex_);
+  return index_->search(table_, request);
+}
+
+std::span<const float> LearnedSnapshot::learned_part(std::span<const float> row) const {
+  const auto d = static_cast<std::size_t>(model_->dimension());
+  return space_ == VectorSpace::kHybrid ? row.subspan(d, d) : row;
+}
+
+float LearnedSnapshot::learned_score(std::span<const float> factor, PostId post) const {
+  std::shared_lock lock(mutex_);
+  const auto row = table_.row_of(post);
+  if (!row || factor.size() != static_cast<std::size_t>(model_->dimension()) ||
+      learned_scale_ == 0.0f) {
+    return 0.0f;
+  }
+  const std::span<const float> learned = learned_part(table_.row(*row));
+  return kernels::cpu::inner_product(factor.data(), learned.data(), model_->dimension()) /
+         learned_scale_;
+}
+
+void LearnedSnapshot::catch_up(const store::FeedState& state,
+                               const embeddings::EmbeddingTable& text, std::size_t max_rows) {
+  std::unique_lock lock(mutex_);
+  const auto d = static_cast<std::size_t>(model_->dimension());
+  const std::size_t dimension = static_cast<std::size_t>(table_.dimension());
+  // The space rows of text rows [first, first + count), computed in one batch.
+  const auto space_rows = [&](std::size_t first, std::size_t count) {
+    std::vector<PostId> ids(count);
+    std::vector<UserId> authors(count, 0);
+    std::vector<float> texts(count * d), learned(count * d), out(count * dimension, 0.0f);
+    for (std::size_t i = 0; i < count; ++i) {
+      ids[i] = text.row_ids()[first + i];
+      if (const store::PostView* view = state.posts.find(ids[i])) authors[i] = view->post.author;
+      const std::span<const float> row = text.row(first + i);
+      std::copy(row.begin(), row.end(), texts.begin() + i * d);
+    }
+    model_->post_vectors(ids, authors, texts, learned);
+    const std::size_t learned_at = space_ == VectorSpace::kHybrid ? d : 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      for (std::size_t j = 0; j < d; ++j) {
+        if (space_ == VectorSpace::kHybrid) out[i * dimension + j] = text_scale_ * texts[i * d + j];
+        out[i * dimension + learned_at + j] = learned_scale_ * learned[i * d + j];
+      }
+    }
+    return std::make_pair(std::move(ids), std::move(out));
+  };
+  const auto put = [&](std::size_t first, std::size_t count) {
+    const auto [ids, rows] = space_rows(first, count);
+    for (std::size_t i = 0; i < count; ++i) {
+      table_.upsert(ids[i], std::span(rows).subspan(i * dimension, dimension),
+                    text.is_searchable(first + i));
+      if (text.is_deleted(first + i)) table_.remove(ids[i]);
+    }
+  };
+  // Rows whose searchable bit changed since they were mirrored: a delete, or a re-put post.
+  const std::span<const std::uint64_t> text_bits = text.unsearchable_words();
+  const std::span<const std::uint64_t> own_bits = table_.unsearchable_words();
+  const std::size_t mirrored = std::min(table_.rows(), text.rows());
+  for (std::size_t w = 0; w * 64 < mirrored; ++w) {
+    std::uint64_t changed = text_bits[w] ^ own_bits[w];
+    while (changed != 0) {
+      const std::size_t r = w * 64 + static_cast<std::size_t>(std::countr_zero(changed));
+      changed &= changed - 1;
+      if (r >= mirrored) break;
+      if (text.is_deleted(r)) {
+        table_.remove(text.row_ids()[r]);
+      } else {
+        put(r, 1);  // revived or newly hidden: its vector and bit again
+      }
+    }
+  }
+  const std::size_t first = table_.rows();
+  const std::size_t count = std::min(text.rows() - std::min(text.rows(), first), max_rows);
+  if (count > 0) put(first, count);
+}
+
+absl::Status LearnedSnapshot::sync_index(std::size_t rows_per_lock) {
+  std::shared_lock lock(mutex_);
+  return index_->sync(table_, rows_per_lock);
+}
+
+// --- LearnedSpace ---
+
+absl::StatusOr<std::unique_ptr<LearnedSpace>> LearnedSpace::create(LearnedSpaceOptions options,
+                                                                   StateReader read_state) {
+  if (options.space == VectorSpace::kText) {
+    return absl::InvalidArgumentError("vector space: the text space needs no learned model");
+  }
+  if (!(options.hybrid_text_weight >= 0.0f && options.hybrid_text_weight <= 1.0f)) {
+    return absl::InvalidArgumentError("hybrid text weight: must be in [0, 1]");
+  }
+  std::string why_cpu;
+  auto solver = choose_solver(options.train_backend, why_cpu);
+  if (solver == nullptr) {
+    return absl::FailedPreconditionError("training on the GPU: " + why_cpu);
+  }
+  std::unique_ptr<LearnedSpace> space(new LearnedSpace(std::move(options), std::move(read_state),
+                                                       std::move(solver),
+                                                       kernels::make_cpu_als_solver()));
+  space->say(fmt::format("vector space {}: learned embeddings trained on {}{}",
+                         vector_space_name(space->options_.space), space->solver_->describe(),
+                         why_cpu.empty() ? "" : " (" + why_cpu + ")"));
+  return space;
+}
+
+LearnedSpace::LearnedSpace(LearnedSpaceOptions options, StateReader read_state,
+                           std::unique_ptr<kernels::AlsSolver> solver,
+                           std::unique_ptr<kernels::AlsSolver> fold_in_solver)
+    : options_(std::move(options)),
+      read_state_(std::move(read_state)),
+      solver_(std::move(solver)),
+      fold_in_solver_(std::move(fold_in_solver)) {}
+
+LearnedSpace::~LearnedSpace() {
+  stopping_ = true;
+  if (background_.joinable()) background_.join();
+}
+
+void LearnedSpace::say(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
+absl::Status LearnedSpace::start() {
+  if (options_.model_path.empty()) return absl::OkStatus();
+  auto model = embeddings::LearnedModel::load(options_.model_path, options_.model);
+  if (!model.ok()) {
+    if (!absl::IsNotFound(model.status())) {
+      say(fmt::format("not using the saved learned model: {}", std::string(model.status().message())));
+    }
+    return absl::OkStatus();
+  }
+  const embeddings::LearnedModelInfo& info = (*model)->info();
+  say(fmt::format("read learned model v{} ({} users, {} posts, trained through sequence {}) "
+                  "from {}",
+                  info.version, info.users, info.posts, info.trained_through, options_.model_path));
+  return install(std::move(*model));
+}
+
+std::shared_ptr<const LearnedSnapshot> LearnedSpace::current() const {
+  std::lock_guard lock(current_mutex_);
+  return current_;
+}
+
+void LearnedSpace::sync(const store::FeedState& state, const embeddings::EmbeddingTable& text) {
+  std::lock_guard lock(sync_mutex_);
+  const std::shared_ptr<const LearnedSnapshot> snapshot = current();
+  if (snapshot == nullptr) return;
+  auto& mutable_snapshot = const_cast<LearnedSnapshot&>(*snapshot);  // its table is its own
+  mutable_snapshot.catch_up(state, text, std::numeric_limits<std::size_t>::max());
+  if (absl::Status status = mutable_snapshot.sync_index(kSyncRowsPerLock); !status.ok()) {
+    say(fmt::format("learned index sync failed (retried at the next search): {}",
+                    std::string(status.message())));
+  }
+}
+
+std::vector<float> LearnedSpace::viewer_factor(const LearnedSnapshot& snapshot,
+                                               const store::FeedState& state, UserId viewer,
+                                               TimestampMs now) const {
+  const embeddings::LearnedModel& model = snapshot.model();
+  const std::size_t engagements = state.engagements.by_user(viewer).size();
+  const std::span<const float> trained = model.user_factor(viewer);
+  if (engagements == model.engagements_at_training(viewer)) {
+    return trained.empty() ? std::vector<float>(model.dimension(), 0.0f)
+                           : std::vector<float>(trained.begin(), trained.end());
+  }
+  {
+    std::lock_guard lock(folded_mutex_);
+    const auto it = folded_.find(viewer);
+    if (it != folded_.end() && it->second.version == snapshot.version() &&
+        it->second.engagements == engagements) {
+      return it->second.factor;
+    }
+  }
+  auto folded = model.fold_in(*fold_in_solver_, state, viewer, now);
+  if (!folded.ok()) {
+    say(fmt::format("fold-in of user {} failed: {}", viewer, std::string(folded.status().message())));
+    return trained.empty() ? std::vector<float>(model.dimension(), 0.0f)
+                           : std::vector<float>(trained.begin(), trained.end());
+  }
+  std::lock_guard lock(folded_mutex_);
+  if (folded_.size() >= kMaxFoldedUsers) folded_.clear();
+  folded_[viewer] = FoldedUser{snapshot.version(), engagements, *folded};
+  return std::move(*folded);
+}
+
+void LearnedSpace::set_phase(std::string phase) {
+  std::lock_guard lock(progress_mutex_);
+  progress_.phase = std::move(phase);
+}
+
+TrainingProgress LearnedSpace::progress() const {
+  std::lock_guard lock(progress_mutex_);
+  return progress_;
+}
+
+absl::Status LearnedSpace::install(std::shared_ptr<const embeddings::LearnedModel> model) {
+  const int dimension = options_.space == VectorSpace::kHybrid ? 2 * model->dimension()
+                                                               : model->dimension();
+  auto chosen = choose_index(dimension, options_.retrieval);
+  if (!chosen.ok()) return chosen.status();
+  std::shared_ptr<LearnedSnapshot> snapshot(new LearnedSnapshot(
+      std::move(model), options_.space, options_.hybrid_text_weight, std::move(chosen->index)));
+  // Most rows in steps, each under a short store snapshot, indexed outside it.
+  while (true) {
+    std::size_t behind = 0;
+    read_state_([&](const store::FeedState& state, const embeddings::EmbeddingTable& text) {
+      snapshot->catch_up(state, text, kInstallRowsPerLock);
+      behind = text.rows() - std::min(text.rows(), snapshot->rows());
+    });
+    if (absl::Status status = snapshot->sync_index(std::numeric_limits<std::size_t>::max());
+        !status.ok()) {
+      return status;
+    }
+    if (behind <= kInstallRowsPerLock || stopping_) break;
+  }
+  // The last rows and the swap, with writers' syncs held off: no write falls between them.
+  absl::Status status;
+  read_state_([&](const store::FeedState& state, const embeddings::EmbeddingTable& text) {
+    std::lock_guard lock(sync_mutex_);
+    snapshot->catch_up(state, text, std::numeric_limits<std::size_t>::max());
+    status = snapshot->sync_index(std::numeric_limits<std::size_t>::max());
+    if (!status.ok()) return;
+    std::lock_guard current_lock(current_mutex_);
+    current_ = std::move(snapshot);
+  });
+  return status;
+}
+
+absl::Status LearnedSpace::train(TimestampMs now) {
+  std::lock_guard training(training_mutex_);
+  {
+    std::lock_guard lock(progress_mutex_);
+    progress_.running = true;
+    progress_.iteration = 0;
+    progress_.max_iterations = options_.model.als.max_iterations;
+    progress_.loss = 0;
+    progress_.phase = "gathering";
+  }
+  const auto finish = [&](absl::Status status) {
+    std::lock_guard lock(progress_mutex_);
+    progress_.running = false;
+    progress_.phase = status.ok() ? "done" : "failed: " + std::string(status.message());
+    if (status.ok()) ++progress_.finished;
+    return status;
+  };
+  embeddings::TrainingInput input;
+  read_state_([&](const store::FeedState& state, const embeddings::EmbeddingTable& text) {
+    input = embeddings::gather_training_input(state, text, now, options_.model.weights);
+  });
+  set_phase("training");
+  const std::shared_ptr<const LearnedSnapshot> previous = current();
+  const std::uint64_t version = previous == nullptr ? 1 : previous->version() + 1;
+  auto model = embeddings::LearnedModel::train(
+      *solver_, input, options_.model, version, [&](const kernels::AlsIteration& iteration) {
+        std::lock_guard lock(progress_mutex_);
+        progress_.iteration = iteration.iteration;
+        progress_.loss = iteration.loss;
+        return !stopping_.load();
+      });
+  if (!model.ok()) return finish(model.status());
+  const embeddings::LearnedModelInfo info = (*model)->info();
+  set_phase("indexing");
+  if (!options_.model_path.empty()) {
+    if (absl::Status saved = (*model)->save(options_.model_path); !saved.ok()) {
+      say(fmt::format("learned model v{} not saved: {}", info.version, std::string(saved.message())));
+    }
+  }
+  if (absl::Status status = install(std::move(*model)); !status.ok()) return finish(status);
+  say(fmt::format("learned model v{}: {} users, {} posts, {} engagements; {} iterations{} "
+                  "(loss {:.6g}) in {:.1f} s on {}",
+                  info.version, info.users, info.posts, info.entries, info.iterations,
+                  info.converged ? ", converged" : "", info.final_loss, info.train_seconds,
+                  info.backend));
+  return finish(absl::OkStatus());
+}
+
+absl::Status LearnedSpace::start_training(TimestampMs now) {
+  {
+    std::lock_guard lock(progress_mutex_);
+    if (progress_.running) {
+      return absl::AlreadyExistsError(fmt::format(
+          "a training is under way ({}, iteration {} of {})", progress_.phase,
+          progress_.iteration, progress_.max_iterations));
+    }
+    progress_.running = true;
+    progress_.phase = "starting";
+  }
+  if (background_.joinable()) background_.join();  // the previous one, finished
+  background_ = std::jthread([this, now] {
+    if (absl::Status status = train(now); !status.ok()) {
+      say(fmt::format("learned model training failed: {}", std::string(status.message())));
+    }
+  });
+  return absl::OkStatus();
+}
+
+}  // namespace feedrank::ranker
