@@ -3,14 +3,20 @@
 # network). Builds nothing: it runs what benchmarks/gpu/build_carry.sh built here, carried as
 # build-gpu-sm90/carry. Writes logs and JSON under $OUT and prints the comparison tables last.
 # At most 8 files come back from $OUT, so: env.txt, tests.txt (tests and sanitizers),
-# gpu_benchmark.{json,txt} (the scoring benchmark's log appended), scoring_benchmark.json,
-# torch_peer.{json,txt}, comparison.txt.
+# gpu_benchmark.txt (every benchmark's log: retrieval, scoring, ALS and PyTorch, appended in that
+# order), gpu_benchmark.json (retrieval), scoring_benchmark.json, als_benchmark.json,
+# torch_peer.json, comparison.txt.
 #
-#   bash benchmarks/gpu/run.sh [tests] [sanitize] [bench] [torch]   (default: tests bench torch)
+#   bash benchmarks/gpu/run.sh [tests] [sanitize] [bench] [als] [torch]
+#                                                             (default: tests bench als torch)
 #
 # bench runs the retrieval benchmark, which also times our CPU exact scan on the same host and
 # data (every core), and the feature scoring benchmark (CPU twin, GPU call, GPU kernel alone), so
 # the comparison tables have CPU, GPU and PyTorch side by side.
+#
+# als runs the implicit-ALS training benchmark: one iteration on the CPU twin (every core) and
+# the GPU twin, on a synthetic 100k x 1M matrix (2M entries) and on Last.fm (carry/data), and
+# Last.fm trained to convergence on both; comparison.txt gets its CPU/GPU table.
 #
 # sanitize runs a few small GPU tests (retrieval and scoring) under compute-sanitizer (memcheck,
 # racecheck, synccheck, initcheck): the memory-model checks the CPU emulation cannot make.
@@ -18,15 +24,15 @@
 # 10 minutes).
 #
 # Environment: CARRY (default build-gpu-sm90/carry), OUT (default /tmp/feedrank-gpu-out),
-# GTEST_FILTER, BENCHMARK_FILTER (retrieval), SCORING_FILTER (scoring) to run a subset,
-# SANITIZE_FILTER / SCORING_SANITIZE_FILTER for the sanitized tests, TORCH_ARGS (e.g. --skip-10m,
-# --skip-scoring, --scoring-only).
+# GTEST_FILTER, BENCHMARK_FILTER (retrieval), SCORING_FILTER (scoring), ALS_FILTER (ALS) to run a
+# subset, SANITIZE_FILTER / SCORING_SANITIZE_FILTER / ALS_SANITIZE_FILTER for the sanitized tests,
+# TORCH_ARGS (e.g. --skip-10m, --skip-scoring, --scoring-only).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 carry=${CARRY:-build-gpu-sm90/carry}
 out=${OUT:-/tmp/feedrank-gpu-out}
 mkdir -p "$out"
-parts=${*:-tests bench torch}
+parts=${*:-tests bench als torch}
 
 # Our binaries get the carried libraries and the machine's cuBLAS; python keeps its own
 # environment (our Debian libraries must not shadow PyTorch's).
@@ -35,7 +41,14 @@ for d in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda-13*/lib64 \
   $(python3 -c 'import nvidia.cublas, os; print(os.path.join(nvidia.cublas.__path__[0], "lib"))' 2>/dev/null); do
   if [ -e "$d/libcublas.so.13" ]; then cublas_dir=$d; break; fi
 done
-ours_env=(env LD_LIBRARY_PATH="$PWD/$carry/lib${cublas_dir:+:$cublas_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+# OpenBLAS travels gzipped (build_carry.sh): unpack it next to the carry's other libraries.
+blas_dir=$(mktemp -d)
+if [ -f "$carry/lib/libopenblas.so.0.gz" ]; then
+  gzip -dc "$carry/lib/libopenblas.so.0.gz" >"$blas_dir/libopenblas.so.0" 2>/dev/null ||
+    python3 -c 'import gzip, shutil, sys; shutil.copyfileobj(gzip.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
+      "$carry/lib/libopenblas.so.0.gz" "$blas_dir/libopenblas.so.0"
+fi
+ours_env=(env LD_LIBRARY_PATH="$PWD/$carry/lib:$blas_dir${cublas_dir:+:$cublas_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
 
 {
   date -u
@@ -44,14 +57,18 @@ ours_env=(env LD_LIBRARY_PATH="$PWD/$carry/lib${cublas_dir:+:$cublas_dir}${LD_LI
   echo "cuBLAS from: ${cublas_dir:-NOT FOUND}"
   for bin in "$carry"/bin/*; do
     echo "== ldd $bin"
-    "${ours_env[@]}" ldd "$bin" | grep -E "not found|absl|benchmark|cublas|cudart" || true
+    "${ours_env[@]}" ldd "$bin" | grep -E "not found|absl|benchmark|cublas|cudart|blas" || true
   done
 } 2>&1 | tee "$out/env.txt"
 
 status=0
+if [[ " $parts " == *" bench "* || " $parts " == *" als "* || " $parts " == *" torch "* ]]; then
+  : >"$out/gpu_benchmark.txt"
+fi
 if [[ " $parts " == *" tests "* ]]; then
   echo "== tests" | tee "$out/tests.txt"
-  for t in kernels_gpu_emulation_test kernels_gpu_index_test kernels_feature_scorer_gpu_test; do
+  for t in kernels_gpu_emulation_test kernels_gpu_index_test kernels_feature_scorer_gpu_test \
+    kernels_als_solver_gpu_test; do
     "${ours_env[@]}" "$carry/bin/$t" --gtest_filter="${GTEST_FILTER:-*}" 2>&1 | tee -a "$out/tests.txt"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   done
@@ -59,8 +76,10 @@ fi
 if [[ " $parts " == *" sanitize "* ]]; then
   filter=${SANITIZE_FILTER:-GpuIndex.OddDimensionsTakeEveryPath:GpuIndex.IncrementalSyncAcrossGrowthAndNewTombstones:GpuIndex.LargeBatchesAreSplitIntoGroups}
   scoring_filter=${SCORING_SANITIZE_FILTER:-FeatureScorerGpu.HandComputedCasesExactly:FeatureScorerGpu.MatchesCpuOnSmallShapesWithin1e5}
+  als_filter=${ALS_SANITIZE_FILTER:-AlsSolverGpu.SolveMatchesCpu:AlsSolverGpu.RowsAtTheResidualFloorStayPut}
   for tool in memcheck racecheck synccheck initcheck; do
-    for run in "kernels_gpu_index_test $filter" "kernels_feature_scorer_gpu_test $scoring_filter"; do
+    for run in "kernels_gpu_index_test $filter" "kernels_feature_scorer_gpu_test $scoring_filter" \
+      "kernels_als_solver_gpu_test $als_filter"; do
       read -r bin bin_filter <<<"$run"
       echo "== compute-sanitizer --tool $tool $bin" | tee -a "$out/tests.txt"
       "${ours_env[@]}" compute-sanitizer --tool "$tool" --error-exitcode 1 \
@@ -72,20 +91,56 @@ fi
 if [[ " $parts " == *" bench "* ]]; then
   "${ours_env[@]}" "$carry/bin/gpu_retrieval_benchmark" --benchmark_filter="${BENCHMARK_FILTER:-.}" \
     --benchmark_out="$out/gpu_benchmark.json" --benchmark_out_format=json 2>&1 |
-    tee "$out/gpu_benchmark.txt"
+    tee -a "$out/gpu_benchmark.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   "${ours_env[@]}" "$carry/bin/gpu_scoring_benchmark" --benchmark_filter="${SCORING_FILTER:-.}" \
     --benchmark_out="$out/scoring_benchmark.json" --benchmark_out_format=json 2>&1 |
     tee -a "$out/gpu_benchmark.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
-if [[ " $parts " == *" torch "* ]]; then
-  PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_peer.py --out "$out/torch_peer.json" \
-    ${TORCH_ARGS:-} 2>&1 | tee "$out/torch_peer.txt"
+if [[ " $parts " == *" als "* ]]; then
+  lastfm="$PWD/$carry/data/user_artists.dat"
+  [ -f "$lastfm" ] || echo "run.sh: no $lastfm: the ALS benchmark's Last.fm cases skip"
+  echo "== gpu_als_benchmark" | tee -a "$out/gpu_benchmark.txt"
+  FEEDRANK_LASTFM_USER_ARTISTS="$lastfm" "${ours_env[@]}" "$carry/bin/gpu_als_benchmark" \
+    --benchmark_filter="${ALS_FILTER:-.}" \
+    --benchmark_out="$out/als_benchmark.json" --benchmark_out_format=json 2>&1 |
+    tee -a "$out/gpu_benchmark.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
+if [[ " $parts " == *" torch "* ]]; then
+  echo "== torch_peer.py" | tee -a "$out/gpu_benchmark.txt"
+  PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_peer.py --out "$out/torch_peer.json" \
+    ${TORCH_ARGS:-} 2>&1 | tee -a "$out/gpu_benchmark.txt"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
+: >"$out/comparison.txt"
 if [ -s "$out/gpu_benchmark.json" ] || [ -s "$out/scoring_benchmark.json" ]; then
   python3 benchmarks/gpu/compare.py "$out/gpu_benchmark.json" "$out/torch_peer.json" \
     "$out/scoring_benchmark.json" 2>&1 | tee "$out/comparison.txt"
 fi
+if [ -s "$out/als_benchmark.json" ]; then
+  python3 - "$out/als_benchmark.json" <<'PY' 2>&1 | tee -a "$out/comparison.txt"
+import json, re, sys
+rows = {}
+for b in json.load(open(sys.argv[1]))["benchmarks"]:
+    m = re.match(r"(BM_\w+)/backend:(cpu|gpu)/(data:[^/]+)", b["name"])
+    if m and not b.get("error_occurred"):
+        rows.setdefault((m[1], m[3]), {})[m[2]] = b
+print("\nImplicit ALS, 128 factors, 3 CG steps (seconds per iteration, median; GPU includes transfers)")
+print(f"{'benchmark':<16} {'data':<15} {'cpu_s':>9} {'gpu_s':>9} {'cpu/gpu':>8}  to converge cpu/gpu")
+for (name, data), by in sorted(rows.items()):
+    cpu, gpu = (by.get(k, {}).get("seconds_per_iteration") for k in ("cpu", "gpu"))
+    ratio = f"{cpu / gpu:8.1f}" if cpu and gpu else f"{'-':>8}"
+    its = ""
+    if name == "BM_AlsTrain":
+        its = "/".join(str(int(by[k]["iterations_to_converge"])) if k in by else "-"
+                       for k in ("cpu", "gpu"))
+        its += " in " + "/".join(f"{by[k]['train_seconds']:.2f}" if k in by else "-"
+                                 for k in ("cpu", "gpu")) + " s"
+    fmt = lambda v: f"{v:9.4f}" if v else f"{'-':>9}"
+    print(f"{name:<16} {data[5:]:<15} {fmt(cpu)} {fmt(gpu)} {ratio}  {its}")
+PY
+fi
+rm -rf "$blas_dir"
 exit $status
