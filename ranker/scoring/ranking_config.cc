@@ -207,7 +207,7 @@ std::string_view source_name(CandidateSource source) {
 
 RankingConfig default_ranking_config() {
   RankingConfig config;
-  config.version = "default-1";
+  config.version = "default-2";
   auto weight = [&](Feature f, float w) { config.weights[static_cast<int>(f)] = w; };
   // Priors: what the viewer's own history says (similarity, affinity, neighbours) counts most,
   // then the network's and the crowd's engagement, then freshness; counts are log1p'd.
@@ -225,6 +225,9 @@ RankingConfig default_ranking_config() {
   weight(Feature::kAlreadyEngaged, -2.0f);
   weight(Feature::kCollaborative, 1.5f);
   weight(Feature::kLogAge, -0.2f);
+  // The learned model's predicted preference (0 in the text space): a prior as strong as the
+  // text similarity's; fit-ranker learns it from data.
+  weight(Feature::kLearnedScore, 2.0f);
   config.source_scales.fill(1.0f);
   config.recency_half_life_ms = 24 * kHour;
   config.affinity_half_life_ms = 30 * 24 * kHour;

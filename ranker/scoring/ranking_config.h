@@ -20,7 +20,7 @@
 namespace feedrank::ranker {
 
 struct RankingConfig {
-  std::string version = "default-1";
+  std::string version = "default-2";
   std::array<float, kFeatureCount> weights{};                // by Feature
   std::array<float, kCandidateSourceCount> source_scales{};  // by CandidateSource, > 0
   TimestampMs recency_half_life_ms = 0;                      // the kRecency feature

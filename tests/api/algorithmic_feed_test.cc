@@ -57,7 +57,7 @@ TEST_F(AlgorithmicFeedApi, ExplainedItemsAddUpAndTheResponseNamesConfigBackendAn
   ASSERT_THAT(reply.status, IsOk());
   const v1::GetFeedResponse& feed = reply.response;
   ASSERT_EQ(feed.items_size(), 10);
-  EXPECT_EQ(feed.ranking_config_version(), "default-1");
+  EXPECT_EQ(feed.ranking_config_version(), "default-2");
   EXPECT_THAT(feed.backend(), HasSubstr("scoring"));
   EXPECT_THAT(feed.degraded(), IsEmpty());
   EXPECT_GT(feed.candidate_counts_size(), 0);

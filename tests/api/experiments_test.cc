@@ -101,7 +101,7 @@ TEST_F(Experiments, EveryResponseNamesItsArmAndTheArmDecidesTheMode) {
       ++outside;
       EXPECT_EQ(page.arm(), "");
       EXPECT_EQ(page.mode(), v1::FEED_MODE_ALGORITHMIC);
-      EXPECT_EQ(page.ranking_config_version(), "default-1");
+      EXPECT_EQ(page.ranking_config_version(), "default-2");
       continue;
     }
     EXPECT_EQ(page.experiment(), "ab");

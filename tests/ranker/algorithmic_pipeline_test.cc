@@ -245,7 +245,7 @@ TEST(AlgorithmicPipeline, StatsCountCandidatesPerSourceAndRemovalsPerFilter) {
   const World w = rich_world();
   const RankedList list = rank(w);
   const RankingStats& stats = list.stats;
-  EXPECT_EQ(stats.config_version, "default-1");
+  EXPECT_EQ(stats.config_version, "default-2");
   EXPECT_THAT(stats.degraded, IsEmpty());
   auto found = [&](CandidateSource s) { return stats.candidates[static_cast<int>(s)]; };
   EXPECT_EQ(found(CandidateSource::kSelf), 0u);

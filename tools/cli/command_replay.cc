@@ -4,6 +4,8 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "tools/cli/commands.h"
 #include "tools/cli/data_source_flags.h"
@@ -21,6 +23,7 @@ struct ReplayFlags {
   std::int64_t cut_ms = 0;
   double recent_days = 7;
   std::string ranking_config;
+  std::vector<std::string> vector_spaces = {"text"};
   std::string out_md;
   std::string out_svg;
   bool json = false;
@@ -32,6 +35,12 @@ int run_replay_command(ReplayFlags& flags, bool cut_given) {
   if (cut_given) options.cut_ms = flags.cut_ms;
   options.recent_window_ms = static_cast<TimestampMs>(flags.recent_days * replay::kDayMs);
   options.ranking_config = flags.ranking_config;
+  options.vector_spaces.clear();
+  for (const std::string& name : flags.vector_spaces) {
+    ranker::VectorSpace space{};
+    ranker::parse_vector_space(name, space);  // the flag's check allows only valid names
+    options.vector_spaces.push_back(space);
+  }
 
   auto report = replay::run_replay(
       options, [](std::string_view line) { std::cerr << "replay: " << line << std::endl; });
@@ -84,6 +93,12 @@ Subcommand add_replay_command(CLI::App& root) {
   app->add_option("--ranking-config", flags->ranking_config,
                   "RankingConfig JSON file for the algorithmic feed")
       ->check(CLI::ExistingFile);
+  app->add_option("--vector-spaces", flags->vector_spaces,
+                  "One algorithmic row per vector space: text, learned, hybrid (comma-separated); "
+                  "learned and hybrid train their model on the history")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"text", "learned", "hybrid"}))
+      ->capture_default_str();
   app->add_option("--out-md", flags->out_md, "Also write the Markdown report to this file");
   app->add_option("--out-svg", flags->out_svg,
                   "Write an SVG bar chart of NDCG@10 and recall@k to this file");

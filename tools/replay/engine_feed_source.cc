@@ -13,11 +13,13 @@ constexpr int kExtraAsked = 10;
 }  // namespace
 
 EngineFeedSource::EngineFeedSource(const ranker::FeedEngine& engine, ranker::FeedMode mode,
-                                   const PreCutState& state)
-    : engine_(engine), mode_(mode), state_(state) {}
+                                   const PreCutState& state, ranker::VectorSpace space)
+    : engine_(engine), mode_(mode), space_(space), state_(state) {}
 
 std::string EngineFeedSource::name() const {
-  return mode_ == ranker::FeedMode::kAlgorithmic ? "algorithmic" : "chronological";
+  if (mode_ != ranker::FeedMode::kAlgorithmic) return "chronological";
+  if (space_ == ranker::VectorSpace::kText) return "algorithmic";
+  return "algorithmic (" + std::string(ranker::vector_space_name(space_)) + ")";
 }
 
 absl::StatusOr<std::vector<PostId>> EngineFeedSource::list_for(UserId viewer, int k) const {

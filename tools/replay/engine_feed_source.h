@@ -13,8 +13,10 @@ namespace feedrank::replay {
 
 class EngineFeedSource final : public ListSource {
  public:
+  // `space` names the row of an algorithmic feed in a learned or hybrid space.
   EngineFeedSource(const ranker::FeedEngine& engine, ranker::FeedMode mode,
-                   const PreCutState& state);
+                   const PreCutState& state,
+                   ranker::VectorSpace space = ranker::VectorSpace::kText);
   std::string name() const override;
   // The engine's error as it is (UNIMPLEMENTED for a mode not built yet).
   absl::StatusOr<std::vector<PostId>> list_for(UserId viewer, int k) const override;
@@ -22,6 +24,7 @@ class EngineFeedSource final : public ListSource {
  private:
   const ranker::FeedEngine& engine_;
   ranker::FeedMode mode_;
+  ranker::VectorSpace space_;
   const PreCutState& state_;
 };
 

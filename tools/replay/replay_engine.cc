@@ -15,9 +15,11 @@ constexpr int kEmbeddingDimension = 128;  // the server's default
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ReplayEngine>> ReplayEngine::open(
-    const std::filesystem::path& ranking_config) {
+    const std::filesystem::path& ranking_config, ranker::VectorSpace space) {
   // The ranking config reaches the engine here and nowhere else; without a file, its defaults.
   ranker::AlgorithmicOptions algorithmic;
+  algorithmic.vector_space = space;
+  algorithmic.train_at_start = false;  // the replay trains at the cut, once the history is in
   if (!ranking_config.empty()) {
     auto config = ranker::load_ranking_config(ranking_config);
     if (!config.ok()) return config.status();

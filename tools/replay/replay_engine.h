@@ -20,15 +20,20 @@ inline constexpr std::size_t kHistoryChunkRecords = 10'000;  // the most Ingest 
 
 class ReplayEngine {
  public:
-  // `ranking_config`: a RankingConfig JSON file for the algorithmic feed, or empty.
+  // `ranking_config`: a RankingConfig JSON file for the algorithmic feed, or empty. A learned or
+  // hybrid `space` trains nothing until train_learned().
   static absl::StatusOr<std::unique_ptr<ReplayEngine>> open(
-      const std::filesystem::path& ranking_config);
+      const std::filesystem::path& ranking_config,
+      ranker::VectorSpace space = ranker::VectorSpace::kText);
   ~ReplayEngine();
 
   // Writes the records in order, chunk by chunk, calling `progress` with the records written so
   // far after each; an invalid chunk stops it with the error, naming the chunk.
   absl::Status write(const std::vector<v1::IngestRecord>& records,
                      const std::function<void(std::uint64_t written)>& progress = {});
+
+  // Trains the learned model on what was written, as of `now` (the cut), and waits for it.
+  absl::Status train_learned(TimestampMs now) { return engine_->train_learned(now, true); }
 
   const ranker::FeedEngine& engine() const { return *engine_; }
 

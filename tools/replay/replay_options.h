@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "ranker/vectors/vector_space.h"
 #include "store/records.h"
 #include "tools/datasets/synthetic_corpus.h"
 
@@ -40,6 +42,9 @@ struct ReplayOptions {
   int knn_neighbours = 50;                    // user-kNN
   // Passed to the engine's algorithmic feed (see replay_engine.cc); empty: its defaults.
   std::filesystem::path ranking_config;
+  // One algorithmic row per vector space, each from its own engine (learned and hybrid train
+  // their model on the history, as of the cut).
+  std::vector<ranker::VectorSpace> vector_spaces = {ranker::VectorSpace::kText};
 };
 
 }  // namespace feedrank::replay

@@ -13,7 +13,8 @@ namespace feedrank::replay {
 
 struct ReplayTimings {
   double load_seconds = 0;     // reading or generating the records
-  double history_seconds = 0;  // cutting and writing the history into the engine
+  double history_seconds = 0;  // cutting and writing the history into the engine(s)
+  double training_seconds = 0;  // learned models, all spaces
   double lists_seconds = 0;    // making and scoring every list
   double total_seconds = 0;
 };
@@ -31,6 +32,8 @@ struct ReplayReport {
   ReplayOptions options;
   std::string ranking_config_version;  // the engine's, for the algorithmic feed
   std::vector<ListScores> rows;        // chronological, algorithmic, then the baselines
+  // One line per learned model the replay trained ("learned: v1, 1,892 users, ...").
+  std::vector<std::string> learned_models;
   ReplayTimings timings;
 };
 

@@ -30,15 +30,24 @@ absl::StatusOr<Cut> choose_cut(const ReplayOptions& options,
   return Cut{*at, fmt::format("quantile {} of the engagement times", options.cut_quantile)};
 }
 
-// The rows of the table, in its order.
-std::vector<std::unique_ptr<ListSource>> list_sources(const ranker::FeedEngine& engine,
+// One engine per vector space, each holding the whole history.
+struct SpaceEngine {
+  ranker::VectorSpace space;
+  std::unique_ptr<ReplayEngine> engine;
+};
+
+// The rows of the table, in its order: the first engine's chronological feed, every engine's
+// algorithmic feed, then the baselines.
+std::vector<std::unique_ptr<ListSource>> list_sources(const std::vector<SpaceEngine>& engines,
                                                       const PreCutState& state,
                                                       const ReplayOptions& options) {
   std::vector<std::unique_ptr<ListSource>> sources;
-  sources.push_back(
-      std::make_unique<EngineFeedSource>(engine, ranker::FeedMode::kChronological, state));
-  sources.push_back(
-      std::make_unique<EngineFeedSource>(engine, ranker::FeedMode::kAlgorithmic, state));
+  sources.push_back(std::make_unique<EngineFeedSource>(
+      engines.front().engine->engine(), ranker::FeedMode::kChronological, state));
+  for (const SpaceEngine& space : engines) {
+    sources.push_back(std::make_unique<EngineFeedSource>(
+        space.engine->engine(), ranker::FeedMode::kAlgorithmic, state, space.space));
+  }
   sources.push_back(
       std::make_unique<GlobalOrderSource>("popularity", state, popularity_order(state)));
   sources.push_back(std::make_unique<GlobalOrderSource>(
@@ -82,16 +91,43 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
   for (UserId viewer : sample.viewers) report.mean_truth_size += cut.truth.at(viewer).size();
   if (!sample.viewers.empty()) report.mean_truth_size /= sample.viewers.size();
 
-  auto engine = ReplayEngine::open(options.ranking_config);
-  if (!engine.ok()) return engine.status();
-  report.ranking_config_version = (*engine)->engine().ranking_config().version;
-  say(fmt::format("writing {} history records into the engine", cut.history.size()));
-  if (absl::Status status = (*engine)->write(cut.history); !status.ok()) return status;
-  report.timings.history_seconds = history.seconds();
+  if (options.vector_spaces.empty()) {
+    return absl::InvalidArgumentError("vector_spaces: name at least one vector space");
+  }
+  std::vector<SpaceEngine> engines;
+  for (ranker::VectorSpace space : options.vector_spaces) {
+    const std::string name(ranker::vector_space_name(space));
+    auto engine = ReplayEngine::open(options.ranking_config, space);
+    if (!engine.ok()) return engine.status();
+    report.ranking_config_version = (*engine)->engine().ranking_config().version;
+    say(fmt::format("writing {} history records into the engine ({} space)", cut.history.size(),
+                    name));
+    if (absl::Status status = (*engine)->write(cut.history); !status.ok()) return status;
+    if (space != ranker::VectorSpace::kText) {
+      const Stopwatch training;
+      if (absl::Status status = (*engine)->train_learned(report.cut); !status.ok()) {
+        return status;
+      }
+      report.timings.training_seconds += training.seconds();
+      const auto counts = (*engine)->engine().counts();
+      if (counts.learned_model) {
+        const embeddings::LearnedModelInfo& info = *counts.learned_model;
+        report.learned_models.push_back(fmt::format(
+            "{}: {} users x {} posts, {} engagement pairs, {} factors; {} ALS iterations{} "
+            "(loss {:.5g}) in {:.1f} s on {}",
+            name, info.users, info.posts, info.entries, counts.embedding_dimension,
+            info.iterations, info.converged ? ", converged" : "", info.final_loss,
+            info.train_seconds, info.backend));
+        say(report.learned_models.back());
+      }
+    }
+    engines.push_back({space, std::move(*engine)});
+  }
+  report.timings.history_seconds = history.seconds() - report.timings.training_seconds;
   say(fmt::format("history written in {:.1f} s", report.timings.history_seconds));
 
   const Stopwatch lists;
-  for (const auto& source : list_sources((*engine)->engine(), cut.state, options)) {
+  for (const auto& source : list_sources(engines, cut.state, options)) {
     const Stopwatch one;
     report.rows.push_back(
         score_list_source(*source, cut.state, cut.truth, sample.viewers, options.k));

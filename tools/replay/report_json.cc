@@ -57,8 +57,10 @@ std::string to_json(const ReplayReport& report) {
       {"wall_seconds",
        {{"load", report.timings.load_seconds},
         {"history", report.timings.history_seconds},
+        {"training", report.timings.training_seconds},
         {"lists", report.timings.lists_seconds},
         {"total", report.timings.total_seconds}}},
+      {"learned_models", report.learned_models},
       {"rows", rows},
   };
   return out.dump(2);

@@ -38,11 +38,15 @@ void append_header(const ReplayReport& report, std::string& out) {
                  "with {} neighbours; random with seed {}; algorithmic ranking config {}\n",
                  o.k, report.live_posts, static_cast<double>(o.recent_window_ms) / kDayMs,
                  o.knn_neighbours, o.seed, report.ranking_config_version);
+  for (const std::string& model : report.learned_models) {
+    fmt::format_to(std::back_inserter(out), "- learned model, {}\n", model);
+  }
   const ReplayTimings& t = report.timings;
   fmt::format_to(std::back_inserter(out),
-                 "- wall time: {:.1f} s (load {:.1f} s, cut and write history {:.1f} s, lists "
-                 "{:.1f} s)\n\n",
-                 t.total_seconds, t.load_seconds, t.history_seconds, t.lists_seconds);
+                 "- wall time: {:.1f} s (load {:.1f} s, cut and write history {:.1f} s, train "
+                 "{:.1f} s, lists {:.1f} s)\n\n",
+                 t.total_seconds, t.load_seconds, t.history_seconds, t.training_seconds,
+                 t.lists_seconds);
 }
 
 void append_row(const ListScores& row, std::string& out) {
