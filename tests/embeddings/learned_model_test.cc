@@ -10,59 +10,17 @@
 
 #include "embeddings/learned/engagement_matrix.h"
 #include "embeddings/learned/learned_model.h"
+#include "tests/embeddings/planted_state.h"
 #include "tests/kernels/als_reference.h"
 #include "tests/support/temp_dir.h"
 
 namespace feedrank::embeddings {
 namespace {
 
-constexpr TimestampMs kHour = 3600 * 1000;
-constexpr int kDimension = 32;  // the smallest the text vectors allow
-
-class PlantedState {
- public:
-  // `groups` interest groups of users and posts; user u is in group u % groups, post p in group
-  // p % groups; each user likes about 40% of its group's posts. Post p is written by user
-  // p % authors + 1000 (authors outside the engaging users).
-  PlantedState(int users, int posts, int groups, int authors = 10) : groups_(groups) {
-    for (int a = 0; a < authors; ++a) add_user(1000 + a);
-    for (int u = 0; u < users; ++u) add_user(u);
-    for (int p = 0; p < posts; ++p) add_post(p, 1000 + p % authors, p % groups, p * kHour);
-    std::mt19937 random(3);
-    for (int u = 0; u < users; ++u) {
-      for (int p = u % groups; p < posts; p += groups) {
-        if (std::uniform_real_distribution<double>(0, 1)(random) < 0.4) {
-          engage(u, p, EngagementKind::kLike, (posts + u) * kHour);
-        }
-      }
-    }
-  }
-
-  void add_user(UserId id) { state.apply(User{id, "u" + std::to_string(id), 0}); }
-  void add_post(PostId id, UserId author, int group, TimestampMs at) {
-    Post post;
-    post.id = id;
-    post.author = author;
-    post.created_at = at;
-    post.text = "group" + std::to_string(group);
-    state.apply(store::StoredPost{post, false, ++sequence_});
-    // A text vector per group: one-hot on the group's coordinate.
-    std::vector<float> vector(kDimension, 0.0f);
-    vector[group % kDimension] = 1.0f;
-    text.upsert(id, vector);
-  }
-  void engage(UserId user, PostId post, EngagementKind kind, TimestampMs at) {
-    state.apply(store::StoredEngagement{Engagement{user, post, kind, at}, ++sequence_});
-  }
-  int group_of(PostId post) const { return static_cast<int>(post % groups_); }
-
-  store::FeedState state;
-  EmbeddingTable text{kDimension};
-
- private:
-  int groups_;
-  store::Sequence sequence_ = 0;
-};
+using testing::kHour;
+using testing::kPlantedDimension;
+using testing::PlantedState;
+constexpr int kDimension = kPlantedDimension;
 
 LearnedModelOptions small_options() {
   LearnedModelOptions options;
