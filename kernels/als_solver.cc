@@ -69,8 +69,10 @@ absl::Status check_step(const AlsStep& step, std::span<const float> solved) {
                                       " floats for " + std::to_string(factors) + " x " +
                                       std::to_string(factors));
   }
-  if (!(step.regularization >= 0.0f) || !std::isfinite(step.regularization)) {
-    return absl::InvalidArgumentError("regularization: must be a finite number >= 0");
+  // Above 0, so that every row's matrix is positive definite and p.Ap > 0 whenever the
+  // residual is above the floor: no step divides by zero.
+  if (!(step.regularization > 0.0f) || !std::isfinite(step.regularization)) {
+    return absl::InvalidArgumentError("regularization: must be a finite number above 0");
   }
   if (step.cg_steps < 1 || step.cg_steps > kMaxAlsCgSteps) {
     return absl::InvalidArgumentError("cg_steps: " + std::to_string(step.cg_steps) +

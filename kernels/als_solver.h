@@ -9,8 +9,11 @@
 // k x k factorisation per row. A row whose residual r.r falls below kAlsResidualFloor stops.
 //
 // The CPU (CBLAS, i.e. OpenBLAS on Debian) and GPU (cuBLAS plus our kernels) twins take the same
-// steps in the same order per row; they agree to float rounding (tested). Knows nothing of users
-// or posts: a CSR matrix of confidences and two factor matrices.
+// steps in the same order per row, each deterministic; their sums run in different orders, so
+// they agree to float rounding where the system is well conditioned (tested). Early in training
+// at a small lambda it is not (the first posts half-step sees a nearly rank-one X'X), and three
+// float CG steps there amplify rounding: whole runs then differ by up to ~1.5% in loss. Knows
+// nothing of users or posts: a CSR matrix of confidences and two factor matrices.
 #pragma once
 
 #include <cstddef>
@@ -45,7 +48,7 @@ struct AlsStep {
   ConfidenceRows matrix;  // the solved side's rows
   FactorMatrix fixed;     // Y
   std::span<const float> gram;  // Y'Y, factors x factors (AlsSolver::gram of `fixed`)
-  float regularization = 0.05f;  // lambda >= 0
+  float regularization = 0.05f;  // lambda > 0
   int cg_steps = 3;              // 1..kMaxAlsCgSteps
 };
 
