@@ -21,6 +21,7 @@ struct FitFlags {
   std::int64_t cut_ms = 0;
   std::int64_t label_end_ms = 0;
   std::string base_config;
+  std::string vector_space = "text";
   std::string out;
 };
 
@@ -31,6 +32,7 @@ int run_fit_command(FitFlags& flags, bool cut_given, bool label_end_given) {
   if (cut_given) options.window.cut_ms = flags.cut_ms;
   if (label_end_given) options.window.label_end_ms = flags.label_end_ms;
   options.base_config = flags.base_config;
+  ranker::parse_vector_space(flags.vector_space, options.vector_space);  // checked by the flag
 
   auto report = fit::run_fit(
       options, [](std::string_view line) { std::cerr << "fit-ranker: " << line << std::endl; });
@@ -114,6 +116,11 @@ Subcommand add_fit_ranker_command(CLI::App& root) {
       ->check(CLI::ExistingFile);
   app->add_option("--version", options.version,
                   "Version string of the fitted config (default fitted-<input>-<cut date>)");
+  app->add_option("--vector-space", flags->vector_space,
+                  "Retrieval space of the candidates: text, learned or hybrid (the last two train "
+                  "their model at the cut, so learned_score gets a weight)")
+      ->check(CLI::IsMember({"text", "learned", "hybrid"}))
+      ->capture_default_str();
   app->add_option("--out", flags->out, "Write the fitted config here (default: standard output)");
   return {app, [flags, cut_ms, label_end_ms] {
             return run_fit_command(*flags, cut_ms->count() > 0, label_end_ms->count() > 0);

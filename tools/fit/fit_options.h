@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+
+#include "ranker/vectors/vector_space.h"
 #include "tools/fit/fit_window.h"
 #include "tools/replay/replay_options.h"
 
@@ -20,6 +22,9 @@ struct FitOptions {
   double l2 = 1.0;                    // penalty on the weights (see LogisticOptions)
   std::filesystem::path base_config;  // RankingConfig JSON; empty: the built-in defaults
   std::string version;                // empty: fitted_version(input name, cut)
+  // The retrieval space the candidates come from; learned and hybrid train their model at the
+  // cut, so that the learned_score feature has values to fit.
+  ranker::VectorSpace vector_space = ranker::VectorSpace::kText;
 };
 
 }  // namespace feedrank::fit

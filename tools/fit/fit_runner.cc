@@ -138,12 +138,17 @@ absl::StatusOr<FitReport> run_fit(const FitOptions& options, const replay::Progr
 
   const replay::CorpusCut cut = replay::cut_corpus(kept, window->cut);
   report.counts = cut.counts;
-  auto engine = replay::ReplayEngine::open(options.base_config);
+  auto engine = replay::ReplayEngine::open(options.base_config, options.vector_space);
   if (!engine.ok()) return engine.status();
   report.base_config = (*engine)->engine().ranking_config();
   const ranker::RankingConfig& base = report.base_config;
   say(fmt::format("writing {} history records into the engine", cut.history.size()));
   if (absl::Status status = (*engine)->write(cut.history); !status.ok()) return status;
+  if (options.vector_space != ranker::VectorSpace::kText) {
+    say(fmt::format("training the learned model ({} space) at the cut",
+                    ranker::vector_space_name(options.vector_space)));
+    if (absl::Status status = (*engine)->train_learned(window->cut); !status.ok()) return status;
+  }
 
   const replay::ViewerSample sample =
       replay::judged_viewers(cut, options.max_viewers, options.seed);
