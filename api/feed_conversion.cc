@@ -192,6 +192,40 @@ void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response
   response.set_users_with_vectors(counts.users_with_vectors);
   response.set_embedding_dimension(static_cast<std::uint32_t>(counts.embedding_dimension));
   response.set_retrieval_backend(counts.retrieval_backend);
+  response.set_vector_space(std::string(ranker::vector_space_name(counts.vector_space)));
+  if (counts.vector_space != ranker::VectorSpace::kText)
+    to_proto(counts, *response.mutable_learned());
+}
+
+void to_proto(const ranker::EngineCounts& counts, v1::LearnedSpaceStatus& status) {
+  if (counts.learned_model) {
+    const embeddings::LearnedModelInfo& info = *counts.learned_model;
+    v1::LearnedModelInfo& model = *status.mutable_model();
+    model.set_version(info.version);
+    model.set_trained_at_ms(info.trained_at);
+    model.set_trained_through(info.trained_through);
+    model.set_users(info.users);
+    model.set_posts(info.posts);
+    model.set_engagement_pairs(info.entries);
+    model.set_iterations(static_cast<std::uint32_t>(info.iterations));
+    model.set_converged(info.converged);
+    model.set_final_loss(info.final_loss);
+    model.set_train_seconds(info.train_seconds);
+    model.set_backend(info.backend);
+    status.set_index(counts.learned_index);
+    status.set_index_lag(counts.learned_index_lag);
+  }
+  if (counts.training) {
+    const ranker::TrainingProgress& progress = *counts.training;
+    v1::TrainingProgress& training = *status.mutable_training();
+    training.set_running(progress.running);
+    training.set_phase(progress.phase);
+    training.set_iteration(static_cast<std::uint32_t>(progress.iteration));
+    training.set_max_iterations(static_cast<std::uint32_t>(progress.max_iterations));
+    training.set_loss(progress.loss);
+    training.set_finished(progress.finished);
+  }
+  status.set_training_backend(counts.training_backend);
 }
 
 void to_proto(const store::WriteSummary& summary, v1::IngestResponse& response) {

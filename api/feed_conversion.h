@@ -28,6 +28,9 @@ void to_proto(ranker::FeedPage&& page, bool explain, v1::GetFeedResponse& respon
 // The page, plus its request id, experiment, arm and the mode served.
 void to_proto(ranker::ServedPage&& served, bool explain, v1::GetFeedResponse& response);
 void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response);
+// The learned or hybrid space's part of the counts: the serving model (when there is one), its
+// index and the training's progress.
+void to_proto(const ranker::EngineCounts& counts, v1::LearnedSpaceStatus& status);
 void to_proto(const store::WriteSummary& summary, v1::IngestResponse& response);
 
 }  // namespace feedrank::api

@@ -1,6 +1,8 @@
 #include "api/feed_service.h"
 
 #include <chrono>
+#include <string_view>
+#include <thread>
 
 #include "api/feed_conversion.h"
 #include "api/field_checks.h"
@@ -22,6 +24,11 @@ grpc::Status to_grpc(const absl::Status& status) {
   }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
+
+// How often a Train call that waits looks at the training's progress.
+constexpr std::chrono::milliseconds kTrainingPoll{20};
+// The phase of a training that ended with an error (ranker::TrainingProgress::phase).
+constexpr std::string_view kFailedPhase = "failed: ";
 
 std::uint32_t u32(std::uint64_t value) { return static_cast<std::uint32_t>(value); }
 
@@ -162,6 +169,37 @@ grpc::Status FeedService::GetStats(grpc::ServerContext*, const v1::GetStatsReque
   to_proto(engine_.counts(), *response);
   response->set_impressions(experiments_.impressions());
   for (std::string& id : experiments_.experiment_ids()) response->add_experiments(std::move(id));
+  return grpc::Status::OK;
+}
+
+grpc::Status FeedService::Train(grpc::ServerContext* context, const v1::TrainRequest* request,
+                                v1::TrainResponse* response) {
+  // Always in the background, also when the caller waits: the engine then decides ALREADY_EXISTS
+  // atomically, and a call that ends first (its deadline, the client, a server shutdown) leaves
+  // the training to finish instead of holding a handler thread for its whole length.
+  if (absl::Status status = engine_.train_learned(ranker::wall_clock_ms(), /*wait=*/false);
+      !status.ok()) {
+    return to_grpc(status);
+  }
+  ranker::EngineCounts counts = engine_.counts();
+  if (request->wait()) {
+    // Ours is the training running now (any other start is refused until it ends); it has ended
+    // once nothing runs or one more training finished.
+    const std::uint64_t finished_before = counts.training->finished;
+    while (counts.training->running && counts.training->finished == finished_before) {
+      if (context->IsCancelled()) {
+        return grpc::Status(grpc::StatusCode::CANCELLED,
+                            "stopped waiting; the training goes on in the server");
+      }
+      std::this_thread::sleep_for(kTrainingPoll);
+      counts = engine_.counts();
+    }
+    if (counts.training->phase.starts_with(kFailedPhase)) {
+      return to_grpc(absl::InternalError("training failed: " +
+                                         counts.training->phase.substr(kFailedPhase.size())));
+    }
+  }
+  to_proto(counts, *response->mutable_learned());
   return grpc::Status::OK;
 }
 

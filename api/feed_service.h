@@ -35,6 +35,8 @@ class FeedService final : public v1::FeedRank::Service {
                       v1::IngestResponse* response) override;
   grpc::Status GetStats(grpc::ServerContext*, const v1::GetStatsRequest* request,
                         v1::GetStatsResponse* response) override;
+  grpc::Status Train(grpc::ServerContext* context, const v1::TrainRequest* request,
+                     v1::TrainResponse* response) override;
   grpc::Status ReloadExperiments(grpc::ServerContext*, const v1::ReloadExperimentsRequest* request,
                                  v1::ReloadExperimentsResponse* response) override;
   grpc::Status GetExperimentReport(grpc::ServerContext*,

@@ -1,25 +1,58 @@
 #include "api/server.h"
 
-#include <chrono>
-#include <filesystem>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
 #include <mutex>
+#include <stop_token>
+#include <thread>
 
 #include "api/feed_service.h"
 #include "embeddings/vector_dimension.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
 #include "ranker/feed_engine.h"
+#include "ranker/wall_clock.h"
 #include "store/feed_store.h"
 
 namespace feedrank::api {
 namespace {
 
 constexpr std::chrono::seconds kShutdownGrace{2};
+
+// "6h", "30m", "90s", "250ms": the largest unit that divides the interval.
+std::string describe_interval(std::chrono::milliseconds interval) {
+  const std::int64_t ms = interval.count();
+  if (ms % 3'600'000 == 0) return fmt::format("{}h", ms / 3'600'000);
+  if (ms % 60'000 == 0) return fmt::format("{}m", ms / 60'000);
+  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
+  return fmt::format("{}ms", ms);
+}
+
+// Starts a retraining of the learned model every `every` until stopped. A training still
+// running when the next one is due (ALREADY_EXISTS) is left to finish; the schedule goes on.
+std::jthread start_retraining(ranker::FeedEngine& engine, std::chrono::milliseconds every,
+                              std::function<void(std::string_view)> log) {
+  return std::jthread([&engine, every, log = std::move(log)](std::stop_token stop) {
+    std::mutex mutex;
+    std::condition_variable_any wake;  // only the stop request wakes it early
+    std::unique_lock lock(mutex);
+    for (;;) {
+      wake.wait_for(lock, stop, every, [] { return false; });
+      if (stop.stop_requested()) return;
+      const absl::Status status = engine.train_learned(ranker::wall_clock_ms(), /*wait=*/false);
+      if (!status.ok() && log) {
+        log(fmt::format("scheduled retraining {}: {}",
+                        absl::IsAlreadyExists(status) ? "skipped" : "not started",
+                        std::string(status.message())));
+      }
+    }
+  });
+}
 
 }  // namespace
 
@@ -33,6 +66,7 @@ struct FeedServer::Parts {
   std::unique_ptr<grpc::Server> server;
   std::string address;
   std::function<void(std::string_view)> log;
+  std::jthread retraining;    // --train-every; stopped before the engine goes
   std::mutex shutdown_mutex;  // the signal thread and the destructor may both shut down
   bool stopped = false;
 };
@@ -55,8 +89,18 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   ranker::RetrievalOptions retrieval = options.retrieval;
   retrieval.saved_index_path =
       (std::filesystem::path(options.data_dir) / "retrieval-index.faiss").string();
+  ranker::AlgorithmicOptions algorithmic = options.algorithmic;
+  const bool learned = algorithmic.vector_space != ranker::VectorSpace::kText;
+  // The model survives restarts: a start reads it rather than training again.
+  algorithmic.learned.model_path =
+      (std::filesystem::path(options.data_dir) / "learned-model").string();
+  if (options.log && !learned) {
+    options.log(
+        "vector space text: hashed TF-IDF vectors of the post text (--vector-space "
+        "learned or hybrid trains embeddings on the engagements)");
+  }
   auto engine = ranker::FeedEngine::open(std::move(*durable), std::move(vectors), retrieval,
-                                         options.algorithmic);
+                                         std::move(algorithmic));
   if (!engine.ok()) return engine.status();
   parts->engine = std::move(*engine);
   ranker::ExperimentOptions experiment_options;
@@ -95,6 +139,17 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   const auto colon = options.listen_address.rfind(':');
   parts->address = fmt::format("{}:{}", options.listen_address.substr(0, colon), port);
   parts->server->GetHealthCheckService()->SetServingStatus(true);
+  if (options.train_every.count() > 0) {
+    if (learned) {
+      if (options.log) {
+        options.log(fmt::format("retraining the learned model every {}",
+                                describe_interval(options.train_every)));
+      }
+      parts->retraining = start_retraining(*parts->engine, options.train_every, options.log);
+    } else if (options.log) {
+      options.log("--train-every ignored: the text space trains no model");
+    }
+  }
   return std::unique_ptr<FeedServer>(new FeedServer(std::move(parts)));
 }
 
@@ -116,6 +171,10 @@ void FeedServer::shutdown() {
   // stay durable). Without a deadline gRPC also lingers about 5 s over idle client connections.
   parts_->server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   parts_->stopped = true;
+  if (parts_->retraining.joinable()) {
+    parts_->retraining.request_stop();
+    parts_->retraining.join();
+  }
   // Saved user vectors spare the next start its replay; losing them only costs that replay.
   if (auto status = parts_->engine->checkpoint(); !status.ok() && parts_->log) {
     parts_->log(fmt::format("checkpoint at shutdown failed: {}", std::string(status.message())));

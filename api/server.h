@@ -2,6 +2,7 @@
 // reflection) on one listening address. Used by feedrank-server and by integration tests.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,7 +19,12 @@ struct ServerOptions {
   std::string data_dir = "./feedrank-data";
   int embedding_dimension = 128;  // post and user vector size: 32..1024, a multiple of 8
   ranker::RetrievalOptions retrieval;  // nearest-neighbour backend and index (--backend)
-  ranker::AlgorithmicOptions algorithmic;  // ranking config and the ranked-list cache
+  // Ranking config, ranked-list cache, vector space; the learned model's file is set to
+  // <data_dir>/learned-model.
+  ranker::AlgorithmicOptions algorithmic;
+  // Learned and hybrid spaces: retrain in the background this often (0: only at start, when no
+  // model was saved, and by the Train RPC).
+  std::chrono::milliseconds train_every{0};
   std::string experiments_path;  // the experiments config (--experiments); empty: none
   bool impression_log = true;    // log every served page under <data_dir>/impressions
   bool impression_log_sync = false;  // fsync each page (power-cut safe) instead of every second

@@ -3,7 +3,11 @@
 #include <gmock/gmock.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/api/server_process.h"
 #include "tests/support/temp_dir.h"
@@ -109,6 +113,33 @@ TEST_F(ServerStartupErrors, AMissingRankingConfigExitsWithOneLine) {
   const std::string error = server.stderr_text();
   EXPECT_THAT(error, IsOneLine()) << error;
   EXPECT_THAT(error, HasSubstr(config.string()));
+}
+
+TEST_F(ServerStartupErrors, ABadVectorSpaceExitsWithOneLineNamingTheFlag) {
+  ServerProcess server("127.0.0.1:0", scratch_.path() / "data", scratch_.path(),
+                       {"--vector-space", "learnt"});
+  EXPECT_THAT(server.wait_for_exit(), Optional(ExitedWithFailure()));
+  const std::string error = server.stderr_text();
+  EXPECT_THAT(error, IsOneLine()) << error;
+  EXPECT_THAT(error, HasSubstr("--vector-space"));
+  EXPECT_THAT(error, HasSubstr("learnt"));
+  EXPECT_FALSE(std::filesystem::exists(scratch_.path() / "data"));  // refused before opening it
+}
+
+TEST_F(ServerStartupErrors, ABadTrainingFlagExitsWithOneLineNamingIt) {
+  const std::vector<std::pair<std::string, std::string>> bad = {{"--train-every", "6 hours"},
+                                                                {"--hybrid-text-weight", "1.5"},
+                                                                {"--train-backend", "tpu"},
+                                                                {"--train-iterations", "0"},
+                                                                {"--train-at-start", "maybe"}};
+  for (const auto& [flag, value] : bad) {
+    ServerProcess server("127.0.0.1:0", scratch_.path() / "data", scratch_.path(),
+                         {"--vector-space", "learned", flag, value});
+    EXPECT_THAT(server.wait_for_exit(), Optional(ExitedWithFailure())) << flag;
+    const std::string error = server.stderr_text();
+    EXPECT_THAT(error, IsOneLine()) << error;
+    EXPECT_THAT(error, HasSubstr(flag));
+  }
 }
 
 }  // namespace

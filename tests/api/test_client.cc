@@ -72,6 +72,10 @@ Reply<v1::GetExperimentReportResponse> TestClient::call(
                                                 request);
 }
 
+Reply<v1::TrainResponse> TestClient::call(const v1::TrainRequest& request) {
+  return unary<v1::TrainResponse>(*stub_, &v1::FeedRank::Stub::Train, request);
+}
+
 Reply<v1::IngestResponse> TestClient::ingest(const std::vector<v1::IngestRequest>& chunks) {
   Reply<v1::IngestResponse> reply;
   auto ctx = context();
@@ -136,6 +140,12 @@ v1::GetStatsResponse TestClient::stats() {
   auto reply = call(v1::GetStatsRequest());
   EXPECT_TRUE(reply.status.ok()) << "GetStats: " << reply.status.error_message();
   return reply.response;
+}
+
+Reply<v1::TrainResponse> TestClient::train(bool wait) {
+  v1::TrainRequest request;
+  request.set_wait(wait);
+  return call(request);
 }
 
 std::vector<v1::FeedItem> TestClient::whole_feed(std::uint64_t viewer, int limit) {

@@ -36,6 +36,7 @@ class TestClient {
   Reply<v1::GetNearestPostsResponse> call(const v1::GetNearestPostsRequest& request);
   Reply<v1::ReloadExperimentsResponse> call(const v1::ReloadExperimentsRequest& request);
   Reply<v1::GetExperimentReportResponse> call(const v1::GetExperimentReportRequest& request);
+  Reply<v1::TrainResponse> call(const v1::TrainRequest& request);
   // One client stream, one chunk per message.
   Reply<v1::IngestResponse> ingest(const std::vector<v1::IngestRequest>& chunks);
 
@@ -52,6 +53,8 @@ class TestClient {
 
   // The calls below record a test failure (and return what they have) on an RPC error.
   v1::GetStatsResponse stats();
+  // Train with wait set (true) or not.
+  Reply<v1::TrainResponse> train(bool wait);
   // Follows next_cursor until it is empty and returns every item in order.
   std::vector<v1::FeedItem> whole_feed(std::uint64_t viewer, int limit = 0);
 

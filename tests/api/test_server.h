@@ -4,11 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "api/server.h"
-#include "tests/support/temp_dir.h"
 #include "tests/api/test_client.h"
+#include "tests/support/temp_dir.h"
 
 namespace feedrank::api_test {
 
@@ -27,6 +28,7 @@ class ApiTest : public ::testing::Test {
   TestClient& client() { return *client_; }
   api::FeedServer& server() { return *server_; }
   const std::string& address() const { return server_->address(); }
+  const std::filesystem::path& data_dir() const { return data_dir_.path(); }
 
  private:
   void start_server();

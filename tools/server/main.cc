@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "CLI/CLI.hpp"
 #include "api/server.h"
 #include "spdlog/spdlog.h"
+#include "tools/server/duration_flag.h"
 
 namespace {
 
@@ -132,7 +134,62 @@ int main(int argc, char** argv) {
                  "per page) or off")
       ->check(CLI::IsMember({"on", "sync", "off"}))
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  feedrank::ranker::AlgorithmicOptions& algorithmic = options.algorithmic;
+  std::string vector_space = "text";
+  app.add_option("--vector-space", vector_space,
+                 "retrieval's vector space: text (hashed TF-IDF of the post text), learned "
+                 "(implicit-ALS embeddings trained on the engagements) or hybrid (both, weighed "
+                 "by --hybrid-text-weight)")
+      ->check(CLI::IsMember({"text", "learned", "hybrid"}))
+      ->capture_default_str();
+  app.add_option("--hybrid-text-weight", algorithmic.learned.hybrid_text_weight,
+                 "hybrid space: the weight w of text similarity, 0..1 (the learned score gets "
+                 "1 - w)")
+      ->capture_default_str();
+  std::string train_every = "0";
+  app.add_option("--train-every", train_every,
+                 "learned and hybrid spaces: retrain the model in the background this often "
+                 "(30m, 6h, 1d; 0: only at start without a saved model, and by the Train RPC)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            std::chrono::milliseconds interval{0};
+            std::string error;
+            return feedrank::server::parse_duration(text, interval, error) ? std::string() : error;
+          },
+          "DURATION"))
+      ->capture_default_str();
+  std::string train_backend = "auto";
+  app.add_option("--train-backend", train_backend,
+                 "where the learned model trains: auto (the GPU when usable), cpu or gpu")
+      ->check(CLI::IsMember({"auto", "cpu", "gpu"}))
+      ->capture_default_str();
+  app.add_option("--train-iterations", algorithmic.learned.model.als.max_iterations,
+                 "ALS iterations per training at most (it stops sooner once the loss settles)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--train-at-start", algorithmic.train_at_start,
+                 "learned and hybrid spaces: without a saved model, train one in the background "
+                 "at start (true|false)")
+      ->default_str("true");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help
+  } catch (const CLI::ParseError& e) {
+    // One line naming the flag, as every other start-up failure.
+    std::cerr << "feedrank-server: " << e.what() << "\n";
+    return e.get_exit_code();
+  }
+  if (!(algorithmic.learned.hybrid_text_weight >= 0.0f &&
+        algorithmic.learned.hybrid_text_weight <= 1.0f)) {
+    std::cerr << "feedrank-server: --hybrid-text-weight: must be in 0..1, got "
+              << algorithmic.learned.hybrid_text_weight << "\n";
+    return 1;
+  }
+  feedrank::ranker::parse_vector_space(vector_space, algorithmic.vector_space);
+  feedrank::kernels::parse_backend_request(train_backend, algorithmic.learned.train_backend);
+  std::string unused;
+  feedrank::server::parse_duration(train_every, options.train_every, unused);  // checked above
   options.impression_log = impression_log != "off";
   options.impression_log_sync = impression_log == "sync";
   if (!ranking_config.empty()) {
