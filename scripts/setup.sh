@@ -12,6 +12,9 @@ packages=(
   # links; OpenBLAS then takes over libblas.so.3 through Debian's alternatives (the reference BLAS
   # is 8-20x slower for batched search and IVF training). OpenMP is GCC's libgomp.
   libfaiss-dev libopenblas0-pthread
+  # CBLAS and LAPACK for the CPU ALS solver and the learned model's cold-start projection (the
+  # same libraries FAISS pulls in, named because our code calls them directly).
+  libblas-dev liblapack-dev
   libbenchmark-dev libgtest-dev libgmock-dev
   python3 python3-grpcio python3-protobuf
 )
