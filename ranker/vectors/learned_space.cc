@@ -218,11 +218,14 @@ std::shared_ptr<const LearnedSnapshot> LearnedSpace::current() const {
 
 void LearnedSpace::sync(const store::FeedState& state, const embeddings::EmbeddingTable& text) {
   std::lock_guard lock(sync_mutex_);
-  const std::shared_ptr<const LearnedSnapshot> snapshot = current();
+  std::shared_ptr<LearnedSnapshot> snapshot;
+  {
+    std::lock_guard current_lock(current_mutex_);
+    snapshot = current_;
+  }
   if (snapshot == nullptr) return;
-  auto& mutable_snapshot = const_cast<LearnedSnapshot&>(*snapshot);  // its table is its own
-  mutable_snapshot.catch_up(state, text, std::numeric_limits<std::size_t>::max());
-  if (absl::Status status = mutable_snapshot.sync_index(kSyncRowsPerLock); !status.ok()) {
+  snapshot->catch_up(state, text, std::numeric_limits<std::size_t>::max());
+  if (absl::Status status = snapshot->sync_index(kSyncRowsPerLock); !status.ok()) {
     say(fmt::format("learned index sync failed (retried at the next search): {}",
                     std::string(status.message())));
   }

@@ -139,7 +139,7 @@ class LearnedSpace {
   std::unique_ptr<kernels::AlsSolver> fold_in_solver_;  // one row at a time: the CPU
 
   mutable std::mutex current_mutex_;
-  std::shared_ptr<const LearnedSnapshot> current_;
+  std::shared_ptr<LearnedSnapshot> current_;  // its table grows by sync(); readers get it const
   std::mutex sync_mutex_;  // sync() and the swap
 
   struct FoldedUser {
