@@ -8,13 +8,18 @@ vs_cpu), and checks the issue's targets:
 Then gpu_scoring_benchmark's JSON beside torch's features @ weights (scoring table), and its
 target: 256 viewers x 1,500 candidates x 32 features under 0.2 ms, checked for the whole call
 and for the kernel on a device-resident matrix.
-Usage: compare.py gpu_benchmark.json torch_peer.json [scoring_benchmark.json]
+Then gpu_als_benchmark's JSON (--als) as the implicit-ALS table, CPU twin beside GPU twin, and
+with torch_als_peer.py's JSON (--torch-als: its file, or torch_peer.json once run.sh has folded
+it in under "als") beside them: torch on resident tensors, torch with the factors and matrix
+moved from and to the host, and ours/torch, our GPU time (transfers included) over the latter.
+Usage: compare.py [gpu_benchmark.json [torch_peer.json [scoring_benchmark.json]]]
+                  [--als als_benchmark.json] [--torch-als torch_als_peer.json]
 (a missing file leaves its part out).
 """
+import argparse
 import json
 import os
 import re
-import sys
 
 MILLION = 1_000_000
 SCORING_TARGET_MS = 0.2
@@ -59,16 +64,83 @@ def has_data(path):
 
 
 def main():
-    peer = load_peer(sys.argv[2]) if len(sys.argv) > 2 else {}
-    checks = []
-    if has_data(sys.argv[1]):
-        checks += retrieval(sys.argv[1], peer)
-    if len(sys.argv) > 3 and has_data(sys.argv[3]):
-        checks += scoring(sys.argv[3], peer)
-    failed = [name for name, ok in checks if not ok]
-    print(f"targets: {len(checks) - len(failed)}/{len(checks)} met")
-    for name in failed:
-        print(f"  MISSED: {name}")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("ours", nargs="?", help="gpu_retrieval_benchmark's JSON")
+    parser.add_argument("peer", nargs="?", help="torch_peer.py's JSON")
+    parser.add_argument("scoring", nargs="?", help="gpu_scoring_benchmark's JSON")
+    parser.add_argument("--als", help="gpu_als_benchmark's JSON")
+    parser.add_argument("--torch-als", help="torch_als_peer.py's JSON")
+    args = parser.parse_args()
+    if has_data(args.ours) or has_data(args.scoring):
+        peer = load_peer(args.peer) if args.peer else {}
+        checks = []
+        if has_data(args.ours):
+            checks += retrieval(args.ours, peer)
+        if has_data(args.scoring):
+            checks += scoring(args.scoring, peer)
+        failed = [name for name, ok in checks if not ok]
+        print(f"targets: {len(checks) - len(failed)}/{len(checks)} met")
+        for name in failed:
+            print(f"  MISSED: {name}")
+    torch_als = load_torch_als(args.torch_als) if has_data(args.torch_als) else {}
+    if has_data(args.als) or torch_als:
+        als(args.als if has_data(args.als) else None, torch_als)
+
+
+def load_torch_als(path):
+    """torch_als_peer.py's entries by data name ("synthetic", "lastfm")."""
+    with open(path) as f:
+        return {r["data"]: r for r in json.load(f).get("als", [])}
+
+
+def als(path, torch):
+    """The implicit-ALS table: gpu_als_benchmark's CPU and GPU twins, and torch beside them."""
+    rows = {}
+    if path:
+        with open(path) as f:
+            data = json.load(f)
+        for b in data.get("benchmarks", []):
+            m = re.match(r"(BM_\w+)/backend:(cpu|gpu)/data:([^/]+)", b["name"])
+            if m and not b.get("error_occurred"):
+                rows.setdefault((m[1], m[3]), {})[m[2]] = b
+    for name in torch:
+        rows.setdefault(("BM_AlsIteration", name), {})
+    print("\nImplicit ALS, 128 factors, 3 CG steps (seconds per iteration, median; GPU includes "
+          "transfers)")
+    if torch:
+        print("torch_s: PyTorch peer on resident tensors; torch+x_s: with the matrix and factors "
+              "copied from and to the host per half-step;\nours/torch: gpu_s / torch+x_s "
+              "(like for like; below 1: ours faster); /res: gpu_s / torch_s")
+    print(f"{'benchmark':<16} {'data':<10} {'cpu_s':>9} {'gpu_s':>9} {'cpu/gpu':>8} "
+          f"{'torch_s':>9} {'torch+x_s':>9} {'ours/torch':>10} {'/res':>6}  "
+          f"to converge cpu/gpu[/torch]")
+    fmt = lambda v, w=9, p=4: f"{v:{w}.{p}f}" if v else f"{'-':>{w}}"
+    for (name, data), by in sorted(rows.items()):
+        cpu, gpu = (by.get(k, {}).get("seconds_per_iteration") for k in ("cpu", "gpu"))
+        t = torch.get(data, {})
+        t_res = t.get("seconds_per_iteration") if name == "BM_AlsIteration" else None
+        t_x = t.get("seconds_per_iteration_with_transfers") if name == "BM_AlsIteration" else None
+        its = ""
+        if name == "BM_AlsTrain":
+            its = "/".join(str(int(by[k]["iterations_to_converge"])) if k in by else "-"
+                           for k in ("cpu", "gpu"))
+            if t.get("train_iterations"):
+                its += f"/{t['train_iterations']}"
+            its += " in " + "/".join(f"{by[k]['train_seconds']:.2f}" if k in by else "-"
+                                     for k in ("cpu", "gpu")) + " s"
+        print(f"{name:<16} {data:<10} {fmt(cpu)} {fmt(gpu)} "
+              f"{fmt(cpu / gpu if cpu and gpu else None, 8, 1)} {fmt(t_res)} {fmt(t_x)} "
+              f"{fmt(gpu / t_x if gpu and t_x else None, 10, 2)} "
+              f"{fmt(gpu / t_res if gpu and t_res else None, 6, 2)}  {its}")
+    for data, t in sorted(torch.items()):
+        if t.get("train_final_loss") is not None:
+            ours = rows.get(("BM_AlsTrain", data), {})
+            ours_loss = "/".join(f"{ours[k]['final_loss']:.6e}" if k in ours else "-"
+                                 for k in ("cpu", "gpu"))
+            print(f"check {data}: final loss at tolerance 0.001, ours cpu/gpu {ours_loss}, torch "
+                  f"{t['train_final_loss']:.6e} (different initial values)")
+        if t.get("finite") is False:
+            print(f"check {data}: torch's factors went non-finite")
 
 
 def load_scoring(path):

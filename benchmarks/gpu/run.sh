@@ -3,11 +3,12 @@
 # network). Builds nothing: it runs what benchmarks/gpu/build_carry.sh built here, carried as
 # build-gpu-sm90/carry. Writes logs and JSON under $OUT and prints the comparison tables last.
 # At most 8 files come back from $OUT, so: env.txt, tests.txt (tests and sanitizers),
-# gpu_benchmark.txt (every benchmark's log: retrieval, scoring, ALS and PyTorch, appended in that
-# order), gpu_benchmark.json (retrieval), scoring_benchmark.json, als_benchmark.json,
-# torch_peer.json, comparison.txt.
+# gpu_benchmark.txt (every benchmark's log: retrieval, scoring, ALS, PyTorch and PyTorch ALS,
+# appended in that order), gpu_benchmark.json (retrieval), scoring_benchmark.json,
+# als_benchmark.json, torch_peer.json, comparison.txt; and torch_als_peer.json, which is folded
+# into torch_peer.json (under "als") when the torch part wrote that too, so that 8 still hold.
 #
-#   bash benchmarks/gpu/run.sh [tests] [sanitize] [bench] [als] [torch]
+#   bash benchmarks/gpu/run.sh [tests] [sanitize] [bench] [als] [torch] [torch-als]
 #                                                             (default: tests bench als torch)
 #
 # bench runs the retrieval benchmark, which also times our CPU exact scan on the same host and
@@ -17,6 +18,11 @@
 # als runs the implicit-ALS training benchmark: one iteration on the CPU twin (every core) and
 # the GPU twin, on a synthetic 100k x 1M matrix (2M entries) and on Last.fm (carry/data), and
 # Last.fm trained to convergence on both; comparison.txt gets its CPU/GPU table.
+#
+# torch-als (not default) runs torch_als_peer.py, the PyTorch peer of one ALS iteration on the
+# same synthetic shape and on Last.fm (carry/data), resident and with host transfers, and checks
+# its Last.fm training against ours; the ALS table gets torch columns and ours/torch. Run it with
+# als: "als torch-als" (about a minute more).
 #
 # sanitize runs a few small GPU tests (retrieval and scoring) under compute-sanitizer (memcheck,
 # racecheck, synccheck, initcheck): the memory-model checks the CPU emulation cannot make.
@@ -62,7 +68,8 @@ ours_env=(env LD_LIBRARY_PATH="$PWD/$carry/lib:$blas_dir${cublas_dir:+:$cublas_d
 } 2>&1 | tee "$out/env.txt"
 
 status=0
-if [[ " $parts " == *" bench "* || " $parts " == *" als "* || " $parts " == *" torch "* ]]; then
+if [[ " $parts " == *" bench "* || " $parts " == *" als "* || " $parts " == *" torch "* ||
+  " $parts " == *" torch-als "* ]]; then
   : >"$out/gpu_benchmark.txt"
 fi
 if [[ " $parts " == *" tests "* ]]; then
@@ -114,32 +121,30 @@ if [[ " $parts " == *" torch "* ]]; then
     ${TORCH_ARGS:-} 2>&1 | tee -a "$out/gpu_benchmark.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
-: >"$out/comparison.txt"
-if [ -s "$out/gpu_benchmark.json" ] || [ -s "$out/scoring_benchmark.json" ]; then
-  python3 benchmarks/gpu/compare.py "$out/gpu_benchmark.json" "$out/torch_peer.json" \
-    "$out/scoring_benchmark.json" 2>&1 | tee "$out/comparison.txt"
+if [[ " $parts " == *" torch-als "* ]]; then
+  lastfm="$PWD/$carry/data/user_artists.dat"
+  lastfm_args=()
+  if [ -f "$lastfm" ]; then lastfm_args=(--lastfm "$lastfm"); else
+    echo "run.sh: no $lastfm: torch_als_peer.py runs the synthetic case only"; fi
+  echo "== torch_als_peer.py" | tee -a "$out/gpu_benchmark.txt"
+  PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_als_peer.py --out "$out/torch_als_peer.json" \
+    ${lastfm_args[@]+"${lastfm_args[@]}"} 2>&1 | tee -a "$out/gpu_benchmark.txt"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
-if [ -s "$out/als_benchmark.json" ]; then
-  python3 - "$out/als_benchmark.json" <<'PY' 2>&1 | tee -a "$out/comparison.txt"
-import json, re, sys
-rows = {}
-for b in json.load(open(sys.argv[1]))["benchmarks"]:
-    m = re.match(r"(BM_\w+)/backend:(cpu|gpu)/(data:[^/]+)", b["name"])
-    if m and not b.get("error_occurred"):
-        rows.setdefault((m[1], m[3]), {})[m[2]] = b
-print("\nImplicit ALS, 128 factors, 3 CG steps (seconds per iteration, median; GPU includes transfers)")
-print(f"{'benchmark':<16} {'data':<15} {'cpu_s':>9} {'gpu_s':>9} {'cpu/gpu':>8}  to converge cpu/gpu")
-for (name, data), by in sorted(rows.items()):
-    cpu, gpu = (by.get(k, {}).get("seconds_per_iteration") for k in ("cpu", "gpu"))
-    ratio = f"{cpu / gpu:8.1f}" if cpu and gpu else f"{'-':>8}"
-    its = ""
-    if name == "BM_AlsTrain":
-        its = "/".join(str(int(by[k]["iterations_to_converge"])) if k in by else "-"
-                       for k in ("cpu", "gpu"))
-        its += " in " + "/".join(f"{by[k]['train_seconds']:.2f}" if k in by else "-"
-                                 for k in ("cpu", "gpu")) + " s"
-    fmt = lambda v: f"{v:9.4f}" if v else f"{'-':>9}"
-    print(f"{name:<16} {data[5:]:<15} {fmt(cpu)} {fmt(gpu)} {ratio}  {its}")
+: >"$out/comparison.txt"
+if [ -s "$out/gpu_benchmark.json" ] || [ -s "$out/scoring_benchmark.json" ] ||
+  [ -s "$out/als_benchmark.json" ] || [ -s "$out/torch_als_peer.json" ]; then
+  python3 benchmarks/gpu/compare.py "$out/gpu_benchmark.json" "$out/torch_peer.json" \
+    "$out/scoring_benchmark.json" --als "$out/als_benchmark.json" \
+    --torch-als "$out/torch_als_peer.json" 2>&1 | tee "$out/comparison.txt"
+fi
+# At most 8 files: torch_als_peer.json joins torch_peer.json when both are there.
+if [ -s "$out/torch_peer.json" ] && [ -s "$out/torch_als_peer.json" ]; then
+  python3 - "$out/torch_peer.json" "$out/torch_als_peer.json" <<'PY' && rm -f "$out/torch_als_peer.json"
+import json, sys
+peer = json.load(open(sys.argv[1]))
+peer["als"] = json.load(open(sys.argv[2]))["als"]
+json.dump(peer, open(sys.argv[1], "w"), indent=1)
 PY
 fi
 rm -rf "$blas_dir"
