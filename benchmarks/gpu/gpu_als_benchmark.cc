@@ -39,6 +39,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "benchmarks/gpu/gpu_benchmark_main.h"
 #include "common/split_mix64.h"
 #include "kernels/als_solver.h"
 #include "kernels/compute_backend.h"
@@ -337,13 +338,6 @@ void register_all() {
 }  // namespace feedrank::benchmarks
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  std::string why;
-  if (feedrank::kernels::usable_gpu_count(&why) == 0) {
-    std::printf("gpu_als_benchmark: GPU cases skipped: no usable GPU: %s\n", why.c_str());
-  }
-  feedrank::benchmarks::register_all();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return feedrank::benchmarks::run_gpu_benchmark_program(argc, argv, "gpu_als_benchmark",
+                                                         feedrank::benchmarks::register_all);
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "benchmarks/gpu/gpu_benchmark_main.h"
 #include "kernels/compute_backend.h"
 #include "kernels/feature_scorer.h"
 #include "kernels/gpu/cuda_handles.h"
@@ -195,13 +196,6 @@ void register_all() {
 }  // namespace feedrank::benchmarks
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  std::string why;
-  if (feedrank::kernels::usable_gpu_count(&why) == 0) {
-    std::printf("gpu_scoring_benchmark: GPU cases skipped: no usable GPU: %s\n", why.c_str());
-  }
-  feedrank::benchmarks::register_all();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return feedrank::benchmarks::run_gpu_benchmark_program(argc, argv, "gpu_scoring_benchmark",
+                                                         feedrank::benchmarks::register_all);
 }

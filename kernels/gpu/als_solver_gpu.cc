@@ -25,6 +25,7 @@
 #include "kernels/gpu/als_launch.h"
 #include "kernels/gpu/cuda_handles.h"
 #include "kernels/gpu/cuda_status.h"
+#include "kernels/gpu/idle_contexts.h"
 
 namespace feedrank::kernels {
 namespace gpu {
@@ -259,35 +260,6 @@ struct AlsContext {
   }
 };
 
-// The contexts no call is using. A call takes one, or makes one when none is idle, and gives it
-// back: there are as many as the most calls ever in flight at once, and calls never wait for
-// each other. (Each holds device memory for the largest problem it has solved.)
-class IdleContexts {
- public:
-  absl::StatusOr<std::unique_ptr<AlsContext>> take() {
-    {
-      std::lock_guard lock(mutex_);
-      if (!idle_.empty()) {
-        std::unique_ptr<AlsContext> ctx = std::move(idle_.back());
-        idle_.pop_back();
-        return ctx;
-      }
-    }
-    auto ctx = std::make_unique<AlsContext>();
-    FEEDRANK_RETURN_IF_ERROR(ctx->init());
-    return ctx;
-  }
-
-  void give_back(std::unique_ptr<AlsContext> ctx) {
-    std::lock_guard lock(mutex_);
-    idle_.push_back(std::move(ctx));
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<AlsContext>> idle_;
-};
-
 class GpuAlsSolver final : public AlsSolver {
  public:
   GpuAlsSolver(int device, std::string name) : device_(device), name_(std::move(name)) {}
@@ -331,7 +303,7 @@ class GpuAlsSolver final : public AlsSolver {
 
   const int device_;
   const std::string name_;
-  mutable IdleContexts contexts_;
+  mutable IdleContexts<AlsContext> contexts_;
 };
 
 // FAILED_PRECONDITION with cuda_status's message: the device, not the call, is at fault.

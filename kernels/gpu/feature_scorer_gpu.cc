@@ -15,6 +15,7 @@
 #include "kernels/feature_scorer.h"
 #include "kernels/gpu/cuda_handles.h"
 #include "kernels/gpu/cuda_status.h"
+#include "kernels/gpu/idle_contexts.h"
 #include "kernels/gpu/scoring_launch.h"
 
 namespace feedrank::kernels {
@@ -88,35 +89,6 @@ struct ScoringContext {
   }
 };
 
-// The contexts no call is using. A call takes one, or makes one when none is idle, and gives it
-// back: there are as many as the most calls ever in flight at once (each about the size of its
-// largest batch on the device, plus 8 MiB pinned), and calls never wait for each other.
-class IdleContexts {
- public:
-  absl::StatusOr<std::unique_ptr<ScoringContext>> take() {
-    {
-      std::lock_guard lock(mutex_);
-      if (!idle_.empty()) {
-        std::unique_ptr<ScoringContext> ctx = std::move(idle_.back());
-        idle_.pop_back();
-        return ctx;
-      }
-    }
-    auto ctx = std::make_unique<ScoringContext>();
-    FEEDRANK_RETURN_IF_ERROR(ctx->init());
-    return ctx;
-  }
-
-  void give_back(std::unique_ptr<ScoringContext> ctx) {
-    std::lock_guard lock(mutex_);
-    idle_.push_back(std::move(ctx));
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<ScoringContext>> idle_;
-};
-
 class GpuFeatureScorer final : public FeatureScorer {
  public:
   GpuFeatureScorer(int device, std::string name, int sm_count)
@@ -151,7 +123,7 @@ class GpuFeatureScorer final : public FeatureScorer {
   const int device_;
   const std::string name_;
   const int sm_count_;
-  mutable IdleContexts contexts_;
+  mutable IdleContexts<ScoringContext> contexts_;
 };
 
 // FAILED_PRECONDITION with cuda_status's message: the device, not the call, is at fault.
