@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <signal.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -58,13 +59,22 @@ TEST_F(LearnedSpaceProcess, TrainsWithTheFlagsAndARestartReadsTheModelBack) {
   start_server(first);
   EXPECT_THAT(server_->startup_output(), HasSubstr("vector space hybrid"));
 
+  // Within the last hour: engagements decay by age (those decayed to nothing are not trained on).
+  const std::int64_t start = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count() -
+                             3'600'000;
   std::vector<v1::User> users;
   std::vector<v1::Post> posts;
   std::vector<v1::Engagement> likes;
   for (std::uint64_t id = 1; id <= 6; ++id) users.push_back(user(id));
-  for (std::uint64_t id = 1; id <= 30; ++id) posts.push_back(post(id, id % 6 + 1, 1000 + id));
+  for (std::uint64_t id = 1; id <= 30; ++id) {
+    posts.push_back(post(id, id % 6 + 1, start + static_cast<std::int64_t>(id)));
+  }
   for (std::uint64_t u = 1; u <= 6; ++u) {
-    for (std::uint64_t i = 0; i < 5; ++i) likes.push_back(engagement(u, (u % 2) + 2 * i + 1));
+    for (std::uint64_t i = 0; i < 5; ++i) {
+      likes.push_back(engagement(u, (u % 2) + 2 * i + 1, v1::ENGAGEMENT_KIND_LIKE, start + 1000));
+    }
   }
   ASSERT_THAT(client_->upsert_users(users).status, IsOk());
   ASSERT_THAT(client_->create_posts(posts).status, IsOk());
@@ -72,6 +82,7 @@ TEST_F(LearnedSpaceProcess, TrainsWithTheFlagsAndARestartReadsTheModelBack) {
   auto trained = client_->train(/*wait=*/true);
   ASSERT_THAT(trained.status, IsOk());
   EXPECT_EQ(trained.response.learned().model().version(), 1u);
+  EXPECT_EQ(trained.response.learned().model().users(), 6u);
   EXPECT_LE(trained.response.learned().model().iterations(), 4u);
   EXPECT_EQ(trained.response.learned().training().max_iterations(), 4u);
   stop_server();
@@ -82,6 +93,7 @@ TEST_F(LearnedSpaceProcess, TrainsWithTheFlagsAndARestartReadsTheModelBack) {
   const v1::GetStatsResponse stats = client_->stats();
   EXPECT_EQ(stats.vector_space(), "hybrid");
   EXPECT_EQ(stats.learned().model().version(), 1u);
+  EXPECT_EQ(stats.learned().model().users(), 6u);
   EXPECT_EQ(stats.learned().training().finished(), 0u);
   stop_server();
 }

@@ -25,6 +25,7 @@ Subcommand add_nearest_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_stats_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_report_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_reload_experiments_command(CLI::App& root, const GlobalOptions& global);
+Subcommand add_train_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_simulate_command(CLI::App& root, const GlobalOptions& global);
 // Run in process: need no server.
 Subcommand add_replay_command(CLI::App& root);

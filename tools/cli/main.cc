@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
       add_stats_command(app, global),
       add_report_command(app, global),
       add_reload_experiments_command(app, global),
+      add_train_command(app, global),
       add_simulate_command(app, global),
       add_replay_command(app),
       add_fit_ranker_command(app),
