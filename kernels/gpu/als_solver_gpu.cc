@@ -25,6 +25,7 @@
 #include "kernels/gpu/als_launch.h"
 #include "kernels/gpu/cuda_handles.h"
 #include "kernels/gpu/cuda_status.h"
+#include "kernels/gpu/device_open.h"
 #include "kernels/gpu/idle_contexts.h"
 
 namespace feedrank::kernels {
@@ -306,32 +307,13 @@ class GpuAlsSolver final : public AlsSolver {
   mutable IdleContexts<AlsContext> contexts_;
 };
 
-// FAILED_PRECONDITION with cuda_status's message: the device, not the call, is at fault.
-absl::Status unusable(cudaError_t error, const char* call) {
-  return absl::FailedPreconditionError(cuda_status(error, call).message());
-}
-
 }  // namespace
 }  // namespace gpu
 
 absl::StatusOr<std::unique_ptr<AlsSolver>> make_gpu_als_solver() {
-  std::string why;
-  if (usable_gpu_count(&why) == 0) return absl::FailedPreconditionError("no usable GPU: " + why);
-  constexpr int kDevice = 0;
-  if (const cudaError_t e = cudaSetDevice(kDevice); e != cudaSuccess) {
-    return gpu::unusable(e, "cudaSetDevice(0)");
-  }
-  cudaDeviceProp prop{};
-  if (const cudaError_t e = cudaGetDeviceProperties(&prop, kDevice); e != cudaSuccess) {
-    return gpu::unusable(e, "cudaGetDeviceProperties(0)");
-  }
-  if (const cudaError_t e = gpu::probe_als_kernels(); e != cudaSuccess) {
-    const std::string what = std::string(prop.name) + " (compute capability " +
-                             std::to_string(prop.major) + "." + std::to_string(prop.minor) +
-                             ") running this build's ALS kernels";
-    return gpu::unusable(e, what.c_str());
-  }
-  auto solver = std::make_unique<gpu::GpuAlsSolver>(kDevice, prop.name);
+  auto prop = gpu::open_twin_device(gpu::probe_als_kernels, "ALS kernels");
+  if (!prop.ok()) return prop.status();
+  auto solver = std::make_unique<gpu::GpuAlsSolver>(gpu::kTwinDevice, prop->name);
   FEEDRANK_RETURN_IF_ERROR(solver->init());
   return std::unique_ptr<AlsSolver>(std::move(solver));
 }

@@ -15,6 +15,7 @@
 #include "kernels/feature_scorer.h"
 #include "kernels/gpu/cuda_handles.h"
 #include "kernels/gpu/cuda_status.h"
+#include "kernels/gpu/device_open.h"
 #include "kernels/gpu/idle_contexts.h"
 #include "kernels/gpu/scoring_launch.h"
 
@@ -126,33 +127,14 @@ class GpuFeatureScorer final : public FeatureScorer {
   mutable IdleContexts<ScoringContext> contexts_;
 };
 
-// FAILED_PRECONDITION with cuda_status's message: the device, not the call, is at fault.
-absl::Status unusable(cudaError_t error, const char* call) {
-  return absl::FailedPreconditionError(cuda_status(error, call).message());
-}
-
 }  // namespace
 }  // namespace gpu
 
 absl::StatusOr<std::unique_ptr<FeatureScorer>> make_gpu_feature_scorer() {
-  std::string why;
-  if (usable_gpu_count(&why) == 0) return absl::FailedPreconditionError("no usable GPU: " + why);
-  constexpr int kDevice = 0;
-  if (const cudaError_t e = cudaSetDevice(kDevice); e != cudaSuccess) {
-    return gpu::unusable(e, "cudaSetDevice(0)");
-  }
-  cudaDeviceProp prop{};
-  if (const cudaError_t e = cudaGetDeviceProperties(&prop, kDevice); e != cudaSuccess) {
-    return gpu::unusable(e, "cudaGetDeviceProperties(0)");
-  }
-  if (const cudaError_t e = gpu::probe_scoring_kernel(); e != cudaSuccess) {
-    const std::string what = std::string(prop.name) + " (compute capability " +
-                             std::to_string(prop.major) + "." + std::to_string(prop.minor) +
-                             ") running this build's scoring kernel";
-    return gpu::unusable(e, what.c_str());
-  }
-  auto scorer =
-      std::make_unique<gpu::GpuFeatureScorer>(kDevice, prop.name, prop.multiProcessorCount);
+  auto prop = gpu::open_twin_device(gpu::probe_scoring_kernel, "scoring kernel");
+  if (!prop.ok()) return prop.status();
+  auto scorer = std::make_unique<gpu::GpuFeatureScorer>(gpu::kTwinDevice, prop->name,
+                                                         prop->multiProcessorCount);
   FEEDRANK_RETURN_IF_ERROR(scorer->init());
   return std::unique_ptr<FeatureScorer>(std::move(scorer));
 }
