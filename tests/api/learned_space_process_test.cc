@@ -59,7 +59,7 @@ TEST_F(LearnedSpaceProcess, TrainsWithTheFlagsAndARestartReadsTheModelBack) {
   start_server(first);
   EXPECT_THAT(server_->startup_output(), HasSubstr("vector space hybrid"));
 
-  // Within the last hour: engagements decay by age (those decayed to nothing are not trained on).
+  // Within the last hour, as a live server's data.
   const std::int64_t start = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count() -

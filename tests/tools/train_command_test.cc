@@ -116,8 +116,7 @@ class TrainCommand : public ::testing::Test {
     server_ = std::move(*server);
   }
 
-  // Users 1..6 like five posts each of 30, within the last hours (engagements decay by age, and
-  // those decayed to nothing are not trained on).
+  // Users 1..6 like five posts each of 30, within the last hour (as a live server's data).
   void write_world() {
     const std::int64_t start = ranker::wall_clock_ms() - 3'600'000;
     api_test::TestClient client(server_->address());
