@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <span>
 
 namespace feedrank::embeddings {
 namespace {
@@ -18,17 +20,30 @@ bool is_live(const store::FeedState& state, PostId post) {
   return view != nullptr && !view->deleted;
 }
 
-// The user's summed, decayed, kind-weighted engagement per live post, by post id; zero-weight
-// kinds and posts left out.
+// The newest engagement of these users at or before `now` (`now` when there is none): where
+// ages count from.
+template <typename Users>
+TimestampMs newest_engagement(const store::FeedState& state, const Users& users, TimestampMs now) {
+  TimestampMs newest = std::numeric_limits<TimestampMs>::min();
+  for (UserId user : users) {
+    for (const store::UserEngagement& e : state.engagements.by_user(user)) {
+      if (e.at <= now) newest = std::max(newest, e.at);
+    }
+  }
+  return newest == std::numeric_limits<TimestampMs>::min() ? now : newest;
+}
+
+// The user's summed, decayed, kind-weighted engagement per live post, by post id, with ages
+// counted back from `newest`; zero-weight kinds and posts left out.
 std::vector<std::pair<PostId, float>> weighted_posts(const store::FeedState& state, UserId user,
-                                                     TimestampMs now,
+                                                     TimestampMs now, TimestampMs newest,
                                                      const EngagementWeights& weights) {
   std::vector<std::pair<PostId, float>> out;
   for (const store::UserEngagement& e : state.engagements.by_user(user)) {
     if (e.at > now) continue;
     const float kind = weights.kind_weights[static_cast<int>(e.kind)];
     if (!(kind > 0.0f)) continue;
-    const double age = static_cast<double>(now - e.at);
+    const double age = static_cast<double>(newest - e.at);
     const auto decay = static_cast<float>(std::exp2(-age / static_cast<double>(weights.half_life_ms)));
     out.emplace_back(e.post, kind * decay);
   }
@@ -65,9 +80,10 @@ EngagementMatrix build_engagement_matrix(const store::FeedState& state, Timestam
   all_users.reserve(state.users.size());
   for (const auto& [id, user] : state.users) all_users.push_back(id);
   std::sort(all_users.begin(), all_users.end());
+  const TimestampMs newest = newest_engagement(state, all_users, now);
   std::vector<std::vector<std::pair<PostId, float>>> rows;
   for (UserId user : all_users) {
-    auto row = weighted_posts(state, user, now, weights);
+    auto row = weighted_posts(state, user, now, newest, weights);
     if (row.empty()) continue;
     m.users.push_back(user);
     for (const auto& [post, weight] : row) m.posts.push_back(post);
@@ -92,7 +108,8 @@ kernels::OwnedConfidenceRows user_confidences(const store::FeedState& state, Use
                                               const std::vector<PostId>& posts) {
   kernels::OwnedConfidenceRows row;
   row.rows = 1;
-  for (const auto& [post, weight] : weighted_posts(state, user, now, weights)) {
+  const TimestampMs newest = newest_engagement(state, std::span(&user, 1), now);
+  for (const auto& [post, weight] : weighted_posts(state, user, now, newest, weights)) {
     if (const auto column = position(posts, post)) {
       row.columns.push_back(*column);
       row.confidences.push_back(weights.alpha * weight);

@@ -2,8 +2,10 @@
 // user engaged with, weighted as the user vectors weigh engagements (by kind, halved every
 // half-life before `now`) and scaled by alpha, the "confidence" of Hu, Koren and Volinsky 2008:
 // c_up = 1 + alpha * sum over the user's engagements with the post of kind_weight * 2^(-age / h).
-// Rows and columns are users and posts in increasing id order, so the same state gives the same
-// matrix.
+// Ages count back from the newest engagement read (at or before `now`), not from `now` itself:
+// data years old then weighs as fresh data shifted in time does (as the store's trending order),
+// instead of every confidence decaying to nothing. Rows and columns are users and posts in
+// increasing id order, so the same state gives the same matrix.
 #pragma once
 
 #include <array>
@@ -38,7 +40,8 @@ EngagementMatrix build_engagement_matrix(const store::FeedState& state, Timestam
                                          const EngagementWeights& weights);
 
 // One user's row against an existing matrix's posts (the fold-in of a user's newer
-// engagements): entries for the posts the matrix has, in increasing column order.
+// engagements): entries for the posts the matrix has, in increasing column order; ages count
+// back from the user's own newest engagement.
 kernels::OwnedConfidenceRows user_confidences(const store::FeedState& state, UserId user,
                                               TimestampMs now, const EngagementWeights& weights,
                                               const std::vector<PostId>& posts);

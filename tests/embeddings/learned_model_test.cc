@@ -75,6 +75,25 @@ TEST(EngagementMatrix, WeighsKindsDecaysAndSkipsDeletedAndFuturePosts) {
   EXPECT_FALSE(m.user_row(2).has_value());
 }
 
+// Ages count back from the newest engagement: read 50 years later, old data weighs the same (and
+// is not decayed to nothing).
+TEST(EngagementMatrix, OldDataWeighsAsIfFresh) {
+  PlantedState planted(0, 0, 1);
+  planted.add_user(1);
+  planted.add_post(10, 1000, 0, 0);
+  planted.add_post(11, 1000, 0, 0);
+  EngagementWeights weights;
+  weights.half_life_ms = 10 * kHour;
+  planted.engage(1, 10, EngagementKind::kLike, 100 * kHour);
+  planted.engage(1, 11, EngagementKind::kLike, 90 * kHour);
+  const TimestampMs fifty_years = 50LL * 365 * 24 * kHour;
+  const EngagementMatrix then = build_engagement_matrix(planted.state, 100 * kHour, weights);
+  const EngagementMatrix later = build_engagement_matrix(planted.state, fifty_years, weights);
+  ASSERT_EQ(later.entries(), 2u);
+  EXPECT_EQ(later.by_user.confidences, then.by_user.confidences);
+  EXPECT_NEAR(later.by_user.confidences[1], 0.5f * later.by_user.confidences[0], 1e-6);
+}
+
 TEST(LearnedModel, RanksAUsersGroupAboveOtherGroups) {
   PlantedState planted(60, 120, 4);
   const auto solver = kernels::make_cpu_als_solver();
