@@ -304,16 +304,38 @@ absl::Status LearnedSpace::install(std::shared_ptr<const embeddings::LearnedMode
   return status;
 }
 
-absl::Status LearnedSpace::train(TimestampMs now) {
-  std::lock_guard training(training_mutex_);
-  {
-    std::lock_guard lock(progress_mutex_);
-    progress_.running = true;
-    progress_.iteration = 0;
-    progress_.max_iterations = options_.model.als.max_iterations;
-    progress_.loss = 0;
-    progress_.phase = "gathering";
+absl::Status LearnedSpace::claim_training() {
+  std::lock_guard lock(progress_mutex_);
+  if (progress_.running) {
+    return absl::AlreadyExistsError(fmt::format("a training is under way ({}, iteration {} of {})",
+                                                progress_.phase, progress_.iteration,
+                                                progress_.max_iterations));
   }
+  progress_.running = true;
+  progress_.iteration = 0;
+  progress_.max_iterations = options_.model.als.max_iterations;
+  progress_.loss = 0;
+  progress_.phase = "starting";
+  return absl::OkStatus();
+}
+
+absl::Status LearnedSpace::train(TimestampMs now) {
+  if (absl::Status status = claim_training(); !status.ok()) return status;
+  return run_training(now);
+}
+
+absl::Status LearnedSpace::start_training(TimestampMs now) {
+  if (absl::Status status = claim_training(); !status.ok()) return status;
+  if (background_.joinable()) background_.join();  // the previous one, finished
+  background_ = std::jthread([this, now] {
+    if (absl::Status status = run_training(now); !status.ok()) {
+      say(fmt::format("learned model training failed: {}", std::string(status.message())));
+    }
+  });
+  return absl::OkStatus();
+}
+
+absl::Status LearnedSpace::run_training(TimestampMs now) {
   const auto finish = [&](absl::Status status) {
     std::lock_guard lock(progress_mutex_);
     progress_.running = false;
@@ -321,10 +343,16 @@ absl::Status LearnedSpace::train(TimestampMs now) {
     if (status.ok()) ++progress_.finished;
     return status;
   };
+  set_phase("gathering");
   embeddings::TrainingInput input;
   read_state_([&](const store::FeedState& state, const embeddings::EmbeddingTable& text) {
     input = embeddings::gather_training_input(state, text, now, options_.model.weights);
   });
+  // An empty model would stand in for a real one (and, saved, stop the next start's training).
+  if (input.matrix.entries() == 0) {
+    return finish(absl::FailedPreconditionError(
+        "no engagements to train on yet: the learned space serves once a model is trained"));
+  }
   set_phase("training");
   const std::shared_ptr<const LearnedSnapshot> previous = current();
   const std::uint64_t version = previous == nullptr ? 1 : previous->version() + 1;
@@ -336,40 +364,22 @@ absl::Status LearnedSpace::train(TimestampMs now) {
         return !stopping_.load();
       });
   if (!model.ok()) return finish(model.status());
-  const embeddings::LearnedModelInfo info = (*model)->info();
+  const std::shared_ptr<const embeddings::LearnedModel> trained = std::move(*model);
+  const embeddings::LearnedModelInfo& info = trained->info();
   set_phase("indexing");
+  if (absl::Status status = install(trained); !status.ok()) return finish(status);
+  // Saved once it serves, so the file never holds a version that did not.
   if (!options_.model_path.empty()) {
-    if (absl::Status saved = (*model)->save(options_.model_path); !saved.ok()) {
+    if (absl::Status saved = trained->save(options_.model_path); !saved.ok()) {
       say(fmt::format("learned model v{} not saved: {}", info.version, std::string(saved.message())));
     }
   }
-  if (absl::Status status = install(std::move(*model)); !status.ok()) return finish(status);
   say(fmt::format("learned model v{}: {} users, {} posts, {} engagements; {} iterations{} "
                   "(loss {:.6g}) in {:.1f} s on {}",
                   info.version, info.users, info.posts, info.entries, info.iterations,
                   info.converged ? ", converged" : "", info.final_loss, info.train_seconds,
                   info.backend));
   return finish(absl::OkStatus());
-}
-
-absl::Status LearnedSpace::start_training(TimestampMs now) {
-  {
-    std::lock_guard lock(progress_mutex_);
-    if (progress_.running) {
-      return absl::AlreadyExistsError(fmt::format(
-          "a training is under way ({}, iteration {} of {})", progress_.phase,
-          progress_.iteration, progress_.max_iterations));
-    }
-    progress_.running = true;
-    progress_.phase = "starting";
-  }
-  if (background_.joinable()) background_.join();  // the previous one, finished
-  background_ = std::jthread([this, now] {
-    if (absl::Status status = train(now); !status.ok()) {
-      say(fmt::format("learned model training failed: {}", std::string(status.message())));
-    }
-  });
-  return absl::OkStatus();
 }
 
 }  // namespace feedrank::ranker

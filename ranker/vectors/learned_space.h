@@ -118,9 +118,10 @@ class LearnedSpace {
                                    UserId viewer, TimestampMs now) const;
 
   // Trains on the store as of `now` and swaps the new model in, on the calling thread (which
-  // must hold no store snapshot); saves it when a path is set.
+  // must hold no store snapshot); saves it when a path is set. ALREADY_EXISTS when a training is
+  // under way; FAILED_PRECONDITION when there are no engagements to train on.
   absl::Status train(TimestampMs now);
-  // The same in the background; ALREADY_EXISTS when a training is under way.
+  // The same in the background (ALREADY_EXISTS at once when a training is under way).
   absl::Status start_training(TimestampMs now);
   TrainingProgress progress() const;
 
@@ -132,6 +133,10 @@ class LearnedSpace {
   // Builds the snapshot of `model` over every post, then swaps it in.
   absl::Status install(std::shared_ptr<const embeddings::LearnedModel> model);
   void set_phase(std::string phase);
+  // Marks a training as under way; ALREADY_EXISTS when one is.
+  absl::Status claim_training();
+  // train()'s body, once claimed.
+  absl::Status run_training(TimestampMs now);
 
   LearnedSpaceOptions options_;
   StateReader read_state_;
@@ -152,7 +157,6 @@ class LearnedSpace {
 
   mutable std::mutex progress_mutex_;
   TrainingProgress progress_;
-  std::mutex training_mutex_;  // one training at a time
   std::atomic<bool> stopping_{false};
   std::jthread background_;
 };

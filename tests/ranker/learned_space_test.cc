@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <shared_mutex>
 #include <thread>
 
@@ -208,6 +210,33 @@ TEST(LearnedSpace, SwapsUnderConcurrentReadsAndWritesLoseNothing) {
   query[0] = 1.0f;
   const std::size_t live = guarded.planted.text.live_rows();
   EXPECT_EQ(nearest(*snapshot, query, 1000).size(), live);
+}
+
+TEST(LearnedSpace, NothingToTrainOnIsAnErrorAndNoModel) {
+  feedrank::testing::TempDir dir;
+  const std::string path = (dir.path() / "learned-model").string();
+  GuardedState guarded(0, 10, 1);  // posts, no engagements
+  auto space = LearnedSpace::create(options(VectorSpace::kLearned, path), guarded.reader());
+  ASSERT_TRUE(space.ok());
+  EXPECT_EQ((*space)->train(kNow).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*space)->current(), nullptr);
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_TRUE((*space)->progress().phase.starts_with("failed: no engagements"));
+}
+
+TEST(LearnedSpace, OneTrainingAtATime) {
+  GuardedState guarded(200, 4000, 8);
+  const TimestampMs later = 10'000 * kHour;  // after all of its engagements
+  auto space = LearnedSpace::create(options(VectorSpace::kLearned), guarded.reader());
+  ASSERT_TRUE(space.ok());
+  ASSERT_TRUE((*space)->start_training(later).ok());  // claimed before it returns
+  EXPECT_EQ((*space)->start_training(later).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ((*space)->train(later).code(), absl::StatusCode::kAlreadyExists);
+  while ((*space)->progress().running) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_NE((*space)->current(), nullptr);
+  EXPECT_EQ((*space)->current()->version(), 1u);
+  EXPECT_TRUE((*space)->train(later).ok());
+  EXPECT_EQ((*space)->current()->version(), 2u);
 }
 
 TEST(LearnedSpace, RefusesTheTextSpaceAndABadHybridWeight) {
