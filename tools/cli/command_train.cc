@@ -17,28 +17,30 @@ constexpr std::chrono::seconds kPollInterval{1};
 
 // Polls GetStats until the serving model's version passes `serving` (prints its summary, 0) or
 // the training fails (1). Progress lines go to stderr as they change.
-int wait_for_model(v1::FeedRank::Stub& stub, std::uint64_t serving) {
+// Our training is the one the Train call started (the server refuses another until it ends), so
+// the first time none runs, it has ended: maybe already in the Train response itself.
+int wait_for_model(v1::FeedRank::Stub& stub, v1::LearnedSpaceStatus learned) {
   std::string last_line;
   for (;;) {
-    grpc::ClientContext context;
-    set_deadline(context, kUnaryDeadline);
-    v1::GetStatsResponse stats;
-    const grpc::Status status = stub.GetStats(&context, v1::GetStatsRequest(), &stats);
-    if (!status.ok()) return report_rpc_error(status);
-    const v1::LearnedSpaceStatus& learned = stats.learned();
-    if (learned.model().version() > serving) {
+    const v1::TrainingProgress& training = learned.training();
+    if (!training.running()) {
+      if (training.phase().starts_with("failed")) {
+        std::cerr << "error: training " << training.phase() << "\n";
+        return 1;
+      }
       std::cout << "model " << model_summary(learned.model()) << "\n";
       return 0;
-    }
-    const v1::TrainingProgress& training = learned.training();
-    if (training.phase().starts_with("failed")) {
-      std::cerr << "error: training " << training.phase() << "\n";
-      return 1;
     }
     const std::string line = progress_line(training);
     if (!line.empty() && line != last_line) std::cerr << line << std::endl;
     last_line = line;
     std::this_thread::sleep_for(kPollInterval);
+    grpc::ClientContext context;
+    set_deadline(context, kUnaryDeadline);
+    v1::GetStatsResponse stats;
+    const grpc::Status status = stub.GetStats(&context, v1::GetStatsRequest(), &stats);
+    if (!status.ok()) return report_rpc_error(status);
+    learned = stats.learned();
   }
 }
 
@@ -52,7 +54,7 @@ int train(const std::string& server, bool wait) {
   const grpc::Status status = stub.Train(&context, request, &response);
   if (!status.ok()) return report_rpc_error(status);
   const v1::LearnedSpaceStatus& learned = response.learned();
-  if (wait) return wait_for_model(stub, learned.model().version());
+  if (wait) return wait_for_model(stub, learned);
   std::cout << "training started";
   if (learned.has_model()) {
     std::cout << "; model v" << learned.model().version() << " serves until it ends";
