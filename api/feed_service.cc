@@ -195,8 +195,11 @@ grpc::Status FeedService::Train(grpc::ServerContext* context, const v1::TrainReq
       counts = engine_.counts();
     }
     if (counts.training->phase.starts_with(kFailedPhase)) {
-      return to_grpc(absl::InternalError("training failed: " +
-                                         counts.training->phase.substr(kFailedPhase.size())));
+      // The training's own code: FAILED_PRECONDITION (nothing to train on yet) is not a fault.
+      const absl::Status& error = counts.training->last_error;
+      return to_grpc(absl::Status(error.ok() ? absl::StatusCode::kInternal : error.code(),
+                                  "training failed: " +
+                                      counts.training->phase.substr(kFailedPhase.size())));
     }
   }
   to_proto(counts, *response->mutable_learned());

@@ -124,7 +124,10 @@ class FeedEngine {
   absl::StatusOr<RankedList> rank_feed(const FeedRequest& request,
                                        const store::FeedState& state) const;
   // One list: chronological, or algorithmic under the variant's config.
+  // `learned`: the request's one learned-model snapshot (null in the text space), shared by
+  // every list of an interleaved request.
   absl::StatusOr<RankedList> rank_list(const FeedRequest& request, const ListVariant& variant,
+                                       const std::shared_ptr<const LearnedSnapshot>& learned,
                                        const store::FeedState& state) const;
   // The request context the pipeline reads; the caller holds the snapshot `state` comes from.
   // The vectors a FeedQuery points into, owned by the caller for the query's life.
@@ -132,7 +135,10 @@ class FeedEngine {
     std::vector<float> text, learned_factor, space;
   };
   FeedQuery make_query(const FeedRequest& request, const RankingConfig& config,
-                       const store::FeedState& state, QueryVectors& vectors) const;
+                       const store::FeedState& state,
+                       std::shared_ptr<const LearnedSnapshot> learned, QueryVectors& vectors) const;
+  // The learned model serving now; null in the text space or before the first training.
+  std::shared_ptr<const LearnedSnapshot> learned_snapshot() const;
 
   std::function<void(std::string_view line)> log_;
   std::string saved_index_path_;  // empty: the index is not saved

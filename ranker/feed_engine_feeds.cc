@@ -121,8 +121,14 @@ absl::StatusOr<FeedPage> FeedEngine::chronological_feed(const FeedRequest& reque
   return result;
 }
 
+std::shared_ptr<const LearnedSnapshot> FeedEngine::learned_snapshot() const {
+  return learned_ != nullptr ? learned_->current() : nullptr;
+}
+
 FeedQuery FeedEngine::make_query(const FeedRequest& request, const RankingConfig& config,
-                                 const store::FeedState& state, QueryVectors& vectors) const {
+                                 const store::FeedState& state,
+                                 std::shared_ptr<const LearnedSnapshot> learned,
+                                 QueryVectors& vectors) const {
   FeedQuery query;
   query.viewer = request.viewer;
   query.now = now_or(request.as_of);
@@ -132,7 +138,7 @@ FeedQuery FeedEngine::make_query(const FeedRequest& request, const RankingConfig
   vectors.text = viewer_interest(vectors_->user_vector(request.viewer, state, query.now), state,
                                  vectors_->posts(), request.viewer, query.now);
   if (!embeddings::is_zero(vectors.text)) query.viewer_vector = vectors.text;
-  if (learned_ != nullptr) query.learned = learned_->current();
+  query.learned = std::move(learned);
   if (query.learned != nullptr) {
     vectors.learned_factor = learned_->viewer_factor(*query.learned, state, request.viewer, query.now);
     query.learned_factor = vectors.learned_factor;
@@ -150,13 +156,13 @@ absl::StatusOr<ScoringInput> FeedEngine::ranking_candidates(const FeedRequest& r
   if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
   QueryVectors vectors;
   const RankingConfig& config = request.ranking ? *request.ranking : *server_config_;
-  const FeedQuery query = make_query(request, config, state, vectors);
+  const FeedQuery query = make_query(request, config, state, learned_snapshot(), vectors);
   return pipeline_->gather(query, vectors_->posts());
 }
 
-absl::StatusOr<RankedList> FeedEngine::rank_list(const FeedRequest& request,
-                                                 const ListVariant& variant,
-                                                 const store::FeedState& state) const {
+absl::StatusOr<RankedList> FeedEngine::rank_list(
+    const FeedRequest& request, const ListVariant& variant,
+    const std::shared_ptr<const LearnedSnapshot>& learned, const store::FeedState& state) const {
   if (variant.mode == FeedMode::kChronological) {
     std::optional<store::TimelineEntry> below;
     if (request.as_of > 0) below = store::TimelineEntry{request.as_of, ~PostId{0}};
@@ -166,7 +172,7 @@ absl::StatusOr<RankedList> FeedEngine::rank_list(const FeedRequest& request,
   }
   std::shared_ptr<const RankingConfig> config = variant.ranking ? variant.ranking : server_config_;
   QueryVectors vectors;
-  const FeedQuery query = make_query(request, *config, state, vectors);
+  const FeedQuery query = make_query(request, *config, state, learned, vectors);
   auto ranked = pipeline_->rank(query, vectors_->posts());
   if (!ranked.ok()) return ranked.status();
   ranked->stats.backend = ranking_backend();
@@ -177,11 +183,14 @@ absl::StatusOr<RankedList> FeedEngine::rank_list(const FeedRequest& request,
 absl::StatusOr<RankedList> FeedEngine::rank_feed(const FeedRequest& request,
                                                  const store::FeedState& state) const {
   if (request.mode == FeedMode::kAlgorithmic) {
-    return rank_list(request, ListVariant{FeedMode::kAlgorithmic, request.ranking}, state);
+    return rank_list(request, ListVariant{FeedMode::kAlgorithmic, request.ranking},
+                     learned_snapshot(), state);
   }
-  auto a = rank_list(request, request.interleave[0], state);
+  // Both lists from one model, even if a retraining swaps another in meanwhile.
+  const std::shared_ptr<const LearnedSnapshot> learned = learned_snapshot();
+  auto a = rank_list(request, request.interleave[0], learned, state);
   if (!a.ok()) return a.status();
-  auto b = rank_list(request, request.interleave[1], state);
+  auto b = rank_list(request, request.interleave[1], learned, state);
   if (!b.ok()) return b.status();
   // The coins depend on the viewer and the time only: a replay draws the same interleaving.
   const std::uint64_t seed =

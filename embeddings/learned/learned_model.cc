@@ -202,10 +202,12 @@ absl::StatusOr<std::vector<float>> LearnedModel::fold_in(const kernels::AlsSolve
   const kernels::OwnedConfidenceRows row =
       user_confidences(state, user, now, options_.weights, posts_);
   std::vector<float> x(d, 0.0f);
-  if (row.columns.empty()) return x;
   if (const auto trained = user_factor(user); !trained.empty()) {
     std::copy(trained.begin(), trained.end(), x.begin());
   }
+  // None of their engagements is with a post the model knows (all newer than it): the trained
+  // factor, if any, is still the best guess.
+  if (row.columns.empty()) return x;
   kernels::AlsStep step;
   step.matrix = row.view();
   step.fixed = {post_factors_, posts_.size(), dimension_};

@@ -36,7 +36,7 @@ struct LearnedModelOptions {
 struct LearnedModelInfo {
   std::uint64_t version = 0;        // 1, 2, ... per data directory
   store::Sequence trained_through = 0;  // the state's last sequence when training read it
-  TimestampMs trained_at = 0;       // `now` of the engagement weights
+  TimestampMs trained_at = 0;       // `now` of the training: engagements after it were left out
   std::uint64_t users = 0, posts = 0, entries = 0;
   int iterations = 0;
   bool converged = false;
@@ -89,7 +89,8 @@ class LearnedModel {
   void post_vectors(std::span<const PostId> posts, std::span<const UserId> authors,
                     std::span<const float> texts, std::span<float> out) const;
   // The user's factor from all of their engagements at or before `now` in `state`, with the post
-  // factors fixed. All zeros for a user with no engagements with trained posts.
+  // factors fixed (engagements with posts the model has not seen are left out). A user with none
+  // with trained posts keeps their trained factor (all zeros when they have none).
   absl::StatusOr<std::vector<float>> fold_in(const kernels::AlsSolver& solver, const store::FeedState& state,
                              UserId user, TimestampMs now) const;
 

@@ -1,8 +1,10 @@
 #include "ranker/vectors/learned_space.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
+#include "embeddings/vector_dimension.h"
 #include "fmt/format.h"
 #include "kernels/cpu/inner_products.h"
 #include "ranker/retrieval/post_index.h"
@@ -164,6 +166,16 @@ absl::StatusOr<std::unique_ptr<LearnedSpace>> LearnedSpace::create(LearnedSpaceO
   if (!(options.hybrid_text_weight >= 0.0f && options.hybrid_text_weight <= 1.0f)) {
     return absl::InvalidArgumentError("hybrid text weight: must be in [0, 1]");
   }
+  if (options.space == VectorSpace::kHybrid) {
+    // Its vectors are text and factors side by side: twice the embedding dimension.
+    if (absl::Status status = embeddings::validate_dimension(2 * options.model.als.factors);
+        !status.ok()) {
+      return absl::InvalidArgumentError(
+          "vector space hybrid: holds vectors of twice the embedding dimension (" +
+          std::to_string(2 * options.model.als.factors) + "), which " +
+          std::string(status.message()));
+    }
+  }
   std::string why_cpu;
   auto solver = choose_solver(options.train_backend, why_cpu);
   if (solver == nullptr) {
@@ -188,6 +200,7 @@ LearnedSpace::LearnedSpace(LearnedSpaceOptions options, StateReader read_state,
 
 LearnedSpace::~LearnedSpace() {
   stopping_ = true;
+  std::lock_guard lock(background_mutex_);
   if (background_.joinable()) background_.join();
 }
 
@@ -241,7 +254,12 @@ std::vector<float> LearnedSpace::viewer_factor(const LearnedSnapshot& snapshot,
     return trained.empty() ? std::vector<float>(model.dimension(), 0.0f)
                            : std::vector<float>(trained.begin(), trained.end());
   }
-  {
+  // A request at a past time (as_of) reads fewer engagements than the count says: it is folded
+  // in for that time, not cached. The cache holds live folds only.
+  const auto history = state.engagements.by_user(viewer);
+  const bool live = std::all_of(history.begin(), history.end(),
+                                [&](const store::UserEngagement& e) { return e.at <= now; });
+  if (live) {
     std::lock_guard lock(folded_mutex_);
     const auto it = folded_.find(viewer);
     if (it != folded_.end() && it->second.version == snapshot.version() &&
@@ -255,6 +273,7 @@ std::vector<float> LearnedSpace::viewer_factor(const LearnedSnapshot& snapshot,
     return trained.empty() ? std::vector<float>(model.dimension(), 0.0f)
                            : std::vector<float>(trained.begin(), trained.end());
   }
+  if (!live) return std::move(*folded);
   std::lock_guard lock(folded_mutex_);
   if (folded_.size() >= kMaxFoldedUsers) folded_.clear();
   folded_[viewer] = FoldedUser{snapshot.version(), engagements, *folded};
@@ -289,7 +308,10 @@ absl::Status LearnedSpace::install(std::shared_ptr<const embeddings::LearnedMode
         !status.ok()) {
       return status;
     }
-    if (behind <= kInstallRowsPerLock || stopping_) break;
+    if (stopping_) return absl::CancelledError("stopped while building the new model's index");
+    // Until caught up with what was written meanwhile, so that the last step, which holds off
+    // writers, has only the rows of the writes since.
+    if (behind == 0) break;
   }
   // The last rows and the swap, with writers' syncs held off: no write falls between them.
   absl::Status status;
@@ -326,6 +348,7 @@ absl::Status LearnedSpace::train(TimestampMs now) {
 
 absl::Status LearnedSpace::start_training(TimestampMs now) {
   if (absl::Status status = claim_training(); !status.ok()) return status;
+  std::lock_guard lock(background_mutex_);
   if (background_.joinable()) background_.join();  // the previous one, finished
   background_ = std::jthread([this, now] {
     if (absl::Status status = run_training(now); !status.ok()) {
@@ -341,6 +364,7 @@ absl::Status LearnedSpace::run_training(TimestampMs now) {
     progress_.running = false;
     progress_.phase = status.ok() ? "done" : "failed: " + std::string(status.message());
     if (status.ok()) ++progress_.finished;
+    if (!status.ok()) progress_.last_error = status;
     return status;
   };
   set_phase("gathering");

@@ -90,6 +90,7 @@ struct TrainingProgress {
   double loss = 0;
   std::string phase;       // "gathering", "training", "indexing", "done", "failed: ..."
   std::uint64_t finished = 0;  // trainings finished since start
+  absl::Status last_error;     // of the last training that failed (its code: retry or not)
 };
 
 class LearnedSpace {
@@ -158,6 +159,7 @@ class LearnedSpace {
   mutable std::mutex progress_mutex_;
   TrainingProgress progress_;
   std::atomic<bool> stopping_{false};
+  std::mutex background_mutex_;  // joining and replacing background_
   std::jthread background_;
 };
 

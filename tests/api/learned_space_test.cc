@@ -147,6 +147,13 @@ TEST_F(LearnedSpaceApi, TrainWithWaitServesVersionOneThenTwo) {
   EXPECT_EQ(client().stats().learned().model().version(), 2u);
 }
 
+// Nothing to train on yet is the caller's to retry later, not a server fault.
+TEST_F(LearnedSpaceApi, TrainWithWaitOnAnEmptyStoreIsFailedPrecondition) {
+  EXPECT_THAT(client().train(/*wait=*/true).status,
+              StatusIs(grpc::FAILED_PRECONDITION, HasSubstr("no engagements to train on")));
+  EXPECT_FALSE(client().stats().learned().has_model());
+}
+
 TEST_F(LearnedSpaceApi, TrainWithoutWaitAnswersAtOnceAndTheModelFollows) {
   write_world(client());
   auto started = client().train(/*wait=*/false);

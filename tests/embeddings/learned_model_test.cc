@@ -146,6 +146,14 @@ TEST(LearnedModel, FoldInEqualsTheUsersExactSolve) {
   for (int j = 0; j < kDimension; ++j) {
     EXPECT_NEAR((*folded)[j], want[j], 1e-3 * (1 + std::abs(want[j]))) << j;
   }
+  // A new user whose engagements are all with posts the model has not seen: nothing to solve
+  // against, no factor (the space then retrieves by text).
+  planted.add_user(7000);
+  planted.add_post(9000, 1001, 2, now);
+  planted.engage(7000, 9000, EngagementKind::kLike, now);
+  auto unseen = (*model)->fold_in(*solver, planted.state, 7000, now);
+  ASSERT_TRUE(unseen.ok());
+  EXPECT_EQ(*unseen, std::vector<float>(kDimension, 0.0f));
   // And the fold-in moved the user: group-2 posts now score above what they did.
   double before = 0, after = 0;
   for (PostId p = 2; p < 80; p += 4) {

@@ -121,7 +121,10 @@ TEST(AlsSolverCpu, ManyRowsAcrossChunksAndThreadsMatchRowByRowSolves) {
     one.offsets.push_back(one.columns.size());
     std::vector<float> x(start.begin() + u * k, start.begin() + (u + 1) * k);
     ASSERT_TRUE(solve(*solver, one.view(), y, k, 0.05f, 3, x).ok());
-    for (int j = 0; j < k; ++j) EXPECT_EQ(x[j], all[u * k + j]) << "row " << u;
+    // The same arithmetic per row; a BLAS may take another kernel for one row than for many.
+    for (int j = 0; j < k; ++j) {
+      EXPECT_NEAR(x[j], all[u * k + j], 1e-5f * (1.0f + std::abs(all[u * k + j]))) << "row " << u;
+    }
   }
 }
 

@@ -50,6 +50,8 @@ TEST(DurationFlag, RefusesWhatIsNotANumberAndAUnit) {
 TEST(DurationFlag, RefusesWhatOverflows) {
   EXPECT_THAT(error_of("99999999999999999999s"), HasSubstr("too large"));
   EXPECT_THAT(error_of("9999999999999999d"), HasSubstr("too large"));
+  EXPECT_THAT(error_of("367d"), HasSubstr("too large (at most 366d)"));  // a wait's deadline
+  EXPECT_THAT(error_of("200000000d"), HasSubstr("too large"));
 }
 
 }  // namespace

@@ -13,6 +13,8 @@ namespace {
 
 constexpr std::array<std::pair<std::string_view, std::int64_t>, 5> kUnits = {
     {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
+// At most a year: far below where a timed wait's deadline (in nanoseconds) would overflow.
+constexpr std::int64_t kMaxDurationMs = 366LL * 86'400'000;
 
 }  // namespace
 
@@ -39,8 +41,8 @@ bool parse_duration(std::string_view text, std::chrono::milliseconds& out, std::
   }
   for (const auto& [name, ms] : kUnits) {
     if (unit != name) continue;
-    if (number > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / ms)) {
-      error = fmt::format("\"{}\": too large", text);
+    if (number > static_cast<std::uint64_t>(kMaxDurationMs / ms)) {
+      error = fmt::format("\"{}\": too large (at most 366d)", text);
       return false;
     }
     out = std::chrono::milliseconds(static_cast<std::int64_t>(number) * ms);

@@ -7,8 +7,9 @@
 
 namespace feedrank::server {
 
-// A whole number followed by one unit (ms, s, m, h, d), or a bare "0". On failure returns false
-// and says why in `error` (e.g. "\"6x\": unknown unit \"x\" (use ms, s, m, h or d)").
+// A whole number followed by one unit (ms, s, m, h, d), at most 366 days, or a bare "0". On
+// failure returns false and says why in `error` (e.g. "\"6x\": unknown unit \"x\" (use ms, s,
+// m, h or d)").
 bool parse_duration(std::string_view text, std::chrono::milliseconds& out, std::string& error);
 
 }  // namespace feedrank::server
