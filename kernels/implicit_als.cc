@@ -1,10 +1,10 @@
 #include "kernels/implicit_als.h"
 
-#include <chrono>
 #include <cmath>
 #include <string>
 
 #include "common/split_mix64.h"
+#include "common/stopwatch.h"
 
 namespace feedrank::kernels {
 namespace {
@@ -116,7 +116,7 @@ absl::StatusOr<AlsFactors> train_implicit_als(const AlsSolver& solver, const Als
   std::vector<float> gram(static_cast<std::size_t>(options.factors) * options.factors);
   double previous_loss = std::numeric_limits<double>::infinity();
   for (int iteration = 1; iteration <= options.max_iterations; ++iteration) {
-    const auto start = std::chrono::steady_clock::now();
+    const Stopwatch iteration_time;
     const FactorMatrix item_factors{out.items, items, options.factors};
     if (absl::Status status =
             half_step(solver, problem.by_user, item_factors, gram, out.users, options);
@@ -131,8 +131,7 @@ absl::StatusOr<AlsFactors> train_implicit_als(const AlsSolver& solver, const Als
     }
     AlsIteration record;
     record.iteration = iteration;
-    record.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    record.seconds = iteration_time.seconds();
     bool converged = false;
     if (options.tolerance > 0.0) {
       if (absl::Status status = solver.gram(item_factors, gram); !status.ok()) return status;

@@ -3,8 +3,8 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <chrono>
 
+#include "common/stopwatch.h"
 #include "embeddings/vector_norms.h"
 
 extern "C" {
@@ -61,7 +61,7 @@ absl::StatusOr<std::shared_ptr<const LearnedModel>> LearnedModel::train(
         "factors: " + std::to_string(options.als.factors) +
         " differs from the text vectors' dimension " + std::to_string(input.dimension));
   }
-  const auto start = std::chrono::steady_clock::now();
+  const Stopwatch training_time;
   const EngagementMatrix& matrix = input.matrix;
   auto trained = kernels::train_implicit_als(
       solver, {matrix.by_user.view(), matrix.by_post.view()}, options.als, progress);
@@ -91,8 +91,7 @@ absl::StatusOr<std::shared_ptr<const LearnedModel>> LearnedModel::train(
   info.converged = trained->converged;
   info.final_loss = trained->iterations.empty() ? 0.0 : trained->iterations.back().loss;
   info.backend = solver.describe();
-  info.train_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  info.train_seconds = training_time.seconds();
   return std::shared_ptr<const LearnedModel>(std::move(model));
 }
 
