@@ -13,6 +13,7 @@ find_package(faiss REQUIRED)                    # faiss (Debian's 1.7.3: static,
 find_package(ICU REQUIRED COMPONENTS uc)        # ICU::uc
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(xxhash REQUIRED IMPORTED_TARGET libxxhash)  # PkgConfig::xxhash
+pkg_check_modules(httplib REQUIRED IMPORTED_TARGET cpp-httplib)  # PkgConfig::httplib
 if(FEEDRANK_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -15,7 +15,14 @@ packages=(
   # CBLAS and LAPACK for the CPU ALS solver and the learned model's cold-start projection (the
   # same libraries FAISS pulls in, named because our code calls them directly).
   libblas-dev liblapack-dev
+  # cpp-httplib: the HTTP/JSON gateway with its explorer page, and the Prometheus /metrics port.
+  libcpp-httplib-dev
   libbenchmark-dev libgtest-dev libgmock-dev
+  # Tests: openssl makes the TLS tests' certificates; Chromium (headless, driven over the DevTools
+  # protocol with python3-websocket) runs the explorer's browser test; clang's libFuzzer and
+  # sanitizer runtimes build the fuzz targets; h2load (nghttp2-client) cross-checks the load
+  # generator.
+  openssl chromium python3-websocket clang libclang-rt-14-dev nghttp2-client
   python3 python3-grpcio python3-protobuf
 )
 
