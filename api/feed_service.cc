@@ -15,13 +15,9 @@
 namespace feedrank::api {
 namespace {
 
-// absl and gRPC share the canonical code numbers.
+// absl and gRPC share the canonical code numbers. (The call gate logs server faults.)
 grpc::Status to_grpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  if (status.code() == absl::StatusCode::kInternal ||
-      status.code() == absl::StatusCode::kDataLoss) {
-    spdlog::error("{}", std::string(status.message()));
-  }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
@@ -53,188 +49,223 @@ absl::StatusOr<store::WriteSummary> FeedService::write(const Request& request,
                                                        std::string_view list_field) {
   auto ops = to_write_ops(request, rules_now());
   if (!ops.ok()) return ops.status();
-  return engine_.write(std::move(*ops), list_item_namer(list_field));
+  auto summary = engine_.write(std::move(*ops), list_item_namer(list_field));
+  if (summary.ok()) gate_.metrics().record_write(*summary);
+  return summary;
 }
 
 grpc::Status FeedService::GetFeed(grpc::ServerContext* context, const v1::GetFeedRequest* request,
                                   v1::GetFeedResponse* response) {
-  auto feed_request = to_feed_request(*request);
-  if (!feed_request.ok()) return to_grpc(feed_request.status());
-  feed_request->deadline = steady_deadline(context->deadline());
-  const ranker::ForcedArm forced{request->force_experiment(), request->force_arm()};
-  auto served = experiments_.serve(std::move(*feed_request), forced);
-  if (!served.ok()) return to_grpc(served.status());
-  to_proto(std::move(*served), request->explain(), *response);
-  return grpc::Status::OK;
+  return gate_.serve(context, "GetFeed", [&](serving::ServedCall& call) -> grpc::Status {
+    auto feed_request = to_feed_request(*request);
+    if (!feed_request.ok()) return to_grpc(feed_request.status());
+    feed_request->deadline = steady_deadline(context->deadline());
+    const ranker::ForcedArm forced{request->force_experiment(), request->force_arm()};
+    call.set_feed_mode(metrics::feed_mode_label(feed_request->mode));
+    auto served = experiments_.serve(std::move(*feed_request), forced);
+    if (!served.ok()) return to_grpc(served.status());
+    call.set_feed_mode(metrics::feed_mode_label(served->mode));  // an experiment's arm may differ
+    // A first page ranked a list; later ones read it from the cache.
+    if (served->mode != ranker::FeedMode::kChronological && served->page.first_position == 0) {
+      gate_.metrics().record_candidates(served->page.stats);
+    }
+    to_proto(std::move(*served), request->explain(), *response);
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status FeedService::GetNearestPosts(grpc::ServerContext*,
+grpc::Status FeedService::GetNearestPosts(grpc::ServerContext* context,
                                           const v1::GetNearestPostsRequest* request,
                                           v1::GetNearestPostsResponse* response) {
-  auto nearest_request =
-      to_nearest_request(*request, rules_.embedding_dimension, ranker::wall_clock_ms());
-  if (!nearest_request.ok()) return to_grpc(nearest_request.status());
-  auto posts = engine_.nearest_posts(*nearest_request);
-  if (!posts.ok()) return to_grpc(posts.status());
-  to_proto(*posts, *response);
-  response->set_backend(engine_.retrieval_backend());
-  return grpc::Status::OK;
+  return gate_.serve(context, "GetNearestPosts", [&](serving::ServedCall&) -> grpc::Status {
+    auto nearest_request =
+        to_nearest_request(*request, rules_.embedding_dimension, ranker::wall_clock_ms());
+    if (!nearest_request.ok()) return to_grpc(nearest_request.status());
+    auto posts = engine_.nearest_posts(*nearest_request);
+    if (!posts.ok()) return to_grpc(posts.status());
+    to_proto(*posts, *response);
+    response->set_backend(engine_.retrieval_backend());
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status FeedService::UpsertUsers(grpc::ServerContext*, const v1::UpsertUsersRequest* request,
+grpc::Status FeedService::UpsertUsers(grpc::ServerContext* context, const v1::UpsertUsersRequest* request,
                                       v1::UpsertUsersResponse* response) {
-  auto summary = write(*request, "users");
-  if (!summary.ok()) return to_grpc(summary.status());
-  response->set_created(u32(summary->users_created));
-  response->set_updated(u32(summary->users_updated));
-  return grpc::Status::OK;
+  return gate_.serve(context, "UpsertUsers", [&](serving::ServedCall&) -> grpc::Status {
+    auto summary = write(*request, "users");
+    if (!summary.ok()) return to_grpc(summary.status());
+    response->set_created(u32(summary->users_created));
+    response->set_updated(u32(summary->users_updated));
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status FeedService::CreatePosts(grpc::ServerContext*, const v1::CreatePostsRequest* request,
+grpc::Status FeedService::CreatePosts(grpc::ServerContext* context, const v1::CreatePostsRequest* request,
                                       v1::CreatePostsResponse* response) {
-  auto summary = write(*request, "posts");
-  if (!summary.ok()) return to_grpc(summary.status());
-  response->set_created(u32(summary->posts_created));
-  response->set_already_existed(u32(summary->unchanged));
-  return grpc::Status::OK;
+  return gate_.serve(context, "CreatePosts", [&](serving::ServedCall&) -> grpc::Status {
+    auto summary = write(*request, "posts");
+    if (!summary.ok()) return to_grpc(summary.status());
+    response->set_created(u32(summary->posts_created));
+    response->set_already_existed(u32(summary->unchanged));
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status FeedService::DeletePosts(grpc::ServerContext*, const v1::DeletePostsRequest* request,
+grpc::Status FeedService::DeletePosts(grpc::ServerContext* context, const v1::DeletePostsRequest* request,
                                       v1::DeletePostsResponse* response) {
-  auto summary = write(*request, "post_ids");
-  if (!summary.ok()) return to_grpc(summary.status());
-  response->set_deleted(u32(summary->posts_deleted));
-  response->set_already_deleted(u32(summary->unchanged));
-  return grpc::Status::OK;
+  return gate_.serve(context, "DeletePosts", [&](serving::ServedCall&) -> grpc::Status {
+    auto summary = write(*request, "post_ids");
+    if (!summary.ok()) return to_grpc(summary.status());
+    response->set_deleted(u32(summary->posts_deleted));
+    response->set_already_deleted(u32(summary->unchanged));
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status FeedService::Follow(grpc::ServerContext*, const v1::FollowRequest* request,
+grpc::Status FeedService::Follow(grpc::ServerContext* context, const v1::FollowRequest* request,
                                  v1::FollowResponse* response) {
-  auto summary = write(*request, "edges");
-  if (!summary.ok()) return to_grpc(summary.status());
-  response->set_created(u32(summary->follows_created));
-  response->set_already_following(u32(summary->unchanged));
-  return grpc::Status::OK;
+  return gate_.serve(context, "Follow", [&](serving::ServedCall&) -> grpc::Status {
+    auto summary = write(*request, "edges");
+    if (!summary.ok()) return to_grpc(summary.status());
+    response->set_created(u32(summary->follows_created));
+    response->set_already_following(u32(summary->unchanged));
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status FeedService::Unfollow(grpc::ServerContext*, const v1::UnfollowRequest* request,
+grpc::Status FeedService::Unfollow(grpc::ServerContext* context, const v1::UnfollowRequest* request,
                                    v1::UnfollowResponse* response) {
-  auto summary = write(*request, "edges");
-  if (!summary.ok()) return to_grpc(summary.status());
-  response->set_removed(u32(summary->follows_removed));
-  response->set_not_following(u32(summary->unchanged));
-  return grpc::Status::OK;
+  return gate_.serve(context, "Unfollow", [&](serving::ServedCall&) -> grpc::Status {
+    auto summary = write(*request, "edges");
+    if (!summary.ok()) return to_grpc(summary.status());
+    response->set_removed(u32(summary->follows_removed));
+    response->set_not_following(u32(summary->unchanged));
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status FeedService::RecordEngagements(grpc::ServerContext*,
+grpc::Status FeedService::RecordEngagements(grpc::ServerContext* context,
                                             const v1::RecordEngagementsRequest* request,
                                             v1::RecordEngagementsResponse* response) {
-  auto summary = write(*request, "engagements");
-  if (!summary.ok()) return to_grpc(summary.status());
-  response->set_recorded(u32(summary->engagements_recorded));
-  response->set_duplicates(u32(summary->unchanged));
-  return grpc::Status::OK;
+  return gate_.serve(context, "RecordEngagements", [&](serving::ServedCall&) -> grpc::Status {
+    auto summary = write(*request, "engagements");
+    if (!summary.ok()) return to_grpc(summary.status());
+    response->set_recorded(u32(summary->engagements_recorded));
+    response->set_duplicates(u32(summary->unchanged));
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status FeedService::Ingest(grpc::ServerContext*,
+grpc::Status FeedService::Ingest(grpc::ServerContext* context,
                                  grpc::ServerReader<v1::IngestRequest>* reader,
                                  v1::IngestResponse* response) {
-  const WriteRules rules = rules_now();
-  v1::IngestRequest chunk;
-  store::WriteSummary total;
-  std::uint64_t chunks = 0;
-  std::uint64_t records = 0;
-  while (reader->Read(&chunk)) {
-    auto ops = to_write_ops(chunk, rules);
-    absl::StatusOr<store::WriteSummary> summary =
-        ops.ok() ? engine_.write(std::move(*ops), ingest_item_namer(chunk)) : ops.status();
-    if (!summary.ok()) {
-      // Earlier chunks are durable: say how far the load got so the caller can resume.
-      return to_grpc(absl::Status(
-          summary.status().code(),
-          fmt::format("chunk {}: {} ({} earlier chunks with {} records are stored)", chunks,
-                      std::string(summary.status().message()), chunks, records)));
+  return gate_.serve(context, "Ingest", [&](serving::ServedCall&) -> grpc::Status {
+    const WriteRules rules = rules_now();
+    v1::IngestRequest chunk;
+    store::WriteSummary total;
+    std::uint64_t chunks = 0;
+    std::uint64_t records = 0;
+    while (reader->Read(&chunk)) {
+      auto ops = to_write_ops(chunk, rules);
+      absl::StatusOr<store::WriteSummary> summary =
+          ops.ok() ? engine_.write(std::move(*ops), ingest_item_namer(chunk)) : ops.status();
+      if (!summary.ok()) {
+        // Earlier chunks are durable: say how far the load got so the caller can resume.
+        return to_grpc(absl::Status(
+            summary.status().code(),
+            fmt::format("chunk {}: {} ({} earlier chunks with {} records are stored)", chunks,
+                        std::string(summary.status().message()), chunks, records)));
+      }
+      gate_.metrics().record_write(*summary);
+      total += *summary;
+      ++chunks;
+      records += chunk.records_size();
     }
-    total += *summary;
-    ++chunks;
-    records += chunk.records_size();
-  }
-  to_proto(total, *response);
-  response->set_chunks(chunks);
-  return grpc::Status::OK;
+    to_proto(total, *response);
+    response->set_chunks(chunks);
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status FeedService::GetStats(grpc::ServerContext*, const v1::GetStatsRequest*,
+grpc::Status FeedService::GetStats(grpc::ServerContext* context, const v1::GetStatsRequest*,
                                    v1::GetStatsResponse* response) {
-  to_proto(engine_.counts(), *response);
-  response->set_impressions(experiments_.impressions());
-  for (std::string& id : experiments_.experiment_ids()) response->add_experiments(std::move(id));
-  return grpc::Status::OK;
+  return gate_.serve(context, "GetStats", [&](serving::ServedCall&) -> grpc::Status {
+    to_proto(engine_.counts(), *response);
+    response->set_impressions(experiments_.impressions());
+    for (std::string& id : experiments_.experiment_ids()) response->add_experiments(std::move(id));
+    return grpc::Status::OK;
+  });
 }
 
 grpc::Status FeedService::Train(grpc::ServerContext* context, const v1::TrainRequest* request,
                                 v1::TrainResponse* response) {
-  // Always in the background, also when the caller waits: the engine then decides ALREADY_EXISTS
-  // atomically, and a call that ends first (its deadline, the client, a server shutdown) leaves
-  // the training to finish instead of holding a handler thread for its whole length.
-  if (absl::Status status = engine_.train_learned(ranker::wall_clock_ms(), /*wait=*/false);
-      !status.ok()) {
-    return to_grpc(status);
-  }
-  ranker::EngineCounts counts = engine_.counts();
-  if (request->wait()) {
-    // Ours is the training running now (any other start is refused until it ends); it has ended
-    // once nothing runs or one more training finished.
-    const std::uint64_t finished_before = counts.training->finished;
-    while (counts.training->running && counts.training->finished == finished_before) {
-      if (context->IsCancelled()) {
-        return grpc::Status(grpc::StatusCode::CANCELLED,
-                            "stopped waiting; the training goes on in the server");
+  return gate_.serve(context, "Train", [&](serving::ServedCall&) -> grpc::Status {
+    // Always in the background, also when the caller waits: the engine then decides ALREADY_EXISTS
+    // atomically, and a call that ends first (its deadline, the client, a server shutdown) leaves
+    // the training to finish instead of holding a handler thread for its whole length.
+    if (absl::Status status = engine_.train_learned(ranker::wall_clock_ms(), /*wait=*/false);
+        !status.ok()) {
+      return to_grpc(status);
+    }
+    ranker::EngineCounts counts = engine_.counts();
+    if (request->wait()) {
+      // Ours is the training running now (any other start is refused until it ends); it has ended
+      // once nothing runs or one more training finished.
+      const std::uint64_t finished_before = counts.training->finished;
+      while (counts.training->running && counts.training->finished == finished_before) {
+        if (context->IsCancelled()) {
+          return grpc::Status(grpc::StatusCode::CANCELLED,
+                              "stopped waiting; the training goes on in the server");
+        }
+        std::this_thread::sleep_for(kTrainingPoll);
+        counts = engine_.counts();
       }
-      std::this_thread::sleep_for(kTrainingPoll);
-      counts = engine_.counts();
+      if (counts.training->phase.starts_with(kFailedPhase)) {
+        // The training's own code: FAILED_PRECONDITION (nothing to train on yet) is not a fault.
+        const absl::Status& error = counts.training->last_error;
+        return to_grpc(absl::Status(error.ok() ? absl::StatusCode::kInternal : error.code(),
+                                    "training failed: " +
+                                        counts.training->phase.substr(kFailedPhase.size())));
+      }
     }
-    if (counts.training->phase.starts_with(kFailedPhase)) {
-      // The training's own code: FAILED_PRECONDITION (nothing to train on yet) is not a fault.
-      const absl::Status& error = counts.training->last_error;
-      return to_grpc(absl::Status(error.ok() ? absl::StatusCode::kInternal : error.code(),
-                                  "training failed: " +
-                                      counts.training->phase.substr(kFailedPhase.size())));
-    }
-  }
-  to_proto(counts, *response->mutable_learned());
-  return grpc::Status::OK;
+    to_proto(counts, *response->mutable_learned());
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status FeedService::ReloadExperiments(grpc::ServerContext*,
+grpc::Status FeedService::ReloadExperiments(grpc::ServerContext* context,
                                             const v1::ReloadExperimentsRequest*,
                                             v1::ReloadExperimentsResponse* response) {
-  auto ids = experiments_.reload();
-  if (!ids.ok()) return to_grpc(ids.status());
-  spdlog::info("experiments reloaded from {}: {} experiments", experiments_.config_path().string(),
-               ids->size());
-  response->set_path(experiments_.config_path().string());
-  for (std::string& id : *ids) response->add_experiments(std::move(id));
-  return grpc::Status::OK;
+  return gate_.serve(context, "ReloadExperiments", [&](serving::ServedCall&) -> grpc::Status {
+    auto ids = experiments_.reload();
+    if (!ids.ok()) return to_grpc(ids.status());
+    spdlog::info("experiments reloaded from {}: {} experiments", experiments_.config_path().string(),
+                 ids->size());
+    response->set_path(experiments_.config_path().string());
+    for (std::string& id : *ids) response->add_experiments(std::move(id));
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status FeedService::GetExperimentReport(grpc::ServerContext*,
+grpc::Status FeedService::GetExperimentReport(grpc::ServerContext* context,
                                               const v1::GetExperimentReportRequest* request,
                                               v1::GetExperimentReportResponse* response) {
-  if (request->experiment_id().empty()) {
-    return to_grpc(invalid("experiment_id", "required"));
-  }
-  if (request->attribution_window_ms() < 0 ||
-      request->attribution_window_ms() > ranker::kMaxAttributionWindowMs) {
-    return to_grpc(
-        invalid("attribution_window_ms",
-                fmt::format("must be 0..{} (30 days; 0: the experiment's own), got {}",
-                            ranker::kMaxAttributionWindowMs, request->attribution_window_ms())));
-  }
-  auto report = experiments_.report(request->experiment_id(), request->attribution_window_ms());
-  if (!report.ok()) return to_grpc(report.status());
-  to_proto(*report, *response);
-  return grpc::Status::OK;
+  return gate_.serve(context, "GetExperimentReport", [&](serving::ServedCall&) -> grpc::Status {
+    if (request->experiment_id().empty()) {
+      return to_grpc(invalid("experiment_id", "required"));
+    }
+    if (request->attribution_window_ms() < 0 ||
+        request->attribution_window_ms() > ranker::kMaxAttributionWindowMs) {
+      return to_grpc(
+          invalid("attribution_window_ms",
+                  fmt::format("must be 0..{} (30 days; 0: the experiment's own), got {}",
+                              ranker::kMaxAttributionWindowMs, request->attribution_window_ms())));
+    }
+    auto report = experiments_.report(request->experiment_id(), request->attribution_window_ms());
+    if (!report.ok()) return to_grpc(report.status());
+    to_proto(*report, *response);
+    return grpc::Status::OK;
+  });
 }
 
 }  // namespace feedrank::api

@@ -2,6 +2,7 @@
 // No feed logic lives here.
 #pragma once
 
+#include "api/serving/call_gate.h"
 #include "api/write_conversion.h"
 #include "feedrank/v1/feedrank.grpc.pb.h"
 #include "ranker/experiments/experiment_feeds.h"
@@ -12,8 +13,10 @@ namespace feedrank::api {
 class FeedService final : public v1::FeedRank::Service {
  public:
   // Feed pages go through `experiments` (assignment, impression log); the rest to the engine.
-  FeedService(ranker::FeedEngine& engine, ranker::ExperimentFeeds& experiments, WriteRules rules)
-      : engine_(engine), experiments_(experiments), rules_(rules) {}
+  // Every call passes through `gate` (request ids, in-flight limits, metrics, call logs).
+  FeedService(ranker::FeedEngine& engine, ranker::ExperimentFeeds& experiments, WriteRules rules,
+              serving::CallGate& gate)
+      : engine_(engine), experiments_(experiments), rules_(rules), gate_(gate) {}
 
   grpc::Status GetFeed(grpc::ServerContext*, const v1::GetFeedRequest* request,
                        v1::GetFeedResponse* response) override;
@@ -52,6 +55,7 @@ class FeedService final : public v1::FeedRank::Service {
   ranker::FeedEngine& engine_;
   ranker::ExperimentFeeds& experiments_;
   const WriteRules rules_;
+  serving::CallGate& gate_;
 };
 
 }  // namespace feedrank::api

@@ -12,6 +12,9 @@
 #include <thread>
 
 #include "api/feed_service.h"
+#include "api/http/http_listener.h"
+#include "api/metrics/metrics_endpoint.h"
+#include "kernels/compute_backend.h"
 #include "embeddings/vector_dimension.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
@@ -58,11 +61,16 @@ std::jthread start_retraining(ranker::FeedEngine& engine, std::chrono::milliseco
 
 // Requests may carry 10,000 posts of up to 4 KiB each.
 constexpr int kMaxMessageBytes = 64 << 20;
+// The synchronous server runs each call on a thread of its own and starts threads on demand; past
+// this many, gRPC answers RESOURCE_EXHAUSTED itself (a backstop behind the per-method limits).
+constexpr int kMaxServerThreads = 1024;
 
 struct FeedServer::Parts {
   std::unique_ptr<ranker::FeedEngine> engine;
   std::unique_ptr<ranker::ExperimentFeeds> experiments;
+  std::unique_ptr<serving::CallGate> gate;  // outlives the service, which calls it
   std::unique_ptr<FeedService> service;
+  std::unique_ptr<http::HttpListener> metrics;  // --metrics-listen
   std::unique_ptr<grpc::Server> server;
   std::string address;
   std::function<void(std::string_view)> log;
@@ -79,6 +87,7 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
     return absl::InvalidArgumentError(
         fmt::format("embedding dimension: {}", std::string(status.message())));
   }
+  if (auto status = serving::CallGate::validate(options.limits); !status.ok()) return status;
   auto parts = std::make_unique<Parts>();
   parts->log = options.log;
   auto durable = store::open_rocksdb_store(options.data_dir);
@@ -118,8 +127,10 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
                             fmt::join(parts->experiments->experiment_ids(), ", "),
                             options.experiments_path));
   }
+  parts->gate = std::make_unique<serving::CallGate>(options.limits);
   parts->service = std::make_unique<FeedService>(*parts->engine, *parts->experiments,
-                                                 WriteRules{options.embedding_dimension});
+                                                 WriteRules{options.embedding_dimension},
+                                                 *parts->gate);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -130,6 +141,9 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  grpc::ResourceQuota quota("feedrank-server");
+  quota.SetMaxThreads(kMaxServerThreads);
+  builder.SetResourceQuota(quota);
   builder.RegisterService(parts->service.get());
   parts->server = builder.BuildAndStart();
   if (!parts->server || port == 0) {
@@ -139,6 +153,27 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   const auto colon = options.listen_address.rfind(':');
   parts->address = fmt::format("{}:{}", options.listen_address.substr(0, colon), port);
   parts->server->GetHealthCheckService()->SetServingStatus(true);
+  if (!options.metrics_listen_address.empty()) {
+    // A scrape renders the counters plus the engine's state read then.
+    const bool gpu = parts->engine->retrieval_backend().starts_with("gpu");
+    auto render = [&parts = *parts, gpu] {
+      metrics::ScrapeState state;
+      state.engine = parts.engine->counts();
+      state.impressions = parts.experiments->impressions();
+      if (gpu) state.gpu_memory_used_bytes = kernels::gpu_memory_used_bytes();
+      return parts.gate->metrics().render(state, parts.gate->limits());
+    };
+    auto listener =
+        metrics::start_metrics_endpoint(options.metrics_listen_address, std::move(render));
+    if (!listener.ok()) {
+      return absl::Status(listener.status().code(),
+                          fmt::format("--metrics-listen: {}", std::string(listener.status().message())));
+    }
+    parts->metrics = std::move(*listener);
+    if (options.log) {
+      options.log(fmt::format("metrics on http://{}/metrics", parts->metrics->address()));
+    }
+  }
   if (options.train_every.count() > 0) {
     if (learned) {
       if (options.log) {
@@ -161,6 +196,10 @@ absl::StatusOr<std::string> FeedServer::reload_experiments() {
 
 const std::string& FeedServer::address() const { return parts_->address; }
 
+std::string FeedServer::metrics_address() const {
+  return parts_->metrics ? parts_->metrics->address() : std::string();
+}
+
 void FeedServer::wait() { parts_->server->Wait(); }
 
 void FeedServer::shutdown() {
@@ -171,6 +210,7 @@ void FeedServer::shutdown() {
   // stay durable). Without a deadline gRPC also lingers about 5 s over idle client connections.
   parts_->server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   parts_->stopped = true;
+  if (parts_->metrics) parts_->metrics->stop();
   if (parts_->retraining.joinable()) {
     parts_->retraining.request_stop();
     parts_->retraining.join();

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "api/serving/call_gate.h"
 #include "ranker/feed_engine.h"
 #include "ranker/retrieval/index_choice.h"
 
@@ -29,6 +30,9 @@ struct ServerOptions {
   bool impression_log = true;    // log every served page under <data_dir>/impressions
   bool impression_log_sync = false;  // fsync each page (power-cut safe) instead of every second
   std::function<void(std::string_view line)> log;  // start-up progress and shutdown problems
+  serving::ServingLimits limits;  // calls in flight per method (--max-in-flight)
+  // Prometheus /metrics on HOST:PORT of its own (--metrics-listen); empty: not served.
+  std::string metrics_listen_address;
 };
 
 class FeedServer {
@@ -40,6 +44,8 @@ class FeedServer {
 
   // HOST:PORT actually bound (the real port when 0 was asked for).
   const std::string& address() const;
+  // The /metrics listener's HOST:PORT; empty when it is off.
+  std::string metrics_address() const;
   void wait();
   void shutdown();
   // Re-reads the experiments config (SIGHUP); a one-line summary or the error.

@@ -2,6 +2,8 @@
 // Knows nothing of posts or users.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,5 +31,9 @@ BackendResolution resolve_backend(BackendRequest request);
 
 // Number of usable CUDA devices; 0 when built without CUDA or when the driver reports none.
 int usable_gpu_count(std::string* why_none = nullptr);
+
+// Device memory in use on the current GPU (all processes'), for metrics; nothing without CUDA or
+// a usable device. Call it only where the GPU backend is in use: it creates a CUDA context.
+std::optional<std::uint64_t> gpu_memory_used_bytes();
 
 }  // namespace feedrank::kernels

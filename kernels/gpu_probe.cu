@@ -17,4 +17,11 @@ int usable_gpu_count(std::string* why_none) {
   return count;
 }
 
+std::optional<std::uint64_t> gpu_memory_used_bytes() {
+  std::size_t free_bytes = 0;
+  std::size_t total_bytes = 0;
+  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) return std::nullopt;
+  return total_bytes - free_bytes;
+}
+
 }  // namespace feedrank::kernels

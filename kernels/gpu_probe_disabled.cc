@@ -8,4 +8,6 @@ int usable_gpu_count(std::string* why_none) {
   return 0;
 }
 
+std::optional<std::uint64_t> gpu_memory_used_bytes() { return std::nullopt; }
+
 }  // namespace feedrank::kernels

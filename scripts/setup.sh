@@ -23,6 +23,8 @@ packages=(
   # sanitizer runtimes build the fuzz targets; h2load (nghttp2-client) cross-checks the load
   # generator.
   openssl chromium python3-websocket clang libclang-rt-14-dev nghttp2-client
+  # python3-prometheus-client: Prometheus's own parser checks the /metrics exposition in a test.
+  python3-prometheus-client
   python3 python3-grpcio python3-protobuf
 )
 

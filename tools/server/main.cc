@@ -11,7 +11,9 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
 #include "api/server.h"
+#include "api/serving/structured_log.h"
 #include "spdlog/spdlog.h"
 #include "tools/server/duration_flag.h"
 
@@ -171,6 +173,25 @@ int main(int argc, char** argv) {
                  "learned and hybrid spaces: without a saved model, train one in the background "
                  "at start (true|false)")
       ->default_str("true");
+  app.add_option("--metrics-listen", options.metrics_listen_address,
+                 "serve Prometheus metrics at http://HOST:PORT/metrics (off when not given)");
+  app.add_option("--max-in-flight", options.limits.max_in_flight,
+                 "calls each RPC method may serve at once; more get RESOURCE_EXHAUSTED at once")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  std::vector<std::string> method_limits;
+  app.add_option("--method-in-flight", method_limits,
+                 "METHOD=N: another in-flight limit for one method (e.g. Ingest=4); repeatable");
+  std::string log_level = "info";
+  std::string log_format = "text";
+  app.add_option("--log-level", log_level,
+                 "trace|debug|info|warn|error|critical|off (debug logs every call with its "
+                 "request id)")
+      ->capture_default_str();
+  app.add_option("--log-format", log_format,
+                 "text (key=value fields) or json (one object per line)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -185,6 +206,22 @@ int main(int argc, char** argv) {
     std::cerr << "feedrank-server: --hybrid-text-weight: must be in 0..1, got "
               << algorithmic.learned.hybrid_text_weight << "\n";
     return 1;
+  }
+  feedrank::api::serving::LogFormat format = feedrank::api::serving::LogFormat::kText;
+  feedrank::api::serving::parse_log_format(log_format, format);  // checked by CLI11
+  if (auto status = feedrank::api::serving::configure_logging(log_level, format); !status.ok()) {
+    std::cerr << "feedrank-server: " << status.message() << "\n";
+    return 1;
+  }
+  for (const std::string& limit : method_limits) {
+    const auto equals = limit.find('=');
+    int value = 0;
+    if (equals == std::string::npos || !absl::SimpleAtoi(limit.substr(equals + 1), &value)) {
+      std::cerr << "feedrank-server: --method-in-flight: expected METHOD=N, got '" << limit
+                << "'\n";
+      return 1;
+    }
+    options.limits.method_overrides[limit.substr(0, equals)] = value;
   }
   feedrank::ranker::parse_vector_space(vector_space, algorithmic.vector_space);
   feedrank::kernels::parse_backend_request(train_backend, algorithmic.learned.train_backend);

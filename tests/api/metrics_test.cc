@@ -1,0 +1,136 @@
+// The Prometheus endpoint over real HTTP against a real server: calls by method and code,
+// latency by feed mode, candidates per source, writes by kind, store sizes and the backend, in a
+// text format Prometheus's own parser reads.
+#include <gmock/gmock.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "tests/api/metrics_scrape.h"
+#include "tests/api/status_matchers.h"
+#include "tests/api/test_records.h"
+#include "tests/api/test_server.h"
+
+namespace feedrank::api_test {
+namespace {
+
+using ::testing::HasSubstr;
+
+class Metrics : public ApiTest {
+ protected:
+  void configure(api::ServerOptions& options) override {
+    options.metrics_listen_address = "127.0.0.1:0";
+  }
+
+  // Viewer 1 follows 2 and 3, who wrote 6 posts; 4 wrote 2 more; 1 liked one of them.
+  void load_small_network() {
+    ASSERT_THAT(client().upsert_users({user(1), user(2), user(3), user(4)}).status, IsOk());
+    std::vector<v1::Post> posts;
+    for (std::uint64_t id = 10; id < 18; ++id) {
+      posts.push_back(post(id, id < 16 ? 2 + id % 2 : 4, 1000 + static_cast<std::int64_t>(id)));
+    }
+    ASSERT_THAT(client().create_posts(posts).status, IsOk());
+    ASSERT_THAT(client().follow({edge(1, 2), edge(1, 3)}).status, IsOk());
+    ASSERT_THAT(client().record_engagements({engagement(1, 16)}).status, IsOk());
+  }
+
+  grpc::Status feed(v1::FeedMode mode) {
+    v1::GetFeedRequest request;
+    request.set_user_id(1);
+    request.set_mode(mode);
+    request.set_as_of_ms(60'000);  // a minute after the posts
+    return client().call(request).status;
+  }
+};
+
+TEST_F(Metrics, CountCallsByMethodAndCodeAndLatencyByFeedMode) {
+  load_small_network();
+  ASSERT_THAT(feed(v1::FEED_MODE_CHRONOLOGICAL), IsOk());
+  ASSERT_THAT(feed(v1::FEED_MODE_CHRONOLOGICAL), IsOk());
+  ASSERT_THAT(feed(v1::FEED_MODE_ALGORITHMIC), IsOk());
+  EXPECT_THAT(client().get_feed(99).status, StatusIs(grpc::StatusCode::NOT_FOUND, HasSubstr("99")));
+
+  const MetricsScrape metrics = MetricsScrape::of(server().metrics_address());
+  EXPECT_EQ(metrics.content_type(), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(metrics.value(R"(feedrank_requests_total{method="GetFeed",code="OK"})"), 3);
+  EXPECT_EQ(metrics.value(R"(feedrank_requests_total{method="GetFeed",code="NOT_FOUND"})"), 1);
+  EXPECT_EQ(metrics.value(R"(feedrank_requests_total{method="CreatePosts",code="OK"})"), 1);
+  EXPECT_EQ(
+      metrics.value(
+          R"(feedrank_request_duration_seconds_count{method="GetFeed",mode="chronological"})"),
+      3);  // the NOT_FOUND call asked for the chronological feed too
+  EXPECT_EQ(metrics.value(
+                R"(feedrank_request_duration_seconds_count{method="GetFeed",mode="algorithmic"})"),
+            1);
+  EXPECT_EQ(
+      metrics.value(
+          R"(feedrank_request_duration_seconds_bucket{method="GetFeed",mode="algorithmic",le="+Inf"})"),
+      1);
+  EXPECT_GT(metrics.value(
+                R"(feedrank_request_duration_seconds_sum{method="GetFeed",mode="algorithmic"})"),
+            0);
+  EXPECT_EQ(metrics.value(R"(feedrank_in_flight_requests{method="GetFeed"})"), 0);
+  EXPECT_EQ(metrics.value(R"(feedrank_in_flight_limit{method="GetFeed"})"), 256);
+}
+
+TEST_F(Metrics, ReportCandidatesPerSourceWritesAndStoreSize) {
+  load_small_network();
+  ASSERT_THAT(feed(v1::FEED_MODE_ALGORITHMIC), IsOk());
+  ASSERT_THAT(client().delete_posts({17}).status, IsOk());
+
+  const MetricsScrape metrics = MetricsScrape::of(server().metrics_address());
+  EXPECT_EQ(metrics.value("feedrank_ranked_lists_total"), 1);
+  // Viewer 1's followees wrote 6 posts: the in-network source finds them all.
+  EXPECT_EQ(metrics.value(R"(feedrank_feed_candidates_total{source="in_network"})"), 6);
+  EXPECT_EQ(metrics.value(R"(feedrank_written_items_total{kind="post_created"})"), 8);
+  EXPECT_EQ(metrics.value(R"(feedrank_written_items_total{kind="user_created"})"), 4);
+  EXPECT_EQ(metrics.value(R"(feedrank_written_items_total{kind="follow_created"})"), 2);
+  EXPECT_EQ(metrics.value(R"(feedrank_written_items_total{kind="engagement_recorded"})"), 1);
+  EXPECT_EQ(metrics.value(R"(feedrank_written_items_total{kind="post_deleted"})"), 1);
+  const v1::GetStatsResponse stats = client().stats();
+  EXPECT_EQ(metrics.value(R"(feedrank_store_items{kind="posts"})"), stats.posts());
+  EXPECT_EQ(metrics.value(R"(feedrank_store_items{kind="users"})"), 4);
+  EXPECT_EQ(metrics.value(R"(feedrank_store_items{kind="follows"})"), 2);
+  EXPECT_EQ(metrics.value(R"(feedrank_store_items{kind="engagements"})"), 1);
+  EXPECT_EQ(metrics.value("feedrank_retrieval_backend_info{backend=\"" + stats.retrieval_backend() +
+                          "\",vector_space=\"text\"}"),
+            1);
+  EXPECT_GT(metrics.value("process_resident_memory_bytes"), 1e6);
+  EXPECT_FALSE(metrics.has("feedrank_gpu_memory_used_bytes")) << "no GPU backend here";
+}
+
+TEST_F(Metrics, PrometheusOwnParserReadsTheExposition) {
+  load_small_network();
+  ASSERT_THAT(feed(v1::FEED_MODE_ALGORITHMIC), IsOk());
+  const MetricsScrape metrics = MetricsScrape::of(server().metrics_address());
+  if (std::system("/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "python3-prometheus-client is not installed (scripts/setup.sh installs it)";
+  }
+  const std::filesystem::path exposition = data_dir() / "exposition.txt";
+  std::ofstream(exposition) << metrics.text();
+  // Debian's python3 (the one with python3-prometheus-client). Parses every family and checks each
+  // histogram's buckets are cumulative and end in +Inf.
+  const std::string check = R"(/usr/bin/python3 -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+families = list(text_string_to_metric_families(open(sys.argv[1]).read()))
+assert len(families) >= 10, len(families)
+for family in families:
+    if family.type != "histogram":
+        continue
+    buckets = {}
+    for sample in family.samples:
+        if sample.name.endswith("_bucket"):
+            key = tuple(sorted((k, v) for k, v in sample.labels.items() if k != "le"))
+            buckets.setdefault(key, []).append((sample.labels["le"], sample.value))
+    for series in buckets.values():
+        assert series[-1][0] == "+Inf", series
+        values = [v for _, v in series]
+        assert values == sorted(values), series
+print("parsed", len(families), "families")
+' )" + exposition.string();
+  EXPECT_EQ(std::system(check.c_str()), 0) << metrics.text();
+}
+
+}  // namespace
+}  // namespace feedrank::api_test

@@ -1,0 +1,133 @@
+// The call gate's parts: request ids, in-flight slots, log lines.
+#include <gmock/gmock.h>
+
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "api/serving/in_flight_limits.h"
+#include "api/serving/request_id.h"
+#include "api/serving/structured_log.h"
+#include "nlohmann/json.hpp"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
+
+namespace feedrank::api::serving {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(RequestId, AcceptsTokensAndRefusesWhatCouldForgeLogLines) {
+  EXPECT_TRUE(acceptable_request_id("abc-123_X.y:z/+="));
+  EXPECT_TRUE(acceptable_request_id(std::string(128, 'a')));
+  EXPECT_FALSE(acceptable_request_id(""));
+  EXPECT_FALSE(acceptable_request_id(std::string(129, 'a')));
+  EXPECT_FALSE(acceptable_request_id("two words"));
+  EXPECT_FALSE(acceptable_request_id("line\nbreak"));
+  EXPECT_FALSE(acceptable_request_id("quote\""));
+}
+
+TEST(RequestId, NewIdsAreDistinctHexTokens) {
+  std::set<std::string> ids;
+  for (int i = 0; i < 10'000; ++i) {
+    const std::string id = new_request_id();
+    ASSERT_EQ(id.size(), 16u);
+    ASSERT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+    ASSERT_TRUE(acceptable_request_id(id));
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 10'000u);
+}
+
+TEST(InFlightLimits, RefusesPastTheLimitAndFreesSlotsWhenReleased) {
+  InFlightLimits limits({"A", "B"}, {2, 1});
+  auto first = limits.try_acquire(0);
+  auto second = limits.try_acquire(0);
+  ASSERT_TRUE(first && second);
+  EXPECT_FALSE(limits.try_acquire(0));
+  EXPECT_EQ(limits.in_flight(0), 2);
+  EXPECT_TRUE(limits.try_acquire(1)) << "limits are per method";
+  first.reset();
+  EXPECT_EQ(limits.in_flight(0), 1);
+  EXPECT_TRUE(limits.try_acquire(0));
+}
+
+TEST(InFlightLimits, NeverAdmitsMoreThanTheLimitUnderContention) {
+  InFlightLimits limits({"A"}, {3});
+  std::atomic<int> inside{0};
+  std::atomic<int> most{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 8; ++t) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < 20'000; ++i) {
+        auto slot = limits.try_acquire(0);
+        if (!slot) continue;
+        const int now = inside.fetch_add(1) + 1;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        inside.fetch_sub(1);
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_LE(most.load(), 3);
+  EXPECT_GE(most.load(), 1);
+  EXPECT_EQ(limits.in_flight(0), 0);
+}
+
+// Captures the default logger's lines while alive.
+class CapturedLog {
+ public:
+  CapturedLog() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(lines_);
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  std::string text() const { return lines_.str(); }
+
+ private:
+  std::ostringstream lines_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+TEST(StructuredLog, TextLinesEndWithKeyValueFieldsQuotedWhenNeeded) {
+  CapturedLog log;
+  ASSERT_TRUE(configure_logging("debug", LogFormat::kText).ok());
+  log_event(spdlog::level::info, "call failed",
+            {{"request_id", "r1"}, {"error", "user 5 not found"}, {"empty", ""}});
+  const std::string text = log.text();
+  EXPECT_THAT(text, HasSubstr(" info call failed request_id=r1 error=\"user 5 not found\"\n"));
+  EXPECT_THAT(text, Not(HasSubstr("empty")));
+}
+
+TEST(StructuredLog, JsonLinesAreObjectsWithTheFieldsAsKeys) {
+  CapturedLog log;
+  ASSERT_TRUE(configure_logging("info", LogFormat::kJson).ok());
+  log_event(spdlog::level::info, "call", {{"request_id", "r2"}, {"method", "GetFeed"}});
+  spdlog::info("plain line with \"quotes\"");
+  log_event(spdlog::level::debug, "below the level", {{"request_id", "r3"}});
+  std::istringstream lines(log.text());
+  std::string line;
+  std::vector<nlohmann::json> objects;
+  while (std::getline(lines, line)) objects.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(objects[0]["msg"], "call");
+  EXPECT_EQ(objects[0]["level"], "info");
+  EXPECT_EQ(objects[0]["request_id"], "r2");
+  EXPECT_EQ(objects[0]["method"], "GetFeed");
+  EXPECT_EQ(objects[1]["msg"], "plain line with \"quotes\"");
+  EXPECT_FALSE(objects[1].contains("request_id"));
+}
+
+TEST(StructuredLog, AnUnknownLevelIsRefusedNamingTheFlag) {
+  const absl::Status status = configure_logging("loud", LogFormat::kText);
+  EXPECT_TRUE(absl::IsInvalidArgument(status));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("--log-level"));
+  EXPECT_TRUE(configure_logging("off", LogFormat::kText).ok());
+  EXPECT_TRUE(configure_logging("info", LogFormat::kText).ok());
+}
+
+}  // namespace
+}  // namespace feedrank::api::serving
