@@ -41,14 +41,15 @@ class FieldFormatter final : public spdlog::formatter {
     const std::string_view message(msg.payload.data(), msg.payload.size());
     std::string line;
     if (format_ == LogFormat::kJson) {
-      nlohmann::json object = {{"ts", timestamp}, {"level", level}, {"msg", message}};
+      // Ordered: time, level and message first, as a reader scans them.
+      nlohmann::ordered_json object = {{"ts", timestamp}, {"level", level}, {"msg", message}};
       if (current_fields) {
         for (const auto& [key, value] : *current_fields) {
           if (!value.empty()) object[std::string(key)] = value;
         }
       }
       // Invalid UTF-8 from a client (a request id is checked, but be safe) is replaced, not thrown.
-      line = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      line = object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     } else {
       line = fmt::format("{} {} {}", timestamp, level, message);
       if (current_fields) {

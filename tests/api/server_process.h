@@ -37,6 +37,8 @@ class ServerProcess {
   std::optional<ExitStatus> wait_for_exit();
   std::string stderr_text() const { return read_file(stderr_path_); }
   const ChildProcess& process() const { return *process_; }
+  // For reading the log lines that follow the start-up output.
+  ChildProcess& process() { return *process_; }
 
  private:
   std::filesystem::path stderr_path_;
