@@ -20,6 +20,7 @@
 #include "fmt/ranges.h"
 #include "ranker/feed_engine.h"
 #include "ranker/wall_clock.h"
+#include "spdlog/spdlog.h"
 #include "store/feed_store.h"
 
 namespace feedrank::api {
@@ -88,6 +89,11 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
         fmt::format("embedding dimension: {}", std::string(status.message())));
   }
   if (auto status = serving::CallGate::validate(options.limits); !status.ok()) return status;
+  // Checked before the store opens: a refused transport leaves the data directory untouched.
+  auto credentials = listen_credentials(options.listen_address, options.transport);
+  if (!credentials.ok()) return credentials.status();
+  if (!credentials->warning.empty()) spdlog::warn("{}", credentials->warning);
+  if (options.log) options.log(fmt::format("transport: {}", credentials->description));
   auto parts = std::make_unique<Parts>();
   parts->log = options.log;
   auto durable = store::open_rocksdb_store(options.data_dir);
@@ -136,7 +142,7 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(options.listen_address, credentials->credentials, &port);
   // gRPC sets SO_REUSEPORT by default, which lets a second server share a taken port silently.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "api/serving/call_gate.h"
+#include "api/transport_security.h"
 #include "ranker/feed_engine.h"
 #include "ranker/retrieval/index_choice.h"
 
@@ -17,6 +18,8 @@ namespace feedrank::api {
 
 struct ServerOptions {
   std::string listen_address = "127.0.0.1:50051";  // port 0 picks a free port
+  // TLS or mutual TLS from PEM files; plaintext only on loopback unless `insecure`.
+  TransportSecurity transport;
   std::string data_dir = "./feedrank-data";
   int embedding_dimension = 128;  // post and user vector size: 32..1024, a multiple of 8
   ranker::RetrievalOptions retrieval;  // nearest-neighbour backend and index (--backend)

@@ -4,12 +4,30 @@
 
 namespace feedrank::cli {
 
+namespace {
+
+// Set once, before any channel opens, by main().
+std::shared_ptr<grpc::ChannelCredentials>& channel_credentials() {
+  static std::shared_ptr<grpc::ChannelCredentials> credentials =
+      grpc::InsecureChannelCredentials();
+  return credentials;
+}
+
+}  // namespace
+
+absl::Status use_channel_security(const api::ClientTls& tls) {
+  auto credentials = api::channel_credentials(tls);
+  if (!credentials.ok()) return credentials.status();
+  channel_credentials() = std::move(*credentials);
+  return absl::OkStatus();
+}
+
 std::shared_ptr<grpc::Channel> open_channel(const std::string& target) {
   constexpr int kMaxMessageBytes = 64 * 1024 * 1024;
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(kMaxMessageBytes);
   arguments.SetMaxSendMessageSize(kMaxMessageBytes);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), arguments);
+  return grpc::CreateCustomChannel(target, channel_credentials(), arguments);
 }
 
 void set_deadline(grpc::ClientContext& context, std::chrono::seconds timeout) {

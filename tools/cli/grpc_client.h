@@ -8,6 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
+#include "api/transport_security.h"
+
 namespace feedrank::cli {
 
 inline constexpr std::chrono::seconds kUnaryDeadline{10};
@@ -15,7 +18,12 @@ inline constexpr std::chrono::seconds kConnectTimeout{10};
 // An experiment report reads the whole impression log of its experiment: allow it minutes.
 inline constexpr std::chrono::seconds kReportDeadline{120};
 
-// An insecure channel to HOST:PORT whose message size limits are raised to 64 MiB both ways
+// Makes every channel opened afterwards use TLS (roots, and a client certificate for mutual TLS)
+// when `tls.ca` is set; plaintext otherwise. A one-line error names the flag of an unreadable file.
+absl::Status use_channel_security(const api::ClientTls& tls);
+
+// A channel (plaintext, or TLS after use_channel_security) to HOST:PORT whose message size
+// limits are raised to 64 MiB both ways
 // (large feed pages and ingest chunks exceed gRPC's 4 MiB default).
 std::shared_ptr<grpc::Channel> open_channel(const std::string& target);
 

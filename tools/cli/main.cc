@@ -1,9 +1,11 @@
 // feedrank: command-line client for the FeedRank service, the synthetic corpus generator, the
 // offline replay and the ranking-config fit.
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <vector>
 
 #include "tools/cli/commands.h"
+#include "tools/cli/grpc_client.h"
 
 int main(int argc, char** argv) {
   using namespace feedrank::cli;
@@ -15,6 +17,10 @@ int main(int argc, char** argv) {
   app.fallthrough();
   GlobalOptions global;
   app.add_option("--server", global.server, "FeedRank server, HOST:PORT")->capture_default_str();
+  feedrank::api::ClientTls tls;
+  app.add_option("--tls-ca", tls.ca, "PEM CA bundle the server's certificate must chain to: TLS");
+  app.add_option("--tls-cert", tls.cert, "PEM client certificate, for a server requiring one");
+  app.add_option("--tls-key", tls.key, "PEM private key of --tls-cert");
 
   const std::vector<Subcommand> commands = {
       add_generate_command(app),
@@ -31,6 +37,10 @@ int main(int argc, char** argv) {
       add_fit_ranker_command(app),
   };
   CLI11_PARSE(app, argc, argv);
+  if (auto status = use_channel_security(tls); !status.ok()) {
+    std::cerr << "feedrank: " << status.message() << "\n";
+    return 1;
+  }
   for (const Subcommand& command : commands) {
     if (command.app->parsed()) return command.run();
   }

@@ -88,6 +88,14 @@ int main(int argc, char** argv) {
   std::string cpu_index = "exact";
   app.add_option("--listen", options.listen_address, "HOST:PORT to listen on (port 0: any free)")
       ->capture_default_str();
+  feedrank::api::TransportSecurity& transport = options.transport;
+  app.add_option("--tls-cert", transport.tls_cert,
+                 "PEM certificate chain: serve TLS (with --tls-key)");
+  app.add_option("--tls-key", transport.tls_key, "PEM private key of --tls-cert");
+  app.add_option("--tls-client-ca", transport.tls_client_ca,
+                 "PEM CA bundle: mutual TLS, every client must present a certificate it signed");
+  app.add_flag("--insecure", transport.insecure,
+               "allow plaintext on a non-loopback --listen address (logs a warning)");
   app.add_option("--data-dir", options.data_dir, "directory of the embedded store")
       ->capture_default_str();
   app.add_option("--embedding-dimension", options.embedding_dimension,
