@@ -49,6 +49,10 @@ absl::Status check_search(const SearchRequest& request, int dimension, std::size
     return absl::InvalidArgumentError("exclude: " + std::to_string(request.exclude.size()) +
                                       " lists for " + std::to_string(count) + " queries");
   }
+  if (!request.first_rows.empty() && request.first_rows.size() != count) {
+    return absl::InvalidArgumentError("first_rows: " + std::to_string(request.first_rows.size()) +
+                                      " rows for " + std::to_string(count) + " queries");
+  }
   if (indexed_rows == 0) return absl::FailedPreconditionError("index: no vectors indexed yet");
   return absl::OkStatus();
 }

@@ -53,6 +53,12 @@ struct SearchRequest {
   // window, rows being appended in time order). The exact scan skips them; indexes that find
   // neighbours without scanning may still return them, so callers filter as well.
   std::size_t first_row = 0;
+  // Empty, or one first row per query instead of `first_row` (queries of several callers searched
+  // together). The exact scan honours each; other backends treat them, too, as hints.
+  std::span<const std::size_t> first_rows;
+  // The queries of several callers searched together: each query's scores must be rounded exactly
+  // as when it is searched alone (the CPU scan then avoids kernels that sum in another order).
+  bool as_if_alone = false;
 };
 
 // One list per query, best first: score descending, ties by smaller id. Fewer than k entries
@@ -78,6 +84,11 @@ class VectorIndex {
   // FAILED_PRECONDITION when nothing is indexed yet.
   virtual absl::StatusOr<SearchResults> search(const VectorRows& rows,
                                                const SearchRequest& request) const = 0;
+
+  // Whether a search of many queries costs far less than one search per query (the matrix is
+  // read once per batch) while each query gets what it would get alone: then the queries of
+  // concurrent callers are worth searching together (ranker/retrieval/search_batcher.h).
+  virtual bool batches_queries() const { return false; }
 };
 
 }  // namespace feedrank::kernels

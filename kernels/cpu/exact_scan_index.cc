@@ -49,6 +49,7 @@ class ExactScanIndex final : public VectorIndex {
 
   absl::StatusOr<SearchResults> search(const VectorRows& rows,
                                        const SearchRequest& request) const override;
+  bool batches_queries() const override { return true; }
 
  private:
   // Scores rows [begin, end) against every query into `tops` (one per query); `scores` holds
@@ -71,7 +72,12 @@ absl::StatusOr<SearchResults> ExactScanIndex::search(const VectorRows& rows,
   const std::size_t queries = query_count(request, dimension_);
   const auto filters = cpu::row_filters(rows, indexed_rows_, request, queries);
 
-  const std::size_t first_row = std::min(request.first_row, indexed_rows_);
+  // Per-query first rows: the scan starts at the lowest and each query's filter skips the rest.
+  const std::size_t requested_first =
+      request.first_rows.empty()
+          ? request.first_row
+          : *std::min_element(request.first_rows.begin(), request.first_rows.end());
+  const std::size_t first_row = std::min(requested_first, indexed_rows_);
   const std::size_t threads = std::clamp<std::size_t>(
       (indexed_rows_ - first_row) / kMinRowsPerThread, 1, static_cast<std::size_t>(threads_));
   std::vector<std::vector<cpu::TopK>> tops(threads,
@@ -112,7 +118,7 @@ void ExactScanIndex::scan(const VectorRows& rows, const SearchRequest& request,
     for (std::size_t q0 = 0; q0 < queries; q0 += kQueryBlock) {
       const std::size_t qn = std::min(kQueryBlock, queries - q0);
       cpu::inner_products(request.queries.data() + q0 * d, qn, rows.data + block * d, n,
-                          dimension_, scores.data(), row_block_);
+                          dimension_, scores.data(), row_block_, request.as_if_alone);
       for (std::size_t i = 0; i < qn; ++i) {
         const float* s = scores.data() + i * row_block_;
         const cpu::RowFilter& filter = filters[q0 + i];

@@ -143,17 +143,23 @@ FEEDRANK_AVX2 void packed_avx2(const float* queries, std::size_t query_count, co
   }
 }
 
+// The streaming tiles give every row the same sums in the same order whatever the query group
+// size (each row has its own accumulator, reduced by the same tree), so they serve `as_if_alone`.
 FEEDRANK_AVX2 void inner_products_avx2(const float* queries, std::size_t query_count,
                                        const float* rows, std::size_t row_count, std::size_t d,
-                                       float* out, std::size_t out_stride) {
-  if (query_count >= kPackFromQueries) {
+                                       float* out, std::size_t out_stride, bool as_if_alone) {
+  if (query_count >= kPackFromQueries && !as_if_alone) {
     packed_avx2(queries, query_count, rows, row_count, d, out, out_stride);
-  } else if (query_count == 3) {
-    query_group_avx2<3>(queries, rows, row_count, d, out, out_stride);
-  } else if (query_count == 2) {
-    query_group_avx2<2>(queries, rows, row_count, d, out, out_stride);
-  } else if (query_count == 1) {
-    query_group_avx2<1>(queries, rows, row_count, d, out, out_stride);
+    return;
+  }
+  std::size_t q = 0;
+  for (; q + 3 <= query_count; q += 3) {
+    query_group_avx2<3>(queries + q * d, rows, row_count, d, out + q * out_stride, out_stride);
+  }
+  if (query_count - q == 2) {
+    query_group_avx2<2>(queries + q * d, rows, row_count, d, out + q * out_stride, out_stride);
+  } else if (query_count - q == 1) {
+    query_group_avx2<1>(queries + q * d, rows, row_count, d, out + q * out_stride, out_stride);
   }
 }
 
@@ -206,10 +212,11 @@ void inner_products_portable(const float* queries, std::size_t query_count, cons
 }
 
 void inner_products(const float* queries, std::size_t query_count, const float* rows,
-                    std::size_t row_count, int dimension, float* out, std::size_t out_stride) {
+                    std::size_t row_count, int dimension, float* out, std::size_t out_stride,
+                    bool as_if_alone) {
   const auto d = static_cast<std::size_t>(dimension);
   if (has_avx2_fma()) {
-    inner_products_avx2(queries, query_count, rows, row_count, d, out, out_stride);
+    inner_products_avx2(queries, query_count, rows, row_count, d, out, out_stride, as_if_alone);
   } else {
     inner_products_portable(queries, query_count, rows, row_count, dimension, out, out_stride);
   }

@@ -12,9 +12,12 @@ namespace feedrank::kernels::cpu {
 
 // out[q * out_stride + r] = <queries[q], rows[r]> for q < query_count, r < row_count. Queries
 // are walked in small groups over all the rows, so callers should pass a row block that fits in
-// L2 and as many queries as they can.
+// L2 and as many queries as they can. With `as_if_alone`, every product is rounded exactly as
+// when its query is passed alone (the streaming kernel only: the packed one sums in another
+// order), for queries of several callers that must each get what they would alone.
 void inner_products(const float* queries, std::size_t query_count, const float* rows,
-                    std::size_t row_count, int dimension, float* out, std::size_t out_stride);
+                    std::size_t row_count, int dimension, float* out, std::size_t out_stride,
+                    bool as_if_alone = false);
 
 // <a, b> over `dimension` floats, for callers that score one row at a time in random order
 // (FAISS's HNSW graph walk).

@@ -1,5 +1,6 @@
-// Which rows one query may return: not tombstoned and not on its exclude list. Shared by the CPU
-// exact scan and the FAISS backend (as an IDSelector), so both skip exactly the same rows.
+// Which rows one query may return: not tombstoned, not on its exclude list and, where the caller
+// gave per-query first rows, not before the query's own. Shared by the CPU exact scan and the
+// FAISS backend (as an IDSelector), so both skip exactly the same rows.
 #pragma once
 
 #include <span>
@@ -13,20 +14,25 @@ namespace feedrank::kernels::cpu {
 
 class RowFilter {
  public:
-  RowFilter(const VectorRows& rows, bool any_tombstone, std::span<const VectorId> exclude)
-      : rows_(&rows), tombstones_(any_tombstone), exclude_(exclude.begin(), exclude.end()) {}
+  RowFilter(const VectorRows& rows, bool any_tombstone, std::span<const VectorId> exclude,
+            std::size_t first_row = 0)
+      : rows_(&rows),
+        tombstones_(any_tombstone),
+        first_row_(first_row),
+        exclude_(exclude.begin(), exclude.end()) {}
 
   bool allows(std::size_t row) const {
-    return !(tombstones_ && is_tombstoned(*rows_, row)) &&
+    return row >= first_row_ && !(tombstones_ && is_tombstoned(*rows_, row)) &&
            (exclude_.empty() || !exclude_.contains(rows_->ids[row]));
   }
 
   // False when every row is allowed, so that callers can skip the filter altogether.
-  bool filters_anything() const { return tombstones_ || !exclude_.empty(); }
+  bool filters_anything() const { return tombstones_ || first_row_ > 0 || !exclude_.empty(); }
 
  private:
   const VectorRows* rows_;
   bool tombstones_;
+  std::size_t first_row_;
   absl::flat_hash_set<VectorId> exclude_;
 };
 
@@ -51,7 +57,8 @@ inline std::vector<RowFilter> row_filters(const VectorRows& rows, std::size_t ro
   for (std::size_t q = 0; q < query_count; ++q) {
     const auto exclude = request.exclude.empty() ? std::span<const VectorId>{}
                                                  : std::span<const VectorId>(request.exclude[q]);
-    filters.emplace_back(rows, tombstones, exclude);
+    filters.emplace_back(rows, tombstones, exclude,
+                         request.first_rows.empty() ? 0 : request.first_rows[q]);
   }
   return filters;
 }

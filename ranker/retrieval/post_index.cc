@@ -64,12 +64,19 @@ absl::StatusOr<kernels::SearchResults> PostIndex::search(
     }
   }
   std::shared_lock lock(mutex_);
-  if (index_->indexed_rows() == 0) {
-    const std::size_t queries =
-        table.dimension() > 0 ? request.queries.size() / table.dimension() : 0;
-    return kernels::SearchResults(queries);
-  }
-  return index_->search(rows_of(table), request);
+  const std::size_t queries = table.dimension() > 0 ? request.queries.size() / table.dimension() : 0;
+  if (index_->indexed_rows() == 0) return kernels::SearchResults(queries);
+  const kernels::VectorRows rows = rows_of(table);
+  // A malformed request is searched alone, so that it gets the index's own error.
+  const bool well_formed =
+      queries > 0 && request.queries.size() == queries * table.dimension() && request.k >= 1 &&
+      request.k <= kernels::kMaxTopK &&
+      (request.exclude.empty() || request.exclude.size() == queries) &&
+      (request.first_rows.empty() || request.first_rows.size() == queries);
+  if (!index_->batches_queries() || !well_formed) return index_->search(rows, request);
+  return batcher_.search(request, queries, [this, &rows](const kernels::SearchRequest& batch) {
+    return index_->search(rows, batch);
+  });
 }
 
 }  // namespace feedrank::ranker

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "embeddings/embedding_table.h"
 #include "kernels/vector_index.h"
+#include "ranker/retrieval/search_batcher.h"
 
 namespace feedrank::ranker {
 
@@ -39,7 +40,8 @@ class PostIndex {
   absl::Status sync(const embeddings::EmbeddingTable& table,
                     std::size_t rows_per_lock = std::numeric_limits<std::size_t>::max());
 
-  // Results by score, ties by smaller id; empty lists when the table has no rows.
+  // Results by score, ties by smaller id; empty lists when the table has no rows. On an index
+  // that batches queries, concurrent callers are searched together (search_batcher.h).
   absl::StatusOr<kernels::SearchResults> search(const embeddings::EmbeddingTable& table,
                                                 const kernels::SearchRequest& request) const;
 
@@ -51,6 +53,7 @@ class PostIndex {
   std::unique_ptr<kernels::VectorIndex> index_;
   mutable std::shared_mutex mutex_;
   mutable std::atomic<bool> stale_{false};
+  mutable SearchBatcher batcher_;
 };
 
 }  // namespace feedrank::ranker

@@ -183,6 +183,32 @@ TEST_P(VectorIndexContract, DeletedAndExcludedRowsNeverComeBack) {
   }
 }
 
+TEST_P(VectorIndexContract, RejectsFirstRowsThatDoNotMatchTheQueries) {
+  ASSERT_TRUE(index_->sync(matrix_.view()).ok());
+  const std::vector<std::size_t> two = {0, 10};
+  SearchRequest request{queries_, 5, {}};
+  request.first_rows = two;
+  expect_status(index_->search(matrix_.view(), request).status(),
+                absl::StatusCode::kInvalidArgument, "first_rows");
+}
+
+// Per-query first rows (callers' queries searched together) bind each query to its own window.
+TEST_P(VectorIndexContract, EachQueryKeepsToItsOwnFirstRow) {
+  ASSERT_TRUE(index_->sync(matrix_.view()).ok());
+  const std::vector<std::size_t> first_rows = {0, 700, 1990};
+  const std::vector<std::vector<VectorId>> exclude = {{}, {matrix_.id_of(1500)}, {}};
+  SearchRequest request{queries_, 20, exclude};
+  request.first_rows = first_rows;
+  const auto results = index_->search(matrix_.view(), request);
+  ASSERT_TRUE(results.ok()) << results.status();
+  for (std::size_t q = 0; q < first_rows.size(); ++q) {
+    for (const Neighbor& neighbor : (*results)[q]) {
+      EXPECT_GE((neighbor.id - 3) / 7, first_rows[q]) << "query " << q;
+    }
+  }
+  if (GetParam().exact) expect_answer(results, matrix_, request);
+}
+
 TEST_P(VectorIndexContract, ReturnsFewerThanKWhenFewRowsAreLive) {
   SyntheticMatrix small(kDim);
   small.append(gaussian_vectors(20, kDim, 24));

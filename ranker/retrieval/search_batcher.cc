@@ -1,0 +1,93 @@
+#include "ranker/retrieval/search_batcher.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace feedrank::ranker {
+
+absl::StatusOr<kernels::SearchResults> SearchBatcher::search(const kernels::SearchRequest& request,
+                                                             std::size_t queries,
+                                                             const Search& search) {
+  Waiting me{&request, queries, kernels::SearchResults(), false};
+  std::unique_lock lock(mutex_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (searching_) {
+      done_.wait(lock);
+      continue;
+    }
+    // This caller searches for the queue's head (itself, or those ahead of it first).
+    searching_ = true;
+    std::vector<Waiting*> batch;
+    std::size_t batch_queries = 0;
+    while (!queue_.empty() &&
+           (batch.empty() || batch_queries + queue_.front()->queries <= max_queries_)) {
+      batch_queries += queue_.front()->queries;
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    run(batch, search);
+    lock.lock();
+    searching_ = false;
+    ++counts_.batches;
+    counts_.queries += batch_queries;
+    done_.notify_all();
+  }
+  return std::move(me.results);
+}
+
+SearchBatcher::Counts SearchBatcher::counts() const {
+  std::lock_guard lock(mutex_);
+  return counts_;
+}
+
+void SearchBatcher::run(std::span<Waiting* const> batch, const Search& search) {
+  const auto alone = [&search](Waiting& waiting) {
+    waiting.results = search(*waiting.request);
+    waiting.done = true;
+  };
+  if (batch.size() == 1) return alone(*batch.front());
+
+  kernels::SearchRequest together;
+  together.k = 1;
+  std::vector<float> queries;
+  std::vector<std::vector<kernels::VectorId>> exclude;
+  std::vector<std::size_t> first_rows;
+  for (const Waiting* waiting : batch) {
+    const kernels::SearchRequest& request = *waiting->request;
+    queries.insert(queries.end(), request.queries.begin(), request.queries.end());
+    together.k = std::max(together.k, request.k);
+    for (std::size_t q = 0; q < waiting->queries; ++q) {
+      exclude.push_back(request.exclude.empty() ? std::vector<kernels::VectorId>()
+                                                : request.exclude[q]);
+      first_rows.push_back(request.first_rows.empty() ? request.first_row : request.first_rows[q]);
+    }
+  }
+  together.queries = queries;
+  together.exclude = exclude;
+  together.first_rows = first_rows;
+  together.as_if_alone = true;
+  auto results = search(together);
+  if (!results.ok()) {
+    // One caller's bad request must not fail the others: each gets its own answer.
+    for (Waiting* waiting : batch) alone(*waiting);
+    return;
+  }
+  // Each caller's lists, cut to its own k: the best k of a best-k' list (k <= k') are the best k.
+  std::size_t next = 0;
+  for (Waiting* waiting : batch) {
+    kernels::SearchResults own;
+    for (std::size_t q = 0; q < waiting->queries; ++q, ++next) {
+      std::vector<kernels::Neighbor>& list = (*results)[next];
+      if (list.size() > static_cast<std::size_t>(waiting->request->k)) {
+        list.resize(static_cast<std::size_t>(waiting->request->k));
+      }
+      own.push_back(std::move(list));
+    }
+    waiting->results = std::move(own);
+    waiting->done = true;
+  }
+}
+
+}  // namespace feedrank::ranker
