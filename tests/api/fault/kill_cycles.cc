@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -139,7 +140,10 @@ KillCycleReport run_kill_cycles(const KillCycleOptions& options,
       }
       cycle_report.kill_delay_ms = kill_delay(random);
       std::this_thread::sleep_for(std::chrono::milliseconds(cycle_report.kill_delay_ms));
-      server.process->kill_hard();
+      const std::optional<ExitStatus> ended = server.process->stop(options.stop_signal);
+      cycle_report.exit = !ended          ? "still running at the timeout"
+                          : ended->exited ? "exit code " + std::to_string(ended->code)
+                                          : "signal " + std::to_string(ended->code);
       writer.join();
     }
     cycle_report.killed_mid_stream = ledger.pending_chunks() > 0;

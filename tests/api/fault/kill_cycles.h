@@ -1,4 +1,4 @@
-// Crash cycles of the real server during a sustained Ingest stream: a writer streams chunks
+// Crash (or clean stop) cycles of the real server during a sustained Ingest stream: a writer streams chunks
 // back to back, the server is killed with SIGKILL at a random moment, restarted on the same data
 // directory and checked against the IngestLedger, again and again. Shared by the CTest test
 // (a few cycles) and benchmarks/fault/kill_cycles (many, with timings).
@@ -22,12 +22,15 @@ struct KillCycleOptions {
   // The kill comes this long (uniformly at random) after the writer's first acknowledged stream
   // of the cycle.
   std::chrono::milliseconds max_kill_delay{300};
+  // SIGKILL: a crash. SIGTERM (or SIGINT): a clean stop, which must exit 0 within its grace.
+  int stop_signal = 9;
 };
 
 struct CycleReport {
   int cycle = 0;
   std::int64_t kill_delay_ms = 0;
   bool killed_mid_stream = false;       // chunks were sent and not acknowledged at the kill
+  std::string exit;                      // how the server ended: "signal 9", "exit code 0"
   std::uint64_t acknowledged_total = 0;  // chunks acknowledged in every cycle so far
   std::uint64_t unacknowledged_present = 0;
   std::uint64_t unacknowledged_absent = 0;
