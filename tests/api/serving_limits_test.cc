@@ -158,5 +158,15 @@ TEST_F(ServingLimits, ABurstFarBeyondTheLimitIsRefusedAndTheServerServesOn) {
   EXPECT_THAT(client().ingest({chunk({user_record(2)})}).status, IsOk());
 }
 
+TEST_F(ServingLimits, AMessageOverTheSizeLimitIsRefusedBeforeItIsRead) {
+  ASSERT_THAT(client().upsert_users({user(1)}).status, IsOk());
+  v1::Post huge = post(10, 1, 1000);
+  huge.set_text(std::string(65u << 20, 'a'));  // past the 64 MiB a message may hold
+  EXPECT_THAT(client().create_posts({huge}).status,
+              StatusIs(grpc::StatusCode::RESOURCE_EXHAUSTED, HasSubstr("larger than max")));
+  EXPECT_EQ(client().stats().posts(), 0u);
+  EXPECT_THAT(client().create_posts({post(10, 1, 1000)}).status, IsOk());
+}
+
 }  // namespace
 }  // namespace feedrank::api_test
