@@ -6,6 +6,7 @@
 
 #include "api/feed_conversion.h"
 #include "api/field_checks.h"
+#include "api/lookup_conversion.h"
 #include "api/report_conversion.h"
 #include "api/write_conversion.h"
 #include "fmt/format.h"
@@ -183,6 +184,34 @@ grpc::Status FeedService::Ingest(grpc::ServerContext* context,
     }
     to_proto(total, *response);
     response->set_chunks(chunks);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status FeedService::GetUser(grpc::ServerContext* context, const v1::GetUserRequest* request,
+                                  v1::GetUserResponse* response) {
+  return gate_.serve(context, "GetUser", [&](serving::ServedCall&) -> grpc::Status {
+    const bool by_id = request->user_id() != 0;
+    if (by_id == !request->handle().empty()) {
+      return to_grpc(invalid("user_id", "set exactly one of user_id and handle"));
+    }
+    auto profile = by_id ? engine_.user(request->user_id())
+                         : engine_.user_by_handle(request->handle());
+    if (!profile.ok()) return to_grpc(profile.status());
+    to_proto(*profile, *response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status FeedService::GetPost(grpc::ServerContext* context, const v1::GetPostRequest* request,
+                                  v1::GetPostResponse* response) {
+  return gate_.serve(context, "GetPost", [&](serving::ServedCall&) -> grpc::Status {
+    if (auto status = check_id("post_id", request->post_id()); !status.ok()) {
+      return to_grpc(status);
+    }
+    auto details = engine_.post(request->post_id(), request->viewer_id());
+    if (!details.ok()) return to_grpc(details.status());
+    to_proto(*details, *response);
     return grpc::Status::OK;
   });
 }

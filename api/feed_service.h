@@ -22,6 +22,10 @@ class FeedService final : public v1::FeedRank::Service {
                        v1::GetFeedResponse* response) override;
   grpc::Status GetNearestPosts(grpc::ServerContext*, const v1::GetNearestPostsRequest* request,
                                v1::GetNearestPostsResponse* response) override;
+  grpc::Status GetUser(grpc::ServerContext*, const v1::GetUserRequest* request,
+                       v1::GetUserResponse* response) override;
+  grpc::Status GetPost(grpc::ServerContext*, const v1::GetPostRequest* request,
+                       v1::GetPostResponse* response) override;
   grpc::Status UpsertUsers(grpc::ServerContext*, const v1::UpsertUsersRequest* request,
                            v1::UpsertUsersResponse* response) override;
   grpc::Status CreatePosts(grpc::ServerContext*, const v1::CreatePostsRequest* request,

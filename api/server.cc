@@ -13,6 +13,7 @@
 
 #include "api/feed_service.h"
 #include "api/http/http_listener.h"
+#include "api/http/json_gateway.h"
 #include "api/metrics/metrics_endpoint.h"
 #include "kernels/compute_backend.h"
 #include "embeddings/vector_dimension.h"
@@ -72,6 +73,7 @@ struct FeedServer::Parts {
   std::unique_ptr<serving::CallGate> gate;  // outlives the service, which calls it
   std::unique_ptr<FeedService> service;
   std::unique_ptr<http::HttpListener> metrics;  // --metrics-listen
+  std::unique_ptr<http::HttpListener> gateway;  // --http-listen; calls `server` in process
   std::unique_ptr<grpc::Server> server;
   std::string address;
   std::function<void(std::string_view)> log;
@@ -180,6 +182,21 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
       options.log(fmt::format("metrics on http://{}/metrics", parts->metrics->address()));
     }
   }
+  if (!options.http_listen_address.empty()) {
+    grpc::ChannelArguments channel_args;
+    channel_args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    auto listener = http::start_json_gateway(options.http_listen_address,
+                                             parts->server->InProcessChannel(channel_args));
+    if (!listener.ok()) {
+      return absl::Status(listener.status().code(),
+                          fmt::format("--http-listen: {}", std::string(listener.status().message())));
+    }
+    parts->gateway = std::move(*listener);
+    if (options.log) {
+      options.log(fmt::format("HTTP/JSON gateway and explorer on http://{}/",
+                              parts->gateway->address()));
+    }
+  }
   if (options.train_every.count() > 0) {
     if (learned) {
       if (options.log) {
@@ -202,6 +219,10 @@ absl::StatusOr<std::string> FeedServer::reload_experiments() {
 
 const std::string& FeedServer::address() const { return parts_->address; }
 
+std::string FeedServer::http_address() const {
+  return parts_->gateway ? parts_->gateway->address() : std::string();
+}
+
 std::string FeedServer::metrics_address() const {
   return parts_->metrics ? parts_->metrics->address() : std::string();
 }
@@ -212,6 +233,8 @@ void FeedServer::shutdown() {
   if (!parts_ || !parts_->server) return;
   std::lock_guard lock(parts_->shutdown_mutex);
   if (parts_->stopped) return;
+  // The gateway's calls go through the gRPC server: it stops first, letting its requests finish.
+  if (parts_->gateway) parts_->gateway->stop();
   // Calls in flight get a grace period, then are cancelled (Ingest chunks already acknowledged
   // stay durable). Without a deadline gRPC also lingers about 5 s over idle client connections.
   parts_->server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);

@@ -36,6 +36,8 @@ struct ServerOptions {
   serving::ServingLimits limits;  // calls in flight per method (--max-in-flight)
   // Prometheus /metrics on HOST:PORT of its own (--metrics-listen); empty: not served.
   std::string metrics_listen_address;
+  // The HTTP/JSON gateway and explorer page on HOST:PORT of its own (--http-listen); empty: off.
+  std::string http_listen_address;
 };
 
 class FeedServer {
@@ -49,6 +51,8 @@ class FeedServer {
   const std::string& address() const;
   // The /metrics listener's HOST:PORT; empty when it is off.
   std::string metrics_address() const;
+  // The HTTP/JSON gateway's HOST:PORT; empty when it is off.
+  std::string http_address() const;
   void wait();
   void shutdown();
   // Re-reads the experiments config (SIGHUP); a one-line summary or the error.

@@ -3,6 +3,7 @@
 // gRPC-compatible codes.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -54,6 +55,21 @@ struct EngineCounts {
   std::string training_backend;  // the ALS solver's describe()
 };
 
+// A user with the sizes of their network and timeline (the GetUser RPC).
+struct UserProfile {
+  User user;
+  std::uint64_t followers = 0;
+  std::uint64_t followees = 0;
+  std::uint64_t posts = 0;  // live
+  std::vector<UserId> same_handle;  // every user with user.handle, ascending
+};
+
+// A live post and its engagement counts by kind (the GetPost RPC).
+struct PostDetails {
+  Post post;  // without the embedding
+  std::array<std::uint64_t, kEngagementKindCount> engagements{};
+};
+
 class FeedEngine {
  public:
   // Rebuilds the store's views and the vectors from `durable` (restoring the user-vector
@@ -96,6 +112,13 @@ class FeedEngine {
   // viewer. Empty when the query vector is all zeros (a user nothing is known of yet): it has
   // no direction.
   absl::StatusOr<std::vector<ScoredPost>> nearest_posts(const NearestPostsRequest& request) const;
+
+  // Lookups (feed_engine_lookups.cc). NOT_FOUND naming the field ("user_id", "handle",
+  // "post_id", "viewer_id"). A post is found only when live and visible to `viewer` (0: public
+  // posts only), as nearest_posts() finds its query post.
+  absl::StatusOr<UserProfile> user(UserId id) const;
+  absl::StatusOr<UserProfile> user_by_handle(std::string_view handle) const;
+  absl::StatusOr<PostDetails> post(PostId id, UserId viewer) const;
 
   // Retrains the learned model on the store as of `now` and swaps it in: on this thread when
   // `wait`, else in the background (ALREADY_EXISTS while one runs). FAILED_PRECONDITION in the

@@ -9,11 +9,12 @@ build_dir=${BUILD_DIR:-build}
 server_bin="$build_dir/tools/server/feedrank-server"
 cli_bin="$build_dir/tools/cli/feedrank"
 listen=${FEEDRANK_LISTEN:-127.0.0.1:50051}
+http_listen=${FEEDRANK_HTTP_LISTEN:-127.0.0.1:8080}
 data_dir=${FEEDRANK_DATA_DIR:-./feedrank-data}
 demo_file="$build_dir/demo-corpus.jsonl"
 
 ready_log=$(mktemp)
-"$server_bin" --listen "$listen" --data-dir "$data_dir" >"$ready_log" &
+"$server_bin" --listen "$listen" --http-listen "$http_listen" --data-dir "$data_dir" >"$ready_log" &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null; rm -f "$ready_log"' EXIT INT TERM
 for _ in $(seq 100); do
@@ -22,6 +23,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 address=$(sed -n 's/^listening on //p' "$ready_log")
+explorer=$(sed -n 's/^explorer on //p' "$ready_log")
 
 posts=$("$cli_bin" --server "$address" stats --json | sed -n 's/.*"posts": *\([0-9]*\).*/\1/p')
 if [ "${posts:-0}" -eq 0 ]; then
@@ -33,6 +35,9 @@ fi
 cat <<MSG
 
 feedrank is listening on $address (data in $data_dir)
+Feed explorer: ${explorer}#viewer=user_5&as_of_ms=1706745600000&limit=20
+  (the demo posts are from January 2024: as_of_ms reads the feeds as on 2024-02-01)
+JSON over HTTP: curl '${explorer}v1/feed?user_id=5&mode=algorithmic&limit=5&as_of_ms=1706745600000&explain=true'
 Try, in another terminal:
   $cli_bin --server $address feed --user 1 --limit 10
   $cli_bin --server $address feed --user 1 --mode algorithmic --limit 10 --as-of-ms 1706745600000 --explain

@@ -15,7 +15,12 @@ struct Overloaded : Ts... {
 void FeedState::apply(StoreMutation mutation) {
   std::visit(
       Overloaded{
-          [&](User& user) { users.insert_or_assign(user.id, std::move(user)); },
+          [&](User& user) {
+            const auto existing = users.find(user.id);
+            handles.rename(user.id, existing != users.end() ? existing->second.handle : "",
+                           user.handle);
+            users.insert_or_assign(user.id, std::move(user));
+          },
           [&](StoredPost& stored) {
             last_sequence = std::max(last_sequence, stored.sequence);
             if (stored.deleted) engagements.forget_trending(stored.post.id);

@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "store/durable_store.h"
 #include "store/engagement_history.h"
+#include "store/handle_index.h"
 #include "store/post_catalog.h"
 #include "store/social_graph.h"
 
@@ -12,6 +13,7 @@ namespace feedrank::store {
 
 struct FeedState {
   absl::flat_hash_map<UserId, User> users;
+  HandleIndex handles;  // users by handle
   SocialGraph graph;
   PostCatalog posts;
   EngagementHistory engagements;

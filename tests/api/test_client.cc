@@ -62,6 +62,12 @@ Reply<v1::GetNearestPostsResponse> TestClient::call(const v1::GetNearestPostsReq
   return unary<v1::GetNearestPostsResponse>(*stub_, &v1::FeedRank::Stub::GetNearestPosts,
                                             request);
 }
+Reply<v1::GetUserResponse> TestClient::call(const v1::GetUserRequest& request) {
+  return unary<v1::GetUserResponse>(*stub_, &v1::FeedRank::Stub::GetUser, request);
+}
+Reply<v1::GetPostResponse> TestClient::call(const v1::GetPostRequest& request) {
+  return unary<v1::GetPostResponse>(*stub_, &v1::FeedRank::Stub::GetPost, request);
+}
 Reply<v1::ReloadExperimentsResponse> TestClient::call(const v1::ReloadExperimentsRequest& request) {
   return unary<v1::ReloadExperimentsResponse>(*stub_, &v1::FeedRank::Stub::ReloadExperiments,
                                               request);

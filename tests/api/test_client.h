@@ -34,6 +34,8 @@ class TestClient {
   Reply<v1::GetFeedResponse> call(const v1::GetFeedRequest& request);
   Reply<v1::GetStatsResponse> call(const v1::GetStatsRequest& request);
   Reply<v1::GetNearestPostsResponse> call(const v1::GetNearestPostsRequest& request);
+  Reply<v1::GetUserResponse> call(const v1::GetUserRequest& request);
+  Reply<v1::GetPostResponse> call(const v1::GetPostRequest& request);
   Reply<v1::ReloadExperimentsResponse> call(const v1::ReloadExperimentsRequest& request);
   Reply<v1::GetExperimentReportResponse> call(const v1::GetExperimentReportRequest& request);
   Reply<v1::TrainResponse> call(const v1::TrainRequest& request);

@@ -183,6 +183,9 @@ int main(int argc, char** argv) {
       ->default_str("true");
   app.add_option("--metrics-listen", options.metrics_listen_address,
                  "serve Prometheus metrics at http://HOST:PORT/metrics (off when not given)");
+  app.add_option("--http-listen", options.http_listen_address,
+                 "serve the HTTP/JSON gateway and the feed explorer page at http://HOST:PORT/ "
+                 "(off when not given; e.g. 127.0.0.1:8080)");
   app.add_option("--max-in-flight", options.limits.max_in_flight,
                  "calls each RPC method may serve at once; more get RESOURCE_EXHAUSTED at once")
       ->check(CLI::Range(1, 1'000'000))
@@ -262,6 +265,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   serving = true;
+  // Before "listening on", which tests and scripts read up to.
+  if (const std::string http = (*server)->http_address(); !http.empty()) {
+    std::cout << "explorer on http://" << http << "/" << std::endl;
+  }
   std::cout << "listening on " << (*server)->address() << std::endl;
   std::thread signal_thread = handle_signals(**server);
   (*server)->wait();

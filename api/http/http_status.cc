@@ -1,0 +1,38 @@
+#include "api/http/http_status.h"
+
+#include "absl/status/status.h"
+#include "nlohmann/json.hpp"
+
+namespace feedrank::api::http {
+
+int http_status_of(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return 200;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::OUT_OF_RANGE:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return 400;
+    case grpc::StatusCode::NOT_FOUND:
+      return 404;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return 429;
+    case grpc::StatusCode::UNAVAILABLE:
+      return 503;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return 504;  // the gateway's own deadline or the caller's: a timeout, not an outage
+    default:
+      return 500;
+  }
+}
+
+std::string code_name(grpc::StatusCode code) {
+  // absl and gRPC share the canonical code numbers and names.
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+}
+
+std::string error_json(grpc::StatusCode code, const std::string& message) {
+  return nlohmann::json{{"code", code_name(code)}, {"message", message}}.dump();
+}
+
+}  // namespace feedrank::api::http

@@ -1,0 +1,112 @@
+#include "api/http/json_gateway.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+
+#include <chrono>
+
+#include "api/http/explorer_assets.h"
+#include "api/http/http_status.h"
+#include "api/http/query_to_proto.h"
+#include "feedrank/v1/feedrank.grpc.pb.h"
+
+namespace feedrank::api::http {
+namespace {
+
+using Stub = v1::FeedRank::Stub;
+
+// Longer than any read should take; a feed that takes longer answers 504.
+constexpr std::chrono::seconds kCallDeadline{30};
+constexpr std::string_view kRequestIdHeader = "x-request-id";
+constexpr const char* kJson = "application/json";
+
+template <class Request, class Response>
+using Rpc = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&, Response*);
+
+void answer_error(httplib::Response& http, grpc::StatusCode code, const std::string& message) {
+  http.status = http_status_of(code);
+  http.set_content(error_json(code, message), kJson);
+}
+
+// The proto's JSON: field names as the proto spells them (user_id, as the CLI's --json and the
+// data files do), zeros and empty lists printed so that a script finds every key.
+std::string to_json(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  // Printing fails only on messages the runtime could not have parsed: a bug.
+  if (!status.ok()) throw std::logic_error("to_json: " + std::string(status.message()));
+  return json;
+}
+
+template <class Request, class Response>
+void route(httplib::Server& server, const std::string& path, std::shared_ptr<Stub> stub,
+           Rpc<Request, Response> rpc) {
+  server.Get(path, [stub = std::move(stub), rpc](const httplib::Request& http_request,
+                                                 httplib::Response& http) {
+    Request request;
+    if (auto status = fill_from_query(http_request.params, request); !status.ok()) {
+      answer_error(http, grpc::StatusCode::INVALID_ARGUMENT, std::string(status.message()));
+      return;
+    }
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+    if (const std::string id = http_request.get_header_value(std::string(kRequestIdHeader));
+        !id.empty()) {
+      context.AddMetadata(std::string(kRequestIdHeader), id);
+    }
+    Response response;
+    const grpc::Status status = ((*stub).*rpc)(&context, request, &response);
+    // The call gate names every call; the HTTP caller gets the same id back.
+    const auto& metadata = context.GetServerInitialMetadata();
+    if (const auto id = metadata.find(std::string(kRequestIdHeader)); id != metadata.end()) {
+      http.set_header(std::string(kRequestIdHeader), std::string(id->second.data(), id->second.size()));
+    }
+    if (!status.ok()) {
+      answer_error(http, status.error_code(), status.error_message());
+      return;
+    }
+    http.set_content(to_json(response), kJson);
+  });
+}
+
+void serve_explorer(httplib::Server& server) {
+  for (const ExplorerAsset& asset : explorer_assets()) {
+    const std::string path = asset.path == "index.html" ? "/" : "/" + std::string(asset.path);
+    server.Get(path, [&asset](const httplib::Request&, httplib::Response& http) {
+      http.set_content(asset.content.data(), asset.content.size(), std::string(asset.content_type));
+    });
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HttpListener>> start_json_gateway(
+    const std::string& address, std::shared_ptr<grpc::Channel> channel) {
+  auto server = std::make_unique<httplib::Server>();
+  auto stub = std::make_shared<Stub>(std::move(channel));
+  route(*server, "/v1/feed", stub, &Stub::GetFeed);
+  route(*server, "/v1/user", stub, &Stub::GetUser);
+  route(*server, "/v1/post", stub, &Stub::GetPost);
+  route(*server, "/v1/nearest", stub, &Stub::GetNearestPosts);
+  route(*server, "/v1/stats", stub, &Stub::GetStats);
+  route(*server, "/v1/experiment-report", stub, &Stub::GetExperimentReport);
+  serve_explorer(*server);
+  // Unknown paths and methods get the same JSON error body as a failed call.
+  server->set_error_handler([](const httplib::Request& request, httplib::Response& http) {
+    if (!http.body.empty()) return;
+    const grpc::StatusCode code = http.status == 404 ? grpc::StatusCode::NOT_FOUND
+                                                     : grpc::StatusCode::INVALID_ARGUMENT;
+    const int status = http.status;
+    answer_error(http, code, "no route " + request.method + " " + request.path);
+    http.status = status;  // 405 stays 405
+  });
+  // ":8080" stays on this machine: listening on every interface must be asked for (0.0.0.0:8080).
+  return HttpListener::start(std::move(server),
+                             address.starts_with(':') ? "127.0.0.1" + address : address);
+}
+
+}  // namespace feedrank::api::http

@@ -1,0 +1,23 @@
+#include "store/handle_index.h"
+
+#include <algorithm>
+
+namespace feedrank::store {
+
+void HandleIndex::rename(UserId user, std::string_view previous, std::string_view handle) {
+  if (previous == handle) return;
+  if (auto old = ids_.find(std::string(previous)); old != ids_.end()) {
+    std::erase(old->second, user);
+    if (old->second.empty()) ids_.erase(old);
+  }
+  std::vector<UserId>& ids = ids_[std::string(handle)];
+  ids.insert(std::lower_bound(ids.begin(), ids.end(), user), user);
+}
+
+std::span<const UserId> HandleIndex::users(std::string_view handle) const {
+  const auto found = ids_.find(std::string(handle));
+  if (found == ids_.end()) return {};
+  return found->second;
+}
+
+}  // namespace feedrank::store

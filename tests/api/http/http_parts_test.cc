@@ -1,0 +1,86 @@
+// The gateway's parts without a server: query parameters into request messages, and gRPC codes
+// as HTTP statuses and JSON error bodies.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "api/http/http_status.h"
+#include "api/http/query_to_proto.h"
+#include "feedrank/v1/feedrank.pb.h"
+#include "nlohmann/json.hpp"
+
+namespace feedrank::api::http {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Params = std::multimap<std::string, std::string>;
+
+TEST(QueryToProto, FillsScalarsEnumsAndRepeatedFields) {
+  v1::GetFeedRequest request;
+  ASSERT_TRUE(fill_from_query(Params{{"user_id", "18446744073709551615"},
+                                     {"mode", "interleaved"},
+                                     {"limit", "20"},
+                                     {"as_of_ms", "1706745600000"},
+                                     {"explain", "true"},
+                                     {"cursor", "a,b"},  // strings are never split
+                                     {"muted_author_ids", "4,5"},
+                                     {"muted_author_ids", "6"}},
+                              request)
+                  .ok());
+  EXPECT_EQ(request.user_id(), 18446744073709551615u);
+  EXPECT_EQ(request.mode(), v1::FEED_MODE_INTERLEAVED);
+  EXPECT_EQ(request.limit(), 20);
+  EXPECT_EQ(request.as_of_ms(), 1706745600000);
+  EXPECT_TRUE(request.explain());
+  EXPECT_EQ(request.cursor(), "a,b");
+  EXPECT_THAT(request.muted_author_ids(), ElementsAre(4u, 5u, 6u));
+}
+
+TEST(QueryToProto, FloatsForVectors) {
+  v1::GetNearestPostsRequest request;
+  ASSERT_TRUE(fill_from_query(Params{{"embedding", "0.5,-1,2e-3"}}, request).ok());
+  EXPECT_THAT(request.embedding(), ElementsAre(0.5f, -1.0f, 2e-3f));
+  const auto status = fill_from_query(Params{{"embedding", "1,nan"}}, request);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("embedding: 'nan' is not a finite number"));
+}
+
+TEST(QueryToProto, OutOfRangeNumbersNameTheParameter) {
+  v1::GetFeedRequest request;
+  auto status = fill_from_query(Params{{"limit", "3000000000"}}, request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("limit: '3000000000' is not a number (expected a 32-bit integer)"));
+  status = fill_from_query(Params{{"user_id", "18446744073709551616"}}, request);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("user_id: '18446744073709551616'"));
+  status = fill_from_query(Params{{"limit", ""}}, request);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("limit: '' is not a number"));
+}
+
+TEST(QueryToProto, MessageFieldsAreNotParameters) {
+  v1::GetUserResponse message;  // has a User field
+  const auto status = fill_from_query(Params{{"user", "1"}}, message);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("user: not a query parameter"));
+}
+
+TEST(HttpStatus, MapsEveryCodeTheGatewayDocuments) {
+  EXPECT_EQ(http_status_of(grpc::StatusCode::OK), 200);
+  EXPECT_EQ(http_status_of(grpc::StatusCode::INVALID_ARGUMENT), 400);
+  EXPECT_EQ(http_status_of(grpc::StatusCode::OUT_OF_RANGE), 400);
+  EXPECT_EQ(http_status_of(grpc::StatusCode::FAILED_PRECONDITION), 400);
+  EXPECT_EQ(http_status_of(grpc::StatusCode::NOT_FOUND), 404);
+  EXPECT_EQ(http_status_of(grpc::StatusCode::RESOURCE_EXHAUSTED), 429);
+  EXPECT_EQ(http_status_of(grpc::StatusCode::UNAVAILABLE), 503);
+  EXPECT_EQ(http_status_of(grpc::StatusCode::DEADLINE_EXCEEDED), 504);
+  EXPECT_EQ(http_status_of(grpc::StatusCode::INTERNAL), 500);
+  EXPECT_EQ(http_status_of(grpc::StatusCode::ALREADY_EXISTS), 500);
+}
+
+TEST(HttpStatus, ErrorBodyIsJsonWithTheCodesName) {
+  const auto body = nlohmann::json::parse(
+      error_json(grpc::StatusCode::RESOURCE_EXHAUSTED, "GetFeed: 3 calls \"in flight\""));
+  EXPECT_EQ(body.at("code"), "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(body.at("message"), "GetFeed: 3 calls \"in flight\"");
+}
+
+}  // namespace
+}  // namespace feedrank::api::http

@@ -1,0 +1,258 @@
+// The HTTP/JSON gateway over real HTTP against a real server: each route answers the gRPC
+// response in the proto's JSON mapping, query parameters fill the request, the service's own
+// validation answers with its own messages as HTTP codes, and the explorer page is served.
+#include <google/protobuf/util/json_util.h>
+#include <gmock/gmock.h>
+#include <httplib.h>
+
+#include "nlohmann/json.hpp"
+#include "tests/api/status_matchers.h"
+#include "tests/api/test_records.h"
+#include "tests/api/test_server.h"
+
+namespace feedrank::api_test {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class HttpGateway : public ApiTest {
+ protected:
+  void configure(api::ServerOptions& options) override {
+    options.http_listen_address = "127.0.0.1:0";
+  }
+
+  // Viewer 1 follows 2 and 3, who wrote 6 posts; 4 wrote 2 more; 1 liked one of them.
+  void load_small_network() {
+    ASSERT_THAT(client().upsert_users({user(1), user(2), user(3), user(4)}).status, IsOk());
+    std::vector<v1::Post> posts;
+    for (std::uint64_t id = 10; id < 18; ++id) {
+      posts.push_back(post(id, id < 16 ? 2 + id % 2 : 4, 1000 + static_cast<std::int64_t>(id)));
+    }
+    ASSERT_THAT(client().create_posts(posts).status, IsOk());
+    ASSERT_THAT(client().follow({edge(1, 2), edge(1, 3)}).status, IsOk());
+    ASSERT_THAT(client().record_engagements({engagement(1, 16)}).status, IsOk());
+  }
+
+  httplib::Result get(const std::string& path, const httplib::Headers& headers = {}) {
+    httplib::Client http("http://" + server().http_address());
+    http.set_read_timeout(30);
+    return http.Get(path, headers);
+  }
+
+  // A 200 answer parsed back into the response message (strictly: an unknown key fails).
+  template <class Response>
+  Response get_ok(const std::string& path) {
+    auto result = get(path);
+    Response response;
+    if (!result) {
+      ADD_FAILURE() << path << ": no answer";
+      return response;
+    }
+    EXPECT_EQ(result->status, 200) << path << ": " << result->body;
+    EXPECT_THAT(result->get_header_value("Content-Type"), StartsWith("application/json"));
+    const auto status = google::protobuf::util::JsonStringToMessage(result->body, &response);
+    EXPECT_TRUE(status.ok()) << status.message() << " in " << result->body;
+    return response;
+  }
+
+  // A failed call: the HTTP status and the body's code and message.
+  struct Failure {
+    int status = 0;
+    std::string code;
+    std::string message;
+  };
+  Failure get_error(const std::string& path) {
+    auto result = get(path);
+    if (!result) {
+      ADD_FAILURE() << path << ": no answer";
+      return {};
+    }
+    const auto body = nlohmann::json::parse(result->body);
+    return {result->status, body.at("code"), body.at("message")};
+  }
+};
+
+// Same post, author, time, text, source, score and terms. Numbers compare as numbers: a term's
+// contribution of -0 is printed as 0 in JSON, which the text format would tell apart.
+void expect_same_item(const v1::FeedItem& http, const v1::FeedItem& grpc) {
+  SCOPED_TRACE(text_of(grpc));
+  EXPECT_EQ(http.post_id(), grpc.post_id());
+  EXPECT_EQ(http.author_id(), grpc.author_id());
+  EXPECT_EQ(http.created_at_ms(), grpc.created_at_ms());
+  EXPECT_EQ(http.text(), grpc.text());
+  EXPECT_EQ(http.source(), grpc.source());
+  EXPECT_EQ(http.score(), grpc.score());
+  ASSERT_EQ(http.explanation_size(), grpc.explanation_size());
+  for (int t = 0; t < http.explanation_size(); ++t) {
+    EXPECT_EQ(http.explanation(t).name(), grpc.explanation(t).name());
+    EXPECT_EQ(http.explanation(t).value(), grpc.explanation(t).value());
+    EXPECT_EQ(http.explanation(t).contribution(), grpc.explanation(t).contribution());
+  }
+}
+
+TEST_F(HttpGateway, FeedIsTheGrpcResponseInTheProtosJson) {
+  load_small_network();
+  for (const auto mode : {v1::FEED_MODE_CHRONOLOGICAL, v1::FEED_MODE_ALGORITHMIC}) {
+    v1::GetFeedRequest request;
+    request.set_user_id(1);
+    request.set_mode(mode);
+    request.set_limit(4);
+    request.set_as_of_ms(60'000);
+    request.set_explain(true);
+    const auto grpc_reply = client().call(request);
+    ASSERT_THAT(grpc_reply.status, IsOk());
+    const auto http_reply = get_ok<v1::GetFeedResponse>(
+        "/v1/feed?user_id=1&limit=4&as_of_ms=60000&explain=true&mode=" +
+        std::string(mode == v1::FEED_MODE_ALGORITHMIC ? "algorithmic" : "chronological"));
+    ASSERT_EQ(http_reply.items_size(), grpc_reply.response.items_size()) << v1::FeedMode_Name(mode);
+    ASSERT_GT(http_reply.items_size(), 0);
+    for (int i = 0; i < http_reply.items_size(); ++i) {
+      expect_same_item(http_reply.items(i), grpc_reply.response.items(i));
+    }
+    EXPECT_EQ(http_reply.mode(), mode);
+    EXPECT_EQ(http_reply.next_cursor().empty(), grpc_reply.response.next_cursor().empty());
+  }
+}
+
+TEST_F(HttpGateway, JsonUsesTheProtosFieldNamesAndPrintsZeros) {
+  load_small_network();
+  auto result = get("/v1/feed?user_id=1&limit=2&as_of_ms=60000");
+  ASSERT_TRUE(result);
+  const auto body = nlohmann::json::parse(result->body);
+  const auto& item = body.at("items").at(0);
+  EXPECT_TRUE(item.contains("post_id") && item.contains("created_at_ms")) << item;
+  EXPECT_EQ(item.at("team"), "INTERLEAVING_TEAM_UNSPECIFIED");  // a zero enum is printed
+  EXPECT_TRUE(body.at("degraded").is_array());
+}
+
+TEST_F(HttpGateway, CursorFromOneAnswerFetchesTheNextPage) {
+  load_small_network();
+  const auto first = get_ok<v1::GetFeedResponse>("/v1/feed?user_id=1&limit=3&as_of_ms=60000");
+  ASSERT_FALSE(first.next_cursor().empty());
+  const auto second = get_ok<v1::GetFeedResponse>(
+      "/v1/feed?user_id=1&limit=3&as_of_ms=60000&cursor=" +
+      httplib::detail::encode_query_param(first.next_cursor()));
+  ASSERT_GT(second.items_size(), 0);
+  EXPECT_NE(second.items(0).post_id(), first.items(0).post_id());
+  EXPECT_LT(second.items(0).created_at_ms(), first.items(2).created_at_ms());
+}
+
+TEST_F(HttpGateway, EnumsTakeTheirNameWholeShortOrInAnyCase) {
+  load_small_network();
+  for (const char* mode : {"FEED_MODE_ALGORITHMIC", "ALGORITHMIC", "Algorithmic"}) {
+    EXPECT_EQ(get_ok<v1::GetFeedResponse>(std::string("/v1/feed?user_id=1&as_of_ms=60000&mode=") +
+                                          mode)
+                  .mode(),
+              v1::FEED_MODE_ALGORITHMIC)
+        << mode;
+  }
+  const Failure bad = get_error("/v1/feed?user_id=1&mode=sideways");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.code, "INVALID_ARGUMENT");
+  EXPECT_THAT(bad.message, HasSubstr("mode: 'sideways' is not one of chronological, algorithmic"));
+}
+
+TEST_F(HttpGateway, MalformedOrUnknownParametersAre400NamingThem) {
+  load_small_network();
+  Failure bad = get_error("/v1/feed?user_id=1&limit=ten");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.message, StartsWith("limit: 'ten' is not a number"));
+  bad = get_error("/v1/feed?user_id=-1");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.message, HasSubstr("user_id: '-1' is not a number (expected a 64-bit unsigned"));
+  bad = get_error("/v1/feed?user_id=1&viewer=2");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.message, HasSubstr("viewer: unknown parameter (this route takes: user_id, mode"));
+  bad = get_error("/v1/feed?user_id=1&user_id=2");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.message, HasSubstr("user_id: given more than once"));
+  bad = get_error("/v1/feed?user_id=1&explain=maybe");
+  EXPECT_THAT(bad.message, HasSubstr("explain: 'maybe' is not true or false"));
+}
+
+TEST_F(HttpGateway, ServiceValidationAnswersWithTheGrpcMessageAndCode) {
+  load_small_network();
+  v1::GetFeedRequest request;
+  request.set_user_id(1);
+  request.set_limit(501);
+  const auto grpc_reply = client().call(request);
+  ASSERT_EQ(grpc_reply.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  Failure bad = get_error("/v1/feed?user_id=1&limit=501");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.code, "INVALID_ARGUMENT");
+  EXPECT_EQ(bad.message, grpc_reply.status.error_message());
+
+  bad = get_error("/v1/feed?user_id=99");
+  EXPECT_EQ(bad.status, 404);
+  EXPECT_EQ(bad.code, "NOT_FOUND");
+  EXPECT_THAT(bad.message, HasSubstr("user_id: user 99 not found"));
+
+  bad = get_error("/v1/feed?user_id=1&mode=algorithmic&cursor=garbage");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.message, StartsWith("cursor"));
+}
+
+TEST_F(HttpGateway, RepeatedFieldsTakeRepeatsOrCommas) {
+  load_small_network();
+  // Muting both followees leaves the algorithmic feed nothing of theirs.
+  for (const char* muted : {"muted_author_ids=2&muted_author_ids=3", "muted_author_ids=2,3"}) {
+    const auto feed = get_ok<v1::GetFeedResponse>(
+        std::string("/v1/feed?user_id=1&mode=algorithmic&as_of_ms=60000&") + muted);
+    for (const auto& item : feed.items()) {
+      EXPECT_NE(item.author_id(), 2u) << muted;
+      EXPECT_NE(item.author_id(), 3u) << muted;
+    }
+  }
+}
+
+TEST_F(HttpGateway, UserPostNearestStatsAndReportRoutes) {
+  load_small_network();
+  EXPECT_EQ(get_ok<v1::GetUserResponse>("/v1/user?handle=user2").user().id(), 2u);
+  EXPECT_EQ(get_ok<v1::GetUserResponse>("/v1/user?user_id=1").followees(), 2u);
+  EXPECT_EQ(get_ok<v1::GetPostResponse>("/v1/post?post_id=16").likes(), 1u);
+  EXPECT_EQ(get_error("/v1/post?post_id=99").status, 404);
+  const auto nearest = get_ok<v1::GetNearestPostsResponse>("/v1/nearest?post_id=10&k=3");
+  EXPECT_EQ(nearest.posts_size(), 3);
+  EXPECT_FALSE(nearest.backend().empty());
+  const auto stats = get_ok<v1::GetStatsResponse>("/v1/stats");
+  EXPECT_EQ(stats.users(), 4u);
+  EXPECT_EQ(stats.posts(), 8u);
+  const Failure missing = get_error("/v1/experiment-report?experiment_id=none");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.code, "NOT_FOUND");
+}
+
+TEST_F(HttpGateway, CallsPassTheCallGateWhichEchoesTheRequestId) {
+  load_small_network();
+  auto result = get("/v1/stats", {{"x-request-id", "explorer-test-42"}});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->get_header_value("x-request-id"), "explorer-test-42");
+  result = get("/v1/stats");
+  ASSERT_TRUE(result);
+  EXPECT_FALSE(result->get_header_value("x-request-id").empty());  // one made by the gate
+}
+
+TEST_F(HttpGateway, ServesTheExplorerPageAndItsFiles) {
+  auto page = get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_THAT(page->get_header_value("Content-Type"), StartsWith("text/html"));
+  EXPECT_THAT(page->body, HasSubstr("<script src=\"/explorer.js\">"));
+  for (const char* file : {"/explorer.js", "/explorer.css"}) {
+    auto asset = get(file);
+    ASSERT_TRUE(asset) << file;
+    EXPECT_EQ(asset->status, 200) << file;
+    EXPECT_GT(asset->body.size(), 1000u) << file;
+  }
+  const Failure unknown = get_error("/v1/nothing");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.message, "no route GET /v1/nothing");
+}
+
+class HttpGatewayOff : public ApiTest {};
+
+TEST_F(HttpGatewayOff, IsOffUnlessAsked) { EXPECT_EQ(server().http_address(), ""); }
+
+}  // namespace
+}  // namespace feedrank::api_test
