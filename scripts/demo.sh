@@ -35,7 +35,7 @@ fi
 cat <<MSG
 
 feedrank is listening on $address (data in $data_dir)
-Feed explorer: ${explorer}#viewer=user_5&as_of_ms=1706745600000&limit=20
+Feed explorer: ${explorer}#viewer=user_10&as_of_ms=1706745600000&limit=20
   (the demo posts are from January 2024: as_of_ms reads the feeds as on 2024-02-01)
 JSON over HTTP: curl '${explorer}v1/feed?user_id=5&mode=algorithmic&limit=5&as_of_ms=1706745600000&explain=true'
 Try, in another terminal:

@@ -254,5 +254,17 @@ class HttpGatewayOff : public ApiTest {};
 
 TEST_F(HttpGatewayOff, IsOffUnlessAsked) { EXPECT_EQ(server().http_address(), ""); }
 
+TEST_F(HttpGatewayOff, TakenPortIsAStartUpErrorNamingTheFlag) {
+  api::ServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.data_dir = (data_dir() / "second").string();
+  // The running server's gRPC port is taken.
+  options.http_listen_address = address();
+  auto second = api::FeedServer::start(options);
+  ASSERT_FALSE(second.ok());
+  EXPECT_THAT(std::string(second.status().message()),
+              StartsWith("--http-listen: cannot listen on " + address()));
+}
+
 }  // namespace
 }  // namespace feedrank::api_test

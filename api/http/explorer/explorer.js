@@ -86,15 +86,24 @@ const sourceName = (source) => (source || 'CANDIDATE_SOURCE_UNSPECIFIED')
 const fixed = (x, digits = 3) => (typeof x === 'number' ? x.toFixed(digits) : String(x));
 const percent = (x) => (typeof x === 'number' ? `${(100 * x).toFixed(1)}%` : String(x));
 
-// One colour per score term, the same in every bar and the legend.
-const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1',
-                 '#ff9da7', '#9c755f', '#bab0ac', '#86bcb6', '#d37295', '#8cd17d', '#499894',
-                 '#fabfd2', '#79706e', '#d4a6c8', '#f1ce63', '#2f4b7c', '#a05195', '#665191',
-                 '#ffa600', '#003f5c', '#bcbd22'];
-const termColours = new Map();
+// One colour per score term, the same in every bar, legend and viewer: the known terms have
+// their own (related signals in related hues), others take the palette's in order of appearance.
+const TERM_COLOURS = {
+  similarity: '#4e79a7', learned_score: '#1f3a93', collaborative: '#17becf',
+  recency: '#f28e2b', log_age_hours: '#9c755f',
+  author_affinity: '#59a14f', follows_author: '#8cd17d', followee_engagements: '#2ca02c',
+  views: '#bab0ac', likes: '#e15759', comments: '#ff9da7', shares: '#d37295',
+  author_followers: '#b07aa1', author_posts: '#7f3c8d', already_engaged: '#555555',
+  bias: '#a5aa99', source_scale: '#edc948', author_diversity: '#d62728', near_duplicate: '#ffbe7d',
+};
+const PALETTE = ['#76b7b2', '#f1ce63', '#499894', '#79706e', '#d4a6c8', '#86bcb6', '#fabfd2'];
+const ARM_COLOURS = ['#4e79a7', '#e15759', '#59a14f', '#f28e2b', '#b07aa1', '#9c755f'];
+const termColours = new Map(Object.entries(TERM_COLOURS));
 function termColour(name) {
   const key = name.startsWith('source_scale:') ? 'source_scale' : name;
-  if (!termColours.has(key)) termColours.set(key, PALETTE[termColours.size % PALETTE.length]);
+  if (!termColours.has(key)) {
+    termColours.set(key, PALETTE[(termColours.size - Object.keys(TERM_COLOURS).length) % PALETTE.length]);
+  }
   return termColours.get(key);
 }
 
@@ -274,7 +283,7 @@ async function showFeeds(viewerText, asOfMs, limit) {
 
 const REPLAY_COLUMNS = [
   ['list', 'list'], ['ndcg_at_10', 'NDCG@10'], ['hit_rate_at_10', 'hit@10'],
-  ['recall_at_10', 'recall@10'], ['recall_at_k', 'recall@k'], ['mrr', 'MRR'],
+  ['recall_at_10', 'recall@10'], ['recall_at_k', 'recall@k (the report\'s k)'], ['mrr', 'MRR'],
   ['coverage', 'coverage'], ['author_diversity_at_10', 'authors@10'],
   ['mean_age_hours_at_10', 'age h@10'], ['viewers', 'viewers']];
 
@@ -325,14 +334,14 @@ function metricChart(name, arms) {
   const width = 420;
   const left = 120;
   const rowHeight = 24;
-  const x = (v) => left + ((width - left - 20) * (v - x0)) / (x1 - x0);
+  const x = (v) => left + ((width - left - 75) * (v - x0)) / (x1 - x0);  // room for the label
   const chart = svg('svg', { viewBox: `0 0 ${width} ${points.length * rowHeight + 40}`, class: 'chart small', role: 'img', 'aria-label': name });
   chart.append(svg('text', { x: 0, y: 14, class: 'chart-title' }, name));
   points.forEach((p, i) => {
     const y = 32 + i * rowHeight;
     chart.append(svg('text', { x: left - 8, y: y + 4, 'text-anchor': 'end' }, p.arm));
     chart.append(svg('line', { x1: x(p.e.ci_low), x2: x(p.e.ci_high), y1: y, y2: y, class: 'ci' }));
-    chart.append(svg('circle', { cx: x(p.e.value), cy: y, r: 4, fill: PALETTE[i % PALETTE.length] }));
+    chart.append(svg('circle', { cx: x(p.e.value), cy: y, r: 4, fill: ARM_COLOURS[i % ARM_COLOURS.length] }));
     chart.append(svg('text', { x: x(p.e.ci_high) + 6, y: y + 4, class: 'value' }, fixed(p.e.value, 4)));
   });
   return chart;
@@ -459,6 +468,9 @@ document.addEventListener('keydown', (event) => {
     $('viewer').select();
   }
 });
+
+// A link to another view (a pasted address, the back button) shows it without a reload.
+window.addEventListener('hashchange', readHash);
 
 wireTabs();
 showStats();
