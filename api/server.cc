@@ -96,6 +96,15 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   if (!credentials.ok()) return credentials.status();
   if (!credentials->warning.empty()) spdlog::warn("{}", credentials->warning);
   if (options.log) options.log(fmt::format("transport: {}", credentials->description));
+  std::string http_listen;  // the gateway's address; empty: off
+  if (!options.http_listen_address.empty()) {
+    std::string warning;
+    auto checked = http::checked_gateway_address(options.http_listen_address,
+                                                 options.transport.insecure, warning);
+    if (!checked.ok()) return checked.status();
+    if (!warning.empty()) spdlog::warn("{}", warning);
+    http_listen = std::move(*checked);
+  }
   auto parts = std::make_unique<Parts>();
   parts->log = options.log;
   auto durable = store::open_rocksdb_store(options.data_dir);
@@ -182,11 +191,12 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
       options.log(fmt::format("metrics on http://{}/metrics", parts->metrics->address()));
     }
   }
-  if (!options.http_listen_address.empty()) {
+  if (!http_listen.empty()) {
     grpc::ChannelArguments channel_args;
     channel_args.SetMaxReceiveMessageSize(kMaxMessageBytes);
-    auto listener = http::start_json_gateway(options.http_listen_address,
-                                             parts->server->InProcessChannel(channel_args));
+    auto listener = http::start_json_gateway(http_listen,
+                                             parts->server->InProcessChannel(channel_args),
+                                             options.replay_reports_dir);
     if (!listener.ok()) {
       return absl::Status(listener.status().code(),
                           fmt::format("--http-listen: {}", std::string(listener.status().message())));

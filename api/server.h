@@ -38,6 +38,9 @@ struct ServerOptions {
   std::string metrics_listen_address;
   // The HTTP/JSON gateway and explorer page on HOST:PORT of its own (--http-listen); empty: off.
   std::string http_listen_address;
+  // Replay reports (`feedrank replay --json` files) the explorer's replay panel lists
+  // (--replay-reports); empty: none.
+  std::string replay_reports_dir;
 };
 
 class FeedServer {

@@ -12,9 +12,11 @@ listen=${FEEDRANK_LISTEN:-127.0.0.1:50051}
 http_listen=${FEEDRANK_HTTP_LISTEN:-127.0.0.1:8080}
 data_dir=${FEEDRANK_DATA_DIR:-./feedrank-data}
 demo_file="$build_dir/demo-corpus.jsonl"
+replay_dir="$build_dir/demo-replays"  # the explorer's replay panel lists these
 
 ready_log=$(mktemp)
-"$server_bin" --listen "$listen" --http-listen "$http_listen" --data-dir "$data_dir" >"$ready_log" &
+"$server_bin" --listen "$listen" --http-listen "$http_listen" --replay-reports "$replay_dir" \
+  --data-dir "$data_dir" >"$ready_log" &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null; rm -f "$ready_log"' EXIT INT TERM
 for _ in $(seq 100); do
@@ -30,6 +32,12 @@ if [ "${posts:-0}" -eq 0 ]; then
   echo "demo: loading a synthetic data set (2,000 users, 20,000 posts)"
   "$cli_bin" generate --users 2000 --posts 20000 --seed 1 --out "$demo_file"
   "$cli_bin" --server "$address" load "$demo_file"
+  echo "demo: replaying the demo data at four cuts for the explorer's replay panel"
+  mkdir -p "$replay_dir"
+  for quantile in 0.6 0.7 0.8 0.9; do
+    "$cli_bin" replay --jsonl "$demo_file" --cut-quantile "$quantile" --json \
+      >"$replay_dir/cut-$quantile.json" 2>/dev/null
+  done
 fi
 
 cat <<MSG

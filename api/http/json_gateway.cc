@@ -9,6 +9,9 @@
 #include "api/http/explorer_assets.h"
 #include "api/http/http_status.h"
 #include "api/http/query_to_proto.h"
+#include "api/http/replay_reports.h"
+#include "api/transport_security.h"
+#include "fmt/format.h"
 #include "feedrank/v1/feedrank.grpc.pb.h"
 
 namespace feedrank::api::http {
@@ -84,8 +87,28 @@ void serve_explorer(httplib::Server& server) {
 
 }  // namespace
 
+absl::StatusOr<std::string> checked_gateway_address(const std::string& address, bool insecure,
+                                                    std::string& warning) {
+  // ":8080" stays on this machine: every interface must be asked for (0.0.0.0:8080).
+  std::string bound = address.starts_with(':') ? "127.0.0.1" + address : address;
+  if (!is_loopback_address(bound)) {
+    if (!insecure) {
+      return absl::FailedPreconditionError(fmt::format(
+          "--http-listen {} is not a loopback address: the gateway speaks plaintext HTTP; pass "
+          "--insecure to accept that (or put a TLS proxy in front of a loopback gateway)",
+          address));
+    }
+    warning = fmt::format(
+        "--insecure: the HTTP gateway on {}, which is not loopback, is plaintext: anyone on the "
+        "network can read it",
+        address);
+  }
+  return bound;
+}
+
 absl::StatusOr<std::unique_ptr<HttpListener>> start_json_gateway(
-    const std::string& address, std::shared_ptr<grpc::Channel> channel) {
+    const std::string& address, std::shared_ptr<grpc::Channel> channel,
+    const std::string& replay_reports_dir) {
   auto server = std::make_unique<httplib::Server>();
   auto stub = std::make_shared<Stub>(std::move(channel));
   route(*server, "/v1/feed", stub, &Stub::GetFeed);
@@ -94,6 +117,7 @@ absl::StatusOr<std::unique_ptr<HttpListener>> start_json_gateway(
   route(*server, "/v1/nearest", stub, &Stub::GetNearestPosts);
   route(*server, "/v1/stats", stub, &Stub::GetStats);
   route(*server, "/v1/experiment-report", stub, &Stub::GetExperimentReport);
+  serve_replay_reports(*server, replay_reports_dir);
   serve_explorer(*server);
   // Unknown paths and methods get the same JSON error body as a failed call.
   server->set_error_handler([](const httplib::Request& request, httplib::Response& http) {
@@ -104,9 +128,7 @@ absl::StatusOr<std::unique_ptr<HttpListener>> start_json_gateway(
     answer_error(http, code, "no route " + request.method + " " + request.path);
     http.status = status;  // 405 stays 405
   });
-  // ":8080" stays on this machine: listening on every interface must be asked for (0.0.0.0:8080).
-  return HttpListener::start(std::move(server),
-                             address.starts_with(':') ? "127.0.0.1" + address : address);
+  return HttpListener::start(std::move(server), address);
 }
 
 }  // namespace feedrank::api::http

@@ -16,9 +16,16 @@ class Channel;
 
 namespace feedrank::api::http {
 
-// Serves the gateway on `address` (HOST:PORT; port 0 picks one; no host: 127.0.0.1); errors as
-// HttpListener::start.
+// The address to serve on: `address` (--http-listen), with no host meaning 127.0.0.1. The gateway
+// speaks plaintext HTTP, so off loopback only with `insecure` (as gRPC's plaintext), which sets
+// `warning`; else FAILED_PRECONDITION naming the flag.
+absl::StatusOr<std::string> checked_gateway_address(const std::string& address, bool insecure,
+                                                    std::string& warning);
+
+// Serves the gateway on `address` (HOST:PORT; port 0 picks one), and the replay reports in
+// `replay_reports_dir` (empty: none); errors as HttpListener::start.
 absl::StatusOr<std::unique_ptr<HttpListener>> start_json_gateway(
-    const std::string& address, std::shared_ptr<grpc::Channel> channel);
+    const std::string& address, std::shared_ptr<grpc::Channel> channel,
+    const std::string& replay_reports_dir);
 
 }  // namespace feedrank::api::http

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <httplib.h>
 
+#include <fstream>
+
 #include "nlohmann/json.hpp"
 #include "tests/api/status_matchers.h"
 #include "tests/api/test_records.h"
@@ -248,6 +250,38 @@ TEST_F(HttpGateway, ServesTheExplorerPageAndItsFiles) {
   const Failure unknown = get_error("/v1/nothing");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(unknown.message, "no route GET /v1/nothing");
+}
+
+class HttpGatewayReplays : public HttpGateway {
+ protected:
+  void configure(api::ServerOptions& options) override {
+    HttpGateway::configure(options);
+    options.replay_reports_dir = reports_.path().string();
+  }
+  void write(const std::string& name, const std::string& content) {
+    std::ofstream(reports_.path() / name) << content;
+  }
+  testing::TempDir reports_;
+};
+
+TEST_F(HttpGatewayReplays, ListsTheFoldersJsonReportsAndServesThem) {
+  EXPECT_EQ(nlohmann::json::parse(get("/v1/replay-reports")->body).at("reports").size(), 0u);
+  write("cut-0.8.json", R"({"cut_ms": 8})");
+  write("cut-0.7.json", R"({"cut_ms": 7})");
+  write("notes.txt", "not a report");
+  const auto listing = nlohmann::json::parse(get("/v1/replay-reports")->body);
+  EXPECT_EQ(listing.at("reports"), nlohmann::json({"cut-0.7.json", "cut-0.8.json"}));
+  auto report = get("/v1/replay-reports/cut-0.8.json");
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(report->body).at("cut_ms"), 8);
+  for (const char* name : {"notes.txt", "missing.json"}) {
+    const Failure missing = get_error(std::string("/v1/replay-reports/") + name);
+    EXPECT_EQ(missing.status, 404) << name;
+    EXPECT_THAT(missing.message, StartsWith("name: no replay report")) << name;
+  }
+  write("../outside.json", "{}");  // beside the folder: never served
+  EXPECT_EQ(get_error("/v1/replay-reports/..%2Foutside.json").status, 404);
 }
 
 class HttpGatewayOff : public ApiTest {};

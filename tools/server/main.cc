@@ -186,6 +186,9 @@ int main(int argc, char** argv) {
   app.add_option("--http-listen", options.http_listen_address,
                  "serve the HTTP/JSON gateway and the feed explorer page at http://HOST:PORT/ "
                  "(off when not given; e.g. 127.0.0.1:8080)");
+  app.add_option("--replay-reports", options.replay_reports_dir,
+                 "folder of `feedrank replay --json` reports (*.json) the explorer's replay "
+                 "panel lists");
   app.add_option("--max-in-flight", options.limits.max_in_flight,
                  "calls each RPC method may serve at once; more get RESOURCE_EXHAUSTED at once")
       ->check(CLI::Range(1, 1'000'000))

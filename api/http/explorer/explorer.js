@@ -319,6 +319,27 @@ function renderReplay(report) {
     barChart(`recall@${report.k ?? 'k'} by list`, bars, (row) => row.recall_at_k, (x) => fixed(x)));
 }
 
+// The reports the server was given (--replay-reports), by file name; the first is shown.
+async function showReplayList() {
+  const choice = $('replay-choice');
+  try {
+    const { reports } = await (await fetch('/v1/replay-reports')).json();
+    if (reports.length === 0) return;
+    choice.replaceChildren(...reports.map((name) => el('option', { value: name, text: name.replace(/\.json$/, '') })));
+    choice.disabled = false;
+    await showServerReplay(reports[0]);
+  } catch (error) {
+    $('replay-out').replaceChildren(el('p', { class: 'error', text: error.message }));
+  }
+}
+
+async function showServerReplay(name) {
+  const response = await fetch(`/v1/replay-reports/${encodeURIComponent(name)}`);
+  const body = await response.json();
+  if (!response.ok) throw new Error(`${body.code}: ${body.message}`);
+  renderReplay(body);
+}
+
 // ---- experiment report ------------------------------------------------------------------------
 
 // Each arm's estimate of one metric with its 95% interval, as the CLI's HTML report draws it.
@@ -450,6 +471,12 @@ $('report-form').addEventListener('submit', async (event) => {
   }
 });
 
+$('replay-choice').addEventListener('change', () => {
+  showServerReplay($('replay-choice').value).catch((error) => {
+    $('replay-out').replaceChildren(el('p', { class: 'error', text: error.message }));
+  });
+});
+
 $('replay-file').addEventListener('change', async () => {
   const file = $('replay-file').files[0];
   if (!file) return;
@@ -474,4 +501,5 @@ window.addEventListener('hashchange', readHash);
 
 wireTabs();
 showStats();
+showReplayList();
 readHash();

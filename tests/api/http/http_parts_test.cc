@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "api/http/http_status.h"
+#include "api/http/json_gateway.h"
 #include "api/http/query_to_proto.h"
 #include "feedrank/v1/feedrank.pb.h"
 #include "nlohmann/json.hpp"
@@ -60,6 +61,24 @@ TEST(QueryToProto, MessageFieldsAreNotParameters) {
   v1::GetUserResponse message;  // has a User field
   const auto status = fill_from_query(Params{{"user", "1"}}, message);
   EXPECT_THAT(std::string(status.message()), HasSubstr("user: not a query parameter"));
+}
+
+TEST(GatewayAddress, NoHostIsLoopback) {
+  std::string warning;
+  EXPECT_EQ(checked_gateway_address(":8080", false, warning).value(), "127.0.0.1:8080");
+  EXPECT_EQ(checked_gateway_address("127.0.0.1:0", false, warning).value(), "127.0.0.1:0");
+  EXPECT_EQ(checked_gateway_address("localhost:0", false, warning).value(), "localhost:0");
+  EXPECT_EQ(warning, "");
+}
+
+TEST(GatewayAddress, OffLoopbackOnlyWhenInsecure) {
+  std::string warning;
+  const auto refused = checked_gateway_address("0.0.0.0:8080", false, warning);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("--http-listen 0.0.0.0:8080 is not a loopback address"));
+  EXPECT_EQ(checked_gateway_address("0.0.0.0:8080", true, warning).value(), "0.0.0.0:8080");
+  EXPECT_THAT(warning, HasSubstr("plaintext"));
 }
 
 TEST(HttpStatus, MapsEveryCodeTheGatewayDocuments) {

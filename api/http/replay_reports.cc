@@ -1,0 +1,58 @@
+#include "api/http/replay_reports.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "api/http/http_status.h"
+#include "nlohmann/json.hpp"
+
+namespace feedrank::api::http {
+namespace {
+
+std::vector<std::string> report_names(const std::filesystem::path& folder) {
+  std::vector<std::string> names;
+  std::error_code error;
+  if (folder.empty()) return names;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    if (entry.is_regular_file(error) && entry.path().extension() == ".json") {
+      names.push_back(entry.path().filename().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+void serve_replay_reports(httplib::Server& server, std::filesystem::path folder) {
+  server.Get("/v1/replay-reports", [folder](const httplib::Request&, httplib::Response& http) {
+    http.set_content(nlohmann::json{{"reports", report_names(folder)}}.dump(), "application/json");
+  });
+  server.Get(R"(/v1/replay-reports/([^/]+))",
+             [folder](const httplib::Request& request, httplib::Response& http) {
+               const std::string name = request.matches[1];
+               // Only a name the listing gives: nothing outside the folder can be asked for.
+               const std::vector<std::string> names = report_names(folder);
+               std::ifstream file;
+               if (std::find(names.begin(), names.end(), name) != names.end()) {
+                 file.open(folder / name, std::ios::binary);
+               }
+               if (!file.is_open()) {
+                 http.status = 404;
+                 http.set_content(error_json(grpc::StatusCode::NOT_FOUND,
+                                             "name: no replay report '" + name + "'"),
+                                  "application/json");
+                 return;
+               }
+               std::ostringstream content;
+               content << file.rdbuf();
+               http.set_content(content.str(), "application/json");
+             });
+}
+
+}  // namespace feedrank::api::http
