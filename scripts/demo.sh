@@ -32,19 +32,21 @@ if [ "${posts:-0}" -eq 0 ]; then
   echo "demo: loading a synthetic data set (2,000 users, 20,000 posts)"
   "$cli_bin" generate --users 2000 --posts 20000 --seed 1 --out "$demo_file"
   "$cli_bin" --server "$address" load "$demo_file"
+fi
+if [ -f "$demo_file" ] && [ ! -d "$replay_dir" ]; then
   echo "demo: replaying the demo data at four cuts for the explorer's replay panel"
-  mkdir -p "$replay_dir"
+  mkdir -p "$replay_dir.partial"
   for quantile in 0.6 0.7 0.8 0.9; do
     "$cli_bin" replay --jsonl "$demo_file" --cut-quantile "$quantile" --json \
-      >"$replay_dir/cut-$quantile.json" 2>/dev/null
+      >"$replay_dir.partial/cut-$quantile.json" 2>/dev/null
   done
+  mv "$replay_dir.partial" "$replay_dir"  # an interrupted run leaves no half set behind
 fi
 
 cat <<MSG
 
 feedrank is listening on $address (data in $data_dir)
 Feed explorer: ${explorer}#viewer=user_10&as_of_ms=1706745600000&limit=20
-  (the demo posts are from January 2024: as_of_ms reads the feeds as on 2024-02-01)
 JSON over HTTP: curl '${explorer}v1/feed?user_id=5&mode=algorithmic&limit=5&as_of_ms=1706745600000&explain=true'
 Try, in another terminal:
   $cli_bin --server $address feed --user 1 --limit 10
