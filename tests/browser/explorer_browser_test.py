@@ -6,7 +6,8 @@ synthetic corpus with the feedrank CLI, opens the explorer page in headless Chro
 over the DevTools protocol), chooses a viewer by typing their handle as a user would, and checks:
 both columns show exactly the items the gRPC API (the CLI's `feed --json`) returns for that
 viewer, mode and as_of; every explanation bar's terms add up to the item's score and are drawn
-on one scale; the overlap box counts the shared items. Saves a screenshot in --out.
+on one scale; the overlap box counts the shared items; the interleaved view marks each item's
+team. Saves a screenshot in --out.
 
 Exits 77 (CTest's SKIP_RETURN_CODE) with a message when Chromium or python3-websocket is absent.
 """
@@ -235,6 +236,12 @@ def main():
             overlap = browser.evaluate("document.getElementById('overlap-shared').textContent")
             if not overlap.startswith(f"{len(shared)} of "):
                 fail(f"overlap box says '{overlap}', the lists share {len(shared)} items")
+
+            # The interleaved view: every item marked with the team that picked it.
+            teams = browser.evaluate("""[...document.querySelectorAll('#column-interleaved li.item')]
+                .map((li) => li.querySelector('.team')?.textContent ?? '?').join('')""")
+            if len(teams) != LIMIT or set(teams) - {"A", "B"} or len(set(teams)) != 2:
+                fail(f"interleaved view's teams are '{teams}': expected {LIMIT} items from both A and B")
 
             shot = browser.call("Page.captureScreenshot", format="png")
             path = os.path.join(args.out, "explorer-browser-test.png")
