@@ -19,9 +19,8 @@ void to_proto(const ranker::PostDetails& details, v1::GetPostResponse& response)
   post.set_author_id(details.post.author);
   post.set_text(details.post.text);
   post.set_created_at_ms(details.post.created_at);
-  post.set_visibility(details.post.visibility == Visibility::kFollowers
-                          ? v1::VISIBILITY_FOLLOWERS
-                          : v1::VISIBILITY_PUBLIC);
+  post.set_visibility(details.post.visibility == Visibility::kFollowers ? v1::VISIBILITY_FOLLOWERS
+                                                                        : v1::VISIBILITY_PUBLIC);
   for (const std::string& tag : details.post.hashtags) response.add_hashtags(tag);
   const auto& counts = details.engagements;
   response.set_views(counts[static_cast<int>(EngagementKind::kView)]);

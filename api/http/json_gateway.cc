@@ -11,8 +11,8 @@
 #include "api/http/query_to_proto.h"
 #include "api/http/replay_reports.h"
 #include "api/transport_security.h"
-#include "fmt/format.h"
 #include "feedrank/v1/feedrank.grpc.pb.h"
+#include "fmt/format.h"
 
 namespace feedrank::api::http {
 namespace {
@@ -66,7 +66,8 @@ void route(httplib::Server& server, const std::string& path, std::shared_ptr<Stu
     // The call gate names every call; the HTTP caller gets the same id back.
     const auto& metadata = context.GetServerInitialMetadata();
     if (const auto id = metadata.find(std::string(kRequestIdHeader)); id != metadata.end()) {
-      http.set_header(std::string(kRequestIdHeader), std::string(id->second.data(), id->second.size()));
+      http.set_header(std::string(kRequestIdHeader),
+                      std::string(id->second.data(), id->second.size()));
     }
     if (!status.ok()) {
       answer_error(http, status.error_code(), status.error_message());
@@ -122,8 +123,8 @@ absl::StatusOr<std::unique_ptr<HttpListener>> start_json_gateway(
   // Unknown paths and methods get the same JSON error body as a failed call.
   server->set_error_handler([](const httplib::Request& request, httplib::Response& http) {
     if (!http.body.empty()) return;
-    const grpc::StatusCode code = http.status == 404 ? grpc::StatusCode::NOT_FOUND
-                                                     : grpc::StatusCode::INVALID_ARGUMENT;
+    const grpc::StatusCode code =
+        http.status == 404 ? grpc::StatusCode::NOT_FOUND : grpc::StatusCode::INVALID_ARGUMENT;
     const int status = http.status;
     answer_error(http, code, "no route " + request.method + " " + request.path);
     http.status = status;  // 405 stays 405

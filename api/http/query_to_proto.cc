@@ -63,8 +63,8 @@ absl::Status parse_integer(const std::string& name, const std::string& text, Int
   return absl::OkStatus();
 }
 
-absl::Status set_value(const std::string& name, const std::string& text, const FieldDescriptor& field,
-                       Message& message) {
+absl::Status set_value(const std::string& name, const std::string& text,
+                       const FieldDescriptor& field, Message& message) {
   const Reflection& reflection = *message.GetReflection();
   const bool repeated = field.is_repeated();
   switch (field.cpp_type()) {
@@ -124,8 +124,8 @@ absl::Status set_value(const std::string& name, const std::string& text, const F
     case FieldDescriptor::CPPTYPE_ENUM: {
       const EnumValueDescriptor* value = find_enum_value(*field.enum_type(), text);
       if (value == nullptr) {
-        return bad(name, fmt::format("'{}' is not one of {}", text,
-                                     enum_choices(*field.enum_type())));
+        return bad(name,
+                   fmt::format("'{}' is not one of {}", text, enum_choices(*field.enum_type())));
       }
       repeated ? reflection.AddEnum(&message, &field, value)
                : reflection.SetEnum(&message, &field, value);
@@ -152,9 +152,10 @@ absl::Status fill_from_query(const std::multimap<std::string, std::string>& para
     const FieldDescriptor* field = descriptor.FindFieldByName(name);
     if (field == nullptr) {
       std::vector<std::string> known;
-      for (int i = 0; i < descriptor.field_count(); ++i) known.push_back(descriptor.field(i)->name());
-      return bad(name, fmt::format("unknown parameter (this route takes: {})",
-                                   fmt::join(known, ", ")));
+      for (int i = 0; i < descriptor.field_count(); ++i)
+        known.push_back(descriptor.field(i)->name());
+      return bad(name,
+                 fmt::format("unknown parameter (this route takes: {})", fmt::join(known, ", ")));
     }
     std::vector<std::string> values;
     for (auto value = it; value != end; ++value) {

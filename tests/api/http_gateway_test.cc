@@ -1,8 +1,8 @@
 // The HTTP/JSON gateway over real HTTP against a real server: each route answers the gRPC
 // response in the proto's JSON mapping, query parameters fill the request, the service's own
 // validation answers with its own messages as HTTP codes, and the explorer page is served.
-#include <google/protobuf/util/json_util.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
 #include <fstream>
@@ -132,9 +132,9 @@ TEST_F(HttpGateway, CursorFromOneAnswerFetchesTheNextPage) {
   load_small_network();
   const auto first = get_ok<v1::GetFeedResponse>("/v1/feed?user_id=1&limit=3&as_of_ms=60000");
   ASSERT_FALSE(first.next_cursor().empty());
-  const auto second = get_ok<v1::GetFeedResponse>(
-      "/v1/feed?user_id=1&limit=3&as_of_ms=60000&cursor=" +
-      httplib::detail::encode_query_param(first.next_cursor()));
+  const auto second =
+      get_ok<v1::GetFeedResponse>("/v1/feed?user_id=1&limit=3&as_of_ms=60000&cursor=" +
+                                  httplib::detail::encode_query_param(first.next_cursor()));
   ASSERT_GT(second.items_size(), 0);
   EXPECT_NE(second.items(0).post_id(), first.items(0).post_id());
   EXPECT_LT(second.items(0).created_at_ms(), first.items(2).created_at_ms());
@@ -143,10 +143,10 @@ TEST_F(HttpGateway, CursorFromOneAnswerFetchesTheNextPage) {
 TEST_F(HttpGateway, EnumsTakeTheirNameWholeShortOrInAnyCase) {
   load_small_network();
   for (const char* mode : {"FEED_MODE_ALGORITHMIC", "ALGORITHMIC", "Algorithmic"}) {
-    EXPECT_EQ(get_ok<v1::GetFeedResponse>(std::string("/v1/feed?user_id=1&as_of_ms=60000&mode=") +
-                                          mode)
-                  .mode(),
-              v1::FEED_MODE_ALGORITHMIC)
+    EXPECT_EQ(
+        get_ok<v1::GetFeedResponse>(std::string("/v1/feed?user_id=1&as_of_ms=60000&mode=") + mode)
+            .mode(),
+        v1::FEED_MODE_ALGORITHMIC)
         << mode;
   }
   const Failure bad = get_error("/v1/feed?user_id=1&mode=sideways");

@@ -20,7 +20,8 @@ class LookupRpcs : public ApiTest {
     shared.set_handle("user3");  // handles need not be unique
     ASSERT_THAT(client().upsert_users({user(1), user(2), user(3), shared}).status, IsOk());
     ASSERT_THAT(client().follow({edge(1, 2), edge(3, 2)}).status, IsOk());
-    ASSERT_THAT(client().create_posts({post(10, 2, 1000), post(11, 2, 1001, v1::VISIBILITY_FOLLOWERS)})
+    ASSERT_THAT(client()
+                    .create_posts({post(10, 2, 1000), post(11, 2, 1001, v1::VISIBILITY_FOLLOWERS)})
                     .status,
                 IsOk());
     ASSERT_THAT(client()
