@@ -1,9 +1,14 @@
 // RocksDB implementation of DurableStore. Keys are a one-byte table tag followed by big-endian
 // ids, so that a prefix scan returns each table in id order and tables in replay order.
 // Engagement keys hold the whole engagement (for the duplicate check); values hold the rest.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "fmt/format.h"
 #include "rocksdb/db.h"
@@ -86,6 +91,48 @@ absl::Status to_status(const rocksdb::Status& status, std::string_view what) {
   return absl::InternalError(fmt::format("{}: {}", what, status.ToString()));
 }
 
+// A write the disk refused (full, over a quota or size limit, failing): the batch is not stored
+// and the caller may retry once there is room, so it is not an INTERNAL bug.
+absl::Status write_status(const rocksdb::Status& status, std::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  const std::string message =
+      fmt::format("{}, nothing of it was stored: {}", what, status.ToString());
+  if (status.IsNoSpace()) return absl::ResourceExhaustedError(message);
+  if (status.IsIOError()) return absl::UnavailableError(message);
+  return absl::InternalError(message);
+}
+
+// RocksDB (as Debian builds it, with assertions on) can abort when a write fails while it opens
+// a store; a directory that cannot take a small file is refused before, with the cause.
+absl::Status check_writable(const std::string& directory) {
+  constexpr std::size_t kProbeBytes = 256 << 10;
+  const auto probe = std::filesystem::path(directory) / ".feedrank-write-probe";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        fmt::format("data directory {} is not writable: {}", directory, std::strerror(errno)));
+  }
+  const std::vector<char> zeros(kProbeBytes, 0);
+  std::size_t written = 0;
+  int error = 0;
+  while (written < zeros.size() && error == 0) {
+    const ssize_t n = ::write(fd, zeros.data() + written, zeros.size() - written);
+    if (n > 0)
+      written += static_cast<std::size_t>(n);
+    else if (n < 0 && errno != EINTR)
+      error = errno;
+  }
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  if (error != 0) {
+    return absl::ResourceExhaustedError(fmt::format("data directory {} cannot take {} KiB: {}",
+                                                    directory, kProbeBytes >> 10,
+                                                    std::strerror(error)));
+  }
+  return absl::OkStatus();
+}
+
 std::string encode(const User& user) {
   encoding::StoredUser record;
   record.set_handle(user.handle);
@@ -120,7 +167,7 @@ class RocksDbStore final : public DurableStore {
     }
     rocksdb::WriteOptions options;
     options.sync = true;  // acknowledged means on disk
-    return to_status(db_->Write(options, &batch), "store write failed");
+    return write_status(db_->Write(options, &batch), "store write failed");
   }
 
   absl::Status save_checkpoint(const Checkpoint& checkpoint) override {
@@ -131,7 +178,7 @@ class RocksDbStore final : public DurableStore {
     for (const auto& [user, state] : checkpoint.user_states) batch.Put(user_state_key(user), state);
     rocksdb::WriteOptions options;
     options.sync = true;
-    return to_status(db_->Write(options, &batch), "checkpoint write failed");
+    return write_status(db_->Write(options, &batch), "checkpoint write failed");
   }
 
   absl::Status replay(StoreVisitor& visitor) const override {
@@ -259,6 +306,7 @@ absl::StatusOr<std::unique_ptr<DurableStore>> open_rocksdb_store(const std::stri
     return absl::FailedPreconditionError(
         fmt::format("cannot create data directory {}: {}", directory, error.message()));
   }
+  if (auto status = check_writable(directory); !status.ok()) return status;
   rocksdb::Options options;
   options.create_if_missing = true;
   options.IncreaseParallelism(2);

@@ -19,9 +19,11 @@ std::filesystem::path unique_stderr_path(const std::filesystem::path& dir) {
 
 std::vector<std::string> command_line(const std::string& listen,
                                       const std::filesystem::path& data_dir,
-                                      const std::vector<std::string>& extra_args) {
-  std::vector<std::string> args = {FEEDRANK_SERVER_BIN, "--listen", listen, "--data-dir",
-                                   data_dir.string()};
+                                      const std::vector<std::string>& extra_args,
+                                      const std::vector<std::string>& launcher) {
+  std::vector<std::string> args = launcher;
+  args.insert(args.end(),
+              {FEEDRANK_SERVER_BIN, "--listen", listen, "--data-dir", data_dir.string()});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   return args;
 }
@@ -30,9 +32,10 @@ std::vector<std::string> command_line(const std::string& listen,
 
 ServerProcess::ServerProcess(const std::string& listen, const std::filesystem::path& data_dir,
                              const std::filesystem::path& scratch_dir,
-                             const std::vector<std::string>& extra_args)
+                             const std::vector<std::string>& extra_args,
+                             const std::vector<std::string>& launcher)
     : stderr_path_(unique_stderr_path(scratch_dir)),
-      process_(std::make_unique<ChildProcess>(command_line(listen, data_dir, extra_args),
+      process_(std::make_unique<ChildProcess>(command_line(listen, data_dir, extra_args, launcher),
                                               std::vector<std::string>{}, stderr_path_)) {}
 
 std::string ServerProcess::wait_until_listening() {
@@ -51,6 +54,7 @@ std::string ServerProcess::wait_until_listening() {
 void ServerProcess::kill_hard() { process_->kill_and_wait(SIGKILL); }
 
 std::optional<ExitStatus> ServerProcess::stop(int signal) {
+  if (!process_->started()) return std::nullopt;  // kill(-1) would signal every process
   ::kill(process_->pid(), signal);
   return wait_for_exit();
 }

@@ -17,11 +17,13 @@ using testing::read_file;
 
 class ServerProcess {
  public:
-  // Starts `feedrank-server --listen LISTEN --data-dir DATA_DIR EXTRA_ARGS...`; its stderr goes
-  // to a file in `scratch_dir`.
+  // Starts `LAUNCHER... feedrank-server --listen LISTEN --data-dir DATA_DIR EXTRA_ARGS...`; its
+  // stderr goes to a file in `scratch_dir`. A launcher (e.g. prlimit, setpriv) execs the server
+  // with changed limits or privileges, so the server keeps its pid.
   ServerProcess(const std::string& listen, const std::filesystem::path& data_dir,
                 const std::filesystem::path& scratch_dir,
-                const std::vector<std::string>& extra_args = {});
+                const std::vector<std::string>& extra_args = {},
+                const std::vector<std::string>& launcher = {});
 
   // Reads stdout up to the line "listening on HOST:PORT" and returns HOST:PORT; "" if the
   // server exits first or does not say it within the startup timeout.
@@ -35,7 +37,10 @@ class ServerProcess {
   std::optional<ExitStatus> stop(int signal);
   // Waits for the server to exit by itself; nullopt if it is still running at the timeout.
   std::optional<ExitStatus> wait_for_exit();
-  std::string stderr_text() const { return read_file(stderr_path_); }
+  // The server's stderr, or why it could not be started.
+  std::string stderr_text() const {
+    return process_->started() ? read_file(stderr_path_) : process_->start_error() + "\n";
+  }
   const ChildProcess& process() const { return *process_; }
   // For reading the log lines that follow the start-up output.
   ChildProcess& process() { return *process_; }

@@ -126,12 +126,14 @@ std::optional<std::string> ChildProcess::read_rest(std::chrono::milliseconds tim
 }
 
 ExitStatus ChildProcess::kill_and_wait(int signal) {
-  if (reaped_) return {};
+  // Never kill(-1) or waitpid(-1): those reach every process, every child.
+  if (reaped_ || !started()) return {};
   ::kill(pid_, signal);
   return reap();
 }
 
 std::optional<ExitStatus> ChildProcess::wait_for_exit(std::chrono::milliseconds timeout) {
+  if (!started()) return std::nullopt;
   if (!read_rest(timeout)) {
     kill_and_wait(SIGKILL);
     return std::nullopt;
