@@ -11,16 +11,18 @@ constexpr std::uint64_t kFirstChunkPost = 10'000'000;
 constexpr std::string_view kWhole = "whole";
 constexpr std::string_view kAbsent = "absent";
 
-std::uint64_t chunk_user(std::uint64_t index) { return kFirstChunkUser + index; }
-
 }  // namespace
+
+std::uint64_t IngestLedger::chunk_user(std::uint64_t index) { return kFirstChunkUser + index; }
 
 v1::IngestRequest IngestLedger::chunk(std::uint64_t index) const {
   const std::uint64_t author = chunk_user(index);
   const std::uint64_t first_post = kFirstChunkPost + index * posts_per_chunk_;
   std::vector<v1::IngestRecord> records = {user_record(author)};
   for (int i = 0; i < posts_per_chunk_; ++i) {
-    records.push_back(post_record(post(first_post + i, author, 1000 + static_cast<std::int64_t>(i))));
+    v1::Post p = post(first_post + i, author, 1000 + static_cast<std::int64_t>(i));
+    while (p.text().size() + 6 <= text_bytes_) p.mutable_text()->append(" words");
+    records.push_back(post_record(p));
   }
   records.push_back(follow_record(author, kLedgerAnchorUser));
   records.push_back(engagement_record(engagement(kLedgerAnchorUser, first_post)));

@@ -27,8 +27,12 @@ struct LedgerCheck {
 
 class IngestLedger {
  public:
-  explicit IngestLedger(int posts_per_chunk) : posts_per_chunk_(posts_per_chunk) {}
+  // Posts of `text_bytes` (at least their id's text) make chunks large enough to be cut mid-way.
+  explicit IngestLedger(int posts_per_chunk, std::size_t text_bytes = 0)
+      : posts_per_chunk_(posts_per_chunk), text_bytes_(text_bytes) {}
 
+  // The user of chunk `index`: their chronological feed is the chunk's posts.
+  static std::uint64_t chunk_user(std::uint64_t index);
   // Chunk `index`: a user, posts_per_chunk posts by them, their follow of the anchor and the
   // anchor's like of their first post; every chunk's records are distinct from every other's.
   v1::IngestRequest chunk(std::uint64_t index) const;
@@ -60,6 +64,7 @@ class IngestLedger {
   std::string probe(TestClient& client, std::uint64_t index) const;
 
   const int posts_per_chunk_;
+  const std::size_t text_bytes_;
   mutable std::mutex mutex_;
   std::vector<Chunk> chunks_;  // by index: every chunk ever sent
   std::uint64_t acknowledged_ = 0;
