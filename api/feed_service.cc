@@ -9,6 +9,7 @@
 #include "api/lookup_conversion.h"
 #include "api/report_conversion.h"
 #include "api/write_conversion.h"
+#include "common/resident_memory.h"
 #include "fmt/format.h"
 #include "ranker/wall_clock.h"
 #include "spdlog/spdlog.h"
@@ -216,12 +217,21 @@ grpc::Status FeedService::GetPost(grpc::ServerContext* context, const v1::GetPos
   });
 }
 
-grpc::Status FeedService::GetStats(grpc::ServerContext* context, const v1::GetStatsRequest*,
+grpc::Status FeedService::GetStats(grpc::ServerContext* context,
+                                   const v1::GetStatsRequest* request,
                                    v1::GetStatsResponse* response) {
   return gate_.serve(context, "GetStats", [&](serving::ServedCall&) -> grpc::Status {
     to_proto(engine_.counts(), *response);
     response->set_impressions(experiments_.impressions());
     for (std::string& id : experiments_.experiment_ids()) response->add_experiments(std::move(id));
+    if (request->memory()) {
+      for (const store::MemoryPart& part : engine_.memory_breakdown()) {
+        v1::MemoryPart& out = *response->add_memory();
+        out.set_part(part.name);
+        out.set_bytes(part.bytes);
+      }
+      response->set_resident_bytes(resident_memory_bytes());
+    }
     return grpc::Status::OK;
   });
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/memory_bytes.h"
 
 namespace feedrank::embeddings {
 namespace {
@@ -113,5 +114,7 @@ absl::StatusOr<DocumentFrequencies> DocumentFrequencies::deserialize(std::string
   if (!bytes.empty()) return absl::DataLossError("document frequencies: trailing bytes");
   return table;
 }
+
+std::size_t DocumentFrequencies::memory_bytes() const { return table_bytes(frequencies_); }
 
 }  // namespace feedrank::embeddings

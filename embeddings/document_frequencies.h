@@ -42,6 +42,9 @@ class DocumentFrequencies {
   // DATA_LOSS on truncated or malformed bytes.
   static absl::StatusOr<DocumentFrequencies> deserialize(std::string_view bytes);
 
+  // Heap bytes of the frequency table.
+  std::size_t memory_bytes() const;
+
   friend bool operator==(const DocumentFrequencies&, const DocumentFrequencies&) = default;
 
  private:

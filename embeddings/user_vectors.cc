@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "common/memory_bytes.h"
 #include "embeddings/vector_dimension.h"
 #include "embeddings/vector_norms.h"
 
@@ -243,6 +244,15 @@ absl::Status UserVectorModel::restore_user(UserId user, std::string_view bytes) 
     users_[user] = std::move(state);
   }
   return absl::OkStatus();
+}
+
+std::size_t UserVectorModel::memory_bytes() const {
+  std::size_t bytes = table_bytes(users_);
+  for (const auto& [user, state] : users_) {
+    bytes +=
+        state.engaged.sum().size() * sizeof(float) + state.authored.sum().size() * sizeof(float);
+  }
+  return bytes;
 }
 
 }  // namespace feedrank::embeddings

@@ -56,6 +56,8 @@ class UserVectorModel {
                                  TimestampMs now) const;
 
   std::size_t user_count() const { return users_.size(); }
+  // Heap bytes of every user's state (common/memory_bytes.h).
+  std::size_t memory_bytes() const;
   // Every user with any state, in no particular order.
   void for_each_user(absl::FunctionRef<void(UserId)> fn) const;
   // Versioned, exact bytes of one user's state (floats round-trip bit-identically); an empty

@@ -89,6 +89,10 @@ class VectorIndex {
   // read once per batch) while each query gets what it would get alone: then the queries of
   // concurrent callers are worth searching together (ranker/retrieval/search_batcher.h).
   virtual bool batches_queries() const { return false; }
+
+  // Host memory the index holds beyond the caller's matrix (a graph, lists, a copy of the rows);
+  // 0 for a scan that reads the matrix in place. Device memory is not counted.
+  virtual std::size_t memory_bytes() const { return 0; }
 };
 
 }  // namespace feedrank::kernels

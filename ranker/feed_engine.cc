@@ -169,6 +169,19 @@ EngineCounts FeedEngine::counts() const {
   return counts;
 }
 
+std::vector<store::MemoryPart> FeedEngine::memory_breakdown() const {
+  std::vector<store::MemoryPart> parts = store_->memory_breakdown();
+  {
+    auto snapshot = store_->snapshot();
+    parts.push_back({"post vectors", vectors_->posts().memory_bytes()});
+    parts.push_back({"user vectors", vectors_->users_memory_bytes()});
+    parts.push_back({"idf", vectors_->frequencies().memory_bytes()});
+  }
+  parts.push_back({"retrieval index", index_->memory_bytes()});
+  parts.push_back({"ranked lists", ranked_lists_->bytes()});
+  return parts;
+}
+
 std::vector<Engagement> FeedEngine::engagements_of(std::span<const UserId> users) const {
   auto snapshot = store_->snapshot();
   const store::EngagementHistory& history = snapshot.state().engagements;

@@ -99,6 +99,10 @@ class FeedEngine {
                                             const store::ItemNamer& item_name);
 
   EngineCounts counts() const;
+  // Heap bytes by part: the store's views and RocksDB (store::FeedStore::memory_breakdown), post
+  // and user vectors, the IDF, the retrieval index and the ranked-list cache. Walks every view:
+  // tens of milliseconds at a million posts, during which writes wait.
+  std::vector<store::MemoryPart> memory_breakdown() const;
 
   // Every stored engagement of these users (an experiment report's input).
   std::vector<Engagement> engagements_of(std::span<const UserId> users) const;

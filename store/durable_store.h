@@ -57,8 +57,16 @@ class StoreVisitor {
 // One effective change: what the validated batch actually changes, in order.
 using StoreMutation = std::variant<User, StoredPost, Follow, Unfollow, StoredEngagement>;
 
+// Memory one part of the service holds, for the breakdown operators size machines by.
+struct MemoryPart {
+  std::string name;
+  std::uint64_t bytes = 0;
+};
+
 class DurableStore {
  public:
+  // RocksDB's own memory: memtables, block cache, table readers (empty where unknown).
+  virtual std::vector<MemoryPart> memory_usage() const { return {}; }
   virtual ~DurableStore() = default;
 
   // Writes all mutations atomically; returns only once they are in the synced write-ahead log.

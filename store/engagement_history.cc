@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "common/memory_bytes.h"
+
 namespace feedrank::store {
 namespace {
 
@@ -83,6 +85,13 @@ void EngagementHistory::for_each_trending(absl::FunctionRef<bool(PostId post)> v
   for (const auto& [log2_score, post] : trending_) {
     if (!visit(post)) return;
   }
+}
+
+std::size_t EngagementHistory::memory_bytes() const {
+  std::size_t bytes = table_bytes(by_user_) + table_bytes(by_post_) + tree_bytes(trending_);
+  for (const auto& [user, engagements] : by_user_) bytes += heap_bytes(engagements);
+  for (const auto& [post, stats] : by_post_) bytes += heap_bytes(stats.engagers);
+  return bytes;
 }
 
 }  // namespace feedrank::store

@@ -64,6 +64,9 @@ class EngagementHistory {
   // also those after a replay's `now`.
   void for_each_trending(absl::FunctionRef<bool(PostId post)> visit) const;
 
+  // Heap bytes of the per-user and per-post lists and the trending order.
+  std::size_t memory_bytes() const;
+
  private:
   struct PostStats {
     std::vector<PostEngager> engagers;

@@ -1,5 +1,7 @@
 #include "store/feed_store.h"
 
+#include "common/memory_bytes.h"
+
 namespace feedrank::store {
 namespace {
 
@@ -83,6 +85,24 @@ absl::Status FeedStore::save_checkpoint(bool force) {
   if (auto status = durable_->save_checkpoint(*checkpoint); !status.ok()) return status;
   extension_->checkpoint_saved();
   return absl::OkStatus();
+}
+
+std::vector<MemoryPart> FeedStore::memory_breakdown() const {
+  std::vector<MemoryPart> parts;
+  {
+    auto snap = snapshot();
+    const FeedState& state = snap.state();
+    // The users' handles and the by-handle index count with the users.
+    std::size_t users = table_bytes(state.users) + state.handles.memory_bytes();
+    for (const auto& [id, user] : state.users) users += heap_bytes(user.handle);
+    parts.push_back({"users and handles", users});
+    parts.push_back({"follow graph", state.graph.memory_bytes()});
+    parts.push_back({"posts and texts", state.posts.posts_memory_bytes()});
+    parts.push_back({"timelines", state.posts.timelines_memory_bytes()});
+    parts.push_back({"engagements", state.engagements.memory_bytes()});
+  }
+  for (MemoryPart& part : durable_->memory_usage()) parts.push_back(std::move(part));
+  return parts;
 }
 
 StoreCounts FeedStore::counts() const {

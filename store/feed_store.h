@@ -47,6 +47,10 @@ class FeedStore {
   Snapshot snapshot() const { return Snapshot(state_mutex_, state_); }
 
   StoreCounts counts() const;
+  // Heap bytes of every in-memory view (users, follows, posts and texts, timelines,
+  // engagements) and RocksDB's memory. Walks every view under a snapshot: tens of milliseconds
+  // at a million posts, during which writes wait.
+  std::vector<MemoryPart> memory_breakdown() const;
 
   // Saves the extension's checkpoint now (e.g. at shutdown), so the next start replays nothing.
   absl::Status checkpoint();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/memory_bytes.h"
+
 namespace feedrank::store {
 
 void HandleIndex::rename(UserId user, std::string_view previous, std::string_view handle) {
@@ -18,6 +20,12 @@ std::span<const UserId> HandleIndex::users(std::string_view handle) const {
   const auto found = ids_.find(std::string(handle));
   if (found == ids_.end()) return {};
   return found->second;
+}
+
+std::size_t HandleIndex::memory_bytes() const {
+  std::size_t bytes = table_bytes(ids_);
+  for (const auto& [handle, users] : ids_) bytes += heap_bytes(handle) + heap_bytes(users);
+  return bytes;
 }
 
 }  // namespace feedrank::store

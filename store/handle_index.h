@@ -19,6 +19,8 @@ class HandleIndex {
   void rename(UserId user, std::string_view previous, std::string_view handle);
   // Ascending ids of the users with exactly this handle; empty when none.
   std::span<const UserId> users(std::string_view handle) const;
+  // Heap bytes of the index (common/memory_bytes.h).
+  std::size_t memory_bytes() const;
 
  private:
   absl::flat_hash_map<std::string, std::vector<UserId>> ids_;

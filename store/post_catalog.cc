@@ -1,6 +1,9 @@
 #include "store/post_catalog.h"
 
 #include <algorithm>
+#include <utility>
+
+#include "common/memory_bytes.h"
 
 namespace feedrank::store {
 
@@ -29,7 +32,9 @@ void PostCatalog::put(StoredPost stored) {
     }
     ++live_count_;
   }
-  view.post = std::move(post);
+  // Exchanged, not assigned: a string moved from a short one keeps its old heap buffer, so a
+  // deleted post would go on holding its text.
+  [[maybe_unused]] const Post replaced = std::exchange(view.post, std::move(post));
   view.deleted = deleted;
   view.sequence = stored.sequence;
 }
@@ -82,6 +87,22 @@ void PostCatalog::unlink(const Post& post) {
     if (pos != ids.end() && *pos == post.id) ids.erase(pos);
     if (ids.empty()) followers_only_.erase(it);
   }
+}
+
+std::size_t PostCatalog::posts_memory_bytes() const {
+  std::size_t bytes = heap_bytes(views_) + table_bytes(index_);
+  for (const PostView& view : views_) {
+    bytes += heap_bytes(view.post.text) + heap_bytes(view.post.hashtags);
+    for (const std::string& tag : view.post.hashtags) bytes += heap_bytes(tag);
+  }
+  return bytes;
+}
+
+std::size_t PostCatalog::timelines_memory_bytes() const {
+  std::size_t bytes = table_bytes(timelines_) + table_bytes(followers_only_);
+  for (const auto& [author, timeline] : timelines_) bytes += heap_bytes(timeline);
+  for (const auto& [author, posts] : followers_only_) bytes += heap_bytes(posts);
+  return bytes;
 }
 
 }  // namespace feedrank::store

@@ -48,6 +48,10 @@ class PostCatalog {
   // without walking the whole timeline).
   std::span<const PostId> followers_only(UserId author) const;
   std::size_t live_count() const { return live_count_; }
+  // Heap bytes (common/memory_bytes.h): the posts with their texts and hashtags, and the
+  // per-author timelines (followers-only lists included).
+  std::size_t posts_memory_bytes() const;
+  std::size_t timelines_memory_bytes() const;
   std::uint64_t engagement_count() const { return engagement_count_; }
 
  private:

@@ -189,6 +189,20 @@ class RocksDbStore final : public DurableStore {
     return to_status(it->status(), "store scan failed");
   }
 
+  std::vector<MemoryPart> memory_usage() const override {
+    const std::pair<const char*, const char*> properties[] = {
+        {"rocksdb memtables", "rocksdb.cur-size-all-mem-tables"},
+        {"rocksdb block cache", "rocksdb.block-cache-usage"},
+        {"rocksdb index and filter blocks", "rocksdb.estimate-table-readers-mem"},
+    };
+    std::vector<MemoryPart> parts;
+    for (const auto& [name, property] : properties) {
+      std::uint64_t bytes = 0;
+      if (db_->GetIntProperty(property, &bytes)) parts.push_back({name, bytes});
+    }
+    return parts;
+  }
+
   absl::StatusOr<bool> contains(const Engagement& engagement) const override {
     std::string value;
     const auto key = engagement_key(engagement);

@@ -1,5 +1,7 @@
 #include "store/social_graph.h"
 
+#include "common/memory_bytes.h"
+
 namespace feedrank::store {
 namespace {
 
@@ -40,5 +42,12 @@ bool SocialGraph::follows(UserId follower, UserId followee) const {
 const UserSet& SocialGraph::followees(UserId user) const { return find_or_empty(followees_, user); }
 
 const UserSet& SocialGraph::followers(UserId user) const { return find_or_empty(followers_, user); }
+
+std::size_t SocialGraph::memory_bytes() const {
+  std::size_t bytes = table_bytes(followees_) + table_bytes(followers_);
+  for (const auto& [user, followees] : followees_) bytes += table_bytes(followees);
+  for (const auto& [user, followers] : followers_) bytes += table_bytes(followers);
+  return bytes;
+}
 
 }  // namespace feedrank::store

@@ -22,6 +22,8 @@ class SocialGraph {
   const UserSet& followees(UserId user) const;
   const UserSet& followers(UserId user) const;
   std::size_t edge_count() const { return edge_count_; }
+  // Heap bytes of both directions' sets (common/memory_bytes.h).
+  std::size_t memory_bytes() const;
 
  private:
   absl::flat_hash_map<UserId, UserSet> followees_;

@@ -1,9 +1,6 @@
 #include "api/metrics/server_metrics.h"
 
-#include <unistd.h>
-
-#include <fstream>
-
+#include "common/resident_memory.h"
 #include "ranker/scoring/ranking_config.h"
 #include "ranker/vectors/vector_space.h"
 
@@ -23,14 +20,6 @@ constexpr std::array<std::string_view, kFeedModeLabelCount> kModeNames = {
 constexpr std::array<std::string_view, 8> kWriteKindNames = {
     "user_created",   "user_updated",   "post_created",        "post_deleted",
     "follow_created", "follow_removed", "engagement_recorded", "unchanged"};
-
-// Resident set size from /proc/self/statm (pages); 0 where unreadable.
-double resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  std::uint64_t size = 0, resident = 0;
-  if (!(statm >> size >> resident)) return 0;
-  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
-}
 
 }  // namespace
 
@@ -168,7 +157,7 @@ std::string ServerMetrics::render(const ScrapeState& state,
               static_cast<double>(*state.gpu_memory_used_bytes));
   }
   out.gauge("process_resident_memory_bytes", "Resident memory size in bytes.", {},
-            resident_bytes());
+            static_cast<double>(resident_memory_bytes()));
   return out.text();
 }
 

@@ -126,6 +126,28 @@ class FaissIndex final : public VectorIndex {
 
   const faiss::Index& faiss_index() const { return *index_; }
 
+  std::size_t memory_bytes() const override {
+    if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_.get())) {
+      const faiss::HNSW& graph = hnsw->hnsw;
+      const auto* storage = dynamic_cast<const faiss::IndexFlatCodes*>(hnsw->storage);
+      return graph.neighbors.size() * sizeof(faiss::HNSW::storage_idx_t) +
+             graph.offsets.size() * sizeof(std::size_t) + graph.levels.size() * sizeof(int) +
+             graph.assign_probas.size() * sizeof(double) +
+             (storage != nullptr ? storage->codes.size() : 0);
+    }
+    if (const auto* ivf = ivf_index()) {
+      std::size_t bytes = 0;
+      for (std::size_t list = 0; list < ivf->nlist; ++list) {
+        bytes += ivf->invlists->list_size(list) * (ivf->code_size + sizeof(Label));
+      }
+      return bytes + static_cast<std::size_t>(ivf->nlist) * ivf->d * sizeof(float);  // centroids
+    }
+    if (const auto* flat = dynamic_cast<const faiss::IndexFlatCodes*>(index_.get())) {
+      return flat->codes.size();
+    }
+    return 0;
+  }
+
  private:
   const faiss::IndexIVF* ivf_index() const {
     return dynamic_cast<const faiss::IndexIVF*>(index_.get());

@@ -29,6 +29,11 @@ std::size_t PostIndex::indexed_rows() const {
   return index_->indexed_rows();
 }
 
+std::size_t PostIndex::memory_bytes() const {
+  std::shared_lock lock(mutex_);
+  return index_->memory_bytes();
+}
+
 absl::Status PostIndex::save(const embeddings::EmbeddingTable& table,
                              const std::string& path) const {
   std::shared_lock lock(mutex_);

@@ -26,6 +26,8 @@ class PostIndex {
 
   std::string describe() const { return index_->describe(); }
   std::size_t indexed_rows() const;
+  // The index's own host memory (VectorIndex::memory_bytes).
+  std::size_t memory_bytes() const;
 
   // Saves the index for the next start (see saved_index.h).
   absl::Status save(const embeddings::EmbeddingTable& table, const std::string& path) const;

@@ -43,6 +43,7 @@ class CorpusVectors final : public store::StateExtension {
   const embeddings::EmbeddingTable& posts() const { return table_; }
   const embeddings::DocumentFrequencies& frequencies() const { return frequencies_; }
   std::size_t users_with_vectors() const { return users_.user_count(); }
+  std::size_t users_memory_bytes() const { return users_.memory_bytes(); }
   // The viewer's vector at `now`, from `state` (the same snapshot's) for the followees.
   std::vector<float> user_vector(UserId user, const store::FeedState& state, TimestampMs now) const;
 

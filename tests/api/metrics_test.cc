@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 #include "tests/api/metrics_scrape.h"
 #include "tests/api/status_matchers.h"
@@ -97,6 +98,30 @@ TEST_F(Metrics, ReportCandidatesPerSourceWritesAndStoreSize) {
             1);
   EXPECT_GT(metrics.value("process_resident_memory_bytes"), 1e6);
   EXPECT_FALSE(metrics.has("feedrank_gpu_memory_used_bytes")) << "no GPU backend here";
+}
+
+TEST_F(Metrics, GetStatsBreaksMemoryDownOnlyWhenAsked) {
+  load_small_network();
+  EXPECT_EQ(client().stats().memory_size(), 0) << "the walk is opt-in";
+  v1::GetStatsRequest request;
+  request.set_memory(true);
+  const auto reply = client().call(request);
+  ASSERT_THAT(reply.status, IsOk());
+  std::map<std::string, std::uint64_t> parts;
+  std::uint64_t total = 0;
+  for (const v1::MemoryPart& part : reply.response.memory()) {
+    parts[part.part()] = part.bytes();
+    total += part.bytes();
+  }
+  for (const char* part : {"users and handles", "follow graph", "posts and texts", "timelines",
+                           "engagements", "rocksdb memtables", "post vectors", "user vectors",
+                           "idf", "retrieval index", "ranked lists"}) {
+    EXPECT_TRUE(parts.contains(part)) << part;
+  }
+  // 8 posts of 128 floats: the table holds at least their rows.
+  EXPECT_GE(parts["post vectors"], 8u * 128u * sizeof(float));
+  EXPECT_GT(parts["posts and texts"], 0u);
+  EXPECT_GT(reply.response.resident_bytes(), total) << "the parts are within the process";
 }
 
 TEST_F(Metrics, PrometheusOwnParserReadsTheExposition) {

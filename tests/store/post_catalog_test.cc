@@ -100,3 +100,38 @@ TEST(SocialGraph, KeepsBothDirectionsAndCountsEdgesOnce) {
 
 }  // namespace
 }  // namespace feedrank::store
+
+namespace feedrank::store {
+namespace {
+
+// The memory breakdown counts what is really held: every text's characters, every timeline
+// entry; a deleted post's text is freed.
+TEST(PostCatalogMemory, CountsTextsAndTimelinesAndFreesDeletedTexts) {
+  PostCatalog catalog;
+  const std::size_t empty_posts = catalog.posts_memory_bytes();
+  for (PostId id = 1; id <= 200; ++id) {
+    Post post = post_at(id, id % 10, static_cast<TimestampMs>(id));
+    post.text = std::string(1000, 'x');
+    catalog.put({post, false});
+  }
+  const std::size_t with_texts = catalog.posts_memory_bytes();
+  EXPECT_GE(with_texts - empty_posts, 200u * 1000u);
+  EXPECT_LT(with_texts - empty_posts, 200u * 1000u * 3u) << "an estimate, not a multiple";
+  EXPECT_GE(catalog.timelines_memory_bytes(), 200 * sizeof(TimelineEntry));
+
+  for (PostId id = 1; id <= 100; ++id) catalog.put({post_at(id, id % 10, 1), true});
+  EXPECT_LE(catalog.posts_memory_bytes(), with_texts - 100u * 1000u);
+}
+
+TEST(SocialGraphMemory, GrowsWithTheEdges) {
+  SocialGraph graph;
+  const std::size_t empty = graph.memory_bytes();
+  for (UserId follower = 1; follower <= 100; ++follower) {
+    for (UserId followee = 1; followee <= 50; ++followee) graph.add(follower, 1000 + followee);
+  }
+  // Each of the 5,000 edges is in both directions' sets: at least two ids.
+  EXPECT_GE(graph.memory_bytes() - empty, 5000 * 2 * sizeof(UserId));
+}
+
+}  // namespace
+}  // namespace feedrank::store
