@@ -1,0 +1,272 @@
+#include "benchmarks/load/load_driver.h"
+
+#include <thread>
+
+#include "feedrank/v1/feedrank.grpc.pb.h"
+
+namespace feedrank::load {
+namespace {
+
+constexpr int kMaxMessageBytes = 64 << 20;
+// How long the drain after the window may take beyond the call deadline.
+constexpr auto kDrainSlack = std::chrono::seconds(5);
+
+class ClientThread;
+
+// gRPC takes deadlines on the system clock only.
+std::chrono::system_clock::time_point on_system_clock(Clock::time_point t) {
+  return std::chrono::system_clock::now() +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(t - Clock::now());
+}
+
+// A call in flight; its address is the CompletionQueue tag.
+struct PendingCall {
+  virtual ~PendingCall() = default;
+  // After the call returned OK: what the response tells the next calls (feed cursors).
+  virtual void on_ok(ClientThread&) {}
+
+  grpc::ClientContext context;
+  grpc::Status status;
+  CallKind kind{};
+  std::size_t stream = 0;
+  CallTiming timing;
+  bool measured = false;
+};
+
+template <class Response>
+struct UnaryCall : PendingCall {
+  Response response;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> reader;
+};
+
+struct FeedCall : UnaryCall<v1::GetFeedResponse> {
+  void on_ok(ClientThread& thread) override;
+  std::uint64_t viewer = 0;
+};
+
+// Per-stream state of one thread: its pacer (open loop) or callers (closed loop).
+struct StreamState {
+  const StreamSpec* spec = nullptr;
+  std::unique_ptr<OpenLoopPacer> pacer;
+  int callers = 0;  // this thread's share (closed loop)
+  std::size_t outstanding = 0;
+  StreamResult result;
+};
+
+class ClientThread {
+ public:
+  ClientThread(std::shared_ptr<grpc::Channel> channel, const RequestFactory& requests,
+               const StepSpec& step, const DriverOptions& options, int index, int threads,
+               Clock::time_point start)
+      : stub_(v1::FeedRank::NewStub(std::move(channel))),
+        requests_(requests),
+        options_(options),
+        random_(options.seed * 1'000'003 + static_cast<std::uint64_t>(index)),
+        cursors_(options.follow_share),
+        warm_end_(start + step.warmup),
+        end_(warm_end_ + step.measure) {
+    for (std::size_t s = 0; s < step.streams.size(); ++s) {
+      const StreamSpec& spec = step.streams[s];
+      StreamState state;
+      state.spec = &spec;
+      state.result.spec = spec;
+      if (spec.open_loop) {
+        PacerOptions pacer;
+        pacer.rate_per_s = spec.rate_per_s / threads;
+        pacer.poisson = spec.poisson;
+        pacer.seed = options.seed * 7919 + s * 131 + static_cast<std::uint64_t>(index);
+        // Thread i's calls fall between the others': together they send at even gaps.
+        pacer.phase = std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(index / spec.rate_per_s));
+        pacer.late_after = options.late_after;
+        pacer.max_outstanding = std::max<std::size_t>(1, spec.max_outstanding / threads);
+        state.pacer = std::make_unique<OpenLoopPacer>(pacer, start);
+      } else {
+        state.callers = spec.callers / threads + (index < spec.callers % threads ? 1 : 0);
+      }
+      streams_.push_back(std::move(state));
+    }
+  }
+
+  void run() {
+    bool measuring = false;
+    for (StreamState& stream : streams_) {
+      for (int c = 0; c < stream.callers; ++c) send(stream, Clock::now(), Clock::time_point{});
+    }
+    for (;;) {
+      const Clock::time_point now = Clock::now();
+      if (!measuring && now >= warm_end_) {
+        measuring = true;
+        for (StreamState& stream : streams_) {
+          if (stream.pacer) stream.pacer->reset_counts();
+        }
+      }
+      const bool sending = now < end_;
+      Clock::time_point wake = sending ? end_ : now + std::chrono::milliseconds(100);
+      if (sending) {
+        for (StreamState& stream : streams_) {
+          if (!stream.pacer) continue;
+          stream.pacer->release_due(now, stream.outstanding, [&](Clock::time_point intended) {
+            send(stream, now, intended);
+          });
+          wake = std::min(wake, stream.pacer->next_due());
+        }
+      } else if (outstanding() == 0) {
+        break;
+      } else if (now > end_ + options_.call_deadline + kDrainSlack) {
+        break;  // calls gRPC never finished; their tags die with the queue
+      }
+      void* tag = nullptr;
+      bool ok = false;
+      // Completions that are ready are handled first; the wait ends when the next call is due.
+      const auto event = queue_.AsyncNext(&tag, &ok, on_system_clock(wake));
+      if (event == grpc::CompletionQueue::GOT_EVENT) finish(static_cast<PendingCall*>(tag));
+    }
+    for (StreamState& stream : streams_) {
+      if (stream.pacer) stream.result.pacing = stream.pacer->counts();
+    }
+    queue_.Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (queue_.Next(&tag, &ok)) delete static_cast<PendingCall*>(tag);
+  }
+
+  std::vector<StreamResult> results() const {
+    std::vector<StreamResult> out;
+    for (const StreamState& stream : streams_) out.push_back(stream.result);
+    return out;
+  }
+
+  void page_served(bool algorithmic, std::uint64_t viewer, std::string next_cursor) {
+    cursors_.page_served(algorithmic, viewer, std::move(next_cursor),
+                         std::uniform_real_distribution<double>(0, 1)(random_));
+  }
+
+ private:
+  std::size_t outstanding() const {
+    std::size_t total = 0;
+    for (const StreamState& stream : streams_) total += stream.outstanding;
+    return total;
+  }
+
+  template <class Call, class Request, class Prepare>
+  PendingCall* start(std::unique_ptr<Call> call, const Request& request, Prepare prepare) {
+    call->reader = (stub_.get()->*prepare)(&call->context, request, &queue_);
+    call->reader->StartCall();
+    call->reader->Finish(&call->response, &call->status, call.get());
+    return call.release();
+  }
+
+  void send(StreamState& stream, Clock::time_point now, Clock::time_point intended) {
+    const CallKind kind =
+        stream.spec->mix.pick(std::uniform_real_distribution<double>(0, 1)(random_));
+    const auto deadline = std::chrono::system_clock::now() + options_.call_deadline;
+    PendingCall* call = nullptr;
+    auto prepare = [&](auto owned) {
+      owned->kind = kind;
+      owned->context.set_deadline(deadline);
+      return owned;
+    };
+    switch (kind) {
+      case CallKind::kChronologicalFeed:
+      case CallKind::kAlgorithmicFeed: {
+        const auto request =
+            requests_.feed(kind == CallKind::kAlgorithmicFeed, cursors_, random_);
+        auto owned = prepare(std::make_unique<FeedCall>());
+        owned->viewer = request.user_id();
+        call = start(std::move(owned), request, &v1::FeedRank::Stub::PrepareAsyncGetFeed);
+        break;
+      }
+      case CallKind::kNearestPosts:
+        call = start(prepare(std::make_unique<UnaryCall<v1::GetNearestPostsResponse>>()),
+                     requests_.nearest(random_), &v1::FeedRank::Stub::PrepareAsyncGetNearestPosts);
+        break;
+      case CallKind::kCreatePosts:
+        call = start(prepare(std::make_unique<UnaryCall<v1::CreatePostsResponse>>()),
+                     requests_.create_posts(random_), &v1::FeedRank::Stub::PrepareAsyncCreatePosts);
+        break;
+      case CallKind::kRecordEngagements:
+        call = start(prepare(std::make_unique<UnaryCall<v1::RecordEngagementsResponse>>()),
+                     requests_.record_engagements(random_),
+                     &v1::FeedRank::Stub::PrepareAsyncRecordEngagements);
+        break;
+    }
+    call->stream = static_cast<std::size_t>(&stream - streams_.data());
+    call->timing = {intended, now};
+    call->measured = now >= warm_end_ && now < end_;
+    ++stream.outstanding;
+  }
+
+  void finish(PendingCall* raw) {
+    std::unique_ptr<PendingCall> call(raw);
+    const Clock::time_point done = Clock::now();
+    StreamState& stream = streams_[call->stream];
+    --stream.outstanding;
+    if (call->status.ok()) call->on_ok(*this);
+    if (call->measured) {
+      KindStats& stats = stream.result.kinds[static_cast<std::size_t>(call->kind)];
+      ++stats.codes[static_cast<int>(call->status.error_code())];
+      if (call->status.ok()) stats.ok_latency.record(latency_ns(call->timing, done));
+    }
+    if (!stream.pacer && done < end_) send(stream, done, Clock::time_point{});
+  }
+
+  std::unique_ptr<v1::FeedRank::Stub> stub_;
+  const RequestFactory& requests_;
+  DriverOptions options_;
+  std::mt19937_64 random_;
+  CursorWalker cursors_;
+  grpc::CompletionQueue queue_;
+  Clock::time_point warm_end_;
+  Clock::time_point end_;
+  std::vector<StreamState> streams_;
+};
+
+void FeedCall::on_ok(ClientThread& thread) {
+  thread.page_served(kind == CallKind::kAlgorithmicFeed, viewer,
+                     std::move(*response.mutable_next_cursor()));
+}
+
+}  // namespace
+
+std::vector<std::shared_ptr<grpc::Channel>> open_load_channels(const std::string& target,
+                                                               int threads) {
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < threads; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    args.SetMaxSendMessageSize(kMaxMessageBytes);
+    channels.push_back(
+        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+  }
+  return channels;
+}
+
+StepResult run_step(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
+                    const RequestFactory& requests, const StepSpec& step,
+                    const DriverOptions& options) {
+  const int threads = static_cast<int>(channels.size());
+  const Clock::time_point start = Clock::now();
+  std::vector<std::unique_ptr<ClientThread>> clients;
+  for (int i = 0; i < threads; ++i) {
+    clients.push_back(std::make_unique<ClientThread>(channels[static_cast<std::size_t>(i)],
+                                                     requests, step, options, i, threads, start));
+  }
+  {
+    std::vector<std::jthread> running;
+    for (auto& client : clients) running.emplace_back([&client] { client->run(); });
+  }
+  StepResult result;
+  result.name = step.name;
+  result.measured_s = std::chrono::duration<double>(step.measure).count();
+  for (std::size_t s = 0; s < step.streams.size(); ++s) {
+    StreamResult merged;
+    merged.spec = step.streams[s];
+    for (auto& client : clients) merged.merge(client->results()[s]);
+    result.streams.push_back(std::move(merged));
+  }
+  return result;
+}
+
+}  // namespace feedrank::load

@@ -1,0 +1,344 @@
+// feedrank-load: a gRPC load generator for feedrank-server. Starts the server itself on
+// loopback over a generated corpus (or targets a running one with --server), then runs steps of
+// open-loop rates (--rate 5000,10000,20000: calls at fixed intended times, latency counted from
+// them) or closed-loop callers (--callers 8,32), each with a warm-up, a mix of calls (--mix) and
+// an optional background write stream (--write-rate), and prints QPS and p50/p90/p99/p99.9 per
+// RPC and stream as a table (and JSON with --json FILE). See benchmarks/RESULTS.md.
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_split.h"
+#include "benchmarks/load/load_driver.h"
+#include "benchmarks/load/load_report.h"
+#include "benchmarks/load/server_launcher.h"
+#include "feedrank/v1/feedrank.grpc.pb.h"
+#include "fmt/format.h"
+#include "fmt/ranges.h"
+#include "tools/cli/grpc_client.h"
+
+namespace feedrank::load {
+namespace {
+
+struct Flags {
+  std::string server;
+  std::string server_binary = FEEDRANK_SERVER_BIN;
+  std::string data_dir;
+  std::string server_args;
+  datasets::SyntheticCorpusOptions corpus{.users = 10'000, .posts = 100'000, .seed = 1};
+  std::string loop = "open";
+  std::vector<double> rates = {1000};
+  std::vector<int> callers = {16};
+  bool poisson = false;
+  std::size_t max_outstanding = 4096;
+  std::string mix = "chrono=1";
+  double write_rate = 0;
+  std::string write_mix = "writes=1";
+  std::string viewers = "uniform";
+  RequestShape shape;
+  double warmup_s = 5;
+  double duration_s = 20;
+  int threads = 1;
+  DriverOptions driver;
+  int deadline_ms = 10'000;
+  int late_ms = 2;
+  std::int64_t as_of_ms = 0;
+  std::string json_out;
+  std::string grpc_body_out;
+};
+
+std::chrono::milliseconds seconds_flag(double s) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
+}
+
+std::string rate_label(double rate) { return fmt::format("{:g}/s", rate); }
+
+// The steps: one per rate (open loop) or caller count (closed loop), each with the write stream.
+absl::StatusOr<std::vector<StepSpec>> plan_steps(const Flags& flags) {
+  auto mix = CallMix::parse(flags.mix, "--mix");
+  if (!mix.ok()) return mix.status();
+  auto write_mix = CallMix::parse(flags.write_mix, "--write-mix");
+  if (!write_mix.ok()) return write_mix.status();
+  for (CallKind kind : {CallKind::kChronologicalFeed, CallKind::kAlgorithmicFeed,
+                        CallKind::kNearestPosts}) {
+    if (write_mix->share(kind) > 0) {
+      return absl::InvalidArgumentError("--write-mix: only posts, engagements and writes");
+    }
+  }
+  std::vector<StepSpec> steps;
+  const bool open = flags.loop == "open";
+  const std::size_t count = open ? flags.rates.size() : flags.callers.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    StepSpec step;
+    step.warmup = seconds_flag(flags.warmup_s);
+    step.measure = seconds_flag(flags.duration_s);
+    StreamSpec main;
+    main.mix = *mix;
+    main.open_loop = open;
+    if (open) {
+      if (!(flags.rates[i] > 0)) return absl::InvalidArgumentError("--rate: rates must be > 0");
+      main.rate_per_s = flags.rates[i];
+      main.poisson = flags.poisson;
+      main.max_outstanding = flags.max_outstanding;
+      main.label = fmt::format("open {}", rate_label(main.rate_per_s));
+    } else {
+      if (flags.callers[i] < 1) return absl::InvalidArgumentError("--callers: at least 1");
+      main.callers = flags.callers[i];
+      main.label = fmt::format("closed {} callers", main.callers);
+    }
+    step.name = main.label;
+    step.streams.push_back(main);
+    if (flags.write_rate > 0) {
+      StreamSpec writes;
+      writes.mix = *write_mix;
+      writes.open_loop = true;
+      writes.rate_per_s = flags.write_rate;
+      writes.poisson = flags.poisson;
+      writes.max_outstanding = flags.max_outstanding;
+      writes.label = fmt::format("writes {}", rate_label(flags.write_rate));
+      step.streams.push_back(writes);
+    }
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+std::vector<std::string> split_words(const std::string& text) {
+  return absl::StrSplit(text, ' ', absl::SkipWhitespace());
+}
+
+// The body h2load sends: gRPC's length-prefixed message (1 byte "not compressed", 4 bytes
+// big-endian length) of one chronological GetFeed request.
+int write_grpc_body(const Flags& flags) {
+  auto picker = ViewerPicker::parse(flags.viewers, 1);
+  if (!picker.ok() || !flags.viewers.starts_with("fixed:")) {
+    std::cerr << "error: --grpc-body-out needs --viewers fixed:USER_ID\n";
+    return 2;
+  }
+  std::mt19937_64 random(1);
+  v1::GetFeedRequest request;
+  request.set_user_id(picker->pick(random));
+  request.set_mode(v1::FEED_MODE_CHRONOLOGICAL);
+  request.set_limit(flags.shape.feed_limit);
+  if (flags.as_of_ms != 0) request.set_as_of_ms(flags.as_of_ms);
+  const std::string message = request.SerializeAsString();
+  std::string frame(5, '\0');
+  const auto size = static_cast<std::uint32_t>(message.size());
+  for (int i = 0; i < 4; ++i) frame[static_cast<std::size_t>(1 + i)] = static_cast<char>(size >> (24 - 8 * i));
+  frame += message;
+  std::ofstream out(flags.grpc_body_out, std::ios::binary | std::ios::trunc);
+  out << frame;
+  if (!out.flush()) {
+    std::cerr << "error: --grpc-body-out: cannot write " << flags.grpc_body_out << "\n";
+    return 1;
+  }
+  std::cerr << fmt::format("wrote {} bytes: GetFeed user {} limit {} as_of_ms {}\n", frame.size(),
+                           request.user_id(), request.limit(), request.as_of_ms());
+  return 0;
+}
+
+std::string machine_summary() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  double load[3] = {};
+  getloadavg(load, 3);
+  return fmt::format("{}, {} hardware threads, load average {:.2f} {:.2f} {:.2f} at start", host,
+                     std::thread::hardware_concurrency(), load[0], load[1], load[2]);
+}
+
+int run(const Flags& flags, const std::string& command_line) {
+  if (!flags.grpc_body_out.empty()) return write_grpc_body(flags);
+  auto steps = plan_steps(flags);
+  if (!steps.ok()) {
+    std::cerr << "error: " << steps.status().message() << "\n";
+    return 2;
+  }
+  std::unique_ptr<LaunchedServer> launched;
+  std::string address = flags.server;
+  RequestShape shape = flags.shape;
+  std::int64_t clock_base = flags.as_of_ms;
+  nlohmann::json setup = {{"command", command_line}, {"machine", machine_summary()}};
+  if (address.empty()) {
+    LaunchOptions launch;
+    launch.server_binary = flags.server_binary;
+    launch.work_dir = flags.data_dir;
+    launch.corpus = flags.corpus;
+    launch.server_args = split_words(flags.server_args);
+    auto started = LaunchedServer::start(launch);
+    if (!started.ok()) {
+      std::cerr << "error: " << started.status().message() << "\n";
+      return 1;
+    }
+    launched = std::move(*started);
+    address = launched->address();
+    const CorpusInfo& corpus = launched->corpus();
+    shape.users = corpus.counts.users;
+    shape.posts = corpus.counts.posts;
+    if (clock_base == 0) clock_base = corpus.last_record_ms;
+    setup["server"] = {{"address", address},
+                       {"launched", true},
+                       {"args", flags.server_args},
+                       {"log", launched->stderr_path().string()}};
+    setup["corpus"] = {{"users", corpus.counts.users},
+                       {"follows", corpus.counts.follows},
+                       {"posts", corpus.counts.posts},
+                       {"engagements", corpus.counts.engagements},
+                       {"seed", flags.corpus.seed},
+                       {"loaded_now", corpus.loaded_now},
+                       {"load_seconds", corpus.load_seconds}};
+    std::cerr << fmt::format(
+        "server {} (pid {}): {} users, {} follows, {} posts, {} engagements ({} in {:.0f} s)\n",
+        address, launched->pid(), corpus.counts.users, corpus.counts.follows,
+        corpus.counts.posts, corpus.counts.engagements,
+        corpus.loaded_now ? "loaded" : "reused, loaded earlier", corpus.load_seconds);
+  } else {
+    // A running server: its counts bound the ids (override with --users/--posts).
+    auto stub = v1::FeedRank::NewStub(cli::open_channel(address));
+    grpc::ClientContext context;
+    cli::set_deadline(context, cli::kUnaryDeadline);
+    v1::GetStatsResponse stats;
+    const grpc::Status status = stub->GetStats(&context, v1::GetStatsRequest{}, &stats);
+    if (!status.ok()) return cli::report_rpc_error(status);
+    if (shape.users == 0) shape.users = stats.users();
+    if (shape.posts == 0) shape.posts = stats.posts();
+    setup["server"] = {{"address", address}, {"launched", false}};
+    setup["corpus"] = {{"users", stats.users()}, {"posts", stats.posts()}};
+  }
+  auto viewers = ViewerPicker::parse(flags.viewers, shape.users);
+  if (!viewers.ok()) {
+    std::cerr << "error: " << viewers.status().message() << "\n";
+    return 2;
+  }
+  LoadClock clock(clock_base);
+  std::atomic<std::uint64_t> next_post_id = first_created_post_id();
+  RequestFactory requests(shape, *viewers, clock, next_post_id);
+  DriverOptions driver = flags.driver;
+  driver.call_deadline = std::chrono::milliseconds(flags.deadline_ms);
+  driver.late_after = std::chrono::milliseconds(flags.late_ms);
+  setup["viewers"] = std::string(viewers->description());
+  setup["feed_limit"] = shape.feed_limit;
+  setup["follow_cursor"] = driver.follow_share;
+  setup["client_threads"] = flags.threads;
+  setup["clock_base_ms"] = clock_base;
+  setup["started_utc"] = fmt::format("{}", std::time(nullptr));
+
+  const auto channels = open_load_channels(address, flags.threads);
+  std::vector<StepResult> results;
+  for (const StepSpec& step : *steps) {
+    std::cerr << fmt::format("step {}: {:.0f} s warm-up, {:.0f} s measured\n", step.name,
+                             flags.warmup_s, flags.duration_s);
+    results.push_back(run_step(channels, requests, step, driver));
+    print_table({results.back()}, std::cerr);
+  }
+  std::cout << fmt::format("\nfeedrank-load: {}\nviewers: {}; page limit {}; follow-cursor {}; "
+                           "client threads {}\n\n",
+                           address, viewers->description(), shape.feed_limit, driver.follow_share,
+                           flags.threads);
+  print_table(results, std::cout);
+  if (launched) {
+    const std::string exit = launched->stop();
+    std::cout << "\nserver after the run: stopped by SIGTERM, " << exit << "\n";
+    setup["server"]["exit_after_sigterm"] = exit;
+  }
+  if (!flags.json_out.empty()) {
+    std::ofstream out(flags.json_out, std::ios::trunc);
+    out << to_json(results, setup).dump(2) << "\n";
+    if (!out.flush()) {
+      std::cerr << "error: --json: cannot write " << flags.json_out << "\n";
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace feedrank::load
+
+int main(int argc, char** argv) {
+  using namespace feedrank::load;
+  Flags flags;
+  CLI::App app{"feedrank-load: open- and closed-loop gRPC load on feedrank-server"};
+  app.add_option("--server", flags.server,
+                 "HOST:PORT of a running server (default: start one on 127.0.0.1:0)");
+  app.add_option("--server-binary", flags.server_binary, "feedrank-server to start")
+      ->capture_default_str();
+  app.add_option("--data-dir", flags.data_dir,
+                 "work directory kept between runs (server store + corpus marker); default: a "
+                 "temporary one");
+  app.add_option("--server-args", flags.server_args,
+                 "extra feedrank-server flags, space-separated (e.g. '--impression-log off')");
+  app.add_option("--users", flags.corpus.users, "corpus users (with --server: viewer ids 1..N)")
+      ->capture_default_str();
+  app.add_option("--posts", flags.corpus.posts, "corpus posts")->capture_default_str();
+  app.add_option("--seed", flags.corpus.seed, "corpus seed")->capture_default_str();
+  app.add_option("--loop", flags.loop, "open (a rate) or closed (callers)")
+      ->check(CLI::IsMember({"open", "closed"}))
+      ->capture_default_str();
+  app.add_option("--rate", flags.rates, "open loop: calls/s, one step per value")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--callers", flags.callers, "closed loop: callers, one step per value")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_flag("--poisson", flags.poisson, "exponential gaps instead of fixed ones");
+  app.add_option("--max-outstanding", flags.max_outstanding,
+                 "open loop: calls in flight per stream before due calls are dropped")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--mix", flags.mix, "shares: chrono, algo, nearest, posts, engagements, writes")
+      ->capture_default_str();
+  app.add_option("--write-rate", flags.write_rate, "background write calls/s (0: none)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--write-mix", flags.write_mix, "shares of the write stream: posts, engagements")
+      ->capture_default_str();
+  app.add_option("--viewers", flags.viewers, "uniform | zipf:S | fixed:USER_ID")
+      ->capture_default_str();
+  app.add_option("--follow-cursor", flags.driver.follow_share,
+                 "share of feed pages whose next page the viewer asks for")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--limit", flags.shape.feed_limit, "feed page size")
+      ->check(CLI::Range(1, 500))
+      ->capture_default_str();
+  app.add_option("--k", flags.shape.nearest_k, "GetNearestPosts k")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--write-batch", flags.shape.write_batch, "posts or engagements per write call")
+      ->check(CLI::Range(1, 10'000))
+      ->capture_default_str();
+  app.add_option("--warmup", flags.warmup_s, "seconds per step not measured")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--duration", flags.duration_s, "seconds measured per step")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--threads", flags.threads, "client threads, each with its own connection")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--deadline-ms", flags.deadline_ms, "each call's deadline")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--late-ms", flags.late_ms, "open loop: a call sent later than this is late")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--as-of-ms", flags.as_of_ms,
+                 "time the load clock starts at (default: the launched corpus's last record; "
+                 "with --server, 0 = the server's now)");
+  app.add_option("--json", flags.json_out, "also write the results as JSON to FILE");
+  app.add_option("--grpc-body-out", flags.grpc_body_out,
+                 "write one framed GetFeed request (for h2load -d) and exit");
+  CLI11_PARSE(app, argc, argv);
+  // Against a running server the ids come from its counts unless given.
+  if (!flags.server.empty()) {
+    if (app.count("--users") > 0) flags.shape.users = flags.corpus.users;
+    if (app.count("--posts") > 0) flags.shape.posts = flags.corpus.posts;
+  }
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+  return run(flags, command_line);
+}

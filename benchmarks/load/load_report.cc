@@ -1,0 +1,123 @@
+#include "benchmarks/load/load_report.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "fmt/format.h"
+#include "tools/cli/grpc_client.h"
+
+namespace feedrank::load {
+namespace {
+
+constexpr double kPercentiles[] = {50, 90, 99, 99.9};
+
+std::string code_name(int code) {
+  return std::string(cli::status_code_name(static_cast<grpc::StatusCode>(code)));
+}
+
+double ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+// "RESOURCE_EXHAUSTED 1200 (6.0%), DEADLINE_EXCEEDED 3": every outcome but OK.
+std::string failures(const KindStats& stats) {
+  std::string out;
+  for (const auto& [code, calls] : stats.codes) {
+    if (code == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} {} ({:.1f}%)", code_name(code), calls,
+                       100.0 * static_cast<double>(calls) / static_cast<double>(stats.calls()));
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::string pacing_line(const StreamResult& stream, double seconds) {
+  const PacerCounts& p = stream.pacing;
+  const auto share = [&](std::uint64_t n) {
+    return p.due == 0 ? 0.0 : 100.0 * static_cast<double>(n) / static_cast<double>(p.due);
+  };
+  return fmt::format(
+      "{}: intended {:.0f}/s, due {:.0f}/s, sent {:.0f}/s; late (sent > late-after behind "
+      "schedule) {} ({:.2f}%), dropped at the outstanding cap ({}) {} ({:.2f}%)",
+      stream.spec.label, stream.spec.rate_per_s, static_cast<double>(p.due) / seconds,
+      static_cast<double>(p.sent) / seconds, p.late, share(p.late), stream.spec.max_outstanding,
+      p.dropped, share(p.dropped));
+}
+
+}  // namespace
+
+void print_table(const std::vector<StepResult>& steps, std::ostream& out) {
+  out << "| step | stream | rpc | calls | OK/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | "
+         "mean ms | not OK |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  std::vector<std::string> notes;
+  for (const StepResult& step : steps) {
+    for (const StreamResult& stream : step.streams) {
+      for (std::size_t k = 0; k < kCallKinds; ++k) {
+        const KindStats& stats = stream.kinds[k];
+        if (stats.calls() == 0) continue;
+        const LatencyHistogram& h = stats.ok_latency;
+        out << fmt::format("| {} | {} | {} | {} | {:.0f} ", step.name, stream.spec.label,
+                           call_name(static_cast<CallKind>(k)), stats.calls(),
+                           static_cast<double>(stats.ok()) / step.measured_s);
+        for (double p : kPercentiles) out << fmt::format("| {:.2f} ", ms(h.percentile_ns(p)));
+        out << fmt::format("| {:.2f} | {:.2f} | {} |\n", ms(h.max_ns()), h.mean_ns() / 1e6,
+                           failures(stats));
+      }
+      if (stream.spec.open_loop) {
+        notes.push_back(fmt::format("{}: {}", step.name, pacing_line(stream, step.measured_s)));
+      }
+    }
+  }
+  if (!notes.empty()) out << "\n";
+  for (const std::string& note : notes) out << "- " << note << "\n";
+}
+
+nlohmann::json to_json(const std::vector<StepResult>& steps, const nlohmann::json& setup) {
+  nlohmann::json doc = {{"setup", setup}, {"steps", nlohmann::json::array()}};
+  for (const StepResult& step : steps) {
+    nlohmann::json step_json = {{"name", step.name},
+                                {"measured_s", step.measured_s},
+                                {"streams", nlohmann::json::array()}};
+    for (const StreamResult& stream : step.streams) {
+      nlohmann::json stream_json = {{"label", stream.spec.label},
+                                    {"loop", stream.spec.open_loop ? "open" : "closed"},
+                                    {"mix", stream.spec.mix.to_string()},
+                                    {"rpcs", nlohmann::json::array()}};
+      if (stream.spec.open_loop) {
+        stream_json["intended_rate_per_s"] = stream.spec.rate_per_s;
+        stream_json["poisson"] = stream.spec.poisson;
+        stream_json["max_outstanding"] = stream.spec.max_outstanding;
+        stream_json["pacing"] = {{"due", stream.pacing.due},
+                                 {"sent", stream.pacing.sent},
+                                 {"late", stream.pacing.late},
+                                 {"dropped", stream.pacing.dropped},
+                                 {"sent_per_s", static_cast<double>(stream.pacing.sent) /
+                                                    step.measured_s}};
+      } else {
+        stream_json["callers"] = stream.spec.callers;
+      }
+      for (std::size_t k = 0; k < kCallKinds; ++k) {
+        const KindStats& stats = stream.kinds[k];
+        if (stats.calls() == 0) continue;
+        const LatencyHistogram& h = stats.ok_latency;
+        nlohmann::json codes = nlohmann::json::object();
+        for (const auto& [code, calls] : stats.codes) codes[code_name(code)] = calls;
+        nlohmann::json latency = {{"p50", ms(h.percentile_ns(50))},
+                                  {"p90", ms(h.percentile_ns(90))},
+                                  {"p99", ms(h.percentile_ns(99))},
+                                  {"p99_9", ms(h.percentile_ns(99.9))},
+                                  {"max", ms(h.max_ns())},
+                                  {"mean", h.mean_ns() / 1e6}};
+        stream_json["rpcs"].push_back(
+            {{"rpc", call_name(static_cast<CallKind>(k))},
+             {"calls", stats.calls()},
+             {"ok", stats.ok()},
+             {"ok_per_s", static_cast<double>(stats.ok()) / step.measured_s},
+             {"ok_latency_ms", latency},
+             {"codes", codes}});
+      }
+      step_json["streams"].push_back(std::move(stream_json));
+    }
+    doc["steps"].push_back(std::move(step_json));
+  }
+  return doc;
+}
+
+}  // namespace feedrank::load

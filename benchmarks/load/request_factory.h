@@ -1,0 +1,47 @@
+// The request of each kind of call: whose feed (ViewerPicker, or a kept cursor), which posts a
+// write creates (fresh ids) or engages with (the corpus's posts), stamped with the LoadClock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <random>
+
+#include "benchmarks/load/cursor_walker.h"
+#include "benchmarks/load/load_clock.h"
+#include "benchmarks/load/viewer_picker.h"
+#include "feedrank/v1/feedrank.pb.h"
+
+namespace feedrank::load {
+
+struct RequestShape {
+  std::uint64_t users = 0;  // users are 1..users
+  std::uint64_t posts = 0;  // the corpus's posts are 1..posts (what engagements pick from)
+  int feed_limit = 20;      // items per feed page
+  int nearest_k = 10;
+  int write_batch = 1;      // posts or engagements per write call
+};
+
+class RequestFactory {
+ public:
+  // `next_post_id` is shared by every client thread, so created posts never collide.
+  RequestFactory(const RequestShape& shape, const ViewerPicker& viewers, const LoadClock& clock,
+                 std::atomic<std::uint64_t>& next_post_id);
+
+  // A first page for a picked viewer, or the next page of a kept cursor.
+  v1::GetFeedRequest feed(bool algorithmic, CursorWalker& cursors, std::mt19937_64& random) const;
+  v1::GetNearestPostsRequest nearest(std::mt19937_64& random) const;
+  v1::CreatePostsRequest create_posts(std::mt19937_64& random) const;
+  v1::RecordEngagementsRequest record_engagements(std::mt19937_64& random) const;
+
+ private:
+  RequestShape shape_;
+  const ViewerPicker& viewers_;
+  const LoadClock& clock_;
+  std::atomic<std::uint64_t>& next_post_id_;
+};
+
+// Ids for posts a run creates: above any corpus id and distinct per run (from the start time),
+// so that reruns on one data directory write new posts rather than idempotent repeats.
+std::uint64_t first_created_post_id();
+
+}  // namespace feedrank::load
