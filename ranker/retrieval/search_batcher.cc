@@ -29,6 +29,8 @@ absl::StatusOr<kernels::SearchResults> SearchBatcher::search(const kernels::Sear
     lock.unlock();
     run(batch, search);
     lock.lock();
+    // Marked done under the lock the waiters read it under (run() wrote the results unlocked).
+    for (Waiting* waiting : batch) waiting->done = true;
     searching_ = false;
     ++counts_.batches;
     counts_.queries += batch_queries;
@@ -43,10 +45,7 @@ SearchBatcher::Counts SearchBatcher::counts() const {
 }
 
 void SearchBatcher::run(std::span<Waiting* const> batch, const Search& search) {
-  const auto alone = [&search](Waiting& waiting) {
-    waiting.results = search(*waiting.request);
-    waiting.done = true;
-  };
+  const auto alone = [&search](Waiting& waiting) { waiting.results = search(*waiting.request); };
   if (batch.size() == 1) return alone(*batch.front());
 
   kernels::SearchRequest together;
@@ -86,7 +85,6 @@ void SearchBatcher::run(std::span<Waiting* const> batch, const Search& search) {
       own.push_back(std::move(list));
     }
     waiting->results = std::move(own);
-    waiting->done = true;
   }
 }
 
