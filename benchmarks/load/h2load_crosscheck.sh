@@ -52,12 +52,16 @@ metrics=$(grep -o 'metrics on http://[^ ]*' "$scratch/server.out" | sed 's/^metr
 [[ -n $address && -n $metrics ]] || { echo "server did not start" >&2; cat "$scratch/server.err" >&2; exit 1; }
 echo "server $address (pid $server_pid), metrics $metrics, viewer $viewer, page $limit, as_of_ms $as_of" >&2
 
-getfeed_ok() {
+# The server's count of GetFeed calls by outcome: "OK NOT_OK".
+getfeed_calls() {
   python3 - "$metrics" <<'PY'
 import re, sys, urllib.request
 text = urllib.request.urlopen(sys.argv[1]).read().decode()
-m = re.search(r'^feedrank_requests_total\{method="GetFeed",code="OK"\} (\S+)$', text, re.M)
-print(int(float(m.group(1))) if m else 0)
+ok = not_ok = 0
+for code, value in re.findall(r'^feedrank_requests_total\{method="GetFeed",code="(\w+)"\} (\S+)$', text, re.M):
+    if code == "OK": ok += int(float(value))
+    else: not_ok += int(float(value))
+print(ok, not_ok)
 PY
 }
 
@@ -69,13 +73,13 @@ echo "feedrank-load: closed loop, $callers callers on $connections connections, 
   --mix chrono=1 --warmup 5 --duration "$seconds" --json "$scratch/load.json" >/dev/null
 
 echo "h2load: -c $connections -m $streams, ${seconds}s (+5s warm-up)" >&2
-ok_before=$(getfeed_ok)
+read -r ok_before bad_before < <(getfeed_calls)
 h2load -c "$connections" -m "$streams" -D "$seconds" --warm-up-time 5 \
   -H 'content-type: application/grpc' -H 'te: trailers' -d "$scratch/body.bin" \
   "http://$address/feedrank.v1.FeedRank/GetFeed" >"$scratch/h2load.out"
-ok_after=$(getfeed_ok)
+read -r ok_after bad_after < <(getfeed_calls)
 
-python3 - "$scratch/load.json" "$scratch/h2load.out" "$((ok_after - ok_before))" "$callers" "$connections" <<'PY'
+python3 - "$scratch/load.json" "$scratch/h2load.out" "$((ok_after - ok_before))" "$callers" "$connections" "$((bad_after - bad_before))" <<'PY'
 import json, re, sys
 load = json.load(open(sys.argv[1]))
 rpc = load["steps"][0]["streams"][0]["rpcs"][0]
@@ -92,7 +96,7 @@ print(f"|---|---|---|---|---|---|---|")
 print(f"| feedrank-load | {sys.argv[4]} ({sys.argv[5]}) | {rpc['ok_per_s']:.0f} | {rpc['ok_latency_ms']['mean']:.2f} | "
       f"{rpc['ok_latency_ms']['max']:.2f} | {rpc['calls']} | {rpc['ok']} (p50 {rpc['ok_latency_ms']['p50']:.2f}, p99 {rpc['ok_latency_ms']['p99']:.2f} ms) |")
 print(f"| h2load | {sys.argv[4]} ({sys.argv[5]}) | {rate:.0f} | {ms(lat.group(3)):.2f} | {ms(lat.group(2)):.2f} | "
-      f"{req.group(4)} succeeded, {req.group(5)} failed, {req.group(6)} errored | {ok_grpc} (server's /metrics, warm-up included) |")
+      f"{req.group(4)} succeeded, {req.group(5)} failed, {req.group(6)} errored | {ok_grpc} OK, {sys.argv[6]} not OK (the server's /metrics over h2load's warm-up and run) |")
 PY
 echo >&2
 grep -E 'finished in|requests:|status codes|time for request' "$scratch/h2load.out" >&2

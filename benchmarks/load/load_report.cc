@@ -34,7 +34,7 @@ std::string pacing_line(const StreamResult& stream, double seconds) {
     return p.due == 0 ? 0.0 : 100.0 * static_cast<double>(n) / static_cast<double>(p.due);
   };
   return fmt::format(
-      "{}: intended {:.0f}/s, due {:.0f}/s, sent {:.0f}/s; late (sent > late-after behind "
+      "stream {}: intended {:.0f}/s, due {:.0f}/s, sent {:.0f}/s; late (sent > --late-ms behind "
       "schedule) {} ({:.2f}%), dropped at the outstanding cap ({}) {} ({:.2f}%)",
       stream.spec.label, stream.spec.rate_per_s, static_cast<double>(p.due) / seconds,
       static_cast<double>(p.sent) / seconds, p.late, share(p.late), stream.spec.max_outstanding,
@@ -61,7 +61,7 @@ void print_table(const std::vector<StepResult>& steps, std::ostream& out) {
                            failures(stats));
       }
       if (stream.spec.open_loop) {
-        notes.push_back(fmt::format("{}: {}", step.name, pacing_line(stream, step.measured_s)));
+        notes.push_back(fmt::format("step {}, {}", step.name, pacing_line(stream, step.measured_s)));
       }
     }
   }
