@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -44,7 +45,10 @@ Impression impression(std::string experiment, TimestampMs served_at, std::uint64
   i.experiment = std::move(experiment);
   i.post = request_id * 100 + position;
   i.author = 5000 + position;
-  i.post_created_at = served_at - 60'000;
+  // A minute before it was served, or the earliest time (no overflow at the earliest served_at).
+  constexpr TimestampMs kMinute = 60'000;
+  i.post_created_at =
+      std::max(served_at, std::numeric_limits<TimestampMs>::min() + kMinute) - kMinute;
   i.position = position;
   i.mode = 1;
   i.source = static_cast<std::uint8_t>(2 + position % 2);
