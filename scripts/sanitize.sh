@@ -47,15 +47,12 @@ esac
 
 build_dir=build-$job
 jobs=$(nproc)  # before OMP_NUM_THREADS below, which nproc obeys
-suppressions=$PWD/sanitizers
 export ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1"
-export LSAN_OPTIONS="suppressions=$suppressions/lsan.supp:print_suppressions=0"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$suppressions/ubsan.supp"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # Debian's gRPC, absl and RocksDB are not instrumented: TSan cannot see their own synchronisation
 # (absl's deadlock graph under its spin lock, RocksDB's group commit), so accesses that they make
 # through intercepted calls (memcpy) are ignored; our code's accesses are all checked.
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1"
-export TSAN_OPTIONS+=":suppressions=$suppressions/tsan.supp"
 export OMP_NUM_THREADS=1  # FAISS's OpenMP (libgomp) is not instrumented: keep it single-threaded
 
 bash scripts/setup.sh
