@@ -24,18 +24,6 @@ class HttpGateway : public ApiTest {
     options.http_listen_address = "127.0.0.1:0";
   }
 
-  // Viewer 1 follows 2 and 3, who wrote 6 posts; 4 wrote 2 more; 1 liked one of them.
-  void load_small_network() {
-    ASSERT_THAT(client().upsert_users({user(1), user(2), user(3), user(4)}).status, IsOk());
-    std::vector<v1::Post> posts;
-    for (std::uint64_t id = 10; id < 18; ++id) {
-      posts.push_back(post(id, id < 16 ? 2 + id % 2 : 4, 1000 + static_cast<std::int64_t>(id)));
-    }
-    ASSERT_THAT(client().create_posts(posts).status, IsOk());
-    ASSERT_THAT(client().follow({edge(1, 2), edge(1, 3)}).status, IsOk());
-    ASSERT_THAT(client().record_engagements({engagement(1, 16)}).status, IsOk());
-  }
-
   httplib::Result get(const std::string& path, const httplib::Headers& headers = {}) {
     httplib::Client http("http://" + server().http_address());
     http.set_read_timeout(30);

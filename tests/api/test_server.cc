@@ -1,5 +1,8 @@
 #include "tests/api/test_server.h"
 
+#include "tests/api/status_matchers.h"
+#include "tests/api/test_records.h"
+
 namespace feedrank::api_test {
 
 void ApiTest::start_server() {
@@ -11,6 +14,17 @@ void ApiTest::start_server() {
   ASSERT_TRUE(server.ok()) << "FeedServer::start: " << server.status();
   server_ = std::move(*server);
   client_ = std::make_unique<TestClient>(server_->address());
+}
+
+void ApiTest::load_small_network() {
+  ASSERT_THAT(client().upsert_users({user(1), user(2), user(3), user(4)}).status, IsOk());
+  std::vector<v1::Post> posts;
+  for (std::uint64_t id = 10; id < 18; ++id) {
+    posts.push_back(post(id, id < 16 ? 2 + id % 2 : 4, 1000 + static_cast<std::int64_t>(id)));
+  }
+  ASSERT_THAT(client().create_posts(posts).status, IsOk());
+  ASSERT_THAT(client().follow({edge(1, 2), edge(1, 3)}).status, IsOk());
+  ASSERT_THAT(client().record_engagements({engagement(1, 16)}).status, IsOk());
 }
 
 void ApiTest::stop_server() {

@@ -26,6 +26,9 @@ class ApiTest : public ::testing::Test {
   virtual void configure(api::ServerOptions&) {}
 
   TestClient& client() { return *client_; }
+  // Viewer 1 follows 2 and 3, who wrote posts 10..15; 4 wrote 16 and 17; 1 liked 16. Posts are
+  // created at 1,010..1,017 ms.
+  void load_small_network();
   api::FeedServer& server() { return *server_; }
   const std::string& address() const { return server_->address(); }
   const std::filesystem::path& data_dir() const { return data_dir_.path(); }
