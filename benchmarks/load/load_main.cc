@@ -18,6 +18,7 @@
 #include "benchmarks/load/load_report.h"
 #include "benchmarks/load/server_launcher.h"
 #include "feedrank/v1/feedrank.grpc.pb.h"
+#include "fmt/chrono.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
 #include "tools/cli/grpc_client.h"
@@ -225,7 +226,8 @@ int run(const Flags& flags, const std::string& command_line) {
   setup["follow_cursor"] = driver.follow_share;
   setup["client_threads"] = flags.threads;
   setup["clock_base_ms"] = clock_base;
-  setup["started_utc"] = fmt::format("{}", std::time(nullptr));
+  setup["write_batch"] = shape.write_batch;
+  setup["started_utc"] = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
 
   const auto channels = open_load_channels(address, flags.threads);
   std::vector<StepResult> results;

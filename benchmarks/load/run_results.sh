@@ -22,10 +22,12 @@ run() {
   tail -n +2 "$out/$name.txt" >&2
 }
 
-only=${ONLY:-chrono chrono_nolog closed algo saturation_algo saturation_chrono h2load}
+only=${ONLY:-chrono chrono_low chrono_nolog closed algo saturation_algo saturation_chrono h2load}
 for name in $only; do
   case $name in
     chrono) run chrono "${corpus[@]}" "${writes[@]}" --loop open --rate 5000,10000,20000 \
+              --mix chrono=1 --warmup 5 --duration 15 ;;
+    chrono_low) run chrono_low "${corpus[@]}" "${writes[@]}" --loop open --rate 2000,3000,4000 \
               --mix chrono=1 --warmup 5 --duration 15 ;;
     chrono_nolog) run chrono_nolog "${corpus[@]}" "${writes[@]}" --loop open --rate 10000,20000 \
               --mix chrono=1 --warmup 5 --duration 15 --server-args "--impression-log off" ;;
