@@ -31,7 +31,9 @@ class CursorWalker {
   std::size_t kept(bool algorithmic) const { return queue(algorithmic).size(); }
 
  private:
-  std::deque<PageRef>& queue(bool algorithmic) { return algorithmic ? algorithmic_ : chronological_; }
+  std::deque<PageRef>& queue(bool algorithmic) {
+    return algorithmic ? algorithmic_ : chronological_;
+  }
   const std::deque<PageRef>& queue(bool algorithmic) const {
     return algorithmic ? algorithmic_ : chronological_;
   }

@@ -8,7 +8,8 @@ namespace feedrank::load {
 namespace {
 
 // Values below 2^kSubBucketBits are their own bucket (exact); above, each power of two [2^m,
-// 2^(m+1)) is cut into kHalf = 2^(kSubBucketBits-1) equal sub-buckets of width 2^(m+1-kSubBucketBits).
+// 2^(m+1)) is cut into kHalf = 2^(kSubBucketBits-1) equal sub-buckets of width
+// 2^(m+1-kSubBucketBits).
 constexpr int kSubBucketBits = 11;
 constexpr std::uint64_t kSubBuckets = std::uint64_t{1} << kSubBucketBits;  // 2048
 constexpr std::uint64_t kHalf = kSubBuckets / 2;                           // 1024
@@ -23,10 +24,11 @@ LatencyHistogram::LatencyHistogram() : counts_(kBucketCount, 0) {}
 std::size_t LatencyHistogram::bucket_of(std::uint64_t ns) {
   ns = std::min(ns, kMaxTrackedNs);
   if (ns < kSubBuckets) return static_cast<std::size_t>(ns);
-  const int magnitude = std::bit_width(ns) - 1;          // 2^magnitude <= ns
-  const int shift = magnitude - (kSubBucketBits - 1);    // sub-bucket width is 2^shift
-  const std::uint64_t sub = (ns >> shift) - kHalf;       // 0..kHalf-1 within the power of two
-  return static_cast<std::size_t>(kSubBuckets + static_cast<std::uint64_t>(shift - 1) * kHalf + sub);
+  const int magnitude = std::bit_width(ns) - 1;        // 2^magnitude <= ns
+  const int shift = magnitude - (kSubBucketBits - 1);  // sub-bucket width is 2^shift
+  const std::uint64_t sub = (ns >> shift) - kHalf;     // 0..kHalf-1 within the power of two
+  return static_cast<std::size_t>(kSubBuckets + static_cast<std::uint64_t>(shift - 1) * kHalf +
+                                  sub);
 }
 
 std::uint64_t LatencyHistogram::lowest_in_bucket(std::size_t bucket) {

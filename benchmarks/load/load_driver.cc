@@ -170,8 +170,7 @@ class ClientThread {
     switch (kind) {
       case CallKind::kChronologicalFeed:
       case CallKind::kAlgorithmicFeed: {
-        const auto request =
-            requests_.feed(kind == CallKind::kAlgorithmicFeed, cursors_, random_);
+        const auto request = requests_.feed(kind == CallKind::kAlgorithmicFeed, cursors_, random_);
         auto owned = prepare(std::make_unique<FeedCall>());
         owned->viewer = request.user_id();
         call = start(std::move(owned), request, &v1::FeedRank::Stub::PrepareAsyncGetFeed);
@@ -237,8 +236,7 @@ std::vector<std::shared_ptr<grpc::Channel>> open_load_channels(const std::string
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     args.SetMaxReceiveMessageSize(kMaxMessageBytes);
     args.SetMaxSendMessageSize(kMaxMessageBytes);
-    channels.push_back(
-        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+    channels.push_back(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
   }
   return channels;
 }

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "benchmarks/load/load_driver.h"
 #include "benchmarks/load/load_report.h"
 #include "benchmarks/load/server_launcher.h"
@@ -65,8 +65,8 @@ absl::StatusOr<std::vector<StepSpec>> plan_steps(const Flags& flags) {
   if (!mix.ok()) return mix.status();
   auto write_mix = CallMix::parse(flags.write_mix, "--write-mix");
   if (!write_mix.ok()) return write_mix.status();
-  for (CallKind kind : {CallKind::kChronologicalFeed, CallKind::kAlgorithmicFeed,
-                        CallKind::kNearestPosts}) {
+  for (CallKind kind :
+       {CallKind::kChronologicalFeed, CallKind::kAlgorithmicFeed, CallKind::kNearestPosts}) {
     if (write_mix->share(kind) > 0) {
       return absl::InvalidArgumentError("--write-mix: only posts, engagements and writes");
     }
@@ -130,7 +130,8 @@ int write_grpc_body(const Flags& flags) {
   const std::string message = request.SerializeAsString();
   std::string frame(5, '\0');
   const auto size = static_cast<std::uint32_t>(message.size());
-  for (int i = 0; i < 4; ++i) frame[static_cast<std::size_t>(1 + i)] = static_cast<char>(size >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i)
+    frame[static_cast<std::size_t>(1 + i)] = static_cast<char>(size >> (24 - 8 * i));
   frame += message;
   std::ofstream out(flags.grpc_body_out, std::ios::binary | std::ios::trunc);
   out << frame;
@@ -185,18 +186,16 @@ int run(const Flags& flags, const std::string& command_line) {
                        {"launched", true},
                        {"args", flags.server_args},
                        {"log", launched->stderr_path().string()}};
-    setup["corpus"] = {{"users", corpus.counts.users},
-                       {"follows", corpus.counts.follows},
-                       {"posts", corpus.counts.posts},
-                       {"engagements", corpus.counts.engagements},
-                       {"seed", flags.corpus.seed},
-                       {"loaded_now", corpus.loaded_now},
-                       {"load_seconds", corpus.load_seconds}};
+    setup["corpus"] = {
+        {"users", corpus.counts.users},       {"follows", corpus.counts.follows},
+        {"posts", corpus.counts.posts},       {"engagements", corpus.counts.engagements},
+        {"seed", flags.corpus.seed},          {"loaded_now", corpus.loaded_now},
+        {"load_seconds", corpus.load_seconds}};
     std::cerr << fmt::format(
         "server {} (pid {}): {} users, {} follows, {} posts, {} engagements ({} in {:.0f} s)\n",
-        address, launched->pid(), corpus.counts.users, corpus.counts.follows,
-        corpus.counts.posts, corpus.counts.engagements,
-        corpus.loaded_now ? "loaded" : "reused, loaded earlier", corpus.load_seconds);
+        address, launched->pid(), corpus.counts.users, corpus.counts.follows, corpus.counts.posts,
+        corpus.counts.engagements, corpus.loaded_now ? "loaded" : "reused, loaded earlier",
+        corpus.load_seconds);
   } else {
     // A running server: its counts bound the ids (override with --users/--posts).
     auto stub = v1::FeedRank::NewStub(cli::open_channel(address));
@@ -237,10 +236,10 @@ int run(const Flags& flags, const std::string& command_line) {
     results.push_back(run_step(channels, requests, step, driver));
     print_table({results.back()}, std::cerr);
   }
-  std::cout << fmt::format("\nfeedrank-load: {}\nviewers: {}; page limit {}; follow-cursor {}; "
-                           "client threads {}\n\n",
-                           address, viewers->description(), shape.feed_limit, driver.follow_share,
-                           flags.threads);
+  std::cout << fmt::format(
+      "\nfeedrank-load: {}\nviewers: {}; page limit {}; follow-cursor {}; "
+      "client threads {}\n\n",
+      address, viewers->description(), shape.feed_limit, driver.follow_share, flags.threads);
   print_table(results, std::cout);
   if (launched) {
     const std::string exit = launched->stop();

@@ -61,7 +61,8 @@ void print_table(const std::vector<StepResult>& steps, std::ostream& out) {
                            failures(stats));
       }
       if (stream.spec.open_loop) {
-        notes.push_back(fmt::format("step {}, {}", step.name, pacing_line(stream, step.measured_s)));
+        notes.push_back(
+            fmt::format("step {}, {}", step.name, pacing_line(stream, step.measured_s)));
       }
     }
   }
@@ -72,9 +73,8 @@ void print_table(const std::vector<StepResult>& steps, std::ostream& out) {
 nlohmann::json to_json(const std::vector<StepResult>& steps, const nlohmann::json& setup) {
   nlohmann::json doc = {{"setup", setup}, {"steps", nlohmann::json::array()}};
   for (const StepResult& step : steps) {
-    nlohmann::json step_json = {{"name", step.name},
-                                {"measured_s", step.measured_s},
-                                {"streams", nlohmann::json::array()}};
+    nlohmann::json step_json = {
+        {"name", step.name}, {"measured_s", step.measured_s}, {"streams", nlohmann::json::array()}};
     for (const StreamResult& stream : step.streams) {
       nlohmann::json stream_json = {{"label", stream.spec.label},
                                     {"loop", stream.spec.open_loop ? "open" : "closed"},
@@ -84,12 +84,12 @@ nlohmann::json to_json(const std::vector<StepResult>& steps, const nlohmann::jso
         stream_json["intended_rate_per_s"] = stream.spec.rate_per_s;
         stream_json["poisson"] = stream.spec.poisson;
         stream_json["max_outstanding"] = stream.spec.max_outstanding;
-        stream_json["pacing"] = {{"due", stream.pacing.due},
-                                 {"sent", stream.pacing.sent},
-                                 {"late", stream.pacing.late},
-                                 {"dropped", stream.pacing.dropped},
-                                 {"sent_per_s", static_cast<double>(stream.pacing.sent) /
-                                                    step.measured_s}};
+        stream_json["pacing"] = {
+            {"due", stream.pacing.due},
+            {"sent", stream.pacing.sent},
+            {"late", stream.pacing.late},
+            {"dropped", stream.pacing.dropped},
+            {"sent_per_s", static_cast<double>(stream.pacing.sent) / step.measured_s}};
       } else {
         stream_json["callers"] = stream.spec.callers;
       }
@@ -99,12 +99,10 @@ nlohmann::json to_json(const std::vector<StepResult>& steps, const nlohmann::jso
         const LatencyHistogram& h = stats.ok_latency;
         nlohmann::json codes = nlohmann::json::object();
         for (const auto& [code, calls] : stats.codes) codes[code_name(code)] = calls;
-        nlohmann::json latency = {{"p50", ms(h.percentile_ns(50))},
-                                  {"p90", ms(h.percentile_ns(90))},
-                                  {"p99", ms(h.percentile_ns(99))},
-                                  {"p99_9", ms(h.percentile_ns(99.9))},
-                                  {"max", ms(h.max_ns())},
-                                  {"mean", h.mean_ns() / 1e6}};
+        nlohmann::json latency = {
+            {"p50", ms(h.percentile_ns(50))}, {"p90", ms(h.percentile_ns(90))},
+            {"p99", ms(h.percentile_ns(99))}, {"p99_9", ms(h.percentile_ns(99.9))},
+            {"max", ms(h.max_ns())},          {"mean", h.mean_ns() / 1e6}};
         stream_json["rpcs"].push_back(
             {{"rpc", call_name(static_cast<CallKind>(k))},
              {"calls", stats.calls()},

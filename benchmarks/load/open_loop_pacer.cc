@@ -26,8 +26,8 @@ OpenLoopPacer::OpenLoopPacer(const PacerOptions& options, Clock::time_point star
 void OpenLoopPacer::advance() {
   ++index_;
   if (options_.poisson) {
-    next_ += std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(gap_s_(random_)));
+    next_ +=
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap_s_(random_)));
   } else {
     // From the start each time, not by adding rounded gaps, so that no drift accumulates.
     next_ = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
@@ -38,9 +38,8 @@ void OpenLoopPacer::advance() {
 std::uint64_t latency_ns(const CallTiming& timing, Clock::time_point done) {
   const Clock::time_point from =
       timing.intended == Clock::time_point{} ? timing.sent : timing.intended;
-  return static_cast<std::uint64_t>(
-      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(done - from)
-                                    .count()));
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::nanoseconds>(done - from).count()));
 }
 
 }  // namespace feedrank::load

@@ -27,7 +27,7 @@ struct PacerOptions {
 };
 
 struct PacerCounts {
-  std::uint64_t due = 0;      // calls whose intended time has come
+  std::uint64_t due = 0;  // calls whose intended time has come
   std::uint64_t sent = 0;
   std::uint64_t late = 0;     // sent more than late_after after their intended time
   std::uint64_t dropped = 0;  // not sent: max_outstanding calls were in flight

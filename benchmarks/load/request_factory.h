@@ -18,7 +18,7 @@ struct RequestShape {
   std::uint64_t posts = 0;  // the corpus's posts are 1..posts (what engagements pick from)
   int feed_limit = 20;      // items per feed page
   int nearest_k = 10;
-  int write_batch = 1;      // posts or engagements per write call
+  int write_batch = 1;  // posts or engagements per write call
 };
 
 class RequestFactory {

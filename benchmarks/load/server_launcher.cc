@@ -30,8 +30,8 @@ nlohmann::json corpus_shape(const datasets::SyntheticCorpusOptions& corpus) {
 }
 
 // What the work directory's marker says it holds; nullopt when there is none.
-absl::StatusOr<std::optional<CorpusInfo>> read_marker(const std::filesystem::path& work_dir,
-                                                      const datasets::SyntheticCorpusOptions& want) {
+absl::StatusOr<std::optional<CorpusInfo>> read_marker(
+    const std::filesystem::path& work_dir, const datasets::SyntheticCorpusOptions& want) {
   const auto path = work_dir / kMarkerFile;
   if (!std::filesystem::exists(path)) {
     if (std::filesystem::exists(work_dir / "server") &&
@@ -65,15 +65,14 @@ absl::StatusOr<std::optional<CorpusInfo>> read_marker(const std::filesystem::pat
 
 void write_marker(const std::filesystem::path& work_dir,
                   const datasets::SyntheticCorpusOptions& corpus, const CorpusInfo& info) {
-  const nlohmann::json marker = {
-      {"shape", corpus_shape(corpus)},
-      {"counts",
-       {{"users", info.counts.users},
-        {"follows", info.counts.follows},
-        {"posts", info.counts.posts},
-        {"engagements", info.counts.engagements}}},
-      {"last_record_ms", info.last_record_ms},
-      {"load_seconds", info.load_seconds}};
+  const nlohmann::json marker = {{"shape", corpus_shape(corpus)},
+                                 {"counts",
+                                  {{"users", info.counts.users},
+                                   {"follows", info.counts.follows},
+                                   {"posts", info.counts.posts},
+                                   {"engagements", info.counts.engagements}}},
+                                 {"last_record_ms", info.last_record_ms},
+                                 {"load_seconds", info.load_seconds}};
   std::ofstream(work_dir / kMarkerFile) << marker.dump(2) << "\n";
 }
 
@@ -159,23 +158,22 @@ absl::StatusOr<std::unique_ptr<LaunchedServer>> LaunchedServer::start(
   std::error_code error;
   std::filesystem::create_directories(work_dir / "server", error);
   if (error) {
-    return absl::FailedPreconditionError(
-        fmt::format("--data-dir: cannot create {}: {}", (work_dir / "server").string(),
-                    error.message()));
+    return absl::FailedPreconditionError(fmt::format(
+        "--data-dir: cannot create {}: {}", (work_dir / "server").string(), error.message()));
   }
   auto reused = read_marker(work_dir, options.corpus);
   if (!reused.ok()) return reused.status();
 
-  std::vector<std::string> argv = {options.server_binary, "--listen", "127.0.0.1:0",
-                                   "--data-dir", (work_dir / "server").string()};
+  std::vector<std::string> argv = {options.server_binary, "--listen", "127.0.0.1:0", "--data-dir",
+                                   (work_dir / "server").string()};
   argv.insert(argv.end(), options.server_args.begin(), options.server_args.end());
   parts->stderr_path = work_dir / "server.stderr";
-  parts->process = std::make_unique<testing::ChildProcess>(argv, std::vector<std::string>{},
-                                                           parts->stderr_path);
+  parts->process =
+      std::make_unique<testing::ChildProcess>(argv, std::vector<std::string>{}, parts->stderr_path);
   if (!parts->process->started()) {
-    return absl::FailedPreconditionError(fmt::format(
-        "--server-binary: cannot start {}: {}", options.server_binary,
-        parts->process->start_error()));
+    return absl::FailedPreconditionError(fmt::format("--server-binary: cannot start {}: {}",
+                                                     options.server_binary,
+                                                     parts->process->start_error()));
   }
   std::cerr << "starting " << fmt::format("{}", fmt::join(argv, " ")) << "\n";
   const auto deadline = std::chrono::steady_clock::now() + options.startup_timeout;
@@ -185,9 +183,9 @@ absl::StatusOr<std::unique_ptr<LaunchedServer>> LaunchedServer::start(
     const auto line = parts->process->read_line(std::max(left, std::chrono::milliseconds(1)));
     if (!line) {
       parts->stopped = true;
-      return absl::UnavailableError(fmt::format(
-          "feedrank-server did not say it was listening within {} s; its log: {}",
-          options.startup_timeout.count(), parts->stderr_path.string()));
+      return absl::UnavailableError(
+          fmt::format("feedrank-server did not say it was listening within {} s; its log: {}",
+                      options.startup_timeout.count(), parts->stderr_path.string()));
     }
     if (line->starts_with(kListeningPrefix)) parts->address = line->substr(kListeningPrefix.size());
   }

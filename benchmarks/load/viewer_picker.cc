@@ -61,7 +61,8 @@ std::uint64_t ViewerPicker::pick(std::mt19937_64& random) const {
     case Kind::kZipf: {
       const double u = std::uniform_real_distribution<double>(0, 1)(random);
       const auto it = std::lower_bound(zipf_cdf_.begin(), zipf_cdf_.end(), u);
-      return std::min<std::uint64_t>(users_, static_cast<std::uint64_t>(it - zipf_cdf_.begin()) + 1);
+      return std::min<std::uint64_t>(users_,
+                                     static_cast<std::uint64_t>(it - zipf_cdf_.begin()) + 1);
     }
     case Kind::kUniform:
       break;

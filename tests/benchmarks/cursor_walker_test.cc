@@ -83,7 +83,8 @@ TEST(ViewerPicker, ParsesEachFormAndStaysInRange) {
 }
 
 TEST(ViewerPicker, BadTextIsRefusedNamingTheFlag) {
-  for (const char* text : {"zipf", "zipf:0", "zipf:x", "fixed:", "fixed:0", "random", "uniform:3"}) {
+  for (const char* text :
+       {"zipf", "zipf:0", "zipf:x", "fixed:", "fixed:0", "random", "uniform:3"}) {
     auto picker = ViewerPicker::parse(text, 100);
     ASSERT_FALSE(picker.ok()) << text;
     EXPECT_TRUE(std::string(picker.status().message()).starts_with("--viewers: ")) << text;

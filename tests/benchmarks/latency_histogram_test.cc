@@ -15,12 +15,13 @@ namespace {
 // integer is that integer.
 std::uint64_t exact_percentile(const std::vector<std::uint64_t>& sorted, double p) {
   const auto rank = std::max<std::size_t>(
-      1, static_cast<std::size_t>(
-             std::ceil(p / 100.0 * static_cast<double>(sorted.size()) - 1e-6)));
+      1,
+      static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size()) - 1e-6)));
   return sorted[rank - 1];
 }
 
-void expect_percentiles_match(const LatencyHistogram& histogram, std::vector<std::uint64_t> samples) {
+void expect_percentiles_match(const LatencyHistogram& histogram,
+                              std::vector<std::uint64_t> samples) {
   std::sort(samples.begin(), samples.end());
   for (double p : {1.0, 10.0, 50.0, 90.0, 99.0, 99.9, 99.99, 100.0}) {
     const std::uint64_t exact = exact_percentile(samples, p);
@@ -69,8 +70,9 @@ TEST(LatencyHistogram, BucketsTileTheRangeWithBoundedWidth) {
     const std::size_t bucket = LatencyHistogram::bucket_of(v);
     EXPECT_LE(LatencyHistogram::lowest_in_bucket(bucket), v);
     EXPECT_GE(LatencyHistogram::highest_in_bucket(bucket), v);
-    EXPECT_LE(LatencyHistogram::highest_in_bucket(bucket) - LatencyHistogram::lowest_in_bucket(bucket),
-              v / 1024)
+    EXPECT_LE(
+        LatencyHistogram::highest_in_bucket(bucket) - LatencyHistogram::lowest_in_bucket(bucket),
+        v / 1024)
         << v;
     EXPECT_GE(bucket, previous_bucket);
     previous_bucket = bucket;

@@ -37,13 +37,14 @@ class LoadDriverTest : public ::testing::Test {
     ASSERT_TRUE(summary.status.ok()) << summary.status.error_message();
   }
 
-  StepResult run(const std::string& viewers, const StreamSpec& stream,
-                 double follow_share = 0.5) {
+  StepResult run(const std::string& viewers, const StreamSpec& stream, double follow_share = 0.5) {
     auto picker = ViewerPicker::parse(viewers, kUsers);
     EXPECT_TRUE(picker.ok()) << picker.status();
     RequestFactory requests({.users = kUsers, .posts = kPosts, .feed_limit = 5}, *picker, clock_,
                             next_post_id_);
-    StepSpec step{.name = "test", .streams = {stream}, .warmup = milliseconds(200),
+    StepSpec step{.name = "test",
+                  .streams = {stream},
+                  .warmup = milliseconds(200),
                   .measure = milliseconds(1000)};
     return run_step(open_load_channels(server_->address(), 2), requests, step,
                     {.follow_share = follow_share});
@@ -68,9 +69,9 @@ const KindStats& of(const StepResult& result, CallKind kind) {
 TEST_F(LoadDriverTest, ClosedLoopCountsEachRpcAndTimesEveryOkCall) {
   start();
   const StepResult result = run("uniform", closed("chrono=0.4,algo=0.2,nearest=0.2,writes=0.2", 4));
-  for (CallKind kind : {CallKind::kChronologicalFeed, CallKind::kAlgorithmicFeed,
-                        CallKind::kNearestPosts, CallKind::kCreatePosts,
-                        CallKind::kRecordEngagements}) {
+  for (CallKind kind :
+       {CallKind::kChronologicalFeed, CallKind::kAlgorithmicFeed, CallKind::kNearestPosts,
+        CallKind::kCreatePosts, CallKind::kRecordEngagements}) {
     const KindStats& stats = of(result, kind);
     EXPECT_GT(stats.calls(), 0u) << call_name(kind);
     EXPECT_EQ(stats.ok(), stats.calls()) << call_name(kind) << ": every call should succeed";

@@ -65,8 +65,8 @@ TEST(OpenLoopPacer, FixedGapsDoNotDrift) {
   pacer.release_due(kStart + std::chrono::seconds(1000), 0, [&](Clock::time_point) { ++calls; });
   EXPECT_EQ(calls, 3'000'001u);
   // Call 3,000,001 is due at 1000 s + 1/3 ms, to the nanosecond.
-  EXPECT_NEAR(std::chrono::duration<double>(pacer.next_due() - kStart).count(),
-              1000.0 + 1.0 / 3000, 1e-9);
+  EXPECT_NEAR(std::chrono::duration<double>(pacer.next_due() - kStart).count(), 1000.0 + 1.0 / 3000,
+              1e-9);
 }
 
 TEST(OpenLoopPacer, PhasedThreadsInterleaveIntoOneEvenStream) {
