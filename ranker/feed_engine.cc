@@ -183,7 +183,7 @@ std::vector<store::MemoryPart> FeedEngine::memory_breakdown() const {
 }
 
 std::vector<Engagement> FeedEngine::engagements_of(std::span<const UserId> users) const {
-  auto snapshot = store_->snapshot();
+  auto snapshot = store_->request_snapshot();
   const store::EngagementHistory& history = snapshot.state().engagements;
   std::vector<Engagement> engagements;
   for (const UserId user : users) {
@@ -198,7 +198,7 @@ std::string FeedEngine::retrieval_backend() const { return index_->describe(); }
 
 absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
     const NearestPostsRequest& request) const {
-  auto snapshot = store_->snapshot();
+  auto snapshot = store_->request_snapshot();
   const store::FeedState& state = snapshot.state();
   const embeddings::EmbeddingTable& table = vectors_->posts();
   // Whose view to answer (0: none, public posts only).

@@ -106,7 +106,7 @@ absl::StatusOr<FeedPage> FeedEngine::chronological_feed(const FeedRequest& reque
     below = store::TimelineEntry{request.as_of, ~PostId{0}};
   }
 
-  auto snapshot = store_->snapshot();
+  auto snapshot = store_->request_snapshot();
   const store::FeedState& state = snapshot.state();
   if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
   ChronologicalPage page = chronological_page(state, request.viewer, request.limit, below);
@@ -151,7 +151,7 @@ FeedQuery FeedEngine::make_query(const FeedRequest& request, const RankingConfig
 }
 
 absl::StatusOr<ScoringInput> FeedEngine::ranking_candidates(const FeedRequest& request) const {
-  auto snapshot = store_->snapshot();
+  auto snapshot = store_->request_snapshot();
   const store::FeedState& state = snapshot.state();
   if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
   QueryVectors vectors;
@@ -201,7 +201,7 @@ absl::StatusOr<RankedList> FeedEngine::rank_feed(const FeedRequest& request,
 absl::StatusOr<FeedPage> FeedEngine::ranked_feed(const FeedRequest& request) const {
   auto cursor = cursor_for(request);
   if (!cursor.ok()) return cursor.status();
-  auto snapshot = store_->snapshot();
+  auto snapshot = store_->request_snapshot();
   const store::FeedState& state = snapshot.state();
   if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
 

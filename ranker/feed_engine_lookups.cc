@@ -20,7 +20,7 @@ UserProfile profile_of(const store::FeedState& state, const User& user) {
 }  // namespace
 
 absl::StatusOr<UserProfile> FeedEngine::user(UserId id) const {
-  auto snapshot = store_->snapshot();
+  auto snapshot = store_->request_snapshot();
   const store::FeedState& state = snapshot.state();
   const auto found = state.users.find(id);
   if (found == state.users.end()) {
@@ -30,7 +30,7 @@ absl::StatusOr<UserProfile> FeedEngine::user(UserId id) const {
 }
 
 absl::StatusOr<UserProfile> FeedEngine::user_by_handle(std::string_view handle) const {
-  auto snapshot = store_->snapshot();
+  auto snapshot = store_->request_snapshot();
   const store::FeedState& state = snapshot.state();
   const std::span<const UserId> ids = state.handles.users(handle);
   if (ids.empty()) {
@@ -40,7 +40,7 @@ absl::StatusOr<UserProfile> FeedEngine::user_by_handle(std::string_view handle) 
 }
 
 absl::StatusOr<PostDetails> FeedEngine::post(PostId id, UserId viewer) const {
-  auto snapshot = store_->snapshot();
+  auto snapshot = store_->request_snapshot();
   const store::FeedState& state = snapshot.state();
   if (viewer != 0 && !state.users.contains(viewer)) {
     return absl::NotFoundError(fmt::format("viewer_id: user {} not found", viewer));

@@ -61,7 +61,17 @@ absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,
     return status;
   }
   {
+    {
+      std::lock_guard waiting(writer_waiting_mutex_);
+      writer_waiting_ = true;  // new requests hold back until the batch is applied
+    }
     std::unique_lock readers_wait(state_mutex_);
+    {
+      std::lock_guard waiting(writer_waiting_mutex_);
+      writer_waiting_ = false;
+    }
+    // They then queue on state_mutex_ until the batch is applied.
+    writer_applied_.notify_all();
     for (auto& mutation : plan->mutations) {
       if (extension_) extension_->apply(mutation, state_);
       state_.apply(std::move(mutation));
@@ -71,6 +81,14 @@ absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,
   // a longer replay at the next start, and the next write retries it.
   (void)save_checkpoint(false);
   return plan->summary;
+}
+
+FeedStore::Snapshot FeedStore::request_snapshot() const {
+  {
+    std::unique_lock waiting(writer_waiting_mutex_);
+    writer_applied_.wait(waiting, [this] { return !writer_waiting_; });
+  }
+  return snapshot();
 }
 
 absl::Status FeedStore::checkpoint() {

@@ -2,6 +2,7 @@
 // Writers are serialised; readers take consistent snapshots and never wait for a disk sync.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -45,6 +46,12 @@ class FeedStore {
     const FeedState* state_;
   };
   Snapshot snapshot() const { return Snapshot(state_mutex_, state_); }
+  // The snapshot a request starts with, on a thread that holds none: it first lets a writer
+  // that is waiting apply its batch. The lock prefers readers, so without this a stream of
+  // overlapping requests (algorithmic feeds hold theirs for milliseconds) kept writes waiting
+  // for seconds. Only request entry points use it: a thread that already holds a snapshot must
+  // not wait for a writer that waits for that snapshot.
+  Snapshot request_snapshot() const;
 
   StoreCounts counts() const;
   // Heap bytes of every in-memory view (users, follows, posts and texts, timelines,
@@ -65,6 +72,10 @@ class FeedStore {
   StateExtension* extension_;
   std::mutex writer_mutex_;                // one writer at a time
   mutable std::shared_mutex state_mutex_;  // writers hold it exclusively only while applying
+  // Whether a writer waits for state_mutex_; request_snapshot() waits on writer_applied_ then.
+  mutable std::mutex writer_waiting_mutex_;
+  mutable std::condition_variable writer_applied_;
+  bool writer_waiting_ = false;
   FeedState state_;
 };
 

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
 #include "tests/support/temp_dir.h"
 
 namespace feedrank::store {
@@ -156,6 +161,41 @@ TEST_F(FeedStoreTest, SelfFollowIsRejected) {
   auto result = store_->write(ops, namer());
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Readers whose snapshots overlap leave the lock never free; request snapshots let a waiting
+// writer in, so writes go on at their own pace instead of waiting for the readers to stop.
+TEST_F(FeedStoreTest, OverlappingRequestsDoNotStarveWriters) {
+  write_ok({User{1, "ann", 10}});
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r) {
+    readers.emplace_back([&, r] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(r));  // staggered: always one holds
+      while (!stop) {
+        auto snapshot = store_->request_snapshot();
+        std::this_thread::sleep_for(std::chrono::milliseconds(4));
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::atomic<bool> written{false};
+  std::thread writer([&] {
+    for (PostId id = 1; id <= 20; ++id) write_ok({make_post(id, 1, static_cast<TimestampMs>(id))});
+    written = true;
+  });
+  // Each write waits for the readers in flight (4 ms) plus its fsync; with a reader-preferring
+  // lock alone, the writes waited until the readers stopped.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!written && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const bool written_while_reading = written;
+  stop = true;
+  for (auto& reader : readers) reader.join();
+  writer.join();
+  EXPECT_TRUE(written_while_reading) << "20 writes did not get in within 5 s of readers";
+  EXPECT_EQ(store_->counts().posts, 20u);
 }
 
 TEST(RocksDbStore, SecondOpenOfTheSameDirectoryFailsWithAReason) {
