@@ -1,5 +1,7 @@
 #include "store/feed_store.h"
 
+#include <chrono>
+
 #include "common/memory_bytes.h"
 
 namespace feedrank::store {
@@ -83,10 +85,18 @@ absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,
   return plan->summary;
 }
 
+namespace {
+// Longer than a feed request holds its snapshot (milliseconds), so overlapping requests drain
+// and the writer gets in; short enough that a long reader delays new requests only this much.
+constexpr std::chrono::milliseconds kMaxWaitForWriter{50};
+}  // namespace
+
 FeedStore::Snapshot FeedStore::request_snapshot() const {
   {
+    // Bounded: a reader that holds its snapshot long (an HNSW sync after a write) must not stall
+    // every new request behind the writer waiting for it.
     std::unique_lock waiting(writer_waiting_mutex_);
-    writer_applied_.wait(waiting, [this] { return !writer_waiting_; });
+    writer_applied_.wait_for(waiting, kMaxWaitForWriter, [this] { return !writer_waiting_; });
   }
   return snapshot();
 }

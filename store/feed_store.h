@@ -47,10 +47,10 @@ class FeedStore {
   };
   Snapshot snapshot() const { return Snapshot(state_mutex_, state_); }
   // The snapshot a request starts with, on a thread that holds none: it first lets a writer
-  // that is waiting apply its batch. The lock prefers readers, so without this a stream of
-  // overlapping requests (algorithmic feeds hold theirs for milliseconds) kept writes waiting
-  // for seconds. Only request entry points use it: a thread that already holds a snapshot must
-  // not wait for a writer that waits for that snapshot.
+  // that is waiting apply its batch (waiting at most 50 ms for it). The lock prefers readers,
+  // so without this a stream of overlapping requests (algorithmic feeds hold theirs for
+  // milliseconds) kept writes waiting for seconds. Only request entry points use it: a thread
+  // that already holds a snapshot must not wait for a writer that waits for that snapshot.
   Snapshot request_snapshot() const;
 
   StoreCounts counts() const;

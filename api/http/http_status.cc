@@ -32,7 +32,9 @@ std::string code_name(grpc::StatusCode code) {
 }
 
 std::string error_json(grpc::StatusCode code, const std::string& message) {
-  return nlohmann::json{{"code", code_name(code)}, {"message", message}}.dump();
+  // Messages may quote a decoded path or parameter that is not UTF-8: replaced, never thrown.
+  return nlohmann::json{{"code", code_name(code)}, {"message", message}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace feedrank::api::http

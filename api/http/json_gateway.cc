@@ -10,6 +10,7 @@
 #include "api/http/http_status.h"
 #include "api/http/query_to_proto.h"
 #include "api/http/replay_reports.h"
+#include "api/serving/request_id.h"
 #include "api/transport_security.h"
 #include "feedrank/v1/feedrank.grpc.pb.h"
 #include "fmt/format.h"
@@ -21,7 +22,6 @@ using Stub = v1::FeedRank::Stub;
 
 // Longer than any read should take; a feed that takes longer answers 504.
 constexpr std::chrono::seconds kCallDeadline{30};
-constexpr std::string_view kRequestIdHeader = "x-request-id";
 constexpr const char* kJson = "application/json";
 
 template <class Request, class Response>
@@ -57,16 +57,20 @@ void route(httplib::Server& server, const std::string& path, std::shared_ptr<Stu
     }
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-    if (const std::string id = http_request.get_header_value(std::string(kRequestIdHeader));
-        !id.empty()) {
-      context.AddMetadata(std::string(kRequestIdHeader), id);
+    // Only a sane token is passed on: httplib decodes %-escapes, and metadata gRPC refuses
+    // aborts the call's process. The gate makes an id for the others.
+    if (const std::string id =
+            http_request.get_header_value(std::string(serving::kRequestIdHeader));
+        serving::acceptable_request_id(id)) {
+      context.AddMetadata(std::string(serving::kRequestIdHeader), id);
     }
     Response response;
     const grpc::Status status = ((*stub).*rpc)(&context, request, &response);
     // The call gate names every call; the HTTP caller gets the same id back.
     const auto& metadata = context.GetServerInitialMetadata();
-    if (const auto id = metadata.find(std::string(kRequestIdHeader)); id != metadata.end()) {
-      http.set_header(std::string(kRequestIdHeader),
+    if (const auto id = metadata.find(std::string(serving::kRequestIdHeader));
+        id != metadata.end()) {
+      http.set_header(std::string(serving::kRequestIdHeader),
                       std::string(id->second.data(), id->second.size()));
     }
     if (!status.ok()) {

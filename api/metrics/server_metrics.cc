@@ -138,8 +138,8 @@ std::string ServerMetrics::render(const ScrapeState& state,
               "Items in the store: users, live posts, follows, engagements.",
               {{"kind", std::string(kind)}}, static_cast<double>(count));
   }
-  out.gauge("feedrank_impressions", "Feed items served and logged for experiment reports.", {},
-            static_cast<double>(state.impressions));
+  out.counter("feedrank_impressions_total", "Feed items served and logged for experiment reports.",
+              {}, static_cast<double>(state.impressions));
   out.gauge("feedrank_embedded_posts", "Live rows of the post embedding table.", {},
             static_cast<double>(state.engine.embedded_posts));
   out.gauge("feedrank_retrieval_backend_info",

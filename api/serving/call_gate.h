@@ -1,8 +1,8 @@
 // Every RPC passes through the gate: it takes the call's request id (metadata `x-request-id`, or
 // a new one) and echoes it in the response metadata, refuses calls whose deadline has already
 // passed (DEADLINE_EXCEEDED) or whose method is at its in-flight limit (RESOURCE_EXHAUSTED),
-// then, when the call ends, counts it in the metrics and logs it (debug; errors at warn and
-// error) with its request id.
+// then, when the call ends, counts it in the metrics and logs it with its request id (at debug;
+// server faults at error).
 #pragma once
 
 #include <grpcpp/grpcpp.h>

@@ -1,5 +1,6 @@
 #include "api/serving/structured_log.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -16,12 +17,14 @@ namespace {
 // calling thread, inside spdlog::log, so the formatter finds them here.
 thread_local const std::initializer_list<LogField>* current_fields = nullptr;
 
-// A value needs quotes in a key=value line when it holds a space, quote or '='. (Empty values
-// are left out.)
+// A value needs quotes in a key=value line when it holds a space, quote, '=' or any control
+// character (a client's \r must not forge a line). Empty values are left out.
 std::string text_value(std::string_view value) {
-  if (value.find_first_of(" \"=\t\n") == std::string_view::npos) {
-    return std::string(value);
-  }
+  const bool plain = std::none_of(value.begin(), value.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f || c == ' ' || c == '"' || c == '=';
+  });
+  if (plain) return std::string(value);
   // Quoted and escaped; invalid UTF-8 (a client's text in an error message) is replaced.
   return nlohmann::json(std::string(value))
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

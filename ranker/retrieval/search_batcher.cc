@@ -27,7 +27,14 @@ absl::StatusOr<kernels::SearchResults> SearchBatcher::search(const kernels::Sear
       queue_.pop_front();
     }
     lock.unlock();
-    run(batch, search);
+    try {
+      run(batch, search);
+    } catch (const std::exception& e) {
+      // Each caller gets the error; the batcher must not stay "searching" forever.
+      for (Waiting* waiting : batch) {
+        waiting->results = absl::InternalError(std::string("search failed: ") + e.what());
+      }
+    }
     lock.lock();
     // Marked done under the lock the waiters read it under (run() wrote the results unlocked).
     for (Waiting* waiting : batch) waiting->done = true;

@@ -223,6 +223,29 @@ TEST_F(HttpGateway, CallsPassTheCallGateWhichEchoesTheRequestId) {
   EXPECT_FALSE(result->get_header_value("x-request-id").empty());  // one made by the gate
 }
 
+// Hostile bytes in a request id or a path: httplib decodes %-escapes, and metadata gRPC refuses
+// or JSON that is not UTF-8 used to abort the server.
+TEST_F(HttpGateway, HostileRequestIdsAndPathsGetAnswersAndTheServerServesOn) {
+  load_small_network();
+  for (const char* id : {"bad%01id", "tab\there", "caf%C3%A9", "%FF"}) {
+    const auto answer = get("/v1/stats", {{"x-request-id", id}});
+    ASSERT_TRUE(answer) << "no answer for request id " << id;
+    EXPECT_EQ(answer->status, 200);
+    EXPECT_THAT(answer->get_header_value("x-request-id"), ::testing::MatchesRegex("[0-9a-f]{16}"))
+        << "replaced, not passed on";
+  }
+  const auto bad_path = get("/%FF%FE");
+  ASSERT_TRUE(bad_path);
+  EXPECT_EQ(bad_path->status, 404);
+  EXPECT_TRUE(nlohmann::json::accept(bad_path->body)) << bad_path->body;
+  const auto bad_value = get("/v1/user?handle=%FF");
+  ASSERT_TRUE(bad_value);
+  EXPECT_TRUE(nlohmann::json::accept(bad_value->body)) << bad_value->body;
+  const auto after = get("/v1/stats");
+  ASSERT_TRUE(after) << "the server is gone";
+  EXPECT_EQ(after->status, 200);
+}
+
 TEST_F(HttpGateway, ServesTheExplorerPageAndItsFiles) {
   auto page = get("/");
   ASSERT_TRUE(page);
