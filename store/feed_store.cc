@@ -7,6 +7,10 @@
 namespace feedrank::store {
 namespace {
 
+// Longer than a feed request holds its snapshot (milliseconds), so overlapping requests drain
+// and the writer gets in; short enough that a long reader delays new requests only this much.
+constexpr std::chrono::milliseconds kMaxWaitForWriter{50};
+
 class StateRebuilder final : public StoreVisitor {
  public:
   StateRebuilder(FeedState& state, StateExtension* extension)
@@ -84,12 +88,6 @@ absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,
   (void)save_checkpoint(false);
   return plan->summary;
 }
-
-namespace {
-// Longer than a feed request holds its snapshot (milliseconds), so overlapping requests drain
-// and the writer gets in; short enough that a long reader delays new requests only this much.
-constexpr std::chrono::milliseconds kMaxWaitForWriter{50};
-}  // namespace
 
 FeedStore::Snapshot FeedStore::request_snapshot() const {
   {

@@ -1,17 +1,12 @@
 #include "api/metrics/server_metrics.h"
 
+#include "absl/status/status.h"
 #include "common/resident_memory.h"
 #include "ranker/scoring/ranking_config.h"
 #include "ranker/vectors/vector_space.h"
 
 namespace feedrank::api::metrics {
 namespace {
-
-constexpr std::array<std::string_view, 17> kStatusCodeNames = {
-    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
-    "DATA_LOSS", "UNAUTHENTICATED"};
 
 constexpr std::array<std::string_view, kFeedModeLabelCount> kModeNames = {
     "none", "chronological", "algorithmic", "interleaved"};
@@ -24,9 +19,16 @@ constexpr std::array<std::string_view, 8> kWriteKindNames = {
 }  // namespace
 
 std::string_view status_code_name(int code) {
-  return code >= 0 && code < static_cast<int>(kStatusCodeNames.size())
-             ? kStatusCodeNames[static_cast<std::size_t>(code)]
-             : "UNKNOWN";
+  // absl and gRPC share the canonical codes and their names.
+  static const std::array<std::string, 17> names = [] {
+    std::array<std::string, 17> all;
+    for (int c = 0; c < 17; ++c) {
+      all[static_cast<std::size_t>(c)] = absl::StatusCodeToString(static_cast<absl::StatusCode>(c));
+    }
+    return all;
+  }();
+  return code >= 0 && code < 17 ? std::string_view(names[static_cast<std::size_t>(code)])
+                                : std::string_view("UNKNOWN");
 }
 
 FeedModeLabel feed_mode_label(ranker::FeedMode mode) {
