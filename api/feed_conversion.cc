@@ -192,6 +192,9 @@ void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response
   response.set_users_with_vectors(counts.users_with_vectors);
   response.set_embedding_dimension(static_cast<std::uint32_t>(counts.embedding_dimension));
   response.set_retrieval_backend(counts.retrieval_backend);
+  response.set_index_lag(counts.index_lag);
+  response.set_background_indexed_rows(counts.background_indexed_rows);
+  response.set_background_indexing_seconds(counts.background_indexing_seconds);
   response.set_vector_space(std::string(ranker::vector_space_name(counts.vector_space)));
   if (counts.vector_space != ranker::VectorSpace::kText)
     to_proto(counts, *response.mutable_learned());

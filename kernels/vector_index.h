@@ -90,6 +90,14 @@ class VectorIndex {
   // concurrent callers are worth searching together (ranker/retrieval/search_batcher.h).
   virtual bool batches_queries() const { return false; }
 
+  // Whether sync() builds a structure of its own from the rows (a graph, lists, a device copy),
+  // so that indexing takes time worth moving off the write path (ranker/retrieval/post_index.h).
+  // False for a scan that reads the caller's matrix in place.
+  virtual bool copies_rows() const { return true; }
+  // Whether search() uses the tombstones of the last sync() (a device copy) rather than those
+  // of the `rows` it is given: then a delete is seen only after a sync.
+  virtual bool mirrors_tombstones() const { return false; }
+
   // Host memory the index holds beyond the caller's matrix (a graph, lists, a copy of the rows);
   // 0 for a scan that reads the matrix in place. Device memory is not counted.
   virtual std::size_t memory_bytes() const { return 0; }

@@ -5,6 +5,7 @@
 #include "embeddings/vector_norms.h"
 #include "fmt/format.h"
 #include "ranker/filters/visibility_filter.h"
+#include "ranker/retrieval/background_indexer.h"
 #include "ranker/retrieval/post_index.h"
 #include "ranker/retrieval/saved_index.h"
 #include "ranker/retrieval/visible_posts.h"
@@ -13,8 +14,10 @@
 namespace feedrank::ranker {
 namespace {
 
-// Rows a write adds to the retrieval index between searches (see PostIndex::sync).
+// Rows a write adds to an inline retrieval index between searches (see PostIndex::sync).
 constexpr std::size_t kSyncRowsPerLock = 1024;
+// How long a checkpoint waits for the background indexer before saving the index.
+constexpr std::chrono::seconds kCheckpointIndexWait{10};
 
 }  // namespace
 
@@ -69,6 +72,22 @@ absl::Status FeedEngine::start_index(ChosenIndex chosen, const RetrievalOptions&
   note_new_rows(snapshot.state());
   index_ = std::make_unique<PostIndex>(std::move(chosen.index));
   const std::size_t already_indexed = index_->indexed_rows();
+  if (index_->worth_deferring()) {
+    // Adding rows costs this backend real time: a background thread does it, at start too, so
+    // the server serves at once (searches scan the rows not indexed yet exactly).
+    index_->defer_indexing();
+    if (table.rows() > already_indexed) {
+      say(fmt::format("indexing {} post vectors in the background", table.rows() - already_indexed));
+    }
+    indexer_ = std::make_unique<BackgroundIndexer>(
+        *index_,
+        [this](absl::FunctionRef<void(const embeddings::EmbeddingTable&)> fn) {
+          auto snapshot = store_->request_snapshot();
+          fn(vectors_->posts());
+        },
+        BackgroundIndexerOptions{.log = log_});
+    return absl::OkStatus();
+  }
   if (absl::Status status = index_->sync(table); !status.ok()) return status;
   if (table.rows() > already_indexed) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
@@ -76,6 +95,10 @@ absl::Status FeedEngine::start_index(ChosenIndex chosen, const RetrievalOptions&
                     took.count()));
   }
   return absl::OkStatus();
+}
+
+bool FeedEngine::wait_until_indexed(std::chrono::milliseconds timeout) const {
+  return indexer_ == nullptr || indexer_->wait_caught_up(timeout);
 }
 
 absl::Status FeedEngine::start_learned(const RetrievalOptions& retrieval, int dimension) {
@@ -113,6 +136,9 @@ absl::Status FeedEngine::train_learned(TimestampMs now, bool wait) {
 absl::Status FeedEngine::checkpoint() {
   if (absl::Status status = store_->checkpoint(); !status.ok()) return status;
   if (saved_index_path_.empty()) return absl::OkStatus();
+  // Most stops find the indexer caught up or nearly; rows it cannot reach in this time are
+  // indexed after the next start, in the background as usual.
+  wait_until_indexed(kCheckpointIndexWait);
   auto snapshot = store_->snapshot();
   return index_->save(vectors_->posts(), saved_index_path_);
 }
@@ -136,14 +162,18 @@ absl::StatusOr<store::WriteSummary> FeedEngine::write(std::vector<WriteOp> ops,
                                                       const store::ItemNamer& item_name) {
   auto summary = store_->write(ops, item_name);
   if (!summary.ok()) return summary;
-  // The write is durable whatever happens here: a failed sync is retried by the next search.
-  auto snapshot = store_->snapshot();
-  note_new_rows(snapshot.state());
-  if (absl::Status status = index_->sync(vectors_->posts(), kSyncRowsPerLock); !status.ok()) {
-    say(fmt::format("retrieval index sync failed (retried at the next search): {}",
-                    std::string(status.message())));
+  {
+    // The write is durable whatever happens here: a failed sync is retried by the next search.
+    auto snapshot = store_->snapshot();
+    note_new_rows(snapshot.state());
+    if (absl::Status status = index_->note_write(vectors_->posts(), kSyncRowsPerLock);
+        !status.ok()) {
+      say(fmt::format("retrieval index sync failed (retried at the next search): {}",
+                      std::string(status.message())));
+    }
+    if (learned_ != nullptr) learned_->sync(snapshot.state(), vectors_->posts());
   }
-  if (learned_ != nullptr) learned_->sync(snapshot.state(), vectors_->posts());
+  if (indexer_ != nullptr) indexer_->wake();
   return summary;
 }
 
@@ -155,6 +185,12 @@ EngineCounts FeedEngine::counts() const {
   counts.users_with_vectors = vectors_->users_with_vectors();
   counts.embedding_dimension = vectors_->dimension();
   counts.retrieval_backend = retrieval_backend();
+  counts.index_lag = index_->lag(vectors_->posts());
+  if (indexer_ != nullptr) {
+    const BackgroundIndexer::Progress progress = indexer_->progress();
+    counts.background_indexed_rows = progress.rows_indexed;
+    counts.background_indexing_seconds = progress.busy_seconds;
+  }
   counts.vector_space = algorithmic_.vector_space;
   if (learned_ != nullptr) {
     counts.training = learned_->progress();

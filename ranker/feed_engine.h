@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,7 @@
 
 namespace feedrank::ranker {
 
+class BackgroundIndexer;
 class PostIndex;
 
 // The algorithmic feed's settings, fixed at start.
@@ -45,6 +47,11 @@ struct EngineCounts {
   std::uint64_t users_with_vectors = 0;
   int embedding_dimension = 0;
   std::string retrieval_backend;  // the index's describe()
+  // Rows of the post table the index has not reached yet (searches scan them exactly), and the
+  // background indexer's work since start (HNSW, IVF, flat and the GPU index in the background).
+  std::uint64_t index_lag = 0;
+  std::uint64_t background_indexed_rows = 0;
+  double background_indexing_seconds = 0;
   VectorSpace vector_space = VectorSpace::kText;
   // Learned and hybrid spaces: the model serving (none until the first training ends), its
   // space index and how many of its rows are not indexed yet, and the training's progress.
@@ -99,6 +106,9 @@ class FeedEngine {
                                             const store::ItemNamer& item_name);
 
   EngineCounts counts() const;
+  // Waits until the background indexer (if any) has indexed every row written before the call;
+  // false when `timeout` passed first. For tests, benchmarks and tools: searches never need it.
+  bool wait_until_indexed(std::chrono::milliseconds timeout) const;
   // Heap bytes by part: the store's views and RocksDB (store::FeedStore::memory_breakdown), post
   // and user vectors, the IDF, the retrieval index and the ranked-list cache. Walks every view:
   // tens of milliseconds at a million posts, during which writes wait.
@@ -131,7 +141,8 @@ class FeedEngine {
 
   // Saves the user vectors now, so the next start has nothing to replay, and an HNSW or IVF
   // index when RetrievalOptions::saved_index_path is set, so it need not be rebuilt (clean
-  // shutdown).
+  // shutdown). The index is saved once the background indexer caught up, or after 10 s with
+  // the rows it reached.
   absl::Status checkpoint();
 
  private:
@@ -173,6 +184,8 @@ class FeedEngine {
   std::unique_ptr<CorpusVectors> vectors_;
   std::unique_ptr<store::FeedStore> store_;
   std::unique_ptr<PostIndex> index_;
+  // Deferred indexes only; stopped before the index and the store it reads go.
+  std::unique_ptr<BackgroundIndexer> indexer_;
   // Learned and hybrid spaces only; declared after the store, which its training reads.
   std::unique_ptr<LearnedSpace> learned_;
   AlgorithmicOptions algorithmic_;

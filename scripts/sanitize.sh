@@ -19,13 +19,15 @@ ASAN_TARGETS="kernels_exact_scan_test kernels_feature_scorer_test kernels_als_te
   embeddings_learned_test store_test engagement_history_test impression_log_test ranker_test
   corpus_vectors_test nearest_posts_test algorithmic_feed_test algorithmic_stages_test
   experiments_test learned_space_test api_integration_test api_serving_test api_http_parts_test
-  jsonl_records_test synthetic_corpus_test lastfm_dataset_test server_flags_test"
+  jsonl_records_test synthetic_corpus_test lastfm_dataset_test server_flags_test
+  background_indexing_test"
 # The programs holding the concurrency tests, and the tests of theirs that run threads of ours.
 TSAN_TARGETS="ranker_test learned_space_test impression_log_test api_serving_test
-  api_integration_test"
+  api_integration_test background_indexing_test"
 TSAN_TESTS='^(SearchBatcherTest\.|LearnedSpace\.|ImpressionLogTest\.ConcurrentAppendsAllLand|'
 TSAN_TESTS+='InFlightLimits\.|Histogram\.LosesNoObservationUnderConcurrentWriters|'
-TSAN_TESTS+='ConcurrentPagination\.|ServingLimits\.|Experiments\.AReloadTakesEffect)'
+TSAN_TESTS+='ConcurrentPagination\.|ServingLimits\.|Experiments\.AReloadTakesEffect|'
+TSAN_TESTS+='BackgroundIndexer\.)'
 
 job=${1:-}
 case "$job" in

@@ -149,11 +149,16 @@ std::string ServerMetrics::render(const ScrapeState& state,
             {{"backend", state.engine.retrieval_backend},
              {"vector_space", std::string(ranker::vector_space_name(state.engine.vector_space))}},
             1);
+  const char* lag_help = "Rows of a retrieval index's table not indexed yet, by index.";
+  out.gauge("feedrank_index_lag_rows", lag_help, {{"index", "posts"}},
+            static_cast<double>(state.engine.index_lag));
   if (state.engine.vector_space != ranker::VectorSpace::kText) {
-    out.gauge("feedrank_index_lag_rows",
-              "Rows of a retrieval index's table not indexed yet, by index.",
-              {{"index", "learned"}}, static_cast<double>(state.engine.learned_index_lag));
+    out.gauge("feedrank_index_lag_rows", lag_help, {{"index", "learned"}},
+              static_cast<double>(state.engine.learned_index_lag));
   }
+  out.counter("feedrank_background_indexed_rows_total",
+              "Rows the background indexer added to the post index.", {},
+              static_cast<double>(state.engine.background_indexed_rows));
   if (state.gpu_memory_used_bytes) {
     out.gauge("feedrank_gpu_memory_used_bytes", "Device memory in use on the GPU.", {},
               static_cast<double>(*state.gpu_memory_used_bytes));

@@ -50,6 +50,7 @@ class ExactScanIndex final : public VectorIndex {
   absl::StatusOr<SearchResults> search(const VectorRows& rows,
                                        const SearchRequest& request) const override;
   bool batches_queries() const override { return true; }
+  bool copies_rows() const override { return false; }
 
  private:
   // Scores rows [begin, end) against every query into `tops` (one per query); `scores` holds

@@ -43,6 +43,7 @@ struct GpuSearchTiming {
 
 class GpuIndex : public VectorIndex {
  public:
+  bool mirrors_tombstones() const override { return true; }  // the device holds its own copy
   // search() that also reports the device time and the path taken.
   virtual absl::StatusOr<SearchResults> search_timed(const SearchRequest& request,
                                                      GpuSearchTiming* timing) const = 0;

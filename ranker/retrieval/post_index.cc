@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "ranker/retrieval/saved_index.h"
+#include "ranker/retrieval/tail_scan.h"
 
 namespace feedrank::ranker {
 namespace {
@@ -22,11 +23,12 @@ kernels::VectorRows rows_of(const embeddings::EmbeddingTable& table) {
 
 }  // namespace
 
-PostIndex::PostIndex(std::unique_ptr<kernels::VectorIndex> index) : index_(std::move(index)) {}
+PostIndex::PostIndex(std::unique_ptr<kernels::VectorIndex> index)
+    : index_(std::move(index)), indexed_rows_(index_->indexed_rows()) {}
 
-std::size_t PostIndex::indexed_rows() const {
-  std::shared_lock lock(mutex_);
-  return index_->indexed_rows();
+std::size_t PostIndex::lag(const embeddings::EmbeddingTable& table) const {
+  const std::size_t indexed = indexed_rows();
+  return table.rows() > indexed ? table.rows() - indexed : 0;
 }
 
 std::size_t PostIndex::memory_bytes() const {
@@ -51,11 +53,30 @@ absl::Status PostIndex::sync(const embeddings::EmbeddingTable& table, std::size_
   }
 }
 
+absl::Status PostIndex::note_write(const embeddings::EmbeddingTable& table,
+                                   std::size_t rows_per_lock) {
+  if (!deferred_) return sync(table, rows_per_lock);
+  if (!index_->mirrors_tombstones()) return absl::OkStatus();
+  std::unique_lock lock(mutex_);
+  return sync_locked(table, index_->indexed_rows());  // no new rows: only the tombstones
+}
+
+absl::StatusOr<std::size_t> PostIndex::index_step(const embeddings::EmbeddingTable& table,
+                                                  std::size_t max_rows) {
+  std::unique_lock lock(mutex_);
+  const std::size_t indexed = index_->indexed_rows();
+  if (indexed >= table.rows() || max_rows == 0) return 0;
+  const std::size_t upto = std::min(table.rows(), indexed + max_rows);
+  if (absl::Status status = sync_locked(table, upto); !status.ok()) return status;
+  return index_->indexed_rows() - indexed;
+}
+
 absl::Status PostIndex::sync_locked(const embeddings::EmbeddingTable& table,
                                     std::size_t rows) const {
   kernels::VectorRows view = rows_of(table);
   view.rows = rows;
   absl::Status status = rows == 0 ? absl::OkStatus() : index_->sync(view);
+  indexed_rows_.store(index_->indexed_rows(), std::memory_order_release);
   stale_ = !status.ok();
   return status;
 }
@@ -65,12 +86,29 @@ absl::StatusOr<kernels::SearchResults> PostIndex::search(
   if (stale_) {
     std::unique_lock lock(mutex_);
     if (stale_) {
-      if (absl::Status status = sync_locked(table, table.rows()); !status.ok()) return status;
+      // Deferred, the rows not indexed yet are the tail scan's: only the tombstones are due.
+      const std::size_t rows = deferred_ ? index_->indexed_rows() : table.rows();
+      if (absl::Status status = sync_locked(table, rows); !status.ok()) return status;
     }
   }
-  std::shared_lock lock(mutex_);
   const std::size_t queries = table.dimension() > 0 ? request.queries.size() / table.dimension() : 0;
-  if (index_->indexed_rows() == 0) return kernels::SearchResults(queries);
+  std::size_t indexed = 0;
+  absl::StatusOr<kernels::SearchResults> results = kernels::SearchResults(queries);
+  {
+    std::shared_lock lock(mutex_);
+    indexed = std::min(index_->indexed_rows(), table.rows());
+    if (indexed > 0) results = search_index(table, request, queries);
+  }
+  if (!results.ok() || indexed == table.rows()) return results;
+  auto tail = search_tail(rows_of(table), indexed, request);
+  if (!tail.ok()) return tail.status();
+  merge_tail(*tail, request.k, *results);
+  return results;
+}
+
+absl::StatusOr<kernels::SearchResults> PostIndex::search_index(
+    const embeddings::EmbeddingTable& table, const kernels::SearchRequest& request,
+    std::size_t queries) const {
   const kernels::VectorRows rows = rows_of(table);
   // A malformed request is searched alone, so that it gets the index's own error.
   const bool well_formed =

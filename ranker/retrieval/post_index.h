@@ -1,10 +1,19 @@
-// The retrieval index over the corpus's post vectors (ranker/vectors' embedding table), kept in
-// step with it: after every write the engine syncs it, so an acknowledged post or delete is
-// what the next search sees. One index for the life of the process, chosen at start. It takes
-// the table's not-searchable bits as its tombstones, so it returns live public posts only.
+// The retrieval index over the corpus's post vectors (ranker/vectors' embedding table), with the
+// API's promise kept: an acknowledged post or delete is what the next search sees. One index
+// for the life of the process, chosen at start. It takes the table's not-searchable bits as its
+// tombstones, so it returns live public posts only.
+//
+// Two ways to keep up with writes:
+// - inline (the default, and right for the exact scan, whose sync costs nothing): each write
+//   syncs the rows it added;
+// - deferred (defer_indexing(), for FAISS and the GPU, where adding rows costs real time): a
+//   write only hands over its tombstones, index_step() adds rows later (background_indexer.h
+//   calls it), and every search covers the rows not indexed yet with an exact scan of that
+//   tail, merged into the index's answer.
 //
 // Locking: callers hold a FeedStore snapshot for the whole call, so the table does not change
-// meanwhile; the index's own lock lets searches run together and a sync run alone.
+// meanwhile; the index's own lock lets searches run together and a sync run alone. A search
+// holds it only for the index's part, not for the tail scan.
 #pragma once
 
 #include <atomic>
@@ -25,22 +34,38 @@ class PostIndex {
   explicit PostIndex(std::unique_ptr<kernels::VectorIndex> index);
 
   std::string describe() const { return index_->describe(); }
-  std::size_t indexed_rows() const;
+  // Rows in the index; without waiting for a sync that holds it.
+  std::size_t indexed_rows() const { return indexed_rows_.load(std::memory_order_acquire); }
+  // Rows of `table` not indexed yet (searched by the tail scan).
+  std::size_t lag(const embeddings::EmbeddingTable& table) const;
+  // Whether adding rows costs the backend real time (VectorIndex::copies_rows), so that it is
+  // worth deferring.
+  bool worth_deferring() const { return index_->copies_rows(); }
   // The index's own host memory (VectorIndex::memory_bytes).
   std::size_t memory_bytes() const;
 
   // Saves the index for the next start (see saved_index.h).
   absl::Status save(const embeddings::EmbeddingTable& table, const std::string& path) const;
 
-  // Indexes the rows added since the last sync and takes the current not-searchable bits
-  // (deleted or followers-only) as its tombstones. When it fails
-  // (INTERNAL, e.g. out of device memory) the next search tries again before searching.
-  // Searches wait while it holds the index, so it adds at most `rows_per_lock` rows at a time
-  // (an HNSW insertion costs about a millisecond: a 10,000-post Ingest chunk would otherwise
-  // stall searches for seconds). IVF trains on the rows of the step that reaches its training
-  // size, so a start syncs everything in one step.
+  // Indexes every row of `table` and takes the current not-searchable bits (deleted or
+  // followers-only) as its tombstones. When it fails (INTERNAL, e.g. out of device memory) the
+  // next search tries again before searching. Searches wait while it holds the index, so it
+  // adds at most `rows_per_lock` rows at a time (an HNSW insertion costs about a millisecond).
+  // IVF trains on the rows of the step that reaches its training size.
   absl::Status sync(const embeddings::EmbeddingTable& table,
                     std::size_t rows_per_lock = std::numeric_limits<std::size_t>::max());
+
+  // From now on writes do not add rows (see the top of this file).
+  void defer_indexing() { deferred_ = true; }
+  bool deferred() const { return deferred_; }
+  // After a write, under the writer's snapshot: inline, syncs its rows `rows_per_lock` at a
+  // time; deferred, only takes the tombstones (a device copy needs them; FAISS reads them from
+  // the table at search time).
+  absl::Status note_write(const embeddings::EmbeddingTable& table, std::size_t rows_per_lock);
+  // Deferred: adds up to `max_rows` of the rows not indexed yet, holding the index meanwhile.
+  // Returns how many it added (0: caught up).
+  absl::StatusOr<std::size_t> index_step(const embeddings::EmbeddingTable& table,
+                                         std::size_t max_rows);
 
   // Results by score, ties by smaller id; empty lists when the table has no rows. On an index
   // that batches queries, concurrent callers are searched together (search_batcher.h).
@@ -50,11 +75,17 @@ class PostIndex {
  private:
   // Syncs the first `rows` rows of the table (and all of its tombstones).
   absl::Status sync_locked(const embeddings::EmbeddingTable& table, std::size_t rows) const;
+  // The index's part of a search (every row when inline and up to date).
+  absl::StatusOr<kernels::SearchResults> search_index(const embeddings::EmbeddingTable& table,
+                                                      const kernels::SearchRequest& request,
+                                                      std::size_t queries) const;
 
   // Mutable so that a const search can finish a sync that failed earlier.
   std::unique_ptr<kernels::VectorIndex> index_;
   mutable std::shared_mutex mutex_;
+  mutable std::atomic<std::size_t> indexed_rows_{0};  // index_->indexed_rows() after each sync
   mutable std::atomic<bool> stale_{false};
+  std::atomic<bool> deferred_{false};
   mutable SearchBatcher batcher_;
 };
 

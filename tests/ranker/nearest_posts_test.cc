@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <random>
 #include <set>
@@ -77,6 +78,9 @@ class NearestPostsTest : public ::testing::TestWithParam<IndexCase> {
     auto engine = FeedEngine::open(std::move(*durable), std::move(vectors), retrieval);
     ASSERT_TRUE(engine.ok()) << engine.status();
     engine_ = std::move(*engine);
+    // The log lines checked here are said once the background indexer catches up (searches
+    // are exact before that too: background_indexing_test covers them).
+    ASSERT_TRUE(engine_->wait_until_indexed(std::chrono::seconds(60)));
   }
 
   void write(std::vector<WriteOp> ops) {
@@ -84,6 +88,7 @@ class NearestPostsTest : public ::testing::TestWithParam<IndexCase> {
       return "ops[" + std::to_string(i) + "]." + std::string(field);
     });
     ASSERT_TRUE(written.ok()) << written.status();
+    ASSERT_TRUE(engine_->wait_until_indexed(std::chrono::seconds(60)));
   }
 
   // Users 1..3 and `count` posts 100.. with random vectors, authors taking turns.

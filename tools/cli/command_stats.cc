@@ -1,4 +1,5 @@
 // feedrank stats: what the store holds.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -30,6 +31,15 @@ void print_memory(const v1::GetStatsResponse& response) {
             << fmt::format("  {:<34} {:>9.1f}\n", "resident", mb(response.resident_bytes()));
 }
 
+// " (N indexed in the background at R rows/s)" once the background indexer has worked.
+std::string indexer_rate(const v1::GetStatsResponse& response) {
+  if (response.background_indexed_rows() == 0) return "";
+  return fmt::format(" ({} indexed in the background at {:.0f} rows/s)",
+                     response.background_indexed_rows(),
+                     response.background_indexed_rows() /
+                         std::max(response.background_indexing_seconds(), 1e-6));
+}
+
 void print_stats(const v1::GetStatsResponse& response, bool json) {
   if (json) {
     nlohmann::ordered_json out = {{"users", response.users()},
@@ -40,6 +50,10 @@ void print_stats(const v1::GetStatsResponse& response, bool json) {
                                   {"users_with_vectors", response.users_with_vectors()},
                                   {"embedding_dimension", response.embedding_dimension()},
                                   {"retrieval_backend", response.retrieval_backend()},
+                                  {"index_lag", response.index_lag()},
+                                  {"background_indexed_rows", response.background_indexed_rows()},
+                                  {"background_indexing_seconds",
+                                   response.background_indexing_seconds()},
                                   {"impressions", response.impressions()},
                                   {"experiments", response.experiments()},
                                   {"vector_space", response.vector_space()}};
@@ -60,6 +74,8 @@ void print_stats(const v1::GetStatsResponse& response, bool json) {
               << "users with vectors: " << response.users_with_vectors() << "\n"
               << "embedding dimension: " << response.embedding_dimension() << "\n"
               << "retrieval backend: " << response.retrieval_backend() << "\n"
+              << "index lag: " << response.index_lag() << " rows not indexed yet"
+              << indexer_rate(response) << "\n"
               << "impressions logged: " << response.impressions() << "\n"
               << "experiments:";
     for (const std::string& id : response.experiments()) std::cout << " " << id;

@@ -1,0 +1,118 @@
+#include "ranker/retrieval/background_indexer.h"
+
+#include <algorithm>
+
+#include "fmt/format.h"
+
+namespace feedrank::ranker {
+namespace {
+
+constexpr std::size_t kMinRowsPerStep = 16;
+constexpr std::size_t kMaxRowsPerStep = std::size_t{1} << 20;
+// A later catch-up of at least this many rows is logged when it ends (a bulk load's).
+constexpr std::size_t kRowsWorthSaying = 1000;
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+BackgroundIndexer::BackgroundIndexer(PostIndex& index, TableReader read_table,
+                                     BackgroundIndexerOptions options)
+    : index_(index),
+      read_table_(std::move(read_table)),
+      options_(std::move(options)),
+      thread_([this] { run(); }) {}
+
+BackgroundIndexer::~BackgroundIndexer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void BackgroundIndexer::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  changed_.notify_all();
+}
+
+bool BackgroundIndexer::wait_caught_up(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [this] { return stopping_ || (!woken_ && !busy_); });
+}
+
+BackgroundIndexer::Progress BackgroundIndexer::progress() const {
+  std::lock_guard lock(mutex_);
+  return progress_;
+}
+
+void BackgroundIndexer::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [this] { return stopping_ || woken_; });
+    if (stopping_) return;
+    woken_ = false;
+    busy_ = true;
+    lock.unlock();
+    catch_up();
+    lock.lock();
+    busy_ = false;
+    changed_.notify_all();
+  }
+}
+
+void BackgroundIndexer::catch_up() {
+  const auto started = Clock::now();
+  std::size_t rows = 0;
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    absl::StatusOr<std::size_t> added = 0;
+    const auto step_started = Clock::now();
+    read_table_([&](const embeddings::EmbeddingTable& table) {
+      added = index_.index_step(table, rows_per_step_);
+    });
+    const std::chrono::duration<double> took = Clock::now() - step_started;
+    if (!added.ok()) {
+      say(fmt::format("background indexing failed after {} rows (retried at the next write; "
+                      "searches scan the rows not indexed): {}",
+                      rows, std::string(added.status().message())));
+      failed_before_ = true;
+      return;
+    }
+    if (*added == 0) break;
+    rows += *added;
+    {
+      std::lock_guard lock(mutex_);
+      progress_.rows_indexed += *added;
+      progress_.busy_seconds += took.count();
+      ++progress_.steps;
+    }
+    // Size the next step from this one's rate (a step that filled its budget grows less).
+    const double rate = static_cast<double>(*added) / std::max(took.count(), 1e-6);
+    const double budget = std::chrono::duration<double>(options_.step_budget).count();
+    rows_per_step_ = std::clamp(static_cast<std::size_t>(rate * budget), kMinRowsPerStep,
+                                std::min(kMaxRowsPerStep, 2 * rows_per_step_));
+  }
+  // Said: the first catch-up with rows (what the start found: a restart's rebuild), the one
+  // that recovers from a failure, and any as large as a bulk load's.
+  if (rows > 0 && (!said_any_ || failed_before_ || rows >= kRowsWorthSaying)) {
+    const std::chrono::duration<double> took = Clock::now() - started;
+    say(fmt::format("indexed {} post vectors in the background in {:.1f} s ({:.0f} rows/s)", rows,
+                    took.count(), static_cast<double>(rows) / std::max(took.count(), 1e-6)));
+    said_any_ = true;
+    failed_before_ = false;
+  }
+}
+
+void BackgroundIndexer::say(std::string_view line) const {
+  if (options_.log) options_.log(line);
+}
+
+}  // namespace feedrank::ranker

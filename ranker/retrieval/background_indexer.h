@@ -1,0 +1,78 @@
+// Catches a deferred PostIndex (post_index.h) up with its table on a thread of its own. Woken by
+// writes (and once at start), it adds rows in steps of bounded length until the lag is zero:
+// searches wait for at most one step (the index is held meanwhile), writers for at most one
+// step's read of the table. Searches stay exact for the rows it has not reached (the tail scan).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string_view>
+#include <thread>
+
+#include "absl/functional/function_ref.h"
+#include "embeddings/embedding_table.h"
+#include "ranker/retrieval/post_index.h"
+
+namespace feedrank::ranker {
+
+struct BackgroundIndexerOptions {
+  // Each step adds as many rows as the last steps' rate says fit in this long.
+  std::chrono::milliseconds step_budget{20};
+  // Says when a catch-up ends (rows, seconds, rate) and when a step fails.
+  std::function<void(std::string_view line)> log;
+};
+
+class BackgroundIndexer {
+ public:
+  // Runs its argument with the table while no writer changes it (the engine holds a store
+  // snapshot meanwhile).
+  using TableReader =
+      std::function<void(absl::FunctionRef<void(const embeddings::EmbeddingTable&)>)>;
+
+  // Starts the thread, which catches up at once. `index` must be deferred and outlive this.
+  BackgroundIndexer(PostIndex& index, TableReader read_table, BackgroundIndexerOptions options);
+  // Stops after the step under way; the rows not reached stay with the tail scan.
+  ~BackgroundIndexer();
+  BackgroundIndexer(const BackgroundIndexer&) = delete;
+  BackgroundIndexer& operator=(const BackgroundIndexer&) = delete;
+
+  // Rows were added: catch up.
+  void wake();
+  // Waits until a catch-up ends with nothing left to index (or a step failed) after this call;
+  // false when `timeout` passed first.
+  bool wait_caught_up(std::chrono::milliseconds timeout);
+
+  struct Progress {
+    std::uint64_t rows_indexed = 0;  // since start
+    double busy_seconds = 0;         // in steps
+    std::uint64_t steps = 0;
+  };
+  Progress progress() const;
+
+ private:
+  void run();
+  // Indexes rows until caught up, stopped or failed.
+  void catch_up();
+  void say(std::string_view line) const;
+
+  PostIndex& index_;
+  const TableReader read_table_;
+  const BackgroundIndexerOptions options_;
+  // The indexer thread's own.
+  std::size_t rows_per_step_ = 64;
+  bool said_any_ = false;
+  bool failed_before_ = false;
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  bool woken_ = true;  // catch up at start
+  bool busy_ = false;  // in a catch-up
+  bool stopping_ = false;
+  Progress progress_;
+  std::thread thread_;  // last: starts once the rest is set up
+};
+
+}  // namespace feedrank::ranker

@@ -1,0 +1,318 @@
+// Deferred indexing (post_index.h, background_indexer.h): a search covers the rows the index has
+// not reached with an exact scan of that tail, so that it answers exactly what a fully indexed
+// exact search answers, whatever the interleaving of appends, deletes and indexer steps; the
+// background indexer catches up under concurrent writes and searches, survives a failing step,
+// and leaves an HNSW whose recall holds.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "embeddings/embedding_table.h"
+#include "kernels/cpu/exact_scan_index.h"
+#include "kernels/cpu/faiss_index.h"
+#include "ranker/retrieval/background_indexer.h"
+#include "ranker/retrieval/post_index.h"
+#include "tests/kernels/synthetic_vectors.h"
+
+namespace feedrank::ranker {
+namespace {
+
+using embeddings::EmbeddingTable;
+using kernels::Neighbor;
+using kernels::SearchRequest;
+using kernels::SearchResults;
+using kernels::VectorId;
+using kernels::testing::clustered_vectors;
+using kernels::testing::gaussian_vectors;
+
+constexpr int kDim = 32;  // the smallest dimension the table accepts
+
+std::span<const float> row_of(const std::vector<float>& vectors, std::size_t i, int dim) {
+  return std::span(vectors).subspan(i * dim, dim);
+}
+
+// What a fully indexed exact scan answers for `request` over `table` now.
+SearchResults exact_answer(const EmbeddingTable& table, const SearchRequest& request) {
+  PostIndex full(kernels::make_cpu_exact_index(table.dimension(), 1));
+  EXPECT_TRUE(full.sync(table).ok());
+  auto results = full.search(table, request);
+  EXPECT_TRUE(results.ok()) << results.status();
+  return results.ok() ? *results : SearchResults();
+}
+
+std::vector<VectorId> ids(const std::vector<Neighbor>& list) {
+  std::vector<VectorId> out;
+  for (const Neighbor& n : list) out.push_back(n.id);
+  return out;
+}
+
+// Random appends (some rows not searchable), deletes, indexer steps of random sizes and
+// searches with random k, exclude lists and first rows: every answer equals the exact one.
+// `exact_scan`: the backend is our exact scan (the same sums, and first rows honoured; other
+// backends take a first row as a hint only, so they get none here).
+void expect_tail_merge_exact(std::unique_ptr<kernels::VectorIndex> backend, bool exact_scan) {
+  EmbeddingTable table(kDim);
+  PostIndex index(std::move(backend));
+  index.defer_indexing();
+  std::mt19937 rng(11);
+  const auto vectors = gaussian_vectors(4000, kDim, 3);
+  const auto queries = gaussian_vectors(200, kDim, 4);
+  std::size_t appended = 0;
+  std::vector<PostId> live;
+  int searches = 0, with_tail = 0;
+  for (int round = 0; round < 200; ++round) {
+    switch (rng() % 4) {
+      case 0:  // an append
+        for (std::size_t n = rng() % 40 + 1; n > 0 && appended < 4000; --n, ++appended) {
+          const PostId id = 10 + appended;
+          table.upsert(id, row_of(vectors, appended, kDim), /*searchable=*/rng() % 7 != 0);
+          live.push_back(id);
+        }
+        break;
+      case 1:  // deletes, anywhere in the table
+        for (int n = 0; n < 3 && !live.empty(); ++n) {
+          const std::size_t at = rng() % live.size();
+          table.remove(live[at]);
+          live.erase(live.begin() + static_cast<std::ptrdiff_t>(at));
+        }
+        break;
+      case 2: {  // the indexer moves on
+        auto added = index.index_step(table, rng() % 60);
+        ASSERT_TRUE(added.ok()) << added.status();
+        break;
+      }
+      default:
+        break;
+    }
+    ASSERT_TRUE(index.note_write(table, 1024).ok());
+    if (table.rows() == 0) continue;
+    SearchRequest request;
+    request.queries = row_of(queries, static_cast<std::size_t>(round), kDim);
+    request.k = 1 + static_cast<int>(rng() % 30);
+    request.first_row = exact_scan && rng() % 3 == 0 ? rng() % table.rows() : 0;
+    std::vector<std::vector<VectorId>> exclude(1);
+    for (int n = 0; n < 5 && !live.empty(); ++n) exclude[0].push_back(live[rng() % live.size()]);
+    request.exclude = exclude;
+    auto actual = index.search(table, request);
+    ASSERT_TRUE(actual.ok()) << actual.status();
+    const SearchResults expected = exact_answer(table, request);
+    ++searches;
+    if (index.lag(table) > 0) ++with_tail;
+    ASSERT_EQ(ids(actual->front()), ids(expected.front())) << "round " << round;
+    for (std::size_t i = 0; i < expected.front().size(); ++i) {
+      if (exact_scan) {
+        EXPECT_EQ(actual->front()[i].score, expected.front()[i].score) << "round " << round;
+      } else {
+        EXPECT_NEAR(actual->front()[i].score, expected.front()[i].score, 1e-4) << "round " << round;
+      }
+    }
+  }
+  // The interleavings did search with rows left to the tail, and with none.
+  EXPECT_GT(with_tail, 20);
+  EXPECT_LT(with_tail, searches);
+}
+
+TEST(TailMergeSearch, AnExactIndexThatLagsAnswersAsIfFullyIndexed) {
+  expect_tail_merge_exact(kernels::make_cpu_exact_index(kDim, 1), /*exact_scan=*/true);
+}
+
+TEST(TailMergeSearch, FaissFlatThatLagsAnswersAsIfFullyIndexed) {
+  // FAISS sums the inner products in its own order: the same ids, scores to rounding.
+  expect_tail_merge_exact(kernels::make_faiss_index(kDim, {}), /*exact_scan=*/false);
+}
+
+TEST(TailMergeSearch, NothingIndexedYetIsAnExactScanAndBadRequestsStillFail) {
+  EmbeddingTable table(kDim);
+  PostIndex index(kernels::make_faiss_index(kDim, {}));
+  index.defer_indexing();
+  const auto vectors = gaussian_vectors(50, kDim, 5);
+  for (std::size_t i = 0; i < 50; ++i) table.upsert(100 + i, row_of(vectors, i, kDim));
+  ASSERT_TRUE(index.note_write(table, 1024).ok());
+  EXPECT_EQ(index.indexed_rows(), 0u);
+  EXPECT_EQ(index.lag(table), 50u);
+  SearchRequest request;
+  request.queries = row_of(vectors, 7, kDim);
+  request.k = 5;
+  auto results = index.search(table, request);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(results->front(), exact_answer(table, request).front());
+  EXPECT_EQ(results->front().front().id, 107u);
+  request.k = 0;
+  EXPECT_EQ(index.search(table, request).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// A backend whose sync can be made to fail (as a GPU out of memory would), otherwise an exact
+// scan that counts as one worth deferring.
+class FailingIndex final : public kernels::VectorIndex {
+ public:
+  explicit FailingIndex(std::atomic<bool>& fail)
+      : fail_(fail), exact_(kernels::make_cpu_exact_index(kDim, 1)) {}
+  std::string describe() const override { return "failing"; }
+  absl::Status sync(const kernels::VectorRows& rows) override {
+    if (fail_ && rows.rows > exact_->indexed_rows()) return absl::InternalError("out of memory");
+    return exact_->sync(rows);
+  }
+  std::size_t indexed_rows() const override { return exact_->indexed_rows(); }
+  absl::StatusOr<SearchResults> search(const kernels::VectorRows& rows,
+                                       const SearchRequest& request) const override {
+    return exact_->search(rows, request);
+  }
+
+ private:
+  std::atomic<bool>& fail_;
+  std::unique_ptr<kernels::VectorIndex> exact_;
+};
+
+// The table and its writer's lock, as the engine's store holds them.
+struct GuardedTable {
+  explicit GuardedTable(int dimension) : table(dimension) {}
+  BackgroundIndexer::TableReader reader() {
+    return [this](absl::FunctionRef<void(const EmbeddingTable&)> fn) {
+      std::shared_lock lock(mutex);
+      fn(table);
+    };
+  }
+  std::shared_mutex mutex;
+  EmbeddingTable table;
+};
+
+TEST(BackgroundIndexer, AFailedStepIsSaidSearchesStayExactAndTheNextWakeCatchesUp) {
+  std::atomic<bool> fail{true};
+  GuardedTable guarded(kDim);
+  PostIndex index(std::make_unique<FailingIndex>(fail));
+  ASSERT_TRUE(index.worth_deferring());
+  index.defer_indexing();
+  std::mutex log_mutex;
+  std::vector<std::string> log;
+  BackgroundIndexerOptions options;
+  options.log = [&](std::string_view line) {
+    std::lock_guard lock(log_mutex);
+    log.emplace_back(line);
+  };
+  BackgroundIndexer indexer(index, guarded.reader(), options);
+  const auto vectors = gaussian_vectors(300, kDim, 6);
+  {
+    std::unique_lock lock(guarded.mutex);
+    for (std::size_t i = 0; i < 300; ++i) guarded.table.upsert(1 + i, row_of(vectors, i, kDim));
+  }
+  indexer.wake();
+  ASSERT_TRUE(indexer.wait_caught_up(std::chrono::seconds(30)));
+  EXPECT_EQ(index.lag(guarded.table), 300u);
+  {
+    std::lock_guard lock(log_mutex);
+    ASSERT_FALSE(log.empty());
+    EXPECT_NE(log.back().find("background indexing failed"), std::string::npos) << log.back();
+    EXPECT_NE(log.back().find("out of memory"), std::string::npos) << log.back();
+  }
+  SearchRequest request;
+  request.queries = row_of(vectors, 42, kDim);
+  request.k = 3;
+  auto results = index.search(guarded.table, request);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(results->front().front().id, 43u);
+
+  fail = false;
+  indexer.wake();
+  ASSERT_TRUE(indexer.wait_caught_up(std::chrono::seconds(30)));
+  EXPECT_EQ(index.lag(guarded.table), 0u);
+  EXPECT_EQ(indexer.progress().rows_indexed, 300u);
+  std::lock_guard lock(log_mutex);
+  EXPECT_NE(log.back().find("indexed 300 post vectors in the background"), std::string::npos)
+      << log.back();
+}
+
+// A writer appends and deletes while readers search and the indexer builds an HNSW graph:
+// every answer is sorted, full and free of deleted rows; a row's own vector finds it while it
+// is still in the tail; once caught up, recall@10 against the exact answers holds.
+TEST(BackgroundIndexer, HnswCatchesUpUnderConcurrentWritesAndSearchesAndKeepsItsRecall) {
+  constexpr std::size_t kRows = 12000, kChunk = 400;
+  constexpr int kClusters = 40;
+  GuardedTable guarded(kDim);
+  kernels::FaissIndexOptions hnsw;
+  hnsw.kind = kernels::FaissIndexOptions::kHnsw;
+  hnsw.hnsw_m = 16;
+  hnsw.ef_construction = 80;
+  PostIndex index(kernels::make_faiss_index(kDim, hnsw));
+  index.defer_indexing();
+  BackgroundIndexer indexer(index, guarded.reader(), {});
+  const auto vectors = clustered_vectors(kRows, kDim, kClusters, 21);
+
+  std::atomic<bool> writing{true};
+  std::atomic<int> bad{0}, searched{0}, own_found{0}, own_tried{0};
+  std::thread writer([&] {
+    for (std::size_t first = 0; first < kRows; first += kChunk) {
+      {
+        std::unique_lock lock(guarded.mutex);
+        for (std::size_t i = first; i < first + kChunk; ++i) {
+          guarded.table.upsert(1 + i, row_of(vectors, i, kDim));
+        }
+        if (first > 0) guarded.table.remove(first);  // a row of the chunk before
+        EXPECT_TRUE(index.note_write(guarded.table, 1024).ok());
+      }
+      indexer.wake();
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    writing = false;
+  });
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&, r] {
+      std::mt19937 rng(r);
+      while (writing) {
+        std::shared_lock lock(guarded.mutex);
+        const EmbeddingTable& table = guarded.table;
+        if (table.rows() == 0) continue;
+        // The newest row: in the tail unless the indexer is quick.
+        const std::size_t row = table.rows() - 1;
+        SearchRequest request;
+        request.queries = table.row(row);
+        request.k = 10;
+        const bool in_tail = index.lag(table) > 0;
+        auto results = index.search(table, request);
+        ++searched;
+        if (!results.ok() || results->front().size() != 10) {
+          ++bad;
+          continue;
+        }
+        const auto& list = results->front();
+        for (std::size_t i = 0; i < list.size(); ++i) {
+          const auto at = table.row_of(list[i].id);
+          if (!at || table.is_deleted(*at)) ++bad;
+          if (i > 0 && list[i].score > list[i - 1].score) ++bad;
+        }
+        if (in_tail) {
+          ++own_tried;
+          own_found += list.front().id == table.row_ids()[row] ? 1 : 0;
+        }
+      }
+    });
+  }
+  writer.join();
+  for (std::thread& reader : readers) reader.join();
+  indexer.wake();
+  ASSERT_TRUE(indexer.wait_caught_up(std::chrono::seconds(120)));
+  EXPECT_EQ(index.lag(guarded.table), 0u);
+  EXPECT_EQ(index.indexed_rows(), kRows);
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(searched.load(), 0);
+  EXPECT_GT(own_tried.load(), 0);  // the writer outruns the indexer: rows wait in the tail
+  EXPECT_EQ(own_found.load(), own_tried.load());
+
+  const auto queries = clustered_vectors(100, kDim, kClusters, 22);
+  SearchRequest request;
+  request.queries = queries;
+  request.k = 10;
+  auto approximate = index.search(guarded.table, request);
+  ASSERT_TRUE(approximate.ok()) << approximate.status();
+  EXPECT_GE(kernels::testing::recall(*approximate, exact_answer(guarded.table, request)), 0.95);
+}
+
+}  // namespace
+}  // namespace feedrank::ranker
