@@ -101,7 +101,7 @@ RunningServer start_server(const KillCycleOptions& options, std::string& error) 
   RunningServer out;
   const auto start = Clock::now();
   out.process = std::make_unique<ServerProcess>("127.0.0.1:0", options.scratch_dir / "data",
-                                                options.scratch_dir);
+                                                options.scratch_dir, options.server_args);
   const std::string address = out.process->wait_until_listening();
   out.start_ms = ms_since(start);
   if (address.empty()) {
@@ -111,6 +111,20 @@ RunningServer start_server(const KillCycleOptions& options, std::string& error) 
   }
   out.client = std::make_unique<TestClient>(address);
   return out;
+}
+
+// Polls GetStats until the index lag is zero; the time it took, or -1 after `timeout`.
+double wait_for_index(TestClient& client, std::chrono::milliseconds timeout, CycleReport& report) {
+  const auto start = Clock::now();
+  while (Clock::now() - start < timeout) {
+    const v1::GetStatsResponse stats = client.stats();
+    if (stats.index_lag() == 0) {
+      report.indexed_after_restart = stats.background_indexed_rows();
+      return ms_since(start);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
 }
 
 }  // namespace
@@ -140,6 +154,9 @@ KillCycleReport run_kill_cycles(const KillCycleOptions& options,
       }
       cycle_report.kill_delay_ms = kill_delay(random);
       std::this_thread::sleep_for(std::chrono::milliseconds(cycle_report.kill_delay_ms));
+      if (options.index_catch_up_timeout.count() > 0) {
+        cycle_report.index_lag_at_kill = server.client->stats().index_lag();
+      }
       const std::optional<ExitStatus> ended = server.process->stop(options.stop_signal);
       cycle_report.exit = !ended          ? "still running at the timeout"
                           : ended->exited ? "exit code " + std::to_string(ended->code)
@@ -151,6 +168,11 @@ KillCycleReport run_kill_cycles(const KillCycleOptions& options,
     server = start_server(options, report.error);
     if (!server.process) return report;
     cycle_report.restart_ms = server.start_ms;
+    if (options.index_catch_up_timeout.count() > 0) {
+      const v1::GetStatsResponse stats = server.client->stats();
+      cycle_report.index_lag_at_restart = stats.index_lag();
+      cycle_report.posts_after_restart = stats.posts();
+    }
     const auto check_start = Clock::now();
     LedgerCheck check = ledger.check(*server.client);
     cycle_report.check_ms = ms_since(check_start);
@@ -158,6 +180,10 @@ KillCycleReport run_kill_cycles(const KillCycleOptions& options,
     cycle_report.unacknowledged_present = check.unacknowledged_present;
     cycle_report.unacknowledged_absent = check.unacknowledged_absent;
     cycle_report.problems = std::move(check.problems);
+    if (options.index_catch_up_timeout.count() > 0) {
+      cycle_report.index_catch_up_ms =
+          wait_for_index(*server.client, options.index_catch_up_timeout, cycle_report);
+    }
     if (on_cycle) on_cycle(cycle_report);
     report.cycles.push_back(std::move(cycle_report));
   }

@@ -24,6 +24,10 @@ struct KillCycleOptions {
   std::chrono::milliseconds max_kill_delay{300};
   // SIGKILL: a crash. SIGTERM (or SIGINT): a clean stop, which must exit 0 within its grace.
   int stop_signal = 9;
+  std::vector<std::string> server_args;  // e.g. {"--cpu-index", "hnsw"}
+  // After each restart's check, wait (up to this long) for GetStats' index_lag to reach 0: the
+  // background indexer catching up with what the replay brought. 0: do not wait.
+  std::chrono::milliseconds index_catch_up_timeout{0};
 };
 
 struct CycleReport {
@@ -36,6 +40,11 @@ struct CycleReport {
   std::uint64_t unacknowledged_absent = 0;
   double restart_ms = 0;                 // from spawning the server to "listening on"
   double check_ms = 0;
+  std::uint64_t index_lag_at_kill = 0;  // GetStats just before the kill
+  std::uint64_t index_lag_at_restart = 0;  // the first GetStats after it
+  std::uint64_t posts_after_restart = 0;
+  std::uint64_t indexed_after_restart = 0;  // background_indexed_rows once caught up
+  double index_catch_up_ms = -1;        // -1: not waited for, or not caught up in time
   std::vector<std::string> problems;     // empty: nothing lost, nothing half there
 };
 
