@@ -6,7 +6,10 @@
 #include <benchmark/benchmark.h>
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <cstdint>
+#include <filesystem>
+#include <random>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -117,15 +120,9 @@ absl::StatusOr<v1::IngestResponse> ingest(v1::FeedRank::Stub& stub,
 // client connected to it.
 class LoadedServer {
  public:
-  explicit LoadedServer(const CorpusShape& shape) {
-    api::ServerOptions options;
-    options.listen_address = "127.0.0.1:0";
-    options.data_dir = (dir_.path() / "data").string();
-    auto server = api::FeedServer::start(options);
-    if (!server.ok()) throw std::runtime_error(std::string(server.status().message()));
-    server_ = std::move(*server);
-    channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
-    stub_ = v1::FeedRank::NewStub(channel_);
+  explicit LoadedServer(const CorpusShape& shape, const ranker::RetrievalOptions& retrieval = {})
+      : retrieval_(retrieval) {
+    start();
     const auto preload = preload_ops(shape);
     const auto chunks = split<v1::IngestRequest>(
         preload.size(), kMaxChunk, [&](std::size_t i) { return preload[i]; }, append_record);
@@ -136,7 +133,32 @@ class LoadedServer {
 
   v1::FeedRank::Stub& stub() { return *stub_; }
 
+  // Stops the server cleanly, deletes the retrieval index it saved, and starts it again on the
+  // same data: the start rebuilds the index from scratch.
+  void restart_without_saved_index() {
+    stub_.reset();
+    channel_.reset();
+    server_.reset();
+    const auto index = dir_.path() / "data" / "retrieval-index.faiss";
+    std::filesystem::remove(index);
+    std::filesystem::remove(index.string() + ".meta");
+    start();
+  }
+
  private:
+  void start() {
+    api::ServerOptions options;
+    options.listen_address = "127.0.0.1:0";
+    options.data_dir = (dir_.path() / "data").string();
+    options.retrieval = retrieval_;
+    auto server = api::FeedServer::start(options);
+    if (!server.ok()) throw std::runtime_error(std::string(server.status().message()));
+    server_ = std::move(*server);
+    channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
+    stub_ = v1::FeedRank::NewStub(channel_);
+  }
+
+  const ranker::RetrievalOptions retrieval_;
   // Destroyed bottom-up: the client, then the server, then its data directory.
   ScopedTempDir dir_;
   std::unique_ptr<api::FeedServer> server_;
@@ -261,6 +283,141 @@ void BM_FeedEngineWrite(benchmark::State& state) {
   publish_rate(state, shape.posts);
 }
 
+v1::GetStatsResponse stats_of(v1::FeedRank::Stub& stub) {
+  grpc::ClientContext context;
+  v1::GetStatsResponse stats;
+  if (auto status = stub.GetStats(&context, v1::GetStatsRequest(), &stats); !status.ok()) {
+    throw std::runtime_error("GetStats: " + status.error_message());
+  }
+  return stats;
+}
+
+// Seconds until GetStats says the index lag is zero (polled every 50 ms); -1 when `limit`
+// passes first.
+double seconds_until_indexed(v1::FeedRank::Stub& stub,
+                             std::chrono::seconds limit = std::chrono::hours(24)) {
+  const auto start = std::chrono::steady_clock::now();
+  while (stats_of(stub).index_lag() > 0) {
+    if (std::chrono::steady_clock::now() - start > limit) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// One client calling GetNearestPosts (a random vector, k = 10) 100 times a second on its own
+// thread (a call that runs late is followed at once by the next), its latencies kept by phase:
+// during the load, while the index catches up, once it has.
+class NearestPostsReader {
+ public:
+  enum Phase { kDuringLoad, kCatchingUp, kCaughtUp, kPhases };
+
+  NearestPostsReader(v1::FeedRank::Stub& stub, int dimension)
+      : stub_(stub), dimension_(dimension), thread_([this] { run(); }) {}
+  ~NearestPostsReader() { stop(); }
+
+  void enter(Phase phase) { phase_ = phase; }
+  void stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  // After stop().
+  LatencyRecorder& latencies(Phase phase) { return latencies_[phase]; }
+  std::size_t failures() const { return failures_; }
+
+ private:
+  void run() {
+    std::mt19937 rng(5);
+    std::normal_distribution<float> normal;
+    auto next = std::chrono::steady_clock::now();
+    while (!stopping_) {
+      std::this_thread::sleep_until(next);
+      next += std::chrono::milliseconds(10);
+      v1::GetNearestPostsRequest request;
+      for (int i = 0; i < dimension_; ++i) request.add_embedding(normal(rng));
+      request.set_k(10);
+      grpc::ClientContext context;
+      v1::GetNearestPostsResponse response;
+      const auto start = std::chrono::steady_clock::now();
+      const grpc::Status status = stub_.GetNearestPosts(&context, request, &response);
+      const double micros =
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+              .count();
+      if (!status.ok()) {
+        ++failures_;
+        continue;
+      }
+      latencies_[phase_.load()].record(micros);
+    }
+  }
+
+  v1::FeedRank::Stub& stub_;
+  const int dimension_;
+  std::atomic<Phase> phase_{kDuringLoad};
+  std::atomic<bool> stopping_{false};
+  LatencyRecorder latencies_[kPhases] = {LatencyRecorder(1 << 16), LatencyRecorder(1 << 16),
+                                         LatencyRecorder(1 << 16)};
+  std::size_t failures_ = 0;
+  std::thread thread_;  // last: starts once the rest is set up
+};
+
+// Args: posts, index (0: the exact scan, 1: HNSW), rebuild (1: wait for the lag to reach zero,
+// then restart without the saved index and time the from-scratch build; 0: give the catch-up
+// at most a minute, enough for the indexer's rate). Ingest in chunks of 1,000 on one stream
+// while one reader calls GetNearestPosts; then the time until the background indexer's lag is
+// zero (-1: not within the minute), and the reader's latencies during the load, the catch-up
+// and after.
+void BM_IngestIndexed(benchmark::State& state) {
+  const CorpusShape shape{.posts = static_cast<std::size_t>(state.range(0))};
+  ranker::RetrievalOptions retrieval;
+  retrieval.backend = kernels::BackendRequest::kCpu;
+  retrieval.cpu_index = state.range(1) == 1 ? ranker::CpuIndexKind::kHnsw
+                                            : ranker::CpuIndexKind::kExact;
+  LoadedServer server(shape, retrieval);
+  const auto chunks = split<v1::IngestRequest>(
+      shape.posts, 1'000, [&](std::size_t i) { return post_op(shape, i); }, append_record);
+  NearestPostsReader reader(server.stub(),
+                            static_cast<int>(stats_of(server.stub()).embedding_dimension()));
+  for (auto _ : state) {
+    auto response = ingest(server.stub(), chunks);
+    if (!response.ok() || response->posts() != shape.posts) {
+      state.SkipWithError(response.ok() ? "the server did not create every post"
+                                        : std::string(response.status().message()).c_str());
+      return;
+    }
+  }
+  reader.enter(NearestPostsReader::kCatchingUp);
+  state.counters["lag_at_end"] = static_cast<double>(stats_of(server.stub()).index_lag());
+  const bool rebuild = state.range(2) == 1;
+  state.counters["catch_up_s"] = seconds_until_indexed(
+      server.stub(), rebuild ? std::chrono::hours(24) : std::chrono::minutes(1));
+  reader.enter(NearestPostsReader::kCaughtUp);
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  reader.stop();
+  const v1::GetStatsResponse stats = stats_of(server.stub());
+  if (stats.background_indexing_seconds() > 0) {
+    state.counters["indexer_rows_per_s"] =
+        static_cast<double>(stats.background_indexed_rows()) / stats.background_indexing_seconds();
+  }
+  publish_rate(state, shape.posts);
+  reader.latencies(NearestPostsReader::kDuringLoad).publish(state, "load_");
+  reader.latencies(NearestPostsReader::kCatchingUp).publish(state, "catchup_");
+  reader.latencies(NearestPostsReader::kCaughtUp).publish(state, "idle_");
+  state.counters["read_failures"] = static_cast<double>(reader.failures());
+  if (rebuild) {
+    const auto start = std::chrono::steady_clock::now();
+    server.restart_without_saved_index();
+    const double listening =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    state.counters["restart_s"] = listening;
+    // The same reader as during the catch-up, so that both builds share the cores alike.
+    NearestPostsReader rebuild_reader(server.stub(), static_cast<int>(stats.embedding_dimension()));
+    rebuild_reader.enter(NearestPostsReader::kCatchingUp);
+    state.counters["rebuild_s"] = listening + seconds_until_indexed(server.stub());
+    rebuild_reader.stop();
+    rebuild_reader.latencies(NearestPostsReader::kCatchingUp).publish(state, "rebuild_");
+  }
+}
+
 // One iteration each: a second would only repeat idempotent writes. Wall time, since the work
 // is spread over server threads; the CPU column is the whole process (client and server).
 void WriteSettings(benchmark::internal::Benchmark* b) {
@@ -283,6 +440,12 @@ void InProcessShapes(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Ingest)->Apply(IngestShapes);
 BENCHMARK(BM_CreatePosts)->Apply(UnaryShapes);
 BENCHMARK(BM_FeedEngineWrite)->Apply(InProcessShapes);
+BENCHMARK(BM_IngestIndexed)
+    ->ArgNames({"posts", "index", "rebuild"})
+    ->Args({1'000'000, 0, 0})
+    ->Args({1'000'000, 1, 0})
+    ->Args({100'000, 1, 1})
+    ->Apply(WriteSettings);
 
 }  // namespace
 }  // namespace feedrank::bench

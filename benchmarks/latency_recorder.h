@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace feedrank::bench {
@@ -31,15 +32,16 @@ class LatencyRecorder {
   void record(double micros) { micros_.push_back(micros); }
   std::size_t calls() const { return micros_.size(); }
 
-  // Adds p50_us, p99_us, p999_us and max_us (nearest-rank percentiles) to the benchmark's
-  // counters. They are plain values: Google Benchmark would divide rates by the time.
-  void publish(benchmark::State& state) {
+  // Adds p50_us, p99_us, p999_us and max_us (nearest-rank percentiles), each name after
+  // `prefix`, to the benchmark's counters. They are plain values: Google Benchmark would divide
+  // rates by the time.
+  void publish(benchmark::State& state, const std::string& prefix = "") {
     if (micros_.empty()) return;
     std::sort(micros_.begin(), micros_.end());
-    state.counters["p50_us"] = percentile(0.50);
-    state.counters["p99_us"] = percentile(0.99);
-    state.counters["p999_us"] = percentile(0.999);
-    state.counters["max_us"] = micros_.back();
+    state.counters[prefix + "p50_us"] = percentile(0.50);
+    state.counters[prefix + "p99_us"] = percentile(0.99);
+    state.counters[prefix + "p999_us"] = percentile(0.999);
+    state.counters[prefix + "max_us"] = micros_.back();
   }
 
  private:

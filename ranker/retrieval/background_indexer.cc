@@ -1,18 +1,27 @@
 #include "ranker/retrieval/background_indexer.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <thread>
 
 #include "fmt/format.h"
 
 namespace feedrank::ranker {
 namespace {
 
-constexpr std::size_t kMinRowsPerStep = 16;
+constexpr std::size_t kMinRowsPerStep = 8;
+// How long (in 10 us naps) the indexer waits between steps for queued searches to get in.
+constexpr int kMaxHandoffSpins = 100;
 constexpr std::size_t kMaxRowsPerStep = std::size_t{1} << 20;
 // A later catch-up of at least this many rows is logged when it ends (a bulk load's).
 constexpr std::size_t kRowsWorthSaying = 1000;
 
 using Clock = std::chrono::steady_clock;
+
+// The indexer thread's nice value (0 is the default; 19 the lowest priority).
+constexpr int kNiceness = 10;
 
 }  // namespace
 
@@ -51,6 +60,10 @@ BackgroundIndexer::Progress BackgroundIndexer::progress() const {
 }
 
 void BackgroundIndexer::run() {
+  // Below the request and write threads: during a bulk load the cores go to the writes and
+  // reads first, and the indexer takes what they leave (all of it once the load ends). The
+  // index library's worker threads, started from this one, inherit the priority.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kNiceness);
   std::unique_lock lock(mutex_);
   while (true) {
     changed_.wait(lock, [this] { return stopping_ || woken_; });
@@ -88,6 +101,10 @@ void BackgroundIndexer::catch_up() {
     }
     if (*added == 0) break;
     rows += *added;
+    // Searches that queued behind this step go first (the index is free only until the next).
+    for (int spins = 0; spins < kMaxHandoffSpins && index_.searches_waiting(); ++spins) {
+      std::this_thread::sleep_for(std::chrono::microseconds(10));
+    }
     {
       std::lock_guard lock(mutex_);
       progress_.rows_indexed += *added;

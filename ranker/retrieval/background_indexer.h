@@ -19,8 +19,9 @@
 namespace feedrank::ranker {
 
 struct BackgroundIndexerOptions {
-  // Each step adds as many rows as the last steps' rate says fit in this long.
-  std::chrono::milliseconds step_budget{20};
+  // Each step adds as many rows as the last steps' rate says fit in this long: a search waits
+  // for at most about this long (HNSW at 100k posts adds a row in about half a millisecond).
+  std::chrono::milliseconds step_budget{5};
   // Says when a catch-up ends (rows, seconds, rate) and when a step fails.
   std::function<void(std::string_view line)> log;
 };

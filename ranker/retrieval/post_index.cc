@@ -95,7 +95,9 @@ absl::StatusOr<kernels::SearchResults> PostIndex::search(
   std::size_t indexed = 0;
   absl::StatusOr<kernels::SearchResults> results = kernels::SearchResults(queries);
   {
+    searches_waiting_.fetch_add(1, std::memory_order_relaxed);
     std::shared_lock lock(mutex_);
+    searches_waiting_.fetch_sub(1, std::memory_order_relaxed);
     indexed = std::min(index_->indexed_rows(), table.rows());
     if (indexed > 0) results = search_index(table, request, queries);
   }

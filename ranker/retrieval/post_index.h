@@ -66,6 +66,8 @@ class PostIndex {
   // Returns how many it added (0: caught up).
   absl::StatusOr<std::size_t> index_step(const embeddings::EmbeddingTable& table,
                                          std::size_t max_rows);
+  // Whether searches wait for the index now: an indexer between two steps lets them in first.
+  bool searches_waiting() const { return searches_waiting_.load(std::memory_order_relaxed) > 0; }
 
   // Results by score, ties by smaller id; empty lists when the table has no rows. On an index
   // that batches queries, concurrent callers are searched together (search_batcher.h).
@@ -85,6 +87,7 @@ class PostIndex {
   mutable std::shared_mutex mutex_;
   mutable std::atomic<std::size_t> indexed_rows_{0};  // index_->indexed_rows() after each sync
   mutable std::atomic<bool> stale_{false};
+  mutable std::atomic<int> searches_waiting_{0};
   std::atomic<bool> deferred_{false};
   mutable SearchBatcher batcher_;
 };
