@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <fstream>
 #include <random>
 #include <set>
@@ -69,7 +70,10 @@ class NearestPostsTest : public ::testing::TestWithParam<IndexCase> {
     ASSERT_TRUE(durable.ok()) << durable.status();
     CorpusVectorOptions vectors;
     vectors.users.dimension = kDimension;
-    vectors.log = [this](std::string_view line) { log_.emplace_back(line); };
+    vectors.log = [this](std::string_view line) {
+      std::lock_guard lock(log_mutex_);  // the background indexer logs from its own thread
+      log_.emplace_back(line);
+    };
     RetrievalOptions retrieval;
     retrieval.backend = kernels::BackendRequest::kCpu;
     retrieval.cpu_index = GetParam().kind;
@@ -148,6 +152,8 @@ class NearestPostsTest : public ::testing::TestWithParam<IndexCase> {
   int ef_search_ = 0;             // 0: the default
   std::unique_ptr<FeedEngine> engine_;
   std::map<PostId, std::vector<float>> vectors_;  // the live posts' unit vectors
+  // Read by the tests once the indexer caught up (wait_until_indexed orders its lines first).
+  std::mutex log_mutex_;
   std::vector<std::string> log_;
 };
 
