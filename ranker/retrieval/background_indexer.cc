@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <thread>
 
 #include "fmt/format.h"
 
@@ -12,8 +11,6 @@ namespace feedrank::ranker {
 namespace {
 
 constexpr std::size_t kMinRowsPerStep = 8;
-// How long (in 10 us naps) the indexer waits between steps for queued searches to get in.
-constexpr int kMaxHandoffSpins = 100;
 constexpr std::size_t kMaxRowsPerStep = std::size_t{1} << 20;
 // A later catch-up of at least this many rows is logged when it ends (a bulk load's).
 constexpr std::size_t kRowsWorthSaying = 1000;
@@ -101,10 +98,6 @@ void BackgroundIndexer::catch_up() {
     }
     if (*added == 0) break;
     rows += *added;
-    // Searches that queued behind this step go first (the index is free only until the next).
-    for (int spins = 0; spins < kMaxHandoffSpins && index_.searches_waiting(); ++spins) {
-      std::this_thread::sleep_for(std::chrono::microseconds(10));
-    }
     {
       std::lock_guard lock(mutex_);
       progress_.rows_indexed += *added;

@@ -26,26 +26,36 @@ kernels::VectorRows rows_of(const embeddings::EmbeddingTable& table) {
 PostIndex::PostIndex(std::unique_ptr<kernels::VectorIndex> index)
     : index_(std::move(index)), indexed_rows_(index_->indexed_rows()) {}
 
+std::unique_lock<std::shared_mutex> PostIndex::lock_exclusive() const {
+  std::lock_guard turn(turnstile_);
+  return std::unique_lock(mutex_);
+}
+
+std::shared_lock<std::shared_mutex> PostIndex::lock_shared() const {
+  { std::lock_guard turn(turnstile_); }
+  return std::shared_lock(mutex_);
+}
+
 std::size_t PostIndex::lag(const embeddings::EmbeddingTable& table) const {
   const std::size_t indexed = indexed_rows();
   return table.rows() > indexed ? table.rows() - indexed : 0;
 }
 
 std::size_t PostIndex::memory_bytes() const {
-  std::shared_lock lock(mutex_);
+  auto lock = lock_shared();
   return index_->memory_bytes();
 }
 
 absl::Status PostIndex::save(const embeddings::EmbeddingTable& table,
                              const std::string& path) const {
-  std::shared_lock lock(mutex_);
+  auto lock = lock_shared();
   return save_index(*index_, table, path);
 }
 
 absl::Status PostIndex::sync(const embeddings::EmbeddingTable& table, std::size_t rows_per_lock) {
   const std::size_t total = table.rows();
   while (true) {
-    std::unique_lock lock(mutex_);
+    auto lock = lock_exclusive();
     const std::size_t indexed = std::min(total, index_->indexed_rows());
     const std::size_t upto = total - indexed <= rows_per_lock ? total : indexed + rows_per_lock;
     if (upto == total) return sync_locked(table, total);  // also takes the tombstones
@@ -57,13 +67,13 @@ absl::Status PostIndex::note_write(const embeddings::EmbeddingTable& table,
                                    std::size_t rows_per_lock) {
   if (!deferred_) return sync(table, rows_per_lock);
   if (!index_->mirrors_tombstones()) return absl::OkStatus();
-  std::unique_lock lock(mutex_);
+  auto lock = lock_exclusive();
   return sync_locked(table, index_->indexed_rows());  // no new rows: only the tombstones
 }
 
 absl::StatusOr<std::size_t> PostIndex::index_step(const embeddings::EmbeddingTable& table,
                                                   std::size_t max_rows) {
-  std::unique_lock lock(mutex_);
+  auto lock = lock_exclusive();
   const std::size_t indexed = index_->indexed_rows();
   if (indexed >= table.rows() || max_rows == 0) return 0;
   const std::size_t upto = std::min(table.rows(), indexed + max_rows);
@@ -84,7 +94,7 @@ absl::Status PostIndex::sync_locked(const embeddings::EmbeddingTable& table,
 absl::StatusOr<kernels::SearchResults> PostIndex::search(
     const embeddings::EmbeddingTable& table, const kernels::SearchRequest& request) const {
   if (stale_) {
-    std::unique_lock lock(mutex_);
+    auto lock = lock_exclusive();
     if (stale_) {
       // Deferred, the rows not indexed yet are the tail scan's: only the tombstones are due.
       const std::size_t rows = deferred_ ? index_->indexed_rows() : table.rows();
@@ -95,9 +105,7 @@ absl::StatusOr<kernels::SearchResults> PostIndex::search(
   std::size_t indexed = 0;
   absl::StatusOr<kernels::SearchResults> results = kernels::SearchResults(queries);
   {
-    searches_waiting_.fetch_add(1, std::memory_order_relaxed);
-    std::shared_lock lock(mutex_);
-    searches_waiting_.fetch_sub(1, std::memory_order_relaxed);
+    auto lock = lock_shared();
     indexed = std::min(index_->indexed_rows(), table.rows());
     if (indexed > 0) results = search_index(table, request, queries);
   }

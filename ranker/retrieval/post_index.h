@@ -19,6 +19,7 @@
 #include <atomic>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 
@@ -66,8 +67,6 @@ class PostIndex {
   // Returns how many it added (0: caught up).
   absl::StatusOr<std::size_t> index_step(const embeddings::EmbeddingTable& table,
                                          std::size_t max_rows);
-  // Whether searches wait for the index now: an indexer between two steps lets them in first.
-  bool searches_waiting() const { return searches_waiting_.load(std::memory_order_relaxed) > 0; }
 
   // Results by score, ties by smaller id; empty lists when the table has no rows. On an index
   // that batches queries, concurrent callers are searched together (search_batcher.h).
@@ -82,12 +81,18 @@ class PostIndex {
                                                       const kernels::SearchRequest& request,
                                                       std::size_t queries) const;
 
+  // The index's lock, taken through a turnstile: a sync waiting for it stops new searches at the
+  // turnstile, so that searches whose holds always overlap cannot keep it out (glibc's
+  // readers-writer lock prefers readers), and the searches it stopped go next.
+  std::unique_lock<std::shared_mutex> lock_exclusive() const;
+  std::shared_lock<std::shared_mutex> lock_shared() const;
+
   // Mutable so that a const search can finish a sync that failed earlier.
   std::unique_ptr<kernels::VectorIndex> index_;
   mutable std::shared_mutex mutex_;
+  mutable std::mutex turnstile_;
   mutable std::atomic<std::size_t> indexed_rows_{0};  // index_->indexed_rows() after each sync
   mutable std::atomic<bool> stale_{false};
-  mutable std::atomic<int> searches_waiting_{0};
   std::atomic<bool> deferred_{false};
   mutable SearchBatcher batcher_;
 };

@@ -228,6 +228,39 @@ TEST(BackgroundIndexer, AFailedStepIsSaidSearchesStayExactAndTheNextWakeCatchesU
       << log.back();
 }
 
+// Searches back to back from more threads than cores, their holds of the index overlapping
+// all the time: the indexer still gets its turn and catches up.
+TEST(BackgroundIndexer, CatchesUpWhileSearchesHoldTheIndexWithoutPause) {
+  constexpr std::size_t kRows = 20000;
+  std::atomic<bool> fail{false};
+  GuardedTable guarded(kDim);
+  PostIndex index(std::make_unique<FailingIndex>(fail));  // an exact scan, deferred
+  index.defer_indexing();
+  const auto vectors = gaussian_vectors(kRows, kDim, 8);
+  for (std::size_t i = 0; i < kRows; ++i) guarded.table.upsert(1 + i, row_of(vectors, i, kDim));
+  ASSERT_TRUE(index.index_step(guarded.table, kRows / 2).ok());  // searches take a while
+  std::atomic<bool> searching{true};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r) {
+    readers.emplace_back([&, r] {
+      SearchRequest request;
+      request.queries = row_of(vectors, static_cast<std::size_t>(r), kDim);
+      request.k = 10;
+      while (searching) {
+        std::shared_lock lock(guarded.mutex);
+        EXPECT_TRUE(index.search(guarded.table, request).ok());
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the readers overlap
+  BackgroundIndexer indexer(index, guarded.reader(), {});
+  const bool caught_up = indexer.wait_caught_up(std::chrono::seconds(20));
+  searching = false;
+  for (std::thread& reader : readers) reader.join();
+  EXPECT_TRUE(caught_up);
+  EXPECT_EQ(index.lag(guarded.table), 0u);
+}
+
 // A writer appends and deletes while readers search and the indexer builds an HNSW graph:
 // every answer is sorted, full and free of deleted rows; a row's own vector finds it while it
 // is still in the tail; once caught up, recall@10 against the exact answers holds.
