@@ -30,6 +30,14 @@ struct BulkEmbedOptions {
   std::chrono::milliseconds progress_interval{1000};
 };
 
+// Adds documents text_of(0), ..., text_of(count - 1) to `frequencies` on `threads` threads
+// (0: all cores): per-thread tables, merged, so the result equals counting on one thread.
+// text_of is called from several threads at once. progress(done) as in run_in_chunks.
+void count_documents(std::size_t count, const std::function<std::string_view(std::size_t)>& text_of,
+                     DocumentFrequencies& frequencies, int threads = 0,
+                     const std::function<void(std::size_t done)>& progress = {},
+                     std::chrono::milliseconds progress_interval = std::chrono::seconds(1));
+
 // Adds every text of `texts` to `frequencies`, then writes the vector of text i to
 // out[i * dimension, (i + 1) * dimension). INVALID_ARGUMENT when `out` has the wrong size.
 absl::Status embed_corpus(const TextEmbedder& embedder, std::span<const std::string> texts,

@@ -10,6 +10,8 @@ namespace {
 // Longer than a feed request holds its snapshot (milliseconds), so overlapping requests drain
 // and the writer gets in; short enough that a long reader delays new requests only this much.
 constexpr std::chrono::milliseconds kMaxWaitForWriter{50};
+// Records written back per commit at start (bounded memory for a store of millions of posts).
+constexpr std::size_t kWriteBackBatch = 10'000;
 
 class StateRebuilder final : public StoreVisitor {
  public:
@@ -46,10 +48,21 @@ absl::StatusOr<std::unique_ptr<FeedStore>> FeedStore::open(std::unique_ptr<Durab
   if (auto status = store->durable_->replay(rebuilder); !status.ok()) return status;
   if (extension) {
     if (auto status = extension->finish_replay(store->state_); !status.ok()) return status;
+    if (auto status = store->write_back(); !status.ok()) return status;
     // A long replayed tail is saved now rather than replayed again at the next start.
     if (auto status = store->save_checkpoint(false); !status.ok()) return status;
   }
   return store;
+}
+
+absl::Status FeedStore::write_back() {
+  for (;;) {
+    std::vector<StoredPost> records = extension_->take_writebacks(state_, kWriteBackBatch);
+    if (records.empty()) return absl::OkStatus();
+    const std::vector<StoreMutation> mutations(std::make_move_iterator(records.begin()),
+                                               std::make_move_iterator(records.end()));
+    if (auto status = durable_->commit(mutations); !status.ok()) return status;
+  }
 }
 
 absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,

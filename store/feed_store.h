@@ -67,6 +67,8 @@ class FeedStore {
       : durable_(std::move(durable)), extension_(extension) {}
 
   absl::Status save_checkpoint(bool force);
+  // Persists what the extension derived at start for records that lacked it.
+  absl::Status write_back();
 
   std::unique_ptr<DurableStore> durable_;
   StateExtension* extension_;

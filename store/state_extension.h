@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "store/durable_store.h"
@@ -34,6 +35,12 @@ class StateExtension {
   virtual void restore_user_state(UserId user, std::string state) = 0;
   // The replay is over and `state` is complete; an error fails the store's open.
   virtual absl::Status finish_replay(const FeedState& state) = 0;
+  // Then, until it returns none: at most `max` records whose stored form should change because
+  // the replay derived what they lack (a post's vector), for the store to write once so that the
+  // next start reads them instead of deriving them again. Records in `state` keep their sequence.
+  virtual std::vector<StoredPost> take_writebacks(const FeedState&, std::size_t /*max*/) {
+    return {};
+  }
 
   // After a write: a checkpoint to save now, if one is due (always, when `force`), covering
   // everything applied so far.

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "embeddings/bulk_embedder.h"
 #include "embeddings/parallel_chunks.h"
 #include "embeddings/vector_norms.h"
 #include "fmt/format.h"
@@ -192,7 +194,7 @@ void CorpusVectors::replay(const store::StoreMutation& mutation) {
   };
   if (const auto* stored = std::get_if<store::StoredPost>(&mutation)) {
     const Post& post = stored->post;
-    if (!stored->deleted) frequencies_.add_document(features_of(post.text));
+    if (!stored->deleted) live_posts_.push_back(post.id);
     if (post.embedding.empty()) {
       if (!stored->deleted) missing_vectors_.push_back(post.id);
     } else {
@@ -223,6 +225,7 @@ void CorpusVectors::add_post_vector(const store::StoredPost& stored) {
 
 absl::Status CorpusVectors::finish_replay(const store::FeedState& state) {
   if (!replay_error_.ok()) return replay_error_;
+  count_frequencies(state);
   embed_missing(state);
   std::stable_sort(tail_.begin(), tail_.end(), [](const TailEvent& a, const TailEvent& b) {
     return a.sequence < b.sequence;
@@ -244,8 +247,17 @@ absl::Status CorpusVectors::finish_replay(const store::FeedState& state) {
   return absl::OkStatus();
 }
 
+// The IDF of every live post's text, on every core.
+void CorpusVectors::count_frequencies(const store::FeedState& state) {
+  embeddings::count_documents(
+      live_posts_.size(),
+      [&](std::size_t i) { return std::string_view(state.posts.find(live_posts_[i])->post.text); },
+      frequencies_);
+  live_posts_ = {};
+}
+
 // Posts stored before the service computed vectors get one now, with the full corpus's IDF, on
-// every core. They are not written back: a later start computes them again.
+// every core; take_writebacks() then hands them to the store, so this happens once.
 void CorpusVectors::embed_missing(const store::FeedState& state) {
   if (missing_vectors_.empty()) return;
   const std::size_t total = missing_vectors_.size();
@@ -268,7 +280,30 @@ void CorpusVectors::embed_missing(const store::FeedState& state) {
     const Visibility visibility = state.posts.find(missing_vectors_[i])->post.visibility;
     table_.upsert(missing_vectors_[i], vectors[i], visibility == Visibility::kPublic);
   }
-  missing_vectors_ = {};
+  to_write_back_ = std::exchange(missing_vectors_, {});
+}
+
+std::vector<store::StoredPost> CorpusVectors::take_writebacks(const store::FeedState& state,
+                                                              std::size_t max) {
+  std::vector<store::StoredPost> records;
+  const std::size_t end = std::min(to_write_back_.size(), written_back_ + max);
+  records.reserve(end - written_back_);
+  for (; written_back_ < end; ++written_back_) {
+    const PostId id = to_write_back_[written_back_];
+    const store::PostView& view = *state.posts.find(id);
+    const auto vector = table_.row(*table_.row_of(id));
+    store::StoredPost& record = records.emplace_back(store::StoredPost{view.post, false, view.sequence});
+    record.post.embedding.assign(vector.begin(), vector.end());
+  }
+  if (records.empty() && !to_write_back_.empty()) {
+    if (options_.log) {
+      options_.log(fmt::format("wrote the vectors of {} stored posts back to the store",
+                               to_write_back_.size()));
+    }
+    to_write_back_ = {};
+    written_back_ = 0;
+  }
+  return records;
 }
 
 }  // namespace feedrank::ranker

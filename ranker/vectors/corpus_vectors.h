@@ -3,7 +3,8 @@
 // - a new post gets its vector from its text (a caller-supplied one is kept, L2-normalised) and
 //   its hashtags, from one tokenizer pass; the batch joins the IDF before its vectors are
 //   computed, and the vector is stored with the post, so a restart reads it instead of
-//   recomputing it with a different IDF;
+//   recomputing it with a different IDF; posts stored without one (before vectors existed) get
+//   theirs at the next start, which writes them back once;
 // - the IDF counts every live post's text (a delete takes the post out again);
 // - a deleted post keeps its row in the embedding table under a tombstone;
 // - a followers-only post's row is marked not searchable (visibility never changes after
@@ -54,6 +55,8 @@ class CorpusVectors final : public store::StateExtension {
   void restore_checkpoint(store::Sequence through) override;
   void restore_user_state(UserId user, std::string state) override;
   absl::Status finish_replay(const store::FeedState& state) override;
+  std::vector<store::StoredPost> take_writebacks(const store::FeedState& state,
+                                                 std::size_t max) override;
   std::optional<store::Checkpoint> checkpoint(bool force) override;
   void checkpoint_saved() override;
 
@@ -74,6 +77,7 @@ class CorpusVectors final : public store::StateExtension {
   void record_engagement(const Engagement& engagement, store::Sequence sequence);
   // The live post's row, or empty when it has none or a zero vector (no text to learn from).
   std::span<const float> informative_row(PostId id) const;
+  void count_frequencies(const store::FeedState& state);
   void embed_missing(const store::FeedState& state);
 
   CorpusVectorOptions options_;
@@ -96,7 +100,10 @@ class CorpusVectors final : public store::StateExtension {
   bool replaying_ = true;
   bool has_checkpoint_ = false;
   std::vector<TailEvent> tail_;
+  std::vector<PostId> live_posts_;       // their texts make the IDF, counted in one parallel pass
   std::vector<PostId> missing_vectors_;  // posts stored before vectors were
+  std::vector<PostId> to_write_back_;    // ... once embedded, until the store has their vectors
+  std::size_t written_back_ = 0;
   absl::Status replay_error_;
 };
 

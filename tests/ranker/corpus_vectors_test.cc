@@ -201,6 +201,26 @@ TEST_F(CorpusVectorsTest, VectorsIdfAndTombstonesSurviveARestartBitForBit) {
   EXPECT_EQ(vectors_->posts().live_rows(), 3u);
 }
 
+// Enough posts for the start's IDF pass to run in several chunks on several threads.
+TEST_F(CorpusVectorsTest, TheIdfCountedInParallelAtStartEqualsTheOneTheWritesKept) {
+  write({User{1, "ann", 0}, User{2, "bob", 0}});
+  const std::vector<std::string> words = {"rust", "cuda", "bread", "jazz", "tennis", "#gpu", "chess"};
+  std::vector<WriteOp> ops;
+  for (PostId id = 1; id <= 4000; ++id) {
+    ops.push_back(post(id, 1 + id % 2,
+                       words[id % 7] + " " + words[(id / 7) % 7] + " n" + std::to_string(id % 97)));
+  }
+  write(std::move(ops));
+  std::vector<WriteOp> deletes;
+  for (PostId id = 3; id <= 4000; id += 5) deletes.push_back(DeletePost{id});
+  write(std::move(deletes));
+  const embeddings::DocumentFrequencies idf = vectors_->frequencies();
+  ASSERT_EQ(idf.documents(), 4000u - 800u);
+
+  ASSERT_TRUE(open().ok());
+  EXPECT_EQ(vectors_->frequencies(), idf);
+}
+
 TEST_F(CorpusVectorsTest, EngagingMovesTheUserTowardsThePost) {
   write({User{1, "ann", 0}, User{2, "bob", 0}, post(10, 2, "rust borrow checker lifetimes"),
          post(11, 2, "sourdough bread baking")});
@@ -312,6 +332,15 @@ TEST_F(CorpusVectorsTest, PostsStoredWithoutVectorsAreEmbeddedInBulkAtStartWithP
   embedder->embed("rust compilers 1", vectors_->frequencies(), expected);
   EXPECT_EQ(row_of(*vectors_, 1), expected);
   EXPECT_GT(dot(user_vector(2), expected), 0.99) << "the engagement was replayed on the new vector";
+  EXPECT_THAT(log_, ::testing::Contains(HasSubstr("wrote the vectors of 3000 stored posts back")));
+
+  // Written back once: the next start reads the vectors instead of computing them again.
+  const std::vector<float> user_before = user_vector(2);
+  ASSERT_TRUE(open().ok());
+  EXPECT_THAT(log_, ::testing::Not(::testing::Contains(HasSubstr("embedding stored posts"))));
+  EXPECT_EQ(vectors_->posts().live_rows(), 3000u);
+  EXPECT_EQ(row_of(*vectors_, 1), expected);
+  EXPECT_EQ(user_vector(2), user_before);
 }
 
 TEST_F(CorpusVectorsTest, ReopeningWithAnotherDimensionFailsWithTheDimensionToUse) {
