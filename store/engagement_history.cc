@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <vector>
 
 #include "common/memory_bytes.h"
 
@@ -29,7 +31,7 @@ void EngagementHistory::add(const Engagement& engagement, UserId author) {
     stats.log2_counts.fill(kNone);
     stats.log2_trending = kNone;
     stats.latest = engagement.at;
-  } else {
+  } else if (!bulk_load_) {
     trending_.erase({stats.log2_trending, engagement.post});
   }
   stats.engagers.push_back({engagement.user, engagement.kind, engagement.at});
@@ -40,7 +42,22 @@ void EngagementHistory::add(const Engagement& engagement, UserId author) {
   stats.log2_counts[kind] = log2_add(stats.log2_counts[kind], exponent);
   const double weight = options_.trending_weights[kind];
   if (weight > 0) stats.log2_trending = log2_add(stats.log2_trending, exponent + std::log2(weight));
-  if (stats.log2_trending != kNone) trending_.insert({stats.log2_trending, engagement.post});
+  if (!bulk_load_ && stats.log2_trending != kNone) {
+    trending_.insert({stats.log2_trending, engagement.post});
+  }
+}
+
+void EngagementHistory::end_bulk_load(absl::FunctionRef<bool(PostId post)> deleted) {
+  bulk_load_ = false;
+  std::vector<std::pair<double, PostId>> order;
+  order.reserve(by_post_.size());
+  for (const auto& [post, stats] : by_post_) {
+    if (stats.log2_trending != kNone && !deleted(post)) order.emplace_back(stats.log2_trending, post);
+  }
+  std::sort(order.begin(), order.end(), std::greater<>());
+  // In the set's own order, each insert at the end is amortised O(1).
+  trending_.clear();
+  for (const auto& entry : order) trending_.insert(trending_.end(), entry);
 }
 
 void EngagementHistory::forget_trending(PostId post) {

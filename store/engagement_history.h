@@ -49,6 +49,11 @@ class EngagementHistory {
   void add(const Engagement& engagement, UserId author);
   // The post was deleted: it leaves the trending order (its history stays, as the store's does).
   void forget_trending(PostId post);
+  // The start-up replay: add() leaves the trending order alone until end_bulk_load() builds it
+  // once from every post's sum (a sort, not two tree updates per engagement), without the
+  // posts `deleted` names (the replay brings a post's engagements after its tombstone).
+  void begin_bulk_load() { bulk_load_ = true; }
+  void end_bulk_load(absl::FunctionRef<bool(PostId post)> deleted);
 
   // In arrival order (mostly by time); empty for users or posts with none.
   std::span<const UserEngagement> by_user(UserId user) const;
@@ -79,6 +84,7 @@ class EngagementHistory {
   absl::flat_hash_map<UserId, std::vector<UserEngagement>> by_user_;
   absl::flat_hash_map<PostId, PostStats> by_post_;
   std::set<std::pair<double, PostId>, std::greater<>> trending_;
+  bool bulk_load_ = false;
 };
 
 }  // namespace feedrank::store

@@ -45,7 +45,13 @@ absl::StatusOr<std::unique_ptr<FeedStore>> FeedStore::open(std::unique_ptr<Durab
                                                            StateExtension* extension) {
   std::unique_ptr<FeedStore> store(new FeedStore(std::move(durable), extension));
   StateRebuilder rebuilder(store->state_, extension);
+  FeedState& state = store->state_;
+  state.engagements.begin_bulk_load();
   if (auto status = store->durable_->replay(rebuilder); !status.ok()) return status;
+  state.engagements.end_bulk_load([&](PostId post) {
+    const PostView* view = state.posts.find(post);
+    return view != nullptr && view->deleted;
+  });
   if (extension) {
     if (auto status = extension->finish_replay(store->state_); !status.ok()) return status;
     if (auto status = store->write_back(); !status.ok()) return status;

@@ -10,7 +10,9 @@ namespace feedrank::store {
 void PostCatalog::put(StoredPost stored) {
   Post& post = stored.post;
   const bool deleted = stored.deleted;
-  post.embedding = {};  // frees the memory: the embedding table holds the one copy
+  // The embedding table holds the one copy. Assigned a new vector, not `= {}`: that assigns an
+  // empty initializer list, which keeps the buffer (512 bytes a post at dimension 128).
+  post.embedding = std::vector<float>();
   auto [it, inserted] = index_.try_emplace(post.id, views_.size());
   if (inserted) views_.emplace_back();
   PostView& view = views_[it->second];
@@ -19,8 +21,8 @@ void PostCatalog::put(StoredPost stored) {
     --live_count_;
   }
   if (deleted) {
-    post.text = {};
-    post.hashtags = {};
+    std::string().swap(post.text);  // a move from an empty string would keep the buffer
+    post.hashtags = std::vector<std::string>();
   } else {
     auto& timeline = timelines_[post.author];
     const TimelineEntry entry{post.created_at, post.id};

@@ -241,7 +241,7 @@ absl::Status CorpusVectors::finish_replay(const store::FeedState& state) {
       record_engagement(e, event.sequence);
     }
   }
-  tail_ = {};
+  tail_ = std::vector<TailEvent>();  // not `= {}`, which keeps the buffer
   applied_through_ = std::max(applied_through_, state.last_sequence);
   replaying_ = false;
   return absl::OkStatus();
@@ -253,7 +253,7 @@ void CorpusVectors::count_frequencies(const store::FeedState& state) {
       live_posts_.size(),
       [&](std::size_t i) { return std::string_view(state.posts.find(live_posts_[i])->post.text); },
       frequencies_);
-  live_posts_ = {};
+  live_posts_ = std::vector<PostId>();
 }
 
 // Posts stored before the service computed vectors get one now, with the full corpus's IDF, on
@@ -300,7 +300,7 @@ std::vector<store::StoredPost> CorpusVectors::take_writebacks(const store::FeedS
       options_.log(fmt::format("wrote the vectors of {} stored posts back to the store",
                                to_write_back_.size()));
     }
-    to_write_back_ = {};
+    to_write_back_ = std::vector<PostId>();
     written_back_ = 0;
   }
   return records;

@@ -322,3 +322,39 @@ TEST(EngagementHistoryTrending, ADeletedPostLeavesTheTrendingOrder) {
 }
 
 }  // namespace feedrank::store
+
+namespace feedrank::store {
+namespace {
+
+TEST(EngagementHistoryBulkLoad, BuildsTheOrderIncrementalAddsKeepLessTheDeletedPosts) {
+  EngagementHistory incremental, bulk;
+  bulk.begin_bulk_load();
+  for (int i = 0; i < 2000; ++i) {
+    // Posts 1..300, kinds and times spread so that sums differ and some posts repeat often.
+    const PostId post = 1 + static_cast<PostId>((i * 7919) % 300);
+    const Engagement engagement{static_cast<UserId>(1 + i % 50), post,
+                                static_cast<EngagementKind>(i % 4), 1'000'000LL * (i % 97)};
+    incremental.add(engagement, 9);
+    bulk.add(engagement, 9);
+  }
+  std::vector<PostId> none;
+  bulk.for_each_trending([&](PostId post) {
+    none.push_back(post);
+    return true;
+  });
+  EXPECT_TRUE(none.empty()) << "the order waits for the end of the bulk load";
+  for (PostId deleted : {5, 17, 250}) incremental.forget_trending(deleted);
+  bulk.end_bulk_load([](PostId post) { return post == 5 || post == 17 || post == 250; });
+  const auto incremental_order = trending(incremental);
+  EXPECT_EQ(incremental_order.size(), 297u);
+  EXPECT_EQ(trending(bulk), incremental_order);
+  // Adds after the bulk load keep the order again.
+  const Engagement late{1, 42, EngagementKind::kShare, 200'000'000};
+  incremental.add(late, 9);
+  bulk.add(late, 9);
+  EXPECT_EQ(trending(bulk), trending(incremental));
+  EXPECT_EQ(trending(bulk).front(), 42u);
+}
+
+}  // namespace
+}  // namespace feedrank::store

@@ -133,6 +133,46 @@ TEST_F(FeedStoreTest, EngagementsAreIdempotentAcrossBatchesAndRestarts) {
   EXPECT_EQ(store_->counts().engagements, 2u);
 }
 
+std::vector<PostId> trending_of(const FeedState& state) {
+  std::vector<PostId> order;
+  state.engagements.for_each_trending([&](PostId post) {
+    order.push_back(post);
+    return true;
+  });
+  return order;
+}
+
+// The replay brings engagements after every post, tombstones included: the trending order it
+// builds must still leave deleted posts out, and equal the one the writes kept.
+TEST_F(FeedStoreTest, TrendingAfterAReopenEqualsTheWritersAndLeavesOutDeletedPosts) {
+  std::vector<WriteOp> ops{User{1, "ann", 10}, User{2, "bob", 11}};
+  for (PostId id = 100; id < 160; ++id) ops.push_back(make_post(id, 1, 1000 + id));
+  for (PostId id = 100; id < 160; ++id) {
+    for (int i = 0; i < static_cast<int>(id % 5); ++i) {
+      ops.push_back(Engagement{2, id, static_cast<EngagementKind>(i % 4), 5000 + 7 * id + i});
+    }
+  }
+  write_ok(std::move(ops));
+  write_ok({DeletePost{104}, DeletePost{119}});
+  std::vector<PostId> before;
+  {
+    auto snapshot = store_->snapshot();
+    before = trending_of(snapshot.state());
+  }
+  ASSERT_EQ(before.size(), 48u - 2u);  // posts with 1..4 engagements, less the two deleted
+  reopen();
+  {
+    auto snapshot = store_->snapshot();
+    EXPECT_EQ(trending_of(snapshot.state()), before);
+  }
+  // Writes after the replay update the order again: three shares lift a post to the top.
+  write_ok({Engagement{2, 101, EngagementKind::kShare, 90000},
+            Engagement{2, 101, EngagementKind::kShare, 90001},
+            Engagement{2, 101, EngagementKind::kShare, 90002}});
+  auto snapshot = store_->snapshot();
+  EXPECT_EQ(trending_of(snapshot.state()).front(), 101u);
+}
+
 TEST_F(FeedStoreTest, EngagementWithDeletedPostIsNotFound) {
   write_ok({User{1, "ann", 10}, make_post(100, 1, 1000), DeletePost{100}});
   std::vector<WriteOp> ops{Engagement{1, 100, EngagementKind::kLike, 2000}};

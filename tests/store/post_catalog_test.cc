@@ -29,6 +29,26 @@ TEST(PostCatalog, TimelineStaysSortedWhenPostsArriveOutOfOrder) {
   EXPECT_EQ(catalog.live_count(), 500u);
 }
 
+// The embedding table holds the vectors: a view keeping the vector's buffer cost 512 bytes a
+// post at dimension 128 (half a gigabyte at a million posts).
+TEST(PostCatalog, KeepsNoBufferOfTheVectorNorOfADeletedPostsText) {
+  PostCatalog catalog;
+  Post post = post_at(1, 7, 100);
+  post.embedding.assign(128, 0.5f);
+  post.text = std::string(200, 'x');
+  post.hashtags = {std::string(40, 'h')};
+  catalog.put({post, false});
+  EXPECT_EQ(catalog.find(1)->post.embedding.capacity(), 0u);
+  EXPECT_EQ(catalog.find(1)->post.text.size(), 200u);
+  catalog.put({post, true});
+  const PostView& tombstone = *catalog.find(1);
+  EXPECT_EQ(tombstone.post.embedding.capacity(), 0u);
+  EXPECT_EQ(tombstone.post.hashtags.capacity(), 0u);
+  // At most the string's inline buffer is left.
+  EXPECT_LT(tombstone.post.text.capacity(), 200u);
+  EXPECT_TRUE(tombstone.post.text.empty());
+}
+
 TEST(PostCatalog, TombstoneRemovesPostFromTimelineButKeepsTheId) {
   PostCatalog catalog;
   catalog.put({post_at(1, 7, 100), false});
