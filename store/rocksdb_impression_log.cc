@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -122,10 +123,12 @@ rocksdb::ReadOptions scan_options() {
   return options;
 }
 
-// Reads every key: the cost of an open grows with the log. A counter kept in the log (updated in
-// each append's batch) replaces this once logs get large.
-absl::StatusOr<std::uint64_t> count_keys(rocksdb::DB& db) {
-  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(scan_options()));
+// Reads every key as of `snapshot`: seconds for a log of tens of millions, so the log counts on
+// its own thread and the server serves meanwhile.
+absl::StatusOr<std::uint64_t> count_keys(rocksdb::DB& db, const rocksdb::Snapshot* snapshot) {
+  rocksdb::ReadOptions options = scan_options();
+  options.snapshot = snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(options));
   std::uint64_t count = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
   if (auto status = to_status(it->status(), "counting impressions"); !status.ok()) return status;
@@ -134,9 +137,15 @@ absl::StatusOr<std::uint64_t> count_keys(rocksdb::DB& db) {
 
 class RocksDbImpressionLog final : public ImpressionLog {
  public:
-  RocksDbImpressionLog(std::unique_ptr<rocksdb::DB> db, std::uint64_t count,
-                       ImpressionLogOptions options)
-      : db_(std::move(db)), count_(count), options_(options) {
+  RocksDbImpressionLog(std::unique_ptr<rocksdb::DB> db, ImpressionLogOptions options)
+      : db_(std::move(db)), count_(0), options_(options) {
+    // What the log held at open, counted as of this snapshot; appends count on top of it.
+    const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+    stored_count_ = std::async(std::launch::async, [this, snapshot] {
+      auto count = count_keys(*db_, snapshot);
+      db_->ReleaseSnapshot(snapshot);
+      return count;
+    });
     if (!options_.sync_each_page) syncer_ = std::thread([this] { sync_periodically(); });
   }
 
@@ -183,7 +192,12 @@ class RocksDbImpressionLog final : public ImpressionLog {
     return to_status(it->status(), "impression log scan failed");
   }
 
-  std::uint64_t count() const override { return count_.load(std::memory_order_relaxed); }
+  // Waits for the count of what the log held at open (about a second for ten million). A count
+  // that failed (a corrupt table) reads as none: reports then fail with the cause.
+  std::uint64_t count() const override {
+    const auto& stored = stored_count_.get();
+    return (stored.ok() ? *stored : 0) + count_.load(std::memory_order_relaxed);
+  }
 
  private:
   // Bounds what a power cut can take to the last sync_interval of pages.
@@ -197,7 +211,9 @@ class RocksDbImpressionLog final : public ImpressionLog {
   }
 
   std::unique_ptr<rocksdb::DB> db_;
-  std::atomic<std::uint64_t> count_;
+  std::atomic<std::uint64_t> count_;  // appended since open
+  // Declared after db_, so destroyed (waited for) before it.
+  std::shared_future<absl::StatusOr<std::uint64_t>> stored_count_;
   const ImpressionLogOptions options_;
   std::mutex syncer_mutex_;
   std::condition_variable syncer_wakeup_;
@@ -232,13 +248,7 @@ absl::StatusOr<std::unique_ptr<ImpressionLog>> open_rocksdb_impression_log(
         fmt::format("cannot open impression log in {}: {}", directory, status.ToString()));
   }
   std::unique_ptr<rocksdb::DB> db(raw);
-  auto count = count_keys(*db);
-  if (!count.ok()) {
-    return absl::FailedPreconditionError(fmt::format(
-        "cannot open impression log in {}: {}", directory, std::string(count.status().message())));
-  }
-  return std::unique_ptr<ImpressionLog>(
-      new RocksDbImpressionLog(std::move(db), *count, log_options));
+  return std::unique_ptr<ImpressionLog>(new RocksDbImpressionLog(std::move(db), log_options));
 }
 
 }  // namespace feedrank::store
