@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/grow_aside.h"
 #include "embeddings/vector_dimension.h"
 
 namespace feedrank::embeddings {
@@ -48,7 +49,7 @@ std::size_t EmbeddingTable::upsert(PostId id, std::span<const float> vector, boo
   } else {
     unsearchable_[r / kBitsPerWord] |= bit;
   }
-  std::copy(vector.begin(), vector.end(), values_.begin() + r * dimension_);
+  std::copy(vector.begin(), vector.end(), values_.data() + r * dimension_);
   return r;
 }
 
@@ -70,17 +71,23 @@ void EmbeddingTable::reserve(std::size_t rows) {
   row_by_id_.reserve(rows);
 }
 
-// std::vector grows geometrically (doubling in libstdc++), which is the amortised O(1) append
-// the table needs; growing all the arrays together keeps their capacities in step.
+EmbeddingTable::Room EmbeddingTable::make_room(std::size_t new_rows) const {
+  Room room;
+  room.row_by_id_ = grown_copy(row_by_id_, new_rows);
+  return room;
+}
+
+void EmbeddingTable::take_room(Room& room) { take_grown(row_by_id_, room.row_by_id_); }
+
 void EmbeddingTable::grow_to(std::size_t rows) {
   values_.resize(rows * dimension_);
   const std::size_t words = (rows + kBitsPerWord - 1) / kBitsPerWord;
-  if (tombstones_.size() < words) tombstones_.resize(words, 0);
-  if (unsearchable_.size() < words) unsearchable_.resize(words, 0);
+  if (tombstones_.size() < words) tombstones_.resize(words);
+  if (unsearchable_.size() < words) unsearchable_.resize(words);
 }
 
 std::span<const float> EmbeddingTable::row(std::size_t r) const {
-  return std::span<const float>(values_).subspan(r * dimension_, dimension_);
+  return values_.span().subspan(r * dimension_, dimension_);
 }
 
 std::optional<std::size_t> EmbeddingTable::row_of(PostId id) const {
@@ -103,13 +110,12 @@ std::size_t EmbeddingTable::id_map_bytes() const {
   constexpr std::size_t kSlotBytes = sizeof(decltype(row_by_id_)::value_type) + 1;
   const std::size_t capacity = row_by_id_.capacity();
   const std::size_t map_bytes = capacity == 0 ? 0 : capacity * kSlotBytes + 16;
-  return ids_.capacity() * sizeof(PostId) + map_bytes;
+  return ids_.resident_bytes() + map_bytes;
 }
 
 std::size_t EmbeddingTable::memory_bytes() const {
-  return sizeof(*this) + values_.capacity() * sizeof(float) +
-         (tombstones_.capacity() + unsearchable_.capacity()) * sizeof(std::uint64_t) +
-         id_map_bytes();
+  return sizeof(*this) + values_.resident_bytes() + tombstones_.resident_bytes() +
+         unsearchable_.resident_bytes() + id_map_bytes();
 }
 
 }  // namespace feedrank::embeddings

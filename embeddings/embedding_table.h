@@ -2,10 +2,11 @@
 // row, a tombstone bit per row and a "not searchable" bit per row (deleted, or kept out of
 // retrieval by its owner: a followers-only post). The FAISS and GPU backends read data(),
 // row_ids() and unsearchable_words() in place; deleting a post only sets its bits, so row
-// numbers (and any index the backends built over them) stay valid.
+// numbers (and any index the backends built over them) stay valid. The arrays grow in reserved
+// address space (common/stable_array.h): an append never copies the matrix.
 //
-// Not thread-safe: the owner locks. Any upsert may grow the storage and so invalidate the
-// pointers and spans handed out before it.
+// Not thread-safe: the owner locks. An upsert past a reservation (2M rows of 128 floats) may
+// move the storage and so invalidate the pointers and spans handed out before it.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "common/stable_array.h"
 #include "store/records.h"
 
 namespace feedrank::embeddings {
@@ -39,25 +41,37 @@ class EmbeddingTable {
   // Makes room for `rows` rows without further growth (a bulk load that knows its size).
   void reserve(std::size_t rows);
 
+  // A writer's room for `new_rows` more rows, made before it locks readers out: a copy of the id
+  // map grown aside when the rows would rehash it (common/grow_aside.h). Only reads the table.
+  class Room {
+    friend class EmbeddingTable;
+    std::optional<absl::flat_hash_map<PostId, std::size_t>> row_by_id_;
+  };
+  Room make_room(std::size_t new_rows) const;
+  // Under the writer's exclusive lock, before the rows' upserts: swaps the grown map in; `room`
+  // then holds the old one, to be freed once the lock is released.
+  void take_room(Room& room);
+
   int dimension() const { return dimension_; }
   std::size_t rows() const { return ids_.size(); }
   std::size_t live_rows() const { return ids_.size() - deleted_rows_; }
   // rows() x dimension() floats, row-major; null when there are no rows.
-  const float* data() const { return values_.data(); }
+  const float* data() const { return rows() == 0 ? nullptr : values_.data(); }
   std::span<const float> row(std::size_t r) const;
-  std::span<const PostId> row_ids() const { return ids_; }
+  std::span<const PostId> row_ids() const { return ids_.span(); }
   // The row holding `id`, deleted or not.
   std::optional<std::size_t> row_of(PostId id) const;
   bool is_deleted(std::size_t r) const;
   // Bit (r % 64) of word (r / 64) is set when row r is deleted; bits past rows() are zero.
-  std::span<const std::uint64_t> tombstone_words() const { return tombstones_; }
+  std::span<const std::uint64_t> tombstone_words() const { return tombstones_.span(); }
   // Whether retrieval may return row r: live and upserted as searchable.
   bool is_searchable(std::size_t r) const;
   // Bit (r % 64) of word (r / 64) is set when row r is deleted or not searchable: the rows the
   // retrieval index skips (it takes these as its tombstones). Bits past rows() are zero.
-  std::span<const std::uint64_t> unsearchable_words() const { return unsearchable_; }
+  std::span<const std::uint64_t> unsearchable_words() const { return unsearchable_.span(); }
 
-  // Bytes held, counted from capacities (allocated, not just used) of all five structures.
+  // Bytes held: the arrays' written pages (their untouched reservations cost address space
+  // only) and the id map's capacity.
   std::size_t memory_bytes() const;
   // The id map's share of memory_bytes(): row_ids plus the id -> row hash map.
   std::size_t id_map_bytes() const;
@@ -66,10 +80,10 @@ class EmbeddingTable {
   void grow_to(std::size_t rows);
 
   int dimension_;
-  std::vector<float> values_;
-  std::vector<PostId> ids_;
-  std::vector<std::uint64_t> tombstones_;
-  std::vector<std::uint64_t> unsearchable_;  // tombstones_ | rows upserted as not searchable
+  StableArray<float> values_;
+  StableArray<PostId> ids_;
+  StableArray<std::uint64_t> tombstones_;
+  StableArray<std::uint64_t> unsearchable_;  // tombstones_ | rows upserted as not searchable
   absl::flat_hash_map<PostId, std::size_t> row_by_id_;
   std::size_t deleted_rows_ = 0;
 };

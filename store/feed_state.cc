@@ -15,6 +15,15 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace
 
+FeedState::Room FeedState::make_room(std::span<const StoreMutation> batch) const {
+  const auto new_posts = static_cast<std::size_t>(std::count_if(
+      batch.begin(), batch.end(),
+      [](const StoreMutation& mutation) { return std::holds_alternative<StoredPost>(mutation); }));
+  return Room{.posts = posts.make_room(new_posts)};
+}
+
+void FeedState::take_room(Room& room) { posts.take_room(room.posts); }
+
 void FeedState::apply(StoreMutation mutation) {
   std::visit(
       Overloaded{

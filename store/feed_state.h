@@ -2,6 +2,8 @@
 // apply(), changes it: used both for live writes and for the replay at start-up.
 #pragma once
 
+#include <span>
+
 #include "absl/container/flat_hash_map.h"
 #include "store/durable_store.h"
 #include "store/engagement_history.h"
@@ -20,6 +22,16 @@ struct FeedState {
   Sequence last_sequence = 0;  // the highest applied; the next post or engagement gets one more
 
   void apply(StoreMutation mutation);
+
+  // What a writer prepares before locking readers out so that applying `batch` does not rehash
+  // a large map under the lock (common/grow_aside.h); make_room() only reads the state.
+  struct Room {
+    PostCatalog::Room posts;
+  };
+  Room make_room(std::span<const StoreMutation> batch) const;
+  // Under the exclusive lock, before applying the batch; `room` then holds the old tables, to be
+  // freed once the lock is released.
+  void take_room(Room& room);
 };
 
 }  // namespace feedrank::store

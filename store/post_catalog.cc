@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/grow_aside.h"
 #include "common/memory_bytes.h"
 
 namespace feedrank::store {
@@ -40,6 +41,14 @@ void PostCatalog::put(StoredPost stored) {
   view.deleted = deleted;
   view.sequence = stored.sequence;
 }
+
+PostCatalog::Room PostCatalog::make_room(std::size_t new_posts) const {
+  Room room;
+  room.index_ = grown_copy(index_, new_posts);
+  return room;
+}
+
+void PostCatalog::take_room(Room& room) { take_grown(index_, room.index_); }
 
 void PostCatalog::count_engagement(PostId post, EngagementKind kind) {
   ++engagement_count_;

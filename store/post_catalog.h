@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -37,6 +38,17 @@ class PostCatalog {
   // Inserts or replaces a post (a tombstone when `deleted`).
   void put(StoredPost stored);
   void count_engagement(PostId post, EngagementKind kind);
+
+  // A writer's room for up to `new_posts` more posts, made before it locks readers out: a copy
+  // of the id map grown aside when they would rehash it (common/grow_aside.h). Only reads.
+  class Room {
+    friend class PostCatalog;
+    std::optional<absl::flat_hash_map<PostId, std::size_t>> index_;
+  };
+  Room make_room(std::size_t new_posts) const;
+  // Under the writer's exclusive lock, before the puts: swaps the grown map in; `room` then
+  // holds the old one, to be freed once the lock is released.
+  void take_room(Room& room);
 
   const PostView* find(PostId id) const;
   // Ascending by (created_at, id); live posts only.

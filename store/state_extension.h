@@ -27,6 +27,10 @@ class StateExtension {
   virtual absl::Status prepare(std::span<StoreMutation> mutations, const FeedState& state) = 0;
   // The commit of prepared mutations failed: undo what prepare() changed.
   virtual void discard(std::span<const StoreMutation> mutations) = 0;
+  // Under the readers' exclusive lock, before the committed batch's first apply(): swaps in
+  // what prepare() grew aside so that apply() does not rehash a large map under the lock
+  // (common/grow_aside.h).
+  virtual void take_room() {}
   // Each committed mutation, and each record replayed at start, before `state` applies it.
   virtual void apply(const StoreMutation& mutation, const FeedState& state) = 0;
 

@@ -60,6 +60,7 @@ absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
     }
   }
 
+  room_ = table_.make_room(posts.size());
   // Features and hashtags from one tokenizer pass per post.
   prepared_features_.resize(posts.size());
   const int threads = embeddings::available_threads();
@@ -100,7 +101,10 @@ absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
 void CorpusVectors::discard(std::span<const store::StoreMutation>) {
   for (const auto& features : prepared_features_) frequencies_.remove_document(features);
   prepared_features_.clear();
+  room_ = {};
 }
+
+void CorpusVectors::take_room() { table_.take_room(room_); }
 
 void CorpusVectors::apply(const store::StoreMutation& mutation, const store::FeedState& state) {
   if (replaying_) {

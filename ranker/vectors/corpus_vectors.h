@@ -51,6 +51,7 @@ class CorpusVectors final : public store::StateExtension {
   absl::Status prepare(std::span<store::StoreMutation> mutations,
                        const store::FeedState& state) override;
   void discard(std::span<const store::StoreMutation> mutations) override;
+  void take_room() override;
   void apply(const store::StoreMutation& mutation, const store::FeedState& state) override;
   void restore_checkpoint(store::Sequence through) override;
   void restore_user_state(UserId user, std::string state) override;
@@ -88,6 +89,9 @@ class CorpusVectors final : public store::StateExtension {
 
   // The last prepared batch's features per new post, for discard().
   std::vector<std::vector<embeddings::TextFeature>> prepared_features_;
+  // The table's room for the prepared batch; after take_room() the old id map, freed at the
+  // next prepare() (outside the readers' lock).
+  embeddings::EmbeddingTable::Room room_;
 
   // Checkpoints.
   absl::flat_hash_set<UserId> changed_users_;

@@ -49,6 +49,31 @@ TEST(PostCatalog, KeepsNoBufferOfTheVectorNorOfADeletedPostsText) {
   EXPECT_TRUE(tombstone.post.text.empty());
 }
 
+// A writer grows the id map aside in batches (FeedStore::write): every post stays findable
+// through the swaps, including those of earlier batches and replaced posts.
+TEST(PostCatalog, BatchesThroughGrownRoomsKeepEveryPost) {
+  PostCatalog catalog;
+  PostId next = 1;
+  for (std::size_t batch = 1; batch <= 40; ++batch) {
+    const std::size_t size = batch * 97;
+    PostCatalog::Room room = catalog.make_room(size);
+    catalog.take_room(room);
+    for (std::size_t i = 0; i < size; ++i, ++next)
+      catalog.put({post_at(next, next % 13, next), false});
+    catalog.put({post_at(next / 2, (next / 2) % 13, next / 2), true});  // replaces one
+  }
+  for (PostId id = 1; id < next; ++id) {
+    const PostView* view = catalog.find(id);
+    ASSERT_NE(view, nullptr) << id;
+    ASSERT_EQ(view->post.id, id);
+  }
+  EXPECT_EQ(catalog.find(next), nullptr);
+  std::size_t timelines = 0;
+  for (UserId author = 0; author < 13; ++author) timelines += catalog.timeline(author).size();
+  EXPECT_EQ(timelines, catalog.live_count());
+  EXPECT_EQ(catalog.live_count(), next - 1 - 40);
+}
+
 TEST(PostCatalog, TombstoneRemovesPostFromTimelineButKeepsTheId) {
   PostCatalog catalog;
   catalog.put({post_at(1, 7, 100), false});
