@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Chronological GetFeed over gRPC while a bulk load arrives (issue 10, item 6):
+#   bash benchmarks/load/feed_during_ingest.sh STORE_DIR OUT_DIR [POSTS]
+# STORE_DIR is a load corpus's store (WORK_DIR/server after `feedrank-load --data-dir WORK_DIR
+# --users 100000 --posts 1000000`); it is copied, never changed. On the copy, with feedrank-load
+# in open loop (2,000 chronological GetFeed calls/s over 100k viewers, one client thread):
+#   1. idle: 10 s measured, no writes;
+#   2. during ingest: POSTS (default 300,000) new posts streamed by `feedrank load` (Ingest)
+#      starting as the measured window starts; the window is as long as a dry run of the same
+#      ingest on another copy took, and the ingest's own time is printed beside it.
+# Tables go to OUT_DIR/idle.txt and OUT_DIR/during.txt, JSON beside them.
+set -euo pipefail
+store=${1:?usage: feed_during_ingest.sh STORE_DIR OUT_DIR [POSTS]}
+out=${2:?usage: feed_during_ingest.sh STORE_DIR OUT_DIR [POSTS]}
+posts=${3:-300000}
+build=${BUILD:-build}
+server_bin=${SERVER_BIN:-$build/tools/server/feedrank-server}
+cli=$build/tools/cli/feedrank
+load=$build/benchmarks/load/feedrank-load
+address=${FEEDRANK_BENCH_ADDRESS:-127.0.0.1:50992}
+scratch=$(mktemp -d /tmp/feedrank-during-XXXXXX)
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$scratch"' EXIT
+mkdir -p "$out"
+pid=
+
+python3 - "$posts" >"$scratch/posts.jsonl" <<'PY'
+import json, sys
+for i in range(int(sys.argv[1])):
+    print(json.dumps({"type": "post", "id": 8_000_000_000 + i, "author_id": 1 + i * 7 % 100000,
+                      "text": f"bulk load {i} #during words about topic {i % 53}",
+                      "created_at_ms": 1_800_000_000_000 + i}))
+PY
+
+start() {
+  rm -rf "$scratch/data"
+  cp -a "$store" "$scratch/data"
+  "$server_bin" --listen "$address" --data-dir "$scratch/data" --log-level warn \
+    >"$out/server-$1.log" 2>&1 &
+  pid=$!
+  until "$cli" --server "$address" stats >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || { echo "server exited; see $out/server-$1.log" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+stop() { kill -TERM "$pid"; wait "$pid" || true; }
+ingest() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$cli" --server "$address" load "$scratch/posts.jsonl" >"$out/ingest-$1.log" 2>&1
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
+}
+feed_load() {
+  "$load" --server "$address" --users 100000 --loop open --rate 2000 --mix chrono=1 \
+    --warmup 2 --duration "$2" --json "$out/$1.json" >"$out/$1.txt" 2>"$out/$1.log"
+}
+
+start dry
+dry=$(ingest dry)
+stop
+echo "dry run: $posts posts ingested in $dry s" | tee "$out/summary.txt"
+
+start idle
+feed_load idle 10
+stop
+
+start during
+window=$(awk -v d="$dry" 'BEGIN { printf "%d", d + 1 }')
+feed_load during "$window" &
+reader=$!
+sleep 2  # the reader's warm-up
+took=$(ingest during)
+wait "$reader"
+stop
+echo "during: $posts posts ingested in $took s while GetFeed was measured for $window s" \
+  | tee -a "$out/summary.txt"
+for step in idle during; do echo "== $step"; tail -n +2 "$out/$step.txt"; done | tee -a "$out/summary.txt"
