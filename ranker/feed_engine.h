@@ -178,6 +178,16 @@ class FeedEngine {
   // The learned model serving now; null in the text space or before the first training.
   std::shared_ptr<const LearnedSnapshot> learned_snapshot() const;
 
+  // Locks, outermost first; a thread that holds one takes only those below it:
+  //   1. the store's writer mutex: one write at a time (plan, prepare, commit, apply);
+  //   2. the store's state lock: shared for a read (a Snapshot covers the state, the post and
+  //      user vectors and the IDF), exclusive only while a writer applies a committed batch,
+  //      which grows nothing large under it (see FeedStore::write). A write takes it again,
+  //      shared, to sync the indexes after applying;
+  //   3. PostIndex's turnstile and lock (shared: searches; exclusive: syncs and indexer steps),
+  //      and LearnedSpace's locks;
+  //   4. leaf mutexes that guard one structure and call out to nothing: row_times_mutex_, the
+  //      search batcher's queue, the ranked-list cache, the indexer's progress.
   std::function<void(std::string_view line)> log_;
   std::string saved_index_path_;  // empty: the index is not saved
   // Declared first so it outlives the store, which calls it.

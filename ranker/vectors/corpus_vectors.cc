@@ -47,7 +47,7 @@ std::vector<float> CorpusVectors::user_vector(UserId user, const store::FeedStat
 // ---- Writes ----------------------------------------------------------------------------------
 
 absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
-                                    const store::FeedState&) {
+                                    const store::FeedState& state) {
   std::vector<Post*> posts;  // created by this batch
   std::vector<store::StoredPost*> tombstones;
   for (auto& mutation : mutations) {
@@ -83,17 +83,33 @@ absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
     }
   });
 
-  // Tombstones keep the post's vector: user vectors replayed after a restart may need it.
+  // Tombstones keep the post's vector: user vectors replayed after a restart may need it. The
+  // deleted post's document leaves the IDF in apply(); its features are taken here, outside the
+  // readers' lock.
+  prepared_removals_.clear();
+  std::vector<std::pair<PostId, std::string_view>> texts_to_remove;
   for (store::StoredPost* tombstone : tombstones) {
     const PostId id = tombstone->post.id;
     const auto same_batch = std::find_if(posts.begin(), posts.end(),
                                          [&](const Post* post) { return post->id == id; });
     if (same_batch != posts.end()) {
       tombstone->post.embedding = (*same_batch)->embedding;
-    } else if (auto row = table_.row_of(id)) {
+      prepared_removals_[id] = prepared_features_[same_batch - posts.begin()];
+      continue;
+    }
+    if (auto row = table_.row_of(id)) {
       const auto values = table_.row(*row);
       tombstone->post.embedding.assign(values.begin(), values.end());
     }
+    const store::PostView* view = state.posts.find(id);
+    if (view != nullptr && !view->deleted) texts_to_remove.emplace_back(id, view->post.text);
+  }
+  std::vector<std::vector<embeddings::TextFeature>> removed(texts_to_remove.size());
+  embeddings::run_in_chunks(removed.size(), threads, [&](int, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) removed[i] = features_of(texts_to_remove[i].second);
+  });
+  for (std::size_t i = 0; i < removed.size(); ++i) {
+    prepared_removals_[texts_to_remove[i].first] = std::move(removed[i]);
   }
   return absl::OkStatus();
 }
@@ -101,6 +117,7 @@ absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
 void CorpusVectors::discard(std::span<const store::StoreMutation>) {
   for (const auto& features : prepared_features_) frequencies_.remove_document(features);
   prepared_features_.clear();
+  prepared_removals_.clear();
   room_ = {};
 }
 
@@ -115,7 +132,14 @@ void CorpusVectors::apply(const store::StoreMutation& mutation, const store::Fee
     const Post& post = stored->post;
     if (stored->deleted) {
       const store::PostView* view = state.posts.find(post.id);
-      if (view && !view->deleted) frequencies_.remove_document(features_of(view->post.text));
+      if (view && !view->deleted) {
+        const auto prepared = prepared_removals_.find(post.id);
+        if (prepared != prepared_removals_.end()) {
+          frequencies_.remove_document(prepared->second);
+        } else {
+          frequencies_.remove_document(features_of(view->post.text));
+        }
+      }
       table_.remove(post.id);
       return;
     }

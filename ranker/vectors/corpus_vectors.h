@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "embeddings/document_frequencies.h"
 #include "embeddings/embedding_table.h"
@@ -89,6 +90,8 @@ class CorpusVectors final : public store::StateExtension {
 
   // The last prepared batch's features per new post, for discard().
   std::vector<std::vector<embeddings::TextFeature>> prepared_features_;
+  // The features of the posts the prepared batch deletes, for apply() to take out of the IDF.
+  absl::flat_hash_map<PostId, std::vector<embeddings::TextFeature>> prepared_removals_;
   // The table's room for the prepared batch; after take_room() the old id map, freed at the
   // next prepare() (outside the readers' lock).
   embeddings::EmbeddingTable::Room room_;

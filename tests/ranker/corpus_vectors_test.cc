@@ -185,6 +185,32 @@ TEST_F(CorpusVectorsTest, AFailedCommitLeavesTheIdfAsItWas) {
   EXPECT_FALSE(vectors_->posts().row_of(11).has_value());
 }
 
+// A delete's features are taken in prepare(), outside the readers' lock: from the stored post, or
+// from a post the same batch creates; a failed commit takes nothing out.
+TEST_F(CorpusVectorsTest, DeletesTakeTheirPostsOutOfTheIdfAlsoWithinOneBatchAndNotOnAFailure) {
+  write({User{1, "ann", 0}, post(10, 1, "alpha beta"), post(11, 1, "beta gamma")});
+  const embeddings::DocumentFrequencies two_posts = vectors_->frequencies();
+  failing_->fail_next_commit = true;
+  auto failed = store_->write(std::vector<WriteOp>{DeletePost{10}},
+                              [](std::size_t, std::string_view) { return std::string("x"); });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(vectors_->frequencies(), two_posts);
+
+  write({post(12, 1, "delta epsilon"), DeletePost{12}, DeletePost{10}});
+  auto frequency = [&](std::string_view word) {
+    std::vector<embeddings::TextFeature> features;
+    embeddings::extract_text_features(word, features);
+    return vectors_->frequencies().frequency(features[0].key);
+  };
+  EXPECT_EQ(vectors_->frequencies().documents(), 1u);
+  EXPECT_EQ(frequency("alpha"), 0u);
+  EXPECT_EQ(frequency("delta"), 0u) << "the post created and deleted in the batch";
+  EXPECT_EQ(frequency("gamma"), 1u);
+  const embeddings::DocumentFrequencies written = vectors_->frequencies();
+  ASSERT_TRUE(open().ok());
+  EXPECT_EQ(vectors_->frequencies(), written) << "the start's count from the live posts";
+}
+
 TEST_F(CorpusVectorsTest, VectorsIdfAndTombstonesSurviveARestartBitForBit) {
   write({User{1, "ann", 0}, User{2, "bob", 0}, post(10, 1, "rust compilers are fast"),
          post(11, 2, "gpu kernels in cuda")});
