@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/grow_aside.h"
+
 namespace feedrank::store {
 namespace {
 
@@ -16,13 +18,18 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 }  // namespace
 
 FeedState::Room FeedState::make_room(std::span<const StoreMutation> batch) const {
-  const auto new_posts = static_cast<std::size_t>(std::count_if(
-      batch.begin(), batch.end(),
-      [](const StoreMutation& mutation) { return std::holds_alternative<StoredPost>(mutation); }));
-  return Room{.posts = posts.make_room(new_posts)};
+  std::size_t new_users = 0, new_posts = 0;
+  for (const StoreMutation& mutation : batch) {
+    new_users += std::holds_alternative<User>(mutation) ? 1 : 0;
+    new_posts += std::holds_alternative<StoredPost>(mutation) ? 1 : 0;
+  }
+  return Room{.users = grown_copy(users, new_users), .posts = posts.make_room(new_posts)};
 }
 
-void FeedState::take_room(Room& room) { posts.take_room(room.posts); }
+void FeedState::take_room(Room& room) {
+  take_grown(users, room.users);
+  posts.take_room(room.posts);
+}
 
 void FeedState::apply(StoreMutation mutation) {
   std::visit(

@@ -2,6 +2,7 @@
 // apply(), changes it: used both for live writes and for the replay at start-up.
 #pragma once
 
+#include <optional>
 #include <span>
 
 #include "absl/container/flat_hash_map.h"
@@ -26,6 +27,7 @@ struct FeedState {
   // What a writer prepares before locking readers out so that applying `batch` does not rehash
   // a large map under the lock (common/grow_aside.h); make_room() only reads the state.
   struct Room {
+    std::optional<absl::flat_hash_map<UserId, User>> users;
     PostCatalog::Room posts;
   };
   Room make_room(std::span<const StoreMutation> batch) const;

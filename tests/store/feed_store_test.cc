@@ -72,6 +72,33 @@ TEST_F(FeedStoreTest, EverythingWrittenIsThereAfterReopen) {
   EXPECT_EQ(post->post.text, "hello");
 }
 
+// Each write grows the maps its batch would rehash aside and swaps them in under the readers'
+// lock (FeedState::make_room): batches of every size across many growths lose nothing.
+TEST_F(FeedStoreTest, BatchesAcrossManyMapGrowthsKeepEveryUserAndPost) {
+  UserId next_user = 1;
+  PostId next_post = 1;
+  for (std::size_t batch = 1; batch <= 25; ++batch) {
+    std::vector<WriteOp> ops;
+    for (std::size_t i = 0; i < batch * 40; ++i, ++next_user) {
+      ops.push_back(User{next_user, "u" + std::to_string(next_user), 1});
+      ops.push_back(make_post(next_post++, next_user, 1000 + static_cast<TimestampMs>(next_post)));
+    }
+    write_ok(std::move(ops));
+  }
+  auto snapshot = store_->snapshot();
+  const FeedState& state = snapshot.state();
+  ASSERT_EQ(state.users.size(), next_user - 1);
+  for (UserId user = 1; user < next_user; ++user) {
+    ASSERT_EQ(state.users.at(user).handle, "u" + std::to_string(user));
+    const auto by_handle = state.handles.users("u" + std::to_string(user));
+    ASSERT_EQ(std::vector<UserId>(by_handle.begin(), by_handle.end()), std::vector<UserId>{user});
+  }
+  for (PostId post = 1; post < next_post; ++post) {
+    ASSERT_NE(state.posts.find(post), nullptr) << post;
+  }
+  EXPECT_EQ(state.posts.live_count(), next_post - 1);
+}
+
 TEST_F(FeedStoreTest, CreatingTheSamePostTwiceStoresItOnce) {
   write_ok({User{1, "ann", 10}, make_post(100, 1, 1000, "first")});
   const auto summary = write_ok({make_post(100, 1, 5000, "second")});
