@@ -74,11 +74,7 @@ class StableArray {
   void reserve(std::size_t elements) {
     if (elements <= reserved_) return;
     const std::size_t wanted = std::max({elements, 2 * reserved_, kReservationBytes / sizeof(T)});
-    if (data_ == nullptr) {
-      map_fresh(elements, wanted);
-    } else {
-      remap(elements, wanted);
-    }
+    map(elements, wanted);
   }
 
   // Memory the elements occupy once written: size() rounded up to whole pages.
@@ -106,30 +102,20 @@ class StableArray {
     std::abort();
   }
 
-  // Asks for `wanted` elements of address space, settling for less (down to `needed`) where the
-  // machine limits it (ulimit -v, strict overcommit).
-  void map_fresh(std::size_t needed, std::size_t wanted) {
+  // Maps (or, holding a mapping, remaps) `wanted` elements of address space, settling for less
+  // (down to `needed`) where the machine limits it (ulimit -v, strict overcommit).
+  void map(std::size_t needed, std::size_t wanted) {
     for (std::size_t elements = wanted;; elements = std::max(needed, elements / 2)) {
-      void* memory = ::mmap(nullptr, round_to_pages(elements * sizeof(T)), PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      const std::size_t bytes = round_to_pages(elements * sizeof(T));
+      void* memory = data_ == nullptr ? ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+                                      : ::mremap(data_, reserved_bytes(), bytes, MREMAP_MAYMOVE);
       if (memory != MAP_FAILED) {
         data_ = static_cast<T*>(memory);
-        reserved_ = round_to_pages(elements * sizeof(T)) / sizeof(T);
+        reserved_ = bytes / sizeof(T);
         return;
       }
-      if (elements == needed) fail("mmap");
-    }
-  }
-  void remap(std::size_t needed, std::size_t wanted) {
-    for (std::size_t elements = wanted;; elements = std::max(needed, elements / 2)) {
-      void* memory =
-          ::mremap(data_, reserved_bytes(), round_to_pages(elements * sizeof(T)), MREMAP_MAYMOVE);
-      if (memory != MAP_FAILED) {
-        data_ = static_cast<T*>(memory);
-        reserved_ = round_to_pages(elements * sizeof(T)) / sizeof(T);
-        return;
-      }
-      if (elements == needed) fail("mremap");
+      if (elements == needed) fail(data_ == nullptr ? "mmap" : "mremap");
     }
   }
 
