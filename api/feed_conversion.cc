@@ -198,6 +198,16 @@ void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response
   response.set_vector_space(std::string(ranker::vector_space_name(counts.vector_space)));
   if (counts.vector_space != ranker::VectorSpace::kText)
     to_proto(counts, *response.mutable_learned());
+  if (counts.reembed) to_proto(*counts.reembed, *response.mutable_reembed());
+}
+
+void to_proto(const ranker::ReembedProgress& progress, v1::ReembedProgress& out) {
+  out.set_running(progress.running);
+  out.set_rows_done(progress.rows_done);
+  out.set_rows_total(progress.rows_total);
+  out.set_vectors_changed(progress.vectors_changed);
+  out.set_seconds(progress.seconds);
+  out.set_error(progress.error);
 }
 
 void to_proto(const ranker::EngineCounts& counts, v1::LearnedSpaceStatus& status) {

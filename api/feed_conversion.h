@@ -31,6 +31,7 @@ void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response
 // The learned or hybrid space's part of the counts: the serving model (when there is one), its
 // index and the training's progress.
 void to_proto(const ranker::EngineCounts& counts, v1::LearnedSpaceStatus& status);
+void to_proto(const ranker::ReembedProgress& progress, v1::ReembedProgress& out);
 void to_proto(const store::WriteSummary& summary, v1::IngestResponse& response);
 
 }  // namespace feedrank::api

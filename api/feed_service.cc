@@ -23,8 +23,8 @@ grpc::Status to_grpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-// How often a Train call that waits looks at the training's progress.
-constexpr std::chrono::milliseconds kTrainingPoll{20};
+// How often a Train or Reembed call that waits looks at the job's progress.
+constexpr std::chrono::milliseconds kJobPoll{20};
 // The phase of a training that ended with an error (ranker::TrainingProgress::phase).
 constexpr std::string_view kFailedPhase = "failed: ";
 
@@ -256,7 +256,7 @@ grpc::Status FeedService::Train(grpc::ServerContext* context, const v1::TrainReq
           return grpc::Status(grpc::StatusCode::CANCELLED,
                               "stopped waiting; the training goes on in the server");
         }
-        std::this_thread::sleep_for(kTrainingPoll);
+        std::this_thread::sleep_for(kJobPoll);
         counts = engine_.counts();
       }
       if (counts.training->phase.starts_with(kFailedPhase)) {
@@ -268,6 +268,29 @@ grpc::Status FeedService::Train(grpc::ServerContext* context, const v1::TrainReq
       }
     }
     to_proto(counts, *response->mutable_learned());
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status FeedService::Reembed(grpc::ServerContext* context, const v1::ReembedRequest* request,
+                                  v1::ReembedResponse* response) {
+  return gate_.serve(context, "Reembed", [&](serving::ServedCall&) -> grpc::Status {
+    // In the background also when the caller waits, as Train does, for the same reasons.
+    if (absl::Status status = engine_.reembed(/*wait=*/false); !status.ok()) return to_grpc(status);
+    ranker::EngineCounts counts = engine_.counts();
+    while (request->wait() && counts.reembed->running) {
+      if (context->IsCancelled()) {
+        return grpc::Status(grpc::StatusCode::CANCELLED,
+                            "stopped waiting; the re-embedding goes on in the server");
+      }
+      std::this_thread::sleep_for(kJobPoll);
+      counts = engine_.counts();
+    }
+    if (!counts.reembed->error.empty()) {
+      return grpc::Status(grpc::StatusCode::INTERNAL,
+                          "re-embedding failed: " + counts.reembed->error);
+    }
+    to_proto(*counts.reembed, *response->mutable_reembed());
     return grpc::Status::OK;
   });
 }

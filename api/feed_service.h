@@ -44,6 +44,8 @@ class FeedService final : public v1::FeedRank::Service {
                         v1::GetStatsResponse* response) override;
   grpc::Status Train(grpc::ServerContext* context, const v1::TrainRequest* request,
                      v1::TrainResponse* response) override;
+  grpc::Status Reembed(grpc::ServerContext* context, const v1::ReembedRequest* request,
+                       v1::ReembedResponse* response) override;
   grpc::Status ReloadExperiments(grpc::ServerContext*, const v1::ReloadExperimentsRequest* request,
                                  v1::ReloadExperimentsResponse* response) override;
   grpc::Status GetExperimentReport(grpc::ServerContext*,

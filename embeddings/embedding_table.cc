@@ -43,6 +43,23 @@ std::size_t EmbeddingTable::upsert(PostId id, std::span<const float> vector, boo
     tombstones_[r / kBitsPerWord] &= ~(std::uint64_t{1} << (r % kBitsPerWord));
     --deleted_rows_;
   }
+  write_row(r, vector, searchable);
+  return r;
+}
+
+std::size_t EmbeddingTable::append(PostId id, std::span<const float> vector, bool searchable) {
+  check_or_abort(vector.size() == static_cast<std::size_t>(dimension_),
+                 "vector.size() == dimension()");
+  remove(id);
+  const std::size_t r = ids_.size();
+  grow_to(r + 1);
+  ids_.push_back(id);
+  row_by_id_[id] = r;
+  write_row(r, vector, searchable);
+  return r;
+}
+
+void EmbeddingTable::write_row(std::size_t r, std::span<const float> vector, bool searchable) {
   const std::uint64_t bit = std::uint64_t{1} << (r % kBitsPerWord);
   if (searchable) {
     unsearchable_[r / kBitsPerWord] &= ~bit;
@@ -50,7 +67,6 @@ std::size_t EmbeddingTable::upsert(PostId id, std::span<const float> vector, boo
     unsearchable_[r / kBitsPerWord] |= bit;
   }
   std::copy(vector.begin(), vector.end(), values_.data() + r * dimension_);
-  return r;
 }
 
 bool EmbeddingTable::remove(PostId id) {

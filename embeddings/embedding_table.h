@@ -35,6 +35,11 @@ class EmbeddingTable {
   // retrieval never returns it) and cleared otherwise. Returns the row. Precondition:
   // vector.size() == dimension() (aborts otherwise).
   std::size_t upsert(PostId id, std::span<const float> vector, bool searchable = true);
+  // Always appends a row, even for a known id: the id's old row (if any) gets a tombstone and
+  // the id moves to the new row. A changed vector thus reaches an index that copies rows (FAISS,
+  // the GPU) as a new row to add, while the old one is skipped like a deleted post's. Returns
+  // the row. Precondition: vector.size() == dimension() (aborts otherwise).
+  std::size_t append(PostId id, std::span<const float> vector, bool searchable = true);
   // Sets the row's tombstone (and so its not-searchable bit); false when the id is unknown or
   // already deleted.
   bool remove(PostId id);
@@ -78,6 +83,8 @@ class EmbeddingTable {
 
  private:
   void grow_to(std::size_t rows);
+  // Row r's values and not-searchable bit (its tombstone is the caller's).
+  void write_row(std::size_t r, std::span<const float> vector, bool searchable);
 
   int dimension_;
   StableArray<float> values_;

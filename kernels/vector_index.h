@@ -98,6 +98,13 @@ class VectorIndex {
   // of the `rows` it is given: then a delete is seen only after a sync.
   virtual bool mirrors_tombstones() const { return false; }
 
+  // Whether the index was fitted to a corpus much smaller than `rows` (IVF: its lists were
+  // trained when a quarter of them or fewer existed) and an index built afresh would serve
+  // better; make_empty() then gives the one to build (the background indexer does, aside).
+  virtual bool outgrown(std::size_t /*rows*/) const { return false; }
+  // A new index of this kind and settings, with nothing indexed.
+  virtual std::unique_ptr<VectorIndex> make_empty() const { return nullptr; }
+
   // Host memory the index holds beyond the caller's matrix (a graph, lists, a copy of the rows);
   // 0 for a scan that reads the matrix in place. Device memory is not counted.
   virtual std::size_t memory_bytes() const { return 0; }

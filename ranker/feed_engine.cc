@@ -162,6 +162,11 @@ absl::StatusOr<store::WriteSummary> FeedEngine::write(std::vector<WriteOp> ops,
                                                       const store::ItemNamer& item_name) {
   auto summary = store_->write(ops, item_name);
   if (!summary.ok()) return summary;
+  after_write();
+  return summary;
+}
+
+void FeedEngine::after_write() {
   {
     // The write is durable whatever happens here: a failed sync is retried by the next search.
     auto snapshot = store_->snapshot();
@@ -174,11 +179,56 @@ absl::StatusOr<store::WriteSummary> FeedEngine::write(std::vector<WriteOp> ops,
     if (learned_ != nullptr) learned_->sync(snapshot.state(), vectors_->posts());
   }
   if (indexer_ != nullptr) indexer_->wake();
-  return summary;
+}
+
+absl::Status FeedEngine::reembed(bool wait, std::size_t rows_per_step) {
+  std::shared_ptr<ReembedJob> job;
+  {
+    std::lock_guard lock(reembed_mutex_);
+    if (reembed_ != nullptr && reembed_->progress().running) {
+      const ReembedProgress progress = reembed_->progress();
+      return absl::AlreadyExistsError(
+          fmt::format("a re-embedding is running ({}/{} rows); GetStats shows its progress",
+                      progress.rows_done, progress.rows_total));
+    }
+    std::size_t rows = 0;
+    {
+      auto snapshot = store_->snapshot();
+      rows = vectors_->posts().rows();
+    }
+    reembed_ = std::make_shared<ReembedJob>(
+        rows, rows_per_step,
+        [this](std::size_t first, std::size_t end) { return reembed_step(first, end); },
+        log_);
+    job = reembed_;
+  }
+  if (!wait) return absl::OkStatus();
+  job->wait();
+  const ReembedProgress progress = job->progress();
+  if (!progress.error.empty()) return absl::InternalError("re-embedding failed: " + progress.error);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::size_t> FeedEngine::reembed_step(std::size_t first, std::size_t end) {
+  std::size_t changed = 0;
+  absl::Status status = store_->rewrite(
+      [&](const store::FeedState& state) {
+        std::vector<store::StoredPost> records = vectors_->reembed_rows(state, first, end);
+        changed = records.size();
+        return records;
+      },
+      [&](std::span<const store::StoredPost> records) { vectors_->publish_reembedded(records); });
+  if (!status.ok()) return status;
+  if (changed > 0) after_write();
+  return changed;
 }
 
 EngineCounts FeedEngine::counts() const {
   EngineCounts counts;
+  {
+    std::lock_guard lock(reembed_mutex_);  // before the snapshot: the lock order
+    if (reembed_ != nullptr) counts.reembed = reembed_->progress();
+  }
   counts.store = store_->counts();
   auto snapshot = store_->snapshot();
   counts.embedded_posts = vectors_->posts().live_rows();

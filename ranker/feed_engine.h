@@ -21,6 +21,7 @@
 #include "ranker/retrieval/row_time_floor.h"
 #include "ranker/scoring/ranking_config.h"
 #include "ranker/vectors/corpus_vectors.h"
+#include "ranker/vectors/reembed_job.h"
 #include "ranker/vectors/learned_space.h"
 #include "ranker/vectors/vector_space.h"
 #include "store/feed_store.h"
@@ -60,6 +61,8 @@ struct EngineCounts {
   std::uint64_t learned_index_lag = 0;
   std::optional<TrainingProgress> training;
   std::string training_backend;  // the ALS solver's describe()
+  // The last re-embedding (running or not); none since start when unset.
+  std::optional<ReembedProgress> reembed;
 };
 
 // A user with the sizes of their network and timeline (the GetUser RPC).
@@ -139,6 +142,16 @@ class FeedEngine {
   // text space.
   absl::Status train_learned(TimestampMs now, bool wait);
 
+  // Recomputes every text-derived post vector with the IDF as it is now (a caller's vector is
+  // kept), in the background: reads and writes go on, and an acknowledged write is never
+  // undone. Each changed vector is stored, so a restart reads it, and takes a new row of the
+  // table that the indexes add (see CorpusVectors::publish_reembedded); the table thus holds one
+  // more row per changed post until the next start. When `wait`, returns once it ended (with
+  // its error, if a step failed). ALREADY_EXISTS while one runs. Progress in counts().
+  absl::Status reembed(bool wait, std::size_t rows_per_step = kReembedRowsPerStep);
+  // A step's rows: at about 5 us a post on a core, writes wait for it a few milliseconds.
+  static constexpr std::size_t kReembedRowsPerStep = 2048;
+
   // Saves the user vectors now, so the next start has nothing to replay, and an HNSW or IVF
   // index when RetrievalOptions::saved_index_path is set, so it need not be rebuilt (clean
   // shutdown). The index is saved once the background indexer caught up, or after 10 s with
@@ -179,6 +192,7 @@ class FeedEngine {
   std::shared_ptr<const LearnedSnapshot> learned_snapshot() const;
 
   // Locks, outermost first; a thread that holds one takes only those below it:
+  //   0. reembed_mutex_, held while a re-embedding starts (it reads the table's size);
   //   1. the store's writer mutex: one write at a time (plan, prepare, commit, apply);
   //   2. the store's state lock: shared for a read (a Snapshot covers the state, the post and
   //      user vectors and the IDF), exclusive only while a writer applies a committed batch,
@@ -204,8 +218,14 @@ class FeedEngine {
   std::unique_ptr<RankedListCache> ranked_lists_;
   // Where the posts of an age window start in the embedding table (out-of-network searches).
   void note_new_rows(const store::FeedState& state);
+  // After a write or a re-embedding step: the rows it added reach the indexes.
+  void after_write();
+  absl::StatusOr<std::size_t> reembed_step(std::size_t first, std::size_t end);
   mutable std::mutex row_times_mutex_;
   RowTimeFloor row_times_;
+  // The last re-embedding; last, so its thread stops before anything it uses goes.
+  mutable std::mutex reembed_mutex_;
+  std::shared_ptr<ReembedJob> reembed_;
 };
 
 }  // namespace feedrank::ranker

@@ -89,29 +89,45 @@ absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,
   // rehash of 2M posts' ids took 120-200 ms. `room` holds the old tables after the swap and
   // frees them when this function returns, after the lock.
   FeedState::Room room = state_.make_room(plan->mutations);
-  {
-    {
-      std::lock_guard waiting(writer_waiting_mutex_);
-      writer_waiting_ = true;  // new requests hold back until the batch is applied
-    }
-    std::unique_lock readers_wait(state_mutex_);
-    {
-      std::lock_guard waiting(writer_waiting_mutex_);
-      writer_waiting_ = false;
-    }
-    // They then queue on state_mutex_ until the batch is applied.
-    writer_applied_.notify_all();
+  apply_exclusively([&] {
     state_.take_room(room);
     if (extension_) extension_->take_room();
     for (auto& mutation : plan->mutations) {
       if (extension_) extension_->apply(mutation, state_);
       state_.apply(std::move(mutation));
     }
-  }
+  });
   // The write is durable and acknowledged whatever happens here: a failed checkpoint only means
   // a longer replay at the next start, and the next write retries it.
   (void)save_checkpoint(false);
   return plan->summary;
+}
+
+absl::Status FeedStore::rewrite(
+    absl::FunctionRef<std::vector<StoredPost>(const FeedState&)> derive,
+    absl::FunctionRef<void(std::span<const StoredPost>)> publish) {
+  std::lock_guard writer(writer_mutex_);
+  const std::vector<StoredPost> records = derive(state_);
+  if (records.empty()) return absl::OkStatus();
+  const std::vector<StoreMutation> mutations(records.begin(), records.end());
+  if (auto status = durable_->commit(mutations); !status.ok()) return status;
+  apply_exclusively([&] { publish(records); });
+  return absl::OkStatus();
+}
+
+void FeedStore::apply_exclusively(absl::FunctionRef<void()> apply) {
+  {
+    std::lock_guard waiting(writer_waiting_mutex_);
+    writer_waiting_ = true;  // new requests hold back until the batch is applied
+  }
+  std::unique_lock readers_wait(state_mutex_);
+  {
+    std::lock_guard waiting(writer_waiting_mutex_);
+    writer_waiting_ = false;
+  }
+  // They then queue on state_mutex_ until the batch is applied.
+  writer_applied_.notify_all();
+  apply();
 }
 
 FeedStore::Snapshot FeedStore::request_snapshot() const {

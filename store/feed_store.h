@@ -8,6 +8,7 @@
 #include <shared_mutex>
 #include <span>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "store/durable_store.h"
 #include "store/feed_state.h"
@@ -33,6 +34,14 @@ class FeedStore {
   // Validates, then commits durably, then makes the batch visible. All or nothing: on error
   // nothing was written and the error names the item through `item_name`.
   absl::StatusOr<WriteSummary> write(std::span<const WriteOp> ops, const ItemNamer& item_name);
+
+  // Stores posts again with a derived field recomputed while the service runs (their vectors,
+  // by a re-embedding). `derive` runs as the writer, so no write changes `state` meanwhile, and
+  // returns the records to store, each as its post is (same sequence, not deleted) but for the
+  // recomputed field. Once they are durable, `publish` runs under the readers' exclusive lock to
+  // make them visible. Writers wait for the whole call, readers only for `publish`.
+  absl::Status rewrite(absl::FunctionRef<std::vector<StoredPost>(const FeedState&)> derive,
+                       absl::FunctionRef<void(std::span<const StoredPost>)> publish);
 
   // Read access under a shared lock, held for the snapshot's lifetime: keep it short.
   class Snapshot {
@@ -67,6 +76,8 @@ class FeedStore {
       : durable_(std::move(durable)), extension_(extension) {}
 
   absl::Status save_checkpoint(bool force);
+  // Takes the readers' lock exclusively for `apply`, letting waiting requests know (see write()).
+  void apply_exclusively(absl::FunctionRef<void()> apply);
   // Persists what the extension derived at start for records that lacked it.
   absl::Status write_back();
 

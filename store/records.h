@@ -31,6 +31,8 @@ struct Post {
   TimestampMs created_at = 0;
   Visibility visibility = Visibility::kPublic;
   std::vector<float> embedding;       // empty unless the caller supplied one
+  // The caller supplied `embedding`: a re-embedding keeps it (text-derived vectors are redone).
+  bool embedding_supplied = false;
   std::vector<std::string> hashtags;  // parsed from text, lower-case, without '#'
 };
 

@@ -149,6 +149,7 @@ std::string encode(const StoredPost& stored) {
   record.set_deleted(stored.deleted);
   record.set_sequence(stored.sequence);
   record.mutable_embedding()->Add(post.embedding.begin(), post.embedding.end());
+  record.set_embedding_supplied(post.embedding_supplied);
   if (!stored.deleted) {
     record.set_text(post.text);
     for (const auto& tag : post.hashtags) record.add_hashtags(tag);
@@ -274,6 +275,7 @@ class RocksDbStore final : public DurableStore {
         post.created_at = record.created_at_ms();
         post.visibility = static_cast<Visibility>(record.visibility());
         post.embedding.assign(record.embedding().begin(), record.embedding().end());
+        post.embedding_supplied = record.embedding_supplied();
         for (auto& tag : *record.mutable_hashtags()) post.hashtags.push_back(std::move(tag));
         visitor.on_post(std::move(stored));
         return absl::OkStatus();

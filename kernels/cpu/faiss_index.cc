@@ -27,6 +27,9 @@ using Label = faiss::Index::idx_t;
 
 // k-means wants at least this many training points per list (FAISS warns below it).
 constexpr std::size_t kTrainRowsPerList = 39;
+// An IVF is outgrown once the corpus is this many times what its lists were trained for: with
+// lists sized 4 sqrt(n), the right count has doubled and each list holds four times its rows.
+constexpr double kRetrainGrowth = 4.0;
 
 // FAISS 1.7.3 honours SearchParameters::sel in IndexFlat and IndexIVF searches (checked against
 // the installed library), so deleted and excluded rows are skipped inside FAISS rather than
@@ -126,6 +129,20 @@ class FaissIndex final : public VectorIndex {
 
   const faiss::Index& faiss_index() const { return *index_; }
 
+  bool outgrown(std::size_t rows) const override {
+    const faiss::IndexIVF* ivf = ivf_index();
+    if (ivf == nullptr) return false;
+    // With lists sized by the rows (4 sqrt(n)), the rows they were sized for; a loaded index
+    // tells only its list count.
+    const double lists = static_cast<double>(ivf->nlist);
+    const double fitted = options_.ivf_lists > 0 ? static_cast<double>(trained_on_)
+                                                 : (lists / 4.0) * (lists / 4.0);
+    return fitted > 0 && static_cast<double>(rows) >= kRetrainGrowth * fitted;
+  }
+  std::unique_ptr<VectorIndex> make_empty() const override {
+    return make_faiss_index(dimension_, options_);
+  }
+
   std::size_t memory_bytes() const override {
     if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_.get())) {
       const faiss::HNSW& graph = hnsw->hnsw;
@@ -163,6 +180,7 @@ class FaissIndex final : public VectorIndex {
   int dimension_;
   FaissIndexOptions options_;
   std::unique_ptr<faiss::Index> index_;
+  std::size_t trained_on_ = 0;  // IVF: rows present when its lists were trained here
 };
 
 absl::Status FaissIndex::sync(const VectorRows& rows) {
@@ -173,6 +191,7 @@ absl::Status FaissIndex::sync(const VectorRows& rows) {
       const std::size_t lists = ivf_lists_for(options_, rows.rows);
       if (rows.rows >= kTrainRowsPerList * lists) {
         index_ = trained_ivf(rows, lists);
+        trained_on_ = rows.rows;
         return absl::OkStatus();
       }
     }

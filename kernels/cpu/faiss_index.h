@@ -31,7 +31,9 @@ struct FaissIndexOptions {
 
 // `dimension` > 0. IVF trains at the first sync() that brings at least 39 rows per list (FAISS's
 // k-means minimum; with ivf_lists = 0 that is 24,336 rows or more); until then its rows sit in a
-// flat index and are searched exactly. Lists are not retrained as the corpus grows.
+// flat index and are searched exactly. Its lists are not retrained in place: once the corpus is
+// four times what they were trained for, outgrown() says so and the caller builds a new index
+// (make_empty()) aside.
 std::unique_ptr<VectorIndex> make_faiss_index(int dimension, FaissIndexOptions options = {});
 
 // Writes a FAISS index's structure (not ids or tombstones, which the caller's rows carry) so that

@@ -14,6 +14,8 @@ constexpr std::size_t kMinRowsPerStep = 8;
 constexpr std::size_t kMaxRowsPerStep = std::size_t{1} << 20;
 // A later catch-up of at least this many rows is logged when it ends (a bulk load's).
 constexpr std::size_t kRowsWorthSaying = 1000;
+// Rows copied per read of the table when an outgrown index is rebuilt (8 MB of 128-float rows).
+constexpr std::size_t kCopyRowsPerRead = 16384;
 
 using Clock = std::chrono::steady_clock;
 
@@ -69,6 +71,10 @@ void BackgroundIndexer::run() {
     busy_ = true;
     lock.unlock();
     catch_up();
+    if (rebuild_due()) {
+      rebuild();
+      catch_up();
+    }
     lock.lock();
     busy_ = false;
     changed_.notify_all();
@@ -119,6 +125,66 @@ void BackgroundIndexer::catch_up() {
     said_any_ = true;
     failed_before_ = false;
   }
+}
+
+bool BackgroundIndexer::stopping() const {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
+bool BackgroundIndexer::rebuild_due() {
+  if (rebuild_failed_ || stopping()) return false;
+  bool due = false;
+  read_table_([&](const embeddings::EmbeddingTable& table) {
+    due = index_.lag(table) == 0 && index_.outgrown(table);
+  });
+  return due;
+}
+
+void BackgroundIndexer::rebuild() {
+  const auto started = Clock::now();
+  std::unique_ptr<kernels::VectorIndex> fresh = index_.make_empty();
+  if (fresh == nullptr) return;
+  std::size_t rows = 0;
+  int dimension = 0;
+  read_table_([&](const embeddings::EmbeddingTable& table) {
+    rows = table.rows();
+    dimension = table.dimension();
+  });
+  say(fmt::format("rebuilding the retrieval index over {} rows: the corpus outgrew it", rows));
+  // The rows are copied a chunk per read of the table, so that writers wait for one chunk only;
+  // an indexed row never changes (vector_index.h), so the chunks make one consistent copy.
+  const auto d = static_cast<std::size_t>(dimension);
+  std::vector<float> values(rows * d);
+  std::vector<PostId> ids(rows);
+  for (std::size_t first = 0; first < rows; first += kCopyRowsPerRead) {
+    if (stopping()) return;
+    read_table_([&](const embeddings::EmbeddingTable& table) {
+      const std::size_t end = std::min(rows, first + kCopyRowsPerRead);
+      std::copy(table.data() + first * d, table.data() + end * d, values.begin() + first * d);
+      std::copy(table.row_ids().begin() + first, table.row_ids().begin() + end,
+                ids.begin() + first);
+    });
+  }
+  // Tombstones are read from the table at search time; the copy needs none.
+  const std::vector<std::uint64_t> no_tombstones((rows + 63) / 64, 0);
+  const kernels::VectorRows copy{values.data(), rows, dimension, ids.data(), no_tombstones.data()};
+  if (absl::Status status = fresh->sync(copy); !status.ok()) {
+    say(fmt::format("rebuilding the retrieval index failed (the old one serves on): {}",
+                    std::string(status.message())));
+    rebuild_failed_ = true;
+    return;
+  }
+  values = std::vector<float>();
+  std::unique_ptr<kernels::VectorIndex> old = index_.replace(std::move(fresh));
+  old.reset();  // outside every lock
+  {
+    std::lock_guard lock(mutex_);
+    ++progress_.rebuilds;
+  }
+  const std::chrono::duration<double> took = Clock::now() - started;
+  say(fmt::format("rebuilt the retrieval index over {} rows in {:.1f} s: {}", rows, took.count(),
+                  index_.describe()));
 }
 
 void BackgroundIndexer::say(std::string_view line) const {

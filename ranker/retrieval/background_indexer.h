@@ -2,6 +2,10 @@
 // writes (and once at start), it adds rows in steps of bounded length until the lag is zero:
 // searches wait for at most one step (the index is held meanwhile), writers for at most one
 // step's read of the table. Searches stay exact for the rows it has not reached (the tail scan).
+// Once caught up, an index the corpus has outgrown (an IVF trained on a quarter of today's rows
+// or fewer) is rebuilt aside over a copy of the rows, outside every lock, and swapped in; the
+// rows written meanwhile are then caught up as usual. The copy and the new index cost memory
+// until the swap: about twice the vectors' size.
 #pragma once
 
 #include <chrono>
@@ -35,7 +39,8 @@ class BackgroundIndexer {
 
   // Starts the thread, which catches up at once. `index` must be deferred and outlive this.
   BackgroundIndexer(PostIndex& index, TableReader read_table, BackgroundIndexerOptions options);
-  // Stops after the step under way; the rows not reached stay with the tail scan.
+  // Stops after the step under way (a rebuild's training, minutes for an IVF of a million rows,
+  // is not interrupted); the rows not reached stay with the tail scan.
   ~BackgroundIndexer();
   BackgroundIndexer(const BackgroundIndexer&) = delete;
   BackgroundIndexer& operator=(const BackgroundIndexer&) = delete;
@@ -50,6 +55,7 @@ class BackgroundIndexer {
     std::uint64_t rows_indexed = 0;  // since start
     double busy_seconds = 0;         // in steps
     std::uint64_t steps = 0;
+    std::uint64_t rebuilds = 0;  // outgrown indexes replaced
   };
   Progress progress() const;
 
@@ -57,6 +63,10 @@ class BackgroundIndexer {
   void run();
   // Indexes rows until caught up, stopped or failed.
   void catch_up();
+  bool rebuild_due();
+  // Builds the outgrown index's replacement over a copy of the table's rows and swaps it in.
+  void rebuild();
+  bool stopping() const;
   void say(std::string_view line) const;
 
   PostIndex& index_;
@@ -66,6 +76,7 @@ class BackgroundIndexer {
   std::size_t rows_per_step_ = 64;
   bool said_any_ = false;
   bool failed_before_ = false;
+  bool rebuild_failed_ = false;  // not tried again: the next start builds afresh anyway
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -91,6 +91,25 @@ absl::Status PostIndex::sync_locked(const embeddings::EmbeddingTable& table,
   return status;
 }
 
+bool PostIndex::outgrown(const embeddings::EmbeddingTable& table) const {
+  auto lock = lock_shared();
+  return index_->outgrown(table.rows());
+}
+
+std::unique_ptr<kernels::VectorIndex> PostIndex::make_empty() const {
+  auto lock = lock_shared();
+  return index_->make_empty();
+}
+
+std::unique_ptr<kernels::VectorIndex> PostIndex::replace(
+    std::unique_ptr<kernels::VectorIndex> fresh) {
+  auto lock = lock_exclusive();
+  std::swap(index_, fresh);
+  indexed_rows_.store(index_->indexed_rows(), std::memory_order_release);
+  stale_ = false;
+  return fresh;
+}
+
 absl::StatusOr<kernels::SearchResults> PostIndex::search(
     const embeddings::EmbeddingTable& table, const kernels::SearchRequest& request) const {
   if (stale_) {

@@ -68,6 +68,15 @@ class PostIndex {
   absl::StatusOr<std::size_t> index_step(const embeddings::EmbeddingTable& table,
                                          std::size_t max_rows);
 
+  // Whether the index was fitted to a much smaller corpus than the table's (IVF lists trained on
+  // a quarter of its rows or fewer: VectorIndex::outgrown), and an empty index of its kind to
+  // build in its place; null when it has no need.
+  bool outgrown(const embeddings::EmbeddingTable& table) const;
+  std::unique_ptr<kernels::VectorIndex> make_empty() const;
+  // Swaps in `fresh`, built aside over the table's first rows (those after it are the tail
+  // scan's until indexed); returns the old index, to be freed after the caller's locks.
+  std::unique_ptr<kernels::VectorIndex> replace(std::unique_ptr<kernels::VectorIndex> fresh);
+
   // Results by score, ties by smaller id; empty lists when the table has no rows. On an index
   // that batches queries, concurrent callers are searched together (search_batcher.h).
   absl::StatusOr<kernels::SearchResults> search(const embeddings::EmbeddingTable& table,

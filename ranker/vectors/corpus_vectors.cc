@@ -74,6 +74,7 @@ absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
   embeddings::run_in_chunks(posts.size(), threads, [&](int, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       std::vector<float>& vector = posts[i]->embedding;
+      posts[i]->embedding_supplied = !vector.empty();
       if (!vector.empty()) {
         embeddings::l2_normalize(vector);  // the caller's: validated, non-zero and of the right size
         continue;
@@ -147,6 +148,48 @@ void CorpusVectors::apply(const store::StoreMutation& mutation, const store::Fee
     record_post(post.author, post.id, post.created_at, stored->sequence);
   } else if (const auto* stored = std::get_if<store::StoredEngagement>(&mutation)) {
     record_engagement(stored->engagement, stored->sequence);
+  }
+}
+
+// ---- Re-embedding ----------------------------------------------------------------------------
+
+std::vector<store::StoredPost> CorpusVectors::reembed_rows(const store::FeedState& state,
+                                                           std::size_t first,
+                                                           std::size_t end) const {
+  end = std::min(end, table_.rows());
+  std::vector<const store::PostView*> views;  // the rows' posts to embed again
+  for (std::size_t r = first; r < end; ++r) {
+    if (table_.is_deleted(r)) continue;  // deleted, or moved to a later row
+    const store::PostView* view = state.posts.find(table_.row_ids()[r]);
+    if (view != nullptr && !view->deleted && !view->post.embedding_supplied) views.push_back(view);
+  }
+  std::vector<std::vector<float>> vectors(views.size());
+  std::vector<char> changed(views.size(), 0);
+  embeddings::run_in_chunks(
+      views.size(), embeddings::available_threads(),
+      [&](int, std::size_t begin, std::size_t stop) {
+        for (std::size_t i = begin; i < stop; ++i) {
+          const Post& post = views[i]->post;
+          vectors[i].resize(static_cast<std::size_t>(dimension()));
+          embedder_.embed(post.text, frequencies_, vectors[i]);
+          const auto old = table_.row(*table_.row_of(post.id));
+          changed[i] = !std::equal(old.begin(), old.end(), vectors[i].begin());
+        }
+      });
+  std::vector<store::StoredPost> records;
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    if (!changed[i]) continue;  // the IDF moved too little to change it: no row to add
+    store::StoredPost& record =
+        records.emplace_back(store::StoredPost{views[i]->post, false, views[i]->sequence});
+    record.post.embedding = std::move(vectors[i]);
+  }
+  return records;
+}
+
+void CorpusVectors::publish_reembedded(std::span<const store::StoredPost> records) {
+  for (const store::StoredPost& record : records) {
+    table_.append(record.post.id, record.post.embedding,
+                  record.post.visibility == Visibility::kPublic);
   }
 }
 

@@ -7,6 +7,7 @@
 //   theirs at the next start, which writes them back once;
 // - the IDF counts every live post's text (a delete takes the post out again);
 // - a deleted post keeps its row in the embedding table under a tombstone;
+// - a post's text-derived vector can be recomputed later with the IDF of that time (reembed);
 // - a followers-only post's row is marked not searchable (visibility never changes after
 //   creation), so the retrieval index, which skips such rows, returns public posts only;
 // - posts move their author's vector (read by followers) and engagements the engaging user's;
@@ -48,6 +49,18 @@ class CorpusVectors final : public store::StateExtension {
   std::size_t users_memory_bytes() const { return users_.memory_bytes(); }
   // The viewer's vector at `now`, from `state` (the same snapshot's) for the followees.
   std::vector<float> user_vector(UserId user, const store::FeedState& state, TimestampMs now) const;
+
+  // Re-embedding (FeedEngine::reembed), as the store's writer (FeedStore::rewrite): the rows in
+  // [first, end) that are live and hold a vector derived from the post's text (not one its
+  // caller supplied), embedded again with the IDF as it is now; returns the records that store
+  // the vectors that changed.
+  std::vector<store::StoredPost> reembed_rows(const store::FeedState& state, std::size_t first,
+                                              std::size_t end) const;
+  // Under the readers' exclusive lock, once those records are durable: each vector takes a new
+  // row (EmbeddingTable::append), which an index that copies rows adds like a new post's while
+  // it skips the old row like a deleted post's. User vectors keep what they learned from the
+  // old vectors and learn from the new ones from now on.
+  void publish_reembedded(std::span<const store::StoredPost> records);
 
   absl::Status prepare(std::span<store::StoreMutation> mutations,
                        const store::FeedState& state) override;

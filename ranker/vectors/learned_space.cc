@@ -121,11 +121,17 @@ void LearnedSnapshot::catch_up(const store::FeedState& state,
     }
     return std::make_pair(std::move(ids), std::move(out));
   };
-  const auto put = [&](std::size_t first, std::size_t count) {
+  // New rows are appended even for a known id (a re-embedded post moved to a new text row), so
+  // that this table stays row for row with the text table.
+  const auto put = [&](std::size_t first, std::size_t count, bool new_rows) {
     const auto [ids, rows] = space_rows(first, count);
     for (std::size_t i = 0; i < count; ++i) {
-      table_.upsert(ids[i], std::span(rows).subspan(i * dimension, dimension),
-                    text.is_searchable(first + i));
+      const std::span<const float> row = std::span(rows).subspan(i * dimension, dimension);
+      if (new_rows) {
+        table_.append(ids[i], row, text.is_searchable(first + i));
+      } else {
+        table_.upsert(ids[i], row, text.is_searchable(first + i));
+      }
       if (text.is_deleted(first + i)) table_.remove(ids[i]);
     }
   };
@@ -142,13 +148,13 @@ void LearnedSnapshot::catch_up(const store::FeedState& state,
       if (text.is_deleted(r)) {
         table_.remove(text.row_ids()[r]);
       } else {
-        put(r, 1);  // revived or newly hidden: its vector and bit again
+        put(r, 1, false);  // revived or newly hidden: its vector and bit again
       }
     }
   }
   const std::size_t first = table_.rows();
   const std::size_t count = std::min(text.rows() - std::min(text.rows(), first), max_rows);
-  if (count > 0) put(first, count);
+  if (count > 0) put(first, count, true);
 }
 
 absl::Status LearnedSnapshot::sync_index(std::size_t rows_per_lock) {

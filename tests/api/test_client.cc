@@ -82,6 +82,10 @@ Reply<v1::TrainResponse> TestClient::call(const v1::TrainRequest& request) {
   return unary<v1::TrainResponse>(*stub_, &v1::FeedRank::Stub::Train, request);
 }
 
+Reply<v1::ReembedResponse> TestClient::call(const v1::ReembedRequest& request) {
+  return unary<v1::ReembedResponse>(*stub_, &v1::FeedRank::Stub::Reembed, request);
+}
+
 Reply<v1::IngestResponse> TestClient::ingest(const std::vector<v1::IngestRequest>& chunks) {
   Reply<v1::IngestResponse> reply;
   auto ctx = context();

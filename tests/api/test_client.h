@@ -39,6 +39,7 @@ class TestClient {
   Reply<v1::ReloadExperimentsResponse> call(const v1::ReloadExperimentsRequest& request);
   Reply<v1::GetExperimentReportResponse> call(const v1::GetExperimentReportRequest& request);
   Reply<v1::TrainResponse> call(const v1::TrainRequest& request);
+  Reply<v1::ReembedResponse> call(const v1::ReembedRequest& request);
   // One client stream, one chunk per message.
   Reply<v1::IngestResponse> ingest(const std::vector<v1::IngestRequest>& chunks);
 

@@ -108,6 +108,34 @@ TEST(EmbeddingTable, UpsertRevivesADeletedRow) {
   EXPECT_EQ(table.row(0)[5], fresh[5]);
 }
 
+TEST(EmbeddingTable, AppendOfAKnownIdMovesItToANewRowAndDeletesTheOld) {
+  std::mt19937 rng(6);
+  EmbeddingTable table(kDim);
+  const auto first = random_vector(rng);
+  table.upsert(4, first);
+  table.upsert(8, random_vector(rng));
+  const auto changed = random_vector(rng);
+  EXPECT_EQ(table.append(4, changed, /*searchable=*/false), 2u);
+  EXPECT_EQ(table.rows(), 3u);
+  EXPECT_EQ(table.live_rows(), 2u) << "the old row no longer counts";
+  EXPECT_EQ(table.row_of(4), 2u);
+  EXPECT_TRUE(table.is_deleted(0));
+  EXPECT_FALSE(table.is_searchable(0));
+  EXPECT_EQ(table.row_ids()[0], 4u) << "the old row keeps its id for indexes that hold it";
+  EXPECT_EQ(std::vector<float>(table.row(0).begin(), table.row(0).end()), first);
+  EXPECT_EQ(std::vector<float>(table.row(2).begin(), table.row(2).end()), changed);
+  EXPECT_FALSE(table.is_deleted(2));
+  EXPECT_FALSE(table.is_searchable(2)) << "the new row takes the searchable flag it is given";
+
+  EXPECT_EQ(table.append(9, random_vector(rng)), 3u) << "an unknown id appends like upsert";
+  EXPECT_TRUE(table.remove(4));
+  EXPECT_TRUE(table.is_deleted(2));
+  EXPECT_EQ(table.live_rows(), 2u);
+  EXPECT_EQ(table.append(4, changed), 4u) << "a deleted id comes back on a new row";
+  EXPECT_EQ(table.live_rows(), 3u);
+  EXPECT_TRUE(table.is_searchable(4));
+}
+
 // The retrieval index skips the not-searchable rows: deleted ones and those upserted as not
 // searchable (followers-only posts); tombstone_words() and is_deleted() still mean deleted only.
 TEST(EmbeddingTable, NotSearchableRowsAreDeletedOrUpsertedAsNotSearchable) {

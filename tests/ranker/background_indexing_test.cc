@@ -5,6 +5,7 @@
 // and leaves an HNSW whose recall holds.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -345,6 +346,67 @@ TEST(BackgroundIndexer, HnswCatchesUpUnderConcurrentWritesAndSearchesAndKeepsIts
   auto approximate = index.search(guarded.table, request);
   ASSERT_TRUE(approximate.ok()) << approximate.status();
   EXPECT_GE(kernels::testing::recall(*approximate, exact_answer(guarded.table, request)), 0.95);
+}
+
+// An IVF trained on the first rows is outgrown once the corpus is four times that: the indexer
+// rebuilds it aside (says so, counts it) while a writer goes on, and the new lists serve every
+// row, the deleted ones left out, with the answers of an exact search (nprobe covers all lists).
+TEST(BackgroundIndexer, RebuildsAnOutgrownIvfAsideAndItsAnswersStayExact) {
+  constexpr std::size_t kRows = 2400, kChunk = 200;
+  kernels::FaissIndexOptions ivf;
+  ivf.kind = kernels::FaissIndexOptions::kIvfFlat;
+  ivf.ivf_lists = 4;  // trains at 4 * 39 = 156 rows: on the first chunk's 200
+  ivf.nprobe = 4;
+  GuardedTable guarded(kDim);
+  PostIndex index(kernels::make_faiss_index(kDim, ivf));
+  index.defer_indexing();
+  std::mutex log_mutex;
+  std::vector<std::string> log;
+  BackgroundIndexerOptions options;
+  options.log = [&](std::string_view line) {
+    std::lock_guard lock(log_mutex);
+    log.emplace_back(line);
+  };
+  BackgroundIndexer indexer(index, guarded.reader(), options);
+  const auto vectors = clustered_vectors(kRows, kDim, 12, 31);
+  for (std::size_t first = 0; first < kRows; first += kChunk) {
+    {
+      std::unique_lock lock(guarded.mutex);
+      for (std::size_t i = first; i < first + kChunk; ++i) {
+        guarded.table.upsert(1 + i, row_of(vectors, i, kDim));
+      }
+      guarded.table.remove(1 + first);
+      ASSERT_TRUE(index.note_write(guarded.table, 1024).ok());
+    }
+    indexer.wake();
+    if (first == 0) ASSERT_TRUE(indexer.wait_caught_up(std::chrono::seconds(30)));
+  }
+  indexer.wake();
+  ASSERT_TRUE(indexer.wait_caught_up(std::chrono::seconds(60)));
+  EXPECT_EQ(index.lag(guarded.table), 0u);
+  // 200 rows trained it; 800 outgrew it (rebuilt on those or more), and 4 times that is more
+  // than there are.
+  EXPECT_EQ(indexer.progress().rebuilds, 1u);
+  {
+    std::lock_guard lock(log_mutex);
+    const bool said = std::any_of(log.begin(), log.end(), [](const std::string& line) {
+      return line.find("rebuilt the retrieval index over") != std::string::npos &&
+             line.find("faiss-ivf-flat (lists=4") != std::string::npos;
+    });
+    EXPECT_TRUE(said);
+  }
+  EXPECT_FALSE(index.outgrown(guarded.table));
+
+  const auto queries = clustered_vectors(50, kDim, 12, 32);
+  SearchRequest request;
+  request.queries = queries;
+  request.k = 10;
+  auto answers = index.search(guarded.table, request);
+  ASSERT_TRUE(answers.ok()) << answers.status();
+  const SearchResults expected = exact_answer(guarded.table, request);
+  for (std::size_t q = 0; q < expected.size(); ++q) {
+    EXPECT_EQ(ids((*answers)[q]), ids(expected[q])) << "query " << q;
+  }
 }
 
 }  // namespace

@@ -247,6 +247,115 @@ TEST_F(CorpusVectorsTest, TheIdfCountedInParallelAtStartEqualsTheOneTheWritesKep
   EXPECT_EQ(vectors_->frequencies(), idf);
 }
 
+// Re-embedding (reembed_rows through FeedStore::rewrite, as FeedEngine::reembed runs it).
+class ReembedTest : public CorpusVectorsTest {
+ protected:
+  // Re-embeds every row; returns how many vectors changed.
+  std::size_t reembed_all() {
+    std::size_t changed = 0;
+    const absl::Status status = store_->rewrite(
+        [&](const store::FeedState& state) {
+          auto records = vectors_->reembed_rows(state, 0, vectors_->posts().rows());
+          changed = records.size();
+          return records;
+        },
+        [&](std::span<const store::StoredPost> records) { vectors_->publish_reembedded(records); });
+    EXPECT_TRUE(status.ok()) << status;
+    return changed;
+  }
+
+  // What the post's text embeds to with the IDF the vectors hold now.
+  std::vector<float> embedded_now(std::string_view text) {
+    auto embedder = embeddings::TextEmbedder::create(128);
+    EXPECT_TRUE(embedder.ok());
+    std::vector<float> vector(128);
+    embedder->embed(text, vectors_->frequencies(), vector);
+    return vector;
+  }
+
+  std::vector<float> caller_vector() {
+    std::vector<float> vector(128, 0.0f);
+    vector[0] = 0.6f;
+    vector[5] = 0.8f;
+    return vector;
+  }
+
+  // Posts 10 and 11 written first; then 20..39 repeat their words and move the IDF; 12 carries
+  // its caller's vector.
+  void write_drifting_corpus() {
+    Post supplied = post(12, 1, "feed ranking gpu");
+    supplied.embedding = caller_vector();
+    write({User{1, "ann", 0}, post(10, 1, "gpu kernels for feed ranking"),
+           post(11, 1, "ranking #news today"), supplied});
+    std::vector<WriteOp> later;
+    for (PostId id = 20; id < 40; ++id) later.push_back(post(id, 1, "gpu feed " + std::to_string(id)));
+    write(std::move(later));
+  }
+};
+
+TEST_F(ReembedTest, TextVectorsTakeTodaysIdfCallersAreKeptAndARestartReadsThem) {
+  write_drifting_corpus();
+  const std::vector<float> expected10 = embedded_now("gpu kernels for feed ranking");
+  const std::vector<float> expected11 = embedded_now("ranking #news today");
+  ASSERT_NE(row_of(*vectors_, 10), expected10) << "the later posts moved the IDF";
+  const std::size_t rows_before = vectors_->posts().rows();
+  const std::size_t old_row = *vectors_->posts().row_of(10);
+
+  // 10 and 11 change; 12 is its caller's; 20..39 were embedded with an IDF that already
+  // counted their own batch, which is today's.
+  EXPECT_EQ(reembed_all(), 2u);
+  EXPECT_EQ(row_of(*vectors_, 10), expected10);  // bit for bit
+  EXPECT_EQ(row_of(*vectors_, 11), expected11);
+  EXPECT_EQ(row_of(*vectors_, 12), caller_vector());
+  EXPECT_EQ(vectors_->posts().rows(), rows_before + 2) << "a changed vector takes a new row";
+  EXPECT_EQ(vectors_->posts().live_rows(), 23u);
+  EXPECT_TRUE(vectors_->posts().is_deleted(old_row)) << "its old row is skipped from now on";
+  {
+    auto snapshot = store_->snapshot();
+    EXPECT_EQ(snapshot.state().posts.find(11)->post.hashtags, std::vector<std::string>{"news"});
+  }
+  EXPECT_EQ(reembed_all(), 0u) << "nothing left to change";
+
+  ASSERT_TRUE(open().ok());
+  EXPECT_EQ(row_of(*vectors_, 10), expected10) << "stored, not recomputed at the start";
+  EXPECT_EQ(row_of(*vectors_, 12), caller_vector()) << "still known as the caller's";
+  EXPECT_EQ(vectors_->posts().rows(), 23u) << "a start reads one row per post";
+  EXPECT_EQ(reembed_all(), 0u);
+  auto snapshot = store_->snapshot();
+  EXPECT_EQ(snapshot.state().posts.find(11)->post.text, "ranking #news today");
+  EXPECT_EQ(snapshot.state().posts.find(11)->post.hashtags, std::vector<std::string>{"news"});
+}
+
+TEST_F(ReembedTest, DeletedPostsAreLeftAloneAndStayDeletedAfterARestart) {
+  write_drifting_corpus();
+  write({DeletePost{10}});
+  const std::size_t row10 = *vectors_->posts().row_of(10);
+  EXPECT_EQ(reembed_all(), 21u) << "the delete moved the IDF: every live text post but 10";
+  EXPECT_EQ(vectors_->posts().row_of(10), row10);
+  EXPECT_TRUE(vectors_->posts().is_deleted(row10));
+  ASSERT_TRUE(open().ok());
+  auto snapshot = store_->snapshot();
+  EXPECT_TRUE(snapshot.state().posts.find(10)->deleted);
+  EXPECT_EQ(vectors_->posts().live_rows(), 22u);
+}
+
+TEST_F(ReembedTest, AFailedCommitChangesNoVector) {
+  write_drifting_corpus();
+  const std::vector<float> before = row_of(*vectors_, 10);
+  const std::size_t rows = vectors_->posts().rows();
+  failing_->fail_next_commit = true;
+  bool published = false;
+  const absl::Status status = store_->rewrite(
+      [&](const store::FeedState& state) {
+        return vectors_->reembed_rows(state, 0, vectors_->posts().rows());
+      },
+      [&](std::span<const store::StoredPost>) { published = true; });
+  EXPECT_FALSE(status.ok());
+  EXPECT_FALSE(published);
+  EXPECT_EQ(row_of(*vectors_, 10), before);
+  EXPECT_EQ(vectors_->posts().rows(), rows);
+}
+
 TEST_F(CorpusVectorsTest, EngagingMovesTheUserTowardsThePost) {
   write({User{1, "ann", 0}, User{2, "bob", 0}, post(10, 2, "rust borrow checker lifetimes"),
          post(11, 2, "sourdough bread baking")});

@@ -4,6 +4,7 @@
 // never mixes two models in one request.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -124,6 +125,31 @@ TEST(LearnedSpace, ANewPostIsRetrievableAtOnceAndADeleteLeaves) {
   found = nearest(*snapshot, user_query(**space, *snapshot, guarded, 7), 121);
   EXPECT_EQ(std::find(found.begin(), found.end(), 5000), found.end());
   EXPECT_EQ(found.size(), 120u);
+}
+
+// A re-embedded post's text vector moves to a new row (EmbeddingTable::append): the space
+// stays row for row with the text table and finds the post once, before and after a training.
+TEST(LearnedSpace, AMovedTextRowIsMirroredAsANewRowAndFoundOnce) {
+  GuardedState guarded(40, 120, 4);
+  auto space = LearnedSpace::create(options(VectorSpace::kHybrid), guarded.reader());
+  ASSERT_TRUE(space.ok());
+  ASSERT_TRUE((*space)->train(kNow).ok());
+  guarded.write(**space, [](PlantedState& p) {
+    std::vector<float> vector(testing::kPlantedDimension, 0.0f);
+    vector[3] = 1.0f;  // post 2 (group 2) now reads as group 3
+    p.text.append(2, vector);
+  });
+  const auto expect_each_post_once = [&](const LearnedSnapshot& snapshot) {
+    EXPECT_EQ(snapshot.rows(), 121u);
+    std::vector<PostId> found = nearest(snapshot, user_query(**space, snapshot, guarded, 7), 121);
+    EXPECT_EQ(found.size(), 120u);
+    std::sort(found.begin(), found.end());
+    EXPECT_EQ(std::adjacent_find(found.begin(), found.end()), found.end()) << "a post twice";
+    EXPECT_TRUE(std::binary_search(found.begin(), found.end(), PostId{2}));
+  };
+  expect_each_post_once(*(*space)->current());
+  ASSERT_TRUE((*space)->train(kNow).ok());
+  expect_each_post_once(*(*space)->current());
 }
 
 TEST(LearnedSpace, AViewerWhoEngagedSinceTrainingIsFoldedIn) {

@@ -9,6 +9,7 @@
 #include "tools/cli/commands.h"
 #include "tools/cli/grpc_client.h"
 #include "tools/cli/learned_printer.h"
+#include "tools/cli/reembed_printer.h"
 
 namespace feedrank::cli {
 namespace {
@@ -58,6 +59,7 @@ void print_stats(const v1::GetStatsResponse& response, bool json) {
                                   {"experiments", response.experiments()},
                                   {"vector_space", response.vector_space()}};
     if (response.has_learned()) out["learned"] = learned_json(response.learned());
+    if (response.has_reembed()) out["reembed"] = reembed_json(response.reembed());
     if (response.memory_size() > 0) {
       nlohmann::ordered_json parts = nlohmann::ordered_json::object();
       for (const v1::MemoryPart& part : response.memory()) parts[part.part()] = part.bytes();
@@ -92,6 +94,9 @@ void print_stats(const v1::GetStatsResponse& response, bool json) {
       }
       std::cout << "training: " << training_summary(learned.training()) << "; on "
                 << learned.training_backend() << "\n";
+    }
+    if (response.has_reembed()) {
+      std::cout << "re-embedding: " << reembed_summary(response.reembed()) << "\n";
     }
     if (response.memory_size() > 0) print_memory(response);
   }

@@ -26,6 +26,7 @@ Subcommand add_stats_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_report_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_reload_experiments_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_train_command(CLI::App& root, const GlobalOptions& global);
+Subcommand add_reembed_command(CLI::App& root, const GlobalOptions& global);
 Subcommand add_simulate_command(CLI::App& root, const GlobalOptions& global);
 // Run in process: need no server.
 Subcommand add_replay_command(CLI::App& root);

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
       add_report_command(app, global),
       add_reload_experiments_command(app, global),
       add_train_command(app, global),
+      add_reembed_command(app, global),
       add_simulate_command(app, global),
       add_replay_command(app),
       add_fit_ranker_command(app),
