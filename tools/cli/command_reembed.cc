@@ -25,6 +25,8 @@ int wait_for_end(v1::FeedRank::Stub& stub, v1::ReembedProgress progress) {
     set_deadline(context, kUnaryDeadline);
     v1::GetStatsResponse stats;
     const grpc::Status status = stub.GetStats(&context, v1::GetStatsRequest(), &stats);
+    // A busy server may refuse a poll; the job goes on, so ask again at the next one.
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) continue;
     if (!status.ok()) return report_rpc_error(status);
     progress = stats.reembed();
   }
