@@ -31,24 +31,10 @@ for i in range(int(sys.argv[1])):
                       "created_at_ms": 1_800_000_000_000 + i}))
 PY
 
-start() {
-  rm -rf "$scratch/data"
-  cp -a "$store" "$scratch/data"
-  "$server_bin" --listen "$address" --data-dir "$scratch/data" --log-level warn \
-    >"$out/server-$1.log" 2>&1 &
-  pid=$!
-  until "$cli" --server "$address" stats >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || { echo "server exited; see $out/server-$1.log" >&2; exit 1; }
-    sleep 0.1
-  done
-}
-stop() { kill -TERM "$pid"; wait "$pid" || true; }
+source "$(dirname "$0")/server_on_a_copy.sh"
 ingest() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$cli" --server "$address" load "$scratch/posts.jsonl" >"$out/ingest-$1.log" 2>&1
-  t1=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
+  seconds_of "$out/ingest-$1.log" "$out/ingest-$1.err" \
+    "$cli" --server "$address" load "$scratch/posts.jsonl"
 }
 feed_load() {
   "$load" --server "$address" --users 100000 --loop open --rate 2000 --mix chrono=1 \

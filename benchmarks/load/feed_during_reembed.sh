@@ -25,24 +25,10 @@ trap 'kill "$pid" 2>/dev/null || true; rm -rf "$scratch"' EXIT
 mkdir -p "$out"
 pid=
 
-start() {
-  rm -rf "$scratch/data"
-  cp -a "$store" "$scratch/data"
-  "$server_bin" --listen "$address" --data-dir "$scratch/data" --log-level info \
-    >"$out/server-$1.log" 2>&1 &
-  pid=$!
-  until "$cli" --server "$address" stats >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || { echo "server exited; see $out/server-$1.log" >&2; exit 1; }
-    sleep 0.1
-  done
-}
-stop() { kill -TERM "$pid"; wait "$pid" || true; }
+source "$(dirname "$0")/server_on_a_copy.sh"
 reembed() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$cli" --server "$address" reembed --wait >"$out/reembed-$1.txt" 2>"$out/reembed-$1.log"
-  t1=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
+  seconds_of "$out/reembed-$1.txt" "$out/reembed-$1.log" \
+    "$cli" --server "$address" reembed --wait
 }
 mixed_load() {
   "$load" --server "$address" --users 100000 --loop open --rate 2000 \
@@ -50,7 +36,7 @@ mixed_load() {
     --warmup 2 --duration "$2" --json "$out/$1.json" >"$out/$1.txt" 2>"$out/$1.log"
 }
 
-start dry
+start dry info
 dry=$(reembed dry)
 "$cli" --server "$address" stats --memory >"$out/stats-dry.txt"
 stop
@@ -60,7 +46,7 @@ start idle
 mixed_load idle 10
 stop
 
-start during
+start during info
 window=$(awk -v d="$dry" 'BEGIN { printf "%d", d + 1 }')
 mixed_load during "$window" &
 reader=$!

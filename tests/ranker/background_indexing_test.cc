@@ -184,20 +184,38 @@ struct GuardedTable {
   EmbeddingTable table;
 };
 
+// The indexer's log lines, said from its thread.
+struct SaidLines {
+  BackgroundIndexerOptions options() {
+    BackgroundIndexerOptions options;
+    options.log = [this](std::string_view line) {
+      std::lock_guard lock(mutex);
+      lines.emplace_back(line);
+    };
+    return options;
+  }
+  std::string last() {
+    std::lock_guard lock(mutex);
+    return lines.empty() ? std::string() : lines.back();
+  }
+  bool any_with(std::string_view a, std::string_view b) {
+    std::lock_guard lock(mutex);
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& line) {
+      return line.find(a) != std::string::npos && line.find(b) != std::string::npos;
+    });
+  }
+  std::mutex mutex;
+  std::vector<std::string> lines;
+};
+
 TEST(BackgroundIndexer, AFailedStepIsSaidSearchesStayExactAndTheNextWakeCatchesUp) {
   std::atomic<bool> fail{true};
   GuardedTable guarded(kDim);
   PostIndex index(std::make_unique<FailingIndex>(fail));
   ASSERT_TRUE(index.worth_deferring());
   index.defer_indexing();
-  std::mutex log_mutex;
-  std::vector<std::string> log;
-  BackgroundIndexerOptions options;
-  options.log = [&](std::string_view line) {
-    std::lock_guard lock(log_mutex);
-    log.emplace_back(line);
-  };
-  BackgroundIndexer indexer(index, guarded.reader(), options);
+  SaidLines said;
+  BackgroundIndexer indexer(index, guarded.reader(), said.options());
   const auto vectors = gaussian_vectors(300, kDim, 6);
   {
     std::unique_lock lock(guarded.mutex);
@@ -206,12 +224,7 @@ TEST(BackgroundIndexer, AFailedStepIsSaidSearchesStayExactAndTheNextWakeCatchesU
   indexer.wake();
   ASSERT_TRUE(indexer.wait_caught_up(std::chrono::seconds(30)));
   EXPECT_EQ(index.lag(guarded.table), 300u);
-  {
-    std::lock_guard lock(log_mutex);
-    ASSERT_FALSE(log.empty());
-    EXPECT_NE(log.back().find("background indexing failed"), std::string::npos) << log.back();
-    EXPECT_NE(log.back().find("out of memory"), std::string::npos) << log.back();
-  }
+  EXPECT_TRUE(said.any_with("background indexing failed", "out of memory")) << said.last();
   SearchRequest request;
   request.queries = row_of(vectors, 42, kDim);
   request.k = 3;
@@ -224,9 +237,8 @@ TEST(BackgroundIndexer, AFailedStepIsSaidSearchesStayExactAndTheNextWakeCatchesU
   ASSERT_TRUE(indexer.wait_caught_up(std::chrono::seconds(30)));
   EXPECT_EQ(index.lag(guarded.table), 0u);
   EXPECT_EQ(indexer.progress().rows_indexed, 300u);
-  std::lock_guard lock(log_mutex);
-  EXPECT_NE(log.back().find("indexed 300 post vectors in the background"), std::string::npos)
-      << log.back();
+  EXPECT_NE(said.last().find("indexed 300 post vectors in the background"), std::string::npos)
+      << said.last();
 }
 
 // Searches back to back from more threads than cores, their holds of the index overlapping
@@ -360,14 +372,8 @@ TEST(BackgroundIndexer, RebuildsAnOutgrownIvfAsideAndItsAnswersStayExact) {
   GuardedTable guarded(kDim);
   PostIndex index(kernels::make_faiss_index(kDim, ivf));
   index.defer_indexing();
-  std::mutex log_mutex;
-  std::vector<std::string> log;
-  BackgroundIndexerOptions options;
-  options.log = [&](std::string_view line) {
-    std::lock_guard lock(log_mutex);
-    log.emplace_back(line);
-  };
-  BackgroundIndexer indexer(index, guarded.reader(), options);
+  SaidLines said;
+  BackgroundIndexer indexer(index, guarded.reader(), said.options());
   const auto vectors = clustered_vectors(kRows, kDim, 12, 31);
   for (std::size_t first = 0; first < kRows; first += kChunk) {
     {
@@ -387,14 +393,8 @@ TEST(BackgroundIndexer, RebuildsAnOutgrownIvfAsideAndItsAnswersStayExact) {
   // 200 rows trained it; 800 outgrew it (rebuilt on those or more), and 4 times that is more
   // than there are.
   EXPECT_EQ(indexer.progress().rebuilds, 1u);
-  {
-    std::lock_guard lock(log_mutex);
-    const bool said = std::any_of(log.begin(), log.end(), [](const std::string& line) {
-      return line.find("rebuilt the retrieval index over") != std::string::npos &&
-             line.find("faiss-ivf-flat (lists=4") != std::string::npos;
-    });
-    EXPECT_TRUE(said);
-  }
+  EXPECT_TRUE(said.any_with("rebuilt the retrieval index over", "faiss-ivf-flat (lists=4"))
+      << said.last();
   EXPECT_FALSE(index.outgrown(guarded.table));
 
   const auto queries = clustered_vectors(50, kDim, 12, 32);
