@@ -210,6 +210,10 @@ absl::Status FeedEngine::reembed(bool wait, std::size_t rows_per_step) {
 }
 
 absl::StatusOr<std::size_t> FeedEngine::reembed_step(std::size_t first, std::size_t end) {
+  // The exact scan reads the table in place and sees a row overwritten under the readers' lock;
+  // indexes that copy rows (and the learned space's mirror) need the vector as a new row. In
+  // place, the table does not grow, and the age-window scans (row_times_) still start late.
+  const bool in_place = !index_->worth_deferring() && learned_ == nullptr;
   std::size_t changed = 0;
   absl::Status status = store_->rewrite(
       [&](const store::FeedState& state) {
@@ -217,7 +221,9 @@ absl::StatusOr<std::size_t> FeedEngine::reembed_step(std::size_t first, std::siz
         changed = records.size();
         return records;
       },
-      [&](std::span<const store::StoredPost> records) { vectors_->publish_reembedded(records); });
+      [&](std::span<const store::StoredPost> records) {
+        vectors_->publish_reembedded(records, in_place);
+      });
   if (!status.ok()) return status;
   if (changed > 0) after_write();
   return changed;

@@ -144,10 +144,11 @@ class FeedEngine {
 
   // Recomputes every text-derived post vector with the IDF as it is now (a caller's vector is
   // kept), in the background: reads and writes go on, and an acknowledged write is never
-  // undone. Each changed vector is stored, so a restart reads it, and takes a new row of the
-  // table that the indexes add (see CorpusVectors::publish_reembedded); the table thus holds one
-  // more row per changed post until the next start. When `wait`, returns once it ended (with
-  // its error, if a step failed). ALREADY_EXISTS while one runs. Progress in counts().
+  // undone. Each changed vector is stored, so a restart reads it, and replaces its row (the
+  // exact scan in the text space) or takes a new row that the indexes add (HNSW, IVF, flat,
+  // GPU, learned and hybrid spaces: see CorpusVectors::publish_reembedded); the table then holds
+  // one more row per changed post until the next start. When `wait`, returns once it ended
+  // (with its error, if a step failed). ALREADY_EXISTS while one runs. Progress in counts().
   absl::Status reembed(bool wait, std::size_t rows_per_step = kReembedRowsPerStep);
   // A step's rows: at about 5 us a post on a core, writes wait for it a few milliseconds.
   static constexpr std::size_t kReembedRowsPerStep = 2048;

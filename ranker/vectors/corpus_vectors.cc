@@ -186,10 +186,15 @@ std::vector<store::StoredPost> CorpusVectors::reembed_rows(const store::FeedStat
   return records;
 }
 
-void CorpusVectors::publish_reembedded(std::span<const store::StoredPost> records) {
+void CorpusVectors::publish_reembedded(std::span<const store::StoredPost> records,
+                                       bool in_place) {
   for (const store::StoredPost& record : records) {
-    table_.append(record.post.id, record.post.embedding,
-                  record.post.visibility == Visibility::kPublic);
+    const bool searchable = record.post.visibility == Visibility::kPublic;
+    if (in_place) {
+      table_.upsert(record.post.id, record.post.embedding, searchable);
+    } else {
+      table_.append(record.post.id, record.post.embedding, searchable);
+    }
   }
 }
 

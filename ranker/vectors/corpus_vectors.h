@@ -56,11 +56,12 @@ class CorpusVectors final : public store::StateExtension {
   // the vectors that changed.
   std::vector<store::StoredPost> reembed_rows(const store::FeedState& state, std::size_t first,
                                               std::size_t end) const;
-  // Under the readers' exclusive lock, once those records are durable: each vector takes a new
-  // row (EmbeddingTable::append), which an index that copies rows adds like a new post's while
-  // it skips the old row like a deleted post's. User vectors keep what they learned from the
-  // old vectors and learn from the new ones from now on.
-  void publish_reembedded(std::span<const store::StoredPost> records);
+  // Under the readers' exclusive lock, once those records are durable. `in_place` (the index
+  // and every mirror read the table in place: the exact scan, text space) overwrites each
+  // post's row; otherwise each vector takes a new row (EmbeddingTable::append), which an index
+  // that copies rows adds like a new post's while it skips the old row like a deleted post's.
+  // User vectors keep what they learned from the old vectors and learn from the new ones.
+  void publish_reembedded(std::span<const store::StoredPost> records, bool in_place);
 
   absl::Status prepare(std::span<store::StoreMutation> mutations,
                        const store::FeedState& state) override;

@@ -250,8 +250,9 @@ TEST_F(CorpusVectorsTest, TheIdfCountedInParallelAtStartEqualsTheOneTheWritesKep
 // Re-embedding (reembed_rows through FeedStore::rewrite, as FeedEngine::reembed runs it).
 class ReembedTest : public CorpusVectorsTest {
  protected:
-  // Re-embeds every row; returns how many vectors changed.
-  std::size_t reembed_all() {
+  // Re-embeds every row, each changed vector on a new row unless `in_place`; returns how many
+  // vectors changed.
+  std::size_t reembed_all(bool in_place = false) {
     std::size_t changed = 0;
     const absl::Status status = store_->rewrite(
         [&](const store::FeedState& state) {
@@ -259,7 +260,9 @@ class ReembedTest : public CorpusVectorsTest {
           changed = records.size();
           return records;
         },
-        [&](std::span<const store::StoredPost> records) { vectors_->publish_reembedded(records); });
+        [&](std::span<const store::StoredPost> records) {
+          vectors_->publish_reembedded(records, in_place);
+        });
     EXPECT_TRUE(status.ok()) << status;
     return changed;
   }
@@ -324,6 +327,18 @@ TEST_F(ReembedTest, TextVectorsTakeTodaysIdfCallersAreKeptAndARestartReadsThem) 
   auto snapshot = store_->snapshot();
   EXPECT_EQ(snapshot.state().posts.find(11)->post.text, "ranking #news today");
   EXPECT_EQ(snapshot.state().posts.find(11)->post.hashtags, std::vector<std::string>{"news"});
+}
+
+TEST_F(ReembedTest, InPlaceTheRowsAreOverwrittenAndTheTableDoesNotGrow) {
+  write_drifting_corpus();
+  const std::vector<float> expected10 = embedded_now("gpu kernels for feed ranking");
+  const std::size_t row10 = *vectors_->posts().row_of(10);
+  EXPECT_EQ(reembed_all(/*in_place=*/true), 2u);
+  EXPECT_EQ(vectors_->posts().row_of(10), row10);
+  EXPECT_EQ(row_of(*vectors_, 10), expected10);
+  EXPECT_EQ(vectors_->posts().rows(), 23u);
+  EXPECT_EQ(vectors_->posts().live_rows(), 23u);
+  EXPECT_EQ(row_of(*vectors_, 12), caller_vector());
 }
 
 TEST_F(ReembedTest, DeletedPostsAreLeftAloneAndStayDeletedAfterARestart) {
