@@ -185,8 +185,8 @@ absl::Status FeedEngine::reembed(bool wait, std::size_t rows_per_step) {
   std::shared_ptr<ReembedJob> job;
   {
     std::lock_guard lock(reembed_mutex_);
-    if (reembed_ != nullptr && reembed_->progress().running) {
-      const ReembedProgress progress = reembed_->progress();
+    if (const ReembedProgress progress = reembed_ ? reembed_->progress() : ReembedProgress();
+        progress.running) {
       return absl::AlreadyExistsError(
           fmt::format("a re-embedding is running ({}/{} rows); GetStats shows its progress",
                       progress.rows_done, progress.rows_total));

@@ -158,10 +158,14 @@ std::vector<store::StoredPost> CorpusVectors::reembed_rows(const store::FeedStat
                                                            std::size_t end) const {
   end = std::min(end, table_.rows());
   std::vector<const store::PostView*> views;  // the rows' posts to embed again
+  std::vector<std::size_t> rows;              // and their rows
   for (std::size_t r = first; r < end; ++r) {
     if (table_.is_deleted(r)) continue;  // deleted, or moved to a later row
     const store::PostView* view = state.posts.find(table_.row_ids()[r]);
-    if (view != nullptr && !view->deleted && !view->post.embedding_supplied) views.push_back(view);
+    if (view != nullptr && !view->deleted && !view->post.embedding_supplied) {
+      views.push_back(view);
+      rows.push_back(r);
+    }
   }
   std::vector<std::vector<float>> vectors(views.size());
   std::vector<char> changed(views.size(), 0);
@@ -172,7 +176,7 @@ std::vector<store::StoredPost> CorpusVectors::reembed_rows(const store::FeedStat
           const Post& post = views[i]->post;
           vectors[i].resize(static_cast<std::size_t>(dimension()));
           embedder_.embed(post.text, frequencies_, vectors[i]);
-          const auto old = table_.row(*table_.row_of(post.id));
+          const auto old = table_.row(rows[i]);
           changed[i] = !std::equal(old.begin(), old.end(), vectors[i].begin());
         }
       });
