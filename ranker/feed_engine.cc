@@ -166,6 +166,19 @@ absl::StatusOr<store::WriteSummary> FeedEngine::write(std::vector<WriteOp> ops,
   return summary;
 }
 
+absl::StatusOr<store::FeedStore::PreparedWrite> FeedEngine::prepare_write(
+    std::span<const WriteOp> ops, const store::ItemNamer& item_name) {
+  return store_->prepare_write(ops, item_name);
+}
+
+absl::StatusOr<store::WriteSummary> FeedEngine::commit_write(
+    store::FeedStore::PreparedWrite prepared) {
+  auto summary = store_->commit_write(std::move(prepared));
+  if (!summary.ok()) return summary;
+  after_write();
+  return summary;
+}
+
 void FeedEngine::after_write() {
   {
     // The write is durable whatever happens here: a failed sync is retried by the next search.
@@ -267,7 +280,7 @@ std::vector<store::MemoryPart> FeedEngine::memory_breakdown() const {
     auto snapshot = store_->snapshot();
     parts.push_back({"post vectors", vectors_->posts().memory_bytes()});
     parts.push_back({"user vectors", vectors_->users_memory_bytes()});
-    parts.push_back({"idf", vectors_->frequencies().memory_bytes()});
+    parts.push_back({"idf", vectors_->idf_memory_bytes()});
   }
   parts.push_back({"retrieval index", index_->memory_bytes()});
   parts.push_back({"ranked lists", ranked_lists_->bytes()});

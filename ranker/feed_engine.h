@@ -107,6 +107,11 @@ class FeedEngine {
   // Writes atomically; the store's extension derives hashtags and vectors of new posts.
   absl::StatusOr<store::WriteSummary> write(std::vector<WriteOp> ops,
                                             const store::ItemNamer& item_name);
+  // write() in two steps, for a stream of batches (Ingest): the next batch is prepared while
+  // the last one commits (store::FeedStore::prepare_write and commit_write, whose rules hold).
+  absl::StatusOr<store::FeedStore::PreparedWrite> prepare_write(std::span<const WriteOp> ops,
+                                                                const store::ItemNamer& item_name);
+  absl::StatusOr<store::WriteSummary> commit_write(store::FeedStore::PreparedWrite prepared);
 
   EngineCounts counts() const;
   // Waits until the background indexer (if any) has indexed every row written before the call;
@@ -194,11 +199,13 @@ class FeedEngine {
 
   // Locks, outermost first; a thread that holds one takes only those below it:
   //   0. reembed_mutex_, held while a re-embedding starts (it reads the table's size);
-  //   1. the store's writer mutex: one write at a time (plan, prepare, commit, apply);
-  //   2. the store's state lock: shared for a read (a Snapshot covers the state, the post and
-  //      user vectors and the IDF), exclusive only while a writer applies a committed batch,
-  //      which grows nothing large under it (see FeedStore::write). A write takes it again,
-  //      shared, to sync the indexes after applying;
+  //   1. the store's write pipeline: one batch at a time in stage one (plan, prepare: the IDF
+  //      changes there), one at a time in stage two (commit, apply), in order; a re-embedding
+  //      step runs alone (FeedStore::rewrite);
+  //   2. the store's state lock: shared for a read (a Snapshot covers the state and the post
+  //      and user vectors) and for a batch's planning, exclusive only while a writer applies a
+  //      committed batch, which grows nothing large under it (see FeedStore::commit_write). A
+  //      write takes it again, shared, to sync the indexes after applying;
   //   3. PostIndex's turnstile and lock (shared: searches; exclusive: syncs and indexer steps),
   //      and LearnedSpace's locks;
   //   4. leaf mutexes that guard one structure and call out to nothing: row_times_mutex_, the

@@ -1,6 +1,10 @@
 #include "store/feed_store.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
+
+#include "absl/cleanup/cleanup.h"
 
 #include "common/memory_bytes.h"
 
@@ -71,28 +75,97 @@ absl::Status FeedStore::write_back() {
   }
 }
 
+// A batch between its stage one and the end of its stage two. Fields after `prepared` are
+// guarded by the store's pipeline_mutex_.
+struct FeedStore::PipelinedBatch {
+  std::uint64_t ticket = 0;
+  WritePlan plan;
+  std::unique_ptr<StateExtension::Prepared> prepared;
+  // The batch in flight when this one was planned, whose effects the plan assumed.
+  std::shared_ptr<const PipelinedBatch> planned_on;
+  bool failed = false;
+};
+
+FeedStore::PreparedWrite::~PreparedWrite() {
+  if (batch_ == nullptr) return;  // committed (or moved from)
+  store_->wait_for_turn(*batch_);
+  store_->abandon(*batch_);
+}
+
 absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,
                                               const ItemNamer& item_name) {
-  std::lock_guard writer(writer_mutex_);
-  // Only writers change state_, and we are the only writer: reading it unlocked is safe here.
-  auto plan = plan_writes(state_, *durable_, ops, item_name);
-  if (!plan.ok()) return plan.status();
-  if (plan->mutations.empty()) return plan->summary;
-  if (extension_) {
-    if (auto status = extension_->prepare(plan->mutations, state_); !status.ok()) return status;
+  auto prepared = prepare_write(ops, item_name);
+  if (!prepared.ok()) return prepared.status();
+  return commit_write(std::move(*prepared));
+}
+
+absl::StatusOr<FeedStore::PreparedWrite> FeedStore::prepare_write(std::span<const WriteOp> ops,
+                                                                  const ItemNamer& item_name) {
+  // The extension reads a deleted post's text and vector from the state, which an earlier batch
+  // still in flight may not have reached yet: such a batch is prepared alone.
+  const bool deletes = std::any_of(ops.begin(), ops.end(), [](const WriteOp& op) {
+    return std::holds_alternative<DeletePost>(op);
+  });
+  enter_preparing(deletes ? Slot::kAlone : Slot::kBeside);
+  absl::Cleanup leave = [this] { leave_preparing(); };
+  auto batch = std::make_shared<PipelinedBatch>();
+  {
+    std::lock_guard lock(pipeline_mutex_);
+    batch->planned_on = latest_;
   }
-  if (auto status = durable_->commit(plan->mutations); !status.ok()) {
-    if (extension_) extension_->discard(plan->mutations);
+  {
+    // The batch before may be applying now: plan under the readers' lock.
+    auto snap = snapshot();
+    auto plan = plan_writes(state_, *durable_, ops, item_name,
+                            batch->planned_on ? batch->planned_on->plan.facts.get() : nullptr);
+    if (!plan.ok()) return plan.status();
+    batch->plan = std::move(*plan);
+  }
+  if (extension_ && !batch->plan.mutations.empty()) {
+    auto prepared = extension_->prepare(batch->plan.mutations, state_);
+    if (!prepared.ok()) return prepared.status();
+    batch->prepared = std::move(*prepared);
+  }
+  std::lock_guard lock(pipeline_mutex_);
+  batch->ticket = next_ticket_++;
+  ++in_flight_;
+  latest_ = batch;
+  return PreparedWrite(this, std::move(batch));
+}
+
+absl::StatusOr<WriteSummary> FeedStore::commit_write(PreparedWrite prepared) {
+  const std::shared_ptr<PipelinedBatch> batch = std::move(prepared.batch_);
+  wait_for_turn(*batch);
+  bool planned_on_failure = false;
+  {
+    std::lock_guard lock(pipeline_mutex_);
+    planned_on_failure = batch->planned_on != nullptr && batch->planned_on->failed;
+  }
+  if (planned_on_failure) {
+    abandon(*batch);
+    return absl::AbortedError(
+        "the write before this one in the pipeline failed, and this one was validated on top of "
+        "it; nothing of it was written");
+  }
+  std::vector<StoreMutation>& mutations = batch->plan.mutations;
+  if (mutations.empty()) {
+    finish(*batch, false);
+    return batch->plan.summary;
+  }
+  if (auto status = durable_->commit(mutations); !status.ok()) {
+    abandon(*batch);
     return status;
   }
   // Maps the batch would rehash are grown now, while readers still read: under their lock a
   // rehash of 2M posts' ids took 120-200 ms. `room` holds the old tables after the swap and
-  // frees them when this function returns, after the lock.
-  FeedState::Room room = state_.make_room(plan->mutations);
+  // frees them when this function returns, after the lock. Only stage two changes state_, and
+  // one batch at a time is in it: reading state_ unlocked here is safe.
+  FeedState::Room room = state_.make_room(mutations);
+  if (extension_) extension_->make_room(mutations);
   apply_exclusively([&] {
     state_.take_room(room);
     if (extension_) extension_->take_room();
-    for (auto& mutation : plan->mutations) {
+    for (auto& mutation : mutations) {
       if (extension_) extension_->apply(mutation, state_);
       state_.apply(std::move(mutation));
     }
@@ -100,13 +173,66 @@ absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,
   // The write is durable and acknowledged whatever happens here: a failed checkpoint only means
   // a longer replay at the next start, and the next write retries it.
   (void)save_checkpoint(false);
-  return plan->summary;
+  finish(*batch, false);
+  return batch->plan.summary;
+}
+
+void FeedStore::enter_preparing(Slot slot) {
+  std::unique_lock lock(pipeline_mutex_);
+  if (slot == Slot::kAlone) ++alone_waiting_;
+  pipeline_changed_.wait(lock, [&] {
+    if (preparing_) return false;
+    switch (slot) {
+      case Slot::kBeside: return in_flight_ <= 1 && alone_waiting_ == 0;
+      case Slot::kAlone: return in_flight_ == 0;
+      case Slot::kDiscard: return true;
+    }
+    return false;
+  });
+  if (slot == Slot::kAlone) --alone_waiting_;
+  preparing_ = true;
+}
+
+void FeedStore::leave_preparing() {
+  {
+    std::lock_guard lock(pipeline_mutex_);
+    preparing_ = false;
+  }
+  pipeline_changed_.notify_all();
+}
+
+void FeedStore::wait_for_turn(const PipelinedBatch& batch) {
+  std::unique_lock lock(pipeline_mutex_);
+  pipeline_changed_.wait(lock, [&] { return turn_ == batch.ticket; });
+}
+
+void FeedStore::finish(PipelinedBatch& batch, bool failed) {
+  {
+    std::lock_guard lock(pipeline_mutex_);
+    batch.failed = failed;
+    batch.planned_on.reset();  // the successor reads only `failed`: no chain of old batches
+    ++turn_;
+    --in_flight_;
+    if (latest_.get() == &batch) latest_.reset();  // later batches plan on the state alone
+  }
+  pipeline_changed_.notify_all();
+}
+
+void FeedStore::abandon(PipelinedBatch& batch) {
+  if (extension_ && batch.prepared) {
+    // Not beside another batch's prepare(): both change what prepare() derives (the IDF).
+    enter_preparing(Slot::kDiscard);
+    extension_->discard(*batch.prepared);
+    leave_preparing();
+  }
+  finish(batch, true);
 }
 
 absl::Status FeedStore::rewrite(
     absl::FunctionRef<std::vector<StoredPost>(const FeedState&)> derive,
     absl::FunctionRef<void(std::span<const StoredPost>)> publish) {
-  std::lock_guard writer(writer_mutex_);
+  enter_preparing(Slot::kAlone);
+  absl::Cleanup leave = [this] { leave_preparing(); };
   const std::vector<StoredPost> records = derive(state_);
   if (records.empty()) return absl::OkStatus();
   const std::vector<StoreMutation> mutations(records.begin(), records.end());
@@ -141,7 +267,8 @@ FeedStore::Snapshot FeedStore::request_snapshot() const {
 }
 
 absl::Status FeedStore::checkpoint() {
-  std::lock_guard writer(writer_mutex_);
+  enter_preparing(Slot::kAlone);
+  absl::Cleanup leave = [this] { leave_preparing(); };
   return save_checkpoint(true);
 }
 

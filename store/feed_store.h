@@ -1,8 +1,12 @@
 // The store as the rest of the service sees it: durable writes plus in-memory views.
-// Writers are serialised; readers take consistent snapshots and never wait for a disk sync.
+// Writes go through a two-stage pipeline: a batch is validated and prepared (stage one) while
+// the batch before it is committed and applied (stage two), so a stream of batches keeps both
+// cores busy; batches take effect in the order they were prepared. Readers take consistent
+// snapshots and never wait for a disk sync.
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -34,6 +38,31 @@ class FeedStore {
   // Validates, then commits durably, then makes the batch visible. All or nothing: on error
   // nothing was written and the error names the item through `item_name`.
   absl::StatusOr<WriteSummary> write(std::span<const WriteOp> ops, const ItemNamer& item_name);
+
+  struct PipelinedBatch;
+  // A batch validated and prepared by prepare_write(), holding its place in the commit order.
+  // Dropping it without commit_write() abandons it (after the batches before it).
+  class PreparedWrite {
+   public:
+    PreparedWrite(PreparedWrite&&) noexcept = default;
+    PreparedWrite& operator=(PreparedWrite&&) noexcept = default;
+    ~PreparedWrite();
+
+   private:
+    friend class FeedStore;
+    PreparedWrite(FeedStore* store, std::shared_ptr<PipelinedBatch> batch)
+        : store_(store), batch_(std::move(batch)) {}
+    FeedStore* store_;
+    std::shared_ptr<PipelinedBatch> batch_;
+  };
+  // write() in two calls, for a caller that prepares its next batch while this one commits
+  // (Ingest). Stage one: validation and the extension's prepare(); it waits while another
+  // batch is in stage one or two batches are in flight. Errors are write()'s.
+  absl::StatusOr<PreparedWrite> prepare_write(std::span<const WriteOp> ops,
+                                              const ItemNamer& item_name);
+  // Stage two, once the batches prepared before it are done: commit, then make it visible.
+  // ABORTED when a batch it was planned on top of failed (then nothing of it is written).
+  absl::StatusOr<WriteSummary> commit_write(PreparedWrite prepared);
 
   // Stores posts again with a derived field recomputed while the service runs (their vectors,
   // by a re-embedding). `derive` runs as the writer, so no write changes `state` meanwhile, and
@@ -75,6 +104,21 @@ class FeedStore {
   FeedStore(std::unique_ptr<DurableStore> durable, StateExtension* extension)
       : durable_(std::move(durable)), extension_(extension) {}
 
+  // The pipeline's gates (all under pipeline_mutex_). Stage one of a batch, a discard, a rewrite
+  // and a checkpoint each hold the preparing slot.
+  enum class Slot {
+    kBeside,   // a batch's stage one: at most one batch in flight (being committed) beside it
+    kAlone,    // no batch in flight (a deleting batch, a rewrite, a checkpoint); goes before
+               // kBeside waiters, so a stream of batches does not starve it
+    kDiscard,  // a batch in flight undoes its prepare()
+  };
+  void enter_preparing(Slot slot);
+  void leave_preparing();
+  void wait_for_turn(const PipelinedBatch& batch);
+  void finish(PipelinedBatch& batch, bool failed);
+  // Undoes a batch's prepare() (its commit, or an earlier batch's, failed) and ends its turn.
+  void abandon(PipelinedBatch& batch);
+
   absl::Status save_checkpoint(bool force);
   // Takes the readers' lock exclusively for `apply`, letting waiting requests know (see write()).
   void apply_exclusively(absl::FunctionRef<void()> apply);
@@ -83,7 +127,14 @@ class FeedStore {
 
   std::unique_ptr<DurableStore> durable_;
   StateExtension* extension_;
-  std::mutex writer_mutex_;                // one writer at a time
+  std::mutex pipeline_mutex_;
+  std::condition_variable pipeline_changed_;
+  bool preparing_ = false;                  // a stage one (or discard, rewrite) runs
+  std::size_t alone_waiting_ = 0;           // kAlone entries waiting
+  std::size_t in_flight_ = 0;               // prepared, not yet committed or abandoned
+  std::uint64_t next_ticket_ = 0;           // stage-two order of the next prepared batch
+  std::uint64_t turn_ = 0;                  // the ticket whose stage two may run
+  std::shared_ptr<PipelinedBatch> latest_;  // the last prepared batch while in flight
   mutable std::shared_mutex state_mutex_;  // writers hold it exclusively only while applying
   // Whether a writer waits for state_mutex_; request_snapshot() waits on writer_applied_ then.
   mutable std::mutex writer_waiting_mutex_;

@@ -3,16 +3,22 @@
 // mutation and every replayed record in the order the store's own views see them, and it can
 // save checkpoints so that a restart does not redo all of its work.
 //
-// Calls come from the single writer (or the start-up replay); apply() runs under the readers'
-// exclusive lock, so readers holding a FeedStore::Snapshot may read the extension's state.
+// Calls come from the store's writers in batch order (or from the start-up replay). Writes are
+// pipelined: prepare() of a batch may run while the batch before it is committed and applied, so
+// prepare() must not touch what apply() changes; the store prepares a batch that deletes posts
+// alone (nothing else in flight), and discard() never runs beside a prepare(). apply() runs
+// under the readers' exclusive lock, so readers holding a FeedStore::Snapshot may read the
+// extension's state.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "store/durable_store.h"
 #include "store/feed_state.h"
 
@@ -20,16 +26,28 @@ namespace feedrank::store {
 
 class StateExtension {
  public:
+  // What prepare() did for one batch, handed back to discard() if the batch is not committed.
+  class Prepared {
+   public:
+    virtual ~Prepared() = default;
+  };
+
   virtual ~StateExtension() = default;
 
-  // After validation, before the commit; `state` is as before the batch. May complete the
-  // mutations (a post's vector and hashtags). An error aborts the write with nothing written.
-  virtual absl::Status prepare(std::span<StoreMutation> mutations, const FeedState& state) = 0;
-  // The commit of prepared mutations failed: undo what prepare() changed.
-  virtual void discard(std::span<const StoreMutation> mutations) = 0;
+  // After validation, before the commit. May complete the mutations (a post's vector and
+  // hashtags). `state` holds every earlier batch and stays still while a batch that deletes
+  // posts is prepared; for other batches an earlier one may still be applying, so only a
+  // deleting batch may read it. An error aborts the write with nothing written.
+  virtual absl::StatusOr<std::unique_ptr<Prepared>> prepare(std::span<StoreMutation> mutations,
+                                                            const FeedState& state) = 0;
+  // The prepared batch is not committed (its commit, or an earlier batch's, failed): undo what
+  // its prepare() changed. Batches are discarded in their order.
+  virtual void discard(Prepared& prepared) = 0;
+  // Once the batch is durable, outside every lock and before take_room(): grows aside what the
+  // batch's apply() would rehash (common/grow_aside.h).
+  virtual void make_room(std::span<const StoreMutation> /*mutations*/) {}
   // Under the readers' exclusive lock, before the committed batch's first apply(): swaps in
-  // what prepare() grew aside so that apply() does not rehash a large map under the lock
-  // (common/grow_aside.h).
+  // what make_room() grew aside, so that apply() does not rehash a large map under the lock.
   virtual void take_room() {}
   // Each committed mutation, and each record replayed at start, before `state` applies it.
   virtual void apply(const StoreMutation& mutation, const FeedState& state) = 0;

@@ -1,5 +1,6 @@
 #include "store/write_planner.h"
 
+#include <algorithm>
 #include <optional>
 #include <tuple>
 #include <utility>
@@ -22,32 +23,51 @@ WriteSummary& WriteSummary::operator+=(const WriteSummary& other) {
   return *this;
 }
 
+// Post facts a batch needs: existence, deletion, and what a tombstone must keep.
+struct PostFacts {
+  UserId author;
+  TimestampMs created_at;
+  Visibility visibility;
+  bool deleted;
+  Sequence sequence;
+};
+using Edge = std::pair<UserId, UserId>;
+
+class PlannedFacts {
+ public:
+  absl::flat_hash_map<UserId, User> users;
+  absl::flat_hash_map<PostId, PostFacts> posts;
+  absl::flat_hash_map<Edge, bool> edges;  // true: followed, false: unfollowed
+  absl::flat_hash_set<std::tuple<UserId, PostId, int, TimestampMs>> engagements;
+  Sequence last_sequence = 0;  // the last one the batch handed out
+};
+
 namespace {
 
-// Validates ops one by one against the state plus the effects of the earlier ops in the batch.
+// Validates ops one by one against the state plus the effects of the earlier ops in the batch
+// (and of the earlier batch, when given).
 class Planner {
  public:
-  Planner(const FeedState& state, const DurableStore& durable, const ItemNamer& item_name)
-      : state_(state), durable_(durable), item_name_(item_name), sequence_(state.last_sequence) {}
+  Planner(const FeedState& state, const DurableStore& durable, const ItemNamer& item_name,
+          const PlannedFacts* earlier)
+      : state_(state),
+        durable_(durable),
+        item_name_(item_name),
+        earlier_(earlier),
+        pending_(std::make_shared<PlannedFacts>()),
+        sequence_(std::max(state.last_sequence, earlier ? earlier->last_sequence : 0)) {}
 
   absl::StatusOr<WritePlan> run(std::span<const WriteOp> ops) {
     for (index_ = 0; index_ < ops.size(); ++index_) {
       auto status = std::visit([&](const auto& op) { return plan(op); }, ops[index_]);
       if (!status.ok()) return status;
     }
+    pending_->last_sequence = sequence_;
+    plan_.facts = std::move(pending_);
     return std::move(plan_);
   }
 
  private:
-  // Post facts the batch needs: existence, deletion, and what a tombstone must keep.
-  struct PostFacts {
-    UserId author;
-    TimestampMs created_at;
-    Visibility visibility;
-    bool deleted;
-    Sequence sequence;
-  };
-  using Edge = std::pair<UserId, UserId>;
 
   absl::Status plan(const User& user) {
     const User* current = find_user(user.id);
@@ -56,7 +76,7 @@ class Planner {
       return absl::OkStatus();
     }
     ++(current ? plan_.summary.users_updated : plan_.summary.users_created);
-    pending_users_[user.id] = &user;
+    pending_->users[user.id] = user;
     plan_.mutations.emplace_back(user);
     return absl::OkStatus();
   }
@@ -68,7 +88,7 @@ class Planner {
       return absl::OkStatus();
     }
     const Sequence sequence = ++sequence_;
-    pending_posts_[post.id] = {post.author, post.created_at, post.visibility, false, sequence};
+    pending_->posts[post.id] = {post.author, post.created_at, post.visibility, false, sequence};
     plan_.mutations.emplace_back(StoredPost{post, false, sequence});
     ++plan_.summary.posts_created;
     return absl::OkStatus();
@@ -82,7 +102,7 @@ class Planner {
       ++plan_.summary.unchanged;
       return absl::OkStatus();
     }
-    pending_edges_[edge] = true;
+    pending_->edges[edge] = true;
     plan_.mutations.emplace_back(follow);
     ++plan_.summary.follows_created;
     return absl::OkStatus();
@@ -97,7 +117,7 @@ class Planner {
       ++plan_.summary.unchanged;
       return absl::OkStatus();
     }
-    pending_edges_[edge] = false;
+    pending_->edges[edge] = false;
     plan_.mutations.emplace_back(unfollow);
     ++plan_.summary.follows_removed;
     return absl::OkStatus();
@@ -117,7 +137,7 @@ class Planner {
     tombstone.created_at = facts->created_at;
     tombstone.visibility = facts->visibility;
     facts->deleted = true;
-    pending_posts_[del.id] = *facts;
+    pending_->posts[del.id] = *facts;
     // The vector, if any, is kept too; the state extension fills it in before the commit.
     plan_.mutations.emplace_back(StoredPost{std::move(tombstone), true, facts->sequence});
     ++plan_.summary.posts_deleted;
@@ -130,7 +150,7 @@ class Planner {
     if (!facts || facts->deleted) return post_not_found("post_id", engagement.post);
     const auto key = std::make_tuple(engagement.user, engagement.post,
                                      static_cast<int>(engagement.kind), engagement.at);
-    if (pending_engagements_.contains(key)) {
+    if (pending_->engagements.contains(key) || (earlier_ && earlier_->engagements.contains(key))) {
       ++plan_.summary.unchanged;
       return absl::OkStatus();
     }
@@ -140,7 +160,7 @@ class Planner {
       ++plan_.summary.unchanged;
       return absl::OkStatus();
     }
-    pending_engagements_.insert(key);
+    pending_->engagements.insert(key);
     plan_.mutations.emplace_back(StoredEngagement{engagement, ++sequence_});
     ++plan_.summary.engagements_recorded;
     return absl::OkStatus();
@@ -157,13 +177,19 @@ class Planner {
   }
 
   const User* find_user(UserId id) const {
-    if (auto it = pending_users_.find(id); it != pending_users_.end()) return it->second;
+    if (auto it = pending_->users.find(id); it != pending_->users.end()) return &it->second;
+    if (earlier_) {
+      if (auto it = earlier_->users.find(id); it != earlier_->users.end()) return &it->second;
+    }
     auto it = state_.users.find(id);
     return it == state_.users.end() ? nullptr : &it->second;
   }
 
   std::optional<PostFacts> find_post(PostId id) const {
-    if (auto it = pending_posts_.find(id); it != pending_posts_.end()) return it->second;
+    if (auto it = pending_->posts.find(id); it != pending_->posts.end()) return it->second;
+    if (earlier_) {
+      if (auto it = earlier_->posts.find(id); it != earlier_->posts.end()) return it->second;
+    }
     const PostView* view = state_.posts.find(id);
     if (!view) return std::nullopt;
     return PostFacts{view->post.author, view->post.created_at, view->post.visibility,
@@ -171,7 +197,10 @@ class Planner {
   }
 
   bool edge_exists(const Edge& edge) const {
-    if (auto it = pending_edges_.find(edge); it != pending_edges_.end()) return it->second;
+    if (auto it = pending_->edges.find(edge); it != pending_->edges.end()) return it->second;
+    if (earlier_) {
+      if (auto it = earlier_->edges.find(edge); it != earlier_->edges.end()) return it->second;
+    }
     return state_.graph.follows(edge.first, edge.second);
   }
 
@@ -185,20 +214,19 @@ class Planner {
   const FeedState& state_;
   const DurableStore& durable_;
   const ItemNamer& item_name_;
+  const PlannedFacts* earlier_;
+  std::shared_ptr<PlannedFacts> pending_;  // this batch's effects so far
   std::size_t index_ = 0;
   Sequence sequence_;  // the last one handed out
   WritePlan plan_;
-  absl::flat_hash_map<UserId, const User*> pending_users_;
-  absl::flat_hash_map<PostId, PostFacts> pending_posts_;
-  absl::flat_hash_map<Edge, bool> pending_edges_;
-  absl::flat_hash_set<std::tuple<UserId, PostId, int, TimestampMs>> pending_engagements_;
 };
 
 }  // namespace
 
 absl::StatusOr<WritePlan> plan_writes(const FeedState& state, const DurableStore& durable,
-                                      std::span<const WriteOp> ops, const ItemNamer& item_name) {
-  return Planner(state, durable, item_name).run(ops);
+                                      std::span<const WriteOp> ops, const ItemNamer& item_name,
+                                      const PlannedFacts* earlier) {
+  return Planner(state, durable, item_name, earlier).run(ops);
 }
 
 }  // namespace feedrank::store

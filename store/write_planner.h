@@ -1,10 +1,12 @@
 // Checks a batch of writes against the current state (and against the earlier writes of the
-// same batch) and turns it into the mutations that actually change something. Nothing is
-// written here: a batch with one bad item yields an error and no plan.
+// same batch, and of the batch before it while that one is still being committed) and turns it
+// into the mutations that actually change something. Nothing is written here: a batch with one
+// bad item yields an error and no plan.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,12 +36,20 @@ struct WriteSummary {
   WriteSummary& operator+=(const WriteSummary& other);
 };
 
+// What a planned batch changes (users, posts, follow edges, engagements, sequences), so that the
+// next batch can be planned before this one is applied (FeedStore's write pipeline).
+class PlannedFacts;
+
 struct WritePlan {
   std::vector<StoreMutation> mutations;
   WriteSummary summary;
+  std::shared_ptr<const PlannedFacts> facts;
 };
 
+// `earlier`: the facts of a batch planned before this one and not yet applied to `state` (or
+// already applied: then they agree with it); null when every earlier batch is applied.
 absl::StatusOr<WritePlan> plan_writes(const FeedState& state, const DurableStore& durable,
-                                      std::span<const WriteOp> ops, const ItemNamer& item_name);
+                                      std::span<const WriteOp> ops, const ItemNamer& item_name,
+                                      const PlannedFacts* earlier = nullptr);
 
 }  // namespace feedrank::store

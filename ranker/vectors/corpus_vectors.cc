@@ -46,8 +46,18 @@ std::vector<float> CorpusVectors::user_vector(UserId user, const store::FeedStat
 
 // ---- Writes ----------------------------------------------------------------------------------
 
-absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
-                                    const store::FeedState& state) {
+namespace {
+
+// What prepare() changed in the IDF for one batch, for discard() to undo.
+struct PreparedVectors final : store::StateExtension::Prepared {
+  std::vector<std::vector<embeddings::TextFeature>> added;    // the new posts' documents
+  std::vector<std::vector<embeddings::TextFeature>> removed;  // the deleted posts' documents
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<store::StateExtension::Prepared>> CorpusVectors::prepare(
+    std::span<store::StoreMutation> mutations, const store::FeedState& state) {
   std::vector<Post*> posts;  // created by this batch
   std::vector<store::StoredPost*> tombstones;
   for (auto& mutation : mutations) {
@@ -60,17 +70,18 @@ absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
     }
   }
 
-  room_ = table_.make_room(posts.size());
+  auto prepared = std::make_unique<PreparedVectors>();
+  std::vector<std::vector<embeddings::TextFeature>>& features = prepared->added;
   // Features and hashtags from one tokenizer pass per post.
-  prepared_features_.resize(posts.size());
+  features.resize(posts.size());
   const int threads = embeddings::available_threads();
   embeddings::run_in_chunks(posts.size(), threads, [&](int, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
-      embeddings::extract_text_features(posts[i]->text, prepared_features_[i], &posts[i]->hashtags);
+      embeddings::extract_text_features(posts[i]->text, features[i], &posts[i]->hashtags);
     }
   });
   // The batch joins the IDF before any of its vectors is computed (as in embed_corpus).
-  for (const auto& features : prepared_features_) frequencies_.add_document(features);
+  for (const auto& document : features) frequencies_.add_document(document);
   embeddings::run_in_chunks(posts.size(), threads, [&](int, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       std::vector<float>& vector = posts[i]->embedding;
@@ -80,22 +91,22 @@ absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
         continue;
       }
       vector.resize(static_cast<std::size_t>(embedder_.dimension()));
-      embedder_.embed_features(prepared_features_[i], frequencies_, vector);
+      embedder_.embed_features(features[i], frequencies_, vector);
     }
   });
 
   // Tombstones keep the post's vector: user vectors replayed after a restart may need it. The
-  // deleted post's document leaves the IDF in apply(); its features are taken here, outside the
-  // readers' lock.
-  prepared_removals_.clear();
-  std::vector<std::pair<PostId, std::string_view>> texts_to_remove;
+  // deleted post's document leaves the IDF here, so that apply() (which may run beside the next
+  // batch's prepare()) does not touch the IDF. A batch that deletes is prepared alone: `state`
+  // and the table hold every earlier batch.
+  std::vector<std::string_view> texts_to_remove;
   for (store::StoredPost* tombstone : tombstones) {
     const PostId id = tombstone->post.id;
     const auto same_batch = std::find_if(posts.begin(), posts.end(),
                                          [&](const Post* post) { return post->id == id; });
     if (same_batch != posts.end()) {
       tombstone->post.embedding = (*same_batch)->embedding;
-      prepared_removals_[id] = prepared_features_[same_batch - posts.begin()];
+      prepared->removed.push_back(features[same_batch - posts.begin()]);
       continue;
     }
     if (auto row = table_.row_of(id)) {
@@ -103,28 +114,39 @@ absl::Status CorpusVectors::prepare(std::span<store::StoreMutation> mutations,
       tombstone->post.embedding.assign(values.begin(), values.end());
     }
     const store::PostView* view = state.posts.find(id);
-    if (view != nullptr && !view->deleted) texts_to_remove.emplace_back(id, view->post.text);
+    if (view != nullptr && !view->deleted) texts_to_remove.push_back(view->post.text);
   }
-  std::vector<std::vector<embeddings::TextFeature>> removed(texts_to_remove.size());
-  embeddings::run_in_chunks(removed.size(), threads, [&](int, std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) removed[i] = features_of(texts_to_remove[i].second);
-  });
-  for (std::size_t i = 0; i < removed.size(); ++i) {
-    prepared_removals_[texts_to_remove[i].first] = std::move(removed[i]);
-  }
-  return absl::OkStatus();
+  const std::size_t same_batch_removals = prepared->removed.size();
+  prepared->removed.resize(same_batch_removals + texts_to_remove.size());
+  embeddings::run_in_chunks(
+      texts_to_remove.size(), threads, [&](int, std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+          prepared->removed[same_batch_removals + i] = features_of(texts_to_remove[i]);
+        }
+      });
+  for (const auto& document : prepared->removed) frequencies_.remove_document(document);
+  idf_bytes_.store(frequencies_.memory_bytes(), std::memory_order_relaxed);
+  return prepared;
 }
 
-void CorpusVectors::discard(std::span<const store::StoreMutation>) {
-  for (const auto& features : prepared_features_) frequencies_.remove_document(features);
-  prepared_features_.clear();
-  prepared_removals_.clear();
-  room_ = {};
+void CorpusVectors::discard(store::StateExtension::Prepared& prepared) {
+  auto& batch = static_cast<PreparedVectors&>(prepared);
+  for (const auto& document : batch.removed) frequencies_.add_document(document);
+  for (const auto& document : batch.added) frequencies_.remove_document(document);
+  idf_bytes_.store(frequencies_.memory_bytes(), std::memory_order_relaxed);
+}
+
+void CorpusVectors::make_room(std::span<const store::StoreMutation> mutations) {
+  const auto new_posts = std::count_if(mutations.begin(), mutations.end(), [](const auto& m) {
+    const auto* stored = std::get_if<store::StoredPost>(&m);
+    return stored != nullptr && !stored->deleted;
+  });
+  room_ = table_.make_room(static_cast<std::size_t>(new_posts));
 }
 
 void CorpusVectors::take_room() { table_.take_room(room_); }
 
-void CorpusVectors::apply(const store::StoreMutation& mutation, const store::FeedState& state) {
+void CorpusVectors::apply(const store::StoreMutation& mutation, const store::FeedState&) {
   if (replaying_) {
     replay(mutation);
     return;
@@ -132,16 +154,7 @@ void CorpusVectors::apply(const store::StoreMutation& mutation, const store::Fee
   if (const auto* stored = std::get_if<store::StoredPost>(&mutation)) {
     const Post& post = stored->post;
     if (stored->deleted) {
-      const store::PostView* view = state.posts.find(post.id);
-      if (view && !view->deleted) {
-        const auto prepared = prepared_removals_.find(post.id);
-        if (prepared != prepared_removals_.end()) {
-          frequencies_.remove_document(prepared->second);
-        } else {
-          frequencies_.remove_document(features_of(view->post.text));
-        }
-      }
-      table_.remove(post.id);
+      table_.remove(post.id);  // its document left the IDF in prepare()
       return;
     }
     table_.upsert(post.id, post.embedding, post.visibility == Visibility::kPublic);
@@ -306,6 +319,7 @@ void CorpusVectors::add_post_vector(const store::StoredPost& stored) {
 absl::Status CorpusVectors::finish_replay(const store::FeedState& state) {
   if (!replay_error_.ok()) return replay_error_;
   count_frequencies(state);
+  idf_bytes_.store(frequencies_.memory_bytes(), std::memory_order_relaxed);
   embed_missing(state);
   std::stable_sort(tail_.begin(), tail_.end(), [](const TailEvent& a, const TailEvent& b) {
     return a.sequence < b.sequence;

@@ -16,6 +16,7 @@
 // Readers holding a FeedStore snapshot may call the const members.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,7 +45,10 @@ class CorpusVectors final : public store::StateExtension {
 
   int dimension() const { return embedder_.dimension(); }
   const embeddings::EmbeddingTable& posts() const { return table_; }
+  // The IDF changes in prepare(), outside the readers' lock: read it as the writer (tests);
+  // readers get its size.
   const embeddings::DocumentFrequencies& frequencies() const { return frequencies_; }
+  std::size_t idf_memory_bytes() const { return idf_bytes_.load(std::memory_order_relaxed); }
   std::size_t users_with_vectors() const { return users_.user_count(); }
   std::size_t users_memory_bytes() const { return users_.memory_bytes(); }
   // The viewer's vector at `now`, from `state` (the same snapshot's) for the followees.
@@ -63,9 +67,10 @@ class CorpusVectors final : public store::StateExtension {
   // User vectors keep what they learned from the old vectors and learn from the new ones.
   void publish_reembedded(std::span<const store::StoredPost> records, bool in_place);
 
-  absl::Status prepare(std::span<store::StoreMutation> mutations,
-                       const store::FeedState& state) override;
-  void discard(std::span<const store::StoreMutation> mutations) override;
+  absl::StatusOr<std::unique_ptr<store::StateExtension::Prepared>> prepare(
+      std::span<store::StoreMutation> mutations, const store::FeedState& state) override;
+  void discard(store::StateExtension::Prepared& prepared) override;
+  void make_room(std::span<const store::StoreMutation> mutations) override;
   void take_room() override;
   void apply(const store::StoreMutation& mutation, const store::FeedState& state) override;
   void restore_checkpoint(store::Sequence through) override;
@@ -102,12 +107,9 @@ class CorpusVectors final : public store::StateExtension {
   embeddings::EmbeddingTable table_;
   embeddings::UserVectorModel users_;
 
-  // The last prepared batch's features per new post, for discard().
-  std::vector<std::vector<embeddings::TextFeature>> prepared_features_;
-  // The features of the posts the prepared batch deletes, for apply() to take out of the IDF.
-  absl::flat_hash_map<PostId, std::vector<embeddings::TextFeature>> prepared_removals_;
-  // The table's room for the prepared batch; after take_room() the old id map, freed at the
-  // next prepare() (outside the readers' lock).
+  std::atomic<std::size_t> idf_bytes_ = 0;  // frequencies_.memory_bytes() after each change
+  // The table's room for the committed batch; after take_room() the old id map, freed at the
+  // next make_room() (outside the readers' lock).
   embeddings::EmbeddingTable::Room room_;
 
   // Checkpoints.

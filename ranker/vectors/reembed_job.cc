@@ -7,8 +7,8 @@
 namespace feedrank::ranker {
 namespace {
 
-// Between steps the writer mutex is free this long, so that a waiting write gets it first (the
-// mutex is not fair: a thread that unlocks and locks again at once often wins).
+// Between steps the store's write pipeline is free this long, so that waiting writes get in
+// (a step runs alone, and the store lets a waiting step in before new batches).
 constexpr std::chrono::milliseconds kPauseBetweenSteps{1};
 // Progress is logged at most this often.
 constexpr std::chrono::seconds kLogEvery{10};

@@ -42,6 +42,30 @@ TEST_F(Ingest, AppliesChunksInOrderAndSummarisesEveryKindOfRecord) {
   EXPECT_THAT(post_ids(client().whole_feed(1)), ElementsAre(10));
 }
 
+// The server prepares each chunk while the one before it commits: a long stream in which every
+// chunk builds on the one just before it (its user, its post) must still be applied in order.
+TEST_F(Ingest, ALongStreamWhoseChunksEachBuildOnTheOneBeforeIsAppliedInOrder) {
+  constexpr std::uint64_t kChunks = 40;
+  std::vector<v1::IngestRequest> chunks = {chunk({user_record(1)})};
+  for (std::uint64_t c = 1; c <= kChunks; ++c) {
+    std::vector<v1::IngestRecord> records = {
+        user_record(c + 1), follow_record(c + 1, c), post_record(post(100 + c, c, 1000 + c))};
+    if (c > 1) records.push_back(engagement_record(engagement(c + 1, 100 + c - 1)));
+    if (c % 10 == 0) records.push_back(delete_record(100 + c - 1));
+    chunks.push_back(chunk(std::move(records)));
+  }
+  auto reply = client().ingest(chunks);
+  ASSERT_THAT(reply.status, IsOk());
+  EXPECT_EQ(reply.response.chunks(), kChunks + 1);
+  EXPECT_EQ(reply.response.engagements(), kChunks - 1);
+  EXPECT_EQ(reply.response.deleted_posts(), kChunks / 10);
+  EXPECT_THAT(client().stats(), StatsAre(kChunks + 1, kChunks - kChunks / 10, kChunks, kChunks - 1));
+  // User c posts 100 + c and follows user c - 1, whose post is in their feed unless a later
+  // chunk deleted it.
+  EXPECT_THAT(post_ids(client().whole_feed(6)), ElementsAre(106, 105));
+  EXPECT_THAT(post_ids(client().whole_feed(10)), ElementsAre(110));  // 109 deleted by chunk 10
+}
+
 TEST_F(Ingest, AnEmptyStreamAndEmptyChunksChangeNothing) {
   auto empty_stream = client().ingest({});
   ASSERT_THAT(empty_stream.status, IsOk());

@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "store/feed_store.h"
+#include "tests/support/failing_store.h"
 #include "tests/support/temp_dir.h"
 
 namespace feedrank::ranker {
@@ -44,32 +45,7 @@ double dot(std::span<const float> a, std::span<const float> b) {
   return sum;
 }
 
-// Delegates to RocksDB, but can be told to fail the next commit (a full disk, say).
-class FailingStore final : public store::DurableStore {
- public:
-  explicit FailingStore(std::unique_ptr<store::DurableStore> inner) : inner_(std::move(inner)) {}
-  bool fail_next_commit = false;
-
-  absl::Status commit(std::span<const store::StoreMutation> mutations) override {
-    if (fail_next_commit) {
-      fail_next_commit = false;
-      return absl::InternalError("disk full");
-    }
-    return inner_->commit(mutations);
-  }
-  absl::Status save_checkpoint(const store::Checkpoint& checkpoint) override {
-    return inner_->save_checkpoint(checkpoint);
-  }
-  absl::Status replay(store::StoreVisitor& visitor) const override {
-    return inner_->replay(visitor);
-  }
-  absl::StatusOr<bool> contains(const Engagement& engagement) const override {
-    return inner_->contains(engagement);
-  }
-
- private:
-  std::unique_ptr<store::DurableStore> inner_;
-};
+using feedrank::testing::FailingStore;
 
 class CorpusVectorsTest : public ::testing::Test {
  protected:
