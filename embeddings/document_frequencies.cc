@@ -40,6 +40,17 @@ void DocumentFrequencies::add_document(std::span<const TextFeature> features) {
   for (const TextFeature& feature : features) ++frequencies_[feature.key];
 }
 
+void DocumentFrequencies::add_document(std::span<const TextFeature> features,
+                                       std::span<const std::uint64_t*> counts) {
+  ++documents_;
+  for (const TextFeature& feature : features) prefetch(feature.key);
+  for (std::size_t i = 0; i < features.size(); ++i) {
+    std::uint64_t& count = frequencies_[features[i].key];
+    ++count;
+    counts[i] = &count;
+  }
+}
+
 void DocumentFrequencies::remove_document(std::span<const TextFeature> features) {
   if (documents_ > 0) --documents_;
   for (const TextFeature& feature : features) {
@@ -59,9 +70,8 @@ std::uint64_t DocumentFrequencies::frequency(std::uint64_t key) const {
   return it == frequencies_.end() ? 0 : it->second;
 }
 
-double DocumentFrequencies::idf(std::uint64_t key) const {
-  return std::log((1.0 + static_cast<double>(documents_)) /
-                  (1.0 + static_cast<double>(frequency(key)))) +
+double DocumentFrequencies::idf_of(std::uint64_t documents, std::uint64_t frequency) {
+  return std::log((1.0 + static_cast<double>(documents)) / (1.0 + static_cast<double>(frequency))) +
          1.0;
 }
 

@@ -18,6 +18,13 @@ class DocumentFrequencies {
  public:
   // Counts one document containing each of `features` (distinct keys, as extracted).
   void add_document(std::span<const TextFeature> features);
+  // The same, and puts where each feature's count lives in `counts` (one per feature), so that a
+  // batch's vectors read their final counts without a second hash lookup (a cache miss each in a
+  // table of millions of features). They stay valid until the table grows: reserve_more() first.
+  void add_document(std::span<const TextFeature> features,
+                    std::span<const std::uint64_t*> counts);
+  // Room for `keys` more distinct features without growing.
+  void reserve_more(std::size_t keys) { frequencies_.reserve(frequencies_.size() + keys); }
   // Undoes add_document() of the same features (a deleted post); keys that reach zero go.
   void remove_document(std::span<const TextFeature> features);
 
@@ -26,7 +33,8 @@ class DocumentFrequencies {
 
   // ln((1 + N) / (1 + df)) + 1: at least 1, so features seen in every document still count;
   // an unseen feature gets the largest weight.
-  double idf(std::uint64_t key) const;
+  double idf(std::uint64_t key) const { return idf_of(documents_, frequency(key)); }
+  static double idf_of(std::uint64_t documents, std::uint64_t frequency);
 
   // Starts loading the table slot of `key`: with millions of distinct features each lookup is a
   // cache miss, and prefetching a post's features first lets those misses overlap.

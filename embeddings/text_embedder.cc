@@ -41,14 +41,30 @@ void TextEmbedder::embed(std::string_view text, const DocumentFrequencies& frequ
 void TextEmbedder::embed_features(std::span<const TextFeature> features,
                                   const DocumentFrequencies& frequencies,
                                   std::span<float> out) const {
+  for (const TextFeature& feature : features) frequencies.prefetch(feature.key);
+  embed_weighted(features, frequencies.documents(),
+                 [&](std::size_t i) { return frequencies.frequency(features[i].key); }, out);
+}
+
+void TextEmbedder::embed_counted(std::span<const TextFeature> features,
+                                 std::span<const std::uint64_t* const> counts,
+                                 std::uint64_t documents, std::span<float> out) const {
+  assert(counts.size() == features.size());
+  for (const std::uint64_t* count : counts) __builtin_prefetch(count);
+  embed_weighted(features, documents, [&](std::size_t i) { return *counts[i]; }, out);
+}
+
+template <typename FrequencyOf>
+void TextEmbedder::embed_weighted(std::span<const TextFeature> features, std::uint64_t documents,
+                                  FrequencyOf frequency_of, std::span<float> out) const {
   assert(out.size() == static_cast<std::size_t>(dimension_));
   std::fill(out.begin(), out.end(), 0.0f);
-  for (const TextFeature& feature : features) frequencies.prefetch(feature.key);
   // `features` are sorted by key, so the summation order (and so the rounding) is fixed.
-  for (const TextFeature& feature : features) {
+  for (std::size_t i = 0; i < features.size(); ++i) {
+    const TextFeature& feature = features[i];
     const double weight = (feature.bigram ? kBigramWeight : 1.0) *
                           (1.0 + std::log(static_cast<double>(feature.count))) *
-                          frequencies.idf(feature.key);
+                          DocumentFrequencies::idf_of(documents, frequency_of(i));
     // The top bit is independent of the low bits that pick the slot for any allowed dimension.
     const float sign = (feature.key >> 63) != 0 ? -1.0f : 1.0f;
     out[feature.key % static_cast<std::uint64_t>(dimension_)] += sign * static_cast<float>(weight);

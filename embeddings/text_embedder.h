@@ -33,8 +33,17 @@ class TextEmbedder {
   // The same from features already extracted (the bulk path extracts them once per pass).
   void embed_features(std::span<const TextFeature> features, const DocumentFrequencies& frequencies,
                       std::span<float> out) const;
+  // The same, with each feature's document count read where `counts` point (from
+  // DocumentFrequencies::add_document) in a table of `documents` documents: the same bits.
+  void embed_counted(std::span<const TextFeature> features,
+                     std::span<const std::uint64_t* const> counts, std::uint64_t documents,
+                     std::span<float> out) const;
 
  private:
+  template <typename FrequencyOf>
+  void embed_weighted(std::span<const TextFeature> features, std::uint64_t documents,
+                      FrequencyOf frequency_of, std::span<float> out) const;
+
   explicit TextEmbedder(int dimension) : dimension_(dimension) {}
   int dimension_;
 };

@@ -80,8 +80,20 @@ absl::StatusOr<std::unique_ptr<store::StateExtension::Prepared>> CorpusVectors::
       embeddings::extract_text_features(posts[i]->text, features[i], &posts[i]->hashtags);
     }
   });
-  // The batch joins the IDF before any of its vectors is computed (as in embed_corpus).
-  for (const auto& document : features) frequencies_.add_document(document);
+  // The batch joins the IDF before any of its vectors is computed (as in embed_corpus). Its
+  // vectors then read the counts where add_document() left them: the table does not grow in
+  // between.
+  std::vector<std::size_t> first_count(posts.size() + 1, 0);
+  for (std::size_t i = 0; i < posts.size(); ++i) {
+    first_count[i + 1] = first_count[i] + features[i].size();
+  }
+  std::vector<const std::uint64_t*> counts(first_count.back());
+  frequencies_.reserve_more(counts.size());
+  for (std::size_t i = 0; i < posts.size(); ++i) {
+    frequencies_.add_document(features[i],
+                              std::span(counts).subspan(first_count[i], features[i].size()));
+  }
+  const std::uint64_t documents = frequencies_.documents();
   embeddings::run_in_chunks(posts.size(), threads, [&](int, std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       std::vector<float>& vector = posts[i]->embedding;
@@ -91,7 +103,9 @@ absl::StatusOr<std::unique_ptr<store::StateExtension::Prepared>> CorpusVectors::
         continue;
       }
       vector.resize(static_cast<std::size_t>(embedder_.dimension()));
-      embedder_.embed_features(features[i], frequencies_, vector);
+      embedder_.embed_counted(
+          features[i], std::span(counts).subspan(first_count[i], features[i].size()), documents,
+          vector);
     }
   });
 

@@ -194,6 +194,34 @@ TEST(TextEmbedder, ValidatesTheDimension) {
   EXPECT_EQ(make_embedder().dimension(), 128);
 }
 
+// The write path adds a batch's documents, keeping where each count lives, then embeds from
+// those counts: the same bits as looking every count up again in the finished table.
+TEST(TextEmbedder, EmbeddingFromTheCountsAddDocumentKeptGivesTheSameBits) {
+  const TextEmbedder embedder = make_embedder();
+  DocumentFrequencies table = frequencies_of(random_texts(300, 8, 7));
+  const std::vector<std::string> batch = random_texts(40, 8, 8);
+  std::vector<std::vector<TextFeature>> features(batch.size());
+  std::vector<std::vector<const std::uint64_t*>> counts(batch.size());
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    extract_text_features(batch[i], features[i]);
+    total += features[i].size();
+  }
+  table.reserve_more(total);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    counts[i].resize(features[i].size());
+    table.add_document(features[i], counts[i]);
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Vector counted(128), looked_up(128);
+    embedder.embed_counted(features[i], counts[i], table.documents(), counted);
+    embedder.embed_features(features[i], table, looked_up);
+    EXPECT_EQ(std::memcmp(counted.data(), looked_up.data(), 128 * sizeof(float)), 0) << i;
+    const double norm = std::inner_product(counted.begin(), counted.end(), counted.begin(), 0.0);
+    EXPECT_NEAR(norm, 1.0, 1e-5) << i;
+  }
+}
+
 TEST(TextEmbedder, VectorsAreUnitLengthAndEmptyTextIsZero) {
   const TextEmbedder embedder = make_embedder();
   const DocumentFrequencies table = frequencies_of(random_texts(50, 8, 3));
