@@ -160,10 +160,9 @@ void FeedEngine::say(const std::string& line) const {
 
 absl::StatusOr<store::WriteSummary> FeedEngine::write(std::vector<WriteOp> ops,
                                                       const store::ItemNamer& item_name) {
-  auto summary = store_->write(ops, item_name);
-  if (!summary.ok()) return summary;
-  after_write();
-  return summary;
+  auto prepared = prepare_write(ops, item_name);
+  if (!prepared.ok()) return prepared.status();
+  return commit_write(std::move(*prepared));
 }
 
 absl::StatusOr<store::FeedStore::PreparedWrite> FeedEngine::prepare_write(
