@@ -2,13 +2,15 @@
 # Sanitizer jobs, each in its own build folder (CPU only, no benchmarks):
 #   scripts/sanitize.sh asan   the test programs of the libraries and the service (ASAN_TARGETS
 #                              below), built with AddressSanitizer + UndefinedBehaviorSanitizer
-#                              (gcc, -O1) in build-asan
+#                              (clang, -O1) in build-asan, which the fuzz job shares
+#                              (scripts/asan_build.sh)
 #   scripts/sanitize.sh tsan   the concurrency tests (TSAN_TESTS below), built with
-#                              ThreadSanitizer in build-tsan
+#                              ThreadSanitizer (gcc, -O1) in build-tsan
 # Any report fails the job. Quiet on success; on failure it prints the end of the log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/quiet_step.sh
+source scripts/asan_build.sh
 
 # The test programs of the libraries and the service (the in-process server over real gRPC); not
 # those of the CLI and the offline tools built on it (cli, replay, fit, simulate, the load
@@ -32,12 +34,12 @@ TSAN_TESTS+='BackgroundIndexer\.|CpuIndexes/ReembedEngineTest\.|WritePipeline\.|
 job=${1:-}
 case "$job" in
   asan)
-    sanitizers=address,undefined
+    build_dir=$ASAN_BUILD_DIR
     targets=$ASAN_TARGETS
     tests=""
     ;;
   tsan)
-    sanitizers=thread
+    build_dir=build-tsan
     targets=$TSAN_TARGETS
     tests=$TSAN_TESTS
     ;;
@@ -47,7 +49,6 @@ case "$job" in
     ;;
 esac
 
-build_dir=build-$job
 jobs=$(nproc)  # before OMP_NUM_THREADS below, which nproc obeys
 export ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
@@ -58,13 +59,17 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumen
 export OMP_NUM_THREADS=1  # FAISS's OpenMP (libgomp) is not instrumented: keep it single-threaded
 
 bash scripts/setup.sh
-mkdir -p "$build_dir"
 echo "sanitize $job: building in $build_dir (log: $build_dir/build.log)"
-# -O1 with line tables: fast enough to run every test, with file:line in every report.
-quiet_step "$build_dir/configure.log" "configure" \
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
-  -DCMAKE_C_FLAGS_DEBUG="-O1 -g1" -DFEEDRANK_SANITIZE="$sanitizers" -DFEEDRANK_CUDA=OFF \
-  -DFEEDRANK_BUILD_BENCHMARKS=OFF
+if [ "$job" = asan ]; then
+  configure_asan_build
+else
+  mkdir -p "$build_dir"
+  # As the ASan build: -O1 with line tables: fast enough to run every test, with file:line in every report.
+  quiet_step "$build_dir/configure.log" "configure" \
+    cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
+    -DCMAKE_C_FLAGS_DEBUG="-O1 -g1" -DFEEDRANK_SANITIZE=thread -DFEEDRANK_CUDA=OFF \
+    -DFEEDRANK_BUILD_BENCHMARKS=OFF
+fi
 target_args=()
 for target in $targets; do target_args+=(--target "$target"); done
 quiet_step "$build_dir/build.log" "build" cmake --build "$build_dir" -j "$jobs" "${target_args[@]}"

@@ -176,7 +176,8 @@ TEST_F(FeedStoreTest, TrendingAfterAReopenEqualsTheWritersAndLeavesOutDeletedPos
   for (PostId id = 100; id < 160; ++id) ops.push_back(make_post(id, 1, 1000 + id));
   for (PostId id = 100; id < 160; ++id) {
     for (int i = 0; i < static_cast<int>(id % 5); ++i) {
-      ops.push_back(Engagement{2, id, static_cast<EngagementKind>(i % 4), 5000 + 7 * id + i});
+      const auto at = static_cast<TimestampMs>(5000 + 7 * id + i);
+      ops.push_back(Engagement{2, id, static_cast<EngagementKind>(i % 4), at});
     }
   }
   write_ok(std::move(ops));
