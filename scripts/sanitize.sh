@@ -64,7 +64,7 @@ if [ "$job" = asan ]; then
   configure_asan_build
 else
   mkdir -p "$build_dir"
-  # As the ASan build: -O1 with line tables: fast enough to run every test, with file:line in every report.
+  # -O1 with line tables, as the ASan build (scripts/asan_build.sh says why).
   quiet_step "$build_dir/configure.log" "configure" \
     cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
     -DCMAKE_C_FLAGS_DEBUG="-O1 -g1" -DFEEDRANK_SANITIZE=thread -DFEEDRANK_CUDA=OFF \
