@@ -10,10 +10,10 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
-#include <optional>
 #include <vector>
 
 #include "kernels/cpu/faiss_simd_storage.h"
+#include "kernels/cpu/hnsw_insert.h"
 #include "kernels/cpu/hnsw_search.h"
 #include "kernels/cpu/inner_products.h"
 #include "kernels/cpu/row_filter.h"
@@ -48,7 +48,7 @@ class RowFilterSelector final : public faiss::IDSelector {
 // they wait: on this 2-core VM, with other processes runnable, a 64-query flat search over 300k
 // rows took 2.4 s instead of 0.11 s, and one HNSW query 10+ ms instead of 0.2 ms. The setting is
 // the calling thread's own (an OpenMP per-thread ICV), restored on exit. HNSW's graph build
-// keeps FAISS's threads: it is a few long regions.
+// (HnswInserter) runs on all threads: a row costs up to milliseconds there.
 class OnCallingThread {
  public:
   OnCallingThread() : saved_(omp_get_max_threads()) { omp_set_num_threads(1); }
@@ -181,6 +181,7 @@ class FaissIndex final : public VectorIndex {
   FaissIndexOptions options_;
   std::unique_ptr<faiss::Index> index_;
   std::size_t trained_on_ = 0;  // IVF: rows present when its lists were trained here
+  cpu::HnswInserter hnsw_inserter_;  // HNSW: its locks and visited tables, kept between syncs
 };
 
 absl::Status FaissIndex::sync(const VectorRows& rows) {
@@ -196,11 +197,14 @@ absl::Status FaissIndex::sync(const VectorRows& rows) {
       }
     }
     const std::size_t have = indexed_rows();
-    std::optional<OnCallingThread> serial;
-    if (dynamic_cast<faiss::IndexHNSW*>(index_.get()) == nullptr) serial.emplace();
-    if (rows.rows > have) {
-      index_->add(static_cast<Label>(rows.rows - have),
-                  rows.data + have * static_cast<std::size_t>(dimension_));
+    if (rows.rows <= have) return absl::OkStatus();
+    const std::size_t count = rows.rows - have;
+    const float* fresh = rows.data + have * static_cast<std::size_t>(dimension_);
+    if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
+      hnsw_inserter_.add(*hnsw, count, fresh);  // on all threads: a few long regions
+    } else {
+      OnCallingThread serial;
+      index_->add(static_cast<Label>(count), fresh);
     }
   } catch (const std::exception& e) {
     return internal_error("add", e);
