@@ -55,8 +55,8 @@ absl::StatusOr<std::unique_ptr<FeedEngine>> FeedEngine::open(
 
 absl::Status FeedEngine::start_index(ChosenIndex chosen, const RetrievalOptions& retrieval) {
   const auto started = std::chrono::steady_clock::now();
-  auto snapshot = store_->snapshot();
-  const embeddings::EmbeddingTable& table = vectors_->posts();
+  const ReadView corpus = read_view();
+  const embeddings::EmbeddingTable& table = corpus.posts();
   if (chosen.kind == kernels::BackendKind::kCpu && worth_saving(retrieval) &&
       !retrieval.saved_index_path.empty()) {
     saved_index_path_ = retrieval.saved_index_path;
@@ -69,7 +69,7 @@ absl::Status FeedEngine::start_index(ChosenIndex chosen, const RetrievalOptions&
       say(fmt::format("rebuilding the retrieval index: {}", std::string(saved.status().message())));
     }
   }
-  note_new_rows(snapshot.state());
+  note_new_rows(corpus);
   index_ = std::make_unique<PostIndex>(std::move(chosen.index));
   const std::size_t already_indexed = index_->indexed_rows();
   if (index_->worth_deferring()) {
@@ -82,8 +82,7 @@ absl::Status FeedEngine::start_index(ChosenIndex chosen, const RetrievalOptions&
     indexer_ = std::make_unique<BackgroundIndexer>(
         *index_,
         [this](absl::FunctionRef<void(const embeddings::EmbeddingTable&)> fn) {
-          auto snapshot = store_->request_snapshot();
-          fn(vectors_->posts());
+          fn(request_view().posts());
         },
         BackgroundIndexerOptions{.log = log_});
     return absl::OkStatus();
@@ -112,8 +111,8 @@ absl::Status FeedEngine::start_learned(const RetrievalOptions& retrieval, int di
       std::move(options),
       [this](absl::FunctionRef<void(const store::FeedState&, const embeddings::EmbeddingTable&)>
                  fn) {
-        auto snapshot = store_->snapshot();
-        fn(snapshot.state(), vectors_->posts());
+        const ReadView corpus = read_view();
+        fn(corpus.state(), corpus.posts());
       });
   if (!space.ok()) return space.status();
   learned_ = std::move(*space);
@@ -139,18 +138,17 @@ absl::Status FeedEngine::checkpoint() {
   // Most stops find the indexer caught up or nearly; rows it cannot reach in this time are
   // indexed after the next start, in the background as usual.
   wait_until_indexed(kCheckpointIndexWait);
-  auto snapshot = store_->snapshot();
-  return index_->save(vectors_->posts(), saved_index_path_);
+  return index_->save(read_view().posts(), saved_index_path_);
 }
 
 FeedEngine::~FeedEngine() = default;
 
-void FeedEngine::note_new_rows(const store::FeedState& state) {
-  const embeddings::EmbeddingTable& table = vectors_->posts();
+void FeedEngine::note_new_rows(const ReadView& corpus) {
+  const embeddings::EmbeddingTable& table = corpus.posts();
   std::lock_guard lock(row_times_mutex_);
   for (std::size_t row = row_times_.rows(); row < table.rows(); ++row) {
-    const store::PostView* view = state.posts.find(table.row_ids()[row]);
-    row_times_.append(view != nullptr ? view->post.created_at : 0);
+    const store::PostView* post = corpus.state().posts.find(table.row_ids()[row]);
+    row_times_.append(post != nullptr ? post->post.created_at : 0);
   }
 }
 
@@ -181,14 +179,13 @@ absl::StatusOr<store::WriteSummary> FeedEngine::commit_write(
 void FeedEngine::after_write() {
   {
     // The write is durable whatever happens here: a failed sync is retried by the next search.
-    auto snapshot = store_->snapshot();
-    note_new_rows(snapshot.state());
-    if (absl::Status status = index_->note_write(vectors_->posts(), kSyncRowsPerLock);
-        !status.ok()) {
+    const ReadView corpus = read_view();
+    note_new_rows(corpus);
+    if (absl::Status status = index_->note_write(corpus.posts(), kSyncRowsPerLock); !status.ok()) {
       say(fmt::format("retrieval index sync failed (retried at the next search): {}",
                       std::string(status.message())));
     }
-    if (learned_ != nullptr) learned_->sync(snapshot.state(), vectors_->posts());
+    if (learned_ != nullptr) learned_->sync(corpus.state(), corpus.posts());
   }
   if (indexer_ != nullptr) indexer_->wake();
 }
@@ -203,11 +200,7 @@ absl::Status FeedEngine::reembed(bool wait, std::size_t rows_per_step) {
           fmt::format("a re-embedding is running ({}/{} rows); GetStats shows its progress",
                       progress.rows_done, progress.rows_total));
     }
-    std::size_t rows = 0;
-    {
-      auto snapshot = store_->snapshot();
-      rows = vectors_->posts().rows();
-    }
+    const std::size_t rows = read_view().posts().rows();
     reembed_ = std::make_shared<ReembedJob>(
         rows, rows_per_step,
         [this](std::size_t first, std::size_t end) { return reembed_step(first, end); },
@@ -244,16 +237,16 @@ absl::StatusOr<std::size_t> FeedEngine::reembed_step(std::size_t first, std::siz
 EngineCounts FeedEngine::counts() const {
   EngineCounts counts;
   {
-    std::lock_guard lock(reembed_mutex_);  // before the snapshot: the lock order
+    std::lock_guard lock(reembed_mutex_);  // before the read view: the lock order
     if (reembed_ != nullptr) counts.reembed = reembed_->progress();
   }
   counts.store = store_->counts();
-  auto snapshot = store_->snapshot();
-  counts.embedded_posts = vectors_->posts().live_rows();
-  counts.users_with_vectors = vectors_->users_with_vectors();
-  counts.embedding_dimension = vectors_->dimension();
+  const ReadView corpus = read_view();
+  counts.embedded_posts = corpus.posts().live_rows();
+  counts.users_with_vectors = corpus.vectors().users_with_vectors();
+  counts.embedding_dimension = corpus.vectors().dimension();
   counts.retrieval_backend = retrieval_backend();
-  counts.index_lag = index_->lag(vectors_->posts());
+  counts.index_lag = index_->lag(corpus.posts());
   if (indexer_ != nullptr) {
     const BackgroundIndexer::Progress progress = indexer_->progress();
     counts.background_indexed_rows = progress.rows_indexed;
@@ -276,10 +269,10 @@ EngineCounts FeedEngine::counts() const {
 std::vector<store::MemoryPart> FeedEngine::memory_breakdown() const {
   std::vector<store::MemoryPart> parts = store_->memory_breakdown();
   {
-    auto snapshot = store_->snapshot();
-    parts.push_back({"post vectors", vectors_->posts().memory_bytes()});
-    parts.push_back({"user vectors", vectors_->users_memory_bytes()});
-    parts.push_back({"idf", vectors_->idf_memory_bytes()});
+    const ReadView corpus = read_view();
+    parts.push_back({"post vectors", corpus.posts().memory_bytes()});
+    parts.push_back({"user vectors", corpus.vectors().users_memory_bytes()});
+    parts.push_back({"idf", corpus.vectors().idf_memory_bytes()});
   }
   parts.push_back({"retrieval index", index_->memory_bytes()});
   parts.push_back({"ranked lists", ranked_lists_->bytes()});
@@ -287,8 +280,8 @@ std::vector<store::MemoryPart> FeedEngine::memory_breakdown() const {
 }
 
 std::vector<Engagement> FeedEngine::engagements_of(std::span<const UserId> users) const {
-  auto snapshot = store_->request_snapshot();
-  const store::EngagementHistory& history = snapshot.state().engagements;
+  const ReadView corpus = request_view();
+  const store::EngagementHistory& history = corpus.state().engagements;
   std::vector<Engagement> engagements;
   for (const UserId user : users) {
     for (const store::UserEngagement& engagement : history.by_user(user)) {
@@ -302,9 +295,9 @@ std::string FeedEngine::retrieval_backend() const { return index_->describe(); }
 
 absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
     const NearestPostsRequest& request) const {
-  auto snapshot = store_->request_snapshot();
-  const store::FeedState& state = snapshot.state();
-  const embeddings::EmbeddingTable& table = vectors_->posts();
+  const ReadView corpus = request_view();
+  const store::FeedState& state = corpus.state();
+  const embeddings::EmbeddingTable& table = corpus.posts();
   // Whose view to answer (0: none, public posts only).
   const UserId viewer = request.to == NearestTo::kUser ? request.id : request.viewer;
   if (request.to == NearestTo::kUser) {
@@ -322,7 +315,7 @@ absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
       if (!state.users.contains(request.id)) {
         return absl::NotFoundError(fmt::format("user_id: user {} not found", request.id));
       }
-      query = vectors_->user_vector(request.id, state, request.now);
+      query = corpus.vectors().user_vector(request.id, state, request.now);
       for (const store::TimelineEntry& own : state.posts.timeline(request.id)) {
         exclude.push_back(own.id);
       }

@@ -17,6 +17,7 @@
 #include "ranker/feed_types.h"
 #include "ranker/pipeline/algorithmic_pipeline.h"
 #include "ranker/ranked_list_cache.h"
+#include "ranker/read_view.h"
 #include "ranker/retrieval/index_choice.h"
 #include "ranker/retrieval/row_time_floor.h"
 #include "ranker/scoring/ranking_config.h"
@@ -178,32 +179,36 @@ class FeedEngine {
   // Algorithmic and interleaved pages: the ranked list behind the cursor.
   absl::StatusOr<FeedPage> ranked_feed(const FeedRequest& request) const;
   // The first page's ranked list for the request's mode.
-  absl::StatusOr<RankedList> rank_feed(const FeedRequest& request,
-                                       const store::FeedState& state) const;
+  absl::StatusOr<RankedList> rank_feed(const FeedRequest& request, const ReadView& corpus) const;
   // One list: chronological, or algorithmic under the variant's config.
   // `learned`: the request's one learned-model snapshot (null in the text space), shared by
   // every list of an interleaved request.
   absl::StatusOr<RankedList> rank_list(const FeedRequest& request, const ListVariant& variant,
                                        const std::shared_ptr<const LearnedSnapshot>& learned,
-                                       const store::FeedState& state) const;
-  // The request context the pipeline reads; the caller holds the snapshot `state` comes from.
+                                       const ReadView& corpus) const;
+  // The request context the pipeline reads; it points into `corpus`, which must outlive it.
   // The vectors a FeedQuery points into, owned by the caller for the query's life.
   struct QueryVectors {
     std::vector<float> text, learned_factor, space;
   };
   FeedQuery make_query(const FeedRequest& request, const RankingConfig& config,
-                       const store::FeedState& state,
-                       std::shared_ptr<const LearnedSnapshot> learned, QueryVectors& vectors) const;
+                       const ReadView& corpus, std::shared_ptr<const LearnedSnapshot> learned,
+                       QueryVectors& vectors) const;
   // The learned model serving now; null in the text space or before the first training.
   std::shared_ptr<const LearnedSnapshot> learned_snapshot() const;
+
+  // The corpus as one read sees it: read_view() for the engine's own work, request_view() at a
+  // request's entry (it lets a waiting writer apply first: FeedStore::request_snapshot).
+  ReadView read_view() const { return ReadView(store_->snapshot(), *vectors_); }
+  ReadView request_view() const { return ReadView(store_->request_snapshot(), *vectors_); }
 
   // Locks, outermost first; a thread that holds one takes only those below it:
   //   0. reembed_mutex_, held while a re-embedding starts (it reads the table's size);
   //   1. the store's write pipeline: one batch at a time in stage one (plan, prepare: the IDF
   //      changes there), one at a time in stage two (commit, apply), in order; a re-embedding
   //      step runs alone (FeedStore::rewrite);
-  //   2. the store's state lock: shared for a read (a Snapshot covers the state and the post
-  //      and user vectors) and for a batch's planning, exclusive only while a writer applies a
+  //   2. the store's state lock: shared for a read (a ReadView: the state and the post and
+  //      user vectors) and for a batch's planning, exclusive only while a writer applies a
   //      committed batch, which grows nothing large under it (see FeedStore::commit_write). A
   //      write takes it again, shared, to sync the indexes after applying;
   //   3. PostIndex's turnstile and lock (shared: searches; exclusive: syncs and indexer steps),
@@ -225,7 +230,7 @@ class FeedEngine {
   std::unique_ptr<AlgorithmicPipeline> pipeline_;
   std::unique_ptr<RankedListCache> ranked_lists_;
   // Where the posts of an age window start in the embedding table (out-of-network searches).
-  void note_new_rows(const store::FeedState& state);
+  void note_new_rows(const ReadView& corpus);
   // After a write or a re-embedding step: the rows it added reach the indexes.
   void after_write();
   absl::StatusOr<std::size_t> reembed_step(std::size_t first, std::size_t end);

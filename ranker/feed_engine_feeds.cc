@@ -24,7 +24,7 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
       say(fmt::format("scoring on the CPU: {}", std::string(gpu.status().message())));
     }
   }
-  // The index is searched under the snapshot the request holds, so the table cannot change.
+  // The index is searched under the ReadView the request holds, so the table cannot change.
   // In the learned and hybrid spaces, the space's index of the request's model snapshot (row for
   // row with the text table, so the same first row applies).
   NearestPublicPosts nearest = [this](const FeedQuery& query, int k, TimestampMs oldest,
@@ -106,8 +106,8 @@ absl::StatusOr<FeedPage> FeedEngine::chronological_feed(const FeedRequest& reque
     below = store::TimelineEntry{request.as_of, ~PostId{0}};
   }
 
-  auto snapshot = store_->request_snapshot();
-  const store::FeedState& state = snapshot.state();
+  const ReadView corpus = request_view();
+  const store::FeedState& state = corpus.state();
   if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
   ChronologicalPage page = chronological_page(state, request.viewer, request.limit, below);
   FeedPage result{std::move(page.items), {}, {}};
@@ -126,17 +126,18 @@ std::shared_ptr<const LearnedSnapshot> FeedEngine::learned_snapshot() const {
 }
 
 FeedQuery FeedEngine::make_query(const FeedRequest& request, const RankingConfig& config,
-                                 const store::FeedState& state,
+                                 const ReadView& corpus,
                                  std::shared_ptr<const LearnedSnapshot> learned,
                                  QueryVectors& vectors) const {
+  const store::FeedState& state = corpus.state();
   FeedQuery query;
   query.viewer = request.viewer;
   query.now = now_or(request.as_of);
   query.deadline = request.deadline;
   query.state = &state;
   query.config = &config;
-  vectors.text = viewer_interest(vectors_->user_vector(request.viewer, state, query.now), state,
-                                 vectors_->posts(), request.viewer, query.now);
+  vectors.text = viewer_interest(corpus.vectors().user_vector(request.viewer, state, query.now),
+                                 state, corpus.posts(), request.viewer, query.now);
   if (!embeddings::is_zero(vectors.text)) query.viewer_vector = vectors.text;
   query.learned = std::move(learned);
   if (query.learned != nullptr) {
@@ -151,29 +152,28 @@ FeedQuery FeedEngine::make_query(const FeedRequest& request, const RankingConfig
 }
 
 absl::StatusOr<ScoringInput> FeedEngine::ranking_candidates(const FeedRequest& request) const {
-  auto snapshot = store_->request_snapshot();
-  const store::FeedState& state = snapshot.state();
-  if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
+  const ReadView corpus = request_view();
+  if (!corpus.state().users.contains(request.viewer)) return unknown_viewer(request.viewer);
   QueryVectors vectors;
   const RankingConfig& config = request.ranking ? *request.ranking : *server_config_;
-  const FeedQuery query = make_query(request, config, state, learned_snapshot(), vectors);
-  return pipeline_->gather(query, vectors_->posts());
+  const FeedQuery query = make_query(request, config, corpus, learned_snapshot(), vectors);
+  return pipeline_->gather(query, corpus.posts());
 }
 
 absl::StatusOr<RankedList> FeedEngine::rank_list(
     const FeedRequest& request, const ListVariant& variant,
-    const std::shared_ptr<const LearnedSnapshot>& learned, const store::FeedState& state) const {
+    const std::shared_ptr<const LearnedSnapshot>& learned, const ReadView& corpus) const {
   if (variant.mode == FeedMode::kChronological) {
     std::optional<store::TimelineEntry> below;
     if (request.as_of > 0) below = store::TimelineEntry{request.as_of, ~PostId{0}};
     const ChronologicalPage page =
-        chronological_page(state, request.viewer, server_config_->ranked_list_size, below);
+        chronological_page(corpus.state(), request.viewer, server_config_->ranked_list_size, below);
     return chronological_list(request.viewer, page.items);
   }
   std::shared_ptr<const RankingConfig> config = variant.ranking ? variant.ranking : server_config_;
   QueryVectors vectors;
-  const FeedQuery query = make_query(request, *config, state, learned, vectors);
-  auto ranked = pipeline_->rank(query, vectors_->posts());
+  const FeedQuery query = make_query(request, *config, corpus, learned, vectors);
+  auto ranked = pipeline_->rank(query, corpus.posts());
   if (!ranked.ok()) return ranked.status();
   ranked->stats.backend = ranking_backend();
   ranked->configs[0] = std::move(config);
@@ -181,16 +181,16 @@ absl::StatusOr<RankedList> FeedEngine::rank_list(
 }
 
 absl::StatusOr<RankedList> FeedEngine::rank_feed(const FeedRequest& request,
-                                                 const store::FeedState& state) const {
+                                                 const ReadView& corpus) const {
   if (request.mode == FeedMode::kAlgorithmic) {
     return rank_list(request, ListVariant{FeedMode::kAlgorithmic, request.ranking},
-                     learned_snapshot(), state);
+                     learned_snapshot(), corpus);
   }
   // Both lists from one model, even if a retraining swaps another in meanwhile.
   const std::shared_ptr<const LearnedSnapshot> learned = learned_snapshot();
-  auto a = rank_list(request, request.interleave[0], learned, state);
+  auto a = rank_list(request, request.interleave[0], learned, corpus);
   if (!a.ok()) return a.status();
-  auto b = rank_list(request, request.interleave[1], learned, state);
+  auto b = rank_list(request, request.interleave[1], learned, corpus);
   if (!b.ok()) return b.status();
   // The coins depend on the viewer and the time only: a replay draws the same interleaving.
   const std::uint64_t seed =
@@ -201,8 +201,8 @@ absl::StatusOr<RankedList> FeedEngine::rank_feed(const FeedRequest& request,
 absl::StatusOr<FeedPage> FeedEngine::ranked_feed(const FeedRequest& request) const {
   auto cursor = cursor_for(request);
   if (!cursor.ok()) return cursor.status();
-  auto snapshot = store_->request_snapshot();
-  const store::FeedState& state = snapshot.state();
+  const ReadView corpus = request_view();
+  const store::FeedState& state = corpus.state();
   if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
 
   std::shared_ptr<const RankedList> list;
@@ -225,7 +225,7 @@ absl::StatusOr<FeedPage> FeedEngine::ranked_feed(const FeedRequest& request) con
       return absl::InvalidArgumentError("cursor: issued for another user or mode");
     }
   } else {
-    auto ranked = rank_feed(request, state);
+    auto ranked = rank_feed(request, corpus);
     if (!ranked.ok()) return ranked.status();
     list = std::make_shared<const RankedList>(std::move(*ranked));
   }

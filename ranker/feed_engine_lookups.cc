@@ -20,8 +20,8 @@ UserProfile profile_of(const store::FeedState& state, const User& user) {
 }  // namespace
 
 absl::StatusOr<UserProfile> FeedEngine::user(UserId id) const {
-  auto snapshot = store_->request_snapshot();
-  const store::FeedState& state = snapshot.state();
+  const ReadView corpus = request_view();
+  const store::FeedState& state = corpus.state();
   const auto found = state.users.find(id);
   if (found == state.users.end()) {
     return absl::NotFoundError(fmt::format("user_id: user {} not found", id));
@@ -30,8 +30,8 @@ absl::StatusOr<UserProfile> FeedEngine::user(UserId id) const {
 }
 
 absl::StatusOr<UserProfile> FeedEngine::user_by_handle(std::string_view handle) const {
-  auto snapshot = store_->request_snapshot();
-  const store::FeedState& state = snapshot.state();
+  const ReadView corpus = request_view();
+  const store::FeedState& state = corpus.state();
   const std::span<const UserId> ids = state.handles.users(handle);
   if (ids.empty()) {
     return absl::NotFoundError(fmt::format("handle: no user has the handle '{}'", handle));
@@ -40,8 +40,8 @@ absl::StatusOr<UserProfile> FeedEngine::user_by_handle(std::string_view handle) 
 }
 
 absl::StatusOr<PostDetails> FeedEngine::post(PostId id, UserId viewer) const {
-  auto snapshot = store_->request_snapshot();
-  const store::FeedState& state = snapshot.state();
+  const ReadView corpus = request_view();
+  const store::FeedState& state = corpus.state();
   if (viewer != 0 && !state.users.contains(viewer)) {
     return absl::NotFoundError(fmt::format("viewer_id: user {} not found", viewer));
   }
