@@ -361,8 +361,9 @@ class NearestPostsReader {
 // Args: posts, index (0: the exact scan, 1: HNSW), rebuild (1: then restart without the saved
 // index and time the from-scratch build of the same rows). Ingest in chunks of 1,000 on one
 // stream while one reader calls GetNearestPosts; then the time until the background indexer's
-// lag is zero (HNSW at 1M: about half an hour on 2 cores), and the reader's latencies during
-// the load, the catch-up and after.
+// lag is zero, and the reader's latencies during the load, the catch-up and after. HNSW at 1M
+// runs long: the reader's exact scans of a large tail take most of both cores from the niced
+// indexer (about 170 rows/s at 100k indexed rows with the lag near 900k, on the 2-core VM).
 void BM_IngestIndexed(benchmark::State& state) {
   const CorpusShape shape{.posts = static_cast<std::size_t>(state.range(0))};
   ranker::RetrievalOptions retrieval;
@@ -438,7 +439,7 @@ BENCHMARK(BM_FeedEngineWrite)->Apply(InProcessShapes);
 BENCHMARK(BM_IngestIndexed)
     ->ArgNames({"posts", "index", "rebuild"})
     ->Args({1'000'000, 0, 0})
-    ->Args({1'000'000, 1, 1})
+    ->Args({1'000'000, 1, 0})
     ->Args({100'000, 1, 1})
     ->Apply(WriteSettings);
 

@@ -150,7 +150,7 @@ class FaissIndex final : public VectorIndex {
       return graph.neighbors.size() * sizeof(faiss::HNSW::storage_idx_t) +
              graph.offsets.size() * sizeof(std::size_t) + graph.levels.size() * sizeof(int) +
              graph.assign_probas.size() * sizeof(double) +
-             (storage != nullptr ? storage->codes.size() : 0);
+             (storage != nullptr ? storage->codes.size() : 0) + hnsw_inserter_.memory_bytes();
     }
     if (const auto* ivf = ivf_index()) {
       std::size_t bytes = 0;
@@ -201,7 +201,7 @@ absl::Status FaissIndex::sync(const VectorRows& rows) {
     const std::size_t count = rows.rows - have;
     const float* fresh = rows.data + have * static_cast<std::size_t>(dimension_);
     if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
-      hnsw_inserter_.add(*hnsw, count, fresh);  // on all threads: a few long regions
+      hnsw_inserter_.add(*hnsw, count, fresh);  // on every thread
     } else {
       OnCallingThread serial;
       index_->add(static_cast<Label>(count), fresh);

@@ -56,6 +56,12 @@ HnswInserter::~HnswInserter() {
   for (omp_lock_t& lock : locks_) omp_destroy_lock(&lock);
 }
 
+std::size_t HnswInserter::memory_bytes() const {
+  std::size_t bytes = locks_.capacity() * sizeof(omp_lock_t);
+  for (const auto& table : visited_) bytes += table != nullptr ? table->visited.capacity() : 0;
+  return bytes;
+}
+
 void HnswInserter::cover(std::size_t rows, int threads) {
   // Doubling, so that growing costs a constant per row over a long run of small batches.
   if (locks_.size() < rows) {

@@ -26,6 +26,8 @@ class HnswInserter {
   // Appends `count` rows (`rows`: count x index.d floats) to `index`, an inner-product HNSW
   // over a flat storage, as IndexHNSW::add would. Searches must not run meanwhile.
   void add(faiss::IndexHNSW& index, std::size_t count, const float* rows);
+  // What the locks and visited tables hold (6-12 bytes a graph row on 2 threads).
+  std::size_t memory_bytes() const;
 
  private:
   // Makes the locks and every thread's visited table cover `rows` graph rows.
