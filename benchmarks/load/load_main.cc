@@ -310,6 +310,11 @@ int main(int argc, char** argv) {
   app.add_option("--k", flags.shape.nearest_k, "GetNearestPosts k")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  app.add_option("--nearest-vector-dim", flags.shape.nearest_vector_dimension,
+                 "GetNearestPosts for random unit vectors of this dimension (the server's "
+                 "embedding dimension) instead of viewers; 0: viewers")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
   app.add_option("--write-batch", flags.shape.write_batch, "posts or engagements per write call")
       ->check(CLI::Range(1, 10'000))
       ->capture_default_str();

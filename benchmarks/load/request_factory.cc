@@ -1,7 +1,9 @@
 #include "benchmarks/load/request_factory.h"
 
 #include <chrono>
+#include <cmath>
 #include <string>
+#include <vector>
 
 #include "tools/datasets/synthetic_topics.h"
 
@@ -48,8 +50,20 @@ v1::GetFeedRequest RequestFactory::feed(bool algorithmic, CursorWalker& cursors,
 
 v1::GetNearestPostsRequest RequestFactory::nearest(std::mt19937_64& random) const {
   v1::GetNearestPostsRequest request;
-  request.set_user_id(viewers_.pick(random));
   request.set_k(shape_.nearest_k);
+  if (shape_.nearest_vector_dimension == 0) {
+    request.set_user_id(viewers_.pick(random));
+    return request;
+  }
+  std::normal_distribution<float> normal;
+  std::vector<float> vector(static_cast<std::size_t>(shape_.nearest_vector_dimension));
+  double squares = 0;
+  for (float& value : vector) {
+    value = normal(random);
+    squares += static_cast<double>(value) * value;
+  }
+  const auto norm = static_cast<float>(std::sqrt(squares));
+  for (const float value : vector) request.add_embedding(value / norm);
   return request;
 }
 

@@ -18,6 +18,9 @@ struct RequestShape {
   std::uint64_t posts = 0;  // the corpus's posts are 1..posts (what engagements pick from)
   int feed_limit = 20;      // items per feed page
   int nearest_k = 10;
+  // > 0: GetNearestPosts asks for a random unit vector of this many floats (the server's
+  // embedding dimension) instead of a viewer's nearest posts.
+  int nearest_vector_dimension = 0;
   int write_batch = 1;  // posts or engagements per write call
 };
 

@@ -66,6 +66,36 @@ const KindStats& of(const StepResult& result, CallKind kind) {
   return result.streams.at(0).kinds[static_cast<std::size_t>(kind)];
 }
 
+// Nearest-posts requests ask for a viewer's nearest posts, or with a vector dimension for a
+// random unit vector of it (the ingest benchmark's reader, over gRPC).
+TEST(RequestFactoryTest, NearestAsksForAViewerOrARandomUnitVector) {
+  auto picker = ViewerPicker::parse("uniform", kUsers);
+  ASSERT_TRUE(picker.ok()) << picker.status();
+  LoadClock clock;
+  std::atomic<std::uint64_t> next_post_id = first_created_post_id();
+  std::mt19937_64 random(7);
+  const RequestFactory viewers({.users = kUsers, .posts = kPosts, .nearest_k = 12}, *picker,
+                               clock, next_post_id);
+  const v1::GetNearestPostsRequest by_viewer = viewers.nearest(random);
+  EXPECT_GE(by_viewer.user_id(), 1u);
+  EXPECT_LE(by_viewer.user_id(), kUsers);
+  EXPECT_EQ(by_viewer.embedding_size(), 0);
+  EXPECT_EQ(by_viewer.k(), 12);
+
+  const RequestFactory vectors(
+      {.users = kUsers, .posts = kPosts, .nearest_k = 12, .nearest_vector_dimension = 16},
+      *picker, clock, next_post_id);
+  const v1::GetNearestPostsRequest first = vectors.nearest(random);
+  const v1::GetNearestPostsRequest second = vectors.nearest(random);
+  EXPECT_EQ(first.user_id(), 0u);
+  ASSERT_EQ(first.embedding_size(), 16);
+  double squares = 0;
+  for (const float value : first.embedding()) squares += static_cast<double>(value) * value;
+  EXPECT_NEAR(squares, 1.0, 1e-5);
+  EXPECT_NE(first.embedding(0), second.embedding(0));
+  EXPECT_EQ(first.k(), 12);
+}
+
 TEST_F(LoadDriverTest, ClosedLoopCountsEachRpcAndTimesEveryOkCall) {
   start();
   const StepResult result = run("uniform", closed("chrono=0.4,algo=0.2,nearest=0.2,writes=0.2", 4));
