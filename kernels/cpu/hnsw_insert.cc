@@ -85,12 +85,12 @@ void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const float* 
                          "HnswInserter: not an inner-product HNSW with a storage");
   if (count == 0) return;
   const auto first = static_cast<RowId>(index.ntotal);
+  const int threads = omp_get_max_threads();
+  cover(static_cast<std::size_t>(first) + count, threads);  // before the index changes
   index.storage->add(static_cast<faiss::Index::idx_t>(count), rows);
   index.ntotal = index.storage->ntotal;
   faiss::HNSW& graph = index.hnsw;
   graph.prepare_level_tab(count, /*preset_levels=*/false);
-  const int threads = omp_get_max_threads();
-  cover(static_cast<std::size_t>(index.ntotal), threads);
 
   const auto d = static_cast<std::size_t>(index.d);
   for (const std::vector<RowId>& level_rows : rows_by_level(graph, first, count)) {
