@@ -150,7 +150,8 @@ class FaissIndex final : public VectorIndex {
       return graph.neighbors.size() * sizeof(faiss::HNSW::storage_idx_t) +
              graph.offsets.size() * sizeof(std::size_t) + graph.levels.size() * sizeof(int) +
              graph.assign_probas.size() * sizeof(double) +
-             (storage != nullptr ? storage->codes.size() : 0) + hnsw_inserter_.memory_bytes();
+             (storage != nullptr ? storage->codes.size() : 0) + hnsw_inserter_.memory_bytes() +
+             visited_pool_.memory_bytes();
     }
     if (const auto* ivf = ivf_index()) {
       std::size_t bytes = 0;
@@ -182,6 +183,7 @@ class FaissIndex final : public VectorIndex {
   std::unique_ptr<faiss::Index> index_;
   std::size_t trained_on_ = 0;  // IVF: rows present when its lists were trained here
   cpu::HnswInserter hnsw_inserter_;  // HNSW: its locks and visited tables, kept between syncs
+  mutable cpu::VisitedPool visited_pool_;  // HNSW: the searches' visited marks
 };
 
 absl::Status FaissIndex::sync(const VectorRows& rows) {
@@ -284,7 +286,7 @@ void FaissIndex::search_hnsw(const faiss::IndexHNSW& hnsw, const VectorRows& row
   for (std::ptrdiff_t q = 0; q < count; ++q) {
     cpu::TopK top(request.k);
     cpu::search_hnsw(hnsw.hnsw, storage, rows.ids, dimension_, request.queries.data() + q * d,
-                     ef, filters[q], top);
+                     ef, filters[q], visited_pool_, top);
     results[q] = top.entries();
     sort_and_truncate(results[q], request.k);
   }

@@ -22,28 +22,6 @@ struct Scored {
   bool operator>(const Scored& other) const { return score > other.score; }
 };
 
-// Visited marks as epochs, one word per row, kept per thread: a search costs no clearing.
-class VisitedMarks {
- public:
-  void start(std::size_t rows) {
-    if (marks_.size() < rows) marks_.resize(rows, 0);
-    if (++epoch_ == 0) {  // wrapped: old marks could collide
-      std::fill(marks_.begin(), marks_.end(), 0);
-      epoch_ = 1;
-    }
-  }
-  // Marks `node`; whether it was unmarked.
-  bool visit(Node node) {
-    if (marks_[node] == epoch_) return false;
-    marks_[node] = epoch_;
-    return true;
-  }
-
- private:
-  std::vector<std::uint32_t> marks_;
-  std::uint32_t epoch_ = 0;
-};
-
 class Walk {
  public:
   Walk(const faiss::HNSW& graph, const float* rows, int dimension, const float* query)
@@ -53,7 +31,7 @@ class Walk {
 
   // The neighbours of `node` on `level` (up to the first -1), with all their rows' cache lines
   // requested before any is scored; `visited` filters and marks them when given.
-  std::vector<Node>& neighbours(Node node, int level, VisitedMarks* visited) {
+  std::vector<Node>& neighbours(Node node, int level, VisitedPool::Marks* visited) {
     std::size_t begin, end;
     graph_.neighbor_range(node, level, &begin, &end);
     batch_.clear();
@@ -80,10 +58,53 @@ class Walk {
   std::vector<Node> batch_;
 };
 
+// A set of marks for one search, given back to the pool when it ends.
+class MarksLease {
+ public:
+  explicit MarksLease(VisitedPool& pool) : pool_(pool), marks_(pool.take()) {}
+  ~MarksLease() { pool_.give_back(std::move(marks_)); }
+  MarksLease(const MarksLease&) = delete;
+  MarksLease& operator=(const MarksLease&) = delete;
+  VisitedPool::Marks& operator*() const { return *marks_; }
+
+ private:
+  VisitedPool& pool_;
+  std::unique_ptr<VisitedPool::Marks> marks_;
+};
+
 }  // namespace
 
+void VisitedPool::Marks::start(std::size_t rows) {
+  if (marks_.size() < rows) marks_.resize(rows, 0);
+  if (++epoch_ == 0) {  // wrapped: old marks could collide
+    std::fill(marks_.begin(), marks_.end(), 0);
+    epoch_ = 1;
+  }
+}
+
+std::unique_ptr<VisitedPool::Marks> VisitedPool::take() {
+  std::lock_guard lock(mutex_);
+  if (free_.empty()) return std::make_unique<Marks>();
+  std::unique_ptr<Marks> marks = std::move(free_.back());
+  free_.pop_back();
+  return marks;
+}
+
+void VisitedPool::give_back(std::unique_ptr<Marks> marks) {
+  std::lock_guard lock(mutex_);
+  free_.push_back(std::move(marks));
+}
+
+std::size_t VisitedPool::memory_bytes() {
+  std::lock_guard lock(mutex_);
+  std::size_t bytes = 0;
+  for (const auto& marks : free_) bytes += marks->bytes();
+  return bytes;
+}
+
 void search_hnsw(const faiss::HNSW& graph, const float* rows, const VectorId* ids, int dimension,
-                 const float* query, int ef, const RowFilter& filter, TopK& top) {
+                 const float* query, int ef, const RowFilter& filter, VisitedPool& pool,
+                 TopK& top) {
   if (graph.entry_point < 0) return;
   Walk walk(graph, rows, dimension, query);
 
@@ -103,7 +124,8 @@ void search_hnsw(const faiss::HNSW& graph, const float* rows, const VectorId* id
   }
 
   // Level 0: expand the best unexpanded candidate while it can still improve the beam.
-  thread_local VisitedMarks visited;
+  const MarksLease lease(pool);
+  VisitedPool::Marks& visited = *lease;
   visited.start(graph.levels.size());
   const auto width = static_cast<std::size_t>(std::max(ef, 1));
   std::priority_queue<Scored> candidates;                                   // best on top
