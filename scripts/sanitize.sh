@@ -54,8 +54,10 @@ export ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # Debian's gRPC, absl and RocksDB are not instrumented: TSan cannot see their own synchronisation
 # (absl's deadlock graph under its spin lock, RocksDB's group commit), so accesses that they make
-# through intercepted calls (memcpy) are ignored; our code's accesses are all checked.
+# through intercepted calls (memcpy) are ignored; our code's accesses are all checked, but for
+# the one RocksDB case scripts/tsan.supp explains.
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1"
+TSAN_OPTIONS+=":suppressions=$PWD/scripts/tsan.supp"
 export OMP_NUM_THREADS=1  # FAISS's OpenMP (libgomp) is not instrumented: keep it single-threaded
 
 bash scripts/setup.sh
