@@ -1,10 +1,10 @@
 #include "benchmarks/load/request_factory.h"
 
 #include <chrono>
-#include <cmath>
 #include <string>
 #include <vector>
 
+#include "embeddings/vector_norms.h"
 #include "tools/datasets/synthetic_topics.h"
 
 namespace feedrank::load {
@@ -57,13 +57,9 @@ v1::GetNearestPostsRequest RequestFactory::nearest(std::mt19937_64& random) cons
   }
   std::normal_distribution<float> normal;
   std::vector<float> vector(static_cast<std::size_t>(shape_.nearest_vector_dimension));
-  double squares = 0;
-  for (float& value : vector) {
-    value = normal(random);
-    squares += static_cast<double>(value) * value;
-  }
-  const auto norm = static_cast<float>(std::sqrt(squares));
-  for (const float value : vector) request.add_embedding(value / norm);
+  for (float& value : vector) value = normal(random);
+  embeddings::l2_normalize(vector);
+  request.mutable_embedding()->Add(vector.begin(), vector.end());
   return request;
 }
 

@@ -116,8 +116,9 @@ TEST(FaissHnsw, SmallSyncsAndALoadHalfwayBuildAsGoodAGraphAsOneCall) {
     prefix.rows = std::min(matrix.rows(), synced + step);
     ASSERT_TRUE(index->sync(prefix).ok());
     ASSERT_EQ(index->indexed_rows(), prefix.rows);
+    const bool crossed_halfway = synced < 4000 && prefix.rows >= 4000;
     synced = prefix.rows;
-    if (synced >= 4000 && synced - std::min(synced, step) < 4000) {
+    if (crossed_halfway) {
       ASSERT_TRUE(save_faiss_index(*index, files.sub("half.faiss")).ok());
       auto loaded = load_faiss_index(files.sub("half.faiss"), kDim, options);
       ASSERT_TRUE(loaded.ok()) << loaded.status();
