@@ -146,12 +146,10 @@ class FaissIndex final : public VectorIndex {
   std::size_t memory_bytes() const override {
     if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_.get())) {
       const faiss::HNSW& graph = hnsw->hnsw;
-      const auto* storage = dynamic_cast<const faiss::IndexFlatCodes*>(hnsw->storage);
       return graph.neighbors.size() * sizeof(faiss::HNSW::storage_idx_t) +
              graph.offsets.size() * sizeof(std::size_t) + graph.levels.size() * sizeof(int) +
-             graph.assign_probas.size() * sizeof(double) +
-             (storage != nullptr ? storage->codes.size() : 0) + hnsw_inserter_.memory_bytes() +
-             visited_pool_.memory_bytes();
+             graph.assign_probas.size() * sizeof(double) + hnsw_inserter_.memory_bytes() +
+             visited_pool_.memory_bytes();  // the rows are the caller's (read in place)
     }
     if (const auto* ivf = ivf_index()) {
       std::size_t bytes = 0;
@@ -201,12 +199,12 @@ absl::Status FaissIndex::sync(const VectorRows& rows) {
     const std::size_t have = indexed_rows();
     if (rows.rows <= have) return absl::OkStatus();
     const std::size_t count = rows.rows - have;
-    const float* fresh = rows.data + have * static_cast<std::size_t>(dimension_);
     if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
-      hnsw_inserter_.add(*hnsw, count, fresh);  // on every thread
+      cpu::point_storage_at(*hnsw, rows.data);
+      hnsw_inserter_.add(*hnsw, count, rows.data);  // on every thread
     } else {
       OnCallingThread serial;
-      index_->add(static_cast<Label>(count), fresh);
+      index_->add(static_cast<Label>(count), rows.data + have * static_cast<std::size_t>(dimension_));
     }
   } catch (const std::exception& e) {
     return internal_error("add", e);
@@ -276,16 +274,13 @@ void FaissIndex::search_hnsw(const faiss::IndexHNSW& hnsw, const VectorRows& row
                              const SearchRequest& request,
                              const std::vector<cpu::RowFilter>& filters,
                              SearchResults& results) const {
-  // use_simd_storage made the storage a flat index: its codes are the rows as floats.
-  const auto* storage = reinterpret_cast<const float*>(
-      static_cast<const faiss::IndexFlatCodes*>(hnsw.storage)->codes.data());
   const auto d = static_cast<std::size_t>(dimension_);
   const int ef = std::max(options_.ef_search, request.k);
   const auto count = static_cast<std::ptrdiff_t>(results.size());
 #pragma omp parallel for schedule(dynamic) if (count > 1)
   for (std::ptrdiff_t q = 0; q < count; ++q) {
     cpu::TopK top(request.k);
-    cpu::search_hnsw(hnsw.hnsw, storage, rows.ids, dimension_, request.queries.data() + q * d,
+    cpu::search_hnsw(hnsw.hnsw, rows.data, rows.ids, dimension_, request.queries.data() + q * d,
                      ef, filters[q], visited_pool_, top);
     results[q] = top.entries();
     sort_and_truncate(results[q], request.k);

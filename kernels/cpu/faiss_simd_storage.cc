@@ -12,10 +12,11 @@ namespace {
 
 class SimdInnerProductComputer final : public faiss::FlatCodesDistanceComputer {
  public:
-  explicit SimdInnerProductComputer(const faiss::IndexFlatCodes& storage)
-      : FlatCodesDistanceComputer(storage.codes.data(), storage.code_size),
-        rows_(reinterpret_cast<const float*>(storage.codes.data())),
-        dimension_(storage.d) {}
+  SimdInnerProductComputer(const float* rows, int dimension)
+      : FlatCodesDistanceComputer(reinterpret_cast<const std::uint8_t*>(rows),
+                                  static_cast<std::size_t>(dimension) * sizeof(float)),
+        rows_(rows),
+        dimension_(dimension) {}
 
   void set_query(const float* x) override { query_ = x; }
   float distance_to_code(const std::uint8_t* code) override {
@@ -31,13 +32,21 @@ class SimdInnerProductComputer final : public faiss::FlatCodesDistanceComputer {
   const float* query_ = nullptr;
 };
 
-// Written by faiss::write_index as the IndexFlatIP it derives from.
-class SimdFlatIP final : public faiss::IndexFlatIP {
+// Written by faiss::write_index as the (empty) IndexFlatIP it derives from.
+class InPlaceSimdFlatIP final : public faiss::IndexFlatIP {
  public:
   using IndexFlatIP::IndexFlatIP;
-  faiss::FlatCodesDistanceComputer* get_FlatCodesDistanceComputer() const override {
-    return new SimdInnerProductComputer(*this);
+  void point_at(const float* rows) { rows_ = rows; }
+  void add(idx_t /*n*/, const float* /*x*/) override {
+    FAISS_THROW_MSG("the HNSW storage reads the caller's rows in place: nothing is added to it");
   }
+  faiss::FlatCodesDistanceComputer* get_FlatCodesDistanceComputer() const override {
+    FAISS_THROW_IF_NOT_MSG(rows_ != nullptr, "the HNSW storage points at no rows");
+    return new SimdInnerProductComputer(rows_, d);
+  }
+
+ private:
+  const float* rows_ = nullptr;
 };
 
 }  // namespace
@@ -46,12 +55,16 @@ void use_simd_storage(faiss::IndexHNSW& index) {
   auto* old = dynamic_cast<faiss::IndexFlatCodes*>(index.storage);
   FAISS_THROW_IF_NOT_MSG(old != nullptr && old->metric_type == faiss::METRIC_INNER_PRODUCT,
                          "HNSW storage is not a flat inner-product index");
-  auto simd = std::make_unique<SimdFlatIP>(old->d);
-  simd->codes.swap(old->codes);
-  simd->ntotal = old->ntotal;
+  auto in_place = std::make_unique<InPlaceSimdFlatIP>(old->d);
   if (index.own_fields) delete old;
-  index.storage = simd.release();
+  index.storage = in_place.release();
   index.own_fields = true;
+}
+
+void point_storage_at(faiss::IndexHNSW& index, const float* rows) {
+  auto* storage = dynamic_cast<InPlaceSimdFlatIP*>(index.storage);
+  FAISS_THROW_IF_NOT_MSG(storage != nullptr, "HNSW storage is not the in-place one");
+  storage->point_at(rows);
 }
 
 }  // namespace feedrank::kernels::cpu

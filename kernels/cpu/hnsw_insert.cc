@@ -79,7 +79,7 @@ void HnswInserter::cover(std::size_t rows, int threads) {
   }
 }
 
-void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const float* rows) {
+void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const float* matrix) {
   FAISS_THROW_IF_NOT_MSG(index.storage != nullptr &&
                              index.metric_type == faiss::METRIC_INNER_PRODUCT,
                          "HnswInserter: not an inner-product HNSW with a storage");
@@ -87,8 +87,7 @@ void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const float* 
   const auto first = static_cast<RowId>(index.ntotal);
   const int threads = omp_get_max_threads();
   cover(static_cast<std::size_t>(first) + count, threads);  // before the index changes
-  index.storage->add(static_cast<faiss::Index::idx_t>(count), rows);
-  index.ntotal = index.storage->ntotal;
+  index.ntotal += static_cast<faiss::Index::idx_t>(count);
   faiss::HNSW& graph = index.hnsw;
   graph.prepare_level_tab(count, /*preset_levels=*/false);
 
@@ -99,12 +98,12 @@ void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const float* 
     const auto size = static_cast<std::ptrdiff_t>(level_rows.size());
 #pragma omp parallel num_threads(threads) if (size > 1)
     {
-      NegatedInnerProduct distance(*index.storage);  // after storage->add: it reads the rows
+      NegatedInnerProduct distance(*index.storage);
       faiss::VisitedTable& visited = *visited_[omp_get_thread_num()];
 #pragma omp for schedule(dynamic)
       for (std::ptrdiff_t i = 0; i < size; ++i) {
         const RowId row = level_rows[i];
-        distance.set_query(rows + static_cast<std::size_t>(row - first) * d);
+        distance.set_query(matrix + static_cast<std::size_t>(row) * d);
         graph.add_with_locks(distance, level, row, locks_, visited);
       }
     }
