@@ -55,9 +55,11 @@ void EngagementHistory::end_bulk_load(absl::FunctionRef<bool(PostId post)> delet
     if (stats.log2_trending != kNone && !deleted(post)) order.emplace_back(stats.log2_trending, post);
   }
   std::sort(order.begin(), order.end(), std::greater<>());
-  // In the set's own order, each insert at the end is amortised O(1).
+  // In the set's own order, each insert at the end is amortised O(1) and fills its node.
   trending_.clear();
   for (const auto& entry : order) trending_.insert(trending_.end(), entry);
+  for (auto& [user, engagements] : by_user_) engagements.shrink_to_fit();
+  for (auto& [post, stats] : by_post_) stats.engagers.shrink_to_fit();
 }
 
 void EngagementHistory::forget_trending(PostId post) {
@@ -105,7 +107,7 @@ void EngagementHistory::for_each_trending(absl::FunctionRef<bool(PostId post)> v
 }
 
 std::size_t EngagementHistory::memory_bytes() const {
-  std::size_t bytes = table_bytes(by_user_) + table_bytes(by_post_) + tree_bytes(trending_);
+  std::size_t bytes = table_bytes(by_user_) + table_bytes(by_post_) + btree_bytes(trending_);
   for (const auto& [user, engagements] : by_user_) bytes += heap_bytes(engagements);
   for (const auto& [post, stats] : by_post_) bytes += heap_bytes(stats.engagers);
   return bytes;
