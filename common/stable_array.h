@@ -4,7 +4,8 @@
 // a writer that appends does not stall readers behind a copy of the whole array (a
 // std::vector of 1M 128-float rows copies 512 MB at its doubling, while holding the lock the
 // readers wait on). Past the reservation it grows with mremap, which moves page mappings, not
-// the data. The untouched rest of a reservation costs address space only.
+// the data. The untouched rest of a reservation costs address space only. Once an array holds
+// 32 MB it asks for transparent huge pages (common/huge_pages.h).
 #pragma once
 
 #include <sys/mman.h>
@@ -20,6 +21,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "common/huge_pages.h"
+
 namespace feedrank {
 
 template <class T>
@@ -32,7 +35,7 @@ class StableArray {
   StableArray& operator=(const StableArray& other) {
     if (this == &other) return *this;
     resize(0);
-    reserve(other.size_);
+    make_room(other.size_);
     size_ = other.size_;
     if (size_ > 0) std::memcpy(data_, other.data_, size_ * sizeof(T));
     return *this;
@@ -61,7 +64,7 @@ class StableArray {
   // New elements are zero (value-initialised).
   void resize(std::size_t size) {
     if (size > size_) {
-      reserve(size);
+      make_room(size);
       std::memset(static_cast<void*>(data_ + size_), 0, (size - size_) * sizeof(T));
     }
     size_ = size;
@@ -84,11 +87,21 @@ class StableArray {
     std::swap(data_, other.data_);
     std::swap(size_, other.size_);
     std::swap(reserved_, other.reserved_);
+    std::swap(huge_pages_, other.huge_pages_);
   }
 
  private:
   // Address space reserved at the first growth: 1 GiB holds 2M rows of 128 floats.
   static constexpr std::size_t kReservationBytes = std::size_t{1} << 30;
+
+  // reserve(), and huge pages once the elements are worth them.
+  void make_room(std::size_t elements) {
+    reserve(elements);
+    if (!huge_pages_ && elements * sizeof(T) >= kHugePagesWorthyBytes) {
+      advise_huge_pages(data_, reserved_bytes());  // the mapping keeps it across mremap
+      huge_pages_ = true;
+    }
+  }
 
   static std::size_t page_bytes() { return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)); }
   static std::size_t round_to_pages(std::size_t bytes) {
@@ -122,6 +135,7 @@ class StableArray {
   T* data_ = nullptr;
   std::size_t size_ = 0;
   std::size_t reserved_ = 0;  // elements the mapping holds
+  bool huge_pages_ = false;   // the mapping was advised to use huge pages
 };
 
 }  // namespace feedrank

@@ -12,6 +12,7 @@
 #include <exception>
 #include <vector>
 
+#include "common/huge_pages.h"
 #include "kernels/cpu/faiss_simd_storage.h"
 #include "kernels/cpu/hnsw_insert.h"
 #include "kernels/cpu/hnsw_search.h"
@@ -67,6 +68,26 @@ absl::Status internal_error(const char* call, const std::exception& e) {
 std::size_t ivf_lists_for(const FaissIndexOptions& options, std::size_t rows) {
   if (options.ivf_lists > 0) return static_cast<std::size_t>(options.ivf_lists);
   return std::max<long long>(1, std::llround(4.0 * std::sqrt(static_cast<double>(rows))));
+}
+
+// The graph's neighbour lists are walked in random order, as the rows are (common/huge_pages.h).
+// Asked again after every build step: a step that grows the lists may move them, and khugepaged
+// merges the pages already written over minutes.
+void advise_graph_huge_pages(const faiss::HNSW& graph) {
+  const std::size_t bytes = graph.neighbors.size() * sizeof(faiss::HNSW::storage_idx_t);
+  if (bytes >= kHugePagesWorthyBytes) advise_huge_pages(graph.neighbors.data(), bytes);
+}
+
+// A graph read from a file: its lists are copied into memory advised before it is written, so
+// that they are on huge pages from the first search (a copy of 256 MB at 1M rows).
+void move_graph_to_huge_pages(faiss::HNSW& graph) {
+  using Neighbor = faiss::HNSW::storage_idx_t;
+  if (graph.neighbors.size() * sizeof(Neighbor) < kHugePagesWorthyBytes) return;
+  std::vector<Neighbor> moved;
+  moved.reserve(graph.neighbors.size());  // allocated, not yet written
+  advise_huge_pages(moved.data(), moved.capacity() * sizeof(Neighbor));
+  moved.assign(graph.neighbors.begin(), graph.neighbors.end());
+  graph.neighbors.swap(moved);
 }
 
 std::unique_ptr<faiss::Index> new_index(int dimension, const FaissIndexOptions& options) {
@@ -202,6 +223,7 @@ absl::Status FaissIndex::sync(const VectorRows& rows) {
     if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
       cpu::point_storage_at(*hnsw, rows.data);
       hnsw_inserter_.add(*hnsw, count, rows.data);  // on every thread
+      move_graph_to_huge_pages(hnsw->hnsw);
     } else {
       OnCallingThread serial;
       index_->add(static_cast<Label>(count), rows.data + have * static_cast<std::size_t>(dimension_));
@@ -340,6 +362,7 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> load_faiss_index(const std::string&
   if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index.get())) {
     try {
       cpu::use_simd_storage(*hnsw);
+      move_graph_to_huge_pages(hnsw->hnsw);
     } catch (const std::exception& e) {
       return internal_error("read_index", e);
     }

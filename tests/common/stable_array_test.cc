@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <fstream>
 #include <numeric>
+#include <sstream>
+#include <string>
 #include <vector>
 
 namespace feedrank {
@@ -74,6 +77,50 @@ TEST(StableArray, ResidentBytesCountWrittenPagesNotTheReservation) {
   array.resize(1'000'000);
   EXPECT_GE(array.resident_bytes(), 1'000'000 * sizeof(float));
   EXPECT_LT(array.resident_bytes(), 1'000'000 * sizeof(float) + 65536);
+}
+
+// The kernel's transparent-huge-page mode: "always", "madvise" or "never" ("" where unknown).
+std::string huge_page_mode() {
+  std::ifstream file("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string line;
+  std::getline(file, line);
+  const auto open = line.find('['), close = line.find(']');
+  return open == std::string::npos || close == std::string::npos
+             ? ""
+             : line.substr(open + 1, close - open - 1);
+}
+
+// The THPeligible field of the mapping holding `address`, from /proc/self/smaps; -1 if absent.
+int huge_page_eligible(const void* address) {
+  const auto at = reinterpret_cast<std::uintptr_t>(address);
+  std::ifstream smaps("/proc/self/smaps");
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    std::uintptr_t begin = 0, end = 0;
+    char dash = 0;
+    std::istringstream header(line);
+    if (header >> std::hex >> begin >> dash >> end && dash == '-') {
+      inside = begin <= at && at < end;
+    } else if (inside && line.rfind("THPeligible:", 0) == 0) {
+      return std::stoi(line.substr(12));
+    }
+  }
+  return -1;
+}
+
+// Where the kernel gives huge pages only on request (Debian's default), a large array asks for
+// them and a small one does not.
+TEST(StableArray, AsksForHugePagesOnceItHolds32MB) {
+  const std::string mode = huge_page_mode();
+  if (mode != "madvise" && mode != "always") GTEST_SKIP() << "huge pages are off: " << mode;
+  StableArray<float> array;
+  array.resize(1'000);
+  if (huge_page_eligible(array.data()) == -1) GTEST_SKIP() << "no THPeligible in smaps";
+  if (mode == "madvise") EXPECT_EQ(huge_page_eligible(array.data()), 0);
+  array.resize((kHugePagesWorthyBytes + sizeof(float) - 1) / sizeof(float));
+  EXPECT_EQ(huge_page_eligible(array.data()), 1);
+  StableArray<float> copy = array;
+  EXPECT_EQ(huge_page_eligible(copy.data()), 1);
 }
 
 }  // namespace
