@@ -4,8 +4,9 @@
 //
 // The matrix belongs to the caller (ranker's embedding table) and is append-only: rows are added
 // at the end and deleted by setting their tombstone bit; an indexed row never changes. A backend
-// either reads it in place at search time (the CPU exact scan) or keeps its own structure built
-// from it (FAISS, the GPU's device copy) that sync() brings up to date incrementally.
+// reads it in place at search time (the CPU exact scan; HNSW walks its graph over these rows)
+// and/or keeps its own structure built from it (a graph, lists, the GPU's device copy) that
+// sync() brings up to date incrementally.
 //
 // Thread safety: search() is const and may run concurrently with other searches; sync() must
 // not run concurrently with anything (the caller holds its writer lock).

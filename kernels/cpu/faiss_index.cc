@@ -223,10 +223,11 @@ absl::Status FaissIndex::sync(const VectorRows& rows) {
     if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
       cpu::point_storage_at(*hnsw, rows.data);
       hnsw_inserter_.add(*hnsw, count, rows.data);  // on every thread
-      move_graph_to_huge_pages(hnsw->hnsw);
+      advise_graph_huge_pages(hnsw->hnsw);
     } else {
       OnCallingThread serial;
-      index_->add(static_cast<Label>(count), rows.data + have * static_cast<std::size_t>(dimension_));
+      const float* fresh = rows.data + have * static_cast<std::size_t>(dimension_);
+      index_->add(static_cast<Label>(count), fresh);
     }
   } catch (const std::exception& e) {
     return internal_error("add", e);
