@@ -52,6 +52,17 @@ double measured_recall(const VectorIndex& index, const SyntheticMatrix& matrix,
   return r;
 }
 
+// Clustered rows and clustered queries near them, k = 10: the recall tests' corpus.
+struct ClusteredCase {
+  ClusteredCase(std::size_t rows, std::size_t query_count, std::uint64_t seed)
+      : queries(clustered_vectors(query_count, kDim, kClusters, seed + 1)) {
+    matrix.append(clustered_vectors(rows, kDim, kClusters, seed));
+  }
+  SyntheticMatrix matrix{kDim};
+  std::vector<float> queries;
+  SearchRequest request{queries, 10, {}};
+};
+
 // 40 queries: FAISS's flat search switches to BLAS from 20 queries on.
 TEST(FaissFlat, MatchesTheReferenceOnTheBatchedPath) {
   SyntheticMatrix matrix(kDim);
@@ -79,10 +90,8 @@ TEST(FaissFlat, MatchesTheReferenceOnTheBatchedPath) {
 // efSearch values. Measured: 0.995 at efSearch 64, 0.78 at 10 (the beam is never narrower
 // than k), 1.0 at 256.
 TEST(FaissHnsw, ReachesRecallAt10Of95PercentAtDefaultsAndEfSearchMovesIt) {
-  SyntheticMatrix matrix(kDim);
-  matrix.append(clustered_vectors(10'000, kDim, kClusters, 41));
-  const auto queries = clustered_vectors(200, kDim, kClusters, 42);
-  const SearchRequest request{queries, 10, {}};
+  ClusteredCase corpus(10'000, 200, 41);
+  auto& [matrix, queries, request] = corpus;
   auto index = make_faiss_index(kDim, {.kind = FaissIndexOptions::kHnsw});
   ASSERT_TRUE(index->sync(matrix.view()).ok());
   EXPECT_EQ(index->describe(), "faiss-hnsw (M=32, efConstruction=200, efSearch=64, " +
@@ -107,10 +116,8 @@ TEST(FaissHnsw, ReachesRecallAt10Of95PercentAtDefaultsAndEfSearchMovesIt) {
 // of 1 to 40 rows, a save and load at 4,000 rows, so that the inserter's locks and tables grow
 // several times and start again on a loaded graph.
 TEST(FaissHnsw, SmallSyncsAndALoadHalfwayBuildAsGoodAGraphAsOneCall) {
-  SyntheticMatrix matrix(kDim);
-  matrix.append(clustered_vectors(10'000, kDim, kClusters, 41));
-  const auto queries = clustered_vectors(200, kDim, kClusters, 42);
-  const SearchRequest request{queries, 10, {}};
+  ClusteredCase corpus(10'000, 200, 41);
+  auto& [matrix, queries, request] = corpus;
   const FaissIndexOptions options{.kind = FaissIndexOptions::kHnsw};
   feedrank::testing::TempDir files;
   auto index = make_faiss_index(kDim, options);
@@ -137,10 +144,8 @@ TEST(FaissHnsw, SmallSyncsAndALoadHalfwayBuildAsGoodAGraphAsOneCall) {
 // (a copy of the rows alone would be 512 bytes a row), and a file FAISS wrote with the rows in
 // its storage, as files saved before did, still loads and searches the caller's rows.
 TEST(FaissHnsw, ReadsTheCallersRowsInPlaceAndSavesTheGraphOnly) {
-  SyntheticMatrix matrix(kDim);
-  matrix.append(clustered_vectors(4'000, kDim, kClusters, 43));
-  const auto queries = clustered_vectors(100, kDim, kClusters, 44);
-  const SearchRequest request{queries, 10, {}};
+  ClusteredCase corpus(4'000, 100, 43);
+  auto& [matrix, queries, request] = corpus;
   const FaissIndexOptions options{.kind = FaissIndexOptions::kHnsw};
   const std::size_t row_bytes = kDim * sizeof(float);
   feedrank::testing::TempDir files;
