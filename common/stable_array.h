@@ -87,20 +87,19 @@ class StableArray {
     std::swap(data_, other.data_);
     std::swap(size_, other.size_);
     std::swap(reserved_, other.reserved_);
-    std::swap(huge_pages_, other.huge_pages_);
   }
 
  private:
   // Address space reserved at the first growth: 1 GiB holds 2M rows of 128 floats.
   static constexpr std::size_t kReservationBytes = std::size_t{1} << 30;
 
-  // reserve(), and huge pages once the elements are worth them.
+  // reserve(), and huge pages when the elements become worth them (the mapping keeps the advice
+  // across mremap).
   void make_room(std::size_t elements) {
     reserve(elements);
-    if (!huge_pages_ && elements * sizeof(T) >= kHugePagesWorthyBytes) {
-      advise_huge_pages(data_, reserved_bytes());  // the mapping keeps it across mremap
-      huge_pages_ = true;
-    }
+    const bool becomes_worthy = size_ * sizeof(T) < kHugePagesWorthyBytes &&
+                                elements * sizeof(T) >= kHugePagesWorthyBytes;
+    if (becomes_worthy) advise_huge_pages(data_, reserved_bytes());
   }
 
   static std::size_t page_bytes() { return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)); }
@@ -135,7 +134,6 @@ class StableArray {
   T* data_ = nullptr;
   std::size_t size_ = 0;
   std::size_t reserved_ = 0;  // elements the mapping holds
-  bool huge_pages_ = false;   // the mapping was advised to use huge pages
 };
 
 }  // namespace feedrank

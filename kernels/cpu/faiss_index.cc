@@ -71,23 +71,11 @@ std::size_t ivf_lists_for(const FaissIndexOptions& options, std::size_t rows) {
 }
 
 // The graph's neighbour lists are walked in random order, as the rows are (common/huge_pages.h).
-// Asked again after every build step: a step that grows the lists may move them, and khugepaged
-// merges the pages already written over minutes.
+// Asked after a load and after every build step (a step that grows the lists may move them);
+// khugepaged merges the pages already written within minutes.
 void advise_graph_huge_pages(const faiss::HNSW& graph) {
   const std::size_t bytes = graph.neighbors.size() * sizeof(faiss::HNSW::storage_idx_t);
   if (bytes >= kHugePagesWorthyBytes) advise_huge_pages(graph.neighbors.data(), bytes);
-}
-
-// A graph read from a file: its lists are copied into memory advised before it is written, so
-// that they are on huge pages from the first search (a copy of 256 MB at 1M rows).
-void move_graph_to_huge_pages(faiss::HNSW& graph) {
-  using Neighbor = faiss::HNSW::storage_idx_t;
-  if (graph.neighbors.size() * sizeof(Neighbor) < kHugePagesWorthyBytes) return;
-  std::vector<Neighbor> moved;
-  moved.reserve(graph.neighbors.size());  // allocated, not yet written
-  advise_huge_pages(moved.data(), moved.capacity() * sizeof(Neighbor));
-  moved.assign(graph.neighbors.begin(), graph.neighbors.end());
-  graph.neighbors.swap(moved);
 }
 
 std::unique_ptr<faiss::Index> new_index(int dimension, const FaissIndexOptions& options) {
@@ -221,7 +209,6 @@ absl::Status FaissIndex::sync(const VectorRows& rows) {
     if (rows.rows <= have) return absl::OkStatus();
     const std::size_t count = rows.rows - have;
     if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
-      cpu::point_storage_at(*hnsw, rows.data);
       hnsw_inserter_.add(*hnsw, count, rows.data);  // on every thread
       advise_graph_huge_pages(hnsw->hnsw);
     } else {
@@ -363,10 +350,10 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> load_faiss_index(const std::string&
   if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index.get())) {
     try {
       cpu::use_simd_storage(*hnsw);
-      move_graph_to_huge_pages(hnsw->hnsw);
     } catch (const std::exception& e) {
       return internal_error("read_index", e);
     }
+    advise_graph_huge_pages(hnsw->hnsw);
   }
   return std::make_unique<FaissIndex>(dimension, options, std::move(index));
 }

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "kernels/cpu/faiss_simd_storage.h"
+
 namespace feedrank::kernels::cpu {
 namespace {
 
@@ -87,6 +89,7 @@ void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const float* 
   const auto first = static_cast<RowId>(index.ntotal);
   const int threads = omp_get_max_threads();
   cover(static_cast<std::size_t>(first) + count, threads);  // before the index changes
+  point_storage_at(index, matrix);  // the matrix may have moved since the last step
   index.ntotal += static_cast<faiss::Index::idx_t>(count);
   faiss::HNSW& graph = index.hnsw;
   graph.prepare_level_tab(count, /*preset_levels=*/false);

@@ -24,9 +24,8 @@ class HnswInserter {
   HnswInserter& operator=(const HnswInserter&) = delete;
 
   // Adds rows [index.ntotal, index.ntotal + count) of `matrix` (row-major, index.d floats a
-  // row) to `index`, an inner-product HNSW whose storage reads that matrix in place
-  // (faiss_simd_storage.h, pointed at it), as IndexHNSW::add would. Searches must not run
-  // meanwhile.
+  // row) to `index`, an inner-product HNSW with the in-place storage of faiss_simd_storage.h
+  // (pointed at `matrix` here), as IndexHNSW::add would. Searches must not run meanwhile.
   void add(faiss::IndexHNSW& index, std::size_t count, const float* matrix);
   // What the locks and visited tables hold (6-12 bytes a graph row on 2 threads).
   std::size_t memory_bytes() const;

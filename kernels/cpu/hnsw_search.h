@@ -51,7 +51,7 @@ class VisitedPool {
 };
 
 // Greedy descent through the upper levels, then a beam of `ef` nodes on level 0 (the usual HNSW
-// search; callers pass max(efSearch, k)). `rows` are the graph's vectors (its flat storage),
+// search; callers pass max(efSearch, k)). `rows` are the graph's vectors (the caller's matrix),
 // `dimension` floats each, and `ids` their ids. Every scored row that `filter` allows is offered
 // to `top` under its id (so that ties at the k-th place go to the smaller id, as the
 // VectorIndex contract says); rows the filter rejects are still walked through.
