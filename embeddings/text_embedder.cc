@@ -2,6 +2,8 @@
 
 #include "embeddings/vector_norms.h"
 
+#include "common/half_float.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -70,6 +72,9 @@ void TextEmbedder::embed_weighted(std::span<const TextFeature> features, std::ui
     out[feature.key % static_cast<std::uint64_t>(dimension_)] += sign * static_cast<float>(weight);
   }
   l2_normalize(out);
+  // Half precision holds the vector exactly, so the store keeps it in half the bytes and a
+  // restart reads back the same bits.
+  for (float& value : out) value = round_to_half(value);
 }
 
 }  // namespace feedrank::embeddings

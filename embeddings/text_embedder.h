@@ -12,6 +12,9 @@
 namespace feedrank::embeddings {
 
 inline constexpr int kDefaultTextDimension = 128;
+// A text vector's squared norm is within this of 1: rounding to half precision moves each value by
+// at most 2^-11 of itself, so the squared norm by at most 2^-10 + 2^-22.
+inline constexpr double kTextVectorSquaredNormError = 1e-3;
 
 class TextEmbedder {
  public:
@@ -24,8 +27,9 @@ class TextEmbedder {
   // (1 + ln tf) * idf (halved for bigrams) at slot key % dimension with the sign of the key's top
   // bit, so colliding features tend to cancel rather than pile up. A text with no tokens (or, very
   // rarely, whose features cancel exactly) gives the zero vector, which has no direction to
-  // normalise. Same text and frequencies give the same bits: keys are XXH3 of little-endian
-  // bytes and features are summed in key order. Across machines this also assumes the same
+  // normalise. The values are then rounded to half precision (a norm within 1e-3 of 1), so
+  // that the store keeps them exactly in 2 bytes each. Same text and frequencies give the same
+  // bits: keys are XXH3 of little-endian bytes and features are summed in key order. Across machines this also assumes the same
   // std::log rounding (true for one glibc version on x86_64).
   void embed(std::string_view text, const DocumentFrequencies& frequencies,
              std::span<float> out) const;

@@ -4,12 +4,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <span>
 #include <vector>
 
+#include "common/half_float.h"
 #include "fmt/format.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
@@ -140,6 +143,38 @@ std::string encode(const User& user) {
   return record.SerializeAsString();
 }
 
+// Half the bytes when no value loses a bit, else the floats as they are.
+void encode_embedding(std::span<const float> values, encoding::StoredPost& record) {
+  if (!std::all_of(values.begin(), values.end(), is_exact_half)) {
+    record.mutable_embedding()->Add(values.begin(), values.end());
+    return;
+  }
+  std::string& bytes = *record.mutable_embedding_half();
+  bytes.resize(values.size() * 2);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::uint16_t half = half_bits_of(values[i]);
+    bytes[2 * i] = static_cast<char>(half & 0xFFu);
+    bytes[2 * i + 1] = static_cast<char>(half >> 8);
+  }
+}
+
+// False when the half-precision bytes are not whole values.
+bool decode_embedding(const encoding::StoredPost& record, std::vector<float>& values) {
+  const std::string& bytes = record.embedding_half();
+  if (bytes.empty()) {
+    values.assign(record.embedding().begin(), record.embedding().end());
+    return true;
+  }
+  if (bytes.size() % 2 != 0 || !record.embedding().empty()) return false;
+  values.resize(bytes.size() / 2);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto low = static_cast<unsigned char>(bytes[2 * i]);
+    const auto high = static_cast<unsigned char>(bytes[2 * i + 1]);
+    values[i] = float_of_half_bits(static_cast<std::uint16_t>(low | (high << 8)));
+  }
+  return true;
+}
+
 std::string encode(const StoredPost& stored) {
   encoding::StoredPost record;
   const Post& post = stored.post;
@@ -148,7 +183,7 @@ std::string encode(const StoredPost& stored) {
   record.set_visibility(static_cast<std::uint32_t>(post.visibility));
   record.set_deleted(stored.deleted);
   record.set_sequence(stored.sequence);
-  record.mutable_embedding()->Add(post.embedding.begin(), post.embedding.end());
+  encode_embedding(post.embedding, record);
   record.set_embedding_supplied(post.embedding_supplied);
   if (!stored.deleted) {
     record.set_text(post.text);
@@ -274,7 +309,7 @@ class RocksDbStore final : public DurableStore {
         post.text = std::move(*record.mutable_text());
         post.created_at = record.created_at_ms();
         post.visibility = static_cast<Visibility>(record.visibility());
-        post.embedding.assign(record.embedding().begin(), record.embedding().end());
+        if (!decode_embedding(record, post.embedding)) return corrupt(key);
         post.embedding_supplied = record.embedding_supplied();
         for (auto& tag : *record.mutable_hashtags()) post.hashtags.push_back(std::move(tag));
         visitor.on_post(std::move(stored));

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/half_float.h"
 #include "embeddings/bulk_embedder.h"
 #include "embeddings/document_frequencies.h"
 #include "embeddings/text_features.h"
@@ -218,7 +219,7 @@ TEST(TextEmbedder, EmbeddingFromTheCountsAddDocumentKeptGivesTheSameBits) {
     embedder.embed_features(features[i], table, looked_up);
     EXPECT_EQ(std::memcmp(counted.data(), looked_up.data(), 128 * sizeof(float)), 0) << i;
     const double norm = std::inner_product(counted.begin(), counted.end(), counted.begin(), 0.0);
-    EXPECT_NEAR(norm, 1.0, 1e-5) << i;
+    EXPECT_NEAR(norm, 1.0, kTextVectorSquaredNormError) << i;
   }
 }
 
@@ -226,7 +227,9 @@ TEST(TextEmbedder, VectorsAreUnitLengthAndEmptyTextIsZero) {
   const TextEmbedder embedder = make_embedder();
   const DocumentFrequencies table = frequencies_of(random_texts(50, 8, 3));
   for (const std::string& text : random_texts(50, 8, 4)) {
-    EXPECT_NEAR(dot(embed(embedder, text, table), embed(embedder, text, table)), 1.0, 1e-5);
+    const Vector v = embed(embedder, text, table);
+    EXPECT_NEAR(dot(v, v), 1.0, kTextVectorSquaredNormError);
+    EXPECT_TRUE(std::all_of(v.begin(), v.end(), is_exact_half)) << "the store keeps halves";
   }
   for (const char* empty : {"", "  ", "!!! ...", "\xFF\xFE"}) {
     const Vector v = embed(embedder, empty, table);
@@ -263,7 +266,7 @@ TEST(TextEmbedder, CollisionsAtTheSmallestDimensionStayFiniteAndUnitLength) {
   for (const std::string& text : texts) {
     const Vector v = embed(embedder, text, table);
     EXPECT_TRUE(std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); }));
-    EXPECT_NEAR(dot(v, v), 1.0, 1e-5);
+    EXPECT_NEAR(dot(v, v), 1.0, kTextVectorSquaredNormError);
   }
 }
 

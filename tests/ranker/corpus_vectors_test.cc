@@ -95,7 +95,7 @@ TEST_F(CorpusVectorsTest, NewPostGetsAUnitVectorAndItsHashtagsFromTheSamePass) {
   write({User{1, "ann", 0}, post(10, 1, "Big #News about #Rust and #news")});
   const auto vector = row_of(*vectors_, 10);
   ASSERT_EQ(vector.size(), 128u);
-  EXPECT_NEAR(dot(vector, vector), 1.0, 1e-5);
+  EXPECT_NEAR(dot(vector, vector), 1.0, embeddings::kTextVectorSquaredNormError);
   auto snapshot = store_->snapshot();
   EXPECT_EQ(snapshot.state().posts.find(10)->post.hashtags,
             (std::vector<std::string>{"news", "rust"}));

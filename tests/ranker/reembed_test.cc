@@ -109,7 +109,7 @@ class ReembedEngineTest : public ::testing::TestWithParam<IndexCase> {
       const std::vector<ScoredPost> found = nearest(vector, 3);
       ASSERT_FALSE(found.empty()) << when << ": post " << id;
       EXPECT_EQ(found.front().post, id) << when;
-      EXPECT_NEAR(found.front().score, 1.0f, 1e-4) << when << ": post " << id;
+      EXPECT_NEAR(found.front().score, 1.0, embeddings::kTextVectorSquaredNormError) << when << ": post " << id;
       for (const ScoredPost& other : found) EXPECT_FALSE(deleted_.contains(other.post)) << when;
       ++checked;
     }
