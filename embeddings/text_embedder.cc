@@ -74,7 +74,7 @@ void TextEmbedder::embed_weighted(std::span<const TextFeature> features, std::ui
   l2_normalize(out);
   // Half precision holds the vector exactly, so the store keeps it in half the bytes and a
   // restart reads back the same bits.
-  for (float& value : out) value = round_to_half(value);
+  round_to_half(out);
 }
 
 }  // namespace feedrank::embeddings

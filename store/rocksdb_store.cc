@@ -4,8 +4,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -143,19 +143,22 @@ std::string encode(const User& user) {
   return record.SerializeAsString();
 }
 
+// The half-precision bytes are the values' bits as they lie in memory.
+static_assert(std::endian::native == std::endian::little);
+
 // Half the bytes when no value loses a bit, else the floats as they are.
 void encode_embedding(std::span<const float> values, encoding::StoredPost& record) {
-  if (!std::all_of(values.begin(), values.end(), is_exact_half)) {
+  thread_local std::vector<std::uint16_t> halves;
+  thread_local std::vector<float> read_back;
+  halves.resize(values.size());
+  read_back.resize(values.size());
+  half_bits_of(values, halves);
+  floats_of_half_bits(halves, read_back);
+  if (std::memcmp(read_back.data(), values.data(), values.size_bytes()) != 0) {
     record.mutable_embedding()->Add(values.begin(), values.end());
     return;
   }
-  std::string& bytes = *record.mutable_embedding_half();
-  bytes.resize(values.size() * 2);
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    const std::uint16_t half = half_bits_of(values[i]);
-    bytes[2 * i] = static_cast<char>(half & 0xFFu);
-    bytes[2 * i + 1] = static_cast<char>(half >> 8);
-  }
+  record.set_embedding_half(reinterpret_cast<const char*>(halves.data()), halves.size() * 2);
 }
 
 // False when the half-precision bytes are not whole values.
@@ -166,12 +169,11 @@ bool decode_embedding(const encoding::StoredPost& record, std::vector<float>& va
     return true;
   }
   if (bytes.size() % 2 != 0 || !record.embedding().empty()) return false;
-  values.resize(bytes.size() / 2);
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    const auto low = static_cast<unsigned char>(bytes[2 * i]);
-    const auto high = static_cast<unsigned char>(bytes[2 * i + 1]);
-    values[i] = float_of_half_bits(static_cast<std::uint16_t>(low | (high << 8)));
-  }
+  thread_local std::vector<std::uint16_t> halves;
+  halves.resize(bytes.size() / 2);
+  std::memcpy(halves.data(), bytes.data(), bytes.size());
+  values.resize(halves.size());
+  floats_of_half_bits(halves, values);
   return true;
 }
 
@@ -371,6 +373,10 @@ absl::StatusOr<std::unique_ptr<DurableStore>> open_rocksdb_store(const std::stri
   options.compression = rocksdb::kNoCompression;
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // cheap engagement dedupe misses
+  // Debian builds RocksDB for any x86-64, so its CRC32C is the slow table-driven one (2.4% of a
+  // bulk ingest); XXH3 is as strong for this and several times faster. Files written with CRC32C
+  // stay readable: each table file names its own checksum.
+  table.checksum = rocksdb::kXXH3;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   rocksdb::DB* raw = nullptr;

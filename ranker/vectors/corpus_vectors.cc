@@ -89,7 +89,15 @@ absl::StatusOr<std::unique_ptr<store::StateExtension::Prepared>> CorpusVectors::
   }
   std::vector<const std::uint64_t*> counts(first_count.back());
   frequencies_.reserve_more(counts.size());
+  // Each feature is a cache miss in a table of millions: loading the next documents' slots
+  // while this one counts overlaps them (one document alone has too few to hide the latency).
+  constexpr std::size_t kPrefetchDocumentsAhead = 2;
   for (std::size_t i = 0; i < posts.size(); ++i) {
+    if (i + kPrefetchDocumentsAhead < posts.size()) {
+      for (const auto& feature : features[i + kPrefetchDocumentsAhead]) {
+        frequencies_.prefetch(feature.key);
+      }
+    }
     frequencies_.add_document(features[i],
                               std::span(counts).subspan(first_count[i], features[i].size()));
   }

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -68,6 +69,32 @@ TEST(HalfFloat, RoundsToTheNearestHalf) {
       EXPECT_LE(error, std::fabs(double{float_of_half_bits(neighbour)} - value))
           << std::hexfloat << value;
     }
+  }
+}
+
+// The whole-vector forms (F16C eight at a time where there is one, then a tail) give what the
+// one-value forms give.
+TEST(HalfFloat, WholeVectorsEqualValueByValue) {
+  std::vector<float> values(1'003);  // not a multiple of eight: the tail is done one by one
+  std::uint32_t state = 99;
+  for (float& value : values) {
+    state = state * 1664525u + 1013904223u;
+    value = std::ldexp(static_cast<float>(state >> 8) * 0x1p-24f - 0.5f,
+                       static_cast<int>(state % 40) - 24);
+  }
+  std::vector<std::uint16_t> halves(values.size());
+  half_bits_of(values, halves);
+  std::vector<float> back(values.size());
+  floats_of_half_bits(halves, back);
+  std::vector<float> rounded = values;
+  round_to_half(rounded);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    ASSERT_EQ(halves[i], half_bits_of(values[i])) << i;
+    ASSERT_EQ(std::bit_cast<std::uint32_t>(back[i]),
+              std::bit_cast<std::uint32_t>(float_of_half_bits(halves[i])))
+        << i;
+    ASSERT_EQ(std::bit_cast<std::uint32_t>(rounded[i]), std::bit_cast<std::uint32_t>(back[i]))
+        << i;
   }
 }
 
