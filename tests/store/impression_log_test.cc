@@ -15,6 +15,8 @@
 #include <tuple>
 #include <vector>
 
+#include "rocksdb/db.h"
+#include "rocksdb/merge_operator.h"
 #include "tests/store/numbered_pages.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
@@ -130,6 +132,50 @@ TEST_F(ImpressionLogTest, EverythingAppendedIsThereAfterReopen) {
 
   append_ok({impression("exp-a", 1200, 3, 0)});
   EXPECT_EQ(log_->count(), 4u) << "appends after a reopen count on from the stored total";
+}
+
+class KeepLatest final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice*, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    new_value->assign(value.data(), value.size());
+    return true;
+  }
+  const char* Name() const override { return "KeepLatest"; }
+};
+
+// The count is kept in the log, so an open reads it instead of counting; a log written before
+// it was kept (here: the key deleted behind the log's back) is counted once at its next open.
+TEST_F(ImpressionLogTest, ALogWithoutAStoredCountIsCountedAtOpenAndKeepsItAfter) {
+  append_ok({impression("exp-a", 1000, 1, 0), impression("exp-a", 1000, 1, 1)});
+  append_ok({impression("", 1100, 2, 0)});
+  log_.reset();
+  {
+    // The log's write-ahead log holds the count's merge operands: recovering it without a merge
+    // operator would stop at the first one and drop the pages after it.
+    rocksdb::Options options;
+    options.merge_operator = std::make_shared<KeepLatest>();
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, log_dir(), &raw).ok());
+    const std::unique_ptr<rocksdb::DB> db(raw);
+    // Deleting needs no merge operator (reading the count's operands would).
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), "\xff" "count").ok());
+  }
+  reopen();
+  EXPECT_EQ(log_->count(), 3u);
+  append_ok({impression("exp-a", 1200, 3, 0)});
+  reopen();
+  EXPECT_EQ(log_->count(), 4u);
+}
+
+// The stored count's key lies outside every experiment's scan, also a 255-byte one that starts
+// like it.
+TEST_F(ImpressionLogTest, TheStoredCountIsInNoExperimentsScan) {
+  const std::string lookalike = "count" + std::string(250, 'x');
+  append_ok({impression(lookalike, 100, 1, 0)});
+  append_ok({impression("", 100, 2, 0)});
+  EXPECT_EQ(fields(scan(lookalike)), fields({impression(lookalike, 100, 1, 0)}));
+  EXPECT_EQ(fields(scan("")), fields({impression("", 100, 2, 0)}));
 }
 
 TEST_F(ImpressionLogTest, ConcurrentAppendsAllLand) {
