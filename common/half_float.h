@@ -73,7 +73,8 @@ __attribute__((target("avx,f16c"))) inline std::size_t to_halves_f16c(std::span<
                                                                       std::uint16_t* out) {
   std::size_t i = 0;
   for (; i + 8 <= in.size(); i += 8) {
-    const __m128i halves = _mm256_cvtps_ph(_mm256_loadu_ps(in.data() + i), _MM_FROUND_TO_NEAREST_INT);
+    const __m128i halves =
+        _mm256_cvtps_ph(_mm256_loadu_ps(in.data() + i), _MM_FROUND_TO_NEAREST_INT);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), halves);
   }
   return i;
@@ -95,16 +96,14 @@ inline std::size_t to_floats_f16c(std::span<const std::uint16_t>, float*) { retu
 }  // namespace half_float_internal
 
 inline void half_bits_of(std::span<const float> in, std::span<std::uint16_t> out) {
-  std::size_t i = half_float_internal::cpu_has_f16c()
-                      ? half_float_internal::to_halves_f16c(in, out.data())
-                      : 0;
+  std::size_t i =
+      half_float_internal::cpu_has_f16c() ? half_float_internal::to_halves_f16c(in, out.data()) : 0;
   for (; i < in.size(); ++i) out[i] = half_bits_of(in[i]);
 }
 
 inline void floats_of_half_bits(std::span<const std::uint16_t> in, std::span<float> out) {
-  std::size_t i = half_float_internal::cpu_has_f16c()
-                      ? half_float_internal::to_floats_f16c(in, out.data())
-                      : 0;
+  std::size_t i =
+      half_float_internal::cpu_has_f16c() ? half_float_internal::to_floats_f16c(in, out.data()) : 0;
   for (; i < in.size(); ++i) out[i] = float_of_half_bits(in[i]);
 }
 

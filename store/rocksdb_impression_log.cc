@@ -5,8 +5,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "fmt/format.h"
@@ -128,7 +128,7 @@ rocksdb::ReadOptions scan_options() {
 // bytes) and no experiment's scan reaches (a 255-byte experiment's prefix is 256 bytes). Each page
 // adds its size to it in the page's own batch, so that an open reads one key instead of counting
 // every impression (a scan of a 589 MB log took a core for minutes after each start).
-constexpr std::string_view kCountKey = "\xff" "count";
+constexpr std::string_view kCountKey = "\377count";  // 0xFF, then "count"
 
 std::string encode_count(std::uint64_t count) {
   std::string bytes;
@@ -148,7 +148,8 @@ class CountAdder final : public rocksdb::AssociativeMergeOperator {
   bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
              std::string* new_value, rocksdb::Logger*) const override {
     const auto addition = decode_count(value);
-    const auto base = existing != nullptr ? decode_count(*existing) : std::optional<std::uint64_t>(0);
+    const auto base =
+        existing != nullptr ? decode_count(*existing) : std::optional<std::uint64_t>(0);
     if (!addition || !base) return false;
     *new_value = encode_count(*base + *addition);
     return true;
@@ -291,8 +292,8 @@ absl::StatusOr<std::unique_ptr<ImpressionLog>> open_rocksdb_impression_log(
   std::unique_ptr<rocksdb::DB> db(raw);
   auto stored = stored_count(*db);
   if (!stored.ok()) {
-    return absl::FailedPreconditionError(fmt::format("cannot open impression log in {}: {}",
-                                                     directory, std::string(stored.status().message())));
+    return absl::FailedPreconditionError(fmt::format(
+        "cannot open impression log in {}: {}", directory, std::string(stored.status().message())));
   }
   return std::unique_ptr<ImpressionLog>(
       new RocksDbImpressionLog(std::move(db), *stored, log_options));

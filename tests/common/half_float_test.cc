@@ -93,8 +93,7 @@ TEST(HalfFloat, WholeVectorsEqualValueByValue) {
     ASSERT_EQ(std::bit_cast<std::uint32_t>(back[i]),
               std::bit_cast<std::uint32_t>(float_of_half_bits(halves[i])))
         << i;
-    ASSERT_EQ(std::bit_cast<std::uint32_t>(rounded[i]), std::bit_cast<std::uint32_t>(back[i]))
-        << i;
+    ASSERT_EQ(std::bit_cast<std::uint32_t>(rounded[i]), std::bit_cast<std::uint32_t>(back[i])) << i;
   }
 }
 

@@ -159,7 +159,7 @@ TEST_F(ImpressionLogTest, ALogWithoutAStoredCountIsCountedAtOpenAndKeepsItAfter)
     ASSERT_TRUE(rocksdb::DB::Open(options, log_dir(), &raw).ok());
     const std::unique_ptr<rocksdb::DB> db(raw);
     // Deleting needs no merge operator (reading the count's operands would).
-    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), "\xff" "count").ok());
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), "\377count").ok());
   }
   reopen();
   EXPECT_EQ(log_->count(), 3u);
