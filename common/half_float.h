@@ -10,6 +10,7 @@
 #include <span>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -66,7 +67,13 @@ constexpr bool is_exact_half(float value) {
 namespace half_float_internal {
 #if defined(__x86_64__)
 inline bool cpu_has_f16c() {
-  static const bool has = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+  // AVX as the compiler checks it (the OS saves the YMM registers) and F16C's CPUID bit, read
+  // directly: clang 14's __builtin_cpu_supports does not know "f16c".
+  static const bool has = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return __builtin_cpu_supports("avx") && __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 &&
+           (ecx & bit_F16C) != 0;
+  }();
   return has;
 }
 __attribute__((target("avx,f16c"))) inline std::size_t to_halves_f16c(std::span<const float> in,
