@@ -148,6 +148,7 @@ static_assert(std::endian::native == std::endian::little);
 
 // Half the bytes when no value loses a bit, else the floats as they are.
 void encode_embedding(std::span<const float> values, encoding::StoredPost& record) {
+  if (values.empty()) return;  // no vector: neither field
   thread_local std::vector<std::uint16_t> halves;
   thread_local std::vector<float> read_back;
   halves.resize(values.size());
