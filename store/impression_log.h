@@ -38,7 +38,9 @@ class ImpressionLog {
   virtual ~ImpressionLog() = default;
 
   // Appends one page's impressions atomically; returns once they are in the write-ahead log
-  // (synced when ImpressionLogOptions::sync_each_page). An empty page writes nothing.
+  // (synced when ImpressionLogOptions::sync_each_page). An empty page writes nothing. A page is
+  // one request: its impressions share request_id (non-zero), served_at, experiment, arm, viewer
+  // and mode, and no two have the same position; INVALID_ARGUMENT otherwise, nothing written.
   virtual absl::Status append(std::span<const Impression> page) = 0;
 
   // Visits every impression of `experiment` ("" : those in no experiment) in

@@ -1,13 +1,18 @@
-// RocksDB implementation of ImpressionLog. A key is [u8 experiment length][experiment]
-// [i64 served_at, sign bit flipped][u64 request_id][u32 position], big-endian, so that one
-// experiment is one prefix scan in (served_at, request_id, position) order; the length byte keeps
-// "ab" from being a prefix of "abc". The value (StoredImpression) holds the other fields.
+// RocksDB implementation of ImpressionLog. A page's key is [u8 experiment length][experiment]
+// [i64 served_at, sign bit flipped][u64 request_id], big-endian, so that one experiment is one
+// prefix scan in (served_at, request_id) order; the length byte keeps "ab" from being a prefix of
+// "abc". The value (StoredImpressionPage) holds the rest, the page's items in position order.
+// Logs written before 2026-12-02 hold one key an impression (a page's key and [u32 position]) with
+// a StoredImpression value; they are read as they are, in the same order.
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <numeric>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "fmt/format.h"
 #include "rocksdb/cache.h"
@@ -22,7 +27,8 @@ namespace feedrank::store {
 namespace {
 
 constexpr std::size_t kMaxExperimentBytes = 255;  // its length is one key byte
-constexpr std::size_t kKeySuffixBytes = 8 + 8 + 4;
+constexpr std::size_t kPageKeySuffixBytes = 8 + 8;                      // served_at, request_id
+constexpr std::size_t kImpressionKeySuffixBytes = kPageKeySuffixBytes + 4;  // older logs: + position
 constexpr std::uint64_t kSignBit = 1ULL << 63;  // flipped so that signed times sort as unsigned
 
 void put_big_endian(std::string& key, std::uint64_t value, int bytes) {
@@ -43,25 +49,31 @@ std::string experiment_prefix(std::string_view experiment) {
   return key;
 }
 
-std::string impression_key(const Impression& impression) {
-  std::string key = experiment_prefix(impression.experiment);
-  put_big_endian(key, static_cast<std::uint64_t>(impression.served_at) ^ kSignBit, 8);
-  put_big_endian(key, impression.request_id, 8);
-  put_big_endian(key, impression.position, 4);
+std::string page_key(const Impression& first) {
+  std::string key = experiment_prefix(first.experiment);
+  put_big_endian(key, static_cast<std::uint64_t>(first.served_at) ^ kSignBit, 8);
+  put_big_endian(key, first.request_id, 8);
   return key;
 }
 
-std::string encode(const Impression& impression) {
-  encoding::StoredImpression record;
-  record.set_viewer_id(impression.viewer);
-  record.set_arm(impression.arm);
-  record.set_post_id(impression.post);
-  record.set_author_id(impression.author);
-  record.set_post_created_at_ms(impression.post_created_at);
-  record.set_mode(impression.mode);
-  record.set_source(impression.source);
-  record.set_team(impression.team);
-  record.set_in_network(impression.in_network);
+// `order` lists the page's indices by position.
+std::string encode_page(std::span<const Impression> page, std::span<const std::size_t> order) {
+  encoding::StoredImpressionPage record;
+  record.set_viewer_id(page.front().viewer);
+  record.set_arm(page.front().arm);
+  record.set_mode(page.front().mode);
+  record.mutable_items()->Reserve(static_cast<int>(page.size()));
+  for (const std::size_t index : order) {
+    const Impression& impression = page[index];
+    encoding::StoredPageItem& item = *record.add_items();
+    item.set_position(impression.position);
+    item.set_post_id(impression.post);
+    item.set_author_id(impression.author);
+    item.set_post_created_at_ms(impression.post_created_at);
+    item.set_source(impression.source);
+    item.set_team(impression.team);
+    item.set_in_network(impression.in_network);
+  }
   return record.SerializeAsString();
 }
 
@@ -69,31 +81,68 @@ absl::Status corrupt(rocksdb::Slice key) {
   return absl::DataLossError(fmt::format("corrupt impression record, key {}", key.ToString(true)));
 }
 
-// `key` starts with the experiment's prefix, `prefix_size` bytes long.
-absl::StatusOr<Impression> decode(std::string_view experiment, std::size_t prefix_size,
-                                  rocksdb::Slice key, rocksdb::Slice value) {
-  encoding::StoredImpression record;
-  if (key.size() != prefix_size + kKeySuffixBytes ||
-      !record.ParseFromArray(value.data(), static_cast<int>(value.size())) || record.mode() > 255 ||
-      record.source() > 255 || record.team() > 255) {
+bool fits_a_byte(std::uint32_t value) { return value <= 255; }
+
+// Visits the impressions of one record, a page or (in an older log) one impression. `key` starts
+// with the experiment's prefix, `prefix_size` bytes long.
+absl::Status visit_record(std::string_view experiment, std::size_t prefix_size, rocksdb::Slice key,
+                          rocksdb::Slice value,
+                          absl::FunctionRef<void(const Impression&)> visit) {
+  const std::size_t suffix_size = key.size() - prefix_size;
+  if (suffix_size != kPageKeySuffixBytes && suffix_size != kImpressionKeySuffixBytes) {
     return corrupt(key);
   }
   const char* suffix = key.data() + prefix_size;
   Impression impression;
   impression.served_at = static_cast<TimestampMs>(get_big_endian(suffix, 8) ^ kSignBit);
   impression.request_id = get_big_endian(suffix + 8, 8);
-  impression.position = static_cast<std::uint32_t>(get_big_endian(suffix + 16, 4));
   impression.experiment = std::string(experiment);
+  const int value_size = static_cast<int>(value.size());
+
+  if (suffix_size == kImpressionKeySuffixBytes) {
+    encoding::StoredImpression record;
+    if (!record.ParseFromArray(value.data(), value_size) || !fits_a_byte(record.mode()) ||
+        !fits_a_byte(record.source()) || !fits_a_byte(record.team())) {
+      return corrupt(key);
+    }
+    impression.position = static_cast<std::uint32_t>(get_big_endian(suffix + 16, 4));
+    impression.viewer = record.viewer_id();
+    impression.arm = std::move(*record.mutable_arm());
+    impression.post = record.post_id();
+    impression.author = record.author_id();
+    impression.post_created_at = record.post_created_at_ms();
+    impression.mode = static_cast<std::uint8_t>(record.mode());
+    impression.source = static_cast<std::uint8_t>(record.source());
+    impression.team = static_cast<std::uint8_t>(record.team());
+    impression.in_network = record.in_network();
+    visit(impression);
+    return absl::OkStatus();
+  }
+
+  encoding::StoredImpressionPage record;
+  if (!record.ParseFromArray(value.data(), value_size) || !fits_a_byte(record.mode()) ||
+      record.items().empty()) {
+    return corrupt(key);
+  }
   impression.viewer = record.viewer_id();
   impression.arm = std::move(*record.mutable_arm());
-  impression.post = record.post_id();
-  impression.author = record.author_id();
-  impression.post_created_at = record.post_created_at_ms();
   impression.mode = static_cast<std::uint8_t>(record.mode());
-  impression.source = static_cast<std::uint8_t>(record.source());
-  impression.team = static_cast<std::uint8_t>(record.team());
-  impression.in_network = record.in_network();
-  return impression;
+  for (int i = 0; i < record.items_size(); ++i) {
+    const encoding::StoredPageItem& item = record.items(i);
+    if (!fits_a_byte(item.source()) || !fits_a_byte(item.team()) ||
+        (i > 0 && item.position() <= record.items(i - 1).position())) {
+      return corrupt(key);
+    }
+    impression.position = item.position();
+    impression.post = item.post_id();
+    impression.author = item.author_id();
+    impression.post_created_at = item.post_created_at_ms();
+    impression.source = static_cast<std::uint8_t>(item.source());
+    impression.team = static_cast<std::uint8_t>(item.team());
+    impression.in_network = item.in_network();
+    visit(impression);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status to_status(const rocksdb::Status& status, std::string_view what) {
@@ -108,13 +157,43 @@ absl::Status check_experiment(std::string_view experiment, std::string_view fiel
       fmt::format("{}: {} bytes, at most {}", field, experiment.size(), kMaxExperimentBytes));
 }
 
-absl::Status check(const Impression& impression, std::size_t index) {
-  if (impression.request_id == 0) {
-    return absl::InvalidArgumentError(fmt::format("page[{}].request_id: must be non-zero", index));
+// The first field in which `item` is not of the same request as `first`, or nullptr.
+const char* field_not_shared(const Impression& item, const Impression& first) {
+  if (item.request_id != first.request_id) return "request_id";
+  if (item.served_at != first.served_at) return "served_at";
+  if (item.experiment != first.experiment) return "experiment";
+  if (item.arm != first.arm) return "arm";
+  if (item.viewer != first.viewer) return "viewer";
+  if (item.mode != first.mode) return "mode";
+  return nullptr;
+}
+
+// A page is one request's items: non-zero request id, an experiment id a key can hold, the
+// request's fields the same in every item, no position twice. Returns the page's indices in
+// position order. Field names are built only on the error path: this runs for every page served.
+absl::StatusOr<std::vector<std::size_t>> check_page(std::span<const Impression> page) {
+  for (std::size_t i = 0; i < page.size(); ++i) {
+    if (page[i].request_id == 0) {
+      return absl::InvalidArgumentError(fmt::format("page[{}].request_id: must be non-zero", i));
+    }
+    if (page[i].experiment.size() > kMaxExperimentBytes) {
+      return check_experiment(page[i].experiment, fmt::format("page[{}].experiment", i));
+    }
+    if (const char* field = field_not_shared(page[i], page.front())) {
+      return absl::InvalidArgumentError(
+          fmt::format("page[{}].{}: differs from page[0]'s (a page is one request)", i, field));
+    }
   }
-  if (impression.experiment.size() <= kMaxExperimentBytes) return absl::OkStatus();
-  // The field name is built only on the error path: this runs for every item served.
-  return check_experiment(impression.experiment, fmt::format("page[{}].experiment", index));
+  std::vector<std::size_t> order(page.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::ranges::sort(order, {}, [&](std::size_t i) { return page[i].position; });
+  for (std::size_t i = 1; i < order.size(); ++i) {
+    if (page[order[i]].position == page[order[i - 1]].position) {
+      return absl::InvalidArgumentError(
+          fmt::format("page[{}].position: {} appears twice", order[i], page[order[i]].position));
+    }
+  }
+  return order;
 }
 
 // Scans are whole-log reads by reports: keeping them out of the block cache keeps it small.
@@ -124,8 +203,7 @@ rocksdb::ReadOptions scan_options() {
   return options;
 }
 
-// The number of impressions stored, kept under a key no impression has (theirs are at least 21
-// bytes) and no experiment's scan reaches (a 255-byte experiment's prefix is 256 bytes). Each page
+// The number of impressions stored, kept under a key no page has (theirs are at least 17 bytes) and no experiment's scan reaches (a 255-byte experiment's prefix is 256 bytes). Each page
 // adds its size to it in the page's own batch, so that an open reads one key instead of counting
 // every impression (a scan of a 589 MB log took a core for minutes after each start).
 constexpr std::string_view kCountKey = "\377count";  // 0xFF, then "count"
@@ -157,11 +235,19 @@ class CountAdder final : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "feedrank.ImpressionCountAdder"; }
 };
 
-// Reads every key: a log written before the count was kept is counted once, at its first open.
-absl::StatusOr<std::uint64_t> count_keys(rocksdb::DB& db) {
+// Reads every record: a log written before the count was kept is counted once, at its first open.
+absl::StatusOr<std::uint64_t> count_impressions(rocksdb::DB& db) {
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(scan_options()));
   std::uint64_t count = 0;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    const std::size_t prefix_size = key.empty() ? 0 : 1 + static_cast<unsigned char>(key[0]);
+    if (key.empty() || key.size() < prefix_size) return corrupt(key);
+    const std::string_view experiment(key.data() + 1, prefix_size - 1);
+    auto status = visit_record(experiment, prefix_size, key, it->value(),
+                               [&](const Impression&) { ++count; });
+    if (!status.ok()) return status;
+  }
   if (auto status = to_status(it->status(), "counting impressions"); !status.ok()) return status;
   return count;
 }
@@ -176,7 +262,7 @@ absl::StatusOr<std::uint64_t> stored_count(rocksdb::DB& db) {
     return corrupt(kCountKey);
   }
   if (!found.IsNotFound()) return to_status(found, "reading the impression count");
-  auto count = count_keys(db);
+  auto count = count_impressions(db);
   if (!count.ok()) return count.status();
   rocksdb::WriteOptions options;
   options.sync = true;
@@ -210,11 +296,10 @@ class RocksDbImpressionLog final : public ImpressionLog {
 
   absl::Status append(std::span<const Impression> page) override {
     if (page.empty()) return absl::OkStatus();
-    rocksdb::WriteBatch batch;  // one batch: a page is all there or not at all
-    for (std::size_t i = 0; i < page.size(); ++i) {
-      if (auto status = check(page[i], i); !status.ok()) return status;
-      batch.Put(impression_key(page[i]), encode(page[i]));
-    }
+    auto order = check_page(page);
+    if (!order.ok()) return order.status();
+    rocksdb::WriteBatch batch;  // one batch: the page and its count, both or neither
+    batch.Put(page_key(page.front()), encode_page(page, *order));
     batch.Merge(kCountKey, encode_count(page.size()));
     rocksdb::WriteOptions options;
     // Either way the page is in the operating system's hands when append returns, so a crash or
@@ -222,7 +307,7 @@ class RocksDbImpressionLog final : public ImpressionLog {
     // group-commits concurrent synced writers: they share one sync.
     options.sync = options_.sync_each_page;
     auto status = to_status(db_->Write(options, &batch), "impression log write failed");
-    // A page appended twice overwrites its keys but counts twice.
+    // A page appended twice replaces itself but counts twice.
     if (status.ok()) count_.fetch_add(page.size(), std::memory_order_relaxed);
     return status;
   }
@@ -233,9 +318,8 @@ class RocksDbImpressionLog final : public ImpressionLog {
     const std::string prefix = experiment_prefix(experiment);
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan_options()));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      auto impression = decode(experiment, prefix.size(), it->key(), it->value());
-      if (!impression.ok()) return impression.status();
-      visit(*impression);
+      auto status = visit_record(experiment, prefix.size(), it->key(), it->value(), visit);
+      if (!status.ok()) return status;
     }
     return to_status(it->status(), "impression log scan failed");
   }

@@ -17,6 +17,7 @@
 
 #include "rocksdb/db.h"
 #include "rocksdb/merge_operator.h"
+#include "stored_records.pb.h"  // to write a log as feedrank kept it before pages were one record
 #include "tests/store/numbered_pages.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
@@ -43,7 +44,7 @@ Impression impression(std::string experiment, TimestampMs served_at, std::uint64
   Impression i;
   i.request_id = request_id;
   i.viewer = 10 + request_id;
-  i.arm = experiment.empty() ? "" : "arm-" + std::to_string(position % 2);
+  i.arm = experiment.empty() ? "" : "arm-" + std::to_string(request_id % 2);
   i.experiment = std::move(experiment);
   i.post = request_id * 100 + position;
   i.author = 5000 + position;
@@ -144,6 +145,17 @@ class KeepLatest final : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "KeepLatest"; }
 };
 
+// Opens the log's RocksDB directly (the log closed), for the tests of its format.
+std::unique_ptr<rocksdb::DB> open_raw(const std::string& dir) {
+  rocksdb::Options options;
+  // The log's write-ahead log holds the count's merge operands: recovering it without a merge
+  // operator would stop at the first one and drop the pages after it.
+  options.merge_operator = std::make_shared<KeepLatest>();
+  rocksdb::DB* raw = nullptr;
+  EXPECT_TRUE(rocksdb::DB::Open(options, dir, &raw).ok());
+  return std::unique_ptr<rocksdb::DB>(raw);
+}
+
 // The count is kept in the log, so an open reads it instead of counting; a log written before
 // it was kept (here: the key deleted behind the log's back) is counted once at its next open.
 TEST_F(ImpressionLogTest, ALogWithoutAStoredCountIsCountedAtOpenAndKeepsItAfter) {
@@ -151,13 +163,8 @@ TEST_F(ImpressionLogTest, ALogWithoutAStoredCountIsCountedAtOpenAndKeepsItAfter)
   append_ok({impression("", 1100, 2, 0)});
   log_.reset();
   {
-    // The log's write-ahead log holds the count's merge operands: recovering it without a merge
-    // operator would stop at the first one and drop the pages after it.
-    rocksdb::Options options;
-    options.merge_operator = std::make_shared<KeepLatest>();
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, log_dir(), &raw).ok());
-    const std::unique_ptr<rocksdb::DB> db(raw);
+    const auto db = open_raw(log_dir());
+    ASSERT_NE(db, nullptr);
     // Deleting needs no merge operator (reading the count's operands would).
     ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), "\377count").ok());
   }
@@ -250,6 +257,90 @@ TEST_F(ImpressionLogTest, RefusesAnExperimentIdLongerThan255Bytes) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(), "page[0].experiment: 256 bytes, at most 255");
   EXPECT_EQ(log_->count(), 1u);
+}
+
+TEST_F(ImpressionLogTest, RefusesAPageOfMoreThanOneRequestAndWritesNothingOfIt) {
+  const std::vector<std::pair<std::string, void (*)(Impression&)>> changes = {
+      {"request_id", [](Impression& i) { ++i.request_id; }},
+      {"served_at", [](Impression& i) { ++i.served_at; }},
+      {"experiment", [](Impression& i) { i.experiment += "x"; }},
+      {"arm", [](Impression& i) { i.arm += "x"; }},
+      {"viewer", [](Impression& i) { ++i.viewer; }},
+      {"mode", [](Impression& i) { ++i.mode; }},
+  };
+  for (const auto& [field, change] : changes) {
+    std::vector<Impression> page = {impression("exp", 100, 1, 0), impression("exp", 100, 1, 1),
+                                    impression("exp", 100, 1, 2)};
+    change(page[2]);
+    const auto status = log_->append(page);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << field;
+    EXPECT_EQ(status.message(), "page[2]." + field + ": differs from page[0]'s (a page is one request)");
+  }
+  const std::vector<Impression> twice = {impression("exp", 100, 1, 4), impression("exp", 100, 1, 0),
+                                         impression("exp", 100, 1, 4)};
+  const auto status = log_->append(twice);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "page[2].position: 4 appears twice");
+  EXPECT_EQ(log_->count(), 0u);
+  EXPECT_TRUE(scan("exp").empty());
+}
+
+// A page is one record, whatever its size: the log's writes and compactions cost a page, not an
+// item.
+TEST_F(ImpressionLogTest, APageIsOneRecord) {
+  std::vector<Impression> page;
+  for (std::uint32_t p = 0; p < 50; ++p) page.push_back(impression("exp", 100, 7, p));
+  append_ok(page);
+  append_ok({impression("exp", 200, 8, 0)});
+  log_.reset();
+  const auto db = open_raw(log_dir());
+  ASSERT_NE(db, nullptr);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  int records = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++records;
+  EXPECT_EQ(records, 3) << "two pages and the count";
+}
+
+// Logs written before 2026-12-02 hold one record an impression: they read as they were, in order
+// beside pages written since, and are counted right at the first open.
+TEST_F(ImpressionLogTest, ALogOfOneRecordAnImpressionReadsInOrderBesidePages) {
+  append_ok({impression("exp", 300, 5, 0), impression("exp", 300, 5, 1)});
+  log_.reset();
+  {
+    const auto db = open_raw(log_dir());
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), "\377count").ok());  // as old logs were
+    for (const Impression& old : {impression("exp", 200, 9, 1), impression("exp", 200, 9, 0),
+                                  impression("exp", 400, 1, 0)}) {
+      std::string key(1, static_cast<char>(old.experiment.size()));
+      key += old.experiment;
+      using Field = std::pair<std::uint64_t, int>;  // a value and its big-endian bytes
+      for (const auto& [value, bytes] :
+           {Field{static_cast<std::uint64_t>(old.served_at) ^ (1ULL << 63), 8},
+            Field{old.request_id, 8}, Field{old.position, 4}}) {
+        for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) {
+          key.push_back(static_cast<char>(value >> shift));
+        }
+      }
+      encoding::StoredImpression record;
+      record.set_viewer_id(old.viewer);
+      record.set_arm(old.arm);
+      record.set_post_id(old.post);
+      record.set_author_id(old.author);
+      record.set_post_created_at_ms(old.post_created_at);
+      record.set_mode(old.mode);
+      record.set_source(old.source);
+      record.set_team(old.team);
+      record.set_in_network(old.in_network);
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, record.SerializeAsString()).ok());
+    }
+  }
+  reopen();
+  EXPECT_EQ(log_->count(), 5u);
+  EXPECT_EQ(fields(scan("exp")),
+            fields({impression("exp", 200, 9, 0), impression("exp", 200, 9, 1),
+                    impression("exp", 300, 5, 0), impression("exp", 300, 5, 1),
+                    impression("exp", 400, 1, 0)}));
 }
 
 TEST_F(ImpressionLogTest, EmptyPageWritesNothing) {
