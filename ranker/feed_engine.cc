@@ -158,9 +158,11 @@ void FeedEngine::say(const std::string& line) const {
 
 absl::StatusOr<store::WriteSummary> FeedEngine::write(std::vector<WriteOp> ops,
                                                       const store::ItemNamer& item_name) {
-  auto prepared = prepare_write(ops, item_name);
-  if (!prepared.ok()) return prepared.status();
-  return commit_write(std::move(*prepared));
+  // Through the store's write(), which combines concurrent calls into one batch.
+  auto summary = store_->write(ops, item_name);
+  if (!summary.ok()) return summary;
+  after_write();
+  return summary;
 }
 
 absl::StatusOr<store::FeedStore::PreparedWrite> FeedEngine::prepare_write(

@@ -14,6 +14,8 @@ namespace {
 // Longer than a feed request holds its snapshot (milliseconds), so overlapping requests drain
 // and the writer gets in; short enough that a long reader delays new requests only this much.
 constexpr std::chrono::milliseconds kMaxWaitForWriter{50};
+// Write calls combined into one pipeline batch at most (the leader's included).
+constexpr std::size_t kMaxCombinedCalls = 256;
 // Records written back per commit at start (bounded memory for a store of millions of posts).
 constexpr std::size_t kWriteBackBatch = 10'000;
 
@@ -75,15 +77,32 @@ absl::Status FeedStore::write_back() {
   }
 }
 
-// A batch between its stage one and the end of its stage two. Fields after `prepared` are
-// guarded by the store's pipeline_mutex_.
+// A batch between its stage one and the end of its stage two: one or more write calls'. Fields
+// after `prepared` are guarded by the store's pipeline_mutex_.
 struct FeedStore::PipelinedBatch {
   std::uint64_t ticket = 0;
-  WritePlan plan;
+  std::vector<StoreMutation> mutations;
+  WriteSummary summary;  // of its calls together
+  std::vector<std::shared_ptr<const PlannedFacts>> facts;  // one a call, oldest first
   std::unique_ptr<StateExtension::Prepared> prepared;
   // The batch in flight when this one was planned, whose effects the plan assumed.
   std::shared_ptr<const PipelinedBatch> planned_on;
   bool failed = false;
+};
+
+// One call's part of a batch.
+struct FeedStore::WriteCall {
+  std::span<const WriteOp> ops;
+  const ItemNamer* item_name;
+  absl::StatusOr<WriteSummary> planned = absl::UnknownError("not planned");
+};
+
+// A write() waiting to be combined with others (all but `call` under combine_mutex_).
+struct FeedStore::QueuedWrite {
+  WriteCall call;
+  bool taken = false;  // in a leader's group
+  bool done = false;   // `result` is final
+  absl::StatusOr<WriteSummary> result = absl::UnknownError("not written");
 };
 
 FeedStore::PreparedWrite::~PreparedWrite() {
@@ -92,37 +111,128 @@ FeedStore::PreparedWrite::~PreparedWrite() {
   store_->abandon(*batch_);
 }
 
+namespace {
+
+bool deletes_posts(std::span<const WriteOp> ops) {
+  return std::any_of(ops.begin(), ops.end(),
+                     [](const WriteOp& op) { return std::holds_alternative<DeletePost>(op); });
+}
+
+}  // namespace
+
 absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,
                                               const ItemNamer& item_name) {
-  auto prepared = prepare_write(ops, item_name);
-  if (!prepared.ok()) return prepared.status();
-  return commit_write(std::move(*prepared));
+  if (deletes_posts(ops)) {  // prepared alone: not combined
+    auto prepared = prepare_write(ops, item_name);
+    if (!prepared.ok()) return prepared.status();
+    return commit_write(std::move(*prepared));
+  }
+  QueuedWrite mine{WriteCall{ops, &item_name}};
+  std::unique_lock lock(combine_mutex_);
+  queued_.push_back(&mine);
+  combine_changed_.wait(lock, [&] { return mine.done || (!mine.taken && !gathering_); });
+  if (mine.done) return std::move(mine.result);
+
+  // This call leads a group: it waits for the pipeline while later calls queue behind it, then
+  // takes them along (itself first, then the oldest), and lets the next leader gather meanwhile.
+  gathering_ = true;
+  lock.unlock();
+  enter_preparing(Slot::kBeside);
+  lock.lock();
+  std::vector<QueuedWrite*> group = {&mine};
+  std::erase(queued_, &mine);
+  const std::size_t taking = std::min(queued_.size(), kMaxCombinedCalls - 1);
+  group.insert(group.end(), queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(taking));
+  queued_.erase(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(taking));
+  for (QueuedWrite* queued : group) queued->taken = true;
+  gathering_ = false;
+  lock.unlock();
+  combine_changed_.notify_all();
+
+  write_group(group);
+  lock.lock();
+  for (QueuedWrite* queued : group) queued->done = true;
+  lock.unlock();
+  combine_changed_.notify_all();
+  return std::move(mine.result);
+}
+
+std::size_t FeedStore::writes_waiting() const {
+  std::lock_guard lock(combine_mutex_);
+  return queued_.size();
+}
+
+void FeedStore::write_group(std::span<QueuedWrite* const> group) {
+  std::vector<WriteCall> calls;
+  calls.reserve(group.size());
+  for (QueuedWrite* queued : group) calls.push_back(queued->call);
+  const auto give_each = [&](const absl::Status& status) {
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      group[i]->result = status.ok() ? calls[i].planned : status;
+    }
+  };
+  absl::StatusOr<std::shared_ptr<PipelinedBatch>> batch;
+  {
+    absl::Cleanup leave = [this] { leave_preparing(); };
+    batch = prepare_calls(calls);
+  }
+  if (!batch.ok()) return give_each(batch.status());
+  if (*batch == nullptr) return give_each(absl::OkStatus());  // every call failed its planning
+  const absl::StatusOr<WriteSummary> committed = commit_write(PreparedWrite(this, *batch));
+  // A call that failed its planning keeps its own error; the others share the batch's fate.
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    group[i]->result = calls[i].planned.ok() && !committed.ok() ? committed.status()
+                                                                : calls[i].planned;
+  }
 }
 
 absl::StatusOr<FeedStore::PreparedWrite> FeedStore::prepare_write(std::span<const WriteOp> ops,
                                                                   const ItemNamer& item_name) {
   // The extension reads a deleted post's text and vector from the state, which an earlier batch
   // still in flight may not have reached yet: such a batch is prepared alone.
-  const bool deletes = std::any_of(ops.begin(), ops.end(), [](const WriteOp& op) {
-    return std::holds_alternative<DeletePost>(op);
-  });
-  enter_preparing(deletes ? Slot::kAlone : Slot::kBeside);
+  enter_preparing(deletes_posts(ops) ? Slot::kAlone : Slot::kBeside);
   absl::Cleanup leave = [this] { leave_preparing(); };
+  WriteCall call{ops, &item_name};
+  auto batch = prepare_calls(std::span(&call, 1));
+  if (!batch.ok()) return batch.status();
+  if (!call.planned.ok()) return call.planned.status();
+  return PreparedWrite(this, std::move(*batch));
+}
+
+absl::StatusOr<std::shared_ptr<FeedStore::PipelinedBatch>> FeedStore::prepare_calls(
+    std::span<WriteCall> calls) {
   auto batch = std::make_shared<PipelinedBatch>();
   {
     std::lock_guard lock(pipeline_mutex_);
     batch->planned_on = latest_;
   }
   {
-    // The batch before may be applying now: plan under the readers' lock.
+    // The batch before may be applying now: plan under the readers' lock. Each call is planned
+    // on the ones before it in this batch and on the batch in flight (newest first).
     auto snap = snapshot();
-    auto plan = plan_writes(state_, *durable_, ops, item_name,
-                            batch->planned_on ? batch->planned_on->plan.facts.get() : nullptr);
-    if (!plan.ok()) return plan.status();
-    batch->plan = std::move(*plan);
+    std::vector<const PlannedFacts*> earlier;
+    if (batch->planned_on) {
+      for (const auto& facts : batch->planned_on->facts) earlier.push_back(facts.get());
+      std::reverse(earlier.begin(), earlier.end());
+    }
+    for (WriteCall& call : calls) {
+      auto plan = plan_writes(state_, *durable_, call.ops, *call.item_name, earlier);
+      if (!plan.ok()) {
+        call.planned = plan.status();
+        continue;
+      }
+      call.planned = plan->summary;
+      batch->summary += plan->summary;
+      earlier.insert(earlier.begin(), plan->facts.get());
+      batch->facts.push_back(std::move(plan->facts));
+      batch->mutations.insert(batch->mutations.end(),
+                              std::make_move_iterator(plan->mutations.begin()),
+                              std::make_move_iterator(plan->mutations.end()));
+    }
   }
-  if (extension_ && !batch->plan.mutations.empty()) {
-    auto prepared = extension_->prepare(batch->plan.mutations, state_);
+  if (batch->facts.empty()) return nullptr;  // no call planned
+  if (extension_ && !batch->mutations.empty()) {
+    auto prepared = extension_->prepare(batch->mutations, state_);
     if (!prepared.ok()) return prepared.status();
     batch->prepared = std::move(*prepared);
   }
@@ -130,7 +240,7 @@ absl::StatusOr<FeedStore::PreparedWrite> FeedStore::prepare_write(std::span<cons
   batch->ticket = next_ticket_++;
   ++in_flight_;
   latest_ = batch;
-  return PreparedWrite(this, std::move(batch));
+  return batch;
 }
 
 absl::StatusOr<WriteSummary> FeedStore::commit_write(PreparedWrite prepared) {
@@ -147,10 +257,10 @@ absl::StatusOr<WriteSummary> FeedStore::commit_write(PreparedWrite prepared) {
         "the write before this one in the pipeline failed, and this one was validated on top of "
         "it; nothing of it was written");
   }
-  std::vector<StoreMutation>& mutations = batch->plan.mutations;
+  std::vector<StoreMutation>& mutations = batch->mutations;
   if (mutations.empty()) {
     finish(*batch, false);
-    return batch->plan.summary;
+    return batch->summary;
   }
   if (auto status = durable_->commit(mutations); !status.ok()) {
     abandon(*batch);
@@ -174,7 +284,7 @@ absl::StatusOr<WriteSummary> FeedStore::commit_write(PreparedWrite prepared) {
   // a longer replay at the next start, and the next write retries it.
   (void)save_checkpoint(false);
   finish(*batch, false);
-  return batch->plan.summary;
+  return batch->summary;
 }
 
 void FeedStore::enter_preparing(Slot slot) {

@@ -1,8 +1,9 @@
 // The store as the rest of the service sees it: durable writes plus in-memory views.
 // Writes go through a two-stage pipeline: a batch is validated and prepared (stage one) while
 // the batch before it is committed and applied (stage two), so a stream of batches keeps both
-// cores busy; batches take effect in the order they were prepared. Readers take consistent
-// snapshots and never wait for a disk sync.
+// cores busy; batches take effect in the order they were prepared. write() calls that arrive
+// while the pipeline is busy share one batch. Readers take consistent snapshots and never wait
+// for a disk sync.
 #pragma once
 
 #include <condition_variable>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <span>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
@@ -36,7 +38,11 @@ class FeedStore {
                                                          StateExtension* extension = nullptr);
 
   // Validates, then commits durably, then makes the batch visible. All or nothing: on error
-  // nothing was written and the error names the item through `item_name`.
+  // nothing was written and the error names the item through `item_name`. Calls that arrive
+  // while the pipeline is busy are combined: each is validated on the state and the calls before
+  // it (its own errors, its own summary), then they are committed and made visible as one batch,
+  // under one exclusive lock, so that under read load a stream of small writes takes the readers'
+  // lock once per batch, not once per call. A call that deletes posts is never combined.
   absl::StatusOr<WriteSummary> write(std::span<const WriteOp> ops, const ItemNamer& item_name);
 
   struct PipelinedBatch;
@@ -92,6 +98,8 @@ class FeedStore {
   Snapshot request_snapshot() const;
 
   StoreCounts counts() const;
+  // write() calls waiting for the pipeline, to be combined into its next batch.
+  std::size_t writes_waiting() const;
   // Heap bytes of every in-memory view (users, follows, posts and texts, timelines,
   // engagements) and RocksDB's memory. Walks every view under a snapshot: tens of milliseconds
   // at a million posts, during which writes wait.
@@ -119,6 +127,14 @@ class FeedStore {
   // Undoes a batch's prepare() (its commit, or an earlier batch's, failed) and ends its turn.
   void abandon(PipelinedBatch& batch);
 
+  struct WriteCall;
+  struct QueuedWrite;
+  // Stage one of the calls, the preparing slot held: one batch of every call whose planning
+  // succeeds (a call that fails keeps its error in WriteCall::planned); null when none does.
+  absl::StatusOr<std::shared_ptr<PipelinedBatch>> prepare_calls(std::span<WriteCall> calls);
+  // A leader's group through both stages, the preparing slot held; sets each call's result.
+  void write_group(std::span<QueuedWrite* const> group);
+
   absl::Status save_checkpoint(bool force);
   // Takes the readers' lock exclusively for `apply`, letting waiting requests know (see write()).
   void apply_exclusively(absl::FunctionRef<void()> apply);
@@ -135,6 +151,11 @@ class FeedStore {
   std::uint64_t next_ticket_ = 0;           // stage-two order of the next prepared batch
   std::uint64_t turn_ = 0;                  // the ticket whose stage two may run
   std::shared_ptr<PipelinedBatch> latest_;  // the last prepared batch while in flight
+  // write() calls waiting to be combined; a leader gathers them once it has the preparing slot.
+  mutable std::mutex combine_mutex_;
+  std::condition_variable combine_changed_;
+  std::vector<QueuedWrite*> queued_;
+  bool gathering_ = false;  // a leader waits for the preparing slot
   mutable std::shared_mutex state_mutex_;  // writers hold it exclusively only while applying
   // Whether a writer waits for state_mutex_; request_snapshot() waits on writer_applied_ then.
   mutable std::mutex writer_waiting_mutex_;

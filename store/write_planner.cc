@@ -49,13 +49,15 @@ namespace {
 class Planner {
  public:
   Planner(const FeedState& state, const DurableStore& durable, const ItemNamer& item_name,
-          const PlannedFacts* earlier)
+          std::span<const PlannedFacts* const> earlier)
       : state_(state),
         durable_(durable),
         item_name_(item_name),
         earlier_(earlier),
         pending_(std::make_shared<PlannedFacts>()),
-        sequence_(std::max(state.last_sequence, earlier ? earlier->last_sequence : 0)) {}
+        sequence_(state.last_sequence) {
+    for (const PlannedFacts* facts : earlier) sequence_ = std::max(sequence_, facts->last_sequence);
+  }
 
   absl::StatusOr<WritePlan> run(std::span<const WriteOp> ops) {
     for (index_ = 0; index_ < ops.size(); ++index_) {
@@ -150,7 +152,8 @@ class Planner {
     if (!facts || facts->deleted) return post_not_found("post_id", engagement.post);
     const auto key = std::make_tuple(engagement.user, engagement.post,
                                      static_cast<int>(engagement.kind), engagement.at);
-    if (pending_->engagements.contains(key) || (earlier_ && earlier_->engagements.contains(key))) {
+    const auto recorded = [&](const PlannedFacts* facts) { return facts->engagements.contains(key); };
+    if (pending_->engagements.contains(key) || std::ranges::any_of(earlier_, recorded)) {
       ++plan_.summary.unchanged;
       return absl::OkStatus();
     }
@@ -178,8 +181,8 @@ class Planner {
 
   const User* find_user(UserId id) const {
     if (auto it = pending_->users.find(id); it != pending_->users.end()) return &it->second;
-    if (earlier_) {
-      if (auto it = earlier_->users.find(id); it != earlier_->users.end()) return &it->second;
+    for (const PlannedFacts* facts : earlier_) {
+      if (auto it = facts->users.find(id); it != facts->users.end()) return &it->second;
     }
     auto it = state_.users.find(id);
     return it == state_.users.end() ? nullptr : &it->second;
@@ -187,8 +190,8 @@ class Planner {
 
   std::optional<PostFacts> find_post(PostId id) const {
     if (auto it = pending_->posts.find(id); it != pending_->posts.end()) return it->second;
-    if (earlier_) {
-      if (auto it = earlier_->posts.find(id); it != earlier_->posts.end()) return it->second;
+    for (const PlannedFacts* facts : earlier_) {
+      if (auto it = facts->posts.find(id); it != facts->posts.end()) return it->second;
     }
     const PostView* view = state_.posts.find(id);
     if (!view) return std::nullopt;
@@ -198,8 +201,8 @@ class Planner {
 
   bool edge_exists(const Edge& edge) const {
     if (auto it = pending_->edges.find(edge); it != pending_->edges.end()) return it->second;
-    if (earlier_) {
-      if (auto it = earlier_->edges.find(edge); it != earlier_->edges.end()) return it->second;
+    for (const PlannedFacts* facts : earlier_) {
+      if (auto it = facts->edges.find(edge); it != facts->edges.end()) return it->second;
     }
     return state_.graph.follows(edge.first, edge.second);
   }
@@ -214,7 +217,7 @@ class Planner {
   const FeedState& state_;
   const DurableStore& durable_;
   const ItemNamer& item_name_;
-  const PlannedFacts* earlier_;
+  std::span<const PlannedFacts* const> earlier_;  // newest first
   std::shared_ptr<PlannedFacts> pending_;  // this batch's effects so far
   std::size_t index_ = 0;
   Sequence sequence_;  // the last one handed out
@@ -225,7 +228,7 @@ class Planner {
 
 absl::StatusOr<WritePlan> plan_writes(const FeedState& state, const DurableStore& durable,
                                       std::span<const WriteOp> ops, const ItemNamer& item_name,
-                                      const PlannedFacts* earlier) {
+                                      std::span<const PlannedFacts* const> earlier) {
   return Planner(state, durable, item_name, earlier).run(ops);
 }
 

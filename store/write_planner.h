@@ -46,10 +46,11 @@ struct WritePlan {
   std::shared_ptr<const PlannedFacts> facts;
 };
 
-// `earlier`: the facts of a batch planned before this one and not yet applied to `state` (or
-// already applied: then they agree with it); null when every earlier batch is applied.
+// `earlier`: the facts of writes planned before this one and not yet applied to `state` (or
+// already applied: then they agree with it), newest first; empty when every earlier write is
+// applied.
 absl::StatusOr<WritePlan> plan_writes(const FeedState& state, const DurableStore& durable,
                                       std::span<const WriteOp> ops, const ItemNamer& item_name,
-                                      const PlannedFacts* earlier = nullptr);
+                                      std::span<const PlannedFacts* const> earlier = {});
 
 }  // namespace feedrank::store

@@ -188,6 +188,120 @@ TEST_F(WritePipeline, ABatchThatDeletesWaitsUntilTheBatchBeforeItIsApplied) {
   EXPECT_EQ(vectors_->frequencies().documents(), 0u);
 }
 
+// Starts write(ops) on a thread of its own and returns once it waits for the pipeline as the
+// `waiting`-th call, so that calls queue in a known order.
+std::future<absl::StatusOr<store::WriteSummary>> write_waiting(store::FeedStore& store,
+                                                                std::vector<WriteOp> ops,
+                                                                std::size_t waiting) {
+  auto result = std::async(std::launch::async, [&store, ops = std::move(ops)] {
+    return store.write(ops, name_op);
+  });
+  while (store.writes_waiting() < waiting) std::this_thread::yield();
+  return result;
+}
+
+// Two batches in flight hold the pipeline, so three write() calls queue; the first becomes the
+// leader and takes the other two into its batch: one commit for the three, each call validated
+// on the calls before it, each with its own outcome.
+TEST_F(WritePipeline, WritesWaitingForThePipelineAreCombinedIntoOneBatchEachWithItsOwnOutcome) {
+  ASSERT_TRUE(write({User{1, "ann", 0}}).ok());
+  auto first = prepare({post(10, 1, "first in flight")});
+  auto second = prepare({post(11, 1, "second in flight")});
+  auto bob = write_waiting(*store_, {User{2, "bob", 0}, post(20, 2, "bob arrives")}, 1);
+  auto nobody = write_waiting(*store_, {post(21, 99, "by nobody")}, 2);
+  auto bob_again = write_waiting(*store_, {post(22, 2, "bob again"), Follow{1, 2}}, 3);
+  const int commits_before = failing_->commits;
+  commit(std::move(first));
+  commit(std::move(second));
+
+  const auto bob_summary = bob.get();
+  ASSERT_TRUE(bob_summary.ok()) << bob_summary.status();
+  EXPECT_EQ(bob_summary->users_created, 1u);
+  EXPECT_EQ(bob_summary->posts_created, 1u);
+  const auto nobody_result = nobody.get();
+  EXPECT_EQ(nobody_result.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(nobody_result.status().message(), "ops[0].author_id: user 99 not found");
+  const auto bob_again_summary = bob_again.get();
+  ASSERT_TRUE(bob_again_summary.ok()) << bob_again_summary.status() << " (planned on bob's call)";
+  EXPECT_EQ(bob_again_summary->posts_created, 1u);
+  EXPECT_EQ(bob_again_summary->follows_created, 1u);
+  EXPECT_EQ(failing_->commits - commits_before, 3) << "first, second, then one for the three";
+
+  EXPECT_LT(sequence_of(11), sequence_of(20));
+  EXPECT_LT(sequence_of(20), sequence_of(22));
+  EXPECT_EQ(vectors_->posts().live_rows(), 4u);
+  open();  // and a restart reads the same
+  auto snapshot = store_->snapshot();
+  const store::FeedState& state = snapshot.state();
+  EXPECT_NE(state.posts.find(20), nullptr);
+  EXPECT_EQ(state.posts.find(21), nullptr);
+  EXPECT_NE(state.posts.find(22), nullptr);
+  EXPECT_TRUE(state.graph.follows(1, 2));
+}
+
+TEST_F(WritePipeline, WhenACombinedBatchFailsToCommitEveryCallInItFailsAndNothingOfItIsWritten) {
+  ASSERT_TRUE(write({User{1, "ann", 0}}).ok());
+  auto first = prepare({post(10, 1, "first in flight")});
+  auto second = prepare({post(11, 1, "second in flight")});
+  auto bob = write_waiting(*store_, {User{2, "bob", 0}, post(20, 2, "bob arrives")}, 1);
+  auto nobody = write_waiting(*store_, {post(21, 99, "by nobody")}, 2);
+  auto ann = write_waiting(*store_, {post(22, 1, "ann again")}, 3);
+  failing_->fail_commit_number = failing_->commits + 2;  // the combined batch's
+  commit(std::move(first));
+  commit(std::move(second));
+
+  EXPECT_EQ(bob.get().status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(nobody.get().status().code(), absl::StatusCode::kNotFound) << "keeps its own error";
+  EXPECT_EQ(ann.get().status().code(), absl::StatusCode::kInternal);
+  // The combined batch joined the IDF when prepared; its failed commit undid that.
+  EXPECT_EQ(vectors_->frequencies().documents(), 2u) << "posts 10 and 11 only";
+  EXPECT_EQ(vectors_->posts().live_rows(), 2u);
+  {
+    auto snapshot = store_->snapshot();
+    EXPECT_FALSE(snapshot.state().users.contains(2));
+    EXPECT_EQ(snapshot.state().posts.find(22), nullptr);
+  }
+  // The pipeline is not stuck.
+  ASSERT_TRUE(write({post(22, 1, "ann again")}).ok());
+  open();
+  auto snapshot = store_->snapshot();
+  EXPECT_FALSE(snapshot.state().users.contains(2));
+  EXPECT_EQ(snapshot.state().posts.live_count(), 3u);
+}
+
+// Many callers writing at once, each through write(): whatever the grouping, every call gets its
+// own outcome, and what was acknowledged is there.
+TEST_F(WritePipeline, ConcurrentWriteCallsEachGetTheirOwnOutcome) {
+  constexpr int kThreads = 8;
+  constexpr int kCallsPerThread = 40;
+  std::atomic<int> wrong = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const UserId user = 100 + static_cast<UserId>(t);
+      if (!write({User{user, "u" + std::to_string(user), 0}}).ok()) ++wrong;
+      for (int c = 0; c < kCallsPerThread; ++c) {
+        const PostId id = user * 1000 + static_cast<PostId>(c);
+        // Every fifth call is by an unknown author: NOT_FOUND, and nothing of it written.
+        const UserId author = c % 5 == 4 ? 999 : user;
+        const auto result = write({post(id, author, "word" + std::to_string(c % 7))});
+        const bool expected = c % 5 == 4
+                                  ? result.status().code() == absl::StatusCode::kNotFound
+                                  : result.ok() && result->posts_created == 1;
+        if (!expected) ++wrong;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong, 0);
+  const std::size_t expected_posts = kThreads * (kCallsPerThread - kCallsPerThread / 5);
+  EXPECT_EQ(vectors_->posts().live_rows(), expected_posts);
+  open();
+  auto snapshot = store_->snapshot();
+  EXPECT_EQ(snapshot.state().posts.live_count(), expected_posts);
+  EXPECT_EQ(store_->writes_waiting(), 0u);
+}
+
 // Two streams, each preparing its next batch while the last commits (as Ingest does), beside a
 // reader. Each batch's post is by the user its stream created in the batch before, and every
 // fourth batch deletes the stream's post from two batches back.

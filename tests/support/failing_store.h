@@ -1,5 +1,5 @@
 // A DurableStore that delegates to another (RocksDB in the tests) but can be told to fail the
-// next commit, as a full disk would.
+// next commit, or the commit of a given number, as a full disk would; it counts the commits.
 #pragma once
 
 #include <atomic>
@@ -14,9 +14,14 @@ class FailingStore final : public store::DurableStore {
  public:
   explicit FailingStore(std::unique_ptr<store::DurableStore> inner) : inner_(std::move(inner)) {}
   std::atomic<bool> fail_next_commit = false;
+  std::atomic<int> fail_commit_number = -1;  // fails the commit numbered so (0: the first)
+  std::atomic<int> commits = 0;              // commit() calls so far, failed ones included
 
   absl::Status commit(std::span<const store::StoreMutation> mutations) override {
-    if (fail_next_commit.exchange(false)) return absl::InternalError("disk full");
+    const int number = commits++;
+    if (fail_next_commit.exchange(false) || number == fail_commit_number) {
+      return absl::InternalError("disk full");
+    }
     return inner_->commit(mutations);
   }
   absl::Status save_checkpoint(const store::Checkpoint& checkpoint) override {
