@@ -9,6 +9,7 @@
 #include <future>
 #include <thread>
 
+#include "absl/functional/function_ref.h"
 #include "embeddings/text_features.h"
 #include "ranker/vectors/corpus_vectors.h"
 #include "store/feed_store.h"
@@ -35,7 +36,8 @@ std::string name_op(std::size_t i, std::string_view field) {
 }
 
 class WritePipeline : public ::testing::Test {
- protected:
+ public:  // for the helpers below the fixture too
+  store::FeedStore& store() { return *store_; }
   void SetUp() override { open(); }
 
   void open() {
@@ -200,19 +202,40 @@ std::future<absl::StatusOr<store::WriteSummary>> write_waiting(store::FeedStore&
   return result;
 }
 
+using WriteResult = std::future<absl::StatusOr<store::WriteSummary>>;
+
+// Holds the pipeline with two prepared batches (posts 10 and 11 by ann, user 1), queues `calls`
+// behind them in order (the first leads the others), runs `while_held`, then commits the two.
+std::vector<WriteResult> queue_behind_two_batches(WritePipeline& test,
+                                                  std::vector<std::vector<WriteOp>> calls,
+                                                  absl::FunctionRef<void()> while_held) {
+  EXPECT_TRUE(test.write({User{1, "ann", 0}}).ok());
+  auto first = test.prepare({post(10, 1, "first in flight")});
+  auto second = test.prepare({post(11, 1, "second in flight")});
+  std::vector<WriteResult> results;
+  for (auto& ops : calls) {
+    results.push_back(write_waiting(test.store(), std::move(ops), results.size() + 1));
+  }
+  while_held();
+  test.commit(std::move(first));
+  test.commit(std::move(second));
+  return results;
+}
+
 // Two batches in flight hold the pipeline, so three write() calls queue; the first becomes the
 // leader and takes the other two into its batch: one commit for the three, each call validated
 // on the calls before it, each with its own outcome.
 TEST_F(WritePipeline, WritesWaitingForThePipelineAreCombinedIntoOneBatchEachWithItsOwnOutcome) {
-  ASSERT_TRUE(write({User{1, "ann", 0}}).ok());
-  auto first = prepare({post(10, 1, "first in flight")});
-  auto second = prepare({post(11, 1, "second in flight")});
-  auto bob = write_waiting(*store_, {User{2, "bob", 0}, post(20, 2, "bob arrives")}, 1);
-  auto nobody = write_waiting(*store_, {post(21, 99, "by nobody")}, 2);
-  auto bob_again = write_waiting(*store_, {post(22, 2, "bob again"), Follow{1, 2}}, 3);
-  const int commits_before = failing_->commits;
-  commit(std::move(first));
-  commit(std::move(second));
+  int commits_before = 0;
+  auto results = queue_behind_two_batches(
+      *this,
+      {{User{2, "bob", 0}, post(20, 2, "bob arrives")},
+       {post(21, 99, "by nobody")},
+       {post(22, 2, "bob again"), Follow{1, 2}}},
+      [&] { commits_before = failing_->commits; });
+  auto& bob = results[0];
+  auto& nobody = results[1];
+  auto& bob_again = results[2];
 
   const auto bob_summary = bob.get();
   ASSERT_TRUE(bob_summary.ok()) << bob_summary.status();
@@ -240,15 +263,15 @@ TEST_F(WritePipeline, WritesWaitingForThePipelineAreCombinedIntoOneBatchEachWith
 }
 
 TEST_F(WritePipeline, WhenACombinedBatchFailsToCommitEveryCallInItFailsAndNothingOfItIsWritten) {
-  ASSERT_TRUE(write({User{1, "ann", 0}}).ok());
-  auto first = prepare({post(10, 1, "first in flight")});
-  auto second = prepare({post(11, 1, "second in flight")});
-  auto bob = write_waiting(*store_, {User{2, "bob", 0}, post(20, 2, "bob arrives")}, 1);
-  auto nobody = write_waiting(*store_, {post(21, 99, "by nobody")}, 2);
-  auto ann = write_waiting(*store_, {post(22, 1, "ann again")}, 3);
-  failing_->fail_commit_number = failing_->commits + 2;  // the combined batch's
-  commit(std::move(first));
-  commit(std::move(second));
+  auto results = queue_behind_two_batches(
+      *this,
+      {{User{2, "bob", 0}, post(20, 2, "bob arrives")},
+       {post(21, 99, "by nobody")},
+       {post(22, 1, "ann again")}},
+      [&] { failing_->fail_commit_number = failing_->commits + 2; });  // the combined batch's
+  auto& bob = results[0];
+  auto& nobody = results[1];
+  auto& ann = results[2];
 
   EXPECT_EQ(bob.get().status().code(), absl::StatusCode::kInternal);
   EXPECT_EQ(nobody.get().status().code(), absl::StatusCode::kNotFound) << "keeps its own error";
