@@ -51,6 +51,8 @@ class StableArray {
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  // Elements the array holds without moving (growing within them keeps data() where it is).
+  std::size_t capacity() const { return reserved_; }
   T* data() { return data_; }
   const T* data() const { return data_; }
   T& operator[](std::size_t i) { return data_[i]; }

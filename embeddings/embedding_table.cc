@@ -20,6 +20,12 @@ void check_or_abort(bool ok, const char* what) {
   }
 }
 
+// Bit operations on a word that pinned scans read meanwhile (kernels::tombstone_word()).
+void set_bit(std::uint64_t& word, std::uint64_t bit) { __atomic_fetch_or(&word, bit, __ATOMIC_RELAXED); }
+void clear_bit(std::uint64_t& word, std::uint64_t bit) {
+  __atomic_fetch_and(&word, ~bit, __ATOMIC_RELAXED);
+}
+
 }  // namespace
 
 absl::StatusOr<EmbeddingTable> EmbeddingTable::create(int dimension) {
@@ -39,8 +45,13 @@ std::size_t EmbeddingTable::upsert(PostId id, std::span<const float> vector, boo
   if (inserted) {
     grow_to(r + 1);
     ids_.push_back(id);
-  } else if (is_deleted(r)) {
-    tombstones_[r / kBitsPerWord] &= ~(std::uint64_t{1} << (r % kBitsPerWord));
+    write_row(r, vector, searchable);
+    return r;
+  }
+  // A pinned scan may be reading the row.
+  std::unique_lock no_pins(pins_.mutex);
+  if (is_deleted(r)) {
+    clear_bit(tombstones_[r / kBitsPerWord], std::uint64_t{1} << (r % kBitsPerWord));
     --deleted_rows_;
   }
   write_row(r, vector, searchable);
@@ -62,9 +73,9 @@ std::size_t EmbeddingTable::append(PostId id, std::span<const float> vector, boo
 void EmbeddingTable::write_row(std::size_t r, std::span<const float> vector, bool searchable) {
   const std::uint64_t bit = std::uint64_t{1} << (r % kBitsPerWord);
   if (searchable) {
-    unsearchable_[r / kBitsPerWord] &= ~bit;
+    clear_bit(unsearchable_[r / kBitsPerWord], bit);
   } else {
-    unsearchable_[r / kBitsPerWord] |= bit;
+    set_bit(unsearchable_[r / kBitsPerWord], bit);
   }
   std::copy(vector.begin(), vector.end(), values_.data() + r * dimension_);
 }
@@ -73,13 +84,14 @@ bool EmbeddingTable::remove(PostId id) {
   const auto it = row_by_id_.find(id);
   if (it == row_by_id_.end() || is_deleted(it->second)) return false;
   const std::size_t r = it->second;
-  tombstones_[r / kBitsPerWord] |= std::uint64_t{1} << (r % kBitsPerWord);
-  unsearchable_[r / kBitsPerWord] |= std::uint64_t{1} << (r % kBitsPerWord);
+  set_bit(tombstones_[r / kBitsPerWord], std::uint64_t{1} << (r % kBitsPerWord));
+  set_bit(unsearchable_[r / kBitsPerWord], std::uint64_t{1} << (r % kBitsPerWord));
   ++deleted_rows_;
   return true;
 }
 
 void EmbeddingTable::reserve(std::size_t rows) {
+  std::unique_lock no_pins(pins_.mutex);
   values_.reserve(rows * dimension_);
   ids_.reserve(rows);
   tombstones_.reserve((rows + kBitsPerWord - 1) / kBitsPerWord);
@@ -96,10 +108,28 @@ EmbeddingTable::Room EmbeddingTable::make_room(std::size_t new_rows) const {
 void EmbeddingTable::take_room(Room& room) { take_grown(row_by_id_, room.row_by_id_); }
 
 void EmbeddingTable::grow_to(std::size_t rows) {
-  values_.resize(rows * dimension_);
   const std::size_t words = (rows + kBitsPerWord - 1) / kBitsPerWord;
+  const bool moves = values_.capacity() < rows * dimension_ || ids_.capacity() < rows ||
+                     tombstones_.capacity() < words || unsearchable_.capacity() < words;
+  std::unique_lock<std::shared_mutex> no_pins;
+  if (moves) {
+    no_pins = std::unique_lock(pins_.mutex);
+    ids_.reserve(rows);
+  }
+  values_.resize(rows * dimension_);
   if (tombstones_.size() < words) tombstones_.resize(words);
   if (unsearchable_.size() < words) unsearchable_.resize(words);
+}
+
+EmbeddingTable::Pinned EmbeddingTable::pin() const {
+  Pinned pinned(pins_.mutex);
+  pinned.dimension_ = dimension_;
+  pinned.rows_ = rows();
+  pinned.data_ = values_.data();
+  pinned.ids_ = ids_.data();
+  pinned.unsearchable_ = unsearchable_.data();
+  pinned.words_ = unsearchable_.size();
+  return pinned;
 }
 
 std::span<const float> EmbeddingTable::row(std::size_t r) const {

@@ -5,13 +5,15 @@
 // numbers (and any index the backends built over them) stay valid. The arrays grow in reserved
 // address space (common/stable_array.h): an append never copies the matrix.
 //
-// Not thread-safe: the owner locks. An upsert past a reservation (2M rows of 128 floats) may
-// move the storage and so invalidate the pointers and spans handed out before it.
+// Not thread-safe: the owner locks (one writer, or readers). A pin (pin()) lets a reader scan
+// the rows that existed when it pinned without the owner's lock, beside the writer: see Pinned.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <vector>
 
@@ -45,6 +47,34 @@ class EmbeddingTable {
   bool remove(PostId id);
   // Makes room for `rows` rows without further growth (a bulk load that knows its size).
   void reserve(std::size_t rows);
+
+  // The rows [0, rows()) as they are when pinned, readable without the owner's lock for as long
+  // as the pin lives (a search's scan, an indexer's step), while the writer goes on: it appends
+  // rows past them and sets bits (deletes) atomically, which a scan reads with
+  // kernels::tombstone_word(). The two writes that would change what a pin reads wait for every
+  // pin to go: a growth past the reservation (it may move the storage) and the overwrite of an
+  // existing row (upsert of a known id). Pin under the owner's readers' lock, and never wait for
+  // that lock while holding a pin: its writer may be waiting for the pin.
+  class Pinned {
+   public:
+    int dimension() const { return dimension_; }
+    std::size_t rows() const { return rows_; }
+    const float* data() const { return rows_ == 0 ? nullptr : data_; }
+    std::span<const PostId> row_ids() const { return {ids_, rows_}; }
+    std::span<const std::uint64_t> unsearchable_words() const { return {unsearchable_, words_}; }
+
+   private:
+    friend class EmbeddingTable;
+    explicit Pinned(std::shared_mutex& pins) : pin_(pins) {}
+    std::shared_lock<std::shared_mutex> pin_;
+    int dimension_ = 0;
+    std::size_t rows_ = 0;
+    const float* data_ = nullptr;
+    const PostId* ids_ = nullptr;
+    const std::uint64_t* unsearchable_ = nullptr;
+    std::size_t words_ = 0;
+  };
+  Pinned pin() const;
 
   // A writer's room for `new_rows` more rows, made before it locks readers out: a copy of the id
   // map grown aside when the rows would rehash it (common/grow_aside.h). Only reads the table.
@@ -82,9 +112,18 @@ class EmbeddingTable {
   std::size_t id_map_bytes() const;
 
  private:
+  // Room for `rows` rows (waiting for the pins when the storage must move).
   void grow_to(std::size_t rows);
   // Row r's values and not-searchable bit (its tombstone is the caller's).
   void write_row(std::size_t r, std::span<const float> vector, bool searchable);
+
+  // The pins' lock. A copied or moved table gets its own: no pin may outlive what it pins.
+  struct PinLock {
+    PinLock() = default;
+    PinLock(const PinLock&) {}
+    PinLock& operator=(const PinLock&) { return *this; }
+    mutable std::shared_mutex mutex;
+  };
 
   int dimension_;
   StableArray<float> values_;
@@ -93,6 +132,7 @@ class EmbeddingTable {
   StableArray<std::uint64_t> unsearchable_;  // tombstones_ | rows upserted as not searchable
   absl::flat_hash_map<PostId, std::size_t> row_by_id_;
   std::size_t deleted_rows_ = 0;
+  PinLock pins_;
 };
 
 }  // namespace feedrank::embeddings

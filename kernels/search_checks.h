@@ -26,7 +26,7 @@ std::size_t query_count(const SearchRequest& request, int dimension);
 
 // Whether row r is deleted.
 inline bool is_tombstoned(const VectorRows& rows, std::size_t r) {
-  return rows.tombstone_words != nullptr && ((rows.tombstone_words[r / 64] >> (r % 64)) & 1) != 0;
+  return rows.tombstone_words != nullptr && ((tombstone_word(rows, r / 64) >> (r % 64)) & 1) != 0;
 }
 
 // The result order: score descending, then id ascending.

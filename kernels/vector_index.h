@@ -34,9 +34,15 @@ struct VectorRows {
   std::size_t rows = 0;
   int dimension = 0;
   const VectorId* ids = nullptr;  // one per row
-  // Bit (r % 64) of word (r / 64) is set when row r is deleted; (rows + 63) / 64 words.
+  // Bit (r % 64) of word (r / 64) is set when row r is deleted; (rows + 63) / 64 words. The
+  // owner may set bits while a search runs (a delete lands): read them with tombstone_word().
   const std::uint64_t* tombstone_words = nullptr;
 };
+
+// Word w of rows.tombstone_words, read atomically: a bit set meanwhile is seen or not, never torn.
+inline std::uint64_t tombstone_word(const VectorRows& rows, std::size_t w) {
+  return __atomic_load_n(rows.tombstone_words + w, __ATOMIC_RELAXED);
+}
 
 struct Neighbor {
   VectorId id = 0;

@@ -297,7 +297,9 @@ std::string FeedEngine::retrieval_backend() const { return index_->describe(); }
 
 absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
     const NearestPostsRequest& request) const {
-  const ReadView corpus = request_view();
+  ReadView corpus = request_view();
+  // The store's one state and table objects: the search lets the lock go and takes it again
+  // (ReadView::unlocked), and what follows it reads them after that.
   const store::FeedState& state = corpus.state();
   const embeddings::EmbeddingTable& table = corpus.posts();
   // Whose view to answer (0: none, public posts only).
@@ -345,7 +347,10 @@ absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
   search.k = request.k;
   search.exclude = std::span(&exclude, 1);
   // The index answers public posts only; the followers-only posts the viewer may see join here.
-  auto results = index_->search(table, search);
+  absl::StatusOr<kernels::SearchResults> results;
+  corpus.unlocked([&](const embeddings::EmbeddingTable::Pinned& rows) {
+    results = index_->search(rows, search);
+  });
   if (!results.ok()) return results.status();
   std::vector<kernels::Neighbor> nearest = std::move(results->front());
   if (viewer != 0) {

@@ -179,28 +179,31 @@ class FeedEngine {
   // Algorithmic and interleaved pages: the ranked list behind the cursor.
   absl::StatusOr<FeedPage> ranked_feed(const FeedRequest& request) const;
   // The first page's ranked list for the request's mode.
-  absl::StatusOr<RankedList> rank_feed(const FeedRequest& request, const ReadView& corpus) const;
+  absl::StatusOr<RankedList> rank_feed(const FeedRequest& request, ReadView& corpus) const;
   // One list: chronological, or algorithmic under the variant's config.
   // `learned`: the request's one learned-model snapshot (null in the text space), shared by
   // every list of an interleaved request.
   absl::StatusOr<RankedList> rank_list(const FeedRequest& request, const ListVariant& variant,
                                        const std::shared_ptr<const LearnedSnapshot>& learned,
-                                       const ReadView& corpus) const;
-  // The request context the pipeline reads; it points into `corpus`, which must outlive it.
+                                       ReadView& corpus) const;
+  // The request context the pipeline reads; it points into `corpus`, which must outlive it
+  // (its out-of-network search runs through corpus.unlocked()).
   // The vectors a FeedQuery points into, owned by the caller for the query's life.
   struct QueryVectors {
     std::vector<float> text, learned_factor, space;
   };
   FeedQuery make_query(const FeedRequest& request, const RankingConfig& config,
-                       const ReadView& corpus, std::shared_ptr<const LearnedSnapshot> learned,
+                       ReadView& corpus, std::shared_ptr<const LearnedSnapshot> learned,
                        QueryVectors& vectors) const;
   // The learned model serving now; null in the text space or before the first training.
   std::shared_ptr<const LearnedSnapshot> learned_snapshot() const;
 
   // The corpus as one read sees it: read_view() for the engine's own work, request_view() at a
   // request's entry (it lets a waiting writer apply first: FeedStore::request_snapshot).
-  ReadView read_view() const { return ReadView(store_->snapshot(), *vectors_); }
-  ReadView request_view() const { return ReadView(store_->request_snapshot(), *vectors_); }
+  ReadView read_view() const { return ReadView(*store_, store_->snapshot(), *vectors_); }
+  ReadView request_view() const {
+    return ReadView(*store_, store_->request_snapshot(), *vectors_);
+  }
 
   // Locks, outermost first; a thread that holds one takes only those below it:
   //   0. reembed_mutex_, held while a re-embedding starts (it reads the table's size);
@@ -210,7 +213,11 @@ class FeedEngine {
   //   2. the store's state lock: shared for a read (a ReadView: the state and the post and
   //      user vectors) and for a batch's planning, exclusive only while a writer applies a
   //      committed batch, which grows nothing large under it (see FeedStore::commit_write). A
-  //      write takes it again, shared, to sync the indexes after applying;
+  //      write takes it again, shared, to sync the indexes after applying. A search lets it go
+  //      for its scan (ReadView::unlocked), holding a pin of the post table instead;
+  //   2b. the post table's pins (EmbeddingTable::Pinned): taken under the state lock, then held
+  //      without it; a thread holding a pin never waits for the state lock (a writer growing
+  //      the table holds that lock and waits for the pins);
   //   3. PostIndex's turnstile and lock (shared: searches; exclusive: syncs and indexer steps),
   //      and LearnedSpace's locks;
   //   4. leaf mutexes that guard one structure and call out to nothing: row_times_mutex_, the

@@ -24,9 +24,10 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
       say(fmt::format("scoring on the CPU: {}", std::string(gpu.status().message())));
     }
   }
-  // The index is searched under the ReadView the request holds, so the table cannot change.
-  // In the learned and hybrid spaces, the space's index of the request's model snapshot (row for
-  // row with the text table, so the same first row applies).
+  // The index is searched without the request's readers' lock (FeedQuery::unlocked), on the
+  // rows the table held when the search began. In the learned and hybrid spaces, the space's
+  // index of the request's model snapshot (row for row with the text table, so the same first
+  // row applies; it has its own lock).
   NearestPublicPosts nearest = [this](const FeedQuery& query, int k, TimestampMs oldest,
                                       std::size_t max_scan_posts,
                                       std::span<const kernels::VectorId> exclude)
@@ -43,8 +44,15 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
       search.first_row = std::max(row_times_.first_row_since(oldest),
                                   rows > max_scan_posts ? rows - max_scan_posts : 0);
     }
-    auto results =
-        in_space ? query.learned->search(search) : index_->search(vectors_->posts(), search);
+    absl::StatusOr<kernels::SearchResults> results;
+    const auto run = [&](const embeddings::EmbeddingTable::Pinned& rows) {
+      results = in_space ? query.learned->search(search) : index_->search(rows, search);
+    };
+    if (query.unlocked) {
+      query.unlocked(run);
+    } else {
+      run(vectors_->posts().pin());
+    }
     if (!results.ok()) return results.status();
     if (results->empty()) return std::vector<kernels::Neighbor>();
     return std::move(results->front());
@@ -126,7 +134,7 @@ std::shared_ptr<const LearnedSnapshot> FeedEngine::learned_snapshot() const {
 }
 
 FeedQuery FeedEngine::make_query(const FeedRequest& request, const RankingConfig& config,
-                                 const ReadView& corpus,
+                                 ReadView& corpus,
                                  std::shared_ptr<const LearnedSnapshot> learned,
                                  QueryVectors& vectors) const {
   const store::FeedState& state = corpus.state();
@@ -148,11 +156,12 @@ FeedQuery FeedEngine::make_query(const FeedRequest& request, const RankingConfig
   }
   query.muted_authors.insert(request.muted_authors.begin(), request.muted_authors.end());
   query.signals = compute_viewer_signals(state, request.viewer, query.now, config);
+  query.unlocked = [&corpus](auto fn) { corpus.unlocked(fn); };
   return query;
 }
 
 absl::StatusOr<ScoringInput> FeedEngine::ranking_candidates(const FeedRequest& request) const {
-  const ReadView corpus = request_view();
+  ReadView corpus = request_view();
   if (!corpus.state().users.contains(request.viewer)) return unknown_viewer(request.viewer);
   QueryVectors vectors;
   const RankingConfig& config = request.ranking ? *request.ranking : *server_config_;
@@ -162,7 +171,7 @@ absl::StatusOr<ScoringInput> FeedEngine::ranking_candidates(const FeedRequest& r
 
 absl::StatusOr<RankedList> FeedEngine::rank_list(
     const FeedRequest& request, const ListVariant& variant,
-    const std::shared_ptr<const LearnedSnapshot>& learned, const ReadView& corpus) const {
+    const std::shared_ptr<const LearnedSnapshot>& learned, ReadView& corpus) const {
   if (variant.mode == FeedMode::kChronological) {
     std::optional<store::TimelineEntry> below;
     if (request.as_of > 0) below = store::TimelineEntry{request.as_of, ~PostId{0}};
@@ -181,7 +190,7 @@ absl::StatusOr<RankedList> FeedEngine::rank_list(
 }
 
 absl::StatusOr<RankedList> FeedEngine::rank_feed(const FeedRequest& request,
-                                                 const ReadView& corpus) const {
+                                                 ReadView& corpus) const {
   if (request.mode == FeedMode::kAlgorithmic) {
     return rank_list(request, ListVariant{FeedMode::kAlgorithmic, request.ranking},
                      learned_snapshot(), corpus);
@@ -201,7 +210,9 @@ absl::StatusOr<RankedList> FeedEngine::rank_feed(const FeedRequest& request,
 absl::StatusOr<FeedPage> FeedEngine::ranked_feed(const FeedRequest& request) const {
   auto cursor = cursor_for(request);
   if (!cursor.ok()) return cursor.status();
-  const ReadView corpus = request_view();
+  ReadView corpus = request_view();
+  // The store's one state object: ranking lets the lock go for its search (ReadView::unlocked)
+  // and takes it again, and what the page shows is read after that.
   const store::FeedState& state = corpus.state();
   if (!state.users.contains(request.viewer)) return unknown_viewer(request.viewer);
 

@@ -26,7 +26,7 @@ ASAN_TARGETS="kernels_exact_scan_test kernels_feature_scorer_test kernels_als_te
 # The programs holding the concurrency tests, and the tests of theirs that run threads of ours.
 TSAN_TARGETS="ranker_test learned_space_test impression_log_test api_serving_test
   api_integration_test background_indexing_test reembed_test corpus_vectors_test"
-TSAN_TESTS='^(SearchBatcherTest\.|LearnedSpace\.|ImpressionLogTest\.ConcurrentAppendsAllLand|'
+TSAN_TESTS='^(SearchBatcherTest\.|PinnedSearch\.|LearnedSpace\.|ImpressionLogTest\.ConcurrentAppendsAllLand|'
 TSAN_TESTS+='InFlightLimits\.|Histogram\.LosesNoObservationUnderConcurrentWriters|'
 TSAN_TESTS+='ConcurrentPagination\.|ServingLimits\.|Experiments\.AReloadTakesEffect|'
 TSAN_TESTS+='BackgroundIndexer\.|CpuIndexes/ReembedEngineTest\.|WritePipeline\.|Ingest\.)'

@@ -83,7 +83,7 @@ struct FeedStore::PipelinedBatch {
   std::uint64_t ticket = 0;
   std::vector<StoreMutation> mutations;
   WriteSummary summary;  // of its calls together
-  std::vector<std::shared_ptr<const PlannedFacts>> facts;  // one a call, oldest first
+  std::shared_ptr<const PlannedFacts> facts;  // of its calls, folded in order
   std::unique_ptr<StateExtension::Prepared> prepared;
   // The batch in flight when this one was planned, whose effects the plan assumed.
   std::shared_ptr<const PipelinedBatch> planned_on;
@@ -208,13 +208,12 @@ absl::StatusOr<std::shared_ptr<FeedStore::PipelinedBatch>> FeedStore::prepare_ca
   }
   {
     // The batch before may be applying now: plan under the readers' lock. Each call is planned
-    // on the ones before it in this batch and on the batch in flight (newest first).
+    // on the ones before it in this batch (their facts folded into one) and on the batch in
+    // flight, newest first: a lookup walks two facts objects however many calls there are.
     auto snap = snapshot();
+    std::shared_ptr<PlannedFacts> folded;
     std::vector<const PlannedFacts*> earlier;
-    if (batch->planned_on) {
-      for (const auto& facts : batch->planned_on->facts) earlier.push_back(facts.get());
-      std::reverse(earlier.begin(), earlier.end());
-    }
+    if (batch->planned_on) earlier.push_back(batch->planned_on->facts.get());
     for (WriteCall& call : calls) {
       auto plan = plan_writes(state_, *durable_, call.ops, *call.item_name, earlier);
       if (!plan.ok()) {
@@ -223,14 +222,18 @@ absl::StatusOr<std::shared_ptr<FeedStore::PipelinedBatch>> FeedStore::prepare_ca
       }
       call.planned = plan->summary;
       batch->summary += plan->summary;
-      earlier.insert(earlier.begin(), plan->facts.get());
-      batch->facts.push_back(std::move(plan->facts));
+      if (folded == nullptr) {
+        folded = empty_facts();
+        earlier.insert(earlier.begin(), folded.get());
+      }
+      fold_facts(*folded, *plan->facts);
       batch->mutations.insert(batch->mutations.end(),
                               std::make_move_iterator(plan->mutations.begin()),
                               std::make_move_iterator(plan->mutations.end()));
     }
+    batch->facts = std::move(folded);
   }
-  if (batch->facts.empty()) return nullptr;  // no call planned
+  if (batch->facts == nullptr) return nullptr;  // no call planned
   if (extension_ && !batch->mutations.empty()) {
     auto prepared = extension_->prepare(batch->mutations, state_);
     if (!prepared.ok()) return prepared.status();

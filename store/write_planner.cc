@@ -232,4 +232,14 @@ absl::StatusOr<WritePlan> plan_writes(const FeedState& state, const DurableStore
   return Planner(state, durable, item_name, earlier).run(ops);
 }
 
+std::shared_ptr<PlannedFacts> empty_facts() { return std::make_shared<PlannedFacts>(); }
+
+void fold_facts(PlannedFacts& into, const PlannedFacts& newer) {
+  for (const auto& [id, user] : newer.users) into.users.insert_or_assign(id, user);
+  for (const auto& [id, post] : newer.posts) into.posts.insert_or_assign(id, post);
+  for (const auto& [edge, followed] : newer.edges) into.edges.insert_or_assign(edge, followed);
+  into.engagements.insert(newer.engagements.begin(), newer.engagements.end());
+  into.last_sequence = std::max(into.last_sequence, newer.last_sequence);
+}
+
 }  // namespace feedrank::store

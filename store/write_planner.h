@@ -48,9 +48,14 @@ struct WritePlan {
 
 // `earlier`: the facts of writes planned before this one and not yet applied to `state` (or
 // already applied: then they agree with it), newest first; empty when every earlier write is
-// applied.
+// applied. Each lookup walks the list: fold the facts of many writes into one (fold_facts).
 absl::StatusOr<WritePlan> plan_writes(const FeedState& state, const DurableStore& durable,
                                       std::span<const WriteOp> ops, const ItemNamer& item_name,
                                       std::span<const PlannedFacts* const> earlier = {});
+
+// Facts of no write yet, and the facts of `newer` added to `into` (where both know a user, post
+// or edge, newer's wins): a batch of several writes planned in order, as one `earlier` entry.
+std::shared_ptr<PlannedFacts> empty_facts();
+void fold_facts(PlannedFacts& into, const PlannedFacts& newer);
 
 }  // namespace feedrank::store

@@ -41,7 +41,7 @@ inline bool any_tombstoned(const VectorRows& rows, std::size_t row_count) {
   if (rows.tombstone_words == nullptr) return false;
   const std::size_t words = (row_count + 63) / 64;
   for (std::size_t w = 0; w < words; ++w) {
-    std::uint64_t bits = rows.tombstone_words[w];
+    std::uint64_t bits = tombstone_word(rows, w);
     if (w == words - 1 && row_count % 64 != 0) bits &= (std::uint64_t{1} << (row_count % 64)) - 1;
     if (bits != 0) return true;
   }

@@ -47,7 +47,7 @@ absl::Status DeviceMatrix::sync(const VectorRows& rows) {
   // The changed range of tombstone words (new rows' words included).
   const std::size_t words = (rows.rows + 63) / 64;
   const auto word = [&](std::size_t i) {
-    return rows.tombstone_words != nullptr ? rows.tombstone_words[i] : std::uint64_t{0};
+    return rows.tombstone_words != nullptr ? tombstone_word(rows, i) : std::uint64_t{0};
   };
   const auto same = [&](std::size_t i) {
     return i < tombstone_mirror_.size() && tombstone_mirror_[i] == word(i);

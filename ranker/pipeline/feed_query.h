@@ -3,11 +3,14 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <span>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
+#include "embeddings/embedding_table.h"
 #include "ranker/vectors/learned_space.h"
 #include "ranker/scoring/ranking_config.h"
 #include "store/feed_state.h"
@@ -37,6 +40,11 @@ struct FeedQuery {
   std::span<const float> space_vector;  // empty: retrieval searches the text space
   absl::flat_hash_set<UserId> muted_authors;
   ViewerSignals signals;
+  // Runs a search on a pin of the post table without the request's readers' lock
+  // (ReadView::unlocked): `state` may change across the call, so hold no reference into it.
+  // Unset (tests of single stages): the search runs under the caller's lock.
+  std::function<void(absl::FunctionRef<void(const embeddings::EmbeddingTable::Pinned&)>)>
+      unlocked;
 
   bool past_deadline() const { return std::chrono::steady_clock::now() > deadline; }
 };

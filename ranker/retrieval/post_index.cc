@@ -9,7 +9,9 @@
 namespace feedrank::ranker {
 namespace {
 
-kernels::VectorRows rows_of(const embeddings::EmbeddingTable& table) {
+// `table` is an EmbeddingTable (read under its owner's lock) or a pin of one.
+template <class Table>
+kernels::VectorRows rows_of(const Table& table) {
   kernels::VectorRows rows;
   rows.data = table.data();
   rows.rows = table.rows();
@@ -83,7 +85,10 @@ absl::StatusOr<std::size_t> PostIndex::index_step(const embeddings::EmbeddingTab
 
 absl::Status PostIndex::sync_locked(const embeddings::EmbeddingTable& table,
                                     std::size_t rows) const {
-  kernels::VectorRows view = rows_of(table);
+  return sync_locked(rows_of(table), rows);
+}
+
+absl::Status PostIndex::sync_locked(kernels::VectorRows view, std::size_t rows) const {
   view.rows = rows;
   absl::Status status = rows == 0 ? absl::OkStatus() : index_->sync(view);
   indexed_rows_.store(index_->indexed_rows(), std::memory_order_release);
@@ -112,43 +117,53 @@ std::unique_ptr<kernels::VectorIndex> PostIndex::replace(
 
 absl::StatusOr<kernels::SearchResults> PostIndex::search(
     const embeddings::EmbeddingTable& table, const kernels::SearchRequest& request) const {
+  return search(table.pin(), request);
+}
+
+absl::StatusOr<kernels::SearchResults> PostIndex::search(
+    const embeddings::EmbeddingTable::Pinned& table, const kernels::SearchRequest& request) const {
+  kernels::VectorRows rows = rows_of(table);
   if (stale_) {
     auto lock = lock_exclusive();
     if (stale_) {
       // Deferred, the rows not indexed yet are the tail scan's: only the tombstones are due.
-      const std::size_t rows = deferred_ ? index_->indexed_rows() : table.rows();
-      if (absl::Status status = sync_locked(table, rows); !status.ok()) return status;
+      const std::size_t upto = deferred_ ? index_->indexed_rows() : rows.rows;
+      if (absl::Status status = sync_locked(rows, upto); !status.ok()) return status;
     }
   }
-  const std::size_t queries = table.dimension() > 0 ? request.queries.size() / table.dimension() : 0;
+  const std::size_t queries = rows.dimension > 0 ? request.queries.size() / rows.dimension : 0;
   std::size_t indexed = 0;
   absl::StatusOr<kernels::SearchResults> results = kernels::SearchResults(queries);
   {
     auto lock = lock_shared();
-    indexed = std::min(index_->indexed_rows(), table.rows());
-    if (indexed > 0) results = search_index(table, request, queries);
+    indexed = index_->indexed_rows();
+    // A write after the pin may have synced its rows already: the index answers over them too
+    // (they were written before the sync; the pin keeps them where they are).
+    rows.rows = std::max(rows.rows, indexed);
+    if (indexed > 0) results = search_index(rows, request, queries);
   }
-  if (!results.ok() || indexed == table.rows()) return results;
-  auto tail = search_tail(rows_of(table), indexed, request);
+  if (!results.ok() || indexed == rows.rows) return results;
+  auto tail = search_tail(rows, indexed, request);
   if (!tail.ok()) return tail.status();
   merge_tail(*tail, request.k, *results);
   return results;
 }
 
 absl::StatusOr<kernels::SearchResults> PostIndex::search_index(
-    const embeddings::EmbeddingTable& table, const kernels::SearchRequest& request,
+    const kernels::VectorRows& rows, const kernels::SearchRequest& request,
     std::size_t queries) const {
-  const kernels::VectorRows rows = rows_of(table);
   // A malformed request is searched alone, so that it gets the index's own error.
   const bool well_formed =
-      queries > 0 && request.queries.size() == queries * table.dimension() && request.k >= 1 &&
+      queries > 0 && request.queries.size() == queries * rows.dimension && request.k >= 1 &&
       request.k <= kernels::kMaxTopK &&
       (request.exclude.empty() || request.exclude.size() == queries) &&
       (request.first_rows.empty() || request.first_rows.size() == queries);
   if (!index_->batches_queries() || !well_formed) return index_->search(rows, request);
-  return batcher_.search(request, queries, [this, &rows](const kernels::SearchRequest& batch) {
-    return index_->search(rows, batch);
-  });
+  return batcher_.search(request, queries, rows,
+                         [this](const kernels::VectorRows& batch_rows,
+                                const kernels::SearchRequest& batch) {
+                           return index_->search(batch_rows, batch);
+                         });
 }
 
 }  // namespace feedrank::ranker

@@ -11,9 +11,12 @@
 //   calls it), and every search covers the rows not indexed yet with an exact scan of that
 //   tail, merged into the index's answer.
 //
-// Locking: callers hold a FeedStore snapshot for the whole call, so the table does not change
-// meanwhile; the index's own lock lets searches run together and a sync run alone. A search
-// holds it only for the index's part, not for the tail scan.
+// Locking: syncs and steps are called under a FeedStore snapshot, so the table does not change
+// meanwhile. A search reads a pin of the table (EmbeddingTable::Pinned), taken under a snapshot
+// that the caller may then let go: the writer appends and deletes beside the scan, which sees
+// the rows pinned (a later write's rows are the next search's). The index's own lock lets
+// searches run together and a sync run alone; a search holds it only for the index's part, not
+// for the tail scan.
 #pragma once
 
 #include <atomic>
@@ -77,16 +80,21 @@ class PostIndex {
   // scan's until indexed); returns the old index, to be freed after the caller's locks.
   std::unique_ptr<kernels::VectorIndex> replace(std::unique_ptr<kernels::VectorIndex> fresh);
 
-  // Results by score, ties by smaller id; empty lists when the table has no rows. On an index
-  // that batches queries, concurrent callers are searched together (search_batcher.h).
+  // Results by score, ties by smaller id, among the pinned rows; empty lists when there are
+  // none. On an index that batches queries, concurrent callers are searched together
+  // (search_batcher.h).
+  absl::StatusOr<kernels::SearchResults> search(const embeddings::EmbeddingTable::Pinned& table,
+                                                const kernels::SearchRequest& request) const;
+  // The same on the table as it is (the caller holds its readers' lock).
   absl::StatusOr<kernels::SearchResults> search(const embeddings::EmbeddingTable& table,
                                                 const kernels::SearchRequest& request) const;
 
  private:
   // Syncs the first `rows` rows of the table (and all of its tombstones).
   absl::Status sync_locked(const embeddings::EmbeddingTable& table, std::size_t rows) const;
+  absl::Status sync_locked(kernels::VectorRows table, std::size_t rows) const;
   // The index's part of a search (every row when inline and up to date).
-  absl::StatusOr<kernels::SearchResults> search_index(const embeddings::EmbeddingTable& table,
+  absl::StatusOr<kernels::SearchResults> search_index(const kernels::VectorRows& rows,
                                                       const kernels::SearchRequest& request,
                                                       std::size_t queries) const;
 

@@ -7,8 +7,9 @@ namespace feedrank::ranker {
 
 absl::StatusOr<kernels::SearchResults> SearchBatcher::search(const kernels::SearchRequest& request,
                                                              std::size_t queries,
+                                                             const kernels::VectorRows& rows,
                                                              const Search& search) {
-  Waiting me{&request, queries, kernels::SearchResults(), false};
+  Waiting me{&request, queries, &rows, kernels::SearchResults(), false};
   std::unique_lock lock(mutex_);
   queue_.push_back(&me);
   while (!me.done) {
@@ -52,9 +53,15 @@ SearchBatcher::Counts SearchBatcher::counts() const {
 }
 
 void SearchBatcher::run(std::span<Waiting* const> batch, const Search& search) {
-  const auto alone = [&search](Waiting& waiting) { waiting.results = search(*waiting.request); };
+  const auto alone = [&search](Waiting& waiting) {
+    waiting.results = search(*waiting.rows, *waiting.request);
+  };
   if (batch.size() == 1) return alone(*batch.front());
 
+  const kernels::VectorRows* newest = batch.front()->rows;
+  for (const Waiting* waiting : batch) {
+    if (waiting->rows->rows > newest->rows) newest = waiting->rows;
+  }
   kernels::SearchRequest together;
   together.k = 1;
   std::vector<float> queries;
@@ -74,7 +81,7 @@ void SearchBatcher::run(std::span<Waiting* const> batch, const Search& search) {
   together.exclude = exclude;
   together.first_rows = first_rows;
   together.as_if_alone = true;
-  auto results = search(together);
+  auto results = search(*newest, together);
   if (!results.ok()) {
     // One caller's bad request must not fail the others: each gets its own answer.
     for (Waiting* waiting : batch) alone(*waiting);

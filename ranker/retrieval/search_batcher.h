@@ -5,8 +5,10 @@
 // No caller waits for a batch to fill: the first caller searches at once; callers that arrive
 // while a search runs queue up, and when it ends one of them searches for all of the queue.
 // Each caller gets exactly what its own search would have returned (its own k, exclude list and
-// first row). Callers must share the table state: they hold FeedStore snapshots (readers'
-// locks) until they return, so no write can land between queued callers.
+// first row). Callers hold pins of the same table (EmbeddingTable::Pinned) that may have been
+// taken before and after a write: a batch searches the rows of its newest pin, so that each
+// caller sees at least the rows it pinned (a later write's rows too, which are live posts all
+// the same).
 #pragma once
 
 #include <condition_variable>
@@ -23,9 +25,9 @@ namespace feedrank::ranker {
 
 class SearchBatcher {
  public:
-  // Runs one (batched) request on the index.
-  using Search =
-      std::function<absl::StatusOr<kernels::SearchResults>(const kernels::SearchRequest&)>;
+  // Runs one (batched) request on the index over these rows.
+  using Search = std::function<absl::StatusOr<kernels::SearchResults>(
+      const kernels::VectorRows&, const kernels::SearchRequest&)>;
 
   explicit SearchBatcher(std::size_t max_queries_per_batch = 64)
       : max_queries_(max_queries_per_batch) {}
@@ -33,7 +35,9 @@ class SearchBatcher {
   // `request`'s own results (it holds `queries` queries), searched alone or together with other
   // callers' requests through `search` (which must be the same for every caller).
   absl::StatusOr<kernels::SearchResults> search(const kernels::SearchRequest& request,
-                                                std::size_t queries, const Search& search);
+                                                std::size_t queries,
+                                                const kernels::VectorRows& rows,
+                                                const Search& search);
 
   // Batches run and queries in them since construction (for tests and benchmarks).
   struct Counts {
@@ -46,6 +50,7 @@ class SearchBatcher {
   struct Waiting {
     const kernels::SearchRequest* request;
     std::size_t queries;
+    const kernels::VectorRows* rows;
     absl::StatusOr<kernels::SearchResults> results;
     bool done = false;
   };

@@ -46,6 +46,15 @@ class SearchBatcherTest : public ::testing::Test {
   absl::StatusOr<SearchResults> alone(const SearchRequest& request) const {
     return index_->search(matrix_.view(), request);
   }
+  absl::StatusOr<SearchResults> alone(const kernels::VectorRows& rows,
+                                      const SearchRequest& request) const {
+    return index_->search(rows, request);
+  }
+
+  // Every caller on the whole matrix.
+  std::vector<kernels::VectorRows> same_rows() const {
+    return std::vector<kernels::VectorRows>(kCallers, matrix_.view());
+  }
 
   SyntheticMatrix matrix_;
   std::unique_ptr<kernels::VectorIndex> index_;
@@ -54,26 +63,28 @@ class SearchBatcherTest : public ::testing::Test {
   std::vector<SearchRequest> requests_;
 };
 
-// Runs every request from its own thread; the first search the batcher makes waits until all
-// callers have arrived, so the rest queue up behind it.
+// Runs every request from its own thread, caller i on rows[i]; the first search the batcher
+// makes waits until all callers have arrived, so the rest queue up behind it.
 template <class Search>
 std::vector<absl::StatusOr<SearchResults>> search_concurrently(
-    SearchBatcher& batcher, const std::vector<SearchRequest>& requests, Search search_index) {
+    SearchBatcher& batcher, const std::vector<SearchRequest>& requests,
+    const std::vector<kernels::VectorRows>& rows, Search search_index) {
   std::atomic<int> arrived{0};
   std::atomic<bool> first{true};
-  const SearchBatcher::Search search = [&](const SearchRequest& request) {
+  const SearchBatcher::Search search = [&](const kernels::VectorRows& batch_rows,
+                                           const SearchRequest& request) {
     if (first.exchange(false)) {
       while (arrived.load() < static_cast<int>(requests.size())) std::this_thread::yield();
       std::this_thread::sleep_for(std::chrono::milliseconds(100));  // they reach the queue
     }
-    return search_index(request);
+    return search_index(batch_rows, request);
   };
   std::vector<absl::StatusOr<SearchResults>> results(requests.size(), SearchResults());
   std::vector<std::thread> callers;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     callers.emplace_back([&, i] {
       arrived.fetch_add(1);
-      results[i] = batcher.search(requests[i], 1, search);
+      results[i] = batcher.search(requests[i], 1, rows[i], search);
     });
   }
   for (auto& caller : callers) caller.join();
@@ -82,8 +93,11 @@ std::vector<absl::StatusOr<SearchResults>> search_concurrently(
 
 TEST_F(SearchBatcherTest, EachCallerGetsExactlyWhatItsOwnSearchReturns) {
   SearchBatcher batcher;
-  const auto results = search_concurrently(
-      batcher, requests_, [this](const SearchRequest& request) { return alone(request); });
+  const auto results = search_concurrently(batcher, requests_, same_rows(),
+                                           [this](const kernels::VectorRows& rows,
+                                                  const SearchRequest& request) {
+                                             return alone(rows, request);
+                                           });
   for (int i = 0; i < kCallers; ++i) {
     ASSERT_TRUE(results[i].ok()) << results[i].status();
     const auto expected = alone(requests_[i]);
@@ -100,8 +114,11 @@ TEST_F(SearchBatcherTest, ABadQueryFailsOnlyItsOwnCaller) {
   std::vector<float> bad(kDim, std::numeric_limits<float>::quiet_NaN());
   requests_[3].queries = bad;
   SearchBatcher batcher;
-  const auto results = search_concurrently(
-      batcher, requests_, [this](const SearchRequest& request) { return alone(request); });
+  const auto results = search_concurrently(batcher, requests_, same_rows(),
+                                           [this](const kernels::VectorRows& rows,
+                                                  const SearchRequest& request) {
+                                             return alone(rows, request);
+                                           });
   for (int i = 0; i < kCallers; ++i) {
     if (i == 3) {
       EXPECT_TRUE(absl::IsInvalidArgument(results[i].status())) << results[i].status();
@@ -115,17 +132,54 @@ TEST_F(SearchBatcherTest, ABadQueryFailsOnlyItsOwnCaller) {
 TEST_F(SearchBatcherTest, ABatchHoldsAtMostTheQueryLimit) {
   SearchBatcher batcher(/*max_queries_per_batch=*/4);
   std::atomic<std::size_t> largest{0};
-  const auto results = search_concurrently(batcher, requests_, [&](const SearchRequest& request) {
-    const std::size_t queries = request.queries.size() / kDim;
-    std::size_t seen = largest.load();
-    while (queries > seen && !largest.compare_exchange_weak(seen, queries)) {
-    }
-    return alone(request);
-  });
+  const auto results = search_concurrently(
+      batcher, requests_, same_rows(),
+      [&](const kernels::VectorRows& rows, const SearchRequest& request) {
+        const std::size_t queries = request.queries.size() / kDim;
+        std::size_t seen = largest.load();
+        while (queries > seen && !largest.compare_exchange_weak(seen, queries)) {
+        }
+        return alone(rows, request);
+      });
   for (int i = 0; i < kCallers; ++i) ASSERT_TRUE(results[i].ok());
   EXPECT_LE(largest.load(), 4u);
   EXPECT_GT(largest.load(), 1u) << "no caller was batched";
   EXPECT_GE(batcher.counts().batches, static_cast<std::size_t>(kCallers) / 4);
+}
+
+// Callers that pinned the table before and after writes (fewer or more rows): every batch
+// searches the rows of its newest pin, so that no caller misses a row it pinned.
+TEST_F(SearchBatcherTest, ABatchSearchesTheRowsOfItsNewestPin) {
+  std::vector<kernels::VectorRows> pins;
+  for (int i = 0; i < kCallers; ++i) {
+    kernels::VectorRows pin = matrix_.view();
+    pin.rows = 5000 - 150 * static_cast<std::size_t>((i * 5) % kCallers);  // all different
+    pins.push_back(pin);
+  }
+  // The caller whose query starts with `x`.
+  const auto caller_of = [this](float x) {
+    for (int i = 0; i < kCallers; ++i) {
+      if (queries_[static_cast<std::size_t>(i) * kDim] == x) return i;
+    }
+    ADD_FAILURE() << "a query of no caller";
+    return 0;
+  };
+  std::atomic<int> batches_checked{0};
+  SearchBatcher batcher;
+  const auto results = search_concurrently(
+      batcher, requests_, pins,
+      [&](const kernels::VectorRows& rows, const SearchRequest& request) {
+        std::size_t newest = 0;
+        for (std::size_t q = 0; q < request.queries.size() / kDim; ++q) {
+          newest = std::max(newest, pins[caller_of(request.queries[q * kDim])].rows);
+        }
+        EXPECT_EQ(rows.rows, newest);
+        ++batches_checked;
+        return alone(request);
+      });
+  for (int i = 0; i < kCallers; ++i) ASSERT_TRUE(results[i].ok()) << results[i].status();
+  EXPECT_EQ(batches_checked.load(), static_cast<int>(batcher.counts().batches));
+  EXPECT_LT(batcher.counts().batches, static_cast<std::size_t>(kCallers)) << "no caller was batched";
 }
 
 }  // namespace
