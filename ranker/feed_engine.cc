@@ -1,6 +1,7 @@
 #include "ranker/feed_engine.h"
 
 #include <chrono>
+#include <optional>
 
 #include "embeddings/vector_norms.h"
 #include "fmt/format.h"
@@ -179,16 +180,21 @@ absl::StatusOr<store::WriteSummary> FeedEngine::commit_write(
 }
 
 void FeedEngine::after_write() {
+  std::optional<embeddings::EmbeddingTable::Pinned> rows;
   {
-    // The write is durable whatever happens here: a failed sync is retried by the next search.
     const ReadView corpus = read_view();
     note_new_rows(corpus);
-    if (absl::Status status = index_->note_write(corpus.posts(), kSyncRowsPerLock); !status.ok()) {
-      say(fmt::format("retrieval index sync failed (retried at the next search): {}",
-                      std::string(status.message())));
-    }
     if (learned_ != nullptr) learned_->sync(corpus.state(), corpus.posts());
+    rows.emplace(corpus.posts().pin());
   }
+  // Without the state lock: the index sync waits for the searches that hold the index, and the
+  // next batch's apply must not wait for them through it. The write is durable whatever happens
+  // here: a failed sync is retried by the next search.
+  if (absl::Status status = index_->note_write(*rows, kSyncRowsPerLock); !status.ok()) {
+    say(fmt::format("retrieval index sync failed (retried at the next search): {}",
+                    std::string(status.message())));
+  }
+  rows.reset();
   if (indexer_ != nullptr) indexer_->wake();
 }
 
@@ -249,6 +255,7 @@ EngineCounts FeedEngine::counts() const {
   counts.embedding_dimension = corpus.vectors().dimension();
   counts.retrieval_backend = retrieval_backend();
   counts.index_lag = index_->lag(corpus.posts());
+  counts.writes_waiting = store_->writes_waiting();
   if (indexer_ != nullptr) {
     const BackgroundIndexer::Progress progress = indexer_->progress();
     counts.background_indexed_rows = progress.rows_indexed;

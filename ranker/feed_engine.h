@@ -52,6 +52,7 @@ struct EngineCounts {
   // Rows of the post table the index has not reached yet (searches scan them exactly), and the
   // background indexer's work since start (HNSW, IVF, flat and the GPU index in the background).
   std::uint64_t index_lag = 0;
+  std::uint64_t writes_waiting = 0;  // write calls queued to be combined into the next batch
   std::uint64_t background_indexed_rows = 0;
   double background_indexing_seconds = 0;
   VectorSpace vector_space = VectorSpace::kText;
@@ -213,8 +214,9 @@ class FeedEngine {
   //   2. the store's state lock: shared for a read (a ReadView: the state and the post and
   //      user vectors) and for a batch's planning, exclusive only while a writer applies a
   //      committed batch, which grows nothing large under it (see FeedStore::commit_write). A
-  //      write takes it again, shared, to sync the indexes after applying. A search lets it go
-  //      for its scan (ReadView::unlocked), holding a pin of the post table instead;
+  //      write takes it again, shared, to note its rows after applying, and pins the table for
+  //      the index's sync. A search lets it go for its scan (ReadView::unlocked), holding a pin
+  //      of the post table instead;
   //   2b. the post table's pins (EmbeddingTable::Pinned): taken under the state lock, then held
   //      without it; a thread holding a pin never waits for the state lock (a writer growing
   //      the table holds that lock and waits for the pins);

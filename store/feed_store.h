@@ -98,7 +98,8 @@ class FeedStore {
   Snapshot request_snapshot() const;
 
   StoreCounts counts() const;
-  // write() calls waiting for the pipeline, to be combined into its next batch.
+  // write() calls waiting for the pipeline, to be combined into its next batch (a metric, and
+  // tests that queue calls in a known order).
   std::size_t writes_waiting() const;
   // Heap bytes of every in-memory view (users, follows, posts and texts, timelines,
   // engagements) and RocksDB's memory. Walks every view under a snapshot: tens of milliseconds

@@ -156,6 +156,9 @@ std::string ServerMetrics::render(const ScrapeState& state,
     out.gauge("feedrank_index_lag_rows", lag_help, {{"index", "learned"}},
               static_cast<double>(state.engine.learned_index_lag));
   }
+  out.gauge("feedrank_write_calls_waiting",
+            "Write calls queued for the write pipeline, to be combined into its next batch.", {},
+            static_cast<double>(state.engine.writes_waiting));
   out.counter("feedrank_background_indexed_rows_total",
               "Rows the background indexer added to the post index.", {},
               static_cast<double>(state.engine.background_indexed_rows));

@@ -55,22 +55,33 @@ absl::Status PostIndex::save(const embeddings::EmbeddingTable& table,
 }
 
 absl::Status PostIndex::sync(const embeddings::EmbeddingTable& table, std::size_t rows_per_lock) {
-  const std::size_t total = table.rows();
+  return sync(table.pin(), rows_per_lock);
+}
+
+absl::Status PostIndex::sync(const embeddings::EmbeddingTable::Pinned& table,
+                             std::size_t rows_per_lock) {
+  const kernels::VectorRows rows = rows_of(table);
+  const std::size_t total = rows.rows;
   while (true) {
     auto lock = lock_exclusive();
     const std::size_t indexed = std::min(total, index_->indexed_rows());
     const std::size_t upto = total - indexed <= rows_per_lock ? total : indexed + rows_per_lock;
-    if (upto == total) return sync_locked(table, total);  // also takes the tombstones
-    if (absl::Status status = sync_locked(table, upto); !status.ok()) return status;
+    if (upto == total) return sync_locked(rows, total);  // also takes the tombstones
+    if (absl::Status status = sync_locked(rows, upto); !status.ok()) return status;
   }
 }
 
 absl::Status PostIndex::note_write(const embeddings::EmbeddingTable& table,
                                    std::size_t rows_per_lock) {
+  return note_write(table.pin(), rows_per_lock);
+}
+
+absl::Status PostIndex::note_write(const embeddings::EmbeddingTable::Pinned& table,
+                                   std::size_t rows_per_lock) {
   if (!deferred_) return sync(table, rows_per_lock);
   if (!index_->mirrors_tombstones()) return absl::OkStatus();
   auto lock = lock_exclusive();
-  return sync_locked(table, index_->indexed_rows());  // no new rows: only the tombstones
+  return sync_locked(rows_of(table), index_->indexed_rows());  // only the tombstones
 }
 
 absl::StatusOr<std::size_t> PostIndex::index_step(const embeddings::EmbeddingTable& table,
@@ -89,7 +100,9 @@ absl::Status PostIndex::sync_locked(const embeddings::EmbeddingTable& table,
 }
 
 absl::Status PostIndex::sync_locked(kernels::VectorRows view, std::size_t rows) const {
-  view.rows = rows;
+  // A sync on an older pin than the last one (writes' syncs run side by side) adds nothing: the
+  // rows the index holds were written before it took them, and the pin keeps them in place.
+  view.rows = std::max(rows, index_->indexed_rows());
   absl::Status status = rows == 0 ? absl::OkStatus() : index_->sync(view);
   indexed_rows_.store(index_->indexed_rows(), std::memory_order_release);
   stale_ = !status.ok();

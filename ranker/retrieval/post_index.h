@@ -58,6 +58,9 @@ class PostIndex {
   // IVF trains on the rows of the step that reaches its training size.
   absl::Status sync(const embeddings::EmbeddingTable& table,
                     std::size_t rows_per_lock = std::numeric_limits<std::size_t>::max());
+  // The same on a pin, without the table owner's lock: it waits for the searches in flight
+  // (they hold the index), not the writers.
+  absl::Status sync(const embeddings::EmbeddingTable::Pinned& table, std::size_t rows_per_lock);
 
   // From now on writes do not add rows (see the top of this file).
   void defer_indexing() { deferred_ = true; }
@@ -66,6 +69,8 @@ class PostIndex {
   // time; deferred, only takes the tombstones (a device copy needs them; FAISS reads them from
   // the table at search time).
   absl::Status note_write(const embeddings::EmbeddingTable& table, std::size_t rows_per_lock);
+  absl::Status note_write(const embeddings::EmbeddingTable::Pinned& table,
+                          std::size_t rows_per_lock);
   // Deferred: adds up to `max_rows` of the rows not indexed yet, holding the index meanwhile.
   // Returns how many it added (0: caught up).
   absl::StatusOr<std::size_t> index_step(const embeddings::EmbeddingTable& table,
