@@ -15,7 +15,8 @@
 namespace feedrank::ranker {
 namespace {
 
-// Rows a write adds to an inline retrieval index between searches (see PostIndex::sync).
+// Rows an inline index takes between searches (PostIndex::note_write); the engine's index is
+// deferred, so a write's note only mirrors tombstones (the GPU's).
 constexpr std::size_t kSyncRowsPerLock = 1024;
 // How long a checkpoint waits for the background indexer before saving the index.
 constexpr std::chrono::seconds kCheckpointIndexWait{10};
@@ -73,27 +74,35 @@ absl::Status FeedEngine::start_index(ChosenIndex chosen, const RetrievalOptions&
   note_new_rows(corpus);
   index_ = std::make_unique<PostIndex>(std::move(chosen.index));
   const std::size_t already_indexed = index_->indexed_rows();
-  if (index_->worth_deferring()) {
-    // Adding rows costs this backend real time: a background thread does it, at start too, so
-    // the server serves at once (searches scan the rows not indexed yet exactly).
-    index_->defer_indexing();
+  const bool costly = index_->worth_deferring();
+  if (costly) {
+    // Adding rows costs this backend real time: the background thread does it, at start too,
+    // so the server serves at once (searches scan the rows not indexed yet exactly).
     if (table.rows() > already_indexed) {
       say(fmt::format("indexing {} post vectors in the background", table.rows() - already_indexed));
     }
-    indexer_ = std::make_unique<BackgroundIndexer>(
-        *index_,
-        [this](absl::FunctionRef<void(const embeddings::EmbeddingTable&)> fn) {
-          fn(request_view().posts());
-        },
-        BackgroundIndexerOptions{.log = log_});
-    return absl::OkStatus();
+  } else {
+    if (absl::Status status = index_->sync(table); !status.ok()) return status;
+    if (table.rows() > already_indexed) {
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+      say(fmt::format("indexed {} post vectors in {:.1f} s", table.rows() - already_indexed,
+                      took.count()));
+    }
   }
-  if (absl::Status status = index_->sync(table); !status.ok()) return status;
-  if (table.rows() > already_indexed) {
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    say(fmt::format("indexed {} post vectors in {:.1f} s", table.rows() - already_indexed,
-                    took.count()));
-  }
+  // Writes hand their rows to a background thread, whatever the backend: a sync takes the
+  // index exclusively, so it waits for the searches in flight, and a write (100 a second, each
+  // its own sync) must not. Searches scan the rows not indexed yet exactly. The indexer reads a
+  // pin of the table, so writers do not wait for its steps either.
+  index_->defer_indexing();
+  indexer_ = std::make_unique<BackgroundIndexer>(
+      *index_,
+      [this](absl::FunctionRef<void(const embeddings::EmbeddingTable::Pinned&)> fn) {
+        std::optional<embeddings::EmbeddingTable::Pinned> rows;
+        rows.emplace(request_view().posts().pin());  // the view's lock goes, the pin stays
+        fn(*rows);
+      },
+      // The exact scan's steps cost nothing worth saying.
+      BackgroundIndexerOptions{.log = costly ? log_ : nullptr});
   return absl::OkStatus();
 }
 
@@ -256,7 +265,7 @@ EngineCounts FeedEngine::counts() const {
   counts.retrieval_backend = retrieval_backend();
   counts.index_lag = index_->lag(corpus.posts());
   counts.writes_waiting = store_->writes_waiting();
-  if (indexer_ != nullptr) {
+  if (index_->worth_deferring()) {  // the exact scan's steps are no indexing work worth a figure
     const BackgroundIndexer::Progress progress = indexer_->progress();
     counts.background_indexed_rows = progress.rows_indexed;
     counts.background_indexing_seconds = progress.busy_seconds;

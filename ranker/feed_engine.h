@@ -230,7 +230,8 @@ class FeedEngine {
   std::unique_ptr<CorpusVectors> vectors_;
   std::unique_ptr<store::FeedStore> store_;
   std::unique_ptr<PostIndex> index_;
-  // Deferred indexes only; stopped before the index and the store it reads go.
+  // Takes every write's rows into the index (the exact scan's too); stopped before the index and
+  // the store it reads go.
   std::unique_ptr<BackgroundIndexer> indexer_;
   // Learned and hybrid spaces only; declared after the store, which its training reads.
   std::unique_ptr<LearnedSpace> learned_;

@@ -91,7 +91,7 @@ void BackgroundIndexer::catch_up() {
     }
     absl::StatusOr<std::size_t> added = 0;
     const auto step_started = Clock::now();
-    read_table_([&](const embeddings::EmbeddingTable& table) {
+    read_table_([&](const embeddings::EmbeddingTable::Pinned& table) {
       added = index_.index_step(table, rows_per_step_);
     });
     const std::chrono::duration<double> took = Clock::now() - step_started;
@@ -135,7 +135,7 @@ bool BackgroundIndexer::stopping() const {
 bool BackgroundIndexer::rebuild_due() {
   if (rebuild_failed_ || stopping()) return false;
   bool due = false;
-  read_table_([&](const embeddings::EmbeddingTable& table) {
+  read_table_([&](const embeddings::EmbeddingTable::Pinned& table) {
     due = index_.lag(table) == 0 && index_.outgrown(table);
   });
   return due;
@@ -147,7 +147,7 @@ void BackgroundIndexer::rebuild() {
   if (fresh == nullptr) return;
   std::size_t rows = 0;
   int dimension = 0;
-  read_table_([&](const embeddings::EmbeddingTable& table) {
+  read_table_([&](const embeddings::EmbeddingTable::Pinned& table) {
     rows = table.rows();
     dimension = table.dimension();
   });
@@ -159,10 +159,11 @@ void BackgroundIndexer::rebuild() {
   std::vector<PostId> ids(rows);
   for (std::size_t first = 0; first < rows; first += kCopyRowsPerRead) {
     if (stopping()) return;
-    read_table_([&](const embeddings::EmbeddingTable& table) {
+    read_table_([&](const embeddings::EmbeddingTable::Pinned& table) {
       const std::size_t end = std::min(rows, first + kCopyRowsPerRead);
       std::copy(table.data() + first * d, table.data() + end * d, values.begin() + first * d);
-      std::copy(table.row_ids().begin() + first, table.row_ids().begin() + end,
+      std::copy(table.row_ids().begin() + static_cast<std::ptrdiff_t>(first),
+                table.row_ids().begin() + static_cast<std::ptrdiff_t>(end),
                 ids.begin() + first);
     });
   }

@@ -1,7 +1,7 @@
 // Catches a deferred PostIndex (post_index.h) up with its table on a thread of its own. Woken by
 // writes (and once at start), it adds rows in steps of bounded length until the lag is zero:
-// searches wait for at most one step (the index is held meanwhile), writers for at most one
-// step's read of the table. Searches stay exact for the rows it has not reached (the tail scan).
+// searches wait for at most one step (the index is held meanwhile); writers do not wait for it
+// (a step reads a pin of the table). Searches stay exact for the rows it has not reached (the tail scan).
 // Once caught up, an index the corpus has outgrown (an IVF trained on a quarter of today's rows
 // or fewer) is rebuilt aside over a copy of the rows, outside every lock, and swapped in; the
 // rows written meanwhile are then caught up as usual. The copy and the new index cost memory
@@ -32,10 +32,10 @@ struct BackgroundIndexerOptions {
 
 class BackgroundIndexer {
  public:
-  // Runs its argument with the table while no writer changes it (the engine holds a store
-  // snapshot meanwhile).
+  // Runs its argument on a pin of the table (EmbeddingTable::Pinned), taken under the table
+  // owner's readers' lock and held without it, so that writers do not wait for a step.
   using TableReader =
-      std::function<void(absl::FunctionRef<void(const embeddings::EmbeddingTable&)>)>;
+      std::function<void(absl::FunctionRef<void(const embeddings::EmbeddingTable::Pinned&)>)>;
 
   // Starts the thread, which catches up at once. `index` must be deferred and outlive this.
   BackgroundIndexer(PostIndex& index, TableReader read_table, BackgroundIndexerOptions options);

@@ -38,9 +38,9 @@ std::shared_lock<std::shared_mutex> PostIndex::lock_shared() const {
   return std::shared_lock(mutex_);
 }
 
-std::size_t PostIndex::lag(const embeddings::EmbeddingTable& table) const {
+std::size_t PostIndex::lag(std::size_t table_rows) const {
   const std::size_t indexed = indexed_rows();
-  return table.rows() > indexed ? table.rows() - indexed : 0;
+  return table_rows > indexed ? table_rows - indexed : 0;
 }
 
 std::size_t PostIndex::memory_bytes() const {
@@ -84,13 +84,13 @@ absl::Status PostIndex::note_write(const embeddings::EmbeddingTable::Pinned& tab
   return sync_locked(rows_of(table), index_->indexed_rows());  // only the tombstones
 }
 
-absl::StatusOr<std::size_t> PostIndex::index_step(const embeddings::EmbeddingTable& table,
-                                                  std::size_t max_rows) {
+absl::StatusOr<std::size_t> PostIndex::index_step(
+    const embeddings::EmbeddingTable::Pinned& table, std::size_t max_rows) {
   auto lock = lock_exclusive();
   const std::size_t indexed = index_->indexed_rows();
   if (indexed >= table.rows() || max_rows == 0) return 0;
   const std::size_t upto = std::min(table.rows(), indexed + max_rows);
-  if (absl::Status status = sync_locked(table, upto); !status.ok()) return status;
+  if (absl::Status status = sync_locked(rows_of(table), upto); !status.ok()) return status;
   return index_->indexed_rows() - indexed;
 }
 
@@ -109,9 +109,9 @@ absl::Status PostIndex::sync_locked(kernels::VectorRows view, std::size_t rows) 
   return status;
 }
 
-bool PostIndex::outgrown(const embeddings::EmbeddingTable& table) const {
+bool PostIndex::outgrown(std::size_t table_rows) const {
   auto lock = lock_shared();
-  return index_->outgrown(table.rows());
+  return index_->outgrown(table_rows);
 }
 
 std::unique_ptr<kernels::VectorIndex> PostIndex::make_empty() const {

@@ -41,7 +41,10 @@ class PostIndex {
   // Rows in the index; without waiting for a sync that holds it.
   std::size_t indexed_rows() const { return indexed_rows_.load(std::memory_order_acquire); }
   // Rows of `table` not indexed yet (searched by the tail scan).
-  std::size_t lag(const embeddings::EmbeddingTable& table) const;
+  std::size_t lag(const embeddings::EmbeddingTable& table) const { return lag(table.rows()); }
+  std::size_t lag(const embeddings::EmbeddingTable::Pinned& table) const {
+    return lag(table.rows());
+  }
   // Whether adding rows costs the backend real time (VectorIndex::copies_rows), so that it is
   // worth deferring.
   bool worth_deferring() const { return index_->copies_rows(); }
@@ -74,12 +77,20 @@ class PostIndex {
   // Deferred: adds up to `max_rows` of the rows not indexed yet, holding the index meanwhile.
   // Returns how many it added (0: caught up).
   absl::StatusOr<std::size_t> index_step(const embeddings::EmbeddingTable& table,
+                                         std::size_t max_rows) {
+    return index_step(table.pin(), max_rows);
+  }
+  // The same on a pin, without the table owner's lock (the background indexer).
+  absl::StatusOr<std::size_t> index_step(const embeddings::EmbeddingTable::Pinned& table,
                                          std::size_t max_rows);
 
   // Whether the index was fitted to a much smaller corpus than the table's (IVF lists trained on
   // a quarter of its rows or fewer: VectorIndex::outgrown), and an empty index of its kind to
   // build in its place; null when it has no need.
-  bool outgrown(const embeddings::EmbeddingTable& table) const;
+  bool outgrown(const embeddings::EmbeddingTable& table) const { return outgrown(table.rows()); }
+  bool outgrown(const embeddings::EmbeddingTable::Pinned& table) const {
+    return outgrown(table.rows());
+  }
   std::unique_ptr<kernels::VectorIndex> make_empty() const;
   // Swaps in `fresh`, built aside over the table's first rows (those after it are the tail
   // scan's until indexed); returns the old index, to be freed after the caller's locks.
@@ -95,6 +106,8 @@ class PostIndex {
                                                 const kernels::SearchRequest& request) const;
 
  private:
+  std::size_t lag(std::size_t table_rows) const;
+  bool outgrown(std::size_t table_rows) const;
   // Syncs the first `rows` rows of the table (and all of its tombstones).
   absl::Status sync_locked(const embeddings::EmbeddingTable& table, std::size_t rows) const;
   absl::Status sync_locked(kernels::VectorRows table, std::size_t rows) const;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <shared_mutex>
 #include <string>
@@ -175,9 +176,13 @@ class FailingIndex final : public kernels::VectorIndex {
 struct GuardedTable {
   explicit GuardedTable(int dimension) : table(dimension) {}
   BackgroundIndexer::TableReader reader() {
-    return [this](absl::FunctionRef<void(const EmbeddingTable&)> fn) {
-      std::shared_lock lock(mutex);
-      fn(table);
+    return [this](absl::FunctionRef<void(const EmbeddingTable::Pinned&)> fn) {
+      std::optional<EmbeddingTable::Pinned> pin;
+      {
+        std::shared_lock lock(mutex);
+        pin.emplace(table.pin());
+      }
+      fn(*pin);  // the writer goes on meanwhile
     };
   }
   std::shared_mutex mutex;
