@@ -21,7 +21,9 @@ void check_or_abort(bool ok, const char* what) {
 }
 
 // Bit operations on a word that pinned scans read meanwhile (kernels::tombstone_word()).
-void set_bit(std::uint64_t& word, std::uint64_t bit) { __atomic_fetch_or(&word, bit, __ATOMIC_RELAXED); }
+void set_bit(std::uint64_t& word, std::uint64_t bit) {
+  __atomic_fetch_or(&word, bit, __ATOMIC_RELAXED);
+}
 void clear_bit(std::uint64_t& word, std::uint64_t bit) {
   __atomic_fetch_and(&word, ~bit, __ATOMIC_RELAXED);
 }

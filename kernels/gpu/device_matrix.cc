@@ -166,6 +166,8 @@ absl::Status DeviceMatrix::upload_tombstones(const VectorRows& rows, std::size_t
     FEEDRANK_RETURN_IF_ERROR(next_stage(n * sizeof(std::uint64_t), &b));
     auto* host = staging_[b].as<std::uint64_t>();
     if (rows.tombstone_words != nullptr) {
+      // A delete may set bits meanwhile (the indexer reads a pin of the table, beside the
+      // writer): a bit copied before it is taken at the next write's tombstone sync.
       std::memcpy(host, rows.tombstone_words + from, n * sizeof(std::uint64_t));
     } else {
       std::memset(host, 0, n * sizeof(std::uint64_t));

@@ -9,9 +9,7 @@
 namespace feedrank::ranker {
 namespace {
 
-// `table` is an EmbeddingTable (read under its owner's lock) or a pin of one.
-template <class Table>
-kernels::VectorRows rows_of(const Table& table) {
+kernels::VectorRows rows_of(const embeddings::EmbeddingTable::Pinned& table) {
   kernels::VectorRows rows;
   rows.data = table.data();
   rows.rows = table.rows();
@@ -92,11 +90,6 @@ absl::StatusOr<std::size_t> PostIndex::index_step(
   const std::size_t upto = std::min(table.rows(), indexed + max_rows);
   if (absl::Status status = sync_locked(rows_of(table), upto); !status.ok()) return status;
   return index_->indexed_rows() - indexed;
-}
-
-absl::Status PostIndex::sync_locked(const embeddings::EmbeddingTable& table,
-                                    std::size_t rows) const {
-  return sync_locked(rows_of(table), rows);
 }
 
 absl::Status PostIndex::sync_locked(kernels::VectorRows view, std::size_t rows) const {

@@ -11,12 +11,13 @@
 //   calls it), and every search covers the rows not indexed yet with an exact scan of that
 //   tail, merged into the index's answer.
 //
-// Locking: syncs and steps are called under a FeedStore snapshot, so the table does not change
-// meanwhile. A search reads a pin of the table (EmbeddingTable::Pinned), taken under a snapshot
-// that the caller may then let go: the writer appends and deletes beside the scan, which sees
-// the rows pinned (a later write's rows are the next search's). The index's own lock lets
-// searches run together and a sync run alone; a search holds it only for the index's part, not
-// for the tail scan.
+// Locking: every call reads a pin of the table (EmbeddingTable::Pinned), taken under a FeedStore
+// snapshot that the caller may then let go: the writer appends and deletes beside the scan or
+// the step, which reads the rows pinned (a later write's rows are the next call's; a search also
+// gets the rows the index took since its pin). The overloads that take the table pin it
+// themselves (their caller holds the owner's lock). The index's own lock lets searches run
+// together and a sync run alone; a search holds it only for the index's part, not for the tail
+// scan.
 #pragma once
 
 #include <atomic>
@@ -109,7 +110,6 @@ class PostIndex {
   std::size_t lag(std::size_t table_rows) const;
   bool outgrown(std::size_t table_rows) const;
   // Syncs the first `rows` rows of the table (and all of its tombstones).
-  absl::Status sync_locked(const embeddings::EmbeddingTable& table, std::size_t rows) const;
   absl::Status sync_locked(kernels::VectorRows table, std::size_t rows) const;
   // The index's part of a search (every row when inline and up to date).
   absl::StatusOr<kernels::SearchResults> search_index(const kernels::VectorRows& rows,
