@@ -4,12 +4,12 @@
 // tombstones, so it returns live public posts only.
 //
 // Two ways to keep up with writes:
-// - inline (the default, and right for the exact scan, whose sync costs nothing): each write
-//   syncs the rows it added;
-// - deferred (defer_indexing(), for FAISS and the GPU, where adding rows costs real time): a
-//   write only hands over its tombstones, index_step() adds rows later (background_indexer.h
-//   calls it), and every search covers the rows not indexed yet with an exact scan of that
-//   tail, merged into the index's answer.
+// - inline (the default; the learned space's index): each write syncs the rows it added, which
+//   takes the index exclusively and so waits for the searches in flight;
+// - deferred (defer_indexing(); the engine's post index, whatever the backend): a write only
+//   hands over its tombstones, index_step() adds rows later (background_indexer.h calls it), and
+//   every search covers the rows not indexed yet with an exact scan of that tail, merged into the
+//   index's answer.
 //
 // Locking: every call reads a pin of the table (EmbeddingTable::Pinned), taken under a FeedStore
 // snapshot that the caller may then let go: the writer appends and deletes beside the scan or
