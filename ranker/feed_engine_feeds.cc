@@ -48,11 +48,7 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
     const auto run = [&](const embeddings::EmbeddingTable::Pinned& rows) {
       results = in_space ? query.learned->search(search) : index_->search(rows, search);
     };
-    if (query.unlocked) {
-      query.unlocked(run);
-    } else {
-      run(vectors_->posts().pin());
-    }
+    query.unlocked(run);  // make_query() sets it for every engine query
     if (!results.ok()) return results.status();
     if (results->empty()) return std::vector<kernels::Neighbor>();
     return std::move(results->front());

@@ -42,7 +42,7 @@ struct FeedQuery {
   ViewerSignals signals;
   // Runs a search on a pin of the post table without the request's readers' lock
   // (ReadView::unlocked): `state` may change across the call, so hold no reference into it.
-  // Unset (tests of single stages): the search runs under the caller's lock.
+  // Set by FeedEngine::make_query; stages tested alone get a NearestPublicPosts that needs none.
   std::function<void(absl::FunctionRef<void(const embeddings::EmbeddingTable::Pinned&)>)>
       unlocked;
 
