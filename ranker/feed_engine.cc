@@ -265,6 +265,10 @@ EngineCounts FeedEngine::counts() const {
   counts.retrieval_backend = retrieval_backend();
   counts.index_lag = index_->lag(corpus.posts());
   counts.writes_waiting = store_->writes_waiting();
+  if (rankings_ != nullptr) {
+    counts.rankings_in_flight = rankings_->held();
+    counts.rankings_limit = rankings_->limit();
+  }
   if (index_->worth_deferring()) {  // the exact scan's steps are no indexing work worth a figure
     const BackgroundIndexer::Progress progress = indexer_->progress();
     counts.background_indexed_rows = progress.rows_indexed;

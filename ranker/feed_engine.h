@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/bounded_count.h"
 #include "ranker/feed_types.h"
 #include "ranker/pipeline/algorithmic_pipeline.h"
 #include "ranker/ranked_list_cache.h"
@@ -41,6 +42,10 @@ struct AlgorithmicOptions {
   VectorSpace vector_space = VectorSpace::kText;
   LearnedSpaceOptions learned;
   bool train_at_start = true;  // with no saved model, train one in the background at start
+  // First pages being ranked at once (a cursor's page, read from the cache, is not counted); a
+  // request past it gets RESOURCE_EXHAUSTED at once, so that past saturation the accepted
+  // requests share the cores with a bounded number of others. 0: no bound.
+  int max_rankings_in_flight = 0;
 };
 
 struct EngineCounts {
@@ -53,6 +58,8 @@ struct EngineCounts {
   // background indexer's work since start (HNSW, IVF, flat and the GPU index in the background).
   std::uint64_t index_lag = 0;
   std::uint64_t writes_waiting = 0;  // write calls queued to be combined into the next batch
+  int rankings_in_flight = 0;  // first pages being ranked now
+  int rankings_limit = 0;      // AlgorithmicOptions::max_rankings_in_flight (0: no bound)
   std::uint64_t background_indexed_rows = 0;
   double background_indexing_seconds = 0;
   VectorSpace vector_space = VectorSpace::kText;
@@ -239,6 +246,7 @@ class FeedEngine {
   std::shared_ptr<const RankingConfig> server_config_;  // algorithmic_.config, shared with lists
   std::unique_ptr<AlgorithmicPipeline> pipeline_;
   std::unique_ptr<RankedListCache> ranked_lists_;
+  std::unique_ptr<BoundedCount> rankings_;  // null: no bound (max_rankings_in_flight 0)
   // Where the posts of an age window start in the embedding table (out-of-network searches).
   void note_new_rows(const ReadView& corpus);
   // After a write or a re-embedding step: the rows it added reach the indexes.

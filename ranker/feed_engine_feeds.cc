@@ -64,6 +64,9 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
       std::move(sources), standard_filters(),
       std::make_shared<const CandidateScorer>(std::move(scorer)));
   ranked_lists_ = std::make_unique<RankedListCache>(algorithmic_.cache);
+  if (algorithmic_.max_rankings_in_flight > 0) {
+    rankings_ = std::make_unique<BoundedCount>(algorithmic_.max_rankings_in_flight);
+  }
   server_config_ = std::make_shared<const RankingConfig>(algorithmic_.config);
   say(fmt::format("algorithmic feed: ranking config {}, {}", algorithmic_.config.version,
                   ranking_backend()));
@@ -206,6 +209,17 @@ absl::StatusOr<RankedList> FeedEngine::rank_feed(const FeedRequest& request,
 absl::StatusOr<FeedPage> FeedEngine::ranked_feed(const FeedRequest& request) const {
   auto cursor = cursor_for(request);
   if (!cursor.ok()) return cursor.status();
+  // Taken before the state lock: a refused request waits for nothing.
+  std::optional<BoundedCount::Slot> ranking;
+  if (!*cursor && rankings_ != nullptr) {
+    ranking = rankings_->try_acquire();
+    if (!ranking) {
+      return absl::ResourceExhaustedError(fmt::format(
+          "GetFeed: {} feeds being ranked, the server's limit (--max-rankings-in-flight); "
+          "retry after a backoff",
+          rankings_->limit()));
+    }
+  }
   ReadView corpus = request_view();
   // The store's one state object: ranking lets the lock go for its search (ReadView::unlocked)
   // and takes it again, and what the page shows is read after that.

@@ -159,6 +159,14 @@ std::string ServerMetrics::render(const ScrapeState& state,
   out.gauge("feedrank_write_calls_waiting",
             "Write calls queued for the write pipeline, to be combined into its next batch.", {},
             static_cast<double>(state.engine.writes_waiting));
+  if (state.engine.rankings_limit > 0) {
+    out.gauge("feedrank_rankings_in_flight",
+              "Algorithmic and interleaved first pages being ranked now.", {},
+              state.engine.rankings_in_flight);
+    out.gauge("feedrank_rankings_in_flight_limit",
+              "First pages that may be ranked at once; more get RESOURCE_EXHAUSTED.", {},
+              state.engine.rankings_limit);
+  }
   out.counter("feedrank_background_indexed_rows_total",
               "Rows the background indexer added to the post index.", {},
               static_cast<double>(state.engine.background_indexed_rows));

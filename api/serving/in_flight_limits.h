@@ -3,12 +3,12 @@
 // accepted keep their latency and callers learn to back off.
 #pragma once
 
-#include <atomic>
-#include <memory>
+#include <deque>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
+
+#include "common/bounded_count.h"
 
 namespace feedrank::api::serving {
 
@@ -17,38 +17,19 @@ class InFlightLimits {
   // One slot per method, limits[i] for methods[i] (at least 1 each).
   InFlightLimits(std::vector<std::string> methods, std::vector<int> limits);
 
-  // Holds one of a method's slots until destroyed.
-  class Slot {
-   public:
-    Slot(Slot&& other) noexcept : count_(std::exchange(other.count_, nullptr)) {}
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-    Slot& operator=(Slot&& other) noexcept {
-      std::swap(count_, other.count_);
-      return *this;
-    }
-    ~Slot() {
-      if (count_) count_->fetch_sub(1, std::memory_order_relaxed);
-    }
-
-   private:
-    friend class InFlightLimits;
-    explicit Slot(std::atomic<int>* count) : count_(count) {}
-    std::atomic<int>* count_;
-  };
+  using Slot = BoundedCount::Slot;  // holds one of a method's slots until destroyed
 
   // A slot of method `index`, or nothing when its limit is reached.
-  std::optional<Slot> try_acquire(std::size_t index);
+  std::optional<Slot> try_acquire(std::size_t index) { return counts_[index].try_acquire(); }
 
   std::size_t method_count() const { return methods_.size(); }
   const std::string& method(std::size_t index) const { return methods_[index]; }
-  int limit(std::size_t index) const { return limits_[index]; }
-  int in_flight(std::size_t index) const;
+  int limit(std::size_t index) const { return counts_[index].limit(); }
+  int in_flight(std::size_t index) const { return counts_[index].held(); }
 
  private:
   std::vector<std::string> methods_;
-  std::vector<int> limits_;
-  std::unique_ptr<std::atomic<int>[]> in_flight_;
+  std::deque<BoundedCount> counts_;  // a deque: the counts never move
 };
 
 }  // namespace feedrank::api::serving

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Chronological GetFeed over gRPC while a bulk load arrives (issue 10, item 6):
-#   bash benchmarks/load/feed_during_ingest.sh STORE_DIR OUT_DIR [POSTS]
+# Reads over gRPC while a bulk load arrives (issue 10, item 6):
+#   [MIX=chrono=1] [RATE=2000] bash benchmarks/load/feed_during_ingest.sh STORE_DIR OUT_DIR [POSTS]
 # STORE_DIR is a load corpus's store (WORK_DIR/server after `feedrank-load --data-dir WORK_DIR
 # --users 100000 --posts 1000000`); it is copied, never changed. On the copy, with feedrank-load
-# in open loop (2,000 chronological GetFeed calls/s over 100k viewers, one client thread):
+# in open loop (RATE calls/s of feedrank-load's --mix MIX, by default 2,000 chronological GetFeed
+# calls/s, over 100k viewers, one client thread):
 #   1. idle: 10 s measured, no writes;
 #   2. during ingest: POSTS (default 300,000) new posts streamed by `feedrank load` (Ingest)
 #      starting as the measured window starts; the window is as long as a dry run of the same
@@ -13,6 +14,8 @@ set -euo pipefail
 store=${1:?usage: feed_during_ingest.sh STORE_DIR OUT_DIR [POSTS]}
 out=${2:?usage: feed_during_ingest.sh STORE_DIR OUT_DIR [POSTS]}
 posts=${3:-300000}
+mix=${MIX:-chrono=1}
+rate=${RATE:-2000}
 build=${BUILD:-build}
 server_bin=${SERVER_BIN:-$build/tools/server/feedrank-server}
 cli=$build/tools/cli/feedrank
@@ -37,7 +40,7 @@ ingest() {
     "$cli" --server "$address" load "$scratch/posts.jsonl"
 }
 feed_load() {
-  "$load" --server "$address" --users 100000 --loop open --rate 2000 --mix chrono=1 \
+  "$load" --server "$address" --users 100000 --loop open --rate "$rate" --mix "$mix" \
     --warmup 2 --duration "$2" --json "$out/$1.json" >"$out/$1.txt" 2>"$out/$1.log"
 }
 
@@ -58,6 +61,6 @@ sleep 2  # the reader's warm-up
 took=$(ingest during)
 wait "$reader"
 stop
-echo "during: $posts posts ingested in $took s while GetFeed was measured for $window s" \
+echo "during: $posts posts ingested in $took s while $mix at $rate/s was measured for $window s" \
   | tee -a "$out/summary.txt"
 for step in idle during; do echo "== $step"; tail -n +2 "$out/$step.txt"; done | tee -a "$out/summary.txt"

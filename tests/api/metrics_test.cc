@@ -17,10 +17,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
+constexpr int kRankingsLimit = 7;
+
 class Metrics : public ApiTest {
  protected:
   void configure(api::ServerOptions& options) override {
     options.metrics_listen_address = "127.0.0.1:0";
+    options.algorithmic.max_rankings_in_flight = kRankingsLimit;
   }
 
   grpc::Status feed(v1::FeedMode mode) {
@@ -88,6 +91,8 @@ TEST_F(Metrics, ReportCandidatesPerSourceWritesAndStoreSize) {
   EXPECT_TRUE(metrics.has("feedrank_write_calls_waiting"));
   EXPECT_EQ(metrics.value("feedrank_write_calls_waiting"), 0) << "no write in flight";
   EXPECT_FALSE(metrics.has("feedrank_gpu_memory_used_bytes")) << "no GPU backend here";
+  EXPECT_EQ(metrics.value("feedrank_rankings_in_flight"), 0) << "no feed being ranked";
+  EXPECT_EQ(metrics.value("feedrank_rankings_in_flight_limit"), kRankingsLimit);
 }
 
 TEST_F(Metrics, GetStatsBreaksMemoryDownOnlyWhenAsked) {

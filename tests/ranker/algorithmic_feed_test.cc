@@ -1,11 +1,13 @@
 // FeedEngine::get_feed in ALGORITHMIC mode over a real RocksDB store: pages continue the list
 // ranked for the first page (no repeats while writes arrive), an expired list gets its
-// documented code, as_of hides later posts and ranks data years old like fresh data, visibility,
+// documented code, first pages past the bound on rankings in flight are refused, as_of hides later posts and ranks data years old like fresh data, visibility,
 // mutes and deletes hold, explanations add up.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -201,6 +203,54 @@ TEST_F(AlgorithmicFeedTest, AnExpiredListGetsFailedPreconditionTellingTheClientT
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(result.status().message(), HasSubstr("first page again"));
+}
+
+TEST_F(AlgorithmicFeedTest, FirstPagesPastTheRankingBoundAreRefusedAtOnceCursorPagesAreNot) {
+  AlgorithmicOptions options;
+  options.max_rankings_in_flight = 1;
+  open(options);
+  write_corpus();
+  FeedRequest next = request(3);
+  next.cursor = page(request(3)).next_cursor;
+  ASSERT_FALSE(next.cursor.empty());
+
+  // Two threads rank first pages until their rankings have overlapped (the second is refused);
+  // a third reads a cursor's page meanwhile, from the cache, which the bound does not count.
+  std::atomic<int> served{0}, refused{0}, other{0}, cursor_pages{0}, cursor_failed{0};
+  std::atomic<bool> stop{false};
+  std::string refusal;
+  std::mutex refusal_mutex;
+  const auto first_pages = [&] {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!stop && std::chrono::steady_clock::now() < give_up) {
+      auto result = engine_->get_feed(request(3));
+      if (result.ok()) {
+        ++served;
+      } else if (result.status().code() == absl::StatusCode::kResourceExhausted) {
+        std::lock_guard lock(refusal_mutex);
+        refusal = std::string(result.status().message());
+        if (++refused >= 5 && served >= 5 && cursor_pages >= 5) stop = true;
+      } else {
+        ++other;
+      }
+    }
+    stop = true;
+  };
+  std::thread a(first_pages), b(first_pages);
+  std::thread pager([&] {
+    while (!stop) (engine_->get_feed(next).ok() ? cursor_pages : cursor_failed)++;
+  });
+  a.join();
+  b.join();
+  pager.join();
+  EXPECT_GE(refused.load(), 5) << "two threads ranking at once never met the bound of 1";
+  EXPECT_GE(served.load(), 5);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_THAT(refusal, HasSubstr("1 feeds being ranked"));
+  EXPECT_THAT(refusal, HasSubstr("--max-rankings-in-flight"));
+  EXPECT_GE(cursor_pages.load(), 5);
+  EXPECT_EQ(cursor_failed.load(), 0);
+  EXPECT_FALSE(page(request(3)).items.empty()) << "the slot is given back";
 }
 
 TEST_F(AlgorithmicFeedTest, ACursorOfTheOtherModeOrViewerIsRejected) {

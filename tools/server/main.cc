@@ -79,6 +79,14 @@ std::thread handle_signals(feedrank::api::FeedServer& server) {
   });
 }
 
+// A ranking keeps a core busy a few milliseconds and its out-of-network search is batched with
+// others; 32 per core keeps the cores and the batches full, and bounds what an accepted
+// first page waits behind past saturation (32 / (cores x rankings a second per core)).
+int default_rankings_in_flight() {
+  constexpr int kPerCore = 32;
+  return kPerCore * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -196,6 +204,12 @@ int main(int argc, char** argv) {
   app.add_option("--max-in-flight", options.limits.max_in_flight,
                  "calls each RPC method may serve at once; more get RESOURCE_EXHAUSTED at once")
       ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  algorithmic.max_rankings_in_flight = default_rankings_in_flight();
+  app.add_option("--max-rankings-in-flight", algorithmic.max_rankings_in_flight,
+                 "algorithmic and interleaved first pages ranked at once (cursor pages are not "
+                 "counted); more get RESOURCE_EXHAUSTED at once; 0: no bound")
+      ->check(CLI::Range(0, 1'000'000))
       ->capture_default_str();
   std::vector<std::string> method_limits;
   app.add_option("--method-in-flight", method_limits,
