@@ -107,7 +107,9 @@ absl::Status FeedEngine::start_index(ChosenIndex chosen, const RetrievalOptions&
 }
 
 bool FeedEngine::wait_until_indexed(std::chrono::milliseconds timeout) const {
-  return indexer_ == nullptr || indexer_->wait_caught_up(timeout);
+  if (indexer_ != nullptr && !indexer_->wait_caught_up(timeout)) return false;
+  const std::shared_ptr<const LearnedSnapshot> learned = learned_snapshot();
+  return learned == nullptr || learned->wait_until_indexed(timeout);
 }
 
 absl::Status FeedEngine::start_learned(const RetrievalOptions& retrieval, int dimension) {
@@ -205,6 +207,7 @@ void FeedEngine::after_write() {
   }
   rows.reset();
   if (indexer_ != nullptr) indexer_->wake();
+  if (learned_ != nullptr) learned_->sync_index();
 }
 
 absl::Status FeedEngine::reembed(bool wait, std::size_t rows_per_step) {

@@ -123,7 +123,8 @@ class FeedEngine {
   absl::StatusOr<store::WriteSummary> commit_write(store::FeedStore::PreparedWrite prepared);
 
   EngineCounts counts() const;
-  // Waits until the background indexer (if any) has indexed every row written before the call;
+  // Waits until the background indexers (the post index's and the learned space's, if any) have
+  // indexed every row written before the call;
   // false when `timeout` passed first. For tests, benchmarks and tools: searches never need it.
   bool wait_until_indexed(std::chrono::milliseconds timeout) const;
   // Heap bytes by part: the store's views and RocksDB (store::FeedStore::memory_breakdown), post
@@ -221,14 +222,15 @@ class FeedEngine {
   //   2. the store's state lock: shared for a read (a ReadView: the state and the post and
   //      user vectors) and for a batch's planning, exclusive only while a writer applies a
   //      committed batch, which grows nothing large under it (see FeedStore::commit_write). A
-  //      write takes it again, shared, to note its rows after applying, and pins the table for
-  //      the index's sync. A search lets it go for its scan (ReadView::unlocked), holding a pin
-  //      of the post table instead;
+  //      write takes it again, shared, to note its rows after applying (the learned space's
+  //      rows too), and pins the table for the index's sync. A search lets it go for its scan
+  //      (ReadView::unlocked), holding a pin of the post table (or the learned space's) instead;
   //   2b. the post table's pins (EmbeddingTable::Pinned): taken under the state lock, then held
   //      without it; a thread holding a pin never waits for the state lock (a writer growing
   //      the table holds that lock and waits for the pins);
-  //   3. PostIndex's turnstile and lock (shared: searches; exclusive: syncs and indexer steps),
-  //      and LearnedSpace's locks;
+  //   3. LearnedSpace's locks, then its snapshot's table lock (exclusive while a write appends
+  //      rows; shared to take a pin of that table, which is then held without it, as in 2b);
+  //      PostIndex's turnstile and lock (shared: searches; exclusive: syncs and indexer steps);
   //   4. leaf mutexes that guard one structure and call out to nothing: row_times_mutex_, the
   //      search batcher's queue, the ranked-list cache, the indexer's progress.
   std::function<void(std::string_view line)> log_;

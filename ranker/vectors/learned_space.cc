@@ -7,6 +7,7 @@
 #include "embeddings/vector_dimension.h"
 #include "fmt/format.h"
 #include "kernels/cpu/inner_products.h"
+#include "ranker/retrieval/background_indexer.h"
 #include "ranker/retrieval/post_index.h"
 
 namespace feedrank::ranker {
@@ -15,8 +16,6 @@ namespace {
 // Rows a snapshot adds per store snapshot while a new model's vectors are built, so that writers
 // wait for at most one such step.
 constexpr std::size_t kInstallRowsPerLock = 50'000;
-// Rows indexed per index lock after a write (as the text index).
-constexpr std::size_t kSyncRowsPerLock = 4096;
 // Folded-in viewers kept; past this the cache starts over.
 constexpr std::size_t kMaxFoldedUsers = 200'000;
 
@@ -72,10 +71,43 @@ std::vector<float> LearnedSnapshot::query(std::span<const float> factor,
   return out;
 }
 
+void LearnedSnapshot::read_pinned(
+    absl::FunctionRef<void(const embeddings::EmbeddingTable::Pinned&)> fn) const {
+  std::shared_lock lock(mutex_);
+  const embeddings::EmbeddingTable::Pinned pinned = table_.pin();
+  lock.unlock();
+  fn(pinned);
+}
+
 absl::StatusOr<kernels::SearchResults> LearnedSnapshot::search(
     const kernels::SearchRequest& request) const {
-  std::shared_lock lock(mutex_);
-  return index_->search(table_, request);
+  absl::StatusOr<kernels::SearchResults> results;
+  read_pinned([&](const embeddings::EmbeddingTable::Pinned& rows) {
+    results = index_->search(rows, request);
+  });
+  return results;
+}
+
+bool LearnedSnapshot::wait_until_indexed(std::chrono::milliseconds timeout) const {
+  return indexer_ == nullptr || indexer_->wait_caught_up(timeout);
+}
+
+void LearnedSnapshot::start_indexing(std::function<void(std::string_view line)> log) {
+  index_->defer_indexing();
+  BackgroundIndexerOptions options;
+  // The exact scan's steps are no indexing work worth a log line.
+  if (index_->worth_deferring()) options.log = std::move(log);
+  indexer_ = std::make_unique<BackgroundIndexer>(
+      *index_, [this](auto fn) { read_pinned(fn); }, std::move(options));
+}
+
+absl::Status LearnedSnapshot::note_write() {
+  absl::Status status;
+  read_pinned([&](const embeddings::EmbeddingTable::Pinned& rows) {
+    status = index_->note_write(rows, 0);
+  });
+  if (indexer_ != nullptr) indexer_->wake();
+  return status;
 }
 
 std::span<const float> LearnedSnapshot::learned_part(std::span<const float> row) const {
@@ -157,9 +189,9 @@ void LearnedSnapshot::catch_up(const store::FeedState& state,
   if (count > 0) put(first, count, true);
 }
 
-absl::Status LearnedSnapshot::sync_index(std::size_t rows_per_lock) {
+absl::Status LearnedSnapshot::index_all() {
   std::shared_lock lock(mutex_);
-  return index_->sync(table_, rows_per_lock);
+  return index_->sync(table_);
 }
 
 // --- LearnedSpace ---
@@ -244,7 +276,16 @@ void LearnedSpace::sync(const store::FeedState& state, const embeddings::Embeddi
   }
   if (snapshot == nullptr) return;
   snapshot->catch_up(state, text, std::numeric_limits<std::size_t>::max());
-  if (absl::Status status = snapshot->sync_index(kSyncRowsPerLock); !status.ok()) {
+}
+
+void LearnedSpace::sync_index() {
+  std::shared_ptr<LearnedSnapshot> snapshot;
+  {
+    std::lock_guard current_lock(current_mutex_);
+    snapshot = current_;
+  }
+  if (snapshot == nullptr) return;
+  if (absl::Status status = snapshot->note_write(); !status.ok()) {
     say(fmt::format("learned index sync failed (retried at the next search): {}",
                     std::string(status.message())));
   }
@@ -310,7 +351,7 @@ absl::Status LearnedSpace::install(std::shared_ptr<const embeddings::LearnedMode
       snapshot->catch_up(state, text, kInstallRowsPerLock);
       behind = text.rows() - std::min(text.rows(), snapshot->rows());
     });
-    if (absl::Status status = snapshot->sync_index(std::numeric_limits<std::size_t>::max());
+    if (absl::Status status = snapshot->index_all();
         !status.ok()) {
       return status;
     }
@@ -324,8 +365,9 @@ absl::Status LearnedSpace::install(std::shared_ptr<const embeddings::LearnedMode
   read_state_([&](const store::FeedState& state, const embeddings::EmbeddingTable& text) {
     std::lock_guard lock(sync_mutex_);
     snapshot->catch_up(state, text, std::numeric_limits<std::size_t>::max());
-    status = snapshot->sync_index(std::numeric_limits<std::size_t>::max());
+    status = snapshot->index_all();
     if (!status.ok()) return;
+    snapshot->start_indexing(options_.log);
     std::lock_guard current_lock(current_mutex_);
     current_ = std::move(snapshot);
   });

@@ -5,18 +5,22 @@
 // - every post has a row in the snapshot's table, row for row with the text table: its trained
 //   factor, else its cold-start vector (author and text), so a new post is retrievable at once;
 //   deletes and followers-only posts are mirrored, so the index returns live public posts only;
+//   the snapshot's index takes new rows in the background, and a search reads a pin of the
+//   table, so writes wait neither for searches nor for indexing;
 // - a viewer who engaged since the model was trained is folded in (one small solve), cached per
 //   engagement count;
 // - the model is saved (versioned, with what it was trained on) and read back at start.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -34,6 +38,7 @@
 
 namespace feedrank::ranker {
 
+class BackgroundIndexer;
 class PostIndex;
 
 struct LearnedSpaceOptions {
@@ -60,7 +65,11 @@ class LearnedSnapshot {
   // The viewer's query in the space: their learned factor (and, hybrid, text interest).
   std::vector<float> query(std::span<const float> factor,
                            std::span<const float> text_interest) const;
+  // Searches a pin of the table, without holding the table's lock (writes append meanwhile).
   absl::StatusOr<kernels::SearchResults> search(const kernels::SearchRequest& request) const;
+  // Waits until the background indexer has indexed every row added before the call; false when
+  // `timeout` passed first. For tests and tools: searches scan the rows not indexed yet.
+  bool wait_until_indexed(std::chrono::milliseconds timeout) const;
   // The learned score of the post for this factor (its trained or cold-start vector); 0 for a
   // post without a row.
   float learned_score(std::span<const float> factor, PostId post) const;
@@ -72,7 +81,15 @@ class LearnedSnapshot {
   // Appends the text table's rows this table lacks (at most `max_rows`) and mirrors deletes.
   void catch_up(const store::FeedState& state, const embeddings::EmbeddingTable& text,
                 std::size_t max_rows);
-  absl::Status sync_index(std::size_t rows_per_lock);
+  // Indexes every row (a new model's snapshot, before it serves).
+  absl::Status index_all();
+  // Once built: rows added later are indexed by a background indexer of its own.
+  void start_indexing(std::function<void(std::string_view line)> log);
+  // After catch_up(), without the store's lock: hands the deletes to the index (a GPU copy
+  // needs them) and wakes the indexer.
+  absl::Status note_write();
+  // Runs fn on a pin of the table taken under its lock, then held without it.
+  void read_pinned(absl::FunctionRef<void(const embeddings::EmbeddingTable::Pinned&)> fn) const;
   std::span<const float> learned_part(std::span<const float> row) const;
 
   std::shared_ptr<const embeddings::LearnedModel> model_;
@@ -81,6 +98,7 @@ class LearnedSnapshot {
   mutable std::shared_mutex mutex_;  // the table; the index has its own
   embeddings::EmbeddingTable table_;
   std::unique_ptr<PostIndex> index_;
+  std::unique_ptr<BackgroundIndexer> indexer_;  // last: stops before what it reads goes
 };
 
 struct TrainingProgress {
@@ -111,6 +129,10 @@ class LearnedSpace {
   absl::Status start();
   // After every write, under the writer's store snapshot: new posts get rows, deletes mirror.
   void sync(const store::FeedState& state, const embeddings::EmbeddingTable& text);
+  // Then, without the snapshot: the rows reach the index (in the background) and the deletes its
+  // device copy. Apart from sync() so that writers never wait, under the store's lock, for the
+  // searches that hold the index.
+  void sync_index();
   // Null until a model exists.
   std::shared_ptr<const LearnedSnapshot> current() const;
 
