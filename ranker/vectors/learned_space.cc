@@ -351,10 +351,7 @@ absl::Status LearnedSpace::install(std::shared_ptr<const embeddings::LearnedMode
       snapshot->catch_up(state, text, kInstallRowsPerLock);
       behind = text.rows() - std::min(text.rows(), snapshot->rows());
     });
-    if (absl::Status status = snapshot->index_all();
-        !status.ok()) {
-      return status;
-    }
+    if (absl::Status status = snapshot->index_all(); !status.ok()) return status;
     if (stopping_) return absl::CancelledError("stopped while building the new model's index");
     // Until caught up with what was written meanwhile, so that the last step, which holds off
     // writers, has only the rows of the writes since.
