@@ -96,4 +96,12 @@ std::vector<std::uint64_t> post_ids(const v1::GetFeedResponse& page) {
 
 std::string text_of(const google::protobuf::Message& message) { return message.ShortDebugString(); }
 
+std::string stored_stats_of(v1::GetStatsResponse stats) {
+  stats.clear_index_lag();
+  stats.clear_background_indexed_rows();
+  stats.clear_background_indexing_seconds();
+  if (stats.has_learned()) stats.mutable_learned()->clear_index_lag();
+  return text_of(stats);
+}
+
 }  // namespace feedrank::api_test
