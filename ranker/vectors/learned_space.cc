@@ -262,28 +262,22 @@ absl::Status LearnedSpace::start() {
   return install(std::move(*model));
 }
 
-std::shared_ptr<const LearnedSnapshot> LearnedSpace::current() const {
+std::shared_ptr<const LearnedSnapshot> LearnedSpace::current() const { return serving(); }
+
+std::shared_ptr<LearnedSnapshot> LearnedSpace::serving() const {
   std::lock_guard lock(current_mutex_);
   return current_;
 }
 
 void LearnedSpace::sync(const store::FeedState& state, const embeddings::EmbeddingTable& text) {
   std::lock_guard lock(sync_mutex_);
-  std::shared_ptr<LearnedSnapshot> snapshot;
-  {
-    std::lock_guard current_lock(current_mutex_);
-    snapshot = current_;
-  }
+  const std::shared_ptr<LearnedSnapshot> snapshot = serving();
   if (snapshot == nullptr) return;
   snapshot->catch_up(state, text, std::numeric_limits<std::size_t>::max());
 }
 
 void LearnedSpace::sync_index() {
-  std::shared_ptr<LearnedSnapshot> snapshot;
-  {
-    std::lock_guard current_lock(current_mutex_);
-    snapshot = current_;
-  }
+  const std::shared_ptr<LearnedSnapshot> snapshot = serving();
   if (snapshot == nullptr) return;
   if (absl::Status status = snapshot->note_write(); !status.ok()) {
     say(fmt::format("learned index sync failed (retried at the next search): {}",

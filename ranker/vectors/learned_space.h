@@ -153,6 +153,8 @@ class LearnedSpace {
                std::unique_ptr<kernels::AlsSolver> solver,
                std::unique_ptr<kernels::AlsSolver> fold_in_solver);
   void say(const std::string& line) const;
+  // current(), writable: its table grows by sync().
+  std::shared_ptr<LearnedSnapshot> serving() const;
   // Builds the snapshot of `model` over every post, then swaps it in.
   absl::Status install(std::shared_ptr<const embeddings::LearnedModel> model);
   void set_phase(std::string phase);
