@@ -139,6 +139,34 @@ BENCHMARK(BM_CpuExact)
     ->Args({1'000'000, 64, 10, 1})
     ->UseRealTime();
 
+// The algorithmic feed's out-of-network scan: the newest `window` rows of 1M, k = 300, the
+// callers' queries batched but each scored as if alone (the search batcher's request).
+void BM_CpuExactFeedWindow(benchmark::State& state) {
+  constexpr std::size_t kRows = 1'000'000;
+  const auto batch = static_cast<std::size_t>(state.range(0));
+  const auto window = static_cast<std::size_t>(state.range(1));
+  auto index = make_cpu_exact_index(kDim, static_cast<int>(state.range(2)));
+  const VectorRows view = corpus(kRows).view();
+  if (!index->sync(view).ok()) return state.SkipWithError("sync failed");
+  std::size_t next = 0;
+  for (auto _ : state) {
+    SearchRequest request{queries_at(next, batch), 300, {}};
+    request.first_row = kRows - window;
+    request.as_if_alone = true;
+    auto results = index->search(view, request);
+    if (!results.ok()) return state.SkipWithError(std::string(results.status().message()).c_str());
+    benchmark::DoNotOptimize(results->data());
+    next += batch;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * batch));
+  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(window) * kDim * 4 / 1e9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_CpuExactFeedWindow)
+    ->ArgNames({"batch", "window", "threads"})
+    ->ArgsProduct({{1, 3, 8, 16}, {100'000}, {1, 0}})
+    ->UseRealTime();
+
 void BM_FaissFlat(benchmark::State& state) {
   const auto rows = static_cast<std::size_t>(state.range(0));
   static std::map<std::size_t, std::unique_ptr<VectorIndex>> cache;  // FAISS copies the rows

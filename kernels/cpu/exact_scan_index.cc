@@ -124,12 +124,12 @@ void ExactScanIndex::scan(const VectorRows& rows, const SearchRequest& request,
         const float* s = scores.data() + i * row_block_;
         const cpu::RowFilter& filter = filters[q0 + i];
         cpu::TopK& top = tops[q0 + i];
-        float threshold = top.threshold();
-        for (std::size_t r = 0; r < n; ++r) {
-          if (!(s[r] >= threshold)) continue;  // also drops NaN scores from NaN rows
-          if (!filter.allows(block + r)) continue;
-          top.push({rows.ids[block + r], s[r]});
-          threshold = top.threshold();
+        // A query whose first row is past the block's start skips the rows before it (the scan
+        // starts at the lowest first row of the batch). NaN scores (from NaN rows) are never at
+        // least the threshold, so never kept.
+        std::size_t r = std::min(n, filter.first_row() - std::min(filter.first_row(), block));
+        for (; (r = cpu::first_at_least(s, r, n, top.threshold())) < n; ++r) {
+          if (filter.allows(block + r)) top.push({rows.ids[block + r], s[r]});
         }
       }
     }

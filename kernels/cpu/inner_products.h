@@ -23,6 +23,11 @@ void inner_products(const float* queries, std::size_t query_count, const float* 
 // (FAISS's HNSW graph walk).
 float inner_product(const float* a, const float* b, int dimension);
 
+// The first i in [begin, end) with scores[i] >= threshold (NaN never is), or end: a scan's
+// top-k keeps few of its scores, and testing 8 at a time skips the rest without a branch each.
+std::size_t first_at_least(const float* scores, std::size_t begin, std::size_t end,
+                           float threshold);
+
 // The portable kernel alone, so that tests can check it on machines that have AVX2.
 void inner_products_portable(const float* queries, std::size_t query_count, const float* rows,
                              std::size_t row_count, int dimension, float* out,

@@ -26,6 +26,9 @@ class RowFilter {
            (exclude_.empty() || !exclude_.contains(rows_->ids[row]));
   }
 
+  // Rows before this one are never allowed.
+  std::size_t first_row() const { return first_row_; }
+
   // False when every row is allowed, so that callers can skip the filter altogether.
   bool filters_anything() const { return tombstones_ || first_row_ > 0 || !exclude_.empty(); }
 
