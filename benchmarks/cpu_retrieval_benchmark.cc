@@ -140,7 +140,7 @@ BENCHMARK(BM_CpuExact)
     ->UseRealTime();
 
 // The algorithmic feed's out-of-network scan: the newest `window` rows of 1M, k = 300, the
-// callers' queries batched but each scored as if alone (the search batcher's request).
+// callers' queries batched (the search batcher's request).
 void BM_CpuExactFeedWindow(benchmark::State& state) {
   constexpr std::size_t kRows = 1'000'000;
   const auto batch = static_cast<std::size_t>(state.range(0));
@@ -152,7 +152,6 @@ void BM_CpuExactFeedWindow(benchmark::State& state) {
   for (auto _ : state) {
     SearchRequest request{queries_at(next, batch), 300, {}};
     request.first_row = kRows - window;
-    request.as_if_alone = true;
     auto results = index->search(view, request);
     if (!results.ok()) return state.SkipWithError(std::string(results.status().message()).c_str());
     benchmark::DoNotOptimize(results->data());

@@ -63,9 +63,6 @@ struct SearchRequest {
   // Empty, or one first row per query instead of `first_row` (queries of several callers searched
   // together). The exact scan honours each; other backends treat them, too, as hints.
   std::span<const std::size_t> first_rows;
-  // The queries of several callers searched together: each query's scores must be rounded exactly
-  // as when it is searched alone (the CPU scan then avoids kernels that sum in another order).
-  bool as_if_alone = false;
 };
 
 // One list per query, best first: score descending, ties by smaller id. Fewer than k entries

@@ -77,85 +77,12 @@ FEEDRANK_AVX2 void query_group_avx2(const float* queries, const float* rows,
   for (; r < row_count; ++r) tile_avx2<Q, 1>(queries, rows + r * d, d, out + r, out_stride);
 }
 
-// Batches are compute-bound, and the tiles above spend a horizontal reduction per row. For them
-// the rows are packed into panels of kPanel rows, dimension-major (panel[t * kPanel + j] =
-// row j, value t), so that each step broadcasts one value per query against 16 rows in two
-// registers: 12 accumulators for 6 queries, no reductions (measured 1.5x the tiles' GFLOP/s,
-// close to OpenBLAS sgemm on this machine).
-constexpr std::size_t kPanel = 16;
-constexpr std::size_t kPanelQueries = 6;
-constexpr std::size_t kPackFromQueries = 4;  // fewer queries are memory-bound: no packing
-
-void pack_rows(const float* rows, std::size_t row_count, std::size_t d, float* packed) {
-  for (std::size_t p = 0; p < row_count; p += kPanel) {
-    float* panel = packed + p * d;
-    const std::size_t n = std::min(kPanel, row_count - p);
-    if (n < kPanel) std::fill(panel, panel + kPanel * d, 0.0f);
-    for (std::size_t j = 0; j < n; ++j) {
-      const float* row = rows + (p + j) * d;
-      for (std::size_t t = 0; t < d; ++t) panel[t * kPanel + j] = row[t];
-    }
-  }
-}
-
-// kPanelQueries (6) queries x one panel: 12 accumulators, named one by one because GCC keeps
-// an array of them on the stack, storing all 12 every step.
-FEEDRANK_AVX2 void panel_avx2(const float* queries, const float* panel, std::size_t d,
-                              float* out /* 6 x kPanel */) {
-  const float *q0 = queries, *q1 = q0 + d, *q2 = q1 + d, *q3 = q2 + d, *q4 = q3 + d, *q5 = q4 + d;
-  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-         c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  for (std::size_t t = 0; t < d; ++t) {
-    const __m256 r0 = _mm256_loadu_ps(panel + t * kPanel);
-    const __m256 r1 = _mm256_loadu_ps(panel + t * kPanel + 8);
-#define FEEDRANK_QUERY(i)                            \
-  {                                                  \
-    const __m256 b = _mm256_broadcast_ss(q##i + t);  \
-    c##i##0 = _mm256_fmadd_ps(b, r0, c##i##0);       \
-    c##i##1 = _mm256_fmadd_ps(b, r1, c##i##1);       \
-  }
-    FEEDRANK_QUERY(0) FEEDRANK_QUERY(1) FEEDRANK_QUERY(2)
-    FEEDRANK_QUERY(3) FEEDRANK_QUERY(4) FEEDRANK_QUERY(5)
-#undef FEEDRANK_QUERY
-  }
-  const __m256 sums[] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-  for (std::size_t i = 0; i < 12; ++i) _mm256_storeu_ps(out + 8 * i, sums[i]);
-}
-
-FEEDRANK_AVX2 void packed_avx2(const float* queries, std::size_t query_count, const float* rows,
-                               std::size_t row_count, std::size_t d, float* out,
-                               std::size_t out_stride) {
-  thread_local std::vector<float> packed, padded;
-  packed.resize((row_count + kPanel - 1) / kPanel * kPanel * d);
-  pack_rows(rows, row_count, d, packed.data());
-  alignas(32) float tile[kPanelQueries * kPanel];
-  for (std::size_t q = 0; q < query_count; q += kPanelQueries) {
-    const std::size_t nq = std::min(kPanelQueries, query_count - q);
-    const float* group = queries + q * d;
-    if (nq < kPanelQueries) {  // the last group, padded with zero queries
-      padded.assign(kPanelQueries * d, 0.0f);
-      std::copy(group, group + nq * d, padded.begin());
-      group = padded.data();
-    }
-    for (std::size_t p = 0; p < row_count; p += kPanel) {
-      panel_avx2(group, packed.data() + p * d, d, tile);
-      const std::size_t valid = std::min(kPanel, row_count - p);
-      for (std::size_t i = 0; i < nq; ++i) {
-        std::copy(tile + i * kPanel, tile + i * kPanel + valid, out + (q + i) * out_stride + p);
-      }
-    }
-  }
-}
-
-// The streaming tiles give every row the same sums in the same order whatever the query group
-// size (each row has its own accumulator, reduced by the same tree), so they serve `as_if_alone`.
+// Every row gets the same sums in the same order whatever the query group size (each row has its
+// own accumulator, reduced by the same tree), so a query scored in a batch of other callers'
+// queries is rounded exactly as when it is scored alone.
 FEEDRANK_AVX2 void inner_products_avx2(const float* queries, std::size_t query_count,
                                        const float* rows, std::size_t row_count, std::size_t d,
-                                       float* out, std::size_t out_stride, bool as_if_alone) {
-  if (query_count >= kPackFromQueries && !as_if_alone) {
-    packed_avx2(queries, query_count, rows, row_count, d, out, out_stride);
-    return;
-  }
+                                       float* out, std::size_t out_stride) {
   std::size_t q = 0;
   for (; q + 3 <= query_count; q += 3) {
     query_group_avx2<3>(queries + q * d, rows, row_count, d, out + q * out_stride, out_stride);
@@ -229,11 +156,10 @@ void inner_products_portable(const float* queries, std::size_t query_count, cons
 }
 
 void inner_products(const float* queries, std::size_t query_count, const float* rows,
-                    std::size_t row_count, int dimension, float* out, std::size_t out_stride,
-                    bool as_if_alone) {
+                    std::size_t row_count, int dimension, float* out, std::size_t out_stride) {
   const auto d = static_cast<std::size_t>(dimension);
   if (has_avx2_fma()) {
-    inner_products_avx2(queries, query_count, rows, row_count, d, out, out_stride, as_if_alone);
+    inner_products_avx2(queries, query_count, rows, row_count, d, out, out_stride);
   } else {
     inner_products_portable(queries, query_count, rows, row_count, dimension, out, out_stride);
   }

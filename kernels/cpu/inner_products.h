@@ -1,8 +1,10 @@
 // Blocks of inner products between queries and matrix rows, both row-major, read in place. An
 // AVX2+FMA kernel chosen at run time when the CPU has it (the build targets generic x86-64), else
-// a portable one; both accumulate in float. The AVX2 kernel streams the rows for 1-3 queries
-// (memory-bound) and, for 4 or more (compute-bound), first repacks the block into a thread-local
-// buffer for a register-blocked kernel that runs at about OpenBLAS sgemm speed.
+// a portable one; both accumulate in float. The AVX2 kernel streams the rows past register tiles
+// of 1-3 queries; each product is summed in the same order whatever the number of queries, so a
+// query batched with other callers' is rounded exactly as alone. (A kernel that repacked the rows
+// for 4+ queries summed in another order; once the tiles' accumulators stayed in registers it was
+// no faster, and was removed.)
 #pragma once
 
 #include <cstddef>
@@ -12,12 +14,10 @@ namespace feedrank::kernels::cpu {
 
 // out[q * out_stride + r] = <queries[q], rows[r]> for q < query_count, r < row_count. Queries
 // are walked in small groups over all the rows, so callers should pass a row block that fits in
-// L2 and as many queries as they can. With `as_if_alone`, every product is rounded exactly as
-// when its query is passed alone (the streaming kernel only: the packed one sums in another
-// order), for queries of several callers that must each get what they would alone.
+// L2 and as many queries as they can. out[q * out_stride + r] does not depend on the other
+// queries passed.
 void inner_products(const float* queries, std::size_t query_count, const float* rows,
-                    std::size_t row_count, int dimension, float* out, std::size_t out_stride,
-                    bool as_if_alone = false);
+                    std::size_t row_count, int dimension, float* out, std::size_t out_stride);
 
 // <a, b> over `dimension` floats, for callers that score one row at a time in random order
 // (FAISS's HNSW graph walk).

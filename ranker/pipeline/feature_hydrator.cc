@@ -1,6 +1,7 @@
 #include "ranker/pipeline/feature_hydrator.h"
 
 #include <cmath>
+#include <vector>
 
 #include "embeddings/decayed_mean.h"
 #include "kernels/cpu/inner_products.h"
@@ -18,13 +19,31 @@ double value_or_zero(const Map& map, const Key& key) {
 
 float log1p_f(double x) { return static_cast<float>(std::log1p(std::max(0.0, x))); }
 
-float similarity(const FeedQuery& query, const embeddings::EmbeddingTable& vectors, PostId post) {
-  if (query.viewer_vector.empty()) return 0.0f;
-  const auto row = vectors.row_of(post);
-  if (!row) return 0.0f;
-  // The retrieval index's own product, so the feature is the score the index ranked by.
-  return kernels::cpu::inner_product(query.viewer_vector.data(), vectors.row(*row).data(),
-                                     vectors.dimension());
+// Rows this many candidates ahead are asked of memory while the current one is scored: the rows
+// are scattered over the table, and one at a time each product waited for its own cache misses.
+constexpr std::size_t kRowsAhead = 8;
+
+// The viewer's similarity to every candidate, into column kSimilarity of `out`: the retrieval
+// index's own product, so the feature is the score the index ranked by.
+void hydrate_similarities(const FeedQuery& query, const Candidates& candidates,
+                          const embeddings::EmbeddingTable& vectors, std::span<float> out) {
+  std::vector<const float*> rows(candidates.size(), nullptr);
+  if (!query.viewer_vector.empty()) {
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      if (const auto row = vectors.row_of(candidates[i].post)) rows[i] = vectors.row(*row).data();
+    }
+  }
+  const std::size_t row_bytes = sizeof(float) * static_cast<std::size_t>(vectors.dimension());
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (i + kRowsAhead < rows.size() && rows[i + kRowsAhead] != nullptr) {
+      const auto* ahead = reinterpret_cast<const char*>(rows[i + kRowsAhead]);
+      for (std::size_t line = 0; line < row_bytes; line += 64) __builtin_prefetch(ahead + line);
+    }
+    out[i * kFeatureCount + static_cast<int>(Feature::kSimilarity)] =
+        rows[i] == nullptr ? 0.0f
+                           : kernels::cpu::inner_product(query.viewer_vector.data(), rows[i],
+                                                         vectors.dimension());
+  }
 }
 
 }  // namespace
@@ -33,13 +52,15 @@ void hydrate_features(const FeedQuery& query, const Candidates& candidates,
                       const embeddings::EmbeddingTable& post_vectors, std::span<float> out) {
   const store::FeedState& state = *query.state;
   const ViewerSignals& signals = query.signals;
+  // One kind of lookup at a time over every candidate, so that the misses of many candidates
+  // overlap instead of queueing behind one candidate's other lookups.
+  hydrate_similarities(query, candidates, post_vectors, out);
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const Candidate& c = candidates[i];
     std::span<float> row = out.subspan(i * kFeatureCount, kFeatureCount);
     auto set = [&](Feature f, float value) { row[static_cast<int>(f)] = value; };
     const auto counts = state.engagements.decayed_counts(c.post, query.now);
     set(Feature::kBias, 1.0f);
-    set(Feature::kSimilarity, similarity(query, post_vectors, c.post));
     // Ages are differences of times, so data years old reads like fresh data shifted in time.
     set(Feature::kRecency, static_cast<float>(embeddings::decay_factor(
                                query.now - c.created_at, query.config->recency_half_life_ms)));

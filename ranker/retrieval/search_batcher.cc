@@ -80,7 +80,6 @@ void SearchBatcher::run(std::span<Waiting* const> batch, const Search& search) {
   together.queries = queries;
   together.exclude = exclude;
   together.first_rows = first_rows;
-  together.as_if_alone = true;
   auto results = search(*newest, together);
   if (!results.ok()) {
     // One caller's bad request must not fail the others: each gets its own answer.
