@@ -14,10 +14,6 @@ namespace {
 constexpr std::size_t kPrefetchTiles = 2;  // 8 KiB ahead at d = 128 (measured best of 2-6)
 
 #define FEEDRANK_AVX2 __attribute__((target("avx2,fma")))
-// The tiles' loops over queries and rows must be unrolled for their accumulators to stay in
-// registers: GCC at -O2 leaves them as loops over an array on the stack, which made a 3-query
-// tile run at a tenth of its speed (a store and a reload around every FMA).
-#define FEEDRANK_UNROLL _Pragma("GCC unroll 16")
 
 // Sums each of four 8-lane accumulators into one lane of the result.
 FEEDRANK_AVX2 inline __m128 reduce4(__m256 a, __m256 b, __m256 c, __m256 d) {
@@ -28,14 +24,19 @@ FEEDRANK_AVX2 inline __m128 reduce4(__m256 a, __m256 b, __m256 c, __m256 d) {
 }
 
 // Q queries x R rows (R = 1, 4 or 8) starting at `rows`; the dimension tail past the last
-// multiple of 8 in scalar.
+// multiple of 8 in scalar. The loops over queries and rows are unrolled by pragma: GCC at -O2
+// keeps them as loops over an array on the stack, which ran a 3-query tile at a fraction of its
+// speed (a store and a reload around every FMA).
 template <std::size_t Q, std::size_t R>
 FEEDRANK_AVX2 void tile_avx2(const float* queries, const float* rows, std::size_t d, float* out,
                              std::size_t out_stride) {
   constexpr std::size_t kSums = R < 4 ? 4 : R;  // reduce4 takes whole groups of 4
   __m256 acc[Q][kSums];
-  FEEDRANK_UNROLL for (std::size_t i = 0; i < Q; ++i)
-    FEEDRANK_UNROLL for (std::size_t j = 0; j < kSums; ++j) acc[i][j] = _mm256_setzero_ps();
+#pragma GCC unroll 16
+  for (std::size_t i = 0; i < Q; ++i) {
+#pragma GCC unroll 16
+    for (std::size_t j = 0; j < kSums; ++j) acc[i][j] = _mm256_setzero_ps();
+  }
   const std::size_t d8 = d & ~std::size_t{7};
   for (std::size_t t = 0; t < d8; t += 8) {
     if constexpr (Q == 1) {
@@ -47,10 +48,13 @@ FEEDRANK_AVX2 void tile_avx2(const float* queries, const float* rows, std::size_
       for (std::size_t line = 0; line < R * 32; line += 64) _mm_prefetch(ahead + line, _MM_HINT_T0);
     }
     __m256 qv[Q];
-    FEEDRANK_UNROLL for (std::size_t i = 0; i < Q; ++i) qv[i] = _mm256_loadu_ps(queries + i * d + t);
-    FEEDRANK_UNROLL for (std::size_t j = 0; j < R; ++j) {
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < Q; ++i) qv[i] = _mm256_loadu_ps(queries + i * d + t);
+#pragma GCC unroll 16
+    for (std::size_t j = 0; j < R; ++j) {
       const __m256 rv = _mm256_loadu_ps(rows + j * d + t);
-      FEEDRANK_UNROLL for (std::size_t i = 0; i < Q; ++i) acc[i][j] = _mm256_fmadd_ps(qv[i], rv, acc[i][j]);
+#pragma GCC unroll 16
+      for (std::size_t i = 0; i < Q; ++i) acc[i][j] = _mm256_fmadd_ps(qv[i], rv, acc[i][j]);
     }
   }
   for (std::size_t i = 0; i < Q; ++i) {
@@ -67,9 +71,8 @@ FEEDRANK_AVX2 void tile_avx2(const float* queries, const float* rows, std::size_
 }
 
 template <std::size_t Q>
-FEEDRANK_AVX2 void query_group_avx2(const float* queries, const float* rows,
-                                    std::size_t row_count, std::size_t d, float* out,
-                                    std::size_t out_stride) {
+FEEDRANK_AVX2 void query_group_avx2(const float* queries, const float* rows, std::size_t row_count,
+                                    std::size_t d, float* out, std::size_t out_stride) {
   constexpr std::size_t kRows = Q == 1 ? 8 : 4;
   std::size_t r = 0;
   for (; r + kRows <= row_count; r += kRows)
@@ -104,7 +107,8 @@ FEEDRANK_AVX2 float inner_product_avx2(const float* a, const float* b, std::size
     s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + t + 16), _mm256_loadu_ps(b + t + 16), s2);
     s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + t + 24), _mm256_loadu_ps(b + t + 24), s3);
   }
-  for (; t + 8 <= d; t += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + t), _mm256_loadu_ps(b + t), s0);
+  for (; t + 8 <= d; t += 8)
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + t), _mm256_loadu_ps(b + t), s0);
   const __m256 s = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
   __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
   h = _mm_add_ps(h, _mm_movehl_ps(h, h));
@@ -113,17 +117,22 @@ FEEDRANK_AVX2 float inner_product_avx2(const float* a, const float* b, std::size
   return sum;
 }
 
+std::size_t first_at_least_portable(const float* scores, std::size_t begin, std::size_t end,
+                                    float threshold) {
+  while (begin < end && !(scores[begin] >= threshold)) ++begin;
+  return begin;
+}
+
 FEEDRANK_AVX2 std::size_t first_at_least_avx2(const float* scores, std::size_t begin,
                                               std::size_t end, float threshold) {
   const __m256 cut = _mm256_set1_ps(threshold);
   std::size_t i = begin;
   for (; i + 8 <= end; i += 8) {
-    const int hits = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(scores + i), cut, _CMP_GE_OQ));
-    if (hits != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(hits)));
+    const __m256 at_least = _mm256_cmp_ps(_mm256_loadu_ps(scores + i), cut, _CMP_GE_OQ);
+    const auto hits = static_cast<unsigned>(_mm256_movemask_ps(at_least));
+    if (hits != 0) return i + static_cast<std::size_t>(__builtin_ctz(hits));
   }
-  for (; i < end && !(scores[i] >= threshold); ++i) {
-  }
-  return i;
+  return first_at_least_portable(scores, i, end, threshold);
 }
 
 bool has_avx2_fma() {
@@ -175,9 +184,8 @@ float inner_product(const float* a, const float* b, int dimension) {
 
 std::size_t first_at_least(const float* scores, std::size_t begin, std::size_t end,
                            float threshold) {
-  if (has_avx2_fma()) return first_at_least_avx2(scores, begin, end, threshold);
-  while (begin < end && !(scores[begin] >= threshold)) ++begin;
-  return begin;
+  return has_avx2_fma() ? first_at_least_avx2(scores, begin, end, threshold)
+                        : first_at_least_portable(scores, begin, end, threshold);
 }
 
 std::string_view inner_product_kernel() { return has_avx2_fma() ? "avx2-fma" : "portable"; }

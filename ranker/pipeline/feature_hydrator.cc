@@ -40,9 +40,9 @@ void hydrate_similarities(const FeedQuery& query, const Candidates& candidates,
       for (std::size_t line = 0; line < row_bytes; line += 64) __builtin_prefetch(ahead + line);
     }
     out[i * kFeatureCount + static_cast<int>(Feature::kSimilarity)] =
-        rows[i] == nullptr ? 0.0f
-                           : kernels::cpu::inner_product(query.viewer_vector.data(), rows[i],
-                                                         vectors.dimension());
+        rows[i] == nullptr
+            ? 0.0f
+            : kernels::cpu::inner_product(query.viewer_vector.data(), rows[i], vectors.dimension());
   }
 }
 
@@ -78,8 +78,9 @@ void hydrate_features(const FeedQuery& query, const Candidates& candidates,
     set(Feature::kCollaborative, log1p_f(value_or_zero(signals.collaborative, c.post)));
     set(Feature::kLogAge, log1p_f(static_cast<double>(query.now - c.created_at) / kHourMs));
     set(Feature::kAuthorPosts, log1p_f(static_cast<double>(state.posts.timeline(c.author).size())));
-    set(Feature::kLearnedScore,
-        query.learned != nullptr ? query.learned->learned_score(query.learned_factor, c.post) : 0.0f);
+    set(Feature::kLearnedScore, query.learned != nullptr
+                                    ? query.learned->learned_score(query.learned_factor, c.post)
+                                    : 0.0f);
   }
 }
 
