@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -18,11 +17,6 @@ inline std::size_t heap_bytes(const std::string& text) {
 template <class T>
 std::size_t heap_bytes(const std::vector<T>& items) {
   return items.capacity() * sizeof(T);
-}
-
-template <class T>
-std::size_t heap_bytes(const std::deque<T>& items) {
-  return items.size() * sizeof(T);
 }
 
 // An absl flat hash map or set: one slot and one control byte per bucket of its capacity.

@@ -142,6 +142,7 @@ FeedQuery FeedEngine::make_query(const FeedRequest& request, const RankingConfig
   query.now = now_or(request.as_of);
   query.deadline = request.deadline;
   query.state = &state;
+  query.deletes_when_made = state.posts.deletes_applied();
   query.config = &config;
   vectors.text = viewer_interest(corpus.vectors().user_vector(request.viewer, state, query.now),
                                  state, corpus.posts(), request.viewer, query.now);

@@ -15,11 +15,11 @@ void PostCatalog::put(StoredPost stored) {
   // empty initializer list, which keeps the buffer (512 bytes a post at dimension 128).
   post.embedding = std::vector<float>();
   auto [it, inserted] = index_.try_emplace(post.id, views_.size());
-  if (inserted) views_.emplace_back();
-  PostView& view = views_[it->second];
+  PostView& view = inserted ? views_.emplace_back() : views_[it->second];
   if (!inserted && !view.deleted) {
     unlink(view.post);
     --live_count_;
+    if (deleted) ++deletes_applied_;
   }
   if (deleted) {
     std::string().swap(post.text);  // a move from an empty string would keep the buffer
@@ -101,8 +101,9 @@ void PostCatalog::unlink(const Post& post) {
 }
 
 std::size_t PostCatalog::posts_memory_bytes() const {
-  std::size_t bytes = heap_bytes(views_) + table_bytes(index_);
-  for (const PostView& view : views_) {
+  std::size_t bytes = views_.memory_bytes() + table_bytes(index_);
+  for (std::size_t i = 0; i < views_.size(); ++i) {
+    const PostView& view = views_[i];
     bytes += heap_bytes(view.post.text) + heap_bytes(view.post.hashtags);
     for (const std::string& tag : view.post.hashtags) bytes += heap_bytes(tag);
   }

@@ -6,12 +6,12 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/chunked_vector.h"
 #include "store/durable_store.h"
 #include "store/records.h"
 
@@ -60,6 +60,9 @@ class PostCatalog {
   // without walking the whole timeline).
   std::span<const PostId> followers_only(UserId author) const;
   std::size_t live_count() const { return live_count_; }
+  // Live posts turned into tombstones so far: a reader that let the lock go can tell whether any
+  // post it found meanwhile may have been deleted.
+  std::uint64_t deletes_applied() const { return deletes_applied_; }
   // Heap bytes (common/memory_bytes.h): the posts with their texts and hashtags, and the
   // per-author timelines (followers-only lists included).
   std::size_t posts_memory_bytes() const;
@@ -72,11 +75,12 @@ class PostCatalog {
 
   // Views live in stable storage and the hash map holds only indexes: growing the map then
   // moves 16-byte slots, not whole posts, so writers hold the readers' lock briefly.
-  std::deque<PostView> views_;
+  ChunkedVector<PostView> views_;
   absl::flat_hash_map<PostId, std::size_t> index_;
   absl::flat_hash_map<UserId, std::vector<TimelineEntry>> timelines_;
   absl::flat_hash_map<UserId, std::vector<PostId>> followers_only_;
   std::size_t live_count_ = 0;
+  std::uint64_t deletes_applied_ = 0;
   std::uint64_t engagement_count_ = 0;
 };
 

@@ -1,4 +1,5 @@
-// Removes posts deleted since a source found them.
+// Removes posts deleted since a source found them (sources find live posts only, but the lock
+// is let go while the index is searched). Looks posts up only when a delete was applied since.
 #include "ranker/filters/candidate_filter.h"
 
 namespace feedrank::ranker {
@@ -8,6 +9,7 @@ class DeletedPostFilter final : public CandidateFilter {
  public:
   std::string_view name() const override { return "deleted_post"; }
   bool keeps(const FeedQuery& query, const Candidate& candidate) const override {
+    if (query.state->posts.deletes_applied() == query.deletes_when_made) return true;
     const store::PostView* view = query.state->posts.find(candidate.post);
     return view != nullptr && !view->deleted;
   }

@@ -9,8 +9,7 @@ class VisibilityFilter final : public CandidateFilter {
  public:
   std::string_view name() const override { return "not_visible"; }
   bool keeps(const FeedQuery& query, const Candidate& candidate) const override {
-    const store::PostView* view = query.state->posts.find(candidate.post);
-    return view != nullptr && viewer_may_see(*query.state, query.viewer, view->post);
+    return viewer_may_see(*query.state, query.viewer, candidate.author, candidate.visibility);
   }
 };
 

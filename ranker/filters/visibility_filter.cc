@@ -2,9 +2,10 @@
 
 namespace feedrank::ranker {
 
-bool viewer_may_see(const store::FeedState& state, UserId viewer, const Post& post) {
-  if (post.visibility == Visibility::kPublic || post.author == viewer) return true;
-  return state.graph.follows(viewer, post.author);
+bool viewer_may_see(const store::FeedState& state, UserId viewer, UserId author,
+                    Visibility visibility) {
+  if (visibility == Visibility::kPublic || author == viewer) return true;
+  return state.graph.follows(viewer, author);
 }
 
 }  // namespace feedrank::ranker

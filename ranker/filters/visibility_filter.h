@@ -6,6 +6,10 @@
 
 namespace feedrank::ranker {
 
-bool viewer_may_see(const store::FeedState& state, UserId viewer, const Post& post);
+bool viewer_may_see(const store::FeedState& state, UserId viewer, UserId author,
+                    Visibility visibility);
+inline bool viewer_may_see(const store::FeedState& state, UserId viewer, const Post& post) {
+  return viewer_may_see(state, viewer, post.author, post.visibility);
+}
 
 }  // namespace feedrank::ranker

@@ -14,7 +14,8 @@ struct Candidate {
   UserId author = 0;
   TimestampMs created_at = 0;
   CandidateSource source = CandidateSource::kFollowing;  // the first source that found it
-  std::uint8_t found_by = 0;  // bit (1 << source) for every source that found it
+  std::uint8_t found_by = 0;                    // bit (1 << source) for every source that found it
+  Visibility visibility = Visibility::kPublic;  // the post's, so the filters need no lookup
 };
 
 using Candidates = std::vector<Candidate>;

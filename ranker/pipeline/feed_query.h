@@ -11,8 +11,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "embeddings/embedding_table.h"
-#include "ranker/vectors/learned_space.h"
 #include "ranker/scoring/ranking_config.h"
+#include "ranker/vectors/learned_space.h"
 #include "store/feed_state.h"
 
 namespace feedrank::ranker {
@@ -38,13 +38,15 @@ struct FeedQuery {
   std::shared_ptr<const LearnedSnapshot> learned;
   std::span<const float> learned_factor;
   std::span<const float> space_vector;  // empty: retrieval searches the text space
+  // state->posts.deletes_applied() when the query was made: while it is unchanged, no post the
+  // sources found can have been deleted since (0 for a query made by hand: always re-checked).
+  std::uint64_t deletes_when_made = 0;
   absl::flat_hash_set<UserId> muted_authors;
   ViewerSignals signals;
   // Runs a search on a pin of the post table without the request's readers' lock
   // (ReadView::unlocked): `state` may change across the call, so hold no reference into it.
   // Set by FeedEngine::make_query; stages tested alone get a NearestPublicPosts that needs none.
-  std::function<void(absl::FunctionRef<void(const embeddings::EmbeddingTable::Pinned&)>)>
-      unlocked;
+  std::function<void(absl::FunctionRef<void(const embeddings::EmbeddingTable::Pinned&)>)> unlocked;
 
   bool past_deadline() const { return std::chrono::steady_clock::now() > deadline; }
 };

@@ -78,8 +78,8 @@ class FiltersTest : public ::testing::Test {
     post.visibility = visibility;
     state_.apply(store::StoredPost{post, false, ++sequence_});
     if (deleted) state_.apply(store::StoredPost{post, true, ++sequence_});
-    candidates_.push_back(
-        {id, author, at, CandidateSource::kPopular, source_bit(CandidateSource::kPopular)});
+    candidates_.push_back({id, author, at, CandidateSource::kPopular,
+                           source_bit(CandidateSource::kPopular), visibility});
   }
   void engage(UserId user, PostId post, TimestampMs at) {
     state_.apply(
@@ -116,6 +116,17 @@ TEST_F(FiltersTest, DeletedPostFilterRemovesOnlyDeletedPosts) {
 TEST_F(FiltersTest, DeletedPostFilterRemovesAPostUnknownToTheStore) {
   const Candidate unknown{999, kStranger, kNow - kHour, CandidateSource::kPopular, 0};
   EXPECT_FALSE(make_deleted_post_filter()->keeps(query_, unknown));
+}
+
+// Sources find live posts only; the filter looks again only when a delete was applied since the
+// query was made (the lock is let go while the index is searched).
+TEST_F(FiltersTest, DeletedPostFilterRemovesPostsDeletedAfterTheQueryWasMade) {
+  query_.deletes_when_made = state_.posts.deletes_applied();
+  std::erase_if(candidates_, [](const Candidate& c) { return c.post == kDeleted; });
+  EXPECT_THAT(removed_by(*make_deleted_post_filter()), ElementsAre());
+  Post post = state_.posts.find(kPublicOfFollowed)->post;
+  state_.apply(store::StoredPost{post, true, ++sequence_});
+  EXPECT_THAT(removed_by(*make_deleted_post_filter()), ElementsAre(kPublicOfFollowed));
 }
 
 TEST_F(FiltersTest, FuturePostFilterRemovesOnlyPostsCreatedAfterNow) {

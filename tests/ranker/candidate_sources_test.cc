@@ -79,7 +79,7 @@ std::vector<PostId> sorted_ids(const Candidates& candidates) {
   return out;
 }
 
-// Every candidate carries the source's tag and bit and the post's author and time.
+// Every candidate carries the source's tag and bit and the post's author, time and visibility.
 void expect_tagged(const Candidates& candidates, CandidateSource source,
                    const store::FeedState& state) {
   for (const Candidate& c : candidates) {
@@ -89,6 +89,7 @@ void expect_tagged(const Candidates& candidates, CandidateSource source,
     ASSERT_NE(view, nullptr) << c.post;
     EXPECT_EQ(c.author, view->post.author) << c.post;
     EXPECT_EQ(c.created_at, view->post.created_at) << c.post;
+    EXPECT_EQ(c.visibility, view->post.visibility) << c.post;
   }
 }
 
@@ -117,6 +118,8 @@ TEST(InNetworkSource, TakesAtMostPerAuthorNewestPostsOfEachFollowee) {
   const auto found = fetch(*make_in_network_source(), w.query(1));
   EXPECT_EQ(sorted_ids(found), (std::vector<PostId>{21, 22, 30, 32}));
   expect_tagged(found, CandidateSource::kFollowing, w.state);
+  ASSERT_EQ(found.front().post, 32u) << "the followers-only post is there, tagged so";
+  EXPECT_EQ(found.front().visibility, Visibility::kFollowers);
 }
 
 TEST(InNetworkSource, KeepsTheTotalNewestOverallNewestFirst) {

@@ -86,6 +86,22 @@ TEST(PostCatalog, TombstoneRemovesPostFromTimelineButKeepsTheId) {
   EXPECT_EQ(catalog.live_count(), 1u);
 }
 
+TEST(PostCatalog, CountsLivePostsTurnedIntoTombstones) {
+  PostCatalog catalog;
+  catalog.put({post_at(1, 7, 100), false});
+  catalog.put({post_at(2, 7, 200), false});
+  EXPECT_EQ(catalog.deletes_applied(), 0u);
+  catalog.put({post_at(1, 7, 100), true});
+  EXPECT_EQ(catalog.deletes_applied(), 1u);
+  catalog.put({post_at(1, 7, 100), true});   // a re-sent delete deletes nothing more
+  catalog.put({post_at(3, 7, 300), true});   // a tombstone of a post never seen: none live left
+  catalog.put({post_at(2, 7, 200), false});  // a re-sent create
+  EXPECT_EQ(catalog.deletes_applied(), 1u);
+  catalog.put({post_at(2, 7, 200), true});
+  EXPECT_EQ(catalog.deletes_applied(), 2u);
+  EXPECT_EQ(catalog.live_count(), 0u);
+}
+
 TEST(PostCatalog, KeepsEachAuthorsLiveFollowersOnlyPostsInIdOrder) {
   PostCatalog catalog;
   const auto followers_post = [](PostId id, UserId author) {

@@ -16,9 +16,13 @@ class InNetworkSource final : public CandidateSourceStage {
     Candidates found;
     const auto per_author = static_cast<std::size_t>(config.in_network_per_author);
     for (UserId followee : state.graph.followees(query.viewer)) {
+      const std::span<const PostId> followers_only = state.posts.followers_only(followee);
       for (const store::TimelineEntry& entry :
            state.posts.newest_until(followee, query.now, per_author)) {
-        found.push_back({entry.id, followee, entry.created_at, source(), source_bit(source())});
+        const bool for_followers =
+            std::binary_search(followers_only.begin(), followers_only.end(), entry.id);
+        found.push_back({entry.id, followee, entry.created_at, source(), source_bit(source()),
+                         for_followers ? Visibility::kFollowers : Visibility::kPublic});
       }
     }
     const auto keep = std::min(found.size(), static_cast<std::size_t>(config.in_network_total));
