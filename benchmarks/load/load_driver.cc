@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "benchmarks/load/process_cpu.h"
 #include "feedrank/v1/feedrank.grpc.pb.h"
 
 namespace feedrank::load {
@@ -226,6 +227,24 @@ void FeedCall::on_ok(ClientThread& thread) {
                      std::move(*response.mutable_next_cursor()));
 }
 
+// CPU seconds the server and this process use from the end of the warm-up to the end of the
+// measuring window (sleeps meanwhile).
+StepCpu cpu_in_window(Clock::time_point start, const StepSpec& step, int server_pid) {
+  const auto server = [server_pid]() -> std::optional<double> {
+    return server_pid > 0 ? process_cpu_seconds(server_pid) : std::nullopt;
+  };
+  std::this_thread::sleep_until(start + step.warmup);
+  const std::optional<double> server_before = server();
+  const std::optional<double> self_before = process_cpu_seconds(0);
+  std::this_thread::sleep_until(start + step.warmup + step.measure);
+  const std::optional<double> server_after = server();
+  const std::optional<double> self_after = process_cpu_seconds(0);
+  StepCpu cpu;
+  if (server_before && server_after) cpu.server_s = *server_after - *server_before;
+  if (self_before && self_after) cpu.load_generator_s = *self_after - *self_before;
+  return cpu;
+}
+
 }  // namespace
 
 std::vector<std::shared_ptr<grpc::Channel>> open_load_channels(const std::string& target,
@@ -251,11 +270,12 @@ StepResult run_step(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
     clients.push_back(std::make_unique<ClientThread>(channels[static_cast<std::size_t>(i)],
                                                      requests, step, options, i, threads, start));
   }
+  StepResult result;
   {
     std::vector<std::jthread> running;
     for (auto& client : clients) running.emplace_back([&client] { client->run(); });
+    running.emplace_back([&] { result.cpu = cpu_in_window(start, step, options.server_pid); });
   }
-  StepResult result;
   result.name = step.name;
   result.measured_s = std::chrono::duration<double>(step.measure).count();
   for (std::size_t s = 0; s < step.streams.size(); ++s) {

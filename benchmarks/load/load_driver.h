@@ -22,6 +22,7 @@ struct DriverOptions {
   std::chrono::milliseconds late_after{2};
   double follow_share = 0.3;  // feed pages whose cursor a viewer follows (CursorWalker)
   std::uint64_t seed = 1;
+  int server_pid = 0;  // the server's process when it runs here: its CPU time is reported (0: none)
 };
 
 // One channel per client thread, each on a connection of its own (a local subchannel pool:

@@ -228,6 +228,7 @@ int run(const Flags& flags, const std::string& command_line) {
   setup["write_batch"] = shape.write_batch;
   setup["started_utc"] = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
 
+  if (launched) driver.server_pid = launched->pid();
   const auto channels = open_load_channels(address, flags.threads);
   std::vector<StepResult> results;
   for (const StepSpec& step : *steps) {

@@ -18,6 +18,14 @@ void KindStats::merge(const KindStats& other) {
   for (const auto& [code, calls] : other.codes) codes[code] += calls;
 }
 
+std::uint64_t StepResult::calls() const {
+  std::uint64_t total = 0;
+  for (const StreamResult& stream : streams) {
+    for (const KindStats& kind : stream.kinds) total += kind.calls();
+  }
+  return total;
+}
+
 void StreamResult::merge(const StreamResult& other) {
   for (std::size_t i = 0; i < kCallKinds; ++i) kinds[i].merge(other.kinds[i]);
   pacing.add(other.pacing);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,10 +52,19 @@ struct StreamResult {
   void merge(const StreamResult& other);
 };
 
+// CPU seconds used during the measuring window.
+struct StepCpu {
+  std::optional<double> server_s;  // none: the server is not a process on this machine we know
+  std::optional<double> load_generator_s;
+};
+
 struct StepResult {
   std::string name;
   double measured_s = 0;  // the measuring window (warm-up excluded)
   std::vector<StreamResult> streams;
+  StepCpu cpu;
+  // Calls of every stream and kind, whatever their outcome.
+  std::uint64_t calls() const;
 };
 
 }  // namespace feedrank::load

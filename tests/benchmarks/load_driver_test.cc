@@ -3,6 +3,9 @@
 #include "benchmarks/load/load_driver.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <thread>
 
 #include "api/server.h"
 #include "tests/support/temp_dir.h"
@@ -37,7 +40,8 @@ class LoadDriverTest : public ::testing::Test {
     ASSERT_TRUE(summary.status.ok()) << summary.status.error_message();
   }
 
-  StepResult run(const std::string& viewers, const StreamSpec& stream, double follow_share = 0.5) {
+  StepResult run(const std::string& viewers, const StreamSpec& stream, double follow_share = 0.5,
+                 int server_pid = 0) {
     auto picker = ViewerPicker::parse(viewers, kUsers);
     EXPECT_TRUE(picker.ok()) << picker.status();
     RequestFactory requests({.users = kUsers, .posts = kPosts, .feed_limit = 5}, *picker, clock_,
@@ -47,7 +51,7 @@ class LoadDriverTest : public ::testing::Test {
                   .warmup = milliseconds(200),
                   .measure = milliseconds(1000)};
     return run_step(open_load_channels(server_->address(), 2), requests, step,
-                    {.follow_share = follow_share});
+                    {.follow_share = follow_share, .server_pid = server_pid});
   }
 
   static StreamSpec closed(const std::string& mix, int callers) {
@@ -74,8 +78,8 @@ TEST(RequestFactoryTest, NearestAsksForAViewerOrARandomUnitVector) {
   LoadClock clock;
   std::atomic<std::uint64_t> next_post_id = first_created_post_id();
   std::mt19937_64 random(7);
-  const RequestFactory viewers({.users = kUsers, .posts = kPosts, .nearest_k = 12}, *picker,
-                               clock, next_post_id);
+  const RequestFactory viewers({.users = kUsers, .posts = kPosts, .nearest_k = 12}, *picker, clock,
+                               next_post_id);
   const v1::GetNearestPostsRequest by_viewer = viewers.nearest(random);
   EXPECT_GE(by_viewer.user_id(), 1u);
   EXPECT_LE(by_viewer.user_id(), kUsers);
@@ -83,8 +87,8 @@ TEST(RequestFactoryTest, NearestAsksForAViewerOrARandomUnitVector) {
   EXPECT_EQ(by_viewer.k(), 12);
 
   const RequestFactory vectors(
-      {.users = kUsers, .posts = kPosts, .nearest_k = 12, .nearest_vector_dimension = 16},
-      *picker, clock, next_post_id);
+      {.users = kUsers, .posts = kPosts, .nearest_k = 12, .nearest_vector_dimension = 16}, *picker,
+      clock, next_post_id);
   const v1::GetNearestPostsRequest first = vectors.nearest(random);
   const v1::GetNearestPostsRequest second = vectors.nearest(random);
   EXPECT_EQ(first.user_id(), 0u);
@@ -114,6 +118,25 @@ TEST_F(LoadDriverTest, ClosedLoopCountsEachRpcAndTimesEveryOkCall) {
   v1::GetStatsResponse stats;
   ASSERT_TRUE(stub->GetStats(&context, {}, &stats).ok());
   EXPECT_GE(stats.posts(), kPosts + of(result, CallKind::kCreatePosts).ok());
+}
+
+// The server runs in this process here, so "its" CPU time is the load generator's: both are
+// read over the same window.
+TEST_F(LoadDriverTest, ReportsTheCpuUsedInTheMeasuringWindow) {
+  start();
+  const StepResult unknown_server = run("uniform", closed("chrono=1", 4));
+  EXPECT_FALSE(unknown_server.cpu.server_s.has_value());
+  ASSERT_TRUE(unknown_server.cpu.load_generator_s.has_value());
+  EXPECT_GT(*unknown_server.cpu.load_generator_s, 0.0);
+
+  const StepResult result = run("uniform", closed("chrono=1", 4), 0.5, ::getpid());
+  ASSERT_TRUE(result.cpu.server_s.has_value());
+  ASSERT_TRUE(result.cpu.load_generator_s.has_value());
+  EXPECT_GT(*result.cpu.server_s, 0.0);
+  EXPECT_NEAR(*result.cpu.server_s, *result.cpu.load_generator_s,
+              0.1 * *result.cpu.load_generator_s + 0.05);
+  // At most every core busy for the whole 1 s window (and a tick of rounding).
+  EXPECT_LE(*result.cpu.server_s, std::thread::hardware_concurrency() * 1.0 + 0.05);
 }
 
 TEST_F(LoadDriverTest, FailedCallsAreCountedByCodeAndNotTimed) {

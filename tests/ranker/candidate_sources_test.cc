@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <optional>
+#include <random>
 #include <vector>
 
 #include "ranker/pipeline/candidate_source.h"
+#include "ranker/pipeline/sources/ranked_map_source.h"
 #include "ranker/pipeline/viewer_signals.h"
 
 namespace feedrank::ranker {
@@ -446,6 +448,36 @@ TEST(OutOfNetworkSource, PassesTheIndexsErrorThrough) {
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(status.message(), "retrieval index lost");
   EXPECT_THAT(out, IsEmpty());
+}
+
+// ---- append_best (network engagement and collaborative) ----
+
+// Orders only as many as it needs, and must give what a whole sort would: the `total` best live
+// posts by (value, larger id), however many of them are deleted.
+TEST(AppendBest, GivesTheWholeSortsBestLivePosts) {
+  World w;
+  std::mt19937_64 rng(11);
+  absl::flat_hash_map<PostId, std::uint32_t> values;
+  std::vector<std::pair<std::uint32_t, PostId>> live;
+  for (PostId id = 100; id < 400; ++id) {
+    w.post(id, 2, kNow - kHour);
+    values[id] = static_cast<std::uint32_t>(rng() % 20);  // many equal values
+    if (rng() % 3 == 0) {
+      w.remove(id);
+    } else {
+      live.emplace_back(values[id], id);
+    }
+  }
+  std::sort(live.begin(), live.end(), std::greater<>());
+  for (int total : {0, 1, 7, 50, 199, 1000}) {
+    Candidates out;
+    append_best(w.state, values, total, CandidateSource::kCollaborative, out);
+    std::vector<PostId> expected;
+    for (std::size_t i = 0; i < live.size() && static_cast<int>(i) < total; ++i) {
+      expected.push_back(live[i].second);
+    }
+    EXPECT_EQ(ids(out), expected) << "total " << total;
+  }
 }
 
 // ---- candidate_of ----

@@ -15,11 +15,19 @@ void append_best(const store::FeedState& state, const absl::flat_hash_map<PostId
   std::vector<std::pair<Value, PostId>> ranked;
   ranked.reserve(values.size());
   for (const auto& [post, value] : values) ranked.emplace_back(value, post);
-  // Sorted whole (a few thousand entries at most): deleted posts are skipped, and the next best
-  // take their places.
-  std::sort(ranked.begin(), ranked.end(), std::greater<>());
+  // Only as many of the best as are still missing are put in order (a selection, then a sort of
+  // those), not the whole map: deleted posts are skipped, and the next best take their places.
+  // (value, post) pairs are all distinct, so the order is the full sort's.
+  std::size_t ordered = 0;  // ranked[0, ordered) are the best, in order
   int found = 0;
   for (std::size_t i = 0; i < ranked.size() && found < total; ++i) {
+    if (i == ordered) {
+      ordered = std::min(ranked.size(), ordered + static_cast<std::size_t>(total - found));
+      const auto begin = ranked.begin() + static_cast<std::ptrdiff_t>(i);
+      const auto last = ranked.begin() + static_cast<std::ptrdiff_t>(ordered - 1);
+      std::nth_element(begin, last, ranked.end(), std::greater<>());
+      std::sort(begin, last, std::greater<>());
+    }
     if (auto candidate = candidate_of(state, ranked[i].second, source)) {
       out.push_back(*candidate);
       ++found;
