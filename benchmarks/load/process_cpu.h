@@ -1,7 +1,6 @@
 // CPU time a process has used (user + system, all its threads), from /proc: what a step's
-// server and the load generator itself burn, so that a run reports CPU per call beside the
-// throughput (on a shared machine the throughput moves with the neighbours; CPU per call much
-// less).
+// server and the load generator itself burn, so that a run reports CPU a call beside the
+// throughput (on a shared machine the throughput moves with the neighbours; CPU a call less).
 #pragma once
 
 #include <optional>
