@@ -234,12 +234,15 @@ StepCpu cpu_in_window(Clock::time_point start, const StepSpec& step, int server_
     return server_pid > 0 ? process_cpu_seconds(server_pid) : std::nullopt;
   };
   std::this_thread::sleep_until(start + step.warmup);
+  const Clock::time_point opened = Clock::now();
   const std::optional<double> server_before = server();
   const std::optional<double> self_before = process_cpu_seconds(0);
   std::this_thread::sleep_until(start + step.warmup + step.measure);
+  const Clock::time_point closed = Clock::now();
   const std::optional<double> server_after = server();
   const std::optional<double> self_after = process_cpu_seconds(0);
   StepCpu cpu;
+  cpu.window_s = std::chrono::duration<double>(closed - opened).count();
   if (server_before && server_after) cpu.server_s = *server_after - *server_before;
   if (self_before && self_after) cpu.load_generator_s = *self_after - *self_before;
   return cpu;

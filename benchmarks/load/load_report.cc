@@ -44,14 +44,16 @@ std::string pacing_line(const StreamResult& stream, double seconds) {
 // "server 1.62 cores (2.15 ms a call), load generator 0.31 cores", or what of it is known.
 std::string cpu_line(const StepResult& step) {
   std::string out;
+  if (step.cpu.window_s <= 0) return out;
   const double calls = static_cast<double>(step.calls());
   if (step.cpu.server_s) {
-    out = fmt::format("server {:.2f} cores", *step.cpu.server_s / step.measured_s);
+    out = fmt::format("server {:.2f} cores", *step.cpu.server_s / step.cpu.window_s);
     if (calls > 0) out += fmt::format(" ({:.3f} ms a call)", 1e3 * *step.cpu.server_s / calls);
   }
   if (step.cpu.load_generator_s) {
     if (!out.empty()) out += ", ";
-    out += fmt::format("load generator {:.2f} cores", *step.cpu.load_generator_s / step.measured_s);
+    out +=
+        fmt::format("load generator {:.2f} cores", *step.cpu.load_generator_s / step.cpu.window_s);
   }
   return out;
 }
@@ -96,6 +98,7 @@ nlohmann::json to_json(const std::vector<StepResult>& steps, const nlohmann::jso
         {"name", step.name}, {"measured_s", step.measured_s}, {"streams", nlohmann::json::array()}};
     if (step.cpu.server_s) step_json["server_cpu_s"] = *step.cpu.server_s;
     if (step.cpu.load_generator_s) step_json["load_generator_cpu_s"] = *step.cpu.load_generator_s;
+    if (step.cpu.window_s > 0) step_json["cpu_window_s"] = step.cpu.window_s;
     for (const StreamResult& stream : step.streams) {
       nlohmann::json stream_json = {{"label", stream.spec.label},
                                     {"loop", stream.spec.open_loop ? "open" : "closed"},

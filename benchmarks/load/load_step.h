@@ -52,10 +52,12 @@ struct StreamResult {
   void merge(const StreamResult& other);
 };
 
-// CPU seconds used during the measuring window.
+// CPU seconds used during the measuring window, and the window's length as sampled (a sampler
+// that wakes late reads a longer one than the step's nominal length).
 struct StepCpu {
   std::optional<double> server_s;  // none: the server is not a process on this machine we know
   std::optional<double> load_generator_s;
+  double window_s = 0;
 };
 
 struct StepResult {
