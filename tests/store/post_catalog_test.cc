@@ -94,7 +94,7 @@ TEST(PostCatalog, CountsLivePostsTurnedIntoTombstones) {
   catalog.put({post_at(1, 7, 100), true});
   EXPECT_EQ(catalog.deletes_applied(), 1u);
   catalog.put({post_at(1, 7, 100), true});   // a re-sent delete deletes nothing more
-  catalog.put({post_at(3, 7, 300), true});   // a tombstone of a post never seen: none live left
+  catalog.put({post_at(3, 7, 300), true});   // a tombstone of a post never seen: nothing to delete
   catalog.put({post_at(2, 7, 200), false});  // a re-sent create
   EXPECT_EQ(catalog.deletes_applied(), 1u);
   catalog.put({post_at(2, 7, 200), true});
