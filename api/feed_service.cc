@@ -57,24 +57,54 @@ absl::StatusOr<store::WriteSummary> FeedService::write(const Request& request,
   return summary;
 }
 
-grpc::Status FeedService::GetFeed(grpc::ServerContext* context, const v1::GetFeedRequest* request,
-                                  v1::GetFeedResponse* response) {
-  return gate_.serve(context, "GetFeed", [&](serving::ServedCall& call) -> grpc::Status {
-    auto feed_request = to_feed_request(*request);
-    if (!feed_request.ok()) return to_grpc(feed_request.status());
-    feed_request->deadline = steady_deadline(context->deadline());
-    const ranker::ForcedArm forced{request->force_experiment(), request->force_arm()};
-    call.set_feed_mode(metrics::feed_mode_label(feed_request->mode));
-    auto served = experiments_.serve(std::move(*feed_request), forced);
-    if (!served.ok()) return to_grpc(served.status());
-    call.set_feed_mode(metrics::feed_mode_label(served->mode));  // an experiment's arm may differ
-    // A first page ranked a list; later ones read it from the cache.
-    if (served->mode != ranker::FeedMode::kChronological && served->page.first_position == 0) {
-      gate_.metrics().record_candidates(served->page.stats);
-    }
-    to_proto(std::move(*served), request->explain(), *response);
-    return grpc::Status::OK;
-  });
+grpc::ServerUnaryReactor* FeedService::GetFeed(grpc::CallbackServerContext* context,
+                                               const v1::GetFeedRequest* request,
+                                               v1::GetFeedResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // Admitted here, so that its in-flight slot counts while it waits for a worker.
+  std::shared_ptr<serving::ServedCall> call = gate_.admit(context, "GetFeed");
+  const auto serve = [this, context, request, response, reactor, call] {
+    reactor->Finish(gate_.run(*call, [&](serving::ServedCall& served) {
+      return serve_feed(context, *request, *response, served);
+    }));
+  };
+  // A chronological page (a merge of timelines, a tenth of a millisecond) is served on gRPC's
+  // own thread: handing it to another thread cost more than the page on two cores. A ranked
+  // one runs on the ranking workers, many at once as on gRPC's synchronous threads before, so
+  // that concurrent rankings share one index scan (SearchBatcher). An
+  // experiment's arm may still turn a chronological request into a ranked one: it is then
+  // ranked on gRPC's thread, correctly, only without that sharing.
+  const bool chronological = request->mode() == v1::FEED_MODE_UNSPECIFIED ||
+                             request->mode() == v1::FEED_MODE_CHRONOLOGICAL;
+  if (chronological) {
+    serve();
+  } else if (!ranking_workers_.try_submit(serve)) {
+    reactor->Finish(gate_.run(*call, [](serving::ServedCall&) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "GetFeed: every ranking worker is busy and their queue is full; retry "
+                          "after a backoff");
+    }));
+  }
+  return reactor;
+}
+
+grpc::Status FeedService::serve_feed(grpc::ServerContextBase* context,
+                                     const v1::GetFeedRequest& request,
+                                     v1::GetFeedResponse& response, serving::ServedCall& call) {
+  auto feed_request = to_feed_request(request);
+  if (!feed_request.ok()) return to_grpc(feed_request.status());
+  feed_request->deadline = steady_deadline(context->deadline());
+  const ranker::ForcedArm forced{request.force_experiment(), request.force_arm()};
+  call.set_feed_mode(metrics::feed_mode_label(feed_request->mode));
+  auto served = experiments_.serve(std::move(*feed_request), forced);
+  if (!served.ok()) return to_grpc(served.status());
+  call.set_feed_mode(metrics::feed_mode_label(served->mode));  // an experiment's arm may differ
+  // A first page ranked a list; later ones read it from the cache.
+  if (served->mode != ranker::FeedMode::kChronological && served->page.first_position == 0) {
+    gate_.metrics().record_candidates(served->page.stats);
+  }
+  to_proto(std::move(*served), request.explain(), response);
+  return grpc::Status::OK;
 }
 
 grpc::Status FeedService::GetNearestPosts(grpc::ServerContext* context,

@@ -24,7 +24,7 @@ std::vector<int> method_limits(const std::vector<std::string>& methods,
 }
 
 // The caller's id when acceptable, else a new one.
-std::string request_id_of(const grpc::ServerContext& context) {
+std::string request_id_of(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   const auto given =
       metadata.find(grpc::string_ref(kRequestIdHeader.data(), kRequestIdHeader.size()));
@@ -82,7 +82,7 @@ std::size_t CallGate::method_index(std::string_view method) const {
   return found != method_indexes_.end() ? found->second : 0;
 }
 
-ServedCall::ServedCall(CallGate& gate, grpc::ServerContext& context, std::string_view method)
+ServedCall::ServedCall(CallGate& gate, grpc::ServerContextBase& context, std::string_view method)
     : gate_(gate),
       method_(gate.method_index(method)),
       request_id_(request_id_of(context)),

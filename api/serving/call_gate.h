@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,7 +35,7 @@ class ServedCall {
 
  private:
   friend class CallGate;
-  ServedCall(CallGate& gate, grpc::ServerContext& context, std::string_view method);
+  ServedCall(CallGate& gate, grpc::ServerContextBase& context, std::string_view method);
   grpc::Status finish(grpc::Status status);
 
   CallGate& gate_;
@@ -53,8 +54,16 @@ class CallGate {
 
   // Runs body(ServedCall&) -> grpc::Status unless the call is refused.
   template <class Body>
-  grpc::Status serve(grpc::ServerContext* context, std::string_view method, Body&& body) {
-    ServedCall call(*this, *context, method);
+  grpc::Status serve(grpc::ServerContextBase* context, std::string_view method, Body&& body) {
+    return run(*admit(context, method), std::forward<Body>(body));
+  }
+  // serve() in two steps, for a call whose body runs on another thread than the one it arrived
+  // on: admit() where it arrives (its in-flight slot is held from there), run() where it runs.
+  std::unique_ptr<ServedCall> admit(grpc::ServerContextBase* context, std::string_view method) {
+    return std::unique_ptr<ServedCall>(new ServedCall(*this, *context, method));
+  }
+  template <class Body>
+  grpc::Status run(ServedCall& call, Body&& body) {
     if (!call.refusal_.ok()) return call.finish(call.refusal_);
     return call.finish(std::forward<Body>(body)(call));
   }

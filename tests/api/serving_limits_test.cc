@@ -124,16 +124,23 @@ TEST_F(ServingLimits, ABurstFarBeyondTheLimitIsRefusedAndTheServerServesOn) {
   EXPECT_EQ(other.load(), 0);
   EXPECT_EQ(client().stats().users(), 1u);
 
-  // A burst of feed calls from 32 threads against a limit of 3: each is served or refused,
-  // nothing else, and the server answers normally once it passes.
+  // A burst of feed calls from 32 threads against a limit of 3, half of them chronological
+  // (served on gRPC's threads) and half algorithmic (on the ranking workers): each is served or
+  // refused, nothing else, and the server answers normally once it passes.
   std::atomic<int> served{0};
   std::atomic<int> feed_refused{0};
   std::atomic<int> feed_other{0};
   callers.clear();
   for (int t = 0; t < 32; ++t) {
-    callers.emplace_back([&] {
+    callers.emplace_back([&, t] {
+      auto feed = stub();
       for (int i = 0; i < 20; ++i) {
-        const auto code = client().get_feed(1).status.error_code();
+        grpc::ClientContext context;
+        v1::GetFeedRequest request;
+        request.set_user_id(1);
+        request.set_mode(t % 2 == 0 ? v1::FEED_MODE_CHRONOLOGICAL : v1::FEED_MODE_ALGORITHMIC);
+        v1::GetFeedResponse response;
+        const auto code = feed->GetFeed(&context, request, &response).error_code();
         (code == grpc::StatusCode::OK                   ? served
          : code == grpc::StatusCode::RESOURCE_EXHAUSTED ? feed_refused
                                                         : feed_other)++;
