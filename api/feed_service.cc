@@ -71,12 +71,13 @@ grpc::ServerUnaryReactor* FeedService::GetFeed(grpc::CallbackServerContext* cont
   // A chronological page (a merge of timelines, a tenth of a millisecond) is served on gRPC's
   // own thread: handing it to another thread cost more than the page on two cores. A ranked
   // one runs on the ranking workers, many at once as on gRPC's synchronous threads before, so
-  // that concurrent rankings share one index scan (SearchBatcher). An
-  // experiment's arm may still turn a chronological request into a ranked one: it is then
-  // ranked on gRPC's thread, correctly, only without that sharing.
+  // that concurrent rankings share one index scan (SearchBatcher); so does a page that waits
+  // for a disk sync of its impressions, so that many pages share a sync and gRPC's few threads
+  // never wait on the disk. An experiment's arm may still turn a chronological request into a
+  // ranked one: it is then ranked on gRPC's thread, correctly, only without that sharing.
   const bool chronological = request->mode() == v1::FEED_MODE_UNSPECIFIED ||
                              request->mode() == v1::FEED_MODE_CHRONOLOGICAL;
-  if (chronological) {
+  if (chronological && !experiments_.syncs_each_page()) {
     serve();
   } else if (!ranking_workers_.try_submit(serve)) {
     reactor->Finish(gate_.run(*call, [](serving::ServedCall&) {

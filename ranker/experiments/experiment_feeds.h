@@ -61,6 +61,10 @@ class ExperimentFeeds {
                                           TimestampMs window_ms) const;
 
   std::uint64_t impressions() const;
+  // Whether serve() waits for a disk sync of each page's impressions (--impression-log sync).
+  bool syncs_each_page() const {
+    return !options_.impression_log_dir.empty() && options_.impression_log.sync_each_page;
+  }
 
  private:
   ExperimentFeeds(FeedEngine& engine, ExperimentOptions options,
