@@ -77,8 +77,8 @@ grpc::ServerUnaryReactor* FeedService::GetFeed(grpc::CallbackServerContext* cont
   // ranked one: it is then ranked on gRPC's thread, correctly, only without that sharing.
   const bool chronological = request->mode() == v1::FEED_MODE_UNSPECIFIED ||
                              request->mode() == v1::FEED_MODE_CHRONOLOGICAL;
-  if (chronological && !experiments_.syncs_each_page()) {
-    serve();
+  if (!call->admitted() || (chronological && !experiments_.syncs_each_page())) {
+    serve();  // a refusal is answered at once
   } else if (!ranking_workers_.try_submit(serve)) {
     reactor->Finish(gate_.run(*call, [](serving::ServedCall&) {
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,

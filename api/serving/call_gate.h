@@ -31,6 +31,8 @@ class CallGate;
 class ServedCall {
  public:
   const std::string& request_id() const { return request_id_; }
+  // False when the gate refused it (its deadline had passed, or its method's slots were taken).
+  bool admitted() const { return refusal_.ok(); }
   void set_feed_mode(metrics::FeedModeLabel mode) { mode_ = mode; }
 
  private:
