@@ -17,7 +17,11 @@ class FeedService final : public v1::FeedRank::WithCallbackMethod_GetFeed<v1::Fe
   // Every call passes through `gate` (request ids, in-flight limits, metrics, call logs).
   FeedService(ranker::FeedEngine& engine, ranker::ExperimentFeeds& experiments, WriteRules rules,
               serving::CallGate& gate)
-      : engine_(engine), experiments_(experiments), rules_(rules), gate_(gate) {}
+      : engine_(engine),
+        experiments_(experiments),
+        rules_(rules),
+        gate_(gate),
+        ranking_workers_(ranking_workers_for(gate.limits()), kMaxQueuedRankings) {}
 
   grpc::ServerUnaryReactor* GetFeed(grpc::CallbackServerContext* context,
                                     const v1::GetFeedRequest* request,
@@ -64,20 +68,21 @@ class FeedService final : public v1::FeedRank::WithCallbackMethod_GetFeed<v1::Fe
   grpc::Status serve_feed(grpc::ServerContextBase* context, const v1::GetFeedRequest& request,
                           v1::GetFeedResponse& response, serving::ServedCall& call);
 
-  // Ranked GetFeed calls run here, as many at once as the default in-flight limit admits
-  // (--max-in-flight), so that the ranking bound (--max-rankings-in-flight) refuses first pages
-  // at once, as with gRPC's own threads, instead of letting them queue: with 64 workers, 700
-  // algorithmic calls/s offered on two cores waited 1.8 s (p50) where they had waited 0.1 s.
-  // Past that, as many waiting as gRPC's thread quota allowed threads (a waiting call holds its
-  // in-flight slot).
-  static constexpr int kRankingWorkers = 256;
+  // Ranked GetFeed calls run here, as many at once as GetFeed's in-flight limit admits (at most
+  // kMaxRankingWorkers), so that the ranking bound (--max-rankings-in-flight) refuses first pages
+  // at once, as with gRPC's own threads, instead of letting them queue: with 64 workers at the
+  // default limit of 256, 700 algorithmic calls/s offered on two cores waited 1.8 s (p50) where
+  // they had waited 0.1 s. Past that, as many waiting as gRPC's thread quota allowed threads (a
+  // waiting call holds its in-flight slot).
+  static int ranking_workers_for(const serving::InFlightLimits& limits);
+  static constexpr int kMaxRankingWorkers = 1024;
   static constexpr std::size_t kMaxQueuedRankings = 1024;
 
   ranker::FeedEngine& engine_;
   ranker::ExperimentFeeds& experiments_;
   const WriteRules rules_;
   serving::CallGate& gate_;
-  serving::WorkerPool ranking_workers_{kRankingWorkers, kMaxQueuedRankings};  // joined first
+  serving::WorkerPool ranking_workers_;  // joined first
 };
 
 }  // namespace feedrank::api
