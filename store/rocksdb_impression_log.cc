@@ -4,6 +4,12 @@
 // "abc". The value (StoredImpressionPage) holds the rest, the page's items in position order.
 // Logs written before 2026-12-02 hold one key an impression (a page's key and [u32 position]) with
 // a StoredImpression value; they are read as they are, in the same order.
+//
+// The count of impressions lives in a column family of its own ("count"): beside the pages its key
+// would end every file's key range, so that every flushed file overlapped every older one and each
+// compaction rewrote the newest files of the level below. Without it, pages arrive in time order
+// and compactions mostly move whole files down. Logs written before 2026-12-03 hold the count in
+// the pages' column family; it moves at their first open.
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -203,10 +209,13 @@ rocksdb::ReadOptions scan_options() {
   return options;
 }
 
-// The number of impressions stored, kept under a key no page has (theirs are at least 17 bytes) and no experiment's scan reaches (a 255-byte experiment's prefix is 256 bytes). Each page
-// adds its size to it in the page's own batch, so that an open reads one key instead of counting
-// every impression (a scan of a 589 MB log took a core for minutes after each start).
+// The number of impressions stored. Each page adds its size to it in the page's own batch, so that
+// an open reads one key instead of counting every impression (a scan of a 589 MB log took a core
+// for minutes after each start). Older logs kept it beside the pages under the same key, which no
+// page has (theirs are at least 17 bytes) and no experiment's scan reaches (a 255-byte
+// experiment's prefix is 256 bytes).
 constexpr std::string_view kCountKey = "\377count";  // 0xFF, then "count"
+constexpr std::string_view kCountFamily = "count";
 
 std::string encode_count(std::uint64_t count) {
   std::string bytes;
@@ -235,9 +244,16 @@ class CountAdder final : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "feedrank.ImpressionCountAdder"; }
 };
 
+// The log's database and its two column families; the handles go before the database.
+struct OpenedLog {
+  std::unique_ptr<rocksdb::DB> db;
+  std::unique_ptr<rocksdb::ColumnFamilyHandle> pages;  // RocksDB's default family
+  std::unique_ptr<rocksdb::ColumnFamilyHandle> counts;
+};
+
 // Reads every record: a log written before the count was kept is counted once, at its first open.
-absl::StatusOr<std::uint64_t> count_impressions(rocksdb::DB& db) {
-  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(scan_options()));
+absl::StatusOr<std::uint64_t> count_impressions(const OpenedLog& log) {
+  std::unique_ptr<rocksdb::Iterator> it(log.db->NewIterator(scan_options(), log.pages.get()));
   std::uint64_t count = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const rocksdb::Slice key = it->key();
@@ -252,33 +268,50 @@ absl::StatusOr<std::uint64_t> count_impressions(rocksdb::DB& db) {
   return count;
 }
 
-// The stored count; a log without one (new, or written before it was kept) is counted and the
-// count stored, before the log takes appends.
-absl::StatusOr<std::uint64_t> stored_count(rocksdb::DB& db) {
+// Reads the count under kCountKey in `family`: nullopt when it is not there.
+absl::StatusOr<std::optional<std::uint64_t>> read_count(const OpenedLog& log,
+                                                        rocksdb::ColumnFamilyHandle* family) {
   std::string bytes;
-  const rocksdb::Status found = db.Get(rocksdb::ReadOptions(), kCountKey, &bytes);
-  if (found.ok()) {
-    if (auto count = decode_count(bytes)) return *count;
-    return corrupt(kCountKey);
+  const rocksdb::Status found = log.db->Get(rocksdb::ReadOptions(), family, kCountKey, &bytes);
+  if (found.IsNotFound()) return std::nullopt;
+  if (!found.ok()) return to_status(found, "reading the impression count");
+  if (auto count = decode_count(bytes)) return count;
+  return corrupt(kCountKey);
+}
+
+// The stored count. A log that keeps it beside its pages (written before 2026-12-03) has it moved
+// to its own family; one without any (written before it was kept) is counted and the count
+// stored; both before the log takes appends.
+absl::StatusOr<std::uint64_t> stored_count(const OpenedLog& log) {
+  auto stored = read_count(log, log.counts.get());
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) return **stored;
+  auto beside_pages = read_count(log, log.pages.get());
+  if (!beside_pages.ok()) return beside_pages.status();
+  std::uint64_t count = 0;
+  if (beside_pages->has_value()) {
+    count = **beside_pages;
+  } else {
+    auto counted = count_impressions(log);
+    if (!counted.ok()) return counted.status();
+    count = *counted;
   }
-  if (!found.IsNotFound()) return to_status(found, "reading the impression count");
-  auto count = count_impressions(db);
-  if (!count.ok()) return count.status();
+  rocksdb::WriteBatch batch;  // moved, not copied: the old key would end the pages' files again
+  batch.Put(log.counts.get(), kCountKey, encode_count(count));
+  batch.Delete(log.pages.get(), kCountKey);
   rocksdb::WriteOptions options;
   options.sync = true;
-  if (auto status = to_status(db.Put(options, kCountKey, encode_count(*count)),
-                              "storing the impression count");
+  if (auto status = to_status(log.db->Write(options, &batch), "storing the impression count");
       !status.ok()) {
     return status;
   }
-  return *count;
+  return count;
 }
 
 class RocksDbImpressionLog final : public ImpressionLog {
  public:
-  RocksDbImpressionLog(std::unique_ptr<rocksdb::DB> db, std::uint64_t stored,
-                       ImpressionLogOptions options)
-      : db_(std::move(db)), count_(stored), options_(options) {
+  RocksDbImpressionLog(OpenedLog log, std::uint64_t stored, ImpressionLogOptions options)
+      : log_(std::move(log)), count_(stored), options_(options) {
     if (!options_.sync_each_page) syncer_ = std::thread([this] { sync_periodically(); });
   }
 
@@ -291,7 +324,7 @@ class RocksDbImpressionLog final : public ImpressionLog {
       syncer_wakeup_.notify_all();
       syncer_.join();
     }
-    db_->SyncWAL();  // a clean stop loses nothing, also to a power cut after it
+    log_.db->SyncWAL();  // a clean stop loses nothing, also to a power cut after it
   }
 
   absl::Status append(std::span<const Impression> page) override {
@@ -299,14 +332,14 @@ class RocksDbImpressionLog final : public ImpressionLog {
     auto order = check_page(page);
     if (!order.ok()) return order.status();
     rocksdb::WriteBatch batch;  // one batch: the page and its count, both or neither
-    batch.Put(page_key(page.front()), encode_page(page, *order));
-    batch.Merge(kCountKey, encode_count(page.size()));
+    batch.Put(log_.pages.get(), page_key(page.front()), encode_page(page, *order));
+    batch.Merge(log_.counts.get(), kCountKey, encode_count(page.size()));
     rocksdb::WriteOptions options;
     // Either way the page is in the operating system's hands when append returns, so a crash or
     // kill -9 of the server loses nothing; only a synced write survives a power cut. RocksDB
     // group-commits concurrent synced writers: they share one sync.
     options.sync = options_.sync_each_page;
-    auto status = to_status(db_->Write(options, &batch), "impression log write failed");
+    auto status = to_status(log_.db->Write(options, &batch), "impression log write failed");
     // A page appended twice replaces itself but counts twice.
     if (status.ok()) count_.fetch_add(page.size(), std::memory_order_relaxed);
     return status;
@@ -316,7 +349,7 @@ class RocksDbImpressionLog final : public ImpressionLog {
                     absl::FunctionRef<void(const Impression&)> visit) const override {
     if (auto status = check_experiment(experiment, "experiment"); !status.ok()) return status;
     const std::string prefix = experiment_prefix(experiment);
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan_options()));
+    std::unique_ptr<rocksdb::Iterator> it(log_.db->NewIterator(scan_options(), log_.pages.get()));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       auto status = visit_record(experiment, prefix.size(), it->key(), it->value(), visit);
       if (!status.ok()) return status;
@@ -332,12 +365,12 @@ class RocksDbImpressionLog final : public ImpressionLog {
     std::unique_lock lock(syncer_mutex_);
     while (!syncer_wakeup_.wait_for(lock, options_.sync_interval, [this] { return stopping_; })) {
       lock.unlock();
-      db_->SyncWAL();  // a failure shows again at the next sync or the next write
+      log_.db->SyncWAL();  // a failure shows again at the next sync or the next write
       lock.lock();
     }
   }
 
-  std::unique_ptr<rocksdb::DB> db_;
+  OpenedLog log_;
   std::atomic<std::uint64_t> count_;  // stored at open plus appended since
   const ImpressionLogOptions options_;
   std::mutex syncer_mutex_;
@@ -345,6 +378,42 @@ class RocksDbImpressionLog final : public ImpressionLog {
   bool stopping_ = false;
   std::thread syncer_;
 };
+
+// Opens both families, creating what is missing.
+absl::StatusOr<OpenedLog> open_database(const std::string& directory) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  // The count's family is flushed far less often than the pages' (it grows by a few bytes a page);
+  // this bound makes RocksDB flush it before old write-ahead files pile up behind it.
+  options.max_total_wal_size = 64 << 20;
+
+  // Append-mostly, read only by reports: a small memtable and a bounded cache keep the log from
+  // competing with the store for memory.
+  rocksdb::ColumnFamilyOptions pages;
+  pages.write_buffer_size = 16 << 20;
+  // Logs written before 2026-12-03 hold the count's merge operands beside the pages.
+  pages.merge_operator = std::make_shared<CountAdder>();
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(8 << 20);
+  table.cache_index_and_filter_blocks = true;  // index blocks count against that bound too
+  pages.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::ColumnFamilyOptions counts;
+  counts.write_buffer_size = 1 << 20;
+  counts.merge_operator = pages.merge_operator;
+
+  const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, pages}, {std::string(kCountFamily), counts}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  auto status = rocksdb::DB::Open(options, directory, families, &handles, &raw);
+  if (!status.ok()) return absl::FailedPreconditionError(status.ToString());
+  OpenedLog log;
+  log.db.reset(raw);
+  log.pages.reset(handles[0]);
+  log.counts.reset(handles[1]);
+  return log;
+}
 
 }  // namespace
 
@@ -356,31 +425,14 @@ absl::StatusOr<std::unique_ptr<ImpressionLog>> open_rocksdb_impression_log(
     return absl::FailedPreconditionError(
         fmt::format("cannot create impression log directory {}: {}", directory, error.message()));
   }
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  // Append-mostly, read only by reports: a small memtable and a bounded cache keep the log from
-  // competing with the store for memory.
-  options.write_buffer_size = 16 << 20;
-  options.merge_operator = std::make_shared<CountAdder>();
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(8 << 20);
-  table.cache_index_and_filter_blocks = true;  // index blocks count against that bound too
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-
-  rocksdb::DB* raw = nullptr;
-  auto status = rocksdb::DB::Open(options, directory, &raw);
-  if (!status.ok()) {
-    return absl::FailedPreconditionError(
-        fmt::format("cannot open impression log in {}: {}", directory, status.ToString()));
-  }
-  std::unique_ptr<rocksdb::DB> db(raw);
-  auto stored = stored_count(*db);
+  auto log = open_database(directory);
+  absl::StatusOr<std::uint64_t> stored = log.ok() ? stored_count(*log) : log.status();
   if (!stored.ok()) {
     return absl::FailedPreconditionError(fmt::format(
         "cannot open impression log in {}: {}", directory, std::string(stored.status().message())));
   }
   return std::unique_ptr<ImpressionLog>(
-      new RocksDbImpressionLog(std::move(db), *stored, log_options));
+      new RocksDbImpressionLog(std::move(*log), *stored, log_options));
 }
 
 }  // namespace feedrank::store

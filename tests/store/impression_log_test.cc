@@ -145,15 +145,52 @@ class KeepLatest final : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "KeepLatest"; }
 };
 
-// Opens the log's RocksDB directly (the log closed), for the tests of its format.
-std::unique_ptr<rocksdb::DB> open_raw(const std::string& dir) {
-  rocksdb::Options options;
+// The log's RocksDB opened directly (the log closed), for the tests of its format: its pages'
+// family (RocksDB's default) and the count's.
+struct RawLog {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<std::unique_ptr<rocksdb::ColumnFamilyHandle>> families;  // closed before db
+
+  rocksdb::ColumnFamilyHandle* family(std::string_view name) const {
+    for (const auto& handle : families) {
+      if (handle->GetName() == name) return handle.get();
+    }
+    ADD_FAILURE() << "no column family " << name;
+    return nullptr;
+  }
+  rocksdb::ColumnFamilyHandle* pages() const { return family(rocksdb::kDefaultColumnFamilyName); }
+  rocksdb::ColumnFamilyHandle* counts() const { return family("count"); }
+
+  std::vector<std::string> keys(rocksdb::ColumnFamilyHandle* handle) const {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handle));
+    std::vector<std::string> all;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) all.push_back(it->key().ToString());
+    return all;
+  }
+};
+
+RawLog open_raw(const std::string& dir) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
+  rocksdb::ColumnFamilyOptions family_options;
   // The log's write-ahead log holds the count's merge operands: recovering it without a merge
   // operator would stop at the first one and drop the pages after it.
-  options.merge_operator = std::make_shared<KeepLatest>();
+  family_options.merge_operator = std::make_shared<KeepLatest>();
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names) descriptors.emplace_back(name, family_options);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  EXPECT_TRUE(rocksdb::DB::Open(options, dir, &raw).ok());
-  return std::unique_ptr<rocksdb::DB>(raw);
+  RawLog log;
+  EXPECT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descriptors, &handles, &raw).ok());
+  log.db.reset(raw);
+  for (auto* handle : handles) log.families.emplace_back(handle);
+  return log;
+}
+
+std::string encoded_count(std::uint64_t count) {
+  std::string bytes;
+  for (int shift = 56; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>(count >> shift));
+  return bytes;
 }
 
 // The count is kept in the log, so an open reads it instead of counting; a log written before
@@ -163,10 +200,10 @@ TEST_F(ImpressionLogTest, ALogWithoutAStoredCountIsCountedAtOpenAndKeepsItAfter)
   append_ok({impression("", 1100, 2, 0)});
   log_.reset();
   {
-    const auto db = open_raw(log_dir());
-    ASSERT_NE(db, nullptr);
+    const RawLog raw = open_raw(log_dir());
+    ASSERT_NE(raw.db, nullptr);
     // Deleting needs no merge operator (reading the count's operands would).
-    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), "\377count").ok());
+    ASSERT_TRUE(raw.db->Delete(rocksdb::WriteOptions(), raw.counts(), "\377count").ok());
   }
   reopen();
   EXPECT_EQ(log_->count(), 3u);
@@ -293,12 +330,43 @@ TEST_F(ImpressionLogTest, APageIsOneRecord) {
   append_ok(page);
   append_ok({impression("exp", 200, 8, 0)});
   log_.reset();
-  const auto db = open_raw(log_dir());
-  ASSERT_NE(db, nullptr);
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-  int records = 0;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++records;
-  EXPECT_EQ(records, 3) << "two pages and the count";
+  const RawLog raw = open_raw(log_dir());
+  ASSERT_NE(raw.db, nullptr);
+  EXPECT_EQ(raw.keys(raw.pages()).size(), 2u) << "two pages, and the count in its own family";
+  EXPECT_EQ(raw.keys(raw.counts()), std::vector<std::string>{"\377count"});
+}
+
+// Logs written before 2026-12-03 keep the count (a value and merge operands) beside the pages; at
+// the first open it moves to its own family, so that it no longer ends every file of pages.
+TEST_F(ImpressionLogTest, ALogThatKeepsItsCountBesidePagesHasItMovedAtOpen) {
+  append_ok({impression("exp", 300, 5, 0), impression("exp", 300, 5, 1)});
+  append_ok({impression("exp", 400, 6, 0)});
+  log_.reset();
+  {
+    const RawLog raw = open_raw(log_dir());
+    ASSERT_NE(raw.db, nullptr);
+    ASSERT_TRUE(raw.db->Delete(rocksdb::WriteOptions(), raw.counts(), "\377count").ok());
+    ASSERT_TRUE(
+        raw.db->Put(rocksdb::WriteOptions(), raw.pages(), "\377count", encoded_count(1)).ok());
+    ASSERT_TRUE(
+        raw.db->Merge(rocksdb::WriteOptions(), raw.pages(), "\377count", encoded_count(2)).ok());
+  }
+  reopen();
+  EXPECT_EQ(log_->count(), 3u) << "the stored value and its merge operand, read once";
+  EXPECT_EQ(scan("exp").size(), 3u);
+  log_.reset();
+  {
+    const RawLog raw = open_raw(log_dir());
+    ASSERT_NE(raw.db, nullptr);
+    EXPECT_EQ(raw.keys(raw.pages()).size(), 2u) << "the count left the pages' family";
+    std::string stored;
+    ASSERT_TRUE(raw.db->Get(rocksdb::ReadOptions(), raw.counts(), "\377count", &stored).ok());
+    EXPECT_EQ(stored, encoded_count(3));
+  }
+  reopen();
+  append_ok({impression("exp", 500, 7, 0)});
+  reopen();
+  EXPECT_EQ(log_->count(), 4u);
 }
 
 // Logs written before 2026-12-02 hold one record an impression: they read as they were, in order
@@ -307,9 +375,11 @@ TEST_F(ImpressionLogTest, ALogOfOneRecordAnImpressionReadsInOrderBesidePages) {
   append_ok({impression("exp", 300, 5, 0), impression("exp", 300, 5, 1)});
   log_.reset();
   {
-    const auto db = open_raw(log_dir());
-    ASSERT_NE(db, nullptr);
-    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), "\377count").ok());  // as old logs were
+    const RawLog raw = open_raw(log_dir());
+    ASSERT_NE(raw.db, nullptr);
+    const auto& db = raw.db;
+    // As old logs were: no count.
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), raw.counts(), "\377count").ok());
     for (const Impression& old : {impression("exp", 200, 9, 1), impression("exp", 200, 9, 0),
                                   impression("exp", 400, 1, 0)}) {
       std::string key(1, static_cast<char>(old.experiment.size()));
@@ -332,7 +402,8 @@ TEST_F(ImpressionLogTest, ALogOfOneRecordAnImpressionReadsInOrderBesidePages) {
       record.set_source(old.source);
       record.set_team(old.team);
       record.set_in_network(old.in_network);
-      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, record.SerializeAsString()).ok());
+      ASSERT_TRUE(
+          db->Put(rocksdb::WriteOptions(), raw.pages(), key, record.SerializeAsString()).ok());
     }
   }
   reopen();
