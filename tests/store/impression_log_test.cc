@@ -187,6 +187,12 @@ RawLog open_raw(const std::string& dir) {
   return log;
 }
 
+// Deletes the stored count (the log closed), as logs written before it was kept had none.
+// Deleting needs no merge operator (reading the count's operands would).
+void forget_stored_count(const RawLog& raw) {
+  ASSERT_TRUE(raw.db->Delete(rocksdb::WriteOptions(), raw.counts(), "\377count").ok());
+}
+
 std::string encoded_count(std::uint64_t count) {
   std::string bytes;
   for (int shift = 56; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>(count >> shift));
@@ -202,8 +208,7 @@ TEST_F(ImpressionLogTest, ALogWithoutAStoredCountIsCountedAtOpenAndKeepsItAfter)
   {
     const RawLog raw = open_raw(log_dir());
     ASSERT_NE(raw.db, nullptr);
-    // Deleting needs no merge operator (reading the count's operands would).
-    ASSERT_TRUE(raw.db->Delete(rocksdb::WriteOptions(), raw.counts(), "\377count").ok());
+    forget_stored_count(raw);
   }
   reopen();
   EXPECT_EQ(log_->count(), 3u);
@@ -345,7 +350,7 @@ TEST_F(ImpressionLogTest, ALogThatKeepsItsCountBesidePagesHasItMovedAtOpen) {
   {
     const RawLog raw = open_raw(log_dir());
     ASSERT_NE(raw.db, nullptr);
-    ASSERT_TRUE(raw.db->Delete(rocksdb::WriteOptions(), raw.counts(), "\377count").ok());
+    forget_stored_count(raw);
     ASSERT_TRUE(
         raw.db->Put(rocksdb::WriteOptions(), raw.pages(), "\377count", encoded_count(1)).ok());
     ASSERT_TRUE(
@@ -386,8 +391,7 @@ TEST_F(ImpressionLogTest, ALogOfOneRecordAnImpressionReadsInOrderBesidePages) {
     const RawLog raw = open_raw(log_dir());
     ASSERT_NE(raw.db, nullptr);
     const auto& db = raw.db;
-    // As old logs were: no count.
-    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), raw.counts(), "\377count").ok());
+    forget_stored_count(raw);
     for (const Impression& old : {impression("exp", 200, 9, 1), impression("exp", 200, 9, 0),
                                   impression("exp", 400, 1, 0)}) {
       std::string key(1, static_cast<char>(old.experiment.size()));
