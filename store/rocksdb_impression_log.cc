@@ -398,8 +398,9 @@ absl::StatusOr<OpenedLog> open_database(const std::string& directory) {
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
-  // The count's family is flushed far less often than the pages' (it grows by a few bytes a page);
-  // this bound makes RocksDB flush it before old write-ahead files pile up behind it.
+  // The count's family fills its memtable at its own pace (a few dozen bytes a page): a write-ahead
+  // file is kept until both families have flushed what it holds, and this bound makes RocksDB
+  // flush the slower one before such files pile up.
   options.max_total_wal_size = 64 << 20;
 
   // Append-mostly, read only by reports: a small memtable and a bounded cache keep the log from
