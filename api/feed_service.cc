@@ -1,6 +1,5 @@
 #include "api/feed_service.h"
 
-#include <algorithm>
 #include <chrono>
 #include <future>
 #include <string_view>
@@ -56,13 +55,6 @@ absl::StatusOr<store::WriteSummary> FeedService::write(const Request& request,
   auto summary = engine_.write(std::move(*ops), list_item_namer(list_field));
   if (summary.ok()) gate_.metrics().record_write(*summary);
   return summary;
-}
-
-int FeedService::ranking_workers_for(const serving::InFlightLimits& limits) {
-  for (std::size_t i = 0; i < limits.method_count(); ++i) {
-    if (limits.method(i) == "GetFeed") return std::clamp(limits.limit(i), 1, kMaxRankingWorkers);
-  }
-  return 1;  // unreachable: the limits list every method of the service
 }
 
 grpc::ServerUnaryReactor* FeedService::GetFeed(grpc::CallbackServerContext* context,

@@ -2,6 +2,8 @@
 // No feed logic lives here.
 #pragma once
 
+#include <algorithm>
+
 #include "api/serving/call_gate.h"
 #include "api/serving/worker_pool.h"
 #include "api/write_conversion.h"
@@ -21,7 +23,8 @@ class FeedService final : public v1::FeedRank::WithCallbackMethod_GetFeed<v1::Fe
         experiments_(experiments),
         rules_(rules),
         gate_(gate),
-        ranking_workers_(ranking_workers_for(gate.limits()), kMaxQueuedRankings) {}
+        ranking_workers_(std::clamp(gate.limit_of("GetFeed"), 1, kMaxRankingWorkers),
+                         kMaxQueuedRankings) {}
 
   grpc::ServerUnaryReactor* GetFeed(grpc::CallbackServerContext* context,
                                     const v1::GetFeedRequest* request,
@@ -74,7 +77,6 @@ class FeedService final : public v1::FeedRank::WithCallbackMethod_GetFeed<v1::Fe
   // default limit of 256, 700 algorithmic calls/s offered on two cores waited 1.8 s (p50) where
   // they had waited 0.1 s. Past that, as many waiting as gRPC's thread quota allowed threads (a
   // waiting call holds its in-flight slot).
-  static int ranking_workers_for(const serving::InFlightLimits& limits);
   static constexpr int kMaxRankingWorkers = 1024;
   static constexpr std::size_t kMaxQueuedRankings = 1024;
 

@@ -280,46 +280,45 @@ absl::StatusOr<std::optional<std::uint64_t>> read_count(const OpenedLog& log,
 }
 
 // The stored count. A log that keeps it beside its pages (written before 2026-12-03) has it moved
-// to its own family; one without any (written before it was kept) is counted and the count
-// stored; both before the log takes appends.
+// to its own family; one without any (new, or written before it was kept) is counted and the
+// count stored; both before the log takes appends.
 absl::StatusOr<std::uint64_t> stored_count(const OpenedLog& log) {
   auto stored = read_count(log, log.counts.get());
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) return **stored;
   auto beside_pages = read_count(log, log.pages.get());
   if (!beside_pages.ok()) return beside_pages.status();
-  std::uint64_t count = 0;
-  if (beside_pages->has_value()) {
-    count = **beside_pages;
-  } else {
-    auto counted = count_impressions(log);
-    if (!counted.ok()) return counted.status();
-    count = *counted;
-  }
+  const bool moving = beside_pages->has_value();
+  auto count = moving ? **beside_pages : count_impressions(log);
+  if (!count.ok()) return count.status();
+
   rocksdb::WriteBatch batch;  // moved, not copied: the old key would end the pages' files again
-  batch.Put(log.counts.get(), kCountKey, encode_count(count));
-  batch.Delete(log.pages.get(), kCountKey);
+  batch.Put(log.counts.get(), kCountKey, encode_count(*count));
+  // Only where there is one to delete: a tombstone would end the files' ranges as the key did.
+  if (moving) batch.Delete(log.pages.get(), kCountKey);
   rocksdb::WriteOptions options;
   options.sync = true;
   if (auto status = to_status(log.db->Write(options, &batch), "storing the impression count");
       !status.ok()) {
     return status;
   }
-  if (beside_pages->has_value()) {
+  if (moving) {
     // The old key and its tombstone would end the range of every file they pass through until
     // they reach the last level: compact the files that hold them down now, once (the newest
     // file of each level, a few seconds on a log of a few GB).
     std::string after_count(kCountKey);
     after_count.push_back('\0');
     const rocksdb::Slice begin(kCountKey), end(after_count);
-    if (auto status = to_status(log.db->CompactRange(rocksdb::CompactRangeOptions(),
-                                                     log.pages.get(), &begin, &end),
+    rocksdb::CompactRangeOptions compact;
+    // Rewrite the last level's files too: a file moved down whole would keep the key.
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    if (auto status = to_status(log.db->CompactRange(compact, log.pages.get(), &begin, &end),
                                 "compacting the old impression count away");
         !status.ok()) {
       return status;
     }
   }
-  return count;
+  return *count;
 }
 
 class RocksDbImpressionLog final : public ImpressionLog {

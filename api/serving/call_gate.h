@@ -72,6 +72,8 @@ class CallGate {
 
   metrics::ServerMetrics& metrics() { return metrics_; }
   const InFlightLimits& limits() const { return limits_; }
+  // The in-flight limit of one of the service's methods.
+  int limit_of(std::string_view method) const { return limits_.limit(method_index(method)); }
 
   // The FeedRank service's method names, in its descriptor's order.
   static std::vector<std::string> service_methods();

@@ -161,6 +161,18 @@ struct RawLog {
   rocksdb::ColumnFamilyHandle* pages() const { return family(rocksdb::kDefaultColumnFamilyName); }
   rocksdb::ColumnFamilyHandle* counts() const { return family("count"); }
 
+  // Every file of the pages' family ends before the count's key: neither the key nor a tombstone
+  // of it makes the files overlap (the log flushes its memtables into files when reopened).
+  void expect_page_files_end_before_the_count_key() const {
+    std::vector<rocksdb::LiveFileMetaData> files;
+    db->GetLiveFilesMetaData(&files);
+    for (const auto& file : files) {
+      if (file.column_family_name == rocksdb::kDefaultColumnFamilyName) {
+        EXPECT_LT(file.largestkey, "\377") << file.name;
+      }
+    }
+  }
+
   std::vector<std::string> keys(rocksdb::ColumnFamilyHandle* handle) const {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handle));
     std::vector<std::string> all;
@@ -339,6 +351,7 @@ TEST_F(ImpressionLogTest, APageIsOneRecord) {
   ASSERT_NE(raw.db, nullptr);
   EXPECT_EQ(raw.keys(raw.pages()).size(), 2u) << "two pages, and the count in its own family";
   EXPECT_EQ(raw.keys(raw.counts()), std::vector<std::string>{"\377count"});
+  raw.expect_page_files_end_before_the_count_key();
 }
 
 // Logs written before 2026-12-03 keep the count (a value and merge operands) beside the pages; at
@@ -365,13 +378,7 @@ TEST_F(ImpressionLogTest, ALogThatKeepsItsCountBesidePagesHasItMovedAtOpen) {
     ASSERT_NE(raw.db, nullptr);
     EXPECT_EQ(raw.keys(raw.pages()).size(), 2u) << "the count left the pages' family";
     // Nor does its tombstone end any file's key range (it would make every file overlap).
-    std::vector<rocksdb::LiveFileMetaData> files;
-    raw.db->GetLiveFilesMetaData(&files);
-    for (const auto& file : files) {
-      if (file.column_family_name == rocksdb::kDefaultColumnFamilyName) {
-        EXPECT_LT(file.largestkey, "\377") << file.name;
-      }
-    }
+    raw.expect_page_files_end_before_the_count_key();
     std::string stored;
     ASSERT_TRUE(raw.db->Get(rocksdb::ReadOptions(), raw.counts(), "\377count", &stored).ok());
     EXPECT_EQ(stored, encoded_count(3));
