@@ -1,7 +1,8 @@
 // The time a run's reads and writes are stamped with. Against a generated corpus (posts of
 // January 2024) it starts at the corpus's last record and runs with the wall clock, so that the
 // feeds are read as of just after the data (as_of_ms), the algorithmic feed's recency and
-// out-of-network window see the posts as recent, and new posts land on top of the feeds. With
+// out-of-network window see the posts as recent, and new posts land on top of the feeds (a later
+// run on the same work directory starts where the last one stopped: CorpusInfo). With
 // no base it is the wall clock and reads leave as_of_ms unset (the server's now).
 #pragma once
 

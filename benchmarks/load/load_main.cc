@@ -6,6 +6,7 @@
 // RPC and stream as a table (and JSON with --json FILE). See benchmarks/RESULTS.md.
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -181,7 +182,12 @@ int run(const Flags& flags, const std::string& command_line) {
     const CorpusInfo& corpus = launched->corpus();
     shape.users = corpus.counts.users;
     shape.posts = corpus.counts.posts;
-    if (clock_base == 0) clock_base = corpus.last_record_ms;
+    if (clock_base == 0) {
+      clock_base = std::max(corpus.last_record_ms, corpus.clock_stopped_ms + 1);
+      std::cerr << fmt::format("load clock starts at {} ms ({})\n", clock_base,
+                               corpus.clock_stopped_ms == 0 ? "the corpus's last record"
+                                                            : "where the last run's stopped");
+    }
     setup["server"] = {{"address", address},
                        {"launched", true},
                        {"args", flags.server_args},
@@ -243,6 +249,7 @@ int run(const Flags& flags, const std::string& command_line) {
       address, viewers->description(), shape.feed_limit, driver.follow_share, flags.threads);
   print_table(results, std::cout);
   if (launched) {
+    launched->record_clock_stopped(clock.now_ms());
     const std::string exit = launched->stop();
     std::cout << "\nserver after the run: stopped by SIGTERM, " << exit << "\n";
     setup["server"]["exit_after_sigterm"] = exit;
@@ -335,8 +342,9 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--as-of-ms", flags.as_of_ms,
-                 "time the load clock starts at (default: the launched corpus's last record; "
-                 "with --server, 0 = the server's now)");
+                 "time the load clock starts at (default: the launched corpus's last record, or "
+                 "past where the work directory's previous run stopped its clock; with --server, "
+                 "0 = the server's now)");
   app.add_option("--json", flags.json_out, "also write the results as JSON to FILE");
   app.add_option("--grpc-body-out", flags.grpc_body_out,
                  "write one framed GetFeed request (for h2load -d) and exit");

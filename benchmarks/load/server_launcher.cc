@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -59,6 +60,7 @@ absl::StatusOr<std::optional<CorpusInfo>> read_marker(
   info.counts.posts = marker["counts"]["posts"];
   info.counts.engagements = marker["counts"]["engagements"];
   info.last_record_ms = marker["last_record_ms"];
+  info.clock_stopped_ms = marker.value("clock_stopped_ms", std::int64_t{0});
   info.load_seconds = marker["load_seconds"];
   return info;
 }
@@ -72,6 +74,7 @@ void write_marker(const std::filesystem::path& work_dir,
                                    {"posts", info.counts.posts},
                                    {"engagements", info.counts.engagements}}},
                                  {"last_record_ms", info.last_record_ms},
+                                 {"clock_stopped_ms", info.clock_stopped_ms},
                                  {"load_seconds", info.load_seconds}};
   std::ofstream(work_dir / kMarkerFile) << marker.dump(2) << "\n";
 }
@@ -120,6 +123,8 @@ absl::StatusOr<CorpusInfo> load_corpus(const std::string& address,
 
 struct LaunchedServer::Parts {
   std::unique_ptr<testing::TempDir> temp;  // when no work directory was given
+  std::filesystem::path work_dir;
+  datasets::SyntheticCorpusOptions corpus_shape;
   std::filesystem::path stderr_path;
   std::unique_ptr<testing::ChildProcess> process;
   std::string address;
@@ -138,6 +143,12 @@ const CorpusInfo& LaunchedServer::corpus() const { return parts_->corpus; }
 const std::filesystem::path& LaunchedServer::stderr_path() const { return parts_->stderr_path; }
 int LaunchedServer::pid() const { return parts_->process->pid(); }
 
+void LaunchedServer::record_clock_stopped(std::int64_t ms) {
+  CorpusInfo& info = parts_->corpus;
+  info.clock_stopped_ms = std::max(info.clock_stopped_ms, ms);
+  write_marker(parts_->work_dir, parts_->corpus_shape, info);
+}
+
 std::string LaunchedServer::stop() {
   parts_->stopped = true;
   ::kill(parts_->process->pid(), SIGTERM);
@@ -155,6 +166,8 @@ absl::StatusOr<std::unique_ptr<LaunchedServer>> LaunchedServer::start(
     parts->temp = std::make_unique<testing::TempDir>();
     work_dir = parts->temp->path();
   }
+  parts->work_dir = work_dir;
+  parts->corpus_shape = options.corpus;
   std::error_code error;
   std::filesystem::create_directories(work_dir / "server", error);
   if (error) {

@@ -29,6 +29,10 @@ struct LaunchOptions {
 struct CorpusInfo {
   datasets::SyntheticCorpusCounts counts;
   std::int64_t last_record_ms = 0;  // the latest post or engagement time
+  // Where an earlier run's load clock stopped (0: none has run). A run starts its clock past it,
+  // as a server's own clock moves on: a run stamped at the same times as the one before logs its
+  // pages into the same key range, which the impression log then compacts over and over.
+  std::int64_t clock_stopped_ms = 0;
   bool loaded_now = false;          // false: reused from the work directory
   double load_seconds = 0;
 };
@@ -44,6 +48,9 @@ class LaunchedServer {
   int pid() const;
   // SIGTERM, waits for the exit: "exit 0", "signal 9", ... (a run checks the server survived).
   std::string stop();
+  // Keeps `ms` in the work directory's marker as where this run's clock stopped (the later of it
+  // and what the marker held), for the next run to start past it.
+  void record_clock_stopped(std::int64_t ms);
 
  private:
   struct Parts;

@@ -1,5 +1,6 @@
 // The load generator's launcher with the real feedrank-server: the first start loads the
-// corpus, a second start on the same work directory reuses it, another corpus is refused.
+// corpus, a second start on the same work directory reuses it (and where the last run's clock
+// stopped), another corpus is refused.
 #include "benchmarks/load/server_launcher.h"
 
 #include <gtest/gtest.h>
@@ -40,6 +41,23 @@ TEST(ServerLauncher, LoadsTheCorpusOnceAndReusesTheWorkDirectory) {
   EXPECT_EQ((*second)->corpus().counts.posts, 300u);
   EXPECT_EQ((*second)->corpus().last_record_ms, last_record_ms);
   EXPECT_FALSE((*second)->address().empty());
+}
+
+TEST(ServerLauncher, KeepsWhereTheLastRunsClockStoppedForTheNext) {
+  testing::TempDir work;
+  std::int64_t stopped_at = 0;
+  {
+    auto first = LaunchedServer::start(tiny(work.path()));
+    ASSERT_TRUE(first.ok()) << first.status();
+    EXPECT_EQ((*first)->corpus().clock_stopped_ms, 0);
+    stopped_at = (*first)->corpus().last_record_ms + 90'000;
+    (*first)->record_clock_stopped(stopped_at);
+    (*first)->record_clock_stopped(stopped_at - 1);  // an earlier clock moves nothing back
+  }
+  auto second = LaunchedServer::start(tiny(work.path()));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE((*second)->corpus().loaded_now);
+  EXPECT_EQ((*second)->corpus().clock_stopped_ms, stopped_at);
 }
 
 TEST(ServerLauncher, RefusesAWorkDirectoryHoldingAnotherCorpus) {
