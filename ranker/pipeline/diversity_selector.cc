@@ -37,12 +37,17 @@ std::vector<Selection> select_diverse(const Candidates& candidates, std::span<co
   // with (MMR only).
   std::vector<float> max_similarity(vectors.size(), 0.0f);
   std::vector<std::size_t> compared(vectors.size(), 0);
-  absl::flat_hash_map<UserId, int> taken_by_author;
+  // Per author: items taken, and how many items were taken when its last one was.
+  struct AuthorTakes {
+    int count = 0;
+    std::size_t last_at = 0;
+  };
+  absl::flat_hash_map<UserId, AuthorTakes> taken_by_author;
   std::vector<Selection> taken;
 
   auto author_term = [&](UserId author) {
     auto it = taken_by_author.find(author);
-    const int earlier = it == taken_by_author.end() ? 0 : it->second;
+    const int earlier = it == taken_by_author.end() ? 0 : it->second.count;
     if (earlier == 0) return 0.0f;
     const double factor =
         std::max(std::pow(double{config.author_decay}, earlier), double{config.author_floor});
@@ -57,14 +62,24 @@ std::vector<Selection> select_diverse(const Candidates& candidates, std::span<co
     return -config.mmr_penalty * max_similarity[i];
   };
 
-  std::priority_queue<Pending> heap;
+  std::vector<Pending> pending;
+  pending.reserve(candidates.size());
   for (std::size_t i = 0; i < candidates.size(); ++i) {
-    heap.push({scores[i], candidates[i].post, i, 0});
+    pending.push_back({scores[i], candidates[i].post, i, 0});
   }
+  std::priority_queue<Pending> heap(std::less<Pending>(), std::move(pending));  // one make_heap
+  // A score computed before the latest takes is out of date when one of them was its author's
+  // (or, with MMR, any was: each take may raise its similarity to the taken items).
+  auto out_of_date = [&](const Pending& pending) {
+    if (pending.fresh_at == taken.size()) return false;
+    if (mmr) return true;
+    auto it = taken_by_author.find(candidates[pending.index].author);
+    return it != taken_by_author.end() && it->second.last_at > pending.fresh_at;
+  };
   while (!heap.empty() && taken.size() < limit) {
     Pending top = heap.top();
     heap.pop();
-    if (top.fresh_at != taken.size()) {
+    if (out_of_date(top)) {
       const Candidate& c = candidates[top.index];
       top.score = scores[top.index] + author_term(c.author) + mmr_term(top.index);
       top.fresh_at = taken.size();
@@ -75,7 +90,9 @@ std::vector<Selection> select_diverse(const Candidates& candidates, std::span<co
     const float by_author = author_term(c.author);
     const float by_mmr = mmr_term(top.index);
     taken.push_back({top.index, scores[top.index] + by_author + by_mmr, by_author, by_mmr});
-    ++taken_by_author[c.author];
+    AuthorTakes& takes = taken_by_author[c.author];
+    ++takes.count;
+    takes.last_at = taken.size();
   }
   return taken;
 }

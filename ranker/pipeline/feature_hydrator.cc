@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "embeddings/decayed_mean.h"
 #include "kernels/cpu/inner_products.h"
 
@@ -46,6 +47,45 @@ void hydrate_similarities(const FeedQuery& query, const Candidates& candidates,
   }
 }
 
+// The features that depend on the author alone, looked up once per author of the request: a
+// viewer's candidates share authors (ten posts of each followee), and each lookup is a probe of a
+// table of every user.
+struct AuthorFeatures {
+  float affinity;
+  float follows;
+  float followers;
+  float posts;
+};
+
+class AuthorFeatureCache {
+ public:
+  AuthorFeatureCache(const FeedQuery& query, std::size_t candidates)
+      : state_(*query.state),
+        signals_(query.signals),
+        viewer_followees_(query.state->graph.followees(query.viewer)) {
+    by_author_.reserve(candidates);
+  }
+
+  const AuthorFeatures& of(UserId author) {
+    auto [it, inserted] = by_author_.try_emplace(author);
+    if (inserted) {
+      it->second = {
+          log1p_f(value_or_zero(signals_.author_affinity, author)),
+          viewer_followees_.contains(author) ? 1.0f : 0.0f,
+          log1p_f(static_cast<double>(state_.graph.followers(author).size())),
+          log1p_f(static_cast<double>(state_.posts.timeline(author).size())),
+      };
+    }
+    return it->second;
+  }
+
+ private:
+  const store::FeedState& state_;
+  const ViewerSignals& signals_;
+  const store::UserSet& viewer_followees_;
+  absl::flat_hash_map<UserId, AuthorFeatures> by_author_;
+};
+
 }  // namespace
 
 void hydrate_features(const FeedQuery& query, const Candidates& candidates,
@@ -55,29 +95,30 @@ void hydrate_features(const FeedQuery& query, const Candidates& candidates,
   // One kind of lookup at a time over every candidate, so that the misses of many candidates
   // overlap instead of queueing behind one candidate's other lookups.
   hydrate_similarities(query, candidates, post_vectors, out);
+  AuthorFeatureCache authors(query, candidates.size());
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const Candidate& c = candidates[i];
     std::span<float> row = out.subspan(i * kFeatureCount, kFeatureCount);
     auto set = [&](Feature f, float value) { row[static_cast<int>(f)] = value; };
+    const AuthorFeatures& author = authors.of(c.author);
     const auto counts = state.engagements.decayed_counts(c.post, query.now);
     set(Feature::kBias, 1.0f);
     // Ages are differences of times, so data years old reads like fresh data shifted in time.
     set(Feature::kRecency, static_cast<float>(embeddings::decay_factor(
                                query.now - c.created_at, query.config->recency_half_life_ms)));
-    set(Feature::kAuthorAffinity, log1p_f(value_or_zero(signals.author_affinity, c.author)));
-    set(Feature::kFollowsAuthor, state.graph.follows(query.viewer, c.author) ? 1.0f : 0.0f);
+    set(Feature::kAuthorAffinity, author.affinity);
+    set(Feature::kFollowsAuthor, author.follows);
     set(Feature::kViews, log1p_f(counts[static_cast<int>(EngagementKind::kView)]));
     set(Feature::kLikes, log1p_f(counts[static_cast<int>(EngagementKind::kLike)]));
     set(Feature::kComments, log1p_f(counts[static_cast<int>(EngagementKind::kComment)]));
     set(Feature::kShares, log1p_f(counts[static_cast<int>(EngagementKind::kShare)]));
     set(Feature::kFolloweeEngagements,
         log1p_f(value_or_zero(signals.followee_engagements, c.post)));
-    set(Feature::kAuthorFollowers,
-        log1p_f(static_cast<double>(state.graph.followers(c.author).size())));
+    set(Feature::kAuthorFollowers, author.followers);
     set(Feature::kAlreadyEngaged, signals.engaged.contains(c.post) ? 1.0f : 0.0f);
     set(Feature::kCollaborative, log1p_f(value_or_zero(signals.collaborative, c.post)));
     set(Feature::kLogAge, log1p_f(static_cast<double>(query.now - c.created_at) / kHourMs));
-    set(Feature::kAuthorPosts, log1p_f(static_cast<double>(state.posts.timeline(c.author).size())));
+    set(Feature::kAuthorPosts, author.posts);
     set(Feature::kLearnedScore, query.learned != nullptr
                                     ? query.learned->learned_score(query.learned_factor, c.post)
                                     : 0.0f);

@@ -201,6 +201,12 @@ TEST_F(FeatureHydratorTest, RowsFollowTheCandidatesOrder) {
   EXPECT_EQ(together[0], strangers[0]);
   EXPECT_EQ(together[1], post[0]);
   EXPECT_EQ(together[2], other[0]);
+  // An author's features are looked up once a request: its second post, after another author's,
+  // still gets its own author's.
+  const auto interleaved = hydrate(query(), {kPost, kStrangers, kOther});
+  EXPECT_EQ(interleaved[0], post[0]);
+  EXPECT_EQ(interleaved[1], strangers[0]);
+  EXPECT_EQ(interleaved[2], other[0]);
 }
 
 TEST_F(FeatureHydratorTest, NoViewerVectorMeansZeroSimilarity) {
