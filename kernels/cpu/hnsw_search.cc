@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <queue>
+#include <span>
 #include <vector>
 
 #include "kernels/cpu/inner_products.h"
@@ -29,15 +30,33 @@ class Walk {
 
   float score(Node node) const { return inner_product(query_, row(node), d_); }
 
+  // The query's product with each of `nodes`, in their order (as score() gives each).
+  std::span<const float> scores(const std::vector<Node>& nodes) {
+    rows_of_batch_.resize(nodes.size());
+    scores_.resize(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i) rows_of_batch_[i] = row(nodes[i]);
+    inner_products_gathered(query_, rows_of_batch_.data(), nodes.size(), static_cast<int>(d_),
+                            scores_.data());
+    return scores_;
+  }
+
   // The neighbours of `node` on `level` (up to the first -1), with all their rows' cache lines
-  // requested before any is scored; `visited` filters and marks them when given.
+  // requested before any is scored; `visited` filters and marks them when given. The marks are
+  // requested first, all at once: each is a random word of a table of the graph's size, and
+  // checked one after another their misses came one after another too.
   std::vector<Node>& neighbours(Node node, int level, VisitedPool::Marks* visited) {
     std::size_t begin, end;
     graph_.neighbor_range(node, level, &begin, &end);
+    const Node* list = graph_.neighbors.data();
+    std::size_t filled = begin;  // the list ends at its first -1
+    while (filled < end && list[filled] >= 0) ++filled;
+    end = filled;
+    if (visited != nullptr) {
+      for (std::size_t j = begin; j < end; ++j) visited->prefetch(list[j]);
+    }
     batch_.clear();
     for (std::size_t j = begin; j < end; ++j) {
-      const Node next = graph_.neighbors[j];
-      if (next < 0) break;
+      const Node next = list[j];
       if (visited != nullptr && !visited->visit(next)) continue;
       batch_.push_back(next);
       const char* bytes = reinterpret_cast<const char*>(row(next));
@@ -48,6 +67,11 @@ class Walk {
     return batch_;
   }
 
+  // Asks for where `node`'s neighbour list starts, for when it is expanded.
+  void prefetch_offset(Node node) const {
+    _mm_prefetch(reinterpret_cast<const char*>(graph_.offsets.data() + node), _MM_HINT_T0);
+  }
+
  private:
   const float* row(Node node) const { return rows_ + static_cast<std::size_t>(node) * d_; }
 
@@ -56,6 +80,8 @@ class Walk {
   std::size_t d_;
   const float* query_;
   std::vector<Node> batch_;
+  std::vector<const float*> rows_of_batch_;
+  std::vector<float> scores_;
 };
 
 // A set of marks for one search, given back to the pool when it ends.
@@ -113,10 +139,11 @@ void search_hnsw(const faiss::HNSW& graph, const float* rows, const VectorId* id
   for (int level = graph.max_level; level > 0; --level) {
     for (bool moved = true; moved;) {
       moved = false;
-      for (const Node next : walk.neighbours(best.node, level, nullptr)) {
-        const float s = walk.score(next);
-        if (s > best.score) {
-          best = {s, next};
+      const std::vector<Node>& nodes = walk.neighbours(best.node, level, nullptr);
+      const std::span<const float> scores = walk.scores(nodes);
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        if (scores[i] > best.score) {
+          best = {scores[i], nodes[i]};
           moved = true;
         }
       }
@@ -138,10 +165,14 @@ void search_hnsw(const faiss::HNSW& graph, const float* rows, const VectorId* id
     const Scored current = candidates.top();
     if (beam.size() >= width && current.score < beam.top().score) break;
     candidates.pop();
-    for (const Node next : walk.neighbours(current.node, 0, &visited)) {
-      const float s = walk.score(next);
+    const std::vector<Node>& nodes = walk.neighbours(current.node, 0, &visited);
+    const std::span<const float> scores = walk.scores(nodes);
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const Node next = nodes[i];
+      const float s = scores[i];
       if (filter.allows(next)) top.push({ids[next], s});
       if (beam.size() < width || s > beam.top().score) {
+        walk.prefetch_offset(next);
         candidates.push({s, next});
         beam.push({s, next});
         if (beam.size() > width) beam.pop();

@@ -33,6 +33,7 @@ class VisitedPool {
       marks_[row] = epoch_;
       return true;
     }
+    void prefetch(faiss::HNSW::storage_idx_t row) const { __builtin_prefetch(marks_.data() + row); }
     std::size_t bytes() const { return marks_.capacity() * sizeof(std::uint32_t); }
 
    private:

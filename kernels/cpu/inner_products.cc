@@ -97,24 +97,58 @@ FEEDRANK_AVX2 void inner_products_avx2(const float* queries, std::size_t query_c
   }
 }
 
-// Four independent chains of 8 lanes: one 128-d product is 4 steps deep.
-FEEDRANK_AVX2 float inner_product_avx2(const float* a, const float* b, std::size_t d) {
-  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+// <a, b[i]> for G rows b[0..G) in lockstep: per row four independent chains of 8 lanes (one
+// 128-d product is 4 steps deep), summed in the same order whatever G, so a row scored in a group
+// is rounded as when scored alone; a group of rows keeps 4G chains in flight instead of 4.
+template <std::size_t G>
+FEEDRANK_AVX2 void inner_product_group_avx2(const float* a, const float* const* b, std::size_t d,
+                                            float* out) {
+  __m256 s[G][4];
+#pragma GCC unroll 16
+  for (std::size_t g = 0; g < G; ++g) {
+    for (std::size_t c = 0; c < 4; ++c) s[g][c] = _mm256_setzero_ps();
+  }
   std::size_t t = 0;
   for (; t + 32 <= d; t += 32) {
-    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + t), _mm256_loadu_ps(b + t), s0);
-    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + t + 8), _mm256_loadu_ps(b + t + 8), s1);
-    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + t + 16), _mm256_loadu_ps(b + t + 16), s2);
-    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + t + 24), _mm256_loadu_ps(b + t + 24), s3);
+#pragma GCC unroll 4
+    for (std::size_t c = 0; c < 4; ++c) {
+      const __m256 av = _mm256_loadu_ps(a + t + 8 * c);
+#pragma GCC unroll 16
+      for (std::size_t g = 0; g < G; ++g) {
+        s[g][c] = _mm256_fmadd_ps(av, _mm256_loadu_ps(b[g] + t + 8 * c), s[g][c]);
+      }
+    }
   }
-  for (; t + 8 <= d; t += 8)
-    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + t), _mm256_loadu_ps(b + t), s0);
-  const __m256 s = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
-  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-  float sum = _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
-  for (; t < d; ++t) sum += a[t] * b[t];
-  return sum;
+  for (; t + 8 <= d; t += 8) {
+    const __m256 av = _mm256_loadu_ps(a + t);
+#pragma GCC unroll 16
+    for (std::size_t g = 0; g < G; ++g) {
+      s[g][0] = _mm256_fmadd_ps(av, _mm256_loadu_ps(b[g] + t), s[g][0]);
+    }
+  }
+#pragma GCC unroll 16
+  for (std::size_t g = 0; g < G; ++g) {
+    const __m256 sum8 =
+        _mm256_add_ps(_mm256_add_ps(s[g][0], s[g][1]), _mm256_add_ps(s[g][2], s[g][3]));
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(sum8), _mm256_extractf128_ps(sum8, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    float sum = _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
+    for (std::size_t tail = t; tail < d; ++tail) sum += a[tail] * b[g][tail];
+    out[g] = sum;
+  }
+}
+
+FEEDRANK_AVX2 float inner_product_avx2(const float* a, const float* b, std::size_t d) {
+  float out;
+  inner_product_group_avx2<1>(a, &b, d, &out);
+  return out;
+}
+
+FEEDRANK_AVX2 void inner_products_gathered_avx2(const float* a, const float* const* rows,
+                                                std::size_t count, std::size_t d, float* out) {
+  std::size_t i = 0;
+  for (; i + 3 <= count; i += 3) inner_product_group_avx2<3>(a, rows + i, d, out + i);
+  for (; i < count; ++i) inner_product_group_avx2<1>(a, rows + i, d, out + i);
 }
 
 std::size_t first_at_least_portable(const float* scores, std::size_t begin, std::size_t end,
@@ -180,6 +214,16 @@ float inner_product(const float* a, const float* b, int dimension) {
   float out = 0.0f;
   inner_products_portable(a, 1, b, 1, dimension, &out, 1);
   return out;
+}
+
+void inner_products_gathered(const float* query, const float* const* rows, std::size_t count,
+                             int dimension, float* out) {
+  const auto d = static_cast<std::size_t>(dimension);
+  if (has_avx2_fma()) {
+    inner_products_gathered_avx2(query, rows, count, d, out);
+  } else {
+    for (std::size_t i = 0; i < count; ++i) out[i] = inner_product(query, rows[i], dimension);
+  }
 }
 
 std::size_t first_at_least(const float* scores, std::size_t begin, std::size_t end,

@@ -23,6 +23,12 @@ void inner_products(const float* queries, std::size_t query_count, const float* 
 // (FAISS's HNSW graph walk).
 float inner_product(const float* a, const float* b, int dimension);
 
+// out[i] = inner_product(query, rows[i], dimension), bit for bit, for rows scattered in memory:
+// a few rows are summed in lockstep, so their products overlap instead of each waiting for the
+// last step of the one before.
+void inner_products_gathered(const float* query, const float* const* rows, std::size_t count,
+                             int dimension, float* out);
+
 // The first i in [begin, end) with scores[i] >= threshold (NaN never is), or end: a scan's
 // top-k keeps few of its scores, and testing 8 at a time skips the rest without a branch each.
 std::size_t first_at_least(const float* scores, std::size_t begin, std::size_t end,

@@ -180,6 +180,28 @@ TEST(InnerProducts, BothKernelsMatchDoublePrecision) {
   }
 }
 
+// Rows scattered in memory, scored a few at a time in lockstep (the HNSW walk's neighbours),
+// get the products inner_product gives each alone, bit for bit, on every remainder of the group
+// and of the 32- and 8-wide steps.
+TEST(InnerProducts, GatheredRowsScoreAsEachAlone) {
+  for (int d : {1, 7, 8, 31, 32, 33, 64, 128, 131}) {
+    const std::size_t n = 11;
+    const auto query = gaussian_vectors(1, d, 40);
+    const auto rows = gaussian_vectors(n, d, 41);
+    std::vector<const float*> scattered;
+    for (std::size_t i = 0; i < n; ++i) scattered.push_back(rows.data() + ((i * 7) % n) * d);
+    for (std::size_t count = 0; count <= n; ++count) {
+      std::vector<float> together(n + 1, NAN);
+      cpu::inner_products_gathered(query.data(), scattered.data(), count, d, together.data());
+      for (std::size_t i = 0; i < count; ++i) {
+        ASSERT_EQ(together[i], cpu::inner_product(query.data(), scattered[i], d))
+            << "d " << d << ", " << count << " rows, row " << i;
+      }
+      EXPECT_TRUE(std::isnan(together[count])) << "wrote past count";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace feedrank::kernels
 
