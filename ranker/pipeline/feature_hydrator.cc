@@ -1,5 +1,6 @@
 #include "ranker/pipeline/feature_hydrator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -20,7 +21,7 @@ double value_or_zero(const Map& map, const Key& key) {
 
 float log1p_f(double x) { return static_cast<float>(std::log1p(std::max(0.0, x))); }
 
-// Rows this many candidates ahead are asked of memory while the current one is scored: the rows
+// Rows this many candidates ahead are asked of memory while the current ones are scored: the rows
 // are scattered over the table, and one at a time each product waited for its own cache misses.
 constexpr std::size_t kRowsAhead = 8;
 
@@ -28,22 +29,34 @@ constexpr std::size_t kRowsAhead = 8;
 // index's own product, so the feature is the score the index ranked by.
 void hydrate_similarities(const FeedQuery& query, const Candidates& candidates,
                           const embeddings::EmbeddingTable& vectors, std::span<float> out) {
-  std::vector<const float*> rows(candidates.size(), nullptr);
-  if (!query.viewer_vector.empty()) {
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-      if (const auto row = vectors.row_of(candidates[i].post)) rows[i] = vectors.row(*row).data();
+  constexpr auto kColumn = static_cast<std::size_t>(Feature::kSimilarity);
+  std::vector<const float*> rows;
+  std::vector<std::size_t> scored;  // the candidate of each row
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    out[i * kFeatureCount + kColumn] = 0.0f;
+    if (query.viewer_vector.empty()) continue;
+    if (const auto row = vectors.row_of(candidates[i].post)) {
+      rows.push_back(vectors.row(*row).data());
+      scored.push_back(i);
     }
   }
   const std::size_t row_bytes = sizeof(float) * static_cast<std::size_t>(vectors.dimension());
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    if (i + kRowsAhead < rows.size() && rows[i + kRowsAhead] != nullptr) {
-      const auto* ahead = reinterpret_cast<const char*>(rows[i + kRowsAhead]);
-      for (std::size_t line = 0; line < row_bytes; line += 64) __builtin_prefetch(ahead + line);
+  auto prefetch = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < std::min(end, rows.size()); ++i) {
+      const auto* bytes = reinterpret_cast<const char*>(rows[i]);
+      for (std::size_t line = 0; line < row_bytes; line += 64) __builtin_prefetch(bytes + line);
     }
-    out[i * kFeatureCount + static_cast<int>(Feature::kSimilarity)] =
-        rows[i] == nullptr
-            ? 0.0f
-            : kernels::cpu::inner_product(query.viewer_vector.data(), rows[i], vectors.dimension());
+  };
+  prefetch(0, kRowsAhead);
+  float products[kRowsAhead];
+  for (std::size_t begin = 0; begin < rows.size(); begin += kRowsAhead) {
+    prefetch(begin + kRowsAhead, begin + 2 * kRowsAhead);
+    const std::size_t count = std::min(kRowsAhead, rows.size() - begin);
+    kernels::cpu::inner_products_gathered(query.viewer_vector.data(), rows.data() + begin, count,
+                                          vectors.dimension(), products);
+    for (std::size_t j = 0; j < count; ++j) {
+      out[scored[begin + j] * kFeatureCount + kColumn] = products[j];
+    }
   }
 }
 
