@@ -183,10 +183,11 @@ int run(const Flags& flags, const std::string& command_line) {
     shape.users = corpus.counts.users;
     shape.posts = corpus.counts.posts;
     if (clock_base == 0) {
-      clock_base = std::max(corpus.last_record_ms, corpus.clock_stopped_ms + 1);
+      clock_base = next_run_clock_ms(corpus);
       std::cerr << fmt::format("load clock starts at {} ms ({})\n", clock_base,
-                               corpus.clock_stopped_ms == 0 ? "the corpus's last record"
-                                                            : "where the last run's stopped");
+                               clock_base == corpus.last_record_ms
+                                   ? "the corpus's last record"
+                                   : "past where an earlier run's stopped");
     }
     setup["server"] = {{"address", address},
                        {"launched", true},
@@ -249,7 +250,10 @@ int run(const Flags& flags, const std::string& command_line) {
       address, viewers->description(), shape.feed_limit, driver.follow_share, flags.threads);
   print_table(results, std::cout);
   if (launched) {
-    launched->record_clock_stopped(clock.now_ms());
+    if (auto kept = launched->record_clock_stopped(clock.now_ms()); !kept.ok()) {
+      std::cerr << "warning: where this run's clock stopped is not kept: " << kept.message()
+                << "\n";
+    }
     const std::string exit = launched->stop();
     std::cout << "\nserver after the run: stopped by SIGTERM, " << exit << "\n";
     setup["server"]["exit_after_sigterm"] = exit;

@@ -65,8 +65,10 @@ absl::StatusOr<std::optional<CorpusInfo>> read_marker(
   return info;
 }
 
-void write_marker(const std::filesystem::path& work_dir,
-                  const datasets::SyntheticCorpusOptions& corpus, const CorpusInfo& info) {
+// Written aside and renamed into place: a run killed while writing it, or a full disk, leaves the
+// previous marker, not half of one (without it the store would have to be loaded again).
+absl::Status write_marker(const std::filesystem::path& work_dir,
+                          const datasets::SyntheticCorpusOptions& corpus, const CorpusInfo& info) {
   const nlohmann::json marker = {{"shape", corpus_shape(corpus)},
                                  {"counts",
                                   {{"users", info.counts.users},
@@ -76,7 +78,22 @@ void write_marker(const std::filesystem::path& work_dir,
                                  {"last_record_ms", info.last_record_ms},
                                  {"clock_stopped_ms", info.clock_stopped_ms},
                                  {"load_seconds", info.load_seconds}};
-  std::ofstream(work_dir / kMarkerFile) << marker.dump(2) << "\n";
+  const auto path = work_dir / kMarkerFile;
+  const auto aside = work_dir / (std::string(kMarkerFile) + ".new");
+  {
+    std::ofstream out(aside, std::ios::trunc);
+    out << marker.dump(2) << "\n";
+    if (!out.flush()) {
+      return absl::UnavailableError(fmt::format("cannot write {}", aside.string()));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(aside, path, error);
+  if (error) {
+    return absl::UnavailableError(
+        fmt::format("cannot rename {} to {}: {}", aside.string(), path.string(), error.message()));
+  }
+  return absl::OkStatus();
 }
 
 // Generates the corpus straight into an Ingest stream (no file in between).
@@ -143,10 +160,14 @@ const CorpusInfo& LaunchedServer::corpus() const { return parts_->corpus; }
 const std::filesystem::path& LaunchedServer::stderr_path() const { return parts_->stderr_path; }
 int LaunchedServer::pid() const { return parts_->process->pid(); }
 
-void LaunchedServer::record_clock_stopped(std::int64_t ms) {
+std::int64_t next_run_clock_ms(const CorpusInfo& corpus) {
+  return std::max(corpus.last_record_ms, corpus.clock_stopped_ms + 1);
+}
+
+absl::Status LaunchedServer::record_clock_stopped(std::int64_t ms) {
   CorpusInfo& info = parts_->corpus;
   info.clock_stopped_ms = std::max(info.clock_stopped_ms, ms);
-  write_marker(parts_->work_dir, parts_->corpus_shape, info);
+  return write_marker(parts_->work_dir, parts_->corpus_shape, info);
 }
 
 std::string LaunchedServer::stop() {
@@ -212,7 +233,10 @@ absl::StatusOr<std::unique_ptr<LaunchedServer>> LaunchedServer::start(
   auto loaded = load_corpus(server->address(), options.corpus);
   if (!loaded.ok()) return loaded.status();
   server->parts_->corpus = *loaded;
-  write_marker(work_dir, options.corpus, *loaded);
+  if (auto written = write_marker(work_dir, options.corpus, *loaded); !written.ok()) {
+    return absl::UnavailableError(
+        fmt::format("--data-dir: the corpus is loaded but {}", std::string(written.message())));
+  }
   return server;
 }
 

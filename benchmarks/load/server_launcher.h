@@ -37,6 +37,10 @@ struct CorpusInfo {
   double load_seconds = 0;
 };
 
+// Where a run on a reused work directory starts its load clock: the corpus's last record, or
+// just past where an earlier run's clock stopped when that is later.
+std::int64_t next_run_clock_ms(const CorpusInfo& corpus);
+
 class LaunchedServer {
  public:
   static absl::StatusOr<std::unique_ptr<LaunchedServer>> start(const LaunchOptions& options);
@@ -50,7 +54,7 @@ class LaunchedServer {
   std::string stop();
   // Keeps `ms` in the work directory's marker as where this run's clock stopped (the later of it
   // and what the marker held), for the next run to start past it.
-  void record_clock_stopped(std::int64_t ms);
+  absl::Status record_clock_stopped(std::int64_t ms);
 
  private:
   struct Parts;

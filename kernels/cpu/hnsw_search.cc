@@ -59,10 +59,7 @@ class Walk {
       const Node next = list[j];
       if (visited != nullptr && !visited->visit(next)) continue;
       batch_.push_back(next);
-      const char* bytes = reinterpret_cast<const char*>(row(next));
-      for (std::size_t line = 0; line < d_ * sizeof(float); line += 64) {
-        _mm_prefetch(bytes + line, _MM_HINT_T0);
-      }
+      prefetch_row(row(next), static_cast<int>(d_));
     }
     return batch_;
   }

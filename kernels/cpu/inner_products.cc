@@ -106,6 +106,7 @@ FEEDRANK_AVX2 void inner_product_group_avx2(const float* a, const float* const* 
   __m256 s[G][4];
 #pragma GCC unroll 16
   for (std::size_t g = 0; g < G; ++g) {
+#pragma GCC unroll 4
     for (std::size_t c = 0; c < 4; ++c) s[g][c] = _mm256_setzero_ps();
   }
   std::size_t t = 0;

@@ -29,6 +29,14 @@ float inner_product(const float* a, const float* b, int dimension);
 void inner_products_gathered(const float* query, const float* const* rows, std::size_t count,
                              int dimension, float* out);
 
+// Asks for the cache lines of `row` (`dimension` floats) before they are read: callers that score
+// rows scattered over a table request a batch of them, then score them.
+inline void prefetch_row(const float* row, int dimension) {
+  const auto* bytes = reinterpret_cast<const char*>(row);
+  const std::size_t size = sizeof(float) * static_cast<std::size_t>(dimension);
+  for (std::size_t line = 0; line < size; line += 64) __builtin_prefetch(bytes + line);
+}
+
 // The first i in [begin, end) with scores[i] >= threshold (NaN never is), or end: a scan's
 // top-k keeps few of its scores, and testing 8 at a time skips the rest without a branch each.
 std::size_t first_at_least(const float* scores, std::size_t begin, std::size_t end,

@@ -62,12 +62,12 @@ std::vector<Selection> select_diverse(const Candidates& candidates, std::span<co
     return -config.mmr_penalty * max_similarity[i];
   };
 
-  std::vector<Pending> pending;
-  pending.reserve(candidates.size());
+  std::vector<Pending> unranked;
+  unranked.reserve(candidates.size());
   for (std::size_t i = 0; i < candidates.size(); ++i) {
-    pending.push_back({scores[i], candidates[i].post, i, 0});
+    unranked.push_back({scores[i], candidates[i].post, i, 0});
   }
-  std::priority_queue<Pending> heap(std::less<Pending>(), std::move(pending));  // one make_heap
+  std::priority_queue<Pending> heap(std::less<Pending>(), std::move(unranked));  // one make_heap
   // A score computed before the latest takes is out of date when one of them was its author's
   // (or, with MMR, any was: each take may raise its similarity to the taken items).
   auto out_of_date = [&](const Pending& pending) {

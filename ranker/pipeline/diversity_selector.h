@@ -4,8 +4,9 @@
 //   max(author_decay^n, author_floor), i.e. adds ln of that to the score;
 // - MMR (when mmr_penalty > 0): subtracts mmr_penalty x the largest inner product of the post's
 //   vector with the vectors of the items already taken, so near-duplicates do not stack.
-// Lazy evaluation (a max-heap of possibly stale scores, refreshed when popped) keeps it close to
-// O(n log n) instead of O(n x taken).
+// Lazy evaluation (a max-heap of possibly stale scores, refreshed when popped out of date: after
+// a take of the same author, or after any take with MMR) keeps it close to O(n log n) instead of
+// O(n x taken).
 #pragma once
 
 #include <functional>

@@ -21,8 +21,8 @@ double value_or_zero(const Map& map, const Key& key) {
 
 float log1p_f(double x) { return static_cast<float>(std::log1p(std::max(0.0, x))); }
 
-// Rows this many candidates ahead are asked of memory while the current ones are scored: the rows
-// are scattered over the table, and one at a time each product waited for its own cache misses.
+// Rows are scored this many at a time while the next as many are asked of memory: they are
+// scattered over the table, and one at a time each product waited for its own cache misses.
 constexpr std::size_t kRowsAhead = 8;
 
 // The viewer's similarity to every candidate, into column kSimilarity of `out`: the retrieval
@@ -40,11 +40,9 @@ void hydrate_similarities(const FeedQuery& query, const Candidates& candidates,
       scored.push_back(i);
     }
   }
-  const std::size_t row_bytes = sizeof(float) * static_cast<std::size_t>(vectors.dimension());
   auto prefetch = [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < std::min(end, rows.size()); ++i) {
-      const auto* bytes = reinterpret_cast<const char*>(rows[i]);
-      for (std::size_t line = 0; line < row_bytes; line += 64) __builtin_prefetch(bytes + line);
+      kernels::cpu::prefetch_row(rows[i], vectors.dimension());
     }
   };
   prefetch(0, kRowsAhead);

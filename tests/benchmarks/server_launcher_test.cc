@@ -50,14 +50,18 @@ TEST(ServerLauncher, KeepsWhereTheLastRunsClockStoppedForTheNext) {
     auto first = LaunchedServer::start(tiny(work.path()));
     ASSERT_TRUE(first.ok()) << first.status();
     EXPECT_EQ((*first)->corpus().clock_stopped_ms, 0);
+    EXPECT_EQ(next_run_clock_ms((*first)->corpus()), (*first)->corpus().last_record_ms);
     stopped_at = (*first)->corpus().last_record_ms + 90'000;
-    (*first)->record_clock_stopped(stopped_at);
-    (*first)->record_clock_stopped(stopped_at - 1);  // an earlier clock moves nothing back
+    EXPECT_TRUE((*first)->record_clock_stopped(stopped_at).ok());
+    // An earlier clock moves nothing back.
+    EXPECT_TRUE((*first)->record_clock_stopped(stopped_at - 1).ok());
   }
   auto second = LaunchedServer::start(tiny(work.path()));
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_FALSE((*second)->corpus().loaded_now);
   EXPECT_EQ((*second)->corpus().clock_stopped_ms, stopped_at);
+  EXPECT_EQ(next_run_clock_ms((*second)->corpus()), stopped_at + 1);
+  EXPECT_FALSE(std::filesystem::exists(work.path() / "load-corpus.json.new"));
 }
 
 TEST(ServerLauncher, RefusesAWorkDirectoryHoldingAnotherCorpus) {

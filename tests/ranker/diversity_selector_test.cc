@@ -304,13 +304,18 @@ TEST(DiversitySelector, SelectionScoresNeverIncreaseDownTheList) {
 }
 
 TEST(DiversitySelector, TheLazyHeapMakesTheGreedyChoiceAtEveryStep) {
-  RankingConfig config = author_discount(0.6f, 0.15f);
-  config.mmr_penalty = 0.4f;
-  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
-    const Batch batch = random_batch(seed, 120, /*negative_components=*/false);
-    std::vector<std::size_t> lazy;
-    for (const Selection& s : batch.select(config, 60)) lazy.push_back(s.index);
-    EXPECT_EQ(lazy, naive_greedy(batch, config, 60)) << "seed " << seed;
+  // With MMR every take dates every score; without it only a take of the same author does, and
+  // the heap rescores only those.
+  for (const float mmr_penalty : {0.4f, 0.0f}) {
+    RankingConfig config = author_discount(0.6f, 0.15f);
+    config.mmr_penalty = mmr_penalty;
+    for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+      const Batch batch = random_batch(seed, 120, /*negative_components=*/false);
+      std::vector<std::size_t> lazy;
+      for (const Selection& s : batch.select(config, 60)) lazy.push_back(s.index);
+      EXPECT_EQ(lazy, naive_greedy(batch, config, 60))
+          << "seed " << seed << ", mmr_penalty " << mmr_penalty;
+    }
   }
 }
 
