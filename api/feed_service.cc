@@ -1,5 +1,6 @@
 #include "api/feed_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <string_view>
@@ -56,6 +57,15 @@ absl::StatusOr<store::WriteSummary> FeedService::write(const Request& request,
   if (summary.ok()) gate_.metrics().record_write(*summary);
   return summary;
 }
+
+FeedService::FeedService(ranker::FeedEngine& engine, ranker::ExperimentFeeds& experiments,
+                         WriteRules rules, serving::CallGate& gate)
+    : engine_(engine),
+      experiments_(experiments),
+      rules_(rules),
+      gate_(gate),
+      ranking_workers_(std::clamp(gate.limit_of("GetFeed"), 1, kMaxRankingWorkers),
+                       kMaxQueuedRankings) {}
 
 grpc::ServerUnaryReactor* FeedService::GetFeed(grpc::CallbackServerContext* context,
                                                const v1::GetFeedRequest* request,

@@ -2,8 +2,6 @@
 // No feed logic lives here.
 #pragma once
 
-#include <algorithm>
-
 #include "api/serving/call_gate.h"
 #include "api/serving/worker_pool.h"
 #include "api/write_conversion.h"
@@ -18,13 +16,7 @@ class FeedService final : public v1::FeedRank::WithCallbackMethod_GetFeed<v1::Fe
   // Feed pages go through `experiments` (assignment, impression log); the rest to the engine.
   // Every call passes through `gate` (request ids, in-flight limits, metrics, call logs).
   FeedService(ranker::FeedEngine& engine, ranker::ExperimentFeeds& experiments, WriteRules rules,
-              serving::CallGate& gate)
-      : engine_(engine),
-        experiments_(experiments),
-        rules_(rules),
-        gate_(gate),
-        ranking_workers_(std::clamp(gate.limit_of("GetFeed"), 1, kMaxRankingWorkers),
-                         kMaxQueuedRankings) {}
+              serving::CallGate& gate);
 
   grpc::ServerUnaryReactor* GetFeed(grpc::CallbackServerContext* context,
                                     const v1::GetFeedRequest* request,

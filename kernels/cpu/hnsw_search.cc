@@ -1,7 +1,5 @@
 #include "kernels/cpu/hnsw_search.h"
 
-#include <xmmintrin.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -66,7 +64,7 @@ class Walk {
 
   // Asks for where `node`'s neighbour list starts, for when it is expanded.
   void prefetch_offset(Node node) const {
-    _mm_prefetch(reinterpret_cast<const char*>(graph_.offsets.data() + node), _MM_HINT_T0);
+    __builtin_prefetch(graph_.offsets.data() + node);
   }
 
  private:
