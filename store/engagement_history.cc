@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <vector>
 
@@ -34,6 +35,9 @@ void EngagementHistory::add(const Engagement& engagement, UserId author) {
   } else if (!bulk_load_) {
     trending_.erase({stats.log2_trending, engagement.post});
   }
+  if (!stats.engagers.empty() && stats.engagers.size() % kCheckpointEvery == 0) {
+    checkpoints_[engagement.post].push_back({stats.latest, stats.log2_counts});
+  }
   stats.engagers.push_back({engagement.user, engagement.kind, engagement.at});
   stats.latest = std::max(stats.latest, engagement.at);
   const int kind = static_cast<int>(engagement.kind);
@@ -60,6 +64,7 @@ void EngagementHistory::end_bulk_load(absl::FunctionRef<bool(PostId post)> delet
   for (const auto& entry : order) trending_.insert(trending_.end(), entry);
   for (auto& [user, engagements] : by_user_) engagements.shrink_to_fit();
   for (auto& [post, stats] : by_post_) stats.engagers.shrink_to_fit();
+  for (auto& [post, checkpoints] : checkpoints_) checkpoints.shrink_to_fit();
 }
 
 void EngagementHistory::forget_trending(PostId post) {
@@ -84,18 +89,34 @@ std::array<double, kEngagementKindCount> EngagementHistory::decayed_counts(PostI
   std::array<double, kEngagementKindCount> counts{};
   auto it = by_post_.find(post);
   if (it == by_post_.end()) return counts;
-  if (it->second.latest > now) {
-    for (const PostEngager& engager : it->second.engagers) {
-      if (engager.at > now) continue;
-      counts[static_cast<int>(engager.kind)] += std::exp2(
-          -static_cast<double>(now - engager.at) / static_cast<double>(options_.half_life_ms));
+  const PostStats& stats = it->second;
+  const double now_exponent = static_cast<double>(now) / static_cast<double>(options_.half_life_ms);
+  const auto add_sums = [&](const std::array<double, kEngagementKindCount>& log2_counts) {
+    for (int kind = 0; kind < kEngagementKindCount; ++kind) {
+      if (log2_counts[kind] != kNone) counts[kind] = std::exp2(log2_counts[kind] - now_exponent);
     }
+  };
+  if (stats.latest <= now) {
+    add_sums(stats.log2_counts);
     return counts;
   }
-  const double now_exponent = static_cast<double>(now) / static_cast<double>(options_.half_life_ms);
-  for (int kind = 0; kind < kEngagementKindCount; ++kind) {
-    const double log2_count = it->second.log2_counts[kind];
-    if (log2_count != kNone) counts[kind] = std::exp2(log2_count - now_exponent);
+  // Start from the last checkpoint whose engagers are all at or before `now` (their latest times
+  // never decrease), then add the engagers after it one by one.
+  std::size_t first_unsummed = 0;
+  if (auto found = checkpoints_.find(post); found != checkpoints_.end()) {
+    const std::vector<Checkpoint>& checkpoints = found->second;
+    const auto past = std::partition_point(checkpoints.begin(), checkpoints.end(),
+                                           [&](const Checkpoint& c) { return c.latest <= now; });
+    if (past != checkpoints.begin()) {
+      add_sums(std::prev(past)->log2_counts);
+      first_unsummed = static_cast<std::size_t>(past - checkpoints.begin()) * kCheckpointEvery;
+    }
+  }
+  for (std::size_t i = first_unsummed; i < stats.engagers.size(); ++i) {
+    const PostEngager& engager = stats.engagers[i];
+    if (engager.at > now) continue;
+    counts[static_cast<int>(engager.kind)] += std::exp2(
+        -static_cast<double>(now - engager.at) / static_cast<double>(options_.half_life_ms));
   }
   return counts;
 }
@@ -110,6 +131,8 @@ std::size_t EngagementHistory::memory_bytes() const {
   std::size_t bytes = table_bytes(by_user_) + table_bytes(by_post_) + btree_bytes(trending_);
   for (const auto& [user, engagements] : by_user_) bytes += heap_bytes(engagements);
   for (const auto& [post, stats] : by_post_) bytes += heap_bytes(stats.engagers);
+  bytes += table_bytes(checkpoints_);
+  for (const auto& [post, checkpoints] : checkpoints_) bytes += heap_bytes(checkpoints);
   return bytes;
 }
 

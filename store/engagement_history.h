@@ -61,8 +61,11 @@ class EngagementHistory {
   std::span<const PostEngager> by_post(PostId post) const;
 
   // The post's engagements of each kind at or before `now`, each weighted
-  // 2^(-(now - at) / half_life): the running sums when `now` is after all of them, else an exact
-  // sum over the post's engagers (replays at a past time).
+  // 2^(-(now - at) / half_life): the running sums when `now` is after all of them. Else (a replay
+  // at a past time, or engagements a client stamped ahead of the server's clock) the sums kept at
+  // the last checkpoint before the first engager after `now`, plus the engagers since then: a
+  // viral post with one engagement ahead of `now` costs at most a checkpoint's worth of engagers
+  // and those that arrived after it, not its whole audience.
   std::array<double, kEngagementKindCount> decayed_counts(PostId post, TimestampMs now) const;
 
   // Visits posts by decreasing decayed, kind-weighted engagement (ties by larger id) until
@@ -70,10 +73,17 @@ class EngagementHistory {
   // also those after a replay's `now`.
   void for_each_trending(absl::FunctionRef<bool(PostId post)> visit) const;
 
-  // Heap bytes of the per-user and per-post lists and the trending order.
+  // Heap bytes of the per-user and per-post lists, their checkpoints and the trending order.
   std::size_t memory_bytes() const;
 
  private:
+  // Every kCheckpointEvery engagers of a post, the sums of those before (the state a read at a
+  // `now` before all later engagers can start from) and the latest time among them.
+  static constexpr std::size_t kCheckpointEvery = 64;
+  struct Checkpoint {
+    TimestampMs latest;
+    std::array<double, kEngagementKindCount> log2_counts;
+  };
   struct PostStats {
     std::vector<PostEngager> engagers;
     std::array<double, kEngagementKindCount> log2_counts;  // -inf: none of this kind
@@ -84,6 +94,9 @@ class EngagementHistory {
   EngagementHistoryOptions options_;
   absl::flat_hash_map<UserId, std::vector<UserEngagement>> by_user_;
   absl::flat_hash_map<PostId, PostStats> by_post_;
+  // Only for posts with more than kCheckpointEvery engagers: checkpoint i covers the first
+  // (i + 1) * kCheckpointEvery.
+  absl::flat_hash_map<PostId, std::vector<Checkpoint>> checkpoints_;
   // A B-tree: 16-byte entries packed in nodes (a std::set node per post cost 64 bytes).
   absl::btree_set<std::pair<double, PostId>, std::greater<>> trending_;
   bool bulk_load_ = false;

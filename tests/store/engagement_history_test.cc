@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "store/feed_state.h"
@@ -117,6 +119,50 @@ TEST(EngagementHistory, DecayedCountsOfAPostWithoutEngagementsAreZero) {
   EXPECT_EQ(other[kView], 0.0);
   EXPECT_EQ(other[kComment], 0.0);
   EXPECT_EQ(other[kShare], 0.0);
+}
+
+// A read at a `now` before some of a post's engagers (a replay at a past time, or engagements a
+// client stamped ahead of the server's clock) sums exactly the engagers at or before `now`, on
+// posts long enough to have checkpoints and at every kind of `now`: before them all, between
+// checkpoints, on an engager's own time, after them all.
+TEST(EngagementHistory, ReadsBeforeLaterEngagersSumExactlyThoseAtOrBeforeNow) {
+  std::mt19937_64 random(20261203);
+  for (const int engager_count : {1, 63, 64, 65, 200, 1000}) {
+    History h;
+    h.post(10, 1);
+    std::vector<Engagement> sent;
+    TimestampMs clock = kNow;
+    for (int i = 0; i < engager_count; ++i) {
+      clock += std::uniform_int_distribution<TimestampMs>(0, kHour)(random);
+      // Mostly the arrival's time, some stamped up to a day ahead or a week behind.
+      TimestampMs at = clock;
+      const int skew = std::uniform_int_distribution<int>(0, 9)(random);
+      if (skew == 0) at += std::uniform_int_distribution<TimestampMs>(1, kDay)(random);
+      if (skew == 1) at -= std::uniform_int_distribution<TimestampMs>(1, 7 * kDay)(random);
+      const auto kind =
+          static_cast<EngagementKind>(std::uniform_int_distribution<int>(0, 3)(random));
+      const UserId user = static_cast<UserId>(1 + i % 9);
+      h.engage(user, 10, kind, at);
+      sent.push_back({user, 10, kind, at});
+    }
+    std::vector<TimestampMs> reads = {kNow - 8 * kDay, clock + 2 * kDay};
+    for (int i = 0; i < 40; ++i) {
+      reads.push_back(std::uniform_int_distribution<TimestampMs>(kNow - 8 * kDay,
+                                                                 clock + kDay)(random));
+      reads.push_back(sent[std::uniform_int_distribution<std::size_t>(0, sent.size() - 1)(random)].at);
+    }
+    for (const TimestampMs now : reads) {
+      std::array<double, kEngagementKindCount> expected{};
+      for (const Engagement& e : sent) {
+        if (e.at <= now) expected[static_cast<int>(e.kind)] += weight_of(now, e.at);
+      }
+      const auto counts = h.engagements().decayed_counts(10, now);
+      for (int kind = 0; kind < kEngagementKindCount; ++kind) {
+        EXPECT_NEAR(counts[kind], expected[kind], 1e-10 * std::max(1.0, expected[kind]))
+            << engager_count << " engagers, read at " << now << ", kind " << kind;
+      }
+    }
+  }
 }
 
 TEST(EngagementHistory, ByUserKeepsArrivalOrderWithEachPostsAuthor) {
