@@ -90,26 +90,29 @@ std::array<double, kEngagementKindCount> EngagementHistory::decayed_counts(PostI
   auto it = by_post_.find(post);
   if (it == by_post_.end()) return counts;
   const PostStats& stats = it->second;
-  const double now_exponent = static_cast<double>(now) / static_cast<double>(options_.half_life_ms);
-  const auto add_sums = [&](const std::array<double, kEngagementKindCount>& log2_counts) {
-    for (int kind = 0; kind < kEngagementKindCount; ++kind) {
-      if (log2_counts[kind] != kNone) counts[kind] = std::exp2(log2_counts[kind] - now_exponent);
+  // The sums to start from and the first engager to add one by one after them: the running sums
+  // when `now` is after every engager, else the last checkpoint whose engagers all are (their
+  // latest times never decrease), else none.
+  const std::array<double, kEngagementKindCount>* start = &stats.log2_counts;
+  std::size_t first_unsummed = stats.engagers.size();
+  if (stats.latest > now) {
+    start = nullptr;
+    first_unsummed = 0;
+    if (auto found = checkpoints_.find(post); found != checkpoints_.end()) {
+      const std::vector<Checkpoint>& checkpoints = found->second;
+      const auto past = std::partition_point(checkpoints.begin(), checkpoints.end(),
+                                             [&](const Checkpoint& c) { return c.latest <= now; });
+      if (past != checkpoints.begin()) {
+        start = &std::prev(past)->log2_counts;
+        first_unsummed = static_cast<std::size_t>(past - checkpoints.begin()) * kCheckpointEvery;
+      }
     }
-  };
-  if (stats.latest <= now) {
-    add_sums(stats.log2_counts);
-    return counts;
   }
-  // Start from the last checkpoint whose engagers are all at or before `now` (their latest times
-  // never decrease), then add the engagers after it one by one.
-  std::size_t first_unsummed = 0;
-  if (auto found = checkpoints_.find(post); found != checkpoints_.end()) {
-    const std::vector<Checkpoint>& checkpoints = found->second;
-    const auto past = std::partition_point(checkpoints.begin(), checkpoints.end(),
-                                           [&](const Checkpoint& c) { return c.latest <= now; });
-    if (past != checkpoints.begin()) {
-      add_sums(std::prev(past)->log2_counts);
-      first_unsummed = static_cast<std::size_t>(past - checkpoints.begin()) * kCheckpointEvery;
+  if (start != nullptr) {
+    const double now_exponent =
+        static_cast<double>(now) / static_cast<double>(options_.half_life_ms);
+    for (int kind = 0; kind < kEngagementKindCount; ++kind) {
+      if ((*start)[kind] != kNone) counts[kind] = std::exp2((*start)[kind] - now_exponent);
     }
   }
   for (std::size_t i = first_unsummed; i < stats.engagers.size(); ++i) {

@@ -63,9 +63,9 @@ class EngagementHistory {
   // The post's engagements of each kind at or before `now`, each weighted
   // 2^(-(now - at) / half_life): the running sums when `now` is after all of them. Else (a replay
   // at a past time, or engagements a client stamped ahead of the server's clock) the sums kept at
-  // the last checkpoint before the first engager after `now`, plus the engagers since then: a
-  // viral post with one engagement ahead of `now` costs at most a checkpoint's worth of engagers
-  // and those that arrived after it, not its whole audience.
+  // the last checkpoint before the first engager after `now`, plus the engagers that arrived
+  // since then: when only the newest engagers are after `now`, at most a checkpoint's worth
+  // (64) and those; while one stamped up to a day ahead waits, everything that arrived after it.
   std::array<double, kEngagementKindCount> decayed_counts(PostId post, TimestampMs now) const;
 
   // Visits posts by decreasing decayed, kind-weighted engagement (ties by larger id) until

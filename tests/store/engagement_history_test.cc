@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <random>
@@ -145,21 +146,31 @@ TEST(EngagementHistory, ReadsBeforeLaterEngagersSumExactlyThoseAtOrBeforeNow) {
       h.engage(user, 10, kind, at);
       sent.push_back({user, 10, kind, at});
     }
+    // Random reads, each engager's own time, and both sides of every checkpoint's latest time.
     std::vector<TimestampMs> reads = {kNow - 8 * kDay, clock + 2 * kDay};
+    std::uniform_int_distribution<TimestampMs> any_time(kNow - 8 * kDay, clock + kDay);
+    std::uniform_int_distribution<std::size_t> any_engager(0, sent.size() - 1);
     for (int i = 0; i < 40; ++i) {
-      reads.push_back(std::uniform_int_distribution<TimestampMs>(kNow - 8 * kDay,
-                                                                 clock + kDay)(random));
-      reads.push_back(sent[std::uniform_int_distribution<std::size_t>(0, sent.size() - 1)(random)].at);
+      reads.push_back(any_time(random));
+      reads.push_back(sent[any_engager(random)].at);
+    }
+    TimestampMs latest = sent.front().at;
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+      latest = std::max(latest, sent[i].at);
+      if ((i + 1) % 64 == 0 || i + 1 == sent.size()) {
+        reads.push_back(latest);
+        reads.push_back(latest - 1);
+      }
     }
     for (const TimestampMs now : reads) {
+      SCOPED_TRACE(testing::Message() << engager_count << " engagers, read at " << now);
       std::array<double, kEngagementKindCount> expected{};
       for (const Engagement& e : sent) {
         if (e.at <= now) expected[static_cast<int>(e.kind)] += weight_of(now, e.at);
       }
       const auto counts = h.engagements().decayed_counts(10, now);
       for (int kind = 0; kind < kEngagementKindCount; ++kind) {
-        EXPECT_NEAR(counts[kind], expected[kind], 1e-10 * std::max(1.0, expected[kind]))
-            << engager_count << " engagers, read at " << now << ", kind " << kind;
+        expect_close(counts[kind], expected[kind], "kind");
       }
     }
   }
