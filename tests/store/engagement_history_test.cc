@@ -146,7 +146,9 @@ TEST(EngagementHistory, ReadsBeforeLaterEngagersSumExactlyThoseAtOrBeforeNow) {
       h.engage(user, 10, kind, at);
       sent.push_back({user, 10, kind, at});
     }
-    // Random reads, each engager's own time, and both sides of every checkpoint's latest time.
+    // Random reads, each engager's own time, and both sides of every checkpoint's latest time
+    // (EngagementHistory checkpoints every 64 engagers; the constant is private to it).
+    constexpr std::size_t kCheckpointEvery = 64;
     std::vector<TimestampMs> reads = {kNow - 8 * kDay, clock + 2 * kDay};
     std::uniform_int_distribution<TimestampMs> any_time(kNow - 8 * kDay, clock + kDay);
     std::uniform_int_distribution<std::size_t> any_engager(0, sent.size() - 1);
@@ -157,7 +159,7 @@ TEST(EngagementHistory, ReadsBeforeLaterEngagersSumExactlyThoseAtOrBeforeNow) {
     TimestampMs latest = sent.front().at;
     for (std::size_t i = 0; i < sent.size(); ++i) {
       latest = std::max(latest, sent[i].at);
-      if ((i + 1) % 64 == 0 || i + 1 == sent.size()) {
+      if ((i + 1) % kCheckpointEvery == 0 || i + 1 == sent.size()) {
         reads.push_back(latest);
         reads.push_back(latest - 1);
       }
