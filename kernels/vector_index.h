@@ -30,14 +30,28 @@ inline constexpr int kMaxTopK = 1024;
 
 // A read-only view of the caller's matrix.
 struct VectorRows {
-  const float* data = nullptr;  // rows x dimension floats, row-major
+  const float* data = nullptr;  // rows x dimension floats, row-major; null when `halves` is set
   std::size_t rows = 0;
   int dimension = 0;
   const VectorId* ids = nullptr;  // one per row
   // Bit (r % 64) of word (r / 64) is set when row r is deleted; (rows + 63) / 64 words. The
   // owner may set bits while a search runs (a delete lands): read them with tombstone_word().
   const std::uint64_t* tombstone_words = nullptr;
+  // The matrix at half precision (IEEE binary16 bits, common/half_float.h), in place of `data`,
+  // when its owner keeps it so (half the bytes to hold and to scan). Backends that read rows in
+  // place (the exact scan, HNSW) read the halves; those that copy rows widen them (exactly).
+  const std::uint16_t* halves = nullptr;
 };
+
+// Calls `read` with the matrix's values, `const float*` or `const std::uint16_t*`, so that one
+// template serves both precisions.
+template <class Read>
+decltype(auto) with_row_values(const VectorRows& rows, Read&& read) {
+  return rows.halves != nullptr ? read(rows.halves) : read(rows.data);
+}
+
+// Rows [first, end) as floats into `out` ((end - first) x dimension): copied, or halves widened.
+void copy_rows_as_floats(const VectorRows& rows, std::size_t first, std::size_t end, float* out);
 
 // Word w of rows.tombstone_words, read atomically: a bit set meanwhile is seen or not, never torn.
 inline std::uint64_t tombstone_word(const VectorRows& rows, std::size_t w) {

@@ -118,8 +118,10 @@ void ExactScanIndex::scan(const VectorRows& rows, const SearchRequest& request,
     const std::size_t n = std::min(row_block_, end - block);
     for (std::size_t q0 = 0; q0 < queries; q0 += kQueryBlock) {
       const std::size_t qn = std::min(kQueryBlock, queries - q0);
-      cpu::inner_products(request.queries.data() + q0 * d, qn, rows.data + block * d, n,
-                          dimension_, scores.data(), row_block_);
+      with_row_values(rows, [&](const auto* values) {
+        cpu::inner_products(request.queries.data() + q0 * d, qn, values + block * d, n,
+                            dimension_, scores.data(), row_block_);
+      });
       for (std::size_t i = 0; i < qn; ++i) {
         const float* s = scores.data() + i * row_block_;
         const cpu::RowFilter& filter = filters[q0 + i];

@@ -89,6 +89,13 @@ std::unique_ptr<faiss::Index> new_index(int dimension, const FaissIndexOptions& 
   return std::make_unique<faiss::IndexFlatIP>(dimension);  // also IVF until it trains
 }
 
+// Rows [first, end) as floats: FAISS's flat and IVF indexes copy what they are given, as floats.
+std::vector<float> rows_as_floats(const VectorRows& rows, std::size_t first, std::size_t end) {
+  std::vector<float> values((end - first) * static_cast<std::size_t>(rows.dimension));
+  copy_rows_as_floats(rows, first, end, values.data());
+  return values;
+}
+
 // An IVF-Flat over all of `rows`, its lists trained on them.
 std::unique_ptr<faiss::Index> trained_ivf(const VectorRows& rows, std::size_t lists) {
   auto quantizer = std::make_unique<faiss::IndexFlatIP>(rows.dimension);
@@ -97,9 +104,10 @@ std::unique_ptr<faiss::Index> trained_ivf(const VectorRows& rows, std::size_t li
   ivf->own_fields = true;
   quantizer.release();
   const auto n = static_cast<Label>(rows.rows);
+  const std::vector<float> values = rows_as_floats(rows, 0, rows.rows);
   OnCallingThread serial;
-  ivf->train(n, rows.data);
-  ivf->add(n, rows.data);
+  ivf->train(n, values.data());
+  ivf->add(n, values.data());
   return ivf;
 }
 
@@ -209,12 +217,12 @@ absl::Status FaissIndex::sync(const VectorRows& rows) {
     if (rows.rows <= have) return absl::OkStatus();
     const std::size_t count = rows.rows - have;
     if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
-      hnsw_inserter_.add(*hnsw, count, rows.data);  // on every thread
+      hnsw_inserter_.add(*hnsw, count, rows);  // on every thread
       advise_graph_huge_pages(hnsw->hnsw);
     } else {
+      const std::vector<float> fresh = rows_as_floats(rows, have, rows.rows);
       OnCallingThread serial;
-      const float* fresh = rows.data + have * static_cast<std::size_t>(dimension_);
-      index_->add(static_cast<Label>(count), fresh);
+      index_->add(static_cast<Label>(count), fresh.data());
     }
   } catch (const std::exception& e) {
     return internal_error("add", e);
@@ -290,8 +298,8 @@ void FaissIndex::search_hnsw(const faiss::IndexHNSW& hnsw, const VectorRows& row
 #pragma omp parallel for schedule(dynamic) if (count > 1)
   for (std::ptrdiff_t q = 0; q < count; ++q) {
     cpu::TopK top(request.k);
-    cpu::search_hnsw(hnsw.hnsw, rows.data, rows.ids, dimension_, request.queries.data() + q * d,
-                     ef, filters[q], visited_pool_, top);
+    cpu::search_hnsw(hnsw.hnsw, rows, request.queries.data() + q * d, ef, filters[q],
+                     visited_pool_, top);
     results[q] = top.entries();
     sort_and_truncate(results[q], request.k);
   }

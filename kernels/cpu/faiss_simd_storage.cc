@@ -4,31 +4,50 @@
 #include <faiss/impl/FaissAssert.h>
 
 #include <memory>
+#include <span>
+#include <type_traits>
+#include <vector>
+
+#include "common/half_float.h"
 
 #include "kernels/cpu/inner_products.h"
 
 namespace feedrank::kernels::cpu {
 namespace {
 
+// Row: float or std::uint16_t (halves), as the caller's matrix holds them.
+template <class Row>
 class SimdInnerProductComputer final : public faiss::FlatCodesDistanceComputer {
  public:
-  SimdInnerProductComputer(const float* rows, int dimension)
+  SimdInnerProductComputer(const Row* rows, int dimension)
       : FlatCodesDistanceComputer(reinterpret_cast<const std::uint8_t*>(rows),
-                                  static_cast<std::size_t>(dimension) * sizeof(float)),
+                                  static_cast<std::size_t>(dimension) * sizeof(Row)),
         rows_(rows),
-        dimension_(dimension) {}
+        dimension_(dimension),
+        widened_(static_cast<std::size_t>(dimension)) {}
 
   void set_query(const float* x) override { query_ = x; }
   float distance_to_code(const std::uint8_t* code) override {
-    return inner_product(query_, reinterpret_cast<const float*>(code), dimension_);
+    return inner_product(query_, reinterpret_cast<const Row*>(code), dimension_);
   }
   float symmetric_dis(idx_t i, idx_t j) override {
-    return inner_product(rows_ + i * dimension_, rows_ + j * dimension_, dimension_);
+    return inner_product(floats_of(i), row(j), dimension_);
   }
 
  private:
-  const float* rows_;
+  const Row* row(idx_t i) const { return rows_ + i * dimension_; }
+  const float* floats_of(idx_t i) {
+    if constexpr (std::is_same_v<Row, float>) {
+      return row(i);
+    } else {
+      floats_of_half_bits(std::span(row(i), widened_.size()), widened_);
+      return widened_.data();
+    }
+  }
+
+  const Row* rows_;
   int dimension_;
+  std::vector<float> widened_;  // halves: a row as floats, for symmetric_dis
   const float* query_ = nullptr;
 };
 
@@ -36,17 +55,21 @@ class SimdInnerProductComputer final : public faiss::FlatCodesDistanceComputer {
 class InPlaceSimdFlatIP final : public faiss::IndexFlatIP {
  public:
   using IndexFlatIP::IndexFlatIP;
-  void point_at(const float* rows) { rows_ = rows; }
+  void point_at(const VectorRows& rows) { rows_ = rows; }
   void add(idx_t /*n*/, const float* /*x*/) override {
     FAISS_THROW_MSG("the HNSW storage reads the caller's rows in place: nothing is added to it");
   }
   faiss::FlatCodesDistanceComputer* get_FlatCodesDistanceComputer() const override {
-    FAISS_THROW_IF_NOT_MSG(rows_ != nullptr, "the HNSW storage points at no rows");
-    return new SimdInnerProductComputer(rows_, d);
+    FAISS_THROW_IF_NOT_MSG(rows_.data != nullptr || rows_.halves != nullptr,
+                           "the HNSW storage points at no rows");
+    return with_row_values(rows_, [&](const auto* values) -> faiss::FlatCodesDistanceComputer* {
+      using Row = std::remove_cv_t<std::remove_pointer_t<decltype(values)>>;
+      return new SimdInnerProductComputer<Row>(values, d);
+    });
   }
 
  private:
-  const float* rows_ = nullptr;
+  VectorRows rows_;
 };
 
 }  // namespace
@@ -61,7 +84,7 @@ void use_simd_storage(faiss::IndexHNSW& index) {
   index.own_fields = true;
 }
 
-void point_storage_at(faiss::IndexHNSW& index, const float* rows) {
+void point_storage_at(faiss::IndexHNSW& index, const VectorRows& rows) {
   auto* storage = dynamic_cast<InPlaceSimdFlatIP*>(index.storage);
   FAISS_THROW_IF_NOT_MSG(storage != nullptr, "HNSW storage is not the in-place one");
   storage->point_at(rows);

@@ -81,7 +81,7 @@ void HnswInserter::cover(std::size_t rows, int threads) {
   }
 }
 
-void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const float* matrix) {
+void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const VectorRows& matrix) {
   FAISS_THROW_IF_NOT_MSG(index.storage != nullptr &&
                              index.metric_type == faiss::METRIC_INNER_PRODUCT,
                          "HnswInserter: not an inner-product HNSW with a storage");
@@ -103,11 +103,13 @@ void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const float* 
     {
       NegatedInnerProduct distance(*index.storage);
       faiss::VisitedTable& visited = *visited_[omp_get_thread_num()];
+      std::vector<float> query(d);  // the new row as floats (widened when the matrix holds halves)
 #pragma omp for schedule(dynamic)
       for (std::ptrdiff_t i = 0; i < size; ++i) {
-        const RowId row = level_rows[i];
-        distance.set_query(matrix + static_cast<std::size_t>(row) * d);
-        graph.add_with_locks(distance, level, row, locks_, visited);
+        const auto row = static_cast<std::size_t>(level_rows[i]);
+        copy_rows_as_floats(matrix, row, row + 1, query.data());
+        distance.set_query(query.data());
+        graph.add_with_locks(distance, level, level_rows[i], locks_, visited);
       }
     }
   }

@@ -21,9 +21,11 @@ struct Scored {
   bool operator>(const Scored& other) const { return score > other.score; }
 };
 
+// Row: float or std::uint16_t (halves), as the matrix holds them.
+template <class Row>
 class Walk {
  public:
-  Walk(const faiss::HNSW& graph, const float* rows, int dimension, const float* query)
+  Walk(const faiss::HNSW& graph, const Row* rows, int dimension, const float* query)
       : graph_(graph), rows_(rows), d_(static_cast<std::size_t>(dimension)), query_(query) {}
 
   float score(Node node) const { return inner_product(query_, row(node), d_); }
@@ -68,14 +70,14 @@ class Walk {
   }
 
  private:
-  const float* row(Node node) const { return rows_ + static_cast<std::size_t>(node) * d_; }
+  const Row* row(Node node) const { return rows_ + static_cast<std::size_t>(node) * d_; }
 
   const faiss::HNSW& graph_;
-  const float* rows_;
+  const Row* rows_;
   std::size_t d_;
   const float* query_;
   std::vector<Node> batch_;
-  std::vector<const float*> rows_of_batch_;
+  std::vector<const Row*> rows_of_batch_;
   std::vector<float> scores_;
 };
 
@@ -123,11 +125,12 @@ std::size_t VisitedPool::memory_bytes() {
   return bytes;
 }
 
-void search_hnsw(const faiss::HNSW& graph, const float* rows, const VectorId* ids, int dimension,
-                 const float* query, int ef, const RowFilter& filter, VisitedPool& pool,
-                 TopK& top) {
+template <class Row>
+void walk_graph(const faiss::HNSW& graph, const Row* rows, const VectorId* ids, int dimension,
+                const float* query, int ef, const RowFilter& filter, VisitedPool& pool,
+                TopK& top) {
   if (graph.entry_point < 0) return;
-  Walk walk(graph, rows, dimension, query);
+  Walk<Row> walk(graph, rows, dimension, query);
 
   // Upper levels: move to the best neighbour until none is better.
   Scored best{walk.score(graph.entry_point), graph.entry_point};
@@ -174,6 +177,13 @@ void search_hnsw(const faiss::HNSW& graph, const float* rows, const VectorId* id
       }
     }
   }
+}
+
+void search_hnsw(const faiss::HNSW& graph, const VectorRows& rows, const float* query, int ef,
+                 const RowFilter& filter, VisitedPool& pool, TopK& top) {
+  with_row_values(rows, [&](const auto* values) {
+    walk_graph(graph, values, rows.ids, rows.dimension, query, ef, filter, pool, top);
+  });
 }
 
 }  // namespace feedrank::kernels::cpu

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels/cpu/row_filter.h"
+#include "kernels/vector_index.h"
 #include "kernels/cpu/top_k.h"
 
 namespace feedrank::kernels::cpu {
@@ -52,12 +53,11 @@ class VisitedPool {
 };
 
 // Greedy descent through the upper levels, then a beam of `ef` nodes on level 0 (the usual HNSW
-// search; callers pass max(efSearch, k)). `rows` are the graph's vectors (the caller's matrix),
-// `dimension` floats each, and `ids` their ids. Every scored row that `filter` allows is offered
-// to `top` under its id (so that ties at the k-th place go to the smaller id, as the
-// VectorIndex contract says); rows the filter rejects are still walked through.
-void search_hnsw(const faiss::HNSW& graph, const float* rows, const VectorId* ids, int dimension,
-                 const float* query, int ef, const RowFilter& filter, VisitedPool& visited,
-                 TopK& top);
+// search; callers pass max(efSearch, k)). `rows` are the graph's vectors (the caller's matrix,
+// floats or halves) and their ids. Every scored row that `filter` allows is offered to `top`
+// under its id (so that ties at the k-th place go to the smaller id, as the VectorIndex contract
+// says); rows the filter rejects are still walked through.
+void search_hnsw(const faiss::HNSW& graph, const VectorRows& rows, const float* query, int ef,
+                 const RowFilter& filter, VisitedPool& visited, TopK& top);
 
 }  // namespace feedrank::kernels::cpu

@@ -3,7 +3,10 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
+
+#include "common/half_float.h"
 
 namespace feedrank::kernels::cpu {
 namespace {
@@ -13,7 +16,16 @@ namespace {
 // query slices and 1 row slice fit the 16 ymm registers without spilling.
 constexpr std::size_t kPrefetchTiles = 2;  // 8 KiB ahead at d = 128 (measured best of 2-6)
 
-#define FEEDRANK_AVX2 __attribute__((target("avx2,fma")))
+#define FEEDRANK_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+// Rows are floats, or halves (IEEE binary16 bits) widened to floats as they are read: a half is
+// exactly a float, so a half row scores bit for bit as its widened float row does.
+inline float widen(float value) { return value; }
+inline float widen(std::uint16_t half) { return float_of_half_bits(half); }
+FEEDRANK_AVX2 inline __m256 load8(const float* row) { return _mm256_loadu_ps(row); }
+FEEDRANK_AVX2 inline __m256 load8(const std::uint16_t* row) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row)));
+}
 
 // Sums each of four 8-lane accumulators into one lane of the result.
 FEEDRANK_AVX2 inline __m128 reduce4(__m256 a, __m256 b, __m256 c, __m256 d) {
@@ -27,8 +39,8 @@ FEEDRANK_AVX2 inline __m128 reduce4(__m256 a, __m256 b, __m256 c, __m256 d) {
 // multiple of 8 in scalar. The loops over queries and rows are unrolled by pragma: GCC at -O2
 // keeps them as loops over an array on the stack, which ran a 3-query tile at a fraction of its
 // speed (a store and a reload around every FMA).
-template <std::size_t Q, std::size_t R>
-FEEDRANK_AVX2 void tile_avx2(const float* queries, const float* rows, std::size_t d, float* out,
+template <std::size_t Q, std::size_t R, class Row>
+FEEDRANK_AVX2 void tile_avx2(const float* queries, const Row* rows, std::size_t d, float* out,
                              std::size_t out_stride) {
   constexpr std::size_t kSums = R < 4 ? 4 : R;  // reduce4 takes whole groups of 4
   __m256 acc[Q][kSums];
@@ -45,14 +57,15 @@ FEEDRANK_AVX2 void tile_avx2(const float* queries, const float* rows, std::size_
       // bytes) of the tile kPrefetchTiles ahead: without it the scan ran at half the bandwidth
       // of a plain read.
       const auto* ahead = reinterpret_cast<const char*>(rows + kPrefetchTiles * R * d + t * R);
-      for (std::size_t line = 0; line < R * 32; line += 64) _mm_prefetch(ahead + line, _MM_HINT_T0);
+      for (std::size_t line = 0; line < R * 8 * sizeof(Row); line += 64)
+        _mm_prefetch(ahead + line, _MM_HINT_T0);
     }
     __m256 qv[Q];
 #pragma GCC unroll 16
     for (std::size_t i = 0; i < Q; ++i) qv[i] = _mm256_loadu_ps(queries + i * d + t);
 #pragma GCC unroll 16
     for (std::size_t j = 0; j < R; ++j) {
-      const __m256 rv = _mm256_loadu_ps(rows + j * d + t);
+      const __m256 rv = load8(rows + j * d + t);
 #pragma GCC unroll 16
       for (std::size_t i = 0; i < Q; ++i) acc[i][j] = _mm256_fmadd_ps(qv[i], rv, acc[i][j]);
     }
@@ -64,14 +77,14 @@ FEEDRANK_AVX2 void tile_avx2(const float* queries, const float* rows, std::size_
     }
     for (std::size_t j = 0; j < R; ++j) {
       float s = sums[j];
-      for (std::size_t t = d8; t < d; ++t) s += queries[i * d + t] * rows[j * d + t];
+      for (std::size_t t = d8; t < d; ++t) s += queries[i * d + t] * widen(rows[j * d + t]);
       out[i * out_stride + j] = s;
     }
   }
 }
 
-template <std::size_t Q>
-FEEDRANK_AVX2 void query_group_avx2(const float* queries, const float* rows, std::size_t row_count,
+template <std::size_t Q, class Row>
+FEEDRANK_AVX2 void query_group_avx2(const float* queries, const Row* rows, std::size_t row_count,
                                     std::size_t d, float* out, std::size_t out_stride) {
   constexpr std::size_t kRows = Q == 1 ? 8 : 4;
   std::size_t r = 0;
@@ -83,8 +96,9 @@ FEEDRANK_AVX2 void query_group_avx2(const float* queries, const float* rows, std
 // Every row gets the same sums in the same order whatever the query group size (each row has its
 // own accumulator, reduced by the same tree), so a query scored in a batch of other callers'
 // queries is rounded exactly as when it is scored alone.
+template <class Row>
 FEEDRANK_AVX2 void inner_products_avx2(const float* queries, std::size_t query_count,
-                                       const float* rows, std::size_t row_count, std::size_t d,
+                                       const Row* rows, std::size_t row_count, std::size_t d,
                                        float* out, std::size_t out_stride) {
   std::size_t q = 0;
   for (; q + 3 <= query_count; q += 3) {
@@ -100,8 +114,8 @@ FEEDRANK_AVX2 void inner_products_avx2(const float* queries, std::size_t query_c
 // <a, b[i]> for G rows b[0..G) in lockstep: per row four independent chains of 8 lanes (one
 // 128-d product is 4 steps deep), summed in the same order whatever G, so a row scored in a group
 // is rounded as when scored alone; a group of rows keeps 4G chains in flight instead of 4.
-template <std::size_t G>
-FEEDRANK_AVX2 void inner_product_group_avx2(const float* a, const float* const* b, std::size_t d,
+template <std::size_t G, class Row>
+FEEDRANK_AVX2 void inner_product_group_avx2(const float* a, const Row* const* b, std::size_t d,
                                             float* out) {
   __m256 s[G][4];
 #pragma GCC unroll 16
@@ -116,7 +130,7 @@ FEEDRANK_AVX2 void inner_product_group_avx2(const float* a, const float* const* 
       const __m256 av = _mm256_loadu_ps(a + t + 8 * c);
 #pragma GCC unroll 16
       for (std::size_t g = 0; g < G; ++g) {
-        s[g][c] = _mm256_fmadd_ps(av, _mm256_loadu_ps(b[g] + t + 8 * c), s[g][c]);
+        s[g][c] = _mm256_fmadd_ps(av, load8(b[g] + t + 8 * c), s[g][c]);
       }
     }
   }
@@ -124,7 +138,7 @@ FEEDRANK_AVX2 void inner_product_group_avx2(const float* a, const float* const* 
     const __m256 av = _mm256_loadu_ps(a + t);
 #pragma GCC unroll 16
     for (std::size_t g = 0; g < G; ++g) {
-      s[g][0] = _mm256_fmadd_ps(av, _mm256_loadu_ps(b[g] + t), s[g][0]);
+      s[g][0] = _mm256_fmadd_ps(av, load8(b[g] + t), s[g][0]);
     }
   }
 #pragma GCC unroll 16
@@ -134,18 +148,20 @@ FEEDRANK_AVX2 void inner_product_group_avx2(const float* a, const float* const* 
     __m128 h = _mm_add_ps(_mm256_castps256_ps128(sum8), _mm256_extractf128_ps(sum8, 1));
     h = _mm_add_ps(h, _mm_movehl_ps(h, h));
     float sum = _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
-    for (std::size_t tail = t; tail < d; ++tail) sum += a[tail] * b[g][tail];
+    for (std::size_t tail = t; tail < d; ++tail) sum += a[tail] * widen(b[g][tail]);
     out[g] = sum;
   }
 }
 
-FEEDRANK_AVX2 float inner_product_avx2(const float* a, const float* b, std::size_t d) {
+template <class Row>
+FEEDRANK_AVX2 float inner_product_avx2(const float* a, const Row* b, std::size_t d) {
   float out;
   inner_product_group_avx2<1>(a, &b, d, &out);
   return out;
 }
 
-FEEDRANK_AVX2 void inner_products_gathered_avx2(const float* a, const float* const* rows,
+template <class Row>
+FEEDRANK_AVX2 void inner_products_gathered_avx2(const float* a, const Row* const* rows,
                                                 std::size_t count, std::size_t d, float* out) {
   std::size_t i = 0;
   for (; i + 3 <= count; i += 3) inner_product_group_avx2<3>(a, rows + i, d, out + i);
@@ -170,61 +186,107 @@ FEEDRANK_AVX2 std::size_t first_at_least_avx2(const float* scores, std::size_t b
   return first_at_least_portable(scores, i, end, threshold);
 }
 
+// F16C too, for half rows: every CPU with AVX2 has it.
 bool has_avx2_fma() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                          half_float_internal::cpu_has_f16c();
   return has;
 }
 
-}  // namespace
-
 // Eight independent partial sums, which the compiler can map onto SSE lanes without reordering
 // a single sum.
-void inner_products_portable(const float* queries, std::size_t query_count, const float* rows,
-                             std::size_t row_count, int dimension, float* out,
-                             std::size_t out_stride) {
-  const auto d = static_cast<std::size_t>(dimension);
+template <class Row>
+void portable_products(const float* queries, std::size_t query_count, const Row* rows,
+                       std::size_t row_count, std::size_t d, float* out, std::size_t out_stride) {
   for (std::size_t q = 0; q < query_count; ++q) {
     const float* qv = queries + q * d;
     for (std::size_t r = 0; r < row_count; ++r) {
-      const float* rv = rows + r * d;
+      const Row* rv = rows + r * d;
       float partial[8] = {};
       std::size_t t = 0;
       for (; t + 8 <= d; t += 8)
-        for (std::size_t l = 0; l < 8; ++l) partial[l] += qv[t + l] * rv[t + l];
+        for (std::size_t l = 0; l < 8; ++l) partial[l] += qv[t + l] * widen(rv[t + l]);
       float s = 0.0f;
       for (float p : partial) s += p;
-      for (; t < d; ++t) s += qv[t] * rv[t];
+      for (; t < d; ++t) s += qv[t] * widen(rv[t]);
       out[q * out_stride + r] = s;
     }
   }
 }
 
-void inner_products(const float* queries, std::size_t query_count, const float* rows,
-                    std::size_t row_count, int dimension, float* out, std::size_t out_stride) {
+template <class Row>
+void products(const float* queries, std::size_t query_count, const Row* rows,
+              std::size_t row_count, int dimension, float* out, std::size_t out_stride) {
   const auto d = static_cast<std::size_t>(dimension);
   if (has_avx2_fma()) {
     inner_products_avx2(queries, query_count, rows, row_count, d, out, out_stride);
   } else {
-    inner_products_portable(queries, query_count, rows, row_count, dimension, out, out_stride);
+    portable_products(queries, query_count, rows, row_count, d, out, out_stride);
   }
 }
 
-float inner_product(const float* a, const float* b, int dimension) {
+template <class Row>
+float product(const float* a, const Row* b, int dimension) {
   const auto d = static_cast<std::size_t>(dimension);
   if (has_avx2_fma()) return inner_product_avx2(a, b, d);
   float out = 0.0f;
-  inner_products_portable(a, 1, b, 1, dimension, &out, 1);
+  portable_products(a, 1, b, 1, d, &out, 1);
   return out;
 }
 
-void inner_products_gathered(const float* query, const float* const* rows, std::size_t count,
-                             int dimension, float* out) {
+template <class Row>
+void gathered_products(const float* query, const Row* const* rows, std::size_t count,
+                       int dimension, float* out) {
   const auto d = static_cast<std::size_t>(dimension);
   if (has_avx2_fma()) {
     inner_products_gathered_avx2(query, rows, count, d, out);
   } else {
-    for (std::size_t i = 0; i < count; ++i) out[i] = inner_product(query, rows[i], dimension);
+    for (std::size_t i = 0; i < count; ++i) out[i] = product(query, rows[i], dimension);
   }
+}
+
+}  // namespace
+
+void inner_products_portable(const float* queries, std::size_t query_count, const float* rows,
+                             std::size_t row_count, int dimension, float* out,
+                             std::size_t out_stride) {
+  portable_products(queries, query_count, rows, row_count, static_cast<std::size_t>(dimension),
+                    out, out_stride);
+}
+
+void inner_products_portable(const float* queries, std::size_t query_count,
+                             const std::uint16_t* rows, std::size_t row_count, int dimension,
+                             float* out, std::size_t out_stride) {
+  portable_products(queries, query_count, rows, row_count, static_cast<std::size_t>(dimension),
+                    out, out_stride);
+}
+
+void inner_products(const float* queries, std::size_t query_count, const float* rows,
+                    std::size_t row_count, int dimension, float* out, std::size_t out_stride) {
+  products(queries, query_count, rows, row_count, dimension, out, out_stride);
+}
+
+void inner_products(const float* queries, std::size_t query_count, const std::uint16_t* rows,
+                    std::size_t row_count, int dimension, float* out, std::size_t out_stride) {
+  products(queries, query_count, rows, row_count, dimension, out, out_stride);
+}
+
+float inner_product(const float* a, const float* b, int dimension) {
+  return product(a, b, dimension);
+}
+
+float inner_product(const float* a, const std::uint16_t* b, int dimension) {
+  return product(a, b, dimension);
+}
+
+void inner_products_gathered(const float* query, const float* const* rows, std::size_t count,
+                             int dimension, float* out) {
+  gathered_products(query, rows, count, dimension, out);
+}
+
+void inner_products_gathered(const float* query, const std::uint16_t* const* rows,
+                             std::size_t count, int dimension, float* out) {
+  gathered_products(query, rows, count, dimension, out);
 }
 
 std::size_t first_at_least(const float* scores, std::size_t begin, std::size_t end,

@@ -5,9 +5,13 @@
 // query batched with other callers' is rounded exactly as alone. (A kernel that repacked the rows
 // for 4+ queries summed in another order; once the tiles' accumulators stayed in registers it was
 // no faster, and was removed.)
+//
+// Every function takes rows of floats or of halves (IEEE binary16 bits, common/half_float.h),
+// which it widens as it reads them: a half row scores bit for bit as its widened float row.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace feedrank::kernels::cpu {
@@ -18,22 +22,28 @@ namespace feedrank::kernels::cpu {
 // queries passed.
 void inner_products(const float* queries, std::size_t query_count, const float* rows,
                     std::size_t row_count, int dimension, float* out, std::size_t out_stride);
+void inner_products(const float* queries, std::size_t query_count, const std::uint16_t* rows,
+                    std::size_t row_count, int dimension, float* out, std::size_t out_stride);
 
 // <a, b> over `dimension` floats, for callers that score one row at a time in random order
 // (FAISS's HNSW graph walk).
 float inner_product(const float* a, const float* b, int dimension);
+float inner_product(const float* a, const std::uint16_t* b, int dimension);
 
 // out[i] = inner_product(query, rows[i], dimension), bit for bit, for rows scattered in memory:
 // a few rows are summed in lockstep, so their products overlap instead of each waiting for the
 // last step of the one before.
 void inner_products_gathered(const float* query, const float* const* rows, std::size_t count,
                              int dimension, float* out);
+void inner_products_gathered(const float* query, const std::uint16_t* const* rows,
+                             std::size_t count, int dimension, float* out);
 
-// Asks for the cache lines of `row` (`dimension` floats) before they are read: callers that score
+// Asks for the cache lines of `row` (`dimension` values) before they are read: callers that score
 // rows scattered over a table request a batch of them, then score them.
-inline void prefetch_row(const float* row, int dimension) {
+template <class Row>
+inline void prefetch_row(const Row* row, int dimension) {
   const auto* bytes = reinterpret_cast<const char*>(row);
-  const std::size_t size = sizeof(float) * static_cast<std::size_t>(dimension);
+  const std::size_t size = sizeof(Row) * static_cast<std::size_t>(dimension);
   for (std::size_t line = 0; line < size; line += 64) __builtin_prefetch(bytes + line);
 }
 
@@ -46,6 +56,9 @@ std::size_t first_at_least(const float* scores, std::size_t begin, std::size_t e
 void inner_products_portable(const float* queries, std::size_t query_count, const float* rows,
                              std::size_t row_count, int dimension, float* out,
                              std::size_t out_stride);
+void inner_products_portable(const float* queries, std::size_t query_count,
+                             const std::uint16_t* rows, std::size_t row_count, int dimension,
+                             float* out, std::size_t out_stride);
 
 // "avx2-fma" or "portable": the kernel inner_products() runs on this machine.
 std::string_view inner_product_kernel();

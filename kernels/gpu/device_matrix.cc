@@ -129,7 +129,7 @@ absl::Status DeviceMatrix::append(const VectorRows& rows) {
     FEEDRANK_RETURN_IF_ERROR(next_stage(ids_offset + n * sizeof(std::uint64_t), &b));
     FEEDRANK_RETURN_IF_ERROR(staging_device_[b].reserve(value_bytes));
     auto* host = staging_[b].as<unsigned char>();
-    std::memcpy(host, rows.data + from * d, value_bytes);
+    copy_rows_as_floats(rows, from, from + n, reinterpret_cast<float*>(host));
     std::memcpy(host + ids_offset, rows.ids + from, n * sizeof(std::uint64_t));
     FEEDRANK_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(staging_device_[b].get(), host, value_bytes,
                                                   cudaMemcpyHostToDevice, s));

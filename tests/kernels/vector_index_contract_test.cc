@@ -10,6 +10,7 @@
 #include <limits>
 #include <string>
 
+#include "common/half_float.h"
 #include "kernels/cpu/exact_scan_index.h"
 #include "kernels/cpu/faiss_index.h"
 #include "tests/kernels/expect_topk.h"
@@ -141,6 +142,39 @@ TEST_P(VectorIndexContract, MatchesTheReference) {
     const SearchRequest request{queries_, k, {}};
     expect_answer(index_->search(matrix_.view(), request), matrix_, request);
   }
+}
+
+// A matrix kept at half precision answers as the same matrix widened to floats: built from the
+// halves, the index meets the contract on the widened rows, and a search that reads the halves
+// in place (the exact scan, the HNSW walk) gives bit for bit what it gives reading the floats.
+TEST_P(VectorIndexContract, HalfRowsAnswerAsTheirWidenedFloats) {
+  std::vector<std::uint16_t> halves(matrix_.data.size());
+  half_bits_of(matrix_.data, halves);
+  SyntheticMatrix widened(kDim);
+  widened.append(std::vector<float>(matrix_.data.size()));
+  floats_of_half_bits(halves, widened.data);
+  ASSERT_NE(widened.data, matrix_.data) << "the rows must lose bits at half precision";
+  widened.tombstone(5);
+  VectorRows half_rows = widened.view();
+  half_rows.data = nullptr;
+  half_rows.halves = halves.data();
+
+  ASSERT_TRUE(index_->sync(half_rows).ok());
+  for (int k : {1, 10, 100}) {
+    const SearchRequest request{queries_, k, {}};
+    const auto from_halves = index_->search(half_rows, request);
+    expect_answer(from_halves, widened, request);
+    const auto from_floats = index_->search(widened.view(), request);
+    ASSERT_TRUE(from_floats.ok()) << from_floats.status();
+    EXPECT_EQ(*from_halves, *from_floats) << "k " << k;
+  }
+}
+
+TEST_P(VectorIndexContract, SyncRejectsRowsGivenAsBothFloatsAndHalves) {
+  std::vector<std::uint16_t> halves(matrix_.data.size());
+  VectorRows both = matrix_.view();
+  both.halves = halves.data();
+  expect_status(index_->sync(both), absl::StatusCode::kInvalidArgument, "halves");
 }
 
 TEST_P(VectorIndexContract, SyncAddsNewRowsIncrementally) {
