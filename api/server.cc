@@ -112,6 +112,7 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   if (!durable.ok()) return durable.status();
   ranker::CorpusVectorOptions vectors;
   vectors.users.dimension = options.embedding_dimension;
+  vectors.post_precision = options.post_vectors;
   vectors.log = options.log;
   ranker::RetrievalOptions retrieval = options.retrieval;
   retrieval.saved_index_path =

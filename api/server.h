@@ -22,6 +22,8 @@ struct ServerOptions {
   TransportSecurity transport;
   std::string data_dir = "./feedrank-data";
   int embedding_dimension = 128;  // post and user vector size: 32..1024, a multiple of 8
+  // How the text space's post vectors are held in memory (ranker/vectors/corpus_vectors.h).
+  embeddings::RowPrecision post_vectors = embeddings::RowPrecision::kHalf;
   ranker::RetrievalOptions retrieval;  // nearest-neighbour backend and index (--backend)
   // Ranking config, ranked-list cache, vector space; the learned model's file is set to
   // <data_dir>/learned-model.

@@ -6,7 +6,8 @@
 // scan over 10M x 128.
 //
 // Rows are clustered unit vectors (tests/kernels/synthetic_vectors.h), queries come from the same
-// distribution. Run with OPENBLAS_NUM_THREADS=1: FAISS's batched search calls BLAS from its own
+// distribution. A `half` argument of 1 reads the same rows at half precision (how the server's
+// embedding table keeps post vectors by default: half the bytes). Run with OPENBLAS_NUM_THREADS=1: FAISS's batched search calls BLAS from its own
 // OpenMP threads.
 #include <benchmark/benchmark.h>
 #include <immintrin.h>
@@ -22,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/half_float.h"
 #include "kernels/cpu/exact_scan_index.h"
 #include "kernels/cpu/faiss_index.h"
 #include "tests/kernels/synthetic_vectors.h"
@@ -45,6 +47,23 @@ const SyntheticMatrix& corpus(std::size_t rows) {
   return *matrix;
 }
 
+// The first `rows` corpus rows, as floats or (half = true) rounded to halves.
+VectorRows view_of(std::size_t rows, bool half) {
+  static std::map<std::size_t, std::vector<std::uint16_t>> halves_of;
+  VectorRows view = corpus(rows).view();
+  if (!half) return view;
+  auto& halves = halves_of[rows];
+  if (halves.empty()) {
+    halves.resize(corpus(rows).data.size());
+    half_bits_of(corpus(rows).data, halves);
+  }
+  view.data = nullptr;
+  view.halves = halves.data();
+  return view;
+}
+
+std::size_t value_bytes(bool half) { return half ? sizeof(std::uint16_t) : sizeof(float); }
+
 const std::vector<float>& query_pool() {
   static const auto queries = testing::clustered_vectors(kQueries, kDim, kClusters, 2);
   return queries;
@@ -55,7 +74,9 @@ std::span<const float> queries_at(std::size_t first, std::size_t batch) {
   return std::span(query_pool()).subspan((first % (kQueries - batch + 1)) * kDim, batch * kDim);
 }
 
-double matrix_gb(std::size_t rows) { return static_cast<double>(rows) * kDim * 4 / 1e9; }
+double matrix_gb(std::size_t rows, bool half = false) {
+  return static_cast<double>(rows) * kDim * static_cast<double>(value_bytes(half)) / 1e9;
+}
 
 // --- memory-read baseline: a plain sum over the same bytes ---
 
@@ -106,10 +127,11 @@ BENCHMARK(BM_PlainRead)
 // --- exact search: our scan and FAISS flat ---
 
 // Batches of `batch` queries, walking the pool; counters for queries/s and matrix GB/s.
-void run_exact(benchmark::State& state, const VectorIndex& index, std::size_t rows) {
+void run_exact(benchmark::State& state, const VectorIndex& index, std::size_t rows,
+               bool half = false) {
   const auto batch = static_cast<std::size_t>(state.range(1));
   const int k = static_cast<int>(state.range(2));
-  const VectorRows view = corpus(rows).view();
+  const VectorRows view = view_of(rows, half);
   std::size_t next = 0;
   for (auto _ : state) {
     auto results = index.search(view, {queries_at(next, batch), k, {}});
@@ -122,21 +144,21 @@ void run_exact(benchmark::State& state, const VectorIndex& index, std::size_t ro
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * batch));
   state.counters["GB/s"] =
-      benchmark::Counter(matrix_gb(rows), benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(matrix_gb(rows, half), benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(index.describe());
 }
 
 void BM_CpuExact(benchmark::State& state) {
   const auto rows = static_cast<std::size_t>(state.range(0));
+  const bool half = state.range(4) != 0;
   auto index = make_cpu_exact_index(kDim, static_cast<int>(state.range(3)));
-  if (!index->sync(corpus(rows).view()).ok()) return state.SkipWithError("sync failed");
-  run_exact(state, *index, rows);
+  if (!index->sync(view_of(rows, half)).ok()) return state.SkipWithError("sync failed");
+  run_exact(state, *index, rows, half);
 }
 BENCHMARK(BM_CpuExact)
-    ->ArgNames({"rows", "batch", "k", "threads"})
-    ->ArgsProduct({{100'000, 1'000'000}, {1, 64, 1024}, {10, 100, 1000}, {0}})
-    ->Args({1'000'000, 1, 10, 1})
-    ->Args({1'000'000, 64, 10, 1})
+    ->ArgNames({"rows", "batch", "k", "threads", "half"})
+    ->ArgsProduct({{100'000, 1'000'000}, {1, 64, 1024}, {10, 100, 1000}, {0}, {0}})
+    ->ArgsProduct({{1'000'000}, {1, 64}, {10}, {0, 1}, {0, 1}})
     ->UseRealTime();
 
 // The algorithmic feed's out-of-network scan: the newest `window` rows of 1M, k = 300, the
@@ -145,8 +167,9 @@ void BM_CpuExactFeedWindow(benchmark::State& state) {
   constexpr std::size_t kRows = 1'000'000;
   const auto batch = static_cast<std::size_t>(state.range(0));
   const auto window = static_cast<std::size_t>(state.range(1));
+  const bool half = state.range(3) != 0;
   auto index = make_cpu_exact_index(kDim, static_cast<int>(state.range(2)));
-  const VectorRows view = corpus(kRows).view();
+  const VectorRows view = view_of(kRows, half);
   if (!index->sync(view).ok()) return state.SkipWithError("sync failed");
   std::size_t next = 0;
   for (auto _ : state) {
@@ -158,12 +181,13 @@ void BM_CpuExactFeedWindow(benchmark::State& state) {
     next += batch;
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * batch));
-  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(window) * kDim * 4 / 1e9,
-                                              benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GB/s"] =
+      benchmark::Counter(static_cast<double>(window * kDim * value_bytes(half)) / 1e9,
+                         benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_CpuExactFeedWindow)
-    ->ArgNames({"batch", "window", "threads"})
-    ->ArgsProduct({{1, 3, 8, 16}, {100'000}, {1, 0}})
+    ->ArgNames({"batch", "window", "threads", "half"})
+    ->ArgsProduct({{1, 3, 8, 16}, {100'000}, {1, 0}, {0, 1}})
     ->UseRealTime();
 
 void BM_FaissFlat(benchmark::State& state) {
@@ -218,8 +242,9 @@ std::unique_ptr<VectorIndex> cached_index(std::size_t rows, FaissIndexOptions op
   return index;
 }
 
-void run_approximate(benchmark::State& state, const VectorIndex& index, std::size_t rows) {
-  const VectorRows view = corpus(rows).view();
+void run_approximate(benchmark::State& state, const VectorIndex& index, std::size_t rows,
+                     bool half = false) {
+  const VectorRows view = view_of(rows, half);
   SearchResults found(kQueries);
   for (std::size_t q = 0; q < kQueries; ++q) found[q] = (*index.search(view, {queries_at(q, 1), 10, {}}))[0];
   std::size_t next = 0;
@@ -236,8 +261,9 @@ void BM_Hnsw(benchmark::State& state) {
   const auto rows = static_cast<std::size_t>(state.range(0));
   const FaissIndexOptions options{.kind = FaissIndexOptions::kHnsw,
                                   .ef_search = static_cast<int>(state.range(1))};
+  // The graph is built over the float rows; the walk reads the rows given (half: rounded).
   if (auto index = cached_index(rows, options, "hnsw32-efc200", state)) {
-    run_approximate(state, *index, rows);
+    run_approximate(state, *index, rows, state.range(2) != 0);
   }
 }
 
@@ -252,8 +278,9 @@ void BM_IvfFlat(benchmark::State& state) {
 
 void register_approximate(std::int64_t rows) {
   benchmark::RegisterBenchmark("BM_Hnsw", BM_Hnsw)
-      ->ArgNames({"rows", "ef_search"})
-      ->ArgsProduct({{rows}, {16, 32, 64, 80, 96, 128, 256}});
+      ->ArgNames({"rows", "ef_search", "half"})
+      ->ArgsProduct({{rows}, {16, 32, 64, 80, 96, 128, 256}, {0}})
+      ->ArgsProduct({{rows}, {16, 64, 128}, {1}});
   benchmark::RegisterBenchmark("BM_IvfFlat", BM_IvfFlat)
       ->ArgNames({"rows", "nprobe"})
       ->ArgsProduct({{rows}, {4, 16, 64, 256}});
@@ -290,8 +317,8 @@ int main(int argc, char** argv) {
         ->ArgsProduct({{10'000'000}, {1, 0}})
         ->UseRealTime();
     benchmark::RegisterBenchmark("BM_CpuExact", BM_CpuExact)
-        ->ArgNames({"rows", "batch", "k", "threads"})
-        ->ArgsProduct({{10'000'000}, {1, 64}, {10}, {0}})
+        ->ArgNames({"rows", "batch", "k", "threads", "half"})
+        ->ArgsProduct({{10'000'000}, {1, 64}, {10}, {0}, {0, 1}})
         ->UseRealTime();
   }
   benchmark::Initialize(&argc, argv);

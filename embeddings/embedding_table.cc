@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "common/grow_aside.h"
+#include "common/half_float.h"
 #include "embeddings/vector_dimension.h"
 
 namespace feedrank::embeddings {
@@ -30,12 +31,13 @@ void clear_bit(std::uint64_t& word, std::uint64_t bit) {
 
 }  // namespace
 
-absl::StatusOr<EmbeddingTable> EmbeddingTable::create(int dimension) {
+absl::StatusOr<EmbeddingTable> EmbeddingTable::create(int dimension, RowPrecision precision) {
   if (absl::Status status = validate_dimension(dimension); !status.ok()) return status;
-  return EmbeddingTable(dimension);
+  return EmbeddingTable(dimension, precision);
 }
 
-EmbeddingTable::EmbeddingTable(int dimension) : dimension_(dimension) {
+EmbeddingTable::EmbeddingTable(int dimension, RowPrecision precision)
+    : dimension_(dimension), precision_(precision) {
   check_or_abort(validate_dimension(dimension).ok(), "valid dimension");
 }
 
@@ -79,7 +81,12 @@ void EmbeddingTable::write_row(std::size_t r, std::span<const float> vector, boo
   } else {
     set_bit(unsearchable_[r / kBitsPerWord], bit);
   }
-  std::copy(vector.begin(), vector.end(), values_.data() + r * dimension_);
+  const std::size_t at = r * static_cast<std::size_t>(dimension_);
+  if (precision_ == RowPrecision::kHalf) {
+    half_bits_of(vector, std::span(halves_.data() + at, vector.size()));
+  } else {
+    std::copy(vector.begin(), vector.end(), floats_.data() + at);
+  }
 }
 
 bool EmbeddingTable::remove(PostId id) {
@@ -94,7 +101,7 @@ bool EmbeddingTable::remove(PostId id) {
 
 void EmbeddingTable::reserve(std::size_t rows) {
   std::unique_lock no_pins(pins_.mutex);
-  values_.reserve(rows * dimension_);
+  values_reserve(rows * dimension_);
   ids_.reserve(rows);
   tombstones_.reserve((rows + kBitsPerWord - 1) / kBitsPerWord);
   unsearchable_.reserve((rows + kBitsPerWord - 1) / kBitsPerWord);
@@ -111,14 +118,19 @@ void EmbeddingTable::take_room(Room& room) { take_grown(row_by_id_, room.row_by_
 
 void EmbeddingTable::grow_to(std::size_t rows) {
   const std::size_t words = (rows + kBitsPerWord - 1) / kBitsPerWord;
-  const bool moves = values_.capacity() < rows * dimension_ || ids_.capacity() < rows ||
+  const std::size_t values = rows * dimension_;
+  const bool moves = values_capacity() < values || ids_.capacity() < rows ||
                      tombstones_.capacity() < words || unsearchable_.capacity() < words;
   std::unique_lock<std::shared_mutex> no_pins;
   if (moves) {
     no_pins = std::unique_lock(pins_.mutex);
     ids_.reserve(rows);
   }
-  values_.resize(rows * dimension_);
+  if (precision_ == RowPrecision::kHalf) {
+    halves_.resize(values);
+  } else {
+    floats_.resize(values);
+  }
   if (tombstones_.size() < words) tombstones_.resize(words);
   if (unsearchable_.size() < words) unsearchable_.resize(words);
 }
@@ -127,15 +139,40 @@ EmbeddingTable::Pinned EmbeddingTable::pin() const {
   Pinned pinned(pins_.mutex);
   pinned.dimension_ = dimension_;
   pinned.rows_ = rows();
-  pinned.data_ = values_.data();
+  pinned.floats_ = floats_.data();
+  pinned.halves_ = halves_.data();
   pinned.ids_ = ids_.data();
   pinned.unsearchable_ = unsearchable_.data();
   pinned.words_ = unsearchable_.size();
   return pinned;
 }
 
-std::span<const float> EmbeddingTable::row(std::size_t r) const {
-  return values_.span().subspan(r * dimension_, dimension_);
+void EmbeddingTable::copy_row(std::size_t r, std::span<float> out) const {
+  check_or_abort(out.size() == static_cast<std::size_t>(dimension_), "out.size() == dimension()");
+  const std::size_t at = r * static_cast<std::size_t>(dimension_);
+  if (precision_ == RowPrecision::kHalf) {
+    floats_of_half_bits(halves_.span().subspan(at, out.size()), out);
+  } else {
+    std::copy_n(floats_.data() + at, out.size(), out.begin());
+  }
+}
+
+std::vector<float> EmbeddingTable::row_floats(std::size_t r) const {
+  std::vector<float> out(static_cast<std::size_t>(dimension_));
+  copy_row(r, out);
+  return out;
+}
+
+std::size_t EmbeddingTable::values_capacity() const {
+  return precision_ == RowPrecision::kHalf ? halves_.capacity() : floats_.capacity();
+}
+
+void EmbeddingTable::values_reserve(std::size_t values) {
+  if (precision_ == RowPrecision::kHalf) {
+    halves_.reserve(values);
+  } else {
+    floats_.reserve(values);
+  }
 }
 
 std::optional<std::size_t> EmbeddingTable::row_of(PostId id) const {
@@ -162,7 +199,8 @@ std::size_t EmbeddingTable::id_map_bytes() const {
 }
 
 std::size_t EmbeddingTable::memory_bytes() const {
-  return sizeof(*this) + values_.resident_bytes() + tombstones_.resident_bytes() +
+  return sizeof(*this) + floats_.resident_bytes() + halves_.resident_bytes() +
+         tombstones_.resident_bytes() +
          unsearchable_.resident_bytes() + id_map_bytes();
 }
 

@@ -1,7 +1,8 @@
-// Post vectors shared with retrieval: one contiguous row-major float matrix, the post id of each
-// row, a tombstone bit per row and a "not searchable" bit per row (deleted, or kept out of
-// retrieval by its owner: a followers-only post). The FAISS and GPU backends read data(),
-// row_ids() and unsearchable_words() in place; deleting a post only sets its bits, so row
+// Post vectors shared with retrieval: one contiguous row-major matrix, the post id of each row, a
+// tombstone bit per row and a "not searchable" bit per row (deleted, or kept out of retrieval by
+// its owner: a followers-only post). The matrix holds floats, or halves (RowPrecision::kHalf:
+// half the memory, and half the bytes for a scan or a graph walk to read). The retrieval
+// backends read the matrix (with_values()), row_ids() and unsearchable_words() in place; deleting a post only sets its bits, so row
 // numbers (and any index the backends built over them) stay valid. The arrays grow in reserved
 // address space (common/stable_array.h): an append never copies the matrix.
 //
@@ -24,13 +25,19 @@
 
 namespace feedrank::embeddings {
 
+// How a table keeps its rows. kHalf rounds every vector it is given to the nearest halves (IEEE
+// binary16, common/half_float.h): text vectors are computed so already (TextEmbedder), so only
+// vectors that callers supply lose bits; the store keeps those as given.
+enum class RowPrecision { kFloat, kHalf };
+
 class EmbeddingTable {
  public:
   // InvalidArgument for a dimension validate_dimension() rejects.
-  static absl::StatusOr<EmbeddingTable> create(int dimension);
+  static absl::StatusOr<EmbeddingTable> create(int dimension,
+                                               RowPrecision precision = RowPrecision::kFloat);
 
   // Precondition: validate_dimension(dimension) is OK (aborts otherwise).
-  explicit EmbeddingTable(int dimension);
+  explicit EmbeddingTable(int dimension, RowPrecision precision = RowPrecision::kFloat);
 
   // A new id appends a row; a known id (deleted or not) overwrites its row and clears its
   // tombstone; its not-searchable bit is set when `searchable` is false (a followers-only post:
@@ -59,7 +66,9 @@ class EmbeddingTable {
    public:
     int dimension() const { return dimension_; }
     std::size_t rows() const { return rows_; }
-    const float* data() const { return rows_ == 0 ? nullptr : data_; }
+    // The matrix, rows() x dimension(): floats, or halves; the other is null (both when empty).
+    const float* floats() const { return rows_ == 0 ? nullptr : floats_; }
+    const std::uint16_t* halves() const { return rows_ == 0 ? nullptr : halves_; }
     std::span<const PostId> row_ids() const { return {ids_, rows_}; }
     std::span<const std::uint64_t> unsearchable_words() const { return {unsearchable_, words_}; }
 
@@ -69,7 +78,8 @@ class EmbeddingTable {
     std::shared_lock<std::shared_mutex> pin_;
     int dimension_ = 0;
     std::size_t rows_ = 0;
-    const float* data_ = nullptr;
+    const float* floats_ = nullptr;
+    const std::uint16_t* halves_ = nullptr;
     const PostId* ids_ = nullptr;
     const std::uint64_t* unsearchable_ = nullptr;
     std::size_t words_ = 0;
@@ -88,11 +98,21 @@ class EmbeddingTable {
   void take_room(Room& room);
 
   int dimension() const { return dimension_; }
+  RowPrecision precision() const { return precision_; }
   std::size_t rows() const { return ids_.size(); }
   std::size_t live_rows() const { return ids_.size() - deleted_rows_; }
-  // rows() x dimension() floats, row-major; null when there are no rows.
-  const float* data() const { return rows() == 0 ? nullptr : values_.data(); }
-  std::span<const float> row(std::size_t r) const;
+  // Calls `read` with the matrix as the table keeps it, rows() x dimension() values row-major:
+  // `const float*` or `const std::uint16_t*` (halves), so that one template serves both; null
+  // when there are no rows.
+  template <class Read>
+  decltype(auto) with_values(Read&& read) const {
+    const bool empty = rows() == 0;
+    return precision_ == RowPrecision::kHalf ? read(empty ? nullptr : halves_.data())
+                                             : read(empty ? nullptr : floats_.data());
+  }
+  // Row r as floats (halves widened, which is exact).
+  std::vector<float> row_floats(std::size_t r) const;
+  void copy_row(std::size_t r, std::span<float> out) const;
   std::span<const PostId> row_ids() const { return ids_.span(); }
   // The row holding `id`, deleted or not.
   std::optional<std::size_t> row_of(PostId id) const;
@@ -114,8 +134,12 @@ class EmbeddingTable {
  private:
   // Room for `rows` rows (waiting for the pins when the storage must move).
   void grow_to(std::size_t rows);
-  // Row r's values and not-searchable bit (its tombstone is the caller's).
+  // Row r's values (rounded to halves at kHalf) and not-searchable bit (its tombstone is the
+  // caller's).
   void write_row(std::size_t r, std::span<const float> vector, bool searchable);
+  // The matrix's array at this table's precision: its capacity, and a reservation, in values.
+  std::size_t values_capacity() const;
+  void values_reserve(std::size_t values);
 
   // The pins' lock. A copied or moved table gets its own: no pin may outlive what it pins.
   struct PinLock {
@@ -126,7 +150,9 @@ class EmbeddingTable {
   };
 
   int dimension_;
-  StableArray<float> values_;
+  RowPrecision precision_;
+  StableArray<float> floats_;           // the matrix at RowPrecision::kFloat, else empty
+  StableArray<std::uint16_t> halves_;   // the matrix at RowPrecision::kHalf, else empty
   StableArray<PostId> ids_;
   StableArray<std::uint64_t> tombstones_;
   StableArray<std::uint64_t> unsearchable_;  // tombstones_ | rows upserted as not searchable

@@ -354,8 +354,7 @@ absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
       if (view == nullptr || view->deleted || !row || !viewer_may_see(state, viewer, view->post)) {
         return absl::NotFoundError(fmt::format("post_id: post {} not found", request.id));
       }
-      const std::span<const float> vector = table.row(*row);
-      query.assign(vector.begin(), vector.end());
+      query = table.row_floats(*row);
       exclude.push_back(request.id);
       break;
     }

@@ -42,7 +42,7 @@ TrainingInput gather_training_input(const store::FeedState& state, const Embeddi
     const store::PostView* view = state.posts.find(input.matrix.posts[p]);
     input.post_authors.push_back(view != nullptr ? view->post.author : 0);
     if (const auto row = text.row_of(input.matrix.posts[p])) {
-      std::copy_n(text.row(*row).begin(), d, input.post_texts.begin() + p * d);
+      text.copy_row(*row, std::span(input.post_texts).subspan(p * d, d));
     }
   }
   for (UserId user : input.matrix.users) {

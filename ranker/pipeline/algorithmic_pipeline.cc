@@ -88,9 +88,9 @@ absl::StatusOr<RankedList> AlgorithmicPipeline::rank(
       scorer_->score(config, input->candidates, input->features, scores, list.stats.degraded);
   if (!scored.ok()) return scored;
 
-  auto vector_of = [&](PostId post) -> std::span<const float> {
+  auto vector_of = [&](PostId post) {
     const auto row = post_vectors.row_of(post);
-    return row ? post_vectors.row(*row) : std::span<const float>();
+    return row ? post_vectors.row_floats(*row) : std::vector<float>();
   };
   const auto selections =
       select_diverse(input->candidates, scores, config,

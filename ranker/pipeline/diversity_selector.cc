@@ -30,7 +30,7 @@ std::vector<Selection> select_diverse(const Candidates& candidates, std::span<co
                                       const RankingConfig& config, std::size_t limit,
                                       const PostVectorOf& vector_of) {
   const bool mmr = config.mmr_penalty > 0 && vector_of;
-  std::vector<std::span<const float>> vectors(mmr ? candidates.size() : 0);
+  std::vector<std::vector<float>> vectors(mmr ? candidates.size() : 0);
   for (std::size_t i = 0; i < vectors.size(); ++i) vectors[i] = vector_of(candidates[i].post);
   // Per candidate: its largest similarity to the taken items (from 0: a post pointing away from
   // everything taken gets no bonus, so discounts only grow), and how many it has been compared

@@ -26,7 +26,7 @@ struct Selection {
 };
 
 // The post's vector (empty when it has none: no MMR term for it).
-using PostVectorOf = std::function<std::span<const float>(PostId)>;
+using PostVectorOf = std::function<std::vector<float>(PostId)>;
 
 // At most `limit` selections, best first. Equal scores go to the larger post id (the newer).
 std::vector<Selection> select_diverse(const Candidates& candidates, std::span<const float> scores,

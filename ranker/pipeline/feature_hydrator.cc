@@ -26,17 +26,21 @@ float log1p_f(double x) { return static_cast<float>(std::log1p(std::max(0.0, x))
 constexpr std::size_t kRowsAhead = 8;
 
 // The viewer's similarity to every candidate, into column kSimilarity of `out`: the retrieval
-// index's own product, so the feature is the score the index ranked by.
+// index's own product, so the feature is the score the index ranked by. `matrix` is the table's,
+// floats or halves (EmbeddingTable::with_values).
+template <class Row>
 void hydrate_similarities(const FeedQuery& query, const Candidates& candidates,
-                          const embeddings::EmbeddingTable& vectors, std::span<float> out) {
+                          const embeddings::EmbeddingTable& vectors, const Row* matrix,
+                          std::span<float> out) {
   constexpr auto kColumn = static_cast<std::size_t>(Feature::kSimilarity);
-  std::vector<const float*> rows;
+  const auto d = static_cast<std::size_t>(vectors.dimension());
+  std::vector<const Row*> rows;
   std::vector<std::size_t> scored;  // the candidate of each row
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     out[i * kFeatureCount + kColumn] = 0.0f;
     if (query.viewer_vector.empty()) continue;
     if (const auto row = vectors.row_of(candidates[i].post)) {
-      rows.push_back(vectors.row(*row).data());
+      rows.push_back(matrix + *row * d);
       scored.push_back(i);
     }
   }
@@ -105,7 +109,9 @@ void hydrate_features(const FeedQuery& query, const Candidates& candidates,
   const ViewerSignals& signals = query.signals;
   // One kind of lookup at a time over every candidate, so that the misses of many candidates
   // overlap instead of queueing behind one candidate's other lookups.
-  hydrate_similarities(query, candidates, post_vectors, out);
+  post_vectors.with_values([&](const auto* matrix) {
+    hydrate_similarities(query, candidates, post_vectors, matrix, out);
+  });
   AuthorFeatureCache authors(query, candidates.size());
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const Candidate& c = candidates[i];

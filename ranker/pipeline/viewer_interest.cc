@@ -11,12 +11,12 @@ std::vector<float> viewer_interest(std::span<const float> user_vector,
                                    const embeddings::EmbeddingTable& post_vectors, UserId viewer,
                                    TimestampMs now, const ViewerInterestOptions& options) {
   const std::size_t dimension = static_cast<std::size_t>(post_vectors.dimension());
-  std::vector<float> own(dimension, 0.0f);
+  std::vector<float> own(dimension, 0.0f), vector(dimension);
   for (const store::TimelineEntry& entry :
        state.posts.newest_until(viewer, now, static_cast<std::size_t>(options.own_posts))) {
     const auto row = post_vectors.row_of(entry.id);
     if (!row) continue;
-    const std::span<const float> vector = post_vectors.row(*row);
+    post_vectors.copy_row(*row, vector);
     for (std::size_t i = 0; i < dimension; ++i) own[i] += vector[i];
   }
   const float own_norm = embeddings::l2_norm(own);

@@ -161,7 +161,9 @@ void BackgroundIndexer::rebuild() {
     if (stopping()) return;
     read_table_([&](const embeddings::EmbeddingTable::Pinned& table) {
       const std::size_t end = std::min(rows, first + kCopyRowsPerRead);
-      std::copy(table.data() + first * d, table.data() + end * d, values.begin() + first * d);
+      const kernels::VectorRows matrix{table.floats(), table.rows(),  table.dimension(),
+                                       nullptr,        nullptr,       table.halves()};
+      kernels::copy_rows_as_floats(matrix, first, end, values.data() + first * d);
       std::copy(table.row_ids().begin() + static_cast<std::ptrdiff_t>(first),
                 table.row_ids().begin() + static_cast<std::ptrdiff_t>(end),
                 ids.begin() + first);

@@ -11,7 +11,8 @@ namespace {
 
 kernels::VectorRows rows_of(const embeddings::EmbeddingTable::Pinned& table) {
   kernels::VectorRows rows;
-  rows.data = table.data();
+  rows.data = table.floats();
+  rows.halves = table.halves();
   rows.rows = table.rows();
   rows.dimension = table.dimension();
   rows.ids = table.row_ids().data();

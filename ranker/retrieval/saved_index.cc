@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include <xxhash.h>
 
@@ -15,13 +16,17 @@ namespace {
 constexpr std::string_view kMetaHeader = "feedrank retrieval index v1";
 
 // The ids and vectors of the first `rows` rows: row order after a restart is replay order, so
-// the saved index fits only if the same posts, with the same vectors, sit in the same rows.
+// the saved index fits only if the same posts, with the same vectors, sit in the same rows. The
+// vectors are hashed as floats whatever the table's precision, so that an index saved over a
+// float table still fits the same rows kept as halves when they were half-exact (text vectors).
 std::uint64_t rows_digest(const embeddings::EmbeddingTable& table, std::size_t rows) {
   XXH3_state_t* state = XXH3_createState();
   XXH3_64bits_reset(state);
   XXH3_64bits_update(state, table.row_ids().data(), rows * sizeof(PostId));
-  if (rows > 0) {
-    XXH3_64bits_update(state, table.data(), rows * table.dimension() * sizeof(float));
+  std::vector<float> row(static_cast<std::size_t>(table.dimension()));
+  for (std::size_t r = 0; r < rows; ++r) {
+    table.copy_row(r, row);
+    XXH3_64bits_update(state, row.data(), row.size() * sizeof(float));
   }
   const std::uint64_t digest = XXH3_64bits_digest(state);
   XXH3_freeState(state);

@@ -17,8 +17,11 @@ std::vector<kernels::Neighbor> score_followers_only_posts(
       if (excluded.contains(id)) continue;
       const auto row = table.row_of(id);
       if (!row || table.is_deleted(*row)) continue;  // the catalog lists live posts only
-      scored.push_back({id, kernels::cpu::inner_product(query.data(), table.row(*row).data(),
-                                                        table.dimension())});
+      const std::size_t at = *row * static_cast<std::size_t>(table.dimension());
+      const float score = table.with_values([&](const auto* values) {
+        return kernels::cpu::inner_product(query.data(), values + at, table.dimension());
+      });
+      scored.push_back({id, score});
     }
   };
   for (UserId followee : state.graph.followees(viewer)) score_posts_of(followee);

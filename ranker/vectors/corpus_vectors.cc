@@ -34,7 +34,7 @@ CorpusVectors::CorpusVectors(CorpusVectorOptions options, embeddings::TextEmbedd
                              embeddings::UserVectorModel users)
     : options_(std::move(options)),
       embedder_(embedder),
-      table_(embedder.dimension()),
+      table_(embedder.dimension(), options_.post_precision),
       users_(std::move(users)) {}
 
 std::vector<float> CorpusVectors::user_vector(UserId user, const store::FeedState& state,
@@ -131,10 +131,7 @@ absl::StatusOr<std::unique_ptr<store::StateExtension::Prepared>> CorpusVectors::
       prepared->removed.push_back(features[same_batch - posts.begin()]);
       continue;
     }
-    if (auto row = table_.row_of(id)) {
-      const auto values = table_.row(*row);
-      tombstone->post.embedding.assign(values.begin(), values.end());
-    }
+    if (auto row = table_.row_of(id)) tombstone->post.embedding = table_.row_floats(*row);
     const store::PostView* view = state.posts.find(id);
     if (view != nullptr && !view->deleted) texts_to_remove.push_back(view->post.text);
   }
@@ -211,8 +208,7 @@ std::vector<store::StoredPost> CorpusVectors::reembed_rows(const store::FeedStat
           const Post& post = views[i]->post;
           vectors[i].resize(static_cast<std::size_t>(dimension()));
           embedder_.embed(post.text, frequencies_, vectors[i]);
-          const auto old = table_.row(rows[i]);
-          changed[i] = !std::equal(old.begin(), old.end(), vectors[i].begin());
+          changed[i] = table_.row_floats(rows[i]) != vectors[i];
         }
       });
   std::vector<store::StoredPost> records;
@@ -239,11 +235,13 @@ void CorpusVectors::publish_reembedded(std::span<const store::StoredPost> record
 
 // ---- User vectors ----------------------------------------------------------------------------
 
-std::span<const float> CorpusVectors::informative_row(PostId id) const {
+std::span<const float> CorpusVectors::informative_row(PostId id) {
   const auto row = table_.row_of(id);
   if (!row) return {};
-  const auto values = table_.row(*row);
-  return embeddings::is_zero(values) ? std::span<const float>() : values;
+  informative_row_.resize(static_cast<std::size_t>(table_.dimension()));
+  table_.copy_row(*row, informative_row_);
+  return embeddings::is_zero(informative_row_) ? std::span<const float>()
+                                               : std::span<const float>(informative_row_);
 }
 
 void CorpusVectors::record_post(UserId author, PostId id, TimestampMs at,
@@ -407,9 +405,8 @@ std::vector<store::StoredPost> CorpusVectors::take_writebacks(const store::FeedS
   for (; written_back_ < end; ++written_back_) {
     const PostId id = to_write_back_[written_back_];
     const store::PostView& view = *state.posts.find(id);
-    const auto vector = table_.row(*table_.row_of(id));
     store::StoredPost& record = records.emplace_back(store::StoredPost{view.post, false, view.sequence});
-    record.post.embedding.assign(vector.begin(), vector.end());
+    record.post.embedding = table_.row_floats(*table_.row_of(id));
   }
   if (records.empty() && !to_write_back_.empty()) {
     if (options_.log) {

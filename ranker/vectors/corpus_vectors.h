@@ -35,6 +35,10 @@ namespace feedrank::ranker {
 
 struct CorpusVectorOptions {
   embeddings::UserVectorOptions users;  // users.dimension is the one dimension of every vector
+  // How the post vectors are held: halves (half the memory, and half the bytes a scan or an HNSW
+  // walk reads) lose nothing on text vectors, which are rounded to halves when computed; vectors
+  // that callers supply are rounded in the table (the store keeps them as given).
+  embeddings::RowPrecision post_precision = embeddings::RowPrecision::kHalf;
   std::uint64_t checkpoint_every = 100'000;  // user-vector events between checkpoints
   std::function<void(std::string_view line)> log;  // progress of long start-up work
 };
@@ -96,8 +100,9 @@ class CorpusVectors final : public store::StateExtension {
   void add_post_vector(const store::StoredPost& stored);
   void record_post(UserId author, PostId id, TimestampMs at, store::Sequence sequence);
   void record_engagement(const Engagement& engagement, store::Sequence sequence);
-  // The live post's row, or empty when it has none or a zero vector (no text to learn from).
-  std::span<const float> informative_row(PostId id) const;
+  // The live post's row (valid until the next call), or empty when it has none or a zero vector
+  // (no text to learn from).
+  std::span<const float> informative_row(PostId id);
   void count_frequencies(const store::FeedState& state);
   void embed_missing(const store::FeedState& state);
 
@@ -106,6 +111,7 @@ class CorpusVectors final : public store::StateExtension {
   embeddings::DocumentFrequencies frequencies_;
   embeddings::EmbeddingTable table_;
   embeddings::UserVectorModel users_;
+  std::vector<float> informative_row_;  // informative_row()'s answer, widened from the table
 
   std::atomic<std::size_t> idf_bytes_ = 0;  // frequencies_.memory_bytes() after each change
   // The table's room for the committed batch; after take_room() the old id map, freed at the

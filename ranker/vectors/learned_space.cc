@@ -110,9 +110,8 @@ absl::Status LearnedSnapshot::note_write() {
   return status;
 }
 
-std::span<const float> LearnedSnapshot::learned_part(std::span<const float> row) const {
-  const auto d = static_cast<std::size_t>(model_->dimension());
-  return space_ == VectorSpace::kHybrid ? row.subspan(d, d) : row;
+std::size_t LearnedSnapshot::learned_offset() const {
+  return space_ == VectorSpace::kHybrid ? static_cast<std::size_t>(model_->dimension()) : 0;
 }
 
 float LearnedSnapshot::learned_score(std::span<const float> factor, PostId post) const {
@@ -122,8 +121,10 @@ float LearnedSnapshot::learned_score(std::span<const float> factor, PostId post)
       learned_scale_ == 0.0f) {
     return 0.0f;
   }
-  const std::span<const float> learned = learned_part(table_.row(*row));
-  return kernels::cpu::inner_product(factor.data(), learned.data(), model_->dimension()) /
+  const std::size_t at = *row * static_cast<std::size_t>(table_.dimension()) + learned_offset();
+  return table_.with_values([&](const auto* values) {
+           return kernels::cpu::inner_product(factor.data(), values + at, model_->dimension());
+         }) /
          learned_scale_;
 }
 
@@ -140,8 +141,7 @@ void LearnedSnapshot::catch_up(const store::FeedState& state,
     for (std::size_t i = 0; i < count; ++i) {
       ids[i] = text.row_ids()[first + i];
       if (const store::PostView* view = state.posts.find(ids[i])) authors[i] = view->post.author;
-      const std::span<const float> row = text.row(first + i);
-      std::copy(row.begin(), row.end(), texts.begin() + i * d);
+      text.copy_row(first + i, std::span(texts).subspan(i * d, d));
     }
     model_->post_vectors(ids, authors, texts, learned);
     const std::size_t learned_at = space_ == VectorSpace::kHybrid ? d : 0;

@@ -90,7 +90,8 @@ class LearnedSnapshot {
   absl::Status note_write();
   // Runs fn on a pin of the table taken under its lock, then held without it.
   void read_pinned(absl::FunctionRef<void(const embeddings::EmbeddingTable::Pinned&)> fn) const;
-  std::span<const float> learned_part(std::span<const float> row) const;
+  // Where a row's learned part starts: after the text part in the hybrid space.
+  std::size_t learned_offset() const;
 
   std::shared_ptr<const embeddings::LearnedModel> model_;
   VectorSpace space_;

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <type_traits>
 #include <vector>
+
+#include "common/half_float.h"
 
 namespace feedrank::embeddings {
 namespace {
@@ -50,7 +53,7 @@ TEST(EmbeddingTable, DataIsContiguousRowMajor) {
     vectors.push_back(random_vector(rng));
     table.upsert(id * 3 + 1, vectors.back());
   }
-  const float* data = table.data();
+  const float* data = table.pin().floats();
   for (std::size_t r = 0; r < vectors.size(); ++r) {
     for (int j = 0; j < kDim; ++j) EXPECT_EQ(data[r * kDim + j], vectors[r][j]);
   }
@@ -65,9 +68,9 @@ TEST(EmbeddingTable, UpsertOfKnownIdOverwritesItsRow) {
   const auto replacement = random_vector(rng);
   EXPECT_EQ(table.upsert(1, replacement), 0u);
   EXPECT_EQ(table.rows(), 2u);
-  const auto row0 = table.row(0);
+  const auto row0 = table.row_floats(0);
   EXPECT_EQ(std::vector<float>(row0.begin(), row0.end()), replacement);
-  const auto row1 = table.row(1);
+  const auto row1 = table.row_floats(1);
   EXPECT_EQ(std::vector<float>(row1.begin(), row1.end()), other);
 }
 
@@ -105,7 +108,7 @@ TEST(EmbeddingTable, UpsertRevivesADeletedRow) {
   EXPECT_FALSE(table.is_deleted(0));
   EXPECT_EQ(table.tombstone_words()[0], 0u);
   EXPECT_EQ(table.live_rows(), 1u);
-  EXPECT_EQ(table.row(0)[5], fresh[5]);
+  EXPECT_EQ(table.row_floats(0)[5], fresh[5]);
 }
 
 TEST(EmbeddingTable, AppendOfAKnownIdMovesItToANewRowAndDeletesTheOld) {
@@ -122,8 +125,8 @@ TEST(EmbeddingTable, AppendOfAKnownIdMovesItToANewRowAndDeletesTheOld) {
   EXPECT_TRUE(table.is_deleted(0));
   EXPECT_FALSE(table.is_searchable(0));
   EXPECT_EQ(table.row_ids()[0], 4u) << "the old row keeps its id for indexes that hold it";
-  EXPECT_EQ(std::vector<float>(table.row(0).begin(), table.row(0).end()), first);
-  EXPECT_EQ(std::vector<float>(table.row(2).begin(), table.row(2).end()), changed);
+  EXPECT_EQ(table.row_floats(0), first);
+  EXPECT_EQ(table.row_floats(2), changed);
   EXPECT_FALSE(table.is_deleted(2));
   EXPECT_FALSE(table.is_searchable(2)) << "the new row takes the searchable flag it is given";
 
@@ -175,7 +178,7 @@ TEST(EmbeddingTable, GrowthKeepsContents) {
   for (int i = 0; i < 5000; ++i) {
     const auto r = table.row_of(static_cast<PostId>(i) * 7919);
     ASSERT_TRUE(r.has_value());
-    const auto row = table.row(*r);
+    const auto row = table.row_floats(*r);
     ASSERT_EQ(std::vector<float>(row.begin(), row.end()), vectors[i]) << "post " << i;
   }
 }
@@ -198,6 +201,48 @@ TEST(EmbeddingTable, MemoryBytesCoversTheMatrixWithoutDoublingSlack) {
       << "a reservation is address space, not memory";
 }
 
+// A half table keeps each value as its nearest half: what it gives back (rows widened, the matrix
+// as halves) is the vector rounded, in half the bytes of a float table.
+TEST(EmbeddingTable, HalfTableKeepsEachVectorRoundedToHalvesInHalfTheBytes) {
+  std::mt19937 rng(11);
+  EmbeddingTable halves(64, RowPrecision::kHalf), floats(64);
+  EXPECT_EQ(halves.precision(), RowPrecision::kHalf);
+  EXPECT_EQ(floats.precision(), RowPrecision::kFloat);
+  const std::size_t n = 3000;
+  std::vector<std::vector<float>> vectors;
+  for (std::size_t i = 0; i < n; ++i) {
+    vectors.push_back(random_vector(rng, 64));
+    halves.upsert(i, vectors.back());
+    floats.upsert(i, vectors.back());
+  }
+  {
+    const auto pinned = halves.pin();  // let go before the overwrite below, which waits for pins
+    ASSERT_EQ(pinned.floats(), nullptr);
+    ASSERT_NE(pinned.halves(), nullptr);
+    for (std::size_t r = 0; r < n; r += 97) {
+      std::vector<float> rounded = vectors[r];
+      round_to_half(rounded);
+      ASSERT_NE(rounded, vectors[r]) << "normal values lose bits at half precision";
+      EXPECT_EQ(halves.row_floats(r), rounded) << "row " << r;
+      EXPECT_EQ(floats.row_floats(r), vectors[r]) << "row " << r;
+      for (int j = 0; j < 64; ++j) {
+        ASSERT_EQ(pinned.halves()[r * 64 + j], half_bits_of(vectors[r][j])) << r << ", " << j;
+      }
+    }
+  }
+  const bool read_halves = halves.with_values(
+      [](const auto* values) { return std::is_same_v<decltype(values), const std::uint16_t*>; });
+  EXPECT_TRUE(read_halves);
+  const std::size_t float_matrix = floats.memory_bytes() - floats.id_map_bytes();
+  const std::size_t half_matrix = halves.memory_bytes() - halves.id_map_bytes();
+  EXPECT_LE(half_matrix, float_matrix / 2 + 2 * 4096);
+  EXPECT_GE(half_matrix, n * 64 * sizeof(std::uint16_t));
+
+  // An overwrite rounds too, and a zero vector stays zero.
+  halves.upsert(5, std::vector<float>(64, 0.0f));
+  EXPECT_EQ(halves.row_floats(5), std::vector<float>(64, 0.0f));
+}
+
 TEST(EmbeddingTable, RowsAddedThroughGrownRoomsStayFindable) {
   std::mt19937 rng(9);
   EmbeddingTable table(kDim);
@@ -215,7 +260,7 @@ TEST(EmbeddingTable, RowsAddedThroughGrownRoomsStayFindable) {
     const auto row = table.row_of(static_cast<PostId>(i + 1) * 31);
     ASSERT_TRUE(row.has_value()) << i;
     ASSERT_EQ(*row, i);
-    ASSERT_EQ(std::vector<float>(table.row(i).begin(), table.row(i).end()), vectors[i]);
+    ASSERT_EQ(table.row_floats(i), vectors[i]);
   }
 }
 
@@ -223,13 +268,13 @@ TEST(EmbeddingTable, AppendsNeverMoveTheMatrix) {
   std::mt19937 rng(8);
   EmbeddingTable table(kDim);
   table.upsert(1, random_vector(rng));
-  const float* matrix = table.data();
-  const std::vector<float> first(table.row(0).begin(), table.row(0).end());
+  const float* matrix = table.pin().floats();
+  const std::vector<float> first = table.row_floats(0);
   for (PostId id = 2; id <= 200'000; ++id) table.upsert(id, random_vector(rng));
   // Readers scanning the matrix are never made to wait for a copy of it, nor left holding a
   // moved one.
-  EXPECT_EQ(table.data(), matrix);
-  EXPECT_EQ(std::vector<float>(table.row(0).begin(), table.row(0).end()), first);
+  EXPECT_EQ(table.pin().floats(), matrix);
+  EXPECT_EQ(table.row_floats(0), first);
   EXPECT_EQ(table.rows(), 200'000u);
 }
 

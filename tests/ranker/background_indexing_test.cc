@@ -322,8 +322,9 @@ TEST(BackgroundIndexer, HnswCatchesUpUnderConcurrentWritesAndSearchesAndKeepsIts
         if (table.rows() == 0) continue;
         // The newest row: in the tail unless the indexer is quick.
         const std::size_t row = table.rows() - 1;
+        const std::vector<float> query = table.row_floats(row);
         SearchRequest request;
-        request.queries = table.row(row);
+        request.queries = query;
         request.k = 10;
         const bool in_tail = index.lag(table) > 0;
         auto results = index.search(table, request);

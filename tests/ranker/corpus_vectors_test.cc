@@ -8,6 +8,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "common/half_float.h"
+#include "embeddings/vector_norms.h"
 #include "store/feed_store.h"
 #include "tests/support/failing_store.h"
 #include "tests/support/temp_dir.h"
@@ -35,8 +37,7 @@ Engagement like(UserId user, PostId post, TimestampMs at = 2 * kDay) {
 std::vector<float> row_of(const CorpusVectors& vectors, PostId id) {
   const auto row = vectors.posts().row_of(id);
   if (!row) return {};
-  const auto values = vectors.posts().row(*row);
-  return {values.begin(), values.end()};
+  return vectors.posts().row_floats(*row);
 }
 
 double dot(std::span<const float> a, std::span<const float> b) {
@@ -51,12 +52,14 @@ class CorpusVectorsTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(open().ok()); }
 
-  absl::Status open(int dimension = 128, std::uint64_t checkpoint_every = 100'000) {
+  absl::Status open(int dimension = 128, std::uint64_t checkpoint_every = 100'000,
+                    embeddings::RowPrecision precision = embeddings::RowPrecision::kHalf) {
     store_.reset();  // releases the RocksDB lock first
     vectors_.reset();
     log_.clear();
     CorpusVectorOptions options;
     options.users.dimension = dimension;
+    options.post_precision = precision;
     options.checkpoint_every = checkpoint_every;
     options.log = [this](std::string_view line) { log_.emplace_back(line); };
     auto vectors = CorpusVectors::create(options);
@@ -122,17 +125,47 @@ TEST_F(CorpusVectorsTest, ABatchJoinsTheIdfBeforeItsVectorsAreComputed) {
   EXPECT_EQ(row_of(*vectors_, 11), expected);  // bit for bit
 }
 
-TEST_F(CorpusVectorsTest, CallerSuppliedVectorIsKeptNormalised) {
+// The table keeps post vectors at half precision by default, so a caller's vector (0.6 and 0.8
+// are no halves) is rounded there, while the store keeps it as given: a start that keeps floats
+// reads it back exactly.
+TEST_F(CorpusVectorsTest, CallerSuppliedVectorIsKeptNormalisedRoundedInTheTableExactInTheStore) {
   Post p = post(10, 1, "text that is not used for the vector");
   p.embedding.assign(128, 0.0f);
   p.embedding[0] = 3.0f;
   p.embedding[5] = 4.0f;
   write({User{1, "ann", 0}, p});
-  const auto vector = row_of(*vectors_, 10);
+  auto vector = row_of(*vectors_, 10);
+  ASSERT_EQ(vector.size(), 128u);
+  EXPECT_EQ(vector[0], round_to_half(0.6f));
+  EXPECT_EQ(vector[5], round_to_half(0.8f));
+  EXPECT_NE(vector[0], 0.6f);
+  EXPECT_EQ(vectors_->frequencies().documents(), 1u) << "its text still counts for the IDF";
+
+  ASSERT_TRUE(open(128, 100'000, embeddings::RowPrecision::kFloat).ok());
+  vector = row_of(*vectors_, 10);
   ASSERT_EQ(vector.size(), 128u);
   EXPECT_FLOAT_EQ(vector[0], 0.6f);
   EXPECT_FLOAT_EQ(vector[5], 0.8f);
-  EXPECT_EQ(vectors_->frequencies().documents(), 1u) << "its text still counts for the IDF";
+  ASSERT_TRUE(open().ok());
+  EXPECT_EQ(row_of(*vectors_, 10)[0], round_to_half(0.6f)) << "rounded again at half precision";
+}
+
+// Text vectors are computed at half precision, so a half table holds them bit for bit as a float
+// table does, and the same store opened either way has the same rows.
+TEST_F(CorpusVectorsTest, TextVectorsAreTheSameInAHalfAndAFloatTable) {
+  write({User{1, "ann", 0}, post(10, 1, "gpu kernels for feed ranking"),
+         post(11, 1, "ranking #news today and feed ranking")});
+  const auto half10 = row_of(*vectors_, 10), half11 = row_of(*vectors_, 11);
+  ASSERT_EQ(half10.size(), 128u);
+  ASSERT_TRUE(open(128, 100'000, embeddings::RowPrecision::kFloat).ok());
+  EXPECT_EQ(vectors_->posts().precision(), embeddings::RowPrecision::kFloat);
+  EXPECT_EQ(row_of(*vectors_, 10), half10);
+  EXPECT_EQ(row_of(*vectors_, 11), half11);
+  write({post(12, 1, "gpu kernels today")});
+  const auto float12 = row_of(*vectors_, 12);
+  ASSERT_TRUE(open().ok());
+  EXPECT_EQ(vectors_->posts().precision(), embeddings::RowPrecision::kHalf);
+  EXPECT_EQ(row_of(*vectors_, 12), float12);
 }
 
 TEST_F(CorpusVectorsTest, DeleteLeavesATombstoneAndTakesThePostOutOfTheIdf) {
@@ -258,6 +291,13 @@ class ReembedTest : public CorpusVectorsTest {
     vector[5] = 0.8f;
     return vector;
   }
+  // As the table keeps it: normalised, rounded to halves.
+  std::vector<float> caller_vector_as_kept() {
+    std::vector<float> vector = caller_vector();
+    embeddings::l2_normalize(vector);
+    round_to_half(vector);
+    return vector;
+  }
 
   // Posts 10 and 11 written first; then 20..39 repeat their words and move the IDF; 12 carries
   // its caller's vector.
@@ -285,7 +325,7 @@ TEST_F(ReembedTest, TextVectorsTakeTodaysIdfCallersAreKeptAndARestartReadsThem) 
   EXPECT_EQ(reembed_all(), 2u);
   EXPECT_EQ(row_of(*vectors_, 10), expected10);  // bit for bit
   EXPECT_EQ(row_of(*vectors_, 11), expected11);
-  EXPECT_EQ(row_of(*vectors_, 12), caller_vector());
+  EXPECT_EQ(row_of(*vectors_, 12), caller_vector_as_kept());
   EXPECT_EQ(vectors_->posts().rows(), rows_before + 2) << "a changed vector takes a new row";
   EXPECT_EQ(vectors_->posts().live_rows(), 23u);
   EXPECT_TRUE(vectors_->posts().is_deleted(old_row)) << "its old row is skipped from now on";
@@ -297,7 +337,7 @@ TEST_F(ReembedTest, TextVectorsTakeTodaysIdfCallersAreKeptAndARestartReadsThem) 
 
   ASSERT_TRUE(open().ok());
   EXPECT_EQ(row_of(*vectors_, 10), expected10) << "stored, not recomputed at the start";
-  EXPECT_EQ(row_of(*vectors_, 12), caller_vector()) << "still known as the caller's";
+  EXPECT_EQ(row_of(*vectors_, 12), caller_vector_as_kept()) << "still known as the caller's";
   EXPECT_EQ(vectors_->posts().rows(), 23u) << "a start reads one row per post";
   EXPECT_EQ(reembed_all(), 0u);
   auto snapshot = store_->snapshot();
@@ -314,7 +354,7 @@ TEST_F(ReembedTest, InPlaceTheRowsAreOverwrittenAndTheTableDoesNotGrow) {
   EXPECT_EQ(row_of(*vectors_, 10), expected10);
   EXPECT_EQ(vectors_->posts().rows(), 23u);
   EXPECT_EQ(vectors_->posts().live_rows(), 23u);
-  EXPECT_EQ(row_of(*vectors_, 12), caller_vector());
+  EXPECT_EQ(row_of(*vectors_, 12), caller_vector_as_kept());
 }
 
 TEST_F(ReembedTest, DeletedPostsAreLeftAloneAndStayDeletedAfterARestart) {

@@ -37,7 +37,7 @@ class Batch {
   std::vector<Selection> select(const RankingConfig& config, std::size_t limit = 1000) const {
     return select_diverse(
         candidates_, scores_, config, limit,
-        [this](PostId post) -> std::span<const float> { return vectors_.at(post); });
+        [this](PostId post) { return vectors_.at(post); });
   }
   std::vector<PostId> order(const RankingConfig& config, std::size_t limit = 1000) const {
     std::vector<PostId> posts;

@@ -12,6 +12,9 @@
 #include <random>
 #include <set>
 
+#include "common/half_float.h"
+#include "embeddings/text_embedder.h"
+#include "embeddings/vector_norms.h"
 #include "kernels/compute_backend.h"
 #include "ranker/feed_engine.h"
 #include "store/durable_store.h"
@@ -35,6 +38,14 @@ std::vector<float> unit(std::vector<float> v) {
   double norm = 0;
   for (float x : v) norm += double{x} * x;
   for (float& x : v) x = static_cast<float>(x / std::sqrt(norm));
+  return v;
+}
+
+// A caller's vector as the engine keeps it: normalised, then rounded to halves (the post
+// table's default precision); the brute-force answers score these.
+std::vector<float> as_kept(std::vector<float> v) {
+  embeddings::l2_normalize(v);
+  round_to_half(v);
   return v;
 }
 
@@ -102,7 +113,7 @@ class NearestPostsTest : public ::testing::TestWithParam<IndexCase> {
     for (int i = 0; i < count; ++i) {
       const PostId id = 100 + i;
       auto vector = unit(random_vector(rng));
-      vectors_[id] = vector;
+      vectors_[id] = as_kept(vector);
       ops.push_back(post_with_vector(id, 1 + i % 3, std::move(vector)));
     }
     write(std::move(ops));
@@ -199,7 +210,7 @@ TEST_P(NearestPostsTest, AcknowledgedPostsAndDeletesAreWhatTheNextSearchSees) {
 
   // A new post pointing exactly along the query comes first at once.
   write({post_with_vector(999, 2, query)});
-  vectors_[999] = unit(query);
+  vectors_[999] = as_kept(query);
   found = ids_of(nearest(to_vector(query, 10)));
   ASSERT_FALSE(found.empty());
   EXPECT_EQ(found.front(), 999u);
@@ -228,7 +239,7 @@ TEST_P(NearestPostsTest, AUserQueryLeavesOutTheirOwnPostsAndFollowsTheirEngageme
 TEST_P(NearestPostsTest, APostQueryLeavesOutThePostItself) {
   write_corpus(150);
   write({post_with_vector(500, 2, vectors_.at(120))});  // the same direction as post 120
-  vectors_[500] = vectors_.at(120);
+  vectors_[500] = as_kept(vectors_.at(120));
   NearestPostsRequest request;
   request.to = NearestTo::kPost;
   request.id = 120;
@@ -236,7 +247,8 @@ TEST_P(NearestPostsTest, APostQueryLeavesOutThePostItself) {
   const auto found = nearest(request);
   ASSERT_FALSE(found.empty());
   EXPECT_EQ(found.front().post, 500u);
-  EXPECT_NEAR(found.front().score, 1.0f, 1e-5);
+  // Both rows are rounded to halves: their norms are 1 within the text vectors' bound.
+  EXPECT_NEAR(found.front().score, 1.0f, embeddings::kTextVectorSquaredNormError);
   EXPECT_EQ(ids_of(found), brute_force(vectors_.at(120), 5, {120}));
 }
 
@@ -338,8 +350,9 @@ TEST_P(SavedIndexTest, PostsWrittenAfterTheSaveAreIndexedAtTheNextStart) {
   std::vector<WriteOp> more = {DeletePost{150}};
   vectors_.erase(150);
   for (PostId id = 1000; id < 1050; ++id) {
-    vectors_[id] = unit(random_vector(rng));
-    more.push_back(post_with_vector(id, 2, vectors_[id]));
+    const auto vector = unit(random_vector(rng));
+    vectors_[id] = as_kept(vector);
+    more.push_back(post_with_vector(id, 2, vector));
   }
   write(std::move(more));
   log_.clear();
@@ -434,7 +447,7 @@ class VisibilityTest : public NearestPostsTest {
     Post p = post_with_vector(id, author, vector);
     p.visibility = visibility;
     write({std::move(p)});
-    vectors_[id] = unit(std::move(vector));
+    vectors_[id] = as_kept(std::move(vector));
     authors_[id] = author;
     if (visibility == Visibility::kFollowers) followers_only_.insert(id);
   }
@@ -534,8 +547,8 @@ TEST_P(VisibilityTest, AFollowerGetsItAndNoLongerAfterAnUnfollow) {
     ASSERT_FALSE(found.empty()) << what;
     EXPECT_EQ(found.front().post, 900u) << what;
     EXPECT_EQ(found.front().author, kAuthor) << what;
-    if (request.to == NearestTo::kVector) {
-      EXPECT_NEAR(found.front().score, 1.0f, 1e-5);
+    if (request.to == NearestTo::kVector) {  // the row is `along` rounded to halves
+      EXPECT_NEAR(found.front().score, 1.0f, embeddings::kTextVectorSquaredNormError);
     }
   }
   // The author sees their own FOLLOWERS post, except in their user query (own posts left out).

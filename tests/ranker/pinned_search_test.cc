@@ -119,7 +119,7 @@ TEST_F(PinnedSearch, AGrowthThatMayMoveTheStorageWaitsForThePins) {
 
 TEST_F(PinnedSearch, OverwritingAPinnedRowWaitsForThePins) {
   expect_waits_for_the_pin(table_, [this] { table_.upsert(1, row_of(vectors_, 2)); });
-  EXPECT_EQ(table_.row(0)[0], vectors_[2 * kDim]);
+  EXPECT_EQ(table_.row_floats(0)[0], vectors_[2 * kDim]);
 }
 
 TEST_F(PinnedSearch, AppendingAndDeletingDoNotWaitForThePins) {

@@ -128,6 +128,13 @@ int main(int argc, char** argv) {
   app.add_option("--nprobe", retrieval.nprobe, "IVF lists scanned per query (recall knob)")
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
+  std::string post_vectors = "half";
+  app.add_option("--post-vectors", post_vectors,
+                 "how post vectors are held in memory: half (half the bytes to hold and to scan; "
+                 "text vectors are computed at half precision, so only vectors that callers "
+                 "supply are rounded, and the store keeps those as given) or float")
+      ->check(CLI::IsMember({"half", "float"}))
+      ->capture_default_str();
   app.add_flag("--gpu-fp16", retrieval.gpu_fp16,
                "GPU: keep post vectors at half precision (half the memory and bandwidth)");
   std::string ranking_config;
@@ -273,6 +280,8 @@ int main(int argc, char** argv) {
   options.algorithmic.cache.max_bytes = static_cast<std::size_t>(ranked_list_cache_mb) << 20;
   feedrank::kernels::parse_backend_request(backend, retrieval.backend);
   feedrank::ranker::parse_cpu_index_kind(cpu_index, retrieval.cpu_index);
+  options.post_vectors = post_vectors == "float" ? feedrank::embeddings::RowPrecision::kFloat
+                                                 : feedrank::embeddings::RowPrecision::kHalf;
 
   if (!install_signal_handlers()) {
     std::cerr << "feedrank-server: cannot install the SIGINT/SIGTERM/SIGHUP handlers\n";
