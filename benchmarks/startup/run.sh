@@ -12,6 +12,7 @@
 #   4. a start after the clean stop, timed as in 1, and its memory breakdown;
 #   5. 10,000 new posts written, kill -9, and a start after the crash, timed as in 1.
 # Each step's line goes to OUT_DIR/startup.txt; server logs and stats JSON beside it.
+# SERVER_FLAGS adds flags to every start, e.g. SERVER_FLAGS="--post-vectors float".
 set -euo pipefail
 store=${1:?usage: run.sh STORE_DIR OUT_DIR [exact|hnsw ...]}
 out=${2:?usage: run.sh STORE_DIR OUT_DIR [exact|hnsw ...]}
@@ -38,7 +39,7 @@ start() {
   local backend=$1 log=$2 t0
   t0=$(now)
   "$server_bin" --listen "$address" --data-dir "$scratch/data" --backend cpu \
-    --cpu-index "$backend" --log-level info >"$log" 2>&1 &
+    --cpu-index "$backend" --log-level info ${SERVER_FLAGS:-} >"$log" 2>&1 &
   pid=$!
   until stats >/dev/null; do
     kill -0 "$pid" 2>/dev/null || { echo "server exited; see $log" >&2; exit 1; }
