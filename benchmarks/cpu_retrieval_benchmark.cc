@@ -158,7 +158,8 @@ void BM_CpuExact(benchmark::State& state) {
 BENCHMARK(BM_CpuExact)
     ->ArgNames({"rows", "batch", "k", "threads", "half"})
     ->ArgsProduct({{100'000, 1'000'000}, {1, 64, 1024}, {10, 100, 1000}, {0}, {0}})
-    ->ArgsProduct({{1'000'000}, {1, 64}, {10}, {0, 1}, {0, 1}})
+    ->ArgsProduct({{1'000'000}, {1, 64}, {10}, {1}, {0}})
+    ->ArgsProduct({{1'000'000}, {1, 64}, {10}, {0, 1}, {1}})
     ->UseRealTime();
 
 // The algorithmic feed's out-of-network scan: the newest `window` rows of 1M, k = 300, the
