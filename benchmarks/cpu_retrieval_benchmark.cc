@@ -7,8 +7,8 @@
 //
 // Rows are clustered unit vectors (tests/kernels/synthetic_vectors.h), queries come from the same
 // distribution. A `half` argument of 1 reads the same rows at half precision (how the server's
-// embedding table keeps post vectors by default: half the bytes). Run with OPENBLAS_NUM_THREADS=1: FAISS's batched search calls BLAS from its own
-// OpenMP threads.
+// embedding table keeps post vectors by default: half the bytes). Run with
+// OPENBLAS_NUM_THREADS=1: FAISS's batched search calls BLAS from its own OpenMP threads.
 #include <benchmark/benchmark.h>
 #include <immintrin.h>
 

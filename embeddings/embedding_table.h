@@ -2,8 +2,9 @@
 // tombstone bit per row and a "not searchable" bit per row (deleted, or kept out of retrieval by
 // its owner: a followers-only post). The matrix holds floats, or halves (RowPrecision::kHalf:
 // half the memory, and half the bytes for a scan or a graph walk to read). The retrieval
-// backends read the matrix (with_values()), row_ids() and unsearchable_words() in place; deleting a post only sets its bits, so row
-// numbers (and any index the backends built over them) stay valid. The arrays grow in reserved
+// backends read a pin's matrix (Pinned::floats() or halves()), row ids and "not searchable"
+// bits in place; deleting a post only sets its bits, so row numbers (and any index the backends
+// built over them) stay valid. The arrays grow in reserved
 // address space (common/stable_array.h): an append never copies the matrix.
 //
 // Not thread-safe: the owner locks (one writer, or readers). A pin (pin()) lets a reader scan

@@ -2,10 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <span>
 #include <string>
-
-#include "common/half_float.h"
 
 namespace feedrank::kernels {
 
@@ -14,21 +11,12 @@ absl::Status check_rows(const VectorRows& rows, int dimension) {
     return absl::InvalidArgumentError("rows.dimension: " + std::to_string(rows.dimension) +
                                       ", the index has dimension " + std::to_string(dimension));
   }
-  if (rows.rows > 0 && ((rows.data == nullptr) == (rows.halves == nullptr) || rows.ids == nullptr)) {
+  const bool one_matrix = (rows.data == nullptr) != (rows.halves == nullptr);
+  if (rows.rows > 0 && (!one_matrix || rows.ids == nullptr)) {
     return absl::InvalidArgumentError(
         "rows: ids and one of data and halves must be set when rows > 0");
   }
   return absl::OkStatus();
-}
-
-void copy_rows_as_floats(const VectorRows& rows, std::size_t first, std::size_t end, float* out) {
-  const auto d = static_cast<std::size_t>(rows.dimension);
-  if (rows.halves != nullptr) {
-    floats_of_half_bits(std::span(rows.halves + first * d, (end - first) * d),
-                        std::span(out, (end - first) * d));
-  } else {
-    std::copy(rows.data + first * d, rows.data + end * d, out);
-  }
 }
 
 absl::Status check_rows_cover(const VectorRows& rows, int dimension, std::size_t indexed_rows) {

@@ -16,7 +16,8 @@ namespace feedrank::kernels {
 namespace {
 
 // A row block stays in L2 (512 KiB here) while every query of the batch is scored against it,
-// so a batch reads the matrix from memory once.
+// so a batch reads the matrix from memory once. (Its rows are counted as floats: a block of
+// halves is half the bytes, which also fits.)
 constexpr std::size_t kRowBlockBytes = 128 * 1024;
 // Scores of this many queries x one row block are kept at a time (64 KiB at d = 128).
 constexpr std::size_t kQueryBlock = 64;

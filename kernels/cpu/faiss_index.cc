@@ -89,11 +89,15 @@ std::unique_ptr<faiss::Index> new_index(int dimension, const FaissIndexOptions& 
   return std::make_unique<faiss::IndexFlatIP>(dimension);  // also IVF until it trains
 }
 
-// Rows [first, end) as floats: FAISS's flat and IVF indexes copy what they are given, as floats.
-std::vector<float> rows_as_floats(const VectorRows& rows, std::size_t first, std::size_t end) {
-  std::vector<float> values((end - first) * static_cast<std::size_t>(rows.dimension));
-  copy_rows_as_floats(rows, first, end, values.data());
-  return values;
+// Rows [first, end) as floats, for FAISS's flat and IVF indexes, which copy what they are given:
+// the caller's floats in place, or halves widened into `widened`.
+const float* floats_of(const VectorRows& rows, std::size_t first, std::size_t end,
+                       std::vector<float>& widened) {
+  const auto d = static_cast<std::size_t>(rows.dimension);
+  if (rows.halves == nullptr) return rows.data + first * d;
+  widened.resize((end - first) * d);
+  copy_rows_as_floats(rows, first, end, widened.data());
+  return widened.data();
 }
 
 // An IVF-Flat over all of `rows`, its lists trained on them.
@@ -104,10 +108,11 @@ std::unique_ptr<faiss::Index> trained_ivf(const VectorRows& rows, std::size_t li
   ivf->own_fields = true;
   quantizer.release();
   const auto n = static_cast<Label>(rows.rows);
-  const std::vector<float> values = rows_as_floats(rows, 0, rows.rows);
+  std::vector<float> widened;
+  const float* values = floats_of(rows, 0, rows.rows, widened);
   OnCallingThread serial;
-  ivf->train(n, values.data());
-  ivf->add(n, values.data());
+  ivf->train(n, values);
+  ivf->add(n, values);
   return ivf;
 }
 
@@ -220,9 +225,10 @@ absl::Status FaissIndex::sync(const VectorRows& rows) {
       hnsw_inserter_.add(*hnsw, count, rows);  // on every thread
       advise_graph_huge_pages(hnsw->hnsw);
     } else {
-      const std::vector<float> fresh = rows_as_floats(rows, have, rows.rows);
+      std::vector<float> widened;
+      const float* fresh = floats_of(rows, have, rows.rows, widened);
       OnCallingThread serial;
-      index_->add(static_cast<Label>(count), fresh.data());
+      index_->add(static_cast<Label>(count), fresh);
     }
   } catch (const std::exception& e) {
     return internal_error("add", e);

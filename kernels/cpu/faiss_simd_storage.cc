@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "common/half_float.h"
-
 #include "kernels/cpu/inner_products.h"
 
 namespace feedrank::kernels::cpu {
@@ -24,7 +23,7 @@ class SimdInnerProductComputer final : public faiss::FlatCodesDistanceComputer {
                                   static_cast<std::size_t>(dimension) * sizeof(Row)),
         rows_(rows),
         dimension_(dimension),
-        widened_(static_cast<std::size_t>(dimension)) {}
+        widened_(std::is_same_v<Row, float> ? 0 : static_cast<std::size_t>(dimension)) {}
 
   void set_query(const float* x) override { query_ = x; }
   float distance_to_code(const std::uint8_t* code) override {

@@ -25,8 +25,9 @@ class HnswInserter {
   HnswInserter(const HnswInserter&) = delete;
   HnswInserter& operator=(const HnswInserter&) = delete;
 
-  // Adds rows [index.ntotal, index.ntotal + count) of `matrix` (floats or halves) to `index`, an inner-product HNSW with the in-place storage of faiss_simd_storage.h
-  // (pointed at `matrix` here), as IndexHNSW::add would. Searches must not run meanwhile.
+  // Adds rows [index.ntotal, index.ntotal + count) of `matrix` (floats or halves) to `index`, an
+  // inner-product HNSW with the in-place storage of faiss_simd_storage.h (pointed at `matrix`
+  // here), as IndexHNSW::add would. Searches must not run meanwhile.
   void add(faiss::IndexHNSW& index, std::size_t count, const VectorRows& matrix);
   // What the locks and visited tables hold (6-12 bytes a graph row on 2 threads).
   std::size_t memory_bytes() const;

@@ -25,7 +25,7 @@ void inner_products(const float* queries, std::size_t query_count, const float* 
 void inner_products(const float* queries, std::size_t query_count, const std::uint16_t* rows,
                     std::size_t row_count, int dimension, float* out, std::size_t out_stride);
 
-// <a, b> over `dimension` floats, for callers that score one row at a time in random order
+// <a, b> over `dimension` values, for callers that score one row at a time in random order
 // (FAISS's HNSW graph walk).
 float inner_product(const float* a, const float* b, int dimension);
 float inner_product(const float* a, const std::uint16_t* b, int dimension);

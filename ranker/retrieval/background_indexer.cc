@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "fmt/format.h"
+#include "ranker/retrieval/table_rows.h"
 
 namespace feedrank::ranker {
 namespace {
@@ -161,9 +162,7 @@ void BackgroundIndexer::rebuild() {
     if (stopping()) return;
     read_table_([&](const embeddings::EmbeddingTable::Pinned& table) {
       const std::size_t end = std::min(rows, first + kCopyRowsPerRead);
-      const kernels::VectorRows matrix{table.floats(), table.rows(),  table.dimension(),
-                                       nullptr,        nullptr,       table.halves()};
-      kernels::copy_rows_as_floats(matrix, first, end, values.data() + first * d);
+      kernels::copy_rows_as_floats(rows_of(table), first, end, values.data() + first * d);
       std::copy(table.row_ids().begin() + static_cast<std::ptrdiff_t>(first),
                 table.row_ids().begin() + static_cast<std::ptrdiff_t>(end),
                 ids.begin() + first);

@@ -4,25 +4,10 @@
 #include <mutex>
 
 #include "ranker/retrieval/saved_index.h"
+#include "ranker/retrieval/table_rows.h"
 #include "ranker/retrieval/tail_scan.h"
 
 namespace feedrank::ranker {
-namespace {
-
-kernels::VectorRows rows_of(const embeddings::EmbeddingTable::Pinned& table) {
-  kernels::VectorRows rows;
-  rows.data = table.floats();
-  rows.halves = table.halves();
-  rows.rows = table.rows();
-  rows.dimension = table.dimension();
-  rows.ids = table.row_ids().data();
-  // Deleted and followers-only rows: the index only ever returns live public posts (the engine
-  // adds the followers-only posts a viewer may see itself).
-  rows.tombstone_words = table.unsearchable_words().data();
-  return rows;
-}
-
-}  // namespace
 
 PostIndex::PostIndex(std::unique_ptr<kernels::VectorIndex> index)
     : index_(std::move(index)), indexed_rows_(index_->indexed_rows()) {}

@@ -1,6 +1,7 @@
 // The post and user vectors of the whole corpus, kept in step with the store (a
 // store::StateExtension):
-// - a new post gets its vector from its text (a caller-supplied one is kept, L2-normalised) and
+// - a new post gets its vector from its text (a caller-supplied one is kept, L2-normalised, in
+//   the store as given and in the table at its precision: CorpusVectorOptions) and
 //   its hashtags, from one tokenizer pass; the batch joins the IDF before its vectors are
 //   computed, and the vector is stored with the post, so a restart reads it instead of
 //   recomputing it with a different IDF; posts stored without one (before vectors existed) get
@@ -37,7 +38,8 @@ struct CorpusVectorOptions {
   embeddings::UserVectorOptions users;  // users.dimension is the one dimension of every vector
   // How the post vectors are held: halves (half the memory, and half the bytes a scan or an HNSW
   // walk reads) lose nothing on text vectors, which are rounded to halves when computed; vectors
-  // that callers supply are rounded in the table (the store keeps them as given).
+  // that callers supply are rounded in the table (the store keeps them as given, except in a
+  // delete's record, which carries the vector the table held).
   embeddings::RowPrecision post_precision = embeddings::RowPrecision::kHalf;
   std::uint64_t checkpoint_every = 100'000;  // user-vector events between checkpoints
   std::function<void(std::string_view line)> log;  // progress of long start-up work

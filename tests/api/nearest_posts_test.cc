@@ -72,6 +72,30 @@ TEST_F(NearestPostsApi, ReturnsTheNearestPostsBestFirstFromTheBackendInGetStats)
   EXPECT_EQ(reply.response.backend(), client().stats().retrieval_backend());
 }
 
+// With post vectors held as floats (--post-vectors float) a caller's vector is served exactly;
+// the store kept it exactly all along, so a restart at half precision rounds it again.
+class NearestPostsApiWithFloatVectors : public NearestPostsApi {
+ protected:
+  void configure(api::ServerOptions& options) override { options.post_vectors = precision_; }
+  embeddings::RowPrecision precision_ = embeddings::RowPrecision::kFloat;
+};
+
+TEST_F(NearestPostsApiWithFloatVectors, ServesTheCallersVectorExactly) {
+  const float exact = static_cast<float>(1.0 / std::sqrt(1.01));
+  auto reply = client().call(to_vector(tilted(0, 0.0f), 1));
+  ASSERT_THAT(reply.status, IsOk());
+  ASSERT_EQ(reply.response.posts_size(), 1);
+  EXPECT_NEAR(reply.response.posts(0).score(), exact, 1e-6);
+  ASSERT_NE(round_to_half(exact), exact);
+
+  precision_ = embeddings::RowPrecision::kHalf;
+  restart_server();
+  reply = client().call(to_vector(tilted(0, 0.0f), 1));
+  ASSERT_THAT(reply.status, IsOk());
+  ASSERT_EQ(reply.response.posts_size(), 1);
+  EXPECT_NEAR(reply.response.posts(0).score(), round_to_half(exact), 1e-6);
+}
+
 TEST_F(NearestPostsApi, APostQueryLeavesItOutAndADeleteIsSeenAtOnce) {
   v1::GetNearestPostsRequest request;
   request.set_post_id(10);

@@ -167,9 +167,18 @@ TEST(EmbeddingTable, NotSearchableRowsAreDeletedOrUpsertedAsNotSearchable) {
   EXPECT_EQ(table.tombstone_words()[0], 0u);
 }
 
-TEST(EmbeddingTable, GrowthKeepsContents) {
+class EmbeddingTableAtEachPrecision : public ::testing::TestWithParam<RowPrecision> {
+ protected:
+  // `vector` as a table of this precision keeps it.
+  std::vector<float> as_kept(std::vector<float> vector) const {
+    if (GetParam() == RowPrecision::kHalf) round_to_half(vector);
+    return vector;
+  }
+};
+
+TEST_P(EmbeddingTableAtEachPrecision, GrowthKeepsContents) {
   std::mt19937 rng(6);
-  EmbeddingTable table(kDim);
+  EmbeddingTable table(kDim, GetParam());
   std::vector<std::vector<float>> vectors;
   for (int i = 0; i < 5000; ++i) {
     vectors.push_back(random_vector(rng));
@@ -178,10 +187,53 @@ TEST(EmbeddingTable, GrowthKeepsContents) {
   for (int i = 0; i < 5000; ++i) {
     const auto r = table.row_of(static_cast<PostId>(i) * 7919);
     ASSERT_TRUE(r.has_value());
-    const auto row = table.row_floats(*r);
-    ASSERT_EQ(std::vector<float>(row.begin(), row.end()), vectors[i]) << "post " << i;
+    ASSERT_EQ(table.row_floats(*r), as_kept(vectors[i])) << "post " << i;
   }
 }
+
+// A reservation, then growth past it (the storage may move then, with no pin held), then
+// appends within the new room: every row keeps its values throughout.
+TEST_P(EmbeddingTableAtEachPrecision, ReserveAndGrowthPastItKeepContents) {
+  std::mt19937 rng(9);
+  EmbeddingTable table(kDim, GetParam());
+  table.reserve(100);
+  std::vector<std::vector<float>> vectors;
+  for (PostId id = 0; id < 3000; ++id) {
+    vectors.push_back(random_vector(rng));
+    table.append(id, vectors.back());
+  }
+  const EmbeddingTable copy = table;
+  for (std::size_t r = 0; r < vectors.size(); r += 7) {
+    ASSERT_EQ(table.row_floats(r), as_kept(vectors[r])) << "row " << r;
+    ASSERT_EQ(copy.row_floats(r), as_kept(vectors[r])) << "copy, row " << r;
+  }
+}
+
+TEST_P(EmbeddingTableAtEachPrecision, AppendsNeverMoveTheMatrix) {
+  std::mt19937 rng(8);
+  EmbeddingTable table(kDim, GetParam());
+  table.upsert(1, random_vector(rng));
+  const auto matrix = [&] {
+    const auto pinned = table.pin();
+    return GetParam() == RowPrecision::kHalf ? static_cast<const void*>(pinned.halves())
+                                             : static_cast<const void*>(pinned.floats());
+  };
+  const void* before = matrix();
+  ASSERT_NE(before, nullptr);
+  const std::vector<float> first = table.row_floats(0);
+  for (PostId id = 2; id <= 200'000; ++id) table.upsert(id, random_vector(rng));
+  // Readers scanning the matrix are never made to wait for a copy of it, nor left holding a
+  // moved one.
+  EXPECT_EQ(matrix(), before);
+  EXPECT_EQ(table.row_floats(0), first);
+  EXPECT_EQ(table.rows(), 200'000u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Precisions, EmbeddingTableAtEachPrecision,
+                         ::testing::Values(RowPrecision::kFloat, RowPrecision::kHalf),
+                         [](const auto& info) {
+                           return info.param == RowPrecision::kHalf ? "Half" : "Float";
+                         });
 
 TEST(EmbeddingTable, MemoryBytesCoversTheMatrixWithoutDoublingSlack) {
   std::mt19937 rng(7);
@@ -262,20 +314,6 @@ TEST(EmbeddingTable, RowsAddedThroughGrownRoomsStayFindable) {
     ASSERT_EQ(*row, i);
     ASSERT_EQ(table.row_floats(i), vectors[i]);
   }
-}
-
-TEST(EmbeddingTable, AppendsNeverMoveTheMatrix) {
-  std::mt19937 rng(8);
-  EmbeddingTable table(kDim);
-  table.upsert(1, random_vector(rng));
-  const float* matrix = table.pin().floats();
-  const std::vector<float> first = table.row_floats(0);
-  for (PostId id = 2; id <= 200'000; ++id) table.upsert(id, random_vector(rng));
-  // Readers scanning the matrix are never made to wait for a copy of it, nor left holding a
-  // moved one.
-  EXPECT_EQ(table.pin().floats(), matrix);
-  EXPECT_EQ(table.row_floats(0), first);
-  EXPECT_EQ(table.rows(), 200'000u);
 }
 
 }  // namespace

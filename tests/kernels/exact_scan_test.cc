@@ -203,43 +203,47 @@ TEST(InnerProducts, GatheredRowsScoreAsEachAlone) {
   }
 }
 
+void expect_half_rows_score_as_widened(int d, std::size_t nq) {
+  const std::size_t nr = 11;
+  const auto queries = gaussian_vectors(nq, d, 50);
+  const auto floats = gaussian_vectors(nr, d, 51);
+  std::vector<std::uint16_t> halves(floats.size());
+  half_bits_of(floats, halves);
+  std::vector<float> widened(floats.size());
+  floats_of_half_bits(halves, widened);
+  ASSERT_NE(widened, floats) << "the rows must lose bits at half precision";
+
+  std::vector<float> from_halves(nq * nr), from_floats(nq * nr);
+  cpu::inner_products(queries.data(), nq, halves.data(), nr, d, from_halves.data(), nr);
+  cpu::inner_products(queries.data(), nq, widened.data(), nr, d, from_floats.data(), nr);
+  EXPECT_EQ(from_halves, from_floats) << "d " << d << ", " << nq << " queries";
+  cpu::inner_products_portable(queries.data(), nq, halves.data(), nr, d, from_halves.data(), nr);
+  cpu::inner_products_portable(queries.data(), nq, widened.data(), nr, d, from_floats.data(), nr);
+  EXPECT_EQ(from_halves, from_floats) << "portable, d " << d << ", " << nq << " queries";
+
+  std::vector<const std::uint16_t*> half_rows;
+  std::vector<const float*> float_rows;
+  for (std::size_t i = 0; i < nr; ++i) {
+    half_rows.push_back(halves.data() + ((i * 7) % nr) * d);
+    float_rows.push_back(widened.data() + ((i * 7) % nr) * d);
+  }
+  std::vector<float> gathered_halves(nr), gathered_floats(nr);
+  cpu::inner_products_gathered(queries.data(), half_rows.data(), nr, d, gathered_halves.data());
+  cpu::inner_products_gathered(queries.data(), float_rows.data(), nr, d, gathered_floats.data());
+  EXPECT_EQ(gathered_halves, gathered_floats) << "gathered, d " << d;
+  for (std::size_t i = 0; i < nr; ++i) {
+    ASSERT_EQ(cpu::inner_product(queries.data(), half_rows[i], d),
+              cpu::inner_product(queries.data(), float_rows[i], d))
+        << "d " << d << ", row " << i;
+  }
+}
+
 // Half rows (a table kept at half precision) score bit for bit as their widened float rows, in
 // each kernel and on every remainder of the tiles, the groups and the 8-wide steps.
 TEST(InnerProducts, HalfRowsScoreAsTheirWidenedFloats) {
   for (int d : {1, 7, 8, 9, 31, 33, 64, 128, 131}) {
-    const std::size_t nq = 4, nr = 11;
-    const auto queries = gaussian_vectors(nq, d, 50);
-    const auto floats = gaussian_vectors(nr, d, 51);
-    std::vector<std::uint16_t> halves(floats.size());
-    half_bits_of(floats, halves);
-    std::vector<float> widened(floats.size());
-    floats_of_half_bits(halves, widened);
-    ASSERT_NE(widened, floats) << "the rows must lose bits at half precision";
-
-    std::vector<float> from_halves(nq * nr), from_floats(nq * nr);
-    cpu::inner_products(queries.data(), nq, halves.data(), nr, d, from_halves.data(), nr);
-    cpu::inner_products(queries.data(), nq, widened.data(), nr, d, from_floats.data(), nr);
-    EXPECT_EQ(from_halves, from_floats) << "d " << d;
-    cpu::inner_products_portable(queries.data(), nq, halves.data(), nr, d, from_halves.data(), nr);
-    cpu::inner_products_portable(queries.data(), nq, widened.data(), nr, d, from_floats.data(),
-                                 nr);
-    EXPECT_EQ(from_halves, from_floats) << "portable, d " << d;
-
-    std::vector<const std::uint16_t*> half_rows;
-    std::vector<const float*> float_rows;
-    for (std::size_t i = 0; i < nr; ++i) {
-      half_rows.push_back(halves.data() + ((i * 7) % nr) * d);
-      float_rows.push_back(widened.data() + ((i * 7) % nr) * d);
-    }
-    std::vector<float> gathered_halves(nr), gathered_floats(nr);
-    cpu::inner_products_gathered(queries.data(), half_rows.data(), nr, d, gathered_halves.data());
-    cpu::inner_products_gathered(queries.data(), float_rows.data(), nr, d,
-                                 gathered_floats.data());
-    EXPECT_EQ(gathered_halves, gathered_floats) << "gathered, d " << d;
-    for (std::size_t i = 0; i < nr; ++i) {
-      ASSERT_EQ(cpu::inner_product(queries.data(), half_rows[i], d),
-                cpu::inner_product(queries.data(), float_rows[i], d))
-          << "d " << d << ", row " << i;
+    for (std::size_t nq : {1u, 2u, 3u, 4u, 5u}) {  // every query group: 3, 2 and 1
+      expect_half_rows_score_as_widened(d, nq);
     }
   }
 }

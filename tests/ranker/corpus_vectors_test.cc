@@ -338,6 +338,13 @@ TEST_F(ReembedTest, TextVectorsTakeTodaysIdfCallersAreKeptAndARestartReadsThem) 
   ASSERT_TRUE(open().ok());
   EXPECT_EQ(row_of(*vectors_, 10), expected10) << "stored, not recomputed at the start";
   EXPECT_EQ(row_of(*vectors_, 12), caller_vector_as_kept()) << "still known as the caller's";
+  {
+    ASSERT_TRUE(open(128, 100'000, embeddings::RowPrecision::kFloat).ok());
+    std::vector<float> exact = caller_vector();
+    embeddings::l2_normalize(exact);
+    EXPECT_EQ(row_of(*vectors_, 12), exact) << "the store kept the caller's vector as given";
+    ASSERT_TRUE(open().ok());
+  }
   EXPECT_EQ(vectors_->posts().rows(), 23u) << "a start reads one row per post";
   EXPECT_EQ(reembed_all(), 0u);
   auto snapshot = store_->snapshot();
