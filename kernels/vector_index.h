@@ -52,6 +52,10 @@ decltype(auto) with_row_values(const VectorRows& rows, Read&& read) {
 
 // Rows [first, end) as floats into `out` ((end - first) x dimension): copied, or halves widened.
 void copy_rows_as_floats(const VectorRows& rows, std::size_t first, std::size_t end, float* out);
+// Rows [first, end) as floats for a reader that needs floats: the matrix's own, in place, or
+// halves widened into `widened` (valid while it is).
+const float* floats_of_rows(const VectorRows& rows, std::size_t first, std::size_t end,
+                            std::vector<float>& widened);
 
 // Word w of rows.tombstone_words, read atomically: a bit set meanwhile is seen or not, never torn.
 inline std::uint64_t tombstone_word(const VectorRows& rows, std::size_t w) {

@@ -89,17 +89,6 @@ std::unique_ptr<faiss::Index> new_index(int dimension, const FaissIndexOptions& 
   return std::make_unique<faiss::IndexFlatIP>(dimension);  // also IVF until it trains
 }
 
-// Rows [first, end) as floats, for FAISS's flat and IVF indexes, which copy what they are given:
-// the caller's floats in place, or halves widened into `widened`.
-const float* floats_of(const VectorRows& rows, std::size_t first, std::size_t end,
-                       std::vector<float>& widened) {
-  const auto d = static_cast<std::size_t>(rows.dimension);
-  if (rows.halves == nullptr) return rows.data + first * d;
-  widened.resize((end - first) * d);
-  copy_rows_as_floats(rows, first, end, widened.data());
-  return widened.data();
-}
-
 // An IVF-Flat over all of `rows`, its lists trained on them.
 std::unique_ptr<faiss::Index> trained_ivf(const VectorRows& rows, std::size_t lists) {
   auto quantizer = std::make_unique<faiss::IndexFlatIP>(rows.dimension);
@@ -109,7 +98,7 @@ std::unique_ptr<faiss::Index> trained_ivf(const VectorRows& rows, std::size_t li
   quantizer.release();
   const auto n = static_cast<Label>(rows.rows);
   std::vector<float> widened;
-  const float* values = floats_of(rows, 0, rows.rows, widened);
+  const float* values = floats_of_rows(rows, 0, rows.rows, widened);
   OnCallingThread serial;
   ivf->train(n, values);
   ivf->add(n, values);
@@ -226,7 +215,7 @@ absl::Status FaissIndex::sync(const VectorRows& rows) {
       advise_graph_huge_pages(hnsw->hnsw);
     } else {
       std::vector<float> widened;
-      const float* fresh = floats_of(rows, have, rows.rows, widened);
+      const float* fresh = floats_of_rows(rows, have, rows.rows, widened);
       OnCallingThread serial;
       index_->add(static_cast<Label>(count), fresh);
     }

@@ -7,8 +7,9 @@
 //
 // The storage also reads the caller's matrix (floats or halves) in place instead of holding a
 // copy of every row (512 MB at 1M rows of 128 floats): an indexed row never changes
-// (kernels/vector_index.h), so the graph's rows are the matrix's first ones. It holds no rows of its own (ntotal 0), so FAISS
-// saves it as an empty flat index and a saved file holds the graph only.
+// (kernels/vector_index.h), so the graph's rows are the matrix's first ones. It holds no rows
+// of its own (ntotal 0), so FAISS saves it as an empty flat index and a saved file holds the
+// graph only.
 #pragma once
 
 #include <faiss/IndexHNSW.h>

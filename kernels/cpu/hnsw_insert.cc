@@ -94,7 +94,6 @@ void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const VectorR
   faiss::HNSW& graph = index.hnsw;
   graph.prepare_level_tab(count, /*preset_levels=*/false);
 
-  const auto d = static_cast<std::size_t>(index.d);
   for (const std::vector<RowId>& level_rows : rows_by_level(graph, first, count)) {
     if (level_rows.empty()) continue;
     const int level = graph.levels[level_rows.front()] - 1;
@@ -103,12 +102,11 @@ void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const VectorR
     {
       NegatedInnerProduct distance(*index.storage);
       faiss::VisitedTable& visited = *visited_[omp_get_thread_num()];
-      std::vector<float> query(d);  // the new row as floats (widened when the matrix holds halves)
+      std::vector<float> widened;  // the new row, when the matrix holds halves
 #pragma omp for schedule(dynamic)
       for (std::ptrdiff_t i = 0; i < size; ++i) {
         const auto row = static_cast<std::size_t>(level_rows[i]);
-        copy_rows_as_floats(matrix, row, row + 1, query.data());
-        distance.set_query(query.data());
+        distance.set_query(floats_of_rows(matrix, row, row + 1, widened));
         graph.add_with_locks(distance, level, level_rows[i], locks_, visited);
       }
     }

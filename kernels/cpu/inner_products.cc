@@ -294,7 +294,7 @@ void inner_products_gathered(const float* query, const std::uint16_t* const* row
 std::size_t first_at_least(const float* scores, std::size_t begin, std::size_t end,
                            float threshold) {
   return has_avx2_fma_f16c() ? first_at_least_avx2(scores, begin, end, threshold)
-                        : first_at_least_portable(scores, begin, end, threshold);
+                             : first_at_least_portable(scores, begin, end, threshold);
 }
 
 std::string_view inner_product_kernel() { return has_avx2_fma_f16c() ? "avx2-fma" : "portable"; }

@@ -1,12 +1,16 @@
 #include "ranker/retrieval/saved_index.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <span>
+#include <type_traits>
 #include <vector>
 
 #include <xxhash.h>
 
+#include "common/half_float.h"
 #include "fmt/format.h"
 #include "kernels/cpu/faiss_index.h"
 
@@ -23,10 +27,21 @@ std::uint64_t rows_digest(const embeddings::EmbeddingTable& table, std::size_t r
   XXH3_state_t* state = XXH3_createState();
   XXH3_64bits_reset(state);
   XXH3_64bits_update(state, table.row_ids().data(), rows * sizeof(PostId));
-  std::vector<float> row(static_cast<std::size_t>(table.dimension()));
-  for (std::size_t r = 0; r < rows; ++r) {
-    table.copy_row(r, row);
-    XXH3_64bits_update(state, row.data(), row.size() * sizeof(float));
+  const auto d = static_cast<std::size_t>(table.dimension());
+  constexpr std::size_t kRowsPerChunk = 4096;  // halves are widened this many rows at a time
+  std::vector<float> widened;
+  for (std::size_t first = 0; first < rows; first += kRowsPerChunk) {
+    const std::size_t count = std::min(kRowsPerChunk, rows - first);
+    const float* values = table.with_values([&](const auto* matrix) -> const float* {
+      if constexpr (std::is_same_v<decltype(matrix), const float*>) {
+        return matrix + first * d;
+      } else {
+        widened.resize(count * d);
+        floats_of_half_bits(std::span(matrix + first * d, count * d), widened);
+        return widened.data();
+      }
+    });
+    XXH3_64bits_update(state, values, count * d * sizeof(float));
   }
   const std::uint64_t digest = XXH3_64bits_digest(state);
   XXH3_freeState(state);

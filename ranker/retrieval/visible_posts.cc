@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
-#include "kernels/cpu/inner_products.h"
+#include "ranker/vectors/row_product.h"
 
 namespace feedrank::ranker {
 
@@ -17,11 +17,7 @@ std::vector<kernels::Neighbor> score_followers_only_posts(
       if (excluded.contains(id)) continue;
       const auto row = table.row_of(id);
       if (!row || table.is_deleted(*row)) continue;  // the catalog lists live posts only
-      const std::size_t at = *row * static_cast<std::size_t>(table.dimension());
-      const float score = table.with_values([&](const auto* values) {
-        return kernels::cpu::inner_product(query.data(), values + at, table.dimension());
-      });
-      scored.push_back({id, score});
+      scored.push_back({id, row_product(table, *row, query.data(), table.dimension())});
     }
   };
   for (UserId followee : state.graph.followees(viewer)) score_posts_of(followee);

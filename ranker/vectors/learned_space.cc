@@ -6,9 +6,9 @@
 
 #include "embeddings/vector_dimension.h"
 #include "fmt/format.h"
-#include "kernels/cpu/inner_products.h"
 #include "ranker/retrieval/background_indexer.h"
 #include "ranker/retrieval/post_index.h"
+#include "ranker/vectors/row_product.h"
 
 namespace feedrank::ranker {
 namespace {
@@ -121,10 +121,7 @@ float LearnedSnapshot::learned_score(std::span<const float> factor, PostId post)
       learned_scale_ == 0.0f) {
     return 0.0f;
   }
-  const std::size_t at = *row * static_cast<std::size_t>(table_.dimension()) + learned_offset();
-  return table_.with_values([&](const auto* values) {
-           return kernels::cpu::inner_product(factor.data(), values + at, model_->dimension());
-         }) /
+  return row_product(table_, *row, factor.data(), model_->dimension(), learned_offset()) /
          learned_scale_;
 }
 

@@ -1,0 +1,21 @@
+// A query's inner product with `count` values of one embedding-table row from `offset` on, read
+// at the table's precision (floats or halves) by the retrieval kernel, so that it is bit for bit
+// the score the index gives the same row.
+#pragma once
+
+#include <cstddef>
+
+#include "embeddings/embedding_table.h"
+#include "kernels/cpu/inner_products.h"
+
+namespace feedrank::ranker {
+
+inline float row_product(const embeddings::EmbeddingTable& table, std::size_t row,
+                         const float* query, int count, std::size_t offset = 0) {
+  const std::size_t at = row * static_cast<std::size_t>(table.dimension()) + offset;
+  return table.with_values([&](const auto* values) {
+    return kernels::cpu::inner_product(query, values + at, count);
+  });
+}
+
+}  // namespace feedrank::ranker
