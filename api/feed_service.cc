@@ -64,39 +64,49 @@ FeedService::FeedService(ranker::FeedEngine& engine, ranker::ExperimentFeeds& ex
       experiments_(experiments),
       rules_(rules),
       gate_(gate),
-      ranking_workers_(std::clamp(gate.limit_of("GetFeed"), 1, kMaxRankingWorkers),
-                       kMaxQueuedRankings) {}
+      workers_(std::clamp(gate.limit_of("GetFeed") + gate.limit_of("GetNearestPosts"), 1,
+                          kMaxWorkers),
+               kMaxQueuedCalls) {}
+
+template <class Body>
+grpc::ServerUnaryReactor* FeedService::serve_on_workers(grpc::CallbackServerContext* context,
+                                                        std::string_view method, bool on_workers,
+                                                        Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::shared_ptr<serving::ServedCall> call = gate_.admit(context, method);
+  const auto serve = [this, reactor, call, body = std::move(body)] {
+    reactor->Finish(gate_.run(*call, body));
+  };
+  if (!call->admitted() || !on_workers) {
+    serve();
+  } else if (!workers_.try_submit(serve)) {
+    reactor->Finish(gate_.run(*call, [method](serving::ServedCall&) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          fmt::format("{}: every worker is busy and their queue is full; retry "
+                                      "after a backoff",
+                                      method));
+    }));
+  }
+  return reactor;
+}
 
 grpc::ServerUnaryReactor* FeedService::GetFeed(grpc::CallbackServerContext* context,
                                                const v1::GetFeedRequest* request,
                                                v1::GetFeedResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // Admitted here, so that its in-flight slot counts while it waits for a worker.
-  std::shared_ptr<serving::ServedCall> call = gate_.admit(context, "GetFeed");
-  const auto serve = [this, context, request, response, reactor, call] {
-    reactor->Finish(gate_.run(*call, [&](serving::ServedCall& served) {
-      return serve_feed(context, *request, *response, served);
-    }));
-  };
   // A chronological page (a merge of timelines, a tenth of a millisecond) is served on gRPC's
   // own thread: handing it to another thread cost more than the page on two cores. A ranked
-  // one runs on the ranking workers, many at once as on gRPC's synchronous threads before, so
-  // that concurrent rankings share one index scan (SearchBatcher); so does a page that waits
-  // for a disk sync of its impressions, so that many pages share a sync and gRPC's few threads
-  // never wait on the disk. An experiment's arm may still turn a chronological request into a
-  // ranked one: it is then ranked on gRPC's thread, correctly, only without that sharing.
+  // one runs on the workers, many at once as on gRPC's synchronous threads before, so that
+  // concurrent rankings share one index scan (SearchBatcher); so does a page that waits for a
+  // disk sync of its impressions, so that many pages share a sync and gRPC's few threads never
+  // wait on the disk. An experiment's arm may still turn a chronological request into a ranked
+  // one: it is then ranked on gRPC's thread, correctly, only without that sharing.
   const bool chronological = request->mode() == v1::FEED_MODE_UNSPECIFIED ||
                              request->mode() == v1::FEED_MODE_CHRONOLOGICAL;
-  if (!call->admitted() || (chronological && !experiments_.syncs_each_page())) {
-    serve();  // a refusal is answered at once
-  } else if (!ranking_workers_.try_submit(serve)) {
-    reactor->Finish(gate_.run(*call, [](serving::ServedCall&) {
-      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          "GetFeed: every ranking worker is busy and their queue is full; retry "
-                          "after a backoff");
-    }));
-  }
-  return reactor;
+  return serve_on_workers(context, "GetFeed",
+                          !chronological || experiments_.syncs_each_page(),
+                          [this, context, request, response](serving::ServedCall& call) {
+                            return serve_feed(context, *request, *response, call);
+                          });
 }
 
 grpc::Status FeedService::serve_feed(grpc::ServerContextBase* context,
@@ -118,19 +128,28 @@ grpc::Status FeedService::serve_feed(grpc::ServerContextBase* context,
   return grpc::Status::OK;
 }
 
-grpc::Status FeedService::GetNearestPosts(grpc::ServerContext* context,
-                                          const v1::GetNearestPostsRequest* request,
-                                          v1::GetNearestPostsResponse* response) {
-  return gate_.serve(context, "GetNearestPosts", [&](serving::ServedCall&) -> grpc::Status {
-    auto nearest_request =
-        to_nearest_request(*request, rules_.embedding_dimension, ranker::wall_clock_ms());
-    if (!nearest_request.ok()) return to_grpc(nearest_request.status());
-    auto posts = engine_.nearest_posts(*nearest_request);
-    if (!posts.ok()) return to_grpc(posts.status());
-    to_proto(*posts, *response);
-    response->set_backend(engine_.retrieval_backend());
-    return grpc::Status::OK;
-  });
+// A search runs on the workers, as ranked feeds do. On gRPC's synchronous threads, exact scans
+// of 1M rows took 25 ms at the server's p99 but 43-108 ms at the client's, at 5-30 calls/s and
+// with 4 callers; on the workers, 20-40 ms (benchmarks/RESULTS.md, eighteenth session).
+grpc::ServerUnaryReactor* FeedService::GetNearestPosts(grpc::CallbackServerContext* context,
+                                                       const v1::GetNearestPostsRequest* request,
+                                                       v1::GetNearestPostsResponse* response) {
+  return serve_on_workers(context, "GetNearestPosts", /*on_workers=*/true,
+                          [this, request, response](serving::ServedCall&) {
+                            return serve_nearest(*request, *response);
+                          });
+}
+
+grpc::Status FeedService::serve_nearest(const v1::GetNearestPostsRequest& request,
+                                        v1::GetNearestPostsResponse& response) {
+  auto nearest_request =
+      to_nearest_request(request, rules_.embedding_dimension, ranker::wall_clock_ms());
+  if (!nearest_request.ok()) return to_grpc(nearest_request.status());
+  auto posts = engine_.nearest_posts(*nearest_request);
+  if (!posts.ok()) return to_grpc(posts.status());
+  to_proto(*posts, response);
+  response.set_backend(engine_.retrieval_backend());
+  return grpc::Status::OK;
 }
 
 grpc::Status FeedService::UpsertUsers(grpc::ServerContext* context, const v1::UpsertUsersRequest* request,

@@ -11,7 +11,12 @@
 
 namespace feedrank::api {
 
-class FeedService final : public v1::FeedRank::WithCallbackMethod_GetFeed<v1::FeedRank::Service> {
+// GetFeed and GetNearestPosts are gRPC callback methods (see serve_on_workers); the rest run on
+// gRPC's synchronous threads.
+using CallbackMethods = v1::FeedRank::WithCallbackMethod_GetFeed<
+    v1::FeedRank::WithCallbackMethod_GetNearestPosts<v1::FeedRank::Service>>;
+
+class FeedService final : public CallbackMethods {
  public:
   // Feed pages go through `experiments` (assignment, impression log); the rest to the engine.
   // Every call passes through `gate` (request ids, in-flight limits, metrics, call logs).
@@ -21,8 +26,9 @@ class FeedService final : public v1::FeedRank::WithCallbackMethod_GetFeed<v1::Fe
   grpc::ServerUnaryReactor* GetFeed(grpc::CallbackServerContext* context,
                                     const v1::GetFeedRequest* request,
                                     v1::GetFeedResponse* response) override;
-  grpc::Status GetNearestPosts(grpc::ServerContext*, const v1::GetNearestPostsRequest* request,
-                               v1::GetNearestPostsResponse* response) override;
+  grpc::ServerUnaryReactor* GetNearestPosts(grpc::CallbackServerContext* context,
+                                            const v1::GetNearestPostsRequest* request,
+                                            v1::GetNearestPostsResponse* response) override;
   grpc::Status GetUser(grpc::ServerContext*, const v1::GetUserRequest* request,
                        v1::GetUserResponse* response) override;
   grpc::Status GetPost(grpc::ServerContext*, const v1::GetPostRequest* request,
@@ -62,21 +68,30 @@ class FeedService final : public v1::FeedRank::WithCallbackMethod_GetFeed<v1::Fe
   // GetFeed's work, wherever it runs (see GetFeed).
   grpc::Status serve_feed(grpc::ServerContextBase* context, const v1::GetFeedRequest& request,
                           v1::GetFeedResponse& response, serving::ServedCall& call);
+  grpc::Status serve_nearest(const v1::GetNearestPostsRequest& request,
+                             v1::GetNearestPostsResponse& response);
 
-  // Ranked GetFeed calls run here, as many at once as GetFeed's in-flight limit admits (at most
-  // kMaxRankingWorkers), so that the ranking bound (--max-rankings-in-flight) refuses first pages
-  // at once, as with gRPC's own threads, instead of letting them queue: with 64 workers at the
-  // default limit of 256, 700 algorithmic calls/s offered on two cores waited 1.8 s (p50) where
-  // they had waited 0.1 s. Past that, as many waiting as gRPC's thread quota allowed threads (a
-  // waiting call holds its in-flight slot).
-  static constexpr int kMaxRankingWorkers = 1024;
-  static constexpr std::size_t kMaxQueuedRankings = 1024;
+  // A callback call: admitted by the gate where it arrives (its in-flight slot counts while it
+  // waits), then body(ServedCall&) -> grpc::Status runs on workers_ when `on_workers`, else at
+  // once on gRPC's thread. A refusal is answered at once; so is a call the full queue refuses.
+  template <class Body>
+  grpc::ServerUnaryReactor* serve_on_workers(grpc::CallbackServerContext* context,
+                                             std::string_view method, bool on_workers, Body body);
+
+  // Calls that scan or rank (ranked GetFeed pages, GetNearestPosts) run here, as many at once as
+  // the two methods' in-flight limits admit (at most kMaxWorkers), so that the limits and the
+  // ranking bound (--max-rankings-in-flight) refuse at once, as with gRPC's own threads, instead
+  // of letting calls queue: with 64 workers at the default limit of 256, 700 algorithmic calls/s
+  // offered on two cores waited 1.8 s (p50) where they had waited 0.1 s. Many at once, so that
+  // concurrent searches share one scan of the index (SearchBatcher).
+  static constexpr int kMaxWorkers = 1024;
+  static constexpr std::size_t kMaxQueuedCalls = 1024;
 
   ranker::FeedEngine& engine_;
   ranker::ExperimentFeeds& experiments_;
   const WriteRules rules_;
   serving::CallGate& gate_;
-  serving::WorkerPool ranking_workers_;  // joined first
+  serving::WorkerPool workers_;  // joined first
 };
 
 }  // namespace feedrank::api

@@ -162,6 +162,32 @@ BENCHMARK(BM_CpuExact)
     ->ArgsProduct({{1'000'000}, {1, 64}, {10}, {0, 1}, {1}})
     ->UseRealTime();
 
+// One query over 1M rows after the CPUs sat idle for `idle_ms` (0: back to back), as a server's
+// scans run at a low request rate: what waking idle cores costs a scan, outside the server.
+void BM_CpuExactAfterIdle(benchmark::State& state) {
+  constexpr std::size_t kRows = 1'000'000;
+  const auto idle = std::chrono::milliseconds(state.range(0));
+  const bool half = state.range(2) != 0;
+  auto index = make_cpu_exact_index(kDim, static_cast<int>(state.range(1)));
+  const VectorRows view = view_of(kRows, half);
+  if (!index->sync(view).ok()) return state.SkipWithError("sync failed");
+  std::size_t next = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::this_thread::sleep_for(idle);
+    state.ResumeTiming();
+    auto results = index->search(view, {queries_at(next++, 1), 10, {}});
+    if (!results.ok()) return state.SkipWithError(std::string(results.status().message()).c_str());
+    benchmark::DoNotOptimize(results->data());
+  }
+  state.counters["GB/s"] =
+      benchmark::Counter(matrix_gb(kRows, half), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_CpuExactAfterIdle)
+    ->ArgNames({"idle_ms", "threads", "half"})
+    ->ArgsProduct({{0, 2, 50}, {0, 1}, {1}})
+    ->UseRealTime();
+
 // The algorithmic feed's out-of-network scan: the newest `window` rows of 1M, k = 300, the
 // callers' queries batched (the search batcher's request).
 void BM_CpuExactFeedWindow(benchmark::State& state) {

@@ -2,7 +2,10 @@
 // first from the backend GetStats names, and every bad request is refused naming its field.
 #include <gmock/gmock.h>
 
+#include <atomic>
 #include <cmath>
+#include <thread>
+#include <vector>
 
 #include "common/half_float.h"
 #include "tests/api/status_matchers.h"
@@ -94,6 +97,35 @@ TEST_F(NearestPostsApiWithFloatVectors, ServesTheCallersVectorExactly) {
   ASSERT_THAT(reply.status, IsOk());
   ASSERT_EQ(reply.response.posts_size(), 1);
   EXPECT_NEAR(reply.response.posts(0).score(), round_to_half(exact), 1e-6);
+}
+
+// Calls run on the service's workers and concurrent ones share a scan (SearchBatcher): each
+// caller still gets the answer to its own query and k.
+TEST_F(NearestPostsApi, ConcurrentCallersEachGetTheirOwnAnswer) {
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 16; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const bool along_first = (t + i) % 2 == 0;
+        const int k = 1 + (t + i) % 3;
+        const auto reply = client().call(to_vector(tilted(along_first ? 0 : 5, 0.0f), k));
+        const std::vector<std::uint64_t> expected =
+            along_first ? std::vector<std::uint64_t>{10, 11, 12}
+                        : std::vector<std::uint64_t>{20, 10, 11};
+        const std::vector<std::uint64_t> got = ids(reply.response);
+        // Axis 5's second and third are tied at 0: only the first is checked there.
+        const bool right =
+            reply.status.ok() && got.size() == static_cast<std::size_t>(k) &&
+            (along_first ? got == std::vector<std::uint64_t>(expected.begin(),
+                                                             expected.begin() + k)
+                         : got.front() == 20);
+        if (!right) ++wrong;
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST_F(NearestPostsApi, APostQueryLeavesItOutAndADeleteIsSeenAtOnce) {

@@ -4,8 +4,10 @@
 #include <gmock/gmock.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "tests/api/metrics_scrape.h"
 #include "tests/api/status_matchers.h"
@@ -20,6 +22,7 @@ using ::testing::MatchesRegex;
 
 constexpr int kIngestLimit = 2;
 constexpr int kFeedLimit = 3;
+constexpr int kNearestLimit = 2;
 
 class ServingLimits : public ApiTest {
  protected:
@@ -27,6 +30,7 @@ class ServingLimits : public ApiTest {
     options.metrics_listen_address = "127.0.0.1:0";
     options.limits.method_overrides["Ingest"] = kIngestLimit;
     options.limits.method_overrides["GetFeed"] = kFeedLimit;
+    options.limits.method_overrides["GetNearestPosts"] = kNearestLimit;
   }
 
   std::unique_ptr<v1::FeedRank::Stub> stub() { return v1::FeedRank::NewStub(client().channel()); }
@@ -163,6 +167,50 @@ TEST_F(ServingLimits, ABurstFarBeyondTheLimitIsRefusedAndTheServerServesOn) {
   }
   EXPECT_THAT(client().get_feed(1).status, IsOk());
   EXPECT_THAT(client().ingest({chunk({user_record(2)})}).status, IsOk());
+}
+
+// GetNearestPosts runs on the service's workers: a burst against its limit of 2 is served or
+// refused at once, nothing else, and the metrics count each.
+TEST_F(ServingLimits, ANearestPostsBurstIsServedOrRefusedAndCounted) {
+  ASSERT_THAT(client().upsert_users({user(1)}).status, IsOk());
+  v1::Post along_first_axis = post(10, 1, 1000);
+  along_first_axis.mutable_embedding()->Resize(128, 0.0f);
+  along_first_axis.mutable_embedding()->Set(0, 1.0f);
+  ASSERT_THAT(client().create_posts({along_first_axis}).status, IsOk());
+
+  std::atomic<int> served{0};
+  std::atomic<int> refused{0};
+  std::atomic<int> other{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 32; ++t) {
+    callers.emplace_back([&] {
+      auto nearest = stub();
+      for (int i = 0; i < 20; ++i) {
+        grpc::ClientContext context;
+        v1::GetNearestPostsRequest request;
+        request.mutable_embedding()->Assign(along_first_axis.embedding().begin(),
+                                            along_first_axis.embedding().end());
+        request.set_k(1);
+        v1::GetNearestPostsResponse response;
+        const auto code = nearest->GetNearestPosts(&context, request, &response).error_code();
+        const bool right = response.posts_size() == 1 && response.posts(0).post_id() == 10;
+        (code == grpc::StatusCode::OK && right              ? served
+         : code == grpc::StatusCode::RESOURCE_EXHAUSTED ? refused
+                                                        : other)++;
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(served + refused, 640);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GT(served.load(), 0);
+  const MetricsScrape metrics = scrape();
+  EXPECT_EQ(metrics.value("feedrank_requests_total{method=\"GetNearestPosts\",code=\"OK\"}"),
+            served);
+  EXPECT_EQ(metrics.value(
+                "feedrank_requests_total{method=\"GetNearestPosts\",code=\"RESOURCE_EXHAUSTED\"}"),
+            refused);
+  EXPECT_EQ(metrics.value("feedrank_in_flight_limit{method=\"GetNearestPosts\"}"), kNearestLimit);
 }
 
 TEST_F(ServingLimits, AMessageOverTheSizeLimitIsRefusedBeforeItIsRead) {
