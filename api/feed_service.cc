@@ -128,13 +128,16 @@ grpc::Status FeedService::serve_feed(grpc::ServerContextBase* context,
   return grpc::Status::OK;
 }
 
-// A search runs on the workers, as ranked feeds do. On gRPC's synchronous threads, exact scans
+// A search that shares scans (the exact scan: SearchBatcher) runs on the workers, as ranked
+// feeds do, so that concurrent calls search together. On gRPC's synchronous threads, exact scans
 // of 1M rows took 25 ms at the server's p99 but 43-108 ms at the client's, at 5-30 calls/s and
-// with 4 callers; on the workers, 20-40 ms (benchmarks/RESULTS.md, eighteenth session).
+// with 4 callers; on the workers, 20-40 ms. A graph walk (HNSW, under a millisecond) shares
+// nothing and runs on gRPC's thread: the handover cost it a fifth more CPU a call at 1,000
+// calls/s (benchmarks/RESULTS.md, eighteenth session).
 grpc::ServerUnaryReactor* FeedService::GetNearestPosts(grpc::CallbackServerContext* context,
                                                        const v1::GetNearestPostsRequest* request,
                                                        v1::GetNearestPostsResponse* response) {
-  return serve_on_workers(context, "GetNearestPosts", /*on_workers=*/true,
+  return serve_on_workers(context, "GetNearestPosts", engine_.searches_share_scans(),
                           [this, request, response](serving::ServedCall&) {
                             return serve_nearest(*request, *response);
                           });

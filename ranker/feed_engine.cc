@@ -318,6 +318,8 @@ std::vector<Engagement> FeedEngine::engagements_of(std::span<const UserId> users
 
 std::string FeedEngine::retrieval_backend() const { return index_->describe(); }
 
+bool FeedEngine::searches_share_scans() const { return index_->shares_scans(); }
+
 absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
     const NearestPostsRequest& request) const {
   ReadView corpus = request_view();

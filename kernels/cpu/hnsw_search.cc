@@ -168,7 +168,9 @@ void walk_graph(const faiss::HNSW& graph, const Row* rows, const VectorId* ids, 
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       const Node next = nodes[i];
       const float s = scores[i];
-      if (filter.allows(next)) top.push({ids[next], s});
+      // The threshold first: the filter reads the row's id (a cache miss a node) and probes the
+      // exclude list, and few of the nodes a walk scores can enter the top k.
+      if (s >= top.threshold() && filter.allows(next)) top.push({ids[next], s});
       if (beam.size() < width || s > beam.top().score) {
         walk.prefetch_offset(next);
         candidates.push({s, next});

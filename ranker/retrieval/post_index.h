@@ -49,6 +49,9 @@ class PostIndex {
   // Whether adding rows costs the backend real time (VectorIndex::copies_rows), so that it is
   // worth deferring.
   bool worth_deferring() const { return index_->copies_rows(); }
+  // Whether concurrent searches share one pass of the backend (VectorIndex::batches_queries):
+  // then callers gain from searching at the same time.
+  bool shares_scans() const { return index_->batches_queries(); }
   // The index's own host memory (VectorIndex::memory_bytes).
   std::size_t memory_bytes() const;
 

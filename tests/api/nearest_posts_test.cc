@@ -99,9 +99,25 @@ TEST_F(NearestPostsApiWithFloatVectors, ServesTheCallersVectorExactly) {
   EXPECT_NEAR(reply.response.posts(0).score(), round_to_half(exact), 1e-6);
 }
 
-// Calls run on the service's workers and concurrent ones share a scan (SearchBatcher): each
-// caller still gets the answer to its own query and k.
-TEST_F(NearestPostsApi, ConcurrentCallersEachGetTheirOwnAnswer) {
+// Over the exact scan, calls run on the service's workers and concurrent ones share a scan
+// (SearchBatcher); over HNSW each walks the graph on gRPC's thread. Either way each caller gets
+// the answer to its own query and k.
+class NearestPostsApiOnEachIndex : public NearestPostsApi,
+                                   public ::testing::WithParamInterface<ranker::CpuIndexKind> {
+ protected:
+  void configure(api::ServerOptions& options) override {
+    options.retrieval.backend = kernels::BackendRequest::kCpu;
+    options.retrieval.cpu_index = GetParam();
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Indexes, NearestPostsApiOnEachIndex,
+                         ::testing::Values(ranker::CpuIndexKind::kExact,
+                                           ranker::CpuIndexKind::kHnsw),
+                         [](const auto& info) {
+                           return info.param == ranker::CpuIndexKind::kExact ? "Exact" : "Hnsw";
+                         });
+
+TEST_P(NearestPostsApiOnEachIndex, ConcurrentCallersEachGetTheirOwnAnswer) {
   std::atomic<int> wrong{0};
   std::vector<std::thread> callers;
   for (int t = 0; t < 16; ++t) {
