@@ -231,8 +231,10 @@ grpc::Status FeedService::Ingest(grpc::ServerContext* context,
     store::WriteSummary total;
     std::uint64_t chunks = 0;   // stored
     std::uint64_t records = 0;  // in the stored chunks
-    // A chunk commits on its own thread while this one reads, converts and prepares the next
-    // (validation, embedding): both cores stay busy on one stream. Chunks take effect in order.
+    // A chunk commits on the stream's committer thread while this one reads, converts and
+    // prepares the next (validation, embedding): both cores stay busy on one stream. Chunks take
+    // effect in order. One thread for the stream, not one a chunk (std::async).
+    serving::WorkerPool committer(1, 1);
     std::future<absl::StatusOr<store::WriteSummary>> committing;
     int committing_records = 0;
     // An error names the chunk and says how far the load got, so the caller can resume.
@@ -260,9 +262,12 @@ grpc::Status FeedService::Ingest(grpc::ServerContext* context,
       if (absl::Status status = settle(); !status.ok()) return stopped(status);
       if (!prepared.ok()) return stopped(prepared.status());
       committing_records = chunk.records_size();
-      committing = std::async(std::launch::async, [this, write = std::move(*prepared)]() mutable {
-        return engine_.commit_write(std::move(write));
-      });
+      auto commit = std::make_shared<std::packaged_task<absl::StatusOr<store::WriteSummary>()>>(
+          [this, write = std::move(*prepared)]() mutable {
+            return engine_.commit_write(std::move(write));
+          });
+      committing = commit->get_future();
+      committer.try_submit([commit] { (*commit)(); });  // room: the chunk before has settled
     }
     if (absl::Status status = settle(); !status.ok()) return stopped(status);
     to_proto(total, *response);
