@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <future>
 #include <string_view>
 #include <thread>
@@ -64,14 +66,15 @@ FeedService::FeedService(ranker::FeedEngine& engine, ranker::ExperimentFeeds& ex
       experiments_(experiments),
       rules_(rules),
       gate_(gate),
-      workers_(std::clamp(gate.limit_of("GetFeed") + gate.limit_of("GetNearestPosts"), 1,
-                          kMaxWorkers),
+      workers_(static_cast<int>(std::clamp<std::int64_t>(
+                   std::int64_t{gate.limit_of("GetFeed")} + gate.limit_of("GetNearestPosts"), 1,
+                   kMaxWorkers)),
                kMaxQueuedCalls) {}
 
 template <class Body>
-grpc::ServerUnaryReactor* FeedService::serve_on_workers(grpc::CallbackServerContext* context,
-                                                        std::string_view method, bool on_workers,
-                                                        Body body) {
+grpc::ServerUnaryReactor* FeedService::serve_callback(grpc::CallbackServerContext* context,
+                                                      std::string_view method, bool on_workers,
+                                                      Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::shared_ptr<serving::ServedCall> call = gate_.admit(context, method);
   const auto serve = [this, reactor, call, body = std::move(body)] {
@@ -102,11 +105,10 @@ grpc::ServerUnaryReactor* FeedService::GetFeed(grpc::CallbackServerContext* cont
   // one: it is then ranked on gRPC's thread, correctly, only without that sharing.
   const bool chronological = request->mode() == v1::FEED_MODE_UNSPECIFIED ||
                              request->mode() == v1::FEED_MODE_CHRONOLOGICAL;
-  return serve_on_workers(context, "GetFeed",
-                          !chronological || experiments_.syncs_each_page(),
-                          [this, context, request, response](serving::ServedCall& call) {
-                            return serve_feed(context, *request, *response, call);
-                          });
+  return serve_callback(context, "GetFeed", !chronological || experiments_.syncs_each_page(),
+                        [this, context, request, response](serving::ServedCall& call) {
+                          return serve_feed(context, *request, *response, call);
+                        });
 }
 
 grpc::Status FeedService::serve_feed(grpc::ServerContextBase* context,
@@ -128,19 +130,20 @@ grpc::Status FeedService::serve_feed(grpc::ServerContextBase* context,
   return grpc::Status::OK;
 }
 
-// A search that shares scans (the exact scan: SearchBatcher) runs on the workers, as ranked
-// feeds do, so that concurrent calls search together. On gRPC's synchronous threads, exact scans
-// of 1M rows took 25 ms at the server's p99 but 43-108 ms at the client's, at 5-30 calls/s and
-// with 4 callers; on the workers, 20-40 ms. A graph walk (HNSW, under a millisecond) shares
-// nothing and runs on gRPC's thread: the handover cost it a fifth more CPU a call at 1,000
-// calls/s (benchmarks/RESULTS.md, eighteenth session).
+// A search runs on the workers, as ranked feeds do: a scan of the corpus (exact, flat, IVF, GPU)
+// takes milliseconds, and concurrent exact scans share one pass (SearchBatcher). On gRPC's
+// synchronous threads, exact scans of 1M rows took 25-28 ms at the server's p99 but 26-108 ms at
+// the client's, at 5-30 calls/s and with 4 callers; on the workers, 20-40 ms. A graph walk (HNSW,
+// a fraction of a millisecond) runs on gRPC's thread unless a long tail of rows waits for the
+// background indexer: the handover cost it a fifth more CPU a call at 1,000 calls/s
+// (benchmarks/RESULTS.md, eighteenth session).
 grpc::ServerUnaryReactor* FeedService::GetNearestPosts(grpc::CallbackServerContext* context,
                                                        const v1::GetNearestPostsRequest* request,
                                                        v1::GetNearestPostsResponse* response) {
-  return serve_on_workers(context, "GetNearestPosts", engine_.searches_share_scans(),
-                          [this, request, response](serving::ServedCall&) {
-                            return serve_nearest(*request, *response);
-                          });
+  return serve_callback(context, "GetNearestPosts", !engine_.nearest_search_is_quick(),
+                        [this, request, response](serving::ServedCall&) {
+                          return serve_nearest(*request, *response);
+                        });
 }
 
 grpc::Status FeedService::serve_nearest(const v1::GetNearestPostsRequest& request,
@@ -267,7 +270,8 @@ grpc::Status FeedService::Ingest(grpc::ServerContext* context,
             return engine_.commit_write(std::move(write));
           });
       committing = commit->get_future();
-      committer.try_submit([commit] { (*commit)(); });  // room: the chunk before has settled
+      // Always room: the chunk before has settled, so the queue is empty.
+      if (!committer.try_submit([commit] { (*commit)(); })) std::abort();
     }
     if (absl::Status status = settle(); !status.ok()) return stopped(status);
     to_proto(total, *response);

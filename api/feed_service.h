@@ -11,7 +11,7 @@
 
 namespace feedrank::api {
 
-// GetFeed and GetNearestPosts are gRPC callback methods (see serve_on_workers); the rest run on
+// GetFeed and GetNearestPosts are gRPC callback methods (see serve_callback); the rest run on
 // gRPC's synchronous threads.
 using CallbackMethods = v1::FeedRank::WithCallbackMethod_GetFeed<
     v1::FeedRank::WithCallbackMethod_GetNearestPosts<v1::FeedRank::Service>>;
@@ -75,13 +75,14 @@ class FeedService final : public CallbackMethods {
   // waits), then body(ServedCall&) -> grpc::Status runs on workers_ when `on_workers`, else at
   // once on gRPC's thread. A refusal is answered at once; so is a call the full queue refuses.
   template <class Body>
-  grpc::ServerUnaryReactor* serve_on_workers(grpc::CallbackServerContext* context,
-                                             std::string_view method, bool on_workers, Body body);
+  grpc::ServerUnaryReactor* serve_callback(grpc::CallbackServerContext* context,
+                                           std::string_view method, bool on_workers, Body body);
 
-  // Calls that scan or rank (ranked GetFeed pages, GetNearestPosts) run here, as many at once as
-  // the two methods' in-flight limits admit (at most kMaxWorkers), so that the limits and the
-  // ranking bound (--max-rankings-in-flight) refuse at once, as with gRPC's own threads, instead
-  // of letting calls queue: with 64 workers at the default limit of 256, 700 algorithmic calls/s
+  // Calls that take milliseconds run here: ranked GetFeed pages, pages that wait for a disk sync
+  // of their impressions, and GetNearestPosts but for quick graph walks. As many at once as the
+  // two methods' in-flight limits admit (at most kMaxWorkers), so that the limits and the ranking
+  // bound (--max-rankings-in-flight) refuse at once, as with gRPC's own threads, instead of
+  // letting calls queue: with 64 workers at the default limit of 256, 700 algorithmic calls/s
   // offered on two cores waited 1.8 s (p50) where they had waited 0.1 s. Many at once, so that
   // concurrent searches share one scan of the index (SearchBatcher).
   static constexpr int kMaxWorkers = 1024;

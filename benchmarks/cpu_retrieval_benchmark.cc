@@ -148,12 +148,24 @@ void run_exact(benchmark::State& state, const VectorIndex& index, std::size_t ro
   state.SetLabel(index.describe());
 }
 
+// Our exact scan on `threads` threads (0: every core), synced to `view`; null once the benchmark
+// is skipped.
+std::unique_ptr<VectorIndex> synced_exact_index(benchmark::State& state, std::int64_t threads,
+                                                const VectorRows& view) {
+  auto index = make_cpu_exact_index(kDim, static_cast<int>(threads));
+  if (!index->sync(view).ok()) {
+    state.SkipWithError("sync failed");
+    return nullptr;
+  }
+  state.SetLabel(index->describe());
+  return index;
+}
+
 void BM_CpuExact(benchmark::State& state) {
   const auto rows = static_cast<std::size_t>(state.range(0));
   const bool half = state.range(4) != 0;
-  auto index = make_cpu_exact_index(kDim, static_cast<int>(state.range(3)));
-  if (!index->sync(view_of(rows, half)).ok()) return state.SkipWithError("sync failed");
-  run_exact(state, *index, rows, half);
+  const auto index = synced_exact_index(state, state.range(3), view_of(rows, half));
+  if (index) run_exact(state, *index, rows, half);
 }
 BENCHMARK(BM_CpuExact)
     ->ArgNames({"rows", "batch", "k", "threads", "half"})
@@ -168,9 +180,9 @@ void BM_CpuExactAfterIdle(benchmark::State& state) {
   constexpr std::size_t kRows = 1'000'000;
   const auto idle = std::chrono::milliseconds(state.range(0));
   const bool half = state.range(2) != 0;
-  auto index = make_cpu_exact_index(kDim, static_cast<int>(state.range(1)));
   const VectorRows view = view_of(kRows, half);
-  if (!index->sync(view).ok()) return state.SkipWithError("sync failed");
+  const auto index = synced_exact_index(state, state.range(1), view);
+  if (!index) return;
   std::size_t next = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -195,9 +207,9 @@ void BM_CpuExactFeedWindow(benchmark::State& state) {
   const auto batch = static_cast<std::size_t>(state.range(0));
   const auto window = static_cast<std::size_t>(state.range(1));
   const bool half = state.range(3) != 0;
-  auto index = make_cpu_exact_index(kDim, static_cast<int>(state.range(2)));
   const VectorRows view = view_of(kRows, half);
-  if (!index->sync(view).ok()) return state.SkipWithError("sync failed");
+  const auto index = synced_exact_index(state, state.range(2), view);
+  if (!index) return;
   std::size_t next = 0;
   for (auto _ : state) {
     SearchRequest request{queries_at(next, batch), 300, {}};

@@ -111,6 +111,10 @@ class VectorIndex {
   // read once per batch) while each query gets what it would get alone: then the queries of
   // concurrent callers are worth searching together (ranker/retrieval/search_batcher.h).
   virtual bool batches_queries() const { return false; }
+  // Whether a search reads a small part of the index whatever its size (a graph walk: a fraction
+  // of a millisecond at a million rows), so that a server may run it on a thread that must not
+  // be held up long.
+  virtual bool searches_are_quick() const { return false; }
 
   // Whether sync() builds a structure of its own from the rows (a graph, lists, a device copy),
   // so that indexing takes time worth moving off the write path (ranker/retrieval/post_index.h).

@@ -318,7 +318,12 @@ std::vector<Engagement> FeedEngine::engagements_of(std::span<const UserId> users
 
 std::string FeedEngine::retrieval_backend() const { return index_->describe(); }
 
-bool FeedEngine::searches_share_scans() const { return index_->shares_scans(); }
+bool FeedEngine::nearest_search_is_quick() const {
+  // A tail this short is scanned in tens of microseconds.
+  constexpr std::size_t kQuickTailRows = 4096;
+  if (!index_->quick_to_search()) return false;
+  return index_->lag(request_view().posts()) <= kQuickTailRows;
+}
 
 absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
     const NearestPostsRequest& request) const {

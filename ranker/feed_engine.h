@@ -136,8 +136,10 @@ class FeedEngine {
   std::vector<Engagement> engagements_of(std::span<const UserId> users) const;
   // The retrieval index's describe(), e.g. "cpu-exact (avx2+fma, 2 threads)".
   std::string retrieval_backend() const;
-  // Whether concurrent nearest-post searches share one scan of the index (the exact scan).
-  bool searches_share_scans() const;
+  // Whether a nearest-posts search costs a fraction of a millisecond now: a graph walk (HNSW)
+  // with few rows left to the tail scan (background indexing), so that callers may run it on a
+  // thread that must not be held up long.
+  bool nearest_search_is_quick() const;
 
   // The k live posts nearest the request's vector, best first (ties by smaller id), among those
   // its viewer may see (a kUser query's user, else request.viewer; with none, public posts

@@ -104,6 +104,8 @@ ServedCall::ServedCall(CallGate& gate, grpc::ServerContextBase& context, std::st
 }
 
 grpc::Status ServedCall::finish(grpc::Status status) {
+  // The slot goes with the answer: a callback call's ServedCall outlives its Finish.
+  slot_.reset();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   gate_.metrics_.record_call(method_, status.error_code(), mode_, seconds);

@@ -134,6 +134,7 @@ class FaissIndex final : public VectorIndex {
   }
 
   absl::Status sync(const VectorRows& rows) override;
+  bool searches_are_quick() const override { return options_.kind == Kind::kHnsw; }
   std::size_t indexed_rows() const override { return static_cast<std::size_t>(index_->ntotal); }
   absl::StatusOr<SearchResults> search(const VectorRows& rows,
                                        const SearchRequest& request) const override;

@@ -10,7 +10,9 @@
 namespace feedrank::ranker {
 
 PostIndex::PostIndex(std::unique_ptr<kernels::VectorIndex> index)
-    : index_(std::move(index)), indexed_rows_(index_->indexed_rows()) {}
+    : index_(std::move(index)),
+      quick_to_search_(index_->searches_are_quick()),
+      indexed_rows_(index_->indexed_rows()) {}
 
 std::unique_lock<std::shared_mutex> PostIndex::lock_exclusive() const {
   std::lock_guard turn(turnstile_);

@@ -49,9 +49,9 @@ class PostIndex {
   // Whether adding rows costs the backend real time (VectorIndex::copies_rows), so that it is
   // worth deferring.
   bool worth_deferring() const { return index_->copies_rows(); }
-  // Whether concurrent searches share one pass of the backend (VectorIndex::batches_queries):
-  // then callers gain from searching at the same time.
-  bool shares_scans() const { return index_->batches_queries(); }
+  // Whether a search of the index part costs a fraction of a millisecond whatever the corpus
+  // (VectorIndex::searches_are_quick). Read once: replace() swaps in an index of the same kind.
+  bool quick_to_search() const { return quick_to_search_; }
   // The index's own host memory (VectorIndex::memory_bytes).
   std::size_t memory_bytes() const;
 
@@ -127,6 +127,7 @@ class PostIndex {
 
   // Mutable so that a const search can finish a sync that failed earlier.
   std::unique_ptr<kernels::VectorIndex> index_;
+  const bool quick_to_search_;
   mutable std::shared_mutex mutex_;
   mutable std::mutex turnstile_;
   mutable std::atomic<std::size_t> indexed_rows_{0};  // index_->indexed_rows() after each sync

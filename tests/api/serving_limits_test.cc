@@ -129,7 +129,7 @@ TEST_F(ServingLimits, ABurstFarBeyondTheLimitIsRefusedAndTheServerServesOn) {
   EXPECT_EQ(client().stats().users(), 1u);
 
   // A burst of feed calls from 32 threads against a limit of 3, half of them chronological
-  // (served on gRPC's threads) and half algorithmic (on the ranking workers): each is served or
+  // (served on gRPC's threads) and half algorithmic (on the service's workers): each is served or
   // refused, nothing else, and the server answers normally once it passes.
   std::atomic<int> served{0};
   std::atomic<int> feed_refused{0};
@@ -169,31 +169,39 @@ TEST_F(ServingLimits, ABurstFarBeyondTheLimitIsRefusedAndTheServerServesOn) {
   EXPECT_THAT(client().ingest({chunk({user_record(2)})}).status, IsOk());
 }
 
-// GetNearestPosts runs on the service's workers: a burst against its limit of 2 is served or
-// refused at once, nothing else, and the metrics count each.
+// Over a scan (this fixture's index), GetNearestPosts runs on the service's workers: a burst
+// against its limit of 2 is served or refused at once with a message naming the method, nothing
+// else; the metrics count each, every slot is given back, and the server serves on.
 TEST_F(ServingLimits, ANearestPostsBurstIsServedOrRefusedAndCounted) {
   ASSERT_THAT(client().upsert_users({user(1)}).status, IsOk());
   v1::Post along_first_axis = post(10, 1, 1000);
   along_first_axis.mutable_embedding()->Resize(128, 0.0f);
   along_first_axis.mutable_embedding()->Set(0, 1.0f);
   ASSERT_THAT(client().create_posts({along_first_axis}).status, IsOk());
+  v1::GetNearestPostsRequest request;
+  request.mutable_embedding()->Assign(along_first_axis.embedding().begin(),
+                                      along_first_axis.embedding().end());
+  request.set_k(1);
 
   std::atomic<int> served{0};
   std::atomic<int> refused{0};
   std::atomic<int> other{0};
+  std::atomic<int> unexplained_refusals{0};
   std::vector<std::thread> callers;
   for (int t = 0; t < 32; ++t) {
     callers.emplace_back([&] {
       auto nearest = stub();
       for (int i = 0; i < 20; ++i) {
         grpc::ClientContext context;
-        v1::GetNearestPostsRequest request;
-        request.mutable_embedding()->Assign(along_first_axis.embedding().begin(),
-                                            along_first_axis.embedding().end());
-        request.set_k(1);
         v1::GetNearestPostsResponse response;
-        const auto code = nearest->GetNearestPosts(&context, request, &response).error_code();
+        const grpc::Status status = nearest->GetNearestPosts(&context, request, &response);
+        const auto code = status.error_code();
         const bool right = response.posts_size() == 1 && response.posts(0).post_id() == 10;
+        const bool names_the_limit =
+            status.error_message().find("GetNearestPosts: 2 calls in flight") != std::string::npos;
+        if (code == grpc::StatusCode::RESOURCE_EXHAUSTED && !names_the_limit) {
+          ++unexplained_refusals;
+        }
         (code == grpc::StatusCode::OK && right              ? served
          : code == grpc::StatusCode::RESOURCE_EXHAUSTED ? refused
                                                         : other)++;
@@ -203,6 +211,7 @@ TEST_F(ServingLimits, ANearestPostsBurstIsServedOrRefusedAndCounted) {
   for (auto& caller : callers) caller.join();
   EXPECT_EQ(served + refused, 640);
   EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(unexplained_refusals.load(), 0);
   EXPECT_GT(served.load(), 0);
   const MetricsScrape metrics = scrape();
   EXPECT_EQ(metrics.value("feedrank_requests_total{method=\"GetNearestPosts\",code=\"OK\"}"),
@@ -211,6 +220,9 @@ TEST_F(ServingLimits, ANearestPostsBurstIsServedOrRefusedAndCounted) {
                 "feedrank_requests_total{method=\"GetNearestPosts\",code=\"RESOURCE_EXHAUSTED\"}"),
             refused);
   EXPECT_EQ(metrics.value("feedrank_in_flight_limit{method=\"GetNearestPosts\"}"), kNearestLimit);
+  // Each slot is given back with the answer (ServedCall::finish), before the caller has it.
+  EXPECT_EQ(metrics.value("feedrank_in_flight_requests{method=\"GetNearestPosts\"}"), 0);
+  EXPECT_THAT(client().call(request).status, IsOk());
 }
 
 TEST_F(ServingLimits, AMessageOverTheSizeLimitIsRefusedBeforeItIsRead) {

@@ -1,4 +1,4 @@
-// The ranking workers' pool: every accepted job runs once, at most `threads` at a time, a full
+// The service's worker pool: every accepted job runs once, at most `threads` at a time, a full
 // queue refuses, and destruction runs what was queued.
 #include <gmock/gmock.h>
 
