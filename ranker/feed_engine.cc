@@ -73,6 +73,7 @@ absl::Status FeedEngine::start_index(ChosenIndex chosen, const RetrievalOptions&
   }
   note_new_rows(corpus);
   index_ = std::make_unique<PostIndex>(std::move(chosen.index));
+  index_->note_rows(table.rows());
   const std::size_t already_indexed = index_->indexed_rows();
   const bool costly = index_->worth_deferring();
   if (costly) {
@@ -321,8 +322,7 @@ std::string FeedEngine::retrieval_backend() const { return index_->describe(); }
 bool FeedEngine::nearest_search_is_quick() const {
   // A tail this short is scanned in tens of microseconds.
   constexpr std::size_t kQuickTailRows = 4096;
-  if (!index_->quick_to_search()) return false;
-  return index_->lag(request_view().posts()) <= kQuickTailRows;
+  return index_->quick_to_search() && index_->last_known_lag() <= kQuickTailRows;
 }
 
 absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(

@@ -138,7 +138,7 @@ class FeedEngine {
   std::string retrieval_backend() const;
   // Whether a nearest-posts search costs a fraction of a millisecond now: a graph walk (HNSW)
   // with few rows left to the tail scan (background indexing), so that callers may run it on a
-  // thread that must not be held up long.
+  // thread that must not be held up long. Takes no lock, so it never waits for a writer.
   bool nearest_search_is_quick() const;
 
   // The k live posts nearest the request's vector, best first (ties by smaller id), among those

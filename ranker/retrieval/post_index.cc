@@ -62,8 +62,17 @@ absl::Status PostIndex::note_write(const embeddings::EmbeddingTable& table,
   return note_write(table.pin(), rows_per_lock);
 }
 
+void PostIndex::note_rows(std::size_t rows) {
+  // Writes' syncs run side by side, so an older pin's count may arrive after a newer one's.
+  std::size_t known = known_rows_.load(std::memory_order_relaxed);
+  while (known < rows &&
+         !known_rows_.compare_exchange_weak(known, rows, std::memory_order_release)) {
+  }
+}
+
 absl::Status PostIndex::note_write(const embeddings::EmbeddingTable::Pinned& table,
                                    std::size_t rows_per_lock) {
+  note_rows(table.rows());
   if (!deferred_) return sync(table, rows_per_lock);
   if (!index_->mirrors_tombstones()) return absl::OkStatus();
   auto lock = lock_exclusive();

@@ -46,6 +46,11 @@ class PostIndex {
   std::size_t lag(const embeddings::EmbeddingTable::Pinned& table) const {
     return lag(table.rows());
   }
+  // The lag as of the last rows handed over (note_rows, note_write), without the table or a
+  // lock: for a caller deciding on a thread that must not wait for writers.
+  std::size_t last_known_lag() const { return lag(known_rows_.load(std::memory_order_acquire)); }
+  // The table holds `rows` rows now (never fewer than a count noted before).
+  void note_rows(std::size_t rows);
   // Whether adding rows costs the backend real time (VectorIndex::copies_rows), so that it is
   // worth deferring.
   bool worth_deferring() const { return index_->copies_rows(); }
@@ -131,6 +136,7 @@ class PostIndex {
   mutable std::shared_mutex mutex_;
   mutable std::mutex turnstile_;
   mutable std::atomic<std::size_t> indexed_rows_{0};  // index_->indexed_rows() after each sync
+  std::atomic<std::size_t> known_rows_{0};             // the most rows note_rows() was told of
   mutable std::atomic<bool> stale_{false};
   std::atomic<bool> deferred_{false};
   mutable SearchBatcher batcher_;

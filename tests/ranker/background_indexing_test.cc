@@ -150,6 +150,26 @@ TEST(TailMergeSearch, NothingIndexedYetIsAnExactScanAndBadRequestsStillFail) {
   EXPECT_EQ(index.search(table, request).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// The lag a server reads without a lock follows the rows writes hand over and the indexer's
+// steps, and a write's older pin arriving late never lowers it.
+TEST(TailMergeSearch, TheLastKnownLagFollowsWritesAndIndexerSteps) {
+  EmbeddingTable table(kDim);
+  PostIndex index(kernels::make_faiss_index(kDim, {}));
+  index.defer_indexing();
+  EXPECT_EQ(index.last_known_lag(), 0u);
+  const auto vectors = gaussian_vectors(50, kDim, 6);
+  for (std::size_t i = 0; i < 30; ++i) table.upsert(100 + i, row_of(vectors, i, kDim));
+  const EmbeddingTable::Pinned older = table.pin();
+  for (std::size_t i = 30; i < 50; ++i) table.upsert(100 + i, row_of(vectors, i, kDim));
+  ASSERT_TRUE(index.note_write(table, 1024).ok());
+  EXPECT_EQ(index.last_known_lag(), 50u);
+  ASSERT_TRUE(index.note_write(older, 1024).ok());
+  EXPECT_EQ(index.last_known_lag(), 50u);
+  ASSERT_TRUE(index.index_step(table, 20).ok());
+  EXPECT_EQ(index.last_known_lag(), 30u);
+  EXPECT_EQ(index.last_known_lag(), index.lag(table));
+}
+
 // A backend whose sync can be made to fail (as a GPU out of memory would), otherwise an exact
 // scan that counts as one worth deferring.
 class FailingIndex final : public kernels::VectorIndex {
