@@ -161,7 +161,7 @@ void FeedEngine::note_new_rows(const ReadView& corpus) {
   std::lock_guard lock(row_times_mutex_);
   for (std::size_t row = row_times_.rows(); row < table.rows(); ++row) {
     const store::PostView* post = corpus.state().posts.find(table.row_ids()[row]);
-    row_times_.append(post != nullptr ? post->post.created_at : 0);
+    row_times_.append(post != nullptr ? post->created_at : 0);
   }
 }
 
@@ -358,7 +358,7 @@ absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
       const store::PostView* view = state.posts.find(request.id);
       const std::optional<std::size_t> row = table.row_of(request.id);
       // A post the viewer may not see is not found (its neighbours would tell what it says).
-      if (view == nullptr || view->deleted || !row || !viewer_may_see(state, viewer, view->post)) {
+      if (view == nullptr || view->deleted || !row || !viewer_may_see(state, viewer, *view)) {
         return absl::NotFoundError(fmt::format("post_id: post {} not found", request.id));
       }
       query = table.row_floats(*row);
@@ -391,7 +391,7 @@ absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
   posts.reserve(nearest.size());
   for (const kernels::Neighbor& neighbor : nearest) {
     const store::PostView* view = state.posts.find(neighbor.id);
-    posts.push_back({neighbor.id, view != nullptr ? view->post.author : 0, neighbor.score});
+    posts.push_back({neighbor.id, view != nullptr ? view->author : 0, neighbor.score});
   }
   return posts;
 }

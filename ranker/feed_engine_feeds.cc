@@ -261,15 +261,15 @@ absl::StatusOr<FeedPage> FeedEngine::ranked_feed(const FeedRequest& request) con
          page.items.size() < static_cast<std::size_t>(request.limit)) {
     const RankedEntry& entry = list->entries[offset++];
     const store::PostView* view = state.posts.find(entry.candidate.post);
-    if (view == nullptr || view->deleted || muted.contains(view->post.author) ||
-        !viewer_may_see(state, request.viewer, view->post)) {
+    if (view == nullptr || view->deleted || muted.contains(view->author) ||
+        !viewer_may_see(state, request.viewer, *view)) {
       continue;
     }
     FeedItem item;
     item.post = entry.candidate.post;
     item.author = entry.candidate.author;
     item.created_at = entry.candidate.created_at;
-    item.text = view->post.text;
+    item.text = view->text();
     item.score = entry.score;
     item.source = entry.candidate.source;
     item.team = entry.team;

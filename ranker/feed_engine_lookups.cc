@@ -47,12 +47,11 @@ absl::StatusOr<PostDetails> FeedEngine::post(PostId id, UserId viewer) const {
   }
   const store::PostView* view = state.posts.find(id);
   // A post the viewer may not see is not found: its existence is not theirs to learn.
-  if (view == nullptr || view->deleted || !viewer_may_see(state, viewer, view->post)) {
+  if (view == nullptr || view->deleted || !viewer_may_see(state, viewer, *view)) {
     return absl::NotFoundError(fmt::format("post_id: post {} not found", id));
   }
   PostDetails details;
-  details.post = view->post;
-  details.post.embedding.clear();
+  details.post = view->to_post();
   details.engagements = view->engagement_counts;
   return details;
 }

@@ -52,7 +52,7 @@ void FeedState::apply(StoreMutation mutation) {
             const Engagement& engagement = stored.engagement;
             posts.count_engagement(engagement.post, engagement.kind);
             const PostView* view = posts.find(engagement.post);
-            engagements.add(engagement, view != nullptr ? view->post.author : 0);
+            engagements.add(engagement, view != nullptr ? view->author : 0);
           },
       },
       mutation);

@@ -1,6 +1,7 @@
 #include "store/post_catalog.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "common/grow_aside.h"
@@ -8,23 +9,78 @@
 
 namespace feedrank::store {
 
+namespace {
+
+constexpr std::size_t kTagLengthBytes = sizeof(std::uint32_t);
+
+}  // namespace
+
+void PostView::assign(const Post& post, bool deleted) {
+  id = post.id;
+  author = post.author;
+  created_at = post.created_at;
+  visibility = post.visibility;
+  embedding_supplied = post.embedding_supplied;
+  this->deleted = deleted;
+  std::size_t tags_size = 0;
+  if (!deleted) {
+    for (const std::string& tag : post.hashtags) tags_size += kTagLengthBytes + tag.size();
+  }
+  const std::size_t size = deleted ? 0 : post.text.size() + tags_size;
+  // A write-back or re-embedding puts the same text again: the block stays.
+  const bool same_bytes = size == text_size_ + hashtags_size_ && text() == post.text &&
+                          (tags_size == 0 || hashtags() == post.hashtags);
+  if (size == 0) {
+    bytes_.reset();
+  } else if (!same_bytes) {
+    bytes_ = std::make_unique_for_overwrite<char[]>(size);
+    char* out = std::copy(post.text.begin(), post.text.end(), bytes_.get());
+    for (const std::string& tag : post.hashtags) {
+      const auto length = static_cast<std::uint32_t>(tag.size());
+      std::memcpy(out, &length, kTagLengthBytes);
+      out = std::copy(tag.begin(), tag.end(), out + kTagLengthBytes);
+    }
+  }
+  text_size_ = deleted ? 0 : static_cast<std::uint32_t>(post.text.size());
+  hashtags_size_ = static_cast<std::uint32_t>(tags_size);
+}
+
+std::vector<std::string> PostView::hashtags() const {
+  std::vector<std::string> tags;
+  const char* in = bytes_.get() + text_size_;
+  const char* const end = in + hashtags_size_;
+  while (in < end) {
+    std::uint32_t length = 0;
+    std::memcpy(&length, in, kTagLengthBytes);
+    in += kTagLengthBytes;
+    tags.emplace_back(in, length);
+    in += length;
+  }
+  return tags;
+}
+
+Post PostView::to_post() const {
+  return Post{.id = id,
+              .author = author,
+              .text = std::string(text()),
+              .created_at = created_at,
+              .visibility = visibility,
+              .embedding = {},
+              .embedding_supplied = embedding_supplied,
+              .hashtags = hashtags()};
+}
+
 void PostCatalog::put(StoredPost stored) {
-  Post& post = stored.post;
+  const Post& post = stored.post;
   const bool deleted = stored.deleted;
-  // The embedding table holds the one copy. Assigned a new vector, not `= {}`: that assigns an
-  // empty initializer list, which keeps the buffer (512 bytes a post at dimension 128).
-  post.embedding = std::vector<float>();
   auto [it, inserted] = index_.try_emplace(post.id, views_.size());
   PostView& view = inserted ? views_.emplace_back() : views_[it->second];
   if (!inserted && !view.deleted) {
-    unlink(view.post);
+    unlink(view);
     --live_count_;
     if (deleted) ++deletes_applied_;
   }
-  if (deleted) {
-    std::string().swap(post.text);  // a move from an empty string would keep the buffer
-    post.hashtags = std::vector<std::string>();
-  } else {
+  if (!deleted) {
     auto& timeline = timelines_[post.author];
     const TimelineEntry entry{post.created_at, post.id};
     // Posts mostly arrive in time order, so this is usually an append.
@@ -35,10 +91,7 @@ void PostCatalog::put(StoredPost stored) {
     }
     ++live_count_;
   }
-  // Exchanged, not assigned: a string moved from a short one keeps its old heap buffer, so a
-  // deleted post would go on holding its text.
-  [[maybe_unused]] const Post replaced = std::exchange(view.post, std::move(post));
-  view.deleted = deleted;
+  view.assign(post, deleted);
   view.sequence = stored.sequence;
 }
 
@@ -83,7 +136,7 @@ std::span<const PostId> PostCatalog::followers_only(UserId author) const {
   return it->second;
 }
 
-void PostCatalog::unlink(const Post& post) {
+void PostCatalog::unlink(const PostView& post) {
   if (auto it = timelines_.find(post.author); it != timelines_.end()) {
     auto& timeline = it->second;
     const TimelineEntry entry{post.created_at, post.id};
@@ -103,9 +156,7 @@ void PostCatalog::unlink(const Post& post) {
 std::size_t PostCatalog::posts_memory_bytes() const {
   std::size_t bytes = views_.memory_bytes() + table_bytes(index_);
   for (std::size_t i = 0; i < views_.size(); ++i) {
-    const PostView& view = views_[i];
-    bytes += heap_bytes(view.post.text) + heap_bytes(view.post.hashtags);
-    for (const std::string& tag : view.post.hashtags) bytes += heap_bytes(tag);
+    bytes += views_[i].text_size_ + views_[i].hashtags_size_;
   }
   return bytes;
 }

@@ -6,8 +6,11 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -24,13 +27,36 @@ struct TimelineEntry {
   friend auto operator<=>(const TimelineEntry&, const TimelineEntry&) = default;
 };
 
-struct PostView {
-  // The embedding is never kept here (vectors live in ranker/vectors' table); text and
-  // hashtags are empty once deleted.
-  Post post;
-  bool deleted = false;
+// A post as the catalog keeps it. Its text and hashtags share one heap block (a std::string and
+// a vector of strings cost a post three blocks and about 80 bytes of object and headers); the
+// embedding is never kept here (vectors live in ranker/vectors' table).
+class PostView {
+ public:
+  PostId id = 0;
+  UserId author = 0;
+  TimestampMs created_at = 0;
   Sequence sequence = 0;
   std::array<std::uint64_t, kEngagementKindCount> engagement_counts{};
+  Visibility visibility = Visibility::kPublic;
+  bool deleted = false;
+  // The writer supplied the embedding: a re-embedding keeps it.
+  bool embedding_supplied = false;
+
+  // Empty once deleted.
+  std::string_view text() const { return {bytes_.get(), text_size_}; }
+  std::vector<std::string> hashtags() const;
+  // The post as written, without its embedding: for answers and write-backs.
+  Post to_post() const;
+
+ private:
+  friend class PostCatalog;
+  // Keeps `post`'s fields; its text and hashtags unless `deleted`.
+  void assign(const Post& post, bool deleted);
+
+  // The text, then each hashtag as a 4-byte length and its bytes.
+  std::unique_ptr<char[]> bytes_;
+  std::uint32_t text_size_ = 0;
+  std::uint32_t hashtags_size_ = 0;
 };
 
 class PostCatalog {
@@ -71,7 +97,7 @@ class PostCatalog {
 
  private:
   // Takes a live post out of its author's timeline and followers-only list.
-  void unlink(const Post& post);
+  void unlink(const PostView& post);
 
   // Views live in stable storage and the hash map holds only indexes: growing the map then
   // moves 16-byte slots, not whole posts, so writers hold the readers' lock briefly.

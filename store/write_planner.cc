@@ -195,7 +195,7 @@ class Planner {
     }
     const PostView* view = state_.posts.find(id);
     if (!view) return std::nullopt;
-    return PostFacts{view->post.author, view->post.created_at, view->post.visibility,
+    return PostFacts{view->author, view->created_at, view->visibility,
                      view->deleted, view->sequence};
   }
 

@@ -40,7 +40,7 @@ TrainingInput gather_training_input(const store::FeedState& state, const Embeddi
   input.post_texts.assign(input.matrix.posts.size() * d, 0.0f);
   for (std::size_t p = 0; p < input.matrix.posts.size(); ++p) {
     const store::PostView* view = state.posts.find(input.matrix.posts[p]);
-    input.post_authors.push_back(view != nullptr ? view->post.author : 0);
+    input.post_authors.push_back(view != nullptr ? view->author : 0);
     if (const auto row = text.row_of(input.matrix.posts[p])) {
       text.copy_row(*row, std::span(input.post_texts).subspan(p * d, d));
     }

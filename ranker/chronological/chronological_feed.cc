@@ -19,13 +19,13 @@ ChronologicalPage chronological_page(const store::FeedState& state, UserId viewe
     const MergedEntry merged = merge.next();
     page.last_shown = merged.entry;
     const store::PostView* view = state.posts.find(merged.entry.id);
-    if (!view || view->deleted || !viewer_may_see(state, viewer, view->post)) continue;
-    const Post& post = view->post;
+    if (!view || view->deleted || !viewer_may_see(state, viewer, *view)) continue;
+    const store::PostView& post = *view;
     FeedItem item;
     item.post = post.id;
     item.author = post.author;
     item.created_at = post.created_at;
-    item.text = post.text;
+    item.text = post.text();
     item.score = 1.0;
     item.source = post.author == viewer ? CandidateSource::kSelf : CandidateSource::kFollowing;
     item.in_network = true;

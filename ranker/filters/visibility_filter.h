@@ -8,7 +8,9 @@ namespace feedrank::ranker {
 
 bool viewer_may_see(const store::FeedState& state, UserId viewer, UserId author,
                     Visibility visibility);
-inline bool viewer_may_see(const store::FeedState& state, UserId viewer, const Post& post) {
+// A Post or a store::PostView.
+template <class PostLike>
+bool viewer_may_see(const store::FeedState& state, UserId viewer, const PostLike& post) {
   return viewer_may_see(state, viewer, post.author, post.visibility);
 }
 

@@ -133,7 +133,7 @@ absl::StatusOr<std::unique_ptr<store::StateExtension::Prepared>> CorpusVectors::
     }
     if (auto row = table_.row_of(id)) tombstone->post.embedding = table_.row_floats(*row);
     const store::PostView* view = state.posts.find(id);
-    if (view != nullptr && !view->deleted) texts_to_remove.push_back(view->post.text);
+    if (view != nullptr && !view->deleted) texts_to_remove.push_back(view->text());
   }
   const std::size_t same_batch_removals = prepared->removed.size();
   prepared->removed.resize(same_batch_removals + texts_to_remove.size());
@@ -194,7 +194,7 @@ std::vector<store::StoredPost> CorpusVectors::reembed_rows(const store::FeedStat
   for (std::size_t r = first; r < end; ++r) {
     if (table_.is_deleted(r)) continue;  // deleted, or moved to a later row
     const store::PostView* view = state.posts.find(table_.row_ids()[r]);
-    if (view != nullptr && !view->deleted && !view->post.embedding_supplied) {
+    if (view != nullptr && !view->deleted && !view->embedding_supplied) {
       views.push_back(view);
       rows.push_back(r);
     }
@@ -205,9 +205,8 @@ std::vector<store::StoredPost> CorpusVectors::reembed_rows(const store::FeedStat
       views.size(), embeddings::available_threads(),
       [&](int, std::size_t begin, std::size_t stop) {
         for (std::size_t i = begin; i < stop; ++i) {
-          const Post& post = views[i]->post;
           vectors[i].resize(static_cast<std::size_t>(dimension()));
-          embedder_.embed(post.text, frequencies_, vectors[i]);
+          embedder_.embed(views[i]->text(), frequencies_, vectors[i]);
           changed[i] = table_.row_floats(rows[i]) != vectors[i];
         }
       });
@@ -215,7 +214,7 @@ std::vector<store::StoredPost> CorpusVectors::reembed_rows(const store::FeedStat
   for (std::size_t i = 0; i < views.size(); ++i) {
     if (!changed[i]) continue;  // the IDF moved too little to change it: no row to add
     store::StoredPost& record =
-        records.emplace_back(store::StoredPost{views[i]->post, false, views[i]->sequence});
+        records.emplace_back(store::StoredPost{views[i]->to_post(), false, views[i]->sequence});
     record.post.embedding = std::move(vectors[i]);
   }
   return records;
@@ -365,7 +364,7 @@ absl::Status CorpusVectors::finish_replay(const store::FeedState& state) {
 void CorpusVectors::count_frequencies(const store::FeedState& state) {
   embeddings::count_documents(
       live_posts_.size(),
-      [&](std::size_t i) { return std::string_view(state.posts.find(live_posts_[i])->post.text); },
+      [&](std::size_t i) { return state.posts.find(live_posts_[i])->text(); },
       frequencies_);
   live_posts_ = std::vector<PostId>();
 }
@@ -384,14 +383,14 @@ void CorpusVectors::embed_missing(const store::FeedState& state) {
       [&](int, std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) {
           vectors[i].resize(static_cast<std::size_t>(dimension()));
-          embedder_.embed(state.posts.find(missing_vectors_[i])->post.text, frequencies_,
+          embedder_.embed(state.posts.find(missing_vectors_[i])->text(), frequencies_,
                           vectors[i]);
         }
       },
       progress);
   table_.reserve(table_.rows() + total);
   for (std::size_t i = 0; i < total; ++i) {
-    const Visibility visibility = state.posts.find(missing_vectors_[i])->post.visibility;
+    const Visibility visibility = state.posts.find(missing_vectors_[i])->visibility;
     table_.upsert(missing_vectors_[i], vectors[i], visibility == Visibility::kPublic);
   }
   to_write_back_ = std::exchange(missing_vectors_, {});
@@ -405,7 +404,7 @@ std::vector<store::StoredPost> CorpusVectors::take_writebacks(const store::FeedS
   for (; written_back_ < end; ++written_back_) {
     const PostId id = to_write_back_[written_back_];
     const store::PostView& view = *state.posts.find(id);
-    store::StoredPost& record = records.emplace_back(store::StoredPost{view.post, false, view.sequence});
+    store::StoredPost& record = records.emplace_back(store::StoredPost{view.to_post(), false, view.sequence});
     record.post.embedding = table_.row_floats(*table_.row_of(id));
   }
   if (records.empty() && !to_write_back_.empty()) {

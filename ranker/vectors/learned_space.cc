@@ -137,7 +137,7 @@ void LearnedSnapshot::catch_up(const store::FeedState& state,
     std::vector<float> texts(count * d), learned(count * d), out(count * dimension, 0.0f);
     for (std::size_t i = 0; i < count; ++i) {
       ids[i] = text.row_ids()[first + i];
-      if (const store::PostView* view = state.posts.find(ids[i])) authors[i] = view->post.author;
+      if (const store::PostView* view = state.posts.find(ids[i])) authors[i] = view->author;
       text.copy_row(first + i, std::span(texts).subspan(i * d, d));
     }
     model_->post_vectors(ids, authors, texts, learned);

@@ -37,7 +37,7 @@ class PlantedState {
   void delete_post(PostId id) {
     Post post;
     post.id = id;
-    post.author = state.posts.find(id)->post.author;
+    post.author = state.posts.find(id)->author;
     state.apply(store::StoredPost{post, true, ++sequence_});
     text.remove(id);
   }

@@ -124,7 +124,7 @@ TEST_F(FiltersTest, DeletedPostFilterRemovesPostsDeletedAfterTheQueryWasMade) {
   query_.deletes_when_made = state_.posts.deletes_applied();
   std::erase_if(candidates_, [](const Candidate& c) { return c.post == kDeleted; });
   EXPECT_THAT(removed_by(*make_deleted_post_filter()), ElementsAre());
-  Post post = state_.posts.find(kPublicOfFollowed)->post;
+  Post post = state_.posts.find(kPublicOfFollowed)->to_post();
   state_.apply(store::StoredPost{post, true, ++sequence_});
   EXPECT_THAT(removed_by(*make_deleted_post_filter()), ElementsAre(kPublicOfFollowed));
 }

@@ -89,9 +89,9 @@ void expect_tagged(const Candidates& candidates, CandidateSource source,
     EXPECT_EQ(c.found_by, source_bit(source)) << c.post;
     const store::PostView* view = state.posts.find(c.post);
     ASSERT_NE(view, nullptr) << c.post;
-    EXPECT_EQ(c.author, view->post.author) << c.post;
-    EXPECT_EQ(c.created_at, view->post.created_at) << c.post;
-    EXPECT_EQ(c.visibility, view->post.visibility) << c.post;
+    EXPECT_EQ(c.author, view->author) << c.post;
+    EXPECT_EQ(c.created_at, view->created_at) << c.post;
+    EXPECT_EQ(c.visibility, view->visibility) << c.post;
   }
 }
 

@@ -100,9 +100,9 @@ TEST_F(CorpusVectorsTest, NewPostGetsAUnitVectorAndItsHashtagsFromTheSamePass) {
   ASSERT_EQ(vector.size(), 128u);
   EXPECT_NEAR(dot(vector, vector), 1.0, embeddings::kTextVectorSquaredNormError);
   auto snapshot = store_->snapshot();
-  EXPECT_EQ(snapshot.state().posts.find(10)->post.hashtags,
+  EXPECT_EQ(snapshot.state().posts.find(10)->hashtags(),
             (std::vector<std::string>{"news", "rust"}));
-  EXPECT_TRUE(snapshot.state().posts.find(10)->post.embedding.empty())
+  EXPECT_TRUE(snapshot.state().posts.find(10)->to_post().embedding.empty())
       << "the table holds the one in-memory copy";
 }
 
@@ -331,7 +331,7 @@ TEST_F(ReembedTest, TextVectorsTakeTodaysIdfCallersAreKeptAndARestartReadsThem) 
   EXPECT_TRUE(vectors_->posts().is_deleted(old_row)) << "its old row is skipped from now on";
   {
     auto snapshot = store_->snapshot();
-    EXPECT_EQ(snapshot.state().posts.find(11)->post.hashtags, std::vector<std::string>{"news"});
+    EXPECT_EQ(snapshot.state().posts.find(11)->hashtags(), std::vector<std::string>{"news"});
   }
   EXPECT_EQ(reembed_all(), 0u) << "nothing left to change";
 
@@ -348,8 +348,8 @@ TEST_F(ReembedTest, TextVectorsTakeTodaysIdfCallersAreKeptAndARestartReadsThem) 
   EXPECT_EQ(vectors_->posts().rows(), 23u) << "a start reads one row per post";
   EXPECT_EQ(reembed_all(), 0u);
   auto snapshot = store_->snapshot();
-  EXPECT_EQ(snapshot.state().posts.find(11)->post.text, "ranking #news today");
-  EXPECT_EQ(snapshot.state().posts.find(11)->post.hashtags, std::vector<std::string>{"news"});
+  EXPECT_EQ(snapshot.state().posts.find(11)->text(), "ranking #news today");
+  EXPECT_EQ(snapshot.state().posts.find(11)->hashtags(), std::vector<std::string>{"news"});
 }
 
 TEST_F(ReembedTest, InPlaceTheRowsAreOverwrittenAndTheTableDoesNotGrow) {

@@ -239,7 +239,7 @@ TEST_F(FeatureHydratorTest, DataYearsOldGivesTheSameFeatures) {
   old.apply(Follow{kViewer, 3, 0});
   store::Sequence sequence = 0;
   for (PostId id : {kPost, kOther, kStrangers}) {
-    Post post = state_.posts.find(id)->post;
+    Post post = state_.posts.find(id)->to_post();
     post.created_at -= kShift;
     old.apply(store::StoredPost{post, false, ++sequence});
   }

@@ -67,7 +67,7 @@ class FollowersOnlyPosts : public ::testing::Test {
   }
 
   void remove(PostId id) {
-    Post tombstone = state_.posts.find(id)->post;
+    Post tombstone = state_.posts.find(id)->to_post();
     state_.apply(store::StoredPost{tombstone, true});
     table_.remove(id);
   }

@@ -69,7 +69,7 @@ TEST_F(FeedStoreTest, EverythingWrittenIsThereAfterReopen) {
   const PostView* post = state.posts.find(100);
   ASSERT_NE(post, nullptr);
   EXPECT_EQ(post->engagement_counts[static_cast<int>(EngagementKind::kLike)], 1u);
-  EXPECT_EQ(post->post.text, "hello");
+  EXPECT_EQ(post->text(), "hello");
 }
 
 // Each write grows the maps its batch would rehash aside and swaps them in under the readers'
@@ -106,7 +106,7 @@ TEST_F(FeedStoreTest, CreatingTheSamePostTwiceStoresItOnce) {
   EXPECT_EQ(summary.unchanged, 1u);
   reopen();
   auto snapshot = store_->snapshot();
-  EXPECT_EQ(snapshot.state().posts.find(100)->post.text, "first");
+  EXPECT_EQ(snapshot.state().posts.find(100)->text(), "first");
   EXPECT_EQ(snapshot.state().posts.timeline(1).size(), 1u);
 }
 
@@ -146,7 +146,7 @@ TEST_F(FeedStoreTest, DeletedPostLeavesTimelineAndStaysDeleted) {
   const PostView* tombstone = snapshot.state().posts.find(100);
   ASSERT_NE(tombstone, nullptr);
   EXPECT_TRUE(tombstone->deleted);
-  EXPECT_TRUE(tombstone->post.text.empty()) << "deleted text must not be kept";
+  EXPECT_TRUE(tombstone->text().empty()) << "deleted text must not be kept";
 }
 
 TEST_F(FeedStoreTest, EngagementsAreIdempotentAcrossBatchesAndRestarts) {
