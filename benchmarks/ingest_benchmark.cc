@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "api/server.h"
 #include "benchmarks/benchmark_corpus.h"
+#include "common/huge_page_malloc.h"
 #include "benchmarks/latency_recorder.h"
 #include "feedrank/v1/feedrank.grpc.pb.h"
 #include "fmt/format.h"
@@ -446,4 +447,12 @@ BENCHMARK(BM_IngestIndexed)
 }  // namespace
 }  // namespace feedrank::bench
 
-BENCHMARK_MAIN();
+// The server under test runs in this process: its malloc as feedrank-server's.
+int main(int argc, char** argv) {
+  feedrank::reexec_with_huge_page_malloc(argv);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

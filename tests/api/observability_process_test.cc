@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <csignal>
 #include <regex>
 
@@ -111,6 +112,31 @@ TEST_F(Observability, BadLoggingAndLimitFlagsExitWithOneLineNamingTheFlag) {
   auto port = refused_start({"--metrics-listen", "127.0.0.1"});
   EXPECT_THAT(port, ExitedWithOneLine()) << port.second;
   EXPECT_THAT(port.second, HasSubstr("--metrics-listen"));
+}
+
+// The server re-executes itself with glibc's malloc on huge pages (common/huge_page_malloc.h),
+// keeping its pid; an operator's own setting of that tunable is left as it is.
+std::string environment_of(const ChildProcess& process) {
+  std::string environment =
+      read_file(std::filesystem::path("/proc") / std::to_string(process.pid()) / "environ");
+  std::replace(environment.begin(), environment.end(), '\0', '\n');
+  return environment;
+}
+
+TEST_F(Observability, TheServerRunsWithHugePageMallocUnlessTheOperatorChose) {
+  {
+    ServerProcess server("127.0.0.1:0", scratch_.path() / "data", scratch_.path());
+    ASSERT_NE(server.wait_until_listening(), "") << server.stderr_text();
+    EXPECT_THAT(environment_of(server.process()),
+                HasSubstr("GLIBC_TUNABLES=glibc.malloc.hugetlb=1\n"));
+    EXPECT_THAT(server.stop(SIGTERM), Optional(::testing::Field(&ExitStatus::code, 0)));
+  }
+  ServerProcess chosen("127.0.0.1:0", scratch_.path() / "data", scratch_.path(), {},
+                       {"/usr/bin/env", "GLIBC_TUNABLES=glibc.malloc.hugetlb=0"});
+  ASSERT_NE(chosen.wait_until_listening(), "") << chosen.stderr_text();
+  EXPECT_THAT(environment_of(chosen.process()),
+              HasSubstr("GLIBC_TUNABLES=glibc.malloc.hugetlb=0\n"));
+  EXPECT_THAT(chosen.stop(SIGTERM), Optional(::testing::Field(&ExitStatus::code, 0)));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "api/server.h"
 #include "api/serving/structured_log.h"
+#include "common/huge_page_malloc.h"
 #include "spdlog/spdlog.h"
 #include "tools/server/duration_flag.h"
 
@@ -90,6 +91,7 @@ int default_rankings_in_flight() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  feedrank::reexec_with_huge_page_malloc(argv);
   // Debian builds Abseil with its mutex deadlock detection on: 4-5% of the server's CPU under
   // load (perf), spent on a lock-order graph for a debugging aid.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
