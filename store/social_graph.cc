@@ -20,8 +20,22 @@ void erase_and_prune(absl::flat_hash_map<UserId, UserSet>& map, UserId key, User
 
 }  // namespace
 
+bool UserSet::insert(UserId user) {
+  const auto at = std::lower_bound(ids_.begin(), ids_.end(), user);
+  if (at != ids_.end() && *at == user) return false;
+  ids_.insert(at, user);
+  return true;
+}
+
+bool UserSet::erase(UserId user) {
+  const auto at = std::lower_bound(ids_.begin(), ids_.end(), user);
+  if (at == ids_.end() || *at != user) return false;
+  ids_.erase(at);
+  return true;
+}
+
 bool SocialGraph::add(UserId follower, UserId followee) {
-  if (!followees_[follower].insert(followee).second) return false;
+  if (!followees_[follower].insert(followee)) return false;
   followers_[followee].insert(follower);
   ++edge_count_;
   return true;
@@ -39,14 +53,19 @@ bool SocialGraph::follows(UserId follower, UserId followee) const {
   return find_or_empty(followees_, follower).contains(followee);
 }
 
+void SocialGraph::shrink_to_fit() {
+  for (auto& [user, followees] : followees_) followees.shrink_to_fit();
+  for (auto& [user, followers] : followers_) followers.shrink_to_fit();
+}
+
 const UserSet& SocialGraph::followees(UserId user) const { return find_or_empty(followees_, user); }
 
 const UserSet& SocialGraph::followers(UserId user) const { return find_or_empty(followers_, user); }
 
 std::size_t SocialGraph::memory_bytes() const {
   std::size_t bytes = table_bytes(followees_) + table_bytes(followers_);
-  for (const auto& [user, followees] : followees_) bytes += table_bytes(followees);
-  for (const auto& [user, followers] : followers_) bytes += table_bytes(followers);
+  for (const auto& [user, followees] : followees_) bytes += followees.memory_bytes();
+  for (const auto& [user, followers] : followers_) bytes += followers.memory_bytes();
   return bytes;
 }
 

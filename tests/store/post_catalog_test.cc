@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
+#include <utility>
+#include <vector>
 
 #include "store/social_graph.h"
 
@@ -198,6 +201,38 @@ TEST(SocialGraph, KeepsBothDirectionsAndCountsEdgesOnce) {
   EXPECT_EQ(graph.edge_count(), 1u);
   EXPECT_FALSE(graph.followers(2).contains(1));
   EXPECT_TRUE(graph.followees(1).empty());
+}
+
+// Follows and unfollows in random order against a reference set: both directions hold exactly
+// the live edges, ascending, through the shrink that ends a start-up replay.
+TEST(SocialGraph, ListsStaySortedAndExactUnderRandomFollowsAndUnfollows) {
+  SocialGraph graph;
+  std::set<std::pair<UserId, UserId>> edges;
+  std::mt19937_64 rng(11);
+  for (int step = 0; step < 20'000; ++step) {
+    const UserId follower = 1 + rng() % 40, followee = 1 + rng() % 40;
+    if (step == 10'000) graph.shrink_to_fit();
+    if (rng() % 3 == 0) {
+      EXPECT_EQ(graph.remove(follower, followee), edges.erase({follower, followee}) == 1);
+    } else {
+      EXPECT_EQ(graph.add(follower, followee), edges.insert({follower, followee}).second);
+    }
+  }
+  EXPECT_EQ(graph.edge_count(), edges.size());
+  for (UserId user = 1; user <= 40; ++user) {
+    std::vector<UserId> followees, followers;
+    for (const auto& [a, b] : edges) {
+      if (a == user) followees.push_back(b);
+      if (b == user) followers.push_back(a);
+    }
+    EXPECT_EQ(std::vector<UserId>(graph.followees(user).begin(), graph.followees(user).end()),
+              followees) << user;
+    EXPECT_EQ(std::vector<UserId>(graph.followers(user).begin(), graph.followers(user).end()),
+              followers) << user;
+    for (UserId other = 1; other <= 40; ++other) {
+      ASSERT_EQ(graph.follows(user, other), edges.contains({user, other}));
+    }
+  }
 }
 
 }  // namespace
