@@ -1,7 +1,8 @@
 // glibc's malloc on transparent huge pages (its tunable glibc.malloc.hugetlb=1, glibc 2.35 on):
 // the heap is advised MADV_HUGEPAGE, so the server's millions of small blocks (posts, lists,
-// hash tables) fault in 2 MB at a time. At 1M posts a start took 11.7 s instead of 15.5 s and
-// Ingest ran about 6% faster, at the same resident memory (benchmarks/RESULTS.md, 2026-12-04).
+// hash tables) fault in 2 MB at a time. A start of a 1M-post store took 11.3-12.3 s instead of
+// 13.5-13.9 s, resident memory +5 MB of 1.4 GB; Ingest did not change (benchmarks/RESULTS.md,
+// 2026-12-04).
 // glibc reads its tunables once, before main, from GLIBC_TUNABLES: a program that wants one
 // re-executes itself with the variable set.
 #pragma once
