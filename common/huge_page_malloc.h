@@ -27,14 +27,21 @@ inline std::optional<std::string> tunables_with_huge_page_malloc(const char* cur
 }
 
 // Re-executes this program (same arguments, same pid) with the tunable added, unless
-// GLIBC_TUNABLES already names it (so the second run goes on). Returns where it does not
-// re-execute: the tunable already named, not glibc, or no /proc/self/exe to run.
+// GLIBC_TUNABLES already names it (so the second run goes on). The file /proc/self/exe points
+// to is run, not the link itself: the process would else be named "exe" (pgrep, top). Returns
+// where it does not re-execute: the tunable already named, not glibc, or no file to run.
 inline void reexec_with_huge_page_malloc(char** argv) {
 #ifdef __GLIBC__
   const std::optional<std::string> tunables =
       tunables_with_huge_page_malloc(std::getenv("GLIBC_TUNABLES"));
   if (!tunables || ::setenv("GLIBC_TUNABLES", tunables->c_str(), 1) != 0) return;
-  ::execv("/proc/self/exe", argv);
+  char path[4096];
+  const ssize_t length = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (length > 0) {
+    path[length] = '\0';
+    ::execv(path, argv);
+  }
+  ::execv("/proc/self/exe", argv);  // the file was replaced or removed since the start
 #else
   (void)argv;
 #endif

@@ -129,6 +129,10 @@ TEST_F(Observability, TheServerRunsWithHugePageMallocUnlessTheOperatorChose) {
     ASSERT_NE(server.wait_until_listening(), "") << server.stderr_text();
     EXPECT_THAT(environment_of(server.process()),
                 HasSubstr("GLIBC_TUNABLES=glibc.malloc.hugetlb=1\n"));
+    EXPECT_EQ(read_file(std::filesystem::path("/proc") / std::to_string(server.process().pid()) /
+                        "comm"),
+              "feedrank-server\n")
+        << "named after its file, as pgrep and top show it";
     EXPECT_THAT(server.stop(SIGTERM), Optional(::testing::Field(&ExitStatus::code, 0)));
   }
   ServerProcess chosen("127.0.0.1:0", scratch_.path() / "data", scratch_.path(), {},
