@@ -5,10 +5,9 @@
 
 namespace feedrank::api::serving {
 
-WorkerPool::WorkerPool(int threads, std::size_t max_queued) : max_queued_(max_queued) {
-  if (threads < 1) std::abort();
-  threads_.reserve(static_cast<std::size_t>(threads));
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run_jobs(); });
+WorkerPool::WorkerPool(int max_threads, std::size_t max_queued)
+    : max_threads_(static_cast<std::size_t>(max_threads)), max_queued_(max_queued) {
+  if (max_threads < 1) std::abort();
 }
 
 WorkerPool::~WorkerPool() {
@@ -17,23 +16,38 @@ WorkerPool::~WorkerPool() {
     stopping_ = true;
   }
   job_queued_.notify_all();
+  // No job is submitted while the pool is destroyed: threads_ no longer grows.
   for (std::thread& thread : threads_) thread.join();
 }
 
 bool WorkerPool::try_submit(std::function<void()> job) {
+  bool started = false;
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= max_queued_) return false;
     queue_.push_back(std::move(job));
+    // Every queued job needs a thread that will take it: when the idle ones are all spoken for,
+    // start one (it takes a job once this lock is released).
+    if (idle_ < queue_.size() && threads_.size() < max_threads_) {
+      threads_.emplace_back([this] { run_jobs(); });
+      started = true;
+    }
   }
-  job_queued_.notify_one();
+  if (!started) job_queued_.notify_one();
   return true;
+}
+
+std::size_t WorkerPool::thread_count() const {
+  std::lock_guard lock(mutex_);
+  return threads_.size();
 }
 
 void WorkerPool::run_jobs() {
   std::unique_lock lock(mutex_);
   while (true) {
+    ++idle_;
     job_queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    --idle_;
     if (queue_.empty()) return;  // stopping, and nothing left to run
     std::function<void()> job = std::move(queue_.front());
     queue_.pop_front();

@@ -96,5 +96,29 @@ TEST(WorkerPool, TakesJobsAgainOnceTheQueueDrains) {
   EXPECT_EQ(ran.load(), 50);
 }
 
+// Threads start as jobs need them: none before the first, one for jobs that come one after the
+// other, one a job while jobs wait together, never more than the maximum.
+TEST(WorkerPool, StartsThreadsOnlyAsJobsNeedThem) {
+  WorkerPool pool(4, 100);
+  EXPECT_EQ(pool.thread_count(), 0u);
+  for (int i = 0; i < 20; ++i) {
+    std::atomic<bool> done{false};
+    ASSERT_TRUE(pool.try_submit([&] { done = true; }));
+    while (!done.load()) std::this_thread::yield();
+    // Time for the job's thread to go back to waiting; were it still on its way, the next job
+    // would start a second thread, never a third.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_LE(pool.thread_count(), 2u) << i;
+  }
+  Latch latch;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(pool.try_submit([&] { latch.wait(); }));
+  latch.wait_for_waiters(3);
+  EXPECT_GE(pool.thread_count(), 3u) << "three jobs held at once, each on its own thread";
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(pool.try_submit([&] { latch.wait(); }));
+  latch.wait_for_waiters(4);
+  EXPECT_EQ(pool.thread_count(), 4u) << "the maximum; the rest wait in the queue";
+  latch.open();
+}
+
 }  // namespace
 }  // namespace feedrank::api::serving
