@@ -58,7 +58,6 @@ absl::StatusOr<std::unique_ptr<FeedStore>> FeedStore::open(std::unique_ptr<Durab
     const PostView* view = state.posts.find(post);
     return view != nullptr && view->deleted;
   });
-  state.graph.shrink_to_fit();
   if (extension) {
     if (auto status = extension->finish_replay(store->state_); !status.ok()) return status;
     if (auto status = store->write_back(); !status.ok()) return status;

@@ -27,12 +27,9 @@ void PostView::assign(const Post& post, bool deleted) {
     for (const std::string& tag : post.hashtags) tags_size += kTagLengthBytes + tag.size();
   }
   const std::size_t size = deleted ? 0 : post.text.size() + tags_size;
-  // A write-back or re-embedding puts the same text again: the block stays.
-  const bool same_bytes = size == text_size_ + hashtags_size_ && text() == post.text &&
-                          (tags_size == 0 || hashtags() == post.hashtags);
   if (size == 0) {
     bytes_.reset();
-  } else if (!same_bytes) {
+  } else {
     bytes_ = std::make_unique_for_overwrite<char[]>(size);
     char* out = std::copy(post.text.begin(), post.text.end(), bytes_.get());
     for (const std::string& tag : post.hashtags) {

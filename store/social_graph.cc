@@ -53,11 +53,6 @@ bool SocialGraph::follows(UserId follower, UserId followee) const {
   return find_or_empty(followees_, follower).contains(followee);
 }
 
-void SocialGraph::shrink_to_fit() {
-  for (auto& [user, followees] : followees_) followees.shrink_to_fit();
-  for (auto& [user, followers] : followers_) followers.shrink_to_fit();
-}
-
 const UserSet& SocialGraph::followees(UserId user) const { return find_or_empty(followees_, user); }
 
 const UserSet& SocialGraph::followers(UserId user) const { return find_or_empty(followers_, user); }

@@ -25,7 +25,6 @@ class UserSet {
   // Whether the set changed.
   bool insert(UserId user);
   bool erase(UserId user);
-  void shrink_to_fit() { ids_.shrink_to_fit(); }
   std::size_t memory_bytes() const { return ids_.capacity() * sizeof(UserId); }
 
  private:
@@ -37,9 +36,6 @@ class SocialGraph {
   // Both return whether the graph changed.
   bool add(UserId follower, UserId followee);
   bool remove(UserId follower, UserId followee);
-  // After the start-up replay: gives back the lists' spare capacity (a quarter of their memory
-  // after the doublings of appends, on average).
-  void shrink_to_fit();
 
   bool follows(UserId follower, UserId followee) const;
   const UserSet& followees(UserId user) const;

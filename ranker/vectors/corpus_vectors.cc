@@ -19,6 +19,13 @@ std::vector<embeddings::TextFeature> features_of(std::string_view text) {
   return features;
 }
 
+// The record that writes a live post back with its vector (write-backs, re-embedding).
+store::StoredPost stored_with_vector(const store::PostView& view, std::vector<float> vector) {
+  store::StoredPost record{view.to_post(), false, view.sequence};
+  record.post.embedding = std::move(vector);
+  return record;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CorpusVectors>> CorpusVectors::create(CorpusVectorOptions options) {
@@ -213,9 +220,7 @@ std::vector<store::StoredPost> CorpusVectors::reembed_rows(const store::FeedStat
   std::vector<store::StoredPost> records;
   for (std::size_t i = 0; i < views.size(); ++i) {
     if (!changed[i]) continue;  // the IDF moved too little to change it: no row to add
-    store::StoredPost& record =
-        records.emplace_back(store::StoredPost{views[i]->to_post(), false, views[i]->sequence});
-    record.post.embedding = std::move(vectors[i]);
+    records.push_back(stored_with_vector(*views[i], std::move(vectors[i])));
   }
   return records;
 }
@@ -404,8 +409,7 @@ std::vector<store::StoredPost> CorpusVectors::take_writebacks(const store::FeedS
   for (; written_back_ < end; ++written_back_) {
     const PostId id = to_write_back_[written_back_];
     const store::PostView& view = *state.posts.find(id);
-    store::StoredPost& record = records.emplace_back(store::StoredPost{view.to_post(), false, view.sequence});
-    record.post.embedding = table_.row_floats(*table_.row_of(id));
+    records.push_back(stored_with_vector(view, table_.row_floats(*table_.row_of(id))));
   }
   if (records.empty() && !to_write_back_.empty()) {
     if (options_.log) {

@@ -125,7 +125,8 @@ std::string environment_of(const ChildProcess& process) {
 
 TEST_F(Observability, TheServerRunsWithHugePageMallocUnlessTheOperatorChose) {
   {
-    ServerProcess server("127.0.0.1:0", scratch_.path() / "data", scratch_.path());
+    ServerProcess server("127.0.0.1:0", scratch_.path() / "data", scratch_.path(), {},
+                         {"/usr/bin/env", "-u", "GLIBC_TUNABLES"});
     ASSERT_NE(server.wait_until_listening(), "") << server.stderr_text();
     EXPECT_THAT(environment_of(server.process()),
                 HasSubstr("GLIBC_TUNABLES=glibc.malloc.hugetlb=1\n"));

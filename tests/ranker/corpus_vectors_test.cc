@@ -102,8 +102,6 @@ TEST_F(CorpusVectorsTest, NewPostGetsAUnitVectorAndItsHashtagsFromTheSamePass) {
   auto snapshot = store_->snapshot();
   EXPECT_EQ(snapshot.state().posts.find(10)->hashtags(),
             (std::vector<std::string>{"news", "rust"}));
-  EXPECT_TRUE(snapshot.state().posts.find(10)->to_post().embedding.empty())
-      << "the table holds the one in-memory copy";
 }
 
 TEST_F(CorpusVectorsTest, ABatchJoinsTheIdfBeforeItsVectorsAreComputed) {
