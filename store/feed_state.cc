@@ -43,7 +43,7 @@ void FeedState::apply(StoreMutation mutation) {
           [&](StoredPost& stored) {
             last_sequence = std::max(last_sequence, stored.sequence);
             if (stored.deleted) engagements.forget_trending(stored.post.id);
-            posts.put(std::move(stored));
+            posts.put(stored);
           },
           [&](Follow& follow) { graph.add(follow.follower, follow.followee); },
           [&](Unfollow& unfollow) { graph.remove(unfollow.follower, unfollow.followee); },

@@ -67,7 +67,7 @@ Post PostView::to_post() const {
               .hashtags = hashtags()};
 }
 
-void PostCatalog::put(StoredPost stored) {
+void PostCatalog::put(const StoredPost& stored) {
   const Post& post = stored.post;
   const bool deleted = stored.deleted;
   auto [it, inserted] = index_.try_emplace(post.id, views_.size());

@@ -62,7 +62,7 @@ class PostView {
 class PostCatalog {
  public:
   // Inserts or replaces a post (a tombstone when `deleted`).
-  void put(StoredPost stored);
+  void put(const StoredPost& stored);
   void count_engagement(PostId post, EngagementKind kind);
 
   // A writer's room for up to `new_posts` more posts, made before it locks readers out: a copy

@@ -20,14 +20,13 @@ ChronologicalPage chronological_page(const store::FeedState& state, UserId viewe
     page.last_shown = merged.entry;
     const store::PostView* view = state.posts.find(merged.entry.id);
     if (!view || view->deleted || !viewer_may_see(state, viewer, *view)) continue;
-    const store::PostView& post = *view;
     FeedItem item;
-    item.post = post.id;
-    item.author = post.author;
-    item.created_at = post.created_at;
-    item.text = post.text();
+    item.post = view->id;
+    item.author = view->author;
+    item.created_at = view->created_at;
+    item.text = view->text();
     item.score = 1.0;
-    item.source = post.author == viewer ? CandidateSource::kSelf : CandidateSource::kFollowing;
+    item.source = view->author == viewer ? CandidateSource::kSelf : CandidateSource::kFollowing;
     item.in_network = true;
     page.items.push_back(std::move(item));
   }
