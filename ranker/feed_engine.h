@@ -128,8 +128,8 @@ class FeedEngine {
   // false when `timeout` passed first. For tests, benchmarks and tools: searches never need it.
   bool wait_until_indexed(std::chrono::milliseconds timeout) const;
   // Heap bytes by part: the store's views and RocksDB (store::FeedStore::memory_breakdown), post
-  // and user vectors, the IDF, the retrieval index and the ranked-list cache. Walks every view:
-  // tens of milliseconds at a million posts, during which writes wait.
+  // and user vectors, the IDF, the retrieval index and the ranked-list cache. Walks the store's
+  // per-user and per-post maps (FeedStore::memory_breakdown), during which writes wait.
   std::vector<store::MemoryPart> memory_breakdown() const;
 
   // Every stored engagement of these users (an experiment report's input).

@@ -102,8 +102,9 @@ class FeedStore {
   // tests that queue calls in a known order).
   std::size_t writes_waiting() const;
   // Heap bytes of every in-memory view (users, follows, posts and texts, timelines,
-  // engagements) and RocksDB's memory. Walks every view under a snapshot: tens of milliseconds
-  // at a million posts, during which writes wait.
+  // engagements) and RocksDB's memory. Walks the per-user and per-post maps of follows,
+  // timelines and engagements under a snapshot (the posts' texts are counted as they change):
+  // milliseconds at a million posts, during which writes wait.
   std::vector<MemoryPart> memory_breakdown() const;
 
   // Saves the extension's checkpoint now (e.g. at shutdown), so the next start replays nothing.

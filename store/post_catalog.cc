@@ -88,7 +88,9 @@ void PostCatalog::put(const StoredPost& stored) {
     }
     ++live_count_;
   }
+  text_block_bytes_ -= view.block_bytes();
   view.assign(post, deleted);
+  text_block_bytes_ += view.block_bytes();
   view.sequence = stored.sequence;
 }
 
@@ -151,11 +153,7 @@ void PostCatalog::unlink(const PostView& post) {
 }
 
 std::size_t PostCatalog::posts_memory_bytes() const {
-  std::size_t bytes = views_.memory_bytes() + table_bytes(index_);
-  for (std::size_t i = 0; i < views_.size(); ++i) {
-    bytes += views_[i].text_size_ + views_[i].hashtags_size_;
-  }
-  return bytes;
+  return views_.memory_bytes() + table_bytes(index_) + text_block_bytes_;
 }
 
 std::size_t PostCatalog::timelines_memory_bytes() const {

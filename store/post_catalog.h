@@ -52,6 +52,7 @@ class PostView {
   friend class PostCatalog;
   // Keeps `post`'s fields; its text and hashtags unless `deleted`.
   void assign(const Post& post, bool deleted);
+  std::size_t block_bytes() const { return std::size_t{text_size_} + hashtags_size_; }
 
   // The text, then each hashtag as a 4-byte length and its bytes.
   std::unique_ptr<char[]> bytes_;
@@ -106,6 +107,8 @@ class PostCatalog {
   absl::flat_hash_map<UserId, std::vector<TimelineEntry>> timelines_;
   absl::flat_hash_map<UserId, std::vector<PostId>> followers_only_;
   std::size_t live_count_ = 0;
+  // The views' text and hashtag blocks, kept as they change: GetStats does not walk every view.
+  std::size_t text_block_bytes_ = 0;
   std::uint64_t deletes_applied_ = 0;
   std::uint64_t engagement_count_ = 0;
 };

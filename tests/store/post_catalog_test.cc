@@ -81,6 +81,9 @@ TEST(PostCatalog, ReplacingAPostReplacesOrDropsItsTextBlock) {
   post.text = "second #two #three";
   post.hashtags = {"two", "three"};
   catalog.put({post, false});
+  EXPECT_EQ(catalog.posts_memory_bytes() - with_text,
+            (post.text.size() + 4 + 3 + 4 + 5) - (std::string_view("first #one").size() + 4 + 3))
+      << "the old block's bytes leave the breakdown as the new block's enter it";
   EXPECT_EQ(catalog.find(1)->text(), "second #two #three");
   EXPECT_EQ(catalog.find(1)->hashtags(), post.hashtags);
   EXPECT_EQ(catalog.live_count(), 1u);

@@ -113,8 +113,8 @@ Subcommand add_stats_command(CLI::App& root, const GlobalOptions& global) {
   auto memory = std::make_shared<bool>(false);
   app->add_flag("--json", *json, "Print one JSON object");
   app->add_flag("--memory", *memory,
-                "Also print the memory each part of the server holds (walks every view: writes "
-                "wait tens of milliseconds at a million posts)");
+                "Also print the memory each part of the server holds (walks the per-user and "
+                "per-post maps: writes wait about 10 ms at a million posts)");
   return {app, [&global, json, memory] {
             v1::GetStatsRequest request;
             request.set_memory(*memory);
