@@ -104,7 +104,7 @@ class FeedStore {
   // Heap bytes of every in-memory view (users, follows, posts and texts, timelines,
   // engagements) and RocksDB's memory. Walks the per-user and per-post maps of follows,
   // timelines and engagements under a snapshot (the posts' texts are counted as they change):
-  // milliseconds at a million posts, during which writes wait.
+  // about 10 ms at a million posts, during which writes wait.
   std::vector<MemoryPart> memory_breakdown() const;
 
   // Saves the extension's checkpoint now (e.g. at shutdown), so the next start replays nothing.
