@@ -1,9 +1,9 @@
 // Threads running submitted jobs in arrival order, with a bounded queue: a job offered while the
 // queue is full is refused, not run, so that overload turns into refusals rather than a queue
 // that grows without end. Threads start as jobs need them, up to a maximum, and then stay: a
-// thread costs its stack and a copy of every loaded library's thread-local storage (about 190 KB
-// in a CUDA build, where cuBLAS brings 94 KB and OpenBLAS 61 KB), and the service's pool may hold
-// a thousand, which an idle or lightly used server should not pay for.
+// thread costs its stack and a copy of every loaded library's thread-local storage (about 75 KB,
+// of which OpenBLAS brings 61 KB; 190 KB once a GPU backend has loaded cuBLAS), and the service's
+// pool may hold a thousand, which an idle or lightly used server should not pay for.
 #pragma once
 
 #include <condition_variable>

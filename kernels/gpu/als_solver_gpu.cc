@@ -157,9 +157,8 @@ struct AlsContext {
       const int n = static_cast<int>(std::min(kMaxGemmRows, y.rows - first));
       const float one = 1.0f, beta = first == 0 ? 0.0f : 1.0f;
       const float* slice = fixed.as<float>() + first * uk;
-      FEEDRANK_CUBLAS_RETURN_IF_ERROR(cublasSgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_T, k, k, n,
-                                                  &one, slice, k, slice, k, &beta, a0.as<float>(),
-                                                  k));
+      FEEDRANK_CUBLAS_RETURN_IF_ERROR(blas.sgemm(CUBLAS_OP_N, CUBLAS_OP_T, k, k, n, &one, slice, k,
+                                                 slice, k, &beta, a0.as<float>(), k));
     }
     FEEDRANK_RETURN_IF_ERROR(staging.download(out.data(), a0.get(), uk * uk * sizeof(float), s));
     // Exactly symmetric, like the CPU twin's: the upper triangle (row-major) wins.
@@ -246,14 +245,14 @@ struct AlsContext {
       params.heavy = heavy.as<AlsHeavyRow>() + heavy_at[c];
       params.heavy_count = heavy_at[c + 1] - heavy_at[c];
       // r = -X A0, then the entries' terms.
-      FEEDRANK_CUBLAS_RETURN_IF_ERROR(cublasSgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, k, n, k,
-                                                  &minus_one, a0.as<float>(), k, params.x, k, &zero,
-                                                  params.r, k));
+      FEEDRANK_CUBLAS_RETURN_IF_ERROR(blas.sgemm(CUBLAS_OP_N, CUBLAS_OP_N, k, n, k, &minus_one,
+                                                 a0.as<float>(), k, params.x, k, &zero, params.r,
+                                                 k));
       FEEDRANK_CUDA_RETURN_IF_ERROR(launch_als_rows(params, /*initial=*/true, s));
       for (int step_index = 0; step_index < step.cg_steps; ++step_index) {
-        FEEDRANK_CUBLAS_RETURN_IF_ERROR(cublasSgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, k, n, k,
-                                                    &one, a0.as<float>(), k, params.p, k, &zero,
-                                                    params.ap, k));
+        FEEDRANK_CUBLAS_RETURN_IF_ERROR(blas.sgemm(CUBLAS_OP_N, CUBLAS_OP_N, k, n, k, &one,
+                                                   a0.as<float>(), k, params.p, k, &zero, params.ap,
+                                                   k));
         FEEDRANK_CUDA_RETURN_IF_ERROR(launch_als_rows(params, /*initial=*/false, s));
       }
     }

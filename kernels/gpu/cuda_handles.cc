@@ -62,15 +62,18 @@ absl::Status Event::create(bool timing) {
 }
 
 BlasHandle::~BlasHandle() {
-  if (handle_ != nullptr) (void)cublasDestroy(handle_);
+  if (handle_ != nullptr) (void)library_->destroy(handle_);
 }
 
 absl::Status BlasHandle::create(cudaStream_t stream) {
-  FEEDRANK_CUBLAS_RETURN_IF_ERROR(cublasCreate(&handle_));
-  FEEDRANK_CUBLAS_RETURN_IF_ERROR(cublasSetStream(handle_, stream));
+  absl::StatusOr<const CublasLibrary*> library = cublas_library();
+  if (!library.ok()) return library.status();
+  library_ = *library;
+  FEEDRANK_CUBLAS_RETURN_IF_ERROR(library_->create(&handle_));
+  FEEDRANK_CUBLAS_RETURN_IF_ERROR(library_->set_stream(handle_, stream));
   // Plain fp32 GEMMs (no TF32), the precision PyTorch uses by default; NVIDIA_TF32_OVERRIDE
   // can still change it for the whole process.
-  FEEDRANK_CUBLAS_RETURN_IF_ERROR(cublasSetMathMode(handle_, CUBLAS_DEFAULT_MATH));
+  FEEDRANK_CUBLAS_RETURN_IF_ERROR(library_->set_math_mode(handle_, CUBLAS_DEFAULT_MATH));
   return absl::OkStatus();
 }
 

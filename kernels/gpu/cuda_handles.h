@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "kernels/gpu/cublas_library.h"
 
 namespace feedrank::kernels::gpu {
 
@@ -84,10 +85,22 @@ class BlasHandle {
   BlasHandle(const BlasHandle&) = delete;
   BlasHandle& operator=(const BlasHandle&) = delete;
   ~BlasHandle();
+  // Loads cuBLAS on the first call in the process (cublas_library.h).
   absl::Status create(cudaStream_t stream);
   cublasHandle_t get() const { return handle_; }
 
+  // cublasSgemm and cublasGemmEx on this handle: the same arguments after the handle.
+  template <class... Args>
+  cublasStatus_t sgemm(Args... args) const {
+    return library_->sgemm(handle_, args...);
+  }
+  template <class... Args>
+  cublasStatus_t gemm_ex(Args... args) const {
+    return library_->gemm_ex(handle_, args...);
+  }
+
  private:
+  const CublasLibrary* library_ = nullptr;
   cublasHandle_t handle_ = nullptr;
 };
 

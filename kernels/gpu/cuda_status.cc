@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "kernels/gpu/cublas_library.h"
+
 namespace feedrank::kernels::gpu {
 
 absl::Status cuda_status(cudaError_t error, const char* call) {
@@ -13,8 +15,13 @@ absl::Status cuda_status(cudaError_t error, const char* call) {
 
 absl::Status cublas_status(cublasStatus_t status, const char* call) {
   if (status == CUBLAS_STATUS_SUCCESS) return absl::OkStatus();
-  return absl::InternalError(std::string(call) + ": " + cublasGetStatusName(status) + ": " +
-                             cublasGetStatusString(status));
+  // A status comes from a loaded cuBLAS, so its names are at hand.
+  absl::StatusOr<const CublasLibrary*> library = cublas_library();
+  if (!library.ok()) {
+    return absl::InternalError(std::string(call) + ": cuBLAS status " + std::to_string(status));
+  }
+  return absl::InternalError(std::string(call) + ": " + (*library)->status_name(status) + ": " +
+                             (*library)->status_string(status));
 }
 
 }  // namespace feedrank::kernels::gpu

@@ -95,15 +95,14 @@ absl::Status CudaRunner::gemm(int buffer, std::size_t row_begin, int cols) {
   // product tile^T * queries is cols x n with leading dimension tile_cols, i.e. row-major
   // scores[query][col].
   if (matrix_.fp16()) {
-    FEEDRANK_CUBLAS_RETURN_IF_ERROR(cublasGemmEx(
-        ctx_.blas.get(), CUBLAS_OP_T, CUBLAS_OP_N, cols, queries_, ld, &one, base, CUDA_R_16F,
-        ld, q16_, CUDA_R_16F, ld, &zero, out, CUDA_R_32F, static_cast<int>(tile_cols_),
-        CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+    FEEDRANK_CUBLAS_RETURN_IF_ERROR(
+        ctx_.blas.gemm_ex(CUBLAS_OP_T, CUBLAS_OP_N, cols, queries_, ld, &one, base, CUDA_R_16F, ld,
+                          q16_, CUDA_R_16F, ld, &zero, out, CUDA_R_32F,
+                          static_cast<int>(tile_cols_), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
   } else {
-    FEEDRANK_CUBLAS_RETURN_IF_ERROR(cublasSgemm(
-        ctx_.blas.get(), CUBLAS_OP_T, CUBLAS_OP_N, cols, queries_, ld, &one,
-        reinterpret_cast<const float*>(base), ld, q32_, ld, &zero, out,
-        static_cast<int>(tile_cols_)));
+    FEEDRANK_CUBLAS_RETURN_IF_ERROR(ctx_.blas.sgemm(
+        CUBLAS_OP_T, CUBLAS_OP_N, cols, queries_, ld, &one, reinterpret_cast<const float*>(base),
+        ld, q32_, ld, &zero, out, static_cast<int>(tile_cols_)));
   }
   FEEDRANK_CUDA_RETURN_IF_ERROR(cudaEventRecord(ctx_.gemm_done[buffer].get(), s));
   return absl::OkStatus();
