@@ -1,4 +1,6 @@
 // FeedEngine's read-only lookups: a user (by id or handle) and a post, from one store snapshot.
+#include <algorithm>
+
 #include "fmt/format.h"
 #include "ranker/feed_engine.h"
 #include "ranker/filters/visibility_filter.h"
@@ -52,7 +54,8 @@ absl::StatusOr<PostDetails> FeedEngine::post(PostId id, UserId viewer) const {
   }
   PostDetails details;
   details.post = view->to_post();
-  details.engagements = view->engagement_counts;
+  std::copy(view->engagement_counts.begin(), view->engagement_counts.end(),
+            details.engagements.begin());
   return details;
 }
 

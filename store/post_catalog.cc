@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <utility>
 
 #include "common/grow_aside.h"
@@ -105,7 +106,8 @@ void PostCatalog::take_room(Room& room) { take_grown(index_, room.index_); }
 void PostCatalog::count_engagement(PostId post, EngagementKind kind) {
   ++engagement_count_;
   if (auto it = index_.find(post); it != index_.end()) {
-    ++views_[it->second].engagement_counts[static_cast<int>(kind)];
+    std::uint32_t& count = views_[it->second].engagement_counts[static_cast<int>(kind)];
+    if (count != std::numeric_limits<std::uint32_t>::max()) ++count;
   }
 }
 

@@ -36,7 +36,9 @@ class PostView {
   UserId author = 0;
   TimestampMs created_at = 0;
   Sequence sequence = 0;
-  std::array<std::uint64_t, kEngagementKindCount> engagement_counts{};
+  // 32 bits (16 bytes a post less than 64): a count stops at 4,294,967,295, far past the
+  // engagements of one post that the in-memory history (24 bytes each) could hold.
+  std::array<std::uint32_t, kEngagementKindCount> engagement_counts{};
   Visibility visibility = Visibility::kPublic;
   bool deleted = false;
   // The writer supplied the embedding: a re-embedding keeps it.
