@@ -1,5 +1,6 @@
 // feedrank-server: serves feeds over gRPC from an embedded store.
 #include <grpc/support/log.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -297,6 +298,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   serving = true;
+  // The start-up replay's temporaries are free by now: give their pages back to the system
+  // (about 20 MB at a million posts) rather than keep them until the heap reuses them.
+  malloc_trim(0);
   // Before "listening on", which tests and scripts read up to.
   if (const std::string http = (*server)->http_address(); !http.empty()) {
     std::cout << "explorer on http://" << http << "/" << std::endl;
