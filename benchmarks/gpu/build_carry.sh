@@ -6,8 +6,9 @@
 #
 #   run(command="bash benchmarks/gpu/run.sh", carry=["build-gpu-sm90/carry"])
 #
-# Not copied: the C/C++ runtime (the GPU machine's own is newer) and cuBLAS (libcublasLt alone
-# is 540 MB; run.sh finds the machine's CUDA 13 copy). Copied besides the binaries' other
+# Not copied: the C/C++ runtime (the GPU machine's own is newer) and cuBLAS (opened at run time,
+# not linked; libcublasLt alone is 540 MB; run.sh puts the machine's CUDA 13 copy on
+# LD_LIBRARY_PATH). Copied besides the binaries' other
 # libraries: the ALS CPU twin's BLAS, Debian's libblas.so.3 (OpenBLAS's, through the alternatives
 # link) with libopenblas.so.0 and its Fortran runtime; and HetRec Last.fm's user_artists.dat
 # ($SHARED_DATA_DIR, default ../shared/data) into carry/data for the ALS benchmark. The carry

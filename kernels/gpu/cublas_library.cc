@@ -7,13 +7,12 @@
 namespace feedrank::kernels::gpu {
 namespace {
 
-// cublas_v2.h maps some names to versioned symbols (cublasSgemm is cublasSgemm_v2): expand the
-// macro before turning it into the symbol's name.
-#define FEEDRANK_SYMBOL_NAME(function) FEEDRANK_STRINGIFY(function)
-#define FEEDRANK_STRINGIFY(function) #function
+// Quotes its argument after expanding it: cublas_v2.h maps some names to versioned symbols
+// (cublasSgemm is cublasSgemm_v2), and CUBLAS_VER_MAJOR is a number.
+#define FEEDRANK_QUOTE(text) FEEDRANK_QUOTE_EXPANDED(text)
+#define FEEDRANK_QUOTE_EXPANDED(text) #text
 
-#define FEEDRANK_STRINGIFY_NUMBER(number) FEEDRANK_STRINGIFY(number)
-constexpr const char* kLibraryName = "libcublas.so." FEEDRANK_STRINGIFY_NUMBER(CUBLAS_VER_MAJOR);
+constexpr const char* kLibraryName = "libcublas.so." FEEDRANK_QUOTE(CUBLAS_VER_MAJOR);
 
 // Fails to compile if the header's C function no longer has this type.
 [[maybe_unused]] constexpr CublasGemmEx kHeaderGemmEx = &cublasGemmEx;
@@ -35,7 +34,7 @@ absl::StatusOr<CublasLibrary> load() {
   CublasLibrary api;
   std::string missing;
 #define FEEDRANK_RESOLVE(field, function) \
-  resolve(library, FEEDRANK_SYMBOL_NAME(function), &api.field, &missing)
+  resolve(library, FEEDRANK_QUOTE(function), &api.field, &missing)
   FEEDRANK_RESOLVE(create, cublasCreate);
   FEEDRANK_RESOLVE(destroy, cublasDestroy);
   FEEDRANK_RESOLVE(set_stream, cublasSetStream);
