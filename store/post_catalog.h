@@ -36,7 +36,7 @@ class PostView {
   UserId author = 0;
   TimestampMs created_at = 0;
   Sequence sequence = 0;
-  // 32 bits (16 bytes a post less than 64): a count stops at 4,294,967,295, far past the
+  // 32-bit counts save 16 bytes a post. A count stops at 4,294,967,295, far past the
   // engagements of one post that the in-memory history (24 bytes each) could hold.
   std::array<std::uint32_t, kEngagementKindCount> engagement_counts{};
   Visibility visibility = Visibility::kPublic;
