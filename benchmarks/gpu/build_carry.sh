@@ -33,7 +33,7 @@ for target in $targets; do
   esac
 done
 strip --strip-debug "$carry"/bin/*
-system='^(linux-vdso|ld-linux|libc|libm|libstdc\+\+|libgcc_s|libpthread|libdl|librt|libcublas|libcublasLt)\.'
+system='^(linux-vdso|ld-linux|libc|libm|libstdc\+\+|libgcc_s|libpthread|libdl|librt)\.'
 for bin in "$carry"/bin/*; do
   ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | while read -r name path; do
     if ! [[ $name =~ $system ]]; then cp -L "$path" "$carry/lib/$name"; fi
