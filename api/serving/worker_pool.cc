@@ -42,6 +42,11 @@ std::size_t WorkerPool::thread_count() const {
   return threads_.size();
 }
 
+std::size_t WorkerPool::idle_thread_count() const {
+  std::lock_guard lock(mutex_);
+  return idle_;
+}
+
 void WorkerPool::run_jobs() {
   std::unique_lock lock(mutex_);
   while (true) {

@@ -30,6 +30,8 @@ class WorkerPool {
   bool try_submit(std::function<void()> job);
   // Threads started so far.
   std::size_t thread_count() const;
+  // Threads waiting for a job now (a thread between jobs is neither waiting nor running one).
+  std::size_t idle_thread_count() const;
 
  private:
   void run_jobs();

@@ -60,7 +60,16 @@ def load_peer(path):
 
 
 def has_data(path):
-    return path is not None and os.path.exists(path) and os.path.getsize(path) > 0
+    """A non-empty file of whole JSON: a program stopped at run.sh's DEADLINE_S leaves a cut one."""
+    if path is None or not os.path.exists(path) or os.path.getsize(path) == 0:
+        return False
+    try:
+        with open(path) as f:
+            json.load(f)
+    except ValueError as e:
+        print(f"{path}: not whole JSON ({e}), left out")
+        return False
+    return True
 
 
 def main():

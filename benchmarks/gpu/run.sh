@@ -3,7 +3,7 @@
 # network). Builds nothing: it runs what benchmarks/gpu/build_carry.sh built here, carried as
 # build-gpu-sm90/carry. Writes logs and JSON under $OUT and prints the comparison tables last.
 # At most 8 files come back from $OUT, so: env.txt, tests.txt (tests and sanitizers),
-# gpu_benchmark.txt (every benchmark's log: retrieval, scoring, ALS, PyTorch and PyTorch ALS,
+# gpu_benchmark.txt (every benchmark's log: retrieval, scoring, PyTorch, ALS and PyTorch ALS,
 # appended in that order), gpu_benchmark.json (retrieval), scoring_benchmark.json,
 # als_benchmark.json, torch_peer.json, comparison.txt; and torch_als_peer.json, which is folded
 # into torch_peer.json (under "als") when the torch part wrote that too, so that 8 still hold.
@@ -32,7 +32,10 @@
 # Environment: CARRY (default build-gpu-sm90/carry), OUT (default /tmp/feedrank-gpu-out),
 # GTEST_FILTER, BENCHMARK_FILTER (retrieval), SCORING_FILTER (scoring), ALS_FILTER (ALS) to run a
 # subset, SANITIZE_FILTER / SCORING_SANITIZE_FILTER / ALS_SANITIZE_FILTER for the sanitized tests,
-# TORCH_ARGS (e.g. --skip-10m, --skip-scoring, --scoring-only).
+# TORCH_ARGS (e.g. --skip-10m, --skip-scoring, --scoring-only); DEADLINE_S, the seconds the whole
+# script may take (a lease's call has a limit): each program gets what is left less 20 s for the
+# tables, is stopped at that, and one that would start with under 30 s left is skipped, so that a
+# slow part cannot cost the results of the parts before it.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 carry=${CARRY:-build-gpu-sm90/carry}
@@ -54,6 +57,16 @@ if [ -f "$carry/lib/libopenblas.so.0.gz" ]; then
     python3 -c 'import gzip, shutil, sys; shutil.copyfileobj(gzip.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
       "$carry/lib/libopenblas.so.0.gz" "$blas_dir/libopenblas.so.0"
 fi
+deadline=$((SECONDS + ${DEADLINE_S:-100000000}))
+limited() {
+  local left=$((deadline - SECONDS - 20))
+  if [ "$left" -lt 30 ]; then
+    echo "run.sh: skipped, ${left}s left before DEADLINE_S: $*"
+    return 124
+  fi
+  # Line-buffered, so that a program stopped at its limit has still printed what it finished.
+  timeout -k 5 "$left" stdbuf -oL "$@"
+}
 ours_env=(env LD_LIBRARY_PATH="$PWD/$carry/lib:$blas_dir${cublas_dir:+:$cublas_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
 
 {
@@ -76,7 +89,7 @@ if [[ " $parts " == *" tests "* ]]; then
   echo "== tests" | tee "$out/tests.txt"
   for t in kernels_gpu_emulation_test kernels_gpu_index_test kernels_feature_scorer_gpu_test \
     kernels_als_solver_gpu_test; do
-    "${ours_env[@]}" "$carry/bin/$t" --gtest_filter="${GTEST_FILTER:-*}" 2>&1 | tee -a "$out/tests.txt"
+    limited "${ours_env[@]}" "$carry/bin/$t" --gtest_filter="${GTEST_FILTER:-*}" 2>&1 | tee -a "$out/tests.txt"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   done
 fi
@@ -89,36 +102,36 @@ if [[ " $parts " == *" sanitize "* ]]; then
       "kernels_als_solver_gpu_test $als_filter"; do
       read -r bin bin_filter <<<"$run"
       echo "== compute-sanitizer --tool $tool $bin" | tee -a "$out/tests.txt"
-      "${ours_env[@]}" compute-sanitizer --tool "$tool" --error-exitcode 1 \
+      limited "${ours_env[@]}" compute-sanitizer --tool "$tool" --error-exitcode 1 \
         "$carry/bin/$bin" --gtest_filter="$bin_filter" 2>&1 | tail -n 40 | tee -a "$out/tests.txt"
       [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     done
   done
 fi
 if [[ " $parts " == *" bench "* ]]; then
-  "${ours_env[@]}" "$carry/bin/gpu_retrieval_benchmark" --benchmark_filter="${BENCHMARK_FILTER:-.}" \
+  limited "${ours_env[@]}" "$carry/bin/gpu_retrieval_benchmark" --benchmark_filter="${BENCHMARK_FILTER:-.}" \
     --benchmark_out="$out/gpu_benchmark.json" --benchmark_out_format=json 2>&1 |
     tee -a "$out/gpu_benchmark.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  "${ours_env[@]}" "$carry/bin/gpu_scoring_benchmark" --benchmark_filter="${SCORING_FILTER:-.}" \
+  limited "${ours_env[@]}" "$carry/bin/gpu_scoring_benchmark" --benchmark_filter="${SCORING_FILTER:-.}" \
     --benchmark_out="$out/scoring_benchmark.json" --benchmark_out_format=json 2>&1 |
     tee -a "$out/gpu_benchmark.txt"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
+if [[ " $parts " == *" torch "* ]]; then
+  echo "== torch_peer.py" | tee -a "$out/gpu_benchmark.txt"
+  limited env PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_peer.py --out "$out/torch_peer.json" \
+    ${TORCH_ARGS:-} 2>&1 | tee -a "$out/gpu_benchmark.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
 if [[ " $parts " == *" als "* ]]; then
   lastfm="$PWD/$carry/data/user_artists.dat"
   [ -f "$lastfm" ] || echo "run.sh: no $lastfm: the ALS benchmark's Last.fm cases skip"
   echo "== gpu_als_benchmark" | tee -a "$out/gpu_benchmark.txt"
-  FEEDRANK_LASTFM_USER_ARTISTS="$lastfm" "${ours_env[@]}" "$carry/bin/gpu_als_benchmark" \
+  limited "${ours_env[@]}" FEEDRANK_LASTFM_USER_ARTISTS="$lastfm" "$carry/bin/gpu_als_benchmark" \
     --benchmark_filter="${ALS_FILTER:-.}" \
     --benchmark_out="$out/als_benchmark.json" --benchmark_out_format=json 2>&1 |
     tee -a "$out/gpu_benchmark.txt"
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-fi
-if [[ " $parts " == *" torch "* ]]; then
-  echo "== torch_peer.py" | tee -a "$out/gpu_benchmark.txt"
-  PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_peer.py --out "$out/torch_peer.json" \
-    ${TORCH_ARGS:-} 2>&1 | tee -a "$out/gpu_benchmark.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
 if [[ " $parts " == *" torch-als "* ]]; then
@@ -127,7 +140,7 @@ if [[ " $parts " == *" torch-als "* ]]; then
   if [ -f "$lastfm" ]; then lastfm_args=(--lastfm "$lastfm"); else
     echo "run.sh: no $lastfm: torch_als_peer.py runs the synthetic case only"; fi
   echo "== torch_als_peer.py" | tee -a "$out/gpu_benchmark.txt"
-  PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_als_peer.py --out "$out/torch_als_peer.json" \
+  limited env PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_als_peer.py --out "$out/torch_als_peer.json" \
     ${lastfm_args[@]+"${lastfm_args[@]}"} 2>&1 | tee -a "$out/gpu_benchmark.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi

@@ -3,7 +3,6 @@
 #include <gmock/gmock.h>
 
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -105,10 +104,10 @@ TEST(WorkerPool, StartsThreadsOnlyAsJobsNeedThem) {
     std::atomic<bool> done{false};
     ASSERT_TRUE(pool.try_submit([&] { done = true; }));
     while (!done.load()) std::this_thread::yield();
-    // Time for the job's thread to go back to waiting; were it still on its way, the next job
-    // would start a second thread, never a third.
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    EXPECT_LE(pool.thread_count(), 2u) << i;
+    // Wait until the job's thread is back to waiting: a job offered while it is still on its way
+    // would rightly start a second thread, however briefly the test slept.
+    while (pool.idle_thread_count() < pool.thread_count()) std::this_thread::yield();
+    EXPECT_EQ(pool.thread_count(), 1u) << i;
   }
   Latch latch;
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(pool.try_submit([&] { latch.wait(); }));
