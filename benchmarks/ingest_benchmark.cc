@@ -7,6 +7,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdint>
 #include <filesystem>
 #include <random>
@@ -22,6 +23,7 @@
 #include "benchmarks/benchmark_corpus.h"
 #include "benchmarks/latency_recorder.h"
 #include "common/huge_page_malloc.h"
+#include "kernels/compute_backend.h"
 #include "feedrank/v1/feedrank.grpc.pb.h"
 #include "fmt/format.h"
 #include "ranker/feed_engine.h"
@@ -359,8 +361,9 @@ class NearestPostsReader {
   std::thread thread_;  // last: starts once the rest is set up
 };
 
-// Args: posts, index (0: the exact scan, 1: HNSW), rebuild (1: then restart without the saved
-// index and time the from-scratch build of the same rows). Ingest in chunks of 1,000 on one
+// Args: posts, index (0: the exact scan, 1: HNSW, 2: the GPU backend's resident matrix; main()
+// registers it only where a GPU is usable), rebuild (1: then restart without the saved index and
+// time the from-scratch build of the same rows). Ingest in chunks of 1,000 on one
 // stream while one reader calls GetNearestPosts; then the time until the background indexer's
 // lag is zero, and the reader's latencies during the load, the catch-up and after. HNSW at 1M
 // runs long: the reader's exact scans of a large tail take most of both cores from the niced
@@ -368,7 +371,8 @@ class NearestPostsReader {
 void BM_IngestIndexed(benchmark::State& state) {
   const CorpusShape shape{.posts = static_cast<std::size_t>(state.range(0))};
   ranker::RetrievalOptions retrieval;
-  retrieval.backend = kernels::BackendRequest::kCpu;
+  retrieval.backend =
+      state.range(1) == 2 ? kernels::BackendRequest::kGpu : kernels::BackendRequest::kCpu;
   retrieval.cpu_index = state.range(1) == 1 ? ranker::CpuIndexKind::kHnsw
                                             : ranker::CpuIndexKind::kExact;
   LoadedServer server(shape, retrieval);
@@ -452,6 +456,16 @@ int main(int argc, char** argv) {
   feedrank::reexec_with_huge_page_malloc(argv);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  std::string why;
+  if (feedrank::kernels::usable_gpu_count(&why) > 0) {
+    benchmark::RegisterBenchmark("BM_IngestIndexed", feedrank::bench::BM_IngestIndexed)
+        ->ArgNames({"posts", "index", "rebuild"})
+        ->Args({1'000'000, 2, 0})
+        ->Apply(feedrank::bench::WriteSettings);
+  } else {
+    std::printf("ingest_benchmark: BM_IngestIndexed on the GPU skipped: no usable GPU: %s\n",
+                why.c_str());
+  }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

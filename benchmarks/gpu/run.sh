@@ -8,7 +8,7 @@
 # als_benchmark.json, torch_peer.json, comparison.txt; and torch_als_peer.json, which is folded
 # into torch_peer.json (under "als") when the torch part wrote that too, so that 8 still hold.
 #
-#   bash benchmarks/gpu/run.sh [tests] [sanitize] [bench] [als] [torch] [torch-als]
+#   bash benchmarks/gpu/run.sh [tests] [sanitize] [bench] [als] [torch] [torch-als] [server]
 #                                                             (default: tests bench als torch)
 #
 # bench runs the retrieval benchmark, which also times our CPU exact scan on the same host and
@@ -23,6 +23,15 @@
 # same synthetic shape and on Last.fm (carry/data), resident and with host transfers, and checks
 # its Last.fm training against ours; the ALS table gets torch columns and ours/torch. Run it with
 # als: "als torch-als" (about a minute more).
+#
+# server runs the service itself from the other carry (`build_carry.sh server`, carried as
+# build-gpu-sm90/server-carry; SERVER_CARRY names another): Ingest of 1M posts while a reader
+# calls GetNearestPosts, with the exact CPU scan and with --backend gpu (ingest_benchmark's
+# BM_IngestIndexed: posts/s, index lag at the end, catch-up time, the reader's latencies), then
+# feedrank-load's algorithmic GetFeed and GetNearestPosts over gRPC on one 1M-post store, the
+# CPU backend beside the GPU one. It writes server.txt, ingest.json and load_*.json, so run it in
+# a call of its own ("server" alone): with the other parts' files it would pass the 8 that come
+# back.
 #
 # sanitize runs a few small GPU tests (retrieval and scoring) under compute-sanitizer (memcheck,
 # racecheck, synccheck, initcheck): the memory-model checks the CPU emulation cannot make.
@@ -143,6 +152,32 @@ if [[ " $parts " == *" torch-als "* ]]; then
   limited env PYTHONUNBUFFERED=1 python3 benchmarks/gpu/torch_als_peer.py --out "$out/torch_als_peer.json" \
     ${lastfm_args[@]+"${lastfm_args[@]}"} 2>&1 | tee -a "$out/gpu_benchmark.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
+if [[ " $parts " == *" server "* ]]; then
+  server_dir=$(mktemp -d)
+  server_tar=${SERVER_CARRY:-build-gpu-sm90/server-carry}/server.tar.xz
+  xz -dc "$server_tar" 2>/dev/null | tar -xf - -C "$server_dir" ||
+    python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
+      "$server_tar" "$server_dir"
+  server_env=(env LD_LIBRARY_PATH="$server_dir/lib${cublas_dir:+:$cublas_dir}")
+  echo "== ingest_benchmark BM_IngestIndexed, exact CPU scan and GPU" | tee -a "$out/server.txt"
+  limited "${server_env[@]}" "$server_dir/bin/ingest_benchmark" \
+    --benchmark_filter='BM_IngestIndexed/posts:1000000/index:(0|2)/rebuild:0' \
+    --benchmark_out="$out/ingest.json" --benchmark_out_format=json 2>&1 | tee -a "$out/server.txt"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  store=$(mktemp -d)
+  for mix in algo nearest; do
+    for backend in cpu gpu; do
+      echo "== feedrank-load --mix $mix=1, --backend $backend" | tee -a "$out/server.txt"
+      limited "${server_env[@]}" "$server_dir/bin/feedrank-load" \
+        --server-binary "$server_dir/bin/feedrank-server" --data-dir "$store" \
+        --users 100000 --posts 1000000 --loop closed --callers 32 --mix "$mix=1" \
+        --warmup 3 --duration 10 --server-args "--backend $backend --impression-log off" \
+        --json "$out/load_${mix}_$backend.json" 2>&1 | tee -a "$out/server.txt"
+      [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    done
+  done
+  rm -rf "$server_dir" "$store"
 fi
 : >"$out/comparison.txt"
 if [ -s "$out/gpu_benchmark.json" ] || [ -s "$out/scoring_benchmark.json" ] ||
