@@ -8,7 +8,7 @@
 # als_benchmark.json, torch_peer.json, comparison.txt; and torch_als_peer.json, which is folded
 # into torch_peer.json (under "als") when the torch part wrote that too, so that 8 still hold.
 #
-#   bash benchmarks/gpu/run.sh [tests] [sanitize] [bench] [als] [torch] [torch-als] [server]
+#   bash benchmarks/gpu/run.sh [tests] [sanitize] [bench] [als] [torch] [torch-als] [sweep] [server]
 #                                                             (default: tests bench als torch)
 #
 # bench runs the retrieval benchmark, which also times our CPU exact scan on the same host and
@@ -24,14 +24,17 @@
 # its Last.fm training against ours; the ALS table gets torch columns and ours/torch. Run it with
 # als: "als torch-als" (about a minute more).
 #
+# sweep times the retrieval knobs that need no rebuild (sweep.txt): batches of 1 and 8 on the
+# fused scan against the GEMM path (FEEDRANK_FUSED_MAX_BATCH 8 and 0), and the score tile's size
+# at 10M x 1024 (FEEDRANK_SCORE_TILE_MB 8 to 256).
+#
 # server runs the service itself from the other carry (`build_carry.sh server`, carried as
 # build-gpu-sm90/server-carry; SERVER_CARRY names another): Ingest of 1M posts while a reader
 # calls GetNearestPosts, with the exact CPU scan and with --backend gpu (ingest_benchmark's
 # BM_IngestIndexed: posts/s, index lag at the end, catch-up time, the reader's latencies), then
 # feedrank-load's algorithmic GetFeed and GetNearestPosts over gRPC on one 1M-post store, the
-# CPU backend beside the GPU one. It writes server.txt, ingest.json and load_*.json, so run it in
-# a call of its own ("server" alone): with the other parts' files it would pass the 8 that come
-# back.
+# CPU backend beside the GPU one. It writes server.txt (every table) and ingest.json.
+# INGEST_FILTER, LOAD_USERS and LOAD_POSTS shrink it (a smoke test where there is no GPU).
 #
 # sanitize runs a few small GPU tests (retrieval and scoring) under compute-sanitizer (memcheck,
 # racecheck, synccheck, initcheck): the memory-model checks the CPU emulation cannot make.
@@ -153,6 +156,18 @@ if [[ " $parts " == *" torch-als "* ]]; then
     ${lastfm_args[@]+"${lastfm_args[@]}"} 2>&1 | tee -a "$out/gpu_benchmark.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
+if [[ " $parts " == *" sweep "* ]]; then
+  for fused in 8 0; do
+    echo "== FEEDRANK_FUSED_MAX_BATCH=$fused" | tee -a "$out/sweep.txt"
+    limited "${ours_env[@]}" FEEDRANK_FUSED_MAX_BATCH=$fused "$carry/bin/gpu_retrieval_benchmark" \
+      --benchmark_filter='^search/1M/fp(32|16)/batch:(1|8)/' 2>&1 | tee -a "$out/sweep.txt"
+  done
+  for tile in 8 16 32 64 128 256; do
+    echo "== FEEDRANK_SCORE_TILE_MB=$tile" | tee -a "$out/sweep.txt"
+    limited "${ours_env[@]}" FEEDRANK_SCORE_TILE_MB=$tile "$carry/bin/gpu_retrieval_benchmark" \
+      --benchmark_filter='^(search|gemm_only)/10M/fp32/batch:1024' 2>&1 | tee -a "$out/sweep.txt"
+  done
+fi
 if [[ " $parts " == *" server "* ]]; then
   server_dir=$(mktemp -d)
   server_tar=${SERVER_CARRY:-build-gpu-sm90/server-carry}/server.tar.xz
@@ -162,7 +177,7 @@ if [[ " $parts " == *" server "* ]]; then
   server_env=(env LD_LIBRARY_PATH="$server_dir/lib${cublas_dir:+:$cublas_dir}")
   echo "== ingest_benchmark BM_IngestIndexed, exact CPU scan and GPU" | tee -a "$out/server.txt"
   limited "${server_env[@]}" "$server_dir/bin/ingest_benchmark" \
-    --benchmark_filter='BM_IngestIndexed/posts:1000000/index:(0|2)/rebuild:0' \
+    --benchmark_filter="${INGEST_FILTER:-BM_IngestIndexed/posts:1000000/index:(0|2)/rebuild:0}" \
     --benchmark_out="$out/ingest.json" --benchmark_out_format=json 2>&1 | tee -a "$out/server.txt"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   store=$(mktemp -d)
@@ -171,12 +186,39 @@ if [[ " $parts " == *" server "* ]]; then
       echo "== feedrank-load --mix $mix=1, --backend $backend" | tee -a "$out/server.txt"
       limited "${server_env[@]}" "$server_dir/bin/feedrank-load" \
         --server-binary "$server_dir/bin/feedrank-server" --data-dir "$store" \
-        --users 100000 --posts 1000000 --loop closed --callers 32 --mix "$mix=1" \
-        --warmup 3 --duration 10 --server-args "--backend $backend --impression-log off" \
-        --json "$out/load_${mix}_$backend.json" 2>&1 | tee -a "$out/server.txt"
-      [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+        --users "${LOAD_USERS:-100000}" --posts "${LOAD_POSTS:-1000000}" --loop closed --callers 32 --mix "$mix=1" \
+        --warmup 3 --duration 10 --server-args "--backend $backend --impression-log off" 2>&1 |
+        tee -a "$out/server.txt"
+      if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+        status=1
+        tail -n 20 "$store/server.stderr" 2>&1 | tee -a "$out/server.txt"
+      fi
     done
   done
+  # The GPU server's own view: its stats and the GPU lines of its Prometheus metrics.
+  echo "== feedrank-server --backend gpu: stats and /metrics" | tee -a "$out/server.txt"
+  "${server_env[@]}" "$server_dir/bin/feedrank-server" --listen 127.0.0.1:50990 \
+    --metrics-listen 127.0.0.1:50991 --data-dir "$store/server" --backend gpu \
+    --impression-log off >>"$out/server.txt" 2>&1 &
+  server_pid=$!
+  limited python3 - <<'PY' 2>&1 | tee -a "$out/server.txt"
+import time, urllib.request
+for _ in range(120):
+    try:
+        text = urllib.request.urlopen("http://127.0.0.1:50991/metrics", timeout=2).read().decode()
+        break
+    except OSError:
+        time.sleep(0.5)
+else:
+    raise SystemExit("no /metrics after 60 s")
+for line in text.splitlines():
+    if line.startswith(("feedrank_gpu", "feedrank_index", "feedrank_retrieval", "feedrank_store")):
+        print(line)
+PY
+  "${server_env[@]}" "$server_dir/bin/feedrank" --server 127.0.0.1:50990 stats --memory 2>&1 |
+    tee -a "$out/server.txt"
+  kill -TERM "$server_pid"
+  wait "$server_pid"
   rm -rf "$server_dir" "$store"
 fi
 : >"$out/comparison.txt"

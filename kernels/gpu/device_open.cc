@@ -14,12 +14,20 @@ absl::Status unusable(cudaError_t error, const std::string& call) {
 
 }  // namespace
 
+void prefer_sleeping_waits() {
+  unsigned flags = 0;
+  if (cudaGetDeviceFlags(&flags) != cudaSuccess) flags = 0;
+  flags = (flags & ~static_cast<unsigned>(cudaDeviceScheduleMask)) | cudaDeviceScheduleBlockingSync;
+  if (cudaSetDeviceFlags(flags) != cudaSuccess) (void)cudaGetLastError();
+}
+
 absl::StatusOr<cudaDeviceProp> open_twin_device(cudaError_t (*probe)(), const char* kernels) {
   std::string why;
   if (usable_gpu_count(&why) == 0) return absl::FailedPreconditionError("no usable GPU: " + why);
   if (const cudaError_t e = cudaSetDevice(kTwinDevice); e != cudaSuccess) {
     return unusable(e, "cudaSetDevice(0)");
   }
+  prefer_sleeping_waits();
   cudaDeviceProp prop{};
   if (const cudaError_t e = cudaGetDeviceProperties(&prop, kTwinDevice); e != cudaSuccess) {
     return unusable(e, "cudaGetDeviceProperties(0)");

@@ -15,6 +15,7 @@
 #include "kernels/gpu/context_pool.h"
 #include "kernels/gpu/cuda_status.h"
 #include "kernels/gpu/device_matrix.h"
+#include "kernels/gpu/device_open.h"
 #include "kernels/gpu/kernel_launch.h"
 #include "kernels/gpu/pipeline.h"
 #include "kernels/gpu/plan.h"
@@ -312,6 +313,7 @@ absl::StatusOr<std::unique_ptr<GpuIndex>> create_gpu_index(int dimension,
     return absl::UnavailableError(std::string("GPU ") + std::to_string(options.device) +
                                   " cannot be used: " + cudaGetErrorString(e));
   }
+  gpu::prefer_sleeping_waits();
   cudaDeviceProp prop{};
   FEEDRANK_CUDA_RETURN_IF_ERROR(cudaGetDeviceProperties(&prop, options.device));
   gpu::DeviceInfo info{options.device, prop.name, prop.multiProcessorCount, prop.major,
