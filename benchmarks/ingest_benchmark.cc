@@ -7,8 +7,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <random>
 #include <memory>
@@ -23,9 +23,9 @@
 #include "benchmarks/benchmark_corpus.h"
 #include "benchmarks/latency_recorder.h"
 #include "common/huge_page_malloc.h"
-#include "kernels/compute_backend.h"
 #include "feedrank/v1/feedrank.grpc.pb.h"
 #include "fmt/format.h"
+#include "kernels/compute_backend.h"
 #include "ranker/feed_engine.h"
 #include "store/durable_store.h"
 #include "store/feed_store.h"

@@ -17,7 +17,8 @@ absl::Status unusable(cudaError_t error, const std::string& call) {
 void prefer_sleeping_waits() {
   unsigned flags = 0;
   if (cudaGetDeviceFlags(&flags) != cudaSuccess) flags = 0;
-  flags = (flags & ~static_cast<unsigned>(cudaDeviceScheduleMask)) | cudaDeviceScheduleBlockingSync;
+  flags &= ~static_cast<unsigned>(cudaDeviceScheduleMask);
+  flags |= cudaDeviceScheduleBlockingSync;
   if (cudaSetDeviceFlags(flags) != cudaSuccess) (void)cudaGetLastError();
 }
 

@@ -1,7 +1,7 @@
-// Opening device 0 for a GPU twin (feature scorer, ALS solver): a usable GPU, its properties,
-// and a trial launch of the twin's kernels, so that a missing GPU, a driver too old or a build
-// without code for this architecture shows at creation as FAILED_PRECONDITION with the reason
-// (the device, not a call, is at fault).
+// Opening a device for the GPU code. For a GPU twin (feature scorer, ALS solver), device 0: a
+// usable GPU, its properties, and a trial launch of the twin's kernels, so that a missing GPU, a
+// driver too old or a build without code for this architecture shows at creation as
+// FAILED_PRECONDITION with the reason (the device, not a call, is at fault).
 #pragma once
 
 #include <cuda_runtime_api.h>
