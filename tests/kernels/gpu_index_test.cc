@@ -11,6 +11,10 @@
 #include <thread>
 #include <vector>
 
+#if FEEDRANK_HAVE_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
 #include "absl/status/status.h"
 #include "kernels/compute_backend.h"
 #include "tests/kernels/gpu_test_support.h"
@@ -258,6 +262,20 @@ TEST(GpuIndex, Fp16IndexRejectsValuesOutsideTheFp16Range) {
   corpus.data[70 * 8 + 3] = 0.5f;
   EXPECT_TRUE(index->sync(corpus.rows()).ok());
   EXPECT_EQ(index->indexed_rows(), 100u);
+}
+
+// A thread waiting for a search sleeps: CUDA's default spins when cores outnumber contexts,
+// which held a core for every request waiting on the GPU.
+TEST(GpuIndex, OpeningTheDeviceMakesWaitingThreadsSleep) {
+#if FEEDRANK_HAVE_CUDA
+  GPU_INDEX_OR_SKIP(index, 8, GpuIndexOptions{});
+  unsigned flags = 0;
+  ASSERT_EQ(cudaGetDeviceFlags(&flags), cudaSuccess);
+  EXPECT_EQ(flags & cudaDeviceScheduleMask,
+            static_cast<unsigned>(cudaDeviceScheduleBlockingSync));
+#else
+  GTEST_SKIP() << "a build without CUDA";
+#endif
 }
 
 TEST(GpuIndex, TimingHooksReportDeviceTime) {
