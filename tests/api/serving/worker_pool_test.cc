@@ -98,6 +98,7 @@ TEST(WorkerPool, TakesJobsAgainOnceTheQueueDrains) {
 // Threads start as jobs need them: none before the first, one for jobs that come one after the
 // other, one a job while jobs wait together, never more than the maximum.
 TEST(WorkerPool, StartsThreadsOnlyAsJobsNeedThem) {
+  Latch latch;  // before the pool: its threads may still be leaving latch.wait() as it is destroyed
   WorkerPool pool(4, 100);
   EXPECT_EQ(pool.thread_count(), 0u);
   for (int i = 0; i < 20; ++i) {
@@ -109,7 +110,6 @@ TEST(WorkerPool, StartsThreadsOnlyAsJobsNeedThem) {
     while (pool.idle_thread_count() < pool.thread_count()) std::this_thread::yield();
     EXPECT_EQ(pool.thread_count(), 1u) << i;
   }
-  Latch latch;
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(pool.try_submit([&] { latch.wait(); }));
   latch.wait_for_waiters(3);
   EXPECT_GE(pool.thread_count(), 3u) << "three jobs held at once, each on its own thread";
