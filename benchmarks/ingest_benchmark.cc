@@ -441,12 +441,16 @@ void InProcessShapes(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Ingest)->Apply(IngestShapes);
 BENCHMARK(BM_CreatePosts)->Apply(UnaryShapes);
 BENCHMARK(BM_FeedEngineWrite)->Apply(InProcessShapes);
+void IndexedShapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"posts", "index", "rebuild"});
+  WriteSettings(b);
+}
+
 BENCHMARK(BM_IngestIndexed)
-    ->ArgNames({"posts", "index", "rebuild"})
     ->Args({1'000'000, 0, 0})
     ->Args({1'000'000, 1, 0})
     ->Args({100'000, 1, 1})
-    ->Apply(WriteSettings);
+    ->Apply(IndexedShapes);
 
 }  // namespace
 }  // namespace feedrank::bench
@@ -459,9 +463,8 @@ int main(int argc, char** argv) {
   std::string why;
   if (feedrank::kernels::usable_gpu_count(&why) > 0) {
     benchmark::RegisterBenchmark("BM_IngestIndexed", feedrank::bench::BM_IngestIndexed)
-        ->ArgNames({"posts", "index", "rebuild"})
         ->Args({1'000'000, 2, 0})
-        ->Apply(feedrank::bench::WriteSettings);
+        ->Apply(feedrank::bench::IndexedShapes);
   } else {
     std::printf("ingest_benchmark: BM_IngestIndexed on the GPU skipped: no usable GPU: %s\n",
                 why.c_str());

@@ -186,8 +186,8 @@ if [[ " $parts " == *" server "* ]]; then
       echo "== feedrank-load --mix $mix=1, --backend $backend" | tee -a "$out/server.txt"
       limited "${server_env[@]}" "$server_dir/bin/feedrank-load" \
         --server-binary "$server_dir/bin/feedrank-server" --data-dir "$store" \
-        --users "${LOAD_USERS:-100000}" --posts "${LOAD_POSTS:-1000000}" --loop closed --callers 32 --mix "$mix=1" \
-        --warmup 3 --duration 10 --server-args "--backend $backend --impression-log off" 2>&1 |
+        --users "${LOAD_USERS:-100000}" --posts "${LOAD_POSTS:-1000000}" --loop closed \
+        --callers 32 --mix "$mix=1" --warmup 3 --duration 10 --server-args "--backend $backend --impression-log off" 2>&1 |
         tee -a "$out/server.txt"
       if [ "${PIPESTATUS[0]}" -ne 0 ]; then
         status=1

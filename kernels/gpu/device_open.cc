@@ -14,21 +14,22 @@ absl::Status unusable(cudaError_t error, const std::string& call) {
 
 }  // namespace
 
-void prefer_sleeping_waits() {
+cudaError_t use_device(int device) {
+  if (const cudaError_t e = cudaSetDevice(device); e != cudaSuccess) return e;
   unsigned flags = 0;
   if (cudaGetDeviceFlags(&flags) != cudaSuccess) flags = 0;
   flags &= ~static_cast<unsigned>(cudaDeviceScheduleMask);
   flags |= cudaDeviceScheduleBlockingSync;
   if (cudaSetDeviceFlags(flags) != cudaSuccess) (void)cudaGetLastError();
+  return cudaSuccess;
 }
 
 absl::StatusOr<cudaDeviceProp> open_twin_device(cudaError_t (*probe)(), const char* kernels) {
   std::string why;
   if (usable_gpu_count(&why) == 0) return absl::FailedPreconditionError("no usable GPU: " + why);
-  if (const cudaError_t e = cudaSetDevice(kTwinDevice); e != cudaSuccess) {
+  if (const cudaError_t e = use_device(kTwinDevice); e != cudaSuccess) {
     return unusable(e, "cudaSetDevice(0)");
   }
-  prefer_sleeping_waits();
   cudaDeviceProp prop{};
   if (const cudaError_t e = cudaGetDeviceProperties(&prop, kTwinDevice); e != cudaSuccess) {
     return unusable(e, "cudaGetDeviceProperties(0)");

@@ -12,12 +12,13 @@ namespace feedrank::kernels::gpu {
 
 inline constexpr int kTwinDevice = 0;
 
-// Makes the calling thread's current device put host threads that wait for it (stream and event
-// synchronisation) to sleep instead of spinning. CUDA spins by default when there are more
-// cores than contexts, so every search or scoring call waiting on the GPU held a whole core: on
-// the H200 host a GPU server spent more CPU a request than the CPU backend (2.55 against 2.06 ms
-// an algorithmic GetFeed). Best effort: a runtime that refuses leaves the default.
-void prefer_sleeping_waits();
+// Makes `device` the calling thread's current device, as cudaSetDevice does, and has host
+// threads that wait for it (stream and event synchronisation) sleep instead of spinning. CUDA
+// spins by default when there are more cores than contexts, so every search or scoring call
+// waiting on the GPU held a whole core: on the H200 host a GPU server spent more CPU a request
+// than the CPU backend (2.55 against 2.06 ms an algorithmic GetFeed). Every code that opens a
+// device calls this; the wait policy is best effort (a runtime that refuses it keeps spinning).
+cudaError_t use_device(int device);
 
 // `probe` launches the twin's kernels once; `kernels` names them in the message ("scoring
 // kernel", "ALS kernels").

@@ -308,12 +308,11 @@ absl::StatusOr<std::unique_ptr<GpuIndex>> create_gpu_index(int dimension,
     return absl::InvalidArgumentError("options.device: " + std::to_string(options.device) +
                                       ", but " + std::to_string(gpus) + " GPU(s) are usable");
   }
-  if (const cudaError_t e = cudaSetDevice(options.device); e != cudaSuccess) {
+  if (const cudaError_t e = gpu::use_device(options.device); e != cudaSuccess) {
     (void)cudaGetLastError();
     return absl::UnavailableError(std::string("GPU ") + std::to_string(options.device) +
                                   " cannot be used: " + cudaGetErrorString(e));
   }
-  gpu::prefer_sleeping_waits();
   cudaDeviceProp prop{};
   FEEDRANK_CUDA_RETURN_IF_ERROR(cudaGetDeviceProperties(&prop, options.device));
   gpu::DeviceInfo info{options.device, prop.name, prop.multiProcessorCount, prop.major,
