@@ -175,6 +175,22 @@ void EmbeddingTable::values_reserve(std::size_t values) {
   }
 }
 
+void EmbeddingTable::prefetch(PostId id, PrefetchStep step) const {
+  if (step == PrefetchStep::kSlots) {
+    row_by_id_.prefetch(id);
+    return;
+  }
+  const auto it = row_by_id_.find(id);
+  if (it == row_by_id_.end()) return;  // a new post: its row is appended
+  const std::size_t at = it->second * static_cast<std::size_t>(dimension_);
+  const std::size_t values = static_cast<std::size_t>(dimension_);
+  if (precision_ == RowPrecision::kHalf) {
+    prefetch_bytes(halves_.data() + at, values * sizeof(std::uint16_t));
+  } else {
+    prefetch_bytes(floats_.data() + at, values * sizeof(float));
+  }
+}
+
 std::optional<std::size_t> EmbeddingTable::row_of(PostId id) const {
   const auto it = row_by_id_.find(id);
   if (it == row_by_id_.end()) return std::nullopt;

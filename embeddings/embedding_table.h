@@ -21,6 +21,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "common/batch_prefetch.h"
 #include "common/stable_array.h"
 #include "store/records.h"
 
@@ -117,6 +118,8 @@ class EmbeddingTable {
   std::span<const PostId> row_ids() const { return ids_.span(); }
   // The row holding `id`, deleted or not.
   std::optional<std::size_t> row_of(PostId id) const;
+  // A hint before upsert() or reading the row of `id` in a batch (common/batch_prefetch.h).
+  void prefetch(PostId id, PrefetchStep step) const;
   bool is_deleted(std::size_t r) const;
   // Bit (r % 64) of word (r / 64) is set when row r is deleted; bits past rows() are zero.
   std::span<const std::uint64_t> tombstone_words() const { return tombstones_.span(); }

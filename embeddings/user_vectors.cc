@@ -123,6 +123,35 @@ void UserVectorModel::record_engagement(UserId user, EngagementKind kind,
   users_[user].engaged.add(post_vector, weight, at, options_.half_life_ms);
 }
 
+namespace {
+
+// Asks for the sum's values of the user's mean `which`, once the state's slot is in cache.
+template <class States, class Which>
+void prefetch_mean(const States& users, UserId user, PrefetchStep step, Which which) {
+  if (step == PrefetchStep::kSlots) {
+    users.prefetch(user);
+    return;
+  }
+  if (const auto it = users.find(user); it != users.end()) {
+    const std::span<const float> sum = which(it->second).sum();
+    prefetch_bytes(sum.data(), sum.size_bytes());
+  }
+}
+
+}  // namespace
+
+void UserVectorModel::prefetch_for_post(UserId author, PrefetchStep step) const {
+  prefetch_mean(users_, author, step, [](const UserState& state) -> const DecayedMean& {
+    return state.authored;
+  });
+}
+
+void UserVectorModel::prefetch_for_engagement(UserId user, PrefetchStep step) const {
+  prefetch_mean(users_, user, step, [](const UserState& state) -> const DecayedMean& {
+    return state.engaged;
+  });
+}
+
 void UserVectorModel::record_post(UserId author, std::span<const float> post_vector,
                                   TimestampMs at) {
   check_size(post_vector, options_.dimension);

@@ -18,6 +18,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/batch_prefetch.h"
 #include "embeddings/decayed_mean.h"
 #include "store/records.h"
 
@@ -47,6 +48,9 @@ class UserVectorModel {
                          TimestampMs at);
   // `author` published a post; feeds the followees' part of their followers' vectors. O(dimension).
   void record_post(UserId author, std::span<const float> post_vector, TimestampMs at);
+  // Hints before record_post() and record_engagement() in a batch (common/batch_prefetch.h).
+  void prefetch_for_post(UserId author, PrefetchStep step) const;
+  void prefetch_for_engagement(UserId user, PrefetchStep step) const;
 
   // L2-normalised blend of the user's engagement mean and the pooled decayed mean of the
   // followees' posts, read at `now`; all zeros when there is neither. O(dimension x followees).

@@ -51,6 +51,22 @@ void EngagementHistory::add(const Engagement& engagement, UserId author) {
   }
 }
 
+void EngagementHistory::prefetch(const Engagement& engagement, PrefetchStep step) const {
+  if (step == PrefetchStep::kSlots) {
+    by_user_.prefetch(engagement.user);
+    by_post_.prefetch(engagement.post);
+    return;
+  }
+  // add() appends to both lists.
+  if (const auto it = by_user_.find(engagement.user); it != by_user_.end()) {
+    prefetch_bytes(it->second.data() + it->second.size(), sizeof(UserEngagement));
+  }
+  if (const auto it = by_post_.find(engagement.post); it != by_post_.end()) {
+    const auto& engagers = it->second.engagers;
+    prefetch_bytes(engagers.data() + engagers.size(), sizeof(engagers[0]));
+  }
+}
+
 void EngagementHistory::end_bulk_load(absl::FunctionRef<bool(PostId post)> deleted) {
   bulk_load_ = false;
   std::vector<std::pair<double, PostId>> order;

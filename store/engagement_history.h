@@ -18,6 +18,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
+#include "common/batch_prefetch.h"
 #include "store/records.h"
 
 namespace feedrank::store {
@@ -47,6 +48,8 @@ class EngagementHistory {
 
   const EngagementHistoryOptions& options() const { return options_; }
   void add(const Engagement& engagement, UserId author);
+  // A hint before add() in a batch (common/batch_prefetch.h).
+  void prefetch(const Engagement& engagement, PrefetchStep step) const;
   // The post was deleted: it leaves the trending order (its history stays, as the store's does).
   void forget_trending(PostId post);
   // The start-up replay: add() leaves the trending order alone until end_bulk_load() builds it

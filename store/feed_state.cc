@@ -58,4 +58,17 @@ void FeedState::apply(StoreMutation mutation) {
       mutation);
 }
 
+void FeedState::prefetch(const StoreMutation& mutation, PrefetchStep step) const {
+  if (const auto* stored = std::get_if<StoredPost>(&mutation)) {
+    if (stored->deleted) {
+      posts.prefetch_existing(stored->post.id, step);
+    } else {
+      posts.prefetch_new(stored->post.id, stored->post.author, step);
+    }
+  } else if (const auto* stored = std::get_if<StoredEngagement>(&mutation)) {
+    posts.prefetch_existing(stored->engagement.post, step);
+    engagements.prefetch(stored->engagement, step);
+  }
+}
+
 }  // namespace feedrank::store

@@ -6,6 +6,7 @@
 #include <span>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/batch_prefetch.h"
 #include "store/durable_store.h"
 #include "store/engagement_history.h"
 #include "store/handle_index.h"
@@ -23,6 +24,9 @@ struct FeedState {
   Sequence last_sequence = 0;  // the highest applied; the next post or engagement gets one more
 
   void apply(StoreMutation mutation);
+  // A hint that apply(mutation) comes soon (common/batch_prefetch.h): asks for what it will
+  // look up in the large maps.
+  void prefetch(const StoreMutation& mutation, PrefetchStep step) const;
 
   // What a writer prepares before locking readers out so that applying `batch` does not rehash
   // a large map under the lock (common/grow_aside.h); make_room() only reads the state.

@@ -278,10 +278,16 @@ absl::StatusOr<WriteSummary> FeedStore::commit_write(PreparedWrite prepared) {
   apply_exclusively([&] {
     state_.take_room(room);
     if (extension_) extension_->take_room();
-    for (auto& mutation : mutations) {
-      if (extension_) extension_->apply(mutation, state_);
-      state_.apply(std::move(mutation));
-    }
+    apply_prefetched(
+        mutations.size(),
+        [&](std::size_t i, PrefetchStep step) {
+          state_.prefetch(mutations[i], step);
+          if (extension_) extension_->prefetch(mutations[i], step);
+        },
+        [&](std::size_t i) {
+          if (extension_) extension_->apply(mutations[i], state_);
+          state_.apply(std::move(mutations[i]));
+        });
   });
   // The write is durable and acknowledged whatever happens here: a failed checkpoint only means
   // a longer replay at the next start, and the next write retries it.

@@ -111,6 +111,24 @@ void PostCatalog::count_engagement(PostId post, EngagementKind kind) {
   }
 }
 
+void PostCatalog::prefetch_new(PostId id, UserId author, PrefetchStep step) const {
+  if (step == PrefetchStep::kSlots) {
+    index_.prefetch(id);
+    timelines_.prefetch(author);
+  } else if (const auto it = timelines_.find(author);
+             it != timelines_.end() && !it->second.empty()) {
+    prefetch_bytes(&it->second.back(), sizeof(TimelineEntry));  // a new post mostly goes last
+  }
+}
+
+void PostCatalog::prefetch_existing(PostId id, PrefetchStep step) const {
+  if (step == PrefetchStep::kSlots) {
+    index_.prefetch(id);
+  } else if (const auto it = index_.find(id); it != index_.end()) {
+    prefetch_bytes(&views_[it->second], sizeof(PostView));
+  }
+}
+
 const PostView* PostCatalog::find(PostId id) const {
   auto it = index_.find(id);
   return it == index_.end() ? nullptr : &views_[it->second];

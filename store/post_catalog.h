@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/batch_prefetch.h"
 #include "common/chunked_vector.h"
 #include "store/durable_store.h"
 #include "store/records.h"
@@ -80,6 +81,10 @@ class PostCatalog {
   void take_room(Room& room);
 
   const PostView* find(PostId id) const;
+  // Hints in a batch (common/batch_prefetch.h): before put() of a post that is likely new (its
+  // id's slot, its author's timeline), and before count_engagement() or a delete (its view).
+  void prefetch_new(PostId id, UserId author, PrefetchStep step) const;
+  void prefetch_existing(PostId id, PrefetchStep step) const;
   // Ascending by (created_at, id); live posts only.
   std::span<const TimelineEntry> timeline(UserId author) const;
   // The author's `newest` latest live posts created at or before `now`, ascending.

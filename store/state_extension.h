@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/batch_prefetch.h"
 #include "store/durable_store.h"
 #include "store/feed_state.h"
 
@@ -51,6 +52,9 @@ class StateExtension {
   virtual void take_room() {}
   // Each committed mutation, and each record replayed at start, before `state` applies it.
   virtual void apply(const StoreMutation& mutation, const FeedState& state) = 0;
+  // A hint that apply(mutation) comes soon (common/batch_prefetch.h): asks for what it will
+  // look up.
+  virtual void prefetch(const StoreMutation& /*mutation*/, PrefetchStep /*step*/) const {}
 
   // Replay of the saved checkpoint (before any record) and of its user states (after all).
   virtual void restore_checkpoint(Sequence through) = 0;

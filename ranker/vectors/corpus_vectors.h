@@ -79,6 +79,7 @@ class CorpusVectors final : public store::StateExtension {
   void make_room(std::span<const store::StoreMutation> mutations) override;
   void take_room() override;
   void apply(const store::StoreMutation& mutation, const store::FeedState& state) override;
+  void prefetch(const store::StoreMutation& mutation, PrefetchStep step) const override;
   void restore_checkpoint(store::Sequence through) override;
   void restore_user_state(UserId user, std::string state) override;
   absl::Status finish_replay(const store::FeedState& state) override;
