@@ -68,6 +68,10 @@ void FeedState::prefetch(const StoreMutation& mutation, PrefetchStep step) const
   } else if (const auto* stored = std::get_if<StoredEngagement>(&mutation)) {
     posts.prefetch_existing(stored->engagement.post, step);
     engagements.prefetch(stored->engagement, step);
+  } else if (const auto* follow = std::get_if<Follow>(&mutation)) {
+    graph.prefetch(follow->follower, follow->followee, step);
+  } else if (const auto* unfollow = std::get_if<Unfollow>(&mutation)) {
+    graph.prefetch(unfollow->follower, unfollow->followee, step);
   }
 }
 

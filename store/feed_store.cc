@@ -19,30 +19,60 @@ constexpr std::size_t kMaxCombinedCalls = 256;
 // Records written back per commit at start (bounded memory for a store of millions of posts).
 constexpr std::size_t kWriteBackBatch = 10'000;
 
+// Records replayed at start are applied this many at a time, so that they prefetch ahead (1M
+// posts and their follows and engagements started in 8.0-9.8 s instead of 9.0-10.7): several
+// times the prefetch distance, few enough that the pending records stay in cache.
+constexpr std::size_t kReplayBatch = 128;
+
+// Applies `mutations` in order, each to the extension and then to the state, asking a few
+// mutations ahead for what they will look up (common/batch_prefetch.h).
+void apply_all(std::span<StoreMutation> mutations, FeedState& state, StateExtension* extension) {
+  apply_prefetched(
+      mutations.size(),
+      [&](std::size_t i, PrefetchStep step) {
+        state.prefetch(mutations[i], step);
+        if (extension) extension->prefetch(mutations[i], step);
+      },
+      [&](std::size_t i) {
+        if (extension) extension->apply(mutations[i], state);
+        state.apply(std::move(mutations[i]));
+      });
+}
+
 class StateRebuilder final : public StoreVisitor {
  public:
   StateRebuilder(FeedState& state, StateExtension* extension)
-      : state_(state), extension_(extension) {}
+      : state_(state), extension_(extension) {
+    pending_.reserve(kReplayBatch);
+  }
 
   void on_checkpoint(Sequence through) override {
+    apply_pending();
     if (extension_) extension_->restore_checkpoint(through);
   }
-  void on_user(User user) override { apply(std::move(user)); }
-  void on_post(StoredPost post) override { apply(std::move(post)); }
-  void on_follow(const Follow& follow) override { apply(follow); }
-  void on_engagement(const StoredEngagement& engagement) override { apply(engagement); }
+  void on_user(User user) override { add(std::move(user)); }
+  void on_post(StoredPost post) override { add(std::move(post)); }
+  void on_follow(const Follow& follow) override { add(follow); }
+  void on_engagement(const StoredEngagement& engagement) override { add(engagement); }
   void on_user_state(UserId user, std::string state) override {
+    apply_pending();
     if (extension_) extension_->restore_user_state(user, std::move(state));
+  }
+  // After the last record: applies those still pending.
+  void apply_pending() {
+    apply_all(pending_, state_, extension_);
+    pending_.clear();
   }
 
  private:
-  void apply(StoreMutation mutation) {
-    if (extension_) extension_->apply(mutation, state_);
-    state_.apply(std::move(mutation));
+  void add(StoreMutation mutation) {
+    pending_.push_back(std::move(mutation));
+    if (pending_.size() == kReplayBatch) apply_pending();
   }
 
   FeedState& state_;
   StateExtension* extension_;
+  std::vector<StoreMutation> pending_;  // replayed, not applied yet
 };
 
 }  // namespace
@@ -54,6 +84,7 @@ absl::StatusOr<std::unique_ptr<FeedStore>> FeedStore::open(std::unique_ptr<Durab
   FeedState& state = store->state_;
   state.engagements.begin_bulk_load();
   if (auto status = store->durable_->replay(rebuilder); !status.ok()) return status;
+  rebuilder.apply_pending();
   state.engagements.end_bulk_load([&](PostId post) {
     const PostView* view = state.posts.find(post);
     return view != nullptr && view->deleted;
@@ -278,16 +309,7 @@ absl::StatusOr<WriteSummary> FeedStore::commit_write(PreparedWrite prepared) {
   apply_exclusively([&] {
     state_.take_room(room);
     if (extension_) extension_->take_room();
-    apply_prefetched(
-        mutations.size(),
-        [&](std::size_t i, PrefetchStep step) {
-          state_.prefetch(mutations[i], step);
-          if (extension_) extension_->prefetch(mutations[i], step);
-        },
-        [&](std::size_t i) {
-          if (extension_) extension_->apply(mutations[i], state_);
-          state_.apply(std::move(mutations[i]));
-        });
+    apply_all(mutations, state_, extension_);
   });
   // The write is durable and acknowledged whatever happens here: a failed checkpoint only means
   // a longer replay at the next start, and the next write retries it.

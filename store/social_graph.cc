@@ -34,6 +34,20 @@ bool UserSet::erase(UserId user) {
   return true;
 }
 
+void SocialGraph::prefetch(UserId follower, UserId followee, PrefetchStep step) const {
+  if (step == PrefetchStep::kSlots) {
+    followees_.prefetch(follower);
+    followers_.prefetch(followee);
+    return;
+  }
+  if (const auto it = followees_.find(follower); it != followees_.end()) {
+    prefetch_bytes(it->second.end_data(), sizeof(UserId));
+  }
+  if (const auto it = followers_.find(followee); it != followers_.end()) {
+    prefetch_bytes(it->second.end_data(), sizeof(UserId));
+  }
+}
+
 bool SocialGraph::add(UserId follower, UserId followee) {
   if (!followees_[follower].insert(followee)) return false;
   followers_[followee].insert(follower);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/batch_prefetch.h"
 #include "store/records.h"
 
 namespace feedrank::store {
@@ -26,6 +27,8 @@ class UserSet {
   bool insert(UserId user);
   bool erase(UserId user);
   std::size_t memory_bytes() const { return ids_.capacity() * sizeof(UserId); }
+  // Where an id that sorts last would go: follows mostly arrive in id order.
+  const UserId* end_data() const { return ids_.data() + ids_.size(); }
 
  private:
   std::vector<UserId> ids_;
@@ -36,6 +39,9 @@ class SocialGraph {
   // Both return whether the graph changed.
   bool add(UserId follower, UserId followee);
   bool remove(UserId follower, UserId followee);
+
+  // A hint before add() or remove() in a batch (common/batch_prefetch.h).
+  void prefetch(UserId follower, UserId followee, PrefetchStep step) const;
 
   bool follows(UserId follower, UserId followee) const;
   const UserSet& followees(UserId user) const;

@@ -193,10 +193,12 @@ void CorpusVectors::apply(const store::StoreMutation& mutation, const store::Fee
 void CorpusVectors::prefetch(const store::StoreMutation& mutation, PrefetchStep step) const {
   if (const auto* stored = std::get_if<store::StoredPost>(&mutation)) {
     table_.prefetch(stored->post.id, step);
-    if (stored->deleted) return;
+    // A replay only fills the table: user vectors come from the checkpoint and its tail later.
+    if (stored->deleted || replaying_) return;
     users_.prefetch_for_post(stored->post.author, step);
     if (step == PrefetchStep::kSlots) changed_users_.prefetch(stored->post.author);
   } else if (const auto* stored = std::get_if<store::StoredEngagement>(&mutation)) {
+    if (replaying_) return;
     table_.prefetch(stored->engagement.post, step);
     users_.prefetch_for_engagement(stored->engagement.user, step);
     if (step == PrefetchStep::kSlots) changed_users_.prefetch(stored->engagement.user);

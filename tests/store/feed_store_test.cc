@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -97,6 +99,95 @@ TEST_F(FeedStoreTest, BatchesAcrossManyMapGrowthsKeepEveryUserAndPost) {
     ASSERT_NE(state.posts.find(post), nullptr) << post;
   }
   EXPECT_EQ(state.posts.live_count(), next_post - 1);
+}
+
+// What a test compares before and after a reopen: every user's follows both ways, every
+// author's timeline, every post's counts and every user's engagements.
+std::string describe(const FeedState& state, UserId users, PostId posts) {
+  std::string out;
+  for (UserId user = 1; user <= users; ++user) {
+    out += "u" + std::to_string(user) + " follows";
+    for (UserId followee : state.graph.followees(user)) out += " " + std::to_string(followee);
+    out += "; followed by";
+    for (UserId follower : state.graph.followers(user)) out += " " + std::to_string(follower);
+    out += "; posts";
+    for (const TimelineEntry& entry : state.posts.timeline(user)) {
+      out += " " + std::to_string(entry.id);
+    }
+    // The replay brings a user's engagements in key order, not in arrival order.
+    std::multiset<PostId> engaged;
+    for (const UserEngagement& engagement : state.engagements.by_user(user)) {
+      engaged.insert(engagement.post);
+    }
+    out += "; engaged with";
+    for (PostId post : engaged) out += " " + std::to_string(post);
+    out += "\n";
+  }
+  for (PostId post = 1; post <= posts; ++post) {
+    const PostView* view = state.posts.find(post);
+    if (view == nullptr) continue;
+    out += "p" + std::to_string(post) + (view->deleted ? " deleted" : " live");
+    for (std::uint32_t count : view->engagement_counts) out += " " + std::to_string(count);
+    out += "\n";
+  }
+  return out;
+}
+
+// Batches are applied with prefetching ahead (common/batch_prefetch.h), and the replay at a
+// reopen applies its records in batches too: with every kind of record, interleaved, over many
+// batches of either, the state read back is the state written.
+TEST_F(FeedStoreTest, AReopenRebuildsWhatManyMixedBatchesWrote) {
+  constexpr UserId kUsers = 60;
+  constexpr PostId kPosts = 900;
+  std::vector<WriteOp> users;
+  for (UserId user = 1; user <= kUsers; ++user) {
+    users.push_back(User{user, "u" + std::to_string(user), 1});
+  }
+  write_ok(std::move(users));
+  std::uint64_t state = 12345;
+  const auto next = [&](std::uint64_t bound) {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    return (state >> 33) % bound;
+  };
+  std::set<PostId> deleted;
+  for (PostId post = 1; post <= kPosts; post += 100) {
+    std::vector<WriteOp> ops;
+    for (PostId id = post; id < post + 100; ++id) {
+      const UserId author = 1 + next(kUsers);
+      ops.push_back(make_post(id, author, 1000 + static_cast<TimestampMs>(next(100'000))));
+      const UserId follower = 1 + next(kUsers);
+      if (follower != author) ops.push_back(Follow{follower, author, 2});
+      const PostId engaged = 1 + next(id);
+      if (!deleted.contains(engaged)) {
+        ops.push_back(Engagement{1 + next(kUsers), engaged,
+                                 static_cast<EngagementKind>(next(kEngagementKindCount)),
+                                 200'000 + static_cast<TimestampMs>(id)});
+      }
+      const UserId unfollower = 1 + next(kUsers), unfollowed = 1 + next(kUsers);
+      if (next(7) == 0 && unfollower != unfollowed) ops.push_back(Unfollow{unfollower, unfollowed});
+    }
+    write_ok(std::move(ops));
+    std::vector<WriteOp> deletes;  // a deleting batch is prepared alone
+    while (deletes.size() < 5) {
+      const PostId id = 1 + next(post + 99);
+      if (deleted.insert(id).second) deletes.push_back(DeletePost{id});
+    }
+    EXPECT_EQ(write_ok(std::move(deletes)).posts_deleted, 5u);
+  }
+  const auto counts = store_->counts();
+  ASSERT_GT(counts.follows, 100u);
+  ASSERT_GT(counts.engagements, 500u);
+  std::string written;
+  {
+    auto snapshot = store_->snapshot();
+    written = describe(snapshot.state(), kUsers, kPosts);
+  }
+  reopen();
+  auto snapshot = store_->snapshot();
+  EXPECT_EQ(describe(snapshot.state(), kUsers, kPosts), written);
+  EXPECT_EQ(store_->counts().posts, counts.posts);
+  EXPECT_EQ(store_->counts().follows, counts.follows);
+  EXPECT_EQ(store_->counts().engagements, counts.engagements);
 }
 
 TEST_F(FeedStoreTest, CreatingTheSamePostTwiceStoresItOnce) {
