@@ -1,6 +1,6 @@
 // Prefetching ahead in a batch of updates to large maps. A committed batch applies thousands of
 // items, each a few cache misses in maps of millions (a post's id slot, its author's timeline,
-// the author's decayed mean): waited for one by one they were most of the time a writer holds
+// the author's decayed mean); waited for one by one, they filled much of the time a writer holds
 // the readers' lock. Asking for them some items ahead overlaps them. The slots come first; what
 // a slot points to (a list's end, a mean's values) can only be asked for once the slot is in
 // cache, so a few items later.

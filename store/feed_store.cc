@@ -58,7 +58,7 @@ class StateRebuilder final : public StoreVisitor {
     apply_pending();
     if (extension_) extension_->restore_user_state(user, std::move(state));
   }
-  // After the last record: applies those still pending.
+  // Applies the records still pending (when a batch fills, and after the last record).
   void apply_pending() {
     apply_all(pending_, state_, extension_);
     pending_.clear();
