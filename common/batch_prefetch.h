@@ -15,11 +15,14 @@ enum class PrefetchStep {
   kTargets,  // what those slots point to (they were asked for kSlotsAhead - kTargetsAhead ago)
 };
 
-// Calls prefetch(i, step) for items ahead of i, then apply(i), for each i < count in order.
+// Calls prefetch(i, step) for items ahead of i, then apply(i), for each i < count in order. The
+// first items' slots are asked for together before any is applied: a small batch (a write call
+// of ten items) gets its misses overlapped too.
 template <class Prefetch, class Apply>
 void apply_prefetched(std::size_t count, Prefetch&& prefetch, Apply&& apply) {
   constexpr std::size_t kSlotsAhead = 16;
   constexpr std::size_t kTargetsAhead = 8;
+  for (std::size_t i = 0; i < count && i < kSlotsAhead; ++i) prefetch(i, PrefetchStep::kSlots);
   for (std::size_t i = 0; i < count; ++i) {
     if (i + kSlotsAhead < count) prefetch(i + kSlotsAhead, PrefetchStep::kSlots);
     if (i + kTargetsAhead < count) prefetch(i + kTargetsAhead, PrefetchStep::kTargets);

@@ -38,6 +38,24 @@ TEST(ApplyPrefetched, AppliesEveryItemOnceInOrder) {
   }
 }
 
+TEST(ApplyPrefetched, EveryItemsSlotsAreAskedForOnceBeforeItIsApplied) {
+  for (std::size_t count : {1u, 10u, 16u, 17u, 100u}) {
+    const std::vector<std::string> calls = calls_for(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string n = std::to_string(i);
+      const auto slots = position(calls, "S" + n);
+      ASSERT_GE(slots, 0) << "item " << i << " of " << count;
+      EXPECT_LT(slots, position(calls, "A" + n)) << "item " << i << " of " << count;
+      EXPECT_EQ(std::count(calls.begin(), calls.end(), "S" + n), 1) << "item " << i;
+    }
+  }
+  // A small batch: every slot is asked for before the first item is applied.
+  const std::vector<std::string> small = calls_for(10);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_LT(position(small, "S" + std::to_string(i)), position(small, "A0")) << "item " << i;
+  }
+}
+
 TEST(ApplyPrefetched, AsksForSlotsThenTargetsBeforeTheItemIsApplied) {
   const std::vector<std::string> calls = calls_for(100);
   std::size_t with_both = 0;
@@ -46,13 +64,13 @@ TEST(ApplyPrefetched, AsksForSlotsThenTargetsBeforeTheItemIsApplied) {
     const auto slots = position(calls, "S" + n), targets = position(calls, "T" + n);
     const auto applied = position(calls, "A" + n);
     ASSERT_GE(applied, 0);
-    if (targets >= 0) EXPECT_LT(targets, applied) << "item " << i;
-    if (slots >= 0) EXPECT_LT(slots, targets) << "item " << i << ": slots first";
-    // Both hints come several items early, or the misses would not overlap.
-    if (slots >= 0 && targets >= 0) {
-      ++with_both;
-      EXPECT_GE(position(calls, "A" + std::to_string(i - 1)), targets) << "item " << i;
-    }
+    if (targets < 0) continue;  // the first items: their slots only
+    ++with_both;
+    EXPECT_LT(slots, targets) << "item " << i << ": slots first";
+    EXPECT_LT(targets, applied) << "item " << i;
+    // The targets come at least an item early, or their misses would not overlap.
+    ASSERT_GE(i, 1u);
+    EXPECT_GE(position(calls, "A" + std::to_string(i - 1)), targets) << "item " << i;
   }
   EXPECT_GE(with_both, 80u) << "all but the first few items get both hints";
 }
