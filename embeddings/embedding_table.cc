@@ -108,6 +108,42 @@ void EmbeddingTable::reserve(std::size_t rows) {
   row_by_id_.reserve(rows);
 }
 
+bool EmbeddingTable::put_first(std::span<const PostId> ids) {
+  if (ids.size() <= rows() && std::equal(ids.begin(), ids.end(), ids_.data())) return true;
+  std::vector<std::size_t> order;  // old row of each new row
+  order.reserve(rows());
+  std::vector<bool> placed(rows(), false);
+  for (const PostId id : ids) {
+    const std::optional<std::size_t> r = row_of(id);
+    if (!r || placed[*r]) return false;
+    placed[*r] = true;
+    order.push_back(*r);
+  }
+  for (std::size_t r = 0; r < rows(); ++r) {
+    if (!placed[r]) order.push_back(r);
+  }
+  EmbeddingTable arranged(dimension_, precision_);
+  arranged.reserve(rows());
+  arranged.grow_to(rows());
+  const auto d = static_cast<std::size_t>(dimension_);
+  for (std::size_t to = 0; to < order.size(); ++to) {
+    const std::size_t from = order[to];
+    if (precision_ == RowPrecision::kHalf) {
+      std::copy_n(halves_.data() + from * d, d, arranged.halves_.data() + to * d);
+    } else {
+      std::copy_n(floats_.data() + from * d, d, arranged.floats_.data() + to * d);
+    }
+    arranged.ids_.push_back(ids_[from]);
+    arranged.row_by_id_[ids_[from]] = to;
+    const std::uint64_t bit = std::uint64_t{1} << (to % kBitsPerWord);
+    if (is_deleted(from)) set_bit(arranged.tombstones_[to / kBitsPerWord], bit);
+    if (!is_searchable(from)) set_bit(arranged.unsearchable_[to / kBitsPerWord], bit);
+  }
+  arranged.deleted_rows_ = deleted_rows_;
+  *this = std::move(arranged);
+  return true;
+}
+
 EmbeddingTable::Room EmbeddingTable::make_room(std::size_t new_rows) const {
   Room room;
   room.row_by_id_ = grown_copy(row_by_id_, new_rows);

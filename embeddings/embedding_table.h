@@ -56,6 +56,12 @@ class EmbeddingTable {
   bool remove(PostId id);
   // Makes room for `rows` rows without further growth (a bulk load that knows its size).
   void reserve(std::size_t rows);
+  // Moves the rows of `ids` to the front, in that order, the others after them in their order;
+  // each row keeps its values and bits. False, and nothing changes, when an id is unknown or
+  // named twice. For the start-up only (it renumbers rows, so no index or pin may exist yet): a
+  // replay fills the table in post id order, but a saved index holds the rows in the order the
+  // live server wrote them.
+  bool put_first(std::span<const PostId> ids);
 
   // The rows [0, rows()) as they are when pinned, readable without the owner's lock for as long
   // as the pin lives (a search's scan, an indexer's step), while the writer goes on: it appends

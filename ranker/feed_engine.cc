@@ -57,10 +57,13 @@ absl::StatusOr<std::unique_ptr<FeedEngine>> FeedEngine::open(
 
 absl::Status FeedEngine::start_index(ChosenIndex chosen, const RetrievalOptions& retrieval) {
   const auto started = std::chrono::steady_clock::now();
+  const bool may_load = chosen.kind == kernels::BackendKind::kCpu && worth_saving(retrieval) &&
+                        !retrieval.saved_index_path.empty();
+  // Nothing reads the table yet: its rows may still be renumbered.
+  if (may_load) vectors_->put_rows_first(saved_row_order(retrieval.saved_index_path));
   const ReadView corpus = read_view();
   const embeddings::EmbeddingTable& table = corpus.posts();
-  if (chosen.kind == kernels::BackendKind::kCpu && worth_saving(retrieval) &&
-      !retrieval.saved_index_path.empty()) {
+  if (may_load) {
     saved_index_path_ = retrieval.saved_index_path;
     auto saved = load_saved_index(saved_index_path_, retrieval, table);
     if (saved.ok()) {

@@ -49,6 +49,7 @@ std::uint64_t rows_digest(const embeddings::EmbeddingTable& table, std::size_t r
 }
 
 std::string meta_path(const std::string& path) { return path + ".meta"; }
+std::string rows_path(const std::string& path) { return path + ".rows"; }
 
 }  // namespace
 
@@ -62,17 +63,37 @@ absl::Status save_index(const kernels::VectorIndex& index, const embeddings::Emb
   const std::string partial = path + ".partial";
   if (absl::Status status = kernels::save_faiss_index(index, partial); !status.ok()) return status;
   {
+    std::ofstream ids(rows_path(partial), std::ios::binary | std::ios::trunc);
+    ids.write(reinterpret_cast<const char*>(table.row_ids().data()),
+              static_cast<std::streamsize>(rows * sizeof(PostId)));
+    if (!ids.flush()) return absl::InternalError("cannot write " + rows_path(partial));
+  }
+  {
     std::ofstream meta(meta_path(partial), std::ios::trunc);
     meta << kMetaHeader << "\n" << rows << " " << rows_digest(table, rows) << "\n";
     if (!meta.flush()) return absl::InternalError("cannot write " + meta_path(partial));
   }
-  // The index first, then its meta: a crash in between leaves an index whose meta does not
-  // match it, which the next start refuses (and rebuilds).
+  // The index and its row ids first, then its meta: a crash in between leaves files whose meta
+  // does not match them, which the next start refuses (and rebuilds).
   std::error_code error;
   std::filesystem::rename(partial, path, error);
+  if (!error) std::filesystem::rename(rows_path(partial), rows_path(path), error);
   if (!error) std::filesystem::rename(meta_path(partial), meta_path(path), error);
   if (error) return absl::InternalError(fmt::format("cannot replace {}: {}", path, error.message()));
   return absl::OkStatus();
+}
+
+std::vector<PostId> saved_row_order(const std::string& path) {
+  std::ifstream ids(rows_path(path), std::ios::binary | std::ios::ate);
+  if (!ids) return {};
+  const auto bytes = static_cast<std::size_t>(ids.tellg());
+  if (bytes % sizeof(PostId) != 0) return {};
+  std::vector<PostId> order(bytes / sizeof(PostId));
+  ids.seekg(0);
+  if (!ids.read(reinterpret_cast<char*>(order.data()), static_cast<std::streamsize>(bytes))) {
+    return {};
+  }
+  return order;
 }
 
 absl::StatusOr<std::unique_ptr<kernels::VectorIndex>> load_saved_index(

@@ -2,11 +2,13 @@
 // start, so that a restart does not rebuild it (an HNSW graph over a million posts took 35
 // minutes on 2 cores). The file is used only when it was built over the same first rows of
 // the embedding table (their ids and vectors are checked, by a digest); rows added since are
-// then indexed as usual.
+// then indexed as usual. The rows' post ids are kept beside it, in its order, so that the
+// table can be put in that order first.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "embeddings/embedding_table.h"
@@ -22,6 +24,12 @@ bool worth_saving(const RetrievalOptions& options);
 // replacing what was there only once the new file is complete.
 absl::Status save_index(const kernels::VectorIndex& index, const embeddings::EmbeddingTable& table,
                         const std::string& path);
+
+// The post ids of the rows the index saved at `path` was built over, in its row order; empty
+// when none were kept with it (a file saved before they were) or they cannot be read. A start-up
+// puts these rows first in the table (CorpusVectors::put_rows_first) before load_saved_index():
+// the replay fills the table in post id order, the live server in the order posts came.
+std::vector<PostId> saved_row_order(const std::string& path);
 
 // The index saved at `path`, searched with `options`' recall knobs. NOT_FOUND when there is no
 // file; FAILED_PRECONDITION, saying why, when it is of another kind or dimension, unreadable, or

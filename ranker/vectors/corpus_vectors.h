@@ -72,6 +72,9 @@ class CorpusVectors final : public store::StateExtension {
   // that copies rows adds like a new post's while it skips the old row like a deleted post's.
   // User vectors keep what they learned from the old vectors and learn from the new ones.
   void publish_reembedded(std::span<const store::StoredPost> records, bool in_place);
+  // At start, before any index reads the table: the rows of `ids` first, in that order (the
+  // order a saved index was built in; EmbeddingTable::put_first). False when it cannot be.
+  bool put_rows_first(std::span<const PostId> ids) { return table_.put_first(ids); }
 
   absl::StatusOr<std::unique_ptr<store::StateExtension::Prepared>> prepare(
       std::span<store::StoreMutation> mutations, const store::FeedState& state) override;

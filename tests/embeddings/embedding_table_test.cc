@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <random>
 #include <type_traits>
 #include <vector>
@@ -189,6 +191,47 @@ TEST_P(EmbeddingTableAtEachPrecision, GrowthKeepsContents) {
     ASSERT_TRUE(r.has_value());
     ASSERT_EQ(table.row_floats(*r), as_kept(vectors[i])) << "post " << i;
   }
+}
+
+// A saved index's order put first: the named rows lead in that order, the rest follow in
+// theirs, and every row keeps its id, values, tombstone and not-searchable bit.
+TEST_P(EmbeddingTableAtEachPrecision, PutFirstReordersRowsWithEverythingTheyHold) {
+  std::mt19937 rng(12);
+  EmbeddingTable table(kDim, GetParam());
+  std::map<PostId, std::vector<float>> vectors;
+  for (PostId id = 1; id <= 200; ++id) {
+    vectors[id] = random_vector(rng);
+    table.upsert(id, vectors[id], /*searchable=*/id % 7 != 0);
+  }
+  table.remove(30);
+  const std::vector<PostId> first = {150, 30, 2, 199, 77};
+  ASSERT_TRUE(table.put_first(first));
+  ASSERT_EQ(table.rows(), 200u);
+  EXPECT_EQ(table.live_rows(), 199u);
+  std::vector<PostId> expected_order = first;
+  for (PostId id = 1; id <= 200; ++id) {
+    if (std::find(first.begin(), first.end(), id) == first.end()) expected_order.push_back(id);
+  }
+  EXPECT_TRUE(std::ranges::equal(table.row_ids(), expected_order));
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    const PostId id = table.row_ids()[r];
+    EXPECT_EQ(table.row_of(id), r) << id;
+    EXPECT_EQ(table.row_floats(r), as_kept(vectors[id])) << id;
+    EXPECT_EQ(table.is_deleted(r), id == 30) << id;
+    EXPECT_EQ(table.is_searchable(r), id != 30 && id % 7 != 0) << id;
+  }
+  // Appends go on after the reordered rows.
+  EXPECT_EQ(table.upsert(500, random_vector(rng)), 200u);
+}
+
+TEST(EmbeddingTable, PutFirstRefusesUnknownOrRepeatedIdsAndChangesNothing) {
+  std::mt19937 rng(13);
+  EmbeddingTable table(kDim);
+  for (PostId id = 1; id <= 10; ++id) table.upsert(id, random_vector(rng));
+  const std::vector<PostId> before(table.row_ids().begin(), table.row_ids().end());
+  EXPECT_FALSE(table.put_first(std::vector<PostId>{3, 11}));
+  EXPECT_FALSE(table.put_first(std::vector<PostId>{3, 4, 3}));
+  EXPECT_TRUE(std::ranges::equal(table.row_ids(), before));
 }
 
 // A reservation, then growth past it (the storage may move then, with no pin held), then
