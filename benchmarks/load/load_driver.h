@@ -1,7 +1,8 @@
 // Runs a step's streams on gRPC's asynchronous client API: each client thread owns a channel
 // (its own connection) and a CompletionQueue, starts calls with PrepareAsync.../StartCall/Finish
-// and waits on the queue until the next call is due, so one thread keeps thousands of calls in
-// flight. Rates and callers are split evenly over the threads.
+// and takes completions from the queue, so one thread keeps thousands of calls in flight; a
+// second thread of its own sends the open-loop calls at their intended times. Rates and callers
+// are split evenly over the threads.
 #pragma once
 
 #include <grpcpp/grpcpp.h>

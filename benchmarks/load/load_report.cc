@@ -35,10 +35,12 @@ std::string pacing_line(const StreamResult& stream, double seconds) {
   };
   return fmt::format(
       "stream {}: intended {:.0f}/s, due {:.0f}/s, sent {:.0f}/s; late (sent > --late-ms behind "
-      "schedule) {} ({:.2f}%), dropped at the outstanding cap ({}) {} ({:.2f}%)",
+      "schedule) {} ({:.2f}%), dropped at the outstanding cap ({}) {} ({:.2f}%); send delay "
+      "p50 {:.3f} ms, p99 {:.3f} ms",
       stream.spec.label, stream.spec.rate_per_s, static_cast<double>(p.due) / seconds,
       static_cast<double>(p.sent) / seconds, p.late, share(p.late), stream.spec.max_outstanding,
-      p.dropped, share(p.dropped));
+      p.dropped, share(p.dropped), ms(p.send_delay.percentile_ns(50)),
+      ms(p.send_delay.percentile_ns(99)));
 }
 
 // "server 1.62 cores (2.15 ms a call), load generator 0.31 cores", or what of it is known.
@@ -113,7 +115,11 @@ nlohmann::json to_json(const std::vector<StepResult>& steps, const nlohmann::jso
             {"sent", stream.pacing.sent},
             {"late", stream.pacing.late},
             {"dropped", stream.pacing.dropped},
-            {"sent_per_s", static_cast<double>(stream.pacing.sent) / step.measured_s}};
+            {"sent_per_s", static_cast<double>(stream.pacing.sent) / step.measured_s},
+            {"send_delay_ms",
+             {{"p50", ms(stream.pacing.send_delay.percentile_ns(50))},
+              {"p99", ms(stream.pacing.send_delay.percentile_ns(99))},
+              {"max", ms(stream.pacing.send_delay.max_ns())}}}};
       } else {
         stream_json["callers"] = stream.spec.callers;
       }

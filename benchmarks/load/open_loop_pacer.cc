@@ -10,6 +10,7 @@ void PacerCounts::add(const PacerCounts& other) {
   sent += other.sent;
   late += other.late;
   dropped += other.dropped;
+  send_delay.merge(other.send_delay);
 }
 
 OpenLoopPacer::OpenLoopPacer(const PacerOptions& options, Clock::time_point start)

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <random>
 
+#include "benchmarks/load/latency_histogram.h"
+
 namespace feedrank::load {
 
 using Clock = std::chrono::steady_clock;
@@ -31,6 +33,9 @@ struct PacerCounts {
   std::uint64_t sent = 0;
   std::uint64_t late = 0;     // sent more than late_after after their intended time
   std::uint64_t dropped = 0;  // not sent: max_outstanding calls were in flight
+  // How long after its intended time each call was sent: the generator's own share of the
+  // latencies, which run from the intended time.
+  LatencyHistogram send_delay;
   void add(const PacerCounts& other);
 };
 
@@ -55,6 +60,8 @@ class OpenLoopPacer {
       }
       ++counts_.sent;
       if (now - intended > options_.late_after) ++counts_.late;
+      counts_.send_delay.record(static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now - intended).count()));
       ++outstanding;
       send(intended);
     }
