@@ -8,12 +8,9 @@
 
 namespace feedrank::embeddings {
 
-// Runs work(thread, begin, end) over [0, total) on up to `threads` threads (thread in
-// [0, threads), one number per thread for the call). The calling thread is number 0 and works
-// too; the others come from threads kept for the whole process, so a call costs no thread
-// start-up. With one thread, or a total of at most one chunk, only the caller works. The caller
-// calls progress(done) about every `interval` (between its chunks, then while it waits for the
-// others), and once at the end.
+// Runs work(thread, begin, end) over [0, total) on `threads` threads (thread in [0, threads)).
+// With one thread, or a total of at most one chunk, it runs on the calling thread. Otherwise the
+// calling thread waits and calls progress(done) about every `interval`, and once at the end.
 void run_in_chunks(std::size_t total, int threads,
                    const std::function<void(int thread, std::size_t begin, std::size_t end)>& work,
                    const std::function<void(std::size_t done)>& progress = {},
