@@ -224,6 +224,40 @@ TEST_P(EmbeddingTableAtEachPrecision, PutFirstReordersRowsWithEverythingTheyHold
   EXPECT_EQ(table.upsert(500, random_vector(rng)), 200u);
 }
 
+// The saved order after a clean stop: the table's own rows up to a point, then rows written out
+// of id order. Rows before the point stay; the rest form several cycles of moves.
+TEST_P(EmbeddingTableAtEachPrecision, PutFirstKeepsAMatchingPrefixAndReordersTheRest) {
+  std::mt19937 rng(14);
+  EmbeddingTable table(kDim, GetParam());
+  std::map<PostId, std::vector<float>> vectors;
+  for (PostId id = 1; id <= 300; ++id) {
+    vectors[id] = random_vector(rng);
+    table.upsert(id, vectors[id], /*searchable=*/id % 5 != 0);
+  }
+  table.remove(120);
+  table.remove(260);
+  std::vector<PostId> saved(table.row_ids().begin(), table.row_ids().end());
+  std::shuffle(saved.begin() + 100, saved.end(), rng);
+  saved.resize(250);  // the last 50 in the table's order after them
+  ASSERT_TRUE(table.put_first(saved));
+  std::vector<PostId> expected_order = saved;
+  for (PostId id = 1; id <= 300; ++id) {
+    if (std::find(saved.begin(), saved.end(), id) == saved.end()) expected_order.push_back(id);
+  }
+  EXPECT_TRUE(std::ranges::equal(table.row_ids(), expected_order));
+  EXPECT_EQ(table.live_rows(), 298u);
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    const PostId id = table.row_ids()[r];
+    EXPECT_EQ(table.row_of(id), r) << id;
+    EXPECT_EQ(table.row_floats(r), as_kept(vectors[id])) << id;
+    EXPECT_EQ(table.is_deleted(r), id == 120 || id == 260) << id;
+    EXPECT_EQ(table.is_searchable(r), id != 120 && id != 260 && id % 5 != 0) << id;
+  }
+  // Asking again changes nothing.
+  ASSERT_TRUE(table.put_first(saved));
+  EXPECT_TRUE(std::ranges::equal(table.row_ids(), expected_order));
+}
+
 TEST(EmbeddingTable, PutFirstRefusesUnknownOrRepeatedIdsAndChangesNothing) {
   std::mt19937 rng(13);
   EmbeddingTable table(kDim);
@@ -231,6 +265,7 @@ TEST(EmbeddingTable, PutFirstRefusesUnknownOrRepeatedIdsAndChangesNothing) {
   const std::vector<PostId> before(table.row_ids().begin(), table.row_ids().end());
   EXPECT_FALSE(table.put_first(std::vector<PostId>{3, 11}));
   EXPECT_FALSE(table.put_first(std::vector<PostId>{3, 4, 3}));
+  EXPECT_FALSE(table.put_first(std::vector<PostId>{1, 2, 5, 1}));  // repeats one of the prefix
   EXPECT_TRUE(std::ranges::equal(table.row_ids(), before));
 }
 
