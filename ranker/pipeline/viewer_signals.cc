@@ -14,15 +14,17 @@ constexpr std::size_t kEngagersPerPost = 200;
 // Engagements read per neighbour when collecting their posts.
 constexpr std::size_t kPostsPerNeighbour = 50;
 
-// The last `limit` arrivals of `events` (ascending by arrival) that happened at or before `now`
-// (clients send times in any order, so later events are skipped wherever they are).
-template <class Event>
-std::vector<Event> newest(std::span<const Event> events, std::size_t limit, TimestampMs now) {
-  std::vector<Event> kept;
-  for (auto it = events.rbegin(); it != events.rend() && kept.size() < limit; ++it) {
-    if (it->at <= now) kept.push_back(*it);
+// Visits the last `limit` arrivals of `events` (ascending by arrival) that happened at or before
+// `now`, newest first (clients send times in any order, so later events are skipped wherever
+// they are). No copy: it runs for every followee and every engaged post of a ranking.
+template <class Event, class Visit>
+void visit_newest(std::span<const Event> events, std::size_t limit, TimestampMs now, Visit visit) {
+  std::size_t visited = 0;
+  for (auto it = events.rbegin(); it != events.rend() && visited < limit; ++it) {
+    if (it->at > now) continue;
+    visit(*it);
+    ++visited;
   }
-  return kept;
 }
 
 void add_author_affinity(const store::FeedState& state, UserId viewer, TimestampMs now,
@@ -43,10 +45,10 @@ void add_followee_engagements(const store::FeedState& state, UserId viewer, Time
   absl::flat_hash_set<PostId> seen;
   for (UserId followee : state.graph.followees(viewer)) {
     seen.clear();
-    for (const store::UserEngagement& e :
-         newest(state.engagements.by_user(followee), per_followee, now)) {
-      if (seen.insert(e.post).second) ++signals.followee_engagements[e.post];
-    }
+    visit_newest(state.engagements.by_user(followee), per_followee, now,
+                 [&](const store::UserEngagement& e) {
+                   if (seen.insert(e.post).second) ++signals.followee_engagements[e.post];
+                 });
   }
 }
 
@@ -56,18 +58,19 @@ void add_collaborative(const store::FeedState& state, UserId viewer, TimestampMs
                        const RankingConfig& config, ViewerSignals& signals) {
   if (config.collaborative_neighbours == 0 || config.collaborative_total == 0) return;
   absl::flat_hash_set<PostId> history;
-  for (const auto& e : newest(state.engagements.by_user(viewer),
-                              static_cast<std::size_t>(config.collaborative_history), now)) {
-    history.insert(e.post);
-  }
+  visit_newest(state.engagements.by_user(viewer),
+               static_cast<std::size_t>(config.collaborative_history), now,
+               [&](const store::UserEngagement& e) { history.insert(e.post); });
   if (history.empty()) return;
   absl::flat_hash_map<UserId, std::uint32_t> overlap;
   for (PostId post : history) {
     absl::flat_hash_set<UserId> counted;
-    for (const store::PostEngager& engager :
-         newest(state.engagements.by_post(post), kEngagersPerPost, now)) {
-      if (engager.user != viewer && counted.insert(engager.user).second) ++overlap[engager.user];
-    }
+    visit_newest(state.engagements.by_post(post), kEngagersPerPost, now,
+                 [&](const store::PostEngager& engager) {
+                   if (engager.user != viewer && counted.insert(engager.user).second) {
+                     ++overlap[engager.user];
+                   }
+                 });
   }
   struct Neighbour {
     UserId user;
@@ -90,10 +93,12 @@ void add_collaborative(const store::FeedState& state, UserId viewer, TimestampMs
   neighbours.resize(keep);
   for (const Neighbour& neighbour : neighbours) {
     absl::flat_hash_set<PostId> counted;
-    for (const auto& e :
-         newest(state.engagements.by_user(neighbour.user), kPostsPerNeighbour, now)) {
-      if (counted.insert(e.post).second) signals.collaborative[e.post] += neighbour.similarity;
-    }
+    visit_newest(state.engagements.by_user(neighbour.user), kPostsPerNeighbour, now,
+                 [&](const store::UserEngagement& e) {
+                   if (counted.insert(e.post).second) {
+                     signals.collaborative[e.post] += neighbour.similarity;
+                   }
+                 });
   }
 }
 
