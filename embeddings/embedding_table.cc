@@ -109,81 +109,39 @@ void EmbeddingTable::reserve(std::size_t rows) {
 }
 
 bool EmbeddingTable::put_first(std::span<const PostId> ids) {
-  // Rows already where they belong stay untouched: after a clean stop the table usually matches
-  // the saved order up to the rows written since, or entirely.
-  std::size_t same = 0;
-  while (same < ids.size() && same < rows() && ids[same] == ids_[same]) ++same;
-  if (same == ids.size()) return true;
-  // order[k]: the row that row same + k takes.
-  std::vector<std::size_t> order;
-  order.reserve(rows() - same);
-  std::vector<bool> placed(rows() - same, false);
-  for (std::size_t i = same; i < ids.size(); ++i) {
-    const std::optional<std::size_t> r = row_of(ids[i]);
-    if (!r || *r < same || placed[*r - same]) return false;  // unknown, or named twice
-    placed[*r - same] = true;
+  if (ids.size() <= rows() && std::equal(ids.begin(), ids.end(), ids_.data())) return true;
+  std::vector<std::size_t> order;  // old row of each new row
+  order.reserve(rows());
+  std::vector<bool> placed(rows(), false);
+  for (const PostId id : ids) {
+    const std::optional<std::size_t> r = row_of(id);
+    if (!r || placed[*r]) return false;
+    placed[*r] = true;
     order.push_back(*r);
   }
-  for (std::size_t r = same; r < rows(); ++r) {
-    if (!placed[r - same]) order.push_back(r);
+  for (std::size_t r = 0; r < rows(); ++r) {
+    if (!placed[r]) order.push_back(r);
   }
-  permute_rows_from(same, order);
-  return true;
-}
-
-// In place, one cycle of the permutation at a time with one row held aside, so that the start
-// needs no second copy of the table.
-void EmbeddingTable::permute_rows_from(std::size_t first, std::span<const std::size_t> order) {
+  EmbeddingTable arranged(dimension_, precision_);
+  arranged.reserve(rows());
+  arranged.grow_to(rows());
   const auto d = static_cast<std::size_t>(dimension_);
-  struct Row {
-    std::vector<float> floats;
-    std::vector<std::uint16_t> halves;
-    PostId id = 0;
-    bool deleted = false;
-    bool searchable = true;
-  };
-  const auto take = [&](std::size_t r, Row& row) {
+  for (std::size_t to = 0; to < order.size(); ++to) {
+    const std::size_t from = order[to];
     if (precision_ == RowPrecision::kHalf) {
-      row.halves.assign(halves_.data() + r * d, halves_.data() + (r + 1) * d);
+      std::copy_n(halves_.data() + from * d, d, arranged.halves_.data() + to * d);
     } else {
-      row.floats.assign(floats_.data() + r * d, floats_.data() + (r + 1) * d);
+      std::copy_n(floats_.data() + from * d, d, arranged.floats_.data() + to * d);
     }
-    row.id = ids_[r];
-    row.deleted = is_deleted(r);
-    row.searchable = is_searchable(r);
-  };
-  const auto put = [&](const Row& row, std::size_t r) {
-    if (precision_ == RowPrecision::kHalf) {
-      std::copy_n(row.halves.data(), d, halves_.data() + r * d);
-    } else {
-      std::copy_n(row.floats.data(), d, floats_.data() + r * d);
-    }
-    ids_[r] = row.id;
-    row_by_id_[row.id] = r;
-    const std::uint64_t bit = std::uint64_t{1} << (r % kBitsPerWord);
-    auto& tombstones = tombstones_[r / kBitsPerWord];
-    auto& unsearchable = unsearchable_[r / kBitsPerWord];
-    row.deleted ? set_bit(tombstones, bit) : clear_bit(tombstones, bit);
-    row.searchable ? clear_bit(unsearchable, bit) : set_bit(unsearchable, bit);
-  };
-  std::vector<bool> done(order.size(), false);
-  Row held;
-  Row moving;
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    if (done[k]) continue;
-    const std::size_t start = first + k;
-    take(start, held);
-    std::size_t to = start;
-    while (true) {
-      done[to - first] = true;
-      const std::size_t from = order[to - first];
-      if (from == start) break;
-      take(from, moving);
-      put(moving, to);
-      to = from;
-    }
-    put(held, to);
+    arranged.ids_.push_back(ids_[from]);
+    arranged.row_by_id_[ids_[from]] = to;
+    const std::uint64_t bit = std::uint64_t{1} << (to % kBitsPerWord);
+    if (is_deleted(from)) set_bit(arranged.tombstones_[to / kBitsPerWord], bit);
+    if (!is_searchable(from)) set_bit(arranged.unsearchable_[to / kBitsPerWord], bit);
   }
+  arranged.deleted_rows_ = deleted_rows_;
+  *this = std::move(arranged);
+  return true;
 }
 
 EmbeddingTable::Room EmbeddingTable::make_room(std::size_t new_rows) const {

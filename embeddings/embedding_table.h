@@ -144,9 +144,6 @@ class EmbeddingTable {
  private:
   // Room for `rows` rows (waiting for the pins when the storage must move).
   void grow_to(std::size_t rows);
-  // Row first + k takes what row order[k] holds (values, id, bits), for each k; `order` is a
-  // permutation of [first, rows()).
-  void permute_rows_from(std::size_t first, std::span<const std::size_t> order);
   // Row r's values (rounded to halves at kHalf) and not-searchable bit (its tombstone is the
   // caller's).
   void write_row(std::size_t r, std::span<const float> vector, bool searchable);
