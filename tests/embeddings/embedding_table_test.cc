@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <random>
 #include <type_traits>
 #include <vector>
@@ -176,6 +177,41 @@ class EmbeddingTableAtEachPrecision : public ::testing::TestWithParam<RowPrecisi
     if (GetParam() == RowPrecision::kHalf) round_to_half(vector);
     return vector;
   }
+
+  // Posts 1..n (random vectors, every `unsearchable_every`-th not searchable), `removed` deleted,
+  // then `first` put first: the named rows lead in that order, the rest follow in id order, and
+  // every row keeps its id, values, tombstone and not-searchable bit. Putting the same order first
+  // again changes nothing; appends go on after the reordered rows.
+  void check_put_first(unsigned seed, PostId n, PostId unsearchable_every,
+                       const std::vector<PostId>& removed, const std::vector<PostId>& first) const {
+    std::mt19937 rng(seed);
+    EmbeddingTable table(kDim, GetParam());
+    std::map<PostId, std::vector<float>> vectors;
+    for (PostId id = 1; id <= n; ++id) {
+      vectors[id] = random_vector(rng);
+      table.upsert(id, vectors[id], /*searchable=*/id % unsearchable_every != 0);
+    }
+    for (PostId id : removed) table.remove(id);
+    const auto was_removed = [&](PostId id) { return std::ranges::count(removed, id) > 0; };
+    ASSERT_TRUE(table.put_first(first));
+    ASSERT_EQ(table.rows(), n);
+    EXPECT_EQ(table.live_rows(), n - removed.size());
+    std::vector<PostId> expected_order = first;
+    for (PostId id = 1; id <= n; ++id) {
+      if (std::ranges::count(first, id) == 0) expected_order.push_back(id);
+    }
+    EXPECT_TRUE(std::ranges::equal(table.row_ids(), expected_order));
+    for (std::size_t r = 0; r < table.rows(); ++r) {
+      const PostId id = table.row_ids()[r];
+      EXPECT_EQ(table.row_of(id), r) << id;
+      EXPECT_EQ(table.row_floats(r), as_kept(vectors[id])) << id;
+      EXPECT_EQ(table.is_deleted(r), was_removed(id)) << id;
+      EXPECT_EQ(table.is_searchable(r), !was_removed(id) && id % unsearchable_every != 0) << id;
+    }
+    ASSERT_TRUE(table.put_first(first));
+    EXPECT_TRUE(std::ranges::equal(table.row_ids(), expected_order));
+    EXPECT_EQ(table.upsert(n + 1, random_vector(rng)), n);
+  }
 };
 
 TEST_P(EmbeddingTableAtEachPrecision, GrowthKeepsContents) {
@@ -193,69 +229,20 @@ TEST_P(EmbeddingTableAtEachPrecision, GrowthKeepsContents) {
   }
 }
 
-// A saved index's order put first: the named rows lead in that order, the rest follow in
-// theirs, and every row keeps its id, values, tombstone and not-searchable bit.
+// A few rows named, a deleted one among them.
 TEST_P(EmbeddingTableAtEachPrecision, PutFirstReordersRowsWithEverythingTheyHold) {
-  std::mt19937 rng(12);
-  EmbeddingTable table(kDim, GetParam());
-  std::map<PostId, std::vector<float>> vectors;
-  for (PostId id = 1; id <= 200; ++id) {
-    vectors[id] = random_vector(rng);
-    table.upsert(id, vectors[id], /*searchable=*/id % 7 != 0);
-  }
-  table.remove(30);
-  const std::vector<PostId> first = {150, 30, 2, 199, 77};
-  ASSERT_TRUE(table.put_first(first));
-  ASSERT_EQ(table.rows(), 200u);
-  EXPECT_EQ(table.live_rows(), 199u);
-  std::vector<PostId> expected_order = first;
-  for (PostId id = 1; id <= 200; ++id) {
-    if (std::find(first.begin(), first.end(), id) == first.end()) expected_order.push_back(id);
-  }
-  EXPECT_TRUE(std::ranges::equal(table.row_ids(), expected_order));
-  for (std::size_t r = 0; r < table.rows(); ++r) {
-    const PostId id = table.row_ids()[r];
-    EXPECT_EQ(table.row_of(id), r) << id;
-    EXPECT_EQ(table.row_floats(r), as_kept(vectors[id])) << id;
-    EXPECT_EQ(table.is_deleted(r), id == 30) << id;
-    EXPECT_EQ(table.is_searchable(r), id != 30 && id % 7 != 0) << id;
-  }
-  // Appends go on after the reordered rows.
-  EXPECT_EQ(table.upsert(500, random_vector(rng)), 200u);
+  check_put_first(12, 200, 7, {30}, {150, 30, 2, 199, 77});
 }
 
-// The saved order after a clean stop: the table's own rows up to a point, then rows written out
-// of id order. Rows before the point stay; the rest form several cycles of moves.
+// The saved order after a clean stop: the table's own order up to a point, then rows written out
+// of id order, and the rows written after the save not named.
 TEST_P(EmbeddingTableAtEachPrecision, PutFirstKeepsAMatchingPrefixAndReordersTheRest) {
   std::mt19937 rng(14);
-  EmbeddingTable table(kDim, GetParam());
-  std::map<PostId, std::vector<float>> vectors;
-  for (PostId id = 1; id <= 300; ++id) {
-    vectors[id] = random_vector(rng);
-    table.upsert(id, vectors[id], /*searchable=*/id % 5 != 0);
-  }
-  table.remove(120);
-  table.remove(260);
-  std::vector<PostId> saved(table.row_ids().begin(), table.row_ids().end());
+  std::vector<PostId> saved(300);
+  std::iota(saved.begin(), saved.end(), PostId{1});
   std::shuffle(saved.begin() + 100, saved.end(), rng);
-  saved.resize(250);  // the last 50 in the table's order after them
-  ASSERT_TRUE(table.put_first(saved));
-  std::vector<PostId> expected_order = saved;
-  for (PostId id = 1; id <= 300; ++id) {
-    if (std::find(saved.begin(), saved.end(), id) == saved.end()) expected_order.push_back(id);
-  }
-  EXPECT_TRUE(std::ranges::equal(table.row_ids(), expected_order));
-  EXPECT_EQ(table.live_rows(), 298u);
-  for (std::size_t r = 0; r < table.rows(); ++r) {
-    const PostId id = table.row_ids()[r];
-    EXPECT_EQ(table.row_of(id), r) << id;
-    EXPECT_EQ(table.row_floats(r), as_kept(vectors[id])) << id;
-    EXPECT_EQ(table.is_deleted(r), id == 120 || id == 260) << id;
-    EXPECT_EQ(table.is_searchable(r), id != 120 && id != 260 && id % 5 != 0) << id;
-  }
-  // Asking again changes nothing.
-  ASSERT_TRUE(table.put_first(saved));
-  EXPECT_TRUE(std::ranges::equal(table.row_ids(), expected_order));
+  saved.resize(250);
+  check_put_first(14, 300, 5, {120, 260}, saved);
 }
 
 TEST(EmbeddingTable, PutFirstRefusesUnknownOrRepeatedIdsAndChangesNothing) {
