@@ -27,6 +27,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "store/impression_log.h"
+#include "store/rocksdb_info_log.h"
 #include "stored_records.pb.h"  // generated, private to store/
 
 namespace feedrank::store {
@@ -397,6 +398,7 @@ absl::StatusOr<OpenedLog> open_database(const std::string& directory) {
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
+  bound_info_log(options);
   // The count's family fills its memtable at its own pace (a few dozen bytes a page): a write-ahead
   // file is kept until both families have flushed what it holds, and this bound makes RocksDB
   // flush the slower one before such files pile up.

@@ -19,6 +19,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "store/durable_store.h"
+#include "store/rocksdb_info_log.h"
 #include "stored_records.pb.h"  // generated, private to store/
 
 namespace feedrank::store {
@@ -367,6 +368,7 @@ absl::StatusOr<std::unique_ptr<DurableStore>> open_rocksdb_store(const std::stri
   if (auto status = check_writable(directory); !status.ok()) return status;
   rocksdb::Options options;
   options.create_if_missing = true;
+  bound_info_log(options);
   options.IncreaseParallelism(2);
   options.write_buffer_size = 64 << 20;
   // Most of a post's bytes are its vector, which does not compress: Snappy spent ~13% of the CPU
