@@ -1,5 +1,7 @@
 #include "api/feed_conversion.h"
 
+#include <algorithm>
+
 #include "api/field_checks.h"
 #include "kernels/vector_index.h"
 #include "fmt/format.h"
@@ -175,6 +177,16 @@ void to_proto(ranker::FeedPage&& page, bool explain, v1::GetFeedResponse& respon
     auto* count = response.add_candidate_counts();
     count->set_source(to_proto(static_cast<ranker::CandidateSource>(source)));
     count->set_candidates(stats.candidates[source]);
+    count->set_seconds(static_cast<double>(stats.source_ns[source]) * 1e-9);
+  }
+  const bool ranked = std::any_of(stats.stage_ns.begin(), stats.stage_ns.end(),
+                                  [](std::uint64_t ns) { return ns > 0; });
+  if (ranked) {  // not for chronological pages
+    for (int stage = 0; stage < ranker::kRankingStageCount; ++stage) {
+      auto* time = response.add_stage_times();
+      time->set_stage(std::string(ranker::stage_name(static_cast<ranker::RankingStage>(stage))));
+      time->set_seconds(static_cast<double>(stats.stage_ns[stage]) * 1e-9);
+    }
   }
   for (const auto& [filter, removed] : stats.removed) {
     auto* count = response.add_removed_counts();

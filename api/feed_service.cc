@@ -124,7 +124,7 @@ grpc::Status FeedService::serve_feed(grpc::ServerContextBase* context,
   call.set_feed_mode(metrics::feed_mode_label(served->mode));  // an experiment's arm may differ
   // A first page ranked a list; later ones read it from the cache.
   if (served->mode != ranker::FeedMode::kChronological && served->page.first_position == 0) {
-    gate_.metrics().record_candidates(served->page.stats);
+    gate_.metrics().record_ranking(served->page.stats);
   }
   to_proto(std::move(*served), request.explain(), response);
   return grpc::Status::OK;

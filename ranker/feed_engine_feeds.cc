@@ -9,6 +9,7 @@
 #include "ranker/interleaved_list.h"
 #include "ranker/pipeline/viewer_interest.h"
 #include "ranker/pipeline/viewer_signals.h"
+#include "ranker/ranking_time.h"
 #include "ranker/retrieval/post_index.h"
 #include "ranker/wall_clock.h"
 
@@ -181,9 +182,12 @@ absl::StatusOr<RankedList> FeedEngine::rank_list(
   }
   std::shared_ptr<const RankingConfig> config = variant.ranking ? variant.ranking : server_config_;
   QueryVectors vectors;
+  const auto viewer_start = std::chrono::steady_clock::now();
   const FeedQuery query = make_query(request, *config, corpus, learned, vectors);
+  const std::uint64_t viewer_ns = nanoseconds_since(viewer_start);
   auto ranked = pipeline_->rank(query, corpus.posts());
   if (!ranked.ok()) return ranked.status();
+  stage_ns(ranked->stats, RankingStage::kViewer) += viewer_ns;
   ranked->stats.backend = ranking_backend();
   ranked->configs[0] = std::move(config);
   return ranked;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -86,6 +87,14 @@ struct FeedItem {
   std::vector<ScoreTerm> explanation;  // algorithmic with explain only
 };
 
+// The steps of a ranking whose wall time RankingStats keeps besides each candidate source's: the
+// viewer's vectors and signals, the merge and filters, feature hydration, scoring, and the
+// diversified selection of the list.
+enum class RankingStage { kViewer, kFilters, kFeatures, kScoring, kDiversity };
+inline constexpr int kRankingStageCount = 5;
+// "viewer", "filters", "features", "scoring", "diversity".
+std::string_view stage_name(RankingStage stage);
+
 // What an algorithmic request did, for explanations and the fallback.
 struct RankingStats {
   std::string backend;         // which scorer and retrieval index served
@@ -95,6 +104,10 @@ struct RankingStats {
   // Empty when every stage worked; otherwise one line per stage that failed and was skipped
   // (e.g. "out_of_network: retrieval failed: ..."): the page is served from the other sources.
   std::vector<std::string> degraded;
+  // Wall time in nanoseconds, per stage and per candidate source (a source's includes its wait
+  // for the retrieval backend); an interleaved list's are both lists' together.
+  std::array<std::uint64_t, kRankingStageCount> stage_ns{};
+  std::array<std::uint64_t, kCandidateSourceCount> source_ns{};
 };
 
 struct FeedPage {

@@ -4,6 +4,7 @@
 
 #include "fmt/format.h"
 #include "ranker/experiments/team_draft.h"
+#include "ranker/ranking_time.h"
 
 namespace feedrank::ranker {
 namespace {
@@ -47,7 +48,9 @@ RankedList interleave_lists(RankedList a, RankedList b, std::uint64_t seed) {
   merged.viewer = a.viewer;
   merged.configs = {a.configs[0], b.configs[0]};
   const bool b_ranked = b.configs[0] != nullptr;
-  merged.stats = b_ranked || a.configs[0] == nullptr ? std::move(b.stats) : std::move(a.stats);
+  const bool b_stats = b_ranked || a.configs[0] == nullptr;
+  merged.stats = b_stats ? std::move(b.stats) : std::move(a.stats);
+  add_times(merged.stats, b_stats ? a.stats : b.stats);
   merged.stats.config_version =
       fmt::format("team A: {}, team B: {}", team_description(a), team_description(b));
   merged.entries.reserve(drafted.size());

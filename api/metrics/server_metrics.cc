@@ -60,9 +60,13 @@ void ServerMetrics::record_call(std::size_t method, int status_code, FeedModeLab
   counters.latency[static_cast<std::size_t>(mode)]->observe(seconds);
 }
 
-void ServerMetrics::record_candidates(const ranker::RankingStats& stats) {
+void ServerMetrics::record_ranking(const ranker::RankingStats& stats) {
   for (std::size_t source = 0; source < candidates_.size(); ++source) {
     candidates_[source].fetch_add(stats.candidates[source], std::memory_order_relaxed);
+    source_ns_[source].fetch_add(stats.source_ns[source], std::memory_order_relaxed);
+  }
+  for (std::size_t stage = 0; stage < stage_ns_.size(); ++stage) {
+    stage_ns_[stage].fetch_add(stats.stage_ns[stage], std::memory_order_relaxed);
   }
   ranked_lists_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -119,6 +123,22 @@ std::string ServerMetrics::render(const ScrapeState& state,
                 {{"source",
                   std::string(ranker::source_name(static_cast<ranker::CandidateSource>(source)))}},
                 static_cast<double>(candidates_[source].load(std::memory_order_relaxed)));
+  }
+  for (std::size_t source = 0; source < source_ns_.size(); ++source) {
+    out.counter("feedrank_feed_source_seconds_total",
+                "Wall time of the algorithmic feed's candidate sources, by source (out_of_network "
+                "includes the retrieval index's search).",
+                {{"source",
+                  std::string(ranker::source_name(static_cast<ranker::CandidateSource>(source)))}},
+                static_cast<double>(source_ns_[source].load(std::memory_order_relaxed)) * 1e-9);
+  }
+  for (std::size_t stage = 0; stage < stage_ns_.size(); ++stage) {
+    out.counter("feedrank_ranking_stage_seconds_total",
+                "Wall time of the algorithmic feed's other ranking stages: viewer (vectors and "
+                "signals), filters, features, scoring, diversity.",
+                {{"stage",
+                  std::string(ranker::stage_name(static_cast<ranker::RankingStage>(stage)))}},
+                static_cast<double>(stage_ns_[stage].load(std::memory_order_relaxed)) * 1e-9);
   }
   out.counter("feedrank_ranked_lists_total",
               "Algorithmic lists ranked (first pages; later pages read the cached list).", {},

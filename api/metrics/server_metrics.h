@@ -1,7 +1,7 @@
 // What the server counts for Prometheus: calls by method and status code, latency by method and
-// feed mode, in-flight calls against their limits, candidates per source, writes by kind; and,
-// read at scrape time, the store's size, the retrieval backend, index lag, GPU memory and the
-// process's resident memory.
+// feed mode, in-flight calls against their limits, candidates and time per source, time per
+// ranking stage, writes by kind; and, read at scrape time, the store's size, the retrieval
+// backend, index lag, GPU memory and the process's resident memory.
 #pragma once
 
 #include <array>
@@ -41,7 +41,8 @@ class ServerMetrics {
 
   // grpc::StatusCode numbers 0..16.
   void record_call(std::size_t method, int status_code, FeedModeLabel mode, double seconds);
-  void record_candidates(const ranker::RankingStats& stats);
+  // A list ranked (a first page): its candidates per source and its stages' times.
+  void record_ranking(const ranker::RankingStats& stats);
   void record_write(const store::WriteSummary& summary);
 
   // The whole exposition.
@@ -59,6 +60,8 @@ class ServerMetrics {
   std::vector<std::string> methods_;
   std::vector<MethodCounters> per_method_;
   std::array<std::atomic<std::uint64_t>, ranker::kCandidateSourceCount> candidates_{};
+  std::array<std::atomic<std::uint64_t>, ranker::kCandidateSourceCount> source_ns_{};
+  std::array<std::atomic<std::uint64_t>, ranker::kRankingStageCount> stage_ns_{};
   std::atomic<std::uint64_t> ranked_lists_{0};
   std::array<std::atomic<std::uint64_t>, kWriteKinds> written_{};
 };

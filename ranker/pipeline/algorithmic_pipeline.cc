@@ -4,6 +4,7 @@
 #include "fmt/format.h"
 #include "ranker/pipeline/diversity_selector.h"
 #include "ranker/pipeline/feature_hydrator.h"
+#include "ranker/ranking_time.h"
 
 namespace feedrank::ranker {
 namespace {
@@ -31,6 +32,34 @@ Candidates merge_by_post(const Candidates& found) {
   return merged;
 }
 
+// The ranked list's entries: the scored candidates selected for diversity, best first.
+std::vector<RankedEntry> diversified_entries(const ScoringInput& input,
+                                             std::span<const float> scores,
+                                             const RankingConfig& config,
+                                             const embeddings::EmbeddingTable& post_vectors) {
+  auto vector_of = [&](PostId post) {
+    const auto row = post_vectors.row_of(post);
+    return row ? post_vectors.row_floats(*row) : std::vector<float>();
+  };
+  const auto selections =
+      select_diverse(input.candidates, scores, config,
+                     static_cast<std::size_t>(config.ranked_list_size), vector_of);
+  std::vector<RankedEntry> entries;
+  entries.reserve(selections.size());
+  for (const Selection& selection : selections) {
+    RankedEntry entry;
+    entry.candidate = input.candidates[selection.index];
+    entry.score = selection.score;
+    entry.source_term = source_term(config, entry.candidate.source);
+    entry.author_term = selection.author_term;
+    entry.mmr_term = selection.mmr_term;
+    const float* row = input.features.data() + selection.index * kFeatureCount;
+    std::copy(row, row + kFeatureCount, entry.features.begin());
+    entries.push_back(entry);
+  }
+  return entries;
+}
+
 }  // namespace
 
 AlgorithmicPipeline::AlgorithmicPipeline(std::vector<std::unique_ptr<CandidateSourceStage>> sources,
@@ -47,7 +76,11 @@ absl::StatusOr<ScoringInput> AlgorithmicPipeline::gather(
   for (const auto& source : sources_) {
     if (query.past_deadline()) return deadline_passed("the candidate sources finished");
     const std::size_t before = found.size();
-    absl::Status status = source->fetch(query, found);
+    absl::Status status;
+    {
+      ScopedStageTimer timer(stats.source_ns[static_cast<int>(source->source())]);
+      status = source->fetch(query, found);
+    }
     if (!status.ok()) {
       found.resize(before);
       stats.degraded.push_back(fmt::format("{}: skipped: {}", source_name(source->source()),
@@ -58,18 +91,26 @@ absl::StatusOr<ScoringInput> AlgorithmicPipeline::gather(
         static_cast<std::uint32_t>(found.size() - before);
   }
 
-  Candidates merged = merge_by_post(found);
-  stats.removed.emplace_back("duplicate", static_cast<std::uint32_t>(found.size() - merged.size()));
-  for (const auto& filter : filters_) {
-    const std::size_t before = merged.size();
-    std::erase_if(merged, [&](const Candidate& c) { return !filter->keeps(query, c); });
-    stats.removed.emplace_back(std::string(filter->name()),
-                               static_cast<std::uint32_t>(before - merged.size()));
+  Candidates merged;
+  {
+    ScopedStageTimer timer(stage_ns(stats, RankingStage::kFilters));
+    merged = merge_by_post(found);
+    stats.removed.emplace_back("duplicate",
+                               static_cast<std::uint32_t>(found.size() - merged.size()));
+    for (const auto& filter : filters_) {
+      const std::size_t before = merged.size();
+      std::erase_if(merged, [&](const Candidate& c) { return !filter->keeps(query, c); });
+      stats.removed.emplace_back(std::string(filter->name()),
+                                 static_cast<std::uint32_t>(before - merged.size()));
+    }
   }
   if (query.past_deadline()) return deadline_passed("features were hydrated");
 
-  input.features.resize(merged.size() * kFeatureCount);
-  hydrate_features(query, merged, post_vectors, input.features);
+  {
+    ScopedStageTimer timer(stage_ns(stats, RankingStage::kFeatures));
+    input.features.resize(merged.size() * kFeatureCount);
+    hydrate_features(query, merged, post_vectors, input.features);
+  }
   input.candidates = std::move(merged);
   return input;
 }
@@ -84,28 +125,17 @@ absl::StatusOr<RankedList> AlgorithmicPipeline::rank(
   const RankingConfig& config = *query.config;
   if (query.past_deadline()) return deadline_passed("scoring");
   std::vector<float> scores(input->candidates.size());
-  absl::Status scored =
-      scorer_->score(config, input->candidates, input->features, scores, list.stats.degraded);
+  absl::Status scored;
+  {
+    ScopedStageTimer timer(stage_ns(list.stats, RankingStage::kScoring));
+    scored =
+        scorer_->score(config, input->candidates, input->features, scores, list.stats.degraded);
+  }
   if (!scored.ok()) return scored;
 
-  auto vector_of = [&](PostId post) {
-    const auto row = post_vectors.row_of(post);
-    return row ? post_vectors.row_floats(*row) : std::vector<float>();
-  };
-  const auto selections =
-      select_diverse(input->candidates, scores, config,
-                     static_cast<std::size_t>(config.ranked_list_size), vector_of);
-  list.entries.reserve(selections.size());
-  for (const Selection& selection : selections) {
-    RankedEntry entry;
-    entry.candidate = input->candidates[selection.index];
-    entry.score = selection.score;
-    entry.source_term = source_term(config, entry.candidate.source);
-    entry.author_term = selection.author_term;
-    entry.mmr_term = selection.mmr_term;
-    const float* row = input->features.data() + selection.index * kFeatureCount;
-    std::copy(row, row + kFeatureCount, entry.features.begin());
-    list.entries.push_back(entry);
+  {
+    ScopedStageTimer timer(stage_ns(list.stats, RankingStage::kDiversity));
+    list.entries = diversified_entries(*input, scores, config, post_vectors);
   }
   return list;
 }

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 
 #include <set>
+#include <string>
+#include <vector>
 
 #include "tests/api/status_matchers.h"
 #include "tests/api/test_records.h"
@@ -12,6 +14,7 @@
 namespace feedrank::api_test {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -72,12 +75,39 @@ TEST_F(AlgorithmicFeedApi, ExplainedItemsAddUpAndTheResponseNamesConfigBackendAn
   }
 }
 
+TEST_F(AlgorithmicFeedApi, ExplainTimesEveryStageAndEverySourceThatRan) {
+  v1::GetFeedRequest r = request(10);
+  r.set_explain(true);
+  auto reply = client().call(r);
+  ASSERT_THAT(reply.status, IsOk());
+  const v1::GetFeedResponse& feed = reply.response;
+  std::vector<std::string> stages;
+  for (const v1::StageTime& time : feed.stage_times()) {
+    stages.push_back(time.stage());
+    EXPECT_GT(time.seconds(), 0.0) << time.stage();
+    EXPECT_LT(time.seconds(), 60.0) << time.stage() << ": seconds, not nanoseconds";
+  }
+  EXPECT_THAT(stages, ElementsAre("viewer", "filters", "features", "scoring", "diversity"));
+  ASSERT_GT(feed.candidate_counts_size(), 0);
+  for (const v1::SourceCount& count : feed.candidate_counts()) {
+    EXPECT_GT(count.seconds(), 0.0) << v1::CandidateSource_Name(count.source());
+    EXPECT_LT(count.seconds(), 60.0) << v1::CandidateSource_Name(count.source());
+  }
+
+  v1::GetFeedRequest chronological = r;
+  chronological.set_mode(v1::FEED_MODE_CHRONOLOGICAL);
+  auto plain = client().call(chronological);
+  ASSERT_THAT(plain.status, IsOk());
+  EXPECT_EQ(plain.response.stage_times_size(), 0) << "nothing was ranked";
+}
+
 TEST_F(AlgorithmicFeedApi, WithoutExplainItemsCarryNoTerms) {
   auto reply = client().call(request(5));
   ASSERT_THAT(reply.status, IsOk());
   ASSERT_GT(reply.response.items_size(), 0);
   for (const v1::FeedItem& item : reply.response.items()) EXPECT_EQ(item.explanation_size(), 0);
   EXPECT_EQ(reply.response.candidate_counts_size(), 0);
+  EXPECT_EQ(reply.response.stage_times_size(), 0);
 }
 
 TEST_F(AlgorithmicFeedApi, PagesFollowCursorsWithoutRepeats) {

@@ -74,6 +74,14 @@ TEST_F(Metrics, ReportCandidatesPerSourceWritesAndStoreSize) {
   EXPECT_EQ(metrics.value("feedrank_ranked_lists_total"), 1);
   // Viewer 1's followees wrote 6 posts: the in-network source finds them all.
   EXPECT_EQ(metrics.value(R"(feedrank_feed_candidates_total{source="in_network"})"), 6);
+  EXPECT_GT(metrics.value(R"(feedrank_feed_source_seconds_total{source="in_network"})"), 0);
+  EXPECT_LT(metrics.value(R"(feedrank_feed_source_seconds_total{source="in_network"})"), 60);
+  for (const char* stage : {"viewer", "filters", "features", "scoring", "diversity"}) {
+    const std::string name =
+        std::string(R"(feedrank_ranking_stage_seconds_total{stage=")") + stage + "\"}";
+    EXPECT_GT(metrics.value(name), 0) << stage;
+    EXPECT_LT(metrics.value(name), 60) << stage;
+  }
   EXPECT_EQ(metrics.value(R"(feedrank_written_items_total{kind="post_created"})"), 8);
   EXPECT_EQ(metrics.value(R"(feedrank_written_items_total{kind="user_created"})"), 4);
   EXPECT_EQ(metrics.value(R"(feedrank_written_items_total{kind="follow_created"})"), 2);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ranker/pipeline/viewer_signals.h"
+#include "ranker/ranking_time.h"
 
 namespace feedrank::ranker {
 namespace {
@@ -261,6 +262,38 @@ TEST(AlgorithmicPipeline, StatsCountCandidatesPerSourceAndRemovalsPerFilter) {
   std::vector<PostId> served = order_of(list);
   std::sort(served.begin(), served.end());
   EXPECT_THAT(served, ElementsAre(10, 11, 20, 60));
+}
+
+TEST(AlgorithmicPipeline, StatsTimeEverySourceThatRanAndEveryStageAfterThem) {
+  const World w = rich_world();
+  const RankedList list = rank(w);
+  const RankingStats& stats = list.stats;
+  for (CandidateSource source :
+       {CandidateSource::kFollowing, CandidateSource::kOutOfNetwork,
+        CandidateSource::kNetworkEngagement, CandidateSource::kPopular,
+        CandidateSource::kCollaborative}) {
+    EXPECT_GT(stats.source_ns[static_cast<int>(source)], 0u) << source_name(source);
+  }
+  EXPECT_EQ(stats.source_ns[static_cast<int>(CandidateSource::kSelf)], 0u) << "no such stage";
+  for (RankingStage stage : {RankingStage::kFilters, RankingStage::kFeatures,
+                             RankingStage::kScoring, RankingStage::kDiversity}) {
+    EXPECT_GT(stats.stage_ns[static_cast<int>(stage)], 0u) << stage_name(stage);
+  }
+  // The viewer's vectors and signals are made before the pipeline, by the engine.
+  EXPECT_EQ(stats.stage_ns[static_cast<int>(RankingStage::kViewer)], 0u);
+}
+
+TEST(AlgorithmicPipeline, AddTimesSumsBothListsStagesAndSources) {
+  RankingStats a;
+  RankingStats b;
+  a.stage_ns = {1, 2, 3, 4, 5};
+  b.stage_ns = {10, 20, 30, 40, 50};
+  a.source_ns = {0, 7, 0, 1, 0, 2};
+  b.source_ns = {0, 3, 9, 0, 0, 8};
+  add_times(a, b);
+  EXPECT_THAT(a.stage_ns, ElementsAre(11, 22, 33, 44, 55));
+  EXPECT_THAT(a.source_ns, ElementsAre(0, 10, 9, 1, 0, 10));
+  EXPECT_THAT(b.stage_ns, ElementsAre(10, 20, 30, 40, 50)) << "the other list is left as it was";
 }
 
 TEST(AlgorithmicPipeline, AnItemIsCreditedToTheFirstSourceAndRemembersEveryFinder) {

@@ -98,6 +98,35 @@ TEST(FeedTable, ShowsEachItemsTeamOnInterleavedPagesOnly) {
       << out.str();
 }
 
+TEST(FeedTable, AnExplainedRankingShowsItsCountsAndTimesInMilliseconds) {
+  v1::GetFeedResponse feed = sample_feed();
+  feed.set_ranking_config_version("default-2");
+  feed.set_backend("scoring cpu-fma");
+  v1::SourceCount* count = feed.add_candidate_counts();
+  count->set_source(v1::CANDIDATE_SOURCE_OUT_OF_NETWORK);
+  count->set_candidates(300);
+  count->set_seconds(0.0015);
+  v1::FilterCount* removed = feed.add_removed_counts();
+  removed->set_filter("duplicate");
+  removed->set_removed(4);
+  v1::StageTime* features = feed.add_stage_times();
+  features->set_stage("features");
+  features->set_seconds(0.0005);
+  std::ostringstream out;
+  print_feed_table(feed, out);
+  const std::string table = out.str();
+  EXPECT_NE(table.find("\ncandidates: out_of_network=300\nremoved: duplicate=4\n"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("\ntime ms: features=0.500 out_of_network=1.500\n"), std::string::npos)
+      << table;
+
+  feed.clear_stage_times();
+  std::ostringstream untimed;
+  print_feed_table(feed, untimed);
+  EXPECT_EQ(untimed.str().find("time ms:"), std::string::npos) << "an older server sends none";
+}
+
 TEST(FeedTable, SaysWhenThereIsNoNextPage) {
   std::ostringstream out;
   print_feed_table(v1::GetFeedResponse(), out);

@@ -70,6 +70,16 @@ void print_ranking_summary(const v1::GetFeedResponse& feed, std::ostream& out) {
     }
     out << "\n";
   }
+  if (feed.stage_times_size() > 0) {
+    out << "time ms:";
+    for (const v1::StageTime& time : feed.stage_times()) {
+      out << " " << time.stage() << "=" << fixed3(time.seconds() * 1e3);
+    }
+    for (const v1::SourceCount& count : feed.candidate_counts()) {
+      out << " " << source_name(count.source()) << "=" << fixed3(count.seconds() * 1e3);
+    }
+    out << "\n";
+  }
   for (const std::string& line : feed.degraded()) out << "degraded: " << line << "\n";
 }
 
