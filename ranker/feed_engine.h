@@ -23,8 +23,8 @@
 #include "ranker/retrieval/row_time_floor.h"
 #include "ranker/scoring/ranking_config.h"
 #include "ranker/vectors/corpus_vectors.h"
-#include "ranker/vectors/reembed_job.h"
 #include "ranker/vectors/learned_space.h"
+#include "ranker/vectors/reembed_job.h"
 #include "ranker/vectors/vector_space.h"
 #include "store/feed_store.h"
 
@@ -58,8 +58,8 @@ struct EngineCounts {
   // background indexer's work since start (HNSW, IVF, flat and the GPU index in the background).
   std::uint64_t index_lag = 0;
   std::uint64_t writes_waiting = 0;  // write calls queued to be combined into the next batch
-  int rankings_in_flight = 0;  // first pages being ranked now
-  int rankings_limit = 0;      // AlgorithmicOptions::max_rankings_in_flight (0: no bound)
+  int rankings_in_flight = 0;        // first pages being ranked now
+  int rankings_limit = 0;            // AlgorithmicOptions::max_rankings_in_flight (0: no bound)
   std::uint64_t background_indexed_rows = 0;
   double background_indexing_seconds = 0;
   VectorSpace vector_space = VectorSpace::kText;
@@ -79,7 +79,7 @@ struct UserProfile {
   User user;
   std::uint64_t followers = 0;
   std::uint64_t followees = 0;
-  std::uint64_t posts = 0;  // live
+  std::uint64_t posts = 0;          // live
   std::vector<UserId> same_handle;  // every user with user.handle, ascending
 };
 
@@ -205,18 +205,21 @@ class FeedEngine {
   struct QueryVectors {
     std::vector<float> text, learned_factor, space;
   };
-  FeedQuery make_query(const FeedRequest& request, const RankingConfig& config,
-                       ReadView& corpus, std::shared_ptr<const LearnedSnapshot> learned,
-                       QueryVectors& vectors) const;
+  // What make_query() spent on the viewer (RankingStage kVectors and kSignals).
+  struct ViewerTimes {
+    std::uint64_t vectors_ns = 0;
+    std::uint64_t signals_ns = 0;
+  };
+  FeedQuery make_query(const FeedRequest& request, const RankingConfig& config, ReadView& corpus,
+                       std::shared_ptr<const LearnedSnapshot> learned, QueryVectors& vectors,
+                       ViewerTimes* times = nullptr) const;
   // The learned model serving now; null in the text space or before the first training.
   std::shared_ptr<const LearnedSnapshot> learned_snapshot() const;
 
   // The corpus as one read sees it: read_view() for the engine's own work, request_view() at a
   // request's entry (it lets a waiting writer apply first: FeedStore::request_snapshot).
   ReadView read_view() const { return ReadView(*store_, store_->snapshot(), *vectors_); }
-  ReadView request_view() const {
-    return ReadView(*store_, store_->request_snapshot(), *vectors_);
-  }
+  ReadView request_view() const { return ReadView(*store_, store_->request_snapshot(), *vectors_); }
 
   // Locks, outermost first; a thread that holds one takes only those below it:
   //   0. reembed_mutex_, held while a re-embedding starts (it reads the table's size);

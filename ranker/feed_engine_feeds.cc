@@ -134,9 +134,9 @@ std::shared_ptr<const LearnedSnapshot> FeedEngine::learned_snapshot() const {
 }
 
 FeedQuery FeedEngine::make_query(const FeedRequest& request, const RankingConfig& config,
-                                 ReadView& corpus,
-                                 std::shared_ptr<const LearnedSnapshot> learned,
-                                 QueryVectors& vectors) const {
+                                 ReadView& corpus, std::shared_ptr<const LearnedSnapshot> learned,
+                                 QueryVectors& vectors, ViewerTimes* times) const {
+  const auto start = std::chrono::steady_clock::now();
   const store::FeedState& state = corpus.state();
   FeedQuery query;
   query.viewer = request.viewer;
@@ -150,13 +150,20 @@ FeedQuery FeedEngine::make_query(const FeedRequest& request, const RankingConfig
   if (!embeddings::is_zero(vectors.text)) query.viewer_vector = vectors.text;
   query.learned = std::move(learned);
   if (query.learned != nullptr) {
-    vectors.learned_factor = learned_->viewer_factor(*query.learned, state, request.viewer, query.now);
+    vectors.learned_factor =
+        learned_->viewer_factor(*query.learned, state, request.viewer, query.now);
     query.learned_factor = vectors.learned_factor;
     vectors.space = query.learned->query(vectors.learned_factor, query.viewer_vector);
     if (!embeddings::is_zero(vectors.space)) query.space_vector = vectors.space;
   }
   query.muted_authors.insert(request.muted_authors.begin(), request.muted_authors.end());
+  const auto signals_start = std::chrono::steady_clock::now();
   query.signals = compute_viewer_signals(state, request.viewer, query.now, config);
+  if (times != nullptr) {
+    times->signals_ns = nanoseconds_since(signals_start);
+    times->vectors_ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(signals_start - start).count());
+  }
   query.unlocked = [&corpus](auto fn) { corpus.unlocked(fn); };
   return query;
 }
@@ -182,12 +189,12 @@ absl::StatusOr<RankedList> FeedEngine::rank_list(
   }
   std::shared_ptr<const RankingConfig> config = variant.ranking ? variant.ranking : server_config_;
   QueryVectors vectors;
-  const auto viewer_start = std::chrono::steady_clock::now();
-  const FeedQuery query = make_query(request, *config, corpus, learned, vectors);
-  const std::uint64_t viewer_ns = nanoseconds_since(viewer_start);
+  ViewerTimes viewer_times;
+  const FeedQuery query = make_query(request, *config, corpus, learned, vectors, &viewer_times);
   auto ranked = pipeline_->rank(query, corpus.posts());
   if (!ranked.ok()) return ranked.status();
-  stage_ns(ranked->stats, RankingStage::kViewer) += viewer_ns;
+  stage_ns(ranked->stats, RankingStage::kVectors) += viewer_times.vectors_ns;
+  stage_ns(ranked->stats, RankingStage::kSignals) += viewer_times.signals_ns;
   ranked->stats.backend = ranking_backend();
   ranked->configs[0] = std::move(config);
   return ranked;

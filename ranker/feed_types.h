@@ -88,11 +88,12 @@ struct FeedItem {
 };
 
 // The steps of a ranking whose wall time RankingStats keeps besides each candidate source's: the
-// viewer's vectors and signals, the merge and filters, feature hydration, scoring, and the
-// diversified selection of the list.
-enum class RankingStage { kViewer, kFilters, kFeatures, kScoring, kDiversity };
-inline constexpr int kRankingStageCount = 5;
-// "viewer", "filters", "features", "scoring", "diversity".
+// viewer's vectors (text interest, learned factor), the viewer's signals (affinities, followees'
+// engagements, collaborative neighbours), the merge and filters, feature hydration, scoring, and
+// the diversified selection of the list.
+enum class RankingStage { kVectors, kSignals, kFilters, kFeatures, kScoring, kDiversity };
+inline constexpr int kRankingStageCount = 6;
+// "vectors", "signals", "filters", "features", "scoring", "diversity".
 std::string_view stage_name(RankingStage stage);
 
 // What an algorithmic request did, for explanations and the fallback.
@@ -112,8 +113,8 @@ struct RankingStats {
 
 struct FeedPage {
   std::vector<FeedItem> items;
-  std::string next_cursor;  // empty: no more items now
-  RankingStats stats;       // algorithmic only (config version and degraded always set)
+  std::string next_cursor;           // empty: no more items now
+  RankingStats stats;                // algorithmic only (config version and degraded always set)
   std::uint64_t first_position = 0;  // items served on earlier pages of this feed
 };
 

@@ -4,8 +4,10 @@ namespace feedrank::ranker {
 
 std::string_view stage_name(RankingStage stage) {
   switch (stage) {
-    case RankingStage::kViewer:
-      return "viewer";
+    case RankingStage::kVectors:
+      return "vectors";
+    case RankingStage::kSignals:
+      return "signals";
     case RankingStage::kFilters:
       return "filters";
     case RankingStage::kFeatures:

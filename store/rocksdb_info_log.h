@@ -4,9 +4,9 @@
 // Both of the service's databases (the store, the impression log) bound it the same way.
 #pragma once
 
-#include <cstddef>
-
 #include <rocksdb/options.h>
+
+#include <cstddef>
 
 namespace feedrank::store {
 

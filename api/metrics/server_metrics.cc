@@ -133,12 +133,12 @@ std::string ServerMetrics::render(const ScrapeState& state,
                 static_cast<double>(source_ns_[source].load(std::memory_order_relaxed)) * 1e-9);
   }
   for (std::size_t stage = 0; stage < stage_ns_.size(); ++stage) {
-    out.counter("feedrank_ranking_stage_seconds_total",
-                "Wall time of the algorithmic feed's other ranking stages: viewer (vectors and "
-                "signals), filters, features, scoring, diversity.",
-                {{"stage",
-                  std::string(ranker::stage_name(static_cast<ranker::RankingStage>(stage)))}},
-                static_cast<double>(stage_ns_[stage].load(std::memory_order_relaxed)) * 1e-9);
+    out.counter(
+        "feedrank_ranking_stage_seconds_total",
+        "Wall time of the algorithmic feed's other ranking stages: vectors and signals "
+        "(the viewer's), filters, features, scoring, diversity.",
+        {{"stage", std::string(ranker::stage_name(static_cast<ranker::RankingStage>(stage)))}},
+        static_cast<double>(stage_ns_[stage].load(std::memory_order_relaxed)) * 1e-9);
   }
   out.counter("feedrank_ranked_lists_total",
               "Algorithmic lists ranked (first pages; later pages read the cached list).", {},

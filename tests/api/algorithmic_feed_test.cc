@@ -87,7 +87,8 @@ TEST_F(AlgorithmicFeedApi, ExplainTimesEveryStageAndEverySourceThatRan) {
     EXPECT_GT(time.seconds(), 0.0) << time.stage();
     EXPECT_LT(time.seconds(), 60.0) << time.stage() << ": seconds, not nanoseconds";
   }
-  EXPECT_THAT(stages, ElementsAre("viewer", "filters", "features", "scoring", "diversity"));
+  EXPECT_THAT(stages,
+              ElementsAre("vectors", "signals", "filters", "features", "scoring", "diversity"));
   ASSERT_GT(feed.candidate_counts_size(), 0);
   for (const v1::SourceCount& count : feed.candidate_counts()) {
     EXPECT_GT(count.seconds(), 0.0) << v1::CandidateSource_Name(count.source());

@@ -76,7 +76,7 @@ TEST_F(Metrics, ReportCandidatesPerSourceWritesAndStoreSize) {
   EXPECT_EQ(metrics.value(R"(feedrank_feed_candidates_total{source="in_network"})"), 6);
   EXPECT_GT(metrics.value(R"(feedrank_feed_source_seconds_total{source="in_network"})"), 0);
   EXPECT_LT(metrics.value(R"(feedrank_feed_source_seconds_total{source="in_network"})"), 60);
-  for (const char* stage : {"viewer", "filters", "features", "scoring", "diversity"}) {
+  for (const char* stage : {"vectors", "signals", "filters", "features", "scoring", "diversity"}) {
     const std::string name =
         std::string(R"(feedrank_ranking_stage_seconds_total{stage=")") + stage + "\"}";
     EXPECT_GT(metrics.value(name), 0) << stage;

@@ -99,8 +99,7 @@ AlgorithmicPipeline make_pipeline(const World& world,
   sources.push_back(make_network_engagement_source());
   sources.push_back(make_collaborative_source());
   sources.push_back(make_out_of_network_source(
-      [&world](const FeedQuery&, int, TimestampMs, std::size_t,
-               std::span<const kernels::VectorId>)
+      [&world](const FeedQuery&, int, TimestampMs, std::size_t, std::span<const kernels::VectorId>)
           -> absl::StatusOr<std::vector<kernels::Neighbor>> { return world.nearest; }));
   sources.push_back(make_popular_source());
   if (failing) {
@@ -268,10 +267,9 @@ TEST(AlgorithmicPipeline, StatsTimeEverySourceThatRanAndEveryStageAfterThem) {
   const World w = rich_world();
   const RankedList list = rank(w);
   const RankingStats& stats = list.stats;
-  for (CandidateSource source :
-       {CandidateSource::kFollowing, CandidateSource::kOutOfNetwork,
-        CandidateSource::kNetworkEngagement, CandidateSource::kPopular,
-        CandidateSource::kCollaborative}) {
+  for (CandidateSource source : {CandidateSource::kFollowing, CandidateSource::kOutOfNetwork,
+                                 CandidateSource::kNetworkEngagement, CandidateSource::kPopular,
+                                 CandidateSource::kCollaborative}) {
     EXPECT_GT(stats.source_ns[static_cast<int>(source)], 0u) << source_name(source);
   }
   EXPECT_EQ(stats.source_ns[static_cast<int>(CandidateSource::kSelf)], 0u) << "no such stage";
@@ -280,20 +278,22 @@ TEST(AlgorithmicPipeline, StatsTimeEverySourceThatRanAndEveryStageAfterThem) {
     EXPECT_GT(stats.stage_ns[static_cast<int>(stage)], 0u) << stage_name(stage);
   }
   // The viewer's vectors and signals are made before the pipeline, by the engine.
-  EXPECT_EQ(stats.stage_ns[static_cast<int>(RankingStage::kViewer)], 0u);
+  EXPECT_EQ(stats.stage_ns[static_cast<int>(RankingStage::kVectors)], 0u);
+  EXPECT_EQ(stats.stage_ns[static_cast<int>(RankingStage::kSignals)], 0u);
 }
 
 TEST(AlgorithmicPipeline, AddTimesSumsBothListsStagesAndSources) {
   RankingStats a;
   RankingStats b;
-  a.stage_ns = {1, 2, 3, 4, 5};
-  b.stage_ns = {10, 20, 30, 40, 50};
+  a.stage_ns = {1, 2, 3, 4, 5, 6};
+  b.stage_ns = {10, 20, 30, 40, 50, 60};
   a.source_ns = {0, 7, 0, 1, 0, 2};
   b.source_ns = {0, 3, 9, 0, 0, 8};
   add_times(a, b);
-  EXPECT_THAT(a.stage_ns, ElementsAre(11, 22, 33, 44, 55));
+  EXPECT_THAT(a.stage_ns, ElementsAre(11, 22, 33, 44, 55, 66));
   EXPECT_THAT(a.source_ns, ElementsAre(0, 10, 9, 1, 0, 10));
-  EXPECT_THAT(b.stage_ns, ElementsAre(10, 20, 30, 40, 50)) << "the other list is left as it was";
+  EXPECT_THAT(b.stage_ns, ElementsAre(10, 20, 30, 40, 50, 60))
+      << "the other list is left as it was";
 }
 
 TEST(AlgorithmicPipeline, AnItemIsCreditedToTheFirstSourceAndRemembersEveryFinder) {
