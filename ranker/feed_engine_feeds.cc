@@ -160,9 +160,8 @@ FeedQuery FeedEngine::make_query(const FeedRequest& request, const RankingConfig
   const auto signals_start = std::chrono::steady_clock::now();
   query.signals = compute_viewer_signals(state, request.viewer, query.now, config);
   if (times != nullptr) {
+    times->vectors_ns = nanoseconds_between(start, signals_start);
     times->signals_ns = nanoseconds_since(signals_start);
-    times->vectors_ns = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(signals_start - start).count());
   }
   query.unlocked = [&corpus](auto fn) { corpus.unlocked(fn); };
   return query;

@@ -9,10 +9,14 @@
 
 namespace feedrank::ranker {
 
-inline std::uint64_t nanoseconds_since(std::chrono::steady_clock::time_point start) {
+inline std::uint64_t nanoseconds_between(std::chrono::steady_clock::time_point start,
+                                         std::chrono::steady_clock::time_point end) {
   return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
+}
+
+inline std::uint64_t nanoseconds_since(std::chrono::steady_clock::time_point start) {
+  return nanoseconds_between(start, std::chrono::steady_clock::now());
 }
 
 // Adds the wall time from its construction to its destruction to `total_ns`.

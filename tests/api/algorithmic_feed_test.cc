@@ -51,14 +51,19 @@ class AlgorithmicFeedApi : public ApiTest {
     r.set_as_of_ms(6 * kDay);
     return r;
   }
+
+  // A first page of `limit` items with explain set.
+  v1::GetFeedResponse explained_page(int limit) {
+    v1::GetFeedRequest r = request(limit);
+    r.set_explain(true);
+    auto reply = client().call(r);
+    EXPECT_THAT(reply.status, IsOk());
+    return reply.response;
+  }
 };
 
 TEST_F(AlgorithmicFeedApi, ExplainedItemsAddUpAndTheResponseNamesConfigBackendAndCounts) {
-  v1::GetFeedRequest r = request(10);
-  r.set_explain(true);
-  auto reply = client().call(r);
-  ASSERT_THAT(reply.status, IsOk());
-  const v1::GetFeedResponse& feed = reply.response;
+  const v1::GetFeedResponse feed = explained_page(10);
   ASSERT_EQ(feed.items_size(), 10);
   EXPECT_EQ(feed.ranking_config_version(), "default-2");
   EXPECT_THAT(feed.backend(), HasSubstr("scoring"));
@@ -76,11 +81,7 @@ TEST_F(AlgorithmicFeedApi, ExplainedItemsAddUpAndTheResponseNamesConfigBackendAn
 }
 
 TEST_F(AlgorithmicFeedApi, ExplainTimesEveryStageAndEverySourceThatRan) {
-  v1::GetFeedRequest r = request(10);
-  r.set_explain(true);
-  auto reply = client().call(r);
-  ASSERT_THAT(reply.status, IsOk());
-  const v1::GetFeedResponse& feed = reply.response;
+  const v1::GetFeedResponse feed = explained_page(10);
   std::vector<std::string> stages;
   for (const v1::StageTime& time : feed.stage_times()) {
     stages.push_back(time.stage());
@@ -95,7 +96,8 @@ TEST_F(AlgorithmicFeedApi, ExplainTimesEveryStageAndEverySourceThatRan) {
     EXPECT_LT(count.seconds(), 60.0) << v1::CandidateSource_Name(count.source());
   }
 
-  v1::GetFeedRequest chronological = r;
+  v1::GetFeedRequest chronological = request(10);
+  chronological.set_explain(true);
   chronological.set_mode(v1::FEED_MODE_CHRONOLOGICAL);
   auto plain = client().call(chronological);
   ASSERT_THAT(plain.status, IsOk());
