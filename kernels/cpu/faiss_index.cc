@@ -120,7 +120,7 @@ class FaissIndex final : public VectorIndex {
         return "faiss-hnsw (M=" + std::to_string(hnsw.nb_neighbors(1)) +
                ", efConstruction=" + std::to_string(hnsw.efConstruction) +
                ", efSearch=" + std::to_string(options_.ef_search) + ", " +
-               std::string(cpu::inner_product_kernel()) + " prefetching walk)";
+               std::string(cpu::row_product_kernel()) + " prefetching walk)";
       }
       case Kind::kIvfFlat:
         if (const auto* ivf = ivf_index()) {

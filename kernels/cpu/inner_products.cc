@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 #include "common/half_float.h"
@@ -85,31 +86,42 @@ FEEDRANK_AVX2 void tile_avx2(const float* queries, const Row* rows, std::size_t 
   }
 }
 
-template <std::size_t Q, class Row>
-FEEDRANK_AVX2 void query_group_avx2(const float* queries, const Row* rows, std::size_t row_count,
-                                    std::size_t d, float* out, std::size_t out_stride) {
-  constexpr std::size_t kRows = Q == 1 ? 8 : 4;
-  std::size_t r = 0;
-  for (; r + kRows <= row_count; r += kRows)
-    tile_avx2<Q, kRows>(queries, rows + r * d, d, out + r, out_stride);
-  for (; r < row_count; ++r) tile_avx2<Q, 1>(queries, rows + r * d, d, out + r, out_stride);
-}
+// The tiles' shapes: rows per tile for Q queries.
+struct Avx2Tiles {
+  template <std::size_t Q>
+  static constexpr std::size_t kRows = Q == 1 ? 8 : 4;
+  template <std::size_t Q, std::size_t R, class Row>
+  static void tile(const float* queries, const Row* rows, std::size_t d, float* out,
+                   std::size_t out_stride) {
+    tile_avx2<Q, R>(queries, rows, d, out, out_stride);
+  }
+};
 
 // Every row gets the same sums in the same order whatever the query group size (each row has its
 // own accumulator, reduced by the same tree), so a query scored in a batch of other callers'
-// queries is rounded exactly as when it is scored alone.
-template <class Row>
-FEEDRANK_AVX2 void inner_products_avx2(const float* queries, std::size_t query_count,
-                                       const Row* rows, std::size_t row_count, std::size_t d,
-                                       float* out, std::size_t out_stride) {
+// queries is rounded exactly as when it is scored alone. Queries go in groups of 3 (the last
+// group 2 or 1) over every row, in tiles of Tiles::kRows<Q> rows and single rows after them.
+template <class Tiles, class Row>
+void tiled_products(const float* queries, std::size_t query_count, const Row* rows,
+                    std::size_t row_count, std::size_t d, float* out, std::size_t out_stride) {
+  auto group = [&]<std::size_t Q>(std::size_t q) {
+    constexpr std::size_t kRows = Tiles::template kRows<Q>;
+    const float* group_queries = queries + q * d;
+    float* group_out = out + q * out_stride;
+    std::size_t r = 0;
+    for (; r + kRows <= row_count; r += kRows) {
+      Tiles::template tile<Q, kRows>(group_queries, rows + r * d, d, group_out + r, out_stride);
+    }
+    for (; r < row_count; ++r) {
+      Tiles::template tile<Q, 1>(group_queries, rows + r * d, d, group_out + r, out_stride);
+    }
+  };
   std::size_t q = 0;
-  for (; q + 3 <= query_count; q += 3) {
-    query_group_avx2<3>(queries + q * d, rows, row_count, d, out + q * out_stride, out_stride);
-  }
+  for (; q + 3 <= query_count; q += 3) group.template operator()<3>(q);
   if (query_count - q == 2) {
-    query_group_avx2<2>(queries + q * d, rows, row_count, d, out + q * out_stride, out_stride);
+    group.template operator()<2>(q);
   } else if (query_count - q == 1) {
-    query_group_avx2<1>(queries + q * d, rows, row_count, d, out + q * out_stride, out_stride);
+    group.template operator()<1>(q);
   }
 }
 
@@ -195,6 +207,104 @@ bool has_avx2_fma_f16c() {
   return has;
 }
 
+// The widest kernel this CPU runs, capped by FEEDRANK_CPU_KERNEL when that names a narrower one.
+ProductKernel choose_kernel() {
+  ProductKernel best = ProductKernel::kPortable;
+  for (ProductKernel k : {ProductKernel::kAvx2, ProductKernel::kAvx512}) {
+    if (cpu_has(k)) best = k;
+  }
+  const char* cap = std::getenv("FEEDRANK_CPU_KERNEL");
+  if (cap == nullptr) return best;
+  for (ProductKernel k : {ProductKernel::kPortable, ProductKernel::kAvx2, ProductKernel::kAvx512}) {
+    if (kernel_name(k) == cap) return std::min(k, best);
+  }
+  return best;  // an unknown name changes nothing; inner_product_kernel() tells what runs
+}
+
+ProductKernel chosen_kernel() {
+  static const ProductKernel kernel = choose_kernel();
+  return kernel;
+}
+
+// The one-row and gathered products have no AVX-512 variant.
+bool rows_on_avx2() { return chosen_kernel() >= ProductKernel::kAvx2; }
+
+#define FEEDRANK_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")))
+
+// The AVX-512 twin of tile_avx2: 16-lane accumulators in 32 registers, so 1-3 queries take 8
+// rows (24 sums, 3 query slices, 1 row slice). The dimension's tail past the last multiple of 16
+// is read with masked loads (zeros past the end), so each product is one chain of 16 lanes,
+// folded into 8 and reduced by reduce4's tree: the same order for a row whatever its place in the
+// tile or the number of queries. Only the tail is masked: masked loads on every step ran 2.5x
+// slower than the AVX2 tiles on the dev VM's CPU (benchmarks/RESULTS.md, 2026-12-05).
+// GCC 12's _mm512_cvtph_ps passes an undefined vector as its unused pass-through operand, which
+// -Wmaybe-uninitialized reports wherever it is inlined.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+FEEDRANK_AVX512 inline __m512 load16(const float* row, __mmask16 mask) {
+  return mask == 0xFFFF ? _mm512_loadu_ps(row) : _mm512_maskz_loadu_ps(mask, row);
+}
+FEEDRANK_AVX512 inline __m512 load16(const std::uint16_t* row, __mmask16 mask) {
+  return _mm512_cvtph_ps(mask == 0xFFFF ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row))
+                                        : _mm256_maskz_loadu_epi16(mask, row));
+}
+FEEDRANK_AVX512 inline __m256 fold16(__m512 v) {
+  // The zero-masked forms: GCC 12's plain ones warn on their undefined pass-through operand too.
+  return _mm256_add_ps(_mm512_maskz_extractf32x8_ps(0xFF, v, 0),
+                       _mm512_maskz_extractf32x8_ps(0xFF, v, 1));
+}
+
+template <std::size_t Q, std::size_t R, class Row>
+FEEDRANK_AVX512 void tile_avx512(const float* queries, const Row* rows, std::size_t d, float* out,
+                                 std::size_t out_stride) {
+  constexpr std::size_t kSums = R < 4 ? 4 : R;
+  __m512 acc[Q][kSums];
+#pragma GCC unroll 16
+  for (std::size_t i = 0; i < Q; ++i) {
+#pragma GCC unroll 16
+    for (std::size_t j = 0; j < kSums; ++j) acc[i][j] = _mm512_setzero_ps();
+  }
+  for (std::size_t t = 0; t < d; t += 16) {
+    const __mmask16 mask = d - t >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (d - t)) - 1);
+    if constexpr (Q == 1) {
+      const auto* ahead = reinterpret_cast<const char*>(rows + kPrefetchTiles * R * d + t * R);
+      for (std::size_t line = 0; line < R * 16 * sizeof(Row); line += 64)
+        _mm_prefetch(ahead + line, _MM_HINT_T0);
+    }
+    __m512 qv[Q];
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < Q; ++i) qv[i] = load16(queries + i * d + t, mask);
+#pragma GCC unroll 16
+    for (std::size_t j = 0; j < R; ++j) {
+      const __m512 rv = load16(rows + j * d + t, mask);
+#pragma GCC unroll 16
+      for (std::size_t i = 0; i < Q; ++i) acc[i][j] = _mm512_fmadd_ps(qv[i], rv, acc[i][j]);
+    }
+  }
+#pragma GCC unroll 16
+  for (std::size_t i = 0; i < Q; ++i) {
+    alignas(32) float sums[kSums];
+#pragma GCC unroll 16
+    for (std::size_t j = 0; j < kSums; j += 4) {
+      _mm_store_ps(sums + j, reduce4(fold16(acc[i][j]), fold16(acc[i][j + 1]),
+                                     fold16(acc[i][j + 2]), fold16(acc[i][j + 3])));
+    }
+    for (std::size_t j = 0; j < R; ++j) out[i * out_stride + j] = sums[j];
+  }
+}
+
+#pragma GCC diagnostic pop
+
+struct Avx512Tiles {
+  template <std::size_t Q>
+  static constexpr std::size_t kRows = 8;
+  template <std::size_t Q, std::size_t R, class Row>
+  static void tile(const float* queries, const Row* rows, std::size_t d, float* out,
+                   std::size_t out_stride) {
+    tile_avx512<Q, R>(queries, rows, d, out, out_stride);
+  }
+};
+
 // Eight independent partial sums, which the compiler can map onto SSE lanes without reordering
 // a single sum.
 template <class Row>
@@ -217,30 +327,36 @@ void portable_products(const float* queries, std::size_t query_count, const Row*
 }
 
 template <class Row>
-void products(const float* queries, std::size_t query_count, const Row* rows,
+void products(ProductKernel kernel, const float* queries, std::size_t query_count, const Row* rows,
               std::size_t row_count, int dimension, float* out, std::size_t out_stride) {
   const auto d = static_cast<std::size_t>(dimension);
-  if (has_avx2_fma_f16c()) {
-    inner_products_avx2(queries, query_count, rows, row_count, d, out, out_stride);
-  } else {
-    portable_products(queries, query_count, rows, row_count, d, out, out_stride);
+  switch (kernel) {
+    case ProductKernel::kAvx512:
+      tiled_products<Avx512Tiles>(queries, query_count, rows, row_count, d, out, out_stride);
+      return;
+    case ProductKernel::kAvx2:
+      tiled_products<Avx2Tiles>(queries, query_count, rows, row_count, d, out, out_stride);
+      return;
+    case ProductKernel::kPortable:
+      portable_products(queries, query_count, rows, row_count, d, out, out_stride);
+      return;
   }
 }
 
 template <class Row>
 float product(const float* a, const Row* b, int dimension) {
   const auto d = static_cast<std::size_t>(dimension);
-  if (has_avx2_fma_f16c()) return inner_product_avx2(a, b, d);
+  if (rows_on_avx2()) return inner_product_avx2(a, b, d);
   float out = 0.0f;
   portable_products(a, 1, b, 1, d, &out, 1);
   return out;
 }
 
 template <class Row>
-void gathered_products(const float* query, const Row* const* rows, std::size_t count,
-                       int dimension, float* out) {
+void gathered_products(const float* query, const Row* const* rows, std::size_t count, int dimension,
+                       float* out) {
   const auto d = static_cast<std::size_t>(dimension);
-  if (has_avx2_fma_f16c()) {
+  if (rows_on_avx2()) {
     inner_products_gathered_avx2(query, rows, count, d, out);
   } else {
     for (std::size_t i = 0; i < count; ++i) out[i] = product(query, rows[i], dimension);
@@ -249,28 +365,55 @@ void gathered_products(const float* query, const Row* const* rows, std::size_t c
 
 }  // namespace
 
-void inner_products_portable(const float* queries, std::size_t query_count, const float* rows,
-                             std::size_t row_count, int dimension, float* out,
-                             std::size_t out_stride) {
-  portable_products(queries, query_count, rows, row_count, static_cast<std::size_t>(dimension),
-                    out, out_stride);
+bool cpu_has(ProductKernel kernel) {
+  switch (kernel) {
+    case ProductKernel::kPortable:
+      return true;
+    case ProductKernel::kAvx2:
+      return has_avx2_fma_f16c();
+    case ProductKernel::kAvx512: {
+      static const bool has = has_avx2_fma_f16c() && __builtin_cpu_supports("avx512f") &&
+                              __builtin_cpu_supports("avx512bw") &&
+                              __builtin_cpu_supports("avx512dq") &&
+                              __builtin_cpu_supports("avx512vl");
+      return has;
+    }
+  }
+  return false;
 }
 
-void inner_products_portable(const float* queries, std::size_t query_count,
-                             const std::uint16_t* rows, std::size_t row_count, int dimension,
-                             float* out, std::size_t out_stride) {
-  portable_products(queries, query_count, rows, row_count, static_cast<std::size_t>(dimension),
-                    out, out_stride);
+std::string_view kernel_name(ProductKernel kernel) {
+  switch (kernel) {
+    case ProductKernel::kPortable:
+      return "portable";
+    case ProductKernel::kAvx2:
+      return "avx2";
+    case ProductKernel::kAvx512:
+      return "avx512";
+  }
+  return "unknown";
+}
+
+void inner_products_on(ProductKernel kernel, const float* queries, std::size_t query_count,
+                       const float* rows, std::size_t row_count, int dimension, float* out,
+                       std::size_t out_stride) {
+  products(kernel, queries, query_count, rows, row_count, dimension, out, out_stride);
+}
+
+void inner_products_on(ProductKernel kernel, const float* queries, std::size_t query_count,
+                       const std::uint16_t* rows, std::size_t row_count, int dimension, float* out,
+                       std::size_t out_stride) {
+  products(kernel, queries, query_count, rows, row_count, dimension, out, out_stride);
 }
 
 void inner_products(const float* queries, std::size_t query_count, const float* rows,
                     std::size_t row_count, int dimension, float* out, std::size_t out_stride) {
-  products(queries, query_count, rows, row_count, dimension, out, out_stride);
+  products(chosen_kernel(), queries, query_count, rows, row_count, dimension, out, out_stride);
 }
 
 void inner_products(const float* queries, std::size_t query_count, const std::uint16_t* rows,
                     std::size_t row_count, int dimension, float* out, std::size_t out_stride) {
-  products(queries, query_count, rows, row_count, dimension, out, out_stride);
+  products(chosen_kernel(), queries, query_count, rows, row_count, dimension, out, out_stride);
 }
 
 float inner_product(const float* a, const float* b, int dimension) {
@@ -293,10 +436,14 @@ void inner_products_gathered(const float* query, const std::uint16_t* const* row
 
 std::size_t first_at_least(const float* scores, std::size_t begin, std::size_t end,
                            float threshold) {
-  return has_avx2_fma_f16c() ? first_at_least_avx2(scores, begin, end, threshold)
-                             : first_at_least_portable(scores, begin, end, threshold);
+  return rows_on_avx2() ? first_at_least_avx2(scores, begin, end, threshold)
+                        : first_at_least_portable(scores, begin, end, threshold);
 }
 
-std::string_view inner_product_kernel() { return has_avx2_fma_f16c() ? "avx2-fma" : "portable"; }
+std::string_view inner_product_kernel() { return kernel_name(chosen_kernel()); }
+
+std::string_view row_product_kernel() {
+  return kernel_name(rows_on_avx2() ? ProductKernel::kAvx2 : ProductKernel::kPortable);
+}
 
 }  // namespace feedrank::kernels::cpu

@@ -1,10 +1,11 @@
-// Blocks of inner products between queries and matrix rows, both row-major, read in place. An
-// AVX2+FMA kernel chosen at run time when the CPU has it (the build targets generic x86-64), else
-// a portable one; both accumulate in float. The AVX2 kernel streams the rows past register tiles
-// of 1-3 queries; each product is summed in the same order whatever the number of queries, so a
-// query batched with other callers' is rounded exactly as alone. (A kernel that repacked the rows
-// for 4+ queries summed in another order; once the tiles' accumulators stayed in registers it was
-// no faster, and was removed.)
+// Blocks of inner products between queries and matrix rows, both row-major, read in place. The
+// widest kernel the CPU runs is chosen at run time (the build targets generic x86-64): AVX-512,
+// AVX2+FMA, or a portable one; all accumulate in float. The vector kernels stream the rows past
+// register tiles of 1-3 queries; each product is summed in the same order whatever the number of
+// queries, so a query batched with other callers' is rounded exactly as alone. (A kernel that
+// repacked the rows for 4+ queries summed in another order; once the tiles' accumulators stayed
+// in registers it was no faster, and was removed.) Kernels differ from each other in the last
+// bits of a sum.
 //
 // Every function takes rows of floats or of halves (IEEE binary16 bits, common/half_float.h),
 // which it widens as it reads them: a half row scores bit for bit as its widened float row.
@@ -52,15 +53,24 @@ inline void prefetch_row(const Row* row, int dimension) {
 std::size_t first_at_least(const float* scores, std::size_t begin, std::size_t end,
                            float threshold);
 
-// The portable kernel alone, so that tests can check it on machines that have AVX2.
-void inner_products_portable(const float* queries, std::size_t query_count, const float* rows,
-                             std::size_t row_count, int dimension, float* out,
-                             std::size_t out_stride);
-void inner_products_portable(const float* queries, std::size_t query_count,
-                             const std::uint16_t* rows, std::size_t row_count, int dimension,
-                             float* out, std::size_t out_stride);
+// The kernels of inner_products(), narrowest first. It runs the widest this CPU has, or the one
+// the environment variable FEEDRANK_CPU_KERNEL names ("avx512", "avx2", "portable") when that is
+// narrower: to compare them on one machine. Read once, at the first product.
+enum class ProductKernel { kPortable, kAvx2, kAvx512 };
+bool cpu_has(ProductKernel kernel);
+std::string_view kernel_name(ProductKernel kernel);
+// inner_products() on one kernel, for tests and benchmarks. Precondition: cpu_has(kernel).
+void inner_products_on(ProductKernel kernel, const float* queries, std::size_t query_count,
+                       const float* rows, std::size_t row_count, int dimension, float* out,
+                       std::size_t out_stride);
+void inner_products_on(ProductKernel kernel, const float* queries, std::size_t query_count,
+                       const std::uint16_t* rows, std::size_t row_count, int dimension, float* out,
+                       std::size_t out_stride);
 
-// "avx2-fma" or "portable": the kernel inner_products() runs on this machine.
+// The kernel's name inner_products() runs on this machine.
 std::string_view inner_product_kernel();
+// The kernel inner_product() and inner_products_gathered() run: "avx2" or "portable" (they have
+// no AVX-512 variant; a cap of "portable" applies to them too).
+std::string_view row_product_kernel();
 
 }  // namespace feedrank::kernels::cpu

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "common/half_float.h"
@@ -156,26 +157,58 @@ TEST(ExactScan, DescribesItsKernel) {
   EXPECT_NE(text.find("2 threads"), std::string::npos) << text;
 }
 
-// Both kernels on every remainder of the 3-query x 4-row tile and of the 8-wide dimension.
-TEST(InnerProducts, BothKernelsMatchDoublePrecision) {
-  for (int d : {1, 7, 8, 9, 64, 130}) {
-    for (std::size_t nq : {1u, 2u, 3u, 4u, 7u}) {
-      const std::size_t nr = 11;
-      const auto q = gaussian_vectors(nq, d, 10);
-      const auto r = gaussian_vectors(nr, d, 11);
-      std::vector<float> fast(nq * 16, NAN), portable(nq * 16, NAN);
-      cpu::inner_products(q.data(), nq, r.data(), nr, d, fast.data(), 16);
-      cpu::inner_products_portable(q.data(), nq, r.data(), nr, d, portable.data(), 16);
-      for (std::size_t i = 0; i < nq; ++i) {
-        for (std::size_t j = 0; j < nr; ++j) {
-          double exact = 0.0;
-          for (int t = 0; t < d; ++t) exact += double{q[i * d + t]} * r[j * d + t];
-          EXPECT_TRUE(testing::close_scores(fast[i * 16 + j], exact))
-              << "d " << d << " q " << i << " r " << j << ": " << fast[i * 16 + j];
-          EXPECT_TRUE(testing::close_scores(portable[i * 16 + j], exact))
-              << "d " << d << " q " << i << " r " << j << ": " << portable[i * 16 + j];
+// The kernels this machine can run (the portable one always; AVX2 and AVX-512 where the CPU has
+// them, so a machine without AVX-512 tests the other two only).
+std::vector<cpu::ProductKernel> kernels_here() {
+  std::vector<cpu::ProductKernel> kernels;
+  for (auto kernel :
+       {cpu::ProductKernel::kPortable, cpu::ProductKernel::kAvx2, cpu::ProductKernel::kAvx512}) {
+    if (cpu::cpu_has(kernel)) kernels.push_back(kernel);
+  }
+  return kernels;
+}
+
+// CTest also runs this program with FEEDRANK_CPU_KERNEL set (tests/kernels/CMakeLists.txt), so
+// that a machine with AVX-512 runs every scan test on the narrower kernels too.
+TEST(InnerProducts, RunsTheWidestKernelUnlessTheEnvironmentCapsIt) {
+  const char* cap = std::getenv("FEEDRANK_CPU_KERNEL");
+  if (cap != nullptr && std::string_view(cap) == "portable") {
+    EXPECT_EQ(cpu::inner_product_kernel(), "portable");
+    EXPECT_EQ(cpu::row_product_kernel(), "portable");
+    return;
+  }
+  const std::string_view widest = cpu::kernel_name(kernels_here().back());
+  if (cap != nullptr && std::string_view(cap) == "avx2" && widest == "avx512") {
+    EXPECT_EQ(cpu::inner_product_kernel(), "avx2");
+  } else {
+    EXPECT_EQ(cpu::inner_product_kernel(), widest);
+  }
+  EXPECT_EQ(cpu::row_product_kernel(),
+            cpu::cpu_has(cpu::ProductKernel::kAvx2) ? "avx2" : "portable");
+}
+
+// Every kernel on every remainder of the tiles (3 or 2 or 1 queries x 8 or 4 or 1 rows) and of
+// the 16- and 8-wide dimension steps.
+TEST(InnerProducts, EveryKernelMatchesDoublePrecision) {
+  for (cpu::ProductKernel kernel : kernels_here()) {
+    for (int d : {1, 7, 8, 9, 15, 16, 17, 64, 130}) {
+      for (std::size_t nq : {1u, 2u, 3u, 4u, 7u}) {
+        for (std::size_t nr : {3u, 11u, 17u}) {
+          const auto q = gaussian_vectors(nq, d, 10);
+          const auto r = gaussian_vectors(nr, d, 11);
+          std::vector<float> out(nq * 20, NAN);
+          cpu::inner_products_on(kernel, q.data(), nq, r.data(), nr, d, out.data(), 20);
+          for (std::size_t i = 0; i < nq; ++i) {
+            for (std::size_t j = 0; j < nr; ++j) {
+              double exact = 0.0;
+              for (int t = 0; t < d; ++t) exact += double{q[i * d + t]} * r[j * d + t];
+              EXPECT_TRUE(testing::close_scores(out[i * 20 + j], exact))
+                  << cpu::kernel_name(kernel) << ", d " << d << " q " << i << " r " << j << ": "
+                  << out[i * 20 + j];
+            }
+            EXPECT_TRUE(std::isnan(out[i * 20 + nr])) << "wrote past row_count";
+          }
         }
-        EXPECT_TRUE(std::isnan(fast[i * 16 + nr])) << "wrote past row_count";
       }
     }
   }
@@ -214,12 +247,14 @@ void expect_half_rows_score_as_widened(int d, std::size_t nq) {
   ASSERT_NE(widened, floats) << "the rows must lose bits at half precision";
 
   std::vector<float> from_halves(nq * nr), from_floats(nq * nr);
-  cpu::inner_products(queries.data(), nq, halves.data(), nr, d, from_halves.data(), nr);
-  cpu::inner_products(queries.data(), nq, widened.data(), nr, d, from_floats.data(), nr);
-  EXPECT_EQ(from_halves, from_floats) << "d " << d << ", " << nq << " queries";
-  cpu::inner_products_portable(queries.data(), nq, halves.data(), nr, d, from_halves.data(), nr);
-  cpu::inner_products_portable(queries.data(), nq, widened.data(), nr, d, from_floats.data(), nr);
-  EXPECT_EQ(from_halves, from_floats) << "portable, d " << d << ", " << nq << " queries";
+  for (cpu::ProductKernel kernel : kernels_here()) {
+    cpu::inner_products_on(kernel, queries.data(), nq, halves.data(), nr, d, from_halves.data(),
+                           nr);
+    cpu::inner_products_on(kernel, queries.data(), nq, widened.data(), nr, d, from_floats.data(),
+                           nr);
+    EXPECT_EQ(from_halves, from_floats)
+        << cpu::kernel_name(kernel) << ", d " << d << ", " << nq << " queries";
+  }
 
   std::vector<const std::uint16_t*> half_rows;
   std::vector<const float*> float_rows;
@@ -261,14 +296,18 @@ TEST(InnerProducts, EveryQueryIsRoundedAsWhenItIsPassedAlone) {
   constexpr std::size_t kQueries = 11, kRows = 203;
   const auto queries = gaussian_vectors(kQueries, kDim, 31);
   const auto rows = gaussian_vectors(kRows, kDim, 32);
-  std::vector<float> together(kQueries * kRows);
-  cpu::inner_products(queries.data(), kQueries, rows.data(), kRows, kDim, together.data(), kRows);
-  for (std::size_t q = 0; q < kQueries; ++q) {
-    std::vector<float> alone(kRows);
-    cpu::inner_products(queries.data() + q * kDim, 1, rows.data(), kRows, kDim, alone.data(),
-                        kRows);
-    for (std::size_t r = 0; r < kRows; ++r) {
-      ASSERT_EQ(together[q * kRows + r], alone[r]) << "query " << q << ", row " << r;
+  for (cpu::ProductKernel kernel : kernels_here()) {
+    std::vector<float> together(kQueries * kRows);
+    cpu::inner_products_on(kernel, queries.data(), kQueries, rows.data(), kRows, kDim,
+                           together.data(), kRows);
+    for (std::size_t q = 0; q < kQueries; ++q) {
+      std::vector<float> alone(kRows);
+      cpu::inner_products_on(kernel, queries.data() + q * kDim, 1, rows.data(), kRows, kDim,
+                             alone.data(), kRows);
+      for (std::size_t r = 0; r < kRows; ++r) {
+        ASSERT_EQ(together[q * kRows + r], alone[r])
+            << cpu::kernel_name(kernel) << ", query " << q << ", row " << r;
+      }
     }
   }
 }

@@ -95,7 +95,7 @@ TEST(FaissHnsw, ReachesRecallAt10Of95PercentAtDefaultsAndEfSearchMovesIt) {
   auto index = make_faiss_index(kDim, {.kind = FaissIndexOptions::kHnsw});
   ASSERT_TRUE(index->sync(matrix.view()).ok());
   EXPECT_EQ(index->describe(), "faiss-hnsw (M=32, efConstruction=200, efSearch=64, " +
-                                   std::string(cpu::inner_product_kernel()) +
+                                   std::string(cpu::row_product_kernel()) +
                                    " prefetching walk)");
   EXPECT_GE(measured_recall(*index, matrix, request), 0.95);
 
