@@ -38,6 +38,17 @@ FEEDRANK_AVX2 inline __m128 reduce4(__m256 a, __m256 b, __m256 c, __m256 d) {
   return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
 }
 
+// A single query streams rows from memory. The hardware prefetcher stops at each 4 KiB page,
+// which is one float tile at d = 128, so each step of `Lanes` values at t also asks for its
+// share (R rows' worth) of the tile kPrefetchTiles ahead: without it the scan ran at half the
+// bandwidth of a plain read.
+template <std::size_t R, std::size_t Lanes, class Row>
+inline void prefetch_share_ahead(const Row* rows, std::size_t d, std::size_t t) {
+  const auto* ahead = reinterpret_cast<const char*>(rows + kPrefetchTiles * R * d + t * R);
+  for (std::size_t line = 0; line < R * Lanes * sizeof(Row); line += 64)
+    _mm_prefetch(ahead + line, _MM_HINT_T0);
+}
+
 // Q queries x R rows (R = 1, 4 or 8) starting at `rows`; the dimension tail past the last
 // multiple of 8 in scalar. The loops over queries and rows are unrolled by pragma: GCC at -O2
 // keeps them as loops over an array on the stack, which ran a 3-query tile at a fraction of its
@@ -54,15 +65,7 @@ FEEDRANK_AVX2 void tile_avx2(const float* queries, const Row* rows, std::size_t 
   }
   const std::size_t d8 = d & ~std::size_t{7};
   for (std::size_t t = 0; t < d8; t += 8) {
-    if constexpr (Q == 1) {
-      // A single query streams rows from memory. The hardware prefetcher stops at each 4 KiB
-      // page, which is one float tile at d = 128, so this step also asks for its share (8 rows'
-      // values t..t+7) of the tile kPrefetchTiles ahead: without it the scan ran at half the
-      // bandwidth of a plain read.
-      const auto* ahead = reinterpret_cast<const char*>(rows + kPrefetchTiles * R * d + t * R);
-      for (std::size_t line = 0; line < R * 8 * sizeof(Row); line += 64)
-        _mm_prefetch(ahead + line, _MM_HINT_T0);
-    }
+    if constexpr (Q == 1) prefetch_share_ahead<R, 8>(rows, d, t);
     __m256 qv[Q];
 #pragma GCC unroll 16
     for (std::size_t i = 0; i < Q; ++i) qv[i] = _mm256_loadu_ps(queries + i * d + t);
@@ -237,6 +240,7 @@ bool rows_on_avx2() { return chosen_kernel() >= ProductKernel::kAvx2; }
 // folded into 8 and reduced by reduce4's tree: the same order for a row whatever its place in the
 // tile or the number of queries. Only the tail is masked: masked loads on every step ran 2.5x
 // slower than the AVX2 tiles on the dev VM's CPU (benchmarks/RESULTS.md, 2026-12-05).
+//
 // GCC 12's _mm512_cvtph_ps passes an undefined vector as its unused pass-through operand, which
 // -Wmaybe-uninitialized reports wherever it is inlined.
 #pragma GCC diagnostic push
@@ -266,11 +270,7 @@ FEEDRANK_AVX512 void tile_avx512(const float* queries, const Row* rows, std::siz
   }
   for (std::size_t t = 0; t < d; t += 16) {
     const __mmask16 mask = d - t >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (d - t)) - 1);
-    if constexpr (Q == 1) {
-      const auto* ahead = reinterpret_cast<const char*>(rows + kPrefetchTiles * R * d + t * R);
-      for (std::size_t line = 0; line < R * 16 * sizeof(Row); line += 64)
-        _mm_prefetch(ahead + line, _MM_HINT_T0);
-    }
+    if constexpr (Q == 1) prefetch_share_ahead<R, 16>(rows, d, t);
     __m512 qv[Q];
 #pragma GCC unroll 16
     for (std::size_t i = 0; i < Q; ++i) qv[i] = load16(queries + i * d + t, mask);
