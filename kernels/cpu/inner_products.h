@@ -67,7 +67,7 @@ void inner_products_on(ProductKernel kernel, const float* queries, std::size_t q
                        const std::uint16_t* rows, std::size_t row_count, int dimension, float* out,
                        std::size_t out_stride);
 
-// The kernel's name inner_products() runs on this machine.
+// The name of the kernel inner_products() runs on this machine.
 std::string_view inner_product_kernel();
 // The kernel inner_product() and inner_products_gathered() run: "avx2" or "portable" (they have
 // no AVX-512 variant; a cap of "portable" applies to them too).
