@@ -207,6 +207,7 @@ void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response
   response.set_index_lag(counts.index_lag);
   response.set_background_indexed_rows(counts.background_indexed_rows);
   response.set_background_indexing_seconds(counts.background_indexing_seconds);
+  response.set_background_indexing_yielded_seconds(counts.background_indexing_yielded_seconds);
   response.set_vector_space(std::string(ranker::vector_space_name(counts.vector_space)));
   if (counts.vector_space != ranker::VectorSpace::kText)
     to_proto(counts, *response.mutable_learned());

@@ -398,6 +398,7 @@ void BM_IngestIndexed(benchmark::State& state) {
   if (stats.background_indexing_seconds() > 0) {
     state.counters["indexer_rows_per_s"] =
         static_cast<double>(stats.background_indexed_rows()) / stats.background_indexing_seconds();
+    state.counters["indexer_yielded_s"] = stats.background_indexing_yielded_seconds();
   }
   publish_rate(state, shape.posts);
   reader.latencies(NearestPostsReader::kDuringLoad).publish(state, "load_");

@@ -280,6 +280,7 @@ EngineCounts FeedEngine::counts() const {
     const BackgroundIndexer::Progress progress = indexer_->progress();
     counts.background_indexed_rows = progress.rows_indexed;
     counts.background_indexing_seconds = progress.busy_seconds;
+    counts.background_indexing_yielded_seconds = progress.yielded_seconds;
   }
   counts.vector_space = algorithmic_.vector_space;
   if (learned_ != nullptr) {

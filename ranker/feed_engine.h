@@ -62,6 +62,7 @@ struct EngineCounts {
   int rankings_limit = 0;            // AlgorithmicOptions::max_rankings_in_flight (0: no bound)
   std::uint64_t background_indexed_rows = 0;
   double background_indexing_seconds = 0;
+  double background_indexing_yielded_seconds = 0;
   VectorSpace vector_space = VectorSpace::kText;
   // Learned and hybrid spaces: the model serving (none until the first training ends), its
   // space index and how many of its rows are not indexed yet, and the training's progress.

@@ -190,6 +190,10 @@ std::string ServerMetrics::render(const ScrapeState& state,
   out.counter("feedrank_background_indexed_rows_total",
               "Rows the background indexer added to the post index.", {},
               static_cast<double>(state.engine.background_indexed_rows));
+  out.counter("feedrank_background_indexing_yielded_seconds_total",
+              "Seconds the background indexer left the cores to bulk loads it could not keep up "
+              "with.",
+              {}, state.engine.background_indexing_yielded_seconds);
   if (state.gpu_memory_used_bytes) {
     out.gauge("feedrank_gpu_memory_used_bytes", "Device memory in use on the GPU.", {},
               static_cast<double>(*state.gpu_memory_used_bytes));

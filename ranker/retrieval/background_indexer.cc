@@ -22,6 +22,14 @@ using Clock = std::chrono::steady_clock;
 
 // The indexer thread's nice value (0 is the default; 19 the lowest priority).
 constexpr int kNiceness = 10;
+// Arrival rates are measured over at least this long: one write call's rows land at once.
+constexpr auto kArrivalWindow = std::chrono::milliseconds(100);
+// How long the indexer leaves the cores to a bulk load before it looks again.
+constexpr auto kBulkLoadPause = std::chrono::milliseconds(50);
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 }  // namespace
 
@@ -85,10 +93,23 @@ void BackgroundIndexer::run() {
 void BackgroundIndexer::catch_up() {
   const auto started = Clock::now();
   std::size_t rows = 0;
+  double yielded = 0;
+  window_start_ = started;
+  rows_at_window_start_ = index_.known_rows();
+  arrival_rate_ = 0;
   while (true) {
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
+    }
+    if (bulk_load_under_way()) {
+      const auto pause_started = Clock::now();
+      if (!yield_to_bulk_load()) return;
+      const double paused = seconds_since(pause_started);
+      yielded += paused;
+      std::lock_guard lock(mutex_);
+      progress_.yielded_seconds += paused;
+      continue;
     }
     absl::StatusOr<std::size_t> added = 0;
     const auto step_started = Clock::now();
@@ -112,20 +133,41 @@ void BackgroundIndexer::catch_up() {
       ++progress_.steps;
     }
     // Size the next step from this one's rate (a step that filled its budget grows less).
-    const double rate = static_cast<double>(*added) / std::max(took.count(), 1e-6);
+    indexing_rate_ = static_cast<double>(*added) / std::max(took.count(), 1e-6);
     const double budget = std::chrono::duration<double>(options_.step_budget).count();
-    rows_per_step_ = std::clamp(static_cast<std::size_t>(rate * budget), kMinRowsPerStep,
+    rows_per_step_ = std::clamp(static_cast<std::size_t>(indexing_rate_ * budget), kMinRowsPerStep,
                                 std::min(kMaxRowsPerStep, 2 * rows_per_step_));
   }
   // Said: the first catch-up with rows (what the start found: a restart's rebuild), the one
   // that recovers from a failure, and any as large as a bulk load's.
   if (rows > 0 && (!said_any_ || failed_before_ || rows >= kRowsWorthSaying)) {
-    const std::chrono::duration<double> took = Clock::now() - started;
-    say(fmt::format("indexed {} post vectors in the background in {:.1f} s ({:.0f} rows/s)", rows,
-                    took.count(), static_cast<double>(rows) / std::max(took.count(), 1e-6)));
+    const double took = seconds_since(started);
+    const std::string left_to_load =
+        yielded > 0 ? fmt::format("; {:.1f} s of it left to a bulk load", yielded) : "";
+    say(fmt::format("indexed {} post vectors in the background in {:.1f} s ({:.0f} rows/s{})",
+                    rows, took, static_cast<double>(rows) / std::max(took - yielded, 1e-6),
+                    left_to_load));
     said_any_ = true;
     failed_before_ = false;
   }
+}
+
+bool BackgroundIndexer::bulk_load_under_way() {
+  const auto now = Clock::now();
+  if (now - window_start_ >= kArrivalWindow) {
+    const std::size_t rows = index_.known_rows();
+    arrival_rate_ = static_cast<double>(rows - std::min(rows, rows_at_window_start_)) /
+                    std::chrono::duration<double>(now - window_start_).count();
+    window_start_ = now;
+    rows_at_window_start_ = rows;
+  }
+  return options_.bulk_load_ratio > 0 && indexing_rate_ > 0 &&
+         arrival_rate_ > options_.bulk_load_ratio * indexing_rate_;
+}
+
+bool BackgroundIndexer::yield_to_bulk_load() {
+  std::unique_lock lock(mutex_);
+  return !changed_.wait_for(lock, kBulkLoadPause, [this] { return stopping_; });
 }
 
 bool BackgroundIndexer::stopping() const {

@@ -48,7 +48,9 @@ class PostIndex {
   }
   // The lag as of the last rows handed over (note_rows, note_write), without the table or a
   // lock: for a caller deciding on a thread that must not wait for writers.
-  std::size_t last_known_lag() const { return lag(known_rows_.load(std::memory_order_acquire)); }
+  std::size_t last_known_lag() const { return lag(known_rows()); }
+  // The table's rows as of the last rows handed over (the same source).
+  std::size_t known_rows() const { return known_rows_.load(std::memory_order_acquire); }
   // The table holds `rows` rows now (never fewer than a count noted before).
   void note_rows(std::size_t rows);
   // Whether adding rows costs the backend real time (VectorIndex::copies_rows), so that it is

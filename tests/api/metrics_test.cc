@@ -96,6 +96,9 @@ TEST_F(Metrics, ReportCandidatesPerSourceWritesAndStoreSize) {
                           "\",vector_space=\"text\"}"),
             1);
   EXPECT_GT(metrics.value("process_resident_memory_bytes"), 1e6);
+  EXPECT_TRUE(metrics.has("feedrank_background_indexing_yielded_seconds_total"));
+  EXPECT_EQ(metrics.value("feedrank_background_indexing_yielded_seconds_total"),
+            stats.background_indexing_yielded_seconds());
   EXPECT_TRUE(metrics.has("feedrank_write_calls_waiting"));
   EXPECT_EQ(metrics.value("feedrank_write_calls_waiting"), 0) << "no write in flight";
   EXPECT_FALSE(metrics.has("feedrank_gpu_memory_used_bytes")) << "no GPU backend here";

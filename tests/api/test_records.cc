@@ -100,6 +100,7 @@ std::string stored_stats_of(v1::GetStatsResponse stats) {
   stats.clear_index_lag();
   stats.clear_background_indexed_rows();
   stats.clear_background_indexing_seconds();
+  stats.clear_background_indexing_yielded_seconds();
   if (stats.has_learned()) stats.mutable_learned()->clear_index_lag();
   return text_of(stats);
 }

@@ -170,15 +170,18 @@ TEST(TailMergeSearch, TheLastKnownLagFollowsWritesAndIndexerSteps) {
   EXPECT_EQ(index.last_known_lag(), index.lag(table));
 }
 
-// A backend whose sync can be made to fail (as a GPU out of memory would), otherwise an exact
-// scan that counts as one worth deferring.
-class FailingIndex final : public kernels::VectorIndex {
+// A backend whose sync can be made to fail (as a GPU out of memory would) and whose new rows can
+// be made to cost a set time each (asleep: no core taken), otherwise an exact scan that counts as
+// one worth deferring.
+class ScriptedIndex final : public kernels::VectorIndex {
  public:
-  explicit FailingIndex(std::atomic<bool>& fail)
-      : fail_(fail), exact_(kernels::make_cpu_exact_index(kDim, 1)) {}
-  std::string describe() const override { return "failing"; }
+  explicit ScriptedIndex(std::atomic<bool>& fail, std::chrono::microseconds per_row = {})
+      : fail_(fail), per_row_(per_row), exact_(kernels::make_cpu_exact_index(kDim, 1)) {}
+  std::string describe() const override { return "scripted"; }
   absl::Status sync(const kernels::VectorRows& rows) override {
-    if (fail_ && rows.rows > exact_->indexed_rows()) return absl::InternalError("out of memory");
+    const std::size_t added = rows.rows - std::min(rows.rows, exact_->indexed_rows());
+    if (fail_ && added > 0) return absl::InternalError("out of memory");
+    std::this_thread::sleep_for(per_row_ * static_cast<long>(added));
     return exact_->sync(rows);
   }
   std::size_t indexed_rows() const override { return exact_->indexed_rows(); }
@@ -189,6 +192,7 @@ class FailingIndex final : public kernels::VectorIndex {
 
  private:
   std::atomic<bool>& fail_;
+  const std::chrono::microseconds per_row_;
   std::unique_ptr<kernels::VectorIndex> exact_;
 };
 
@@ -236,7 +240,7 @@ struct SaidLines {
 TEST(BackgroundIndexer, AFailedStepIsSaidSearchesStayExactAndTheNextWakeCatchesUp) {
   std::atomic<bool> fail{true};
   GuardedTable guarded(kDim);
-  PostIndex index(std::make_unique<FailingIndex>(fail));
+  PostIndex index(std::make_unique<ScriptedIndex>(fail));
   ASSERT_TRUE(index.worth_deferring());
   index.defer_indexing();
   SaidLines said;
@@ -272,7 +276,7 @@ TEST(BackgroundIndexer, CatchesUpWhileSearchesHoldTheIndexWithoutPause) {
   constexpr std::size_t kRows = 20000;
   std::atomic<bool> fail{false};
   GuardedTable guarded(kDim);
-  PostIndex index(std::make_unique<FailingIndex>(fail));  // an exact scan, deferred
+  PostIndex index(std::make_unique<ScriptedIndex>(fail));  // an exact scan, deferred
   index.defer_indexing();
   const auto vectors = gaussian_vectors(kRows, kDim, 8);
   for (std::size_t i = 0; i < kRows; ++i) guarded.table.upsert(1 + i, row_of(vectors, i, kDim));
@@ -296,6 +300,71 @@ TEST(BackgroundIndexer, CatchesUpWhileSearchesHoldTheIndexWithoutPause) {
   searching = false;
   for (std::thread& reader : readers) reader.join();
   EXPECT_TRUE(caught_up);
+  EXPECT_EQ(index.lag(guarded.table), 0u);
+}
+
+// Appends `chunk` rows (a write) every `every` for `length`, waking the indexer after each;
+// returns the rows written and the seconds it took.
+std::pair<std::size_t, double> write_for(GuardedTable& guarded, PostIndex& index,
+                                         BackgroundIndexer& indexer, std::size_t chunk,
+                                         std::chrono::milliseconds every,
+                                         std::chrono::milliseconds length) {
+  const auto vectors = gaussian_vectors(chunk, kDim, 9);
+  const auto started = std::chrono::steady_clock::now();
+  std::size_t written = 0;
+  while (std::chrono::steady_clock::now() - started < length) {
+    {
+      std::unique_lock lock(guarded.mutex);
+      for (std::size_t i = 0; i < chunk; ++i, ++written) {
+        guarded.table.upsert(1 + written, row_of(vectors, i, kDim));
+      }
+      EXPECT_TRUE(index.note_write(guarded.table, 1024).ok());
+    }
+    indexer.wake();
+    std::this_thread::sleep_for(every);
+  }
+  return {written,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
+}
+
+// Rows arriving about ten times faster than the indexer adds them (a bulk load): it leaves the
+// cores to the writer (its progress and its log line say for how long) and catches up once the
+// writes end.
+TEST(BackgroundIndexer, LeavesABulkLoadItCannotKeepUpWithToTheWritesAndCatchesUpAfterIt) {
+  constexpr auto kPerRow = std::chrono::microseconds(50);  // 20,000 rows/s
+  std::atomic<bool> fail{false};
+  GuardedTable guarded(kDim);
+  PostIndex index(std::make_unique<ScriptedIndex>(fail, kPerRow));
+  index.defer_indexing();
+  SaidLines said;
+  BackgroundIndexer indexer(index, guarded.reader(), said.options());
+  // 200 rows a millisecond: up to 200,000 rows/s.
+  const auto [written, seconds] = write_for(
+      guarded, index, indexer, 200, std::chrono::milliseconds(1), std::chrono::milliseconds(500));
+  const BackgroundIndexer::Progress during = indexer.progress();
+  // An indexer that did not yield would have added about 20,000 rows a second of the load.
+  EXPECT_LT(static_cast<double>(during.rows_indexed), 0.5 * 20000 * seconds) << written;
+  EXPECT_GT(during.yielded_seconds, 0.1);
+  ASSERT_TRUE(indexer.wait_caught_up(std::chrono::seconds(60)));
+  EXPECT_EQ(index.lag(guarded.table), 0u);
+  EXPECT_EQ(indexer.progress().rows_indexed, written);
+  EXPECT_TRUE(said.any_with("indexed", "left to a bulk load")) << said.last();
+}
+
+// Writes slower than the indexer (a steady stream) are indexed as they come, never yielded to.
+TEST(BackgroundIndexer, KeepsUpWithASteadyStreamOfWrites) {
+  constexpr auto kPerRow = std::chrono::microseconds(50);  // 20,000 rows/s
+  std::atomic<bool> fail{false};
+  GuardedTable guarded(kDim);
+  PostIndex index(std::make_unique<ScriptedIndex>(fail, kPerRow));
+  index.defer_indexing();
+  BackgroundIndexer indexer(index, guarded.reader(), {});
+  // 20 rows every 5 ms: at most 4,000 rows/s.
+  const auto [written, seconds] = write_for(
+      guarded, index, indexer, 20, std::chrono::milliseconds(5), std::chrono::milliseconds(500));
+  EXPECT_EQ(indexer.progress().yielded_seconds, 0.0);
+  EXPECT_GE(indexer.progress().rows_indexed, written / 2) << seconds << " s";
+  ASSERT_TRUE(indexer.wait_caught_up(std::chrono::seconds(30)));
   EXPECT_EQ(index.lag(guarded.table), 0u);
 }
 

@@ -32,13 +32,16 @@ void print_memory(const v1::GetStatsResponse& response) {
             << fmt::format("  {:<34} {:>9.1f}\n", "resident", mb(response.resident_bytes()));
 }
 
-// " (N indexed in the background at R rows/s)" once the background indexer has worked.
+// " (N indexed in the background at R rows/s[, S s left to bulk loads])" once the background
+// indexer has worked.
 std::string indexer_rate(const v1::GetStatsResponse& response) {
   if (response.background_indexed_rows() == 0) return "";
-  return fmt::format(" ({} indexed in the background at {:.0f} rows/s)",
+  const double yielded = response.background_indexing_yielded_seconds();
+  return fmt::format(" ({} indexed in the background at {:.0f} rows/s{})",
                      response.background_indexed_rows(),
                      response.background_indexed_rows() /
-                         std::max(response.background_indexing_seconds(), 1e-6));
+                         std::max(response.background_indexing_seconds(), 1e-6),
+                     yielded > 0 ? fmt::format(", {:.1f} s left to bulk loads", yielded) : "");
 }
 
 void print_stats(const v1::GetStatsResponse& response, bool json) {
@@ -55,6 +58,8 @@ void print_stats(const v1::GetStatsResponse& response, bool json) {
                                   {"background_indexed_rows", response.background_indexed_rows()},
                                   {"background_indexing_seconds",
                                    response.background_indexing_seconds()},
+                                  {"background_indexing_yielded_seconds",
+                                   response.background_indexing_yielded_seconds()},
                                   {"impressions", response.impressions()},
                                   {"experiments", response.experiments()},
                                   {"vector_space", response.vector_space()}};
