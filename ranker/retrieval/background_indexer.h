@@ -6,8 +6,7 @@
 // load to end instead of taking the writes' cores. Once caught up, an index the corpus has
 // outgrown (an IVF trained on a quarter of today's rows or fewer) is rebuilt aside over a copy of
 // the rows, outside every lock, and swapped in; the rows written meanwhile are then caught up as
-// usual. The copy and the new index cost memory
-// until the swap: about twice the vectors' size.
+// usual. The copy and the new index cost memory until the swap: about twice the vectors' size.
 #pragma once
 
 #include <chrono>
