@@ -303,69 +303,74 @@ TEST(BackgroundIndexer, CatchesUpWhileSearchesHoldTheIndexWithoutPause) {
   EXPECT_EQ(index.lag(guarded.table), 0u);
 }
 
-// Appends `chunk` rows (a write) every `every` for `length`, waking the indexer after each;
-// returns the rows written and the seconds it took.
-std::pair<std::size_t, double> write_for(GuardedTable& guarded, PostIndex& index,
-                                         BackgroundIndexer& indexer, std::size_t chunk,
-                                         std::chrono::milliseconds every,
-                                         std::chrono::milliseconds length) {
-  const auto vectors = gaussian_vectors(chunk, kDim, 9);
-  const auto started = std::chrono::steady_clock::now();
-  std::size_t written = 0;
-  while (std::chrono::steady_clock::now() - started < length) {
-    {
-      std::unique_lock lock(guarded.mutex);
-      for (std::size_t i = 0; i < chunk; ++i, ++written) {
-        guarded.table.upsert(1 + written, row_of(vectors, i, kDim));
+// A table and a deferred index that adds 20,000 rows a second (ScriptedIndex), for the tests of
+// how the indexer shares the cores with writes.
+struct SlowlyIndexedTable {
+  static constexpr double kRowsPerSecond = 20000;
+  SlowlyIndexedTable() { index.defer_indexing(); }
+
+  // Appends `chunk` rows (a write) every `every` for `length`, waking the indexer after each;
+  // returns the rows written and the seconds it took.
+  std::pair<std::size_t, double> write_for(BackgroundIndexer& indexer, std::size_t chunk,
+                                           std::chrono::milliseconds every,
+                                           std::chrono::milliseconds length) {
+    const auto vectors = gaussian_vectors(chunk, kDim, 9);
+    const auto started = std::chrono::steady_clock::now();
+    std::size_t written = 0;
+    while (std::chrono::steady_clock::now() - started < length) {
+      {
+        std::unique_lock lock(guarded.mutex);
+        for (std::size_t i = 0; i < chunk; ++i, ++written) {
+          guarded.table.upsert(1 + written, row_of(vectors, i, kDim));
+        }
+        EXPECT_TRUE(index.note_write(guarded.table, 1024).ok());
       }
-      EXPECT_TRUE(index.note_write(guarded.table, 1024).ok());
+      indexer.wake();
+      std::this_thread::sleep_for(every);
     }
-    indexer.wake();
-    std::this_thread::sleep_for(every);
+    return {written,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
   }
-  return {written,
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
-}
+
+  std::atomic<bool> fail{false};
+  GuardedTable guarded{kDim};
+  PostIndex index{std::make_unique<ScriptedIndex>(
+      fail, std::chrono::microseconds(static_cast<long>(1e6 / kRowsPerSecond)))};
+};
 
 // Rows arriving about ten times faster than the indexer adds them (a bulk load): it leaves the
 // cores to the writer (its progress and its log line say for how long) and catches up once the
 // writes end.
 TEST(BackgroundIndexer, LeavesABulkLoadItCannotKeepUpWithToTheWritesAndCatchesUpAfterIt) {
-  constexpr auto kPerRow = std::chrono::microseconds(50);  // 20,000 rows/s
-  std::atomic<bool> fail{false};
-  GuardedTable guarded(kDim);
-  PostIndex index(std::make_unique<ScriptedIndex>(fail, kPerRow));
-  index.defer_indexing();
+  SlowlyIndexedTable slow;
   SaidLines said;
-  BackgroundIndexer indexer(index, guarded.reader(), said.options());
+  BackgroundIndexer indexer(slow.index, slow.guarded.reader(), said.options());
   // 200 rows a millisecond: up to 200,000 rows/s.
-  const auto [written, seconds] = write_for(
-      guarded, index, indexer, 200, std::chrono::milliseconds(1), std::chrono::milliseconds(500));
+  const auto [written, seconds] =
+      slow.write_for(indexer, 200, std::chrono::milliseconds(1), std::chrono::milliseconds(500));
   const BackgroundIndexer::Progress during = indexer.progress();
   // An indexer that did not yield would have added about 20,000 rows a second of the load.
-  EXPECT_LT(static_cast<double>(during.rows_indexed), 0.5 * 20000 * seconds) << written;
+  EXPECT_LT(static_cast<double>(during.rows_indexed),
+            0.5 * SlowlyIndexedTable::kRowsPerSecond * seconds)
+      << written;
   EXPECT_GT(during.yielded_seconds, 0.1);
   ASSERT_TRUE(indexer.wait_caught_up(std::chrono::seconds(60)));
-  EXPECT_EQ(index.lag(guarded.table), 0u);
+  EXPECT_EQ(slow.index.lag(slow.guarded.table), 0u);
   EXPECT_EQ(indexer.progress().rows_indexed, written);
   EXPECT_TRUE(said.any_with("indexed", "left to a bulk load")) << said.last();
 }
 
 // Writes slower than the indexer (a steady stream) are indexed as they come, never yielded to.
 TEST(BackgroundIndexer, KeepsUpWithASteadyStreamOfWrites) {
-  constexpr auto kPerRow = std::chrono::microseconds(50);  // 20,000 rows/s
-  std::atomic<bool> fail{false};
-  GuardedTable guarded(kDim);
-  PostIndex index(std::make_unique<ScriptedIndex>(fail, kPerRow));
-  index.defer_indexing();
-  BackgroundIndexer indexer(index, guarded.reader(), {});
+  SlowlyIndexedTable slow;
+  BackgroundIndexer indexer(slow.index, slow.guarded.reader(), {});
   // 20 rows every 5 ms: at most 4,000 rows/s.
-  const auto [written, seconds] = write_for(
-      guarded, index, indexer, 20, std::chrono::milliseconds(5), std::chrono::milliseconds(500));
+  const auto [written, seconds] =
+      slow.write_for(indexer, 20, std::chrono::milliseconds(5), std::chrono::milliseconds(500));
   EXPECT_EQ(indexer.progress().yielded_seconds, 0.0);
   EXPECT_GE(indexer.progress().rows_indexed, written / 2) << seconds << " s";
   ASSERT_TRUE(indexer.wait_caught_up(std::chrono::seconds(30)));
-  EXPECT_EQ(index.lag(guarded.table), 0u);
+  EXPECT_EQ(slow.index.lag(slow.guarded.table), 0u);
 }
 
 // A writer appends and deletes while readers search and the indexer builds an HNSW graph:
