@@ -116,7 +116,7 @@ void BackgroundIndexer::catch_up() {
     read_table_([&](const embeddings::EmbeddingTable::Pinned& table) {
       added = index_.index_step(table, rows_per_step_);
     });
-    const std::chrono::duration<double> took = Clock::now() - step_started;
+    const double took = seconds_since(step_started);
     if (!added.ok()) {
       say(fmt::format("background indexing failed after {} rows (retried at the next write; "
                       "searches scan the rows not indexed): {}",
@@ -129,11 +129,11 @@ void BackgroundIndexer::catch_up() {
     {
       std::lock_guard lock(mutex_);
       progress_.rows_indexed += *added;
-      progress_.busy_seconds += took.count();
+      progress_.busy_seconds += took;
       ++progress_.steps;
     }
     // Size the next step from this one's rate (a step that filled its budget grows less).
-    indexing_rate_ = static_cast<double>(*added) / std::max(took.count(), 1e-6);
+    indexing_rate_ = static_cast<double>(*added) / std::max(took, 1e-6);
     const double budget = std::chrono::duration<double>(options_.step_budget).count();
     rows_per_step_ = std::clamp(static_cast<std::size_t>(indexing_rate_ * budget), kMinRowsPerStep,
                                 std::min(kMaxRowsPerStep, 2 * rows_per_step_));
@@ -226,9 +226,8 @@ void BackgroundIndexer::rebuild() {
     std::lock_guard lock(mutex_);
     ++progress_.rebuilds;
   }
-  const std::chrono::duration<double> took = Clock::now() - started;
-  say(fmt::format("rebuilt the retrieval index over {} rows in {:.1f} s: {}", rows, took.count(),
-                  index_.describe()));
+  say(fmt::format("rebuilt the retrieval index over {} rows in {:.1f} s: {}", rows,
+                  seconds_since(started), index_.describe()));
 }
 
 void BackgroundIndexer::say(std::string_view line) const {
