@@ -9,6 +9,7 @@
 # into torch_peer.json (under "als") when the torch part wrote that too, so that 8 still hold.
 #
 #   bash benchmarks/gpu/run.sh [tests] [sanitize] [bench] [als] [torch] [torch-als] [sweep] [server]
+#                              [two-cores]
 #                                                             (default: tests bench als torch)
 #
 # bench runs the retrieval benchmark, which also times our CPU exact scan on the same host and
@@ -35,6 +36,14 @@
 # feedrank-load's algorithmic GetFeed and GetNearestPosts over gRPC on one 1M-post store, the
 # CPU backend beside the GPU one. It writes server.txt (every table) and ingest.json.
 # INGEST_FILTER, LOAD_USERS and LOAD_POSTS shrink it (a smoke test where there is no GPU).
+#
+# two-cores (needs no GPU; from the same server carry) runs issues 10's and 13's targets, which
+# are set for 2 cores with client and server on one machine, on two of the host's cores
+# (`taskset -c $TWO_CORES`, default 0,1, around client and server alike): Ingest of 1M posts
+# (exact scan) without and with a nearest-posts reader, then on one 1M-post / 100k-user store
+# (built first on every core) with 100 write calls/s of 10 items, chronological GetFeed at
+# 20,000/s and algorithmic GetFeed at 1,000/s, open loop. It writes two_cores.txt. The same
+# INGEST_FILTER (TWO_CORES_INGEST_FILTER here), LOAD_USERS and LOAD_POSTS shrink it.
 #
 # sanitize runs a few small GPU tests (retrieval and scoring) under compute-sanitizer (memcheck,
 # racecheck, synccheck, initcheck): the memory-model checks the CPU emulation cannot make.
@@ -168,13 +177,17 @@ if [[ " $parts " == *" sweep "* ]]; then
       --benchmark_filter='^(search|gemm_only)/10M/fp32/batch:1024' 2>&1 | tee -a "$out/sweep.txt"
   done
 fi
-if [[ " $parts " == *" server "* ]]; then
+# Unpacks the server carry into a fresh $server_dir, with $server_env to run its programs.
+unpack_server_carry() {
   server_dir=$(mktemp -d)
-  server_tar=${SERVER_CARRY:-build-gpu-sm90/server-carry}/server.tar.xz
+  local server_tar=${SERVER_CARRY:-build-gpu-sm90/server-carry}/server.tar.xz
   xz -dc "$server_tar" 2>/dev/null | tar -xf - -C "$server_dir" ||
     python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
       "$server_tar" "$server_dir"
   server_env=(env LD_LIBRARY_PATH="$server_dir/lib${cublas_dir:+:$cublas_dir}")
+}
+if [[ " $parts " == *" server "* ]]; then
+  unpack_server_carry
   echo "== ingest_benchmark BM_IngestIndexed, exact CPU scan and GPU" | tee -a "$out/server.txt"
   limited "${server_env[@]}" "$server_dir/bin/ingest_benchmark" \
     --benchmark_filter="${INGEST_FILTER:-BM_IngestIndexed/posts:1000000/index:(0|2)/rebuild:0}" \
@@ -219,6 +232,35 @@ PY
     tee -a "$out/server.txt"
   kill -TERM "$server_pid"
   wait "$server_pid"
+  rm -rf "$server_dir" "$store"
+fi
+if [[ " $parts " == *" two-cores "* ]]; then
+  unpack_server_carry
+  cores=${TWO_CORES:-0,1}
+  log=$out/two_cores.txt
+  echo "== host: $(nproc) cores; these runs: taskset -c $cores" | tee -a "$log"
+  echo "== ingest_benchmark on cores $cores" | tee -a "$log"
+  limited taskset -c "$cores" "${server_env[@]}" "$server_dir/bin/ingest_benchmark" \
+    --benchmark_filter="${TWO_CORES_INGEST_FILTER:-BM_Ingest/posts:1000000/chunk:1000/streams:1|BM_IngestIndexed/posts:1000000/index:0/rebuild:0}" \
+    --benchmark_counters_tabular=true 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  store=$(mktemp -d)
+  load=("${server_env[@]}" "$server_dir/bin/feedrank-load" --server-binary
+    "$server_dir/bin/feedrank-server" --data-dir "$store" --users "${LOAD_USERS:-100000}"
+    --posts "${LOAD_POSTS:-1000000}")
+  echo "== the store, built on every core (not measured)" | tee -a "$log"
+  limited "${load[@]}" --loop open --rate 10 --warmup 0 --duration 1 2>&1 | tail -n 3 | tee -a "$log"
+  for step in "chrono 20000" "algo 1000"; do
+    read -r mix rate <<<"$step"
+    echo "== feedrank-load --mix $mix=1 --rate $rate, 100 write calls/s of 10 items, cores $cores" |
+      tee -a "$log"
+    limited taskset -c "$cores" "${load[@]}" --loop open --rate "$rate" --mix "$mix=1" \
+      --write-rate 100 --write-batch 10 --warmup 5 --duration 20 2>&1 | tee -a "$log"
+    if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+      status=1
+      tail -n 20 "$store/server.stderr" 2>&1 | tee -a "$log"
+    fi
+  done
   rm -rf "$server_dir" "$store"
 fi
 : >"$out/comparison.txt"
