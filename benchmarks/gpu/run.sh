@@ -42,8 +42,8 @@
 # (`taskset -c $TWO_CORES`, default 0,1, around client and server alike): Ingest of 1M posts
 # (exact scan) without and with a nearest-posts reader, then on one 1M-post / 100k-user store
 # (built first on every core) with 100 write calls/s of 10 items, chronological GetFeed at
-# 20,000/s and algorithmic GetFeed at 1,000/s, open loop. It writes two_cores.txt. The same
-# INGEST_FILTER (TWO_CORES_INGEST_FILTER here), LOAD_USERS and LOAD_POSTS shrink it.
+# 20,000/s and algorithmic GetFeed at 1,000/s, open loop. It writes two_cores.txt.
+# TWO_CORES_INGEST_FILTER, LOAD_USERS and LOAD_POSTS shrink it.
 #
 # sanitize runs a few small GPU tests (retrieval and scoring) under compute-sanitizer (memcheck,
 # racecheck, synccheck, initcheck): the memory-model checks the CPU emulation cannot make.
