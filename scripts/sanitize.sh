@@ -29,7 +29,8 @@ TSAN_TARGETS="ranker_test learned_space_test impression_log_test api_serving_tes
 TSAN_TESTS='^(SearchBatcherTest\.|PinnedSearch\.|LearnedSpace\.|ImpressionLogTest\.ConcurrentAppendsAllLand|'
 TSAN_TESTS+='InFlightLimits\.|Histogram\.LosesNoObservationUnderConcurrentWriters|'
 TSAN_TESTS+='ConcurrentPagination\.|ServingLimits\.|Experiments\.AReloadTakesEffect|'
-TSAN_TESTS+='BackgroundIndexer\.|CpuIndexes/ReembedEngineTest\.|WritePipeline\.|Ingest\.)'
+TSAN_TESTS+='BackgroundIndexer\.|CpuIndexes/ReembedEngineTest\.|WritePipeline\.|Ingest\.|'
+TSAN_TESTS+='CorpusVectorsTest\.(WritesGoOnWhileACheckpoint|TheUsersOfAFailedCheckpoint))'
 
 job=${1:-}
 case "$job" in

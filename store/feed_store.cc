@@ -93,7 +93,9 @@ absl::StatusOr<std::unique_ptr<FeedStore>> FeedStore::open(std::unique_ptr<Durab
     if (auto status = extension->finish_replay(store->state_); !status.ok()) return status;
     if (auto status = store->write_back(); !status.ok()) return status;
     // A long replayed tail is saved now rather than replayed again at the next start.
-    if (auto status = store->save_checkpoint(false); !status.ok()) return status;
+    if (auto status = store->save_checkpoint(CheckpointSave::kNowIfDue); !status.ok()) {
+      return status;
+    }
   }
   return store;
 }
@@ -312,8 +314,8 @@ absl::StatusOr<WriteSummary> FeedStore::commit_write(PreparedWrite prepared) {
     apply_all(mutations, state_, extension_);
   });
   // The write is durable and acknowledged whatever happens here: a failed checkpoint only means
-  // a longer replay at the next start, and the next write retries it.
-  (void)save_checkpoint(false);
+  // a longer replay at the next start, and a later write retries it.
+  (void)save_checkpoint(CheckpointSave::kInBackground);
   finish(*batch, false);
   return batch->summary;
 }
@@ -410,16 +412,40 @@ FeedStore::Snapshot FeedStore::request_snapshot() const {
 absl::Status FeedStore::checkpoint() {
   enter_preparing(Slot::kAlone);
   absl::Cleanup leave = [this] { leave_preparing(); };
-  return save_checkpoint(true);
+  return save_checkpoint(CheckpointSave::kForced);
 }
 
-absl::Status FeedStore::save_checkpoint(bool force) {
+absl::Status FeedStore::save_checkpoint(CheckpointSave how) {
   if (!extension_) return absl::OkStatus();
-  auto checkpoint = extension_->checkpoint(force);
-  if (!checkpoint) return absl::OkStatus();
-  if (auto status = durable_->save_checkpoint(*checkpoint); !status.ok()) return status;
-  extension_->checkpoint_saved();
-  return absl::OkStatus();
+  const bool save_done = checkpoint_save_.valid() &&
+                         checkpoint_save_.wait_for(std::chrono::seconds(0)) ==
+                             std::future_status::ready;
+  if (how == CheckpointSave::kInBackground && !save_done && !extension_->checkpoint_due()) {
+    return absl::OkStatus();  // the common case: nothing due, nothing to collect
+  }
+  // One save at a time, in order: a due checkpoint waits for the one before (long done at the
+  // default of one per 100,000 user-vector events).
+  absl::Status previous = finish_checkpoint_save();
+  auto checkpoint = extension_->checkpoint(how == CheckpointSave::kForced);
+  if (!checkpoint) return previous;
+  if (how == CheckpointSave::kInBackground) {
+    checkpoint_save_ = std::async(
+        std::launch::async,
+        [durable = durable_.get(), saved = std::move(*checkpoint)] {
+          return durable->save_checkpoint(saved);
+        });
+    return previous;
+  }
+  absl::Status status = durable_->save_checkpoint(*checkpoint);
+  extension_->checkpoint_finished(status.ok());
+  return status;
+}
+
+absl::Status FeedStore::finish_checkpoint_save() {
+  if (!checkpoint_save_.valid()) return absl::OkStatus();
+  absl::Status status = checkpoint_save_.get();
+  extension_->checkpoint_finished(status.ok());
+  return status;
 }
 
 std::vector<MemoryPart> FeedStore::memory_breakdown() const {

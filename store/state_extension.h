@@ -68,11 +68,15 @@ class StateExtension {
     return {};
   }
 
-  // After a write: a checkpoint to save now, if one is due (always, when `force`), covering
-  // everything applied so far.
+  // After a write: whether enough has changed since the last checkpoint to save another.
+  virtual bool checkpoint_due() const = 0;
+  // A checkpoint to save now, if one is due (always, when `force`), covering everything applied
+  // so far. The store saves it, possibly while later batches apply, and reports the outcome with
+  // checkpoint_finished() before it asks for the next one.
   virtual std::optional<Checkpoint> checkpoint(bool force) = 0;
-  // The checkpoint last returned is durable.
-  virtual void checkpoint_saved() = 0;
+  // The checkpoint last returned is durable (`saved`), or its save failed: then what it held
+  // counts as changed again, for the next one.
+  virtual void checkpoint_finished(bool saved) = 0;
 };
 
 }  // namespace feedrank::store

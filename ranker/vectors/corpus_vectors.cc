@@ -284,9 +284,13 @@ void CorpusVectors::record_engagement(const Engagement& engagement, store::Seque
 
 // ---- Checkpoints -----------------------------------------------------------------------------
 
+bool CorpusVectors::checkpoint_due() const {
+  return events_since_checkpoint_ >= options_.checkpoint_every;
+}
+
 std::optional<store::Checkpoint> CorpusVectors::checkpoint(bool force) {
   if (changed_users_.empty() && applied_through_ == saved_through_) return std::nullopt;
-  if (!force && events_since_checkpoint_ < options_.checkpoint_every) return std::nullopt;
+  if (!force && !checkpoint_due()) return std::nullopt;
   store::Checkpoint checkpoint;
   checkpoint.through = applied_through_;
   checkpoint.user_states.reserve(changed_users_.size());
@@ -294,13 +298,21 @@ std::optional<store::Checkpoint> CorpusVectors::checkpoint(bool force) {
     checkpoint.user_states.emplace_back(user, users_.serialize_user(user));
   }
   pending_through_ = applied_through_;
+  saving_users_.swap(changed_users_);
+  changed_users_.clear();
+  saving_events_ = std::exchange(events_since_checkpoint_, 0);
   return checkpoint;
 }
 
-void CorpusVectors::checkpoint_saved() {
-  changed_users_.clear();
-  events_since_checkpoint_ = 0;
-  saved_through_ = pending_through_;
+void CorpusVectors::checkpoint_finished(bool saved) {
+  if (saved) {
+    saved_through_ = pending_through_;
+  } else {
+    changed_users_.insert(saving_users_.begin(), saving_users_.end());
+    events_since_checkpoint_ += saving_events_;
+  }
+  saving_users_.clear();
+  saving_events_ = 0;
 }
 
 // ---- Start-up replay -------------------------------------------------------------------------

@@ -88,8 +88,9 @@ class CorpusVectors final : public store::StateExtension {
   absl::Status finish_replay(const store::FeedState& state) override;
   std::vector<store::StoredPost> take_writebacks(const store::FeedState& state,
                                                  std::size_t max) override;
+  bool checkpoint_due() const override;
   std::optional<store::Checkpoint> checkpoint(bool force) override;
-  void checkpoint_saved() override;
+  void checkpoint_finished(bool saved) override;
 
  private:
   // A post or engagement that the replay defers until the checkpoint's user states are in.
@@ -124,12 +125,15 @@ class CorpusVectors final : public store::StateExtension {
   // next make_room() (outside the readers' lock).
   embeddings::EmbeddingTable::Room room_;
 
-  // Checkpoints.
+  // Checkpoints. The one being saved holds saving_users_ (and its events' count) until it is
+  // durable, so that a failed save hands them back to changed_users_.
   absl::flat_hash_set<UserId> changed_users_;
   std::uint64_t events_since_checkpoint_ = 0;
   store::Sequence applied_through_ = 0;
   store::Sequence saved_through_ = 0;
   store::Sequence pending_through_ = 0;
+  absl::flat_hash_set<UserId> saving_users_;
+  std::uint64_t saving_events_ = 0;
 
   // Start-up replay.
   bool replaying_ = true;

@@ -5,9 +5,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <future>
+#include <map>
 #include <numeric>
 
+#include "absl/cleanup/cleanup.h"
 #include "common/half_float.h"
 #include "embeddings/vector_norms.h"
 #include "store/feed_store.h"
@@ -475,6 +479,51 @@ TEST_P(UserVectorRestartTest, UserVectorsAreTheSameAfterAReopen) {
 INSTANTIATE_TEST_SUITE_P(CheckpointEvery, UserVectorRestartTest,
                          ::testing::Values(1, 7, 1'000'000),
                          [](const auto& info) { return "every_" + std::to_string(info.param); });
+
+// A checkpoint is saved beside the writes: a slow disk under its save holds up none of them.
+TEST_F(CorpusVectorsTest, WritesGoOnWhileACheckpointIsBeingSaved) {
+  ASSERT_TRUE(open(128, /*checkpoint_every=*/4).ok());
+  write({User{1, "ann", 0}, User{2, "bob", 0}, post(10, 2, "rust borrow checker lifetimes"),
+         post(11, 2, "sourdough bread baking")});  // two user-vector events
+  const int saves_before = failing_->checkpoint_saves;
+  failing_->hold_checkpoints = true;
+  auto writes = std::async(std::launch::async, [&] {
+    write({like(1, 10), like(1, 11)});  // four events: a checkpoint is due, its save held
+    write({post(12, 1, "gpu cuda kernels warps")});
+  });
+  // Declared after `writes`, so it releases the save before `writes` waits for its thread.
+  absl::Cleanup release = [&] { failing_->hold_checkpoints = false; };
+  ASSERT_EQ(writes.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "a write waited for the checkpoint's save";
+  EXPECT_EQ(failing_->checkpoint_saves, saves_before + 1);
+  const std::vector<float> ann = user_vector(1);
+  const std::vector<float> bob = user_vector(2);
+
+  failing_->hold_checkpoints = false;
+  ASSERT_TRUE(store_->checkpoint().ok());  // waits for the held save, then saves the rest
+  ASSERT_TRUE(open(128, 4).ok());
+  EXPECT_TRUE(log_.empty()) << log_.front();  // nothing after the last checkpoint to replay
+  EXPECT_EQ(user_vector(1), ann);
+  EXPECT_EQ(user_vector(2), bob);
+}
+
+// The users of a checkpoint whose save failed go into the next one: none is left without its
+// state when the next checkpoint's sequence says nothing before it needs replaying.
+TEST_F(CorpusVectorsTest, TheUsersOfAFailedCheckpointSaveAreSavedWithTheNext) {
+  ASSERT_TRUE(open(128, /*checkpoint_every=*/4).ok());
+  write({User{1, "ann", 0}, User{2, "bob", 0}, User{3, "cy", 0},
+         post(10, 3, "rust borrow checker lifetimes"), post(11, 3, "sourdough bread baking")});
+  failing_->fail_next_checkpoint = true;
+  write({like(1, 10), like(1, 11)});  // due: cy's and ann's states, not saved
+  write({like(2, 10), like(2, 11, 2 * kDay + 1), like(2, 10, 2 * kDay + 2),
+         like(2, 11, 2 * kDay + 3)});  // due: bob's, with ann's and cy's again
+  EXPECT_FALSE(failing_->fail_next_checkpoint) << "the first save did not fail";
+  std::map<UserId, std::vector<float>> before;
+  for (UserId u = 1; u <= 3; ++u) before[u] = user_vector(u);
+  ASSERT_TRUE(open(128, 4).ok());  // like kill -9 after the second save: no checkpoint at close
+  EXPECT_TRUE(log_.empty()) << log_.front();
+  for (UserId u = 1; u <= 3; ++u) EXPECT_EQ(user_vector(u), before[u]) << "user " << u;
+}
 
 TEST_F(CorpusVectorsTest, PostsStoredWithoutVectorsAreEmbeddedInBulkAtStartWithProgress) {
   store_.reset();

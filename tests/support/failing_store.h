@@ -1,9 +1,12 @@
 // A DurableStore that delegates to another (RocksDB in the tests) but can be told to fail the
 // next commit, or the commit of a given number, as a full disk would; it counts the commits.
+// Checkpoint saves can be held back or failed the same way.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
+#include <thread>
 #include <utility>
 
 #include "store/durable_store.h"
@@ -24,7 +27,16 @@ class FailingStore final : public store::DurableStore {
     }
     return inner_->commit(mutations);
   }
+  // Checkpoint saves: counted when they start; while `hold_checkpoints` is set they wait (a slow
+  // disk); `fail_next_checkpoint` fails one without writing anything.
+  std::atomic<int> checkpoint_saves = 0;
+  std::atomic<bool> hold_checkpoints = false;
+  std::atomic<bool> fail_next_checkpoint = false;
+
   absl::Status save_checkpoint(const store::Checkpoint& checkpoint) override {
+    ++checkpoint_saves;
+    while (hold_checkpoints) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (fail_next_checkpoint.exchange(false)) return absl::InternalError("disk full");
     return inner_->save_checkpoint(checkpoint);
   }
   absl::Status replay(store::StoreVisitor& visitor) const override {
