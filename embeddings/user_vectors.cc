@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <span>
 
 #include "common/memory_bytes.h"
 #include "embeddings/vector_dimension.h"
@@ -29,12 +30,21 @@ void put_u64(std::string& out, std::uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
+// A present mean's bytes: u8, f64, i64 and the sum.
+std::size_t mean_bytes(int dimension) { return 1 + 8 + 8 + 4 * static_cast<std::size_t>(dimension); }
+
 void put_mean(std::string& out, const DecayedMean& mean) {
   out.push_back(mean.empty() ? 0 : 1);
   if (mean.empty()) return;
   put_u64(out, std::bit_cast<std::uint64_t>(mean.weight()), 8);
   put_u64(out, static_cast<std::uint64_t>(mean.as_of()), 8);
-  for (float x : mean.sum()) put_u64(out, std::bit_cast<std::uint32_t>(x), 4);
+  const std::span<const float> sum = mean.sum();
+  if constexpr (std::endian::native == std::endian::little) {
+    // The floats' bytes as they lie: a checkpoint serialises ~10,000 users in one write's turn.
+    out.append(reinterpret_cast<const char*>(sum.data()), sum.size_bytes());
+  } else {
+    for (float x : sum) put_u64(out, std::bit_cast<std::uint32_t>(x), 4);
+  }
 }
 
 // Reads fixed-size little-endian fields; every read checks the remaining length.
@@ -233,7 +243,9 @@ void UserVectorModel::for_each_user(absl::FunctionRef<void(UserId)> fn) const {
 }
 
 std::string UserVectorModel::serialize_user(UserId user) const {
-  std::string out(kMagic);
+  std::string out;
+  out.reserve(kMagic.size() + 1 + 4 + 2 * mean_bytes(options_.dimension));
+  out.append(kMagic);
   out.push_back(static_cast<char>(kFormatVersion));
   put_u64(out, static_cast<std::uint32_t>(options_.dimension), 4);
   const auto it = users_.find(user);
