@@ -30,7 +30,7 @@ TSAN_TESTS='^(SearchBatcherTest\.|PinnedSearch\.|LearnedSpace\.|ImpressionLogTes
 TSAN_TESTS+='InFlightLimits\.|Histogram\.LosesNoObservationUnderConcurrentWriters|'
 TSAN_TESTS+='ConcurrentPagination\.|ServingLimits\.|Experiments\.AReloadTakesEffect|'
 TSAN_TESTS+='BackgroundIndexer\.|CpuIndexes/ReembedEngineTest\.|WritePipeline\.|Ingest\.|'
-TSAN_TESTS+='CorpusVectorsTest\.(WritesGoOnWhileACheckpoint|TheUsersOfAFailedCheckpoint))'
+TSAN_TESTS+='CorpusVectorsTest\.(WritesGoOnWhileACheckpoint|TheUsersOfAFailedCheckpoint|AStartAfterAFailedCheckpoint))'
 
 job=${1:-}
 case "$job" in

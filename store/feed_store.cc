@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <system_error>
 
 #include "absl/cleanup/cleanup.h"
 
@@ -428,17 +429,24 @@ absl::Status FeedStore::save_checkpoint(CheckpointSave how) {
   absl::Status previous = finish_checkpoint_save();
   auto checkpoint = extension_->checkpoint(how == CheckpointSave::kForced);
   if (!checkpoint) return previous;
+  auto saving = std::make_shared<const Checkpoint>(std::move(*checkpoint));
   if (how == CheckpointSave::kInBackground) {
-    checkpoint_save_ = std::async(
-        std::launch::async,
-        [durable = durable_.get(), saved = std::move(*checkpoint)] {
-          return durable->save_checkpoint(saved);
-        });
-    return previous;
+    try {
+      checkpoint_save_ = std::async(std::launch::async, [durable = durable_.get(), saving] {
+        return durable->save_checkpoint(*saving);
+      });
+      return previous;
+    } catch (const std::system_error&) {
+      // No thread to be had: save it here, as a forced one is.
+    }
   }
-  absl::Status status = durable_->save_checkpoint(*checkpoint);
+  absl::Status status = durable_->save_checkpoint(*saving);
   extension_->checkpoint_finished(status.ok());
   return status;
+}
+
+FeedStore::~FeedStore() {
+  if (checkpoint_save_.valid()) checkpoint_save_.wait();  // it writes through durable_
 }
 
 absl::Status FeedStore::finish_checkpoint_save() {

@@ -37,6 +37,7 @@ class FeedStore {
   // from everything `durable` holds.
   static absl::StatusOr<std::unique_ptr<FeedStore>> open(std::unique_ptr<DurableStore> durable,
                                                          StateExtension* extension = nullptr);
+  ~FeedStore();
 
   // Validates, then commits durably, then makes the batch visible. All or nothing: on error
   // nothing was written and the error names the item through `item_name`. Calls that arrive
@@ -108,7 +109,8 @@ class FeedStore {
   // about 10 ms at a million posts, during which writes wait.
   std::vector<MemoryPart> memory_breakdown() const;
 
-  // Saves the extension's checkpoint now (e.g. at shutdown), so the next start replays nothing.
+  // Saves the extension's checkpoint now (e.g. at shutdown), so the next start replays nothing;
+  // first waits for the one being saved in the background, if any.
   absl::Status checkpoint();
 
  private:
@@ -138,10 +140,14 @@ class FeedStore {
   // A leader's group through both stages, the preparing slot held; sets each call's result.
   void write_group(std::span<QueuedWrite* const> group);
 
-  // How a checkpoint is saved: in a write's stage two, when one is due, on a thread of its own
-  // (its RocksDB write and sync took 20-110 ms for 10,000 users' states, a stall of the whole
-  // pipeline); at start, when one is due, and when asked for (`kForced`), at once.
-  enum class CheckpointSave { kInBackground, kNowIfDue, kForced };
+  // How a checkpoint is saved. Each first waits for the one being saved in the background.
+  enum class CheckpointSave {
+    kInBackground,  // a write's stage two, when one is due: the RocksDB write and sync on a
+                    // thread of their own (in stage two, 35-110 ms for 10,000 users' states
+                    // stalled the whole pipeline)
+    kNowIfDue,      // at start, when one is due, before returning
+    kForced,        // asked for (a clean stop), before returning
+  };
   absl::Status save_checkpoint(CheckpointSave how);
   // Waits for the checkpoint being saved in the background, if any, and tells the extension.
   absl::Status finish_checkpoint_save();
@@ -171,8 +177,9 @@ class FeedStore {
   mutable std::condition_variable writer_applied_;
   bool writer_waiting_ = false;
   FeedState state_;
-  // The checkpoint being saved in the background (at most one). Touched only by stage two and
-  // the preparing slot's kAlone holders, one at a time; destroyed first, so it waits for the save.
+  // The checkpoint being saved in the background (at most one). Touched only by open(), stage
+  // two and the preparing slot's kAlone holders, one at a time, and by the destructor, which
+  // waits for it.
   std::future<absl::Status> checkpoint_save_;
 };
 

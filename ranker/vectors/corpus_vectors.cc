@@ -297,16 +297,16 @@ std::optional<store::Checkpoint> CorpusVectors::checkpoint(bool force) {
   for (UserId user : changed_users_) {
     checkpoint.user_states.emplace_back(user, users_.serialize_user(user));
   }
-  pending_through_ = applied_through_;
+  // checkpoint_finished() came after the checkpoint before: saving_users_ is empty.
+  saving_through_ = applied_through_;
   saving_users_.swap(changed_users_);
-  changed_users_.clear();
   saving_events_ = std::exchange(events_since_checkpoint_, 0);
   return checkpoint;
 }
 
 void CorpusVectors::checkpoint_finished(bool saved) {
   if (saved) {
-    saved_through_ = pending_through_;
+    saved_through_ = saving_through_;
   } else {
     changed_users_.insert(saving_users_.begin(), saving_users_.end());
     events_since_checkpoint_ += saving_events_;

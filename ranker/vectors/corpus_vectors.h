@@ -131,7 +131,7 @@ class CorpusVectors final : public store::StateExtension {
   std::uint64_t events_since_checkpoint_ = 0;
   store::Sequence applied_through_ = 0;
   store::Sequence saved_through_ = 0;
-  store::Sequence pending_through_ = 0;
+  store::Sequence saving_through_ = 0;
   absl::flat_hash_set<UserId> saving_users_;
   std::uint64_t saving_events_ = 0;
 
