@@ -371,6 +371,10 @@ absl::StatusOr<std::unique_ptr<DurableStore>> open_rocksdb_store(const std::stri
   bound_info_log(options);
   options.IncreaseParallelism(2);
   options.write_buffer_size = 64 << 20;
+  // A flush writes its table file to disk as it goes, not in one piece at its end: the WAL
+  // syncs of the writes during a flush waited for that piece (write calls of 100 posts at
+  // 30,000 posts/s: time in syncs over 10 ms 870-950 -> 570-680 ms in 23 s).
+  options.bytes_per_sync = 1 << 20;
   // Most of a post's bytes are its vector, which does not compress: Snappy spent ~13% of the CPU
   // of a bulk ingest for little space.
   options.compression = rocksdb::kNoCompression;
