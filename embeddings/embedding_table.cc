@@ -146,7 +146,7 @@ bool EmbeddingTable::put_first(std::span<const PostId> ids) {
 
 EmbeddingTable::Room EmbeddingTable::make_room(std::size_t new_rows) const {
   Room room;
-  room.row_by_id_ = grown_copy(row_by_id_, new_rows);
+  room.row_by_id_ = row_by_id_grower_.grown_copy(row_by_id_, new_rows);
   return room;
 }
 

@@ -22,6 +22,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/batch_prefetch.h"
+#include "common/grow_aside.h"
 #include "common/stable_array.h"
 #include "store/records.h"
 
@@ -98,7 +99,7 @@ class EmbeddingTable {
   // map grown aside when the rows would rehash it (common/grow_aside.h). Only reads the table.
   class Room {
     friend class EmbeddingTable;
-    std::optional<absl::flat_hash_map<PostId, std::size_t>> row_by_id_;
+    std::optional<GrownAsideMap<PostId, std::size_t>> row_by_id_;
   };
   Room make_room(std::size_t new_rows) const;
   // Under the writer's exclusive lock, before the rows' upserts: swaps the grown map in; `room`
@@ -166,7 +167,9 @@ class EmbeddingTable {
   StableArray<PostId> ids_;
   StableArray<std::uint64_t> tombstones_;
   StableArray<std::uint64_t> unsearchable_;  // tombstones_ | rows upserted as not searchable
-  absl::flat_hash_map<PostId, std::size_t> row_by_id_;
+  GrownAsideMap<PostId, std::size_t> row_by_id_;
+  // Only the writer's make_room() uses it, while readers read row_by_id_ (common/grow_aside.h).
+  mutable MapGrower<GrownAsideMap<PostId, std::size_t>> row_by_id_grower_;
   std::size_t deleted_rows_ = 0;
   PinLock pins_;
 };

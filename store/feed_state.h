@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "common/batch_prefetch.h"
+#include "common/grow_aside.h"
 #include "store/durable_store.h"
 #include "store/engagement_history.h"
 #include "store/handle_index.h"
@@ -16,7 +17,7 @@
 namespace feedrank::store {
 
 struct FeedState {
-  absl::flat_hash_map<UserId, User> users;
+  GrownAsideMap<UserId, User> users;
   HandleIndex handles;  // users by handle
   SocialGraph graph;
   PostCatalog posts;
@@ -31,7 +32,7 @@ struct FeedState {
   // What a writer prepares before locking readers out so that applying `batch` does not rehash
   // a large map under the lock (common/grow_aside.h); make_room() only reads the state.
   struct Room {
-    std::optional<absl::flat_hash_map<UserId, User>> users;
+    std::optional<GrownAsideMap<UserId, User>> users;
     PostCatalog::Room posts;
   };
   Room make_room(std::span<const StoreMutation> batch) const;

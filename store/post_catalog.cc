@@ -97,7 +97,7 @@ void PostCatalog::put(const StoredPost& stored) {
 
 PostCatalog::Room PostCatalog::make_room(std::size_t new_posts) const {
   Room room;
-  room.index_ = grown_copy(index_, new_posts);
+  room.index_ = index_grower_.grown_copy(index_, new_posts);
   return room;
 }
 

@@ -15,6 +15,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "common/batch_prefetch.h"
+#include "common/grow_aside.h"
 #include "common/chunked_vector.h"
 #include "store/durable_store.h"
 #include "store/records.h"
@@ -73,7 +74,7 @@ class PostCatalog {
   // of the id map grown aside when they would rehash it (common/grow_aside.h). Only reads.
   class Room {
     friend class PostCatalog;
-    std::optional<absl::flat_hash_map<PostId, std::size_t>> index_;
+    std::optional<GrownAsideMap<PostId, std::size_t>> index_;
   };
   Room make_room(std::size_t new_posts) const;
   // Under the writer's exclusive lock, before the puts: swaps the grown map in; `room` then
@@ -110,7 +111,9 @@ class PostCatalog {
   // Views live in stable storage and the hash map holds only indexes: growing the map then
   // moves 16-byte slots, not whole posts, so writers hold the readers' lock briefly.
   ChunkedVector<PostView> views_;
-  absl::flat_hash_map<PostId, std::size_t> index_;
+  GrownAsideMap<PostId, std::size_t> index_;
+  // Only the writer's make_room() uses it, while readers read index_ (common/grow_aside.h).
+  mutable MapGrower<GrownAsideMap<PostId, std::size_t>> index_grower_;
   absl::flat_hash_map<UserId, std::vector<TimelineEntry>> timelines_;
   absl::flat_hash_map<UserId, std::vector<PostId>> followers_only_;
   std::size_t live_count_ = 0;

@@ -4,12 +4,10 @@
 
 #include <cstdint>
 
-#include "absl/container/flat_hash_map.h"
-
 namespace feedrank {
 namespace {
 
-using Map = absl::flat_hash_map<std::uint64_t, std::uint64_t>;
+using Map = GrownAsideMap<std::uint64_t, std::uint64_t>;
 
 Map numbered(std::uint64_t keys) {
   Map map;
@@ -34,6 +32,14 @@ TEST(GrowAside, TheCopyHoldsEveryKeyAndTakesTheBatchWithoutARehash) {
   EXPECT_EQ(map.at(9'999 * 7919), 9'999u);
 }
 
+TEST(GrowAside, ATableLargeEnoughToBeFaultedInCopiesEveryEntry) {
+  Map map = numbered(200'000);  // a table of several MB: FaultedInAllocator faults it in
+  std::optional<Map> grown = grown_copy(map, map.capacity());
+  ASSERT_TRUE(grown.has_value());
+  EXPECT_GT(grown->capacity(), map.capacity());
+  EXPECT_EQ(*grown, map);
+}
+
 TEST(GrowAside, NoCopyWhenTheBatchFits) {
   Map map = numbered(1'000);
   const std::size_t room = map.capacity() - map.capacity() / 8 - map.size();
@@ -47,6 +53,63 @@ TEST(GrowAside, NoCopyWhenTheBatchFits) {
   for (std::uint64_t key = 0; key < room; ++key) map[(1u << 30) + key] = key;
   EXPECT_EQ(map.capacity(), capacity);
   EXPECT_TRUE(grown_copy(map, 1).has_value()) << "one more would rehash";
+}
+
+// Inserts new keys until the map holds `keys`.
+void fill_to(Map& map, std::size_t keys) {
+  for (std::uint64_t key = map.size(); map.size() < keys; ++key) map[key * 7919] = key;
+}
+
+TEST(MapGrower, MakesTheNextTableAheadAndGrowsIntoIt) {
+  Map map;
+  map.reserve(100'000);  // a table of MBs: worth making ahead
+  const std::size_t limit = keys_before_growth(map.capacity());
+  MapGrower<Map> grower;
+
+  fill_to(map, limit / 2);
+  EXPECT_FALSE(grower.grown_copy(map, 1).has_value());
+  EXPECT_FALSE(grower.has_table_ahead()) << "half way to the growth is too early";
+
+  fill_to(map, limit / 4 * 3 + 1);
+  EXPECT_FALSE(grower.grown_copy(map, 1).has_value());
+  EXPECT_TRUE(grower.has_table_ahead()) << "three quarters of the way: the next table is made";
+  EXPECT_FALSE(MapGrower<Map>(grower).has_table_ahead()) << "a copy starts without one";
+
+  fill_to(map, limit);
+  std::optional<Map> grown = grower.grown_copy(map, 1);
+  ASSERT_TRUE(grown.has_value());
+  EXPECT_FALSE(grower.has_table_ahead()) << "the growth did not use the table made ahead";
+  EXPECT_EQ(*grown, map);
+  const std::size_t capacity = grown->capacity();
+  for (std::uint64_t key = 0; key < limit; ++key) (*grown)[(1u << 30) + key] = key;
+  EXPECT_EQ(grown->capacity(), capacity) << "the copy had no room for as many keys again";
+}
+
+TEST(MapGrower, ABatchLargerThanTheTableAheadStillGetsRoom) {
+  Map map;
+  map.reserve(100'000);
+  const std::size_t limit = keys_before_growth(map.capacity());
+  MapGrower<Map> grower;
+  fill_to(map, limit / 4 * 3 + 1);
+  EXPECT_FALSE(grower.grown_copy(map, 1).has_value());
+  ASSERT_TRUE(grower.has_table_ahead());
+
+  const std::size_t more = 8 * limit;
+  std::optional<Map> grown = grower.grown_copy(map, more);
+  ASSERT_TRUE(grown.has_value());
+  EXPECT_EQ(*grown, map);
+  EXPECT_GE(keys_before_growth(grown->capacity()), map.size() + more);
+}
+
+TEST(MapGrower, SmallMapsAreGrownWithoutATableAhead) {
+  Map map = numbered(1'000);
+  MapGrower<Map> grower;
+  fill_to(map, keys_before_growth(map.capacity()));
+  EXPECT_FALSE(grower.has_table_ahead());
+  std::optional<Map> grown = grower.grown_copy(map, 1);
+  ASSERT_TRUE(grown.has_value());
+  EXPECT_EQ(*grown, map);
+  EXPECT_FALSE(grower.has_table_ahead());
 }
 
 }  // namespace
