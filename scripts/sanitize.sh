@@ -16,7 +16,7 @@ source scripts/asan_build.sh
 # those of the CLI and the offline tools built on it (cli, replay, fit, simulate, the load
 # generator), nor the process, fault and browser tests that start the binaries: building and
 # running those too would take CI past its time.
-ASAN_TARGETS="kernels_exact_scan_test kernels_feature_scorer_test kernels_als_test
+ASAN_TARGETS="common_test kernels_exact_scan_test kernels_feature_scorer_test kernels_als_test
   kernels_faiss_test embeddings_test embeddings_text_test embeddings_vectors_test
   embeddings_learned_test store_test engagement_history_test impression_log_test ranker_test
   corpus_vectors_test nearest_posts_test algorithmic_feed_test algorithmic_stages_test
@@ -24,9 +24,9 @@ ASAN_TARGETS="kernels_exact_scan_test kernels_feature_scorer_test kernels_als_te
   jsonl_records_test synthetic_corpus_test lastfm_dataset_test server_flags_test
   background_indexing_test"
 # The programs holding the concurrency tests, and the tests of theirs that run threads of ours.
-TSAN_TARGETS="ranker_test learned_space_test impression_log_test api_serving_test
+TSAN_TARGETS="common_test ranker_test learned_space_test impression_log_test api_serving_test
   api_integration_test background_indexing_test reembed_test corpus_vectors_test"
-TSAN_TESTS='^(SearchBatcherTest\.|PinnedSearch\.|LearnedSpace\.|ImpressionLogTest\.ConcurrentAppendsAllLand|'
+TSAN_TESTS='^(SearchBatcherTest\.|MapGrower\.|PinnedSearch\.|LearnedSpace\.|ImpressionLogTest\.ConcurrentAppendsAllLand|'
 TSAN_TESTS+='InFlightLimits\.|Histogram\.LosesNoObservationUnderConcurrentWriters|'
 TSAN_TESTS+='ConcurrentPagination\.|ServingLimits\.|Experiments\.AReloadTakesEffect|'
 TSAN_TESTS+='BackgroundIndexer\.|CpuIndexes/ReembedEngineTest\.|WritePipeline\.|Ingest\.|'
