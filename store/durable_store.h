@@ -73,6 +73,9 @@ class DurableStore {
   virtual absl::Status commit(std::span<const StoreMutation> mutations) = 0;
 
   // Saves a checkpoint atomically, replacing the previous one's sequence and the states it names.
+  // It need not be synced: a crash may lose the newest checkpoints, whole, never half of one, and
+  // never the records after the one before them (the next start replays those). A clean close
+  // keeps it.
   virtual absl::Status save_checkpoint(const Checkpoint& checkpoint) = 0;
 
   // Replays the whole store into the visitor.

@@ -1,0 +1,28 @@
+// For rocksdb_checkpoint_test: in the store in DIRECTORY, saves the first checkpoint and closes,
+// reopens, saves the second, commits a user after it, then kills itself with SIGKILL (no close,
+// no flush). Exits with 1 where a step fails.
+#include <csignal>
+#include <iostream>
+#include <span>
+
+#include "store/durable_store.h"
+#include "tests/store/two_checkpoints.h"
+
+namespace store = feedrank::store;
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: checkpoint_crash_writer DIRECTORY\n";
+    return 2;
+  }
+  {
+    auto first = store::open_rocksdb_store(argv[1]);
+    if (!first.ok() || !(*first)->save_checkpoint(store::test::kFirstCheckpoint).ok()) return 1;
+  }
+  auto second = store::open_rocksdb_store(argv[1]);
+  if (!second.ok() || !(*second)->save_checkpoint(store::test::kSecondCheckpoint).ok()) return 1;
+  const store::StoreMutation user = feedrank::User{store::test::kUserAfterSecond, "after", 0};
+  if (!(*second)->commit(std::span(&user, 1)).ok()) return 1;
+  std::raise(SIGKILL);
+  return 1;
+}
