@@ -33,11 +33,17 @@ using GrownAsideMap = absl::flat_hash_map<Key, Value, absl::Hash<Key>, std::equa
 // past 7/8 of their capacity).
 inline std::size_t keys_before_growth(std::size_t capacity) { return capacity - capacity / 8; }
 
+// Whether inserting `more` new keys would rehash `map`.
+template <class Map>
+bool would_rehash(const Map& map, std::size_t more) {
+  return more > 0 && map.size() + more > keys_before_growth(map.capacity());
+}
+
 // A copy of `map` with room for `more` keys, or none when that many inserts would not rehash it.
 // The copy is made in `table` (an empty map, maybe with room already).
 template <class Map>
 std::optional<Map> grown_copy(const Map& map, std::size_t more, Map table = Map()) {
-  if (more == 0 || map.size() + more <= keys_before_growth(map.capacity())) return std::nullopt;
+  if (!would_rehash(map, more)) return std::nullopt;
   table.reserve(std::max(2 * map.size(), map.size() + more));
   table.insert(map.begin(), map.end());
   return table;
@@ -69,10 +75,8 @@ class MapGrower {
   ~MapGrower() = default;
 
   std::optional<Map> grown_copy(const Map& map, std::size_t more) {
+    if (would_rehash(map, more)) return feedrank::grown_copy(map, more, take_table_ahead());
     const std::size_t limit = keys_before_growth(map.capacity());
-    if (more > 0 && map.size() + more > limit) {
-      return feedrank::grown_copy(map, more, take_table_ahead());
-    }
     if (!table_ahead_.valid() && map.size() + more > limit / 4 * 3 && worth_making_ahead(map)) {
       make_table_ahead(2 * limit);
     }

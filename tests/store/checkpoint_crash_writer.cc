@@ -1,7 +1,9 @@
 // For rocksdb_checkpoint_test: in the store in DIRECTORY, saves the first checkpoint and closes,
-// reopens, saves the second, commits a user after it, then kills itself with SIGKILL (no close,
-// no flush). Exits with 1 where a step fails.
-#include <csignal>
+// reopens, saves the second and commits a user after it, prints "committed", then waits to be
+// killed with SIGKILL (no close, no flush). Exits with 1 where a step fails.
+#include <unistd.h>
+
+#include <cstdio>
 #include <iostream>
 #include <span>
 
@@ -23,6 +25,7 @@ int main(int argc, char** argv) {
   if (!second.ok() || !(*second)->save_checkpoint(store::test::kSecondCheckpoint).ok()) return 1;
   const store::StoreMutation user = feedrank::User{store::test::kUserAfterSecond, "after", 0};
   if (!(*second)->commit(std::span(&user, 1)).ok()) return 1;
-  std::raise(SIGKILL);
-  return 1;
+  std::printf("committed\n");
+  std::fflush(stdout);
+  for (;;) ::pause();
 }

@@ -1,9 +1,9 @@
 // Checkpoints skip RocksDB's write-ahead log (store/rocksdb_store.cc): a clean close keeps the
 // newest, and a crash loses checkpoints whole, never half of one, and never a committed record.
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
+#include <chrono>
+#include <csignal>
 #include <optional>
 #include <set>
 #include <span>
@@ -11,6 +11,7 @@
 
 #include "store/durable_store.h"
 #include "tests/store/two_checkpoints.h"
+#include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace feedrank::store {
@@ -59,14 +60,14 @@ TEST(RocksDbCheckpoint, ACleanCloseKeepsTheNewestCheckpoint) {
 TEST(RocksDbCheckpoint, AKillLeavesAWholeCheckpointAndEveryCommittedRecord) {
   testing::TempDir dir;
   const std::string directory = dir.sub("db");
-  std::string program = CHECKPOINT_CRASH_WRITER_BIN;
-  char* argv[] = {program.data(), const_cast<char*>(directory.c_str()), nullptr};
-  pid_t child = 0;
-  ASSERT_EQ(::posix_spawn(&child, program.c_str(), nullptr, nullptr, argv, environ), 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "the writer failed before its kill, exit "
-                                   << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  const auto stderr_path = dir.path() / "writer.stderr";
+  {
+    testing::ChildProcess writer({CHECKPOINT_CRASH_WRITER_BIN, directory}, {}, stderr_path);
+    ASSERT_TRUE(writer.started()) << writer.start_error();
+    ASSERT_EQ(writer.read_line(std::chrono::seconds(30)), "committed")
+        << testing::read_file(stderr_path);
+    ASSERT_FALSE(writer.kill_and_wait(SIGKILL).exited);
+  }
 
   const Replayed replayed = replay(directory);
   EXPECT_EQ(replayed.users, std::set<UserId>{test::kUserAfterSecond})
