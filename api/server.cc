@@ -15,6 +15,7 @@
 #include "api/http/http_listener.h"
 #include "api/http/json_gateway.h"
 #include "api/metrics/metrics_endpoint.h"
+#include "api/serving/poller_keep_alive.h"
 #include "kernels/compute_backend.h"
 #include "embeddings/vector_dimension.h"
 #include "fmt/format.h"
@@ -76,6 +77,7 @@ struct FeedServer::Parts {
   std::unique_ptr<http::HttpListener> metrics;  // --metrics-listen
   std::unique_ptr<http::HttpListener> gateway;  // --http-listen; calls `server` in process
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<serving::PollerKeepAlive> keep_alive;  // calls `server`: stops first
   std::string address;
   std::function<void(std::string_view)> log;
   std::jthread retraining;    // --train-every; stopped before the engine goes
@@ -179,6 +181,8 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   const auto colon = options.listen_address.rfind(':');
   parts->address = fmt::format("{}:{}", options.listen_address.substr(0, colon), port);
   parts->server->GetHealthCheckService()->SetServingStatus(true);
+  parts->keep_alive =
+      std::make_unique<serving::PollerKeepAlive>(parts->server->InProcessChannel({}));
   if (!options.metrics_listen_address.empty()) {
     // A scrape renders the counters plus the engine's state read then.
     const bool gpu = parts->engine->retrieval_backend().starts_with("gpu");
@@ -254,6 +258,7 @@ void FeedServer::shutdown() {
   if (parts_->stopped) return;
   // The gateway's calls go through the gRPC server: it stops first, letting its requests finish.
   if (parts_->gateway) parts_->gateway->stop();
+  parts_->keep_alive.reset();
   // Calls in flight get a grace period, then are cancelled (Ingest chunks already acknowledged
   // stay durable). Without a deadline gRPC also lingers about 5 s over idle client connections.
   parts_->server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
