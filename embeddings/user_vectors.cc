@@ -26,25 +26,39 @@ namespace {
 constexpr std::string_view kMagic = "FRUV";
 constexpr std::uint8_t kFormatVersion = 1;
 
-void put_u64(std::string& out, std::uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
+// Writes fixed-size little-endian fields into a buffer the caller sized (user_state_bytes_at_most).
+class Writer {
+ public:
+  explicit Writer(std::span<char> out) : out_(out) {}
+  void put(std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out_[written_++] = static_cast<char>((v >> (8 * i)) & 0xff);
+  }
+  void put_bytes(std::span<const char> bytes) {
+    std::copy(bytes.begin(), bytes.end(), out_.begin() + static_cast<std::ptrdiff_t>(written_));
+    written_ += bytes.size();
+  }
+  std::size_t written() const { return written_; }
+
+ private:
+  std::span<char> out_;
+  std::size_t written_ = 0;
+};
 
 // A present mean's bytes: u8, f64, i64 and the sum.
 std::size_t mean_bytes(int dimension) {
   return 1 + 8 + 8 + 4 * static_cast<std::size_t>(dimension);
 }
 
-void put_mean(std::string& out, const DecayedMean& mean) {
-  out.push_back(mean.empty() ? 0 : 1);
+void put_mean(Writer& out, const DecayedMean& mean) {
+  out.put(mean.empty() ? 0 : 1, 1);
   if (mean.empty()) return;
-  put_u64(out, std::bit_cast<std::uint64_t>(mean.weight()), 8);
-  put_u64(out, static_cast<std::uint64_t>(mean.as_of()), 8);
+  out.put(std::bit_cast<std::uint64_t>(mean.weight()), 8);
+  out.put(static_cast<std::uint64_t>(mean.as_of()), 8);
   // The floats' bytes as they lie (little-endian, as the store requires): a checkpoint
   // serialises ~10,000 users in one write's turn.
   static_assert(std::endian::native == std::endian::little);
   const std::span<const float> sum = mean.sum();
-  out.append(reinterpret_cast<const char*>(sum.data()), sum.size_bytes());
+  out.put_bytes({reinterpret_cast<const char*>(sum.data()), sum.size_bytes()});
 }
 
 // Reads fixed-size little-endian fields; every read checks the remaining length.
@@ -242,17 +256,26 @@ void UserVectorModel::for_each_user(absl::FunctionRef<void(UserId)> fn) const {
   for (const auto& [user, state] : users_) fn(user);
 }
 
-std::string UserVectorModel::serialize_user(UserId user) const {
-  std::string out;
-  out.reserve(kMagic.size() + 1 + 4 + 2 * mean_bytes(options_.dimension));
-  out.append(kMagic);
-  out.push_back(static_cast<char>(kFormatVersion));
-  put_u64(out, static_cast<std::uint32_t>(options_.dimension), 4);
+std::size_t UserVectorModel::user_state_bytes_at_most() const {
+  return kMagic.size() + 1 + 4 + 2 * mean_bytes(options_.dimension);
+}
+
+std::size_t UserVectorModel::write_user_state(UserId user, std::span<char> out) const {
+  Writer writer(out.first(user_state_bytes_at_most()));
+  writer.put_bytes(kMagic);
+  writer.put(kFormatVersion, 1);
+  writer.put(static_cast<std::uint32_t>(options_.dimension), 4);
   const auto it = users_.find(user);
   const UserState empty_state;
   const UserState& state = it == users_.end() ? empty_state : it->second;
-  put_mean(out, state.engaged);
-  put_mean(out, state.authored);
+  put_mean(writer, state.engaged);
+  put_mean(writer, state.authored);
+  return writer.written();
+}
+
+std::string UserVectorModel::serialize_user(UserId user) const {
+  std::string out(user_state_bytes_at_most(), '\0');
+  out.resize(write_user_state(user, out));
   return out;
 }
 

@@ -67,6 +67,10 @@ class UserVectorModel {
   // Versioned, exact bytes of one user's state (floats round-trip bit-identically); an empty
   // state for an unknown user.
   std::string serialize_user(UserId user) const;
+  // The same bytes written into `out` (at least user_state_bytes_at_most() long), without
+  // allocating; returns how many.
+  std::size_t write_user_state(UserId user, std::span<char> out) const;
+  std::size_t user_state_bytes_at_most() const;
   // Replaces the user's state; InvalidArgument (and no change) for bytes serialize_user did not
   // produce for this model's dimension.
   absl::Status restore_user(UserId user, std::string_view bytes);

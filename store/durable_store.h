@@ -11,13 +11,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "store/checkpoint.h"
 #include "store/records.h"
 
 namespace feedrank::store {
-
-// Arrival order of the records that feed user vectors (posts and engagements): 1, 2, 3, ... in
-// commit order across the store's life; 0 for records written before sequences existed.
-using Sequence = std::uint64_t;
 
 // A post as persisted: a deleted post keeps its id, author, time, vector and sequence but loses
 // its text and hashtags.
@@ -30,14 +27,6 @@ struct StoredPost {
 struct StoredEngagement {
   Engagement engagement;
   Sequence sequence = 0;
-};
-
-// What a layer above the store derived from every record up to `through`, saved so that a
-// restart replays only the records after it: opaque bytes per user, only those changed since the
-// previous checkpoint (the saved ones of other users stay).
-struct Checkpoint {
-  Sequence through = 0;
-  std::vector<std::pair<UserId, std::string>> user_states;
 };
 
 // Receives every persisted record when the in-memory views are rebuilt, in this order: the

@@ -213,9 +213,12 @@ class RocksDbStore final : public DurableStore {
   absl::Status save_checkpoint(const Checkpoint& checkpoint) override {
     rocksdb::WriteBatch batch;
     encoding::StoredCheckpoint record;
-    record.set_through_sequence(checkpoint.through);
+    record.set_through_sequence(checkpoint.through());
     batch.Put(checkpoint_key(), record.SerializeAsString());
-    for (const auto& [user, state] : checkpoint.user_states) batch.Put(user_state_key(user), state);
+    for (std::size_t i = 0; i < checkpoint.user_count(); ++i) {
+      const std::string_view state = checkpoint.state(i);
+      batch.Put(user_state_key(checkpoint.user(i)), rocksdb::Slice(state.data(), state.size()));
+    }
     // Not through the write-ahead log: there its ~10 MB and their sync held every write behind
     // it for 35-45 ms. A checkpoint only shortens the next start's replay, so losing it to a
     // crash is safe: the batch is lost whole, the checkpoint before it (sequence and states)

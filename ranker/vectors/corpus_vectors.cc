@@ -291,11 +291,12 @@ bool CorpusVectors::checkpoint_due() const {
 std::optional<store::Checkpoint> CorpusVectors::checkpoint(bool force) {
   if (changed_users_.empty() && applied_through_ == saved_through_) return std::nullopt;
   if (!force && !checkpoint_due()) return std::nullopt;
-  store::Checkpoint checkpoint;
-  checkpoint.through = applied_through_;
-  checkpoint.user_states.reserve(changed_users_.size());
+  store::Checkpoint checkpoint(applied_through_);
+  const std::size_t at_most = users_.user_state_bytes_at_most();
+  checkpoint.reserve(changed_users_.size(), at_most);
   for (UserId user : changed_users_) {
-    checkpoint.user_states.emplace_back(user, users_.serialize_user(user));
+    checkpoint.add(user, at_most,
+                   [&](std::span<char> room) { return users_.write_user_state(user, room); });
   }
   // checkpoint_finished() came after the checkpoint before: saving_users_ is empty.
   saving_through_ = applied_through_;

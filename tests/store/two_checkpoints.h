@@ -8,10 +8,8 @@
 
 namespace feedrank::store::test {
 
-inline const Checkpoint kFirstCheckpoint{.through = 1,
-                                         .user_states = {{1, "first 1"}, {2, "first 2"}}};
-inline const Checkpoint kSecondCheckpoint{.through = 2,
-                                          .user_states = {{1, "second 1"}, {3, "second 3"}}};
+inline const Checkpoint kFirstCheckpoint(1, {{1, "first 1"}, {2, "first 2"}});
+inline const Checkpoint kSecondCheckpoint(2, {{1, "second 1"}, {3, "second 3"}});
 // The user states a replay gives after each.
 inline const std::map<UserId, std::string> kStatesAfterFirst = {{1, "first 1"}, {2, "first 2"}};
 inline const std::map<UserId, std::string> kStatesAfterSecond = {

@@ -1,0 +1,73 @@
+// What a layer above the store derived from every record up to a sequence, saved so that a
+// restart replays only the records after it: opaque bytes per user, only those changed since the
+// previous checkpoint (the saved ones of other users stay).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/faulted_in_allocator.h"
+#include "store/records.h"
+
+namespace feedrank::store {
+
+// Arrival order of the records that feed user vectors (posts and engagements): 1, 2, 3, ... in
+// commit order across the store's life; 0 for records written before sequences existed.
+using Sequence = std::uint64_t;
+
+// The states lie one after another in one block, made and faulted in at once by reserve(): ten
+// thousand strings of their own, faulted in page by page as they were written, held every write
+// behind a checkpoint for 27-45 ms (benchmarks/RESULTS.md, thirty-second session).
+class Checkpoint {
+ public:
+  explicit Checkpoint(Sequence through = 0) : through_(through) {}
+  // A checkpoint of these states (tests).
+  Checkpoint(Sequence through, std::initializer_list<std::pair<UserId, std::string_view>> states)
+      : through_(through) {
+    for (const auto& [user, state] : states) {
+      add(user, state.size(), [state](std::span<char> room) {
+        return static_cast<std::size_t>(std::ranges::copy(state, room.begin()).out - room.begin());
+      });
+    }
+  }
+
+  Sequence through() const { return through_; }
+
+  // Room for `users` states of at most `bytes_each` bytes.
+  void reserve(std::size_t users, std::size_t bytes_each) {
+    users_.reserve(users);
+    ends_.reserve(users);
+    bytes_.reserve(users * bytes_each);
+  }
+  // Appends `user`'s state, written by `write(std::span<char> room)` into `room` (`at_most`
+  // bytes), which returns how many bytes it wrote.
+  template <class Write>
+  void add(UserId user, std::size_t at_most, Write&& write) {
+    const std::size_t start = bytes_.size();
+    bytes_.resize(start + at_most);
+    bytes_.resize(start + write(std::span<char>(bytes_).subspan(start)));
+    users_.push_back(user);
+    ends_.push_back(bytes_.size());
+  }
+
+  std::size_t user_count() const { return users_.size(); }
+  UserId user(std::size_t i) const { return users_[i]; }
+  std::string_view state(std::size_t i) const {
+    const std::size_t start = i == 0 ? 0 : ends_[i - 1];
+    return {bytes_.data() + start, ends_[i] - start};
+  }
+
+ private:
+  Sequence through_;
+  std::vector<UserId> users_;
+  std::vector<std::size_t> ends_;  // user i's state ends here in bytes_
+  std::vector<char, FaultedInAllocator<char>> bytes_;
+};
+
+}  // namespace feedrank::store
