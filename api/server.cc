@@ -5,7 +5,6 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <stop_token>
@@ -16,6 +15,7 @@
 #include "api/http/json_gateway.h"
 #include "api/metrics/metrics_endpoint.h"
 #include "api/serving/poller_keep_alive.h"
+#include "common/stoppable_sleep.h"
 #include "kernels/compute_backend.h"
 #include "embeddings/vector_dimension.h"
 #include "fmt/format.h"
@@ -44,12 +44,7 @@ std::string describe_interval(std::chrono::milliseconds interval) {
 std::jthread start_retraining(ranker::FeedEngine& engine, std::chrono::milliseconds every,
                               std::function<void(std::string_view)> log) {
   return std::jthread([&engine, every, log = std::move(log)](std::stop_token stop) {
-    std::mutex mutex;
-    std::condition_variable_any wake;  // only the stop request wakes it early
-    std::unique_lock lock(mutex);
-    for (;;) {
-      wake.wait_for(lock, stop, every, [] { return false; });
-      if (stop.stop_requested()) return;
+    while (sleep_unless_stopped(stop, every)) {
       const absl::Status status = engine.train_learned(ranker::wall_clock_ms(), /*wait=*/false);
       if (!status.ok() && log) {
         log(fmt::format("scheduled retraining {}: {}",
@@ -258,6 +253,8 @@ void FeedServer::shutdown() {
   if (parts_->stopped) return;
   // The gateway's calls go through the gRPC server: it stops first, letting its requests finish.
   if (parts_->gateway) parts_->gateway->stop();
+  // Stopped first: its calls would fail once the server shuts down. The callback threads may nap
+  // again in the grace period below, holding up an in-flight call's next message by 100 ms.
   parts_->keep_alive.reset();
   // Calls in flight get a grace period, then are cancelled (Ingest chunks already acknowledged
   // stay durable). Without a deadline gRPC also lingers about 5 s over idle client connections.

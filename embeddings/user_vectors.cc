@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cassert>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -31,9 +32,11 @@ class Writer {
  public:
   explicit Writer(std::span<char> out) : out_(out) {}
   void put(std::uint64_t v, int bytes) {
+    assert(written_ + static_cast<std::size_t>(bytes) <= out_.size());
     for (int i = 0; i < bytes; ++i) out_[written_++] = static_cast<char>((v >> (8 * i)) & 0xff);
   }
   void put_bytes(std::span<const char> bytes) {
+    assert(written_ + bytes.size() <= out_.size());
     std::copy(bytes.begin(), bytes.end(), out_.begin() + static_cast<std::ptrdiff_t>(written_));
     written_ += bytes.size();
   }
@@ -261,7 +264,8 @@ std::size_t UserVectorModel::user_state_bytes_at_most() const {
 }
 
 std::size_t UserVectorModel::write_user_state(UserId user, std::span<char> out) const {
-  Writer writer(out.first(user_state_bytes_at_most()));
+  assert(out.size() >= user_state_bytes_at_most());
+  Writer writer(out);
   writer.put_bytes(kMagic);
   writer.put(kFormatVersion, 1);
   writer.put(static_cast<std::uint32_t>(options_.dimension), 4);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -21,9 +22,10 @@ namespace feedrank::store {
 // commit order across the store's life; 0 for records written before sequences existed.
 using Sequence = std::uint64_t;
 
-// The states lie one after another in one block, made and faulted in at once by reserve(): ten
-// thousand strings of their own, faulted in page by page as they were written, held every write
-// behind a checkpoint for 27-45 ms (benchmarks/RESULTS.md, thirty-second session).
+// The states lie one after another in one block, made and faulted in at once by reserve(). Before,
+// each was a string of its own, and the malloc of ten thousand of them (a page fault every 4 KB,
+// the arena grown again after every save) was most of the ~40 ms a checkpoint held the write
+// pipeline; now ~30 ms (benchmarks/RESULTS.md, thirty-second session).
 class Checkpoint {
  public:
   explicit Checkpoint(Sequence through = 0) : through_(through) {}
@@ -32,7 +34,8 @@ class Checkpoint {
       : through_(through) {
     for (const auto& [user, state] : states) {
       add(user, state.size(), [state](std::span<char> room) {
-        return static_cast<std::size_t>(std::ranges::copy(state, room.begin()).out - room.begin());
+        std::ranges::copy(state, room.begin());
+        return state.size();
       });
     }
   }
@@ -46,12 +49,14 @@ class Checkpoint {
     bytes_.reserve(users * bytes_each);
   }
   // Appends `user`'s state, written by `write(std::span<char> room)` into `room` (`at_most`
-  // bytes), which returns how many bytes it wrote.
+  // bytes), which returns how many bytes it wrote. `write` must not throw.
   template <class Write>
   void add(UserId user, std::size_t at_most, Write&& write) {
     const std::size_t start = bytes_.size();
     bytes_.resize(start + at_most);
-    bytes_.resize(start + write(std::span<char>(bytes_).subspan(start)));
+    const std::size_t written = write(std::span<char>(bytes_).subspan(start));
+    assert(written <= at_most);
+    bytes_.resize(start + written);
     users_.push_back(user);
     ends_.push_back(bytes_.size());
   }

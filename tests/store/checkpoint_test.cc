@@ -32,6 +32,7 @@ TEST(Checkpoint, StatesComeBackAsWrittenEachAsLongAsItsWriterSaid) {
 
 TEST(Checkpoint, GrowsPastWhatWasReserved) {
   Checkpoint checkpoint(1, {{1, "one"}, {2, "two"}});
+  checkpoint.reserve(2, 3);  // what it holds already
   checkpoint.add(3, 5, [](std::span<char> room) {
     room[0] = 'x';
     return std::size_t{1};
