@@ -32,8 +32,9 @@ class Checkpoint {
   // A checkpoint of these states (tests).
   Checkpoint(Sequence through, std::initializer_list<std::pair<UserId, std::string_view>> states)
       : through_(through) {
-    for (const auto& [user, state] : states) {
-      add(user, state.size(), [state](std::span<char> room) {
+    for (const auto& user_state : states) {
+      const std::string_view state = user_state.second;  // clang 14 captures no bindings
+      add(user_state.first, state.size(), [state](std::span<char> room) {
         std::ranges::copy(state, room.begin());
         return state.size();
       });
