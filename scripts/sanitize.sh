@@ -30,7 +30,7 @@ TSAN_TESTS='^(SearchBatcherTest\.|MapGrower\.|PinnedSearch\.|LearnedSpace\.|Impr
 TSAN_TESTS+='InFlightLimits\.|Histogram\.LosesNoObservationUnderConcurrentWriters|'
 TSAN_TESTS+='ConcurrentPagination\.|ServingLimits\.|Experiments\.AReloadTakesEffect|'
 TSAN_TESTS+='BackgroundIndexer\.|CpuIndexes/ReembedEngineTest\.|WritePipeline\.|Ingest\.|'
-TSAN_TESTS+='CorpusVectorsTest\.(WritesGoOnWhileACheckpoint|TheUsersOfAFailedCheckpoint|AStartAfterAFailedCheckpoint))'
+TSAN_TESTS+='CorpusVectorsTest\.(WritesGoOnWhileACheckpoint|TheUsersOfAFailedCheckpoint|AStartAfterAFailedCheckpoint)|CheckpointCopyTest\.)'
 
 job=${1:-}
 case "$job" in

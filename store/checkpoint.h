@@ -7,10 +7,8 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
 #include <span>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "common/faulted_in_allocator.h"
@@ -29,18 +27,6 @@ using Sequence = std::uint64_t;
 class Checkpoint {
  public:
   explicit Checkpoint(Sequence through = 0) : through_(through) {}
-  // A checkpoint of these states (tests).
-  Checkpoint(Sequence through, std::initializer_list<std::pair<UserId, std::string_view>> states)
-      : through_(through) {
-    for (const auto& user_state : states) {
-      const std::string_view state = user_state.second;  // clang 14 captures no bindings
-      add(user_state.first, state.size(), [state](std::span<char> room) {
-        std::ranges::copy(state, room.begin());
-        return state.size();
-      });
-    }
-  }
-
   Sequence through() const { return through_; }
 
   // Room for `users` states of at most `bytes_each` bytes.
@@ -60,6 +46,13 @@ class Checkpoint {
     bytes_.resize(start + written);
     users_.push_back(user);
     ends_.push_back(bytes_.size());
+  }
+  // Appends a copy of `state` as `user`'s.
+  void add_copy(UserId user, std::string_view state) {
+    add(user, state.size(), [state](std::span<char> room) {
+      std::ranges::copy(state, room.begin());
+      return state.size();
+    });
   }
 
   std::size_t user_count() const { return users_.size(); }

@@ -427,20 +427,20 @@ absl::Status FeedStore::save_checkpoint(CheckpointSave how) {
   // One save at a time, in order: a due checkpoint waits for the one before (long done at the
   // default of one per 100,000 user-vector events).
   absl::Status previous = finish_checkpoint_save();
-  auto checkpoint = extension_->checkpoint(how == CheckpointSave::kForced);
-  if (!checkpoint) return previous;
-  auto saving = std::make_shared<const Checkpoint>(std::move(*checkpoint));
+  if (!extension_->begin_checkpoint(how == CheckpointSave::kForced)) return previous;
+  // The extension's states are copied beside the later writes, then saved.
+  const auto take_and_save = [durable = durable_.get(), extension = extension_] {
+    return durable->save_checkpoint(extension->take_checkpoint());
+  };
   if (how == CheckpointSave::kInBackground) {
     try {
-      checkpoint_save_ = std::async(std::launch::async, [durable = durable_.get(), saving] {
-        return durable->save_checkpoint(*saving);
-      });
+      checkpoint_save_ = std::async(std::launch::async, take_and_save);
       return previous;
     } catch (const std::system_error&) {
       // No thread to be had: save it here, as a forced one is.
     }
   }
-  absl::Status status = durable_->save_checkpoint(*saving);
+  absl::Status status = take_and_save();
   extension_->checkpoint_finished(status.ok());
   return status;
 }

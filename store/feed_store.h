@@ -142,9 +142,9 @@ class FeedStore {
 
   // How a checkpoint is saved. Each first waits for the one being saved in the background.
   enum class CheckpointSave {
-    kInBackground,  // a write's stage two, when one is due: the RocksDB write and sync on a
-                    // thread of their own (in stage two, 35-110 ms for 10,000 users' states
-                    // stalled the whole pipeline)
+    kInBackground,  // a write's stage two, when one is due: the states' copy and the RocksDB
+                    // write and sync on a thread of their own (in stage two, 35-110 ms for
+                    // 10,000 users' states stalled the whole pipeline)
     kNowIfDue,      // at start, when one is due, before returning
     kForced,        // asked for (a clean stop), before returning
   };

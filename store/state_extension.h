@@ -70,11 +70,15 @@ class StateExtension {
 
   // After a write: whether enough has changed since the last checkpoint to save another.
   virtual bool checkpoint_due() const = 0;
-  // A checkpoint to save now, if one is due (always, when `force`), covering everything applied
-  // so far. The store saves it, possibly while later batches apply, and reports the outcome with
-  // checkpoint_finished() before it asks for the next one.
-  virtual std::optional<Checkpoint> checkpoint(bool force) = 0;
-  // The checkpoint last returned is durable (`saved`), or its save failed: then what it held
+  // Begins a checkpoint, if one is due (always, when `force`), covering everything applied so
+  // far; returns its sequence, or nothing when there is nothing to save. A writer's call; keep it
+  // cheap, as it runs in the write pipeline.
+  virtual std::optional<Sequence> begin_checkpoint(bool force) = 0;
+  // Then, once, from any thread and possibly while later batches apply: the checkpoint begun,
+  // with the states of its sequence. The store saves it and reports the outcome with
+  // checkpoint_finished() before it begins the next one.
+  virtual Checkpoint take_checkpoint() = 0;
+  // The checkpoint last taken is durable (`saved`), or its save failed: then what it held
   // counts as changed again, for the next one.
   virtual void checkpoint_finished(bool saved) = 0;
 };

@@ -268,7 +268,7 @@ void CorpusVectors::record_post(UserId author, PostId id, TimestampMs at,
   applied_through_ = std::max(applied_through_, sequence);
   const auto vector = informative_row(id);
   if (vector.empty()) return;
-  users_.record_post(author, vector, at);
+  checkpoint_copy_.change(author, [&] { users_.record_post(author, vector, at); });
   changed_users_.insert(author);
   ++events_since_checkpoint_;
 }
@@ -277,7 +277,9 @@ void CorpusVectors::record_engagement(const Engagement& engagement, store::Seque
   applied_through_ = std::max(applied_through_, sequence);
   const auto vector = informative_row(engagement.post);
   if (vector.empty()) return;
-  users_.record_engagement(engagement.user, engagement.kind, vector, engagement.at);
+  checkpoint_copy_.change(engagement.user, [&] {
+    users_.record_engagement(engagement.user, engagement.kind, vector, engagement.at);
+  });
   changed_users_.insert(engagement.user);
   ++events_since_checkpoint_;
 }
@@ -288,22 +290,18 @@ bool CorpusVectors::checkpoint_due() const {
   return events_since_checkpoint_ >= options_.checkpoint_every;
 }
 
-std::optional<store::Checkpoint> CorpusVectors::checkpoint(bool force) {
+std::optional<store::Sequence> CorpusVectors::begin_checkpoint(bool force) {
   if (changed_users_.empty() && applied_through_ == saved_through_) return std::nullopt;
   if (!force && !checkpoint_due()) return std::nullopt;
-  store::Checkpoint checkpoint(applied_through_);
-  const std::size_t at_most = users_.user_state_bytes_at_most();
-  checkpoint.reserve(changed_users_.size(), at_most);
-  for (UserId user : changed_users_) {
-    checkpoint.add(user, at_most,
-                   [&](std::span<char> room) { return users_.write_user_state(user, room); });
-  }
   // checkpoint_finished() came after the checkpoint before: saving_users_ is empty.
   saving_through_ = applied_through_;
   saving_users_.swap(changed_users_);
   saving_events_ = std::exchange(events_since_checkpoint_, 0);
-  return checkpoint;
+  checkpoint_copy_.begin(saving_through_, saving_users_, users_.user_state_bytes_at_most());
+  return saving_through_;
 }
+
+store::Checkpoint CorpusVectors::take_checkpoint() { return checkpoint_copy_.take(); }
 
 void CorpusVectors::checkpoint_finished(bool saved) {
   if (saved) {

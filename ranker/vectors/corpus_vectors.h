@@ -13,7 +13,8 @@
 //   creation), so the retrieval index, which skips such rows, returns public posts only;
 // - posts move their author's vector (read by followers) and engagements the engaging user's;
 //   every `checkpoint_every` such events the changed user states are saved, so that a restart
-//   restores them and replays only the events after the checkpoint.
+//   restores them and replays only the events after the checkpoint; the states are copied on
+//   the thread that saves them, beside the writes that follow (store/checkpoint_copy.h).
 // Readers holding a FeedStore snapshot may call the const members.
 #pragma once
 
@@ -30,6 +31,7 @@
 #include "embeddings/embedding_table.h"
 #include "embeddings/text_embedder.h"
 #include "embeddings/user_vectors.h"
+#include "store/checkpoint_copy.h"
 #include "store/state_extension.h"
 
 namespace feedrank::ranker {
@@ -89,7 +91,8 @@ class CorpusVectors final : public store::StateExtension {
   std::vector<store::StoredPost> take_writebacks(const store::FeedState& state,
                                                  std::size_t max) override;
   bool checkpoint_due() const override;
-  std::optional<store::Checkpoint> checkpoint(bool force) override;
+  std::optional<store::Sequence> begin_checkpoint(bool force) override;
+  store::Checkpoint take_checkpoint() override;
   void checkpoint_finished(bool saved) override;
 
  private:
@@ -134,6 +137,11 @@ class CorpusVectors final : public store::StateExtension {
   store::Sequence saving_through_ = 0;
   absl::flat_hash_set<UserId> saving_users_;
   std::uint64_t saving_events_ = 0;
+  // The states of the checkpoint begun, copied beside later writes; every change to users_
+  // after the start-up replay goes through it.
+  store::CheckpointCopy checkpoint_copy_{[this](UserId user, std::span<char> room) {
+    return users_.write_user_state(user, room);
+  }};
 
   // Start-up replay.
   bool replaying_ = true;

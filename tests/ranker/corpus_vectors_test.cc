@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <map>
 #include <numeric>
 #include <thread>
+#include <utility>
 
 #include "absl/cleanup/cleanup.h"
 #include "common/half_float.h"
@@ -556,6 +558,79 @@ TEST_F(CorpusVectorsTest, AStartAfterAFailedCheckpointSaveReplaysFromTheOneBefor
   EXPECT_THAT(log_.back(), HasSubstr("replaying 4 user-vector events"));
   EXPECT_EQ(user_vector(1), ann);
   EXPECT_EQ(user_vector(2), bob);
+}
+
+// A checkpoint's states are copied after it begins, beside later writes: it must still hold each
+// user's state as of its sequence. Were a later event in a saved state, the start would replay it
+// once more from the log, and the vector would differ.
+class CheckpointCopyTest : public CorpusVectorsTest {
+ protected:
+  static constexpr UserId kUsers = 300;
+
+  void SetUp() override {
+    ASSERT_TRUE(open(128, /*checkpoint_every=*/1'000'000).ok());  // none due on their own
+    std::vector<WriteOp> ops;
+    for (UserId u = 1; u <= kUsers; ++u) ops.push_back(User{u, "u" + std::to_string(u), 0});
+    ops.push_back(post(10, 1, "rust borrow checker lifetimes"));
+    ops.push_back(post(11, 2, "sourdough bread baking"));
+    ops.push_back(post(12, 3, "gpu cuda kernels warps"));
+    write(ops);
+    for (UserId u = 1; u <= kUsers; ++u) {
+      write({like(u, 10 + static_cast<PostId>(u % 3), 2 * kDay + static_cast<TimestampMs>(u))});
+    }
+  }
+
+  // More events for users first..last (and a post by a user no checkpoint holds yet), in
+  // batches of 50, each counted in `batches` once written.
+  void change_users(UserId first, UserId last, PostId new_post, std::atomic<int>* batches = nullptr) {
+    write({User{kUsers + new_post, "late", 0}, post(new_post, kUsers + new_post, "new tokio runtime")});
+    std::vector<WriteOp> ops;
+    for (UserId u = first; u <= last; ++u) {
+      ops.push_back(like(u, new_post, 2 * kDay + 1000 + static_cast<TimestampMs>(u)));
+      if (ops.size() < 50 && u != last) continue;
+      write(std::exchange(ops, {}));
+      if (batches) ++*batches;
+    }
+  }
+
+  // Saves `taken` as the store would and reopens: the start restores its states and replays
+  // every event after its sequence.
+  void save_and_reopen(const store::Checkpoint& taken) {
+    ASSERT_TRUE(failing_->save_checkpoint(taken).ok());
+    vectors_->checkpoint_finished(true);
+    std::map<UserId, std::vector<float>> before;
+    for (UserId u = 1; u <= kUsers + 100; ++u) before[u] = user_vector(u);
+    ASSERT_TRUE(open(128, 1'000'000).ok());
+    ASSERT_FALSE(log_.empty());
+    EXPECT_THAT(log_.back(), HasSubstr("replaying"));
+    for (UserId u = 1; u <= kUsers + 100; ++u) {
+      ASSERT_EQ(user_vector(u), before[u]) << "user " << u;
+    }
+  }
+};
+
+TEST_F(CheckpointCopyTest, TakenAfterLaterWritesItHoldsTheStatesOfItsSequence) {
+  const auto through = vectors_->begin_checkpoint(/*force=*/false);
+  ASSERT_FALSE(through) << "none due";
+  ASSERT_TRUE(vectors_->begin_checkpoint(/*force=*/true));
+  change_users(1, kUsers / 2, 20);  // half of them change before the copy is taken
+  const store::Checkpoint taken = vectors_->take_checkpoint();
+  EXPECT_EQ(taken.user_count(), kUsers);
+  save_and_reopen(taken);
+}
+
+TEST_F(CheckpointCopyTest, TakenWhileAnotherThreadWritesToEveryUser) {
+  ASSERT_TRUE(vectors_->begin_checkpoint(/*force=*/true));
+  std::atomic<int> batches = 0;
+  auto writing = std::async(std::launch::async, [&] {
+    change_users(1, kUsers, 20, &batches);
+    change_users(1, kUsers, 21, &batches);
+  });
+  ASSERT_TRUE(eventually([&] { return batches > 0; }));
+  const store::Checkpoint taken = vectors_->take_checkpoint();  // beside the later batches
+  writing.get();
+  EXPECT_EQ(taken.user_count(), kUsers);
+  save_and_reopen(taken);
 }
 
 TEST_F(CorpusVectorsTest, PostsStoredWithoutVectorsAreEmbeddedInBulkAtStartWithProgress) {

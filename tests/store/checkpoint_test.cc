@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "tests/store/two_checkpoints.h"
+
 namespace feedrank::store {
 namespace {
 
@@ -31,7 +33,7 @@ TEST(Checkpoint, StatesComeBackAsWrittenEachAsLongAsItsWriterSaid) {
 }
 
 TEST(Checkpoint, GrowsPastWhatWasReserved) {
-  Checkpoint checkpoint(1, {{1, "one"}, {2, "two"}});
+  Checkpoint checkpoint = test::checkpoint_of(1, {{1, "one"}, {2, "two"}});
   checkpoint.reserve(2, 3);  // what it holds already
   checkpoint.add(3, 5, [](std::span<char> room) {
     room[0] = 'x';

@@ -1,15 +1,27 @@
-// The checkpoints rocksdb_checkpoint_test saves, in its own process and in checkpoint_crash_writer.
+// The checkpoints rocksdb_checkpoint_test saves, in its own process and in checkpoint_crash_writer,
+// and checkpoint_of(), which makes them.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "store/durable_store.h"
 
 namespace feedrank::store::test {
 
-inline const Checkpoint kFirstCheckpoint(1, {{1, "first 1"}, {2, "first 2"}});
-inline const Checkpoint kSecondCheckpoint(2, {{1, "second 1"}, {3, "second 3"}});
+// A checkpoint at `through` of these states, in this order.
+inline Checkpoint checkpoint_of(Sequence through,
+                                std::initializer_list<std::pair<UserId, std::string_view>> states) {
+  Checkpoint checkpoint(through);
+  for (const auto& [user, state] : states) checkpoint.add_copy(user, state);
+  return checkpoint;
+}
+
+inline const Checkpoint kFirstCheckpoint = checkpoint_of(1, {{1, "first 1"}, {2, "first 2"}});
+inline const Checkpoint kSecondCheckpoint = checkpoint_of(2, {{1, "second 1"}, {3, "second 3"}});
 // The user states a replay gives after each.
 inline const std::map<UserId, std::string> kStatesAfterFirst = {{1, "first 1"}, {2, "first 2"}};
 inline const std::map<UserId, std::string> kStatesAfterSecond = {
