@@ -1,21 +1,20 @@
 // A checkpoint's user states copied beside the writes that go on changing them. The write
-// pipeline begins the copy (cheap), and the states are copied on the thread that saves the
-// checkpoint, while later batches apply. A write about to change a user that the checkpoint
-// still lacks copies that user's state first, so the checkpoint holds every state as it was at
-// its sequence. Copying 10,000 states in the pipeline held every write up for ~30 ms a
-// checkpoint (benchmarks/RESULTS.md, thirty-second and thirty-third sessions).
+// pipeline only begins the copy; the thread that saves the checkpoint copies the states, a few
+// at a time under the readers' lock, while later batches apply between those turns. A write
+// about to change a user that the copy still lacks copies that user's state first, so the
+// checkpoint holds every state as it was at its sequence. Copying 10,000 states in the pipeline
+// held every write up for 30-40 ms a checkpoint (benchmarks/RESULTS.md, thirty-third session).
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <functional>
-#include <mutex>
 #include <span>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "store/checkpoint.h"
+#include "store/state_extension.h"
 
 namespace feedrank::store {
 
@@ -30,28 +29,28 @@ class CheckpointCopy {
   // The writer, with no copy open: opens one of `users`' states at `through`.
   void begin(Sequence through, const absl::flat_hash_set<UserId>& users, std::size_t bytes_each);
 
-  // The writer: runs `change`, which may change `user`'s state and insert or erase other users.
-  // While a copy is open, it first copies `user`'s state if the copy lacks it, and the change
-  // runs under the copy's lock, so that the copying thread never reads a state mid-change.
-  void change(UserId user, absl::FunctionRef<void()> change);
+  // The writer, under the readers' lock (exclusive), before it changes `user`'s state: copies
+  // that state first if the open copy lacks it.
+  void before_change(UserId user) {
+    if (open_) copy_if_missing(user, copied_by_writer_);
+  }
 
-  // Any one thread, once after begin(): copies the states the writer has not, closes the copy
-  // and returns the checkpoint.
-  Checkpoint take();
+  // Any one thread, once after begin(): copies the states the writer has not, a few at a time
+  // under `under_readers_lock` (shared), closes the copy and returns the checkpoint.
+  Checkpoint take(StateExtension::UnderReadersLock under_readers_lock);
 
  private:
-  // Under mutex_: copies `user`'s state into `into` unless it is already copied.
   void copy_if_missing(UserId user, Checkpoint& into);
 
   WriteState write_state_;
-  std::mutex mutex_;
-  std::atomic<bool> open_ = false;  // set by the writer; cleared under mutex_ by take()
-  // Set by begin(); read by take() and under mutex_ by the writer.
+  // Set by begin(), while no take() runs; then read by take(), and the rest under the readers'
+  // lock by the writer and take().
   Sequence through_ = 0;
   std::size_t bytes_each_ = 0;
-  std::vector<UserId> users_;               // the checkpoint's users, in take()'s order
-  absl::flat_hash_set<UserId> not_copied_;  // under mutex_
-  Checkpoint copied_by_writer_;             // under mutex_
+  std::vector<UserId> users_;  // the checkpoint's users, in take()'s order
+  bool open_ = false;
+  absl::flat_hash_set<UserId> not_copied_;
+  Checkpoint copied_by_writer_;
 };
 
 }  // namespace feedrank::store

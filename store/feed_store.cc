@@ -429,8 +429,12 @@ absl::Status FeedStore::save_checkpoint(CheckpointSave how) {
   absl::Status previous = finish_checkpoint_save();
   if (!extension_->begin_checkpoint(how == CheckpointSave::kForced)) return previous;
   // The extension's states are copied beside the later writes, then saved.
-  const auto take_and_save = [durable = durable_.get(), extension = extension_] {
-    return durable->save_checkpoint(extension->take_checkpoint());
+  const auto take_and_save = [this] {
+    const auto under_readers_lock = [this](absl::FunctionRef<void()> read) {
+      const Snapshot snapshot = request_snapshot();
+      read();
+    };
+    return durable_->save_checkpoint(extension_->take_checkpoint(under_readers_lock));
   };
   if (how == CheckpointSave::kInBackground) {
     try {

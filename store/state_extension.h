@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/batch_prefetch.h"
@@ -74,10 +75,14 @@ class StateExtension {
   // far; returns its sequence, or nothing when there is nothing to save. A writer's call; keep it
   // cheap, as it runs in the write pipeline.
   virtual std::optional<Sequence> begin_checkpoint(bool force) = 0;
+  // Runs `read` under the readers' lock (shared): no batch applies meanwhile. Keep `read` short,
+  // as a waiting writer waits for it.
+  using UnderReadersLock = absl::FunctionRef<void(absl::FunctionRef<void()> read)>;
   // Then, once, from any thread and possibly while later batches apply: the checkpoint begun,
-  // with the states of its sequence. The store saves it and reports the outcome with
-  // checkpoint_finished() before it begins the next one.
-  virtual Checkpoint take_checkpoint() = 0;
+  // with the states of its sequence; what apply() changes, it reads under `under_readers_lock`.
+  // The store saves it and reports the outcome with checkpoint_finished() before it begins the
+  // next one.
+  virtual Checkpoint take_checkpoint(UnderReadersLock under_readers_lock) = 0;
   // The checkpoint last taken is durable (`saved`), or its save failed: then what it held
   // counts as changed again, for the next one.
   virtual void checkpoint_finished(bool saved) = 0;

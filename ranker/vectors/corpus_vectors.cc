@@ -268,7 +268,8 @@ void CorpusVectors::record_post(UserId author, PostId id, TimestampMs at,
   applied_through_ = std::max(applied_through_, sequence);
   const auto vector = informative_row(id);
   if (vector.empty()) return;
-  checkpoint_copy_.change(author, [&] { users_.record_post(author, vector, at); });
+  checkpoint_copy_.before_change(author);
+  users_.record_post(author, vector, at);
   changed_users_.insert(author);
   ++events_since_checkpoint_;
 }
@@ -277,9 +278,8 @@ void CorpusVectors::record_engagement(const Engagement& engagement, store::Seque
   applied_through_ = std::max(applied_through_, sequence);
   const auto vector = informative_row(engagement.post);
   if (vector.empty()) return;
-  checkpoint_copy_.change(engagement.user, [&] {
-    users_.record_engagement(engagement.user, engagement.kind, vector, engagement.at);
-  });
+  checkpoint_copy_.before_change(engagement.user);
+  users_.record_engagement(engagement.user, engagement.kind, vector, engagement.at);
   changed_users_.insert(engagement.user);
   ++events_since_checkpoint_;
 }
@@ -301,7 +301,9 @@ std::optional<store::Sequence> CorpusVectors::begin_checkpoint(bool force) {
   return saving_through_;
 }
 
-store::Checkpoint CorpusVectors::take_checkpoint() { return checkpoint_copy_.take(); }
+store::Checkpoint CorpusVectors::take_checkpoint(UnderReadersLock under_readers_lock) {
+  return checkpoint_copy_.take(under_readers_lock);
+}
 
 void CorpusVectors::checkpoint_finished(bool saved) {
   if (saved) {

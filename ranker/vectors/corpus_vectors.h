@@ -92,7 +92,7 @@ class CorpusVectors final : public store::StateExtension {
                                                  std::size_t max) override;
   bool checkpoint_due() const override;
   std::optional<store::Sequence> begin_checkpoint(bool force) override;
-  store::Checkpoint take_checkpoint() override;
+  store::Checkpoint take_checkpoint(UnderReadersLock under_readers_lock) override;
   void checkpoint_finished(bool saved) override;
 
  private:
@@ -137,8 +137,8 @@ class CorpusVectors final : public store::StateExtension {
   store::Sequence saving_through_ = 0;
   absl::flat_hash_set<UserId> saving_users_;
   std::uint64_t saving_events_ = 0;
-  // The states of the checkpoint begun, copied beside later writes; every change to users_
-  // after the start-up replay goes through it.
+  // The states of the checkpoint begun, copied beside later writes: told before every change
+  // to users_ after the start-up replay.
   store::CheckpointCopy checkpoint_copy_{[this](UserId user, std::span<char> room) {
     return users_.write_user_state(user, room);
   }};

@@ -593,6 +593,14 @@ class CheckpointCopyTest : public CorpusVectorsTest {
     }
   }
 
+  // The checkpoint begun, taken as the store takes it: under the readers' lock a few at a time.
+  store::Checkpoint take_checkpoint() {
+    return vectors_->take_checkpoint([&](absl::FunctionRef<void()> read) {
+      const auto snapshot = store_->snapshot();
+      read();
+    });
+  }
+
   // Saves `taken` as the store would and reopens: the start restores its states and replays
   // every event after its sequence.
   void save_and_reopen(const store::Checkpoint& taken) {
@@ -614,7 +622,7 @@ TEST_F(CheckpointCopyTest, TakenAfterLaterWritesItHoldsTheStatesOfItsSequence) {
   ASSERT_FALSE(through) << "none due";
   ASSERT_TRUE(vectors_->begin_checkpoint(/*force=*/true));
   change_users(1, kUsers / 2, 20);  // half of them change before the copy is taken
-  const store::Checkpoint taken = vectors_->take_checkpoint();
+  const store::Checkpoint taken = take_checkpoint();
   EXPECT_EQ(taken.user_count(), kUsers);
   save_and_reopen(taken);
 }
@@ -627,7 +635,7 @@ TEST_F(CheckpointCopyTest, TakenWhileAnotherThreadWritesToEveryUser) {
     change_users(1, kUsers, 21, &batches);
   });
   ASSERT_TRUE(eventually([&] { return batches > 0; }));
-  const store::Checkpoint taken = vectors_->take_checkpoint();  // beside the later batches
+  const store::Checkpoint taken = take_checkpoint();  // beside the later batches
   writing.get();
   EXPECT_EQ(taken.user_count(), kUsers);
   save_and_reopen(taken);
