@@ -57,8 +57,8 @@ void put_mean(Writer& out, const DecayedMean& mean) {
   if (mean.empty()) return;
   out.put(std::bit_cast<std::uint64_t>(mean.weight()), 8);
   out.put(static_cast<std::uint64_t>(mean.as_of()), 8);
-  // The floats' bytes as they lie (little-endian, as the store requires): a checkpoint
-  // serialises ~10,000 users in one write's turn.
+  // The floats' bytes as they lie (little-endian, as the store requires): a checkpoint copies
+  // ~10,000 users' states, taking turns with the writes.
   static_assert(std::endian::native == std::endian::little);
   const std::span<const float> sum = mean.sum();
   out.put_bytes({reinterpret_cast<const char*>(sum.data()), sum.size_bytes()});

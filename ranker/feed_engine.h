@@ -228,7 +228,9 @@ class FeedEngine {
   //      changes there), one at a time in stage two (commit, apply), in order; a re-embedding
   //      step runs alone (FeedStore::rewrite);
   //   2. the store's state lock: shared for a read (a ReadView: the state and the post and
-  //      user vectors) and for a batch's planning, exclusive only while a writer applies a
+  //      user vectors), for a batch's planning and for each turn of a checkpoint's copy (on
+  //      the thread that saves it; stage two may wait for that thread, holding no lock, before
+  //      it begins the next checkpoint), exclusive only while a writer applies a
   //      committed batch, which grows nothing large under it (see FeedStore::commit_write). A
   //      write takes it again, shared, to note its rows after applying (the learned space's
   //      rows too), and pins the table for the index's sync. A search lets it go for its scan

@@ -22,8 +22,8 @@ using Sequence = std::uint64_t;
 
 // The states lie one after another in one block, made and faulted in at once by reserve(). Before,
 // each was a string of its own, and the malloc of ten thousand of them (a page fault every 4 KB,
-// the arena grown again after every save) was most of the ~40 ms a checkpoint held the write
-// pipeline; now ~30 ms (benchmarks/RESULTS.md, thirty-second session).
+// the arena grown again after every save) was most of the ~40 ms a checkpoint then held the
+// write pipeline (benchmarks/RESULTS.md, thirty-second session).
 class Checkpoint {
  public:
   explicit Checkpoint(Sequence through = 0) : through_(through) {}

@@ -1,8 +1,9 @@
 #include "store/checkpoint_copy.h"
 
 #include <algorithm>
-#include <cassert>
 #include <utility>
+
+#include "absl/cleanup/cleanup.h"
 
 namespace feedrank::store {
 namespace {
@@ -14,7 +15,6 @@ constexpr std::size_t kStatesPerTurn = 64;
 
 void CheckpointCopy::begin(Sequence through, const absl::flat_hash_set<UserId>& users,
                            std::size_t bytes_each) {
-  assert(!open_);
   through_ = through;
   bytes_each_ = bytes_each;
   users_.assign(users.begin(), users.end());
@@ -23,6 +23,16 @@ void CheckpointCopy::begin(Sequence through, const absl::flat_hash_set<UserId>& 
 }
 
 Checkpoint CheckpointCopy::take(StateExtension::UnderReadersLock under_readers_lock) {
+  Checkpoint by_writer;
+  // However take() ends: a copy left open would go on copying states for the writer.
+  absl::Cleanup close = [&] {
+    under_readers_lock([&] {
+      open_ = false;
+      not_copied_.clear();
+      by_writer = std::exchange(copied_by_writer_, Checkpoint());
+    });
+    users_ = {};
+  };
   // Made and faulted in outside the lock: that was half of the cost in the pipeline.
   Checkpoint taken(through_);
   taken.reserve(users_.size(), bytes_each_);
@@ -32,16 +42,10 @@ Checkpoint CheckpointCopy::take(StateExtension::UnderReadersLock under_readers_l
       for (std::size_t i = first; i < end; ++i) copy_if_missing(users_[i], taken);
     });
   }
-  Checkpoint by_writer;
-  under_readers_lock([&] {
-    assert(not_copied_.empty());
-    open_ = false;
-    by_writer = std::exchange(copied_by_writer_, Checkpoint());
-  });
+  std::move(close).Invoke();
   for (std::size_t i = 0; i < by_writer.user_count(); ++i) {
     taken.add_copy(by_writer.user(i), by_writer.state(i));
   }
-  users_ = {};
   return taken;
 }
 

@@ -3,7 +3,7 @@
 // at a time under the readers' lock, while later batches apply between those turns. A write
 // about to change a user that the copy still lacks copies that user's state first, so the
 // checkpoint holds every state as it was at its sequence. Copying 10,000 states in the pipeline
-// held every write up for 30-40 ms a checkpoint (benchmarks/RESULTS.md, thirty-third session).
+// held every write up for 30-48 ms a checkpoint (benchmarks/RESULTS.md, thirty-third session).
 #pragma once
 
 #include <cstddef>
@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/functional/function_ref.h"
 #include "store/checkpoint.h"
 #include "store/state_extension.h"
 
@@ -36,15 +35,17 @@ class CheckpointCopy {
   }
 
   // Any one thread, once after begin(): copies the states the writer has not, a few at a time
-  // under `under_readers_lock` (shared), closes the copy and returns the checkpoint.
+  // under `under_readers_lock` (shared), closes the copy and returns the checkpoint. The copy is
+  // closed also when this throws (no memory for the states).
   Checkpoint take(StateExtension::UnderReadersLock under_readers_lock);
 
  private:
   void copy_if_missing(UserId user, Checkpoint& into);
 
   WriteState write_state_;
-  // Set by begin(), while no take() runs; then read by take(), and the rest under the readers'
-  // lock by the writer and take().
+  // All set by begin() on the writer, while no take() runs (the store waits for the last one
+  // and then starts the thread of the next); then the first three are read by take(), and the
+  // rest are touched under the readers' lock, by the writer (exclusive) and take() (shared).
   Sequence through_ = 0;
   std::size_t bytes_each_ = 0;
   std::vector<UserId> users_;  // the checkpoint's users, in take()'s order

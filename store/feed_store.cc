@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <system_error>
+#include <exception>
+#include <new>
 
 #include "absl/cleanup/cleanup.h"
 
@@ -434,13 +435,18 @@ absl::Status FeedStore::save_checkpoint(CheckpointSave how) {
       const Snapshot snapshot = request_snapshot();
       read();
     };
-    return durable_->save_checkpoint(extension_->take_checkpoint(under_readers_lock));
+    try {
+      return durable_->save_checkpoint(extension_->take_checkpoint(under_readers_lock));
+    } catch (const std::bad_alloc&) {
+      // The users go into the next checkpoint (checkpoint_finished(false)).
+      return absl::ResourceExhaustedError("no memory to copy the checkpoint's user states");
+    }
   };
   if (how == CheckpointSave::kInBackground) {
     try {
       checkpoint_save_ = std::async(std::launch::async, take_and_save);
       return previous;
-    } catch (const std::system_error&) {
+    } catch (const std::exception&) {
       // No thread to be had: save it here, as a forced one is.
     }
   }

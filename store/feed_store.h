@@ -95,8 +95,9 @@ class FeedStore {
   // The snapshot a request starts with, on a thread that holds none: it first lets a writer
   // that is waiting apply its batch (waiting at most 50 ms for it). The lock prefers readers,
   // so without this a stream of overlapping requests (algorithmic feeds hold theirs for
-  // milliseconds) kept writes waiting for seconds. Only request entry points use it: a thread
-  // that already holds a snapshot must not wait for a writer that waits for that snapshot.
+  // milliseconds) kept writes waiting for seconds. Only request entry points and the
+  // checkpoint's copy use it: a thread that already holds a snapshot must not wait for a writer
+  // that waits for that snapshot.
   Snapshot request_snapshot() const;
 
   StoreCounts counts() const;

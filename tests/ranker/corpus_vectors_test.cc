@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -634,9 +635,17 @@ TEST_F(CheckpointCopyTest, TakenWhileAnotherThreadWritesToEveryUser) {
     change_users(1, kUsers, 20, &batches);
     change_users(1, kUsers, 21, &batches);
   });
-  ASSERT_TRUE(eventually([&] { return batches > 0; }));
-  const store::Checkpoint taken = take_checkpoint();  // beside the later batches
+  // Each turn of the copy after one more batch: writes land between the turns for certain.
+  int turns = 0;
+  const store::Checkpoint taken = vectors_->take_checkpoint([&](absl::FunctionRef<void()> read) {
+    ++turns;
+    EXPECT_TRUE(eventually([&] { return batches >= std::min(turns, 12); }));
+    const auto snapshot = store_->snapshot();
+    read();
+  });
   writing.get();
+  EXPECT_EQ(batches, 12);  // 300 users' events in batches of 50, twice
+  EXPECT_GE(turns, 6) << "300 states, 64 a turn, and the close";
   EXPECT_EQ(taken.user_count(), kUsers);
   save_and_reopen(taken);
 }

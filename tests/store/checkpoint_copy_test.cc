@@ -1,0 +1,88 @@
+// CheckpointCopy: the states of a checkpoint's sequence, though the writer changes them before
+// they are copied, each user once; and no copy left open after a take that failed.
+#include "store/checkpoint_copy.h"
+
+#include <gmock/gmock.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace feedrank::store {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+
+// Users' states as strings, changed by a writer under an exclusive lock, as the store does.
+class CheckpointCopyTest : public ::testing::Test {
+ protected:
+  void change(UserId user, std::string state) {
+    std::unique_lock lock(mutex_);
+    copy_.before_change(user);
+    states_[user] = std::move(state);
+  }
+
+  void under_readers_lock(absl::FunctionRef<void()> read) {
+    std::shared_lock lock(mutex_);
+    read();
+  }
+
+  static std::map<UserId, std::string> states_of(const Checkpoint& checkpoint) {
+    std::map<UserId, std::string> states;
+    for (std::size_t i = 0; i < checkpoint.user_count(); ++i) {
+      EXPECT_TRUE(states.emplace(checkpoint.user(i), checkpoint.state(i)).second)
+          << "user " << checkpoint.user(i) << " twice";
+    }
+    return states;
+  }
+
+  std::shared_mutex mutex_;
+  std::map<UserId, std::string> states_ = {{1, "one"}, {2, "two"}, {3, "three"}};
+  CheckpointCopy copy_{[this](UserId user, std::span<char> room) {
+    const std::string& state = states_[user];
+    std::ranges::copy(state, room.begin());
+    return state.size();
+  }};
+};
+
+TEST_F(CheckpointCopyTest, HoldsTheStatesAtItsBeginThoughTheWriterChangedThemBeforeTheTake) {
+  copy_.begin(7, {1, 2}, 16);
+  change(1, "one, changed");
+  change(1, "one, changed twice");
+  change(3, "three, not in the checkpoint");
+  const Checkpoint taken = copy_.take([this](auto read) { under_readers_lock(read); });
+  EXPECT_EQ(taken.through(), 7u);
+  EXPECT_THAT(states_of(taken), ElementsAre(Pair(1, "one"), Pair(2, "two")));
+}
+
+TEST_F(CheckpointCopyTest, ChangesAfterTheTakeAreNotCopied) {
+  copy_.begin(1, {1}, 16);
+  (void)copy_.take([this](auto read) { under_readers_lock(read); });
+  change(1, "later");
+  copy_.begin(2, {2}, 16);
+  const Checkpoint next = copy_.take([this](auto read) { under_readers_lock(read); });
+  EXPECT_THAT(states_of(next), ElementsAre(Pair(2, "two")));
+}
+
+TEST_F(CheckpointCopyTest, ATakeThatFailsLeavesNoCopyOpen) {
+  copy_.begin(1, {1, 2}, 16);
+  bool first_turn = true;
+  EXPECT_THROW((void)copy_.take([&](auto read) {
+                 if (std::exchange(first_turn, false)) throw std::runtime_error("no memory");
+                 under_readers_lock(read);
+               }),
+               std::runtime_error);
+  change(1, "after the failed take");  // must not be copied for any checkpoint
+  copy_.begin(2, {3}, 16);
+  const Checkpoint next = copy_.take([this](auto read) { under_readers_lock(read); });
+  EXPECT_THAT(states_of(next), UnorderedElementsAre(Pair(3, "three")));
+}
+
+}  // namespace
+}  // namespace feedrank::store
