@@ -1,6 +1,7 @@
 #include "store/checkpoint_copy.h"
 
 #include <algorithm>
+#include <cassert>
 #include <utility>
 
 #include "absl/cleanup/cleanup.h"
@@ -15,6 +16,7 @@ constexpr std::size_t kStatesPerTurn = 64;
 
 void CheckpointCopy::begin(Sequence through, const absl::flat_hash_set<UserId>& users,
                            std::size_t bytes_each) {
+  assert(!open_);  // take() closes the copy however it ends
   through_ = through;
   bytes_each_ = bytes_each;
   users_.assign(users.begin(), users.end());
@@ -31,7 +33,7 @@ Checkpoint CheckpointCopy::take(StateExtension::UnderReadersLock under_readers_l
       not_copied_.clear();
       by_writer = std::exchange(copied_by_writer_, Checkpoint());
     });
-    users_ = {};
+    std::vector<UserId>().swap(users_);  // its memory too
   };
   // Made and faulted in outside the lock: that was half of the cost in the pipeline.
   Checkpoint taken(through_);
@@ -50,8 +52,9 @@ Checkpoint CheckpointCopy::take(StateExtension::UnderReadersLock under_readers_l
 }
 
 void CheckpointCopy::copy_if_missing(UserId user, Checkpoint& into) {
-  if (not_copied_.erase(user) == 0) return;
+  if (!not_copied_.contains(user)) return;
   into.add(user, bytes_each_, [&](std::span<char> room) { return write_state_(user, room); });
+  not_copied_.erase(user);  // only once it is in: add() may throw (no memory)
 }
 
 }  // namespace feedrank::store

@@ -44,8 +44,9 @@ class CheckpointCopy {
 
   WriteState write_state_;
   // All set by begin() on the writer, while no take() runs (the store waits for the last one
-  // and then starts the thread of the next); then the first three are read by take(), and the
-  // rest are touched under the readers' lock, by the writer (exclusive) and take() (shared).
+  // and then starts the thread of the next). Then through_ and users_ belong to take(),
+  // bytes_each_ is only read, and the rest are touched under the readers' lock, by the writer
+  // (exclusive) and take() (shared).
   Sequence through_ = 0;
   std::size_t bytes_each_ = 0;
   std::vector<UserId> users_;  // the checkpoint's users, in take()'s order

@@ -439,7 +439,7 @@ absl::Status FeedStore::save_checkpoint(CheckpointSave how) {
       return durable_->save_checkpoint(extension_->take_checkpoint(under_readers_lock));
     } catch (const std::bad_alloc&) {
       // The users go into the next checkpoint (checkpoint_finished(false)).
-      return absl::ResourceExhaustedError("no memory to copy the checkpoint's user states");
+      return absl::ResourceExhaustedError("no memory to copy or save the checkpoint's user states");
     }
   };
   if (how == CheckpointSave::kInBackground) {
