@@ -12,7 +12,6 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -72,9 +71,9 @@ class StateExtension {
   // After a write: whether enough has changed since the last checkpoint to save another.
   virtual bool checkpoint_due() const = 0;
   // Begins a checkpoint, if one is due (always, when `force`), covering everything applied so
-  // far; returns its sequence, or nothing when there is nothing to save. A writer's call; keep it
-  // cheap, as it runs in the write pipeline.
-  virtual std::optional<Sequence> begin_checkpoint(bool force) = 0;
+  // far; false when there is nothing to save. A writer's call; keep it cheap, as it runs in the
+  // write pipeline.
+  virtual bool begin_checkpoint(bool force) = 0;
   // Runs `read` under the readers' lock (shared): no batch applies meanwhile. Keep `read` short,
   // as a waiting writer waits for it.
   using UnderReadersLock = absl::FunctionRef<void(absl::FunctionRef<void()> read)>;

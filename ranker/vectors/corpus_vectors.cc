@@ -290,15 +290,15 @@ bool CorpusVectors::checkpoint_due() const {
   return events_since_checkpoint_ >= options_.checkpoint_every;
 }
 
-std::optional<store::Sequence> CorpusVectors::begin_checkpoint(bool force) {
-  if (changed_users_.empty() && applied_through_ == saved_through_) return std::nullopt;
-  if (!force && !checkpoint_due()) return std::nullopt;
+bool CorpusVectors::begin_checkpoint(bool force) {
+  if (changed_users_.empty() && applied_through_ == saved_through_) return false;
+  if (!force && !checkpoint_due()) return false;
   // checkpoint_finished() came after the checkpoint before: saving_users_ is empty.
   saving_through_ = applied_through_;
   saving_users_.swap(changed_users_);
   saving_events_ = std::exchange(events_since_checkpoint_, 0);
   checkpoint_copy_.begin(saving_through_, saving_users_, users_.user_state_bytes_at_most());
-  return saving_through_;
+  return true;
 }
 
 store::Checkpoint CorpusVectors::take_checkpoint(UnderReadersLock under_readers_lock) {

@@ -91,7 +91,7 @@ class CorpusVectors final : public store::StateExtension {
   std::vector<store::StoredPost> take_writebacks(const store::FeedState& state,
                                                  std::size_t max) override;
   bool checkpoint_due() const override;
-  std::optional<store::Sequence> begin_checkpoint(bool force) override;
+  bool begin_checkpoint(bool force) override;
   store::Checkpoint take_checkpoint(UnderReadersLock under_readers_lock) override;
   void checkpoint_finished(bool saved) override;
 
