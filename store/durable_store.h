@@ -31,7 +31,8 @@ struct StoredEngagement {
 
 // Receives every persisted record when the in-memory views are rebuilt, in this order: the
 // checkpoint's sequence (only when one was saved), users, posts, follows, engagements, then the
-// checkpoint's user states.
+// saved user states, each with the sequence of the checkpoint that saved it (which may be newer
+// than the checkpoint's sequence, where a save was cut short).
 class StoreVisitor {
  public:
   virtual ~StoreVisitor() = default;
@@ -40,7 +41,7 @@ class StoreVisitor {
   virtual void on_post(StoredPost post) = 0;
   virtual void on_follow(const Follow& follow) = 0;
   virtual void on_engagement(const StoredEngagement& engagement) = 0;
-  virtual void on_user_state(UserId user, std::string state) = 0;
+  virtual void on_user_state(UserId user, Sequence through, std::string state) = 0;
 };
 
 // One effective change: what the validated batch actually changes, in order.
@@ -61,11 +62,19 @@ class DurableStore {
   // Writes all mutations atomically; returns only once they are in the synced write-ahead log.
   virtual absl::Status commit(std::span<const StoreMutation> mutations) = 0;
 
-  // Saves a checkpoint atomically, replacing the previous one's sequence and the states it names.
-  // It need not be synced: a crash may lose the newest checkpoints, whole, never half of one, and
-  // never the records after the one before them (the next start replays those). A clean close
-  // keeps it.
-  virtual absl::Status save_checkpoint(const Checkpoint& checkpoint) = 0;
+  // Saves a checkpoint: its user states a few hundred KB a call (so that a commit waits behind
+  // one such piece at most, not behind the whole checkpoint), then its sequence. A save cut
+  // short leaves the states it saved, each with its own sequence, and the sequence before.
+  virtual absl::Status save_checkpoint(const Checkpoint& checkpoint);
+  // Its two steps. Neither need be synced: a crash may lose the newest calls' effects, but never
+  // a sequence without the states saved before it, nor a committed record. A clean close keeps
+  // them.
+  // Saves states [first, end) of `checkpoint` at once, each with the checkpoint's sequence,
+  // replacing what was saved for those users.
+  virtual absl::Status save_user_states(const Checkpoint& checkpoint, std::size_t first,
+                                        std::size_t end) = 0;
+  // Then: the next start replays the records after `through`.
+  virtual absl::Status save_checkpoint_sequence(Sequence through) = 0;
 
   // Replays the whole store into the visitor.
   virtual absl::Status replay(StoreVisitor& visitor) const = 0;

@@ -56,9 +56,9 @@ class StateRebuilder final : public StoreVisitor {
   void on_post(StoredPost post) override { add(std::move(post)); }
   void on_follow(const Follow& follow) override { add(follow); }
   void on_engagement(const StoredEngagement& engagement) override { add(engagement); }
-  void on_user_state(UserId user, std::string state) override {
+  void on_user_state(UserId user, Sequence through, std::string state) override {
     apply_pending();
-    if (extension_) extension_->restore_user_state(user, std::move(state));
+    if (extension_) extension_->restore_user_state(user, through, std::move(state));
   }
   // Applies the records still pending (when a batch fills, and after the last record).
   void apply_pending() {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "common/half_float.h"
@@ -32,7 +33,10 @@ enum class Table : char {
   kPost = 2,
   kFollow = 3,
   kEngagement = 4,
-  kUserState = 5,
+  // States without their sequence, as stores kept them until 2026-12: rewritten at open as
+  // kUserState with the checkpoint's sequence (upgrade_legacy_user_states).
+  kLegacyUserState = 5,
+  kUserState = 6,
 };
 
 class KeyBuilder {
@@ -77,6 +81,7 @@ class KeyReader {
 std::string checkpoint_key() { return KeyBuilder(Table::kCheckpoint).str(); }
 std::string user_key(UserId id) { return KeyBuilder(Table::kUser).u64(id).str(); }
 std::string user_state_key(UserId id) { return KeyBuilder(Table::kUserState).u64(id).str(); }
+std::string table_start(Table table) { return KeyBuilder(table).str(); }
 std::string post_key(PostId id) { return KeyBuilder(Table::kPost).u64(id).str(); }
 std::string follow_key(UserId follower, UserId followee) {
   return KeyBuilder(Table::kFollow).u64(follower).u64(followee).str();
@@ -135,6 +140,53 @@ absl::Status check_writable(const std::string& directory) {
                                                     std::strerror(error)));
   }
   return absl::OkStatus();
+}
+
+std::string encode_user_state(Sequence through, std::string_view state) {
+  encoding::StoredUserState record;
+  record.set_through_sequence(through);
+  record.set_state(state.data(), state.size());
+  return record.SerializeAsString();
+}
+
+absl::Status corrupt(rocksdb::Slice key) {
+  return absl::DataLossError(fmt::format("corrupt store record, key {}", key.ToString(true)));
+}
+
+// Rewrites the user states of a store written before states carried their sequence. All of them
+// were saved with the checkpoint whose sequence is stored (one batch then), so they take it. A
+// crash halfway leaves states of both forms, with the same meaning; the next open goes on.
+absl::Status upgrade_legacy_user_states(rocksdb::DB& db) {
+  const std::string legacy_end = table_start(Table::kUserState);
+  const rocksdb::Slice upper_bound(legacy_end);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(options));
+  it->Seek(table_start(Table::kLegacyUserState));
+  if (!it->Valid()) return to_status(it->status(), "store scan failed");
+
+  std::string value;
+  encoding::StoredCheckpoint checkpoint;
+  const std::string key = checkpoint_key();
+  if (!db.Get(rocksdb::ReadOptions(), key, &value).ok() || !checkpoint.ParseFromString(value)) {
+    return corrupt(key);  // the states were always saved with it
+  }
+  rocksdb::WriteBatch batch;
+  const auto write = [&] {
+    return write_status(db.Write(rocksdb::WriteOptions(), &batch), "store upgrade failed");
+  };
+  for (; it->Valid(); it->Next()) {
+    KeyReader reader(it->key());
+    if (!reader.has(8)) return corrupt(it->key());
+    batch.Put(user_state_key(reader.u64()),
+              encode_user_state(checkpoint.through_sequence(), it->value().ToStringView()));
+    batch.Delete(it->key());
+    if (batch.GetDataSize() < (4 << 20)) continue;
+    if (auto status = write(); !status.ok()) return status;
+    batch.Clear();
+  }
+  if (!it->status().ok()) return to_status(it->status(), "store scan failed");
+  return write();
 }
 
 std::string encode(const User& user) {
@@ -210,23 +262,27 @@ class RocksDbStore final : public DurableStore {
     return write_status(db_->Write(options, &batch), "store write failed");
   }
 
-  absl::Status save_checkpoint(const Checkpoint& checkpoint) override {
+  // Neither step goes through the write-ahead log: there a checkpoint's ~10 MB and their sync
+  // held every write behind it for 35-45 ms. A checkpoint only shortens the next start's replay,
+  // so losing its newest steps to a crash is safe: each state saved names its own sequence, and
+  // every record after the stored checkpoint sequence is in the log. RocksDB persists them with
+  // the memtable's flush, in the order written, and at a clean close (avoid_flush_during_shutdown
+  // is off).
+  absl::Status save_user_states(const Checkpoint& checkpoint, std::size_t first,
+                                std::size_t end) override {
     rocksdb::WriteBatch batch;
-    encoding::StoredCheckpoint record;
-    record.set_through_sequence(checkpoint.through());
-    batch.Put(checkpoint_key(), record.SerializeAsString());
-    for (std::size_t i = 0; i < checkpoint.user_count(); ++i) {
-      const std::string_view state = checkpoint.state(i);
-      batch.Put(user_state_key(checkpoint.user(i)), rocksdb::Slice(state.data(), state.size()));
+    for (std::size_t i = first; i < end; ++i) {
+      batch.Put(user_state_key(checkpoint.user(i)),
+                encode_user_state(checkpoint.through(), checkpoint.state(i)));
     }
-    // Not through the write-ahead log: there its ~10 MB and their sync held every write behind
-    // it for 35-45 ms. A checkpoint only shortens the next start's replay, so losing it to a
-    // crash is safe: the batch is lost whole, the checkpoint before it (sequence and states)
-    // stays, and every record after that one is in the log. RocksDB persists it with its
-    // memtable's flush, and at a clean close (avoid_flush_during_shutdown is off).
-    rocksdb::WriteOptions options;
-    options.disableWAL = true;
-    return write_status(db_->Write(options, &batch), "checkpoint write failed");
+    return write_status(db_->Write(without_log(), &batch), "checkpoint write failed");
+  }
+
+  absl::Status save_checkpoint_sequence(Sequence through) override {
+    encoding::StoredCheckpoint record;
+    record.set_through_sequence(through);
+    return write_status(db_->Put(without_log(), checkpoint_key(), record.SerializeAsString()),
+                        "checkpoint write failed");
   }
 
   absl::Status replay(StoreVisitor& visitor) const override {
@@ -266,6 +322,12 @@ class RocksDbStore final : public DurableStore {
   }
 
  private:
+  static rocksdb::WriteOptions without_log() {
+    rocksdb::WriteOptions options;
+    options.disableWAL = true;
+    return options;
+  }
+
   static void add(rocksdb::WriteBatch& batch, const User& user) {
     batch.Put(user_key(user.id), encode(user));
   }
@@ -284,10 +346,6 @@ class RocksDbStore final : public DurableStore {
     encoding::StoredEngagement record;
     record.set_sequence(stored.sequence);
     batch.Put(engagement_key(stored.engagement), record.SerializeAsString());
-  }
-
-  static absl::Status corrupt(rocksdb::Slice key) {
-    return absl::DataLossError(fmt::format("corrupt store record, key {}", key.ToString(true)));
   }
 
   static absl::Status visit_record(rocksdb::Slice key, rocksdb::Slice value,
@@ -353,10 +411,15 @@ class RocksDbStore final : public DurableStore {
         return absl::OkStatus();
       }
       case Table::kUserState: {
-        if (!reader.has(8)) return corrupt(key);
-        visitor.on_user_state(reader.u64(), value.ToString());
+        encoding::StoredUserState record;
+        if (!reader.has(8) || !record.ParseFromArray(value.data(), value.size()))
+          return corrupt(key);
+        visitor.on_user_state(reader.u64(), record.through_sequence(),
+                              std::move(*record.mutable_state()));
         return absl::OkStatus();
       }
+      case Table::kLegacyUserState:
+        break;  // upgraded at open
     }
     return corrupt(key);
   }
@@ -400,7 +463,9 @@ absl::StatusOr<std::unique_ptr<DurableStore>> open_rocksdb_store(const std::stri
     return absl::FailedPreconditionError(
         fmt::format("cannot open store in {}: {}", directory, status.ToString()));
   }
-  return std::unique_ptr<DurableStore>(new RocksDbStore(std::unique_ptr<rocksdb::DB>(raw)));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  if (auto upgraded = upgrade_legacy_user_states(*db); !upgraded.ok()) return upgraded;
+  return std::unique_ptr<DurableStore>(new RocksDbStore(std::move(db)));
 }
 
 }  // namespace feedrank::store

@@ -56,9 +56,11 @@ class StateExtension {
   // look up.
   virtual void prefetch(const StoreMutation& /*mutation*/, PrefetchStep /*step*/) const {}
 
-  // Replay of the saved checkpoint (before any record) and of its user states (after all).
+  // Replay of the saved checkpoint (before any record) and of the saved user states (after all),
+  // each holding its user's records up to its own `through`: the checkpoint's sequence or older,
+  // or newer where a later checkpoint's save was cut short.
   virtual void restore_checkpoint(Sequence through) = 0;
-  virtual void restore_user_state(UserId user, std::string state) = 0;
+  virtual void restore_user_state(UserId user, Sequence through, std::string state) = 0;
   // The replay is over and `state` is complete; an error fails the store's open.
   virtual absl::Status finish_replay(const FeedState& state) = 0;
   // Then, until it returns none: at most `max` records whose stored form should change because

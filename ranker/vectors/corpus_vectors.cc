@@ -324,12 +324,13 @@ void CorpusVectors::restore_checkpoint(store::Sequence through) {
   applied_through_ = through;
 }
 
-void CorpusVectors::restore_user_state(UserId user, std::string state) {
+void CorpusVectors::restore_user_state(UserId user, store::Sequence through, std::string state) {
   if (auto status = users_.restore_user(user, state); !status.ok() && replay_error_.ok()) {
     replay_error_ = absl::FailedPreconditionError(fmt::format(
         "saved vector of user {} does not fit this server (dimension {}): {}", user, dimension(),
         std::string(status.message())));
   }
+  if (!has_checkpoint_ || through > saved_through_) saved_ahead_[user] = through;
 }
 
 void CorpusVectors::replay(const store::StoreMutation& mutation) {
@@ -380,7 +381,11 @@ absl::Status CorpusVectors::finish_replay(const store::FeedState& state) {
     options_.log(fmt::format("replaying {} user-vector events after the checkpoint", tail_.size()));
   }
   for (const TailEvent& event : tail_) {
-    const Engagement& e = event.engagement;
+    const Engagement& e = event.engagement;  // e.user: the user whose state the event changes
+    if (const auto ahead = saved_ahead_.find(e.user);
+        ahead != saved_ahead_.end() && event.sequence <= ahead->second) {
+      continue;
+    }
     if (event.is_post) {
       record_post(e.user, e.post, e.at, event.sequence);
     } else {
@@ -388,6 +393,7 @@ absl::Status CorpusVectors::finish_replay(const store::FeedState& state) {
     }
   }
   tail_ = std::vector<TailEvent>();  // not `= {}`, which keeps the buffer
+  saved_ahead_.clear();
   applied_through_ = std::max(applied_through_, state.last_sequence);
   replaying_ = false;
   return absl::OkStatus();

@@ -86,7 +86,7 @@ class CorpusVectors final : public store::StateExtension {
   void apply(const store::StoreMutation& mutation, const store::FeedState& state) override;
   void prefetch(const store::StoreMutation& mutation, PrefetchStep step) const override;
   void restore_checkpoint(store::Sequence through) override;
-  void restore_user_state(UserId user, std::string state) override;
+  void restore_user_state(UserId user, store::Sequence through, std::string state) override;
   absl::Status finish_replay(const store::FeedState& state) override;
   std::vector<store::StoredPost> take_writebacks(const store::FeedState& state,
                                                  std::size_t max) override;
@@ -147,6 +147,9 @@ class CorpusVectors final : public store::StateExtension {
   bool replaying_ = true;
   bool has_checkpoint_ = false;
   std::vector<TailEvent> tail_;
+  // Users whose saved state is newer than the checkpoint's sequence (its save was cut short):
+  // the tail's events up to this sequence are in their state already.
+  absl::flat_hash_map<UserId, store::Sequence> saved_ahead_;
   std::vector<PostId> live_posts_;       // their texts make the IDF, counted in one parallel pass
   std::vector<PostId> missing_vectors_;  // posts stored before vectors were
   std::vector<PostId> to_write_back_;    // ... once embedded, until the store has their vectors

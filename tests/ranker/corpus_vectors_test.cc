@@ -607,6 +607,12 @@ class CheckpointCopyTest : public CorpusVectorsTest {
   void save_and_reopen(const store::Checkpoint& taken) {
     ASSERT_TRUE(failing_->save_checkpoint(taken).ok());
     vectors_->checkpoint_finished(true);
+    expect_the_same_vectors_after_a_reopen();
+  }
+
+  // Every user's vector after a reopen (with events after the checkpoint to replay) is what it
+  // was before.
+  void expect_the_same_vectors_after_a_reopen() {
     std::map<UserId, std::vector<float>> before;
     for (UserId u = 1; u <= kUsers + 100; ++u) before[u] = user_vector(u);
     ASSERT_TRUE(open(128, 1'000'000).ok());
@@ -648,6 +654,28 @@ TEST_F(CheckpointCopyTest, TakenWhileAnotherThreadWritesToEveryUser) {
   EXPECT_GE(turns, 6) << "300 states, 64 a turn, and the close";
   EXPECT_EQ(taken.user_count(), kUsers);
   save_and_reopen(taken);
+}
+
+// A save cut short (a full disk, or a crash, halfway) leaves some users' states newer than the
+// checkpoint sequence stored: a start replays each user's events after its own state only.
+TEST_F(CheckpointCopyTest, AStartAfterASaveCutShortReplaysEachUserFromItsOwnState) {
+  ASSERT_TRUE(store_->checkpoint().ok());
+  change_users(1, kUsers, 20);  // every user's state changes after the checkpoint
+  failing_->cut_next_checkpoint_at = kUsers / 2;
+  EXPECT_FALSE(store_->checkpoint().ok());
+  EXPECT_EQ(failing_->cut_next_checkpoint_at, -1) << "no save was cut short";
+  change_users(1, kUsers, 21);  // and again after the cut
+  expect_the_same_vectors_after_a_reopen();
+}
+
+// The same with no checkpoint sequence stored at all. (Replaying every event once more would not
+// show: the means keep their direction when all their events count twice.)
+TEST_F(CheckpointCopyTest, AStartAfterTheFirstSaveWasCutShortReplaysEachUserFromItsOwnState) {
+  failing_->cut_next_checkpoint_at = kUsers / 2;
+  EXPECT_FALSE(store_->checkpoint().ok());
+  EXPECT_EQ(failing_->cut_next_checkpoint_at, -1) << "no save was cut short";
+  change_users(1, kUsers, 20);
+  expect_the_same_vectors_after_a_reopen();
 }
 
 TEST_F(CorpusVectorsTest, PostsStoredWithoutVectorsAreEmbeddedInBulkAtStartWithProgress) {

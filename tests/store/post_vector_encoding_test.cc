@@ -22,7 +22,7 @@ class CollectPosts final : public StoreVisitor {
   void on_post(StoredPost post) override { posts.push_back(std::move(post)); }
   void on_follow(const Follow&) override {}
   void on_engagement(const StoredEngagement&) override {}
-  void on_user_state(UserId, std::string) override {}
+  void on_user_state(UserId, Sequence, std::string) override {}
 };
 
 // Values spread over [-1, 1): whole halves when `halves`, else floats no half holds.

@@ -1,15 +1,19 @@
-// Checkpoints skip RocksDB's write-ahead log (store/rocksdb_store.cc): a clean close keeps the
-// newest, and a crash loses checkpoints whole, never half of one, and never a committed record.
+// Checkpoints skip RocksDB's write-ahead log and are saved in pieces (store/durable_store.cc,
+// store/rocksdb_store.cc): a clean close keeps the newest; a crash may lose its newest pieces,
+// but never keeps a checkpoint's sequence without its states, nor loses a committed record.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <csignal>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
 #include <string>
 
+#include "rocksdb/db.h"
 #include "store/durable_store.h"
+#include "stored_records.pb.h"
 #include "tests/store/two_checkpoints.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
@@ -20,7 +24,7 @@ namespace {
 // What a replay hands back: the checkpoint and the users.
 struct Replayed : StoreVisitor {
   std::optional<Sequence> through;
-  std::map<UserId, std::string> states;
+  test::SavedStates states;
   std::set<UserId> users;
 
   void on_checkpoint(Sequence sequence) override { through = sequence; }
@@ -28,14 +32,18 @@ struct Replayed : StoreVisitor {
   void on_post(StoredPost) override {}
   void on_follow(const Follow&) override {}
   void on_engagement(const StoredEngagement&) override {}
-  void on_user_state(UserId user, std::string state) override { states[user] = std::move(state); }
+  void on_user_state(UserId user, Sequence sequence, std::string state) override {
+    states[user] = {sequence, std::move(state)};
+  }
 };
 
 Replayed replay(const std::string& directory) {
   auto store = open_rocksdb_store(directory);
   EXPECT_TRUE(store.ok()) << store.status();
   Replayed replayed;
-  if (store.ok()) EXPECT_TRUE((*store)->replay(replayed).ok());
+  if (store.ok()) {
+    EXPECT_TRUE((*store)->replay(replayed).ok());
+  }
   return replayed;
 }
 
@@ -55,9 +63,29 @@ TEST(RocksDbCheckpoint, ACleanCloseKeepsTheNewestCheckpoint) {
   EXPECT_EQ(replayed.users, std::set<UserId>{1});
 }
 
+// Megabytes of states go in several writes: none is lost or repeated between them.
+TEST(RocksDbCheckpoint, ALargeCheckpointIsSavedWhole) {
+  testing::TempDir dir;
+  Checkpoint large(9);
+  test::SavedStates expected;
+  for (UserId user = 1; user <= 5'000; ++user) {
+    const std::string state(300 + user % 700, static_cast<char>('a' + user % 26));
+    large.add_copy(user, state);
+    expected[user] = {9, state};
+  }
+  {
+    auto store = open_rocksdb_store(dir.sub("db"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->save_checkpoint(large).ok());
+  }
+  const Replayed replayed = replay(dir.sub("db"));
+  EXPECT_EQ(replayed.through, 9u);
+  EXPECT_TRUE(replayed.states == expected) << replayed.states.size() << " states";
+}
+
 // A process of its own, since it is killed (a fork of this one would inherit RocksDB's thread
 // pools without their threads).
-TEST(RocksDbCheckpoint, AKillLeavesAWholeCheckpointAndEveryCommittedRecord) {
+TEST(RocksDbCheckpoint, AKillKeepsNoSequenceWithoutItsStatesAndEveryCommittedRecord) {
   testing::TempDir dir;
   const std::string directory = dir.sub("db");
   const auto stderr_path = dir.path() / "writer.stderr";
@@ -73,12 +101,58 @@ TEST(RocksDbCheckpoint, AKillLeavesAWholeCheckpointAndEveryCommittedRecord) {
   EXPECT_EQ(replayed.users, std::set<UserId>{test::kUserAfterSecond})
       << "the record committed after the second checkpoint";
   ASSERT_TRUE(replayed.through.has_value()) << "the first checkpoint was kept at its close";
-  if (*replayed.through == 1) {
-    EXPECT_EQ(replayed.states, test::kStatesAfterFirst) << "the second checkpoint, not whole";
-  } else {
-    EXPECT_EQ(replayed.through, 2u);
+  if (*replayed.through == 2) {
     EXPECT_EQ(replayed.states, test::kStatesAfterSecond);
+    return;
   }
+  EXPECT_EQ(replayed.through, 1u);
+  // States of the second checkpoint may be kept without its sequence, as their own says.
+  for (const auto& [user, saved] : replayed.states) {
+    const auto& saved_by = saved.first == 2 ? test::kStatesAfterSecond : test::kStatesAfterFirst;
+    const auto expected = saved_by.find(user);
+    ASSERT_NE(expected, saved_by.end()) << "user " << user;
+    EXPECT_EQ(saved, expected->second) << "user " << user;
+  }
+  for (const auto& [user, saved] : test::kStatesAfterFirst) {
+    EXPECT_TRUE(replayed.states.contains(user)) << "user " << user << " lost its state";
+  }
+}
+
+// A store written before states carried their sequence: its states were all saved with its
+// checkpoint, and are rewritten once with that checkpoint's sequence.
+TEST(RocksDbCheckpoint, StatesWithoutTheirSequenceTakeTheCheckpointsAndAreRewrittenOnce) {
+  testing::TempDir dir;
+  const std::string directory = dir.sub("db");
+  const auto legacy_state_key = [](UserId user) {
+    std::string key(1, '\x05');  // the table such states were kept in
+    for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(user >> shift));
+    return key;
+  };
+  const auto open_raw = [&] {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    EXPECT_TRUE(rocksdb::DB::Open(options, directory, &raw).ok());
+    return std::unique_ptr<rocksdb::DB>(raw);
+  };
+  {
+    const auto db = open_raw();
+    ASSERT_NE(db, nullptr);
+    encoding::StoredCheckpoint checkpoint;
+    checkpoint.set_through_sequence(5);
+    ASSERT_TRUE(db->Put({}, std::string(1, '\x00'), checkpoint.SerializeAsString()).ok());
+    ASSERT_TRUE(db->Put({}, legacy_state_key(1), "old 1").ok());
+    ASSERT_TRUE(db->Put({}, legacy_state_key(4), "old 4").ok());
+  }
+  const test::SavedStates expected = {{1, {5, "old 1"}}, {4, {5, "old 4"}}};
+  EXPECT_EQ(replay(directory).states, expected);
+  {
+    const auto db = open_raw();
+    ASSERT_NE(db, nullptr);
+    std::string value;
+    EXPECT_TRUE(db->Get({}, legacy_state_key(1), &value).IsNotFound()) << "not rewritten";
+  }
+  EXPECT_EQ(replay(directory).states, expected) << "at the second open";
 }
 
 }  // namespace

@@ -22,10 +22,11 @@ inline Checkpoint checkpoint_of(Sequence through,
 
 inline const Checkpoint kFirstCheckpoint = checkpoint_of(1, {{1, "first 1"}, {2, "first 2"}});
 inline const Checkpoint kSecondCheckpoint = checkpoint_of(2, {{1, "second 1"}, {3, "second 3"}});
-// The user states a replay gives after each.
-inline const std::map<UserId, std::string> kStatesAfterFirst = {{1, "first 1"}, {2, "first 2"}};
-inline const std::map<UserId, std::string> kStatesAfterSecond = {
-    {1, "second 1"}, {2, "first 2"}, {3, "second 3"}};
+// The user states a replay gives after each, with the sequence of the checkpoint that saved each.
+using SavedStates = std::map<UserId, std::pair<Sequence, std::string>>;
+inline const SavedStates kStatesAfterFirst = {{1, {1, "first 1"}}, {2, {1, "first 2"}}};
+inline const SavedStates kStatesAfterSecond = {
+    {1, {2, "second 1"}}, {2, {1, "first 2"}}, {3, {2, "second 3"}}};
 // The user the writer commits after the second checkpoint.
 inline constexpr UserId kUserAfterSecond = 7;
 

@@ -3,6 +3,7 @@
 // Checkpoint saves can be held back or failed the same way.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -28,16 +29,32 @@ class FailingStore final : public store::DurableStore {
     return inner_->commit(mutations);
   }
   // Checkpoint saves: counted when they start; while `hold_checkpoints` is set they wait (a slow
-  // disk); `fail_next_checkpoint` fails one without writing anything.
+  // disk); `fail_next_checkpoint` fails one without writing anything; `cut_next_checkpoint_at`
+  // = n fails the next one once its first n user states are saved, as a crash there would.
   std::atomic<int> checkpoint_saves = 0;
   std::atomic<bool> hold_checkpoints = false;
   std::atomic<bool> fail_next_checkpoint = false;
+  std::atomic<int> cut_next_checkpoint_at = -1;
 
   absl::Status save_checkpoint(const store::Checkpoint& checkpoint) override {
     ++checkpoint_saves;
     while (hold_checkpoints) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     if (fail_next_checkpoint.exchange(false)) return absl::InternalError("disk full");
-    return inner_->save_checkpoint(checkpoint);
+    cut_at_ = cut_next_checkpoint_at.exchange(-1);
+    return DurableStore::save_checkpoint(checkpoint);  // in pieces, through the two below
+  }
+  absl::Status save_user_states(const store::Checkpoint& checkpoint, std::size_t first,
+                                std::size_t end) override {
+    if (cut_at_ < 0 || end <= static_cast<std::size_t>(cut_at_)) {
+      return inner_->save_user_states(checkpoint, first, end);
+    }
+    const std::size_t cut = std::max(first, static_cast<std::size_t>(cut_at_));
+    if (auto status = inner_->save_user_states(checkpoint, first, cut); !status.ok()) return status;
+    return absl::InternalError("disk full");
+  }
+  absl::Status save_checkpoint_sequence(store::Sequence through) override {
+    if (cut_at_ >= 0) return absl::InternalError("disk full");  // cut after its last state
+    return inner_->save_checkpoint_sequence(through);
   }
   absl::Status replay(store::StoreVisitor& visitor) const override {
     return inner_->replay(visitor);
@@ -48,6 +65,7 @@ class FailingStore final : public store::DurableStore {
 
  private:
   std::unique_ptr<store::DurableStore> inner_;
+  int cut_at_ = -1;  // of the save under way
 };
 
 }  // namespace feedrank::testing

@@ -19,7 +19,7 @@ class CollectingVisitor : public store::StoreVisitor {
   void on_engagement(const store::StoredEngagement& stored) override {
     engagements.push_back(stored.engagement);
   }
-  void on_user_state(UserId, std::string) override {}  // derived, not data
+  void on_user_state(UserId, store::Sequence, std::string) override {}  // derived, not data
 
   std::vector<User> users;
   std::vector<store::StoredPost> posts;
