@@ -25,19 +25,26 @@ void CheckpointCopy::begin(Sequence through, const absl::flat_hash_set<UserId>& 
 }
 
 Checkpoint CheckpointCopy::take(StateExtension::UnderReadersLock under_readers_lock) {
-  Checkpoint by_writer;
+  // Made and faulted in outside the lock, with room for every state: that was half of the cost
+  // in the pipeline.
+  Checkpoint taken(through_);
+  taken.reserve(users_.size(), bytes_each_);
   // However take() ends: a copy left open would go on copying states for the writer.
   absl::Cleanup close = [&] {
     under_readers_lock([&] {
       open_ = false;
       not_copied_.clear();
-      by_writer = std::exchange(copied_by_writer_, Checkpoint());
+      writer_copies_into_ = &copied_early_;
     });
     std::vector<UserId>().swap(users_);  // its memory too
   };
-  // Made and faulted in outside the lock: that was half of the cost in the pipeline.
-  Checkpoint taken(through_);
-  taken.reserve(users_.size(), bytes_each_);
+  under_readers_lock([&] {
+    for (std::size_t i = 0; i < copied_early_.user_count(); ++i) {
+      taken.add_copy(copied_early_.user(i), copied_early_.state(i));
+    }
+    copied_early_ = Checkpoint();
+    writer_copies_into_ = &taken;
+  });
   for (std::size_t first = 0; first < users_.size(); first += kStatesPerTurn) {
     const std::size_t end = std::min(users_.size(), first + kStatesPerTurn);
     under_readers_lock([&] {
@@ -45,9 +52,6 @@ Checkpoint CheckpointCopy::take(StateExtension::UnderReadersLock under_readers_l
     });
   }
   std::move(close).Invoke();
-  for (std::size_t i = 0; i < by_writer.user_count(); ++i) {
-    taken.add_copy(by_writer.user(i), by_writer.state(i));
-  }
   return taken;
 }
 

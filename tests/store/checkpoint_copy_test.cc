@@ -62,6 +62,30 @@ TEST_F(CheckpointCopyTest, HoldsTheStatesAtItsBeginThoughTheWriterChangedThemBef
   EXPECT_THAT(states_of(taken), ElementsAre(Pair(1, "one"), Pair(2, "two")));
 }
 
+// The writer changes users before the take and between its turns (the store's writes go on
+// beside it): each state is in the checkpoint once, as it was at the begin.
+TEST_F(CheckpointCopyTest, StatesChangedBetweenTheTakesTurnsAreThoseOfTheBegin) {
+  constexpr UserId kUsers = 500;  // several turns
+  absl::flat_hash_set<UserId> users;
+  std::map<UserId, std::string> at_begin;
+  for (UserId user = 1; user <= kUsers; ++user) {
+    states_[user] = "state " + std::to_string(user);
+    at_begin[user] = states_[user];
+    users.insert(user);
+  }
+  copy_.begin(3, users, 32);
+  change(kUsers, "changed before the take");
+  UserId next_change = 1;
+  const Checkpoint taken = copy_.take([&](auto read) {
+    for (int i = 0; i < 100 && next_change < kUsers; ++i, ++next_change) {
+      change(next_change, "changed during the take");
+    }
+    under_readers_lock(read);
+  });
+  EXPECT_EQ(next_change, kUsers) << "every user changed before the take ended";
+  EXPECT_EQ(states_of(taken), at_begin);
+}
+
 TEST_F(CheckpointCopyTest, ATakeThatFailsLeavesNoCopyOpen) {
   copy_.begin(1, {1, 2}, 32);
   bool first_turn = true;
