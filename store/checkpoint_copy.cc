@@ -34,15 +34,14 @@ Checkpoint CheckpointCopy::take(StateExtension::UnderReadersLock under_readers_l
     under_readers_lock([&] {
       open_ = false;
       not_copied_.clear();
-      writer_copies_into_ = &copied_early_;
+      writer_copies_into_ = nullptr;
+      std::vector<std::pair<UserId, std::string>>().swap(copied_early_);
     });
     std::vector<UserId>().swap(users_);  // its memory too
   };
   under_readers_lock([&] {
-    for (std::size_t i = 0; i < copied_early_.user_count(); ++i) {
-      taken.add_copy(copied_early_.user(i), copied_early_.state(i));
-    }
-    copied_early_ = Checkpoint();
+    for (const auto& [user, state] : copied_early_) taken.add_copy(user, state);
+    std::vector<std::pair<UserId, std::string>>().swap(copied_early_);
     writer_copies_into_ = &taken;
   });
   for (std::size_t first = 0; first < users_.size(); first += kStatesPerTurn) {
@@ -53,6 +52,19 @@ Checkpoint CheckpointCopy::take(StateExtension::UnderReadersLock under_readers_l
   }
   std::move(close).Invoke();
   return taken;
+}
+
+void CheckpointCopy::before_change(UserId user) {
+  if (!open_) return;
+  if (writer_copies_into_ != nullptr) {
+    copy_if_missing(user, *writer_copies_into_);
+    return;
+  }
+  if (!not_copied_.contains(user)) return;
+  std::string state(bytes_each_, '\0');
+  state.resize(write_state_(user, state));
+  copied_early_.emplace_back(user, std::move(state));
+  not_copied_.erase(user);  // only once it is in: emplace_back() may throw (no memory)
 }
 
 void CheckpointCopy::copy_if_missing(UserId user, Checkpoint& into) {

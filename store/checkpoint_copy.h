@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <functional>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -30,9 +32,7 @@ class CheckpointCopy {
 
   // The writer, under the readers' lock (exclusive), before it changes `user`'s state: copies
   // that state first if the open copy lacks it.
-  void before_change(UserId user) {
-    if (open_) copy_if_missing(user, *writer_copies_into_);
-  }
+  void before_change(UserId user);
 
   // Any one thread, once after begin(): copies the states the writer has not, a few at a time
   // under `under_readers_lock` (shared), closes the copy and returns the checkpoint. The copy is
@@ -52,11 +52,12 @@ class CheckpointCopy {
   std::vector<UserId> users_;  // the checkpoint's users, in take()'s order
   bool open_ = false;
   absl::flat_hash_set<UserId> not_copied_;
-  // Where the writer copies: copied_early_ until take() hands over its checkpoint, made with
-  // room for every state, so that no copy under the exclusive lock grows a block (doubling the
-  // writer's own block took 1-7 ms there, three times a checkpoint).
-  Checkpoint* writer_copies_into_ = &copied_early_;
-  Checkpoint copied_early_;  // between begin() and take()'s first turn
+  // Where the writer copies once take() has handed over its checkpoint, made with room for every
+  // state, so that no copy under the exclusive lock grows a block (a block of the writer's own,
+  // doubling there, took 1-7 ms three times a checkpoint). Null before: the few states copied
+  // until then (while take() makes that room) are strings of their own.
+  Checkpoint* writer_copies_into_ = nullptr;
+  std::vector<std::pair<UserId, std::string>> copied_early_;
 };
 
 }  // namespace feedrank::store
