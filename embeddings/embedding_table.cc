@@ -140,11 +140,18 @@ bool EmbeddingTable::put_first(std::span<const PostId> ids) {
     if (!is_searchable(from)) set_bit(arranged.unsearchable_[to / kBitsPerWord], bit);
   }
   arranged.deleted_rows_ = deleted_rows_;
+  matrix_pages_ahead_.wait();  // the old matrix is freed
   *this = std::move(arranged);
   return true;
 }
 
 EmbeddingTable::Room EmbeddingTable::make_room(std::size_t new_rows) const {
+  const std::size_t values = (rows() + new_rows) * static_cast<std::size_t>(dimension_);
+  if (precision_ == RowPrecision::kHalf) {
+    matrix_pages_ahead_.before_growth(halves_, values);
+  } else {
+    matrix_pages_ahead_.before_growth(floats_, values);
+  }
   Room room;
   room.row_by_id_ = row_by_id_grower_.grown_copy(row_by_id_, new_rows);
   return room;
@@ -159,6 +166,7 @@ void EmbeddingTable::grow_to(std::size_t rows) {
                      tombstones_.capacity() < words || unsearchable_.capacity() < words;
   std::unique_lock<std::shared_mutex> no_pins;
   if (moves) {
+    matrix_pages_ahead_.wait();
     no_pins = std::unique_lock(pins_.mutex);
     ids_.reserve(rows);
   }
@@ -204,6 +212,7 @@ std::size_t EmbeddingTable::values_capacity() const {
 }
 
 void EmbeddingTable::values_reserve(std::size_t values) {
+  matrix_pages_ahead_.wait();  // the matrix may move
   if (precision_ == RowPrecision::kHalf) {
     halves_.reserve(values);
   } else {

@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "common/batch_prefetch.h"
 #include "common/grow_aside.h"
+#include "common/pages_ahead.h"
 #include "common/stable_array.h"
 #include "store/records.h"
 
@@ -96,7 +97,8 @@ class EmbeddingTable {
   Pinned pin() const;
 
   // A writer's room for `new_rows` more rows, made before it locks readers out: a copy of the id
-  // map grown aside when the rows would rehash it (common/grow_aside.h). Only reads the table.
+  // map grown aside when the rows would rehash it (common/grow_aside.h), and the matrix's next
+  // pages backed ahead on another thread (common/pages_ahead.h). Only reads the table.
   class Room {
     friend class EmbeddingTable;
     std::optional<GrownAsideMap<PostId, std::size_t>> row_by_id_;
@@ -167,6 +169,8 @@ class EmbeddingTable {
   StableArray<PostId> ids_;
   StableArray<std::uint64_t> tombstones_;
   StableArray<std::uint64_t> unsearchable_;  // tombstones_ | rows upserted as not searchable
+  // After the arrays, so that it is destroyed (and waits for its thread) before them.
+  mutable PagesAhead matrix_pages_ahead_;
   GrownAsideMap<PostId, std::size_t> row_by_id_;
   // Only the writer's make_room() uses it, while readers read row_by_id_ (common/grow_aside.h).
   mutable MapGrower<GrownAsideMap<PostId, std::size_t>> row_by_id_grower_;

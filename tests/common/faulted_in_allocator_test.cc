@@ -1,27 +1,17 @@
 #include "common/faulted_in_allocator.h"
 
 #include <gtest/gtest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "tests/common/resident_pages.h"
+
 namespace feedrank {
 namespace {
 
-// Pages of [data, data + bytes) the kernel does not back yet.
-std::size_t missing_pages(const void* data, std::size_t bytes) {
-  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto begin = reinterpret_cast<std::uintptr_t>(data) / page * page;
-  const std::size_t pages = (reinterpret_cast<std::uintptr_t>(data) + bytes - begin + page - 1) / page;
-  std::vector<unsigned char> resident(pages);
-  EXPECT_EQ(::mincore(reinterpret_cast<void*>(begin), pages * page, resident.data()), 0);
-  std::size_t missing = 0;
-  for (unsigned char flags : resident) missing += (flags & 1) == 0 ? 1 : 0;
-  return missing;
-}
+using testing::missing_pages;
 
 TEST(FaultedInAllocator, ALargeBlockComesWithEveryPageBacked) {
   // Past glibc's largest mmap threshold (32 MB), so the block is fresh memory, never touched.
