@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <future>
 #include <system_error>
@@ -17,6 +18,12 @@
 #include "common/stable_array.h"
 
 namespace feedrank {
+
+#ifdef MADV_POPULATE_WRITE
+inline constexpr int kMadvisePopulateWrite = MADV_POPULATE_WRITE;
+#else
+inline constexpr int kMadvisePopulateWrite = 23;  // Linux's value, for older headers
+#endif
 
 class PagesAhead {
  public:
@@ -47,6 +54,7 @@ class PagesAhead {
     if (base == nullptr) return;
     const std::size_t mapped = array.capacity() * sizeof(T) / kStep * kStep;
     const std::size_t written = size * sizeof(T);
+    if (written > array.capacity() * sizeof(T)) return;  // this growth moves the array
     if (base != base_) {  // mapped anew or moved: what lies below `written` is backed
       base_ = base;
       backed_ = written / kStep * kStep;
@@ -58,7 +66,7 @@ class PagesAhead {
       backing_ = std::async(std::launch::async, [start = base + from, bytes = to - from] {
         // Where the kernel lacks it (before Linux 5.14) this fails, and the writer's writes
         // fault the pages in as before.
-        ::madvise(start, bytes, kPopulateWrite);
+        ::madvise(start, bytes, kMadvisePopulateWrite);
       });
       backed_ = to;
     } catch (const std::system_error&) {
@@ -73,11 +81,6 @@ class PagesAhead {
 
  private:
   static constexpr std::size_t kStep = std::size_t{2} << 20;  // a huge page
-#ifdef MADV_POPULATE_WRITE
-  static constexpr int kPopulateWrite = MADV_POPULATE_WRITE;
-#else
-  static constexpr int kPopulateWrite = 23;  // Linux's value, for older headers
-#endif
 
   std::future<void> backing_;
   char* base_ = nullptr;    // the array's data() when backed_ was counted

@@ -140,7 +140,6 @@ bool EmbeddingTable::put_first(std::span<const PostId> ids) {
     if (!is_searchable(from)) set_bit(arranged.unsearchable_[to / kBitsPerWord], bit);
   }
   arranged.deleted_rows_ = deleted_rows_;
-  matrix_pages_ahead_.wait();  // the old matrix is freed
   *this = std::move(arranged);
   return true;
 }

@@ -42,6 +42,11 @@ class EmbeddingTable {
 
   // Precondition: validate_dimension(dimension) is OK (aborts otherwise).
   explicit EmbeddingTable(int dimension, RowPrecision precision = RowPrecision::kFloat);
+  EmbeddingTable(const EmbeddingTable&) = default;
+  EmbeddingTable& operator=(const EmbeddingTable&) = default;
+  EmbeddingTable(EmbeddingTable&&) = default;
+  EmbeddingTable& operator=(EmbeddingTable&&) = default;
+  ~EmbeddingTable() { matrix_pages_ahead_.wait(); }
 
   // A new id appends a row; a known id (deleted or not) overwrites its row and clears its
   // tombstone; its not-searchable bit is set when `searchable` is false (a followers-only post:
@@ -164,13 +169,14 @@ class EmbeddingTable {
 
   int dimension_;
   RowPrecision precision_;
+  // Before the arrays, so that an assignment waits for its thread before it replaces them; the
+  // destructor waits for it before they are unmapped.
+  mutable PagesAhead matrix_pages_ahead_;
   StableArray<float> floats_;           // the matrix at RowPrecision::kFloat, else empty
   StableArray<std::uint16_t> halves_;   // the matrix at RowPrecision::kHalf, else empty
   StableArray<PostId> ids_;
   StableArray<std::uint64_t> tombstones_;
   StableArray<std::uint64_t> unsearchable_;  // tombstones_ | rows upserted as not searchable
-  // After the arrays, so that it is destroyed (and waits for its thread) before them.
-  mutable PagesAhead matrix_pages_ahead_;
   GrownAsideMap<PostId, std::size_t> row_by_id_;
   // Only the writer's make_room() uses it, while readers read row_by_id_ (common/grow_aside.h).
   mutable MapGrower<GrownAsideMap<PostId, std::size_t>> row_by_id_grower_;

@@ -25,11 +25,9 @@ void CheckpointCopy::begin(Sequence through, const absl::flat_hash_set<UserId>& 
 }
 
 Checkpoint CheckpointCopy::take(StateExtension::UnderReadersLock under_readers_lock) {
-  // Made and faulted in outside the lock, with room for every state: that was half of the cost
-  // in the pipeline.
   Checkpoint taken(through_);
-  taken.reserve(users_.size(), bytes_each_);
-  // However take() ends: a copy left open would go on copying states for the writer.
+  // However take() ends (the room's allocation included): a copy left open would go on copying
+  // states for the writer.
   absl::Cleanup close = [&] {
     under_readers_lock([&] {
       open_ = false;
@@ -39,6 +37,9 @@ Checkpoint CheckpointCopy::take(StateExtension::UnderReadersLock under_readers_l
     });
     std::vector<UserId>().swap(users_);  // its memory too
   };
+  // Made and faulted in outside the lock, with room for every state: that was half of the cost
+  // in the pipeline.
+  taken.reserve(users_.size(), bytes_each_);
   under_readers_lock([&] {
     for (const auto& [user, state] : copied_early_) taken.add_copy(user, state);
     std::vector<std::pair<UserId, std::string>>().swap(copied_early_);

@@ -156,6 +156,7 @@ absl::Status corrupt(rocksdb::Slice key) {
 // Rewrites the user states of a store written before states carried their sequence. All of them
 // were saved with the checkpoint whose sequence is stored (one batch then), so they take it. A
 // crash halfway leaves states of both forms, with the same meaning; the next open goes on.
+// Without that sequence they are dropped: derived data, which the start then derives again.
 absl::Status upgrade_legacy_user_states(rocksdb::DB& db) {
   const std::string legacy_end = table_start(Table::kUserState);
   const rocksdb::Slice upper_bound(legacy_end);
@@ -168,9 +169,9 @@ absl::Status upgrade_legacy_user_states(rocksdb::DB& db) {
   std::string value;
   encoding::StoredCheckpoint checkpoint;
   const std::string key = checkpoint_key();
-  if (!db.Get(rocksdb::ReadOptions(), key, &value).ok() || !checkpoint.ParseFromString(value)) {
-    return corrupt(key);  // the states were always saved with it
-  }
+  const rocksdb::Status read = db.Get(rocksdb::ReadOptions(), key, &value);
+  if (!read.ok() && !read.IsNotFound()) return to_status(read, "store read failed");
+  if (read.ok() && !checkpoint.ParseFromString(value)) return corrupt(key);
   rocksdb::WriteBatch batch;
   const auto write = [&] {
     return write_status(db.Write(rocksdb::WriteOptions(), &batch), "store upgrade failed");
@@ -178,8 +179,10 @@ absl::Status upgrade_legacy_user_states(rocksdb::DB& db) {
   for (; it->Valid(); it->Next()) {
     KeyReader reader(it->key());
     if (!reader.has(8)) return corrupt(it->key());
-    batch.Put(user_state_key(reader.u64()),
-              encode_user_state(checkpoint.through_sequence(), it->value().ToStringView()));
+    if (read.ok()) {
+      batch.Put(user_state_key(reader.u64()),
+                encode_user_state(checkpoint.through_sequence(), it->value().ToStringView()));
+    }
     batch.Delete(it->key());
     if (batch.GetDataSize() < (4 << 20)) continue;
     if (auto status = write(); !status.ok()) return status;

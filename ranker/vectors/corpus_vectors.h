@@ -147,8 +147,9 @@ class CorpusVectors final : public store::StateExtension {
   bool replaying_ = true;
   bool has_checkpoint_ = false;
   std::vector<TailEvent> tail_;
-  // Users whose saved state is newer than the checkpoint's sequence (its save was cut short):
-  // the tail's events up to this sequence are in their state already.
+  // Users whose saved state is newer than the checkpoint's sequence (its save was cut short), or
+  // every user with a saved state when no sequence was saved: the tail's events up to this
+  // sequence are in their state already.
   absl::flat_hash_map<UserId, store::Sequence> saved_ahead_;
   std::vector<PostId> live_posts_;       // their texts make the IDF, counted in one parallel pass
   std::vector<PostId> missing_vectors_;  // posts stored before vectors were

@@ -23,7 +23,7 @@ bool kernel_populates() {
   const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   void* probe = ::mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (probe == MAP_FAILED) return false;
-  const bool populates = ::madvise(probe, page, MADV_POPULATE_WRITE) == 0;
+  const bool populates = ::madvise(probe, page, kMadvisePopulateWrite) == 0;
   ::munmap(probe, page);
   return populates;
 }

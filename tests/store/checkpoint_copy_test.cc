@@ -86,15 +86,29 @@ TEST_F(CheckpointCopyTest, StatesChangedBetweenTheTakesTurnsAreThoseOfTheBegin) 
   EXPECT_EQ(states_of(taken), at_begin);
 }
 
+// Failing at the hand-over of the take's room to the writer, or in the first turn after it.
 TEST_F(CheckpointCopyTest, ATakeThatFailsLeavesNoCopyOpen) {
-  copy_.begin(1, {1, 2}, 32);
-  bool first_turn = true;
-  EXPECT_THROW((void)copy_.take([&](auto read) {
-                 if (std::exchange(first_turn, false)) throw std::runtime_error("no memory");
-                 under_readers_lock(read);
-               }),
-               std::runtime_error);
-  change(1, "after the failed take");  // must not be copied for any checkpoint
+  for (const int failing_turn : {1, 2}) {
+    SCOPED_TRACE(failing_turn);
+    copy_.begin(1, {1, 2}, 32);
+    int turn = 0;
+    EXPECT_THROW((void)copy_.take([&](auto read) {
+                   if (++turn == failing_turn) throw std::runtime_error("no memory");
+                   under_readers_lock(read);
+                 }),
+                 std::runtime_error);
+    change(1, "after the failed take");  // must not be copied for any checkpoint
+    copy_.begin(2, {3}, 32);
+    const Checkpoint next = copy_.take([this](auto read) { under_readers_lock(read); });
+    EXPECT_THAT(states_of(next), UnorderedElementsAre(Pair(3, "three")));
+  }
+}
+
+// No memory for the checkpoint's room: the copy is closed all the same.
+TEST_F(CheckpointCopyTest, ATakeWithoutRoomForItsStatesLeavesNoCopyOpen) {
+  copy_.begin(1, {1, 2}, std::size_t{1} << 62);  // more room than any machine has
+  EXPECT_ANY_THROW((void)copy_.take([this](auto read) { under_readers_lock(read); }));
+  change(1, "after the failed take");  // an open copy would copy it (and fail to)
   copy_.begin(2, {3}, 32);
   const Checkpoint next = copy_.take([this](auto read) { under_readers_lock(read); });
   EXPECT_THAT(states_of(next), UnorderedElementsAre(Pair(3, "three")));

@@ -41,7 +41,9 @@ class FailingStore final : public store::DurableStore {
     while (hold_checkpoints) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     if (fail_next_checkpoint.exchange(false)) return absl::InternalError("disk full");
     cut_at_ = cut_next_checkpoint_at.exchange(-1);
-    return DurableStore::save_checkpoint(checkpoint);  // in pieces, through the two below
+    absl::Status status = DurableStore::save_checkpoint(checkpoint);  // in pieces, the two below
+    cut_at_ = -1;
+    return status;
   }
   absl::Status save_user_states(const store::Checkpoint& checkpoint, std::size_t first,
                                 std::size_t end) override {
