@@ -61,17 +61,23 @@ void CheckpointCopy::before_change(UserId user) {
     copy_if_missing(user, *writer_copies_into_);
     return;
   }
-  if (!not_copied_.contains(user)) return;
-  std::string state(bytes_each_, '\0');
-  state.resize(write_state_(user, state));
-  copied_early_.emplace_back(user, std::move(state));
-  not_copied_.erase(user);  // only once it is in: emplace_back() may throw (no memory)
+  copy_if_missing(user, [&] {
+    std::string state(bytes_each_, '\0');
+    state.resize(write_state_(user, state));
+    copied_early_.emplace_back(user, std::move(state));
+  });
 }
 
 void CheckpointCopy::copy_if_missing(UserId user, Checkpoint& into) {
+  copy_if_missing(user, [&] {
+    into.add(user, bytes_each_, [&](std::span<char> room) { return write_state_(user, room); });
+  });
+}
+
+void CheckpointCopy::copy_if_missing(UserId user, absl::FunctionRef<void()> copy) {
   if (!not_copied_.contains(user)) return;
-  into.add(user, bytes_each_, [&](std::span<char> room) { return write_state_(user, room); });
-  not_copied_.erase(user);  // only once it is in: add() may throw (no memory)
+  copy();
+  not_copied_.erase(user);  // only once it is in: `copy` may throw (no memory)
 }
 
 }  // namespace feedrank::store

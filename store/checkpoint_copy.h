@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "store/checkpoint.h"
 #include "store/state_extension.h"
 
@@ -41,6 +42,8 @@ class CheckpointCopy {
 
  private:
   void copy_if_missing(UserId user, Checkpoint& into);
+  // Runs `copy` (which copies `user`'s state somewhere) when the copy lacks that state.
+  void copy_if_missing(UserId user, absl::FunctionRef<void()> copy);
 
   WriteState write_state_;
   // All set by begin() on the writer, while no take() runs (the store waits for the last one

@@ -33,7 +33,7 @@ enum class Table : char {
   kPost = 2,
   kFollow = 3,
   kEngagement = 4,
-  // States without their sequence, as stores kept them until 2026-12: rewritten at open as
+  // States without their sequence, as stores kept them before 2026-12-06: rewritten at open as
   // kUserState with the checkpoint's sequence (upgrade_legacy_user_states).
   kLegacyUserState = 5,
   kUserState = 6,

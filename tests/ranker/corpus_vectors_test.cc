@@ -20,6 +20,7 @@
 #include "common/half_float.h"
 #include "embeddings/vector_norms.h"
 #include "store/feed_store.h"
+#include "tests/store/two_checkpoints.h"
 #include "tests/support/failing_store.h"
 #include "tests/support/temp_dir.h"
 
@@ -659,20 +660,11 @@ TEST_F(CheckpointCopyTest, TakenWhileAnotherThreadWritesToEveryUser) {
 // How many stored user states are newer than the stored checkpoint sequence (all of them when
 // none is stored).
 std::size_t states_ahead_of_the_checkpoint(const store::DurableStore& durable) {
-  struct Counter : store::StoreVisitor {
-    store::Sequence through = 0;
-    std::size_t ahead = 0;
-    void on_checkpoint(store::Sequence sequence) override { through = sequence; }
-    void on_user(User) override {}
-    void on_post(store::StoredPost) override {}
-    void on_follow(const Follow&) override {}
-    void on_engagement(const store::StoredEngagement&) override {}
-    void on_user_state(UserId, store::Sequence sequence, std::string) override {
-      ahead += sequence > through ? 1 : 0;
-    }
-  } counter;
-  EXPECT_TRUE(durable.replay(counter).ok());
-  return counter.ahead;
+  store::test::Replayed replayed;
+  EXPECT_TRUE(durable.replay(replayed).ok());
+  return std::ranges::count_if(replayed.states, [&](const auto& user_state) {
+    return user_state.second.first > replayed.through.value_or(0);
+  });
 }
 
 // A save cut short (a full disk, or a crash, halfway) leaves some users' states newer than the

@@ -21,21 +21,7 @@
 namespace feedrank::store {
 namespace {
 
-// What a replay hands back: the checkpoint and the users.
-struct Replayed : StoreVisitor {
-  std::optional<Sequence> through;
-  test::SavedStates states;
-  std::set<UserId> users;
-
-  void on_checkpoint(Sequence sequence) override { through = sequence; }
-  void on_user(User user) override { users.insert(user.id); }
-  void on_post(StoredPost) override {}
-  void on_follow(const Follow&) override {}
-  void on_engagement(const StoredEngagement&) override {}
-  void on_user_state(UserId user, Sequence sequence, std::string state) override {
-    states[user] = {sequence, std::move(state)};
-  }
-};
+using test::Replayed;
 
 Replayed replay(const std::string& directory) {
   auto store = open_rocksdb_store(directory);
