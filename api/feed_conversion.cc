@@ -209,6 +209,13 @@ void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response
   response.set_background_indexing_seconds(counts.background_indexing_seconds);
   response.set_background_indexing_yielded_seconds(counts.background_indexing_yielded_seconds);
   response.set_vector_space(std::string(ranker::vector_space_name(counts.vector_space)));
+  const store::CheckpointCounts& checkpoints = counts.store.checkpoints;
+  v1::CheckpointStatus& status = *response.mutable_checkpoints();
+  status.set_through_record(checkpoints.through);
+  status.set_last_record(checkpoints.last_sequence);
+  status.set_saved(checkpoints.saved);
+  status.set_failed(checkpoints.failed);
+  status.set_last_error(checkpoints.last_error);
   if (counts.vector_space != ranker::VectorSpace::kText)
     to_proto(counts, *response.mutable_learned());
   if (counts.reembed) to_proto(*counts.reembed, *response.mutable_reembed());

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -32,11 +34,10 @@ void run_in_chunks(std::size_t total, int threads,
   std::atomic<std::size_t> done{0};
   std::mutex mutex;
   std::condition_variable finished;
-  int running = threads;
-  std::vector<std::jthread> workers;
-  workers.reserve(threads);
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
+  int running = 0;
+  std::exception_ptr failure;  // what the first work() to throw threw: the caller gets it
+  const auto take_chunks = [&](int t) {
+    try {
       for (;;) {
         const std::size_t begin = next.fetch_add(kChunk);
         if (begin >= total) break;
@@ -44,9 +45,32 @@ void run_in_chunks(std::size_t total, int threads,
         work(t, begin, end);
         done.fetch_add(end - begin, std::memory_order_relaxed);
       }
+    } catch (...) {
+      next.store(total);  // the others stop after their chunk
       std::lock_guard lock(mutex);
-      if (--running == 0) finished.notify_one();
-    });
+      if (!failure) failure = std::current_exception();
+    }
+    std::lock_guard lock(mutex);
+    if (--running == 0) finished.notify_one();
+  };
+  std::vector<std::jthread> workers;
+  workers.reserve(threads);
+  for (int t = 0; t < threads; ++t) {
+    {
+      std::lock_guard lock(mutex);
+      ++running;
+    }
+    try {
+      workers.emplace_back(take_chunks, t);
+    } catch (const std::system_error&) {  // no thread to be had: those started take every chunk
+      std::lock_guard lock(mutex);
+      --running;
+      break;
+    }
+  }
+  if (workers.empty()) {
+    running = 1;
+    take_chunks(0);
   }
   std::unique_lock lock(mutex);
   while (!finished.wait_for(lock, interval, [&] { return running == 0; })) {
@@ -54,6 +78,7 @@ void run_in_chunks(std::size_t total, int threads,
   }
   lock.unlock();
   workers.clear();  // joins
+  if (failure) std::rethrow_exception(failure);
   if (progress) progress(total);
 }
 

@@ -38,7 +38,7 @@ absl::StatusOr<std::unique_ptr<FeedEngine>> FeedEngine::open(
   auto vectors = CorpusVectors::create(std::move(vector_options));
   if (!vectors.ok()) return vectors.status();
   engine->vectors_ = std::move(*vectors);
-  auto store = store::FeedStore::open(std::move(durable), engine->vectors_.get());
+  auto store = store::FeedStore::open(std::move(durable), engine->vectors_.get(), engine->log_);
   if (!store.ok()) return store.status();
   engine->store_ = std::move(*store);
 

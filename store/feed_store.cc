@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <new>
 
 #include "absl/cleanup/cleanup.h"
-
+#include "common/error_status.h"
 #include "common/memory_bytes.h"
+#include "fmt/format.h"
 
 namespace feedrank::store {
 namespace {
@@ -50,6 +52,7 @@ class StateRebuilder final : public StoreVisitor {
 
   void on_checkpoint(Sequence through) override {
     apply_pending();
+    checkpoint_through_ = through;
     if (extension_) extension_->restore_checkpoint(through);
   }
   void on_user(User user) override { add(std::move(user)); }
@@ -65,6 +68,7 @@ class StateRebuilder final : public StoreVisitor {
     apply_all(pending_, state_, extension_);
     pending_.clear();
   }
+  Sequence checkpoint_through() const { return checkpoint_through_; }
 
  private:
   void add(StoreMutation mutation) {
@@ -75,18 +79,20 @@ class StateRebuilder final : public StoreVisitor {
   FeedState& state_;
   StateExtension* extension_;
   std::vector<StoreMutation> pending_;  // replayed, not applied yet
+  Sequence checkpoint_through_ = 0;     // of the stored checkpoint, if any
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<FeedStore>> FeedStore::open(std::unique_ptr<DurableStore> durable,
-                                                           StateExtension* extension) {
-  std::unique_ptr<FeedStore> store(new FeedStore(std::move(durable), extension));
+                                                           StateExtension* extension, Log log) {
+  std::unique_ptr<FeedStore> store(new FeedStore(std::move(durable), extension, std::move(log)));
   StateRebuilder rebuilder(store->state_, extension);
   FeedState& state = store->state_;
   state.engagements.begin_bulk_load();
   if (auto status = store->durable_->replay(rebuilder); !status.ok()) return status;
   rebuilder.apply_pending();
+  store->checkpoint_counts_.through = rebuilder.checkpoint_through();
   state.engagements.end_bulk_load([&](PostId post) {
     const PostView* view = state.posts.find(post);
     return view != nullptr && view->deleted;
@@ -108,7 +114,7 @@ absl::Status FeedStore::write_back() {
     if (records.empty()) return absl::OkStatus();
     const std::vector<StoreMutation> mutations(std::make_move_iterator(records.begin()),
                                                std::make_move_iterator(records.end()));
-    if (auto status = durable_->commit(mutations); !status.ok()) return status;
+    if (auto status = commit_durably(mutations); !status.ok()) return status;
   }
 }
 
@@ -209,7 +215,7 @@ void FeedStore::write_group(std::span<QueuedWrite* const> group) {
   absl::StatusOr<std::shared_ptr<PipelinedBatch>> batch;
   {
     absl::Cleanup leave = [this] { leave_preparing(); };
-    batch = prepare_calls(calls);
+    batch = or_error_status("preparing the write", [&] { return prepare_calls(calls); });
   }
   if (!batch.ok()) return give_each(batch.status());
   if (*batch == nullptr) return give_each(absl::OkStatus());  // every call failed its planning
@@ -228,7 +234,8 @@ absl::StatusOr<FeedStore::PreparedWrite> FeedStore::prepare_write(std::span<cons
   enter_preparing(deletes_posts(ops) ? Slot::kAlone : Slot::kBeside);
   absl::Cleanup leave = [this] { leave_preparing(); };
   WriteCall call{ops, &item_name};
-  auto batch = prepare_calls(std::span(&call, 1));
+  auto batch = or_error_status("preparing the write",
+                               [&] { return prepare_calls(std::span(&call, 1)); });
   if (!batch.ok()) return batch.status();
   if (!call.planned.ok()) return call.planned.status();
   return PreparedWrite(this, std::move(*batch));
@@ -300,20 +307,22 @@ absl::StatusOr<WriteSummary> FeedStore::commit_write(PreparedWrite prepared) {
     finish(*batch, false);
     return batch->summary;
   }
-  if (auto status = durable_->commit(mutations); !status.ok()) {
+  if (auto status = commit_durably(mutations); !status.ok()) {
     abandon(*batch);
     return status;
   }
-  // Maps the batch would rehash are grown now, while readers still read: under their lock a
-  // rehash of 2M posts' ids took 120-200 ms. `room` holds the old tables after the swap and
-  // frees them when this function returns, after the lock. Only stage two changes state_, and
-  // one batch at a time is in it: reading state_ unlocked here is safe.
-  FeedState::Room room = state_.make_room(mutations);
-  if (extension_) extension_->make_room(mutations);
-  apply_exclusively([&] {
-    state_.take_room(room);
-    if (extension_) extension_->take_room();
-    apply_all(mutations, state_, extension_);
+  apply_committed([&] {
+    // Maps the batch would rehash are grown now, while readers still read: under their lock a
+    // rehash of 2M posts' ids took 120-200 ms. `room` holds the old tables after the swap and
+    // frees them when this function returns, after the lock. Only stage two changes state_, and
+    // one batch at a time is in it: reading state_ unlocked here is safe.
+    FeedState::Room room = state_.make_room(mutations);
+    if (extension_) extension_->make_room(mutations);
+    apply_exclusively([&] {
+      state_.take_room(room);
+      if (extension_) extension_->take_room();
+      apply_all(mutations, state_, extension_);
+    });
   });
   // The write is durable and acknowledged whatever happens here: a failed checkpoint only means
   // a longer replay at the next start, and a later write retries it.
@@ -381,9 +390,27 @@ absl::Status FeedStore::rewrite(
   const std::vector<StoredPost> records = derive(state_);
   if (records.empty()) return absl::OkStatus();
   const std::vector<StoreMutation> mutations(records.begin(), records.end());
-  if (auto status = durable_->commit(mutations); !status.ok()) return status;
-  apply_exclusively([&] { publish(records); });
+  if (auto status = commit_durably(mutations); !status.ok()) return status;
+  apply_committed([&] { apply_exclusively([&] { publish(records); }); });
   return absl::OkStatus();
+}
+
+absl::Status FeedStore::commit_durably(std::span<const StoreMutation> mutations) {
+  return or_error_status("writing to the store", [&] { return durable_->commit(mutations); });
+}
+
+void FeedStore::apply_committed(absl::FunctionRef<void()> apply) noexcept {
+  try {
+    apply();
+  } catch (const std::exception& error) {
+    // Memory would no longer match the store, and the write, durable, cannot be undone.
+    if (log_) {
+      log_(fmt::format("stopping: a write committed to the store could not be applied in memory "
+                       "({}); the next start replays it from the store",
+                       error.what()));
+    }
+    std::abort();
+  }
 }
 
 void FeedStore::apply_exclusively(absl::FunctionRef<void()> apply) {
@@ -435,12 +462,17 @@ absl::Status FeedStore::save_checkpoint(CheckpointSave how) {
       const Snapshot snapshot = request_snapshot();
       read();
     };
-    try {
-      return durable_->save_checkpoint(extension_->take_checkpoint(under_readers_lock));
-    } catch (const std::bad_alloc&) {
-      // The users go into the next checkpoint (checkpoint_finished(false)).
-      return absl::ResourceExhaustedError("no memory to copy or save the checkpoint's user states");
-    }
+    Sequence through = 0;
+    // A failure costs only a longer replay: the users go into the next checkpoint
+    // (checkpoint_finished(false)). Nothing it throws may reach the write that collects it.
+    const absl::Status status =
+        or_error_status("copying or saving the checkpoint's user states", [&] {
+          const Checkpoint checkpoint = extension_->take_checkpoint(under_readers_lock);
+          through = checkpoint.through();
+          return durable_->save_checkpoint(checkpoint);
+        });
+    count_checkpoint_save(status, through);
+    return status;
   };
   if (how == CheckpointSave::kInBackground) {
     try {
@@ -457,6 +489,26 @@ absl::Status FeedStore::save_checkpoint(CheckpointSave how) {
 
 FeedStore::~FeedStore() {
   if (checkpoint_save_.valid()) checkpoint_save_.wait();  // it writes through durable_
+}
+
+void FeedStore::count_checkpoint_save(const absl::Status& status, Sequence through) {
+  Sequence stored_through = 0;
+  {
+    std::lock_guard lock(checkpoint_counts_mutex_);
+    if (status.ok()) {
+      ++checkpoint_counts_.saved;
+      checkpoint_counts_.through = std::max(checkpoint_counts_.through, through);
+      return;
+    }
+    ++checkpoint_counts_.failed;
+    checkpoint_counts_.last_error = std::string(status.message());
+    stored_through = checkpoint_counts_.through;
+  }
+  if (log_) {
+    log_(fmt::format("a checkpoint of user-vector states was not saved: {}; its users go into the "
+                     "next one, and a start now replays the records after {}",
+                     std::string(status.message()), stored_through));
+  }
 }
 
 absl::Status FeedStore::finish_checkpoint_save() {
@@ -485,10 +537,19 @@ std::vector<MemoryPart> FeedStore::memory_breakdown() const {
 }
 
 StoreCounts FeedStore::counts() const {
+  StoreCounts counts;
+  {
+    std::lock_guard lock(checkpoint_counts_mutex_);
+    counts.checkpoints = checkpoint_counts_;
+  }
   auto snap = snapshot();
   const FeedState& state = snap.state();
-  return StoreCounts{state.users.size(), state.posts.live_count(), state.graph.edge_count(),
-                     state.posts.engagement_count()};
+  counts.users = state.users.size();
+  counts.posts = state.posts.live_count();
+  counts.follows = state.graph.edge_count();
+  counts.engagements = state.posts.engagement_count();
+  counts.checkpoints.last_sequence = state.last_sequence;
+  return counts;
 }
 
 }  // namespace feedrank::store

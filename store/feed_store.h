@@ -8,11 +8,14 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -24,19 +27,31 @@
 
 namespace feedrank::store {
 
+// The extension's checkpoints: how far the newest stored one reaches, and how saves went.
+struct CheckpointCounts {
+  Sequence through = 0;        // the newest stored checkpoint's (0: none); a start replays after it
+  Sequence last_sequence = 0;  // the newest record's
+  std::uint64_t saved = 0;     // saves since start
+  std::uint64_t failed = 0;    // failed saves since start (their users go into the next save)
+  std::string last_error;      // the last failed save's, since start; empty when none failed
+};
+
 struct StoreCounts {
   std::uint64_t users = 0;
   std::uint64_t posts = 0;  // live posts
   std::uint64_t follows = 0;
   std::uint64_t engagements = 0;
+  CheckpointCounts checkpoints;
 };
 
 class FeedStore {
  public:
+  using Log = std::function<void(std::string_view line)>;
   // Rebuilds the in-memory views (and the extension's, when given; it must outlive the store)
-  // from everything `durable` holds.
+  // from everything `durable` holds. A failed checkpoint save is told to `log` (when set).
   static absl::StatusOr<std::unique_ptr<FeedStore>> open(std::unique_ptr<DurableStore> durable,
-                                                         StateExtension* extension = nullptr);
+                                                         StateExtension* extension = nullptr,
+                                                         Log log = nullptr);
   ~FeedStore();
 
   // Validates, then commits durably, then makes the batch visible. All or nothing: on error
@@ -115,8 +130,8 @@ class FeedStore {
   absl::Status checkpoint();
 
  private:
-  FeedStore(std::unique_ptr<DurableStore> durable, StateExtension* extension)
-      : durable_(std::move(durable)), extension_(extension) {}
+  FeedStore(std::unique_ptr<DurableStore> durable, StateExtension* extension, Log log)
+      : durable_(std::move(durable)), extension_(extension), log_(std::move(log)) {}
 
   // The pipeline's gates (all under pipeline_mutex_). Stage one of a batch, a discard, a rewrite
   // and a checkpoint each hold the preparing slot.
@@ -152,6 +167,14 @@ class FeedStore {
   absl::Status save_checkpoint(CheckpointSave how);
   // Waits for the checkpoint being saved in the background, if any, and tells the extension.
   absl::Status finish_checkpoint_save();
+  // Counts a save's outcome as it ends (on the thread that saved), and logs a failure.
+  void count_checkpoint_save(const absl::Status& status, Sequence through);
+  // durable_->commit(), with what it throws (out of memory encoding) as an error, nothing written.
+  absl::Status commit_durably(std::span<const StoreMutation> mutations);
+  // Runs `apply`, which makes a durably committed write visible in memory. Should it throw (no
+  // memory), memory would no longer match the store: the process logs why and stops, and the
+  // next start replays the write from the store.
+  void apply_committed(absl::FunctionRef<void()> apply) noexcept;
   // Takes the readers' lock exclusively for `apply`, letting waiting requests know (see write()).
   void apply_exclusively(absl::FunctionRef<void()> apply);
   // Persists what the extension derived at start for records that lacked it.
@@ -159,6 +182,7 @@ class FeedStore {
 
   std::unique_ptr<DurableStore> durable_;
   StateExtension* extension_;
+  Log log_;
   std::mutex pipeline_mutex_;
   std::condition_variable pipeline_changed_;
   bool preparing_ = false;                  // a stage one (or discard, rewrite) runs
@@ -182,6 +206,9 @@ class FeedStore {
   // two and the preparing slot's kAlone holders, one at a time, and by the destructor, which
   // waits for it.
   std::future<absl::Status> checkpoint_save_;
+  // The saves' outcomes (last_sequence unset), written by whichever thread saved.
+  mutable std::mutex checkpoint_counts_mutex_;
+  CheckpointCounts checkpoint_counts_;
 };
 
 }  // namespace feedrank::store

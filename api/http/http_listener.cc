@@ -4,7 +4,10 @@
 
 #include <charconv>
 #include <chrono>
+#include <exception>
 
+#include "api/http/http_status.h"
+#include "api/serving/exception_status.h"
 #include "fmt/format.h"
 
 namespace feedrank::api::http {
@@ -26,6 +29,15 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::start(
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);  // [::1]:8080
   }
+  // A handler that throws (out of memory, say) is answered as a failed call is, with the error
+  // as JSON, not with the library's bare 500.
+  server->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& response, std::exception_ptr thrown) {
+        const grpc::Status status = serving::status_of_exception(std::move(thrown));
+        response.status = http_status_of(status.error_code());
+        response.set_content(error_json(status.error_code(), status.error_message()),
+                             "application/json");
+      });
   const int bound =
       port == 0 ? server->bind_to_any_port(host) : (server->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {

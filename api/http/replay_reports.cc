@@ -8,19 +8,24 @@
 #include <string>
 #include <vector>
 
+#include "api/field_checks.h"
 #include "api/http/http_status.h"
 #include "nlohmann/json.hpp"
 
 namespace feedrank::api::http {
 namespace {
 
+// The folder's *.json files. A name that is not UTF-8 is left out: JSON cannot hold it (its
+// dump() would throw, ending the HTTP server's thread), and no URL the listing gives names it.
 std::vector<std::string> report_names(const std::filesystem::path& folder) {
   std::vector<std::string> names;
   std::error_code error;
   if (folder.empty()) return names;
-  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
-    if (entry.is_regular_file(error) && entry.path().extension() == ".json") {
-      names.push_back(entry.path().filename().string());
+  for (std::filesystem::directory_iterator it(folder, error), end; !error && it != end;
+       it.increment(error)) {
+    std::string name = it->path().filename().string();
+    if (it->is_regular_file(error) && it->path().extension() == ".json" && is_valid_utf8(name)) {
+      names.push_back(std::move(name));
     }
   }
   std::sort(names.begin(), names.end());

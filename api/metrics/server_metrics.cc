@@ -160,6 +160,15 @@ std::string ServerMetrics::render(const ScrapeState& state,
               "Items in the store: users, live posts, follows, engagements.",
               {{"kind", std::string(kind)}}, static_cast<double>(count));
   }
+  const store::CheckpointCounts& checkpoints = store.checkpoints;
+  const char* saves_help = "User-vector checkpoint saves since start, by result.";
+  out.counter("feedrank_checkpoint_saves_total", saves_help, {{"result", "saved"}},
+              static_cast<double>(checkpoints.saved));
+  out.counter("feedrank_checkpoint_saves_total", saves_help, {{"result", "failed"}},
+              static_cast<double>(checkpoints.failed));
+  out.gauge("feedrank_records_after_checkpoint",
+            "Records after the newest stored user-vector checkpoint: what a start would replay.",
+            {}, static_cast<double>(checkpoints.last_sequence - checkpoints.through));
   out.counter("feedrank_impressions_total", "Feed items served and logged for experiment reports.",
               {}, static_cast<double>(state.impressions));
   out.gauge("feedrank_embedded_posts", "Live rows of the post embedding table.", {},

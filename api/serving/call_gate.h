@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "api/metrics/server_metrics.h"
+#include "api/serving/exception_status.h"
 #include "api/serving/in_flight_limits.h"
 
 namespace feedrank::api::serving {
@@ -64,10 +66,19 @@ class CallGate {
   std::unique_ptr<ServedCall> admit(grpc::ServerContextBase* context, std::string_view method) {
     return std::unique_ptr<ServedCall>(new ServedCall(*this, *context, method));
   }
+  // A body that throws is answered RESOURCE_EXHAUSTED (out of memory) or INTERNAL with what it
+  // threw: on a worker thread the exception would end the process, and gRPC's own catch answers
+  // with no message, uncounted and unlogged.
   template <class Body>
   grpc::Status run(ServedCall& call, Body&& body) {
     if (!call.refusal_.ok()) return call.finish(call.refusal_);
-    return call.finish(std::forward<Body>(body)(call));
+    grpc::Status status;
+    try {
+      status = std::forward<Body>(body)(call);
+    } catch (...) {
+      status = status_of_exception(std::current_exception());
+    }
+    return call.finish(std::move(status));
   }
 
   metrics::ServerMetrics& metrics() { return metrics_; }

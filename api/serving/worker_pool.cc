@@ -1,6 +1,7 @@
 #include "api/serving/worker_pool.h"
 
 #include <cstdlib>
+#include <exception>
 #include <utility>
 
 namespace feedrank::api::serving {
@@ -29,8 +30,16 @@ bool WorkerPool::try_submit(std::function<void()> job) {
     // Every queued job needs a thread that will take it: when the idle ones are all spoken for,
     // start one (it takes a job once this lock is released).
     if (idle_ < queue_.size() && threads_.size() < max_threads_) {
-      threads_.emplace_back([this] { run_jobs(); });
-      started = true;
+      try {
+        threads_.emplace_back([this] { run_jobs(); });
+        started = true;
+      } catch (const std::exception&) {  // no thread to be had (or no memory for its handle)
+        if (threads_.empty()) {  // nobody would ever run it: refused, as when the queue is full
+          queue_.pop_back();
+          return false;
+        }
+        // Else a running thread takes it once done with its own.
+      }
     }
   }
   if (!started) job_queued_.notify_one();

@@ -26,7 +26,7 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // Queues `job` for the next free thread; false (the job is dropped) when max_queued jobs
-  // already wait.
+  // already wait, or when no thread can be started and none runs.
   bool try_submit(std::function<void()> job);
   // Threads started so far.
   std::size_t thread_count() const;

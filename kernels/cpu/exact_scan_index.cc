@@ -4,6 +4,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -93,10 +94,16 @@ absl::StatusOr<SearchResults> ExactScanIndex::search(const VectorRows& rows,
            scores);
     }
   };
-  std::vector<std::thread> workers;
-  for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(work, std::ref(tops[t]));
-  work(tops[0]);  // the caller's thread is one of them
-  for (auto& worker : workers) worker.join();
+  {
+    std::vector<std::jthread> workers;  // joined when they go, also if this thread throws
+    workers.reserve(threads - 1);
+    try {
+      for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(work, std::ref(tops[t]));
+    } catch (const std::system_error&) {
+      // No thread to be had: the rows are handed out by chunks, so those running scan them all.
+    }
+    work(tops[0]);  // the caller's thread is one of them
+  }
 
   SearchResults results(queries);
   for (std::size_t q = 0; q < queries; ++q) {

@@ -14,6 +14,7 @@
 
 #include "common/huge_pages.h"
 #include "kernels/cpu/faiss_simd_storage.h"
+#include "kernels/cpu/first_exception.h"
 #include "kernels/cpu/hnsw_insert.h"
 #include "kernels/cpu/hnsw_search.h"
 #include "kernels/cpu/inner_products.h"
@@ -254,7 +255,11 @@ absl::StatusOr<SearchResults> FaissIndex::search(const VectorRows& rows,
   const auto filters = cpu::row_filters(rows, indexed_rows(), request, count);
   if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_.get())) {
     SearchResults results(count);
-    search_hnsw(*hnsw, rows, request, filters, results);
+    try {
+      search_hnsw(*hnsw, rows, request, filters, results);
+    } catch (const std::exception& e) {
+      return internal_error("search", e);
+    }
     return results;
   }
   std::vector<float> scores(count * k);
@@ -291,14 +296,18 @@ void FaissIndex::search_hnsw(const faiss::IndexHNSW& hnsw, const VectorRows& row
   const auto d = static_cast<std::size_t>(dimension_);
   const int ef = std::max(options_.ef_search, request.k);
   const auto count = static_cast<std::ptrdiff_t>(results.size());
+  cpu::FirstException thrown;
 #pragma omp parallel for schedule(dynamic) if (count > 1)
   for (std::ptrdiff_t q = 0; q < count; ++q) {
-    cpu::TopK top(request.k);
-    cpu::search_hnsw(hnsw.hnsw, rows, request.queries.data() + q * d, ef, filters[q],
-                     visited_pool_, top);
-    results[q] = top.entries();
-    sort_and_truncate(results[q], request.k);
+    thrown.capture([&] {
+      cpu::TopK top(request.k);
+      cpu::search_hnsw(hnsw.hnsw, rows, request.queries.data() + q * d, ef, filters[q],
+                       visited_pool_, top);
+      results[q] = top.entries();
+      sort_and_truncate(results[q], request.k);
+    });
   }
+  thrown.rethrow_if_any();
 }
 
 bool holds_kind(const faiss::Index& index, Kind kind) {

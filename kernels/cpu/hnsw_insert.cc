@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "kernels/cpu/faiss_simd_storage.h"
+#include "kernels/cpu/first_exception.h"
 
 namespace feedrank::kernels::cpu {
 namespace {
@@ -98,6 +99,7 @@ void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const VectorR
     if (level_rows.empty()) continue;
     const int level = graph.levels[level_rows.front()] - 1;
     const auto size = static_cast<std::ptrdiff_t>(level_rows.size());
+    FirstException thrown;
 #pragma omp parallel num_threads(threads) if (size > 1)
     {
       NegatedInnerProduct distance(*index.storage);
@@ -105,11 +107,14 @@ void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const VectorR
       std::vector<float> widened;  // the new row, when the matrix holds halves
 #pragma omp for schedule(dynamic)
       for (std::ptrdiff_t i = 0; i < size; ++i) {
-        const auto row = static_cast<std::size_t>(level_rows[i]);
-        distance.set_query(floats_of_rows(matrix, row, row + 1, widened));
-        graph.add_with_locks(distance, level, level_rows[i], locks_, visited);
+        thrown.capture([&] {
+          const auto row = static_cast<std::size_t>(level_rows[i]);
+          distance.set_query(floats_of_rows(matrix, row, row + 1, widened));
+          graph.add_with_locks(distance, level, level_rows[i], locks_, visited);
+        });
       }
     }
+    thrown.rethrow_if_any();
   }
 }
 

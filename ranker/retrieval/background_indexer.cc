@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <exception>
 
 #include "fmt/format.h"
 #include "ranker/retrieval/table_rows.h"
@@ -79,10 +80,24 @@ void BackgroundIndexer::run() {
     woken_ = false;
     busy_ = true;
     lock.unlock();
-    catch_up();
-    if (rebuild_due()) {
-      rebuild();
+    bool rebuilding = false;
+    try {
       catch_up();
+      if (rebuild_due()) {
+        rebuilding = true;
+        rebuild();
+        rebuilding = false;
+        catch_up();
+      }
+    } catch (const std::exception& error) {
+      // Out of memory (a rebuild copies every row) or the index library's error: as a failed
+      // step, the index serves on, searches scan the rows it lacks, and the next wake retries
+      // (a rebuild is not tried again). On this thread it would end the process.
+      say(fmt::format("background indexing failed (retried at the next write; searches scan the "
+                      "rows not indexed): {}",
+                      error.what()));
+      failed_before_ = true;
+      rebuild_failed_ = rebuild_failed_ || rebuilding;
     }
     lock.lock();
     busy_ = false;

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <system_error>
 
+#include "common/error_status.h"
 #include "embeddings/vector_dimension.h"
 #include "fmt/format.h"
 #include "ranker/retrieval/background_indexer.h"
@@ -386,23 +388,36 @@ absl::Status LearnedSpace::start_training(TimestampMs now) {
   if (absl::Status status = claim_training(); !status.ok()) return status;
   std::lock_guard lock(background_mutex_);
   if (background_.joinable()) background_.join();  // the previous one, finished
-  background_ = std::jthread([this, now] {
-    if (absl::Status status = run_training(now); !status.ok()) {
-      say(fmt::format("learned model training failed: {}", std::string(status.message())));
-    }
-  });
+  try {
+    background_ = std::jthread([this, now] {
+      if (absl::Status status = run_training(now); !status.ok()) {
+        say(fmt::format("learned model training failed: {}", std::string(status.message())));
+      }
+    });
+  } catch (const std::system_error& error) {
+    return end_training(absl::UnavailableError(
+        fmt::format("no thread to be had for the training: {}", error.what())));
+  }
   return absl::OkStatus();
 }
 
 absl::Status LearnedSpace::run_training(TimestampMs now) {
-  const auto finish = [&](absl::Status status) {
-    std::lock_guard lock(progress_mutex_);
-    progress_.running = false;
-    progress_.phase = status.ok() ? "done" : "failed: " + std::string(status.message());
-    if (status.ok()) ++progress_.finished;
-    if (!status.ok()) progress_.last_error = status;
-    return status;
-  };
+  // Out of memory for the ALS buffers (or any other throw) is a failed training, which the next
+  // may retry: on the training's own thread it would end the process.
+  return end_training(
+      or_error_status("training the learned model", [&] { return train_and_install(now); }));
+}
+
+absl::Status LearnedSpace::end_training(absl::Status status) {
+  std::lock_guard lock(progress_mutex_);
+  progress_.running = false;
+  progress_.phase = status.ok() ? "done" : "failed: " + std::string(status.message());
+  if (status.ok()) ++progress_.finished;
+  if (!status.ok()) progress_.last_error = status;
+  return status;
+}
+
+absl::Status LearnedSpace::train_and_install(TimestampMs now) {
   set_phase("gathering");
   embeddings::TrainingInput input;
   read_state_([&](const store::FeedState& state, const embeddings::EmbeddingTable& text) {
@@ -410,8 +425,8 @@ absl::Status LearnedSpace::run_training(TimestampMs now) {
   });
   // An empty model would stand in for a real one (and, saved, stop the next start's training).
   if (input.matrix.entries() == 0) {
-    return finish(absl::FailedPreconditionError(
-        "no engagements to train on yet: the learned space serves once a model is trained"));
+    return absl::FailedPreconditionError(
+        "no engagements to train on yet: the learned space serves once a model is trained");
   }
   set_phase("training");
   const std::shared_ptr<const LearnedSnapshot> previous = current();
@@ -423,11 +438,11 @@ absl::Status LearnedSpace::run_training(TimestampMs now) {
         progress_.loss = iteration.loss;
         return !stopping_.load();
       });
-  if (!model.ok()) return finish(model.status());
+  if (!model.ok()) return model.status();
   const std::shared_ptr<const embeddings::LearnedModel> trained = std::move(*model);
   const embeddings::LearnedModelInfo& info = trained->info();
   set_phase("indexing");
-  if (absl::Status status = install(trained); !status.ok()) return finish(status);
+  if (absl::Status status = install(trained); !status.ok()) return status;
   // Saved once it serves, so the file never holds a version that did not.
   if (!options_.model_path.empty()) {
     if (absl::Status saved = trained->save(options_.model_path); !saved.ok()) {
@@ -439,7 +454,7 @@ absl::Status LearnedSpace::run_training(TimestampMs now) {
                   info.version, info.users, info.posts, info.entries, info.iterations,
                   info.converged ? ", converged" : "", info.final_loss, info.train_seconds,
                   info.backend));
-  return finish(absl::OkStatus());
+  return absl::OkStatus();
 }
 
 }  // namespace feedrank::ranker

@@ -161,8 +161,11 @@ class LearnedSpace {
   void set_phase(std::string phase);
   // Marks a training as under way; ALREADY_EXISTS when one is.
   absl::Status claim_training();
-  // train()'s body, once claimed.
+  // train()'s body, once claimed: train_and_install(), then end_training() with its outcome.
   absl::Status run_training(TimestampMs now);
+  absl::Status train_and_install(TimestampMs now);
+  // Ends the claimed training with `status` in the progress; returns it.
+  absl::Status end_training(absl::Status status);
 
   LearnedSpaceOptions options_;
   StateReader read_state_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/error_status.h"
 #include "fmt/format.h"
 
 namespace feedrank::ranker {
@@ -69,7 +70,8 @@ void ReembedJob::run() {
       if (stopping_) break;
     }
     const std::size_t end = std::min<std::uint64_t>(total, done + rows_per_step_);
-    const absl::StatusOr<std::size_t> step = step_(done, end);
+    const absl::StatusOr<std::size_t> step =
+        or_error_status("re-embedding rows", [&] { return step_(done, end); });
     if (!step.ok()) {
       error = std::string(step.status().message());
       break;

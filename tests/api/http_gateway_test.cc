@@ -295,6 +295,21 @@ TEST_F(HttpGatewayReplays, ListsTheFoldersJsonReportsAndServesThem) {
   EXPECT_EQ(get_error("/v1/replay-reports/..%2Foutside.json").status, 404);
 }
 
+// A file name that is not UTF-8 (a Latin-1 "café.json") cannot be listed in JSON: it is left out,
+// and the listing and the server go on.
+TEST_F(HttpGatewayReplays, LeavesOutNamesThatAreNotUtf8) {
+  write("caf\xe9.json", "{}");
+  write("cut-0.9.json", R"({"cut_ms": 9})");
+  auto listing = get("/v1/replay-reports");
+  ASSERT_TRUE(listing);
+  EXPECT_EQ(listing->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(listing->body).at("reports"), nlohmann::json({"cut-0.9.json"}));
+  EXPECT_EQ(get_error("/v1/replay-reports/caf%E9.json").status, 404);
+  auto report = get("/v1/replay-reports/cut-0.9.json");
+  ASSERT_TRUE(report) << "the server stopped answering";
+  EXPECT_EQ(report->status, 200);
+}
+
 class HttpGatewayOff : public ApiTest {};
 
 TEST_F(HttpGatewayOff, IsOffUnlessAsked) { EXPECT_EQ(server().http_address(), ""); }

@@ -99,6 +99,13 @@ TEST_F(Metrics, ReportCandidatesPerSourceWritesAndStoreSize) {
   EXPECT_TRUE(metrics.has("feedrank_background_indexing_yielded_seconds_total"));
   EXPECT_EQ(metrics.value("feedrank_background_indexing_yielded_seconds_total"),
             stats.background_indexing_yielded_seconds());
+  const v1::CheckpointStatus& checkpoints = stats.checkpoints();
+  EXPECT_GE(checkpoints.last_record(), 9u) << "8 posts and an engagement";
+  EXPECT_EQ(metrics.value(R"(feedrank_checkpoint_saves_total{result="saved"})"),
+            checkpoints.saved());
+  EXPECT_EQ(metrics.value(R"(feedrank_checkpoint_saves_total{result="failed"})"), 0);
+  EXPECT_EQ(metrics.value("feedrank_records_after_checkpoint"),
+            checkpoints.last_record() - checkpoints.through_record());
   EXPECT_TRUE(metrics.has("feedrank_write_calls_waiting"));
   EXPECT_EQ(metrics.value("feedrank_write_calls_waiting"), 0) << "no write in flight";
   EXPECT_FALSE(metrics.has("feedrank_gpu_memory_used_bytes")) << "no GPU backend here";

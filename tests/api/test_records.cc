@@ -101,6 +101,9 @@ std::string stored_stats_of(v1::GetStatsResponse stats) {
   stats.clear_background_indexed_rows();
   stats.clear_background_indexing_seconds();
   stats.clear_background_indexing_yielded_seconds();
+  const std::uint64_t last_record = stats.checkpoints().last_record();
+  stats.clear_checkpoints();  // saves since start, and one at a clean stop
+  stats.mutable_checkpoints()->set_last_record(last_record);
   if (stats.has_learned()) stats.mutable_learned()->clear_index_lag();
   return text_of(stats);
 }

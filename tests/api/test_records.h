@@ -39,7 +39,8 @@ std::vector<std::uint64_t> post_ids(const v1::GetFeedResponse& page);
 // Whole-message equality for expectations, with a readable failure message.
 std::string text_of(const google::protobuf::Message& message);
 // text_of() the stats without what a moment changes: the rows the background indexers have not
-// reached yet (a few, just after a write, with any backend) and their progress.
+// reached yet (a few, just after a write, with any backend) and their progress, and the
+// checkpoints' saves (the newest record is kept).
 std::string stored_stats_of(v1::GetStatsResponse stats);
 
 }  // namespace feedrank::api_test

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -66,6 +67,29 @@ TEST(RunInChunks, TheCallerReportsProgressUpToTheTotal) {
   ASSERT_FALSE(reports.empty());
   EXPECT_TRUE(std::is_sorted(reports.begin(), reports.end()));
   EXPECT_EQ(reports.back(), 5'000u);
+}
+
+// A worker's exception reaches the caller (on a worker thread it would end the process), once
+// every thread has stopped; the chunks not yet taken are not run.
+TEST(RunInChunks, AnExceptionInAWorkerReachesTheCallerAfterEveryThreadStopped) {
+  constexpr std::size_t kTotal = 100 * 512;
+  std::atomic<int> running{0};
+  std::atomic<std::size_t> chunks_run{0};
+  const auto work = [&](int, std::size_t begin, std::size_t) {
+    ++running;
+    ++chunks_run;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    --running;
+    if (begin == 3 * 512) throw std::length_error("chunk 3");
+  };
+  try {
+    run_in_chunks(kTotal, 3, work);
+    ADD_FAILURE() << "no exception reached the caller";
+  } catch (const std::length_error& error) {
+    EXPECT_STREQ(error.what(), "chunk 3");
+  }
+  EXPECT_EQ(running.load(), 0) << "a worker still ran after the call returned";
+  EXPECT_LT(chunks_run.load(), 100u) << "the chunks after the failure were run anyway";
 }
 
 }  // namespace

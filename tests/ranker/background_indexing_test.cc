@@ -12,6 +12,7 @@
 #include <optional>
 #include <random>
 #include <shared_mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -170,16 +171,22 @@ TEST(TailMergeSearch, TheLastKnownLagFollowsWritesAndIndexerSteps) {
   EXPECT_EQ(index.last_known_lag(), index.lag(table));
 }
 
-// A backend whose sync can be made to fail (as a GPU out of memory would) and whose new rows can
-// be made to cost a set time each (asleep: no core taken), otherwise an exact scan that counts as
-// one worth deferring.
+// A backend whose sync can be made to fail (as a GPU out of memory would), or to throw, and whose
+// new rows can be made to cost a set time each (asleep: no core taken), otherwise an exact scan
+// that counts as one worth deferring.
 class ScriptedIndex final : public kernels::VectorIndex {
  public:
-  explicit ScriptedIndex(std::atomic<bool>& fail, std::chrono::microseconds per_row = {})
-      : fail_(fail), per_row_(per_row), exact_(kernels::make_cpu_exact_index(kDim, 1)) {}
+  enum class Failure { kStatus, kThrow };
+  explicit ScriptedIndex(std::atomic<bool>& fail, std::chrono::microseconds per_row = {},
+                         Failure failure = Failure::kStatus)
+      : fail_(fail),
+        per_row_(per_row),
+        failure_(failure),
+        exact_(kernels::make_cpu_exact_index(kDim, 1)) {}
   std::string describe() const override { return "scripted"; }
   absl::Status sync(const kernels::VectorRows& rows) override {
     const std::size_t added = rows.rows - std::min(rows.rows, exact_->indexed_rows());
+    if (fail_ && added > 0 && failure_ == Failure::kThrow) throw std::length_error("out of memory");
     if (fail_ && added > 0) return absl::InternalError("out of memory");
     std::this_thread::sleep_for(per_row_ * static_cast<long>(added));
     return exact_->sync(rows);
@@ -193,6 +200,7 @@ class ScriptedIndex final : public kernels::VectorIndex {
  private:
   std::atomic<bool>& fail_;
   const std::chrono::microseconds per_row_;
+  const Failure failure_;
   std::unique_ptr<kernels::VectorIndex> exact_;
 };
 
@@ -237,10 +245,22 @@ struct SaidLines {
   std::vector<std::string> lines;
 };
 
-TEST(BackgroundIndexer, AFailedStepIsSaidSearchesStayExactAndTheNextWakeCatchesUp) {
+// A step that fails, by its status or by throwing (on the indexer's thread that would end the
+// process): it is said, searches stay exact, and the next wake catches up.
+class FailedStep : public ::testing::TestWithParam<ScriptedIndex::Failure> {};
+
+INSTANTIATE_TEST_SUITE_P(BackgroundIndexer, FailedStep,
+                         ::testing::Values(ScriptedIndex::Failure::kStatus,
+                                           ScriptedIndex::Failure::kThrow),
+                         [](const auto& info) {
+                           return info.param == ScriptedIndex::Failure::kThrow ? "thrown"
+                                                                               : "returned";
+                         });
+
+TEST_P(FailedStep, IsSaidSearchesStayExactAndTheNextWakeCatchesUp) {
   std::atomic<bool> fail{true};
   GuardedTable guarded(kDim);
-  PostIndex index(std::make_unique<ScriptedIndex>(fail));
+  PostIndex index(std::make_unique<ScriptedIndex>(fail, std::chrono::microseconds{}, GetParam()));
   ASSERT_TRUE(index.worth_deferring());
   index.defer_indexing();
   SaidLines said;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <mutex>
 #include <numeric>
 #include <thread>
 #include <utility>
@@ -89,10 +90,24 @@ class CorpusVectorsTest : public ::testing::Test {
     if (!durable.ok()) return durable.status();
     auto failing = std::make_unique<FailingStore>(std::move(*durable));
     failing_ = failing.get();
-    auto opened = store::FeedStore::open(std::move(failing), vectors_.get());
+    {
+      std::lock_guard lock(store_log_mutex_);
+      store_log_.clear();
+    }
+    auto opened = store::FeedStore::open(std::move(failing), vectors_.get(),
+                                         [this](std::string_view line) {
+                                           std::lock_guard lock(store_log_mutex_);
+                                           store_log_.emplace_back(line);
+                                         });
     if (!opened.ok()) return opened.status();
     store_ = std::move(*opened);
     return absl::OkStatus();
+  }
+
+  // The store's lines since open() (it logs from the thread that saves a checkpoint).
+  std::vector<std::string> store_log() {
+    std::lock_guard lock(store_log_mutex_);
+    return store_log_;
   }
 
   void write(std::vector<WriteOp> ops) {
@@ -112,6 +127,8 @@ class CorpusVectorsTest : public ::testing::Test {
   std::unique_ptr<store::FeedStore> store_;
   FailingStore* failing_ = nullptr;
   std::vector<std::string> log_;
+  std::mutex store_log_mutex_;
+  std::vector<std::string> store_log_;
 };
 
 TEST_F(CorpusVectorsTest, NewPostGetsAUnitVectorAndItsHashtagsFromTheSamePass) {
@@ -558,6 +575,66 @@ TEST_F(CorpusVectorsTest, AStartAfterAFailedCheckpointSaveReplaysFromTheOneBefor
   ASSERT_TRUE(open(128, 4).ok());  // no checkpoint at close
   ASSERT_FALSE(log_.empty());
   EXPECT_THAT(log_.back(), HasSubstr("replaying 4 user-vector events"));
+  EXPECT_EQ(user_vector(1), ann);
+  EXPECT_EQ(user_vector(2), bob);
+}
+
+// A failed save is counted with its error and logged, and what the stored checkpoint reaches is
+// what a start reads.
+TEST_F(CorpusVectorsTest, CheckpointSavesAreCountedAndAFailedOneIsLogged) {
+  ASSERT_TRUE(open(128, /*checkpoint_every=*/4).ok());
+  write({User{1, "ann", 0}, User{2, "bob", 0}, post(10, 2, "rust borrow checker lifetimes"),
+         post(11, 2, "sourdough bread baking")});  // records 1 and 2
+  store::CheckpointCounts counts = store_->counts().checkpoints;
+  EXPECT_EQ(counts.through, 0u);
+  EXPECT_EQ(counts.last_sequence, 2u);
+  EXPECT_EQ(counts.saved + counts.failed, 0u);
+
+  failing_->fail_next_checkpoint = true;
+  write({like(1, 10), like(1, 11)});  // records 3 and 4: due, its save fails
+  ASSERT_TRUE(eventually([&] { return store_->counts().checkpoints.failed == 1; }));
+  counts = store_->counts().checkpoints;
+  EXPECT_EQ(counts.saved, 0u);
+  EXPECT_EQ(counts.last_error, "disk full");
+  EXPECT_EQ(counts.through, 0u) << "nothing was stored";
+  const std::vector<std::string> lines = store_log();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("not saved: disk full"));
+  EXPECT_THAT(lines[0], HasSubstr("replays the records after 0"));
+
+  write({like(2, 10), like(2, 11), like(1, 10, 2 * kDay + 1), like(1, 11, 2 * kDay + 2)});
+  ASSERT_TRUE(eventually([&] { return store_->counts().checkpoints.saved == 1; }));
+  counts = store_->counts().checkpoints;
+  EXPECT_EQ(counts.through, 8u);
+  EXPECT_EQ(counts.last_sequence, 8u);
+  EXPECT_EQ(counts.failed, 1u);
+  EXPECT_EQ(store_log().size(), 1u) << "a save that succeeds logs nothing";
+
+  ASSERT_TRUE(open(128, 4).ok());  // no checkpoint at close
+  counts = store_->counts().checkpoints;
+  EXPECT_EQ(counts.through, 8u) << "read from the store";
+  EXPECT_EQ(counts.last_sequence, 8u);
+  EXPECT_EQ(counts.saved + counts.failed, 0u) << "since start";
+  EXPECT_EQ(counts.last_error, "");
+}
+
+// A save that throws fails that save only: the write that collects it goes on, and its users are
+// saved with the next checkpoint.
+TEST_F(CorpusVectorsTest, ACheckpointSaveThatThrowsFailsTheSaveNotAWrite) {
+  ASSERT_TRUE(open(128, /*checkpoint_every=*/4).ok());
+  write({User{1, "ann", 0}, User{2, "bob", 0}, post(10, 2, "rust borrow checker lifetimes"),
+         post(11, 2, "sourdough bread baking")});
+  failing_->throw_next_checkpoint = true;
+  write({like(1, 10), like(1, 11)});  // due: its save throws on the saving thread
+  ASSERT_TRUE(eventually([&] { return store_->counts().checkpoints.failed == 1; }));
+  EXPECT_THAT(store_->counts().checkpoints.last_error, HasSubstr("checksum mismatch"));
+  // Collects the failed save, then begins the next.
+  write({like(2, 10), like(2, 11), like(1, 10, 2 * kDay + 1), like(1, 11, 2 * kDay + 2)});
+  ASSERT_TRUE(eventually([&] { return store_->counts().checkpoints.saved == 1; }));
+  const std::vector<float> ann = user_vector(1);
+  const std::vector<float> bob = user_vector(2);
+  ASSERT_TRUE(open(128, 4).ok());  // no checkpoint at close
+  EXPECT_TRUE(log_.empty()) << log_.front();  // nothing after the checkpoint to replay
   EXPECT_EQ(user_vector(1), ann);
   EXPECT_EQ(user_vector(2), bob);
 }

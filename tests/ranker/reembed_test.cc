@@ -1,13 +1,14 @@
 // FeedEngine::reembed over a real RocksDB store, with the exact scan and with HNSW: under
 // concurrent writes, deletes and searches it leaves every live post findable by its vector and
 // no deleted post, and once the writes stop a second pass gives every text-derived vector
-// today's IDF, which a restart reads back.
+// today's IDF, which a restart reads back. And the job alone, with a step that throws.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <new>
 #include <random>
 #include <set>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "embeddings/text_embedder.h"
 #include "embeddings/text_features.h"
 #include "ranker/feed_engine.h"
+#include "ranker/vectors/reembed_job.h"
 #include "store/durable_store.h"
 #include "tests/support/temp_dir.h"
 
@@ -232,6 +234,28 @@ INSTANTIATE_TEST_SUITE_P(CpuIndexes, ReembedEngineTest,
                          ::testing::Values(IndexCase{"exact", CpuIndexKind::kExact},
                                            IndexCase{"hnsw", CpuIndexKind::kHnsw}),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// A step that throws (out of memory) ends the job like a step that fails: with its error in the
+// progress and the log. On the job's thread it would end the process.
+TEST(ReembedJob, AStepThatThrowsEndsTheJobWithItsError) {
+  std::vector<std::string> lines;  // said from the job's thread, read after wait()
+  ReembedJob job(
+      100, 10,
+      [](std::size_t first, std::size_t) -> absl::StatusOr<std::size_t> {
+        if (first == 30) throw std::bad_alloc();
+        return 1;
+      },
+      [&](std::string_view line) { lines.emplace_back(line); });
+  job.wait();
+  const ReembedProgress progress = job.progress();
+  EXPECT_FALSE(progress.running);
+  EXPECT_EQ(progress.rows_done, 30u);
+  EXPECT_EQ(progress.vectors_changed, 3u);
+  EXPECT_EQ(progress.error, "out of memory re-embedding rows");
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines.back().find("re-embedding failed after 30/100 rows"), std::string::npos)
+      << lines.back();
+}
 
 }  // namespace
 }  // namespace feedrank::ranker

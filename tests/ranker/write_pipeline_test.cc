@@ -149,6 +149,30 @@ TEST_F(WritePipeline, WhenACommitFailsTheBatchPlannedOnItIsAbortedAndBothAreUndo
   EXPECT_EQ(snapshot.state().posts.live_count(), 2u);
 }
 
+// A commit that throws (no memory to encode the batch) fails like one that returns an error: the
+// call gets the error, the batch planned on it is aborted, and the pipeline goes on.
+TEST_F(WritePipeline, ACommitThatThrowsFailsItsBatchAndThePipelineGoesOn) {
+  ASSERT_TRUE(write({User{1, "ann", 0}, post(5, 1, "old news")}).ok());
+  auto first = prepare({User{2, "bob", 0}, post(10, 2, "fresh news")});
+  auto second = prepare({post(11, 2, "more news")});
+  failing_->throw_next_commit = true;
+  auto failed = store_->commit_write(std::move(first));
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(failed.status().message(), HasSubstr("out of memory writing to the store"));
+  EXPECT_EQ(store_->commit_write(std::move(second)).status().code(), absl::StatusCode::kAborted);
+
+  failing_->throw_next_commit = true;  // through write(), as a leader of combined calls
+  auto written = write({post(12, 1, "a leader's batch")});
+  EXPECT_EQ(written.status().code(), absl::StatusCode::kResourceExhausted);
+
+  auto retried = write({User{2, "bob", 0}, post(10, 2, "fresh news")});
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(sequence_of(10), 2u) << "no sequence was used up by the failed batches";
+  auto snapshot = store_->snapshot();
+  EXPECT_EQ(snapshot.state().posts.find(11), nullptr);
+  EXPECT_EQ(snapshot.state().posts.find(12), nullptr);
+}
+
 TEST_F(WritePipeline, APreparedBatchThatIsDroppedIsUndoneAndTheNextOneProceeds) {
   ASSERT_TRUE(write({User{1, "ann", 0}}).ok());
   const embeddings::DocumentFrequencies idf_before = vectors_->frequencies();

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <new>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -18,6 +20,7 @@ class FailingStore final : public store::DurableStore {
  public:
   explicit FailingStore(std::unique_ptr<store::DurableStore> inner) : inner_(std::move(inner)) {}
   std::atomic<bool> fail_next_commit = false;
+  std::atomic<bool> throw_next_commit = false;  // as an encoding out of memory would
   std::atomic<int> fail_commit_number = -1;  // fails the commit numbered so (0: the first)
   std::atomic<int> commits = 0;              // commit() calls so far, failed ones included
 
@@ -26,20 +29,24 @@ class FailingStore final : public store::DurableStore {
     if (fail_next_commit.exchange(false) || number == fail_commit_number) {
       return absl::InternalError("disk full");
     }
+    if (throw_next_commit.exchange(false)) throw std::bad_alloc();
     return inner_->commit(mutations);
   }
   // Checkpoint saves: counted when they start; while `hold_checkpoints` is set they wait (a slow
-  // disk); `fail_next_checkpoint` fails one without writing anything; `cut_next_checkpoint_at`
-  // = n fails the next one once its first n user states are saved, as a crash there would.
+  // disk); `fail_next_checkpoint` fails one without writing anything, `throw_next_checkpoint`
+  // throws instead (as a library might); `cut_next_checkpoint_at` = n fails the next one once its
+  // first n user states are saved, as a crash there would.
   std::atomic<int> checkpoint_saves = 0;
   std::atomic<bool> hold_checkpoints = false;
   std::atomic<bool> fail_next_checkpoint = false;
+  std::atomic<bool> throw_next_checkpoint = false;
   std::atomic<int> cut_next_checkpoint_at = -1;
 
   absl::Status save_checkpoint(const store::Checkpoint& checkpoint) override {
     ++checkpoint_saves;
     while (hold_checkpoints) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     if (fail_next_checkpoint.exchange(false)) return absl::InternalError("disk full");
+    if (throw_next_checkpoint.exchange(false)) throw std::runtime_error("checksum mismatch");
     cut_at_ = cut_next_checkpoint_at.exchange(-1);
     absl::Status status = DurableStore::save_checkpoint(checkpoint);  // in pieces, the two below
     cut_at_ = -1;

@@ -178,5 +178,22 @@ TEST_F(TrainCommand, TheTextSpaceRefusesWithTheServersReason) {
   EXPECT_THAT(out, Not(HasSubstr("learned model")));
 }
 
+// Not training, but the same server and world: stats say how far the user-vector checkpoints
+// reach (none saved yet at 60 records, below the 100,000 between checkpoints).
+TEST_F(TrainCommand, StatsSayHowFarTheCheckpointsReach) {
+  start(ranker::VectorSpace::kText);
+  write_world();  // 30 posts and 30 engagements: records 1..60
+  std::string out, err;
+  ASSERT_EQ(run_cli("stats" + server_flag(), out, err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("user-vector checkpoints: through record 0 of 60 (60 to replay at a "
+                             "start); 0 saved, 0 failed since start\n"));
+  ASSERT_EQ(run_cli("stats --json" + server_flag(), out, err), 0) << err;
+  const auto json = nlohmann::json::parse(out);
+  EXPECT_EQ(json["checkpoints"]["through_record"], 0);
+  EXPECT_EQ(json["checkpoints"]["last_record"], 60);
+  EXPECT_EQ(json["checkpoints"]["failed"], 0);
+  EXPECT_EQ(json["checkpoints"]["last_error"], "");
+}
+
 }  // namespace
 }  // namespace feedrank::cli

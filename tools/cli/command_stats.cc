@@ -44,6 +44,17 @@ std::string indexer_rate(const v1::GetStatsResponse& response) {
                      yielded > 0 ? fmt::format(", {:.1f} s left to bulk loads", yielded) : "");
 }
 
+// "through record T of L (R to replay at a start); S saved, F failed since start[ (last: E)]".
+std::string checkpoint_summary(const v1::CheckpointStatus& status) {
+  const std::uint64_t after = status.last_record() - std::min(status.through_record(),
+                                                              status.last_record());
+  return fmt::format("through record {} of {} ({} to replay at a start); {} saved, {} failed "
+                     "since start{}",
+                     status.through_record(), status.last_record(), after, status.saved(),
+                     status.failed(),
+                     status.last_error().empty() ? "" : " (last: " + status.last_error() + ")");
+}
+
 void print_stats(const v1::GetStatsResponse& response, bool json) {
   if (json) {
     nlohmann::ordered_json out = {{"users", response.users()},
@@ -63,6 +74,12 @@ void print_stats(const v1::GetStatsResponse& response, bool json) {
                                   {"impressions", response.impressions()},
                                   {"experiments", response.experiments()},
                                   {"vector_space", response.vector_space()}};
+    const v1::CheckpointStatus& checkpoints = response.checkpoints();
+    out["checkpoints"] = {{"through_record", checkpoints.through_record()},
+                          {"last_record", checkpoints.last_record()},
+                          {"saved", checkpoints.saved()},
+                          {"failed", checkpoints.failed()},
+                          {"last_error", checkpoints.last_error()}};
     if (response.has_learned()) out["learned"] = learned_json(response.learned());
     if (response.has_reembed()) out["reembed"] = reembed_json(response.reembed());
     if (response.memory_size() > 0) {
@@ -87,7 +104,9 @@ void print_stats(const v1::GetStatsResponse& response, bool json) {
               << "experiments:";
     for (const std::string& id : response.experiments()) std::cout << " " << id;
     std::cout << (response.experiments().empty() ? " none\n" : "\n");
-    std::cout << "vector space: " << response.vector_space() << "\n";
+    std::cout << "vector space: " << response.vector_space() << "\n"
+              << "user-vector checkpoints: " << checkpoint_summary(response.checkpoints())
+              << "\n";
     if (response.has_learned()) {
       const v1::LearnedSpaceStatus& learned = response.learned();
       if (learned.has_model()) {

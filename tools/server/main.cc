@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "api/server.h"
 #include "api/serving/structured_log.h"
+#include "common/error_status.h"
 #include "common/huge_page_malloc.h"
 #include "spdlog/spdlog.h"
 #include "tools/server/duration_flag.h"
@@ -69,7 +70,9 @@ std::thread handle_signals(feedrank::api::FeedServer& server) {
         spdlog::info("signal {}: shutting down", static_cast<int>(signal));
         break;
       }
-      auto reloaded = server.reload_experiments();
+      // What it throws (out of memory) fails the reload, not the server: this thread has no net.
+      auto reloaded = feedrank::or_error_status("reloading the experiments config",
+                                                [&] { return server.reload_experiments(); });
       if (reloaded.ok()) {
         spdlog::info("SIGHUP: {}", *reloaded);
       } else {

@@ -1,8 +1,15 @@
-// The gateway's parts without a server: query parameters into request messages, and gRPC codes
-// as HTTP statuses and JSON error bodies.
+// The gateway's parts: query parameters into request messages, gRPC codes as HTTP statuses and
+// JSON error bodies, and the listener's answer to a handler that throws.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <httplib.h>
+
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "api/http/http_listener.h"
 #include "api/http/http_status.h"
 #include "api/http/json_gateway.h"
 #include "api/http/query_to_proto.h"
@@ -99,6 +106,38 @@ TEST(HttpStatus, ErrorBodyIsJsonWithTheCodesName) {
       error_json(grpc::StatusCode::RESOURCE_EXHAUSTED, "GetFeed: 3 calls \"in flight\""));
   EXPECT_EQ(body.at("code"), "RESOURCE_EXHAUSTED");
   EXPECT_EQ(body.at("message"), "GetFeed: 3 calls \"in flight\"");
+}
+
+// A handler that throws is answered like a failed call, and the listener goes on serving.
+TEST(HttpListener, AHandlerThatThrowsIsAnsweredWithAJsonErrorAndServingGoesOn) {
+  auto server = std::make_unique<httplib::Server>();
+  server->Get("/fails", [](const httplib::Request&, httplib::Response&) {
+    throw std::out_of_range("row 7 of 3");
+  });
+  server->Get("/no-memory",
+              [](const httplib::Request&, httplib::Response&) { throw std::bad_alloc(); });
+  server->Get("/works", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("fine", "text/plain");
+  });
+  auto listener = HttpListener::start(std::move(server), "127.0.0.1:0");
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  const std::string address = (*listener)->address();
+  httplib::Client client(address.substr(0, address.rfind(':')),
+                         std::stoi(address.substr(address.rfind(':') + 1)));
+
+  auto failed = client.Get("/fails");
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->status, 500);
+  const auto body = nlohmann::json::parse(failed->body);
+  EXPECT_EQ(body.at("code"), "INTERNAL");
+  EXPECT_THAT(body.at("message").get<std::string>(), HasSubstr("row 7 of 3"));
+  auto no_memory = client.Get("/no-memory");
+  ASSERT_TRUE(no_memory);
+  EXPECT_EQ(no_memory->status, 429);
+  EXPECT_EQ(nlohmann::json::parse(no_memory->body).at("code"), "RESOURCE_EXHAUSTED");
+  auto works = client.Get("/works");
+  ASSERT_TRUE(works);
+  EXPECT_EQ(works->body, "fine");
 }
 
 }  // namespace

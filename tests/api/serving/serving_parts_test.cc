@@ -1,10 +1,13 @@
 // The call gate's parts: request ids, in-flight slots, log lines.
 #include <gmock/gmock.h>
 
+#include <new>
 #include <set>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
+#include "api/serving/call_gate.h"
 #include "api/serving/in_flight_limits.h"
 #include "api/serving/request_id.h"
 #include "api/serving/structured_log.h"
@@ -38,6 +41,29 @@ TEST(RequestId, NewIdsAreDistinctHexTokens) {
     ids.insert(id);
   }
   EXPECT_EQ(ids.size(), 10'000u);
+}
+
+// A call whose body throws is answered with an error (out of memory: RESOURCE_EXHAUSTED, else
+// INTERNAL with what was thrown), and its in-flight slot is freed.
+TEST(CallGate, ABodyThatThrowsIsAnsweredWithAnErrorAndFreesItsSlot) {
+  CallGate gate(ServingLimits{.max_in_flight = 1, .method_overrides = {}});
+  grpc::ServerContext out_of_memory_call;
+  const grpc::Status out_of_memory = gate.serve(
+      &out_of_memory_call, "GetFeed", [](ServedCall&) -> grpc::Status { throw std::bad_alloc(); });
+  EXPECT_EQ(out_of_memory.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(out_of_memory.error_message(), HasSubstr("out of memory"));
+
+  grpc::ServerContext failing_call;
+  const grpc::Status failed = gate.serve(&failing_call, "GetFeed", [](ServedCall&) -> grpc::Status {
+    throw std::out_of_range("row 7 of 3");
+  });
+  EXPECT_EQ(failed.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_THAT(failed.error_message(), HasSubstr("row 7 of 3"));
+
+  grpc::ServerContext next_call;  // the one slot was given back each time
+  const grpc::Status next =
+      gate.serve(&next_call, "GetFeed", [](ServedCall&) { return grpc::Status::OK; });
+  EXPECT_TRUE(next.ok()) << next.error_message();
 }
 
 TEST(InFlightLimits, RefusesPastTheLimitAndFreesSlotsWhenReleased) {
