@@ -25,12 +25,14 @@ ASAN_TARGETS="common_test kernels_exact_scan_test kernels_feature_scorer_test ke
   background_indexing_test rocksdb_checkpoint_test"
 # The programs holding the concurrency tests, and the tests of theirs that run threads of ours.
 TSAN_TARGETS="common_test ranker_test learned_space_test impression_log_test api_serving_test
-  api_integration_test background_indexing_test reembed_test corpus_vectors_test"
+  api_integration_test background_indexing_test reembed_test corpus_vectors_test embeddings_test"
 TSAN_TESTS='^(SearchBatcherTest\.|MapGrower\.|PinnedSearch\.|LearnedSpace\.|ImpressionLogTest\.ConcurrentAppendsAllLand|'
 TSAN_TESTS+='InFlightLimits\.|Histogram\.LosesNoObservationUnderConcurrentWriters|'
 TSAN_TESTS+='ConcurrentPagination\.|ServingLimits\.|Experiments\.AReloadTakesEffect|'
-TSAN_TESTS+='BackgroundIndexer\.|CpuIndexes/ReembedEngineTest\.|WritePipeline\.|Ingest\.|'
-TSAN_TESTS+='CorpusVectorsTest\.(WritesGoOnWhileACheckpoint|TheUsersOfAFailedCheckpoint|AStartAfterAFailedCheckpoint)|CheckpointCopyTest\.)'
+TSAN_TESTS+='BackgroundIndexer\.|BackgroundIndexer/FailedStep\.|CpuIndexes/ReembedEngineTest\.|'
+TSAN_TESTS+='ReembedJob\.|WritePipeline\.|Ingest\.|CallGate\.|RunInChunks\.|CheckpointCopyTest\.|'
+TSAN_TESTS+='CorpusVectorsTest\.(WritesGoOnWhileACheckpoint|TheUsersOfAFailedCheckpoint|AStartAfterAFailedCheckpoint|'
+TSAN_TESTS+='CheckpointSavesAreCounted|ACheckpointSaveThatThrows))'
 
 job=${1:-}
 case "$job" in
