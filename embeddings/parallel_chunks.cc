@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <exception>
 #include <mutex>
 #include <system_error>
 #include <thread>
 #include <vector>
+
+#include "common/first_exception.h"
 
 namespace feedrank::embeddings {
 namespace {
@@ -35,21 +36,22 @@ void run_in_chunks(std::size_t total, int threads,
   std::mutex mutex;
   std::condition_variable finished;
   int running = 0;
-  std::exception_ptr failure;  // what the first work() to throw threw: the caller gets it
+  FirstException thrown;  // by work(): the caller gets it
   const auto take_chunks = [&](int t) {
-    try {
+    thrown.capture([&] {
       for (;;) {
         const std::size_t begin = next.fetch_add(kChunk);
         if (begin >= total) break;
         const std::size_t end = std::min(total, begin + kChunk);
-        work(t, begin, end);
+        try {
+          work(t, begin, end);
+        } catch (...) {
+          next.store(total);  // the others stop after their chunk
+          throw;
+        }
         done.fetch_add(end - begin, std::memory_order_relaxed);
       }
-    } catch (...) {
-      next.store(total);  // the others stop after their chunk
-      std::lock_guard lock(mutex);
-      if (!failure) failure = std::current_exception();
-    }
+    });
     std::lock_guard lock(mutex);
     if (--running == 0) finished.notify_one();
   };
@@ -78,7 +80,7 @@ void run_in_chunks(std::size_t total, int threads,
   }
   lock.unlock();
   workers.clear();  // joins
-  if (failure) std::rethrow_exception(failure);
+  thrown.rethrow_if_any();
   if (progress) progress(total);
 }
 

@@ -178,9 +178,11 @@ absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,
   // takes them along (itself first, then the oldest), and lets the next leader gather meanwhile.
   gathering_ = true;
   lock.unlock();
+  std::vector<QueuedWrite*> group;
+  group.reserve(kMaxCombinedCalls);  // nothing below allocates while the calls are taken
   enter_preparing(Slot::kBeside);
   lock.lock();
-  std::vector<QueuedWrite*> group = {&mine};
+  group.push_back(&mine);
   std::erase(queued_, &mine);
   const std::size_t taking = std::min(queued_.size(), kMaxCombinedCalls - 1);
   group.insert(group.end(), queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(taking));
@@ -190,7 +192,14 @@ absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,
   lock.unlock();
   combine_changed_.notify_all();
 
-  write_group(group);
+  // What write_group() throws (out of memory) is every taken call's error: none waits forever.
+  if (absl::Status thrown = or_error_status("writing", [&] {
+        write_group(group);
+        return absl::OkStatus();
+      });
+      !thrown.ok()) {
+    for (QueuedWrite* queued : group) queued->result = thrown;
+  }
   lock.lock();
   for (QueuedWrite* queued : group) queued->done = true;
   lock.unlock();
@@ -204,6 +213,8 @@ std::size_t FeedStore::writes_waiting() const {
 }
 
 void FeedStore::write_group(std::span<QueuedWrite* const> group) {
+  // The slot write() took, left once stage one is done (or however this ends before).
+  absl::Cleanup leave = [this] { leave_preparing(); };
   std::vector<WriteCall> calls;
   calls.reserve(group.size());
   for (QueuedWrite* queued : group) calls.push_back(queued->call);
@@ -212,11 +223,9 @@ void FeedStore::write_group(std::span<QueuedWrite* const> group) {
       group[i]->result = status.ok() ? calls[i].planned : status;
     }
   };
-  absl::StatusOr<std::shared_ptr<PipelinedBatch>> batch;
-  {
-    absl::Cleanup leave = [this] { leave_preparing(); };
-    batch = or_error_status("preparing the write", [&] { return prepare_calls(calls); });
-  }
+  const absl::StatusOr<std::shared_ptr<PipelinedBatch>> batch =
+      or_error_status("preparing the write", [&] { return prepare_calls(calls); });
+  std::move(leave).Invoke();
   if (!batch.ok()) return give_each(batch.status());
   if (*batch == nullptr) return give_each(absl::OkStatus());  // every call failed its planning
   const absl::StatusOr<WriteSummary> committed = commit_write(PreparedWrite(this, *batch));
@@ -311,7 +320,7 @@ absl::StatusOr<WriteSummary> FeedStore::commit_write(PreparedWrite prepared) {
     abandon(*batch);
     return status;
   }
-  apply_committed([&] {
+  or_stop("applying a stored write in memory", [&] {
     // Maps the batch would rehash are grown now, while readers still read: under their lock a
     // rehash of 2M posts' ids took 120-200 ms. `room` holds the old tables after the swap and
     // frees them when this function returns, after the lock. Only stage two changes state_, and
@@ -326,7 +335,8 @@ absl::StatusOr<WriteSummary> FeedStore::commit_write(PreparedWrite prepared) {
   });
   // The write is durable and acknowledged whatever happens here: a failed checkpoint only means
   // a longer replay at the next start, and a later write retries it.
-  (void)save_checkpoint(CheckpointSave::kInBackground);
+  (void)or_error_status("beginning a checkpoint",
+                        [&] { return save_checkpoint(CheckpointSave::kInBackground); });
   finish(*batch, false);
   return batch->summary;
 }
@@ -391,23 +401,26 @@ absl::Status FeedStore::rewrite(
   if (records.empty()) return absl::OkStatus();
   const std::vector<StoreMutation> mutations(records.begin(), records.end());
   if (auto status = commit_durably(mutations); !status.ok()) return status;
-  apply_committed([&] { apply_exclusively([&] { publish(records); }); });
+  or_stop("applying a stored rewrite in memory",
+          [&] { apply_exclusively([&] { publish(records); }); });
   return absl::OkStatus();
 }
 
 absl::Status FeedStore::commit_durably(std::span<const StoreMutation> mutations) {
-  return or_error_status("writing to the store", [&] { return durable_->commit(mutations); });
+  absl::Status status;
+  or_stop("writing to the store", [&] { status = durable_->commit(mutations); });
+  return status;
 }
 
-void FeedStore::apply_committed(absl::FunctionRef<void()> apply) noexcept {
+void FeedStore::or_stop(std::string_view doing, absl::FunctionRef<void()> step) noexcept {
   try {
-    apply();
-  } catch (const std::exception& error) {
-    // Memory would no longer match the store, and the write, durable, cannot be undone.
+    step();
+  } catch (...) {
+    const absl::Status thrown = status_of_exception(std::current_exception(), doing);
     if (log_) {
-      log_(fmt::format("stopping: a write committed to the store could not be applied in memory "
-                       "({}); the next start replays it from the store",
-                       error.what()));
+      log_(fmt::format("stopping: {}; memory may no longer match the store, and the next start "
+                       "rebuilds it from what the store holds",
+                       std::string(thrown.message())));
     }
     std::abort();
   }

@@ -169,12 +169,13 @@ class FeedStore {
   absl::Status finish_checkpoint_save();
   // Counts a save's outcome as it ends (on the thread that saved), and logs a failure.
   void count_checkpoint_save(const absl::Status& status, Sequence through);
-  // durable_->commit(), with what it throws (out of memory encoding) as an error, nothing written.
+  // durable_->commit() under or_stop(): it reports errors as statuses (RocksDbStore its encoding's
+  // out of memory too); a throw from the write itself leaves unknown what the store took.
   absl::Status commit_durably(std::span<const StoreMutation> mutations);
-  // Runs `apply`, which makes a durably committed write visible in memory. Should it throw (no
-  // memory), memory would no longer match the store: the process logs why and stops, and the
-  // next start replays the write from the store.
-  void apply_committed(absl::FunctionRef<void()> apply) noexcept;
+  // Runs `step`, which writes to the store or makes a stored write visible in memory. Should it
+  // throw, memory may no longer match the store and nothing can undo it: the process logs why
+  // (`doing`) and stops, and the next start rebuilds memory from the store.
+  void or_stop(std::string_view doing, absl::FunctionRef<void()> step) noexcept;
   // Takes the readers' lock exclusively for `apply`, letting waiting requests know (see write()).
   void apply_exclusively(absl::FunctionRef<void()> apply);
   // Persists what the extension derived at start for records that lacked it.

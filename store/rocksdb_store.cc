@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error_status.h"
 #include "common/half_float.h"
 #include "fmt/format.h"
 #include "rocksdb/db.h"
@@ -257,8 +258,16 @@ class RocksDbStore final : public DurableStore {
 
   absl::Status commit(std::span<const StoreMutation> mutations) override {
     rocksdb::WriteBatch batch;
-    for (const auto& mutation : mutations) {
-      std::visit([&](const auto& m) { add(batch, m); }, mutation);
+    // Out of memory while encoding is an error with nothing written (the pipeline goes on); one
+    // in RocksDB's own write is not caught (FeedStore then stops: what was stored is unknown).
+    if (absl::Status encoded = or_error_status("encoding the write", [&] {
+          for (const auto& mutation : mutations) {
+            std::visit([&](const auto& m) { add(batch, m); }, mutation);
+          }
+          return absl::OkStatus();
+        });
+        !encoded.ok()) {
+      return encoded;
     }
     rocksdb::WriteOptions options;
     options.sync = true;  // acknowledged means on disk

@@ -16,7 +16,7 @@ namespace feedrank::api::http {
 namespace {
 
 // The folder's *.json files. A name that is not UTF-8 is left out: JSON cannot hold it (its
-// dump() would throw, ending the HTTP server's thread), and no URL the listing gives names it.
+// dump() threw, and every listing failed), and no URL the listing gives could name it.
 std::vector<std::string> report_names(const std::filesystem::path& folder) {
   std::vector<std::string> names;
   std::error_code error;

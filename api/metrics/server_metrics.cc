@@ -1,5 +1,7 @@
 #include "api/metrics/server_metrics.h"
 
+#include <algorithm>
+
 #include "absl/status/status.h"
 #include "common/resident_memory.h"
 #include "ranker/scoring/ranking_config.h"
@@ -168,7 +170,9 @@ std::string ServerMetrics::render(const ScrapeState& state,
               static_cast<double>(checkpoints.failed));
   out.gauge("feedrank_records_after_checkpoint",
             "Records after the newest stored user-vector checkpoint: what a start would replay.",
-            {}, static_cast<double>(checkpoints.last_sequence - checkpoints.through));
+            {},
+            static_cast<double>(checkpoints.last_sequence -
+                                std::min(checkpoints.through, checkpoints.last_sequence)));
   out.counter("feedrank_impressions_total", "Feed items served and logged for experiment reports.",
               {}, static_cast<double>(state.impressions));
   out.gauge("feedrank_embedded_posts", "Live rows of the post embedding table.", {},

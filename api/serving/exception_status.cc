@@ -1,22 +1,15 @@
 #include "api/serving/exception_status.h"
 
-#include <new>
 #include <string>
+
+#include "common/error_status.h"
 
 namespace feedrank::api::serving {
 
 grpc::Status status_of_exception(std::exception_ptr thrown) {
-  try {
-    std::rethrow_exception(std::move(thrown));
-  } catch (const std::bad_alloc&) {
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        "the server ran out of memory serving this call; retry after a backoff");
-  } catch (const std::exception& error) {
-    return grpc::Status(grpc::StatusCode::INTERNAL,
-                        std::string("the server failed serving this call: ") + error.what());
-  } catch (...) {
-    return grpc::Status(grpc::StatusCode::INTERNAL, "the server failed serving this call");
-  }
+  const absl::Status status =
+      feedrank::status_of_exception(std::move(thrown), "serving this call");
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
 }  // namespace feedrank::api::serving

@@ -1,6 +1,6 @@
-// The answer to a call (or HTTP request) whose handler threw: out of memory is
-// RESOURCE_EXHAUSTED, to be retried after a backoff; anything else is INTERNAL, with what was
-// thrown. Handlers report errors as statuses; this is the net under them.
+// The answer to a call (or HTTP request) whose handler threw (common/error_status.h):
+// RESOURCE_EXHAUSTED when out of memory, to be retried after a backoff; INTERNAL with what was
+// thrown otherwise. Handlers report errors as statuses; this is the net under them.
 #pragma once
 
 #include <grpcpp/grpcpp.h>

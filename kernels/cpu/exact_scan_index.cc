@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/first_exception.h"
 #include "kernels/cpu/inner_products.h"
 #include "kernels/cpu/row_filter.h"
 #include "kernels/cpu/top_k.h"
@@ -94,16 +95,20 @@ absl::StatusOr<SearchResults> ExactScanIndex::search(const VectorRows& rows,
            scores);
     }
   };
+  FirstException thrown;  // by a worker (out of memory): the caller's error, not the process's end
   {
     std::vector<std::jthread> workers;  // joined when they go, also if this thread throws
     workers.reserve(threads - 1);
     try {
-      for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(work, std::ref(tops[t]));
+      for (std::size_t t = 1; t < threads; ++t) {
+        workers.emplace_back([&, t] { thrown.capture([&] { work(tops[t]); }); });
+      }
     } catch (const std::system_error&) {
       // No thread to be had: the rows are handed out by chunks, so those running scan them all.
     }
     work(tops[0]);  // the caller's thread is one of them
   }
+  thrown.rethrow_if_any();
 
   SearchResults results(queries);
   for (std::size_t q = 0; q < queries; ++q) {

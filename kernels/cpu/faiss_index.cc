@@ -10,11 +10,12 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <new>
 #include <vector>
 
+#include "common/first_exception.h"
 #include "common/huge_pages.h"
 #include "kernels/cpu/faiss_simd_storage.h"
-#include "kernels/cpu/first_exception.h"
 #include "kernels/cpu/hnsw_insert.h"
 #include "kernels/cpu/hnsw_search.h"
 #include "kernels/cpu/inner_products.h"
@@ -62,7 +63,11 @@ class OnCallingThread {
   int saved_;
 };
 
+// FAISS's errors are INTERNAL; out of memory is RESOURCE_EXHAUSTED (common/error_status.h).
 absl::Status internal_error(const char* call, const std::exception& e) {
+  if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr) {
+    return absl::ResourceExhaustedError(std::string("out of memory in faiss ") + call);
+  }
   return absl::InternalError(std::string("faiss ") + call + ": " + e.what());
 }
 
@@ -296,7 +301,7 @@ void FaissIndex::search_hnsw(const faiss::IndexHNSW& hnsw, const VectorRows& row
   const auto d = static_cast<std::size_t>(dimension_);
   const int ef = std::max(options_.ef_search, request.k);
   const auto count = static_cast<std::ptrdiff_t>(results.size());
-  cpu::FirstException thrown;
+  FirstException thrown;
 #pragma omp parallel for schedule(dynamic) if (count > 1)
   for (std::ptrdiff_t q = 0; q < count; ++q) {
     thrown.capture([&] {

@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "kernels/cpu/faiss_simd_storage.h"
-#include "kernels/cpu/first_exception.h"
 
 namespace feedrank::kernels::cpu {
 namespace {
@@ -91,6 +90,14 @@ void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const VectorR
   const int threads = omp_get_max_threads();
   cover(static_cast<std::size_t>(first) + count, threads);  // before the index changes
   point_storage_at(index, matrix);  // the matrix may have moved since the last step
+  grow(index, first, count, matrix, threads);
+}
+
+// noexcept: a throw (out of memory) while the graph grows would leave it half extended (ntotal
+// counting rows not linked, so never retried) and a row's lock held by the thread that threw;
+// the process stops rather than hang on that lock or serve a graph that misses rows.
+void HnswInserter::grow(faiss::IndexHNSW& index, RowId first, std::size_t count,
+                        const VectorRows& matrix, int threads) noexcept {
   index.ntotal += static_cast<faiss::Index::idx_t>(count);
   faiss::HNSW& graph = index.hnsw;
   graph.prepare_level_tab(count, /*preset_levels=*/false);
@@ -99,7 +106,6 @@ void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const VectorR
     if (level_rows.empty()) continue;
     const int level = graph.levels[level_rows.front()] - 1;
     const auto size = static_cast<std::ptrdiff_t>(level_rows.size());
-    FirstException thrown;
 #pragma omp parallel num_threads(threads) if (size > 1)
     {
       NegatedInnerProduct distance(*index.storage);
@@ -107,14 +113,11 @@ void HnswInserter::add(faiss::IndexHNSW& index, std::size_t count, const VectorR
       std::vector<float> widened;  // the new row, when the matrix holds halves
 #pragma omp for schedule(dynamic)
       for (std::ptrdiff_t i = 0; i < size; ++i) {
-        thrown.capture([&] {
-          const auto row = static_cast<std::size_t>(level_rows[i]);
-          distance.set_query(floats_of_rows(matrix, row, row + 1, widened));
-          graph.add_with_locks(distance, level, level_rows[i], locks_, visited);
-        });
+        const auto row = static_cast<std::size_t>(level_rows[i]);
+        distance.set_query(floats_of_rows(matrix, row, row + 1, widened));
+        graph.add_with_locks(distance, level, level_rows[i], locks_, visited);
       }
     }
-    thrown.rethrow_if_any();
   }
 }
 

@@ -35,6 +35,9 @@ class HnswInserter {
  private:
   // Makes the locks and every thread's visited table cover `rows` graph rows.
   void cover(std::size_t rows, int threads);
+  // add()'s graph growth and linking; out of memory there ends the process (hnsw_insert.cc).
+  void grow(faiss::IndexHNSW& index, faiss::HNSW::storage_idx_t first, std::size_t count,
+            const VectorRows& matrix, int threads) noexcept;
 
   std::vector<omp_lock_t> locks_;  // one per graph row, as add_with_locks wants
   std::vector<std::unique_ptr<faiss::VisitedTable>> visited_;  // one per thread

@@ -93,8 +93,11 @@ void BackgroundIndexer::run() {
       // Out of memory (a rebuild copies every row) or the index library's error: as a failed
       // step, the index serves on, searches scan the rows it lacks, and the next wake retries
       // (a rebuild is not tried again). On this thread it would end the process.
-      say(fmt::format("background indexing failed (retried at the next write; searches scan the "
-                      "rows not indexed): {}",
+      say(fmt::format("{}: {}",
+                      rebuilding ? "rebuilding the retrieval index failed (the old one serves on; "
+                                   "not tried again until a restart)"
+                                 : "background indexing failed (retried at the next write; "
+                                   "searches scan the rows not indexed)",
                       error.what()));
       failed_before_ = true;
       rebuild_failed_ = rebuild_failed_ || rebuilding;

@@ -94,63 +94,78 @@ absl::StatusOr<std::unique_ptr<store::StateExtension::Prepared>> CorpusVectors::
   for (std::size_t i = 0; i < posts.size(); ++i) {
     first_count[i + 1] = first_count[i] + features[i].size();
   }
-  std::vector<const std::uint64_t*> counts(first_count.back());
-  frequencies_.reserve_more(counts.size());
-  // Each feature is a cache miss in a table of millions: loading the next documents' slots
-  // while this one counts overlaps them (one document alone has too few to hide the latency).
-  constexpr std::size_t kPrefetchDocumentsAhead = 2;
-  for (std::size_t i = 0; i < posts.size(); ++i) {
-    if (i + kPrefetchDocumentsAhead < posts.size()) {
-      for (const auto& feature : features[i + kPrefetchDocumentsAhead]) {
-        frequencies_.prefetch(feature.key);
+  // From here the batch changes the IDF; should anything throw (out of memory), what it changed
+  // is put back, so that the failed batch leaves the IDF as it was.
+  std::size_t joined = 0;  // of this batch's documents, in the IDF
+  std::size_t left = 0;    // of `prepared->removed`, out of it
+  try {
+    std::vector<const std::uint64_t*> counts(first_count.back());
+    frequencies_.reserve_more(counts.size());
+    // Each feature is a cache miss in a table of millions: loading the next documents' slots
+    // while this one counts overlaps them (one document alone has too few to hide the latency).
+    constexpr std::size_t kPrefetchDocumentsAhead = 2;
+    for (std::size_t i = 0; i < posts.size(); ++i) {
+      if (i + kPrefetchDocumentsAhead < posts.size()) {
+        for (const auto& feature : features[i + kPrefetchDocumentsAhead]) {
+          frequencies_.prefetch(feature.key);
+        }
       }
+      frequencies_.add_document(features[i],
+                                std::span(counts).subspan(first_count[i], features[i].size()));
+      ++joined;
     }
-    frequencies_.add_document(features[i],
-                              std::span(counts).subspan(first_count[i], features[i].size()));
-  }
-  const std::uint64_t documents = frequencies_.documents();
-  embeddings::run_in_chunks(posts.size(), threads, [&](int, std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      std::vector<float>& vector = posts[i]->embedding;
-      posts[i]->embedding_supplied = !vector.empty();
-      if (!vector.empty()) {
-        embeddings::l2_normalize(vector);  // the caller's: validated, non-zero and of the right size
+    const std::uint64_t documents = frequencies_.documents();
+    embeddings::run_in_chunks(posts.size(), threads, [&](int, std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        std::vector<float>& vector = posts[i]->embedding;
+        posts[i]->embedding_supplied = !vector.empty();
+        if (!vector.empty()) {
+          // The caller's: validated, non-zero and of the right size.
+          embeddings::l2_normalize(vector);
+          continue;
+        }
+        vector.resize(static_cast<std::size_t>(embedder_.dimension()));
+        embedder_.embed_counted(
+            features[i], std::span(counts).subspan(first_count[i], features[i].size()), documents,
+            vector);
+      }
+    });
+
+    // Tombstones keep the post's vector: user vectors replayed after a restart may need it. The
+    // deleted post's document leaves the IDF here, so that apply() (which may run beside the next
+    // batch's prepare()) does not touch the IDF. A batch that deletes is prepared alone: `state`
+    // and the table hold every earlier batch.
+    std::vector<std::string_view> texts_to_remove;
+    for (store::StoredPost* tombstone : tombstones) {
+      const PostId id = tombstone->post.id;
+      const auto same_batch = std::find_if(posts.begin(), posts.end(),
+                                           [&](const Post* post) { return post->id == id; });
+      if (same_batch != posts.end()) {
+        tombstone->post.embedding = (*same_batch)->embedding;
+        prepared->removed.push_back(features[same_batch - posts.begin()]);
         continue;
       }
-      vector.resize(static_cast<std::size_t>(embedder_.dimension()));
-      embedder_.embed_counted(
-          features[i], std::span(counts).subspan(first_count[i], features[i].size()), documents,
-          vector);
+      if (auto row = table_.row_of(id)) tombstone->post.embedding = table_.row_floats(*row);
+      const store::PostView* view = state.posts.find(id);
+      if (view != nullptr && !view->deleted) texts_to_remove.push_back(view->text());
     }
-  });
-
-  // Tombstones keep the post's vector: user vectors replayed after a restart may need it. The
-  // deleted post's document leaves the IDF here, so that apply() (which may run beside the next
-  // batch's prepare()) does not touch the IDF. A batch that deletes is prepared alone: `state`
-  // and the table hold every earlier batch.
-  std::vector<std::string_view> texts_to_remove;
-  for (store::StoredPost* tombstone : tombstones) {
-    const PostId id = tombstone->post.id;
-    const auto same_batch = std::find_if(posts.begin(), posts.end(),
-                                         [&](const Post* post) { return post->id == id; });
-    if (same_batch != posts.end()) {
-      tombstone->post.embedding = (*same_batch)->embedding;
-      prepared->removed.push_back(features[same_batch - posts.begin()]);
-      continue;
+    const std::size_t same_batch_removals = prepared->removed.size();
+    prepared->removed.resize(same_batch_removals + texts_to_remove.size());
+    embeddings::run_in_chunks(
+        texts_to_remove.size(), threads, [&](int, std::size_t begin, std::size_t end) {
+          for (std::size_t i = begin; i < end; ++i) {
+            prepared->removed[same_batch_removals + i] = features_of(texts_to_remove[i]);
+          }
+        });
+    for (const auto& document : prepared->removed) {
+      frequencies_.remove_document(document);
+      ++left;
     }
-    if (auto row = table_.row_of(id)) tombstone->post.embedding = table_.row_floats(*row);
-    const store::PostView* view = state.posts.find(id);
-    if (view != nullptr && !view->deleted) texts_to_remove.push_back(view->text());
+  } catch (...) {
+    for (std::size_t i = 0; i < left; ++i) frequencies_.add_document(prepared->removed[i]);
+    for (std::size_t i = 0; i < joined; ++i) frequencies_.remove_document(features[i]);
+    throw;
   }
-  const std::size_t same_batch_removals = prepared->removed.size();
-  prepared->removed.resize(same_batch_removals + texts_to_remove.size());
-  embeddings::run_in_chunks(
-      texts_to_remove.size(), threads, [&](int, std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) {
-          prepared->removed[same_batch_removals + i] = features_of(texts_to_remove[i]);
-        }
-      });
-  for (const auto& document : prepared->removed) frequencies_.remove_document(document);
   idf_bytes_.store(frequencies_.memory_bytes(), std::memory_order_relaxed);
   return prepared;
 }
@@ -293,11 +308,12 @@ bool CorpusVectors::checkpoint_due() const {
 bool CorpusVectors::begin_checkpoint(bool force) {
   if (changed_users_.empty() && applied_through_ == saved_through_) return false;
   if (!force && !checkpoint_due()) return false;
-  // checkpoint_finished() came after the checkpoint before: saving_users_ is empty.
+  // checkpoint_finished() came after the checkpoint before: saving_users_ is empty. The copy
+  // begins first: should it throw (out of memory), nothing has moved and the users stay changed.
+  checkpoint_copy_.begin(applied_through_, changed_users_, users_.user_state_bytes_at_most());
   saving_through_ = applied_through_;
   saving_users_.swap(changed_users_);
   saving_events_ = std::exchange(events_since_checkpoint_, 0);
-  checkpoint_copy_.begin(saving_through_, saving_users_, users_.user_state_bytes_at_most());
   return true;
 }
 
