@@ -195,6 +195,18 @@ void to_proto(ranker::FeedPage&& page, bool explain, v1::GetFeedResponse& respon
   }
 }
 
+namespace {
+
+void to_proto(const store::CheckpointCounts& counts, v1::CheckpointStatus& out) {
+  out.set_through_record(counts.through);
+  out.set_last_record(counts.last_sequence);
+  out.set_saved(counts.saved);
+  out.set_failed(counts.failed);
+  out.set_last_error(counts.last_error);
+}
+
+}  // namespace
+
 void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response) {
   response.set_users(counts.store.users);
   response.set_posts(counts.store.posts);
@@ -209,13 +221,7 @@ void to_proto(const ranker::EngineCounts& counts, v1::GetStatsResponse& response
   response.set_background_indexing_seconds(counts.background_indexing_seconds);
   response.set_background_indexing_yielded_seconds(counts.background_indexing_yielded_seconds);
   response.set_vector_space(std::string(ranker::vector_space_name(counts.vector_space)));
-  const store::CheckpointCounts& checkpoints = counts.store.checkpoints;
-  v1::CheckpointStatus& status = *response.mutable_checkpoints();
-  status.set_through_record(checkpoints.through);
-  status.set_last_record(checkpoints.last_sequence);
-  status.set_saved(checkpoints.saved);
-  status.set_failed(checkpoints.failed);
-  status.set_last_error(checkpoints.last_error);
+  to_proto(counts.store.checkpoints, *response.mutable_checkpoints());
   if (counts.vector_space != ranker::VectorSpace::kText)
     to_proto(counts, *response.mutable_learned());
   if (counts.reembed) to_proto(*counts.reembed, *response.mutable_reembed());

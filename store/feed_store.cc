@@ -1,6 +1,7 @@
 #include "store/feed_store.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -176,23 +177,31 @@ absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,
 
   // This call leads a group: it waits for the pipeline while later calls queue behind it, then
   // takes them along (itself first, then the oldest), and lets the next leader gather meanwhile.
+  // Nothing allocates from here until the calls are taken: a throw would leave gathering_ set.
   gathering_ = true;
   lock.unlock();
-  std::vector<QueuedWrite*> group;
-  group.reserve(kMaxCombinedCalls);  // nothing below allocates while the calls are taken
   enter_preparing(Slot::kBeside);
   lock.lock();
-  group.push_back(&mine);
+  std::array<QueuedWrite*, kMaxCombinedCalls> members;
+  members[0] = &mine;
   std::erase(queued_, &mine);
-  const std::size_t taking = std::min(queued_.size(), kMaxCombinedCalls - 1);
-  group.insert(group.end(), queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(taking));
-  queued_.erase(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(taking));
+  const std::size_t others = std::min(queued_.size(), kMaxCombinedCalls - 1);
+  std::copy_n(queued_.begin(), others, members.begin() + 1);
+  queued_.erase(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(others));
+  const std::span<QueuedWrite* const> group(members.data(), others + 1);
   for (QueuedWrite* queued : group) queued->taken = true;
   gathering_ = false;
   lock.unlock();
   combine_changed_.notify_all();
 
-  // What write_group() throws (out of memory) is every taken call's error: none waits forever.
+  // However this ends, every taken call is done (else its caller waits forever), and what
+  // write_group() throws (out of memory) is each one's error.
+  absl::Cleanup mark_done = [&] {
+    lock.lock();
+    for (QueuedWrite* queued : group) queued->done = true;
+    lock.unlock();
+    combine_changed_.notify_all();
+  };
   if (absl::Status thrown = or_error_status("writing", [&] {
         write_group(group);
         return absl::OkStatus();
@@ -200,10 +209,7 @@ absl::StatusOr<WriteSummary> FeedStore::write(std::span<const WriteOp> ops,
       !thrown.ok()) {
     for (QueuedWrite* queued : group) queued->result = thrown;
   }
-  lock.lock();
-  for (QueuedWrite* queued : group) queued->done = true;
-  lock.unlock();
-  combine_changed_.notify_all();
+  std::move(mark_done).Invoke();
   return std::move(mine.result);
 }
 
@@ -384,9 +390,11 @@ void FeedStore::finish(PipelinedBatch& batch, bool failed) {
 
 void FeedStore::abandon(PipelinedBatch& batch) {
   if (extension_ && batch.prepared) {
-    // Not beside another batch's prepare(): both change what prepare() derives (the IDF).
+    // Not beside another batch's prepare(): both change what prepare() derives (the IDF). A
+    // throw (out of memory putting documents back) would leave the IDF half undone.
     enter_preparing(Slot::kDiscard);
-    extension_->discard(*batch.prepared);
+    or_stop("undoing a failed write's changes to the IDF",
+            [&] { extension_->discard(*batch.prepared); });
     leave_preparing();
   }
   finish(batch, true);
@@ -526,7 +534,9 @@ void FeedStore::count_checkpoint_save(const absl::Status& status, Sequence throu
 
 absl::Status FeedStore::finish_checkpoint_save() {
   if (!checkpoint_save_.valid()) return absl::OkStatus();
-  absl::Status status = checkpoint_save_.get();
+  // The save reports its errors; should it throw all the same, the extension still hears of it.
+  absl::Status status =
+      or_error_status("saving a checkpoint", [&] { return checkpoint_save_.get(); });
   extension_->checkpoint_finished(status.ok());
   return status;
 }

@@ -94,12 +94,14 @@ absl::StatusOr<std::unique_ptr<store::StateExtension::Prepared>> CorpusVectors::
   for (std::size_t i = 0; i < posts.size(); ++i) {
     first_count[i + 1] = first_count[i] + features[i].size();
   }
-  // From here the batch changes the IDF; should anything throw (out of memory), what it changed
-  // is put back, so that the failed batch leaves the IDF as it was.
+  // From here the batch changes the IDF; should anything throw (out of memory) before the removals
+  // at the end (which do not allocate), the documents it added are taken out again, so that the
+  // failed batch leaves the IDF as it was.
   std::size_t joined = 0;  // of this batch's documents, in the IDF
-  std::size_t left = 0;    // of `prepared->removed`, out of it
   try {
     std::vector<const std::uint64_t*> counts(first_count.back());
+    // Room for every feature first: add_document() then never rehashes (the count pointers it
+    // hands out stay valid) and cannot throw halfway through a document.
     frequencies_.reserve_more(counts.size());
     // Each feature is a cache miss in a table of millions: loading the next documents' slots
     // while this one counts overlaps them (one document alone has too few to hide the latency).
@@ -157,15 +159,11 @@ absl::StatusOr<std::unique_ptr<store::StateExtension::Prepared>> CorpusVectors::
             prepared->removed[same_batch_removals + i] = features_of(texts_to_remove[i]);
           }
         });
-    for (const auto& document : prepared->removed) {
-      frequencies_.remove_document(document);
-      ++left;
-    }
   } catch (...) {
-    for (std::size_t i = 0; i < left; ++i) frequencies_.add_document(prepared->removed[i]);
     for (std::size_t i = 0; i < joined; ++i) frequencies_.remove_document(features[i]);
     throw;
   }
+  for (const auto& document : prepared->removed) frequencies_.remove_document(document);
   idf_bytes_.store(frequencies_.memory_bytes(), std::memory_order_relaxed);
   return prepared;
 }
