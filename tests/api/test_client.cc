@@ -33,6 +33,10 @@ TestClient::TestClient(const std::string& address)
     : channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
       stub_(v1::FeedRank::NewStub(channel_)) {}
 
+bool TestClient::wait_connected(std::chrono::milliseconds timeout) {
+  return channel_->WaitForConnected(std::chrono::system_clock::now() + timeout);
+}
+
 Reply<v1::UpsertUsersResponse> TestClient::call(const v1::UpsertUsersRequest& request) {
   return unary<v1::UpsertUsersResponse>(*stub_, &v1::FeedRank::Stub::UpsertUsers, request);
 }

@@ -4,6 +4,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -24,6 +25,9 @@ struct Reply {
 class TestClient {
  public:
   explicit TestClient(const std::string& address);
+  // Whether the channel connects within `timeout` (gRPC retries a failed attempt after a
+  // backoff; a call that came first would fail with that attempt instead).
+  bool wait_connected(std::chrono::milliseconds timeout);
 
   Reply<v1::UpsertUsersResponse> call(const v1::UpsertUsersRequest& request);
   Reply<v1::CreatePostsResponse> call(const v1::CreatePostsRequest& request);

@@ -1,5 +1,7 @@
 #include "tests/api/test_server.h"
 
+#include <chrono>
+
 #include "tests/api/status_matchers.h"
 #include "tests/api/test_records.h"
 
@@ -14,6 +16,10 @@ void ApiTest::start_server() {
   ASSERT_TRUE(server.ok()) << "FeedServer::start: " << server.status();
   server_ = std::move(*server);
   client_ = std::make_unique<TestClient>(server_->address());
+  // Connected before the test's first call: once, on the loaded 2-core VM, that call's only
+  // connection attempt failed ("failed to connect to all addresses"), and so did the call.
+  ASSERT_TRUE(client_->wait_connected(std::chrono::seconds(10)))
+      << "no connection to the test server at " << server_->address();
 }
 
 void ApiTest::load_small_network() {
