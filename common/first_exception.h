@@ -20,8 +20,6 @@ class FirstException {
       if (!first_) first_ = std::current_exception();
     }
   }
-  // Whether something was kept (read once the threads are joined, or under no contention).
-  bool any() const { return static_cast<bool>(first_); }
   // After the threads: throws what was kept, if anything.
   void rethrow_if_any() const {
     if (first_) std::rethrow_exception(first_);

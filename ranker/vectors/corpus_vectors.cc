@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
 #include "embeddings/bulk_embedder.h"
 #include "embeddings/parallel_chunks.h"
@@ -94,75 +95,73 @@ absl::StatusOr<std::unique_ptr<store::StateExtension::Prepared>> CorpusVectors::
   for (std::size_t i = 0; i < posts.size(); ++i) {
     first_count[i + 1] = first_count[i] + features[i].size();
   }
-  // From here the batch changes the IDF; should anything throw (out of memory) before the removals
-  // at the end (which do not allocate), the documents it added are taken out again, so that the
-  // failed batch leaves the IDF as it was.
+  // From here the batch changes the IDF. Should anything throw (out of memory) before the
+  // removals at the end (which do not allocate), the documents it added are taken out again, so
+  // that the failed batch leaves the IDF as it was.
   std::size_t joined = 0;  // of this batch's documents, in the IDF
-  try {
-    std::vector<const std::uint64_t*> counts(first_count.back());
-    // Room for every feature first: add_document() then never rehashes (the count pointers it
-    // hands out stay valid) and cannot throw halfway through a document.
-    frequencies_.reserve_more(counts.size());
-    // Each feature is a cache miss in a table of millions: loading the next documents' slots
-    // while this one counts overlaps them (one document alone has too few to hide the latency).
-    constexpr std::size_t kPrefetchDocumentsAhead = 2;
-    for (std::size_t i = 0; i < posts.size(); ++i) {
-      if (i + kPrefetchDocumentsAhead < posts.size()) {
-        for (const auto& feature : features[i + kPrefetchDocumentsAhead]) {
-          frequencies_.prefetch(feature.key);
-        }
+  absl::Cleanup take_out_joined = [&] {
+    for (std::size_t i = 0; i < joined; ++i) frequencies_.remove_document(features[i]);
+  };
+  std::vector<const std::uint64_t*> counts(first_count.back());
+  // Room for every feature first: add_document() then never rehashes (the count pointers it hands
+  // out stay valid) and cannot throw halfway through a document.
+  frequencies_.reserve_more(counts.size());
+  // Each feature is a cache miss in a table of millions: loading the next documents' slots
+  // while this one counts overlaps them (one document alone has too few to hide the latency).
+  constexpr std::size_t kPrefetchDocumentsAhead = 2;
+  for (std::size_t i = 0; i < posts.size(); ++i) {
+    if (i + kPrefetchDocumentsAhead < posts.size()) {
+      for (const auto& feature : features[i + kPrefetchDocumentsAhead]) {
+        frequencies_.prefetch(feature.key);
       }
-      frequencies_.add_document(features[i],
-                                std::span(counts).subspan(first_count[i], features[i].size()));
-      ++joined;
     }
-    const std::uint64_t documents = frequencies_.documents();
-    embeddings::run_in_chunks(posts.size(), threads, [&](int, std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) {
-        std::vector<float>& vector = posts[i]->embedding;
-        posts[i]->embedding_supplied = !vector.empty();
-        if (!vector.empty()) {
-          // The caller's: validated, non-zero and of the right size.
-          embeddings::l2_normalize(vector);
-          continue;
-        }
-        vector.resize(static_cast<std::size_t>(embedder_.dimension()));
-        embedder_.embed_counted(
-            features[i], std::span(counts).subspan(first_count[i], features[i].size()), documents,
-            vector);
-      }
-    });
-
-    // Tombstones keep the post's vector: user vectors replayed after a restart may need it. The
-    // deleted post's document leaves the IDF here, so that apply() (which may run beside the next
-    // batch's prepare()) does not touch the IDF. A batch that deletes is prepared alone: `state`
-    // and the table hold every earlier batch.
-    std::vector<std::string_view> texts_to_remove;
-    for (store::StoredPost* tombstone : tombstones) {
-      const PostId id = tombstone->post.id;
-      const auto same_batch = std::find_if(posts.begin(), posts.end(),
-                                           [&](const Post* post) { return post->id == id; });
-      if (same_batch != posts.end()) {
-        tombstone->post.embedding = (*same_batch)->embedding;
-        prepared->removed.push_back(features[same_batch - posts.begin()]);
+    frequencies_.add_document(features[i],
+                              std::span(counts).subspan(first_count[i], features[i].size()));
+    ++joined;
+  }
+  const std::uint64_t documents = frequencies_.documents();
+  embeddings::run_in_chunks(posts.size(), threads, [&](int, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      std::vector<float>& vector = posts[i]->embedding;
+      posts[i]->embedding_supplied = !vector.empty();
+      if (!vector.empty()) {
+        embeddings::l2_normalize(vector);  // the caller's: validated, non-zero and of the right size
         continue;
       }
-      if (auto row = table_.row_of(id)) tombstone->post.embedding = table_.row_floats(*row);
-      const store::PostView* view = state.posts.find(id);
-      if (view != nullptr && !view->deleted) texts_to_remove.push_back(view->text());
+      vector.resize(static_cast<std::size_t>(embedder_.dimension()));
+      embedder_.embed_counted(
+          features[i], std::span(counts).subspan(first_count[i], features[i].size()), documents,
+          vector);
     }
-    const std::size_t same_batch_removals = prepared->removed.size();
-    prepared->removed.resize(same_batch_removals + texts_to_remove.size());
-    embeddings::run_in_chunks(
-        texts_to_remove.size(), threads, [&](int, std::size_t begin, std::size_t end) {
-          for (std::size_t i = begin; i < end; ++i) {
-            prepared->removed[same_batch_removals + i] = features_of(texts_to_remove[i]);
-          }
-        });
-  } catch (...) {
-    for (std::size_t i = 0; i < joined; ++i) frequencies_.remove_document(features[i]);
-    throw;
+  });
+
+  // Tombstones keep the post's vector: user vectors replayed after a restart may need it. The
+  // deleted post's document leaves the IDF here, so that apply() (which may run beside the next
+  // batch's prepare()) does not touch the IDF. A batch that deletes is prepared alone: `state`
+  // and the table hold every earlier batch.
+  std::vector<std::string_view> texts_to_remove;
+  for (store::StoredPost* tombstone : tombstones) {
+    const PostId id = tombstone->post.id;
+    const auto same_batch = std::find_if(posts.begin(), posts.end(),
+                                         [&](const Post* post) { return post->id == id; });
+    if (same_batch != posts.end()) {
+      tombstone->post.embedding = (*same_batch)->embedding;
+      prepared->removed.push_back(features[same_batch - posts.begin()]);
+      continue;
+    }
+    if (auto row = table_.row_of(id)) tombstone->post.embedding = table_.row_floats(*row);
+    const store::PostView* view = state.posts.find(id);
+    if (view != nullptr && !view->deleted) texts_to_remove.push_back(view->text());
   }
+  const std::size_t same_batch_removals = prepared->removed.size();
+  prepared->removed.resize(same_batch_removals + texts_to_remove.size());
+  embeddings::run_in_chunks(
+      texts_to_remove.size(), threads, [&](int, std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+          prepared->removed[same_batch_removals + i] = features_of(texts_to_remove[i]);
+        }
+      });
+  std::move(take_out_joined).Cancel();
   for (const auto& document : prepared->removed) frequencies_.remove_document(document);
   idf_bytes_.store(frequencies_.memory_bytes(), std::memory_order_relaxed);
   return prepared;
