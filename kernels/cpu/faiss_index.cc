@@ -5,6 +5,7 @@
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_io.h>
+#include <faiss/invlists/InvertedLists.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -95,6 +96,39 @@ std::unique_ptr<faiss::Index> new_index(int dimension, const FaissIndexOptions& 
   return std::make_unique<faiss::IndexFlatIP>(dimension);  // also IVF until it trains
 }
 
+// Grows `entries` to hold `size` with the doubling push_back would use, so that many small adds
+// to one list stay amortised.
+template <class Vector>
+void reserve_growing(Vector& entries, std::size_t size) {
+  if (size > entries.capacity()) entries.reserve(std::max(size, 2 * entries.capacity()));
+}
+
+// Adds `count` rows to a trained IVF. FAISS's add writes the lists inside an OpenMP region,
+// where an allocation that throws ends the process (an exception may not leave a region). So the
+// rows' lists are found and each list given room for its new entries here first, outside any
+// region: out of memory is then an error that leaves the index as it was, and FAISS's add only
+// copies into the room made.
+void add_to_ivf(faiss::IndexIVF& ivf, std::size_t count, const float* fresh) {
+  auto* lists = dynamic_cast<faiss::ArrayInvertedLists*>(ivf.invlists);
+  if (lists == nullptr) {  // not a kind this file makes or loads
+    ivf.add(static_cast<Label>(count), fresh);
+    return;
+  }
+  std::vector<Label> list_of_row(count);
+  ivf.quantizer->assign(static_cast<Label>(count), fresh, list_of_row.data());
+  std::vector<std::size_t> added(ivf.nlist);
+  for (Label list : list_of_row) {
+    if (list >= 0) ++added[static_cast<std::size_t>(list)];
+  }
+  for (std::size_t list = 0; list < ivf.nlist; ++list) {
+    if (added[list] == 0) continue;
+    const std::size_t entries = lists->ids[list].size() + added[list];
+    reserve_growing(lists->ids[list], entries);
+    reserve_growing(lists->codes[list], entries * lists->code_size);
+  }
+  ivf.add_core(static_cast<Label>(count), fresh, nullptr, list_of_row.data());
+}
+
 // An IVF-Flat over all of `rows`, its lists trained on them.
 std::unique_ptr<faiss::Index> trained_ivf(const VectorRows& rows, std::size_t lists) {
   auto quantizer = std::make_unique<faiss::IndexFlatIP>(rows.dimension);
@@ -107,7 +141,7 @@ std::unique_ptr<faiss::Index> trained_ivf(const VectorRows& rows, std::size_t li
   const float* values = floats_of_rows(rows, 0, rows.rows, widened);
   OnCallingThread serial;
   ivf->train(n, values);
-  ivf->add(n, values);
+  add_to_ivf(*ivf, rows.rows, values);
   return ivf;
 }
 
@@ -224,7 +258,11 @@ absl::Status FaissIndex::sync(const VectorRows& rows) {
       std::vector<float> widened;
       const float* fresh = floats_of_rows(rows, have, rows.rows, widened);
       OnCallingThread serial;
-      index_->add(static_cast<Label>(count), fresh);
+      if (auto* ivf = dynamic_cast<faiss::IndexIVF*>(index_.get())) {
+        add_to_ivf(*ivf, count, fresh);
+      } else {
+        index_->add(static_cast<Label>(count), fresh);  // a flat add grows its codes first
+      }
     }
   } catch (const std::exception& e) {
     return internal_error("add", e);
