@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <new>
 #include <shared_mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -270,6 +272,49 @@ TEST(LearnedSpace, OneTrainingAtATime) {
   EXPECT_EQ((*space)->current()->version(), 1u);
   EXPECT_TRUE((*space)->train(later).ok());
   EXPECT_EQ((*space)->current()->version(), 2u);
+}
+
+// A training that throws (out of memory in its buffers, a library's error) is a failed training
+// with the reason in its progress, on the caller's thread and on the background one alike; the
+// process goes on and the next training runs.
+TEST(LearnedSpace, ATrainingThatThrowsFailsAndTheNextOneRuns) {
+  GuardedState guarded(200, 4000, 8);
+  const TimestampMs later = 10'000 * kHour;
+  std::atomic<int> throw_next{0};  // 1: out of memory, 2: another exception
+  const LearnedSpace::StateReader reader = guarded.reader();
+  auto space = LearnedSpace::create(
+      options(VectorSpace::kLearned),
+      [&](absl::FunctionRef<void(const store::FeedState&, const embeddings::EmbeddingTable&)> fn) {
+        switch (throw_next.exchange(0)) {
+          case 1:
+            throw std::bad_alloc();
+          case 2:
+            throw std::runtime_error("the planted failure");
+        }
+        reader(fn);
+      });
+  ASSERT_TRUE(space.ok());
+
+  throw_next = 1;
+  const absl::Status out_of_memory = (*space)->train(later);
+  EXPECT_EQ(out_of_memory.code(), absl::StatusCode::kResourceExhausted) << out_of_memory;
+  EXPECT_EQ((*space)->current(), nullptr);
+  EXPECT_FALSE((*space)->progress().running);
+  EXPECT_EQ((*space)->progress().phase, "failed: out of memory training the learned model");
+
+  throw_next = 2;
+  ASSERT_TRUE((*space)->start_training(later).ok());
+  while ((*space)->progress().running) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const TrainingProgress failed = (*space)->progress();
+  EXPECT_EQ(failed.last_error.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(failed.phase, "failed: training the learned model: the planted failure");
+  EXPECT_EQ(failed.finished, 0u);
+  EXPECT_EQ((*space)->current(), nullptr);
+
+  ASSERT_TRUE((*space)->train(later).ok());
+  ASSERT_NE((*space)->current(), nullptr);
+  EXPECT_EQ((*space)->current()->version(), 1u);
+  EXPECT_EQ((*space)->progress().finished, 1u);
 }
 
 TEST(LearnedSpace, RefusesTheTextSpaceAndABadHybridWeight) {

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -16,10 +15,10 @@
 #include "absl/synchronization/mutex.h"
 #include "api/server.h"
 #include "api/serving/structured_log.h"
-#include "common/error_status.h"
 #include "common/huge_page_malloc.h"
 #include "spdlog/spdlog.h"
 #include "tools/server/duration_flag.h"
+#include "tools/server/signal_loop.h"
 
 namespace {
 
@@ -60,26 +59,8 @@ bool install_signal_handlers() {
 // SIGHUP reloads the experiments config; SIGINT and SIGTERM shut down.
 std::thread handle_signals(feedrank::api::FeedServer& server) {
   return std::thread([&server] {
-    for (;;) {
-      char signal = 0;
-      if (read(signal_pipe[0], &signal, 1) < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      if (signal != SIGHUP) {
-        spdlog::info("signal {}: shutting down", static_cast<int>(signal));
-        break;
-      }
-      // What it throws (out of memory) fails the reload, not the server: this thread has no net.
-      auto reloaded = feedrank::or_error_status("reloading the experiments config",
-                                                [&] { return server.reload_experiments(); });
-      if (reloaded.ok()) {
-        spdlog::info("SIGHUP: {}", *reloaded);
-      } else {
-        spdlog::warn("SIGHUP: the experiments config was not reloaded: {}",
-                     std::string(reloaded.status().message()));
-      }
-    }
+    feedrank::server::run_signal_loop(signal_pipe[0],
+                                      [&server] { return server.reload_experiments(); });
     server.shutdown();
   });
 }
