@@ -10,10 +10,12 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <future>
 #include <system_error>
+#include <utility>
 
 #include "common/stable_array.h"
 
@@ -37,8 +39,13 @@ class PagesAhead {
     if (this != &other) *this = PagesAhead();
     return *this;
   }
-  PagesAhead(PagesAhead&&) noexcept = default;
-  PagesAhead& operator=(PagesAhead&&) noexcept = default;  // waits for the thread it drops
+  PagesAhead(PagesAhead&& other) noexcept { *this = std::move(other); }
+  PagesAhead& operator=(PagesAhead&& other) noexcept {
+    backing_ = std::move(other.backing_);  // waits for the thread it drops
+    base_ = other.base_.load(std::memory_order_relaxed);
+    backed_ = other.backed_.load(std::memory_order_relaxed);
+    return *this;
+  }
   ~PagesAhead() = default;  // waits for the thread (std::async's future does)
 
   // The array's one writer, before it grows `array` to `size` elements, outside its readers'
@@ -55,12 +62,13 @@ class PagesAhead {
     const std::size_t mapped = array.capacity() * sizeof(T) / kStep * kStep;
     const std::size_t written = size * sizeof(T);
     if (written > array.capacity() * sizeof(T)) return;  // this growth moves the array
-    if (base != base_) {  // mapped anew or moved: what lies below `written` is backed
-      base_ = base;
-      backed_ = written / kStep * kStep;
+    if (base != base_.load(std::memory_order_relaxed)) {
+      // Mapped anew or moved: what lies below `written` is backed.
+      base_.store(base, std::memory_order_relaxed);
+      backed_.store(written / kStep * kStep, std::memory_order_relaxed);
     }
-    if (backed_ >= mapped || backed_ >= written + kAheadBytes / 2) return;
-    const std::size_t from = backed_;
+    const std::size_t from = backed_.load(std::memory_order_relaxed);
+    if (from >= mapped || from >= written + kAheadBytes / 2) return;
     const std::size_t to = std::min(mapped, (written + kAheadBytes + kStep - 1) / kStep * kStep);
     try {
       backing_ = std::async(std::launch::async, [start = base + from, bytes = to - from] {
@@ -68,10 +76,19 @@ class PagesAhead {
         // fault the pages in as before.
         ::madvise(start, bytes, kMadvisePopulateWrite);
       });
-      backed_ = to;
+      backed_.store(to, std::memory_order_relaxed);
     } catch (const std::system_error&) {
       // No thread to be had: the writer's writes fault the pages in.
     }
+  }
+
+  // Bytes asked to be backed past the first `counted` bytes of the array that starts at `data`
+  // (0 when this backs another array or none): memory in use that the array's size leaves out.
+  // Any thread may ask, beside the writer; a statistic, not a synchronised count.
+  std::size_t backed_past(const void* data, std::size_t counted) const {
+    if (base_.load(std::memory_order_relaxed) != data) return 0;
+    const std::size_t backed = backed_.load(std::memory_order_relaxed);
+    return backed > counted ? backed - counted : 0;
   }
 
   // Before anything that may move or free the array: waits for the thread.
@@ -83,8 +100,9 @@ class PagesAhead {
   static constexpr std::size_t kStep = std::size_t{2} << 20;  // a huge page
 
   std::future<void> backing_;
-  char* base_ = nullptr;    // the array's data() when backed_ was counted
-  std::size_t backed_ = 0;  // bytes from base_ on that a thread was asked to back
+  // Written by the array's writer only; atomic for backed_past()'s readers.
+  std::atomic<char*> base_{nullptr};    // the array's data() when backed_ was counted
+  std::atomic<std::size_t> backed_{0};  // bytes from base_ on that a thread was asked to back
 };
 
 }  // namespace feedrank

@@ -259,9 +259,12 @@ std::size_t EmbeddingTable::id_map_bytes() const {
 }
 
 std::size_t EmbeddingTable::memory_bytes() const {
-  return sizeof(*this) + floats_.resident_bytes() + halves_.resident_bytes() +
-         tombstones_.resident_bytes() +
-         unsearchable_.resident_bytes() + id_map_bytes();
+  const std::size_t matrix = floats_.resident_bytes() + halves_.resident_bytes();
+  const void* matrix_data = precision_ == RowPrecision::kHalf
+                                ? static_cast<const void*>(halves_.data())
+                                : static_cast<const void*>(floats_.data());
+  return sizeof(*this) + matrix + matrix_pages_ahead_.backed_past(matrix_data, matrix) +
+         tombstones_.resident_bytes() + unsearchable_.resident_bytes() + id_map_bytes();
 }
 
 }  // namespace feedrank::embeddings

@@ -144,7 +144,7 @@ class EmbeddingTable {
   std::span<const std::uint64_t> unsearchable_words() const { return unsearchable_.span(); }
 
   // Bytes held: the arrays' written pages (their untouched reservations cost address space
-  // only) and the id map's capacity.
+  // only), the matrix's pages backed ahead of its writer, and the id map's capacity.
   std::size_t memory_bytes() const;
   // The id map's share of memory_bytes(): row_ids plus the id -> row hash map.
   std::size_t id_map_bytes() const;

@@ -43,6 +43,10 @@ TEST(PagesAhead, BacksTheNextMegabytesPastTheWriterAndWritesNothing) {
   // Backed up to kAheadBytes past the written bytes (rounded up to 2 MB), not beyond.
   const std::size_t backed_to = 3 * kMiB + PagesAhead::kAheadBytes;
   EXPECT_EQ(missing_pages(array.data(), backed_to), 0u);
+  // Counted as memory in use past the array's own bytes; nothing for another array.
+  // 3 + 8 MiB rounded up to 2 MiB steps: backed to 12 MiB.
+  EXPECT_EQ(ahead.backed_past(array.data(), 3 * kMiB), 9 * kMiB);
+  EXPECT_EQ(ahead.backed_past(&written, 3 * kMiB), 0u);
   const auto* beyond = reinterpret_cast<const char*>(array.data()) + backed_to + 2 * kMiB;
   EXPECT_GT(missing_pages(beyond, 4 * kMiB), 0u) << "backed far past what was asked";
   for (std::size_t i = 0; i < written; ++i) {
