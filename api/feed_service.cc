@@ -46,7 +46,7 @@ std::chrono::steady_clock::time_point steady_deadline(std::chrono::system_clock:
 
 WriteRules FeedService::rules_now() const {
   WriteRules rules = rules_;
-  rules.latest_engagement_ms = ranker::wall_clock_ms() + kEngagementClockSkewMs;
+  rules.latest_time_ms = ranker::wall_clock_ms() + kClockSkewMs;
   return rules;
 }
 
@@ -69,7 +69,26 @@ FeedService::FeedService(ranker::FeedEngine& engine, ranker::ExperimentFeeds& ex
       workers_(static_cast<int>(std::clamp<std::int64_t>(
                    std::int64_t{gate.limit_of("GetFeed")} + gate.limit_of("GetNearestPosts"), 1,
                    kMaxWorkers)),
-               kMaxQueuedCalls) {}
+               kMaxQueuedCalls) {
+  // Ingest reads its chunks as bytes and parses them itself. gRPC's parse of a chunk that does
+  // not parse (a string field that is not UTF-8, which a C++ client can send) ends Read() as the
+  // end of the stream does: the load ended with OK there and the chunks after it were dropped.
+  // Served as a bidirectional stream that writes its one response at the end, which is what a
+  // client-streaming call is on the wire.
+  const int ingest_index = v1::IngestRequest::descriptor()
+                               ->file()
+                               ->FindServiceByName("FeedRank")
+                               ->FindMethodByName("Ingest")
+                               ->index();
+  MarkMethodStreamed(
+      ingest_index,
+      new grpc::internal::BidiStreamingHandler<FeedService, grpc::ByteBuffer, v1::IngestResponse>(
+          [](FeedService* service, grpc::ServerContext* context,
+             grpc::ServerReaderWriter<v1::IngestResponse, grpc::ByteBuffer>* stream) {
+            return service->ingest(context, stream);
+          },
+          this));
+}
 
 template <class Body>
 grpc::ServerUnaryReactor* FeedService::serve_callback(grpc::CallbackServerContext* context,
@@ -225,9 +244,9 @@ grpc::Status FeedService::RecordEngagements(grpc::ServerContext* context,
   });
 }
 
-grpc::Status FeedService::Ingest(grpc::ServerContext* context,
-                                 grpc::ServerReader<v1::IngestRequest>* reader,
-                                 v1::IngestResponse* response) {
+grpc::Status FeedService::ingest(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::IngestResponse, grpc::ByteBuffer>* stream) {
   return gate_.serve(context, "Ingest", [&](serving::ServedCall&) -> grpc::Status {
     const WriteRules rules = rules_now();
     v1::IngestRequest chunk;
@@ -257,7 +276,13 @@ grpc::Status FeedService::Ingest(grpc::ServerContext* context,
       records += static_cast<std::uint64_t>(committing_records);
       return absl::OkStatus();
     };
-    while (reader->Read(&chunk)) {
+    grpc::ByteBuffer bytes;
+    while (stream->Read(&bytes)) {
+      if (!grpc::SerializationTraits<v1::IngestRequest>::Deserialize(&bytes, &chunk).ok()) {
+        if (absl::Status status = settle(); !status.ok()) return stopped(status);
+        return stopped(absl::InvalidArgumentError(
+            "not an IngestRequest (is every text valid UTF-8?); nothing of it was written"));
+      }
       auto ops = to_write_ops(chunk, rules);
       auto prepared = ops.ok() ? engine_.prepare_write(*ops, ingest_item_namer(chunk))
                                : absl::StatusOr<store::FeedStore::PreparedWrite>(ops.status());
@@ -274,8 +299,10 @@ grpc::Status FeedService::Ingest(grpc::ServerContext* context,
       if (!committer.try_submit([commit] { (*commit)(); })) std::abort();
     }
     if (absl::Status status = settle(); !status.ok()) return stopped(status);
-    to_proto(total, *response);
-    response->set_chunks(chunks);
+    v1::IngestResponse response;
+    to_proto(total, response);
+    response.set_chunks(chunks);
+    stream->Write(response);  // false when the client is gone: it sees no answer either way
     return grpc::Status::OK;
   });
 }

@@ -45,8 +45,6 @@ class FeedService final : public CallbackMethods {
                         v1::UnfollowResponse* response) override;
   grpc::Status RecordEngagements(grpc::ServerContext*, const v1::RecordEngagementsRequest* request,
                                  v1::RecordEngagementsResponse* response) override;
-  grpc::Status Ingest(grpc::ServerContext*, grpc::ServerReader<v1::IngestRequest>* reader,
-                      v1::IngestResponse* response) override;
   grpc::Status GetStats(grpc::ServerContext*, const v1::GetStatsRequest* request,
                         v1::GetStatsResponse* response) override;
   grpc::Status Train(grpc::ServerContext* context, const v1::TrainRequest* request,
@@ -62,8 +60,11 @@ class FeedService final : public CallbackMethods {
  private:
   template <class Request>
   absl::StatusOr<store::WriteSummary> write(const Request& request, std::string_view list_field);
-  // rules_ with the engagement-time bound of this moment.
+  // rules_ with the time bound of this moment.
   WriteRules rules_now() const;
+  // The Ingest RPC. Its chunks are read as bytes and parsed here (see the constructor).
+  grpc::Status ingest(grpc::ServerContext* context,
+                      grpc::ServerReaderWriter<v1::IngestResponse, grpc::ByteBuffer>* stream);
 
   // GetFeed's work, wherever it runs (see GetFeed).
   grpc::Status serve_feed(grpc::ServerContextBase* context, const v1::GetFeedRequest& request,

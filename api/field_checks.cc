@@ -41,6 +41,23 @@ absl::Status check_time(const FieldPath& field, std::int64_t ms) {
                  : absl::OkStatus();
 }
 
+namespace {
+
+// Unicode's control characters (general category Cc): U+0000-U+001F and U+007F-U+009F. The
+// second range is two bytes in UTF-8 (U+0085, "next line", breaks lines too). `text` is UTF-8.
+bool has_control_character(std::string_view text) {
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
+  const auto length = static_cast<std::int32_t>(text.size());
+  for (std::int32_t i = 0; i < length;) {
+    UChar32 c;
+    U8_NEXT(bytes, i, length, c);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 absl::Status check_text(const FieldPath& field, std::string_view text, std::size_t max_bytes,
                         bool single_line) {
   if (text.empty()) return invalid(field, "required (must not be empty)");
@@ -48,10 +65,8 @@ absl::Status check_text(const FieldPath& field, std::string_view text, std::size
     return invalid(field, fmt::format("too long ({} bytes, at most {})", text.size(), max_bytes));
   }
   if (!is_valid_utf8(text)) return invalid(field, "not valid UTF-8");
-  if (single_line) {
-    for (unsigned char c : text) {
-      if (c < 0x20 || c == 0x7f) return invalid(field, "must not contain control characters");
-    }
+  if (single_line && has_control_character(text)) {
+    return invalid(field, "must not contain control characters");
   }
   return absl::OkStatus();
 }

@@ -30,11 +30,21 @@ absl::Status check_embedding(const FieldPath& name, const google::protobuf::Repe
   return check_vector(name, std::span(v.data(), v.size()), dimension);
 }
 
+absl::Status check_not_far_future(const FieldPath& field, std::int64_t at_ms,
+                                  const WriteRules& rules) {
+  if (rules.latest_time_ms == 0 || at_ms <= rules.latest_time_ms) {
+    return absl::OkStatus();
+  }
+  return invalid(field, fmt::format("{} is more than 24 h after the server's clock ({})", at_ms,
+                                    rules.latest_time_ms - kClockSkewMs));
+}
+
 absl::StatusOr<Post> to_post(const v1::Post& in, const FieldPath& item, const WriteRules& rules) {
   auto status = first_error(
       check_id(item.field("id"), in.id()), check_id(item.field("author_id"), in.author_id()),
       check_text(item.field("text"), in.text(), kMaxTextBytes, false),
       check_time(item.field("created_at_ms"), in.created_at_ms()),
+      check_not_far_future(item.field("created_at_ms"), in.created_at_ms(), rules),
       v1::Visibility_IsValid(in.visibility())
           ? absl::OkStatus()
           : invalid(item.field("visibility"),
@@ -78,14 +88,6 @@ absl::StatusOr<DeletePost> to_delete(std::uint64_t post_id, const FieldPath& ite
   return DeletePost{post_id};
 }
 
-absl::Status check_not_far_future(const FieldPath& field, std::int64_t at_ms,
-                                  const WriteRules& rules) {
-  if (rules.latest_engagement_ms == 0 || at_ms <= rules.latest_engagement_ms) {
-    return absl::OkStatus();
-  }
-  return invalid(field, fmt::format("{} is more than 24 h after the server's clock ({})", at_ms,
-                                    rules.latest_engagement_ms - kEngagementClockSkewMs));
-}
 
 absl::StatusOr<Engagement> to_engagement(const v1::Engagement& in, const FieldPath& item,
                                          const WriteRules& rules) {

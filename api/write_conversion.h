@@ -16,13 +16,14 @@ using WriteOps = std::vector<WriteOp>;
 // What a valid write depends on beyond the request itself.
 struct WriteRules {
   int embedding_dimension = 128;  // caller-supplied post vectors must have exactly this size
-  // Engagements dated after this are refused (0: no bound). The service sets it per call to the
-  // server's clock plus kEngagementClockSkewMs: one engagement dated years ahead would otherwise
-  // outweigh every present one in the time-decayed counts and the trending order.
-  TimestampMs latest_engagement_ms = 0;
+  // Posts and engagements dated after this are refused (0: no bound). The service sets it per call
+  // to the server's clock plus kClockSkewMs: one engagement dated years ahead would otherwise
+  // outweigh every present one in the time-decayed counts and the trending order, and such a
+  // post would head its followers' chronological feeds for years and freeze its author's vector.
+  TimestampMs latest_time_ms = 0;
 };
 
-inline constexpr TimestampMs kEngagementClockSkewMs = 24LL * 60 * 60 * 1000;
+inline constexpr TimestampMs kClockSkewMs = 24LL * 60 * 60 * 1000;
 
 absl::StatusOr<WriteOps> to_write_ops(const v1::UpsertUsersRequest& request,
                                       const WriteRules& rules);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <span>
 
 namespace feedrank::embeddings {
@@ -19,8 +20,15 @@ inline void l2_normalize(std::span<float> vector) {
   double squared = 0.0;
   for (const float x : vector) squared += static_cast<double>(x) * x;
   if (squared == 0.0) return;
-  const float scale = static_cast<float>(1.0 / std::sqrt(squared));
-  for (float& x : vector) x *= scale;
+  const double scale = 1.0 / std::sqrt(squared);
+  if (scale <= std::numeric_limits<float>::max()) {
+    const auto float_scale = static_cast<float>(scale);
+    for (float& x : vector) x *= float_scale;
+    return;
+  }
+  // Shorter than ~3e-39 (denormal values, which a caller's vector may hold): the scale overflows
+  // a float, and x * inf would store infinities and NaNs. Scaled in double instead.
+  for (float& x : vector) x = static_cast<float>(x * scale);
 }
 
 // A vector with no direction (a post without words, a user nothing is known of).

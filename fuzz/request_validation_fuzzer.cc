@@ -19,7 +19,7 @@ namespace v1 = feedrank::v1;
 
 // The rules the service applies (embedding dimension, engagements at most a day ahead of now).
 constexpr feedrank::TimestampMs kNow = 1'780'000'000'000;
-const feedrank::api::WriteRules kRules{128, kNow + feedrank::api::kEngagementClockSkewMs};
+const feedrank::api::WriteRules kRules{128, kNow + feedrank::api::kClockSkewMs};
 
 // Every refusal names a field: "posts[3].text: ...", "user_id: ...".
 void check_refusal(const absl::Status& status) {

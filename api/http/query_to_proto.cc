@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "api/field_checks.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
 
@@ -132,6 +133,10 @@ absl::Status set_value(const std::string& name, const std::string& text,
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_STRING:
+      // The gRPC server would not parse a string that is not UTF-8 (an INTERNAL error, no field).
+      if (field.type() == FieldDescriptor::TYPE_STRING && !is_valid_utf8(text)) {
+        return bad(name, "not valid UTF-8");
+      }
       repeated ? reflection.AddString(&message, &field, text)
                : reflection.SetString(&message, &field, text);
       return absl::OkStatus();

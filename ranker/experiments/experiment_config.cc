@@ -18,7 +18,6 @@ using Json = nlohmann::json;
 
 constexpr TimestampMs kHour = 60LL * 60 * 1000;
 constexpr double kMaxAttributionHours = static_cast<double>(kMaxAttributionWindowMs) / kHour;
-constexpr std::size_t kMaxNameLength = 64;
 
 absl::Status invalid(std::string_view path, std::string_view why) {
   return absl::InvalidArgumentError(fmt::format("{}: {}", path, why));
@@ -56,8 +55,8 @@ absl::StatusOr<const Json*> required(const Json& object, std::string_view path, 
 absl::StatusOr<std::string> read_name(const Json& value, std::string_view path) {
   if (!value.is_string()) return invalid(path, "must be a string");
   const std::string name = value.get<std::string>();
-  if (name.empty() || name.size() > kMaxNameLength) {
-    return invalid(path, fmt::format("must be 1..{} characters", kMaxNameLength));
+  if (name.empty() || name.size() > kMaxExperimentNameLength) {
+    return invalid(path, fmt::format("must be 1..{} characters", kMaxExperimentNameLength));
   }
   for (char c : name) {
     const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');

@@ -14,6 +14,7 @@
 //                                            {"mode": "algorithmic", "ranking_config": {...}}]}]}]}
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -30,6 +31,8 @@ inline constexpr int kAssignmentBuckets = 10000;
 // report request may set (a month: longer windows credit unrelated visits).
 inline constexpr TimestampMs kDefaultAttributionWindowMs = 24LL * 3600 * 1000;
 inline constexpr TimestampMs kMaxAttributionWindowMs = 30LL * 24 * 3600 * 1000;
+// The longest experiment id or arm name (letters, digits, '_', '.' and '-').
+inline constexpr std::size_t kMaxExperimentNameLength = 64;
 
 struct ArmConfig {
   std::string name;  // unique within its experiment; 1..64 of [A-Za-z0-9_.-]

@@ -199,6 +199,11 @@ absl::StatusOr<ExperimentReport> ExperimentFeeds::report(const std::string& expe
     return absl::FailedPreconditionError(
         "the impression log is off (--impression-log=off): there is nothing to report");
   }
+  if (experiment.size() > kMaxExperimentNameLength) {
+    return absl::InvalidArgumentError(
+        fmt::format("experiment_id: {} bytes, longer than any experiment's id (at most {})",
+                    experiment.size(), kMaxExperimentNameLength));
+  }
   const std::shared_ptr<const ExperimentsConfig> config = this->config();
   const auto configured =
       std::find_if(config->experiments.begin(), config->experiments.end(),

@@ -383,6 +383,13 @@ TEST_F(Experiments, TheReportCreditsEngagementsToWhatWasShownAndCountsTheRestApa
   auto empty = client().call(request);
   EXPECT_EQ(empty.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(empty.status.error_message(), StartsWith("experiment_id"));
+  // Longer than any experiment's id (or the log's key) can be: the request's own field is named.
+  for (std::size_t length : {65, 300}) {
+    request.set_experiment_id(std::string(length, 'x'));
+    auto too_long = client().call(request);
+    EXPECT_EQ(too_long.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << length;
+    EXPECT_THAT(too_long.status.error_message(), StartsWith("experiment_id: ")) << length;
+  }
 }
 
 TEST_F(Experiments, StatsCountEveryItemServed) {

@@ -15,6 +15,7 @@
 namespace feedrank::api_test {
 namespace {
 
+using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -238,9 +239,13 @@ TEST_F(HttpGateway, HostileRequestIdsAndPathsGetAnswersAndTheServerServesOn) {
   ASSERT_TRUE(bad_path);
   EXPECT_EQ(bad_path->status, 404);
   EXPECT_TRUE(nlohmann::json::accept(bad_path->body)) << bad_path->body;
-  const auto bad_value = get("/v1/user?handle=%FF");
-  ASSERT_TRUE(bad_value);
-  EXPECT_TRUE(nlohmann::json::accept(bad_value->body)) << bad_value->body;
+  for (const char* route : {"/v1/user?handle=%FF", "/v1/feed?user_id=1&cursor=%C3%28"}) {
+    const Failure bad_value = get_error(route);
+    EXPECT_EQ(bad_value.status, 400) << route;
+    EXPECT_EQ(bad_value.code, "INVALID_ARGUMENT") << route;
+    EXPECT_THAT(bad_value.message, HasSubstr(": not valid UTF-8")) << route;
+    EXPECT_THAT(bad_value.message, AnyOf(StartsWith("handle"), StartsWith("cursor"))) << route;
+  }
   const auto after = get("/v1/stats");
   ASSERT_TRUE(after) << "the server is gone";
   EXPECT_EQ(after->status, 200);

@@ -91,6 +91,25 @@ TEST_F(Ingest, AnInvalidChunkFailsTheCallButKeepsTheChunksBeforeIt) {
   EXPECT_THAT(post_ids(client().whole_feed(1)), ElementsAre(10));
 }
 
+// A chunk the server cannot parse (a string field that is not UTF-8, which C++ clients can send)
+// fails the call like an invalid one: the load must not end as if the stream had ended there,
+// with OK and the chunks after it silently dropped.
+TEST_F(Ingest, AChunkThatDoesNotParseFailsTheCallWhereverItIs) {
+  v1::Post garbled = post(11, 1, 1100);
+  garbled.set_text(std::string("caf\xC3\x28", 5));
+  auto middle = client().ingest({
+      chunk({user_record(1), post_record(post(10, 1, 1000))}),
+      chunk({post_record(garbled)}),
+      chunk({user_record(2)}),
+  });
+  EXPECT_THAT(middle.status, StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("chunk 1")));
+  EXPECT_THAT(client().stats(), StatsAre(1, 1, 0, 0));
+
+  auto last = client().ingest({chunk({user_record(3)}), chunk({post_record(garbled)})});
+  EXPECT_THAT(last.status, StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("chunk 1")));
+  EXPECT_THAT(client().stats(), StatsAre(2, 1, 0, 0));
+}
+
 TEST_F(Ingest, NamesTheRecordAndFieldOfAnInvalidRecord) {
   v1::Post untitled = post(10, 1, 1000);
   untitled.clear_text();

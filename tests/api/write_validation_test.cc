@@ -135,15 +135,22 @@ TEST_F(WriteValidation, RefusesBadHandles) {
   long_handle.set_handle(std::string(65, 'h'));
   EXPECT_THAT(client().upsert_users({long_handle}).status,
               StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("users[0].handle")));
-  v1::User control = user(3);
-  control.set_handle("two\nlines");
-  EXPECT_THAT(client().upsert_users({control}).status,
-              StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("users[0].handle")));
+  // ASCII's controls, and Unicode's second range (U+0085 "next line", two bytes in UTF-8).
+  for (const char* handle : {"two\nlines", "del\x7f", "next\xC2\x85line", "c1\xC2\x9F"}) {
+    v1::User control = user(3);
+    control.set_handle(handle);
+    EXPECT_THAT(client().upsert_users({control}).status,
+                StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("users[0].handle")))
+        << "handle " << handle;
+  }
   v1::User empty = user(3);
   empty.clear_handle();
   EXPECT_THAT(client().upsert_users({empty}).status,
               StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("users[0].handle")));
   expect_store_unchanged();
+  v1::User accented = user(3);
+  accented.set_handle("caf\xC3\xA9\xC2\xA0x");  // U+00E9, U+00A0: letters, not controls
+  EXPECT_THAT(client().upsert_users({accented}).status, IsOk());
 }
 
 TEST_F(WriteValidation, RefusesAnUnknownVisibilityValue) {
@@ -203,6 +210,36 @@ TEST_F(WriteValidation, RefusesSelfFollow) {
   EXPECT_THAT(client().unfollow({edge(1, 1)}).status,
               StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("edges[0].followee_id")));
   expect_store_unchanged();
+}
+
+TEST_F(WriteValidation, RefusesPostsDatedMoreThanADayAhead) {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  const std::int64_t day = 24LL * 60 * 60 * 1000;
+  EXPECT_THAT(create_with_second(post(21, 1, now + 2 * day)),
+              StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("posts[1].created_at_ms")));
+  v1::IngestRequest chunk;
+  *chunk.add_records()->mutable_post() = post(21, 1, std::numeric_limits<std::int64_t>::max());
+  EXPECT_THAT(client().ingest({chunk}).status,
+              StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("records[0].post.created_at_ms")));
+  expect_store_unchanged();
+  EXPECT_THAT(client().create_posts({post(21, 1, now + day / 2)}).status, IsOk());
+}
+
+// Denormal values are finite and not zero, so valid; normalising them once stored infinities
+// and NaNs, which failed every nearest-posts search near the post and its followers' vectors.
+TEST_F(WriteValidation, AcceptsAnEmbeddingOfDenormalValuesAndSearchesWithIt) {
+  const int dimension = api::ServerOptions{}.embedding_dimension;
+  v1::Post tiny = post(21, 1, 2000);
+  for (int i = 0; i < dimension; ++i) tiny.add_embedding(i % 3 == 0 ? -1e-40f : 1e-40f);
+  ASSERT_THAT(client().create_posts({tiny}).status, IsOk());
+  v1::GetNearestPostsRequest by_post;
+  by_post.set_post_id(21);
+  EXPECT_THAT(client().call(by_post).status, IsOk());
+  v1::GetNearestPostsRequest by_author;  // the author's vector is a mean of their posts'
+  by_author.set_user_id(1);
+  EXPECT_THAT(client().call(by_author).status, IsOk());
 }
 
 TEST_F(WriteValidation, RefusesEmbeddingsWithNanInfinityOrOnlyZeros) {
