@@ -96,11 +96,18 @@ absl::Status check_vector(const FieldPath& field, std::span<const float> vector,
                                       vector.size(), dimension));
   }
   bool all_zero = true;
+  double squared = 0.0;
   for (float x : vector) {
     if (!std::isfinite(x)) return invalid(field, "contains NaN or infinity");
     all_zero = all_zero && x == 0.0f;
+    squared += static_cast<double>(x) * x;
   }
-  return all_zero ? invalid(field, "must not be all zeros") : absl::OkStatus();
+  if (all_zero) return invalid(field, "must not be all zeros");
+  if (std::sqrt(squared) > kMaxVectorLength) {
+    return invalid(field, fmt::format("L2 length {:.3g} is over {:g}: scores would overflow",
+                                      std::sqrt(squared), kMaxVectorLength));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace feedrank::api

@@ -46,8 +46,13 @@ absl::Status check_time(const FieldPath& field, std::int64_t ms);
 absl::Status check_text(const FieldPath& field, std::string_view text, std::size_t max_bytes,
                         bool single_line);
 absl::Status check_batch_size(const FieldPath& field, std::size_t size);
-// Exactly `dimension` finite values, not all zero (a vector with no direction).
+// Exactly `dimension` finite values, not all zero (a vector with no direction), of L2 length at
+// most kMaxVectorLength.
 absl::Status check_vector(const FieldPath& field, std::span<const float> vector, int dimension);
+// Post vectors are of unit length, so a query's inner products stay below its length, and a
+// kernel's partial sums below its length times sqrt(dimension): far from a float's overflow at
+// 3.4e38, which would give infinite or NaN scores (and NaN breaks the ordering of the results).
+inline constexpr double kMaxVectorLength = 1e30;
 
 bool is_valid_utf8(std::string_view text);
 

@@ -1,5 +1,7 @@
 // FeedEngine's feed pages: the chronological page and the algorithmic pipeline behind its
 // ranked-list cursors, and the request context both build from a FeedRequest.
+#include <limits>
+
 #include "embeddings/vector_norms.h"
 #include "fmt/format.h"
 #include "ranker/chronological/chronological_feed.h"
@@ -87,6 +89,14 @@ namespace {
 
 TimestampMs now_or(TimestampMs as_of) { return as_of > 0 ? as_of : wall_clock_ms(); }
 
+// Where a first chronological list starts: every post created at or before now (as_of, else the
+// server's clock), whatever its id, and none after it: a write may be dated up to a day ahead.
+store::TimelineEntry newest_allowed(TimestampMs as_of) {
+  const TimestampMs now = now_or(as_of);
+  if (now == std::numeric_limits<TimestampMs>::max()) return {now, ~PostId{0}};
+  return {now + 1, PostId{0}};  // strictly below: up to (now, the largest id)
+}
+
 absl::StatusOr<std::optional<FeedCursor>> cursor_for(const FeedRequest& request) {
   if (request.cursor.empty()) return std::nullopt;
   auto cursor = decode_cursor(request.cursor);
@@ -106,13 +116,8 @@ absl::Status unknown_viewer(UserId viewer) {
 absl::StatusOr<FeedPage> FeedEngine::chronological_feed(const FeedRequest& request) const {
   auto cursor = cursor_for(request);
   if (!cursor.ok()) return cursor.status();
-  std::optional<store::TimelineEntry> below;
-  if (*cursor) {
-    below = (*cursor)->last_shown;
-  } else if (request.as_of > 0) {
-    // Strictly below (as_of, largest id): every post created at or before as_of.
-    below = store::TimelineEntry{request.as_of, ~PostId{0}};
-  }
+  const store::TimelineEntry below =
+      *cursor ? (*cursor)->last_shown : newest_allowed(request.as_of);
 
   const ReadView corpus = request_view();
   const store::FeedState& state = corpus.state();
@@ -180,10 +185,14 @@ absl::StatusOr<RankedList> FeedEngine::rank_list(
     const FeedRequest& request, const ListVariant& variant,
     const std::shared_ptr<const LearnedSnapshot>& learned, ReadView& corpus) const {
   if (variant.mode == FeedMode::kChronological) {
-    std::optional<store::TimelineEntry> below;
-    if (request.as_of > 0) below = store::TimelineEntry{request.as_of, ~PostId{0}};
-    const ChronologicalPage page =
-        chronological_page(corpus.state(), request.viewer, server_config_->ranked_list_size, below);
+    ChronologicalPage page = chronological_page(corpus.state(), request.viewer,
+                                                server_config_->ranked_list_size,
+                                                newest_allowed(request.as_of));
+    // The page skips muted authors when it is served; left in, they would spend this team's
+    // turns in the draft and tilt the interleaving's credit to the other team.
+    const absl::flat_hash_set<UserId> muted(request.muted_authors.begin(),
+                                            request.muted_authors.end());
+    std::erase_if(page.items, [&](const FeedItem& item) { return muted.contains(item.author); });
     return chronological_list(request.viewer, page.items);
   }
   std::shared_ptr<const RankingConfig> config = variant.ranking ? variant.ranking : server_config_;
@@ -251,14 +260,18 @@ absl::StatusOr<FeedPage> FeedEngine::ranked_feed(const FeedRequest& request) con
           "cursor: the ranked list it continues has expired; request the first page again "
           "(empty cursor)");
     }
-    // The cursor's checksum is no signature: a list is served only to the viewer it was ranked
-    // for, whatever viewer an edited cursor names.
-    if (list->viewer != request.viewer) {
-      return absl::InvalidArgumentError("cursor: issued for another user or mode");
+    // The cursor's checksum is no signature: a list is served only under the viewer, mode and
+    // experiment arm it was ranked for, whatever an edited cursor names (a page served under
+    // another arm would be logged, and credited in reports, to that arm).
+    if (list->viewer != request.viewer || list->mode != request.mode ||
+        list->arm_tag != request.arm_tag) {
+      return absl::InvalidArgumentError("cursor: issued for another user, mode or arm");
     }
   } else {
     auto ranked = rank_feed(request, corpus);
     if (!ranked.ok()) return ranked.status();
+    ranked->mode = request.mode;
+    ranked->arm_tag = request.arm_tag;
     list = std::make_shared<const RankedList>(std::move(*ranked));
   }
 

@@ -30,6 +30,9 @@ struct RankedEntry {
 
 struct RankedList {
   UserId viewer = 0;
+  // What the list was ranked for, which a cursor continuing it must name (set by the engine).
+  FeedMode mode = FeedMode::kAlgorithmic;
+  std::uint64_t arm_tag = 0;
   std::vector<RankedEntry> entries;  // best first
   RankingStats stats;
   // The ranking config that scored the entries (explanations of later pages read it); in an

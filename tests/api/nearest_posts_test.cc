@@ -196,6 +196,12 @@ TEST_F(NearestPostsApi, RefusesBadRequestsNamingTheField) {
   auto not_a_number = tilted(0, 0.0f);
   not_a_number[3] = std::nanf("");
   refused(to_vector(not_a_number, 1), grpc::INVALID_ARGUMENT, "embedding");
+  // Finite, but so long that the products overflow to infinities, and their sums to NaN.
+  std::vector<float> huge(kDimension, 3e38f);
+  for (std::size_t i = 1; i < huge.size(); i += 2) huge[i] = -3e38f;
+  refused(to_vector(huge, 1), grpc::INVALID_ARGUMENT, "embedding");
+  EXPECT_THAT(client().call(to_vector(std::vector<float>(kDimension, 1e28f), 1)).status, IsOk())
+      << "a long vector under the bound is served";
 
   v1::GetNearestPostsRequest unknown_user;
   unknown_user.set_user_id(99);

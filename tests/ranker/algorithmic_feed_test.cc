@@ -13,6 +13,7 @@
 
 #include "ranker/feed_cursor.h"
 #include "ranker/feed_engine.h"
+#include "ranker/wall_clock.h"
 #include "store/durable_store.h"
 #include "tests/support/temp_dir.h"
 
@@ -278,6 +279,89 @@ TEST_F(AlgorithmicFeedTest, ACursorEditedToNameAnotherViewerDoesNotServeTheirLis
   auto result = engine_->get_feed(forged);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(result.status().message(), HasSubstr("cursor"));
+}
+
+// The cursor's checksum is no signature either for the mode or the experiment arm: a list is
+// served only under those it was ranked for (another arm's pages would be logged and credited to
+// it in reports).
+TEST_F(AlgorithmicFeedTest, ACursorEditedToNameAnotherModeOrArmDoesNotServeTheList) {
+  write_corpus();
+  FeedRequest first_request = request(3);
+  first_request.arm_tag = 7;
+  const FeedPage first = page(first_request);
+  for (int edit : {0, 1}) {
+    auto cursor = decode_cursor(first.next_cursor);
+    ASSERT_TRUE(cursor.ok());
+    FeedRequest forged = first_request;
+    if (edit == 0) {
+      cursor->mode = forged.mode = FeedMode::kInterleaved;
+    } else {
+      cursor->arm_tag = forged.arm_tag = 8;
+    }
+    forged.cursor = encode_cursor(*cursor);
+    auto result = engine_->get_feed(forged);
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << "edit " << edit;
+    EXPECT_THAT(result.status().message(), HasSubstr("cursor")) << "edit " << edit;
+  }
+  FeedRequest next = first_request;
+  next.cursor = first.next_cursor;
+  EXPECT_TRUE(engine_->get_feed(next).ok()) << "the cursor as issued";
+}
+
+// Writes may be dated up to a day ahead of the server's clock; a page as of now (as_of 0) shows
+// none of them, and a page as of a time shows every post of that very millisecond, whatever its id.
+TEST_F(AlgorithmicFeedTest, AChronologicalPageShowsNoPostDatedAfterItsNow) {
+  write_corpus();
+  const TimestampMs later = wall_clock_ms() + 3'600'000;
+  Post ahead;
+  ahead.id = 9000;
+  ahead.author = kFollowed;
+  ahead.text = "dated an hour ahead";
+  ahead.created_at = later;
+  Post largest_id = ahead;
+  largest_id.id = ~PostId{0};
+  largest_id.text = "the largest id there is";
+  largest_id.created_at = kStart + 3 * kDay;
+  write({ahead, largest_id});
+
+  FeedRequest now = request(50, 0);
+  now.mode = FeedMode::kChronological;
+  const FeedPage at_now = page(now);
+  ASSERT_FALSE(at_now.items.empty());
+  for (const FeedItem& item : at_now.items) EXPECT_NE(item.post, 9000u) << "dated after now";
+
+  FeedRequest at_its_time = request(1, kStart + 3 * kDay);
+  at_its_time.mode = FeedMode::kChronological;
+  const FeedPage exactly = page(at_its_time);
+  ASSERT_EQ(exactly.items.size(), 1u);
+  EXPECT_EQ(exactly.items[0].post, ~PostId{0});
+  FeedRequest as_of_later = request(1, later);
+  as_of_later.mode = FeedMode::kChronological;
+  const FeedPage ahead_page = page(as_of_later);
+  ASSERT_EQ(ahead_page.items.size(), 1u);
+  EXPECT_EQ(ahead_page.items[0].post, 9000u);
+}
+
+// Team-draft interleaving: the chronological team's list leaves out muted authors as the
+// algorithmic one does, so its turns are not spent on items the page then skips.
+TEST_F(AlgorithmicFeedTest, AnInterleavedPageGivesTheChronologicalTeamItsTurnsWhenAuthorsAreMuted) {
+  write_corpus();
+  write({Follow{kViewer, 10, kStart}});  // user 10's posts are older than user 2's each day
+  FeedRequest interleaved = request(10);
+  interleaved.mode = FeedMode::kInterleaved;
+  interleaved.muted_authors = {kFollowed};
+  const FeedPage first = page(interleaved);
+  ASSERT_EQ(first.items.size(), 10u);
+  bool chronological_team = false;
+  for (const FeedItem& item : first.items) {
+    EXPECT_NE(item.author, kFollowed);
+    chronological_team |= item.team == InterleavingTeam::kA;
+  }
+  EXPECT_TRUE(chronological_team);
+  // No drafted entry was skipped: the page took exactly its 10 items from the list.
+  const auto cursor = decode_cursor(first.next_cursor);
+  ASSERT_TRUE(cursor.ok());
+  EXPECT_EQ(cursor->offset, 10u) << "the list held muted posts that the page skipped";
 }
 
 TEST_F(AlgorithmicFeedTest, LaterPagesDropPostsHiddenByAnUnfollowOrMutedSince) {
