@@ -114,13 +114,11 @@ std::string describe(const FeedState& state, UserId users, PostId posts) {
     for (const TimelineEntry& entry : state.posts.timeline(user)) {
       out += " " + std::to_string(entry.id);
     }
-    // The replay brings a user's engagements in key order, not in arrival order.
-    std::multiset<PostId> engaged;
-    for (const UserEngagement& engagement : state.engagements.by_user(user)) {
-      engaged.insert(engagement.post);
-    }
+    // In their order: "the newest N" engagements of a user or a post feed the ranking.
     out += "; engaged with";
-    for (PostId post : engaged) out += " " + std::to_string(post);
+    for (const UserEngagement& engagement : state.engagements.by_user(user)) {
+      out += " " + std::to_string(engagement.post) + "@" + std::to_string(engagement.at);
+    }
     out += "\n";
   }
   for (PostId post = 1; post <= posts; ++post) {
@@ -128,6 +126,10 @@ std::string describe(const FeedState& state, UserId users, PostId posts) {
     if (view == nullptr) continue;
     out += "p" + std::to_string(post) + (view->deleted ? " deleted" : " live");
     for (std::uint32_t count : view->engagement_counts) out += " " + std::to_string(count);
+    out += "; engagers";
+    for (const PostEngager& engager : state.engagements.by_post(post)) {
+      out += " " + std::to_string(engager.user) + "@" + std::to_string(engager.at);
+    }
     out += "\n";
   }
   return out;
