@@ -407,6 +407,11 @@ absl::Status FeedStore::rewrite(
   absl::Cleanup leave = [this] { leave_preparing(); };
   const std::vector<StoredPost> records = derive(state_);
   if (records.empty()) return absl::OkStatus();
+  // The records keep their sequences, and the extension's state keeps what it derived from the
+  // old ones (user vectors from the old post vectors). A start replays the records after the
+  // last checkpoint against what is stored then: a checkpoint first leaves no record from before
+  // the rewrite to be replayed against the rewritten ones.
+  if (auto status = save_checkpoint(CheckpointSave::kForced); !status.ok()) return status;
   const std::vector<StoreMutation> mutations(records.begin(), records.end());
   if (auto status = commit_durably(mutations); !status.ok()) return status;
   or_stop("applying a stored rewrite in memory",

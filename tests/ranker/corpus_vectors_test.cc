@@ -388,6 +388,22 @@ TEST_F(ReembedTest, TextVectorsTakeTodaysIdfCallersAreKeptAndARestartReadsThem) 
   EXPECT_EQ(snapshot.state().posts.find(11)->hashtags(), std::vector<std::string>{"news"});
 }
 
+// A re-embedding rewrites stored vectors under their old sequences, and the user vectors keep
+// what they learned from the old ones. A start replays the records after the last checkpoint with
+// the vectors stored then: records from before the rewrite must not be among them.
+TEST_F(ReembedTest, UserVectorsAreTheSameAfterAStartThatReplaysTheRecordsBeforeIt) {
+  ASSERT_TRUE(open(128, 1'000'000).ok());  // no checkpoint is due
+  write_drifting_corpus();
+  write({User{2, "bo", 0}, like(2, 10), like(2, 11)});
+  ASSERT_EQ(reembed_all(), 2u);
+  write({like(2, 20)});  // after the rewrite: replayed with the new vectors, as it was applied
+  const std::vector<float> author = user_vector(1);
+  const std::vector<float> engager = user_vector(2);
+  ASSERT_TRUE(open(128, 1'000'000).ok());  // no checkpoint at close
+  EXPECT_EQ(user_vector(1), author);
+  EXPECT_EQ(user_vector(2), engager);
+}
+
 TEST_F(ReembedTest, InPlaceTheRowsAreOverwrittenAndTheTableDoesNotGrow) {
   write_drifting_corpus();
   const std::vector<float> expected10 = embedded_now("gpu kernels for feed ranking");
