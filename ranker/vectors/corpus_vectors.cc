@@ -354,6 +354,9 @@ void CorpusVectors::replay(const store::StoreMutation& mutation) {
   if (const auto* stored = std::get_if<store::StoredPost>(&mutation)) {
     const Post& post = stored->post;
     if (!stored->deleted) live_posts_.push_back(post.id);
+    if (!stored->deleted || !post.embedding.empty()) {
+      row_sequences_.emplace_back(stored->sequence, post.id);
+    }
     if (post.embedding.empty()) {
       if (!stored->deleted) missing_vectors_.push_back(post.id);
     } else {
@@ -387,6 +390,7 @@ absl::Status CorpusVectors::finish_replay(const store::FeedState& state) {
   count_frequencies(state);
   idf_bytes_.store(frequencies_.memory_bytes(), std::memory_order_relaxed);
   embed_missing(state);
+  put_rows_in_write_order();
   std::stable_sort(tail_.begin(), tail_.end(), [](const TailEvent& a, const TailEvent& b) {
     return a.sequence < b.sequence;
   });
@@ -410,6 +414,22 @@ absl::Status CorpusVectors::finish_replay(const store::FeedState& state) {
   applied_through_ = std::max(applied_through_, state.last_sequence);
   replaying_ = false;
   return absl::OkStatus();
+}
+
+// The replay added rows by post id (the store's key order) and embedded the posts stored without
+// vectors last; live, a post's row came in write order, and the exact scan reads the newest rows
+// by their order (the last out_of_network.max_scan_posts). With ids that do not grow with time
+// (a client's hashes), a start would scan the highest ids instead. Nothing to move, and no copy,
+// when ids did grow with time.
+void CorpusVectors::put_rows_in_write_order() {
+  std::sort(row_sequences_.begin(), row_sequences_.end());
+  std::vector<PostId> ids;
+  ids.reserve(row_sequences_.size());
+  for (const auto& [sequence, id] : row_sequences_) ids.push_back(id);
+  row_sequences_ = std::vector<std::pair<store::Sequence, PostId>>();  // frees it
+  if (!table_.put_first(ids) && options_.log) {
+    options_.log("the post vectors' rows could not be put in write order: rows and posts differ");
+  }
 }
 
 // The IDF of every live post's text, on every core.

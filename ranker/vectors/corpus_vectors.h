@@ -115,6 +115,7 @@ class CorpusVectors final : public store::StateExtension {
   std::span<const float> informative_row(PostId id);
   void count_frequencies(const store::FeedState& state);
   void embed_missing(const store::FeedState& state);
+  void put_rows_in_write_order();
 
   CorpusVectorOptions options_;
   embeddings::TextEmbedder embedder_;
@@ -151,6 +152,9 @@ class CorpusVectors final : public store::StateExtension {
   // every user with a saved state when no sequence was saved: the tail's events up to this
   // sequence are in their state already.
   absl::flat_hash_map<UserId, store::Sequence> saved_ahead_;
+  // Each post with a row, by the sequence it was written with: the replay reads posts by id, and
+  // the table's rows are then put back in the order the writes made them (see finish_replay).
+  std::vector<std::pair<store::Sequence, PostId>> row_sequences_;
   std::vector<PostId> live_posts_;       // their texts make the IDF, counted in one parallel pass
   std::vector<PostId> missing_vectors_;  // posts stored before vectors were
   std::vector<PostId> to_write_back_;    // ... once embedded, until the store has their vectors

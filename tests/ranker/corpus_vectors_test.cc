@@ -273,6 +273,26 @@ TEST_F(CorpusVectorsTest, VectorsIdfAndTombstonesSurviveARestartBitForBit) {
 }
 
 // Enough posts for the start's IDF pass to run in several chunks on several threads.
+// The exact scan reads the newest rows by their order; the replay reads posts by id. With ids that
+// do not grow with time, the rows must still come back in the order the writes made them.
+TEST_F(CorpusVectorsTest, RowsComeBackInWriteOrderWhateverThePostIds) {
+  write({User{1, "ann", 0}, post(900, 1, "first written, largest id")});
+  write({post(5, 1, "second, a small id"), post(500, 1, "third")});
+  write({post(7, 1, "fourth")});
+  const std::vector<PostId> written = {900, 5, 500, 7};
+  const auto rows_of = [&] {
+    std::vector<PostId> ids;
+    for (PostId id : written) ids.push_back(static_cast<PostId>(*vectors_->posts().row_of(id)));
+    return ids;
+  };
+  const std::vector<PostId> live_rows = rows_of();
+  EXPECT_EQ(live_rows, (std::vector<PostId>{0, 1, 2, 3}));
+  const std::vector<float> vector5 = row_of(*vectors_, 5);
+  ASSERT_TRUE(open().ok());
+  EXPECT_EQ(rows_of(), live_rows);
+  EXPECT_EQ(row_of(*vectors_, 5), vector5) << "each row still holds its post's vector";
+}
+
 TEST_F(CorpusVectorsTest, TheIdfCountedInParallelAtStartEqualsTheOneTheWritesKept) {
   write({User{1, "ann", 0}, User{2, "bob", 0}});
   const std::vector<std::string> words = {"rust", "cuda", "bread", "jazz", "tennis", "#gpu", "chess"};
