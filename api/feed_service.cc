@@ -1,5 +1,7 @@
 #include "api/feed_service.h"
 
+#include <google/protobuf/descriptor.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -75,11 +77,12 @@ FeedService::FeedService(ranker::FeedEngine& engine, ranker::ExperimentFeeds& ex
   // end of the stream does: the load ended with OK there and the chunks after it were dropped.
   // Served as a bidirectional stream that writes its one response at the end, which is what a
   // client-streaming call is on the wire.
-  const int ingest_index = v1::IngestRequest::descriptor()
-                               ->file()
-                               ->FindServiceByName("FeedRank")
-                               ->FindMethodByName("Ingest")
-                               ->index();
+  const google::protobuf::ServiceDescriptor* service =
+      v1::IngestRequest::descriptor()->file()->FindServiceByName("FeedRank");
+  const google::protobuf::MethodDescriptor* method =
+      service != nullptr ? service->FindMethodByName("Ingest") : nullptr;
+  if (method == nullptr) std::abort();  // the proto this file was compiled with has it
+  const int ingest_index = method->index();
   MarkMethodStreamed(
       ingest_index,
       new grpc::internal::BidiStreamingHandler<FeedService, grpc::ByteBuffer, v1::IngestResponse>(
@@ -248,7 +251,6 @@ grpc::Status FeedService::ingest(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::IngestResponse, grpc::ByteBuffer>* stream) {
   return gate_.serve(context, "Ingest", [&](serving::ServedCall&) -> grpc::Status {
-    const WriteRules rules = rules_now();
     v1::IngestRequest chunk;
     store::WriteSummary total;
     std::uint64_t chunks = 0;   // stored
@@ -283,7 +285,7 @@ grpc::Status FeedService::ingest(
         return stopped(absl::InvalidArgumentError(
             "not an IngestRequest (is every text valid UTF-8?); nothing of it was written"));
       }
-      auto ops = to_write_ops(chunk, rules);
+      auto ops = to_write_ops(chunk, rules_now());  // a long load's clock moves on
       auto prepared = ops.ok() ? engine_.prepare_write(*ops, ingest_item_namer(chunk))
                                : absl::StatusOr<store::FeedStore::PreparedWrite>(ops.status());
       // A failure of the chunk before wins: this one was validated on top of it (and is dropped).

@@ -185,14 +185,13 @@ absl::StatusOr<RankedList> FeedEngine::rank_list(
     const FeedRequest& request, const ListVariant& variant,
     const std::shared_ptr<const LearnedSnapshot>& learned, ReadView& corpus) const {
   if (variant.mode == FeedMode::kChronological) {
-    ChronologicalPage page = chronological_page(corpus.state(), request.viewer,
-                                                server_config_->ranked_list_size,
-                                                newest_allowed(request.as_of));
     // The page skips muted authors when it is served; left in, they would spend this team's
     // turns in the draft and tilt the interleaving's credit to the other team.
     const absl::flat_hash_set<UserId> muted(request.muted_authors.begin(),
                                             request.muted_authors.end());
-    std::erase_if(page.items, [&](const FeedItem& item) { return muted.contains(item.author); });
+    const ChronologicalPage page =
+        chronological_page(corpus.state(), request.viewer, server_config_->ranked_list_size,
+                           newest_allowed(request.as_of), muted);
     return chronological_list(request.viewer, page.items);
   }
   std::shared_ptr<const RankingConfig> config = variant.ranking ? variant.ranking : server_config_;

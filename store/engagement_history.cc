@@ -5,7 +5,6 @@
 #include <functional>
 #include <iterator>
 #include <limits>
-#include <tuple>
 #include <vector>
 
 #include "common/memory_bytes.h"
@@ -23,38 +22,10 @@ double log2_add(double a, double b) {
   return high + std::log2(1.0 + std::exp2(std::min(a, b) - high));
 }
 
-// The lists' order: by time, ties by the other side's id and the kind (an engagement's key is
-// unique), so that a list is the same whatever order its engagements arrived in, live or in the
-// start-up replay (which reads them in the store's key order: by post, then user).
-auto order_key(const UserEngagement& e) { return std::tuple(e.at, e.post, e.kind); }
-auto order_key(const PostEngager& e) { return std::tuple(e.at, e.user, e.kind); }
-template <class Entry>
-bool ordered_before(const Entry& a, const Entry& b) {
-  return order_key(a) < order_key(b);
-}
-
-// Appends `entry` when it is the latest (almost always), else inserts it in order; returns where.
-template <class Entry>
-std::size_t insert_in_order(std::vector<Entry>& list, const Entry& entry) {
-  if (list.empty() || !ordered_before(entry, list.back())) {
-    list.push_back(entry);
-    return list.size() - 1;
-  }
-  const auto at = std::upper_bound(list.begin(), list.end(), entry, ordered_before<Entry>);
-  return static_cast<std::size_t>(list.insert(at, entry) - list.begin());
-}
-
 }  // namespace
 
 void EngagementHistory::add(const Engagement& engagement, UserId author) {
-  const UserEngagement mine{engagement.post, author, engagement.kind, engagement.at};
-  const PostEngager engager{engagement.user, engagement.kind, engagement.at};
-  std::vector<UserEngagement>& user_list = by_user_[engagement.user];
-  if (bulk_load_) {
-    user_list.push_back(mine);  // end_bulk_load() puts every list in order
-  } else {
-    insert_in_order(user_list, mine);
-  }
+  by_user_[engagement.user].push_back({engagement.post, author, engagement.kind, engagement.at});
   auto [it, inserted] = by_post_.try_emplace(engagement.post);
   PostStats& stats = it->second;
   if (inserted) {
@@ -64,63 +35,19 @@ void EngagementHistory::add(const Engagement& engagement, UserId author) {
   } else if (!bulk_load_) {
     trending_.erase({stats.log2_trending, engagement.post});
   }
-  const bool appended = bulk_load_ || stats.engagers.empty() ||
-                        !ordered_before(engager, stats.engagers.back());
-  if (appended) {
-    if (!bulk_load_ && !stats.engagers.empty() && stats.engagers.size() % kCheckpointEvery == 0) {
-      checkpoints_[engagement.post].push_back({stats.latest, stats.log2_counts});
-    }
-    stats.engagers.push_back(engager);
-  } else {
-    // Older than the newest engager (a client's clock behind another's): the checkpoints from
-    // where it goes on no longer sum what they cover. Rare, and it lands near the end.
-    const std::size_t at = insert_in_order(stats.engagers, engager);
-    rebuild_checkpoints(engagement.post, stats, at);
+  if (!stats.engagers.empty() && stats.engagers.size() % kCheckpointEvery == 0) {
+    checkpoints_[engagement.post].push_back({stats.latest, stats.log2_counts});
   }
+  stats.engagers.push_back({engagement.user, engagement.kind, engagement.at});
   stats.latest = std::max(stats.latest, engagement.at);
-  add_to_sums(engager, stats);
-  if (!bulk_load_ && stats.log2_trending != kNone) {
-    trending_.insert({stats.log2_trending, engagement.post});
-  }
-}
-
-void EngagementHistory::add_to_sums(const PostEngager& engager, PostStats& stats) const {
-  const int kind = static_cast<int>(engager.kind);
+  const int kind = static_cast<int>(engagement.kind);
   const double exponent =
-      static_cast<double>(engager.at) / static_cast<double>(options_.half_life_ms);
+      static_cast<double>(engagement.at) / static_cast<double>(options_.half_life_ms);
   stats.log2_counts[kind] = log2_add(stats.log2_counts[kind], exponent);
   const double weight = options_.trending_weights[kind];
   if (weight > 0) stats.log2_trending = log2_add(stats.log2_trending, exponent + std::log2(weight));
-}
-
-void EngagementHistory::rebuild_checkpoints(PostId post, const PostStats& stats,
-                                            std::size_t first_changed) {
-  // Checkpoint i sums the first (i + 1) * kCheckpointEvery engagers: those up to first_changed
-  // keep theirs, and the rest are summed again from the last one kept.
-  auto found = checkpoints_.find(post);
-  std::vector<Checkpoint> none;
-  std::vector<Checkpoint>& checkpoints = found != checkpoints_.end() ? found->second : none;
-  checkpoints.resize(std::min(checkpoints.size(), first_changed / kCheckpointEvery));
-  PostStats prefix;
-  prefix.log2_counts.fill(kNone);
-  prefix.log2_trending = kNone;
-  prefix.latest = std::numeric_limits<TimestampMs>::min();
-  std::size_t summed = 0;
-  if (!checkpoints.empty()) {
-    prefix.log2_counts = checkpoints.back().log2_counts;
-    prefix.latest = checkpoints.back().latest;
-    summed = checkpoints.size() * kCheckpointEvery;
-  }
-  // As add() takes them: one for each multiple of kCheckpointEvery with an engager after it.
-  while (summed + kCheckpointEvery < stats.engagers.size()) {
-    for (const std::size_t end = summed + kCheckpointEvery; summed < end; ++summed) {
-      add_to_sums(stats.engagers[summed], prefix);
-      prefix.latest = std::max(prefix.latest, stats.engagers[summed].at);
-    }
-    checkpoints.push_back({prefix.latest, prefix.log2_counts});
-  }
-  if (found == checkpoints_.end() && !checkpoints.empty()) {
-    checkpoints_.emplace(post, std::move(checkpoints));
+  if (!bulk_load_ && stats.log2_trending != kNone) {
+    trending_.insert({stats.log2_trending, engagement.post});
   }
 }
 
@@ -151,17 +78,8 @@ void EngagementHistory::end_bulk_load(absl::FunctionRef<bool(PostId post)> delet
   // In the set's own order, each insert at the end is amortised O(1) and fills its node.
   trending_.clear();
   for (const auto& entry : order) trending_.insert(trending_.end(), entry);
-  // The replay read the engagements by post then user: every list is put in its order now, as
-  // live adds keep it, and the posts' checkpoints summed over that order.
-  for (auto& [user, engagements] : by_user_) {
-    std::sort(engagements.begin(), engagements.end(), ordered_before<UserEngagement>);
-    engagements.shrink_to_fit();
-  }
-  for (auto& [post, stats] : by_post_) {
-    std::sort(stats.engagers.begin(), stats.engagers.end(), ordered_before<PostEngager>);
-    stats.engagers.shrink_to_fit();
-    if (stats.engagers.size() > kCheckpointEvery) rebuild_checkpoints(post, stats, 0);
-  }
+  for (auto& [user, engagements] : by_user_) engagements.shrink_to_fit();
+  for (auto& [post, stats] : by_post_) stats.engagers.shrink_to_fit();
   for (auto& [post, checkpoints] : checkpoints_) checkpoints.shrink_to_fit();
 }
 

@@ -59,8 +59,7 @@ class EngagementHistory {
   void begin_bulk_load() { bulk_load_ = true; }
   void end_bulk_load(absl::FunctionRef<bool(PostId post)> deleted);
 
-  // By time, ties by post (by_user) or user (by_post), then kind, however they arrived (live or
-  // in the start-up replay); empty for users or posts with none.
+  // In arrival order (mostly by time); empty for users or posts with none.
   std::span<const UserEngagement> by_user(UserId user) const;
   std::span<const PostEngager> by_post(PostId post) const;
 
@@ -94,11 +93,6 @@ class EngagementHistory {
     double log2_trending;
     TimestampMs latest;  // the newest engagement's time
   };
-
-  // Adds `engager` to the post's running sums.
-  void add_to_sums(const PostEngager& engager, PostStats& stats) const;
-  // Sums `post`'s checkpoints again from the engager at `first_changed` on.
-  void rebuild_checkpoints(PostId post, const PostStats& stats, std::size_t first_changed);
 
   EngagementHistoryOptions options_;
   absl::flat_hash_map<UserId, std::vector<UserEngagement>> by_user_;

@@ -162,7 +162,7 @@ class FeedStore {
                     // write and sync on a thread of their own (in stage two, 35-110 ms for
                     // 10,000 users' states stalled the whole pipeline)
     kNowIfDue,      // at start, when one is due, before returning
-    kForced,        // asked for (a clean stop), before returning
+    kForced,        // asked for (a clean stop, a rewrite's step), before returning
   };
   absl::Status save_checkpoint(CheckpointSave how);
   // Waits for the checkpoint being saved in the background, if any, and tells the extension.

@@ -6,7 +6,8 @@
 namespace feedrank::ranker {
 
 ChronologicalPage chronological_page(const store::FeedState& state, UserId viewer, int limit,
-                                     std::optional<store::TimelineEntry> below) {
+                                     std::optional<store::TimelineEntry> below,
+                                     const absl::flat_hash_set<UserId>& skip_authors) {
   const auto& followees = state.graph.followees(viewer);
   std::vector<MergeSource> sources;
   sources.reserve(followees.size() + 1);
@@ -19,7 +20,10 @@ ChronologicalPage chronological_page(const store::FeedState& state, UserId viewe
     const MergedEntry merged = merge.next();
     page.last_shown = merged.entry;
     const store::PostView* view = state.posts.find(merged.entry.id);
-    if (!view || view->deleted || !viewer_may_see(state, viewer, *view)) continue;
+    if (!view || view->deleted || skip_authors.contains(view->author) ||
+        !viewer_may_see(state, viewer, *view)) {
+      continue;
+    }
     FeedItem item;
     item.post = view->id;
     item.author = view->author;

@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "absl/container/flat_hash_set.h"
 #include "ranker/feed_types.h"
 #include "store/feed_state.h"
 
@@ -18,7 +19,9 @@ struct ChronologicalPage {
   store::TimelineEntry last_shown;
 };
 
+// `skip_authors`: accounts whose posts are passed over (an interleaved list's muted authors).
 ChronologicalPage chronological_page(const store::FeedState& state, UserId viewer, int limit,
-                                     std::optional<store::TimelineEntry> below);
+                                     std::optional<store::TimelineEntry> below,
+                                     const absl::flat_hash_set<UserId>& skip_authors = {});
 
 }  // namespace feedrank::ranker

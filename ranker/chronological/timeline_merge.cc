@@ -10,8 +10,10 @@ TimelineMerge::TimelineMerge(std::span<const MergeSource> sources,
   heap_.reserve(sources.size());
   for (std::uint32_t i = 0; i < sources.size(); ++i) {
     const auto& timeline = sources[i].timeline;
+    // A first page's bound (now) is usually past every post: no search then.
+    const bool whole = !below || timeline.empty() || timeline.back() < *below;
     const auto end =
-        below ? std::lower_bound(timeline.begin(), timeline.end(), *below) : timeline.end();
+        whole ? timeline.end() : std::lower_bound(timeline.begin(), timeline.end(), *below);
     if (end == timeline.begin()) continue;
     const auto position = static_cast<std::size_t>(end - timeline.begin()) - 1;
     heap_.push_back(Head{timeline[position], i, position});

@@ -27,8 +27,9 @@ absl::Status save_index(const kernels::VectorIndex& index, const embeddings::Emb
 
 // The post ids of the rows the index saved at `path` was built over, in its row order; empty
 // when none were kept with it (a file saved before they were) or they cannot be read. A start-up
-// puts these rows first in the table (CorpusVectors::put_rows_first) before load_saved_index():
-// the replay fills the table in post id order, the live server in the order posts came.
+// puts these rows first in the table (CorpusVectors::put_rows_first) before load_saved_index().
+// The replay puts the rows in write order already; the file's order differs where the live table
+// held more rows (a re-embedding's new rows), and the index is then rebuilt.
 std::vector<PostId> saved_row_order(const std::string& path);
 
 // The index saved at `path`, searched with `options`' recall knobs. NOT_FOUND when there is no

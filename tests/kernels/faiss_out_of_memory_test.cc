@@ -33,13 +33,27 @@ void* allocate(std::size_t size) {
 
 }  // namespace
 
-// Every form that pairs with free(), so that sanitizers see malloc and free on both sides.
+// Every unaligned form, so that each block is malloc'd and freed by ours: a sanitizer's own new
+// paired with our delete (libstdc++'s temporary buffers take nothrow new and give back with a
+// plain delete) would be reported as a mismatch. The aligned forms stay the runtime's, in pairs.
 void* operator new(std::size_t size) { return allocate(size); }
 void* operator new[](std::size_t size) { return allocate(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return allocate(size);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t size, const std::nothrow_t& nothrow) noexcept {
+  return operator new(size, nothrow);
+}
 void operator delete(void* memory) noexcept { std::free(memory); }
 void operator delete[](void* memory) noexcept { std::free(memory); }
 void operator delete(void* memory, std::size_t) noexcept { std::free(memory); }
 void operator delete[](void* memory, std::size_t) noexcept { std::free(memory); }
+void operator delete(void* memory, const std::nothrow_t&) noexcept { std::free(memory); }
+void operator delete[](void* memory, const std::nothrow_t&) noexcept { std::free(memory); }
 
 namespace feedrank::kernels {
 namespace {

@@ -272,7 +272,6 @@ TEST_F(CorpusVectorsTest, VectorsIdfAndTombstonesSurviveARestartBitForBit) {
   EXPECT_EQ(vectors_->posts().live_rows(), 3u);
 }
 
-// Enough posts for the start's IDF pass to run in several chunks on several threads.
 // The exact scan reads the newest rows by their order; the replay reads posts by id. With ids that
 // do not grow with time, the rows must still come back in the order the writes made them.
 TEST_F(CorpusVectorsTest, RowsComeBackInWriteOrderWhateverThePostIds) {
@@ -293,6 +292,7 @@ TEST_F(CorpusVectorsTest, RowsComeBackInWriteOrderWhateverThePostIds) {
   EXPECT_EQ(row_of(*vectors_, 5), vector5) << "each row still holds its post's vector";
 }
 
+// Enough posts for the start's IDF pass to run in several chunks on several threads.
 TEST_F(CorpusVectorsTest, TheIdfCountedInParallelAtStartEqualsTheOneTheWritesKept) {
   write({User{1, "ann", 0}, User{2, "bob", 0}});
   const std::vector<std::string> words = {"rust", "cuda", "bread", "jazz", "tennis", "#gpu", "chess"};
