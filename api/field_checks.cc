@@ -103,9 +103,9 @@ absl::Status check_vector(const FieldPath& field, std::span<const float> vector,
     squared += static_cast<double>(x) * x;
   }
   if (all_zero) return invalid(field, "must not be all zeros");
-  if (std::sqrt(squared) > kMaxVectorLength) {
+  if (const double length = std::sqrt(squared); length > kMaxVectorLength) {
     return invalid(field, fmt::format("L2 length {:.3g} is over {:g}: scores would overflow",
-                                      std::sqrt(squared), kMaxVectorLength));
+                                      length, kMaxVectorLength));
   }
   return absl::OkStatus();
 }

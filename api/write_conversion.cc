@@ -88,7 +88,6 @@ absl::StatusOr<DeletePost> to_delete(std::uint64_t post_id, const FieldPath& ite
   return DeletePost{post_id};
 }
 
-
 absl::StatusOr<Engagement> to_engagement(const v1::Engagement& in, const FieldPath& item,
                                          const WriteRules& rules) {
   const bool known_kind =
