@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <future>
 #include <iostream>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "absl/functional/function_ref.h"
@@ -417,9 +419,18 @@ void write_through_a_commit_that_throws(const std::string& directory) {
 
 TEST(WritePipelineDeathTest, AStoreWriteThatThrowsStopsTheProcessSayingWhy) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");  // the store's threads: re-run in a new process
-  testing::TempDir dir;
-  EXPECT_DEATH(write_through_a_commit_that_throws(dir.sub("db")),
+  // The child process runs this test again from its start: it takes the parent's directory from
+  // the environment, since a directory of its own would be left behind when it dies.
+  constexpr const char* kParentsDirectory = "FEEDRANK_DEATH_TEST_DIRECTORY";
+  std::optional<testing::TempDir> dir;
+  if (std::getenv(kParentsDirectory) == nullptr) {
+    dir.emplace();
+    ASSERT_EQ(setenv(kParentsDirectory, dir->sub("db").c_str(), 1), 0);
+  }
+  const std::string directory = std::getenv(kParentsDirectory);
+  EXPECT_DEATH(write_through_a_commit_that_throws(directory),
                "stopping: out of memory writing to the store; memory may no longer match");
+  if (dir) unsetenv(kParentsDirectory);
 }
 
 }  // namespace
