@@ -294,7 +294,7 @@ absl::StatusOr<FeedPage> FeedEngine::ranked_feed(const FeedRequest& request) con
     item.text = view->text();
     item.score = entry.score;
     item.source = entry.candidate.source;
-    item.team = entry.team;
+    item.team = entry.team_credited ? entry.team : InterleavingTeam::kNone;
     item.in_network =
         item.author == request.viewer || state.graph.follows(request.viewer, item.author);
     const auto& config = list->configs[entry.team == InterleavingTeam::kB ? 1 : 0];

@@ -58,6 +58,7 @@ RankedList interleave_lists(RankedList a, RankedList b, std::uint64_t seed) {
     const RankedList& from = item.team == InterleavingTeam::kA ? a : b;
     RankedEntry entry = from.entries[item.rank_in_team];
     entry.team = item.team;
+    entry.team_credited = item.credited;
     merged.entries.push_back(std::move(entry));
   }
   return merged;

@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <limits>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include "fmt/format.h"
@@ -143,18 +144,18 @@ absl::Status read_interleave(const Json& value, std::string_view path, FeedVaria
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> read_share(const Json& value, std::string_view path) {
+absl::StatusOr<double> read_share(const Json& value, std::string_view path) {
   if (!value.is_number()) return invalid(path, "must be a number");
   const double share = value.get<double>();
   if (!std::isfinite(share) || share <= 0 || share > 1) {
     return invalid(path, fmt::format("must be in (0, 1], got {}", share));
   }
-  const auto buckets = static_cast<int>(std::llround(share * kAssignmentBuckets));
-  if (buckets < 1) return invalid(path, fmt::format("must be at least 1/{}", kAssignmentBuckets));
-  return buckets;
+  return share;
 }
 
-absl::StatusOr<ArmConfig> read_arm(const Json& object, std::string_view path) {
+// `shares_before`: the shares of the arms before this one, which its buckets follow.
+absl::StatusOr<ArmConfig> read_arm(const Json& object, std::string_view path,
+                                   double& shares_before) {
   if (auto status =
           check_keys(object, path, {"name", "share", "mode", "ranking_config", "interleave"});
       !status.ok()) {
@@ -167,9 +168,17 @@ absl::StatusOr<ArmConfig> read_arm(const Json& object, std::string_view path) {
   auto name = read_name(object["name"], field(path, "name"));
   if (!name.ok()) return name.status();
   arm.name = *std::move(name);
-  auto buckets = read_share(object["share"], field(path, "share"));
-  if (!buckets.ok()) return buckets.status();
-  arm.buckets = *buckets;
+  const std::string share_path = field(path, "share");
+  auto share = read_share(object["share"], share_path);
+  if (!share.ok()) return share.status();
+  // The arm's buckets end where the running total of shares ends, rounded: rounding each share
+  // alone made 0.12345 + 0.87655 into 1,235 + 8,766 buckets, more than there are.
+  const auto bucket_of = [](double shares) { return std::llround(shares * kAssignmentBuckets); };
+  arm.buckets = static_cast<int>(bucket_of(shares_before + *share) - bucket_of(shares_before));
+  shares_before += *share;
+  if (arm.buckets < 1) {
+    return invalid(share_path, fmt::format("must be at least 1/{}", kAssignmentBuckets));
+  }
   auto mode = read_mode(object["mode"], field(path, "mode"), /*interleaved_ok=*/true);
   if (!mode.ok()) return mode.status();
   arm.variant.mode = *mode;
@@ -192,9 +201,10 @@ absl::Status read_arms(const Json& value, std::string_view path, std::vector<Arm
   if (!value.is_array() || value.empty()) return invalid(path, "must be a non-empty array");
   std::set<std::string, std::less<>> names;
   int buckets = 0;
+  double shares = 0;
   for (std::size_t i = 0; i < value.size(); ++i) {
     const std::string arm_path = fmt::format("{}[{}]", path, i);
-    auto arm = read_arm(value[i], arm_path);
+    auto arm = read_arm(value[i], arm_path, shares);
     if (!arm.ok()) return arm.status();
     if (!names.insert(arm->name).second) {
       return invalid(field(arm_path, "name"), fmt::format("duplicate arm name \"{}\"", arm->name));
@@ -227,6 +237,9 @@ absl::Status read_times(const Json& object, std::string_view path, ExperimentCon
       return invalid(hours_path, fmt::format("must be a number in (0, {}]", kMaxAttributionHours));
     }
     experiment.attribution_window_ms = std::llround(value * kHour);
+    if (experiment.attribution_window_ms < 1) {
+      return invalid(hours_path, "must be at least a millisecond");
+    }
   }
   return absl::OkStatus();
 }
@@ -256,6 +269,30 @@ absl::StatusOr<ExperimentConfig> read_experiment(const Json& object, std::string
   return experiment;
 }
 
+// Whether two experiments' windows ([start, end), 0 for open) share a moment.
+bool windows_overlap(const ExperimentConfig& a, const ExperimentConfig& b) {
+  const auto starts_before_ends = [](const ExperimentConfig& x, const ExperimentConfig& y) {
+    return x.start_ms == 0 || y.end_ms == 0 || x.start_ms < y.end_ms;
+  };
+  return starts_before_ends(a, b) && starts_before_ends(b, a);
+}
+
+// Experiments at the same time need different salts: on one salt a viewer has the same bucket in
+// both, so the viewers the first leaves all have the buckets past its arms, and the second's
+// first arms get nobody (its arms would no longer be a random split).
+absl::Status check_salt_unshared(std::span<const ExperimentConfig> before,
+                                 const ExperimentConfig& experiment, std::string_view path) {
+  for (std::size_t j = 0; j < before.size(); ++j) {
+    if (before[j].salt == experiment.salt && windows_overlap(before[j], experiment)) {
+      return invalid(field(path, "salt"),
+                     fmt::format("the same as experiments[{}] (\"{}\"), whose time window "
+                                 "overlaps this one's: give each experiment its own salt",
+                                 j, before[j].id));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ExperimentsConfig> parse_experiments_config(std::string_view json) {
@@ -273,6 +310,9 @@ absl::StatusOr<ExperimentsConfig> parse_experiments_config(std::string_view json
     if (!experiment.ok()) return experiment.status();
     if (!ids.insert(experiment->id).second) {
       return invalid(field(path, "id"), fmt::format("duplicate id \"{}\"", experiment->id));
+    }
+    if (auto status = check_salt_unshared(config.experiments, *experiment, path); !status.ok()) {
+      return status;
     }
     config.experiments.push_back(*std::move(experiment));
   }

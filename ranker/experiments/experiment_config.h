@@ -42,7 +42,9 @@ struct ArmConfig {
 
 struct ExperimentConfig {
   std::string id;            // unique; 1..64 of [A-Za-z0-9_.-]
-  std::string salt;          // non-empty; experiments on different salts assign independently
+  // Non-empty; experiments on different salts assign independently, so experiments whose time
+  // windows overlap may not share one.
+  std::string salt;
   TimestampMs start_ms = 0;  // active from (0: always)
   TimestampMs end_ms = 0;    // until, exclusive (0: never ends); > start_ms when both set
   // Engagements up to this long after an impression are credited to it (report).
@@ -59,8 +61,10 @@ struct ExperimentsConfig {
 // "mode" ("chronological" | "algorithmic" | "interleaved"), "ranking_config" (an object in
 // parse_ranking_config's format, algorithmic only), "interleave" (interleaved only: two list
 // variants {"mode", "ranking_config"}; default chronological then algorithmic). Unknown keys,
-// wrong types, duplicate ids or arm names and shares above 1 in sum are INVALID_ARGUMENT naming
-// the field.
+// wrong types, duplicate ids or arm names, shares above 1 in sum, a salt shared with an
+// experiment whose window overlaps and an attribution window under a millisecond are
+// INVALID_ARGUMENT naming the field. An arm's buckets run to the running total of the shares
+// times 10,000, rounded.
 absl::StatusOr<ExperimentsConfig> parse_experiments_config(std::string_view json);
 // NOT_FOUND when the file is missing; otherwise as above, prefixed by the path.
 absl::StatusOr<ExperimentsConfig> load_experiments_config(const std::filesystem::path& path);

@@ -57,6 +57,9 @@ RatioComparison compare_ratios(const RatioEstimate& control, const RatioEstimate
   comparison.difference = treatment.value - control.value;
   comparison.relative = control.value != 0 ? comparison.difference / control.value
                                            : std::numeric_limits<double>::quiet_NaN();
+  // One viewer gives no variance (its standard error stays 0), not a certain value: a test
+  // against it would call any difference significant.
+  if (control.viewers < 2 || treatment.viewers < 2) return comparison;
   const double se = std::hypot(control.std_error, treatment.std_error);
   if (!(se > 0)) return comparison;
   comparison.defined = true;

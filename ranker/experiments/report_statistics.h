@@ -33,7 +33,7 @@ struct RatioEstimate {
 RatioEstimate estimate_ratio(std::span<const RatioSample> viewers);
 
 struct RatioComparison {
-  bool defined = false;   // both estimates defined and a non-zero combined standard error
+  bool defined = false;   // both estimates defined, of 2+ viewers each, with a non-zero error
   double difference = 0;  // treatment - control
   double relative = 0;    // difference / control (NaN when control is 0: no relative change)
   double z = 0;

@@ -36,7 +36,8 @@ std::vector<DraftedItem> team_draft_interleave(std::span<const PostId> a, std::s
     }
     const PostId post = lists[team][next[team]];
     taken.insert(post);
-    result.push_back({post, kTeams[team], static_cast<std::uint32_t>(next[team])});
+    result.push_back({post, kTeams[team], static_cast<std::uint32_t>(next[team]),
+                      /*credited=*/a_left && b_left});
     ++next[team];
     ++picks[team];
   }

@@ -26,6 +26,7 @@ struct RankedEntry {
   float mmr_term = 0;     // near-duplicate penalty
   std::array<float, kFeatureCount> features{};
   InterleavingTeam team = InterleavingTeam::kNone;  // interleaved lists: the team that picked it
+  bool team_credited = true;  // false: picked after the other team's list ran out (team_draft.h)
 };
 
 struct RankedList {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 
 namespace feedrank::ranker {
 namespace {
@@ -111,6 +112,47 @@ TEST(ExperimentConfig, AcceptsNoExperimentsAndSharesOfExactlyOne) {
   EXPECT_TRUE(parse_experiments_config(with_arms(kChronoArm, R"("end_ms": 9, )")).ok());
 }
 
+// Each arm's buckets end at the running total of the shares, rounded: shares that sum to 1 give
+// every bucket once, however each one alone rounds (0.12345 alone is 1,234.5 buckets).
+TEST(ExperimentConfig, SharesThatSumToOneFillTheBucketsExactly) {
+  for (const auto& [first, second] : {std::pair{"0.12345", "0.87655"},
+                                      std::pair{"0.50005", "0.49995"},
+                                      std::pair{"0.33335", "0.66665"}}) {
+    SCOPED_TRACE(std::string(first) + " + " + second);
+    auto config = parse_experiments_config(
+        with_arms(std::string(R"({"name": "a", "mode": "chronological", "share": )") + first +
+                  R"(}, {"name": "b", "mode": "algorithmic", "share": )" + second + "}"));
+    ASSERT_TRUE(config.ok()) << config.status();
+    const auto& arms = config->experiments[0].arms;
+    EXPECT_EQ(arms[0].buckets + arms[1].buckets, 10000);
+    EXPECT_GE(arms[0].buckets, 1234);
+    EXPECT_LE(arms[0].buckets, 5001);
+  }
+}
+
+// On one salt a viewer has the same bucket in two experiments, so the second would get only the
+// viewers past the first's buckets: all in its last arm. Allowed when the windows do not overlap.
+TEST(ExperimentConfig, RejectsASaltSharedByExperimentsThatOverlapInTime) {
+  const auto two = [](const std::string& first_window, const std::string& second_window) {
+    return R"({"experiments": [
+      {"id": "a", "salt": "s", )" + first_window + R"(
+       "arms": [{"name": "x", "share": 0.5, "mode": "chronological"}]},
+      {"id": "b", "salt": "s", )" + second_window + R"(
+       "arms": [{"name": "c", "share": 0.5, "mode": "chronological"},
+                {"name": "t", "share": 0.5, "mode": "algorithmic"}]}]})";
+  };
+  const std::string message =
+      R"(experiments[1].salt: the same as experiments[0] ("a"), whose time window overlaps this )"
+      "one's: give each experiment its own salt";
+  expect_invalid(two("", ""), message);
+  expect_invalid(two(R"("start_ms": 100, )", R"("end_ms": 101, )"), message);
+  expect_invalid(two(R"("start_ms": 100, "end_ms": 200, )", R"("start_ms": 199, )"), message);
+  EXPECT_TRUE(parse_experiments_config(
+                  two(R"("start_ms": 100, "end_ms": 200, )", R"("start_ms": 200, )"))
+                  .ok());
+  EXPECT_TRUE(parse_experiments_config(two(R"("start_ms": 100, )", R"("end_ms": 100, )")).ok());
+}
+
 TEST(ExperimentConfig, RejectsUnknownKeysByPath) {
   expect_invalid(R"({"experiments": [], "experiment": []})", "experiment: unknown key");
   expect_invalid(with_arms(kChronoArm, R"("owner": "me", )"), "experiments[0].owner: unknown key");
@@ -214,6 +256,9 @@ TEST(ExperimentConfig, RejectsBadTimes) {
         with_arms(kChronoArm, std::string(R"("attribution_window_hours": )") + hours + ", "),
         "experiments[0].attribution_window_hours: must be a number in (0, 720]");
   }
+  // 1e-7 hours is 0.36 ms: under a millisecond once in milliseconds, so no window at all.
+  expect_invalid(with_arms(kChronoArm, R"("attribution_window_hours": 1e-7, )"),
+                 "experiments[0].attribution_window_hours: must be at least a millisecond");
   auto month =
       parse_experiments_config(with_arms(kChronoArm, R"("attribution_window_hours": 720, )"));
   ASSERT_TRUE(month.ok()) << month.status();

@@ -86,6 +86,22 @@ TEST(ReportStatistics, CompareRatiosUndefinedWithoutVarianceOrEstimates) {
   EXPECT_NEAR(from_zero.z, 2, 1e-12);
 }
 
+// An arm of one viewer has no variance to estimate; its standard error of 0 must not make a
+// comparison against it look certain (here z would be about 30).
+TEST(ReportStatistics, CompareRatiosUndefinedWithAnArmOfOneViewer) {
+  const std::vector<RatioSample> one = {{0, 20}};
+  std::vector<RatioSample> many;
+  for (int i = 0; i < 100; ++i) many.push_back({static_cast<double>(1 + i % 2), 20});
+  const RatioEstimate single = estimate_ratio(one);
+  const RatioEstimate hundred = estimate_ratio(many);
+  ASSERT_TRUE(single.defined);
+  ASSERT_GT(hundred.std_error, 0);
+  EXPECT_FALSE(compare_ratios(single, hundred).defined);
+  EXPECT_EQ(compare_ratios(single, hundred).p_value, 1);
+  EXPECT_FALSE(compare_ratios(hundred, single).defined);
+  EXPECT_TRUE(compare_ratios(hundred, hundred).defined);
+}
+
 TEST(ReportStatistics, TwoSidedNormalTail) {
   EXPECT_NEAR(two_sided_normal_p(1.959964), 0.05, 1e-8);
   EXPECT_NEAR(two_sided_normal_p(-1.959964), 0.05, 1e-8);

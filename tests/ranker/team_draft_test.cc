@@ -127,7 +127,7 @@ TEST(TeamDraft, OneListEmptyGivesTheOthersOrder) {
   EXPECT_TRUE(team_draft_interleave(empty, empty, 3, 10).empty());
 }
 
-TEST(TeamDraft, TheLongerListKeepsPickingWhenTheOtherRunsOut) {
+TEST(TeamDraft, TheLongerListFillsThePageUncreditedWhenTheOtherRunsOut) {
   const Posts a = {1};
   const Posts b = {2, 3, 4, 5};
   for (std::uint64_t seed = 0; seed < 20; ++seed) {
@@ -137,6 +137,46 @@ TEST(TeamDraft, TheLongerListKeepsPickingWhenTheOtherRunsOut) {
     ASSERT_EQ(draft.size(), 5u);
     EXPECT_EQ(picks_of(draft, InterleavingTeam::kA), 1u);
     EXPECT_EQ(picks_of(draft, InterleavingTeam::kB), 4u);
+    // Post 1 is credited; at most one of B's items (when B went first) is; the rest are not.
+    std::size_t credited = 0;
+    for (const DraftedItem& item : draft) credited += item.credited ? 1 : 0;
+    EXPECT_TRUE(draft[0].credited);
+    EXPECT_LE(credited, 2u);
+    for (std::size_t i = credited; i < draft.size(); ++i) {
+      EXPECT_FALSE(draft[i].credited) << i;
+      EXPECT_EQ(draft[i].team, InterleavingTeam::kB) << i;
+    }
+  }
+}
+
+// Credit stops where the paper's draft stops (either list used up), so credited picks stay
+// within one of each other however unequal the lists: a short chronological list cannot hand the
+// algorithmic team the clicks on the rest of the page.
+TEST(TeamDraft, CreditedPicksStayWithinOneOfEachOther) {
+  Posts long_list;
+  for (PostId post = 100; post < 130; ++post) long_list.push_back(post);
+  for (std::size_t short_size : {0u, 1u, 2u, 5u}) {
+    Posts short_list;
+    for (PostId post = 1; post <= short_size; ++post) short_list.push_back(post);
+    for (std::uint64_t seed = 0; seed < 50; ++seed) {
+      for (const bool short_is_a : {true, false}) {
+        const Posts& a = short_is_a ? short_list : long_list;
+        const Posts& b = short_is_a ? long_list : short_list;
+        const std::vector<DraftedItem> draft = team_draft_interleave(a, b, seed, 20);
+        SCOPED_TRACE(testing::Message() << "short " << short_size << " seed " << seed);
+        expect_valid_draft(a, b, draft);
+        EXPECT_EQ(draft.size(), std::min<std::size_t>(20, short_size + long_list.size()));
+        std::size_t credited[2] = {0, 0};
+        bool tail = false;
+        for (const DraftedItem& item : draft) {
+          tail = tail || !item.credited;
+          EXPECT_EQ(item.credited, !tail) << "uncredited items are the page's tail";
+          if (item.credited) ++credited[item.team == InterleavingTeam::kA ? 0 : 1];
+        }
+        EXPECT_LE(std::max(credited[0], credited[1]) - std::min(credited[0], credited[1]), 1u);
+        EXPECT_LE(credited[0] + credited[1], 2 * short_size + 1);
+      }
+    }
   }
 }
 
