@@ -45,13 +45,14 @@ TEST(FitWindow, TheLabelEndMustBeAfterTheCut) {
   EXPECT_TRUE(absl::IsInvalidArgument(choose_fit_window(ten_engagements(), choice).status()));
 }
 
-TEST(RecordsBefore, DropsPostsAndEngagementsAtOrAfterTheLabelEnd) {
-  const std::vector<v1::IngestRecord> records = {user(1, 500),  post(5, 1, 79),   post(6, 1, 80),
-                                                 follow(2, 1),  engage(2, 5, 79), engage(2, 5, 80),
-                                                 delete_post(6)};
+TEST(RecordsBefore, DropsPostsEngagementsAndFollowsAtOrAfterTheLabelEnd) {
+  const std::vector<v1::IngestRecord> records = {
+      user(1, 500),     post(5, 1, 79),   post(6, 1, 80),   follow(2, 1), follow(3, 1, 80),
+      engage(2, 5, 79), engage(2, 5, 80), delete_post(6)};
   const std::vector<v1::IngestRecord> kept = records_before(records, 80);
   ASSERT_EQ(kept.size(), 5u);
-  // Users (whenever created), follows and deletes are not events of the window: they stay.
+  // Users (whenever created) and deletes (undated) are not events of the window: they stay;
+  // a follow made at the label end or later did not exist in the window.
   EXPECT_EQ(kept[0].user().id(), 1u);
   EXPECT_EQ(kept[1].post().id(), 5u);
   EXPECT_TRUE(kept[2].has_follow());

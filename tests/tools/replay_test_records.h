@@ -16,11 +16,12 @@ inline v1::IngestRecord user(std::uint64_t id, std::int64_t created_at) {
   return record;
 }
 
-inline v1::IngestRecord follow(std::uint64_t follower, std::uint64_t followee) {
+inline v1::IngestRecord follow(std::uint64_t follower, std::uint64_t followee,
+                               std::int64_t at = 1) {
   v1::IngestRecord record;
   record.mutable_follow()->set_follower_id(follower);
   record.mutable_follow()->set_followee_id(followee);
-  record.mutable_follow()->set_created_at_ms(1);
+  record.mutable_follow()->set_created_at_ms(at);
   return record;
 }
 

@@ -42,6 +42,7 @@ std::vector<v1::IngestRecord> records_before(const std::vector<v1::IngestRecord>
   kept.reserve(records.size());
   for (const v1::IngestRecord& record : records) {
     if (record.has_post() && record.post().created_at_ms() >= label_end) continue;
+    if (record.has_follow() && record.follow().created_at_ms() >= label_end) continue;
     if (record.has_engagement() && record.engagement().at_ms() >= label_end) continue;
     kept.push_back(record);
   }

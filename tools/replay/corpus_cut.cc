@@ -22,6 +22,12 @@ class CorpusCutter {
         keep(record, result_.counts.users);
         break;
       case v1::IngestRecord::kFollow:
+        // A follow made after the cut did not exist then: kept, it would let the chronological
+        // feed and the network features see accounts the viewer found later.
+        if (record.follow().created_at_ms() >= result_.state.cut) {
+          ++result_.counts.follows_after_cut;
+          break;
+        }
         result_.state.followees[record.follow().follower_id()].insert(
             record.follow().followee_id());
         keep(record, result_.counts.follows);
