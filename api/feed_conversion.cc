@@ -44,24 +44,27 @@ v1::FeedMode to_proto(ranker::FeedMode mode) {
 
 }  // namespace
 
+absl::StatusOr<ranker::FeedMode> to_feed_mode(v1::FeedMode mode) {
+  switch (mode) {
+    case v1::FEED_MODE_UNSPECIFIED:
+    case v1::FEED_MODE_CHRONOLOGICAL:
+      return ranker::FeedMode::kChronological;
+    case v1::FEED_MODE_ALGORITHMIC:
+      return ranker::FeedMode::kAlgorithmic;
+    case v1::FEED_MODE_INTERLEAVED:
+      return ranker::FeedMode::kInterleaved;
+    default:
+      return invalid("mode", fmt::format("unknown value {}", static_cast<int>(mode)));
+  }
+}
+
 absl::StatusOr<ranker::FeedRequest> to_feed_request(const v1::GetFeedRequest& request) {
   if (auto status = check_id("user_id", request.user_id()); !status.ok()) return status;
   ranker::FeedRequest out;
   out.viewer = request.user_id();
-  switch (request.mode()) {
-    case v1::FEED_MODE_UNSPECIFIED:
-    case v1::FEED_MODE_CHRONOLOGICAL:
-      out.mode = ranker::FeedMode::kChronological;
-      break;
-    case v1::FEED_MODE_ALGORITHMIC:
-      out.mode = ranker::FeedMode::kAlgorithmic;
-      break;
-    case v1::FEED_MODE_INTERLEAVED:
-      out.mode = ranker::FeedMode::kInterleaved;
-      break;
-    default:
-      return invalid("mode", fmt::format("unknown value {}", static_cast<int>(request.mode())));
-  }
+  auto mode = to_feed_mode(request.mode());
+  if (!mode.ok()) return mode.status();
+  out.mode = *mode;
   if (request.limit() < 0 || request.limit() > ranker::kMaxPageSize) {
     return invalid("limit",
                    fmt::format("must be 1..{} (0 for the default {}), got {}", ranker::kMaxPageSize,

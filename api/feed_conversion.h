@@ -11,6 +11,8 @@
 
 namespace feedrank::api {
 
+// UNSPECIFIED is chronological; INVALID_ARGUMENT naming mode for a value outside the enum.
+absl::StatusOr<ranker::FeedMode> to_feed_mode(v1::FeedMode mode);
 // INVALID_ARGUMENT naming user_id, mode, limit, as_of_ms or muted_author_ids[i]. The cursor is
 // checked by the ranker.
 absl::StatusOr<ranker::FeedRequest> to_feed_request(const v1::GetFeedRequest& request);

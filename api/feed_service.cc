@@ -96,9 +96,10 @@ FeedService::FeedService(ranker::FeedEngine& engine, ranker::ExperimentFeeds& ex
 template <class Body>
 grpc::ServerUnaryReactor* FeedService::serve_callback(grpc::CallbackServerContext* context,
                                                       std::string_view method, bool on_workers,
-                                                      Body body) {
+                                                      metrics::FeedModeLabel mode, Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::shared_ptr<serving::ServedCall> call = gate_.admit(context, method);
+  call->set_feed_mode(mode);  // a refused call counts under it too
   const auto serve = [this, reactor, call, body = std::move(body)] {
     reactor->Finish(gate_.run(*call, body));
   };
@@ -125,9 +126,10 @@ grpc::ServerUnaryReactor* FeedService::GetFeed(grpc::CallbackServerContext* cont
   // disk sync of its impressions, so that many pages share a sync and gRPC's few threads never
   // wait on the disk. An experiment's arm may still turn a chronological request into a ranked
   // one: it is then ranked on gRPC's thread, correctly, only without that sharing.
-  const bool chronological = request->mode() == v1::FEED_MODE_UNSPECIFIED ||
-                             request->mode() == v1::FEED_MODE_CHRONOLOGICAL;
+  const auto mode = to_feed_mode(request->mode());  // an unknown one is refused in serve_feed
+  const bool chronological = !mode.ok() || *mode == ranker::FeedMode::kChronological;
   return serve_callback(context, "GetFeed", !chronological || experiments_.syncs_each_page(),
+                        mode.ok() ? metrics::feed_mode_label(*mode) : metrics::FeedModeLabel::kNone,
                         [this, context, request, response](serving::ServedCall& call) {
                           return serve_feed(context, *request, *response, call);
                         });
@@ -163,7 +165,7 @@ grpc::ServerUnaryReactor* FeedService::GetNearestPosts(grpc::CallbackServerConte
                                                        const v1::GetNearestPostsRequest* request,
                                                        v1::GetNearestPostsResponse* response) {
   return serve_callback(context, "GetNearestPosts", !engine_.nearest_search_is_quick(),
-                        [this, request, response](serving::ServedCall&) {
+                        metrics::FeedModeLabel::kNone, [this, request, response](serving::ServedCall&) {
                           return serve_nearest(*request, *response);
                         });
 }

@@ -75,9 +75,11 @@ class FeedService final : public CallbackMethods {
   // A callback call: admitted by the gate where it arrives (its in-flight slot counts while it
   // waits), then body(ServedCall&) -> grpc::Status runs on workers_ when `on_workers`, else at
   // once on gRPC's thread. A refusal is answered at once; so is a call the full queue refuses.
+  // `mode`: the metrics' label until the body sets the mode served (GetFeed's requested mode).
   template <class Body>
   grpc::ServerUnaryReactor* serve_callback(grpc::CallbackServerContext* context,
-                                           std::string_view method, bool on_workers, Body body);
+                                           std::string_view method, bool on_workers,
+                                           metrics::FeedModeLabel mode, Body body);
 
   // Calls that take milliseconds run here: ranked GetFeed pages, pages that wait for a disk sync
   // of their impressions, and GetNearestPosts but for quick graph walks. As many at once as the

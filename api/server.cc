@@ -39,6 +39,15 @@ std::string describe_interval(std::chrono::milliseconds interval) {
   return fmt::format("{}ms", ms);
 }
 
+// The address clients dial: the host with the port gRPC bound (the one chosen for ":0"); a Unix
+// socket's as given (gRPC reports port 1 for one).
+std::string bound_address(const std::string& listen_address, int port) {
+  if (listen_address.starts_with("unix:") || listen_address.starts_with("unix-abstract:")) {
+    return listen_address;
+  }
+  return fmt::format("{}:{}", listen_address.substr(0, listen_address.rfind(':')), port);
+}
+
 // Starts a retraining of the learned model every `every` until stopped. A training still
 // running when the next one is due (ALREADY_EXISTS) is left to finish; the schedule goes on.
 std::jthread start_retraining(ranker::FeedEngine& engine, std::chrono::milliseconds every,
@@ -173,8 +182,7 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
     return absl::UnavailableError(
         fmt::format("cannot listen on {} (address in use or invalid)", options.listen_address));
   }
-  const auto colon = options.listen_address.rfind(':');
-  parts->address = fmt::format("{}:{}", options.listen_address.substr(0, colon), port);
+  parts->address = bound_address(options.listen_address, port);
   parts->server->GetHealthCheckService()->SetServingStatus(true);
   parts->keep_alive =
       std::make_unique<serving::PollerKeepAlive>(parts->server->InProcessChannel({}));

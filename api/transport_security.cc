@@ -2,6 +2,8 @@
 
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
 
 #include <cerrno>
 #include <cstring>
@@ -43,6 +45,19 @@ absl::Status both_or_neither(std::string_view cert_flag, const std::string& cert
   if (cert.empty() == key.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(fmt::format("{} needs {} as well", cert.empty() ? key_flag : cert_flag,
                                                 cert.empty() ? cert_flag : key_flag));
+}
+
+// gRPC reads the PEM files only when it binds a port, so a key that does not match its
+// certificate showed as "cannot listen" after the store had opened. A throw-away bind on a free
+// loopback port checks them first.
+bool binds_on_loopback(const std::shared_ptr<grpc::ServerCredentials>& credentials) {
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", credentials, &port);
+  const std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) return false;
+  server->Shutdown();
+  return true;
 }
 
 }  // namespace
@@ -104,10 +119,12 @@ absl::StatusOr<ListenCredentials> listen_credentials(std::string_view listen_add
                                   security.tls_cert, security.tls_client_ca);
   }
   out.credentials = grpc::SslServerCredentials(options);
-  if (!out.credentials) {
+  if (!binds_on_loopback(out.credentials)) {
     return absl::InvalidArgumentError(fmt::format(
-        "--tls-cert {} / --tls-key {}: gRPC refused the certificate or key", security.tls_cert,
-        security.tls_key));
+        "--tls-cert {} / --tls-key {}{}: gRPC refused them (not PEM, or a key that does not "
+        "match the certificate)",
+        security.tls_cert, security.tls_key,
+        security.tls_client_ca.empty() ? "" : " / --tls-client-ca " + security.tls_client_ca));
   }
   return out;
 }

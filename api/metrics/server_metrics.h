@@ -20,7 +20,8 @@
 
 namespace feedrank::api::metrics {
 
-// A call's feed mode label: "none" for methods other than GetFeed.
+// A call's feed mode label: "none" for methods other than GetFeed (and a GetFeed whose mode is
+// outside the enum). A GetFeed refused before it ran counts under the mode it asked for.
 enum class FeedModeLabel { kNone, kChronological, kAlgorithmic, kInterleaved };
 inline constexpr int kFeedModeLabelCount = 4;
 FeedModeLabel feed_mode_label(ranker::FeedMode mode);

@@ -38,7 +38,10 @@ class FieldFormatter final : public spdlog::formatter {
     const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(msg.time);
     const auto millis =
         std::chrono::duration_cast<std::chrono::milliseconds>(msg.time - seconds).count();
-    const std::string timestamp = fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", seconds, millis);
+    // In UTC, as the Z says: fmt formats a time_point in the local zone.
+    const std::string timestamp =
+        fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z",
+                    fmt::gmtime(std::chrono::system_clock::to_time_t(seconds)), millis);
     const spdlog::string_view_t level_name = spdlog::level::to_string_view(msg.level);
     const std::string_view level(level_name.data(), level_name.size());
     const std::string_view message(msg.payload.data(), msg.payload.size());

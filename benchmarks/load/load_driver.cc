@@ -132,7 +132,11 @@ class ClientThread {
   void pace() {
     prctl(PR_SET_TIMERSLACK, 1UL);  // the default lets a sleep run 50 us long
     bool measuring = false;
-    for (Clock::time_point now = Clock::now(); now < end_; now = Clock::now()) {
+    for (;;) {
+      const Clock::time_point now = Clock::now();
+      // A turn that ends past the window (a long batch, a late wake) still releases the calls
+      // due before its end: dropping them would hide the slowest, latest calls.
+      const Clock::time_point release_to = std::min(now, end_ - Clock::duration(1));
       Clock::time_point wake = end_;
       {
         std::lock_guard lock(mutex_);
@@ -144,12 +148,14 @@ class ClientThread {
         }
         for (StreamState& stream : streams_) {
           if (!stream.pacer) continue;
-          stream.pacer->release_due(now, stream.outstanding, [&](Clock::time_point intended) {
-            send(stream, now, intended);
-          });
+          stream.pacer->release_due(release_to, stream.outstanding,
+                                    [&](Clock::time_point intended) {
+                                      send(stream, now, intended);
+                                    });
           wake = std::min(wake, stream.pacer->next_due());
         }
       }
+      if (now >= end_) break;
       std::this_thread::sleep_until(wake);
     }
     pacing_done_ = true;
@@ -220,7 +226,9 @@ class ClientThread {
     }
     call->stream = static_cast<std::size_t>(&stream - streams_.data());
     call->timing = {intended, now};
-    call->measured = now >= warm_end_ && now < end_;
+    // An open-loop call belongs to the window it was due in, even when sent late.
+    const Clock::time_point due = intended == Clock::time_point{} ? now : intended;
+    call->measured = due >= warm_end_ && due < end_;
     ++stream.outstanding;
   }
 

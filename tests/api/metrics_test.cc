@@ -65,6 +65,24 @@ TEST_F(Metrics, CountCallsByMethodAndCodeAndLatencyByFeedMode) {
   EXPECT_EQ(metrics.value(R"(feedrank_in_flight_limit{method="GetFeed"})"), 256);
 }
 
+// A GetFeed that fails before its mode is served (here an invalid limit; a refusal at the door
+// takes the same path) counts under the mode it asked for, not under "none".
+TEST_F(Metrics, AFailedGetFeedCountsUnderTheModeItAskedFor) {
+  load_small_network();
+  v1::GetFeedRequest request;
+  request.set_user_id(1);
+  request.set_mode(v1::FEED_MODE_ALGORITHMIC);
+  request.set_limit(-1);
+  ASSERT_THAT(client().call(request).status,
+              StatusIs(grpc::StatusCode::INVALID_ARGUMENT, HasSubstr("limit")));
+  const MetricsScrape metrics = MetricsScrape::of(server().metrics_address());
+  EXPECT_EQ(metrics.value(
+                R"(feedrank_request_duration_seconds_count{method="GetFeed",mode="algorithmic"})"),
+            1);
+  EXPECT_EQ(metrics.value(R"(feedrank_request_duration_seconds_count{method="GetFeed",mode="none"})"),
+            0);
+}
+
 TEST_F(Metrics, ReportCandidatesPerSourceWritesAndStoreSize) {
   load_small_network();
   ASSERT_THAT(feed(v1::FEED_MODE_ALGORITHMIC), IsOk());

@@ -17,6 +17,7 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::Optional;
 
 MATCHER(ExitedWithFailure, "exited by itself with a non-zero code") {
@@ -148,6 +149,20 @@ TEST_F(Tls, AnUnreadablePemFileExitsWithOneLineNamingTheFlagAndFile) {
   EXPECT_FALSE(std::filesystem::exists(scratch_.path() / "data"));  // refused before opening it
 }
 
+// gRPC reads the PEM files only when it binds: a key that is not the certificate's was found
+// after the store had opened and reported as "cannot listen", naming neither flag.
+TEST_F(Tls, AKeyThatIsNotTheCertificatesIsRefusedBeforeTheStoreOpens) {
+  ServerProcess server("127.0.0.1:0", scratch_.path() / "data", scratch_.path(),
+                       {"--tls-cert", certificates_->server_cert.string(), "--tls-key",
+                        certificates_->client_key.string()});
+  EXPECT_THAT(server.wait_for_exit(), Optional(ExitedWithFailure()));
+  const std::string error = server.stderr_text();
+  EXPECT_THAT(error, AllOf(HasSubstr("--tls-key"), HasSubstr(certificates_->client_key.string()),
+                           HasSubstr("does not match")));
+  EXPECT_THAT(error, Not(HasSubstr("cannot listen")));
+  EXPECT_FALSE(std::filesystem::exists(scratch_.path() / "data"));
+}
+
 // Needs no certificates: not in the fixture, so it runs where openssl is missing.
 TEST(TransportRule, PlaintextOffLoopbackIsRefusedUnlessInsecureWhichWarns) {
   testing::TempDir scratch;
@@ -170,6 +185,22 @@ TEST(TransportRule, PlaintextOffLoopbackIsRefusedUnlessInsecureWhichWarns) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   v1::GetStatsResponse response;
   EXPECT_TRUE(stub->GetStats(&context, v1::GetStatsRequest(), &response).ok());
+}
+
+// A Unix socket is served and reported as given (it was "unix:1": gRPC's port for a socket).
+TEST(TransportRule, AUnixSocketIsServedAndReportedAsGiven) {
+  testing::TempDir scratch;
+  const std::string socket = "unix:" + (scratch.path() / "feedrank.sock").string();
+  ServerProcess server(socket, scratch.path() / "data", scratch.path());
+  const std::string address = server.wait_until_listening();
+  ASSERT_EQ(address, socket) << server.stderr_text();
+  auto stub =
+      v1::FeedRank::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::GetStatsResponse response;
+  const grpc::Status status = stub->GetStats(&context, v1::GetStatsRequest(), &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
 TEST(TransportRule, LoopbackAddressesAreTheLoopbackInterfaceOnly) {

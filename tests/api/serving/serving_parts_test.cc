@@ -1,9 +1,14 @@
 // The call gate's parts: request ids, in-flight slots, log lines.
 #include <gmock/gmock.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <new>
+#include <optional>
 #include <set>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -145,6 +150,31 @@ TEST(StructuredLog, JsonLinesAreObjectsWithTheFieldsAsKeys) {
   EXPECT_EQ(objects[0]["method"], "GetFeed");
   EXPECT_EQ(objects[1]["msg"], "plain line with \"quotes\"");
   EXPECT_FALSE(objects[1].contains("request_id"));
+}
+
+// The Z promises UTC: a server in another zone (a POSIX TZ string, so no zone files needed)
+// stamped local time with it, nine hours off here.
+TEST(StructuredLog, TimestampsAreUtcWhateverTheLocalZone) {
+  const char* zone = std::getenv("TZ");
+  const std::optional<std::string> previous_zone =
+      zone ? std::optional<std::string>(zone) : std::nullopt;
+  ASSERT_EQ(setenv("TZ", "JST-9", 1), 0);
+  tzset();
+  CapturedLog log;
+  ASSERT_TRUE(configure_logging("info", LogFormat::kJson).ok());
+  log_event(spdlog::level::info, "stamped", {});
+  const auto now = std::chrono::system_clock::now();
+  if (previous_zone) {
+    setenv("TZ", previous_zone->c_str(), 1);
+  } else {
+    unsetenv("TZ");
+  }
+  tzset();
+  const std::string stamp = nlohmann::json::parse(log.text())["ts"];
+  std::tm parts{};
+  ASSERT_NE(strptime(stamp.c_str(), "%Y-%m-%dT%H:%M:%S", &parts), nullptr) << stamp;
+  const auto logged = std::chrono::system_clock::from_time_t(timegm(&parts));
+  EXPECT_LT(std::chrono::abs(now - logged), std::chrono::seconds(5)) << stamp;
 }
 
 TEST(StructuredLog, AnUnknownLevelIsRefusedNamingTheFlag) {
