@@ -4,6 +4,8 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <cerrno>
 #include <cstring>
@@ -66,8 +68,12 @@ bool is_loopback_address(std::string_view listen_address) {
   if (listen_address.starts_with("unix:") || listen_address.starts_with("unix-abstract:")) {
     return true;
   }
-  const std::string_view host = host_of(listen_address);
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
+  const std::string host(host_of(listen_address));
+  // 127.0.0.0/8 as an address, not any name that starts so ("127.0.0.1.example.com" resolves
+  // wherever its owner wants).
+  in_addr ipv4{};
+  return host == "localhost" || host == "::1" ||
+         (inet_pton(AF_INET, host.c_str(), &ipv4) == 1 && (ntohl(ipv4.s_addr) >> 24) == 127);
 }
 
 absl::StatusOr<ListenCredentials> listen_credentials(std::string_view listen_address,

@@ -7,7 +7,9 @@
 #include <exception>
 
 #include "api/http/http_status.h"
+#include "api/http/request_guard.h"
 #include "api/serving/exception_status.h"
+#include "api/transport_security.h"
 #include "fmt/format.h"
 
 namespace feedrank::api::http {
@@ -38,6 +40,7 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::start(
         response.set_content(error_json(status.error_code(), status.error_message()),
                              "application/json");
       });
+  guard_requests(*server, is_loopback_address(address));
   const int bound =
       port == 0 ? server->bind_to_any_port(host) : (server->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {

@@ -55,9 +55,15 @@ std::string enum_choices(const EnumDescriptor& type) {
   return choices;
 }
 
+// Digits only, as written in a URL; absl's parsers also take spaces around and a leading '+'.
+bool is_plain_number(std::string_view text) {
+  return !text.empty() && !absl::ascii_isspace(static_cast<unsigned char>(text.front())) &&
+         !absl::ascii_isspace(static_cast<unsigned char>(text.back())) && text.front() != '+';
+}
+
 template <class Int>
 absl::Status parse_integer(const std::string& name, const std::string& text, Int& value) {
-  if (!absl::SimpleAtoi(text, &value)) {
+  if (!is_plain_number(text) || !absl::SimpleAtoi(text, &value)) {
     return bad(name, fmt::format("'{}' is not a number (expected a {}-bit {}integer)", text,
                                  sizeof(Int) * 8, std::is_signed_v<Int> ? "" : "unsigned "));
   }
@@ -100,7 +106,7 @@ absl::Status set_value(const std::string& name, const std::string& text,
     case FieldDescriptor::CPPTYPE_FLOAT:
     case FieldDescriptor::CPPTYPE_DOUBLE: {
       double value = 0;
-      if (!absl::SimpleAtod(text, &value) || !std::isfinite(value)) {
+      if (!is_plain_number(text) || !absl::SimpleAtod(text, &value) || !std::isfinite(value)) {
         return bad(name, fmt::format("'{}' is not a finite number", text));
       }
       if (field.cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {

@@ -16,7 +16,8 @@ namespace feedrank::api::http {
 namespace {
 
 // The folder's *.json files. A name that is not UTF-8 is left out: JSON cannot hold it (its
-// dump() threw, and every listing failed), and no URL the listing gives could name it.
+// dump() threw, and every listing failed), and no URL the listing gives could name it. So is a
+// symbolic link, which could lead anywhere outside the folder.
 std::vector<std::string> report_names(const std::filesystem::path& folder) {
   std::vector<std::string> names;
   std::error_code error;
@@ -24,7 +25,8 @@ std::vector<std::string> report_names(const std::filesystem::path& folder) {
   for (std::filesystem::directory_iterator it(folder, error), end; !error && it != end;
        it.increment(error)) {
     std::string name = it->path().filename().string();
-    if (it->is_regular_file(error) && it->path().extension() == ".json" && is_valid_utf8(name)) {
+    if (it->symlink_status(error).type() == std::filesystem::file_type::regular &&
+        it->path().extension() == ".json" && is_valid_utf8(name)) {
       names.push_back(std::move(name));
     }
   }

@@ -5,6 +5,13 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
 
 #include "nlohmann/json.hpp"
@@ -251,6 +258,77 @@ TEST_F(HttpGateway, HostileRequestIdsAndPathsGetAnswersAndTheServerServesOn) {
   EXPECT_EQ(after->status, 200);
 }
 
+// The first line of the answer to `request` sent as is over a fresh connection ("" if none came
+// within 5 s): for what a client library would not send.
+std::string raw_status_line(const std::string& address, const std::string& request) {
+  const auto colon = address.rfind(':');
+  sockaddr_in peer{};
+  peer.sin_family = AF_INET;
+  peer.sin_port = htons(static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1))));
+  if (inet_pton(AF_INET, address.substr(0, colon).c_str(), &peer.sin_addr) != 1) return "";
+  const int socket_fd = socket(AF_INET, SOCK_STREAM, 0);
+  timeval timeout{5, 0};
+  setsockopt(socket_fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::string answer;
+  if (connect(socket_fd, reinterpret_cast<sockaddr*>(&peer), sizeof peer) == 0 &&
+      send(socket_fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
+    char buffer[512];
+    const ssize_t got = recv(socket_fd, buffer, sizeof buffer, 0);
+    if (got > 0) answer.assign(buffer, static_cast<std::size_t>(got));
+  }
+  close(socket_fd);
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+// The gateway only reads: the library would read any body into memory (a terabyte announced
+// here; a gzip bomb decompressed), build a copy of the page per range of a Range header, and
+// answer other sites' pages (a cross-site image tag forcing an experiment arm, or a DNS name
+// rebound to 127.0.0.1). All are refused before a route runs; the server serves on.
+TEST_F(HttpGateway, RefusesBodiesOtherMethodsManyRangesAndOtherSitesRequests) {
+  load_small_network();
+  const std::string address = server().http_address();
+  httplib::Client http("http://" + address);
+  const auto post = http.Post("/v1/feed", "{}", "application/json");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD");
+  EXPECT_THAT(raw_status_line(address,
+                              "GET /v1/stats HTTP/1.1\r\nHost: " + address +
+                                  "\r\nContent-Length: 1099511627776\r\n\r\n"),
+              HasSubstr(" 413 "));
+  EXPECT_THAT(raw_status_line(address, "PUT /v1/stats HTTP/1.1\r\nHost: " + address +
+                                           "\r\nTransfer-Encoding: chunked\r\n\r\n"),
+              HasSubstr(" 405 "));
+  const auto ranges = get("/v1/stats", {{"Range", "bytes=0-,0-,0-"}});
+  ASSERT_TRUE(ranges);
+  EXPECT_EQ(ranges->status, 416);
+  for (const char* host : {"evil.example:8080", "127.0.0.1.evil.example"}) {
+    const auto rebound = get("/v1/stats", {{"Host", host}});
+    ASSERT_TRUE(rebound);
+    EXPECT_EQ(rebound->status, 403) << host;
+    EXPECT_EQ(nlohmann::json::parse(rebound->body).at("code"), "PERMISSION_DENIED");
+  }
+  const std::string forced = "/v1/feed?user_id=1&force_experiment=e&force_arm=a";
+  for (const httplib::Headers& headers :
+       {httplib::Headers{{"Sec-Fetch-Site", "cross-site"}},
+        httplib::Headers{{"Sec-Fetch-Site", "same-site"}},
+        httplib::Headers{{"Origin", "http://evil.example"}}}) {
+    const auto cross_site = get(forced, headers);
+    ASSERT_TRUE(cross_site);
+    EXPECT_EQ(cross_site->status, 403) << headers.begin()->second;
+  }
+  // The explorer's own requests, and a typed address, pass.
+  for (const httplib::Headers& headers :
+       {httplib::Headers{{"Sec-Fetch-Site", "same-origin"}},
+        httplib::Headers{{"Sec-Fetch-Site", "none"}},
+        httplib::Headers{{"Origin", "http://" + address}}, httplib::Headers{}}) {
+    const auto own = get("/v1/stats", headers);
+    ASSERT_TRUE(own);
+    EXPECT_EQ(own->status, 200) << (headers.empty() ? "" : headers.begin()->second);
+  }
+}
+
 TEST_F(HttpGateway, ServesTheExplorerPageAndItsFiles) {
   auto page = get("/");
   ASSERT_TRUE(page);
@@ -298,6 +376,12 @@ TEST_F(HttpGatewayReplays, ListsTheFoldersJsonReportsAndServesThem) {
   }
   write("../outside.json", "{}");  // beside the folder: never served
   EXPECT_EQ(get_error("/v1/replay-reports/..%2Foutside.json").status, 404);
+  // A link in the folder leads outside it: neither listed nor served.
+  std::filesystem::create_symlink(reports_.path() / ".." / "outside.json",
+                                  reports_.path() / "linked.json");
+  EXPECT_EQ(nlohmann::json::parse(get("/v1/replay-reports")->body).at("reports").size(), 2u);
+  EXPECT_EQ(get_error("/v1/replay-reports/linked.json").status, 404);
+  std::filesystem::remove(reports_.path() / ".." / "outside.json");
 }
 
 // A file name that is not UTF-8 (a Latin-1 "café.json") cannot be listed in JSON: it is left out,

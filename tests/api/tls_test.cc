@@ -209,7 +209,8 @@ TEST(TransportRule, LoopbackAddressesAreTheLoopbackInterfaceOnly) {
     EXPECT_TRUE(api::is_loopback_address(loopback)) << loopback;
   }
   for (const char* other : {"0.0.0.0:50051", "[::]:50051", ":50051", "10.0.0.5:50051",
-                            "example.com:443", "128.0.0.1:1"}) {
+                            "example.com:443", "128.0.0.1:1", "127.0.0.1.example.com:80",
+                            "127.evil:1"}) {
     EXPECT_FALSE(api::is_loopback_address(other)) << other;
   }
 }

@@ -28,7 +28,8 @@ async function findViewer(text) {
     try {
       return await api('user', { user_id: text });
     } catch (error) {
-      if (error.code !== 'NOT_FOUND') throw error;
+      // 0, or beyond 2^64-1, is no user id (INVALID_ARGUMENT) but may be a handle.
+      if (error.code !== 'NOT_FOUND' && error.code !== 'INVALID_ARGUMENT') throw error;
     }
   }
   return api('user', { handle: text });
@@ -427,7 +428,12 @@ function asOfFromInput() {
 
 function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
-  if (params.get('as_of_ms')) $('as-of').value = new Date(Number(params.get('as_of_ms'))).toISOString().slice(0, 19);
+  // To the millisecond, so that a shared view ranks as of the same instant; a value that is no
+  // time is left out rather than stopping the page.
+  const asOf = new Date(Number(params.get('as_of_ms')));
+  if (params.get('as_of_ms') && !Number.isNaN(asOf.getTime())) {
+    $('as-of').value = asOf.toISOString().slice(0, 23);
+  }
   if (params.get('limit')) $('limit').value = params.get('limit');
   if (params.get('tab') && $(`tab-${params.get('tab')}`)) selectTab($(`tab-${params.get('tab')}`));
   if (params.get('experiment')) $('experiment').value = params.get('experiment');

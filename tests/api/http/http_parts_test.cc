@@ -62,6 +62,14 @@ TEST(QueryToProto, OutOfRangeNumbersNameTheParameter) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("user_id: '18446744073709551616'"));
   status = fill_from_query(Params{{"limit", ""}}, request);
   EXPECT_THAT(std::string(status.message()), HasSubstr("limit: '' is not a number"));
+  // absl's parser alone took these as 12.
+  for (const char* loose : {" 12", "12 ", "+12", "\t12"}) {
+    status = fill_from_query(Params{{"limit", loose}}, request);
+    EXPECT_THAT(std::string(status.message()), HasSubstr("is not a number")) << loose;
+  }
+  v1::GetNearestPostsRequest nearest;
+  status = fill_from_query(Params{{"embedding", "0.5,+1"}}, nearest);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("'+1' is not a finite number"));
 }
 
 TEST(QueryToProto, MessageFieldsAreNotParameters) {
