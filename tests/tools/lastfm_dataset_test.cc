@@ -130,7 +130,7 @@ class HandcraftedLastfm : public testing::Test {
 
 TEST_F(HandcraftedLastfm, MapsUsersFriendsTagsAndLaterTagsToRecords) {
   write_folder(
-      "2\t3\n3\t2\n2\t4\n4\t2\n"
+      "2\t3\n3\t2\n2\t4\n"  // 4 -> 2 not listed: a friendship follows both ways
       "5\t5\n"   // self: skipped
       "2\t3\n"   // repeated: skipped
       "x\t1\n"   // malformed: skipped
@@ -154,6 +154,11 @@ TEST_F(HandcraftedLastfm, MapsUsersFriendsTagsAndLaterTagsToRecords) {
   EXPECT_EQ(counts.posts, 5u);
   EXPECT_EQ(counts.engagements, 2u);
   EXPECT_EQ(counts.skipped_rows, 9u);  // 1 artist, 4 friend, 4 tag rows
+  std::set<std::pair<std::uint64_t, std::uint64_t>> follows;
+  for (const auto& record : emitted.records) {
+    if (record.has_follow()) follows.emplace(record.follow().follower_id(), record.follow().followee_id());
+  }
+  EXPECT_EQ(follows, (std::set<std::pair<std::uint64_t, std::uint64_t>>{{2, 3}, {2, 4}, {3, 2}, {4, 2}}));
   EXPECT_EQ(emitted.records.size(),
             counts.users + counts.follows + counts.posts + counts.engagements);
   expect_valid_order(emitted.records);

@@ -33,7 +33,9 @@ int run_ingest(const std::string& server, const RecordProducer& produce,
   progress.done(summary.records_sent);
   if (!summary.status.ok()) {
     report_rpc_error(summary.status);
-    std::cerr << "records sent before the error: " << summary.records_sent << "\n";
+    // Sent is not stored: the server's message above says how many chunks and records it kept.
+    std::cerr << "records sent before the error (not all stored): " << summary.records_sent
+              << "\n";
     if (stopped) std::cerr << *stopped << "\n";
     return 1;
   }

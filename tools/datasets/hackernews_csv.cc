@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "tools/datasets/tab_separated.h"
@@ -15,8 +16,13 @@ namespace {
 std::vector<std::string> next_record(std::string_view text, std::size_t& pos) {
   std::vector<std::string> fields(1);
   bool quoted = false;
+  // A quote opens quoting only as a field's first character, as Python's csv reads it: one
+  // inside a bare field (a 5" screen) is a character, not the start of a quoted run that would
+  // swallow the rest of the row and the next.
+  bool field_start = true;
   while (pos < text.size()) {
     const char c = text[pos++];
+    const bool at_start = std::exchange(field_start, false);
     if (quoted) {
       if (c != '"') {
         fields.back() += c;
@@ -26,10 +32,11 @@ std::vector<std::string> next_record(std::string_view text, std::size_t& pos) {
       } else {
         quoted = false;
       }
-    } else if (c == '"') {
+    } else if (c == '"' && at_start) {
       quoted = true;
     } else if (c == ',') {
       fields.emplace_back();
+      field_start = true;
     } else if (c == '\n') {
       break;
     } else if (c != '\r') {

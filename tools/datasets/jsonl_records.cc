@@ -5,8 +5,10 @@
 #include <cstdlib>
 #include <limits>
 #include <set>
+#include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "nlohmann/json.hpp"
@@ -57,7 +59,8 @@ std::string_view enum_name(const std::pair<std::string_view, Enum> (&names)[N], 
 std::string_view json_type_name(const json& value) {
   if (value.is_number_unsigned()) return "non-negative integer";
   if (value.is_number_integer()) return "negative integer";
-  if (value.is_number_float()) return "fractional number";
+  // 1.5, but also 1e3, 1.0 and 2^64: JSON cannot tell them apart once parsed.
+  if (value.is_number_float()) return "number with a fraction or exponent, or above 2^64-1";
   return value.type_name();
 }
 
@@ -244,7 +247,23 @@ void write_edge(const v1::FollowEdge& edge, bool always_time, nlohmann::ordered_
 
 absl::StatusOr<v1::IngestRecord> parse_jsonl_record(std::string_view line) {
   try {
-    const json object = json::parse(line);
+    // The parser keeps the last of repeated keys; a repeated field is a writer's mistake, and
+    // taking one value silently could store the wrong id.
+    std::vector<std::set<std::string, std::less<>>> keys;  // per open object
+    std::string repeated;
+    const json::parser_callback_t note_keys = [&](int, json::parse_event_t event, json& parsed) {
+      if (event == json::parse_event_t::object_start) keys.emplace_back();
+      if (event == json::parse_event_t::object_end) keys.pop_back();
+      if (event == json::parse_event_t::key && !keys.empty() && repeated.empty() &&
+          !keys.back().insert(parsed.get<std::string>()).second) {
+        repeated = parsed.get<std::string>();
+      }
+      return true;
+    };
+    const json object = json::parse(line, note_keys);
+    if (!repeated.empty()) {
+      return absl::InvalidArgumentError("field \"" + repeated + "\" given twice");
+    }
     return read_record(object);
   } catch (const json::parse_error& error) {
     // Drop the "[json.exception.parse_error.101] " prefix: it means nothing to a user.

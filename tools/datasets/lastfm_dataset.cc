@@ -34,7 +34,8 @@ struct TagEvent {
 struct LastfmTables {
   std::unordered_map<std::uint64_t, std::string> artist_names;  // UTF-8
   std::unordered_map<std::uint64_t, std::string> hashtags;      // tag id -> token
-  std::set<std::pair<std::uint64_t, std::uint64_t>> friendships;
+  std::set<std::pair<std::uint64_t, std::uint64_t>> friendships;  // both ways
+  std::set<std::pair<std::uint64_t, std::uint64_t>> friend_rows;  // as listed, to tell repeats
   std::set<std::uint64_t> users;
   std::vector<TagEvent> events;
   std::uint64_t skipped_rows = 0;
@@ -91,9 +92,13 @@ absl::Status read_tables(const std::filesystem::path& dir, const LastfmOptions& 
     const auto friend_id = fields.size() == 2 ? parse_decimal(fields[1]) : std::nullopt;
     if (!user || !friend_id || *user == 0 || *friend_id == 0) return void(++tables.skipped_rows);
     tables.users.insert({*user, *friend_id});
-    if (*user == *friend_id || !tables.friendships.emplace(*user, *friend_id).second) {
-      ++tables.skipped_rows;
+    if (*user == *friend_id || !tables.friend_rows.emplace(*user, *friend_id).second) {
+      return void(++tables.skipped_rows);
     }
+    // A friendship is mutual: follows both ways (lastfm-2k lists both directions, a copy that
+    // lists one would otherwise lose half).
+    tables.friendships.emplace(*user, *friend_id);
+    tables.friendships.emplace(*friend_id, *user);
   });
   if (!status.ok()) return status;
 
