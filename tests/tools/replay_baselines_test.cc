@@ -66,9 +66,20 @@ TEST_F(ReplayBaselines, PopularityListsDropOwnEngagedAndInvisiblePostsPerViewer)
 }
 
 TEST_F(ReplayBaselines, RecentPopularityOrdersByRecentCountThenAllTimeThenNewer) {
-  EXPECT_EQ(recent_popularity_order(state_, 500), (Posts{103, 102, 106, 105, 104, 101}));
+  EXPECT_EQ(*recent_popularity_order(state_, 500), (Posts{103, 102, 106, 105, 104, 101}));
   // A window holding everything is all-time popularity.
-  EXPECT_EQ(recent_popularity_order(state_, 1000), popularity_order(state_));
+  EXPECT_EQ(*recent_popularity_order(state_, 1000), popularity_order(state_));
+}
+
+// A window with no engagement in it would order by the tie-break alone, all-time popularity,
+// and show a copy of that row under another name: the row says why it has no values instead.
+TEST_F(ReplayBaselines, RecentPopularityOfAnEmptyWindowIsUnavailableSayingWhy) {
+  const auto order = recent_popularity_order(state_, 50);  // the last engagement is at 900
+  ASSERT_FALSE(order.ok());
+  EXPECT_EQ(order.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(order.status().message().find("--recent-days"), std::string_view::npos);
+  const GlobalOrderSource recent("recent popularity", state_, order);
+  EXPECT_EQ(recent.list_for(1, 50).status(), order.status());
 }
 
 TEST_F(ReplayBaselines, UserKnnNeighboursByCosineOfEngagementSets) {
