@@ -134,24 +134,30 @@ class ClientThread {
     bool measuring = false;
     for (;;) {
       const Clock::time_point now = Clock::now();
-      // A turn that ends past the window (a long batch, a late wake) still releases the calls
-      // due before its end: dropping them would hide the slowest, latest calls.
-      const Clock::time_point release_to = std::min(now, end_ - Clock::duration(1));
+      // Sends the stream's calls due by `to`, as of now.
+      const auto release = [&](StreamState& stream, Clock::time_point to) {
+        stream.pacer->release_due(to, stream.outstanding, [&](Clock::time_point intended) {
+          send(stream, now, intended);
+        });
+      };
       Clock::time_point wake = end_;
       {
         std::lock_guard lock(mutex_);
         if (!measuring && now >= warm_end_) {
           measuring = true;
+          // The calls due in the warm-up go out uncounted first: counts and timings both take
+          // a call by the time it was due.
           for (StreamState& stream : streams_) {
-            if (stream.pacer) stream.pacer->reset_counts();
+            if (!stream.pacer) continue;
+            release(stream, warm_end_ - Clock::duration(1));
+            stream.pacer->reset_counts();
           }
         }
         for (StreamState& stream : streams_) {
           if (!stream.pacer) continue;
-          stream.pacer->release_due(release_to, stream.outstanding,
-                                    [&](Clock::time_point intended) {
-                                      send(stream, now, intended);
-                                    });
+          // A turn that ends past the window (a long batch, a late wake) still releases the
+          // calls due before its end: dropping them would hide the slowest, latest calls.
+          release(stream, std::min(now, end_ - Clock::duration(1)));
           wake = std::min(wake, stream.pacer->next_due());
         }
       }
