@@ -1,5 +1,6 @@
 #include "api/transport_security.h"
 
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
@@ -8,6 +9,7 @@
 #include <netinet/in.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -51,14 +53,17 @@ absl::Status both_or_neither(std::string_view cert_flag, const std::string& cert
 
 // gRPC reads the PEM files only when it binds a port, so a key that does not match its
 // certificate showed as "cannot listen" after the store had opened. A throw-away bind on a free
-// loopback port checks them first.
+// loopback port checks them first. Its one (generic, callback) service is what lets it start: a
+// server with none is refused whatever the credentials.
 bool binds_on_loopback(const std::shared_ptr<grpc::ServerCredentials>& credentials) {
+  grpc::CallbackGenericService nothing_served;
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", credentials, &port);
+  builder.RegisterCallbackGenericService(&nothing_served);
   const std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) return false;
-  server->Shutdown();
+  server->Shutdown(std::chrono::system_clock::now());  // a call that raced in is cancelled
   return true;
 }
 
@@ -127,8 +132,8 @@ absl::StatusOr<ListenCredentials> listen_credentials(std::string_view listen_add
   out.credentials = grpc::SslServerCredentials(options);
   if (!binds_on_loopback(out.credentials)) {
     return absl::InvalidArgumentError(fmt::format(
-        "--tls-cert {} / --tls-key {}{}: gRPC refused them (not PEM, or a key that does not "
-        "match the certificate)",
+        "--tls-cert {} / --tls-key {}{}: gRPC could not serve TLS with them on a loopback test "
+        "port (not PEM, or a key that does not match the certificate?)",
         security.tls_cert, security.tls_key,
         security.tls_client_ca.empty() ? "" : " / --tls-client-ca " + security.tls_client_ca));
   }

@@ -126,7 +126,8 @@ absl::StatusOr<std::unique_ptr<HttpListener>> start_json_gateway(
   serve_explorer(*server);
   // Unknown paths and methods get the same JSON error body as a failed call.
   server->set_error_handler([](const httplib::Request& request, httplib::Response& http) {
-    if (!http.body.empty()) return;
+    // With a Range header the library would cut the body to the ranges: the status alone.
+    if (!http.body.empty() || !request.ranges.empty()) return;
     const grpc::StatusCode code =
         http.status == 404 ? grpc::StatusCode::NOT_FOUND : grpc::StatusCode::INVALID_ARGUMENT;
     const int status = http.status;

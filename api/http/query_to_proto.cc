@@ -55,7 +55,7 @@ std::string enum_choices(const EnumDescriptor& type) {
   return choices;
 }
 
-// Digits only, as written in a URL; absl's parsers also take spaces around and a leading '+'.
+// absl's parsers also take spaces around a number and a leading '+'; a URL's number has neither.
 bool is_plain_number(std::string_view text) {
   return !text.empty() && !absl::ascii_isspace(static_cast<unsigned char>(text.front())) &&
          !absl::ascii_isspace(static_cast<unsigned char>(text.back())) && text.front() != '+';

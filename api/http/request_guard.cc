@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/strings/ascii.h"
 #include "api/http/http_status.h"
 #include "api/transport_security.h"
 
@@ -13,14 +14,22 @@ namespace {
 
 using Handled = httplib::Server::HandlerResponse;
 
-Handled refuse(httplib::Response& response, int status, const std::string& message) {
+Handled refuse(const httplib::Request& request, httplib::Response& response, int status,
+               const std::string& message) {
   response.status = status;
   const grpc::StatusCode code =
       status == 403 ? grpc::StatusCode::PERMISSION_DENIED : grpc::StatusCode::INVALID_ARGUMENT;
-  // The body (if any) stays unread on the socket: this connection cannot carry another request.
-  response.set_header("Connection", "close");
-  response.set_content(error_json(code, message), "application/json");
+  // The library cuts any answer to the request's byte ranges (a 416 came back as three copies of
+  // its JSON in a multipart body): with a Range header, the status alone.
+  if (request.ranges.empty()) response.set_content(error_json(code, message), "application/json");
   return Handled::Handled;
+}
+
+// A link followed from another site's page to the explorer itself: a page to look at, not a
+// call (every call is under /v1/, and /metrics is a scrape).
+bool is_page_navigation(const httplib::Request& request) {
+  return request.get_header_value("Sec-Fetch-Mode") == "navigate" &&
+         !request.path.starts_with("/v1/") && request.path != "/metrics";
 }
 
 bool has_body(const httplib::Request& request) {
@@ -40,23 +49,31 @@ std::string_view origin_host(std::string_view origin) {
 
 void guard_requests(httplib::Server& server, bool loopback_only) {
   server.set_payload_max_length(64 * 1024);  // beside the guard: nothing here takes a body
+  // One request a connection: a refused request's body is left unread, and on a kept connection
+  // the library would read it as the next request (a GET hidden in a cross-site POST's body,
+  // without the headers that tell it came from another site).
+  server.set_keep_alive_max_count(1);
   server.set_pre_routing_handler([loopback_only](const httplib::Request& request,
                                                  httplib::Response& response) {
     if (request.method != "GET" && request.method != "HEAD") {
       response.set_header("Allow", "GET, HEAD");
-      return refuse(response, 405, "method " + request.method + " not allowed: GET or HEAD");
+      return refuse(request, response, 405, "method " + request.method + " not allowed: GET or HEAD");
     }
-    if (has_body(request)) return refuse(response, 413, "a GET takes no request body");
-    if (request.ranges.size() > 1) return refuse(response, 416, "at most one byte range");
-    const std::string host = request.get_header_value("Host");
+    if (has_body(request)) return refuse(request, response, 413, "a GET takes no request body");
+    if (request.ranges.size() > 1) return refuse(request, response, 416, "at most one byte range");
+    const std::string host = absl::AsciiStrToLower(request.get_header_value("Host"));
     if (loopback_only && !host.empty() && !is_loopback_address(host)) {
-      return refuse(response, 403, "Host '" + host + "' is not this loopback listener");
+      return refuse(request, response, 403,
+                    "Host '" + host + "' is not this loopback listener (a proxy in front must "
+                    "pass the listener's address as Host)");
     }
     const std::string fetch_site = request.get_header_value("Sec-Fetch-Site");
-    const std::string origin = request.get_header_value("Origin");
-    if ((!fetch_site.empty() && fetch_site != "same-origin" && fetch_site != "none") ||
-        (!origin.empty() && origin != "null" && origin_host(origin) != host)) {
-      return refuse(response, 403, "a request from another site's page is refused");
+    const std::string origin = absl::AsciiStrToLower(request.get_header_value("Origin"));
+    const bool other_site =
+        (!fetch_site.empty() && fetch_site != "same-origin" && fetch_site != "none") ||
+        (!origin.empty() && origin != "null" && origin_host(origin) != host);
+    if (other_site && !is_page_navigation(request)) {
+      return refuse(request, response, 403, "a request from another site's page is refused");
     }
     return Handled::Unhandled;
   });
