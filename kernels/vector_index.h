@@ -79,7 +79,7 @@ struct SearchRequest {
   // neighbours without scanning may still return them, so callers filter as well.
   std::size_t first_row = 0;
   // Empty, or one first row per query instead of `first_row` (queries of several callers searched
-  // together). The exact scan honours each; other backends treat them, too, as hints.
+  // together). The exact scans (CPU and GPU) honour each; other backends treat them, too, as hints.
   std::span<const std::size_t> first_rows;
 };
 

@@ -77,10 +77,19 @@ class GpuIndexImpl final : public GpuIndex {
     const std::size_t count = query_count(request, dimension_);
     SearchResults results;
     results.reserve(count);
-    const auto group = static_cast<std::size_t>(std::max(1, options_.max_gemm_batch));
-    for (std::size_t first = 0; first < count; first += group) {
+    const auto most = static_cast<std::size_t>(std::max(1, options_.max_gemm_batch));
+    const auto first_row_of = [&](std::size_t q) {
+      return request.first_rows.empty() ? request.first_row : request.first_rows[q];
+    };
+    // A group shares one first row (the kernels filter on one): runs of queries with the same
+    // first row, at most max_gemm_batch each, in the request's order.
+    for (std::size_t first = 0, size = 0; first < count; first += size) {
+      size = 1;
+      while (first + size < count && size < most && first_row_of(first + size) == first_row_of(first)) {
+        ++size;
+      }
       absl::Status status =
-          search_group(**lease, request, first, std::min(group, count - first), results, timing);
+          search_group(**lease, request, first, size, first_row_of(first), results, timing);
       if (!status.ok()) {
         // Kernels of the failed group may still run and write the context's pools: let them
         // finish before the context serves another search.
@@ -175,9 +184,10 @@ class GpuIndexImpl final : public GpuIndex {
     return blocks;
   }
 
-  // Queries [first, first + count) of the request: one pass of the fused or GEMM path.
+  // Queries [first, first + count) of the request, all of first row `first_row`: one pass of the
+  // fused or GEMM path.
   absl::Status search_group(SearchContext& ctx, const SearchRequest& request, std::size_t first,
-                            std::size_t count, SearchResults& results,
+                            std::size_t count, std::size_t first_row, SearchResults& results,
                             GpuSearchTiming* timing) const {
     const auto d = static_cast<std::size_t>(dimension_);
     const int n = static_cast<int>(count);
@@ -209,6 +219,8 @@ class GpuIndexImpl final : public GpuIndex {
     RowFilter filter;
     filter.ids = matrix_.ids();
     filter.tombstones = matrix_.tombstones();
+    // Row ids are uint32 (below kNoRow): check_search keeps first_row within the rows.
+    filter.first_row = static_cast<std::uint32_t>(std::min(first_row, matrix_.rows()));
     FEEDRANK_RETURN_IF_ERROR(enqueue_queries(ctx, *g, matrix_, &filter));
     FEEDRANK_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(buffers->error_flag, 0, sizeof(int), main));
     if (use_fused) {

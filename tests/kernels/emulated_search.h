@@ -258,6 +258,9 @@ inline SearchResults search(const Matrix& m, const SearchRequest& request, const
   RowFilter filter;
   filter.ids = m.ids.data();
   filter.tombstones = m.tombstones.data();
+  // One first row for the batch, as GpuIndex searches a group (its queries share one).
+  filter.first_row = static_cast<std::uint32_t>(
+      request.first_rows.empty() ? request.first_row : request.first_rows.front());
   if (!excluded.empty()) {
     filter.exclude_ids = excluded.data();
     filter.exclude_offsets = offsets.data();

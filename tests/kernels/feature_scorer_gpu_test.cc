@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "kernels/feature_scorer.h"
 #include "tests/kernels/scoring_test_support.h"
+#include "tests/kernels/skip_without_gpu.h"
 
 namespace feedrank::kernels {
 namespace {
@@ -28,7 +29,7 @@ using testing::ScoringInput;
 #define GPU_SCORER_OR_SKIP(var)                        \
   auto var##_or = make_gpu_feature_scorer();           \
   if (absl::IsFailedPrecondition(var##_or.status())) { \
-    GTEST_SKIP() << var##_or.status().message();       \
+    FEEDRANK_SKIP_WITHOUT_GPU(var##_or.status().message()); \
   }                                                    \
   ASSERT_TRUE(var##_or.ok()) << var##_or.status();     \
   const std::unique_ptr<FeatureScorer> var = std::move(*var##_or)
@@ -59,7 +60,7 @@ TEST(FeatureScorerGpu, CreationFailsOnlyWithFailedPrecondition) {
   if (!made.ok()) {
     EXPECT_TRUE(absl::IsFailedPrecondition(made.status())) << made.status();
     EXPECT_FALSE(made.status().message().empty());
-    GTEST_SKIP() << made.status().message();
+    FEEDRANK_SKIP_WITHOUT_GPU(made.status().message());
   }
   EXPECT_EQ((*made)->describe().substr(0, 9), "gpu-fma (") << (*made)->describe();
 }

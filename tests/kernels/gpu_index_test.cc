@@ -19,6 +19,7 @@
 #include "kernels/compute_backend.h"
 #include "tests/kernels/gpu_test_support.h"
 #include "tests/kernels/reference_topk.h"
+#include "tests/kernels/skip_without_gpu.h"
 
 namespace feedrank::kernels {
 namespace {
@@ -36,7 +37,7 @@ using testing::fp32_tolerance;
 #define GPU_INDEX_OR_SKIP(var, dimension, options)                                  \
   auto var##_or = create_gpu_index((dimension), (options));                          \
   if (absl::IsUnavailable(var##_or.status())) {                                      \
-    GTEST_SKIP() << var##_or.status().message();                                     \
+    FEEDRANK_SKIP_WITHOUT_GPU(var##_or.status().message());                          \
   }                                                                                  \
   ASSERT_TRUE(var##_or.ok()) << var##_or.status();                                   \
   std::unique_ptr<GpuIndex> var = std::move(*var##_or)
@@ -171,6 +172,29 @@ TEST(GpuIndex, LargeBatchesAreSplitIntoGroups) {
   const auto got = index->search(corpus.rows(), request);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_TRUE(matches(*got, corpus, request, false));
+}
+
+// Each query keeps to its own first row, as on the CPU backends (the out-of-network source scans
+// only the newest rows): queries with different first rows are searched in groups that share one.
+TEST(GpuIndex, EachQueryKeepsToItsOwnFirstRow) {
+  for (const bool gemm : {false, true}) {
+    GpuIndexOptions options = small_tiles(false);
+    options.fused_max_batch = gemm ? 0 : 8;
+    GPU_INDEX_OR_SKIP(index, 32, options);
+    const Corpus corpus = random_corpus(2000, 32, 90);
+    ASSERT_TRUE(index->sync(corpus.rows()).ok());
+    const std::vector<float> queries = random_queries(9, 32, 91);
+    const std::vector<std::size_t> first_rows = {0, 0, 500, 500, 500, 1200, 0, 1995, 1995};
+    SearchRequest request;
+    request.queries = queries;
+    request.k = 10;
+    request.first_rows = first_rows;
+    const auto got = index->search(corpus.rows(), request);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_TRUE(matches(*got, corpus, request, false)) << (gemm ? "gemm" : "fused");
+    ASSERT_EQ(got->size(), 9u);
+    EXPECT_EQ((*got)[7].size(), 5u) << "five rows from the first row on";
+  }
 }
 
 TEST(GpuIndex, ConcurrentSearchesAgree) {

@@ -151,6 +151,32 @@ TEST(GpuKernelEmulation, FusedScanMatchesReference) {
   }
 }
 
+// The exact scan's first row (the out-of-network source scans only the newest rows): rows below
+// it never appear, on both paths, as with the CPU backends. The GPU ignored it and returned the
+// best of every row, a different feed from the CPU's.
+TEST(GpuKernelEmulation, RowsBelowTheFirstRowAreLeftOutOnBothPaths) {
+  const Corpus corpus = random_corpus(900, 32, 7);
+  const std::vector<float> queries = random_queries(3, 32, 8);
+  for (const std::size_t first_row : {std::size_t{1}, std::size_t{450}, std::size_t{893}}) {
+    for (const bool gemm : {false, true}) {
+      SCOPED_TRACE(::testing::Message() << "first row " << first_row << (gemm ? " gemm" : " fused"));
+      const std::vector<std::size_t> first_rows(3, first_row);
+      SearchRequest request;
+      request.queries = queries;
+      request.k = 20;
+      request.first_rows = first_rows;
+      emu::Settings settings;
+      settings.force_gemm = gemm;
+      const SearchResults got = emu::search(emu::upload(corpus.rows(), false), request, settings);
+      const SearchResults want = reference_topk(corpus.rows(), request);
+      EXPECT_TRUE(testing::same_topk(got, want, corpus.rows(), request, fp32_tolerance(32)))
+          << emu::last_path;
+      ASSERT_EQ(got.size(), 3u);
+      EXPECT_EQ(got[0].size(), std::min<std::size_t>(20, 900 - first_row));
+    }
+  }
+}
+
 TEST(GpuKernelEmulation, FusedScanWithFourWarpsAndLargeK) {
   emu::Settings s;
   s.warps = 4;
