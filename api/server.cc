@@ -20,6 +20,7 @@
 #include "embeddings/vector_dimension.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
+#include "ranker/experiments/experiment_config.h"
 #include "ranker/feed_engine.h"
 #include "ranker/wall_clock.h"
 #include "spdlog/spdlog.h"
@@ -111,6 +112,13 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
     if (!checked.ok()) return checked.status();
     if (!warning.empty()) spdlog::warn("{}", warning);
     http_listen = std::move(*checked);
+  }
+  // Read again by ExperimentFeeds below; here so that a bad file, too, leaves the store unopened
+  // (a start may upgrade it, and opening a large one takes seconds).
+  if (!options.experiments_path.empty()) {
+    if (auto config = ranker::load_experiments_config(options.experiments_path); !config.ok()) {
+      return config.status();
+    }
   }
   auto parts = std::make_unique<Parts>();
   parts->log = options.log;

@@ -60,7 +60,9 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # through intercepted calls (memcpy) are ignored; our code's accesses are all checked, but for
 # the one RocksDB case scripts/tsan.supp explains.
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1"
-TSAN_OPTIONS+=":suppressions=$PWD/scripts/tsan.supp"
+# Quoted for the sanitizer's own option parser, which splits on spaces and ':' (a clone's path
+# may hold either).
+TSAN_OPTIONS+=":suppressions=\"$PWD/scripts/tsan.supp\""
 export OMP_NUM_THREADS=1  # FAISS's OpenMP (libgomp) is not instrumented: keep it single-threaded
 
 bash scripts/setup.sh

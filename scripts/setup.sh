@@ -23,6 +23,9 @@ packages=(
   # sanitizer runtimes build the fuzz targets; h2load (nghttp2-client) cross-checks the load
   # generator.
   openssl chromium python3-websocket clang libclang-rt-14-dev nghttp2-client
+  # The sanitizer and fuzz builds (clang): OpenMP's omp.h for clang (FAISS's headers need it;
+  # gcc has its own) and llvm-symbolizer, which puts file:line in their reports.
+  libomp-14-dev llvm-14
   # python3-prometheus-client: Prometheus's own parser checks the /metrics exposition in a test.
   python3-prometheus-client
   python3 python3-grpcio python3-protobuf

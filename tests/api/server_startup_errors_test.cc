@@ -103,6 +103,7 @@ TEST_F(ServerStartupErrors, ABadExperimentsConfigExitsWithOneLineNamingTheField)
   EXPECT_THAT(error, IsOneLine()) << error;
   EXPECT_THAT(error, HasSubstr("experiments[0].arms[0].mode"));
   EXPECT_THAT(error, HasSubstr(config.string()));
+  EXPECT_FALSE(std::filesystem::exists(scratch_.path() / "data"));  // refused before opening it
 }
 
 TEST_F(ServerStartupErrors, AMissingRankingConfigExitsWithOneLine) {

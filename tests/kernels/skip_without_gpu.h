@@ -9,8 +9,10 @@
 #include <cstdlib>
 
 // Returns from the test: a skip with `why`, or a failure when a GPU is required.
-#define FEEDRANK_SKIP_WITHOUT_GPU(why)                                                  \
-  do {                                                                                  \
-    if (std::getenv("FEEDRANK_REQUIRE_GPU") != nullptr) FAIL() << "a GPU is listed, yet: " << (why);     \
-    GTEST_SKIP() << (why);                                                              \
+#define FEEDRANK_SKIP_WITHOUT_GPU(why)                              \
+  do {                                                              \
+    if (std::getenv("FEEDRANK_REQUIRE_GPU") != nullptr) {           \
+      FAIL() << "a GPU is listed, yet: " << (why);                  \
+    }                                                               \
+    GTEST_SKIP() << (why);                                          \
   } while (false)
