@@ -20,8 +20,8 @@ ready_log=$(mktemp)
 server_pid=$!
 # The server may have stopped already (a clean stop): kill's failure must not be the exit status.
 trap 'kill "$server_pid" 2>/dev/null || true; rm -f "$ready_log"' EXIT INT TERM
-for _ in $(seq 100); do
-  grep -q '^listening on ' "$ready_log" && break
+# A large store takes seconds to open: wait while the server lives (it says why when it stops).
+until grep -q '^listening on ' "$ready_log"; do
   kill -0 "$server_pid" 2>/dev/null || { echo "demo: the server did not start" >&2; exit 1; }
   sleep 0.1
 done

@@ -39,6 +39,8 @@ int wait_for_model(v1::FeedRank::Stub& stub, v1::LearnedSpaceStatus learned) {
     set_deadline(context, kUnaryDeadline);
     v1::GetStatsResponse stats;
     const grpc::Status status = stub.GetStats(&context, v1::GetStatsRequest(), &stats);
+    // A busy server may refuse a poll; the training goes on, so ask again at the next one.
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) continue;
     if (!status.ok()) return report_rpc_error(status);
     learned = stats.learned();
   }
