@@ -110,7 +110,7 @@ if [[ " $parts " == *" tests "* ]]; then
   echo "== tests" | tee "$out/tests.txt"
   # With a GPU listed, a GPU test that finds no usable one fails instead of skipping
   # (tests/kernels/skip_without_gpu.h): a driver or build mismatch must not pass as a clean run.
-  if nvidia-smi -L 2>/dev/null | grep -q '^GPU '; then export FEEDRANK_REQUIRE_GPU=1; fi
+  if nvidia-smi -L 2>/dev/null | grep '^GPU ' >/dev/null; then export FEEDRANK_REQUIRE_GPU=1; fi
   for t in kernels_gpu_emulation_test kernels_gpu_index_test kernels_feature_scorer_gpu_test \
     kernels_als_solver_gpu_test; do
     limited "${ours_env[@]}" "$carry/bin/$t" --gtest_filter="${GTEST_FILTER:-*}" 2>&1 | tee -a "$out/tests.txt"

@@ -77,19 +77,10 @@ class GpuIndexImpl final : public GpuIndex {
     const std::size_t count = query_count(request, dimension_);
     SearchResults results;
     results.reserve(count);
-    const auto most = static_cast<std::size_t>(std::max(1, options_.max_gemm_batch));
-    const auto first_row_of = [&](std::size_t q) {
-      return request.first_rows.empty() ? request.first_row : request.first_rows[q];
-    };
-    // A group shares one first row (the kernels filter on one): runs of queries with the same
-    // first row, at most max_gemm_batch each, in the request's order.
-    for (std::size_t first = 0, size = 0; first < count; first += size) {
-      size = 1;
-      while (first + size < count && size < most && first_row_of(first + size) == first_row_of(first)) {
-        ++size;
-      }
+    const auto group = static_cast<std::size_t>(std::max(1, options_.max_gemm_batch));
+    for (std::size_t first = 0; first < count; first += group) {
       absl::Status status =
-          search_group(**lease, request, first, size, first_row_of(first), results, timing);
+          search_group(**lease, request, first, std::min(group, count - first), results, timing);
       if (!status.ok()) {
         // Kernels of the failed group may still run and write the context's pools: let them
         // finish before the context serves another search.
@@ -116,7 +107,8 @@ class GpuIndexImpl final : public GpuIndex {
     const int n = static_cast<int>(count);
     const BatchPlan plan = plan_batch(matrix_.rows(), n, 1, options_.score_tile_bytes,
                                       info_.sm_count);
-    absl::StatusOr<QueryGroup> g = prepare_queries(ctx, queries, dimension_, {}, matrix_.fp16());
+    absl::StatusOr<QueryGroup> g =
+        prepare_queries(ctx, queries, dimension_, {}, {}, matrix_.rows(), matrix_.fp16());
     if (!g.ok()) return g.status();
     FEEDRANK_RETURN_IF_ERROR(reserve_tiles(ctx, n, plan.tile_cols));
     FEEDRANK_CUDA_RETURN_IF_ERROR(cudaEventRecord(ctx.start.get(), ctx.main.get()));
@@ -184,10 +176,9 @@ class GpuIndexImpl final : public GpuIndex {
     return blocks;
   }
 
-  // Queries [first, first + count) of the request, all of first row `first_row`: one pass of the
-  // fused or GEMM path.
+  // Queries [first, first + count) of the request: one pass of the fused or GEMM path.
   absl::Status search_group(SearchContext& ctx, const SearchRequest& request, std::size_t first,
-                            std::size_t count, std::size_t first_row, SearchResults& results,
+                            std::size_t count, SearchResults& results,
                             GpuSearchTiming* timing) const {
     const auto d = static_cast<std::size_t>(dimension_);
     const int n = static_cast<int>(count);
@@ -200,7 +191,15 @@ class GpuIndexImpl final : public GpuIndex {
     if (!fused.ok()) return fused.status();
     const bool use_fused = fused->has_value();
     const bool fp16_queries = matrix_.fp16() && !use_fused;
-    absl::StatusOr<QueryGroup> g = prepare_queries(ctx, queries, dimension_, exclude, fp16_queries);
+    // Each query's first row, as the CPU's exact scan honours it (the out-of-network source
+    // scans only the newest rows; queries of several callers come with theirs).
+    const std::vector<std::size_t> first_rows =
+        request.first_rows.empty()
+            ? std::vector<std::size_t>(count, request.first_row)
+            : std::vector<std::size_t>(request.first_rows.begin() + first,
+                                       request.first_rows.begin() + first + count);
+    absl::StatusOr<QueryGroup> g = prepare_queries(ctx, queries, dimension_, exclude, first_rows,
+                                                   matrix_.rows(), fp16_queries);
     if (!g.ok()) return g.status();
 
     BatchPlan plan;
@@ -219,8 +218,6 @@ class GpuIndexImpl final : public GpuIndex {
     RowFilter filter;
     filter.ids = matrix_.ids();
     filter.tombstones = matrix_.tombstones();
-    // Row ids are uint32 (below kNoRow): check_search keeps first_row within the rows.
-    filter.first_row = static_cast<std::uint32_t>(std::min(first_row, matrix_.rows()));
     FEEDRANK_RETURN_IF_ERROR(enqueue_queries(ctx, *g, matrix_, &filter));
     FEEDRANK_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(buffers->error_flag, 0, sizeof(int), main));
     if (use_fused) {

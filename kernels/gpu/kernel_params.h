@@ -17,7 +17,7 @@ struct RowFilter {
   const std::uint64_t* tombstones = nullptr;       // [(rows + 63) / 64], bit set = deleted
   const std::uint64_t* exclude_ids = nullptr;      // per query sorted ascending, concatenated
   const std::uint32_t* exclude_offsets = nullptr;  // [queries + 1] into exclude_ids; null: none
-  std::uint32_t first_row = 0;  // rows below it are left out (the batch's SearchRequest first row)
+  const std::uint32_t* first_rows = nullptr;       // [queries]: rows below are left out; null: none
 };
 
 // Many top-k lists in global memory, best first, as structure of arrays. List j of query q

@@ -18,7 +18,8 @@ std::size_t align16(std::size_t n) { return (n + 15) / 16 * 16; }
 absl::StatusOr<QueryGroup> prepare_queries(SearchContext& ctx, std::span<const float> queries,
                                            int dimension,
                                            std::span<const std::vector<VectorId>> exclude,
-                                           bool fp16) {
+                                           std::span<const std::size_t> first_rows,
+                                           std::size_t rows, bool fp16) {
   const auto d = static_cast<std::size_t>(dimension);
   QueryGroup g;
   g.count = static_cast<int>(queries.size() / d);
@@ -49,12 +50,19 @@ absl::StatusOr<QueryGroup> prepare_queries(SearchContext& ctx, std::span<const f
     }
   }
   g.exclude_count = ids.size();
+  // Row numbers are uint32 on the device (DeviceMatrix keeps rows below kNoRow).
+  std::vector<std::uint32_t> firsts;
+  for (const std::size_t first : first_rows) {
+    firsts.push_back(static_cast<std::uint32_t>(std::min(first, rows)));
+  }
+  g.first_rows = std::any_of(firsts.begin(), firsts.end(), [](std::uint32_t f) { return f > 0; });
 
   const std::size_t query_bytes = queries.size() * sizeof(float);
   g.scales_offset = align16(query_bytes);
   g.offsets_offset = align16(g.scales_offset + g.scales.size() * sizeof(float));
   g.ids_offset = align16(g.offsets_offset + offsets.size() * sizeof(std::uint32_t));
-  g.bytes = g.ids_offset + ids.size() * sizeof(std::uint64_t);
+  g.first_rows_offset = align16(g.ids_offset + ids.size() * sizeof(std::uint64_t));
+  g.bytes = g.first_rows_offset + (g.first_rows ? firsts.size() * sizeof(std::uint32_t) : 0);
   FEEDRANK_RETURN_IF_ERROR(ctx.upload.reserve(g.bytes));
   auto* host = ctx.upload.as<unsigned char>();
   std::memcpy(host, queries.data(), query_bytes);
@@ -64,6 +72,9 @@ absl::StatusOr<QueryGroup> prepare_queries(SearchContext& ctx, std::span<const f
   }
   if (!ids.empty()) {
     std::memcpy(host + g.ids_offset, ids.data(), ids.size() * sizeof(std::uint64_t));
+  }
+  if (g.first_rows) {
+    std::memcpy(host + g.first_rows_offset, firsts.data(), firsts.size() * sizeof(std::uint32_t));
   }
   return g;
 }
@@ -114,6 +125,14 @@ absl::Status enqueue_queries(SearchContext& ctx, const QueryGroup& g, const Devi
                                                   id_bytes, cudaMemcpyHostToDevice, s));
     filter->exclude_ids = ctx.exclude_ids.as<std::uint64_t>();
     filter->exclude_offsets = ctx.exclude_offsets.as<std::uint32_t>();
+  }
+  filter->first_rows = nullptr;
+  if (g.first_rows) {
+    const std::size_t bytes = count * sizeof(std::uint32_t);
+    FEEDRANK_RETURN_IF_ERROR(ctx.first_rows.reserve(bytes));
+    FEEDRANK_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(ctx.first_rows.get(), host + g.first_rows_offset,
+                                                  bytes, cudaMemcpyHostToDevice, s));
+    filter->first_rows = ctx.first_rows.as<std::uint32_t>();
   }
   return absl::OkStatus();
 }

@@ -19,17 +19,22 @@ struct QueryGroup {
   bool fp16 = false;          // also make the scaled fp16 copy (GEMM path on an fp16 matrix)
   std::vector<float> scales;  // per query: fp16 copy = query / scale (max |value|), else 1
   std::size_t exclude_count = 0;
+  bool first_rows = false;  // some query's first row is above 0: upload one per query
   // Offsets into the pinned upload buffer.
-  std::size_t scales_offset = 0, offsets_offset = 0, ids_offset = 0, bytes = 0;
+  std::size_t scales_offset = 0, offsets_offset = 0, ids_offset = 0, first_rows_offset = 0,
+              bytes = 0;
 };
 
-// Fills ctx.upload. `exclude` is empty or one list per query.
+// Fills ctx.upload. `exclude` is empty or one list per query; `first_rows` is one per query
+// (rows below it are left out; clamped to `rows`).
 absl::StatusOr<QueryGroup> prepare_queries(SearchContext& ctx, std::span<const float> queries,
                                            int dimension,
                                            std::span<const std::vector<VectorId>> exclude,
-                                           bool fp16);
+                                           std::span<const std::size_t> first_rows,
+                                           std::size_t rows, bool fp16);
 
-// Uploads and packs on ctx.main. Returns the exclude part of a RowFilter (nulls when none).
+// Uploads and packs on ctx.main. Returns the exclude and first-row parts of a RowFilter (nulls
+// when none).
 absl::Status enqueue_queries(SearchContext& ctx, const QueryGroup& group,
                              const DeviceMatrix& matrix, RowFilter* filter);
 

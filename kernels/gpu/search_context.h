@@ -21,7 +21,7 @@ struct SearchContext {
   Event gemm_done[2], select_done[2];  // per score-tile buffer
 
   DeviceMemory queries_raw, queries32, queries16, query_scale;
-  DeviceMemory exclude_ids, exclude_offsets;
+  DeviceMemory exclude_ids, exclude_offsets, first_rows;
   DeviceMemory tiles[2];
   DeviceMemory pool_scores, pool_rows, pool_counts, used_slots, floor_keys, error_flag;
   DeviceMemory part_scores[2], part_rows[2], part_counts[2];

@@ -110,7 +110,7 @@ FEEDRANK_HD bool ranks_before(const Ops& ops, const std::uint64_t* ids, float sa
 // Whether row may appear in the results of `query` (the query's index in its batch).
 template <class Ops>
 FEEDRANK_HD bool row_allowed(const Ops& ops, const RowFilter& f, int query, std::uint32_t row) {
-  if (row < f.first_row) return false;
+  if (f.first_rows != nullptr && row < ops.load_u32(f.first_rows + query)) return false;
   if ((ops.load_u64(f.tombstones + (row >> 6)) >> (row & 63u)) & 1u) return false;
   if (f.exclude_offsets == nullptr) return true;
   std::uint32_t lo = ops.load_u32(f.exclude_offsets + query);

@@ -258,9 +258,13 @@ inline SearchResults search(const Matrix& m, const SearchRequest& request, const
   RowFilter filter;
   filter.ids = m.ids.data();
   filter.tombstones = m.tombstones.data();
-  // One first row for the batch, as GpuIndex searches a group (its queries share one).
-  filter.first_row = static_cast<std::uint32_t>(
-      request.first_rows.empty() ? request.first_row : request.first_rows.front());
+  // Each query's first row, as query_upload.cc makes them.
+  std::vector<std::uint32_t> first_rows;
+  for (int q = 0; q < count; ++q) {
+    const std::size_t first = request.first_rows.empty() ? request.first_row : request.first_rows[q];
+    first_rows.push_back(static_cast<std::uint32_t>(std::min(first, m.rows)));
+  }
+  filter.first_rows = first_rows.data();
   if (!excluded.empty()) {
     filter.exclude_ids = excluded.data();
     filter.exclude_offsets = offsets.data();

@@ -175,7 +175,7 @@ TEST(GpuIndex, LargeBatchesAreSplitIntoGroups) {
 }
 
 // Each query keeps to its own first row, as on the CPU backends (the out-of-network source scans
-// only the newest rows): queries with different first rows are searched in groups that share one.
+// only the newest rows; a batch holds several callers' queries, each with its own).
 TEST(GpuIndex, EachQueryKeepsToItsOwnFirstRow) {
   for (const bool gemm : {false, true}) {
     GpuIndexOptions options = small_tiles(false);
@@ -192,8 +192,6 @@ TEST(GpuIndex, EachQueryKeepsToItsOwnFirstRow) {
     const auto got = index->search(corpus.rows(), request);
     ASSERT_TRUE(got.ok()) << got.status();
     EXPECT_TRUE(matches(*got, corpus, request, false)) << (gemm ? "gemm" : "fused");
-    ASSERT_EQ(got->size(), 9u);
-    EXPECT_EQ((*got)[7].size(), 5u) << "five rows from the first row on";
   }
 }
 
