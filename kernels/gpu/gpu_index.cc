@@ -108,7 +108,7 @@ class GpuIndexImpl final : public GpuIndex {
     const BatchPlan plan = plan_batch(matrix_.rows(), n, 1, options_.score_tile_bytes,
                                       info_.sm_count);
     absl::StatusOr<QueryGroup> g =
-        prepare_queries(ctx, queries, dimension_, {}, {}, matrix_.rows(), matrix_.fp16());
+        prepare_queries(ctx, queries, dimension_, {}, {{}, 0, matrix_.rows()}, matrix_.fp16());
     if (!g.ok()) return g.status();
     FEEDRANK_RETURN_IF_ERROR(reserve_tiles(ctx, n, plan.tile_cols));
     FEEDRANK_CUDA_RETURN_IF_ERROR(cudaEventRecord(ctx.start.get(), ctx.main.get()));
@@ -193,13 +193,11 @@ class GpuIndexImpl final : public GpuIndex {
     const bool fp16_queries = matrix_.fp16() && !use_fused;
     // Each query's first row, as the CPU's exact scan honours it (the out-of-network source
     // scans only the newest rows; queries of several callers come with theirs).
-    const std::vector<std::size_t> first_rows =
-        request.first_rows.empty()
-            ? std::vector<std::size_t>(count, request.first_row)
-            : std::vector<std::size_t>(request.first_rows.begin() + first,
-                                       request.first_rows.begin() + first + count);
-    absl::StatusOr<QueryGroup> g = prepare_queries(ctx, queries, dimension_, exclude, first_rows,
-                                                   matrix_.rows(), fp16_queries);
+    const std::span<const std::size_t> first_rows =
+        request.first_rows.empty() ? request.first_rows : request.first_rows.subspan(first, count);
+    absl::StatusOr<QueryGroup> g =
+        prepare_queries(ctx, queries, dimension_, exclude,
+                        {first_rows, request.first_row, matrix_.rows()}, fp16_queries);
     if (!g.ok()) return g.status();
 
     BatchPlan plan;

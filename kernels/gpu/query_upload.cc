@@ -18,8 +18,7 @@ std::size_t align16(std::size_t n) { return (n + 15) / 16 * 16; }
 absl::StatusOr<QueryGroup> prepare_queries(SearchContext& ctx, std::span<const float> queries,
                                            int dimension,
                                            std::span<const std::vector<VectorId>> exclude,
-                                           std::span<const std::size_t> first_rows,
-                                           std::size_t rows, bool fp16) {
+                                           const FirstRows& first_rows, bool fp16) {
   const auto d = static_cast<std::size_t>(dimension);
   QueryGroup g;
   g.count = static_cast<int>(queries.size() / d);
@@ -51,18 +50,22 @@ absl::StatusOr<QueryGroup> prepare_queries(SearchContext& ctx, std::span<const f
   }
   g.exclude_count = ids.size();
   // Row numbers are uint32 on the device (DeviceMatrix keeps rows below kNoRow).
-  std::vector<std::uint32_t> firsts;
-  for (const std::size_t first : first_rows) {
-    firsts.push_back(static_cast<std::uint32_t>(std::min(first, rows)));
-  }
-  g.first_rows = std::any_of(firsts.begin(), firsts.end(), [](std::uint32_t f) { return f > 0; });
+  const auto first_row_of = [&](int q) {
+    const std::size_t first = first_rows.per_query.empty() ? first_rows.all
+                                                           : first_rows.per_query[q];
+    return static_cast<std::uint32_t>(std::min(first, first_rows.rows));
+  };
+  g.first_rows = first_rows.per_query.empty()
+                     ? first_rows.all > 0
+                     : std::any_of(first_rows.per_query.begin(), first_rows.per_query.end(),
+                                   [](std::size_t f) { return f > 0; });
 
   const std::size_t query_bytes = queries.size() * sizeof(float);
   g.scales_offset = align16(query_bytes);
   g.offsets_offset = align16(g.scales_offset + g.scales.size() * sizeof(float));
   g.ids_offset = align16(g.offsets_offset + offsets.size() * sizeof(std::uint32_t));
   g.first_rows_offset = align16(g.ids_offset + ids.size() * sizeof(std::uint64_t));
-  g.bytes = g.first_rows_offset + (g.first_rows ? firsts.size() * sizeof(std::uint32_t) : 0);
+  g.bytes = g.first_rows_offset + (g.first_rows ? g.count * sizeof(std::uint32_t) : 0);
   FEEDRANK_RETURN_IF_ERROR(ctx.upload.reserve(g.bytes));
   auto* host = ctx.upload.as<unsigned char>();
   std::memcpy(host, queries.data(), query_bytes);
@@ -74,7 +77,8 @@ absl::StatusOr<QueryGroup> prepare_queries(SearchContext& ctx, std::span<const f
     std::memcpy(host + g.ids_offset, ids.data(), ids.size() * sizeof(std::uint64_t));
   }
   if (g.first_rows) {
-    std::memcpy(host + g.first_rows_offset, firsts.data(), firsts.size() * sizeof(std::uint32_t));
+    auto* firsts = reinterpret_cast<std::uint32_t*>(host + g.first_rows_offset);
+    for (int q = 0; q < g.count; ++q) firsts[q] = first_row_of(q);
   }
   return g;
 }

@@ -25,13 +25,19 @@ struct QueryGroup {
               bytes = 0;
 };
 
-// Fills ctx.upload. `exclude` is empty or one list per query; `first_rows` is one per query
-// (rows below it are left out; clamped to `rows`).
+// Where each query's results start (rows below are left out): one first row per query, or, when
+// `per_query` is empty, `all` for every query; clamped to `rows`.
+struct FirstRows {
+  std::span<const std::size_t> per_query;
+  std::size_t all = 0;
+  std::size_t rows = 0;
+};
+
+// Fills ctx.upload. `exclude` is empty or one list per query.
 absl::StatusOr<QueryGroup> prepare_queries(SearchContext& ctx, std::span<const float> queries,
                                            int dimension,
                                            std::span<const std::vector<VectorId>> exclude,
-                                           std::span<const std::size_t> first_rows,
-                                           std::size_t rows, bool fp16);
+                                           const FirstRows& first_rows, bool fp16);
 
 // Uploads and packs on ctx.main. Returns the exclude and first-row parts of a RowFilter (nulls
 // when none).

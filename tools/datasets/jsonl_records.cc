@@ -254,9 +254,9 @@ absl::StatusOr<v1::IngestRecord> parse_jsonl_record(std::string_view line) {
     const json::parser_callback_t note_keys = [&](int, json::parse_event_t event, json& parsed) {
       if (event == json::parse_event_t::object_start) keys.emplace_back();
       if (event == json::parse_event_t::object_end) keys.pop_back();
-      if (event == json::parse_event_t::key && !keys.empty() && repeated.empty() &&
-          !keys.back().insert(parsed.get<std::string>()).second) {
-        repeated = parsed.get<std::string>();
+      if (event == json::parse_event_t::key && !keys.empty() && repeated.empty()) {
+        std::string key = parsed.get<std::string>();
+        if (!keys.back().insert(key).second) repeated = std::move(key);
       }
       return true;
     };
