@@ -34,11 +34,9 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::start(
   // A handler that throws (out of memory, say) is answered as a failed call is, with the error
   // as JSON, not with the library's bare 500.
   server->set_exception_handler(
-      [](const httplib::Request&, httplib::Response& response, std::exception_ptr thrown) {
+      [](const httplib::Request& request, httplib::Response& response, std::exception_ptr thrown) {
         const grpc::Status status = serving::status_of_exception(std::move(thrown));
-        response.status = http_status_of(status.error_code());
-        response.set_content(error_json(status.error_code(), status.error_message()),
-                             "application/json");
+        answer_error(request, response, status.error_code(), status.error_message());
       });
   guard_requests(*server, is_loopback_address(address));
   const int bound =

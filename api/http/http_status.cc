@@ -1,5 +1,7 @@
 #include "api/http/http_status.h"
 
+#include <httplib.h>
+
 #include "absl/status/status.h"
 #include "nlohmann/json.hpp"
 
@@ -35,6 +37,12 @@ std::string error_json(grpc::StatusCode code, const std::string& message) {
   // Messages may quote a decoded path or parameter that is not UTF-8: replaced, never thrown.
   return nlohmann::json{{"code", code_name(code)}, {"message", message}}.dump(
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void answer_error(const httplib::Request& request, httplib::Response& response,
+                  grpc::StatusCode code, const std::string& message, int http_status) {
+  response.status = http_status != 0 ? http_status : http_status_of(code);
+  if (request.ranges.empty()) response.set_content(error_json(code, message), "application/json");
 }
 
 }  // namespace feedrank::api::http

@@ -27,11 +27,6 @@ constexpr const char* kJson = "application/json";
 template <class Request, class Response>
 using Rpc = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&, Response*);
 
-void answer_error(httplib::Response& http, grpc::StatusCode code, const std::string& message) {
-  http.status = http_status_of(code);
-  http.set_content(error_json(code, message), kJson);
-}
-
 // The proto's JSON: field names as the proto spells them (user_id, as the CLI's --json and the
 // data files do), zeros and empty lists printed so that a script finds every key.
 std::string to_json(const google::protobuf::Message& message) {
@@ -52,7 +47,8 @@ void route(httplib::Server& server, const std::string& path, std::shared_ptr<Stu
                                                  httplib::Response& http) {
     Request request;
     if (auto status = fill_from_query(http_request.params, request); !status.ok()) {
-      answer_error(http, grpc::StatusCode::INVALID_ARGUMENT, std::string(status.message()));
+      answer_error(http_request, http, grpc::StatusCode::INVALID_ARGUMENT,
+                   std::string(status.message()));
       return;
     }
     grpc::ClientContext context;
@@ -74,7 +70,7 @@ void route(httplib::Server& server, const std::string& path, std::shared_ptr<Stu
                       std::string(id->second.data(), id->second.size()));
     }
     if (!status.ok()) {
-      answer_error(http, status.error_code(), status.error_message());
+      answer_error(http_request, http, status.error_code(), status.error_message());
       return;
     }
     http.set_content(to_json(response), kJson);
@@ -126,13 +122,11 @@ absl::StatusOr<std::unique_ptr<HttpListener>> start_json_gateway(
   serve_explorer(*server);
   // Unknown paths and methods get the same JSON error body as a failed call.
   server->set_error_handler([](const httplib::Request& request, httplib::Response& http) {
-    // With a Range header the library would cut the body to the ranges: the status alone.
-    if (!http.body.empty() || !request.ranges.empty()) return;
+    if (!http.body.empty()) return;
     const grpc::StatusCode code =
         http.status == 404 ? grpc::StatusCode::NOT_FOUND : grpc::StatusCode::INVALID_ARGUMENT;
-    const int status = http.status;
-    answer_error(http, code, "no route " + request.method + " " + request.path);
-    http.status = status;  // 405 stays 405
+    answer_error(request, http, code, "no route " + request.method + " " + request.path,
+                 http.status);  // 405 stays 405
   });
   return HttpListener::start(std::move(server), address);
 }

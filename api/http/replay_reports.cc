@@ -50,10 +50,8 @@ void serve_replay_reports(httplib::Server& server, std::filesystem::path folder)
                  file.open(folder / name, std::ios::binary);
                }
                if (!file.is_open()) {
-                 http.status = 404;
-                 http.set_content(error_json(grpc::StatusCode::NOT_FOUND,
-                                             "name: no replay report '" + name + "'"),
-                                  "application/json");
+                 answer_error(request, http, grpc::StatusCode::NOT_FOUND,
+                              "name: no replay report '" + name + "'");
                  return;
                }
                std::ostringstream content;

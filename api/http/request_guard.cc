@@ -17,11 +17,10 @@ using Handled = httplib::Server::HandlerResponse;
 Handled refuse(const httplib::Request& request, httplib::Response& response, int status,
                const std::string& message) {
   response.status = status;
-  const grpc::StatusCode code =
-      status == 403 ? grpc::StatusCode::PERMISSION_DENIED : grpc::StatusCode::INVALID_ARGUMENT;
-  // The library cuts any answer to the request's byte ranges (a 416 came back as three copies of
-  // its JSON in a multipart body): with a Range header, the status alone.
-  if (request.ranges.empty()) response.set_content(error_json(code, message), "application/json");
+  answer_error(request, response,
+               status == 403 ? grpc::StatusCode::PERMISSION_DENIED
+                             : grpc::StatusCode::INVALID_ARGUMENT,
+               message, status);
   return Handled::Handled;
 }
 
