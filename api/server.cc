@@ -20,7 +20,6 @@
 #include "embeddings/vector_dimension.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
-#include "ranker/experiments/experiment_config.h"
 #include "ranker/feed_engine.h"
 #include "ranker/wall_clock.h"
 #include "spdlog/spdlog.h"
@@ -113,13 +112,10 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
     if (!warning.empty()) spdlog::warn("{}", warning);
     http_listen = std::move(*checked);
   }
-  // Read again by ExperimentFeeds below; here so that a bad file, too, leaves the store unopened
-  // (a start may upgrade it, and opening a large one takes seconds).
-  if (!options.experiments_path.empty()) {
-    if (auto config = ranker::load_experiments_config(options.experiments_path); !config.ok()) {
-      return config.status();
-    }
-  }
+  // Read before the store opens, so that a bad file, too, leaves it unopened (a start may
+  // upgrade it, and opening a large one takes seconds).
+  auto experiments_config = ranker::ExperimentFeeds::load_config(options.experiments_path);
+  if (!experiments_config.ok()) return experiments_config.status();
   auto parts = std::make_unique<Parts>();
   parts->log = options.log;
   auto durable = store::open_rocksdb_store(options.data_dir);
@@ -147,6 +143,7 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   parts->engine = std::move(*engine);
   ranker::ExperimentOptions experiment_options;
   experiment_options.config_path = options.experiments_path;
+  experiment_options.config = std::move(*experiments_config);
   if (options.impression_log) {
     experiment_options.impression_log_dir =
         (std::filesystem::path(options.data_dir) / "impressions").string();

@@ -53,18 +53,24 @@ std::string describe(const FeedVariant& variant) {
   return describe(ListVariant{variant.mode, variant.ranking});
 }
 
+absl::StatusOr<ExperimentsConfig> ExperimentFeeds::load_config(const std::filesystem::path& path) {
+  if (path.empty()) return ExperimentsConfig{};
+  auto loaded = load_experiments_config(path);
+  if (!loaded.ok()) {
+    return absl::Status(loaded.status().code(),
+                        fmt::format("experiments config {}", std::string(loaded.status().message())));
+  }
+  return loaded;
+}
+
 absl::StatusOr<std::unique_ptr<ExperimentFeeds>> ExperimentFeeds::open(FeedEngine& engine,
                                                                        ExperimentOptions options) {
-  auto config = std::make_shared<ExperimentsConfig>();
-  if (!options.config_path.empty()) {
-    auto loaded = load_experiments_config(options.config_path);
-    if (!loaded.ok()) {
-      return absl::Status(
-          loaded.status().code(),
-          fmt::format("experiments config {}", std::string(loaded.status().message())));
-    }
-    *config = std::move(*loaded);
+  if (!options.config) {
+    auto loaded = load_config(options.config_path);
+    if (!loaded.ok()) return loaded.status();
+    options.config = std::move(*loaded);
   }
+  auto config = std::make_shared<ExperimentsConfig>(std::move(*options.config));
   std::unique_ptr<store::ImpressionLog> log;
   if (!options.impression_log_dir.empty()) {
     auto opened =

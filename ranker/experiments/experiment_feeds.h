@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ namespace feedrank::ranker {
 
 struct ExperimentOptions {
   std::filesystem::path config_path;  // empty: no experiments (a reload then fails)
+  // The config as read from config_path already (by ExperimentFeeds::load_config); unset: open()
+  // reads it.
+  std::optional<ExperimentsConfig> config;
   std::string impression_log_dir;     // empty: impressions are not logged
   store::ImpressionLogOptions impression_log;
 };
@@ -41,9 +45,11 @@ struct ServedPage {
 
 class ExperimentFeeds {
  public:
-  // Reads the config (errors name the file and field) and opens the impression log.
+  // Reads the config unless given (errors name the file and field) and opens the impression log.
   static absl::StatusOr<std::unique_ptr<ExperimentFeeds>> open(FeedEngine& engine,
                                                                ExperimentOptions options);
+  // The config file (empty path: no experiments), with open()'s errors.
+  static absl::StatusOr<ExperimentsConfig> load_config(const std::filesystem::path& path);
 
   // The engine's errors, and NOT_FOUND naming force_experiment / force_arm; INVALID_ARGUMENT
   // when only one of them is set. A page with a cursor is served under its first page's arm
