@@ -200,8 +200,7 @@ absl::StatusOr<ArmConfig> read_arm(const Json& object, std::string_view path,
 absl::Status read_arms(const Json& value, std::string_view path, std::vector<ArmConfig>& arms) {
   if (!value.is_array() || value.empty()) return invalid(path, "must be a non-empty array");
   std::set<std::string, std::less<>> names;
-  int buckets = 0;
-  double shares = 0;
+  double shares = 0;  // of the arms read so far; their buckets end at its rounded total
   for (std::size_t i = 0; i < value.size(); ++i) {
     const std::string arm_path = fmt::format("{}[{}]", path, i);
     auto arm = read_arm(value[i], arm_path, shares);
@@ -209,10 +208,11 @@ absl::Status read_arms(const Json& value, std::string_view path, std::vector<Arm
     if (!names.insert(arm->name).second) {
       return invalid(field(arm_path, "name"), fmt::format("duplicate arm name \"{}\"", arm->name));
     }
-    buckets += arm->buckets;
     arms.push_back(*std::move(arm));
   }
-  if (buckets > kAssignmentBuckets) return invalid(path, "shares add up to more than 1");
+  if (std::llround(shares * kAssignmentBuckets) > kAssignmentBuckets) {
+    return invalid(path, "shares add up to more than 1");
+  }
   return absl::OkStatus();
 }
 
