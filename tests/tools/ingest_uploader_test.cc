@@ -18,10 +18,12 @@
 namespace feedrank::cli {
 namespace {
 
-// Records what the client streamed; can fail the call at a given chunk like the real server.
+// Records what the client streamed; can fail the call at a given chunk (counted from 1) and
+// record in it, with the real server's message form (chunks counted from 0 there).
 class FakeIngestService final : public v1::FeedRank::Service {
  public:
-  explicit FakeIngestService(std::size_t fail_at_chunk = 0) : fail_at_chunk_(fail_at_chunk) {}
+  explicit FakeIngestService(std::size_t fail_at_chunk = 0, std::size_t fail_at_record = 0)
+      : fail_at_chunk_(fail_at_chunk), fail_at_record_(fail_at_record) {}
 
   grpc::Status Ingest(grpc::ServerContext*, grpc::ServerReader<v1::IngestRequest>* reader,
                       v1::IngestResponse* response) override {
@@ -31,7 +33,8 @@ class FakeIngestService final : public v1::FeedRank::Service {
       chunk_sizes_.push_back(chunk.records_size());
       if (chunk_sizes_.size() == fail_at_chunk_) {
         return {grpc::StatusCode::INVALID_ARGUMENT,
-                "chunk " + std::to_string(fail_at_chunk_) + " record 0: user.id: must be non-zero"};
+                "chunk " + std::to_string(fail_at_chunk_ - 1) + ": records[" +
+                    std::to_string(fail_at_record_) + "].user.id: must be non-zero"};
       }
       response->set_chunks(response->chunks() + 1);
       for (const auto& record : chunk.records()) {
@@ -53,6 +56,7 @@ class FakeIngestService final : public v1::FeedRank::Service {
 
  private:
   const std::size_t fail_at_chunk_;
+  const std::size_t fail_at_record_;
   mutable std::mutex mutex_;
   std::vector<int> chunk_sizes_;
   std::vector<std::uint64_t> user_ids_;
@@ -61,7 +65,8 @@ class FakeIngestService final : public v1::FeedRank::Service {
 // An in-process server on a free local port.
 class FakeServer {
  public:
-  explicit FakeServer(std::size_t fail_at_chunk = 0) : service_(fail_at_chunk) {
+  explicit FakeServer(std::size_t fail_at_chunk = 0, std::size_t fail_at_record = 0)
+      : service_(fail_at_chunk, fail_at_record) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&service_);
@@ -136,7 +141,7 @@ TEST(IngestUploader, ReportsTheServersErrorAndStopsSending) {
   EXPECT_FALSE(accepted) << "add() should fail once the server ended the call";
   const IngestSummary summary = uploader.finish();
   EXPECT_EQ(summary.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(summary.status.error_message().find("chunk 2 record 0"), std::string::npos);
+  EXPECT_NE(summary.status.error_message().find("chunk 1: records[0]"), std::string::npos);
   EXPECT_GE(summary.records_sent, 100u);
   EXPECT_FALSE(uploader.add(user(1)));
 }
@@ -173,6 +178,37 @@ TEST(UploadJsonl, MalformedLineStopsTheLoadAndNothingAfterItIsSent) {
   ASSERT_TRUE(summary.status.ok());
   EXPECT_EQ(summary.response.users(), 3u);
   EXPECT_EQ(server.service().user_ids(), (std::vector<std::uint64_t>{1, 2, 3}));
+}
+
+TEST(UploadJsonl, ARecordTheServerRejectsIsNamedByItsInputLine) {
+  // Chunks of 2; the server rejects the second record of the second chunk: user 4, which is
+  // on line 6 once the blank lines are counted.
+  FakeServer server(/*fail_at_chunk=*/2, /*fail_at_record=*/1);
+  IngestUploader uploader(open_channel(server.target()), server.target(), chunks_of(2));
+  std::istringstream in(user_line(1) + "\n" + user_line(2) + user_line(3) + "\n" +
+                        user_line(4) + user_line(5));
+  EXPECT_EQ(upload_jsonl(in, uploader), std::nullopt);
+  const IngestSummary summary = uploader.finish();
+  ASSERT_EQ(summary.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(uploader.rejected_source_line(summary.status), 6u);
+}
+
+TEST(IngestUploader, RejectionsItCannotPlaceHaveNoLine) {
+  IngestUploader uploader(open_channel("127.0.0.1:1"), "127.0.0.1:1", chunks_of(2));
+  const auto status = [](const std::string& message) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
+  };
+  EXPECT_EQ(uploader.rejected_source_line(status("chunk 0: records[0].user.id: bad")),
+            std::nullopt)
+      << "nothing was added with a line";
+  ASSERT_TRUE(uploader.add(user(1), 7)) << "queued: the chunk is not full";
+  EXPECT_EQ(uploader.rejected_source_line(status("chunk 0: records[0].user.id: bad")), 7u);
+  EXPECT_EQ(uploader.rejected_source_line(status("chunk 0: records[5].user.id: bad")),
+            std::nullopt);
+  EXPECT_EQ(uploader.rejected_source_line(status("chunk 18446744073709551615: records[0]")),
+            std::nullopt);
+  EXPECT_EQ(uploader.rejected_source_line(status("chunk 0: too many records")), std::nullopt);
+  EXPECT_EQ(uploader.rejected_source_line(status("")), std::nullopt);
 }
 
 TEST(RunIngest, ExitStatusSaysWhetherEverythingWasLoaded) {

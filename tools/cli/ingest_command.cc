@@ -33,6 +33,9 @@ int run_ingest(const std::string& server, const RecordProducer& produce,
   progress.done(summary.records_sent);
   if (!summary.status.ok()) {
     report_rpc_error(summary.status);
+    if (const auto line = uploader.rejected_source_line(summary.status)) {
+      std::cerr << "the rejected record is line " << *line << " of the input\n";
+    }
     // Sent is not stored: the server's message above says how many chunks and records it kept.
     std::cerr << "records sent before the error (not all stored): " << summary.records_sent
               << "\n";

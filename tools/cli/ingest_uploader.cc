@@ -1,8 +1,30 @@
 #include "tools/cli/ingest_uploader.h"
 
+#include <charconv>
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace feedrank::cli {
+
+namespace {
+
+// Reads the unsigned number at the start of `text`, moving past it.
+std::optional<std::uint64_t> take_number(std::string_view& text) {
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end == text.data()) return std::nullopt;
+  text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+  return value;
+}
+
+bool take_prefix(std::string_view& text, std::string_view prefix) {
+  if (!text.starts_with(prefix)) return false;
+  text.remove_prefix(prefix.size());
+  return true;
+}
+
+}  // namespace
 
 IngestUploader::IngestUploader(std::shared_ptr<grpc::Channel> channel, std::string target,
                                IngestUploaderOptions options)
@@ -46,8 +68,13 @@ bool IngestUploader::flush() {
   return true;
 }
 
-bool IngestUploader::add(const v1::IngestRecord& record) {
+bool IngestUploader::add(const v1::IngestRecord& record, std::uint64_t source_line) {
   if (failed_ || finished_) return false;
+  // Kept only once a line is given, so loads without lines pay nothing.
+  if (source_line != 0 || !source_lines_.empty()) {
+    source_lines_.resize(records_sent_ + static_cast<std::size_t>(chunk_.records_size()));
+    source_lines_.push_back(source_line);
+  }
   *chunk_.add_records() = record;
   if (static_cast<std::size_t>(chunk_.records_size()) < options_.chunk_records) return true;
   return flush();
@@ -67,6 +94,25 @@ IngestSummary IngestUploader::finish() {
   if (summary.status.ok()) summary.response = response_;
   summary.records_sent = records_sent_;
   return summary;
+}
+
+std::optional<std::uint64_t> IngestUploader::rejected_source_line(
+    const grpc::Status& status) const {
+  // The server's form (api/feed_service.cc): "chunk C: records[I].<field>: <reason> (...)".
+  // Every chunk but the last is full, so the record is number C * chunk_records + I.
+  const std::string whole = status.error_message();  // a copy: gRPC returns it by value
+  std::string_view message = whole;
+  if (!take_prefix(message, "chunk ")) return std::nullopt;
+  const auto chunk = take_number(message);
+  if (!chunk || !take_prefix(message, ": records[")) return std::nullopt;
+  const auto index = take_number(message);
+  if (!index || !take_prefix(message, "]")) return std::nullopt;
+  const std::size_t per_chunk = options_.chunk_records;
+  if (per_chunk == 0 || *chunk > source_lines_.size() / per_chunk) return std::nullopt;
+  const std::uint64_t record = *chunk * per_chunk + *index;
+  if (*index >= per_chunk || record >= source_lines_.size()) return std::nullopt;
+  if (source_lines_[record] == 0) return std::nullopt;
+  return source_lines_[record];
 }
 
 }  // namespace feedrank::cli

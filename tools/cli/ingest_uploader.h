@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "feedrank/v1/feedrank.grpc.pb.h"
 
@@ -39,11 +41,16 @@ class IngestUploader {
   IngestUploader& operator=(const IngestUploader&) = delete;
 
   // Queues one record, sending the chunk once full. False once the stream has failed: stop
-  // producing and call finish() to learn why.
-  bool add(const v1::IngestRecord& record);
+  // producing and call finish() to learn why. `source_line` (from 1; 0 for none) is where the
+  // record came from in the input, for rejected_source_line().
+  bool add(const v1::IngestRecord& record, std::uint64_t source_line = 0);
 
   // Sends the partial chunk, closes the stream and waits for the server's summary. Call once.
   IngestSummary finish();
+
+  // The input line of the record a server error names ("chunk 3: records[17]..."), when the
+  // records were added with their lines; the server only knows chunks and positions in them.
+  std::optional<std::uint64_t> rejected_source_line(const grpc::Status& status) const;
 
  private:
   bool open();
@@ -61,6 +68,7 @@ class IngestUploader {
   bool failed_ = false;
   bool finished_ = false;
   std::uint64_t records_sent_ = 0;
+  std::vector<std::uint64_t> source_lines_;  // by record, in the order added; 0 for none
 };
 
 }  // namespace feedrank::cli

@@ -16,7 +16,7 @@ std::optional<std::string> upload_jsonl(std::istream& in, IngestUploader& upload
     if (!record.ok()) {
       return "line " + std::to_string(number) + ": " + std::string(record.status().message());
     }
-    if (!uploader.add(*record)) return std::nullopt;
+    if (!uploader.add(*record, number)) return std::nullopt;
   }
   if (in.bad()) return "line " + std::to_string(number + 1) + ": read error";
   return std::nullopt;
