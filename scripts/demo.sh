@@ -11,12 +11,18 @@ cli_bin="$build_dir/tools/cli/feedrank"
 listen=${FEEDRANK_LISTEN:-127.0.0.1:50051}
 http_listen=${FEEDRANK_HTTP_LISTEN:-127.0.0.1:8080}
 data_dir=${FEEDRANK_DATA_DIR:-./feedrank-data}
+# Extra server flags, word-split, such as "--insecure" to listen beyond loopback without TLS (the
+# demo's own calls below use a plain channel, so not TLS).
+read -r -a extra_flags <<<"${FEEDRANK_SERVER_FLAGS:-}"
+# Present while the demo load runs: a load cut short (Ctrl-C) is done again at the next run;
+# loading is idempotent (records already stored count as unchanged).
+unfinished_load="${data_dir%/}.demo-load-unfinished"
 demo_file="$build_dir/demo-corpus.jsonl"
 replay_dir="$build_dir/demo-replays"  # the explorer's replay panel lists these
 
 ready_log=$(mktemp)
 "$server_bin" --listen "$listen" --http-listen "$http_listen" --replay-reports "$replay_dir" \
-  --data-dir "$data_dir" >"$ready_log" &
+  --data-dir "$data_dir" "${extra_flags[@]}" >"$ready_log" &
 server_pid=$!
 # The server may have stopped already (a clean stop): kill's failure must not be the exit status.
 trap 'kill "$server_pid" 2>/dev/null || true; rm -f "$ready_log"' EXIT INT TERM
@@ -29,10 +35,12 @@ address=$(sed -n 's/^listening on //p' "$ready_log")
 explorer=$(sed -n 's/^explorer on //p' "$ready_log")
 
 posts=$("$cli_bin" --server "$address" stats --json | sed -n 's/.*"posts": *\([0-9]*\).*/\1/p')
-if [ "${posts:-0}" -eq 0 ]; then
+if [ "${posts:-0}" -eq 0 ] || [ -e "$unfinished_load" ]; then
   echo "demo: loading a synthetic data set (2,000 users, 20,000 posts)"
+  touch "$unfinished_load"
   "$cli_bin" generate --users 2000 --posts 20000 --seed 1 --out "$demo_file"
   "$cli_bin" --server "$address" load "$demo_file"
+  rm -f "$unfinished_load"
 fi
 if [ -f "$demo_file" ] && [ ! -d "$replay_dir" ]; then
   echo "demo: replaying the demo data at four cuts for the explorer's replay panel"
