@@ -47,17 +47,20 @@ TEST(FitWindow, TheLabelEndMustBeAfterTheCut) {
 
 TEST(RecordsBefore, DropsPostsEngagementsAndFollowsAtOrAfterTheLabelEnd) {
   const std::vector<v1::IngestRecord> records = {
-      user(1, 500),     post(5, 1, 79),   post(6, 1, 80),   follow(2, 1), follow(3, 1, 80),
-      engage(2, 5, 79), engage(2, 5, 80), delete_post(6)};
+      user(1, 500),     post(5, 1, 79),   post(6, 1, 80),   follow(2, 1),    follow(3, 1, 80),
+      engage(2, 5, 79), engage(2, 5, 80), delete_post(6),   unfollow(2, 1), unfollow(2, 1, 80),
+      unfollow(2, 1, 79)};
   const std::vector<v1::IngestRecord> kept = records_before(records, 80);
-  ASSERT_EQ(kept.size(), 5u);
-  // Users (whenever created) and deletes (undated) are not events of the window: they stay;
-  // a follow made at the label end or later did not exist in the window.
+  ASSERT_EQ(kept.size(), 7u);
+  // Users (whenever created), deletes and undated unfollows are not dated events of the window:
+  // they stay; a follow or unfollow made at the label end or later did not exist in the window.
   EXPECT_EQ(kept[0].user().id(), 1u);
   EXPECT_EQ(kept[1].post().id(), 5u);
   EXPECT_TRUE(kept[2].has_follow());
   EXPECT_EQ(kept[3].engagement().at_ms(), 79);
   EXPECT_EQ(kept[4].delete_post_id(), 6u);
+  EXPECT_EQ(kept[5].unfollow().created_at_ms(), 0);
+  EXPECT_EQ(kept[6].unfollow().created_at_ms(), 79);
 }
 
 TEST(ViewerSplit, HoldsOutAboutTheFractionDeterministically) {

@@ -24,6 +24,7 @@ std::vector<v1::IngestRecord> handcrafted() {
       follow(1, 2),       follow(1, 3),
       unfollow(1, 3),     follow(3, 2),
       follow(2, 1, 150),  // made after the cut: not in the history
+      unfollow(3, 2, 160),  // undone after the cut: 3 still followed 2 at the cut
       post(10, 2, 20),    post(11, 3, 30, /*followers_only=*/true),
       post(12, 1, 40),   // viewer 1's own
       post(13, 2, 120),  // created after the cut
@@ -87,6 +88,7 @@ TEST(ReplayCut, HistoryKeepsGraphRecordsAndWhatHappenedBeforeTheCutInInputOrder)
   EXPECT_EQ(cut.counts.deletes, 1u);
   EXPECT_EQ(cut.counts.engagements, 3u);
   EXPECT_EQ(cut.counts.follows_after_cut, 1u);
+  EXPECT_EQ(cut.counts.unfollows_after_cut, 1u);
   EXPECT_EQ(cut.counts.posts_after_cut, 1u);
   EXPECT_EQ(cut.counts.engagements_after_cut, 8u);
   EXPECT_EQ(cut.counts.dropped, 1u);
@@ -99,6 +101,7 @@ TEST(ReplayCut, StateHoldsTheFinalFollowGraphLivePostsAndEngagementsBeforeTheCut
   EXPECT_TRUE(state.follows(1, 2));
   EXPECT_FALSE(state.follows(1, 3));                                     // unfollowed
   EXPECT_FALSE(state.follows(2, 1));                                     // after the cut
+  EXPECT_TRUE(state.follows(3, 2));  // its unfollow is dated after the cut
   EXPECT_EQ(state.live_posts(), (std::vector<PostId>{10, 11, 12, 15}));  // 14 deleted, 13 later
   EXPECT_TRUE(state.engaged_before(1, 10));
   EXPECT_FALSE(state.engaged_before(1, 15));

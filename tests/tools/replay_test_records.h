@@ -25,10 +25,13 @@ inline v1::IngestRecord follow(std::uint64_t follower, std::uint64_t followee,
   return record;
 }
 
-inline v1::IngestRecord unfollow(std::uint64_t follower, std::uint64_t followee) {
+// `created_at` 0: undated (the field is optional for an unfollow).
+inline v1::IngestRecord unfollow(std::uint64_t follower, std::uint64_t followee,
+                                 std::int64_t created_at = 0) {
   v1::IngestRecord record;
   record.mutable_unfollow()->set_follower_id(follower);
   record.mutable_unfollow()->set_followee_id(followee);
+  record.mutable_unfollow()->set_created_at_ms(created_at);
   return record;
 }
 

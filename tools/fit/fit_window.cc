@@ -43,6 +43,10 @@ std::vector<v1::IngestRecord> records_before(const std::vector<v1::IngestRecord>
   for (const v1::IngestRecord& record : records) {
     if (record.has_post() && record.post().created_at_ms() >= label_end) continue;
     if (record.has_follow() && record.follow().created_at_ms() >= label_end) continue;
+    if (record.has_unfollow() && record.unfollow().created_at_ms() > 0 &&
+        record.unfollow().created_at_ms() >= label_end) {
+      continue;  // an undated one stays, like a delete
+    }
     if (record.has_engagement() && record.engagement().at_ms() >= label_end) continue;
     kept.push_back(record);
   }

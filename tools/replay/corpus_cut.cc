@@ -33,6 +33,13 @@ class CorpusCutter {
         keep(record, result_.counts.follows);
         break;
       case v1::IngestRecord::kUnfollow:
+        // Likewise an unfollow dated after the cut (its time is optional: an undated one counts
+        // where it stands in the input, like a delete).
+        if (record.unfollow().created_at_ms() > 0 &&
+            record.unfollow().created_at_ms() >= result_.state.cut) {
+          ++result_.counts.unfollows_after_cut;
+          break;
+        }
         result_.state.followees[record.unfollow().follower_id()].erase(
             record.unfollow().followee_id());
         keep(record, result_.counts.unfollows);

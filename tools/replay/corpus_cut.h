@@ -28,6 +28,7 @@ struct CutCounts {
   std::uint64_t engagements = 0;
   // Not in it.
   std::uint64_t follows_after_cut = 0;
+  std::uint64_t unfollows_after_cut = 0;  // dated ones only
   std::uint64_t posts_after_cut = 0;
   std::uint64_t engagements_after_cut = 0;
   std::uint64_t dropped = 0;  // deletes and engagements of posts missing from the history

@@ -45,6 +45,7 @@ std::string to_json(const ReplayReport& report) {
         {"engagements", c.engagements}}},
       {"after_cut",
        {{"follows", c.follows_after_cut},
+        {"unfollows", c.unfollows_after_cut},
         {"posts", c.posts_after_cut},
         {"engagements", c.engagements_after_cut}}},
       {"dropped", c.dropped},

@@ -24,10 +24,10 @@ void append_header(const ReplayReport& report, std::string& out) {
                  report.cut_rule);
   fmt::format_to(std::back_inserter(out),
                  "- history written to the engine: {} users, {} follows, {} unfollows, {} posts, "
-                 "{} deletes, {} engagements; after the cut: {} follows, {} posts, {} "
+                 "{} deletes, {} engagements; after the cut: {} follows, {} unfollows, {} posts, {} "
                  "engagements; dropped (their post is not in the history): {}\n",
                  c.users, c.follows, c.unfollows, c.posts, c.deletes, c.engagements,
-                 c.follows_after_cut, c.posts_after_cut, c.engagements_after_cut, c.dropped);
+                 c.follows_after_cut, c.unfollows_after_cut, c.posts_after_cut, c.engagements_after_cut, c.dropped);
   fmt::format_to(std::back_inserter(out),
                  "- viewers judged: {} of {} that existed before the cut and engaged after it "
                  "with earlier posts (sample seed {}); ground truth {:.1f} posts a viewer\n",
