@@ -34,4 +34,12 @@ std::unique_ptr<CandidateFilter> make_muted_author_filter();
 // All of the above, in that order.
 std::vector<std::unique_ptr<CandidateFilter>> standard_filters();
 
+// The rules of the last three filters, which depend only on the viewer and the request. Sources
+// that pick their best few of many posts skip what these remove, so that the filters do not
+// empty their share of the page.
+bool is_own_post(const FeedQuery& query, const Candidate& candidate);
+bool is_already_engaged(const FeedQuery& query, const Candidate& candidate);
+bool is_by_muted_author(const FeedQuery& query, const Candidate& candidate);
+bool is_removed_for_the_viewer(const FeedQuery& query, const Candidate& candidate);
+
 }  // namespace feedrank::ranker

@@ -8,11 +8,15 @@ class MutedAuthorFilter final : public CandidateFilter {
  public:
   std::string_view name() const override { return "muted_author"; }
   bool keeps(const FeedQuery& query, const Candidate& candidate) const override {
-    return !query.muted_authors.contains(candidate.author);
+    return !is_by_muted_author(query, candidate);
   }
 };
 
 }  // namespace
+
+bool is_by_muted_author(const FeedQuery& query, const Candidate& candidate) {
+  return query.muted_authors.contains(candidate.author);
+}
 
 std::unique_ptr<CandidateFilter> make_muted_author_filter() {
   return std::make_unique<MutedAuthorFilter>();

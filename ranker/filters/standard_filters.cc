@@ -14,4 +14,9 @@ std::vector<std::unique_ptr<CandidateFilter>> standard_filters() {
   return filters;
 }
 
+bool is_removed_for_the_viewer(const FeedQuery& query, const Candidate& candidate) {
+  return is_own_post(query, candidate) || is_already_engaged(query, candidate) ||
+         is_by_muted_author(query, candidate);
+}
+
 }  // namespace feedrank::ranker

@@ -78,9 +78,14 @@ void add_collaborative(const store::FeedState& state, UserId viewer, TimestampMs
   };
   std::vector<Neighbour> neighbours;
   neighbours.reserve(overlap.size());
+  absl::flat_hash_set<PostId> theirs;
   for (const auto& [user, shared] : overlap) {
-    const std::size_t their_count = state.engagements.by_user(user).size();
-    const double similarity = shared / std::sqrt(double(history.size()) * double(their_count));
+    // Their set like the viewer's: distinct posts (a view and a like of one post are one), only
+    // what happened by `now`.
+    theirs.clear();
+    visit_newest(state.engagements.by_user(user), SIZE_MAX, now,
+                 [&](const store::UserEngagement& e) { theirs.insert(e.post); });
+    const double similarity = shared / std::sqrt(double(history.size()) * double(theirs.size()));
     neighbours.push_back({user, static_cast<float>(similarity)});
   }
   const auto keep =

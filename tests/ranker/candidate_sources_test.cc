@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <random>
 #include <vector>
@@ -227,6 +228,20 @@ TEST(NetworkEngagementSource, IgnoresEngagementsAfterNowEvenWhenOlderOnesArriveL
   EXPECT_EQ(std::count(found.begin(), found.end(), 56), 1);
 }
 
+// Followees like the viewer's own posts and the posts the viewer liked too: the filters remove
+// those, so the source gives their slots to the next best.
+TEST(NetworkEngagementSource, SpendsNoSlotOnPostsTheViewersFiltersRemove) {
+  World w = network_world();
+  w.post(57, 1, kNow - 10 * kDay);  // the viewer's own
+  for (UserId u : {2, 3, 4}) w.engage(u, 57, kNow - kHour);
+  w.engage(1, 50, kNow - kDay);  // the viewer liked 50 too
+  w.config.network_engagement_total = 2;
+  EXPECT_THAT(ids(fetch(*make_network_engagement_source(), w.query(1))), ElementsAre(51, 52));
+  FeedQuery muting = w.query(1);
+  muting.muted_authors.insert(10);
+  EXPECT_THAT(fetch(*make_network_engagement_source(), muting), IsEmpty());
+}
+
 TEST(NetworkEngagementSource, SkipsDeletedPosts) {
   World w = network_world();
   w.remove(50);
@@ -251,6 +266,9 @@ World popular_world() {
   return w;
 }
 
+// A viewer who engaged with none of the world's posts.
+constexpr UserId kOutsider = 20;
+
 std::vector<PostId> store_trending(const store::FeedState& state) {
   std::vector<PostId> order;
   state.engagements.for_each_trending([&](PostId post) {
@@ -263,7 +281,7 @@ std::vector<PostId> store_trending(const store::FeedState& state) {
 TEST(PopularSource, FollowsTheStoresTrendingOrder) {
   World w = popular_world();
   ASSERT_THAT(store_trending(w.state), ElementsAre(65, 60, 61, 62, 63, 64));
-  const auto found = fetch(*make_popular_source(), w.query(1));
+  const auto found = fetch(*make_popular_source(), w.query(kOutsider));
   EXPECT_THAT(ids(found), ElementsAre(60, 61, 62, 63, 64));  // 65 is after now
   expect_tagged(found, CandidateSource::kPopular, w.state);
 }
@@ -272,19 +290,28 @@ TEST(PopularSource, SkipsDeletedAndFuturePostsAndRespectsTheTotal) {
   World w = popular_world();
   w.remove(60);
   w.config.popular_total = 2;
-  EXPECT_THAT(ids(fetch(*make_popular_source(), w.query(1))), ElementsAre(61, 62));
+  EXPECT_THAT(ids(fetch(*make_popular_source(), w.query(kOutsider))), ElementsAre(61, 62));
+}
+
+TEST(PopularSource, SpendsNoSlotOnPostsTheViewersFiltersRemove) {
+  World w = popular_world();
+  w.config.popular_total = 2;
+  // User 1 shared 60..64 in the world: no popular post is left for it.
+  EXPECT_THAT(fetch(*make_popular_source(), w.query(1)), IsEmpty());
+  w.engage(7, 61, kNow - kHour);
+  EXPECT_THAT(ids(fetch(*make_popular_source(), w.query(7))), ElementsAre(60, 62));
 }
 
 TEST(PopularSource, ATotalOfZeroGivesNothing) {
   World w = popular_world();
   w.config.popular_total = 0;
-  EXPECT_THAT(fetch(*make_popular_source(), w.query(1)), IsEmpty());
+  EXPECT_THAT(fetch(*make_popular_source(), w.query(kOutsider)), IsEmpty());
 }
 
 TEST(PopularSource, AFreshEngagementReordersIt) {
   World w = popular_world();
   for (UserId u = 1; u <= 4; ++u) w.engage(u, 64, kNow, EngagementKind::kShare);
-  EXPECT_THAT(ids(fetch(*make_popular_source(), w.query(1))), ElementsAre(64, 60, 61, 62, 63));
+  EXPECT_THAT(ids(fetch(*make_popular_source(), w.query(kOutsider))), ElementsAre(64, 60, 61, 62, 63));
 }
 
 // ---- collaborative ----
@@ -320,22 +347,38 @@ TEST(CollaborativeSource, TheStronglyOverlappingUsersPostsComeFirst) {
 
 TEST(CollaborativeSource, OrdersBySummedNeighbourSimilarityTiesByLargerId) {
   World w = collaborative_world();
-  // 70: 0.866 + 0.289; 80, 72, 71: 0.866; 92, 91, 90: 0.289 (the viewer's own engaged posts are
-  // candidates here; a filter removes them later).
-  EXPECT_THAT(ids(fetch(*make_collaborative_source(), w.query(1))),
-              ElementsAre(70, 80, 72, 71, 92, 91, 90));
+  // 80: 0.866; 92, 91, 90: 0.289. The neighbours' best posts, 70 (0.866 + 0.289), 72 and 71, are
+  // the viewer's own history: the already-engaged filter would remove them, so they take no slot.
+  EXPECT_THAT(ids(fetch(*make_collaborative_source(), w.query(1))), ElementsAre(80, 92, 91, 90));
 }
 
 TEST(CollaborativeSource, RespectsTheTotal) {
   World w = collaborative_world();
-  w.config.collaborative_total = 4;
-  EXPECT_THAT(ids(fetch(*make_collaborative_source(), w.query(1))), ElementsAre(70, 80, 72, 71));
+  w.config.collaborative_total = 2;
+  EXPECT_THAT(ids(fetch(*make_collaborative_source(), w.query(1))), ElementsAre(80, 92));
 }
 
 TEST(CollaborativeSource, OneNeighbourKeepsOnlyTheNearest) {
   World w = collaborative_world();
   w.config.collaborative_neighbours = 1;
-  EXPECT_THAT(ids(fetch(*make_collaborative_source(), w.query(1))), ElementsAre(80, 72, 71, 70));
+  EXPECT_THAT(ids(fetch(*make_collaborative_source(), w.query(1))), ElementsAre(80));
+}
+
+// Cosine similarity between engagement sets: a neighbour's set counts each post once (a view and
+// a like of it are one) and only what happened by now, like the viewer's.
+TEST(CollaborativeSource, ANeighboursSetCountsDistinctPostsEngagedByNow) {
+  World w = collaborative_world();
+  w.post(81, 10, kNow - 5 * kDay);
+  // User 4 shares 70 and 71 with the viewer and engaged with 81: 2 / sqrt(3 x 3) = 0.667, below
+  // user 2's 0.866.
+  for (PostId id : {70, 71, 81}) w.engage(4, id, kNow - kDay);
+  // User 2 also viewed each of its posts, and liked three more posts only after now: counted as
+  // events, its similarity would fall to 3 / sqrt(3 x 11) = 0.52 and user 4 would come first.
+  for (PostId id : {70, 71, 72, 80}) w.engage(2, id, kNow - kDay, EngagementKind::kView);
+  for (PostId id : {90, 91, 92}) w.engage(2, id, kNow + kHour);
+  w.config.collaborative_neighbours = 1;
+  EXPECT_THAT(ids(fetch(*make_collaborative_source(), w.query(1))), ElementsAre(80));
+  EXPECT_FLOAT_EQ(w.query(1).signals.collaborative.at(80), 3 / std::sqrt(12.0f));
 }
 
 TEST(CollaborativeSource, AViewerWithoutHistoryGetsNothing) {
@@ -471,7 +514,7 @@ TEST(AppendBest, GivesTheWholeSortsBestLivePosts) {
   std::sort(live.begin(), live.end(), std::greater<>());
   for (int total : {0, 1, 7, 50, 199, 1000}) {
     Candidates out;
-    append_best(w.state, values, total, CandidateSource::kCollaborative, out);
+    append_best(w.query(1), values, total, CandidateSource::kCollaborative, out);
     std::vector<PostId> expected;
     for (std::size_t i = 0; i < live.size() && static_cast<int>(i) < total; ++i) {
       expected.push_back(live[i].second);

@@ -10,7 +10,7 @@ class CollaborativeSource final : public CandidateSourceStage {
   CandidateSource source() const override { return CandidateSource::kCollaborative; }
 
   absl::Status fetch(const FeedQuery& query, Candidates& out) const override {
-    append_best(*query.state, query.signals.collaborative, query.config->collaborative_total,
+    append_best(query, query.signals.collaborative, query.config->collaborative_total,
                 source(), out);
     return absl::OkStatus();
   }

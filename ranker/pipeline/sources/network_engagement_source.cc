@@ -10,7 +10,7 @@ class NetworkEngagementSource final : public CandidateSourceStage {
   CandidateSource source() const override { return CandidateSource::kNetworkEngagement; }
 
   absl::Status fetch(const FeedQuery& query, Candidates& out) const override {
-    append_best(*query.state, query.signals.followee_engagements,
+    append_best(query, query.signals.followee_engagements,
                 query.config->network_engagement_total, source(), out);
     return absl::OkStatus();
   }

@@ -1,12 +1,14 @@
 // Popular/trending: the store keeps every post ordered by time-decayed engagement as engagements
 // arrive (store::EngagementHistory), so a request only walks the head of that order.
+#include "ranker/filters/candidate_filter.h"
 #include "ranker/pipeline/candidate_source.h"
 
 namespace feedrank::ranker {
 namespace {
 
-// Walking stops after this many posts per wanted one (deleted or future posts are skipped), so a
-// store full of deleted popular posts cannot make a request walk the whole corpus.
+// Walking stops after this many posts per wanted one (deleted or future posts, and those the
+// viewer's filters remove, are skipped), so a store full of deleted popular posts cannot make a
+// request walk the whole corpus.
 constexpr int kWalkFactor = 4;
 
 class PopularSource final : public CandidateSourceStage {
@@ -20,7 +22,8 @@ class PopularSource final : public CandidateSourceStage {
     if (wanted == 0) return absl::OkStatus();
     query.state->engagements.for_each_trending([&](PostId post) {
       auto candidate = candidate_of(*query.state, post, source());
-      if (candidate && candidate->created_at <= query.now) {
+      if (candidate && candidate->created_at <= query.now &&
+          !is_removed_for_the_viewer(query, *candidate)) {
         out.push_back(*candidate);
         ++found;
       }
