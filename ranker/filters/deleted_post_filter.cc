@@ -9,7 +9,7 @@ class DeletedPostFilter final : public CandidateFilter {
  public:
   std::string_view name() const override { return "deleted_post"; }
   bool keeps(const FeedQuery& query, const Candidate& candidate) const override {
-    if (query.state->posts.deletes_applied() == query.deletes_when_made) return true;
+    if (query.deletes_when_made == query.state->posts.deletes_applied()) return true;
     const store::PostView* view = query.state->posts.find(candidate.post);
     return view != nullptr && !view->deleted;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -76,6 +77,7 @@ class AuthorFeatureCache {
  public:
   AuthorFeatureCache(const FeedQuery& query, std::size_t candidates)
       : state_(*query.state),
+        now_(query.now),
         signals_(query.signals),
         viewer_followees_(query.state->graph.followees(query.viewer)) {
     by_author_.reserve(candidates);
@@ -88,7 +90,11 @@ class AuthorFeatureCache {
           log1p_f(value_or_zero(signals_.author_affinity, author)),
           viewer_followees_.contains(author) ? 1.0f : 0.0f,
           log1p_f(static_cast<double>(state_.graph.followers(author).size())),
-          log1p_f(static_cast<double>(state_.posts.timeline(author).size())),
+          // Posts by now only: a past as_of_ms must not count what the author wrote later. (The
+          // follower count is today's: the graph keeps no follow times.)
+          log1p_f(static_cast<double>(
+              state_.posts.newest_until(author, now_, std::numeric_limits<std::size_t>::max())
+                  .size())),
       };
     }
     return it->second;
@@ -96,6 +102,7 @@ class AuthorFeatureCache {
 
  private:
   const store::FeedState& state_;
+  const TimestampMs now_;
   const ViewerSignals& signals_;
   const store::UserSet& viewer_followees_;
   absl::flat_hash_map<UserId, AuthorFeatures> by_author_;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -39,8 +40,9 @@ struct FeedQuery {
   std::span<const float> learned_factor;
   std::span<const float> space_vector;  // empty: retrieval searches the text space
   // state->posts.deletes_applied() when the query was made: while it is unchanged, no post the
-  // sources found can have been deleted since (0 for a query made by hand: always re-checked).
-  std::uint64_t deletes_when_made = 0;
+  // sources found can have been deleted since (none for a query made by hand: always re-checked,
+  // even on a state that never applied a delete).
+  std::optional<std::uint64_t> deletes_when_made;
   absl::flat_hash_set<UserId> muted_authors;
   ViewerSignals signals;
   // Runs a search on a pin of the post table without the request's readers' lock

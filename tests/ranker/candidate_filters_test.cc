@@ -118,6 +118,17 @@ TEST_F(FiltersTest, DeletedPostFilterRemovesAPostUnknownToTheStore) {
   EXPECT_FALSE(make_deleted_post_filter()->keeps(query_, unknown));
 }
 
+// A query made by hand says nothing of when it was made: looked up even where no post was ever
+// deleted.
+TEST(DeletedPostFilter, AHandMadeQueryIsCheckedOnAStateWithoutDeletes) {
+  store::FeedState state;
+  FeedQuery query;
+  query.state = &state;
+  ASSERT_EQ(state.posts.deletes_applied(), 0u);
+  const Candidate unknown{999, 1, 1, CandidateSource::kPopular, 0};
+  EXPECT_FALSE(make_deleted_post_filter()->keeps(query, unknown));
+}
+
 // Sources find live posts only; the filter looks again only when a delete was applied since the
 // query was made (the lock is let go while the index is searched).
 TEST_F(FiltersTest, DeletedPostFilterRemovesPostsDeletedAfterTheQueryWasMade) {
