@@ -390,6 +390,11 @@ class RocksDbStore final : public DurableStore {
         post.author = record.author_id();
         post.text = std::move(*record.mutable_text());
         post.created_at = record.created_at_ms();
+        // Enums index fixed arrays in memory: a value this binary does not know (a newer one's
+        // data, a bad disk) is corruption, not undefined behaviour.
+        if (record.visibility() > static_cast<std::uint32_t>(Visibility::kFollowers)) {
+          return corrupt(key);
+        }
         post.visibility = static_cast<Visibility>(record.visibility());
         if (!decode_embedding(record, post.embedding)) return corrupt(key);
         post.embedding_supplied = record.embedding_supplied();
@@ -417,7 +422,9 @@ class RocksDbStore final : public DurableStore {
         Engagement& engagement = stored.engagement;
         engagement.post = reader.u64();
         engagement.user = reader.u64();
-        engagement.kind = static_cast<EngagementKind>(reader.u8());
+        const std::uint8_t kind = reader.u8();
+        if (kind >= kEngagementKindCount) return corrupt(key);
+        engagement.kind = static_cast<EngagementKind>(kind);
         engagement.at = reader.i64();
         visitor.on_engagement(stored);
         return absl::OkStatus();
