@@ -75,6 +75,9 @@ class DurableStore {
                                         std::size_t end) = 0;
   // Then: the next start replays the records after `through`.
   virtual absl::Status save_checkpoint_sequence(Sequence through) = 0;
+  // Puts every checkpoint saved so far on disk, for a write that must not be replayed against
+  // records from before it after a crash (a re-embedding's rewritten vectors).
+  virtual absl::Status make_checkpoint_durable() = 0;
 
   // Replays the whole store into the visitor.
   virtual absl::Status replay(StoreVisitor& visitor) const = 0;

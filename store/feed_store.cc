@@ -429,7 +429,9 @@ absl::Status FeedStore::rewrite(
   // old ones (user vectors from the old post vectors). A start replays the records after the
   // last checkpoint against what is stored then: a checkpoint first leaves no record from before
   // the rewrite to be replayed against the rewritten ones.
+  // A crash must not lose that checkpoint while keeping the rewrite: it goes to disk first.
   if (auto status = save_checkpoint(CheckpointSave::kForced); !status.ok()) return status;
+  if (auto status = durable_->make_checkpoint_durable(); !status.ok()) return status;
   const std::vector<StoreMutation> mutations(records.begin(), records.end());
   if (auto status = commit_durably(mutations); !status.ok()) return status;
   or_stop("applying a stored rewrite in memory",

@@ -297,6 +297,12 @@ class RocksDbStore final : public DurableStore {
                         "checkpoint write failed");
   }
 
+  absl::Status make_checkpoint_durable() override {
+    // The checkpoint skipped the log: only the memtable's flush puts it on disk (with the
+    // memtable's other writes, in order).
+    return write_status(db_->Flush(rocksdb::FlushOptions{}), "checkpoint flush failed");
+  }
+
   absl::Status replay(StoreVisitor& visitor) const override {
     // One pass over everything: no point filling the block cache, and large reads ahead help.
     rocksdb::ReadOptions options;

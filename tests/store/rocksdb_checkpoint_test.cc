@@ -106,6 +106,25 @@ TEST(RocksDbCheckpoint, AKillLeavesAConsistentCheckpointAndEveryCommittedRecord)
   }
 }
 
+// As a rewrite makes it: the second checkpoint survives the kill whole.
+TEST(RocksDbCheckpoint, ACheckpointMadeDurableSurvivesAKill) {
+  testing::TempDir dir;
+  const std::string directory = dir.sub("db");
+  const auto stderr_path = dir.path() / "writer.stderr";
+  {
+    testing::ChildProcess writer({CHECKPOINT_CRASH_WRITER_BIN, directory, "--durable"}, {},
+                                 stderr_path);
+    ASSERT_TRUE(writer.started()) << writer.start_error();
+    ASSERT_EQ(writer.read_line(std::chrono::seconds(30)), "committed")
+        << testing::read_file(stderr_path);
+    ASSERT_FALSE(writer.kill_and_wait(SIGKILL).exited);
+  }
+  const Replayed replayed = replay(directory);
+  EXPECT_EQ(replayed.through, 2u);
+  EXPECT_EQ(replayed.states, test::kStatesAfterSecond);
+  EXPECT_EQ(replayed.users, std::set<UserId>{test::kUserAfterSecond});
+}
+
 // A store written before states carried their sequence: its states were all saved with its
 // checkpoint, and are rewritten once with that checkpoint's sequence.
 // The key of a user's state in stores written before states carried their sequence.

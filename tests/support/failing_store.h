@@ -65,6 +65,7 @@ class FailingStore final : public store::DurableStore {
     if (cut_at_ >= 0) return absl::InternalError("disk full");  // cut after its last state
     return inner_->save_checkpoint_sequence(through);
   }
+  absl::Status make_checkpoint_durable() override { return inner_->make_checkpoint_durable(); }
   absl::Status replay(store::StoreVisitor& visitor) const override {
     return inner_->replay(visitor);
   }
