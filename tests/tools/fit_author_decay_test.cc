@@ -1,7 +1,7 @@
 // The author decay chosen on held-out viewers, on handcrafted candidates whose best decay is known:
 // relevant posts all by one author want no discount; relevant posts spread over authors behind a
 // prolific irrelevant one want a strong one. Scores are the server's: weights x features +
-// ln(source scale).
+// ln(source scale). A config judged beside the trials (the base) keeps its own decay and floor.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -152,6 +152,29 @@ TEST(AuthorDecay, TheFloorIsTheBasesButNeverAboveTheDecay) {
   const DecayTrials result = held_out.trials(base);
   EXPECT_EQ(result.trials[0].floor, 0.75f);
   EXPECT_EQ(result.trials[5].floor, 0.5f);
+}
+
+TEST(AuthorDecay, AConfigJudgedAsItStandsKeepsItsOwnFloor) {
+  // Decay 0.5 with floor 0.9: each further post of author 9 loses ln 0.9 only, so its ten
+  // (1.6 + ln 0.9 > 1) fill the top 10. A trial of decay 0.5 lowers the floor to 0.5 and lets
+  // the relevant posts through: it judges another config than the one given.
+  ranker::RankingConfig base = similarity_only();
+  base.author_decay = 0.5f;
+  base.author_floor = 0.9f;
+  HeldOut held_out;
+  held_out.add_viewer(relevant_posts_behind_a_prolific_author());
+  auto judged = judge_config(held_out.examples, held_out.viewers, base);
+  ASSERT_TRUE(judged.ok()) << judged.status();
+  ASSERT_EQ(judged->trials.size(), 1u);
+  EXPECT_EQ(judged->viewers_judged, 1u);
+  EXPECT_EQ(judged->trials[0].decay, 0.5f);
+  EXPECT_EQ(judged->trials[0].floor, 0.9f);
+  EXPECT_EQ(judged->trials[0].mean_ndcg, 0.0);
+  const float decay[] = {0.5f};
+  auto trial = try_author_decays(held_out.examples, held_out.viewers, base, decay);
+  ASSERT_TRUE(trial.ok()) << trial.status();
+  EXPECT_EQ(trial->trials[0].floor, 0.5f);
+  EXPECT_NEAR(trial->trials[0].mean_ndcg, ndcg_at_ranks({2, 3, 4, 5, 6}), 1e-12);
 }
 
 TEST(ChooseAuthorDecay, TiesGoToTheLargerDecay) {

@@ -85,6 +85,34 @@ TEST(FittedConfig, KeepsEveryOtherSettingOfTheBaseAndParses) {
   EXPECT_EQ(ranker::to_json(*parsed), ranker::to_json(config));
 }
 
+TEST(FittedConfig, ColumnsNotEstimatedKeepTheBasesValues) {
+  ranker::RankingConfig base = unusual_base();  // in-network's scale 3
+  base.source_scales[static_cast<std::size_t>(CandidateSource::kPopular)] = 1.5f;
+  const auto learned = static_cast<std::size_t>(Feature::kLearnedScore);
+  const auto popular = static_cast<std::size_t>(*source_column(CandidateSource::kPopular));
+  // What a fit gives a column constant in its data: weight 0, marked not estimated.
+  std::vector<double> weights = example_weights();
+  weights[learned] = 0.0;
+  weights[popular] = 0.0;
+  std::vector<bool> estimated(kModelColumns, true);
+  estimated[learned] = false;
+  estimated[popular] = false;
+  const ranker::RankingConfig config = fitted_ranking_config(base, weights, "fitted-x", estimated);
+  ASSERT_NE(base.weights[learned], 0.0f);
+  EXPECT_EQ(config.weights[learned], base.weights[learned]);
+  // The base's scale relative to in-network's, as every fitted scale is.
+  EXPECT_FLOAT_EQ(scale(config, CandidateSource::kPopular), 0.5f);
+  // The estimated columns are the fit's.
+  const auto similarity = static_cast<std::size_t>(Feature::kSimilarity);
+  EXPECT_EQ(config.weights[similarity], static_cast<float>(weights[similarity]));
+  EXPECT_NEAR(scale(config, CandidateSource::kOutOfNetwork), 2.0, 1e-6);
+  EXPECT_EQ(scale(config, CandidateSource::kFollowing), 1.0f);
+  // No mask: every column is the fit's, zeros included.
+  const ranker::RankingConfig unmasked = fitted_ranking_config(base, weights, "fitted-x");
+  EXPECT_EQ(unmasked.weights[learned], 0.0f);
+  EXPECT_EQ(scale(unmasked, CandidateSource::kPopular), 1.0f);
+}
+
 TEST(FittedConfig, ExtremeWeightsAreClampedToWhatAConfigAccepts) {
   std::vector<double> weights(kModelColumns, 0.0);
   weights[static_cast<int>(Feature::kLikes)] = 1e9;

@@ -1,10 +1,12 @@
 // fit-ranker end to end on a small synthetic corpus through the real engine: the fitted config
-// parses, generalises to held-out viewers, carries the half-life and author decay chosen on them,
-// and the CLI writes it where asked.
+// parses, generalises to held-out viewers, carries the half-life and author decay chosen on the
+// validation viewers, reports figures on test viewers no choice saw, keeps the base's weight where
+// the data cannot estimate one, and the CLI writes it where asked.
 #include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "ranker/scoring/ranking_config.h"
@@ -12,6 +14,8 @@
 #include "tools/cli/commands.h"
 #include "tools/fit/fit_runner.h"
 #include "tools/fit/fit_summary.h"
+#include "tools/fit/model_columns.h"
+#include "tools/fit/viewer_split.h"
 
 namespace feedrank::fit {
 namespace {
@@ -42,12 +46,65 @@ TEST_F(FitEndToEnd, WritesAConfigThatParses) {
 
 TEST_F(FitEndToEnd, RanksHeldOutViewersCandidatesWellAboveChance) {
   ASSERT_NE(report_, nullptr);
-  const SplitScores& held_out = report_->held_out;
-  EXPECT_GT(held_out.viewers, 0u);
-  EXPECT_GT(held_out.positives, 0u);
-  ASSERT_TRUE(held_out.auc.has_value());
-  EXPECT_GT(*held_out.auc, 0.6) << fit_summary(*report_);
-  EXPECT_GT(held_out.log_loss, 0.0);
+  const SplitScores& test = report_->test;
+  EXPECT_GT(test.viewers, 0u);
+  EXPECT_GT(test.positives, 0u);
+  ASSERT_TRUE(test.auc.has_value());
+  EXPECT_GT(*test.auc, 0.6) << fit_summary(*report_);
+  EXPECT_GT(test.log_loss, 0.0);
+  EXPECT_GT(report_->test_ndcg.viewers_judged, 0u);
+  EXPECT_LE(report_->test_ndcg.viewers_judged, test.viewers);
+}
+
+TEST_F(FitEndToEnd, ReportsHeldOutFiguresOnViewersNoChoiceWasMadeOn) {
+  ASSERT_NE(report_, nullptr);
+  const std::vector<UserId>& train = report_->train.viewer_ids;
+  const std::vector<UserId>& validation = report_->validation.viewer_ids;
+  const std::vector<UserId>& test = report_->test.viewer_ids;
+  ASSERT_FALSE(validation.empty());
+  ASSERT_FALSE(test.empty());
+  EXPECT_EQ(validation.size(), report_->validation.viewers);
+  EXPECT_EQ(test.size(), report_->test.viewers);
+  const std::set<UserId> chose(validation.begin(), validation.end());
+  const std::set<UserId> trained(train.begin(), train.end());
+  for (UserId viewer : test) {
+    EXPECT_FALSE(chose.contains(viewer)) << viewer;
+    EXPECT_FALSE(trained.contains(viewer)) << viewer;
+    EXPECT_TRUE(viewer_role(viewer, 1, 0.2) == ViewerRole::kTest) << viewer;
+  }
+  for (UserId viewer : validation) {
+    EXPECT_FALSE(trained.contains(viewer)) << viewer;
+    EXPECT_TRUE(viewer_role(viewer, 1, 0.2) == ViewerRole::kValidation) << viewer;
+  }
+  // The choices were judged on the validation viewers alone.
+  EXPECT_GT(report_->author_decays.viewers_judged, 0u);
+  EXPECT_LE(report_->author_decays.viewers_judged, validation.size());
+  const std::string summary = fit_summary(*report_);
+  EXPECT_NE(summary.find("\ntest "), std::string::npos) << summary;
+  EXPECT_NE(summary.find("test NDCG@10"), std::string::npos) << summary;
+}
+
+TEST_F(FitEndToEnd, KeepsTheBasesWeightForAFeatureConstantInTheData) {
+  ASSERT_NE(report_, nullptr);
+  // The text space has no learned model: learned_score is 0 on every candidate.
+  const auto learned = static_cast<std::size_t>(ranker::Feature::kLearnedScore);
+  EXPECT_FALSE(report_->fit.estimated[learned]);
+  EXPECT_FALSE(report_->train_fit.estimated[learned]);
+  EXPECT_TRUE(report_->fit.estimated[static_cast<std::size_t>(kInterceptColumn)]);
+  const float base = ranker::default_ranking_config().weights[learned];
+  ASSERT_NE(base, 0.0f);
+  EXPECT_EQ(report_->base_config.weights[learned], base);
+  EXPECT_EQ(report_->config.weights[learned], base);
+  auto parsed = ranker::parse_ranking_config(ranker::to_json(report_->config));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->weights[learned], base);
+  const std::string summary = fit_summary(*report_);
+  const std::size_t line = summary.find("\n  learned_score ");
+  ASSERT_NE(line, std::string::npos) << summary;
+  EXPECT_NE(summary.substr(line + 1, summary.find('\n', line + 1) - line - 1)
+                .find("not estimated (constant in the data): base kept"),
+            std::string::npos)
+      << summary;
 }
 
 TEST_F(FitEndToEnd, UsesNothingFromTheLabelEndOn) {
@@ -55,10 +112,11 @@ TEST_F(FitEndToEnd, UsesNothingFromTheLabelEndOn) {
   EXPECT_LT(report_->window.cut, report_->window.label_end);
   EXPECT_GT(report_->records_after_label_end, 0u);
   EXPECT_GT(report_->counts.engagements_after_cut, 0u);  // the labels
-  // Viewers split about 80/20 and every one of them is accounted for.
-  const std::size_t viewers = report_->train.viewers + report_->held_out.viewers;
+  // Viewers split about 80/10/10 and every one of them is accounted for.
+  const std::size_t held_out = report_->validation.viewers + report_->test.viewers;
+  const std::size_t viewers = report_->train.viewers + held_out;
   EXPECT_EQ(viewers, std::min<std::size_t>(report_->viewers_eligible, 1000));
-  EXPECT_GT(report_->train.viewers, 2 * report_->held_out.viewers);
+  EXPECT_GT(report_->train.viewers, 2 * held_out);
 }
 
 TEST_F(FitEndToEnd, ChoosesTheHalfLifeWithTheLowestHeldOutLossAndWritesIt) {
@@ -71,8 +129,8 @@ TEST_F(FitEndToEnd, ChoosesTheHalfLifeWithTheLowestHeldOutLossAndWritesIt) {
         << fit_summary(*report_);
   }
   const HalfLifeTrial& chosen = trials[report_->half_life_choice];
-  // The held-out figures reported are the chosen train-only model's.
-  EXPECT_EQ(report_->held_out.log_loss, chosen.held_out_log_loss);
+  // The validation figures are the chosen train-only model's, the ones the choice favoured.
+  EXPECT_EQ(report_->validation.log_loss, chosen.held_out_log_loss);
   EXPECT_EQ(report_->train_fit.weights, chosen.fit.weights);
   EXPECT_NE(report_->fit.weights, chosen.fit.weights);  // refitted with the held-out viewers
   auto parsed = ranker::parse_ranking_config(ranker::to_json(report_->config));

@@ -1,6 +1,7 @@
 // The logistic regression recovers the weights of a known model from data sampled from it, is
-// deterministic, gives constant columns weight 0, does not penalise the intercept, and refuses
-// data it cannot fit.
+// deterministic, gives constant columns weight 0 and marks them not estimated, does not penalise
+// the intercept, never lets the loss rise (nor the weights run away on separable data without a
+// penalty), and refuses data it cannot fit.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <numbers>
 #include <random>
 
+#include "tools/fit/line_search.h"
 #include "tools/fit/logistic_function.h"
 #include "tools/fit/logistic_regression.h"
 
@@ -75,6 +77,64 @@ TEST(LogisticRegression, ConstantColumnsGetWeightZero) {
   auto fit = fit_logistic_regression(examples);
   ASSERT_TRUE(fit.ok()) << fit.status();
   EXPECT_EQ(fit->weights[4], 0.0);  // exactly: left out of the model, not just small
+  // And marked so: a weight of 0 there says nothing about the column.
+  EXPECT_EQ(fit->estimated, (std::vector<bool>{true, true, true, true, false}));
+}
+
+// Labels that the second column separates with a margin (|x| >= 1 on either side), and a third
+// column of noise: without a penalty the best weights are infinite.
+ExampleMatrix separable_examples() {
+  ExampleMatrix examples(3);
+  for (int i = 0; i < 200; ++i) {
+    const bool label = i % 2 == 1;
+    const double x = label ? 1 + (i % 7) / 7.0 : -(1 + (i % 5) / 5.0);
+    const double noise = ((i * 37) % 11) / 11.0 - 0.5;
+    examples.add_row(std::array<float, 3>{1.0f, static_cast<float>(x), static_cast<float>(noise)},
+                     label);
+  }
+  return examples;
+}
+
+TEST(LogisticRegression, SeparableDataWithoutPenaltyGivesFiniteWeightsAndTheLossNeverRises) {
+  const ExampleMatrix examples = separable_examples();
+  LogisticOptions options;
+  options.l2 = 0;
+  auto fit = fit_logistic_regression(examples, options);
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  for (double weight : fit->weights) EXPECT_TRUE(std::isfinite(weight)) << weight;
+  EXPECT_GT(fit->weights[1], 10.0);  // large, as the data asks, but finite
+  const std::vector<double> logits = predict_logits(examples, fit->weights);
+  for (std::size_t i = 0; i < examples.rows(); ++i) {
+    EXPECT_EQ(logits[i] > 0, examples.labels()[i] == 1) << "row " << i;
+  }
+  // The start, then one loss per step taken.
+  ASSERT_EQ(fit->losses.size(), static_cast<std::size_t>(fit->iterations) + (fit->stalled ? 0 : 1));
+  for (std::size_t i = 1; i < fit->losses.size(); ++i) {
+    const double before = fit->losses[i - 1];
+    EXPECT_LE(fit->losses[i], before + kLossRoundingSlack * std::abs(before)) << "step " << i;
+  }
+  EXPECT_LT(fit->losses.back(), fit->losses.front());
+}
+
+TEST(BacktrackingStep, HalvesAnOvershootingStepUntilTheLossIsNoHigher) {
+  const LossAt square = [](std::span<const double> x) { return x[0] * x[0]; };
+  const std::vector<double> start = {1.0};
+  // From 1 along -3: -2 (loss 4) is worse than 1, -0.5 (0.25) is not.
+  const auto step = backtracking_step(start, 1.0, std::vector<double>{3.0}, square);
+  ASSERT_TRUE(step.has_value());
+  EXPECT_EQ(step->point, std::vector<double>{-0.5});
+  EXPECT_EQ(step->loss, 0.25);
+}
+
+TEST(BacktrackingStep, KeepsTheStartWhenNoStepLowersTheLoss) {
+  // An ascent direction: every step, however small, raises the loss; taking the last one anyway
+  // would return a worse point than the start.
+  const LossAt square = [](std::span<const double> x) { return x[0] * x[0]; };
+  const std::vector<double> start = {1.0};
+  EXPECT_FALSE(backtracking_step(start, 1.0, std::vector<double>{-1.0}, square).has_value());
+  // A loss that is not a number never qualifies either.
+  const LossAt not_a_number = [](std::span<const double>) { return std::nan(""); };
+  EXPECT_FALSE(backtracking_step(start, 1.0, std::vector<double>{1.0}, not_a_number).has_value());
 }
 
 TEST(LogisticRegression, ABarelyVaryingColumnBuysNoHugeWeight) {

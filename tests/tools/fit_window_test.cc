@@ -1,5 +1,5 @@
 // The fit's window (cut and label end, by quantile or given), what is dropped at the label end,
-// and the held-out split of viewers.
+// and the split of viewers into train, validation and test.
 #include "tools/fit/fit_window.h"
 
 #include <gtest/gtest.h>
@@ -73,6 +73,20 @@ TEST(ViewerSplit, HoldsOutAboutTheFractionDeterministically) {
   }
   EXPECT_NEAR(held_out, 2'000, 150);  // binomial sd 40
   EXPECT_GT(differs_by_seed, 1'000);
+}
+
+TEST(ViewerSplit, SplitsTheHeldOutViewersIntoValidationAndTestHalves) {
+  int validation = 0, test = 0;
+  for (UserId viewer = 1; viewer <= 10'000; ++viewer) {
+    const ViewerRole role = viewer_role(viewer, 1, 0.2);
+    EXPECT_EQ(role != ViewerRole::kTrain, is_held_out(viewer, 1, 0.2)) << viewer;
+    EXPECT_TRUE(role == viewer_role(viewer, 1, 0.2));
+    EXPECT_TRUE(viewer_role(viewer, 1, 0.0) == ViewerRole::kTrain);
+    validation += role == ViewerRole::kValidation;
+    test += role == ViewerRole::kTest;
+  }
+  EXPECT_NEAR(validation, 1'000, 100);  // binomial sd 30
+  EXPECT_NEAR(test, 1'000, 100);
 }
 
 }  // namespace

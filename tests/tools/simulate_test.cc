@@ -157,6 +157,58 @@ TEST(SimulationWorld, RejectsOptionsThatCannotMakeAWorldNamingTheFlag) {
   EXPECT_NE(World::create(options).status().message().find("--topics"), std::string_view::npos);
 }
 
+// Sizes that would overflow the arithmetic or run away are refused before anything is allocated
+// (a world of 2^62 viewers cannot even be reserved), naming the flag.
+TEST(SimulationWorld, RejectsSizesBeyondTheBoundsNamingTheFlag) {
+  const auto refused_naming = [](const WorldOptions& options, const std::string& flag) {
+    const auto world = World::create(options);
+    EXPECT_EQ(world.status().code(), absl::StatusCode::kInvalidArgument) << flag;
+    EXPECT_NE(world.status().message().find(flag), std::string_view::npos) << world.status();
+  };
+  WorldOptions options = small_world(1);
+  options.history_days = 4'294'967'294;  // + 2 wraps to 0 in 32 bits
+  refused_naming(options, "--history-days");
+  options = small_world(1);
+  options.history_days = kMaxHistoryDays + 1;
+  refused_naming(options, "--history-days");
+  options = small_world(1);
+  options.viewers = 1ULL << 62;
+  refused_naming(options, "--viewers");
+  options = small_world(1);
+  options.authors = 1ULL << 62;
+  refused_naming(options, "--authors");
+  options = small_world(1);
+  options.authors = kMaxAuthors;
+  options.posts_per_author_per_day = 1000;  // 7 days: 7e11 posts
+  refused_naming(options, "--posts-per-author-per-day");
+  options = small_world(1);
+  options.history_likes_per_viewer = 4'000'000'000;
+  refused_naming(options, "--history-likes");
+  // The bounds themselves are allowed (checked without building: too large for a test).
+  options = small_world(1);
+  options.history_days = kMaxHistoryDays;
+  options.posts_per_author_per_day = 0.01;  // 60 authors x 365 posts
+  options.start_ms = (kMaxHistoryDays + 2LL) * kDayMs + 1;
+  EXPECT_TRUE(validate_world_options(options).ok()) << validate_world_options(options);
+  options.start_ms = (kMaxHistoryDays + 2LL) * kDayMs;
+  EXPECT_NE(validate_world_options(options).message().find("--start-ms"), std::string_view::npos);
+}
+
+// The rounds' posts count with the history's: too many is refused before anything is sent.
+TEST(Simulation, RefusesMorePostsThanTheBoundNamingTheFlags) {
+  SimulationOptions options;
+  options.server = "127.0.0.1:1";
+  options.world = small_world(1);
+  options.world.authors = 100'000;
+  options.world.posts_per_author_per_day = 100;  // 7 history days: 7e7 posts, within the bound
+  options.rounds = 10;
+  options.round_hours = 24;  // 10 more days: 1.7e8 in all
+  const auto result = run_simulation(options, kStartMs + 365 * kDayMs);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("--rounds x --round-hours"), std::string_view::npos)
+      << result.status();
+}
+
 // Checked before anything is sent: no server is needed to see it refused.
 TEST(Simulation, RefusesRoundsThatWouldRunAheadOfNow) {
   SimulationOptions options;
@@ -210,6 +262,41 @@ TEST(EngagementModel, NeverLikesUnknownPostsOrThePostsAlreadyLiked) {
   EXPECT_GT(first[0].at_ms, kStartMs);
   EXPECT_LE(first[0].at_ms, kStartMs + kMaxLikeDelayMs);
   EXPECT_TRUE(like_page(world, certain, 0, page, kStartMs, liked, random).empty());
+}
+
+// The JSON summary carries every interleaving figure the text one prints.
+TEST(SimulationSummary, JsonHasEveryInterleavingFieldTheTextHas) {
+  SimulationResult result;
+  result.world = small_world(1);
+  v1::GetExperimentReportResponse& report = result.reports.emplace_back();
+  report.set_experiment("interleaved");
+  v1::InterleavingResult& interleaving = *report.add_interleaving();
+  interleaving.set_arm("mixed");
+  interleaving.set_team_a("chronological");
+  interleaving.set_team_b("algorithmic");
+  interleaving.set_viewers(123);
+  interleaving.set_wins_a(11);
+  interleaving.set_wins_b(77);
+  interleaving.set_ties(35);
+  interleaving.set_engagements_a(19);
+  interleaving.set_engagements_b(140);
+  interleaving.set_p_value(0.25);
+
+  const std::string text = summary_text(result);
+  for (std::string_view figure : {"(chronological)", "(algorithmic)", "123 viewers", "A 19",
+                                  "B 140", "11 wins", "77 wins", "35 ties"}) {
+    EXPECT_NE(text.find(figure), std::string::npos) << figure << "\n" << text;
+  }
+  const std::string json = summary_json(result);
+  const std::size_t at = json.find("\"interleaving\"");
+  ASSERT_NE(at, std::string::npos) << json;
+  const std::string part = json.substr(at);  // the last array of the last report
+  for (std::string_view field :
+       {"\"arm\": \"mixed\"", "\"team_a\": \"chronological\"", "\"team_b\": \"algorithmic\"",
+        "\"viewers\": 123", "\"wins_a\": 11", "\"wins_b\": 77", "\"ties\": 35",
+        "\"engagements_a\": 19", "\"engagements_b\": 140", "\"p_value\": 0.25"}) {
+    EXPECT_NE(part.find(field), std::string::npos) << field << "\n" << json;
+  }
 }
 
 // A server in process with an experiments file, and the simulator against it.

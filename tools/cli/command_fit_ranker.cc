@@ -62,14 +62,16 @@ Subcommand add_fit_ranker_command(CLI::App& root) {
       "server): build each sampled viewer's algorithmic candidates at a past cut, label them by "
       "whether the viewer engaged with the post before the label end, and write the fitted "
       "RankingConfig JSON. It also chooses the recency half-life (of 1, 3, 6, 12, 24, 72, 168, "
-      "720, 2160 and 8760 hours, and the base config's: the lowest held-out log loss of weights "
-      "fitted on the train viewers) and the author-diversity decay (of 1 (off), 0.9, 0.8, 0.7, "
-      "0.6 and 0.5, floor the base's or the decay if lower: the highest NDCG@10 of the held-out "
-      "viewers' candidates ordered as the server orders them), then refits the weights on every "
-      "viewer with the chosen half-life. The choices are made on held-out viewers inside the fit "
-      "window, before the label end. The defaults (cut at quantile 0.7, label end at 0.8) use "
-      "only data before `replay`'s default cut (0.8), so `replay --ranking-config` judges the "
-      "fit, and both choices, on data they never saw");
+      "720, 2160 and 8760 hours, and the base config's: the lowest validation log loss of "
+      "weights fitted on the train viewers) and the author-diversity decay (of 1 (off), 0.9, "
+      "0.8, 0.7, 0.6 and 0.5, floor the base's or the decay if lower: the highest NDCG@10 of the "
+      "validation viewers' candidates ordered as the server orders them), reports AUC, log loss "
+      "and NDCG@10 on the test viewers (the other half of the held-out ones, used for no "
+      "choice) beside the base config's, then refits the weights on every viewer with the "
+      "chosen half-life. A weight whose feature is constant in the data keeps the base's value. "
+      "The choices are made inside the fit window, before the label end. The defaults (cut at "
+      "quantile 0.7, label end at 0.8) use only data before `replay`'s default cut (0.8), so "
+      "`replay --ranking-config` judges the fit, and both choices, on data they never saw");
   CLI::Option_group* input = add_data_source_options(*app, flags->source, "The data fitted");
   input
       ->add_option("--data-dir", flags->data_dir,
@@ -101,8 +103,8 @@ Subcommand add_fit_ranker_command(CLI::App& root) {
       ->capture_default_str();
   app->add_option(
          "--held-out", options.held_out_fraction,
-         "Fraction of viewers held out of the fit to check it and to choose the half-life and "
-         "author decay by (a seeded hash of the id)")
+         "Fraction of viewers held out of the fit (a seeded hash of the id): half choose the "
+         "half-life and author decay (validation), half only measure the fit (test)")
       ->check(CLI::Range(0.0, 0.9))
       ->capture_default_str();
   app->add_option(

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <new>
+#include <stdexcept>
 
 #include "tools/cli/commands.h"
 #include "tools/cli/report_rendering.h"
@@ -42,10 +44,29 @@ int write_pages(const std::string& path, const simulate::SimulationResult& resul
   return 0;
 }
 
+// The world's bounds (world.h) keep its sizes sane, not within this machine's memory: a world
+// too large for it is an error like any other, not a crash.
+absl::Status out_of_memory() {
+  return absl::ResourceExhaustedError(
+      "out of memory: use fewer --viewers, --authors, --follows-per-viewer, --history-days, "
+      "--history-likes or --posts-per-author-per-day");
+}
+
+absl::StatusOr<simulate::SimulationResult> simulate_within_memory(
+    const simulate::SimulationOptions& options) {
+  try {
+    return simulate::run_simulation(options, now_ms());
+  } catch (const std::bad_alloc&) {
+    return out_of_memory();
+  } catch (const std::length_error&) {
+    return out_of_memory();
+  }
+}
+
 int run_simulate(const std::string& server, SimulateOptions options) {
   options.simulation.server = server;
   options.simulation.progress = [](std::string_view line) { std::cerr << line << std::endl; };
-  auto result = simulate::run_simulation(options.simulation, now_ms());
+  auto result = simulate_within_memory(options.simulation);
   if (!result.ok()) {
     std::cerr << "error: " << result.status().message() << "\n";
     return 1;
@@ -67,12 +88,13 @@ Subcommand add_simulate_command(CLI::App& root, const GlobalOptions& global) {
   const auto number = [&](const char* flag, auto& value, const char* help) {
     app->add_option(flag, value, help)->capture_default_str();
   };
-  number("--viewers", world.viewers, "Viewers (they request feeds)");
-  number("--authors", world.authors, "Authors (they post, each on one topic)");
+  number("--viewers", world.viewers, "Viewers (they request feeds), at most 100,000,000");
+  number("--authors", world.authors, "Authors (they post, each on one topic), at most 100,000,000");
   number("--topics", world.topics, "Topics, 2..12");
   number("--follows-per-viewer", world.follows_per_viewer,
          "Authors each viewer follows, chosen at random (not by taste)");
-  number("--history-days", world.history_days, "Days of posts and likes before the start");
+  number("--history-days", world.history_days,
+         "Days of posts and likes before the start, at most 36,500");
   number("--posts-per-author-per-day", world.posts_per_author_per_day, "Posts per author per day");
   number("--history-likes", world.history_likes_per_viewer,
          "Likes of on-taste posts per viewer before the start (the ranking's signal)");

@@ -42,34 +42,26 @@ absl::StatusOr<ScoredViewer> score_viewer(const ranker::CandidateScorer& scorer,
   return scored;
 }
 
-}  // namespace
-
-ranker::RankingConfig with_author_decay(ranker::RankingConfig config, float decay) {
-  config.author_decay = decay;
-  config.author_floor = std::min(config.author_floor, decay);
-  return config;
-}
-
-absl::StatusOr<DecayTrials> try_author_decays(const ExampleMatrix& examples,
-                                              std::span<const ViewerCandidates> viewers,
-                                              const ranker::RankingConfig& config,
-                                              std::span<const float> decays) {
-  std::vector<ranker::RankingConfig> configs;
+// Each of `orderings` (configs that differ from `scoring` in their diversity settings at most)
+// judged on the viewers' candidates as `scoring` scores them.
+absl::StatusOr<DecayTrials> judge_orderings(const ExampleMatrix& examples,
+                                            std::span<const ViewerCandidates> viewers,
+                                            const ranker::RankingConfig& scoring,
+                                            std::span<const ranker::RankingConfig> orderings) {
   DecayTrials result;
-  for (float decay : decays) {
-    configs.push_back(with_author_decay(config, decay));
-    result.trials.push_back({decay, configs.back().author_floor, 0.0});
+  for (const ranker::RankingConfig& config : orderings) {
+    result.trials.push_back({config.author_decay, config.author_floor, 0.0});
   }
   const ranker::CandidateScorer scorer;
   std::vector<PostId> list;
   for (const ViewerCandidates& viewer : viewers) {
-    auto scored = score_viewer(scorer, examples, viewer, config);
+    auto scored = score_viewer(scorer, examples, viewer, scoring);
     if (!scored.ok()) return scored.status();
     if (scored->positives.empty()) continue;
     ++result.viewers_judged;
-    for (std::size_t d = 0; d < configs.size(); ++d) {
-      const auto selections = ranker::select_diverse(viewer.candidates, scored->scores, configs[d],
-                                                     kDecayNdcgDepth, /*vector_of=*/{});
+    for (std::size_t d = 0; d < orderings.size(); ++d) {
+      const auto selections = ranker::select_diverse(
+          viewer.candidates, scored->scores, orderings[d], kDecayNdcgDepth, /*vector_of=*/{});
       list.clear();
       for (const auto& selection : selections) {
         list.push_back(viewer.candidates[selection.index].post);
@@ -83,6 +75,29 @@ absl::StatusOr<DecayTrials> try_author_decays(const ExampleMatrix& examples,
     }
   }
   return result;
+}
+
+}  // namespace
+
+ranker::RankingConfig with_author_decay(ranker::RankingConfig config, float decay) {
+  config.author_decay = decay;
+  config.author_floor = std::min(config.author_floor, decay);
+  return config;
+}
+
+absl::StatusOr<DecayTrials> try_author_decays(const ExampleMatrix& examples,
+                                              std::span<const ViewerCandidates> viewers,
+                                              const ranker::RankingConfig& config,
+                                              std::span<const float> decays) {
+  std::vector<ranker::RankingConfig> configs;
+  for (float decay : decays) configs.push_back(with_author_decay(config, decay));
+  return judge_orderings(examples, viewers, config, configs);
+}
+
+absl::StatusOr<DecayTrials> judge_config(const ExampleMatrix& examples,
+                                         std::span<const ViewerCandidates> viewers,
+                                         const ranker::RankingConfig& config) {
+  return judge_orderings(examples, viewers, config, std::span(&config, 1));
 }
 
 std::size_t choose_author_decay(std::span<const DecayTrial> trials) {

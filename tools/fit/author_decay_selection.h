@@ -50,6 +50,12 @@ absl::StatusOr<DecayTrials> try_author_decays(const ExampleMatrix& examples,
                                               const ranker::RankingConfig& config,
                                               std::span<const float> decays);
 
+// `config` judged as it stands, its own decay and floor included (with_author_decay is not
+// applied): one trial. For a config beside the trials, such as the base. Errors: the scorer's.
+absl::StatusOr<DecayTrials> judge_config(const ExampleMatrix& examples,
+                                         std::span<const ViewerCandidates> viewers,
+                                         const ranker::RankingConfig& config);
+
 // The trial with the highest mean NDCG; ties go to the larger decay (the smaller discount).
 std::size_t choose_author_decay(std::span<const DecayTrial> trials);
 

@@ -1,15 +1,17 @@
 // fit-ranker from start to end: load the records, drop what happened at or after the label end,
 // cut, write the history into an in-process engine with the base config, gather each sampled
-// viewer's ranking candidates at the cut as labelled examples, then
+// viewer's ranking candidates at the cut as labelled examples, split the viewers into train,
+// validation and test (viewer_split.h), then
 // 1. choose the recency half-life: fit the train viewers' examples once per half-life of a grid,
-//    keep the one with the lowest held-out log loss (half_life_selection.h);
-// 2. choose the author-diversity decay: order the held-out viewers' candidates as the server
+//    keep the one with the lowest validation log loss (half_life_selection.h);
+// 2. choose the author-diversity decay: order the validation viewers' candidates as the server
 //    would with that train-only model, keep the decay with the highest NDCG@10
 //    (author_decay_selection.h);
-// 3. refit the weights on every viewer with the chosen half-life and write them with both choices.
+// 3. judge on the test viewers, whom neither choice saw, the train-only model with both choices
+//    (AUC, log loss, NDCG@10) and the base config as it stands: the held-out figures reported;
+// 4. refit the weights on every viewer with the chosen half-life and write them with both choices.
 // The held-out viewers are in the fit window, before the replay's default cut: the choices are
-// made on data a replay there does not judge by. The reported AUC and log loss are the train-only
-// model's, so the held-out figures stay honest.
+// made on data a replay there does not judge by.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "ranker/scoring/ranking_config.h"
+#include "store/records.h"
 #include "tools/fit/author_decay_selection.h"
 #include "tools/fit/fit_options.h"
 #include "tools/fit/half_life_selection.h"
@@ -29,15 +32,23 @@
 namespace feedrank::fit {
 
 struct SplitScores {
+  std::vector<UserId> viewer_ids;  // in sample order
   std::size_t viewers = 0;
   std::size_t examples = 0;
   std::size_t positives = 0;
   // Of the weights fitted on the train viewers with the chosen half-life; nullopt without both
   // labels.
   std::optional<double> auc;
-  double log_loss = 0;  // of the same weights, nats per example
+  double log_loss = 0;  // of the same weights, nats per example; 0 without examples
   // Of the base config's scores (with its own half-life), for comparison.
   std::optional<double> base_auc;
+};
+
+// NDCG@10 of the test viewers' candidates ordered as the server orders them.
+struct TestNdcg {
+  std::size_t viewers_judged = 0;  // with at least one positive
+  double fitted = 0;  // the train-only weights with the chosen half-life and author decay
+  double base = 0;    // the base config as it stands: its weights, half-life, decay and floor
 };
 
 struct FitReport {
@@ -49,13 +60,14 @@ struct FitReport {
   replay::CutCounts counts;
   std::size_t viewers_eligible = 0;  // with engagements in the label window, before sampling
   SplitScores train;
-  SplitScores held_out;
-  std::vector<HalfLifeTrial> half_lives;           // the grid, by half-life
-  std::size_t half_life_choice = 0;                // into half_lives
-  DecayTrials author_decays;                       // the grid, with the chosen half-life
-  std::optional<std::size_t> author_decay_choice;  // nullopt: no held-out viewer, the base's kept
-  // The base config's own held-out NDCG@10 (its weights, half-life and decay), beside the trials.
-  double base_held_out_ndcg = 0;
+  SplitScores validation;  // the choices were made on it: its figures are the ones they favoured
+  SplitScores test;        // judged only: the held-out figures to go by
+  std::vector<HalfLifeTrial> half_lives;  // the grid, by half-life, judged on validation
+  std::size_t half_life_choice = 0;       // into half_lives
+  DecayTrials author_decays;              // the grid, with the chosen half-life, on validation
+  // nullopt: no validation viewer with a positive, the base's kept.
+  std::optional<std::size_t> author_decay_choice;
+  TestNdcg test_ndcg;
   LogisticFit train_fit;  // the train viewers' weights with the chosen half-life (model columns)
   LogisticFit fit;        // the written weights: every viewer's, with the chosen half-life
   ranker::RankingConfig config;

@@ -20,48 +20,71 @@ std::string auc_text(const std::optional<double>& auc) {
 }
 
 std::string split_line(std::string_view name, const SplitScores& split) {
-  return fmt::format("{:<9} {:>7} {:>9} {:>9} {:>8} {:>9} {:>15}\n", name, split.viewers,
-                     split.examples, split.positives, auc_text(split.auc),
-                     fmt::format("{:.5f}", split.log_loss), auc_text(split.base_auc));
+  const std::string loss = split.examples > 0 ? fmt::format("{:.5f}", split.log_loss) : "n/a";
+  return fmt::format("{:<10} {:>7} {:>9} {:>9} {:>8} {:>9} {:>15}\n", name, split.viewers,
+                     split.examples, split.positives, auc_text(split.auc), loss,
+                     auc_text(split.base_auc));
+}
+
+bool was_estimated(const LogisticFit& fit, std::size_t column) {
+  return column < fit.estimated.size() && fit.estimated[column];
+}
+
+// What a weight that was not estimated means, or "".
+std::string estimation_note(const FitReport& report, std::size_t column) {
+  if (!was_estimated(report.fit, column)) {
+    return "  not estimated (constant in the data): base kept";
+  }
+  if (!was_estimated(report.train_fit, column)) {
+    return "  train only: not estimated (constant there): base kept";
+  }
+  return "";
 }
 
 // One line per model column: the base config's value, the written one and the train viewers'
-// alone (sources as scales).
+// alone (sources as scales). A column a fit could not estimate shows the base's value, which the
+// configs keep.
 std::string weight_lines(const FitReport& report) {
   const std::vector<double> base = model_weights(report.base_config);
   std::string lines =
       fmt::format("  {:<33} {:>10} -> {:>10}  {:>10}\n", "", "base", "fitted", "train only");
   for (int column = 0; column < kModelColumns; ++column) {
     const auto c = static_cast<std::size_t>(column);
-    const double fitted = report.fit.weights[c];
-    const double train = report.train_fit.weights[c];
+    const double fitted = was_estimated(report.fit, c) ? report.fit.weights[c] : base[c];
+    const double train = was_estimated(report.train_fit, c) ? report.train_fit.weights[c] : base[c];
+    const std::string note = estimation_note(report, c);
     if (column < ranker::kFeatureCount) {
-      lines += fmt::format("  {:<33} {:>10.4f} -> {:>10.4f}  {:>10.4f}\n", column_name(column),
-                           base[c], fitted, train);
+      lines += fmt::format("  {:<33} {:>10.4f} -> {:>10.4f}  {:>10.4f}{}\n", column_name(column),
+                           base[c], fitted, train, note);
     } else {
-      lines += fmt::format("  {:<33} {:>10.4f} -> {:>10.4f}  {:>10.4f}  (weight {:.4f})\n",
+      lines += fmt::format("  {:<33} {:>10.4f} -> {:>10.4f}  {:>10.4f}  (weight {:.4f}){}\n",
                            column_name(column) + " scale", std::exp(base[c]), std::exp(fitted),
-                           std::exp(train), fitted);
+                           std::exp(train), fitted, note);
     }
   }
   return lines;
+}
+
+std::string convergence_text(const LogisticFit& fit) {
+  if (fit.converged) return "converged";
+  return fit.stalled ? "NOT converged (no step lowered the loss)" : "NOT converged";
 }
 
 std::string mark(bool chosen) { return chosen ? "  <- chosen" : ""; }
 
 std::string half_life_lines(const FitReport& report) {
   std::string lines = fmt::format(
-      "recency half-life: fitted on the train viewers per half-life, judged on the held-out "
-      "ones:\n  {:>8} {:>17} {:>12}\n",
-      "hours", "held-out log loss", "held-out AUC");
+      "recency half-life: fitted on the train viewers per half-life, judged on the validation "
+      "viewers:\n  {:>8} {:>19} {:>14}\n",
+      "hours", "validation log loss", "validation AUC");
   for (std::size_t i = 0; i < report.half_lives.size(); ++i) {
     const HalfLifeTrial& trial = report.half_lives[i];
-    lines += fmt::format("  {:>8} {:>17.8f} {:>12}{}\n", trial.hours, trial.held_out_log_loss,
+    lines += fmt::format("  {:>8} {:>19.8f} {:>14}{}\n", trial.hours, trial.held_out_log_loss,
                          auc_text(trial.held_out_auc), mark(i == report.half_life_choice));
   }
   // Every loss is then 0, a tie that goes to the base's half-life.
-  if (report.held_out.examples == 0) {
-    lines += "  no held-out example to judge by: the base's kept\n";
+  if (report.validation.examples == 0) {
+    lines += "  no validation example to judge by: the base's kept\n";
   }
   return lines;
 }
@@ -69,7 +92,7 @@ std::string half_life_lines(const FitReport& report) {
 std::string author_decay_lines(const FitReport& report) {
   const DecayTrials& decays = report.author_decays;
   std::string lines = fmt::format(
-      "author decay: the held-out viewers' candidates scored by the train-only weights and "
+      "author decay: the validation viewers' candidates scored by the train-only weights and "
       "ordered as the server orders them, NDCG@{} against their labels ({} viewers with a "
       "positive){}:\n  {:>5} {:>5} {:>12}\n",
       kDecayNdcgDepth, decays.viewers_judged,
@@ -80,9 +103,36 @@ std::string author_decay_lines(const FitReport& report) {
     lines += fmt::format("  {:>5.2f} {:>5.2f} {:>12.6f}{}\n", trial.decay, trial.floor,
                          trial.mean_ndcg, mark(i == report.author_decay_choice));
   }
-  if (!report.author_decay_choice) lines += "  no held-out viewer to judge by: the base's kept\n";
-  lines += fmt::format("  the base config ({}: its weights, half-life and decay): {:.6f}\n",
-                       report.base_config.version, report.base_held_out_ndcg);
+  if (!report.author_decay_choice) {
+    lines += "  no validation viewer with a positive to judge by: the base's kept\n";
+  }
+  return lines;
+}
+
+// The figures no choice was made on: the test viewers'.
+std::string held_out_lines(const FitReport& report) {
+  std::string lines = fmt::format(
+      "weights fitted on the train viewers only (chosen half-life; the base config with its "
+      "own); the choices were made on the validation viewers, so the held-out figures to go by "
+      "are the test viewers':\n{:<10} {:>7} {:>9} {:>9} {:>8} {:>9} {:>15}\n",
+      "split", "viewers", "examples", "positives", "AUC", "log loss", "base config AUC");
+  lines += split_line("train", report.train);
+  lines += split_line("validation", report.validation);
+  lines += split_line("test", report.test);
+  if (report.test.viewers == 0) {
+    lines += "  no test viewer (raise --held-out or --max-viewers): no unbiased held-out figures\n";
+  }
+  const TestNdcg& ndcg = report.test_ndcg;
+  if (ndcg.viewers_judged == 0) {
+    lines +=
+        fmt::format("test NDCG@{}: no test viewer with a positive to judge by\n", kDecayNdcgDepth);
+    return lines;
+  }
+  lines += fmt::format(
+      "test NDCG@{} ({} viewers with a positive): {:.6f} with the train-only weights, chosen "
+      "half-life and decay; {:.6f} with the base config ({}: its own weights, half-life, decay and "
+      "floor)\n",
+      kDecayNdcgDepth, ndcg.viewers_judged, ndcg.fitted, ndcg.base, report.base_config.version);
   return lines;
 }
 
@@ -99,28 +149,27 @@ std::string fit_summary(const FitReport& report) {
   text += fmt::format("history: {} users, {} follows, {} posts, {} engagements\n", counts.users,
                       counts.follows, counts.posts, counts.engagements);
   text += fmt::format("label window: {} engagements\n", counts.engagements_after_cut);
-  text += fmt::format("viewers: {} sampled of {} with engagements in the label window\n",
-                      report.train.viewers + report.held_out.viewers, report.viewers_eligible);
+  text += fmt::format(
+      "viewers: {} sampled of {} with engagements in the label window: {} train, {} validation "
+      "(the choices), {} test (judged only)\n",
+      report.train.viewers + report.validation.viewers + report.test.viewers,
+      report.viewers_eligible, report.train.viewers, report.validation.viewers,
+      report.test.viewers);
   text += fmt::format("candidates gathered with config {}\n", report.base_config.version);
   text += half_life_lines(report);
   text += author_decay_lines(report);
   text += fmt::format(
-      "chosen: recency half-life {} h, author decay {:.2f} (floor {:.2f}); both on held-out "
-      "viewers of the fit window, before its label end {} (with the default windows, the "
-      "replay's cut)\n",
+      "chosen: recency half-life {} h, author decay {:.2f} (floor {:.2f}); both on the "
+      "validation viewers, in the fit window before its label end {} (with the default windows, "
+      "the replay's cut)\n",
       report.half_life_hours(), report.config.author_decay, report.config.author_floor,
       utc(report.window.label_end));
-  text += fmt::format(
-      "weights fitted on the train viewers only (chosen half-life; the base config with its "
-      "own):\n{:<9} {:>7} {:>9} {:>9} {:>8} {:>9} {:>15}\n",
-      "split", "viewers", "examples", "positives", "AUC", "log loss", "base config AUC");
-  text += split_line("train", report.train);
-  text += split_line("held out", report.held_out);
+  text += held_out_lines(report);
   text += fmt::format(
       "written weights: refitted on every viewer, {} Newton iterations, {} (train only: {}, "
       "{})\n",
-      report.fit.iterations, report.fit.converged ? "converged" : "NOT converged",
-      report.train_fit.iterations, report.train_fit.converged ? "converged" : "NOT converged");
+      report.fit.iterations, convergence_text(report.fit), report.train_fit.iterations,
+      convergence_text(report.train_fit));
   text += weight_lines(report);
   text += fmt::format("version: {}\n", report.config.version);
   text += fmt::format("wall time: {:.1f} s\n", report.seconds);

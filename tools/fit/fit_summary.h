@@ -1,6 +1,7 @@
 // The fit's report for people: window, counts, the half-life and author-decay grids with their
-// held-out figures and the choices, train and held-out scores, each weight next to the base
-// config's.
+// validation figures and the choices, train, validation and test scores (the test viewers' are
+// the ones no choice saw), each weight next to the base config's, marked where the data could not
+// estimate it.
 #pragma once
 
 #include <string>

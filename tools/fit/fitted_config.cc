@@ -25,22 +25,28 @@ float clamped_float(double value, double low, double high) {
 }
 
 double log_scale(const ranker::RankingConfig& config, ranker::CandidateSource source) {
-  return std::log(config.source_scales[static_cast<std::size_t>(source)]);
+  return std::log(static_cast<double>(config.source_scales[static_cast<std::size_t>(source)]));
 }
 
 }  // namespace
 
 ranker::RankingConfig fitted_ranking_config(const ranker::RankingConfig& base,
-                                            std::span<const double> weights, std::string version) {
+                                            std::span<const double> weights, std::string version,
+                                            const std::vector<bool>& estimated) {
+  const std::vector<double> base_weights = model_weights(base);
+  const auto weight_of = [&](std::size_t column) {
+    const bool kept = !estimated.empty() && !estimated[column];
+    return kept ? base_weights[column] : weights[column];
+  };
   ranker::RankingConfig config = base;
   config.version = std::move(version);
   for (int f = 0; f < ranker::kFeatureCount; ++f) {
     config.weights[static_cast<std::size_t>(f)] =
-        clamped_float(weights[static_cast<std::size_t>(f)], -kMaxAbsWeight, kMaxAbsWeight);
+        clamped_float(weight_of(static_cast<std::size_t>(f)), -kMaxAbsWeight, kMaxAbsWeight);
   }
   scale_of(config, ranker::CandidateSource::kFollowing) = 1.0f;
   for (ranker::CandidateSource source : kIndicatorSources) {
-    const double weight = weights[static_cast<std::size_t>(*source_column(source))];
+    const double weight = weight_of(static_cast<std::size_t>(*source_column(source)));
     scale_of(config, source) = clamped_float(std::exp(weight), kMinSourceScale, kMaxSourceScale);
   }
   return config;

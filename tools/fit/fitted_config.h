@@ -20,9 +20,12 @@ inline constexpr double kMaxAbsWeight = 1e6;
 
 // `base` with the fitted weights and source scales (in-network's set to 1, clamped to the
 // accepted ranges) and `version`; every other setting (half-lives, candidate counts, diversity)
-// is the base's, as the examples were gathered with them.
+// is the base's, as the examples were gathered with them. A column not `estimated` (constant in
+// the data, see LogisticFit) keeps the base's value: its weight, or its scale relative to
+// in-network's; the data said nothing about it. `estimated` empty: every column was.
 ranker::RankingConfig fitted_ranking_config(const ranker::RankingConfig& base,
-                                            std::span<const double> weights, std::string version);
+                                            std::span<const double> weights, std::string version,
+                                            const std::vector<bool>& estimated = {});
 
 // The config's scores as model weights (the inverse of the above, up to a shift of every score
 // by ln(in-network scale), which changes no ranking): to compare a config with a fit.

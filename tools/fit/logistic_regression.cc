@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "fmt/format.h"
+#include "tools/fit/line_search.h"
 #include "tools/fit/logistic_function.h"
 
 namespace feedrank::fit {
@@ -181,27 +182,27 @@ absl::StatusOr<LogisticFit> fit_logistic_regression(const ExampleMatrix& example
     penalty[m] = options.l2 * standard->inv_scale[m] * standard->inv_scale[m];
   }
   double loss = penalised_loss(examples, *standard, b, penalty);
+  const LossAt loss_at = [&](std::span<const double> point) {
+    return penalised_loss(examples, *standard, point, penalty);
+  };
 
   LogisticFit fit;
+  fit.losses.push_back(loss);
   for (fit.iterations = 1; fit.iterations <= options.max_iterations; ++fit.iterations) {
     const std::vector<double> direction = newton_direction(examples, *standard, b, penalty);
-    // Step halving guards the first steps from overshooting; near the optimum the full step is
-    // taken (Newton converges quadratically there), the slack absorbing the rounding of a sum
-    // over every row.
-    std::vector<double> trial(b.size());
-    double step = 1.0, trial_loss = loss;
-    for (int halvings = 0; halvings <= 30; ++halvings, step /= 2) {
-      for (std::size_t m = 0; m < b.size(); ++m) trial[m] = b[m] - step * direction[m];
-      trial_loss = penalised_loss(examples, *standard, trial, penalty);
-      if (trial_loss <= loss + 1e-10 * std::abs(loss)) break;
+    std::optional<LineStep> step = backtracking_step(b, loss, direction, loss_at);
+    if (!step) {  // b stays: as low as the arithmetic finds along Newton's direction
+      fit.stalled = true;
+      break;
     }
     double largest_move = 0, largest_weight = 0;
     for (std::size_t m = 0; m < b.size(); ++m) {
-      largest_move = std::max(largest_move, std::abs(trial[m] - b[m]));
-      largest_weight = std::max(largest_weight, std::abs(trial[m]));
+      largest_move = std::max(largest_move, std::abs(step->point[m] - b[m]));
+      largest_weight = std::max(largest_weight, std::abs(step->point[m]));
     }
-    b = trial;
-    loss = trial_loss;
+    b = std::move(step->point);
+    loss = step->loss;
+    fit.losses.push_back(loss);
     if (largest_move <= options.tolerance * std::max(1.0, largest_weight)) {
       fit.converged = true;
       break;
@@ -210,14 +211,20 @@ absl::StatusOr<LogisticFit> fit_logistic_regression(const ExampleMatrix& example
   fit.iterations = std::min(fit.iterations, options.max_iterations);
 
   // Back to the columns' units: b_m z_m = (b_m / sd_m) x_m - b_m mean_m / sd_m.
-  fit.weights.assign(static_cast<std::size_t>(examples.columns()), 0.0);
+  const auto columns = static_cast<std::size_t>(examples.columns());
+  fit.weights.assign(columns, 0.0);
+  fit.estimated.assign(columns, false);
   double intercept = b[0];
   for (std::size_t m = 1; m < b.size(); ++m) {
+    const auto column = static_cast<std::size_t>(standard->columns[m]);
     const double weight = b[m] * standard->inv_scale[m];
-    fit.weights[static_cast<std::size_t>(standard->columns[m])] = weight;
+    fit.weights[column] = weight;
+    fit.estimated[column] = true;
     intercept -= weight * standard->mean[m];
   }
-  fit.weights[static_cast<std::size_t>(options.intercept_column)] = intercept;
+  const auto intercept_column = static_cast<std::size_t>(options.intercept_column);
+  fit.weights[intercept_column] = intercept;
+  fit.estimated[intercept_column] = true;
   return fit;
 }
 

@@ -29,13 +29,20 @@ struct LogisticOptions {
 
 struct LogisticFit {
   std::vector<double> weights;  // one per column, in the columns' own units
+  // One per column: false for a column constant in the data, which carries nothing the intercept
+  // does not; its weight is 0 and says nothing about the column (fitted_config.h keeps the base's).
+  std::vector<bool> estimated;
   int iterations = 0;
-  bool converged = false;  // false: stopped at max_iterations
+  bool converged = false;  // false: stopped at max_iterations, or stalled
+  bool stalled = false;    // stopped early: no step along Newton's direction lowered the loss
+  // The penalised negative log-likelihood (summed over the rows) at the start and after each step
+  // taken: never higher than the one before, up to line_search.h's rounding slack.
+  std::vector<double> losses;
 };
 
 // INVALID_ARGUMENT when there are no rows, only one label, a non-finite value, or an intercept
-// column that is not all ones. Columns that are constant get weight 0 (they carry nothing the
-// intercept does not).
+// column that is not all ones. Columns that are constant get weight 0 and are marked not
+// estimated.
 absl::StatusOr<LogisticFit> fit_logistic_regression(const ExampleMatrix& examples,
                                                     const LogisticOptions& options = {});
 

@@ -1,5 +1,8 @@
 // Which viewers the fit holds out to check itself honestly: decided by a seeded hash of the id
-// alone, so the split is the same on every machine and whichever viewers were sampled.
+// alone, so the split is the same on every machine and whichever viewers were sampled. The
+// held-out viewers are split again by the same hash: half choose the settings (validation), the
+// other half only measure the result (test), so the figures reported are not the ones the
+// choices were made to favour.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +11,13 @@
 
 namespace feedrank::fit {
 
+enum class ViewerRole { kTrain, kValidation, kTest };
+
 // True for about `fraction` (0..1) of all ids.
 bool is_held_out(UserId viewer, std::uint64_t seed, double fraction);
+
+// kTrain for the viewers is_held_out leaves in; of those it holds out, about half are
+// kValidation and the rest kTest.
+ViewerRole viewer_role(UserId viewer, std::uint64_t seed, double held_out_fraction);
 
 }  // namespace feedrank::fit

@@ -35,6 +35,20 @@ absl::Status validate(const SimulationOptions& options) {
   return absl::OkStatus();
 }
 
+// The rounds' posts join the history's in the world: together they are bounded.
+absl::Status validate_total_posts(const SimulationOptions& options) {
+  const WorldOptions& world = options.world;
+  const double simulated_days =
+      static_cast<double>(std::uint64_t{options.rounds} * options.round_hours) / 24;
+  const double posts = expected_posts(world, world.history_days + simulated_days);
+  if (posts <= kMaxPosts) return absl::OkStatus();
+  return absl::InvalidArgumentError(fmt::format(
+      "--rounds x --round-hours: {} authors x {} posts a day over the {} history days and {:g} "
+      "simulated days is about {:.0f} posts, more than {:.0f}",
+      world.authors, world.posts_per_author_per_day, world.history_days, simulated_days, posts,
+      kMaxPosts));
+}
+
 std::string arms_text(const RoundStats& stats) {
   std::string text;
   for (const auto& [arm, viewers] : stats.viewers_by_arm) {
@@ -72,6 +86,8 @@ absl::StatusOr<SimulationResult> run_simulation(const SimulationOptions& options
   SimulationResult result;
   result.world = options.world;
   if (result.world.start_ms == 0) result.world.start_ms = default_start_ms(now_ms);
+  if (absl::Status valid = validate_world_options(result.world); !valid.ok()) return valid;
+  if (absl::Status valid = validate_total_posts(options); !valid.ok()) return valid;
   const std::int64_t start_ms = result.world.start_ms;
   const std::int64_t round_ms = options.round_hours * kHourMs;
   const std::int64_t end_ms = start_ms + options.rounds * round_ms + kMaxLikeDelayMs;

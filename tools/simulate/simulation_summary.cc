@@ -89,9 +89,14 @@ nlohmann::ordered_json report_json(const v1::GetExperimentReportResponse& report
   nlohmann::ordered_json interleaving = nlohmann::ordered_json::array();
   for (const v1::InterleavingResult& result : report.interleaving()) {
     interleaving.push_back({{"arm", result.arm()},
+                            {"team_a", result.team_a()},
+                            {"team_b", result.team_b()},
+                            {"viewers", result.viewers()},
                             {"wins_a", result.wins_a()},
                             {"wins_b", result.wins_b()},
                             {"ties", result.ties()},
+                            {"engagements_a", result.engagements_a()},
+                            {"engagements_b", result.engagements_b()},
                             {"p_value", result.p_value()}});
   }
   return {{"experiment", report.experiment()},

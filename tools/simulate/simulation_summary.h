@@ -1,7 +1,7 @@
 // What a simulation found, for people and for scripts: per experiment and arm, viewers,
 // impressions and the engagement rate with its 95% confidence interval; every comparison with its
-// p-value and whether it is significant (after Holm's correction, as the server decides); wins
-// per team for interleaved arms.
+// p-value and whether it is significant (after Holm's correction, as the server decides); for
+// interleaved arms each team's wins and engagements, the ties and the sign test's p-value.
 #pragma once
 
 #include <string>

@@ -44,15 +44,24 @@ std::vector<std::uint32_t> sample_distinct(std::uint32_t count, std::uint32_t n,
   return chosen;
 }
 
-absl::Status validate(const WorldOptions& options) {
+// The days before the start that the world dates things in: the history, and users and
+// follows before it.
+std::int64_t days_before_start_ms(const WorldOptions& options, std::int64_t extra_days) {
+  return (std::int64_t{options.history_days} + extra_days) * kDayMs;
+}
+
+}  // namespace
+
+absl::Status validate_world_options(const WorldOptions& options) {
   const auto invalid = [](const std::string& message) {
     return absl::InvalidArgumentError(message);
   };
   const std::size_t topic_count = datasets::synthetic_topics().size();
-  if (options.viewers == 0) return invalid("--viewers: must be at least 1");
-  if (options.authors == 0) return invalid("--authors: must be at least 1");
-  if (options.authors > std::numeric_limits<std::uint32_t>::max()) {
-    return invalid("--authors: at most 4294967295");
+  if (options.viewers == 0 || options.viewers > kMaxViewers) {
+    return invalid(fmt::format("--viewers: must be 1..{}, got {}", kMaxViewers, options.viewers));
+  }
+  if (options.authors == 0 || options.authors > kMaxAuthors) {
+    return invalid(fmt::format("--authors: must be 1..{}, got {}", kMaxAuthors, options.authors));
   }
   if (options.topics < 2 || options.topics > topic_count) {
     return invalid(fmt::format("--topics: must be 2..{} (the synthetic topics), got {}",
@@ -62,22 +71,52 @@ absl::Status validate(const WorldOptions& options) {
     return invalid(fmt::format("--follows-per-viewer: {} is more than the {} authors",
                                options.follows_per_viewer, options.authors));
   }
+  if (options.follows_per_viewer > kMaxFollowsPerViewer) {
+    return invalid(fmt::format("--follows-per-viewer: at most {}, got {}", kMaxFollowsPerViewer,
+                               options.follows_per_viewer));
+  }
+  // Both factors are bounded above: the products fit in 64 bits.
+  if (options.viewers * options.follows_per_viewer > kMaxFollows) {
+    return invalid(fmt::format("--follows-per-viewer: {} viewers x {} is more than {} follows",
+                               options.viewers, options.follows_per_viewer, kMaxFollows));
+  }
+  if (options.history_days > kMaxHistoryDays) {
+    return invalid(
+        fmt::format("--history-days: at most {}, got {}", kMaxHistoryDays, options.history_days));
+  }
   if (!(options.posts_per_author_per_day > 0) || options.posts_per_author_per_day > 1000) {
     return invalid("--posts-per-author-per-day: must be in (0, 1000]");
+  }
+  if (const double posts = expected_posts(options, options.history_days); posts > kMaxPosts) {
+    return invalid(fmt::format(
+        "--posts-per-author-per-day: {} authors x {} a day x {} history days is about {:.0f} "
+        "posts, more than {:.0f}",
+        options.authors, options.posts_per_author_per_day, options.history_days, posts, kMaxPosts));
+  }
+  if (options.history_likes_per_viewer > kMaxHistoryLikesPerViewer) {
+    return invalid(fmt::format("--history-likes: at most {}, got {}", kMaxHistoryLikesPerViewer,
+                               options.history_likes_per_viewer));
+  }
+  if (options.viewers * options.history_likes_per_viewer > kMaxHistoryLikes) {
+    return invalid(fmt::format("--history-likes: {} viewers x {} is more than {} likes",
+                               options.viewers, options.history_likes_per_viewer,
+                               kMaxHistoryLikes));
   }
   if (options.id_base == 0 || options.id_base > std::numeric_limits<std::uint64_t>::max() / 2) {
     return invalid("--id-base: must be 1..2^63 (ids must be non-zero and leave room)");
   }
-  if (options.start_ms <= (options.history_days + 2) * kDayMs) {
+  if (options.start_ms <= days_before_start_ms(options, 2)) {
     return invalid("--start-ms: must leave room for the history days before it");
   }
   return absl::OkStatus();
 }
 
-}  // namespace
+double expected_posts(const WorldOptions& options, double days) {
+  return static_cast<double>(options.authors) * options.posts_per_author_per_day * days;
+}
 
 absl::StatusOr<World> World::create(const WorldOptions& options) {
-  if (absl::Status valid = validate(options); !valid.ok()) return valid;
+  if (absl::Status valid = validate_world_options(options); !valid.ok()) return valid;
   World world(options);
   world.add_viewers();
   world.add_history_posts();
@@ -106,11 +145,11 @@ std::string World::topic_name(std::uint32_t topic) const {
 }
 
 std::int64_t World::users_created_at_ms() const {
-  return options_.start_ms - (options_.history_days + 2) * kDayMs;
+  return options_.start_ms - days_before_start_ms(options_, 2);
 }
 
 std::int64_t World::follows_created_at_ms() const {
-  return options_.start_ms - (options_.history_days + 1) * kDayMs;
+  return options_.start_ms - days_before_start_ms(options_, 1);
 }
 
 std::optional<std::uint32_t> World::topic_of(std::uint64_t post_id) const {
@@ -160,7 +199,7 @@ void World::add_posts_by(std::size_t author, double expected, std::int64_t from_
 }
 
 void World::add_history_posts() {
-  const std::int64_t from_ms = options_.start_ms - options_.history_days * kDayMs;
+  const std::int64_t from_ms = options_.start_ms - days_before_start_ms(options_, 0);
   const double expected = options_.posts_per_author_per_day * options_.history_days;
   for (std::size_t author = 0; author < options_.authors; ++author) {
     auto random = SimulationRandom::stream(options_.seed, RandomPurpose::kHistoryPosts, author);

@@ -23,6 +23,19 @@ namespace feedrank::simulate {
 inline constexpr std::int64_t kHourMs = 3600LL * 1000;
 inline constexpr std::int64_t kDayMs = 24 * kHourMs;
 
+// Bounds on a world's size, checked before anything is allocated: they keep the arithmetic far
+// from overflowing and a mistyped flag from running away (they do not promise the memory).
+inline constexpr std::uint64_t kMaxViewers = 100'000'000;
+inline constexpr std::uint64_t kMaxAuthors = 100'000'000;
+inline constexpr std::uint32_t kMaxHistoryDays = 36'500;  // a century
+// Per viewer: the draws take time quadratic in these.
+inline constexpr std::uint32_t kMaxFollowsPerViewer = 10'000;
+inline constexpr std::uint32_t kMaxHistoryLikesPerViewer = 10'000;
+inline constexpr std::uint64_t kMaxFollows = 1'000'000'000;       // viewers x follows per viewer
+inline constexpr std::uint64_t kMaxHistoryLikes = 1'000'000'000;  // viewers x likes per viewer
+// Posts expected over the history and, in a simulation, its rounds.
+inline constexpr double kMaxPosts = 100'000'000;
+
 struct WorldOptions {
   std::uint64_t viewers = 10000;
   std::uint64_t authors = 500;
@@ -52,9 +65,16 @@ struct SimulatedLike {
   std::int64_t at_ms = 0;
 };
 
+// INVALID_ARGUMENT naming the flag ("--topics: ...") when the options cannot make a world, or
+// one within the bounds above.
+absl::Status validate_world_options(const WorldOptions& options);
+
+// Posts the authors write on average over `days`.
+double expected_posts(const WorldOptions& options, double days);
+
 class World {
  public:
-  // INVALID_ARGUMENT naming the flag ("--topics: ...") when the options cannot make a world.
+  // validate_world_options' errors, checked before anything is built.
   static absl::StatusOr<World> create(const WorldOptions& options);
 
   const WorldOptions& options() const { return options_; }
