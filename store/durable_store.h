@@ -32,7 +32,8 @@ struct StoredEngagement {
 // Receives every persisted record when the in-memory views are rebuilt, in this order: the
 // checkpoint's sequence (only when one was saved), users, posts, follows, engagements, then the
 // saved user states, each with the sequence of the checkpoint that saved it (which may be newer
-// than the checkpoint's sequence, where a save was cut short).
+// than the checkpoint's sequence, where a save was cut short). (FeedStore holds the engagements
+// back and applies them after the states: see StateExtension::restore_user_state.)
 class StoreVisitor {
  public:
   virtual ~StoreVisitor() = default;

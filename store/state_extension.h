@@ -56,9 +56,13 @@ class StateExtension {
   // look up.
   virtual void prefetch(const StoreMutation& /*mutation*/, PrefetchStep /*step*/) const {}
 
-  // Replay of the saved checkpoint (before any record) and of the saved user states (after all),
-  // each holding its user's records up to its own `through`: the checkpoint's sequence or older,
-  // or newer where a later checkpoint's save was cut short.
+  // Replay of the saved checkpoint (before any record) and of the saved user states (after the
+  // users, posts and follows, but before any engagement: the store applies engagements last, in
+  // the order they were written), each holding its user's records up to its own `through`: the
+  // checkpoint's sequence or older, or newer where a later checkpoint's save was cut short. So an
+  // extension must not let an engagement replayed after a state overwrite it: compare the
+  // engagement's sequence with the state's `through` (CorpusVectors queues them until
+  // finish_replay).
   virtual void restore_checkpoint(Sequence through) = 0;
   virtual void restore_user_state(UserId user, Sequence through, std::string state) = 0;
   // The replay is over and `state` is complete; an error fails the store's open.
