@@ -36,6 +36,14 @@ struct UserEngagement {
   TimestampMs at = 0;
 };
 
+// How many of a user's engagements happened at or before `now` (clients stamp them, so they
+// arrive in any time order).
+inline std::size_t count_until(std::span<const UserEngagement> engagements, TimestampMs now) {
+  std::size_t count = 0;
+  for (const UserEngagement& e : engagements) count += e.at <= now ? 1 : 0;
+  return count;
+}
+
 struct PostEngager {
   UserId user = 0;
   EngagementKind kind = EngagementKind::kView;

@@ -45,9 +45,11 @@ TrainingInput gather_training_input(const store::FeedState& state, const Embeddi
       text.copy_row(*row, std::span(input.post_texts).subspan(p * d, d));
     }
   }
+  // What the matrix holds of each user: their engagements by the training's `now` (one stamped
+  // ahead of the clock waits for a fold-in once its time has come).
   for (UserId user : input.matrix.users) {
     input.user_engagements.push_back(
-        static_cast<std::uint32_t>(state.engagements.by_user(user).size()));
+        static_cast<std::uint32_t>(store::count_until(state.engagements.by_user(user), now)));
   }
   return input;
 }
@@ -205,8 +207,12 @@ absl::StatusOr<std::vector<float>> LearnedModel::fold_in(const kernels::AlsSolve
     std::copy(trained.begin(), trained.end(), x.begin());
   }
   // None of their engagements is with a post the model knows (all newer than it): the trained
-  // factor, if any, is still the best guess.
-  if (row.columns.empty()) return x;
+  // factor, if any, is still the best guess, unless the request is for a time before the
+  // training, which the factor already knows the future of.
+  if (row.columns.empty()) {
+    if (now < info_.trained_at) std::fill(x.begin(), x.end(), 0.0f);
+    return x;
+  }
   kernels::AlsStep step;
   step.matrix = row.view();
   step.fixed = {post_factors_, posts_.size(), dimension_};

@@ -77,8 +77,8 @@ class LearnedModel {
 
   // The trained factor; empty for a user or post the model has not seen.
   std::span<const float> user_factor(UserId user) const;
-  // How many engagements the user had stored when the model was trained (0 when unseen): a user
-  // with more since then is folded in.
+  // How many of the user's engagements, dated by the training's time, the model was trained on
+  // (0 when unseen): a user with more by a request's time is folded in.
   std::uint32_t engagements_at_training(UserId user) const;
   std::span<const float> post_factor(PostId post) const;
   // A trained post's factor, else its cold-start vector (all zeros when neither its author nor

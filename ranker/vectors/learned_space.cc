@@ -288,17 +288,18 @@ std::vector<float> LearnedSpace::viewer_factor(const LearnedSnapshot& snapshot,
                                                const store::FeedState& state, UserId viewer,
                                                TimestampMs now) const {
   const embeddings::LearnedModel& model = snapshot.model();
-  const std::size_t engagements = state.engagements.by_user(viewer).size();
+  const auto history = state.engagements.by_user(viewer);
+  const std::size_t engagements = store::count_until(history, now);
   const std::span<const float> trained = model.user_factor(viewer);
-  if (engagements == model.engagements_at_training(viewer)) {
+  // The trained factor holds the viewer's engagements by the training's time: it serves a time
+  // no earlier than that with exactly those engagements (none later, none stamped ahead of it).
+  if (now >= model.info().trained_at && engagements == model.engagements_at_training(viewer)) {
     return trained.empty() ? std::vector<float>(model.dimension(), 0.0f)
                            : std::vector<float>(trained.begin(), trained.end());
   }
-  // A request at a past time (as_of) reads fewer engagements than the count says: it is folded
-  // in for that time, not cached. The cache holds live folds only.
-  const auto history = state.engagements.by_user(viewer);
-  const bool live = std::all_of(history.begin(), history.end(),
-                                [&](const store::UserEngagement& e) { return e.at <= now; });
+  // A request at a past time (as_of) reads fewer engagements than were stored: it is folded in
+  // for that time, not cached. The cache holds live folds only.
+  const bool live = engagements == history.size();
   if (live) {
     std::lock_guard lock(folded_mutex_);
     const auto it = folded_.find(viewer);

@@ -179,6 +179,51 @@ TEST(LearnedSpace, AViewerWhoEngagedSinceTrainingIsFoldedIn) {
   EXPECT_EQ(user_query(**space, *snapshot, guarded, 5), after);  // cached, the same
 }
 
+std::vector<float> trained_factor(const LearnedSnapshot& snapshot, UserId user) {
+  const auto factor = snapshot.model().user_factor(user);
+  return {factor.begin(), factor.end()};
+}
+
+// The trained factor knows the shares made 10 hours before the training: a request for a time
+// before them is folded in at that time, not served what came later.
+TEST(LearnedSpace, ARequestBeforeTheTrainingDoesNotSeeLaterEngagements) {
+  GuardedState guarded(40, 120, 4);
+  auto space = LearnedSpace::create(options(VectorSpace::kLearned), guarded.reader());
+  ASSERT_TRUE(space.ok());
+  guarded.write(**space, [](PlantedState& p) {
+    for (PostId post = 2; post < 120; post += 4) {
+      p.engage(5, post, EngagementKind::kShare, kNow - 10 * kHour);
+    }
+  });
+  ASSERT_TRUE((*space)->train(kNow).ok());
+  const auto snapshot = (*space)->current();
+  std::shared_lock lock(guarded.mutex);
+  const store::FeedState& state = guarded.planted.state;
+  EXPECT_EQ((*space)->viewer_factor(*snapshot, state, 5, kNow), trained_factor(*snapshot, 5));
+  EXPECT_NE((*space)->viewer_factor(*snapshot, state, 5, kNow - 20 * kHour),
+            trained_factor(*snapshot, 5));
+}
+
+// Shares stamped an hour after the training's time were left out of it: once their time has
+// come they are folded in (the count the model keeps is of what it was trained on).
+TEST(LearnedSpace, EngagementsStampedAfterTheTrainingAreFoldedInOnceTheirTimeComes) {
+  GuardedState guarded(40, 120, 4);
+  auto space = LearnedSpace::create(options(VectorSpace::kLearned), guarded.reader());
+  ASSERT_TRUE(space.ok());
+  guarded.write(**space, [](PlantedState& p) {
+    for (PostId post = 2; post < 120; post += 4) {
+      p.engage(5, post, EngagementKind::kShare, kNow + kHour);
+    }
+  });
+  ASSERT_TRUE((*space)->train(kNow).ok());
+  const auto snapshot = (*space)->current();
+  std::shared_lock lock(guarded.mutex);
+  const store::FeedState& state = guarded.planted.state;
+  EXPECT_EQ((*space)->viewer_factor(*snapshot, state, 5, kNow), trained_factor(*snapshot, 5));
+  EXPECT_NE((*space)->viewer_factor(*snapshot, state, 5, kNow + 2 * kHour),
+            trained_factor(*snapshot, 5));
+}
+
 TEST(LearnedSpace, TheSavedModelIsReadAtStart) {
   feedrank::testing::TempDir dir;
   const std::string path = (dir.path() / "learned-model").string();
