@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "kernels/search_checks.h"
 #include "ranker/retrieval/saved_index.h"
 #include "ranker/retrieval/table_rows.h"
 #include "ranker/retrieval/tail_scan.h"
@@ -48,6 +49,7 @@ absl::Status PostIndex::sync(const embeddings::EmbeddingTable::Pinned& table,
                              std::size_t rows_per_lock) {
   const kernels::VectorRows rows = rows_of(table);
   const std::size_t total = rows.rows;
+  rows_per_lock = std::max<std::size_t>(rows_per_lock, 1);  // 0 would never get anywhere
   while (true) {
     auto lock = lock_exclusive();
     const std::size_t indexed = std::min(total, index_->indexed_rows());
@@ -144,6 +146,13 @@ absl::StatusOr<kernels::SearchResults> PostIndex::search(
     // (they were written before the sync; the pin keeps them where they are).
     rows.rows = std::max(rows.rows, indexed);
     if (indexed > 0) results = search_index(rows, request, queries);
+  }
+  if (rows.rows == 0) {
+    // Nothing to search, but a bad request is still refused as on a table with rows.
+    if (absl::Status status = kernels::check_search(request, rows.dimension, /*indexed_rows=*/1);
+        !status.ok()) {
+      return status;
+    }
   }
   if (!results.ok() || indexed == rows.rows) return results;
   auto tail = search_tail(rows, indexed, request);

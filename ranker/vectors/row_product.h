@@ -1,6 +1,7 @@
 // A query's inner product with `count` values of one embedding-table row from `offset` on, read
-// at the table's precision (floats or halves) by the retrieval kernel, so that it is bit for bit
-// the score the index gives the same row.
+// at the table's precision (floats or halves) by the retrieval kernels' inner product. The same
+// value as the index's score up to the last bits: the exact scan's tiles sum in another order
+// (HNSW's walk uses this very product), so near-ties may order differently.
 #pragma once
 
 #include <cstddef>

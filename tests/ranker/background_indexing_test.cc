@@ -151,6 +151,35 @@ TEST(TailMergeSearch, NothingIndexedYetIsAnExactScanAndBadRequestsStillFail) {
   EXPECT_EQ(index.search(table, request).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(TailMergeSearch, AnEmptyTableStillRefusesABadRequest) {
+  EmbeddingTable table(kDim);
+  PostIndex index(kernels::make_faiss_index(kDim, {}));
+  index.defer_indexing();
+  const auto vectors = gaussian_vectors(1, kDim, 9);
+  SearchRequest request;
+  request.queries = row_of(vectors, 0, kDim);
+  request.k = 5;
+  auto results = index.search(table, request);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 1u);
+  EXPECT_TRUE(results->front().empty());
+  request.k = 0;
+  EXPECT_EQ(index.search(table, request).status().code(), absl::StatusCode::kInvalidArgument);
+  request.k = 5;
+  request.queries = request.queries.subspan(1);  // not a multiple of the dimension
+  EXPECT_EQ(index.search(table, request).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// A sync asked to take no rows per lock still takes them (one at a time), not loop forever.
+TEST(TailMergeSearch, ASyncOfZeroRowsPerLockStillIndexesEveryRow) {
+  EmbeddingTable table(kDim);
+  PostIndex index(kernels::make_faiss_index(kDim, {}));
+  const auto vectors = gaussian_vectors(10, kDim, 10);
+  for (std::size_t i = 0; i < 10; ++i) table.upsert(100 + i, row_of(vectors, i, kDim));
+  ASSERT_TRUE(index.sync(table, 0).ok());
+  EXPECT_EQ(index.indexed_rows(), 10u);
+}
+
 // The lag a server reads without a lock follows the rows writes hand over and the indexer's
 // steps, and a write's older pin arriving late never lowers it.
 TEST(TailMergeSearch, TheLastKnownLagFollowsWritesAndIndexerSteps) {
