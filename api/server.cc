@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "api/feed_service.h"
+#include "api/field_checks.h"
 #include "api/http/http_listener.h"
 #include "api/http/json_gateway.h"
 #include "api/metrics/metrics_endpoint.h"
@@ -66,12 +68,25 @@ std::jthread start_retraining(ranker::FeedEngine& engine, std::chrono::milliseco
 
 }  // namespace
 
-// Requests may carry 10,000 posts of up to 4 KiB each.
-constexpr int kMaxMessageBytes = 64 << 20;
+// The limit's floor (the fixed limit of old): feed pages and lookups stay far below it.
+constexpr std::size_t kMinMessageBytes = 64 << 20;
+// A post's bytes besides its text and embedding: ids, time, visibility, field tags and lengths,
+// and an Ingest record's wrapping (about 50).
+constexpr std::size_t kPostOverheadBytes = 128;
+// The request's own fields and anything else not counted per item.
+constexpr std::size_t kMessageHeadroomBytes = 1 << 20;
 // The synchronous server runs each call on a thread of its own and starts threads on demand; past
 // this many, gRPC answers RESOURCE_EXHAUSTED itself (a backstop behind the per-method limits).
 constexpr int kMaxServerThreads = 1024;
 constexpr int kMaxIdleServerThreads = 64;
+
+int max_message_bytes(int embedding_dimension) {
+  const std::size_t post_bytes =
+      kMaxTextBytes + sizeof(float) * static_cast<std::size_t>(embedding_dimension) +
+      kPostOverheadBytes;
+  return static_cast<int>(
+      std::max(kMinMessageBytes, kMaxBatchItems * post_bytes + kMessageHeadroomBytes));
+}
 
 struct FeedServer::Parts {
   std::unique_ptr<ranker::FeedEngine> engine;
@@ -169,8 +184,9 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   builder.AddListeningPort(options.listen_address, credentials->credentials, &port);
   // gRPC sets SO_REUSEPORT by default, which lets a second server share a taken port silently.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  const int max_message = max_message_bytes(options.embedding_dimension);
+  builder.SetMaxReceiveMessageSize(max_message);
+  builder.SetMaxSendMessageSize(max_message);
   grpc::ResourceQuota quota("feedrank-server");
   quota.SetMaxThreads(kMaxServerThreads);
   builder.SetResourceQuota(quota);
@@ -214,7 +230,7 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
   }
   if (!http_listen.empty()) {
     grpc::ChannelArguments channel_args;
-    channel_args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    channel_args.SetMaxReceiveMessageSize(max_message);
     auto listener = http::start_json_gateway(http_listen,
                                              parts->server->InProcessChannel(channel_args),
                                              options.replay_reports_dir);

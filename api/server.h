@@ -45,6 +45,11 @@ struct ServerOptions {
   std::string replay_reports_dir;
 };
 
+// The largest gRPC message the server reads or sends: a full write batch (10,000 posts of 4 KiB
+// of text, each with an embedding of `embedding_dimension` floats) with room to spare, and never
+// below 64 MiB. About 80 MiB at the largest dimension, 1,024.
+int max_message_bytes(int embedding_dimension);
+
 class FeedServer {
  public:
   // Opens the store, rebuilds the views and starts serving. Errors (unusable directory, store

@@ -1,5 +1,6 @@
 // FeedEngine's feed pages: the chronological page and the algorithmic pipeline behind its
 // ranked-list cursors, and the request context both build from a FeedRequest.
+#include <algorithm>
 #include <limits>
 
 #include "embeddings/vector_norms.h"
@@ -116,8 +117,11 @@ absl::Status unknown_viewer(UserId viewer) {
 absl::StatusOr<FeedPage> FeedEngine::chronological_feed(const FeedRequest& request) const {
   auto cursor = cursor_for(request);
   if (!cursor.ok()) return cursor.status();
+  // A later page continues below the last item shown, and still shows nothing created after
+  // this request's now (as_of may be older than the first page's).
   const store::TimelineEntry below =
-      *cursor ? (*cursor)->last_shown : newest_allowed(request.as_of);
+      *cursor ? std::min((*cursor)->last_shown, newest_allowed(request.as_of))
+              : newest_allowed(request.as_of);
 
   const ReadView corpus = request_view();
   const store::FeedState& state = corpus.state();

@@ -14,8 +14,10 @@ namespace feedrank::ranker {
 // A chronological page as a ranked list (score 1 for every entry, as the chronological feed).
 RankedList chronological_list(UserId viewer, std::span<const FeedItem> items);
 
-// Interleaves team A's and team B's lists; `seed` drives the draft's coins. Stats come from the
-// algorithmic team (team B's when both are), with both versions in stats.config_version.
+// Interleaves team A's and team B's lists; `seed` drives the draft's coins. Stats: the backend of
+// the algorithmic team (team B's when both are), both versions in stats.config_version, both
+// teams' candidate and removed counts and times added up, and both teams' degraded lines, each
+// prefixed "team A: " or "team B: ".
 RankedList interleave_lists(RankedList a, RankedList b, std::uint64_t seed);
 
 }  // namespace feedrank::ranker

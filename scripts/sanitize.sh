@@ -83,8 +83,10 @@ for target in $targets; do target_args+=(--target "$target"); done
 quiet_step "$build_dir/build.log" "build" cmake --build "$build_dir" -j "$jobs" "${target_args[@]}"
 
 ctest_args=(--test-dir "$build_dir" --output-on-failure -j "$jobs" --timeout 600)
-# Programs not built here appear as <name>_NOT_BUILT tests, the browser test as itself.
-ctest_args+=(-E '_NOT_BUILT$|^explorer_browser_test$')
+# Programs not built here appear as <name>_NOT_BUILT tests, the browser test as itself. The
+# 82 MB write batch at dimension 1024 (600 MB in the plain build) is left to the plain run: under
+# ASan it would take gigabytes beside the other job; its size arithmetic is tested here too.
+ctest_args+=(-E '_NOT_BUILT$|^explorer_browser_test$|^LargestDimensionWrites\.')
 [ -n "$tests" ] && ctest_args+=(-R "$tests")
 quiet_step "$build_dir/test.log" "tests" ctest "${ctest_args[@]}"
 grep -E "tests passed|tests failed|Total Test time" "$build_dir/test.log"

@@ -17,11 +17,22 @@ std::uint64_t random_word() {
   return (static_cast<std::uint64_t>(device()) << 32) ^ device();
 }
 
+// Whether a first page in `arm` can have issued a cursor of `cursor_mode`. The engine checks a
+// ranked list's cursor against the arm the list was ranked for; a chronological page keeps no
+// list, so only this stops a cursor edited to name an algorithmic or interleaved arm (the
+// checksum is no signature), whose pages would be logged, and credited in reports, to that arm.
+// (A reload that moves a chronological arm to another mode ends its chronological feeds too.)
+bool arm_could_issue(const ArmConfig& arm, FeedMode cursor_mode) {
+  return cursor_mode != FeedMode::kChronological ||
+         arm.variant.mode == FeedMode::kChronological;
+}
+
 // A later page continues its feed under the arm of the first page, whatever the assignment says
 // now (a reload, an experiment's end, force_* on this page): the feed's list was fixed by the
 // first page, and its impressions belong to that arm. Sets request.mode to the cursor's when the
 // first page was in an arm (the arm's variant may have changed since); nullopt when it was in
 // none. FAILED_PRECONDITION when a reload removed the arm: the client starts again.
+// INVALID_ARGUMENT when a chronological cursor names an arm that serves no chronological feed.
 absl::StatusOr<std::optional<ArmAssignment>> continued_arm(const ExperimentsConfig& config,
                                                            FeedRequest& request) {
   auto cursor = decode_cursor(request.cursor);
@@ -32,6 +43,11 @@ absl::StatusOr<std::optional<ArmAssignment>> continued_arm(const ExperimentsConf
     return absl::FailedPreconditionError(
         "cursor: the experiment arm of its first page is no longer configured; request the "
         "first page again (empty cursor)");
+  }
+  if (!arm_could_issue(*arm->arm, cursor->mode)) {
+    return absl::InvalidArgumentError(
+        "cursor: issued for another mode or arm (its experiment arm serves no chronological "
+        "feed); request the first page again (empty cursor)");
   }
   request.mode = cursor->mode;
   return arm;

@@ -8,7 +8,10 @@
 #include <limits>
 #include <set>
 #include <thread>
+#include <utility>
 
+#include "ranker/experiments/arm_assignment.h"
+#include "ranker/feed_cursor.h"
 #include "tests/api/status_matchers.h"
 #include "tests/api/test_records.h"
 #include "tests/api/test_server.h"
@@ -304,6 +307,37 @@ TEST_F(Experiments, ALaterPageContinuesTheArmOfItsFirstPageWhateverTheAssignment
   auto gone = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, third.response.next_cursor());
   EXPECT_EQ(gone.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(gone.status.error_message(), StartsWith("cursor"));
+}
+
+// The cursor's checksum is no signature: a chronological feed's cursor edited to name an
+// algorithmic or interleaved arm would have its pages logged, and credited in reports, to that
+// arm. A chronological page keeps no ranked list for the engine to check the arm against.
+TEST_F(Experiments, AChronologicalCursorEditedToNameAnArmOfAnotherModeIsRefused) {
+  auto first = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, "", "ab", "chrono");
+  ASSERT_THAT(first.status, IsOk());
+  ASSERT_EQ(first.response.mode(), v1::FEED_MODE_CHRONOLOGICAL);
+  ASSERT_FALSE(first.response.next_cursor().empty());
+  const std::pair<const char*, const char*> other_modes[] = {{"ab", "algo"},
+                                                             {"il", "team-draft"}};
+  for (const auto& [experiment, arm] : other_modes) {
+    auto cursor = ranker::decode_cursor(first.response.next_cursor());
+    ASSERT_TRUE(cursor.ok()) << cursor.status();
+    cursor->arm_tag = ranker::arm_tag(experiment, arm);  // the checksum is recomputed
+    auto forged = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, ranker::encode_cursor(*cursor));
+    EXPECT_THAT(forged.status, StatusIs(grpc::StatusCode::INVALID_ARGUMENT, StartsWith("cursor")))
+        << experiment << "/" << arm;
+  }
+  v1::GetExperimentReportRequest report;
+  report.set_experiment_id("ab");
+  auto logged = client().call(report);
+  ASSERT_THAT(logged.status, IsOk());
+  for (const auto& arm : logged.response.arms()) {
+    EXPECT_EQ(arm.pages(), arm.arm() == "chrono" ? 1u : 0u) << arm.arm();
+  }
+
+  auto second = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, first.response.next_cursor());
+  ASSERT_THAT(second.status, IsOk()) << "the cursor as issued";
+  EXPECT_EQ(second.response.arm(), "chrono");
 }
 
 TEST_F(Experiments, ALaterPageOfAFeedBegunOutsideEveryExperimentStaysOutside) {

@@ -120,6 +120,37 @@ TEST_F(Pagination, NewerPostsDoNotShiftLaterPages) {
   EXPECT_THAT(post_ids(client().get_feed(kViewer, 2).response), ElementsAre(101, 100));
 }
 
+// as_of_ms holds on every page: a later page asked as of a time before the last item shown
+// starts below that time, still in (created_at, post id) order.
+TEST_F(Pagination, ALaterPageAsOfAnEarlierTimeShowsNothingCreatedAfterIt) {
+  std::vector<v1::Post> posts;
+  for (std::uint64_t id = 1; id <= 10; ++id) posts.push_back(post(id, 2, 1000 + id));
+  ASSERT_THAT(client().create_posts(posts).status, IsOk());
+  auto first = client().get_feed(kViewer, 3);
+  ASSERT_THAT(first.status, IsOk());
+  ASSERT_THAT(post_ids(first.response), ElementsAre(10, 9, 8));
+
+  constexpr std::int64_t kAsOf = 1005;  // before post 8, the last shown
+  std::vector<std::uint64_t> later;
+  std::string cursor = first.response.next_cursor();
+  while (!cursor.empty()) {
+    v1::GetFeedRequest request;
+    request.set_user_id(kViewer);
+    request.set_mode(v1::FEED_MODE_CHRONOLOGICAL);
+    request.set_limit(3);
+    request.set_cursor(cursor);
+    request.set_as_of_ms(kAsOf);
+    auto page = client().call(request);
+    ASSERT_THAT(page.status, IsOk());
+    for (const v1::FeedItem& item : page.response.items()) {
+      EXPECT_LE(item.created_at_ms(), kAsOf) << "post " << item.post_id();
+      later.push_back(item.post_id());
+    }
+    cursor = page.response.next_cursor();
+  }
+  EXPECT_THAT(later, ElementsAre(5, 4, 3, 2, 1));
+}
+
 TEST_F(Pagination, APageAfterTheEndIsEmpty) {
   ASSERT_THAT(client().create_posts({post(1, 2, 1000), post(2, 2, 2000)}).status, IsOk());
   auto first = client().get_feed(kViewer, 1);

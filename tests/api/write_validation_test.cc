@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "api/server.h"
+#include "embeddings/vector_dimension.h"
 #include "tests/api/status_matchers.h"
 #include "tests/api/test_records.h"
 #include "tests/api/test_server.h"
@@ -308,6 +309,68 @@ TEST_F(WriteValidation, AcceptsTheLargestLegalBatchOfPosts) {
     posts.back().set_text(std::string(4096, 'z'));
   }
   auto reply = client().create_posts(posts);
+  ASSERT_THAT(reply.status, IsOk());
+  EXPECT_EQ(reply.response.created(), 10'000u);
+}
+
+// A post at `dimension` whose every field has its longest encoding (the largest the API accepts
+// is no larger).
+v1::Post largest_legal_post(int dimension) {
+  v1::Post largest;
+  largest.set_id(std::numeric_limits<std::uint64_t>::max());
+  largest.set_author_id(std::numeric_limits<std::uint64_t>::max());
+  largest.set_text(std::string(4096, 'z'));
+  largest.set_created_at_ms(std::numeric_limits<std::int64_t>::max());
+  largest.set_visibility(v1::VISIBILITY_FOLLOWERS);
+  largest.mutable_embedding()->Resize(dimension, 0.5f);
+  return largest;
+}
+
+// The encoded sizes of a CreatePosts call and of an Ingest chunk of 10,000 copies of `item`.
+std::size_t create_posts_bytes(const v1::Post& item) {
+  v1::CreatePostsRequest request;
+  for (int i = 0; i < 10'000; ++i) *request.add_posts() = item;
+  return request.ByteSizeLong();
+}
+std::size_t ingest_chunk_bytes(const v1::Post& item) {
+  v1::IngestRequest request;
+  for (int i = 0; i < 10'000; ++i) *request.add_records()->mutable_post() = item;
+  return request.ByteSizeLong();
+}
+
+TEST(MessageSizeLimit, HoldsTheLargestLegalBatchAtTheLargestDimension) {
+  const int dimension = embeddings::kMaxDimension;
+  const v1::Post largest = largest_legal_post(dimension);
+  const auto limit = static_cast<std::size_t>(api::max_message_bytes(dimension));
+  const std::size_t posts = create_posts_bytes(largest);
+  EXPECT_GT(posts, std::size_t{64} << 20) << "past the 64 MiB limit of old";
+  EXPECT_LE(posts, limit);
+  EXPECT_LE(ingest_chunk_bytes(largest), limit);
+}
+
+TEST(MessageSizeLimit, IsNeverBelowSixtyFourMebibytes) {
+  EXPECT_EQ(api::max_message_bytes(embeddings::kMinDimension), 64 << 20);
+  EXPECT_EQ(api::max_message_bytes(api::ServerOptions{}.embedding_dimension), 64 << 20);
+}
+
+// A server at the largest embedding dimension, where a full batch of posts is about 82 MB.
+class LargestDimensionWrites : public ApiTest {
+ protected:
+  void configure(api::ServerOptions& options) override {
+    options.embedding_dimension = embeddings::kMaxDimension;
+  }
+};
+
+TEST_F(LargestDimensionWrites, AcceptsTheLargestLegalBatchOfPostsWithEmbeddings) {
+  ASSERT_THAT(client().upsert_users({user(1)}).status, IsOk());
+  v1::CreatePostsRequest request;  // built in place: one copy of 82 MB is enough
+  for (std::uint64_t id = 1000; id < 1000 + 10'000; ++id) {
+    v1::Post& added = *request.add_posts();
+    added = post(id, 1, static_cast<std::int64_t>(id));
+    added.set_text(std::string(4096, 'z'));
+    added.mutable_embedding()->Resize(embeddings::kMaxDimension, 0.5f);
+  }
+  auto reply = client().call(request);
   ASSERT_THAT(reply.status, IsOk());
   EXPECT_EQ(reply.response.created(), 10'000u);
 }

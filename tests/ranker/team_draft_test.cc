@@ -2,8 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <set>
+#include <string>
+#include <utility>
 #include <vector>
+
+#include "ranker/interleaved_list.h"
+#include "ranker/scoring/ranking_config.h"
 
 namespace feedrank::ranker {
 namespace {
@@ -220,6 +226,48 @@ TEST(TeamDraft, TeamAPicksFirstAboutHalfTheTime) {
   }
   EXPECT_GE(a_first, 400);
   EXPECT_LE(a_first, 600);
+}
+
+// An algorithmic list of `posts` for viewer 1, ranked under a config named `version`.
+RankedList ranked_list(const Posts& posts, const std::string& version) {
+  RankedList list;
+  list.viewer = 1;
+  auto config = std::make_shared<RankingConfig>();
+  config->version = version;
+  list.configs[0] = std::move(config);
+  for (PostId post : posts) {
+    RankedEntry entry;
+    entry.candidate.post = post;
+    list.entries.push_back(entry);
+  }
+  return list;
+}
+
+// Each team's list ran its own sources, filters and scorer: what either did, or lost, is part of
+// the interleaved feed's stats.
+TEST(InterleavedList, KeepsBothRankedTeamsCountsAndDegradedLines) {
+  const int following = static_cast<int>(CandidateSource::kFollowing);
+  const int popular = static_cast<int>(CandidateSource::kPopular);
+  RankedList a = ranked_list({1, 2, 3}, "config-a");
+  a.stats.degraded = {"x"};
+  a.stats.candidates[following] = 3;
+  a.stats.candidates[popular] = 2;
+  a.stats.removed = {{"seen", 2}, {"muted", 1}};
+  RankedList b = ranked_list({4, 5, 6}, "config-b");
+  b.stats.degraded = {"y"};
+  b.stats.candidates[following] = 4;
+  b.stats.removed = {{"seen", 5}, {"duplicate", 7}};
+  b.stats.backend = "team B's scorer";
+
+  const RankedList merged = interleave_lists(std::move(a), std::move(b), 42);
+  EXPECT_EQ(merged.stats.degraded, (std::vector<std::string>{"team A: x", "team B: y"}));
+  EXPECT_EQ(merged.stats.candidates[following], 7u);
+  EXPECT_EQ(merged.stats.candidates[popular], 2u);
+  using FilterCounts = std::vector<std::pair<std::string, std::uint32_t>>;
+  EXPECT_EQ(merged.stats.removed, (FilterCounts{{"seen", 7}, {"duplicate", 7}, {"muted", 1}}));
+  EXPECT_EQ(merged.stats.backend, "team B's scorer");
+  EXPECT_EQ(merged.stats.config_version, "team A: config-a, team B: config-b");
+  EXPECT_EQ(merged.entries.size(), 6u);
 }
 
 }  // namespace
