@@ -112,6 +112,11 @@ absl::StatusOr<std::unique_ptr<FeedServer>> FeedServer::start(const ServerOption
     return absl::InvalidArgumentError(
         fmt::format("embedding dimension: {}", std::string(status.message())));
   }
+  if (auto status = ranker::check_space_dimension(options.algorithmic.vector_space,
+                                                  options.embedding_dimension);
+      !status.ok()) {
+    return status;
+  }
   if (auto status = serving::CallGate::validate(options.limits); !status.ok()) return status;
   // Checked before the store opens: a refused transport leaves the data directory untouched.
   auto credentials = listen_credentials(options.listen_address, options.transport);

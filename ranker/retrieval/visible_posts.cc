@@ -29,9 +29,18 @@ std::vector<kernels::Neighbor> merge_nearest(std::span<const kernels::Neighbor> 
                                              std::span<const kernels::Neighbor> b, int k) {
   std::vector<kernels::Neighbor> all(a.begin(), a.end());
   all.insert(all.end(), b.begin(), b.end());
-  std::sort(all.begin(), all.end(), [](const kernels::Neighbor& x, const kernels::Neighbor& y) {
+  const auto better = [](const kernels::Neighbor& x, const kernels::Neighbor& y) {
     return x.score != y.score ? x.score > y.score : x.id < y.id;
-  });
+  };
+  // An id is at most once in each list, so the k best distinct ones are among the 2k best: a
+  // selection first, so that a viewer following many followers-only posts costs no full sort.
+  const std::size_t kept = 2 * static_cast<std::size_t>(std::max(k, 0));
+  if (all.size() > kept) {
+    std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(kept), all.end(),
+                     better);
+    all.resize(kept);
+  }
+  std::sort(all.begin(), all.end(), better);
   std::vector<kernels::Neighbor> best;
   best.reserve(std::min(all.size(), static_cast<std::size_t>(std::max(k, 0))));
   absl::flat_hash_set<kernels::VectorId> taken;

@@ -166,12 +166,16 @@ void LearnedSnapshot::catch_up(const store::FeedState& state,
       if (text.is_deleted(first + i)) table_.remove(ids[i]);
     }
   };
-  // Rows whose searchable bit changed since they were mirrored: a delete, or a re-put post.
+  // Rows whose searchable or deleted bit changed since they were mirrored: a delete, or a re-put
+  // post (a followers-only post is unsearchable in both tables, so its delete shows only in the
+  // tombstones).
   const std::span<const std::uint64_t> text_bits = text.unsearchable_words();
   const std::span<const std::uint64_t> own_bits = table_.unsearchable_words();
+  const std::span<const std::uint64_t> text_deleted = text.tombstone_words();
+  const std::span<const std::uint64_t> own_deleted = table_.tombstone_words();
   const std::size_t mirrored = std::min(table_.rows(), text.rows());
   for (std::size_t w = 0; w * 64 < mirrored; ++w) {
-    std::uint64_t changed = text_bits[w] ^ own_bits[w];
+    std::uint64_t changed = (text_bits[w] ^ own_bits[w]) | (text_deleted[w] ^ own_deleted[w]);
     while (changed != 0) {
       const std::size_t r = w * 64 + static_cast<std::size_t>(std::countr_zero(changed));
       changed &= changed - 1;
@@ -203,15 +207,9 @@ absl::StatusOr<std::unique_ptr<LearnedSpace>> LearnedSpace::create(LearnedSpaceO
   if (!(options.hybrid_text_weight >= 0.0f && options.hybrid_text_weight <= 1.0f)) {
     return absl::InvalidArgumentError("hybrid text weight: must be in [0, 1]");
   }
-  if (options.space == VectorSpace::kHybrid) {
-    // Its vectors are text and factors side by side: twice the embedding dimension.
-    if (absl::Status status = embeddings::validate_dimension(2 * options.model.als.factors);
-        !status.ok()) {
-      return absl::InvalidArgumentError(
-          "vector space hybrid: holds vectors of twice the embedding dimension (" +
-          std::to_string(2 * options.model.als.factors) + "), which " +
-          std::string(status.message()));
-    }
+  if (absl::Status status = check_space_dimension(options.space, options.model.als.factors);
+      !status.ok()) {
+    return status;
   }
   std::string why_cpu;
   auto solver = choose_solver(options.train_backend, why_cpu);

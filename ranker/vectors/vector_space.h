@@ -8,6 +8,8 @@
 
 #include <string_view>
 
+#include "absl/status/status.h"
+
 namespace feedrank::ranker {
 
 enum class VectorSpace { kText, kLearned, kHybrid };
@@ -15,5 +17,10 @@ enum class VectorSpace { kText, kLearned, kHybrid };
 // "text" | "learned" | "hybrid"; false for anything else.
 bool parse_vector_space(std::string_view text, VectorSpace& out);
 std::string_view vector_space_name(VectorSpace space);
+
+// INVALID_ARGUMENT naming --embedding-dimension where `space` cannot hold vectors of that
+// dimension: hybrid holds text and factors side by side, twice as many values, so at most half
+// the largest dimension. Checked by the server before it opens the store.
+absl::Status check_space_dimension(VectorSpace space, int embedding_dimension);
 
 }  // namespace feedrank::ranker

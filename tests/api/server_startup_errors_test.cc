@@ -127,6 +127,18 @@ TEST_F(ServerStartupErrors, ABadVectorSpaceExitsWithOneLineNamingTheFlag) {
   EXPECT_FALSE(std::filesystem::exists(scratch_.path() / "data"));  // refused before opening it
 }
 
+// Hybrid vectors are twice the embedding dimension: refused before the store is opened (and
+// replayed, which can take a minute), naming the flag and its limit.
+TEST_F(ServerStartupErrors, AHybridSpaceTooWideForItsDimensionExitsBeforeOpeningTheStore) {
+  ServerProcess server("127.0.0.1:0", scratch_.path() / "data", scratch_.path(),
+                       {"--vector-space", "hybrid", "--embedding-dimension", "520"});
+  EXPECT_THAT(server.wait_for_exit(), Optional(ExitedWithFailure()));
+  const std::string error = server.stderr_text();
+  EXPECT_THAT(error, IsOneLine()) << error;
+  EXPECT_THAT(error, HasSubstr("--embedding-dimension: 520 is over 512"));
+  EXPECT_FALSE(std::filesystem::exists(scratch_.path() / "data"));  // refused before opening it
+}
+
 TEST_F(ServerStartupErrors, ABadTrainingFlagExitsWithOneLineNamingIt) {
   const std::vector<std::pair<std::string, std::string>> bad = {{"--train-every", "6 hours"},
                                                                 {"--hybrid-text-weight", "1.5"},

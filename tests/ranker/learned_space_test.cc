@@ -375,7 +375,8 @@ TEST(LearnedSpace, RefusesTheTextSpaceAndABadHybridWeight) {
   wide.model.als.factors = 1024;
   const absl::Status too_wide = LearnedSpace::create(wide, guarded.reader()).status();
   EXPECT_EQ(too_wide.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(absl::StartsWith(too_wide.message(), "vector space hybrid")) << too_wide;
+  EXPECT_TRUE(absl::StartsWith(too_wide.message(), "--embedding-dimension: 1024 is over 512"))
+      << too_wide;
   wide.space = VectorSpace::kLearned;
   EXPECT_TRUE(LearnedSpace::create(wide, guarded.reader()).ok());
 }

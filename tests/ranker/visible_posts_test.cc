@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 
 namespace feedrank::ranker {
 namespace {
@@ -34,6 +35,33 @@ TEST(MergeNearest, EitherListMayBeEmptyAndAnIdComesOnce) {
   EXPECT_EQ(ids_of(merge_nearest(some, {}, 1)), (std::vector<kernels::VectorId>{9}));
   EXPECT_TRUE(merge_nearest({}, {}, 10).empty());
   EXPECT_EQ(ids_of(merge_nearest(some, some, 10)), (std::vector<kernels::VectorId>{9, 4}));
+}
+
+// Many more entries than k, with repeated scores and ids in both lists: the same as a full sort
+// of the distinct ids.
+TEST(MergeNearest, ALongListGivesWhatAFullSortWould) {
+  std::mt19937 rng(3);
+  std::vector<Neighbor> a, b;
+  for (kernels::VectorId id = 1; id <= 500; ++id) {
+    const float score = static_cast<float>(rng() % 40) / 40.0f;
+    if (rng() % 2 == 0) a.push_back({id, score});
+    if (rng() % 3 == 0) b.push_back({id, score});
+  }
+  std::vector<Neighbor> reference(a.begin(), a.end());
+  for (const Neighbor& n : b) {
+    if (std::none_of(a.begin(), a.end(), [&](const Neighbor& m) { return m.id == n.id; })) {
+      reference.push_back(n);
+    }
+  }
+  std::sort(reference.begin(), reference.end(), [](const Neighbor& x, const Neighbor& y) {
+    return x.score != y.score ? x.score > y.score : x.id < y.id;
+  });
+  for (int k : {1, 7, 50, 400}) {
+    std::vector<Neighbor> expected(reference.begin(),
+                                   reference.begin() + std::min<std::ptrdiff_t>(
+                                                           k, std::ssize(reference)));
+    EXPECT_EQ(merge_nearest(a, b, k), expected) << "k " << k;
+  }
 }
 
 class FollowersOnlyPosts : public ::testing::Test {
