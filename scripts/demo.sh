@@ -22,7 +22,7 @@ replay_dir="$build_dir/demo-replays"  # the explorer's replay panel lists these
 
 ready_log=$(mktemp)
 "$server_bin" --listen "$listen" --http-listen "$http_listen" --replay-reports "$replay_dir" \
-  --data-dir "$data_dir" "${extra_flags[@]}" >"$ready_log" &
+  --data-dir "$data_dir" ${extra_flags[@]+"${extra_flags[@]}"} >"$ready_log" &
 server_pid=$!
 # The server may have stopped already (a clean stop): kill's failure must not be the exit status.
 trap 'kill "$server_pid" 2>/dev/null || true; rm -f "$ready_log"' EXIT INT TERM

@@ -202,17 +202,15 @@ absl::StatusOr<std::vector<float>> LearnedModel::fold_in(const kernels::AlsSolve
   const auto d = static_cast<std::size_t>(dimension_);
   const kernels::OwnedConfidenceRows row =
       user_confidences(state, user, now, options_.weights, posts_);
+  // The solve starts from the trained factor, unless the request is for a time before the
+  // training: that factor knows what came after it.
   std::vector<float> x(d, 0.0f);
-  if (const auto trained = user_factor(user); !trained.empty()) {
+  if (const auto trained = user_factor(user); !trained.empty() && now >= info_.trained_at) {
     std::copy(trained.begin(), trained.end(), x.begin());
   }
   // None of their engagements is with a post the model knows (all newer than it): the trained
-  // factor, if any, is still the best guess, unless the request is for a time before the
-  // training, which the factor already knows the future of.
-  if (row.columns.empty()) {
-    if (now < info_.trained_at) std::fill(x.begin(), x.end(), 0.0f);
-    return x;
-  }
+  // factor, if any (and if it may be used), is still the best guess.
+  if (row.columns.empty()) return x;
   kernels::AlsStep step;
   step.matrix = row.view();
   step.fixed = {post_factors_, posts_.size(), dimension_};

@@ -32,7 +32,8 @@ bool arm_could_issue(const ArmConfig& arm, FeedMode cursor_mode) {
 // first page, and its impressions belong to that arm. Sets request.mode to the cursor's when the
 // first page was in an arm (the arm's variant may have changed since); nullopt when it was in
 // none. FAILED_PRECONDITION when a reload removed the arm: the client starts again.
-// INVALID_ARGUMENT when a chronological cursor names an arm that serves no chronological feed.
+// FAILED_PRECONDITION (start over) when a chronological cursor names an arm that serves no
+// chronological feed: a reload changed the arm's mode, or the cursor was edited.
 absl::StatusOr<std::optional<ArmAssignment>> continued_arm(const ExperimentsConfig& config,
                                                            FeedRequest& request) {
   auto cursor = decode_cursor(request.cursor);
@@ -45,9 +46,9 @@ absl::StatusOr<std::optional<ArmAssignment>> continued_arm(const ExperimentsConf
         "first page again (empty cursor)");
   }
   if (!arm_could_issue(*arm->arm, cursor->mode)) {
-    return absl::InvalidArgumentError(
-        "cursor: issued for another mode or arm (its experiment arm serves no chronological "
-        "feed); request the first page again (empty cursor)");
+    return absl::FailedPreconditionError(
+        "cursor: its experiment arm serves no chronological feed (now); request the first page "
+        "again (empty cursor)");
   }
   request.mode = cursor->mode;
   return arm;

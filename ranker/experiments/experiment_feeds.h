@@ -53,9 +53,9 @@ class ExperimentFeeds {
 
   // The engine's errors, and NOT_FOUND naming force_experiment / force_arm; INVALID_ARGUMENT
   // when only one of them is set. A page with a cursor is served under its first page's arm
-  // (forced or not); FAILED_PRECONDITION when a reload removed that arm; INVALID_ARGUMENT naming
-  // "cursor" when a chronological cursor names an arm that serves no chronological feed (an
-  // edited cursor). An impression log that cannot be written fails the call (UNAVAILABLE): a
+  // (forced or not); FAILED_PRECONDITION naming "cursor" (start over) when a reload removed that
+  // arm, or when a chronological cursor names an arm that serves no chronological feed (a reload
+  // changed its mode, or the cursor was edited). An impression log that cannot be written fails the call (UNAVAILABLE): a
   // page that is not logged is not served.
   absl::StatusOr<ServedPage> serve(FeedRequest request, const ForcedArm& forced) const;
 

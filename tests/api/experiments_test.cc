@@ -324,7 +324,8 @@ TEST_F(Experiments, AChronologicalCursorEditedToNameAnArmOfAnotherModeIsRefused)
     ASSERT_TRUE(cursor.ok()) << cursor.status();
     cursor->arm_tag = ranker::arm_tag(experiment, arm);  // the checksum is recomputed
     auto forged = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, ranker::encode_cursor(*cursor));
-    EXPECT_THAT(forged.status, StatusIs(grpc::StatusCode::INVALID_ARGUMENT, StartsWith("cursor")))
+    EXPECT_THAT(forged.status,
+                StatusIs(grpc::StatusCode::FAILED_PRECONDITION, StartsWith("cursor")))
         << experiment << "/" << arm;
   }
   v1::GetExperimentReportRequest report;

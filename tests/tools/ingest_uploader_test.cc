@@ -193,6 +193,19 @@ TEST(UploadJsonl, ARecordTheServerRejectsIsNamedByItsInputLine) {
   EXPECT_EQ(uploader.rejected_source_line(summary.status), 6u);
 }
 
+// Lines are kept as the places they stop counting on by one: a late record after one blank line.
+TEST(UploadJsonl, ARejectedRecordLateInALongLoadIsNamedByItsLine) {
+  FakeServer server(/*fail_at_chunk=*/3, /*fail_at_record=*/499);
+  IngestUploader uploader(open_channel(server.target()), server.target(), chunks_of(1000));
+  std::string text;
+  for (std::uint64_t id = 1; id <= 2500; ++id) text += user_line(id) + (id == 1200 ? "\n" : "");
+  std::istringstream in(text);
+  EXPECT_EQ(upload_jsonl(in, uploader), std::nullopt);
+  const IngestSummary summary = uploader.finish();
+  ASSERT_EQ(summary.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(uploader.rejected_source_line(summary.status), 2501u);  // record 2,500, one blank
+}
+
 TEST(IngestUploader, RejectionsItCannotPlaceHaveNoLine) {
   IngestUploader uploader(open_channel("127.0.0.1:1"), "127.0.0.1:1", chunks_of(2));
   const auto status = [](const std::string& message) {

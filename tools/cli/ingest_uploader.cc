@@ -1,6 +1,8 @@
 #include "tools/cli/ingest_uploader.h"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -70,11 +72,10 @@ bool IngestUploader::flush() {
 
 bool IngestUploader::add(const v1::IngestRecord& record, std::uint64_t source_line) {
   if (failed_ || finished_) return false;
-  // Kept only once a line is given, so loads without lines pay nothing.
-  if (source_line != 0 || !source_lines_.empty()) {
-    source_lines_.resize(records_sent_ + static_cast<std::size_t>(chunk_.records_size()));
-    source_lines_.push_back(source_line);
-  }
+  // Only where a record's line is not the one after its predecessor's (a blank line skipped, the
+  // first line given), so that a load of 100M records keeps a few entries, not 100M lines.
+  const std::uint64_t number = records_sent_ + static_cast<std::uint64_t>(chunk_.records_size());
+  if (source_line != line_of(number)) line_jumps_.push_back({number, source_line});
   *chunk_.add_records() = record;
   if (static_cast<std::size_t>(chunk_.records_size()) < options_.chunk_records) return true;
   return flush();
@@ -108,11 +109,23 @@ std::optional<std::uint64_t> IngestUploader::rejected_source_line(
   const auto index = take_number(message);
   if (!index || !take_prefix(message, "]")) return std::nullopt;
   const std::size_t per_chunk = options_.chunk_records;
-  if (per_chunk == 0 || *chunk > source_lines_.size() / per_chunk) return std::nullopt;
+  const std::uint64_t added = records_sent_ + static_cast<std::uint64_t>(chunk_.records_size());
+  if (per_chunk == 0 || *chunk > added / per_chunk) return std::nullopt;
   const std::uint64_t record = *chunk * per_chunk + *index;
-  if (*index >= per_chunk || record >= source_lines_.size()) return std::nullopt;
-  if (source_lines_[record] == 0) return std::nullopt;
-  return source_lines_[record];
+  if (*index >= per_chunk || record >= added) return std::nullopt;
+  const std::uint64_t line = line_of(record);
+  if (line == 0) return std::nullopt;
+  return line;
+}
+
+std::uint64_t IngestUploader::line_of(std::uint64_t record) const {
+  // The last jump at or before `record`; lines count on by one from it (0: no lines given).
+  const auto after = std::upper_bound(
+      line_jumps_.begin(), line_jumps_.end(), record,
+      [](std::uint64_t r, const LineJump& jump) { return r < jump.first_record; });
+  if (after == line_jumps_.begin()) return 0;
+  const LineJump& jump = *std::prev(after);
+  return jump.line == 0 ? 0 : jump.line + (record - jump.first_record);
 }
 
 }  // namespace feedrank::cli

@@ -55,6 +55,7 @@ class IngestUploader {
  private:
   bool open();
   bool flush();
+  std::uint64_t line_of(std::uint64_t record) const;  // the input line of a record added; 0: none
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::FeedRank::Stub> stub_;
@@ -68,7 +69,13 @@ class IngestUploader {
   bool failed_ = false;
   bool finished_ = false;
   std::uint64_t records_sent_ = 0;
-  std::vector<std::uint64_t> source_lines_;  // by record, in the order added; 0 for none
+  // Where the records' input lines stop counting on by one: record `first_record` is on `line`
+  // (0: records from there on came with no line).
+  struct LineJump {
+    std::uint64_t first_record;
+    std::uint64_t line;
+  };
+  std::vector<LineJump> line_jumps_;
 };
 
 }  // namespace feedrank::cli
