@@ -83,8 +83,9 @@ struct SearchRequest {
   std::span<const std::size_t> first_rows;
 };
 
-// One list per query, best first: score descending, ties by smaller id. Fewer than k entries
-// when fewer live, non-excluded rows exist.
+// One list per query, best first: score descending, ties by smaller id (within the list: FAISS's
+// flat and IVF keep the earlier row where equal scores share the k-th place). Fewer than k
+// entries when fewer live, non-excluded rows exist.
 using SearchResults = std::vector<std::vector<Neighbor>>;
 
 class VectorIndex {
