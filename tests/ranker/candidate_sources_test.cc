@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cmath>
 #include <optional>
 #include <random>
 #include <vector>
@@ -362,23 +361,6 @@ TEST(CollaborativeSource, OneNeighbourKeepsOnlyTheNearest) {
   World w = collaborative_world();
   w.config.collaborative_neighbours = 1;
   EXPECT_THAT(ids(fetch(*make_collaborative_source(), w.query(1))), ElementsAre(80));
-}
-
-// Cosine similarity between engagement sets: a neighbour's set counts each post once (a view and
-// a like of it are one) and only what happened by now, like the viewer's.
-TEST(CollaborativeSource, ANeighboursSetCountsDistinctPostsEngagedByNow) {
-  World w = collaborative_world();
-  w.post(81, 10, kNow - 5 * kDay);
-  // User 4 shares 70 and 71 with the viewer and engaged with 81: 2 / sqrt(3 x 3) = 0.667, below
-  // user 2's 0.866.
-  for (PostId id : {70, 71, 81}) w.engage(4, id, kNow - kDay);
-  // User 2 also viewed each of its posts, and liked three more posts only after now: counted as
-  // events, its similarity would fall to 3 / sqrt(3 x 11) = 0.52 and user 4 would come first.
-  for (PostId id : {70, 71, 72, 80}) w.engage(2, id, kNow - kDay, EngagementKind::kView);
-  for (PostId id : {90, 91, 92}) w.engage(2, id, kNow + kHour);
-  w.config.collaborative_neighbours = 1;
-  EXPECT_THAT(ids(fetch(*make_collaborative_source(), w.query(1))), ElementsAre(80));
-  EXPECT_FLOAT_EQ(w.query(1).signals.collaborative.at(80), 3 / std::sqrt(12.0f));
 }
 
 TEST(CollaborativeSource, AViewerWithoutHistoryGetsNothing) {
