@@ -31,9 +31,9 @@ bool arm_could_issue(const ArmConfig& arm, FeedMode cursor_mode) {
 // now (a reload, an experiment's end, force_* on this page): the feed's list was fixed by the
 // first page, and its impressions belong to that arm. Sets request.mode to the cursor's when the
 // first page was in an arm (the arm's variant may have changed since); nullopt when it was in
-// none. FAILED_PRECONDITION when a reload removed the arm: the client starts again.
-// FAILED_PRECONDITION (start over) when a chronological cursor names an arm that serves no
-// chronological feed: a reload changed the arm's mode, or the cursor was edited.
+// none. FAILED_PRECONDITION (the client starts again) when a reload removed the arm, or when a
+// chronological cursor names an arm that now serves no chronological feed (a reload changed its
+// mode, or the cursor was edited).
 absl::StatusOr<std::optional<ArmAssignment>> continued_arm(const ExperimentsConfig& config,
                                                            FeedRequest& request) {
   auto cursor = decode_cursor(request.cursor);

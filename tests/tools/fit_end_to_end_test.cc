@@ -47,24 +47,22 @@ TEST_F(FitEndToEnd, WritesAConfigThatParses) {
 TEST_F(FitEndToEnd, RanksHeldOutViewersCandidatesWellAboveChance) {
   ASSERT_NE(report_, nullptr);
   const SplitScores& test = report_->test;
-  EXPECT_GT(test.viewers, 0u);
+  EXPECT_FALSE(test.viewers.empty());
   EXPECT_GT(test.positives, 0u);
   ASSERT_TRUE(test.auc.has_value());
   EXPECT_GT(*test.auc, 0.6) << fit_summary(*report_);
   EXPECT_GT(test.log_loss, 0.0);
   EXPECT_GT(report_->test_ndcg.viewers_judged, 0u);
-  EXPECT_LE(report_->test_ndcg.viewers_judged, test.viewers);
+  EXPECT_LE(report_->test_ndcg.viewers_judged, test.viewers.size());
 }
 
 TEST_F(FitEndToEnd, ReportsHeldOutFiguresOnViewersNoChoiceWasMadeOn) {
   ASSERT_NE(report_, nullptr);
-  const std::vector<UserId>& train = report_->train.viewer_ids;
-  const std::vector<UserId>& validation = report_->validation.viewer_ids;
-  const std::vector<UserId>& test = report_->test.viewer_ids;
+  const std::vector<UserId>& train = report_->train.viewers;
+  const std::vector<UserId>& validation = report_->validation.viewers;
+  const std::vector<UserId>& test = report_->test.viewers;
   ASSERT_FALSE(validation.empty());
   ASSERT_FALSE(test.empty());
-  EXPECT_EQ(validation.size(), report_->validation.viewers);
-  EXPECT_EQ(test.size(), report_->test.viewers);
   const std::set<UserId> chose(validation.begin(), validation.end());
   const std::set<UserId> trained(train.begin(), train.end());
   for (UserId viewer : test) {
@@ -113,10 +111,10 @@ TEST_F(FitEndToEnd, UsesNothingFromTheLabelEndOn) {
   EXPECT_GT(report_->records_after_label_end, 0u);
   EXPECT_GT(report_->counts.engagements_after_cut, 0u);  // the labels
   // Viewers split about 80/10/10 and every one of them is accounted for.
-  const std::size_t held_out = report_->validation.viewers + report_->test.viewers;
-  const std::size_t viewers = report_->train.viewers + held_out;
+  const std::size_t held_out = report_->validation.viewers.size() + report_->test.viewers.size();
+  const std::size_t viewers = report_->train.viewers.size() + held_out;
   EXPECT_EQ(viewers, std::min<std::size_t>(report_->viewers_eligible, 1000));
-  EXPECT_GT(report_->train.viewers, 2 * held_out);
+  EXPECT_GT(report_->train.viewers.size(), 2 * held_out);
 }
 
 TEST_F(FitEndToEnd, ChoosesTheHalfLifeWithTheLowestHeldOutLossAndWritesIt) {

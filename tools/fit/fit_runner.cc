@@ -70,8 +70,7 @@ absl::Status gather_examples(const ranker::FeedEngine& engine, const replay::Cor
 // Counts and the base config's AUC, on the columns as gathered (with the base's half-life).
 SplitScores describe_split(const Split& split, const ranker::RankingConfig& base) {
   SplitScores scores;
-  scores.viewer_ids = split.viewers;
-  scores.viewers = split.viewers.size();
+  scores.viewers = split.viewers;
   scores.examples = split.examples.rows();
   scores.positives = split.examples.positives();
   scores.base_auc =

@@ -32,8 +32,7 @@
 namespace feedrank::fit {
 
 struct SplitScores {
-  std::vector<UserId> viewer_ids;  // in sample order
-  std::size_t viewers = 0;
+  std::vector<UserId> viewers;  // in sample order
   std::size_t examples = 0;
   std::size_t positives = 0;
   // Of the weights fitted on the train viewers with the chosen half-life; nullopt without both

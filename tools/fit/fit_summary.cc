@@ -21,9 +21,9 @@ std::string auc_text(const std::optional<double>& auc) {
 
 std::string split_line(std::string_view name, const SplitScores& split) {
   const std::string loss = split.examples > 0 ? fmt::format("{:.5f}", split.log_loss) : "n/a";
-  return fmt::format("{:<10} {:>7} {:>9} {:>9} {:>8} {:>9} {:>15}\n", name, split.viewers,
-                     split.examples, split.positives, auc_text(split.auc), loss,
-                     auc_text(split.base_auc));
+  return fmt::format("{:<10} {:>7} {:>9} {:>9} {:>8} {:>9} {:>15}\n", name,
+                     split.viewers.size(), split.examples, split.positives, auc_text(split.auc),
+                     loss, auc_text(split.base_auc));
 }
 
 bool was_estimated(const LogisticFit& fit, std::size_t column) {
@@ -119,7 +119,7 @@ std::string held_out_lines(const FitReport& report) {
   lines += split_line("train", report.train);
   lines += split_line("validation", report.validation);
   lines += split_line("test", report.test);
-  if (report.test.viewers == 0) {
+  if (report.test.viewers.empty()) {
     lines += "  no test viewer (raise --held-out or --max-viewers): no unbiased held-out figures\n";
   }
   const TestNdcg& ndcg = report.test_ndcg;
@@ -152,9 +152,9 @@ std::string fit_summary(const FitReport& report) {
   text += fmt::format(
       "viewers: {} sampled of {} with engagements in the label window: {} train, {} validation "
       "(the choices), {} test (judged only)\n",
-      report.train.viewers + report.validation.viewers + report.test.viewers,
-      report.viewers_eligible, report.train.viewers, report.validation.viewers,
-      report.test.viewers);
+      report.train.viewers.size() + report.validation.viewers.size() + report.test.viewers.size(),
+      report.viewers_eligible, report.train.viewers.size(), report.validation.viewers.size(),
+      report.test.viewers.size());
   text += fmt::format("candidates gathered with config {}\n", report.base_config.version);
   text += half_life_lines(report);
   text += author_decay_lines(report);

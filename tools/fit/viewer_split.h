@@ -13,10 +13,7 @@ namespace feedrank::fit {
 
 enum class ViewerRole { kTrain, kValidation, kTest };
 
-// True for about `fraction` (0..1) of all ids.
-bool is_held_out(UserId viewer, std::uint64_t seed, double fraction);
-
-// kTrain for the viewers is_held_out leaves in; of those it holds out, about half are
+// kTrain for about 1 - `held_out_fraction` (0..1) of all ids; of the others about half are
 // kValidation and the rest kTest.
 ViewerRole viewer_role(UserId viewer, std::uint64_t seed, double held_out_fraction);
 
