@@ -1,11 +1,9 @@
 #include "ranker/retrieval/background_indexer.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <exception>
 
+#include "common/thread_priority.h"
 #include "fmt/format.h"
 #include "ranker/retrieval/table_rows.h"
 
@@ -21,8 +19,8 @@ constexpr std::size_t kCopyRowsPerRead = 16384;
 
 using Clock = std::chrono::steady_clock;
 
-// The indexer thread's nice value (0 is the default; 19 the lowest priority).
-constexpr int kNiceness = 10;
+// How far below the process's other threads the indexer runs (nice values; 19 is the lowest).
+constexpr int kNicenessBelowTheProcess = 10;
 // Arrival rates are measured over at least this long: one write call's rows land at once.
 constexpr auto kArrivalWindow = std::chrono::milliseconds(100);
 // How long the indexer leaves the cores to a bulk load before it looks again.
@@ -72,7 +70,7 @@ void BackgroundIndexer::run() {
   // Below the request and write threads: during a bulk load the cores go to the writes and
   // reads first, and the indexer takes what they leave (all of it once the load ends). The
   // index library's worker threads, started from this one, inherit the priority.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kNiceness);
+  lower_this_threads_priority(kNicenessBelowTheProcess);
   std::unique_lock lock(mutex_);
   while (true) {
     changed_.wait(lock, [this] { return stopping_ || woken_; });
