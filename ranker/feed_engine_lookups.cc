@@ -11,7 +11,7 @@ namespace {
 UserProfile profile_of(const store::FeedState& state, const User& user) {
   UserProfile profile;
   profile.user = user;
-  profile.followers = state.graph.followers(user.id).size();
+  profile.followers = state.graph.follower_count(user.id);
   profile.followees = state.graph.followees(user.id).size();
   profile.posts = state.posts.timeline(user.id).size();
   const std::span<const UserId> same = state.handles.users(user.handle);

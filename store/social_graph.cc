@@ -11,13 +11,6 @@ const UserSet& find_or_empty(const absl::flat_hash_map<UserId, UserSet>& map, Us
   return it == map.end() ? kEmpty : it->second;
 }
 
-void erase_and_prune(absl::flat_hash_map<UserId, UserSet>& map, UserId key, UserId value) {
-  auto it = map.find(key);
-  if (it == map.end()) return;
-  it->second.erase(value);
-  if (it->second.empty()) map.erase(it);
-}
-
 }  // namespace
 
 bool UserSet::insert(UserId user) {
@@ -37,28 +30,27 @@ bool UserSet::erase(UserId user) {
 void SocialGraph::prefetch(UserId follower, UserId followee, PrefetchStep step) const {
   if (step == PrefetchStep::kSlots) {
     followees_.prefetch(follower);
-    followers_.prefetch(followee);
+    follower_counts_.prefetch(followee);
     return;
   }
   if (const auto it = followees_.find(follower); it != followees_.end()) {
-    prefetch_bytes(it->second.end_data(), sizeof(UserId));
-  }
-  if (const auto it = followers_.find(followee); it != followers_.end()) {
     prefetch_bytes(it->second.end_data(), sizeof(UserId));
   }
 }
 
 bool SocialGraph::add(UserId follower, UserId followee) {
   if (!followees_[follower].insert(followee)) return false;
-  followers_[followee].insert(follower);
+  ++follower_counts_[followee];
   ++edge_count_;
   return true;
 }
 
 bool SocialGraph::remove(UserId follower, UserId followee) {
-  if (!follows(follower, followee)) return false;
-  erase_and_prune(followees_, follower, followee);
-  erase_and_prune(followers_, followee, follower);
+  const auto followees = followees_.find(follower);
+  if (followees == followees_.end() || !followees->second.erase(followee)) return false;
+  if (followees->second.empty()) followees_.erase(followees);
+  const auto count = follower_counts_.find(followee);
+  if (--count->second == 0) follower_counts_.erase(count);
   --edge_count_;
   return true;
 }
@@ -69,12 +61,14 @@ bool SocialGraph::follows(UserId follower, UserId followee) const {
 
 const UserSet& SocialGraph::followees(UserId user) const { return find_or_empty(followees_, user); }
 
-const UserSet& SocialGraph::followers(UserId user) const { return find_or_empty(followers_, user); }
+std::size_t SocialGraph::follower_count(UserId user) const {
+  const auto it = follower_counts_.find(user);
+  return it == follower_counts_.end() ? 0 : it->second;
+}
 
 std::size_t SocialGraph::memory_bytes() const {
-  std::size_t bytes = table_bytes(followees_) + table_bytes(followers_);
+  std::size_t bytes = table_bytes(followees_) + table_bytes(follower_counts_);
   for (const auto& [user, followees] : followees_) bytes += followees.memory_bytes();
-  for (const auto& [user, followers] : followers_) bytes += followers.memory_bytes();
   return bytes;
 }
 

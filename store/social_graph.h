@@ -1,4 +1,6 @@
-// The follow graph in both directions, rebuilt from the store on start. Not thread-safe:
+// The follow graph, rebuilt from the store on start: each user's followees as a list, and each
+// user's follower count (nothing reads a list of followers; keeping one made a follow of an
+// account with a million followers shift megabytes under the readers' lock). Not thread-safe:
 // FeedStore guards it.
 #pragma once
 
@@ -12,7 +14,7 @@
 
 namespace feedrank::store {
 
-// One user's followees or followers: ids ascending in one array, 8 bytes an edge (a hash set per
+// One user's followees: ids ascending in one array, 8 bytes an edge (a hash set per
 // user held 15 to 30). A new edge is inserted in place, moving the ids above it: the start-up
 // replay reads follows in id order, so there it appends.
 class UserSet {
@@ -45,14 +47,14 @@ class SocialGraph {
 
   bool follows(UserId follower, UserId followee) const;
   const UserSet& followees(UserId user) const;
-  const UserSet& followers(UserId user) const;
+  std::size_t follower_count(UserId user) const;
   std::size_t edge_count() const { return edge_count_; }
-  // Heap bytes of both directions' lists (common/memory_bytes.h).
+  // Heap bytes of the followee lists and the follower counts (common/memory_bytes.h).
   std::size_t memory_bytes() const;
 
  private:
   absl::flat_hash_map<UserId, UserSet> followees_;
-  absl::flat_hash_map<UserId, UserSet> followers_;
+  absl::flat_hash_map<UserId, std::size_t> follower_counts_;
   std::size_t edge_count_ = 0;
 };
 

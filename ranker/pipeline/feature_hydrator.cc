@@ -89,7 +89,7 @@ class AuthorFeatureCache {
       it->second = {
           log1p_f(value_or_zero(signals_.author_affinity, author)),
           viewer_followees_.contains(author) ? 1.0f : 0.0f,
-          log1p_f(static_cast<double>(state_.graph.followers(author).size())),
+          log1p_f(static_cast<double>(state_.graph.follower_count(author))),
           // Posts by now only: a past as_of_ms must not count what the author wrote later. (The
           // follower count is today's: the graph keeps no follow times.)
           log1p_f(static_cast<double>(
