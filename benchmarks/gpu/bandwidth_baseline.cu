@@ -1,6 +1,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "benchmarks/gpu/bandwidth_baseline.h"
@@ -35,23 +36,43 @@ __global__ void fill_kernel(unsigned* data, std::size_t n) {
   }
 }
 
+// Owners that free on every return, early error returns included.
+struct FreeDevice {
+  void operator()(void* p) const { (void)cudaFree(p); }
+};
+using DeviceBuffer = std::unique_ptr<void, FreeDevice>;
+struct DestroyEvent {
+  void operator()(cudaEvent_t e) const { (void)cudaEventDestroy(e); }
+};
+using EventHandle = std::unique_ptr<CUevent_st, DestroyEvent>;
+
+// Null on failure.
+DeviceBuffer device_buffer(std::size_t bytes) {
+  void* p = nullptr;
+  return DeviceBuffer(cudaMalloc(&p, bytes) == cudaSuccess ? p : nullptr);
+}
+EventHandle timing_event() {
+  cudaEvent_t e = nullptr;
+  return EventHandle(cudaEventCreate(&e) == cudaSuccess ? e : nullptr);
+}
+
 template <class Launch>
 double median_ms(int repeats, Launch launch) {
-  cudaEvent_t start, stop;
-  if (cudaEventCreate(&start) != cudaSuccess || cudaEventCreate(&stop) != cudaSuccess) return -1;
+  const EventHandle start = timing_event(), stop = timing_event();
+  if (start == nullptr || stop == nullptr) return -1;
   std::vector<float> times;
   for (int r = 0; r < repeats + 2; ++r) {  // two warm-ups
-    cudaEventRecord(start);
+    if (cudaEventRecord(start.get()) != cudaSuccess) return -1;
     launch();
-    cudaEventRecord(stop);
-    if (cudaEventSynchronize(stop) != cudaSuccess) return -1;
+    if (cudaEventRecord(stop.get()) != cudaSuccess ||
+        cudaEventSynchronize(stop.get()) != cudaSuccess) {
+      return -1;
+    }
     float ms = 0;
-    cudaEventElapsedTime(&ms, start, stop);
+    if (cudaEventElapsedTime(&ms, start.get(), stop.get()) != cudaSuccess) return -1;
     if (r >= 2) times.push_back(ms);
   }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-  if (cudaGetLastError() != cudaSuccess) return -1;
+  if (cudaGetLastError() != cudaSuccess || times.empty()) return -1;
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
 }
@@ -59,32 +80,26 @@ double median_ms(int repeats, Launch launch) {
 }  // namespace
 
 double read_baseline_ms(std::size_t bytes, int repeats) {
-  void* data = nullptr;
-  unsigned* sink = nullptr;
-  if (cudaMalloc(&data, bytes) != cudaSuccess || cudaMalloc(&sink, sizeof(unsigned)) != cudaSuccess) {
+  const DeviceBuffer data = device_buffer(bytes), sink = device_buffer(sizeof(unsigned));
+  if (data == nullptr || sink == nullptr) return -1;
+  int device = 0, sms = 0;
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess) {
     return -1;
   }
-  int device = 0, sms = 0;
-  cudaGetDevice(&device);
-  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
-  fill_kernel<<<sms * 4, 256>>>(static_cast<unsigned*>(data), bytes / sizeof(unsigned));
+  fill_kernel<<<sms * 4, 256>>>(static_cast<unsigned*>(data.get()), bytes / sizeof(unsigned));
   const std::size_t n = bytes / sizeof(uint4);
-  const double ms = median_ms(repeats, [&] {
-    read_kernel<<<sms * 8, 256>>>(static_cast<const uint4*>(data), n, sink);
+  return median_ms(repeats, [&] {
+    read_kernel<<<sms * 8, 256>>>(static_cast<const uint4*>(data.get()), n,
+                                  static_cast<unsigned*>(sink.get()));
   });
-  cudaFree(data);
-  cudaFree(sink);
-  return ms;
 }
 
 double copy_baseline_ms(std::size_t bytes, int repeats) {
-  void *a = nullptr, *b = nullptr;
-  if (cudaMalloc(&a, bytes) != cudaSuccess || cudaMalloc(&b, bytes) != cudaSuccess) return -1;
-  cudaMemset(a, 0x5A, bytes);
-  const double ms = median_ms(repeats, [&] { cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice); });
-  cudaFree(a);
-  cudaFree(b);
-  return ms;
+  const DeviceBuffer a = device_buffer(bytes), b = device_buffer(bytes);
+  if (a == nullptr || b == nullptr || cudaMemset(a.get(), 0x5A, bytes) != cudaSuccess) return -1;
+  return median_ms(
+      repeats, [&] { (void)cudaMemcpyAsync(b.get(), a.get(), bytes, cudaMemcpyDeviceToDevice); });
 }
 
 }  // namespace feedrank::benchmarks

@@ -121,15 +121,18 @@ absl::Status time_kernel(const Input& in, benchmark::State& state, std::vector<d
   FEEDRANK_RETURN_IF_ERROR(features.allocate(in.features.size() * sizeof(float)));
   FEEDRANK_RETURN_IF_ERROR(weights.allocate(in.weights.size() * sizeof(float)));
   FEEDRANK_RETURN_IF_ERROR(scores.allocate(in.rows() * sizeof(float)));
-  FEEDRANK_CUDA_RETURN_IF_ERROR(
-      cudaMemcpy(features.get(), in.features.data(), features.size(), cudaMemcpyHostToDevice));
-  FEEDRANK_CUDA_RETURN_IF_ERROR(
-      cudaMemcpy(weights.get(), in.weights.data(), weights.size(), cudaMemcpyHostToDevice));
   Stream stream;
   Event start, stop;
   FEEDRANK_RETURN_IF_ERROR(stream.create());
-  FEEDRANK_RETURN_IF_ERROR(start.create(/*timing=*/true));
-  FEEDRANK_RETURN_IF_ERROR(stop.create(/*timing=*/true));
+  // On the kernels' stream: it is not ordered after the legacy default stream, and cudaMemcpy
+  // from pageable memory may return before its DMA to the device is done.
+  FEEDRANK_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(features.get(), in.features.data(), features.size(),
+                                                cudaMemcpyHostToDevice, stream.get()));
+  FEEDRANK_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(weights.get(), in.weights.data(), weights.size(),
+                                                cudaMemcpyHostToDevice, stream.get()));
+  FEEDRANK_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream.get()));
+  FEEDRANK_RETURN_IF_ERROR(start.create(EventUse::kTiming));
+  FEEDRANK_RETURN_IF_ERROR(stop.create(EventUse::kTiming));
   ScoringParams p;
   p.features = features.as<float>();
   p.weights = weights.as<float>();

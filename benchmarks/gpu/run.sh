@@ -47,38 +47,49 @@
 #
 # sanitize runs a few small GPU tests (retrieval and scoring) under compute-sanitizer (memcheck,
 # racecheck, synccheck, initcheck): the memory-model checks the CPU emulation cannot make.
-# Suggested first call on a fresh machine: "tests sanitize"; then "bench torch" (each well under
-# 10 minutes).
+# A session's device time (15 minutes, the machine's start included) holds one call of about 8
+# minutes: "tests sanitize bench als torch" with DEADLINE_S=420 (benchmarks/gpu/NOTES.md).
 #
 # Environment: CARRY (default build-gpu-sm90/carry), OUT (default /tmp/feedrank-gpu-out),
 # GTEST_FILTER, BENCHMARK_FILTER (retrieval), SCORING_FILTER (scoring), ALS_FILTER (ALS) to run a
 # subset, SANITIZE_FILTER / SCORING_SANITIZE_FILTER / ALS_SANITIZE_FILTER for the sanitized tests,
-# TORCH_ARGS (e.g. --skip-10m, --skip-scoring, --scoring-only); DEADLINE_S, the seconds the whole
-# script may take (a lease's call has a limit): each program gets what is left less 20 s for the
-# tables, is stopped at that, and one that would start with under 30 s left is skipped, so that a
-# slow part cannot cost the results of the parts before it.
+# TORCH_ARGS (e.g. --skip-10m, --skip-scoring, --scoring-only); DEADLINE_S (default 540), the
+# seconds the whole script may take (a device call is stopped at 600 s): each program gets what
+# is left less 20 s for the tables, is stopped at that, and one that would start with under 30 s
+# left is skipped, so that a slow part cannot cost the results of the parts before it.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 carry=${CARRY:-build-gpu-sm90/carry}
+# Absolute, so that a relative or an absolute CARRY both work below (the server parts carry
+# another folder, and may come without this one).
+if [ -d "$carry" ]; then carry=$(cd "$carry" && pwd); fi
 out=${OUT:-/tmp/feedrank-gpu-out}
 mkdir -p "$out"
 parts=${*:-tests bench als torch}
+# The parts that run our programs on the GPU, and so need cuBLAS.
+needs_cublas=0
+for part in tests sanitize bench als sweep server; do
+  if [[ " $parts " == *" $part "* ]]; then needs_cublas=1; fi
+done
 
 # Our binaries get the carried libraries and the machine's cuBLAS; python keeps its own
-# environment (our Debian libraries must not shadow PyTorch's).
+# environment (our Debian libraries must not shadow PyTorch's). NVIDIA's CUDA 13 wheels (PyTorch
+# cu130) put libcublas.so.13 in site-packages/nvidia/cu13/lib, older ones in nvidia/cublas/lib.
 cublas_dir=""
 for d in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda-13*/lib64 \
-  $(python3 -c 'import nvidia.cublas, os; print(os.path.join(nvidia.cublas.__path__[0], "lib"))' 2>/dev/null); do
+  $(python3 -c 'import nvidia, os; [print(os.path.join(p, s, "lib")) for p in nvidia.__path__ for s in ("cu13", "cublas")]' 2>/dev/null) \
+  $(ldconfig -p 2>/dev/null | awk '$1 == "libcublas.so.13" {sub("/[^/]*$", "", $NF); print $NF}'); do
   if [ -e "$d/libcublas.so.13" ]; then cublas_dir=$d; break; fi
 done
 # OpenBLAS travels gzipped (build_carry.sh): unpack it next to the carry's other libraries.
 blas_dir=$(mktemp -d)
+trap 'rm -rf "$blas_dir"' EXIT
 if [ -f "$carry/lib/libopenblas.so.0.gz" ]; then
   gzip -dc "$carry/lib/libopenblas.so.0.gz" >"$blas_dir/libopenblas.so.0" 2>/dev/null ||
     python3 -c 'import gzip, shutil, sys; shutil.copyfileobj(gzip.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
       "$carry/lib/libopenblas.so.0.gz" "$blas_dir/libopenblas.so.0"
 fi
-deadline=$((SECONDS + ${DEADLINE_S:-100000000}))
+deadline=$((SECONDS + ${DEADLINE_S:-540}))
 limited() {
   local left=$((deadline - SECONDS - 20))
   if [ "$left" -lt 30 ]; then
@@ -88,7 +99,7 @@ limited() {
   # Line-buffered, so that a program stopped at its limit has still printed what it finished.
   timeout -k 5 "$left" stdbuf -oL "$@"
 }
-ours_env=(env LD_LIBRARY_PATH="$PWD/$carry/lib:$blas_dir${cublas_dir:+:$cublas_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+ours_env=(env LD_LIBRARY_PATH="$carry/lib:$blas_dir${cublas_dir:+:$cublas_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
 
 {
   date -u
@@ -100,6 +111,16 @@ ours_env=(env LD_LIBRARY_PATH="$PWD/$carry/lib:$blas_dir${cublas_dir:+:$cublas_d
     "${ours_env[@]}" ldd "$bin" | grep -E "not found|absl|benchmark|cublas|cudart|blas" || true
   done
 } 2>&1 | tee "$out/env.txt"
+if [ -z "$cublas_dir" ] && [ "$needs_cublas" = 1 ]; then
+  echo "run.sh: FAILED: cuBLAS NOT FOUND (no libcublas.so.13 in the CUDA folders, PyTorch's" \
+    "nvidia wheels or ldconfig's cache): the GPU parts of \"$parts\" cannot run" |
+    tee -a "$out/env.txt" >&2
+  exit 1
+fi
+# With a GPU listed, a GPU test that finds no usable one fails instead of skipping
+# (tests/kernels/skip_without_gpu.h), in every part (tests and sanitize alike): a driver or build
+# mismatch must not pass as a clean run.
+if nvidia-smi -L 2>/dev/null | grep '^GPU ' >/dev/null; then export FEEDRANK_REQUIRE_GPU=1; fi
 
 status=0
 if [[ " $parts " == *" bench "* || " $parts " == *" als "* || " $parts " == *" torch "* ||
@@ -108,9 +129,6 @@ if [[ " $parts " == *" bench "* || " $parts " == *" als "* || " $parts " == *" t
 fi
 if [[ " $parts " == *" tests "* ]]; then
   echo "== tests" | tee "$out/tests.txt"
-  # With a GPU listed, a GPU test that finds no usable one fails instead of skipping
-  # (tests/kernels/skip_without_gpu.h): a driver or build mismatch must not pass as a clean run.
-  if nvidia-smi -L 2>/dev/null | grep '^GPU ' >/dev/null; then export FEEDRANK_REQUIRE_GPU=1; fi
   for t in kernels_gpu_emulation_test kernels_gpu_index_test kernels_feature_scorer_gpu_test \
     kernels_als_solver_gpu_test; do
     limited "${ours_env[@]}" "$carry/bin/$t" --gtest_filter="${GTEST_FILTER:-*}" 2>&1 | tee -a "$out/tests.txt"
@@ -149,7 +167,7 @@ if [[ " $parts " == *" torch "* ]]; then
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
 if [[ " $parts " == *" als "* ]]; then
-  lastfm="$PWD/$carry/data/user_artists.dat"
+  lastfm="$carry/data/user_artists.dat"
   [ -f "$lastfm" ] || echo "run.sh: no $lastfm: the ALS benchmark's Last.fm cases skip"
   echo "== gpu_als_benchmark" | tee -a "$out/gpu_benchmark.txt"
   limited "${ours_env[@]}" FEEDRANK_LASTFM_USER_ARTISTS="$lastfm" "$carry/bin/gpu_als_benchmark" \
@@ -159,7 +177,7 @@ if [[ " $parts " == *" als "* ]]; then
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
 if [[ " $parts " == *" torch-als "* ]]; then
-  lastfm="$PWD/$carry/data/user_artists.dat"
+  lastfm="$carry/data/user_artists.dat"
   lastfm_args=()
   if [ -f "$lastfm" ]; then lastfm_args=(--lastfm "$lastfm"); else
     echo "run.sh: no $lastfm: torch_als_peer.py runs the synthetic case only"; fi
@@ -282,5 +300,4 @@ peer["als"] = json.load(open(sys.argv[2]))["als"]
 json.dump(peer, open(sys.argv[1], "w"), indent=1)
 PY
 fi
-rm -rf "$blas_dir"
 exit $status

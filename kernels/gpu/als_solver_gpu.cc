@@ -56,7 +56,7 @@ class Staging {
   absl::Status init() {
     for (int s = 0; s < 2; ++s) {
       FEEDRANK_RETURN_IF_ERROR(slots_[s].allocate(kSliceBytes));
-      FEEDRANK_RETURN_IF_ERROR(done_[s].create(/*timing=*/false));
+      FEEDRANK_RETURN_IF_ERROR(done_[s].create(EventUse::kHostWait));
     }
     return absl::OkStatus();
   }

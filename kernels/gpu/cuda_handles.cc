@@ -55,9 +55,11 @@ Event::~Event() {
   if (event_ != nullptr) (void)cudaEventDestroy(event_);
 }
 
-absl::Status Event::create(bool timing) {
-  FEEDRANK_CUDA_RETURN_IF_ERROR(
-      cudaEventCreateWithFlags(&event_, timing ? cudaEventDefault : cudaEventDisableTiming));
+absl::Status Event::create(EventUse use) {
+  unsigned flags = cudaEventDefault;
+  if (use != EventUse::kTiming) flags |= cudaEventDisableTiming;
+  if (use == EventUse::kHostWait) flags |= cudaEventBlockingSync;
+  FEEDRANK_CUDA_RETURN_IF_ERROR(cudaEventCreateWithFlags(&event_, flags));
   return absl::OkStatus();
 }
 

@@ -66,13 +66,19 @@ class Stream {
   cudaStream_t stream_ = nullptr;
 };
 
+// What an event is for, which decides its flags: timing (cudaEventElapsedTime), ordering one
+// stream after another (cudaStreamWaitEvent; no timing, cheaper to record), or a host thread
+// waiting on it (cudaEventSynchronize): blocking sync, so that the thread sleeps rather than
+// spins a core for the whole copy.
+enum class EventUse { kTiming, kStreamOrder, kHostWait };
+
 class Event {
  public:
   Event() = default;
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
   ~Event();
-  absl::Status create(bool timing);
+  absl::Status create(EventUse use);
   cudaEvent_t get() const { return event_; }
 
  private:

@@ -14,7 +14,6 @@ namespace {
 
 // Rows are addressed with 32 bits in the kernels; kNoRow marks "no row".
 constexpr std::size_t kMaxRows = kNoRow - 1;
-constexpr unsigned long long kNoBadRow = ~0ull;
 
 std::size_t round_up(std::size_t a, std::size_t b) { return (a + b - 1) / b * b; }
 
@@ -28,9 +27,7 @@ DeviceMatrix::DeviceMatrix(int dimension, bool fp16, std::size_t initial_capacit
 
 absl::Status DeviceMatrix::init() {
   FEEDRANK_RETURN_IF_ERROR(stream_.create());
-  for (Event& e : staged_) FEEDRANK_RETURN_IF_ERROR(e.create(/*timing=*/false));
-  FEEDRANK_RETURN_IF_ERROR(bad_row_.allocate(sizeof(unsigned long long)));
-  FEEDRANK_RETURN_IF_ERROR(bad_row_host_.allocate(sizeof(unsigned long long)));
+  for (Event& e : staged_) FEEDRANK_RETURN_IF_ERROR(e.create(EventUse::kHostWait));
   return grow(initial_capacity_);
 }
 
@@ -45,30 +42,11 @@ absl::Status DeviceMatrix::sync(const VectorRows& rows) {
   if (rows.rows > rows_) FEEDRANK_RETURN_IF_ERROR(append(rows));
 
   // The changed range of tombstone words (new rows' words included).
-  const std::size_t words = (rows.rows + 63) / 64;
-  const auto word = [&](std::size_t i) {
-    return rows.tombstone_words != nullptr ? tombstone_word(rows, i) : std::uint64_t{0};
-  };
-  const auto same = [&](std::size_t i) {
-    return i < tombstone_mirror_.size() && tombstone_mirror_[i] == word(i);
-  };
-  std::size_t first = 0;
-  while (first < words && same(first)) ++first;
-  std::size_t last = words;  // one past the last changed word
-  while (last > first && same(last - 1)) --last;
-  if (first < last) FEEDRANK_RETURN_IF_ERROR(upload_tombstones(rows, first, last));
+  const TombstoneMirror::Range words = tombstone_mirror_.begin_sync(rows);
+  if (!words.empty()) FEEDRANK_RETURN_IF_ERROR(upload_tombstones(rows, words));
 
   FEEDRANK_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_.get()));
-  if (fp16_ && rows.rows > rows_) {
-    const unsigned long long bad = *bad_row_host_.as<unsigned long long>();
-    if (bad != kNoBadRow) {
-      return absl::InvalidArgumentError("rows[" + std::to_string(bad) +
-                                        "]: a value outside the fp16 range (+-65504) of this "
-                                        "fp16 index");
-    }
-  }
-  tombstone_mirror_.resize(words);
-  for (std::size_t i = first; i < last; ++i) tombstone_mirror_[i] = word(i);
+  tombstone_mirror_.commit((rows.rows + 63) / 64);
   rows_ = rows.rows;
   return absl::OkStatus();
 }
@@ -115,9 +93,6 @@ absl::Status DeviceMatrix::next_stage(std::size_t bytes, int* stage) {
 
 absl::Status DeviceMatrix::append(const VectorRows& rows) {
   cudaStream_t s = stream_.get();
-  if (fp16_) {
-    FEEDRANK_CUDA_RETURN_IF_ERROR(cudaMemsetAsync(bad_row_.get(), 0xFF, bad_row_.size(), s));
-  }
   const std::size_t d = static_cast<std::size_t>(dimension_);
   const std::size_t per_row = d * sizeof(float) + sizeof(std::uint64_t);
   const std::size_t chunk = std::max<std::size_t>(1, kStageBytes / per_row);
@@ -143,35 +118,23 @@ absl::Status DeviceMatrix::append(const VectorRows& rows) {
     p.dst = data_.as<unsigned char>() + from * ld_ * element_bytes();
     p.ld = ld_;
     p.fp16 = fp16_ ? 1 : 0;
-    p.first_bad_row = fp16_ ? bad_row_.as<unsigned long long>() : nullptr;
-    p.row_offset = from;
     FEEDRANK_CUDA_RETURN_IF_ERROR(launch_pack(p, s));
     FEEDRANK_CUDA_RETURN_IF_ERROR(cudaEventRecord(staged_[b].get(), s));
-  }
-  if (fp16_) {
-    FEEDRANK_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(bad_row_host_.get(), bad_row_.get(),
-                                                  sizeof(unsigned long long),
-                                                  cudaMemcpyDeviceToHost, s));
   }
   return absl::OkStatus();
 }
 
-absl::Status DeviceMatrix::upload_tombstones(const VectorRows& rows, std::size_t first,
-                                             std::size_t last) {
+absl::Status DeviceMatrix::upload_tombstones(const VectorRows& rows, TombstoneMirror::Range words) {
   cudaStream_t s = stream_.get();
   const std::size_t chunk = kStageBytes / sizeof(std::uint64_t);
-  for (std::size_t from = first; from < last; from += chunk) {
-    const std::size_t n = std::min(chunk, last - from);
+  for (std::size_t from = words.first; from < words.last; from += chunk) {
+    const std::size_t n = std::min(chunk, words.last - from);
     int b = 0;
     FEEDRANK_RETURN_IF_ERROR(next_stage(n * sizeof(std::uint64_t), &b));
     auto* host = staging_[b].as<std::uint64_t>();
-    if (rows.tombstone_words != nullptr) {
-      // A delete may set bits meanwhile (the indexer reads a pin of the table, beside the
-      // writer): a bit copied before it is taken at the next write's tombstone sync.
-      std::memcpy(host, rows.tombstone_words + from, n * sizeof(std::uint64_t));
-    } else {
-      std::memset(host, 0, n * sizeof(std::uint64_t));
-    }
+    // A delete may set bits meanwhile (the indexer reads a pin of the table, beside the writer):
+    // the mirror records the words as read here, so a bit set after is uploaded by a later sync.
+    tombstone_mirror_.stage(rows, from, n, host);
     FEEDRANK_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(tombstones_.as<std::uint64_t>() + from, host,
                                                   n * sizeof(std::uint64_t),
                                                   cudaMemcpyHostToDevice, s));

@@ -6,10 +6,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "kernels/gpu/cuda_handles.h"
+#include "kernels/gpu/tombstone_mirror.h"
 #include "kernels/vector_index.h"
 
 namespace feedrank::kernels::gpu {
@@ -23,8 +23,8 @@ class DeviceMatrix {
   absl::Status init();
 
   // Indexes rows [rows(), rows.rows) and takes the current tombstones. On error nothing new
-  // counts as indexed (rows() is unchanged). INVALID_ARGUMENT for a fp16 index given a value
-  // outside the fp16 range.
+  // counts as indexed (rows() is unchanged). A fp16 index saturates values beyond the fp16
+  // range to +-65504 (kernel_params.h, PackParams).
   absl::Status sync(const VectorRows& rows);
 
   std::size_t rows() const { return rows_; }
@@ -43,7 +43,7 @@ class DeviceMatrix {
 
   absl::Status grow(std::size_t rows_needed);
   absl::Status append(const VectorRows& rows);
-  absl::Status upload_tombstones(const VectorRows& rows, std::size_t first, std::size_t last);
+  absl::Status upload_tombstones(const VectorRows& rows, TombstoneMirror::Range words);
   // Pinned staging buffer for the next chunk, once the copies that last read it are done.
   absl::Status next_stage(std::size_t bytes, int* stage);
 
@@ -60,10 +60,8 @@ class DeviceMatrix {
   DeviceMemory staging_device_[kStages];
   Event staged_[kStages];
   int next_stage_ = 0;
-  DeviceMemory bad_row_;       // first row outside the fp16 range; all ones when none
-  PinnedMemory bad_row_host_;  // its copy on the host
 
-  std::vector<std::uint64_t> tombstone_mirror_;  // the words the device holds
+  TombstoneMirror tombstone_mirror_;  // the words the device holds
   std::size_t rows_ = 0;
   std::size_t capacity_ = 0;
 };

@@ -42,7 +42,7 @@ struct ScoringContext {
 
   absl::Status init() {
     FEEDRANK_RETURN_IF_ERROR(stream.create());
-    for (Event& e : staged) FEEDRANK_RETURN_IF_ERROR(e.create(/*timing=*/false));
+    for (Event& e : staged) FEEDRANK_RETURN_IF_ERROR(e.create(EventUse::kHostWait));
     FEEDRANK_RETURN_IF_ERROR(host_weights.allocate(kMaxScoringColumns * sizeof(float)));
     return weights.allocate(kMaxScoringColumns * sizeof(float));
   }

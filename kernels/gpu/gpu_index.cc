@@ -304,9 +304,15 @@ absl::StatusOr<std::unique_ptr<GpuIndex>> create_gpu_index(int dimension,
     return absl::InvalidArgumentError("dimension: " + std::to_string(dimension) +
                                       " is not positive");
   }
-  if (options.max_gemm_batch < 1 || options.max_concurrent_searches < 1) {
+  if (options.max_gemm_batch < 1 || options.max_gemm_batch > kMaxGemmBatch) {
     return absl::InvalidArgumentError(
-        "options: max_gemm_batch and max_concurrent_searches must be positive");
+        "options.max_gemm_batch: " + std::to_string(options.max_gemm_batch) + " is outside 1.." +
+        std::to_string(kMaxGemmBatch) + " (a GEMM pass's queries are CUDA grid rows)");
+  }
+  if (options.max_concurrent_searches < 1) {
+    return absl::InvalidArgumentError(
+        "options.max_concurrent_searches: " + std::to_string(options.max_concurrent_searches) +
+        " is not positive");
   }
   std::string why;
   const int gpus = usable_gpu_count(&why);

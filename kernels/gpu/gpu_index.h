@@ -8,9 +8,9 @@
 // validation match every other backend (search_checks.h).
 //
 // Precision: fp32 storage computes fp32 dot products (GEMMs without TF32). fp16 storage rounds
-// the matrix to fp16; the fused scan keeps queries in fp32, the GEMM path rounds each query,
-// scaled to max |value| = 1, to fp16 too, and accumulates in fp32. Expect score errors of about
-// 1e-3 x |query| x |row| with fp16 storage.
+// the matrix to fp16 (values beyond +-65504 saturate to it); the fused scan keeps queries in
+// fp32, the GEMM path rounds each query, scaled to max |value| = 1, to fp16 too, and accumulates
+// in fp32. Expect score errors of about 1e-3 x |query| x |row| with fp16 storage.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +22,10 @@
 #include "kernels/vector_index.h"
 
 namespace feedrank::kernels {
+
+// The most queries of one GEMM pass: its selection and merge kernels take a query per grid row,
+// and CUDA allows at most 65535 rows (gridDim.y).
+inline constexpr int kMaxGemmBatch = 65535;
 
 struct GpuIndexOptions {
   bool fp16_storage = false;
@@ -36,7 +40,7 @@ struct GpuIndexOptions {
   std::size_t initial_capacity_rows = std::size_t{1} << 16;  // first device allocation
   std::size_t score_tile_bytes = std::size_t{128} << 20;     // one GEMM output tile (two kept)
   int fused_max_batch = 1;           // batches up to this size take the fused scan
-  int max_gemm_batch = 1024;         // queries per GEMM pass; larger batches are split
+  int max_gemm_batch = 1024;         // queries per GEMM pass (<= kMaxGemmBatch); more are split
   int max_concurrent_searches = 4;   // search contexts (streams + scratch), created on demand
 };
 

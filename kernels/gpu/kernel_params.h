@@ -93,8 +93,9 @@ struct CompactParams {
 };
 
 // Copies rows of d floats into rows of ld elements (fp32 or fp16), zero padded, optionally
-// dividing each row by row_scale[r]. For fp16, records the first row with a value outside the
-// fp16 range in *first_bad_row (atomic min; row_offset is added).
+// dividing each row by row_scale[r]. fp16 saturates values beyond its range to +-65504, where
+// rounding would give infinities (and then infinite or NaN scores): the row stays searchable,
+// with a score too small in magnitude, rather than fail the sync of every later row.
 struct PackParams {
   const float* src = nullptr;
   int d = 0;
@@ -103,8 +104,6 @@ struct PackParams {
   int ld = 0;
   int fp16 = 0;
   const float* row_scale = nullptr;
-  unsigned long long* first_bad_row = nullptr;
-  std::size_t row_offset = 0;
 };
 
 }  // namespace feedrank::kernels::gpu

@@ -47,9 +47,11 @@ template <>
 __device__ float convert<float>(float v) {
   return v;
 }
+// Saturating (PackParams); NaN stays NaN.
 template <>
 __device__ __half convert<__half>(float v) {
-  return __float2half_rn(v);
+  constexpr float kMaxHalf = 65504.0f;
+  return __float2half_rn(fabsf(v) > kMaxHalf ? copysignf(kMaxHalf, v) : v);
 }
 
 template <typename TOut>
@@ -63,9 +65,6 @@ __global__ void pack_kernel(PackParams p) {
     const int c = static_cast<int>(i - r * static_cast<std::size_t>(p.ld));
     float v = c < p.d ? p.src[r * p.d + c] : 0.0f;
     if (p.row_scale != nullptr) v /= p.row_scale[r];
-    if (p.first_bad_row != nullptr && fabsf(v) > 65504.0f) {
-      atomicMin(p.first_bad_row, static_cast<unsigned long long>(r + p.row_offset));
-    }
     dst[i] = convert<TOut>(v);
   }
 }

@@ -9,12 +9,12 @@ absl::Status SearchContext::init() {
   FEEDRANK_RETURN_IF_ERROR(main.create());
   FEEDRANK_RETURN_IF_ERROR(select.create());
   FEEDRANK_RETURN_IF_ERROR(blas.create(main.get()));
-  FEEDRANK_RETURN_IF_ERROR(start.create(/*timing=*/true));
-  FEEDRANK_RETURN_IF_ERROR(stop.create(/*timing=*/true));
-  FEEDRANK_RETURN_IF_ERROR(joined.create(/*timing=*/false));
+  FEEDRANK_RETURN_IF_ERROR(start.create(EventUse::kTiming));
+  FEEDRANK_RETURN_IF_ERROR(stop.create(EventUse::kTiming));
+  FEEDRANK_RETURN_IF_ERROR(joined.create(EventUse::kStreamOrder));
   for (int b = 0; b < 2; ++b) {
-    FEEDRANK_RETURN_IF_ERROR(gemm_done[b].create(/*timing=*/false));
-    FEEDRANK_RETURN_IF_ERROR(select_done[b].create(/*timing=*/false));
+    FEEDRANK_RETURN_IF_ERROR(gemm_done[b].create(EventUse::kStreamOrder));
+    FEEDRANK_RETURN_IF_ERROR(select_done[b].create(EventUse::kStreamOrder));
   }
   return absl::OkStatus();
 }

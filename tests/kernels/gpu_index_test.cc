@@ -271,20 +271,49 @@ TEST(GpuIndex, RejectsBadInput) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST(GpuIndex, Fp16IndexRejectsValuesOutsideTheFp16Range) {
+// A value beyond the fp16 range saturates to +-65504: one such row must not fail the sync of
+// every later row (the index would never catch up again).
+TEST(GpuIndex, Fp16IndexSaturatesValuesOutsideTheFp16Range) {
   GpuIndexOptions options;
   options.fp16_storage = true;
   GPU_INDEX_OR_SKIP(index, 8, options);
-  Corpus corpus = random_corpus(100, 8, 110);
+  Corpus corpus = random_corpus(100, 8, 110, /*tombstone_fraction=*/0.0);
   ASSERT_TRUE(index->sync(corpus.rows(40)).ok());
   corpus.data[70 * 8 + 3] = 1e5f;
+  corpus.data[71 * 8 + 3] = -1e30f;
   const absl::Status s = index->sync(corpus.rows());
-  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
-  EXPECT_NE(s.message().find("rows[70]"), std::string_view::npos) << s;
-  EXPECT_EQ(index->indexed_rows(), 40u);
-  corpus.data[70 * 8 + 3] = 0.5f;
-  EXPECT_TRUE(index->sync(corpus.rows()).ok());
+  ASSERT_TRUE(s.ok()) << s;
   EXPECT_EQ(index->indexed_rows(), 100u);
+  std::vector<float> query(8, 0.0f);
+  for (const float sign : {1.0f, -1.0f}) {
+    query[3] = sign;
+    SearchRequest request;
+    request.queries = query;
+    request.k = 1;
+    const auto got = index->search(corpus.rows(), request);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_EQ((*got)[0].size(), 1u);
+    EXPECT_EQ((*got)[0][0].id, corpus.ids[sign > 0 ? 70 : 71]);
+    EXPECT_NEAR((*got)[0][0].score, 65504.0f, 1.0f);
+  }
+}
+
+// max_gemm_batch above CUDA's grid limit would fail every large batch's launches: the factory
+// rejects it, naming the option, before it looks for a GPU.
+TEST(GpuIndex, RejectsMaxGemmBatchAboveTheGridLimit) {
+  GpuIndexOptions options;
+  options.max_gemm_batch = kMaxGemmBatch;
+  EXPECT_NE(create_gpu_index(16, options).status().code(), absl::StatusCode::kInvalidArgument);
+#if FEEDRANK_HAVE_CUDA
+  for (const int bad : {kMaxGemmBatch + 1, 0}) {
+    options.max_gemm_batch = bad;
+    const absl::Status s = create_gpu_index(16, options).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_NE(s.message().find("max_gemm_batch"), std::string_view::npos) << s;
+  }
+#else
+  GTEST_SKIP() << "a build without CUDA";
+#endif
 }
 
 // A thread waiting for a search sleeps: CUDA's default spins when cores outnumber contexts,
