@@ -103,7 +103,44 @@ TEST_F(ReplayBaselines, UserKnnScoresPostsBySummedNeighbourSimilarity) {
   // One neighbour (user 2): 101, 102, 103, 105 tie at 0.707.
   const UserKnnSource nearest_only(state_, 1);
   EXPECT_EQ(nearest_only.ranking_for(1), (Posts{105, 103, 102, 101}));
-  EXPECT_EQ(*nearest_only.list_for(1, 50), (Posts{103}));
+  EXPECT_EQ(*nearest_only.list_for(1, 50), (Posts{103, 104}));  // 104 from popularity
+}
+
+// No engagements before the cut, no neighbours: the popularity list, not an empty one (which
+// would flatter every other row on cold-start viewers).
+TEST_F(ReplayBaselines, UserKnnGivesAViewerWithNoHistoryThePopularityList) {
+  const UserKnnSource knn(state_, 50);
+  const GlobalOrderSource popularity("popularity", state_, popularity_order(state_));
+  ASSERT_TRUE(knn.ranking_for(5).empty());
+  EXPECT_EQ(*knn.list_for(5, 50), (Posts{106, 104}));
+  EXPECT_EQ(*knn.list_for(5, 50), *popularity.list_for(5, 50));
+  EXPECT_EQ(*knn.list_for(5, 1), (Posts{106}));
+}
+
+TEST_F(ReplayBaselines, UserKnnFillsAShortListFromPopularityAfterTheNeighboursPosts) {
+  // 3 = {101, 104}, nearest neighbour 1 = {101, 102}: 102 alone survives the rule. Popularity then
+  // adds, in its order, 103, 106 and 105 (3 follows 4); 101 and 104 are engaged, 102 in already.
+  const UserKnnSource nearest_only(state_, 1);
+  EXPECT_EQ(*nearest_only.list_for(3, 50), (Posts{102, 103, 106, 105}));
+  EXPECT_EQ(*nearest_only.list_for(3, 2), (Posts{102, 103}));  // the neighbours' posts first
+  // With every neighbour (1 and 2): 102, 105, 103 from them, then 106.
+  EXPECT_EQ(*UserKnnSource(state_, 50).list_for(3, 50), (Posts{102, 105, 103, 106}));
+}
+
+// Whatever counts as positive (here shares alone, of which there are none), the matrix holds every
+// engagement, as the engine's history does.
+TEST(ReplayBaselinesKinds, UserKnnLearnsFromEveryKindWhateverCountsAsPositive) {
+  const PreCutState state =
+      cut_corpus({user(1, 1), user(2, 1), user(3, 1), post(10, 3, 10), post(11, 3, 20),
+                  engage(1, 10, 100, v1::ENGAGEMENT_KIND_VIEW),
+                  engage(2, 10, 110, v1::ENGAGEMENT_KIND_LIKE),
+                  engage(2, 11, 120, v1::ENGAGEMENT_KIND_COMMENT)},
+                 1000, PositiveKinds{{v1::ENGAGEMENT_KIND_SHARE}})
+          .state;
+  const UserKnnSource knn(state, 50);
+  ASSERT_EQ(knn.neighbours_of(1).size(), 1u);
+  EXPECT_EQ(knn.neighbours_of(1)[0].user, 2u);
+  EXPECT_EQ(*knn.list_for(1, 50), (Posts{11, 10}));  // nothing is "already engaged"
 }
 
 TEST_F(ReplayBaselines, RandomIsSeededAndKeepsOnlyWhatTheRuleKeeps) {

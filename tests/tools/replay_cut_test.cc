@@ -1,5 +1,6 @@
-// The replay's cut on a tiny handcrafted input: what goes into the history, the ground truth and
-// its exclusions, the judged viewers, the list rule and the quantile cut time.
+// The replay's cut on tiny handcrafted inputs: what goes into the history, where undated records
+// fall, the ground truth and its exclusions, the judged viewers, the list rule and the quantile
+// cut time.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -8,6 +9,7 @@
 #include "tools/replay/corpus_cut.h"
 #include "tools/replay/cut_time.h"
 #include "tools/replay/list_builder.h"
+#include "tools/replay/positive_kinds.h"
 #include "tools/replay/viewer_sample.h"
 
 namespace feedrank::replay {
@@ -17,22 +19,23 @@ using namespace feedrank::replay::testing;
 
 constexpr TimestampMs kCut = 100;
 
+// In time order after the users (the undated records fall where they stand).
 std::vector<v1::IngestRecord> handcrafted() {
   return {
       user(1, 10),        user(2, 10),
       user(3, 10),        user(4, 150),  // created after the cut: never judged
       follow(1, 2),       follow(1, 3),
       unfollow(1, 3),     follow(3, 2),
-      follow(2, 1, 150),  // made after the cut: not in the history
-      unfollow(3, 2, 160),  // undone after the cut: 3 still followed 2 at the cut
       post(10, 2, 20),    post(11, 3, 30, /*followers_only=*/true),
       post(12, 1, 40),   // viewer 1's own
-      post(13, 2, 120),  // created after the cut
       post(14, 3, 50),    post(15, 2, 60),
       engage(1, 10, 50),  // before the cut: 10 is already engaged for viewer 1
       engage(2, 12, 70),  engage(3, 14, 80),
       delete_post(14),
-      delete_post(13),     // its post is not in the history: dropped
+      delete_post(13),      // its post is not in the history: dropped
+      follow(2, 1, 150),    // made after the cut: not in the history
+      unfollow(3, 2, 160),  // undone after the cut: 3 still followed 2 at the cut
+      post(13, 2, 120),     // created after the cut
       engage(1, 10, 110),  // already engaged before the cut
       engage(1, 12, 115),  // own post
       engage(1, 13, 130),  // created after the cut
@@ -115,6 +118,125 @@ TEST(ReplayCut, TruthLeavesOutOwnAlreadyEngagedDeletedAndLaterCreatedPosts) {
   EXPECT_EQ(cut.truth.at(3), PostSet({10}));
   EXPECT_EQ(cut.truth.at(4), PostSet({10}));
   EXPECT_FALSE(cut.truth.contains(2));  // own post and a deleted one only
+}
+
+// Viewer 1 follows 2 only after the cut: 2's followers-only post 10 is in no list of theirs at the
+// cut, so it is not their truth either (else no list could reach it).
+TEST(ReplayCut, TruthLeavesOutFollowersOnlyPostsTheViewerCouldNotSeeAtTheCut) {
+  const CorpusCut cut =
+      cut_corpus({user(1, 10), user(2, 10), user(3, 10), user(4, 10), follow(4, 2),
+                  post(10, 2, 20, /*followers_only=*/true), post(11, 3, 20), follow(1, 2, 110),
+                  engage(1, 10, 120), engage(1, 11, 120), engage(4, 10, 125)},
+                 kCut);
+  EXPECT_FALSE(keeps(cut.state, 1, 10));
+  EXPECT_EQ(cut.truth.at(1), PostSet({11}));
+  EXPECT_EQ(cut.truth.at(4), PostSet({10}));  // 4 followed 2 at the cut
+}
+
+TEST(ReplayCut, EveryTruthPostIsOneTheListRuleKeeps) {
+  for (const auto& records :
+       {handcrafted(), std::vector<v1::IngestRecord>{user(1, 10), user(2, 10),
+                                                     post(10, 2, 20, /*followers_only=*/true),
+                                                     follow(1, 2, 110), engage(1, 10, 120)}}) {
+    const CorpusCut cut = cut_corpus(records, kCut);
+    for (const auto& [viewer, truth] : cut.truth) {
+      for (PostId post : truth) {
+        EXPECT_TRUE(keeps(cut.state, viewer, post)) << viewer << " " << post;
+      }
+    }
+  }
+}
+
+// The input is in time order: once a record dated at or after the cut has been read, an unfollow
+// without a time and a delete (which has none) come after the cut too. Neither is history nor
+// applied: at the cut 1 still followed 2 and post 11 was live.
+TEST(ReplayCut, UndatedUnfollowAndDeleteAfterALaterDatedRecordFallAfterTheCut) {
+  const CorpusCut cut = cut_corpus(
+      {user(1, 10), user(2, 10), user(3, 10), follow(1, 2), post(10, 2, 20), post(11, 2, 30),
+       engage(3, 10, 40), engage(1, 10, 110), unfollow(1, 2), delete_post(11), engage(1, 11, 120)},
+      kCut);
+  EXPECT_TRUE(cut.state.follows(1, 2));
+  EXPECT_EQ(cut.state.live_posts(), (std::vector<PostId>{10, 11}));
+  EXPECT_EQ(kinds_and_ids(cut.history),
+            (std::vector<std::string>{"user 1", "user 2", "user 3", "follow", "post 10", "post 11",
+                                      "engage 3->10"}));
+  EXPECT_EQ(cut.counts.unfollows, 0u);
+  EXPECT_EQ(cut.counts.deletes, 0u);
+  EXPECT_EQ(cut.counts.unfollows_after_cut, 1u);
+  EXPECT_EQ(cut.truth.at(1), PostSet({10, 11}));  // 11 was live at the cut
+}
+
+// Before that record, undated ones are history, and counted apart since only their place dates
+// them. A user created after the cut does not move the reader past it: files list users first.
+TEST(ReplayCut, UndatedRecordsBeforeTheFirstLaterOneAreHistoryAndCounted) {
+  const CorpusCut cut =
+      cut_corpus({user(1, 10), user(2, 10), user(3, 10), user(4, 150), follow(1, 2), follow(1, 3),
+                  follow(2, 3), follow(3, 1), post(10, 2, 20), post(11, 2, 30), unfollow(1, 2),
+                  unfollow(1, 3, 50), delete_post(10), delete_post(99), engage(3, 11, 110),
+                  unfollow(2, 3), delete_post(11), unfollow(3, 1, 90)},
+                 kCut);
+  EXPECT_FALSE(cut.state.follows(1, 2));  // undated, before
+  EXPECT_FALSE(cut.state.follows(1, 3));  // dated before
+  EXPECT_TRUE(cut.state.follows(2, 3));   // undated, after
+  EXPECT_FALSE(cut.state.follows(3, 1));  // dated before, wherever it stands
+  EXPECT_EQ(cut.state.live_posts(), (std::vector<PostId>{11}));
+  EXPECT_EQ(cut.counts.unfollows, 3u);
+  EXPECT_EQ(cut.counts.deletes, 1u);
+  EXPECT_EQ(cut.counts.dropped, 1u);             // 99 is unknown
+  EXPECT_EQ(cut.counts.undated_before_cut, 2u);  // unfollow(1, 2) and delete 10
+  EXPECT_EQ(cut.counts.unfollows_after_cut, 1u);
+  EXPECT_EQ(cut.counts.deletes_after_cut, 1u);
+}
+
+// Viewer 1 viewed 10 and liked 11 before the cut; after it, liked 10, viewed 12 and shared 11.
+std::vector<v1::IngestRecord> engagements_of_every_kind() {
+  return {user(1, 10),
+          user(2, 10),
+          post(10, 2, 20),
+          post(11, 2, 20),
+          post(12, 2, 20),
+          engage(1, 10, 50, v1::ENGAGEMENT_KIND_VIEW),
+          engage(1, 11, 60, v1::ENGAGEMENT_KIND_LIKE),
+          engage(1, 10, 120, v1::ENGAGEMENT_KIND_LIKE),
+          engage(1, 12, 130, v1::ENGAGEMENT_KIND_VIEW),
+          engage(1, 11, 140, v1::ENGAGEMENT_KIND_SHARE)};
+}
+
+TEST(ReplayCut, EveryKindIsPositiveByDefault) {
+  const CorpusCut cut = cut_corpus(engagements_of_every_kind(), kCut);
+  EXPECT_TRUE(cut.state.engaged_before(1, 10));
+  EXPECT_TRUE(cut.state.engaged_before(1, 11));
+  EXPECT_EQ(cut.truth.at(1), PostSet({12}));
+}
+
+// With likes alone positive, a view is neither truth nor "already engaged": 10, viewed before
+// the cut and liked after it, is truth; 12, only viewed, is not; 11 was liked already. The
+// history and the baselines' engagements keep every kind.
+TEST(ReplayCut, PositiveKindsDecideBothTheTruthAndWhatIsAlreadyEngaged) {
+  const CorpusCut cut =
+      cut_corpus(engagements_of_every_kind(), kCut, PositiveKinds{{v1::ENGAGEMENT_KIND_LIKE}});
+  EXPECT_FALSE(cut.state.engaged_before(1, 10));
+  EXPECT_TRUE(cut.state.engaged_before(1, 11));
+  EXPECT_TRUE(keeps(cut.state, 1, 10));
+  EXPECT_EQ(cut.truth.at(1), PostSet({10}));
+  EXPECT_EQ(cut.state.engagements.size(), 2u);
+  EXPECT_EQ(cut.counts.engagements, 2u);
+  EXPECT_EQ(cut.counts.engagements_after_cut, 3u);
+}
+
+TEST(ReplayPositiveKinds, ParsesTheJsonLinesNamesOnly) {
+  EXPECT_EQ(*parse_engagement_kind("view"), v1::ENGAGEMENT_KIND_VIEW);
+  EXPECT_EQ(*parse_engagement_kind("share"), v1::ENGAGEMENT_KIND_SHARE);
+  for (const char* bad : {"LIKE", "Like", "unspecified", "", "likes"}) {
+    EXPECT_TRUE(absl::IsInvalidArgument(parse_engagement_kind(bad).status())) << bad;
+  }
+  EXPECT_EQ(engagement_kind_name(v1::ENGAGEMENT_KIND_COMMENT), "comment");
+  EXPECT_EQ(PositiveKinds{}.describe(), "every kind");
+  const PositiveKinds some{{v1::ENGAGEMENT_KIND_LIKE, v1::ENGAGEMENT_KIND_SHARE}};
+  EXPECT_EQ(some.describe(), "like, share");
+  EXPECT_TRUE(some.contains(v1::ENGAGEMENT_KIND_SHARE));
+  EXPECT_FALSE(some.contains(v1::ENGAGEMENT_KIND_VIEW));
+  EXPECT_TRUE(PositiveKinds{}.contains(v1::ENGAGEMENT_KIND_VIEW));
 }
 
 TEST(ReplayCut, JudgesViewersThatExistedBeforeTheCutWithTruthAndSamplesThemBySeed) {

@@ -1,5 +1,6 @@
 // An end-to-end replay of a small synthetic corpus through the in-process engine: every row is
-// there in order, the chronological one has plausible values, and the reports render.
+// there in order, the chronological one has plausible values, every other row is compared with it,
+// and the reports render.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -81,6 +82,38 @@ TEST_F(ReplayEndToEnd, ReportsRenderEveryRow) {
   EXPECT_TRUE(absl::StartsWith(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"")) << svg;
   EXPECT_TRUE(absl::EndsWith(svg, "</svg>\n"));
   EXPECT_TRUE(absl::StrContains(svg, ">random</text>"));
+}
+
+TEST_F(ReplayEndToEnd, EveryOtherRowHasItsNdcgDifferenceFromTheChronologicalOne) {
+  ASSERT_NE(report_, nullptr);
+  const ListScores& reference = report_->rows[0];
+  EXPECT_FALSE(reference.ndcg_at_10_vs_reference.has_value());
+  EXPECT_EQ(reference.viewer_ndcg_at_10.size(), report_->viewers_judged);
+  for (std::size_t i = 1; i < report_->rows.size(); ++i) {
+    const ListScores& row = report_->rows[i];
+    ASSERT_TRUE(row.ndcg_at_10_vs_reference.has_value()) << row.name;
+    const DifferenceInterval& interval = *row.ndcg_at_10_vs_reference;
+    EXPECT_NEAR(interval.difference, row.ndcg_at_10 - reference.ndcg_at_10, 1e-12) << row.name;
+    EXPECT_LE(interval.low, interval.difference) << row.name;
+    EXPECT_GE(interval.high, interval.difference) << row.name;
+  }
+}
+
+TEST(ReplayRun, ComparesWithTheReferenceListNamedAndRefusesAnUnknownName) {
+  ReplayOptions options;
+  options.source.synthetic = datasets::SyntheticCorpusOptions{100, 600, 3, 20};
+  options.max_viewers = 40;
+  options.reference_list = "random";
+  const auto report = run_replay(options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->rows.back().name, "random");
+  EXPECT_FALSE(report->rows.back().ndcg_at_10_vs_reference.has_value());
+  EXPECT_TRUE(report->rows.front().ndcg_at_10_vs_reference.has_value());
+  options.reference_list = "chronologcal";
+  const auto typo = run_replay(options);
+  EXPECT_TRUE(absl::IsInvalidArgument(typo.status())) << typo.status();
+  EXPECT_TRUE(absl::StrContains(typo.status().message(), "rows: chronological, algorithmic, "))
+      << typo.status();
 }
 
 TEST(ReplayRun, UnreadableInputIsAnError) {

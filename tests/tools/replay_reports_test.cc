@@ -1,10 +1,13 @@
 // A list source that fails makes its row unavailable, and every report renders such a row as
-// "not available (...)" beside the ordinary ones.
+// "not available (...)" beside the ordinary ones; the reports show each row's NDCG@10 against the
+// reference row and the cut's counts of undated records.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
+#include "tools/replay/reference_comparison.h"
 #include "tools/replay/report_json.h"
 #include "tools/replay/report_markdown.h"
 #include "tools/replay/report_svg.h"
@@ -38,6 +41,21 @@ TEST(ReplaySourceScoring, AnErrorMakesTheRowUnavailableWithItsCodeAndMessage) {
   EXPECT_TRUE(served.unavailable.empty());
   EXPECT_EQ(served.viewers, 2u);
   EXPECT_DOUBLE_EQ(served.hit_rate_at_10, 1.0);
+}
+
+// Scored viewer by viewer, the same list under two names differs by exactly nothing.
+TEST(ReplaySourceScoring, TwoIdenticalListsDifferFromEachOtherByExactlyZero) {
+  PreCutState state;
+  for (PostId post : {1, 2, 3}) state.posts[post] = {9, 0};
+  const absl::flat_hash_map<UserId, PostSet> truth = {{5, {1}}, {6, {3}}, {7, {2, 3}}};
+  const FixedSource same(std::vector<PostId>{3, 1});
+  std::vector<ListScores> rows = {score_list_source(same, state, truth, {5, 6, 7}, 50),
+                                  score_list_source(same, state, truth, {5, 6, 7}, 50)};
+  ASSERT_EQ(rows[0].viewer_ndcg_at_10.size(), 3u);
+  EXPECT_DOUBLE_EQ(rows[0].viewer_ndcg_at_10[1], 1.0);  // viewer 6: 3 at rank 1
+  compare_with_reference(rows, 0, 1);
+  ASSERT_TRUE(rows[1].ndcg_at_10_vs_reference.has_value());
+  EXPECT_EQ(*rows[1].ndcg_at_10_vs_reference, (DifferenceInterval{0, 0, 0}));
 }
 
 ReplayReport report_with_an_unavailable_row() {
@@ -80,6 +98,67 @@ TEST(ReplayReports, SvgMarksTheUnavailableRowAndEscapesText) {
   EXPECT_TRUE(absl::StrContains(svg, "test data &lt;&amp;&gt;")) << svg;
   EXPECT_FALSE(absl::StrContains(svg, "<&>"));
   EXPECT_TRUE(absl::StrContains(svg, ">0.250</text>")) << svg;  // the chronological NDCG bar
+}
+
+ReplayReport report_with_a_comparison() {
+  ReplayReport report = report_with_an_unavailable_row();
+  ListScores popularity;
+  popularity.name = "popularity";
+  popularity.viewers = 3;
+  popularity.ndcg_at_10_vs_reference = DifferenceInterval{0.05, 0.01, 0.09};
+  report.rows.push_back(popularity);
+  report.counts.undated_before_cut = 4;
+  report.counts.deletes_after_cut = 2;
+  return report;
+}
+
+TEST(ReplayReports, MarkdownShowsEachRowAgainstTheReferenceWithItsInterval) {
+  const std::string markdown = to_markdown(report_with_a_comparison());
+  EXPECT_TRUE(absl::StrContains(markdown, "| viewers | NDCG@10 vs chronological [95% CI] |\n"))
+      << markdown;
+  EXPECT_TRUE(absl::StrContains(markdown, "| 3 | reference |\n")) << markdown;
+  EXPECT_TRUE(absl::StrContains(markdown, "| 3 | +0.0500 [+0.0100, +0.0900] |\n")) << markdown;
+  EXPECT_TRUE(absl::StrContains(markdown, "paired bootstrap 95% interval")) << markdown;
+  // The unavailable row keeps the table's shape: one cell per column.
+  const std::size_t header = markdown.find("| list |");
+  const std::string header_line = markdown.substr(header, markdown.find('\n', header) - header);
+  const std::size_t row = markdown.find("| algorithmic |");
+  const std::string row_line = markdown.substr(row, markdown.find('\n', row) - row);
+  EXPECT_EQ(std::count(row_line.begin(), row_line.end(), '|'),
+            std::count(header_line.begin(), header_line.end(), '|'));
+}
+
+TEST(ReplayReports, JsonHasEachRowsIntervalAgainstTheReference) {
+  const nlohmann::json json = nlohmann::json::parse(to_json(report_with_a_comparison()));
+  EXPECT_EQ(json["reference_list"], "chronological");
+  EXPECT_FALSE(json["rows"][0].contains("ndcg_at_10_vs_reference"));
+  const nlohmann::json& interval = json["rows"][2]["ndcg_at_10_vs_reference"];
+  EXPECT_EQ(interval["difference"], 0.05);
+  EXPECT_EQ(interval["ci95_low"], 0.01);
+  EXPECT_EQ(interval["ci95_high"], 0.09);
+}
+
+TEST(ReplayReports, BothReportsNameThePositiveKinds) {
+  ReplayReport report = report_with_a_comparison();
+  EXPECT_TRUE(absl::StrContains(to_markdown(report),
+                                "positive engagements (truth and already engaged): every kind"));
+  EXPECT_EQ(nlohmann::json::parse(to_json(report))["positive_kinds"], nlohmann::json::array());
+  report.options.positive_kinds.kinds = {v1::ENGAGEMENT_KIND_LIKE, v1::ENGAGEMENT_KIND_SHARE};
+  EXPECT_TRUE(absl::StrContains(to_markdown(report),
+                                "positive engagements (truth and already engaged): like, share"));
+  EXPECT_EQ(nlohmann::json::parse(to_json(report))["positive_kinds"],
+            (std::vector<std::string>{"like", "share"}));
+}
+
+TEST(ReplayReports, BothReportsCountUndatedRecordsInTheHistoryAndDeletesAfterTheCut) {
+  const ReplayReport report = report_with_a_comparison();
+  const std::string markdown = to_markdown(report);
+  EXPECT_TRUE(absl::StrContains(markdown, "(4 of the unfollows and deletes undated")) << markdown;
+  EXPECT_TRUE(absl::StrContains(markdown, "0 posts, 2 deletes, 0 engagements; dropped"))
+      << markdown;
+  const nlohmann::json json = nlohmann::json::parse(to_json(report));
+  EXPECT_EQ(json["history"]["undated_unfollows_and_deletes"], 4);
+  EXPECT_EQ(json["after_cut"]["deletes"], 2);
 }
 
 }  // namespace

@@ -47,12 +47,13 @@ inline v1::IngestRecord post(std::uint64_t id, std::uint64_t author, std::int64_
   return record;
 }
 
-inline v1::IngestRecord engage(std::uint64_t user, std::uint64_t post, std::int64_t at) {
+inline v1::IngestRecord engage(std::uint64_t user, std::uint64_t post, std::int64_t at,
+                               v1::EngagementKind kind = v1::ENGAGEMENT_KIND_LIKE) {
   v1::IngestRecord record;
   v1::Engagement* out = record.mutable_engagement();
   out->set_user_id(user);
   out->set_post_id(post);
-  out->set_kind(v1::ENGAGEMENT_KIND_LIKE);
+  out->set_kind(kind);
   out->set_at_ms(at);
   return record;
 }

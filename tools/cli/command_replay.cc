@@ -9,6 +9,7 @@
 
 #include "tools/cli/commands.h"
 #include "tools/cli/data_source_flags.h"
+#include "tools/replay/positive_kinds.h"
 #include "tools/replay/replay_runner.h"
 #include "tools/replay/report_json.h"
 #include "tools/replay/report_markdown.h"
@@ -24,6 +25,7 @@ struct ReplayFlags {
   double recent_days = 7;
   std::string ranking_config;
   std::vector<std::string> vector_spaces = {"text"};
+  std::vector<std::string> positive_kinds;  // empty: every kind
   std::string out_md;
   std::string out_svg;
   bool json = false;
@@ -40,6 +42,10 @@ int run_replay_command(ReplayFlags& flags, bool cut_given) {
     ranker::VectorSpace space{};
     ranker::parse_vector_space(name, space);  // the flag's check allows only valid names
     options.vector_spaces.push_back(space);
+  }
+  for (const std::string& name : flags.positive_kinds) {
+    // The flag's check allows only valid names.
+    options.positive_kinds.kinds.push_back(*replay::parse_engagement_kind(name));
   }
 
   auto report = replay::run_replay(
@@ -81,7 +87,8 @@ Subcommand add_replay_command(CLI::App& root) {
                   "Viewers judged; a seeded sample when more have ground truth")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app->add_option("--seed", options.seed, "Seed of the viewer sample and the random baseline")
+  app->add_option("--seed", options.seed,
+                  "Seed of the viewer sample, the random baseline and the bootstrap")
       ->capture_default_str();
   app->add_option("--recent-days", flags->recent_days,
                   "Recent popularity counts engagements this many days before the cut")
@@ -90,6 +97,21 @@ Subcommand add_replay_command(CLI::App& root) {
   app->add_option("--neighbours", options.knn_neighbours, "User-kNN neighbours")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  app->add_option("--reference-list", options.reference_list,
+                  "The row each row's NDCG@10 is compared with, by its name in the table (paired "
+                  "bootstrap 95% interval over the judged viewers, seeded by --seed)")
+      ->capture_default_str();
+  app->add_option("--positive-kinds", flags->positive_kinds,
+                  "Engagement kinds that count as positives: what makes a post a viewer's ground "
+                  "truth after the cut and 'already engaged' (left out of every list) before it; "
+                  "view, like, comment, share (comma-separated). Default: every kind, as earlier "
+                  "tables were made. The history keeps every kind, and the engine's feeds still "
+                  "leave out posts engaged with in any way")
+      ->delimiter(',')
+      ->check([](const std::string& name) {
+        const auto kind = replay::parse_engagement_kind(name);
+        return kind.ok() ? std::string() : std::string(kind.status().message());
+      });
   app->add_option("--ranking-config", flags->ranking_config,
                   "RankingConfig JSON file for the algorithmic feed")
       ->check(CLI::ExistingFile);

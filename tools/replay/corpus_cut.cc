@@ -1,5 +1,7 @@
 #include "tools/replay/corpus_cut.h"
 
+#include "tools/replay/list_builder.h"
+
 namespace feedrank::replay {
 namespace {
 
@@ -12,7 +14,9 @@ Visibility visibility_of(const v1::Post& post) {
 // is complete, since "engaged with before the cut" needs all of it.
 class CorpusCutter {
  public:
-  explicit CorpusCutter(TimestampMs cut) { result_.state.cut = cut; }
+  CorpusCutter(TimestampMs cut, PositiveKinds positive) : positive_(std::move(positive)) {
+    result_.state.cut = cut;
+  }
 
   void add(const v1::IngestRecord& record) {
     switch (record.record_case()) {
@@ -24,7 +28,7 @@ class CorpusCutter {
       case v1::IngestRecord::kFollow:
         // A follow made after the cut did not exist then: kept, it would let the chronological
         // feed and the network features see accounts the viewer found later.
-        if (record.follow().created_at_ms() >= result_.state.cut) {
+        if (dated_after_cut(record.follow().created_at_ms())) {
           ++result_.counts.follows_after_cut;
           break;
         }
@@ -33,16 +37,7 @@ class CorpusCutter {
         keep(record, result_.counts.follows);
         break;
       case v1::IngestRecord::kUnfollow:
-        // Likewise an unfollow dated after the cut (its time is optional: an undated one counts
-        // where it stands in the input, like a delete).
-        if (record.unfollow().created_at_ms() > 0 &&
-            record.unfollow().created_at_ms() >= result_.state.cut) {
-          ++result_.counts.unfollows_after_cut;
-          break;
-        }
-        result_.state.followees[record.unfollow().follower_id()].erase(
-            record.unfollow().followee_id());
-        keep(record, result_.counts.unfollows);
+        add_unfollow(record);
         break;
       case v1::IngestRecord::kDeletePostId:
         add_delete(record);
@@ -60,9 +55,7 @@ class CorpusCutter {
 
   CorpusCut finish() {
     for (const EngagementEvent& later : later_engagements_) {
-      const PostFacts* post = result_.state.live_post(later.post);
-      if (post == nullptr || post->author == later.user) continue;
-      if (result_.state.engaged_before(later.user, later.post)) continue;
+      if (!keeps(result_.state, later.user, later.post)) continue;  // no list could show it
       result_.truth[later.user].insert(later.post);
     }
     return std::move(result_);
@@ -74,7 +67,31 @@ class CorpusCutter {
     ++count;
   }
 
+  // Whether a record dated `at` falls at or after the cut; the first that does takes the reader
+  // past the cut for the undated records after it.
+  bool dated_after_cut(TimestampMs at) {
+    const bool after = at >= result_.state.cut;
+    past_cut_ = past_cut_ || after;
+    return after;
+  }
+
+  void add_unfollow(const v1::IngestRecord& record) {
+    // Its time is optional (0: none); an undated one falls where it stands in the input.
+    const TimestampMs at = record.unfollow().created_at_ms();
+    if (at > 0 ? dated_after_cut(at) : past_cut_) {
+      ++result_.counts.unfollows_after_cut;
+      return;
+    }
+    result_.state.followees[record.unfollow().follower_id()].erase(record.unfollow().followee_id());
+    keep(record, result_.counts.unfollows);
+    if (at == 0) ++result_.counts.undated_before_cut;
+  }
+
   void add_delete(const v1::IngestRecord& record) {
+    if (past_cut_) {  // a delete has no time: it falls where it stands
+      ++result_.counts.deletes_after_cut;
+      return;
+    }
     const auto it = result_.state.posts.find(record.delete_post_id());
     if (it == result_.state.posts.end()) {
       ++result_.counts.dropped;
@@ -82,11 +99,12 @@ class CorpusCutter {
     }
     it->second.deleted = true;
     keep(record, result_.counts.deletes);
+    ++result_.counts.undated_before_cut;
   }
 
   void add_post(const v1::IngestRecord& record) {
     const v1::Post& post = record.post();
-    if (post.created_at_ms() >= result_.state.cut) {
+    if (dated_after_cut(post.created_at_ms())) {
       ++result_.counts.posts_after_cut;
       return;
     }
@@ -99,8 +117,9 @@ class CorpusCutter {
   void add_engagement(const v1::IngestRecord& record) {
     const v1::Engagement& in = record.engagement();
     const EngagementEvent engagement{in.user_id(), in.post_id(), in.at_ms()};
-    if (engagement.at >= result_.state.cut) {
-      later_engagements_.push_back(engagement);
+    const bool positive = positive_.contains(in.kind());
+    if (dated_after_cut(engagement.at)) {
+      if (positive) later_engagements_.push_back(engagement);
       ++result_.counts.engagements_after_cut;
       return;
     }
@@ -108,19 +127,22 @@ class CorpusCutter {
       ++result_.counts.dropped;
       return;
     }
-    result_.state.engaged[engagement.user].insert(engagement.post);
+    if (positive) result_.state.engaged[engagement.user].insert(engagement.post);
     result_.state.engagements.push_back(engagement);
     keep(record, result_.counts.engagements);
   }
 
+  PositiveKinds positive_;
   CorpusCut result_;
-  std::vector<EngagementEvent> later_engagements_;
+  std::vector<EngagementEvent> later_engagements_;  // of positive kinds
+  bool past_cut_ = false;  // a record dated at or after the cut has been read
 };
 
 }  // namespace
 
-CorpusCut cut_corpus(const std::vector<v1::IngestRecord>& records, TimestampMs cut) {
-  CorpusCutter cutter(cut);
+CorpusCut cut_corpus(const std::vector<v1::IngestRecord>& records, TimestampMs cut,
+                     const PositiveKinds& positive) {
+  CorpusCutter cutter(cut, positive);
   for (const v1::IngestRecord& record : records) cutter.add(record);
   return cutter.finish();
 }

@@ -1,12 +1,19 @@
 // Splits the input at the cut: the history the engine is given (and the replay's own view of
 // it), and each viewer's ground truth, the posts they went on to engage with.
 //
-// History, in input order: every user, follow, unfollow and delete (as they come), posts created
-// before the cut, engagements before the cut. Deletes of posts that are not in the history and
-// engagements with such posts are dropped, so that every chunk is valid to write.
+// History, in input order: every user; follows, posts and engagements dated before the cut;
+// unfollows dated before it; and the undated records (unfollows without a time, every delete)
+// that come before the first record dated at or after the cut. The input is taken to be in time
+// order, so an undated record after that one happened after the cut: it is neither history nor
+// applied to the state. Users do not move the cut's place in the input: a file may list every
+// account first (Last.fm's and the generator's do), and one created after the cut would push
+// every delete past it. Deletes of posts that are not in the history and engagements with such
+// posts are dropped, so that every chunk is valid to write.
 //
-// Ground truth of a viewer: the live posts created before the cut that they engaged with (any
-// kind) at or after it, leaving out their own posts and posts they had engaged with before it.
+// Ground truth of a viewer: the posts they engaged with at or after the cut, by a positive kind
+// (positive_kinds.h: any by default), that the list rule keeps for them (list_builder.h: live,
+// created before the cut, visible to them at the cut, neither their own nor engaged with before
+// it), so that every list can reach all of it.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +21,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "feedrank/v1/feedrank.pb.h"
+#include "tools/replay/positive_kinds.h"
 #include "tools/replay/pre_cut_state.h"
 
 namespace feedrank::replay {
@@ -26,9 +34,12 @@ struct CutCounts {
   std::uint64_t deletes = 0;
   std::uint64_t posts = 0;
   std::uint64_t engagements = 0;
+  // Of the unfollows and deletes above, those without a time: history by their place alone.
+  std::uint64_t undated_before_cut = 0;
   // Not in it.
   std::uint64_t follows_after_cut = 0;
-  std::uint64_t unfollows_after_cut = 0;  // dated ones only
+  std::uint64_t unfollows_after_cut = 0;  // dated at or after the cut, or undated past it
+  std::uint64_t deletes_after_cut = 0;
   std::uint64_t posts_after_cut = 0;
   std::uint64_t engagements_after_cut = 0;
   std::uint64_t dropped = 0;  // deletes and engagements of posts missing from the history
@@ -41,6 +52,7 @@ struct CorpusCut {
   CutCounts counts;
 };
 
-CorpusCut cut_corpus(const std::vector<v1::IngestRecord>& records, TimestampMs cut);
+CorpusCut cut_corpus(const std::vector<v1::IngestRecord>& records, TimestampMs cut,
+                     const PositiveKinds& positive = {});
 
 }  // namespace feedrank::replay

@@ -24,11 +24,16 @@ class ListBuilder {
 
   // Offers candidates in order until the list is full.
   template <typename Range>
-  std::vector<PostId> fill_from(const Range& candidates) {
+  void offer_all(const Range& candidates) {
     for (PostId post : candidates) {
       if (full()) break;
       offer(post);
     }
+  }
+  // The same, then takes the list.
+  template <typename Range>
+  std::vector<PostId> fill_from(const Range& candidates) {
+    offer_all(candidates);
     return take();
   }
 

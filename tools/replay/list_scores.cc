@@ -11,7 +11,8 @@ ListScoreAccumulator::ListScoreAccumulator(const PreCutState& state, int k)
 
 void ListScoreAccumulator::add(std::span<const PostId> list, const PostSet& truth) {
   ++viewers_;
-  ndcg_ += ndcg_at(list, truth, kTopN);
+  viewer_ndcg_.push_back(ndcg_at(list, truth, kTopN));
+  ndcg_ += viewer_ndcg_.back();
   hits_ += hit_rate_at(list, truth, kTopN);
   recall_10_ += recall_at(list, truth, kTopN);
   recall_k_ += recall_at(list, truth, k_);
@@ -37,6 +38,7 @@ ListScores ListScoreAccumulator::scores(std::string name) const {
   row.name = std::move(name);
   row.viewers = viewers_;
   row.empty_lists = empty_lists_;
+  row.viewer_ndcg_at_10 = viewer_ndcg_;
   if (viewers_ > 0) {
     const auto mean = [&](double total) { return total / static_cast<double>(viewers_); };
     row.ndcg_at_10 = mean(ndcg_);

@@ -3,10 +3,12 @@
 // empty; the mean age is over every post served in a top 10; coverage over the whole lists.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "tools/replay/paired_bootstrap.h"
 #include "tools/replay/pre_cut_state.h"
 
 namespace feedrank::replay {
@@ -26,6 +28,12 @@ struct ListScores {
   double coverage = 0;
   double author_diversity_at_10 = 0;
   double mean_age_hours_at_10 = 0;
+  // Each judged viewer's NDCG@10, in the order they were judged (the same for every row), so that
+  // rows can be compared viewer by viewer.
+  std::vector<double> viewer_ndcg_at_10;
+  // This row's NDCG@10 minus the reference row's (reference_comparison.h); none for the reference
+  // itself and where either row has no values.
+  std::optional<DifferenceInterval> ndcg_at_10_vs_reference;
 };
 
 class ListScoreAccumulator {
@@ -42,6 +50,7 @@ class ListScoreAccumulator {
   std::size_t viewers_ = 0;
   std::size_t empty_lists_ = 0;
   double ndcg_ = 0, hits_ = 0, recall_10_ = 0, recall_k_ = 0, reciprocal_ranks_ = 0;
+  std::vector<double> viewer_ndcg_;
   double diversity_ = 0;
   std::vector<TimestampMs> top_created_at_;  // of every post served in a top 10
   PostSet served_;

@@ -17,10 +17,10 @@ struct PostFacts {
   UserId author = 0;
   TimestampMs created_at = 0;
   Visibility visibility = Visibility::kPublic;
-  bool deleted = false;  // by a delete anywhere in the input (every delete is applied)
+  bool deleted = false;  // by a delete of the history (one after the cut is not applied)
 };
 
-// Who engaged with what and when; the kind does not matter to the replay.
+// Who engaged with what and when, of whatever kind.
 struct EngagementEvent {
   UserId user = 0;
   PostId post = 0;
@@ -31,10 +31,12 @@ struct PreCutState {
   TimestampMs cut = 0;
   absl::flat_hash_map<UserId, TimestampMs> user_created_at;
   absl::flat_hash_map<PostId, PostFacts> posts;  // created before the cut, deleted ones too
-  // After every follow and unfollow in the input (they are all applied, as the engine's are).
+  // After every follow and unfollow of the history, as the engine's graph is.
   absl::flat_hash_map<UserId, absl::flat_hash_set<UserId>> followees;
-  absl::flat_hash_map<UserId, PostSet> engaged;  // before the cut, any kind
-  std::vector<EngagementEvent> engagements;      // before the cut, in input order
+  // Before the cut, positive kinds only (positive_kinds.h; every kind by default): what "already
+  // engaged" means to the list rule and the truth.
+  absl::flat_hash_map<UserId, PostSet> engaged;
+  std::vector<EngagementEvent> engagements;  // before the cut, every kind, in input order
 
   const PostFacts* live_post(PostId post) const;  // null when unknown or deleted
   bool follows(UserId follower, UserId followee) const;

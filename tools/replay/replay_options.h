@@ -11,6 +11,7 @@
 #include "ranker/vectors/vector_space.h"
 #include "store/records.h"
 #include "tools/datasets/synthetic_corpus.h"
+#include "tools/replay/positive_kinds.h"
 
 namespace feedrank::replay {
 
@@ -37,9 +38,12 @@ struct ReplayOptions {
   double cut_quantile = 0.8;
   int k = 50;                                 // list length judged (recall@k)
   int max_viewers = 2000;                     // judged viewers, sampled when more have ground truth
-  std::uint64_t seed = 1;                     // the viewer sample and the random baseline
+  std::uint64_t seed = 1;                     // viewer sample, random baseline, bootstrap
   TimestampMs recent_window_ms = 7 * kDayMs;  // recent popularity counts engagements this recent
   int knn_neighbours = 50;                    // user-kNN
+  PositiveKinds positive_kinds;               // what the truth and "already engaged" count
+  // The row every row's NDCG@10 is compared with, by name (reference_comparison.h).
+  std::string reference_list = "chronological";
   // Passed to the engine's algorithmic feed (see replay_engine.cc); empty: its defaults.
   std::filesystem::path ranking_config;
   // One algorithmic row per vector space, each from its own engine (learned and hybrid train

@@ -1,5 +1,6 @@
 #include "tools/replay/replay_runner.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "common/stopwatch.h"
@@ -8,6 +9,7 @@
 #include "tools/replay/engine_feed_source.h"
 #include "tools/replay/popularity_baselines.h"
 #include "tools/replay/random_baseline.h"
+#include "tools/replay/reference_comparison.h"
 #include "tools/replay/replay_engine.h"
 #include "tools/replay/replay_records.h"
 #include "tools/replay/source_scoring.h"
@@ -57,6 +59,17 @@ std::vector<std::unique_ptr<ListSource>> list_sources(const std::vector<SpaceEng
   return sources;
 }
 
+// The index of the row named `name`; INVALID_ARGUMENT naming the rows when there is none.
+absl::StatusOr<std::size_t> row_named(const std::vector<std::unique_ptr<ListSource>>& sources,
+                                      const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& source : sources) names.push_back(source->name());
+  const auto it = std::find(names.begin(), names.end(), name);
+  if (it != names.end()) return static_cast<std::size_t>(it - names.begin());
+  return absl::InvalidArgumentError(fmt::format("reference list \"{}\" is not a row; the rows: {}",
+                                                name, fmt::join(names, ", ")));
+}
+
 }  // namespace
 
 absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const ProgressLog& progress) {
@@ -82,7 +95,7 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
   if (!cut_at.ok()) return cut_at.status();
   report.cut = cut_at->at;
   report.cut_rule = cut_at->rule;
-  const CorpusCut cut = cut_corpus(loaded->records, report.cut);
+  const CorpusCut cut = cut_corpus(loaded->records, report.cut, options.positive_kinds);
   report.counts = cut.counts;
   report.live_posts = cut.state.live_posts().size();
   const ViewerSample sample = judged_viewers(cut, options.max_viewers, options.seed);
@@ -126,8 +139,11 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
   report.timings.history_seconds = history.seconds() - report.timings.training_seconds;
   say(fmt::format("history written in {:.1f} s", report.timings.history_seconds));
 
+  const auto sources = list_sources(engines, cut.state, options);
+  const auto reference = row_named(sources, options.reference_list);
+  if (!reference.ok()) return reference.status();
   const Stopwatch lists;
-  for (const auto& source : list_sources(engines, cut.state, options)) {
+  for (const auto& source : sources) {
     const Stopwatch one;
     report.rows.push_back(
         score_list_source(*source, cut.state, cut.truth, sample.viewers, options.k));
@@ -136,6 +152,7 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
             ? fmt::format("{}: {} viewers in {:.1f} s", row.name, row.viewers, one.seconds())
             : fmt::format("{}: not available ({})", row.name, row.unavailable));
   }
+  compare_with_reference(report.rows, *reference, options.seed);
   report.timings.lists_seconds = lists.seconds();
   report.timings.total_seconds = total.seconds();
   return report;

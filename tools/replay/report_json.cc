@@ -21,7 +21,19 @@ nlohmann::json row_json(const ListScores& row) {
   out["mean_age_hours_at_10"] = row.mean_age_hours_at_10;
   out["viewers"] = row.viewers;
   out["empty_lists"] = row.empty_lists;
+  if (row.ndcg_at_10_vs_reference) {
+    const DifferenceInterval& d = *row.ndcg_at_10_vs_reference;
+    out["ndcg_at_10_vs_reference"] = {
+        {"difference", d.difference}, {"ci95_low", d.low}, {"ci95_high", d.high}};
+  }
   return out;
+}
+
+// Empty: every kind.
+std::vector<std::string> positive_kind_names(const PositiveKinds& positive) {
+  std::vector<std::string> names;
+  for (v1::EngagementKind kind : positive.kinds) names.push_back(engagement_kind_name(kind));
+  return names;
 }
 
 }  // namespace
@@ -42,11 +54,13 @@ std::string to_json(const ReplayReport& report) {
         {"unfollows", c.unfollows},
         {"posts", c.posts},
         {"deletes", c.deletes},
-        {"engagements", c.engagements}}},
+        {"engagements", c.engagements},
+        {"undated_unfollows_and_deletes", c.undated_before_cut}}},
       {"after_cut",
        {{"follows", c.follows_after_cut},
         {"unfollows", c.unfollows_after_cut},
         {"posts", c.posts_after_cut},
+        {"deletes", c.deletes_after_cut},
         {"engagements", c.engagements_after_cut}}},
       {"dropped", c.dropped},
       {"live_posts", report.live_posts},
@@ -57,6 +71,9 @@ std::string to_json(const ReplayReport& report) {
       {"seed", o.seed},
       {"recent_window_ms", o.recent_window_ms},
       {"knn_neighbours", o.knn_neighbours},
+      {"positive_kinds", positive_kind_names(o.positive_kinds)},
+      {"reference_list", o.reference_list},
+      {"bootstrap_resamples", kBootstrapResamples},
       {"ranking_config_version", report.ranking_config_version},
       {"wall_seconds",
        {{"load", report.timings.load_seconds},

@@ -1,7 +1,11 @@
 // User-kNN, standard collaborative filtering over the binary user x post matrix of engagements
-// before the cut: a viewer's neighbours are the users with the largest cosine similarity of
-// engagement sets (|A n B| / sqrt(|A| |B|), > 0; ties by smaller id), and each post a neighbour
-// engaged with scores the sum of the similarities of the neighbours who did.
+// before the cut (every kind, as the engine learns from them, whatever counts as positive): a
+// viewer's neighbours are the users with the largest cosine similarity of engagement sets
+// (|A n B| / sqrt(|A| |B|), > 0; ties by smaller id), and each post a neighbour engaged with
+// scores the sum of the similarities of the neighbours who did. A list the neighbours cannot fill
+// (a viewer with no engagements before the cut has no neighbours at all) is filled from the
+// popularity order, as user-kNN is usually run: an empty list would flatter every other row on
+// cold-start viewers.
 #pragma once
 
 #include <string>
@@ -26,13 +30,16 @@ class UserKnnSource final : public ListSource {
 
   // Most similar first, at most `neighbours`; none for a viewer with no engagements.
   std::vector<Neighbour> neighbours_of(UserId viewer) const;
-  // Every post the neighbours engaged with, best first (scored_posts.h's order).
+  // Every post the neighbours engaged with, best first (scored_posts.h's order); the list takes
+  // these first, then the popularity order.
   std::vector<PostId> ranking_for(UserId viewer) const;
 
  private:
   const PreCutState& state_;
   int neighbours_;
-  absl::flat_hash_map<PostId, std::vector<UserId>> engagers_;  // the matrix by column
+  absl::flat_hash_map<UserId, PostSet> engaged_;               // the matrix by row
+  absl::flat_hash_map<PostId, std::vector<UserId>> engagers_;  // and by column
+  std::vector<PostId> popularity_;                             // the fallback, for every viewer
 };
 
 }  // namespace feedrank::replay
