@@ -46,7 +46,7 @@ void route(httplib::Server& server, const std::string& path, std::shared_ptr<Stu
   server.Get(path, [stub = std::move(stub), rpc](const httplib::Request& http_request,
                                                  httplib::Response& http) {
     Request request;
-    if (auto status = fill_from_query(http_request.params, request); !status.ok()) {
+    if (auto status = fill_from_query(query_params(http_request.target), request); !status.ok()) {
       answer_error(http_request, http, grpc::StatusCode::INVALID_ARGUMENT,
                    std::string(status.message()));
       return;

@@ -3,6 +3,8 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
+#include <httplib.h>
+
 #include <cmath>
 #include <vector>
 
@@ -153,6 +155,23 @@ absl::Status set_value(const std::string& name, const std::string& text,
 }
 
 }  // namespace
+
+std::multimap<std::string, std::string> query_params(std::string_view target) {
+  std::multimap<std::string, std::string> params;
+  const std::size_t question = target.find('?');
+  if (question == std::string_view::npos) return params;
+  const std::string_view query = target.substr(question + 1);
+  for (const absl::string_view pair :
+       absl::StrSplit(absl::string_view(query.data(), query.size()), '&', absl::SkipEmpty())) {
+    const std::size_t equals = pair.find('=');
+    const absl::string_view name = pair.substr(0, equals);
+    const absl::string_view value =
+        equals == absl::string_view::npos ? absl::string_view() : pair.substr(equals + 1);
+    params.emplace(httplib::detail::decode_url(std::string(name), /*convert_plus_to_space=*/true),
+                   httplib::detail::decode_url(std::string(value), true));
+  }
+  return params;
+}
 
 absl::Status fill_from_query(const std::multimap<std::string, std::string>& params,
                              Message& message) {

@@ -168,6 +168,14 @@ TEST_F(HttpGateway, MalformedOrUnknownParametersAre400NamingThem) {
   EXPECT_THAT(bad.message, HasSubstr("user_id: given more than once"));
   bad = get_error("/v1/feed?user_id=1&explain=maybe");
   EXPECT_THAT(bad.message, HasSubstr("explain: 'maybe' is not true or false"));
+  // The same pair twice, and a value with a second '=': httplib's own parse read both as a
+  // well-formed query (the pair once; limit=5).
+  bad = get_error("/v1/feed?user_id=1&user_id=1");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.message, HasSubstr("user_id: given more than once"));
+  bad = get_error("/v1/feed?user_id=1&limit=5=6");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.message, StartsWith("limit: '5=6' is not a number"));
 }
 
 TEST_F(HttpGateway, ServiceValidationAnswersWithTheGrpcMessageAndCode) {

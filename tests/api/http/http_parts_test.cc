@@ -44,6 +44,19 @@ TEST(QueryToProto, FillsScalarsEnumsAndRepeatedFields) {
   EXPECT_THAT(request.muted_author_ids(), ElementsAre(4u, 5u, 6u));
 }
 
+TEST(QueryParams, KeepsEveryPairAsSentAndDecodesEscapes) {
+  EXPECT_EQ(query_params("/v1/feed?user_id=1&user_id=1&limit=5=6&handle=a%20b+c&explain&&x="),
+            (Params{{"user_id", "1"},
+                    {"user_id", "1"},
+                    {"limit", "5=6"},
+                    {"handle", "a b c"},
+                    {"explain", ""},
+                    {"x", ""}}));
+  EXPECT_EQ(query_params("/v1/stats"), Params{});
+  EXPECT_EQ(query_params("/v1/stats?"), Params{});
+  EXPECT_EQ(query_params("/v1/user?handle%3D=%26"), (Params{{"handle=", "&"}}));
+}
+
 TEST(QueryToProto, FloatsForVectors) {
   v1::GetNearestPostsRequest request;
   ASSERT_TRUE(fill_from_query(Params{{"embedding", "0.5,-1,2e-3"}}, request).ok());
