@@ -5,6 +5,7 @@
 #include <atomic>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 
 #include "benchmarks/load/process_cpu.h"
 #include "feedrank/v1/feedrank.grpc.pb.h"
@@ -13,7 +14,7 @@ namespace feedrank::load {
 namespace {
 
 constexpr int kMaxMessageBytes = 64 << 20;
-// How long the drain after the window may take beyond the call deadline.
+// How long the drain after the window may take beyond the call deadline (DriverOptions::drain).
 constexpr auto kDrainSlack = std::chrono::seconds(5);
 
 class ClientThread;
@@ -97,7 +98,7 @@ class ClientThread {
       std::lock_guard lock(mutex_);
       for (StreamState& stream : streams_) {
         pacing = pacing || stream.pacer != nullptr;
-        for (int c = 0; c < stream.callers; ++c) send(stream, Clock::now(), Clock::time_point{});
+        for (int c = 0; c < stream.callers; ++c) send(stream, Clock::time_point{});
       }
     }
     pacing_done_ = !pacing;
@@ -109,10 +110,7 @@ class ClientThread {
     for (StreamState& stream : streams_) {
       if (stream.pacer) stream.result.pacing = stream.pacer->counts();
     }
-    queue_.Shutdown();
-    void* tag = nullptr;
-    bool ok = false;
-    while (queue_.Next(&tag, &ok)) delete static_cast<PendingCall*>(tag);
+    drain();
   }
 
   std::vector<StreamResult> results() const {
@@ -134,11 +132,13 @@ class ClientThread {
     bool measuring = false;
     for (;;) {
       const Clock::time_point now = Clock::now();
-      // Sends the stream's calls due by `to`, as of now.
+      // Sends the stream's calls due by `to`; each one's send delay runs to its own StartCall,
+      // after the lock and the batch's earlier calls.
       const auto release = [&](StreamState& stream, Clock::time_point to) {
-        stream.pacer->release_due(to, stream.outstanding, [&](Clock::time_point intended) {
-          send(stream, now, intended);
-        });
+        stream.pacer->release_due(
+            to, stream.outstanding,
+            [&](Clock::time_point intended) { return send(stream, intended); },
+            [&](Clock::time_point intended) { count_dropped(stream, intended); });
       };
       Clock::time_point wake = end_;
       {
@@ -179,8 +179,21 @@ class ClientThread {
       if (now < end_) continue;
       std::lock_guard lock(mutex_);
       if (pacing_done_ && outstanding() == 0) return;
-      if (now > end_ + options_.call_deadline + kDrainSlack) return;  // calls gRPC never finished
+      if (now > end_ + options_.drain.value_or(options_.call_deadline + kDrainSlack)) return;
     }
+  }
+
+  // Cancels what receive() gave up on, then takes every completion left, the cancelled calls'
+  // too, so that no call leaves the counts uncounted.
+  void drain() {
+    {
+      std::lock_guard lock(mutex_);
+      for (PendingCall* call : in_flight_) call->context.TryCancel();
+    }
+    queue_.Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (queue_.Next(&tag, &ok)) finish(static_cast<PendingCall*>(tag));
   }
 
   std::size_t outstanding() const {
@@ -193,17 +206,22 @@ class ClientThread {
   PendingCall* start(std::unique_ptr<Call> call, const Request& request, Prepare prepare) {
     call->reader = (stub_.get()->*prepare)(&call->context, request, &queue_);
     call->reader->StartCall();
+    call->timing.sent = Clock::now();
     call->reader->Finish(&call->response, &call->status, call.get());
     return call.release();
   }
 
-  void send(StreamState& stream, Clock::time_point now, Clock::time_point intended) {
-    const CallKind kind =
-        stream.spec->mix.pick(std::uniform_real_distribution<double>(0, 1)(random_));
+  // Starts a call of a kind the stream's mix picks, and returns when it went out (right after
+  // StartCall): a closed-loop call's latency runs from there, so that the lock wait and the
+  // building of its request, the generator's own time, stay out of it.
+  Clock::time_point send(StreamState& stream, Clock::time_point intended) {
+    const CallKind kind = pick_kind(stream);
     const auto deadline = std::chrono::system_clock::now() + options_.call_deadline;
     PendingCall* call = nullptr;
     auto prepare = [&](auto owned) {
       owned->kind = kind;
+      owned->stream = static_cast<std::size_t>(&stream - streams_.data());
+      owned->timing.intended = intended;
       owned->context.set_deadline(deadline);
       return owned;
     };
@@ -230,18 +248,33 @@ class ClientThread {
                      &v1::FeedRank::Stub::PrepareAsyncRecordEngagements);
         break;
     }
-    call->stream = static_cast<std::size_t>(&stream - streams_.data());
-    call->timing = {intended, now};
     // An open-loop call belongs to the window it was due in, even when sent late.
-    const Clock::time_point due = intended == Clock::time_point{} ? now : intended;
-    call->measured = due >= warm_end_ && due < end_;
+    call->measured = in_window(intended == Clock::time_point{} ? call->timing.sent : intended);
+    in_flight_.insert(call);
     ++stream.outstanding;
+    return call->timing.sent;
   }
+
+  // A due call dropped at the outstanding cap draws its kind as a sent one would: each RPC's row
+  // then shows its share of the drops, which would otherwise vanish from every row.
+  void count_dropped(StreamState& stream, Clock::time_point intended) {
+    const CallKind kind = pick_kind(stream);
+    if (in_window(intended)) {
+      ++stream.result.kinds[static_cast<std::size_t>(kind)].codes[kDroppedCode];
+    }
+  }
+
+  CallKind pick_kind(const StreamState& stream) {
+    return stream.spec->mix.pick(std::uniform_real_distribution<double>(0, 1)(random_));
+  }
+
+  bool in_window(Clock::time_point t) const { return t >= warm_end_ && t < end_; }
 
   void finish(PendingCall* raw) {
     std::unique_ptr<PendingCall> call(raw);
     const Clock::time_point done = Clock::now();
     std::lock_guard lock(mutex_);
+    in_flight_.erase(raw);
     StreamState& stream = streams_[call->stream];
     --stream.outstanding;
     if (call->status.ok()) call->on_ok(*this);
@@ -250,7 +283,7 @@ class ClientThread {
       ++stats.codes[static_cast<int>(call->status.error_code())];
       if (call->status.ok()) stats.ok_latency.record(latency_ns(call->timing, done));
     }
-    if (!stream.pacer && done < end_) send(stream, done, Clock::time_point{});
+    if (!stream.pacer && done < end_) send(stream, Clock::time_point{});
   }
 
   std::unique_ptr<v1::FeedRank::Stub> stub_;
@@ -261,8 +294,9 @@ class ClientThread {
   grpc::CompletionQueue queue_;
   Clock::time_point warm_end_;
   Clock::time_point end_;
-  std::mutex mutex_;  // the streams, the cursors and the random numbers: both threads send
+  std::mutex mutex_;  // the streams, the cursors, the random numbers, in_flight_: both threads send
   std::vector<StreamState> streams_;
+  std::unordered_set<PendingCall*> in_flight_;
   std::atomic<bool> pacing_done_{false};
 };
 

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "benchmarks/load/load_step.h"
@@ -24,6 +25,9 @@ struct DriverOptions {
   double follow_share = 0.3;  // feed pages whose cursor a viewer follows (CursorWalker)
   std::uint64_t seed = 1;
   int server_pid = 0;  // the server's process when it runs here: its CPU time is reported (0: none)
+  // How long after the window the calls still in flight are waited for (none: call_deadline and
+  // 5 s more); those left then are cancelled, and count as CANCELLED.
+  std::optional<std::chrono::milliseconds> drain{};
 };
 
 // One channel per client thread, each on a connection of its own (a local subchannel pool:
@@ -32,7 +36,7 @@ std::vector<std::shared_ptr<grpc::Channel>> open_load_channels(const std::string
                                                                int threads);
 
 // Runs the step: warm-up (calls sent then are not counted), the measuring window, then waits
-// for the calls still in flight (each has call_deadline).
+// for the calls still in flight (each has call_deadline; see `drain`).
 StepResult run_step(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
                     const RequestFactory& requests, const StepSpec& step,
                     const DriverOptions& options);

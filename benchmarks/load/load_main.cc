@@ -33,18 +33,9 @@ struct Flags {
   std::string data_dir;
   std::string server_args;
   datasets::SyntheticCorpusOptions corpus{.users = 10'000, .posts = 100'000, .seed = 1};
-  std::string loop = "open";
-  std::vector<double> rates = {1000};
-  std::vector<int> callers = {16};
-  bool poisson = false;
-  std::size_t max_outstanding = 4096;
-  std::string mix = "chrono=1";
-  double write_rate = 0;
-  std::string write_mix = "writes=1";
+  StepFlags steps;
   std::string viewers = "uniform";
   RequestShape shape;
-  double warmup_s = 5;
-  double duration_s = 20;
   int threads = 1;
   DriverOptions driver;
   int deadline_ms = 10'000;
@@ -53,62 +44,6 @@ struct Flags {
   std::string json_out;
   std::string grpc_body_out;
 };
-
-std::chrono::milliseconds seconds_flag(double s) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
-}
-
-std::string rate_label(double rate) { return fmt::format("{:g}/s", rate); }
-
-// The steps: one per rate (open loop) or caller count (closed loop), each with the write stream.
-absl::StatusOr<std::vector<StepSpec>> plan_steps(const Flags& flags) {
-  auto mix = CallMix::parse(flags.mix, "--mix");
-  if (!mix.ok()) return mix.status();
-  auto write_mix = CallMix::parse(flags.write_mix, "--write-mix");
-  if (!write_mix.ok()) return write_mix.status();
-  for (CallKind kind :
-       {CallKind::kChronologicalFeed, CallKind::kAlgorithmicFeed, CallKind::kNearestPosts}) {
-    if (write_mix->share(kind) > 0) {
-      return absl::InvalidArgumentError("--write-mix: only posts, engagements and writes");
-    }
-  }
-  std::vector<StepSpec> steps;
-  const bool open = flags.loop == "open";
-  const std::size_t count = open ? flags.rates.size() : flags.callers.size();
-  for (std::size_t i = 0; i < count; ++i) {
-    StepSpec step;
-    step.warmup = seconds_flag(flags.warmup_s);
-    step.measure = seconds_flag(flags.duration_s);
-    StreamSpec main;
-    main.mix = *mix;
-    main.open_loop = open;
-    if (open) {
-      if (!(flags.rates[i] > 0)) return absl::InvalidArgumentError("--rate: rates must be > 0");
-      main.rate_per_s = flags.rates[i];
-      main.poisson = flags.poisson;
-      main.max_outstanding = flags.max_outstanding;
-      main.label = fmt::format("open {}", rate_label(main.rate_per_s));
-    } else {
-      if (flags.callers[i] < 1) return absl::InvalidArgumentError("--callers: at least 1");
-      main.callers = flags.callers[i];
-      main.label = fmt::format("closed {} callers", main.callers);
-    }
-    step.name = main.label;
-    step.streams.push_back(main);
-    if (flags.write_rate > 0) {
-      StreamSpec writes;
-      writes.mix = *write_mix;
-      writes.open_loop = true;
-      writes.rate_per_s = flags.write_rate;
-      writes.poisson = flags.poisson;
-      writes.max_outstanding = flags.max_outstanding;
-      writes.label = fmt::format("writes {}", rate_label(flags.write_rate));
-      step.streams.push_back(writes);
-    }
-    steps.push_back(std::move(step));
-  }
-  return steps;
-}
 
 std::vector<std::string> split_words(const std::string& text) {
   return absl::StrSplit(text, ' ', absl::SkipWhitespace());
@@ -156,7 +91,7 @@ std::string machine_summary() {
 
 int run(const Flags& flags, const std::string& command_line) {
   if (!flags.grpc_body_out.empty()) return write_grpc_body(flags);
-  auto steps = plan_steps(flags);
+  auto steps = plan_steps(flags.steps);
   if (!steps.ok()) {
     std::cerr << "error: " << steps.status().message() << "\n";
     return 2;
@@ -221,6 +156,10 @@ int run(const Flags& flags, const std::string& command_line) {
     std::cerr << "error: " << viewers.status().message() << "\n";
     return 2;
   }
+  if (absl::Status posts = check_posts(*steps, shape.posts); !posts.ok()) {
+    std::cerr << "error: " << posts.message() << "\n";
+    return 2;
+  }
   LoadClock clock(clock_base);
   std::atomic<std::uint64_t> next_post_id = first_created_post_id();
   RequestFactory requests(shape, *viewers, clock, next_post_id);
@@ -239,8 +178,8 @@ int run(const Flags& flags, const std::string& command_line) {
   const auto channels = open_load_channels(address, flags.threads);
   std::vector<StepResult> results;
   for (const StepSpec& step : *steps) {
-    std::cerr << fmt::format("step {}: {:.0f} s warm-up, {:.0f} s measured\n", step.name,
-                             flags.warmup_s, flags.duration_s);
+    std::cerr << fmt::format("step {}: {:g} s warm-up, {:g} s measured\n", step.name,
+                             flags.steps.warmup_s, flags.steps.duration_s);
     results.push_back(run_step(channels, requests, step, driver));
     print_table({results.back()}, std::cerr);
   }
@@ -289,26 +228,28 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--posts", flags.corpus.posts, "corpus posts")->capture_default_str();
   app.add_option("--seed", flags.corpus.seed, "corpus seed")->capture_default_str();
-  app.add_option("--loop", flags.loop, "open (a rate) or closed (callers)")
+  app.add_option("--loop", flags.steps.loop, "open (a rate) or closed (callers)")
       ->check(CLI::IsMember({"open", "closed"}))
       ->capture_default_str();
-  app.add_option("--rate", flags.rates, "open loop: calls/s, one step per value")
+  app.add_option("--rate", flags.steps.rates, "open loop: calls/s, one step per value")
       ->delimiter(',')
-      ->capture_default_str();
-  app.add_option("--callers", flags.callers, "closed loop: callers, one step per value")
+      ->default_str(fmt::format("{:g}", kDefaultRate));
+  app.add_option("--callers", flags.steps.callers, "closed loop: callers, one step per value")
       ->delimiter(',')
-      ->capture_default_str();
-  app.add_flag("--poisson", flags.poisson, "exponential gaps instead of fixed ones");
-  app.add_option("--max-outstanding", flags.max_outstanding,
+      ->default_str(std::to_string(kDefaultCallers));
+  app.add_flag("--poisson", flags.steps.poisson, "exponential gaps instead of fixed ones");
+  app.add_option("--max-outstanding", flags.steps.max_outstanding,
                  "open loop: calls in flight per stream before due calls are dropped")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--mix", flags.mix, "shares: chrono, algo, nearest, posts, engagements, writes")
+  app.add_option("--mix", flags.steps.mix,
+                 "shares: chrono, algo, nearest, posts, engagements, writes")
       ->capture_default_str();
-  app.add_option("--write-rate", flags.write_rate, "background write calls/s (0: none)")
-      ->check(CLI::NonNegativeNumber)
+  // --write-rate, --warmup and --duration are checked with the steps (plan_steps): NaN too.
+  app.add_option("--write-rate", flags.steps.write_rate, "background write calls/s (0: none)")
       ->capture_default_str();
-  app.add_option("--write-mix", flags.write_mix, "shares of the write stream: posts, engagements")
+  app.add_option("--write-mix", flags.steps.write_mix,
+                 "shares of the write stream: posts, engagements")
       ->capture_default_str();
   app.add_option("--viewers", flags.viewers, "uniform | zipf:S | fixed:USER_ID")
       ->capture_default_str();
@@ -330,11 +271,9 @@ int main(int argc, char** argv) {
   app.add_option("--write-batch", flags.shape.write_batch, "posts or engagements per write call")
       ->check(CLI::Range(1, 10'000))
       ->capture_default_str();
-  app.add_option("--warmup", flags.warmup_s, "seconds per step not measured")
-      ->check(CLI::NonNegativeNumber)
+  app.add_option("--warmup", flags.steps.warmup_s, "seconds per step not measured")
       ->capture_default_str();
-  app.add_option("--duration", flags.duration_s, "seconds measured per step")
-      ->check(CLI::PositiveNumber)
+  app.add_option("--duration", flags.steps.duration_s, "seconds measured per step")
       ->capture_default_str();
   app.add_option("--threads", flags.threads, "client threads, each with its own connection")
       ->check(CLI::Range(1, 64))

@@ -106,6 +106,11 @@ absl::StatusOr<CallMix> CallMix::parse(std::string_view text, std::string_view f
   if (!(total > 0)) {
     return absl::InvalidArgumentError(fmt::format("{}: every weight is 0", flag));
   }
+  // Weights past the double range together would scale every share to 0 (or NaN), and pick()
+  // then returns a kind the mix does not have.
+  if (!std::isfinite(total)) {
+    return absl::InvalidArgumentError(fmt::format("{}: the weights' total is not finite", flag));
+  }
   for (double& share : mix.shares_) share /= total;
   return mix;
 }

@@ -31,7 +31,8 @@ class CallMix {
  public:
   // `text` is comma-separated KEY=WEIGHT, KEY one of chrono, algo, nearest, posts, engagements
   // (`writes` stands for posts and engagements in equal halves); weights are non-negative
-  // numbers, at least one positive, scaled to sum to 1. `flag` names the flag in errors.
+  // numbers, at least one positive, with a finite total, scaled to sum to 1. `flag` names the
+  // flag in errors.
   static absl::StatusOr<CallMix> parse(std::string_view text, std::string_view flag = "--mix");
 
   double share(CallKind kind) const { return shares_[static_cast<std::size_t>(kind)]; }

@@ -11,12 +11,13 @@ namespace {
 constexpr double kPercentiles[] = {50, 90, 99, 99.9};
 
 std::string code_name(int code) {
+  if (code == kDroppedCode) return "DROPPED (client)";
   return std::string(cli::status_code_name(static_cast<grpc::StatusCode>(code)));
 }
 
 double ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
 
-// "RESOURCE_EXHAUSTED 1200 (6.0%), DEADLINE_EXCEEDED 3": every outcome but OK.
+// "RESOURCE_EXHAUSTED 1200 (6.0%), DEADLINE_EXCEEDED 3 (0.0%)": every outcome but OK.
 std::string failures(const KindStats& stats) {
   std::string out;
   for (const auto& [code, calls] : stats.codes) {
@@ -47,10 +48,12 @@ std::string pacing_line(const StreamResult& stream, double seconds) {
 std::string cpu_line(const StepResult& step) {
   std::string out;
   if (step.cpu.window_s <= 0) return out;
-  const double calls = static_cast<double>(step.calls());
+  // Both per second, each over its own window: the CPU's as sampled, the calls' the nominal one.
+  const double calls_per_s = static_cast<double>(step.sent_calls()) / step.measured_s;
   if (step.cpu.server_s) {
-    out = fmt::format("server {:.2f} cores", *step.cpu.server_s / step.cpu.window_s);
-    if (calls > 0) out += fmt::format(" ({:.3f} ms a call)", 1e3 * *step.cpu.server_s / calls);
+    const double cores = *step.cpu.server_s / step.cpu.window_s;
+    out = fmt::format("server {:.2f} cores", cores);
+    if (calls_per_s > 0) out += fmt::format(" ({:.3f} ms a call)", 1e3 * cores / calls_per_s);
   }
   if (step.cpu.load_generator_s) {
     if (!out.empty()) out += ", ";
@@ -60,12 +63,23 @@ std::string cpu_line(const StepResult& step) {
   return out;
 }
 
+// The row's RPC, marked when some of its calls were dropped (kDroppedNote).
+std::string rpc_cell(std::size_t kind, const KindStats& stats) {
+  const std::string_view name = call_name(static_cast<CallKind>(kind));
+  return stats.dropped() > 0 ? fmt::format("{} *", name) : std::string(name);
+}
+
+constexpr std::string_view kDroppedNote =
+    "* calls dropped at the outstanding cap, never sent (DROPPED (client) under not OK): the "
+    "stream saturated, and the latencies are of the calls sent only";
+
 }  // namespace
 
 void print_table(const std::vector<StepResult>& steps, std::ostream& out) {
   out << "| step | stream | rpc | calls | OK/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | "
          "mean ms | not OK |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   std::vector<std::string> notes;
+  bool dropped = false;
   for (const StepResult& step : steps) {
     if (const std::string cpu = cpu_line(step); !cpu.empty()) {
       notes.push_back(fmt::format(
@@ -76,8 +90,9 @@ void print_table(const std::vector<StepResult>& steps, std::ostream& out) {
         const KindStats& stats = stream.kinds[k];
         if (stats.calls() == 0) continue;
         const LatencyHistogram& h = stats.ok_latency;
+        dropped = dropped || stats.dropped() > 0;
         out << fmt::format("| {} | {} | {} | {} | {:.0f} ", step.name, stream.spec.label,
-                           call_name(static_cast<CallKind>(k)), stats.calls(),
+                           rpc_cell(k, stats), stats.calls(),
                            static_cast<double>(stats.ok()) / step.measured_s);
         for (double p : kPercentiles) out << fmt::format("| {:.2f} ", ms(h.percentile_ns(p)));
         out << fmt::format("| {:.2f} | {:.2f} | {} |\n", ms(h.max_ns()), h.mean_ns() / 1e6,
@@ -89,6 +104,7 @@ void print_table(const std::vector<StepResult>& steps, std::ostream& out) {
       }
     }
   }
+  if (dropped) notes.emplace_back(kDroppedNote);
   if (!notes.empty()) out << "\n";
   for (const std::string& note : notes) out << "- " << note << "\n";
 }
@@ -137,6 +153,7 @@ nlohmann::json to_json(const std::vector<StepResult>& steps, const nlohmann::jso
             {{"rpc", call_name(static_cast<CallKind>(k))},
              {"calls", stats.calls()},
              {"ok", stats.ok()},
+             {"dropped", stats.dropped()},
              {"ok_per_s", static_cast<double>(stats.ok()) / step.measured_s},
              {"ok_latency_ms", latency},
              {"codes", codes}});

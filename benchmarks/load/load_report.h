@@ -1,7 +1,8 @@
 // A run's results as a Markdown table (per step, stream and RPC: calls, OK calls per second,
-// p50/p90/p99/p99.9/max of the OK calls, the other outcomes by status code; per open-loop
-// stream the intended and achieved rates, late and dropped calls; per step the CPU the server
-// and the load generator used) and as JSON (--json FILE).
+// p50/p90/p99/p99.9/max of the OK calls, the other outcomes by status code, calls dropped at the
+// outstanding cap among them and their rows marked; per open-loop stream the intended and
+// achieved rates, late and dropped calls; per step the CPU the server and the load generator
+// used) and as JSON (--json FILE).
 #pragma once
 
 #include <ostream>

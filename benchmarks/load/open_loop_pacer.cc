@@ -19,7 +19,9 @@ OpenLoopPacer::OpenLoopPacer(const PacerOptions& options, Clock::time_point star
       next_(start_),
       random_(options.seed),
       gap_s_(options.rate_per_s) {
-  if (!(options.rate_per_s > 0)) throw std::invalid_argument("open-loop rate must be > 0");
+  if (!(options.rate_per_s > 0 && options.rate_per_s <= kMaxRatePerS)) {
+    throw std::invalid_argument("open-loop rate must be in (0, 1e7] calls/s");
+  }
   // A Poisson stream's first arrival is a gap after the start too.
   if (options_.poisson) advance();
 }
@@ -34,6 +36,14 @@ void OpenLoopPacer::advance() {
     next_ = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                          static_cast<double>(index_) / options_.rate_per_s));
   }
+}
+
+void OpenLoopPacer::count_sent(Clock::time_point intended, Clock::time_point sent) {
+  const Clock::duration delay = std::max(Clock::duration(0), sent - intended);
+  ++counts_.sent;
+  if (delay > options_.late_after) ++counts_.late;
+  counts_.send_delay.record(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(delay).count()));
 }
 
 std::uint64_t latency_ns(const CallTiming& timing, Clock::time_point done) {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <random>
+#include <utility>
 
 #include "benchmarks/load/latency_histogram.h"
 
@@ -17,9 +18,13 @@ namespace feedrank::load {
 
 using Clock = std::chrono::steady_clock;
 
+// The highest rate a stream may have: its gaps (100 ns) stay well above the clock's nanosecond,
+// which a gap rounded to 0 would never leave.
+inline constexpr double kMaxRatePerS = 1e7;
+
 struct PacerOptions {
-  double rate_per_s = 1000;
-  bool poisson = false;  // exponential gaps of mean 1/rate instead of fixed ones
+  double rate_per_s = 1000;  // (0, kMaxRatePerS]
+  bool poisson = false;      // exponential gaps of mean 1/rate instead of fixed ones
   std::uint64_t seed = 1;
   // The first call's offset from the start: client threads sharing one rate R as R/n each start
   // 0, 1/R, 2/R, ... apart, so that together they send evenly.
@@ -46,25 +51,30 @@ class OpenLoopPacer {
   // The intended time of the next call.
   Clock::time_point next_due() const { return next_; }
 
-  // Handles every call due by `now`: `send(intended_time)` while fewer than max_outstanding
-  // calls are in flight (`outstanding` plus those sent by this call), else counts it dropped.
-  template <class Send>
-  void release_due(Clock::time_point now, std::size_t outstanding, Send&& send) {
-    while (next_ <= now) {
+  // Handles every call due by `to`: while fewer than max_outstanding calls are in flight
+  // (`outstanding` plus those sent by this call) `send(intended_time)` sends it and returns when
+  // it went out, else `drop(intended_time)` learns of it and it counts as dropped. Send delays
+  // and lateness run to each call's own send time, not to `to`: a batch's later calls wait for
+  // its earlier ones, and a turn may run past `to` (the window's end, a lock).
+  template <class Send, class Drop>
+  void release_due(Clock::time_point to, std::size_t outstanding, Send&& send, Drop&& drop) {
+    while (next_ <= to) {
       const Clock::time_point intended = next_;
       advance();
       ++counts_.due;
       if (outstanding >= options_.max_outstanding) {
         ++counts_.dropped;
+        drop(intended);
         continue;
       }
-      ++counts_.sent;
-      if (now - intended > options_.late_after) ++counts_.late;
-      counts_.send_delay.record(static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(now - intended).count()));
       ++outstanding;
-      send(intended);
+      count_sent(intended, send(intended));
     }
+  }
+  // The same where no one needs to know which calls were dropped.
+  template <class Send>
+  void release_due(Clock::time_point to, std::size_t outstanding, Send&& send) {
+    release_due(to, outstanding, std::forward<Send>(send), [](Clock::time_point) {});
   }
 
   const PacerCounts& counts() const { return counts_; }
@@ -72,6 +82,7 @@ class OpenLoopPacer {
 
  private:
   void advance();
+  void count_sent(Clock::time_point intended, Clock::time_point sent);
 
   PacerOptions options_;
   Clock::time_point start_;

@@ -24,17 +24,20 @@ struct RequestShape {
   int write_batch = 1;  // posts or engagements per write call
 };
 
+// Virtual so that tests can stand in requests slow to build (what a large write batch is).
 class RequestFactory {
  public:
   // `next_post_id` is shared by every client thread, so created posts never collide.
   RequestFactory(const RequestShape& shape, const ViewerPicker& viewers, const LoadClock& clock,
                  std::atomic<std::uint64_t>& next_post_id);
+  virtual ~RequestFactory() = default;
 
   // A first page for a picked viewer, or the next page of a kept cursor.
-  v1::GetFeedRequest feed(bool algorithmic, CursorWalker& cursors, std::mt19937_64& random) const;
-  v1::GetNearestPostsRequest nearest(std::mt19937_64& random) const;
-  v1::CreatePostsRequest create_posts(std::mt19937_64& random) const;
-  v1::RecordEngagementsRequest record_engagements(std::mt19937_64& random) const;
+  virtual v1::GetFeedRequest feed(bool algorithmic, CursorWalker& cursors,
+                                  std::mt19937_64& random) const;
+  virtual v1::GetNearestPostsRequest nearest(std::mt19937_64& random) const;
+  virtual v1::CreatePostsRequest create_posts(std::mt19937_64& random) const;
+  virtual v1::RecordEngagementsRequest record_engagements(std::mt19937_64& random) const;
 
  private:
   RequestShape shape_;

@@ -1,10 +1,12 @@
 // The driver against a real FeedServer over gRPC on loopback, loaded with a small synthetic
-// corpus: what it counts, by RPC and status code, and how fast an open loop sends.
+// corpus: what it counts, by RPC and status code, and how fast an open loop sends; and against a
+// fake server that holds calls or answers them at once: drops, the drain, what latency covers.
 #include "benchmarks/load/load_driver.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <random>
 #include <thread>
 
 #include "api/server.h"
@@ -17,6 +19,7 @@ namespace feedrank::load {
 namespace {
 
 using std::chrono::milliseconds;
+using std::chrono::seconds;
 
 constexpr std::uint64_t kUsers = 60;
 constexpr std::uint64_t kPosts = 600;
@@ -44,31 +47,111 @@ class LoadDriverTest : public ::testing::Test {
                  int server_pid = 0) {
     auto picker = ViewerPicker::parse(viewers, kUsers);
     EXPECT_TRUE(picker.ok()) << picker.status();
-    RequestFactory requests({.users = kUsers, .posts = kPosts, .feed_limit = 5}, *picker, clock_,
-                            next_post_id_);
+    const RequestFactory requests(kShape, *picker, clock_, next_post_id_);
+    return run_on(server_->address(), requests, stream,
+                  {.follow_share = follow_share, .server_pid = server_pid});
+  }
+
+  // A step on 2 client threads: 200 ms warm-up, 1 s measured.
+  static StepResult run_on(const std::string& address, const RequestFactory& requests,
+                           const StreamSpec& stream, const DriverOptions& options) {
     StepSpec step{.name = "test",
                   .streams = {stream},
                   .warmup = milliseconds(200),
                   .measure = milliseconds(1000)};
-    return run_step(open_load_channels(server_->address(), 2), requests, step,
-                    {.follow_share = follow_share, .server_pid = server_pid});
+    return run_step(open_load_channels(address, 2), requests, step, options);
   }
 
   static StreamSpec closed(const std::string& mix, int callers) {
+    return {.label = "closed", .mix = parse(mix), .open_loop = false, .callers = callers};
+  }
+  static StreamSpec open(const std::string& mix, double rate) {
+    return {.label = "open", .mix = parse(mix), .open_loop = true, .rate_per_s = rate};
+  }
+  static CallMix parse(const std::string& mix) {
     auto parsed = CallMix::parse(mix);
     EXPECT_TRUE(parsed.ok()) << parsed.status();
-    return {.label = "closed", .mix = *parsed, .open_loop = false, .callers = callers};
+    return *parsed;
   }
+
+  static constexpr RequestShape kShape{.users = kUsers, .posts = kPosts, .feed_limit = 5};
 
   testing::TempDir dir_;
   std::unique_ptr<api::FeedServer> server_;
   LoadClock clock_;
   std::atomic<std::uint64_t> next_post_id_ = first_created_post_id();
+  const ViewerPicker uniform_ = *ViewerPicker::parse("uniform", kUsers);
+  const RequestFactory requests_{kShape, uniform_, clock_, next_post_id_};
+};
+
+// Nearest-posts requests that take `build` to make, as a large write batch does.
+class SlowRequests final : public RequestFactory {
+ public:
+  SlowRequests(const RequestFactory& requests, milliseconds build)
+      : RequestFactory(requests), build_(build) {}
+
+  v1::GetNearestPostsRequest nearest(std::mt19937_64& random) const override {
+    std::this_thread::sleep_for(build_);
+    return RequestFactory::nearest(random);
+  }
+
+ private:
+  milliseconds build_;
 };
 
 const KindStats& of(const StepResult& result, CallKind kind) {
   return result.streams.at(0).kinds[static_cast<std::size_t>(kind)];
 }
+
+// A FeedRank server of the test's own for feeds and nearest posts: it holds each call until the
+// call is cancelled (its deadline, the client), or answers each at once, empty.
+class FakeFeedRank final : public v1::FeedRank::CallbackService {
+ public:
+  explicit FakeFeedRank(bool hold) : hold_(hold) {}
+
+  grpc::ServerUnaryReactor* GetFeed(grpc::CallbackServerContext* context, const v1::GetFeedRequest*,
+                                    v1::GetFeedResponse*) override {
+    return answer(context);
+  }
+  grpc::ServerUnaryReactor* GetNearestPosts(grpc::CallbackServerContext* context,
+                                            const v1::GetNearestPostsRequest*,
+                                            v1::GetNearestPostsResponse*) override {
+    return answer(context);
+  }
+
+ private:
+  struct Held : grpc::ServerUnaryReactor {
+    void OnCancel() override { Finish(grpc::Status::CANCELLED); }
+    void OnDone() override { delete this; }
+  };
+
+  grpc::ServerUnaryReactor* answer(grpc::CallbackServerContext* context) {
+    if (hold_) return new Held;
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+  bool hold_;
+};
+
+class FakeServer {
+ public:
+  explicit FakeServer(bool hold) : service_(hold) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+  }
+  ~FakeServer() { server_->Shutdown(std::chrono::system_clock::now() + seconds(1)); }
+
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  FakeFeedRank service_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+};
 
 // Nearest-posts requests ask for a viewer's nearest posts, or with a vector dimension for a
 // random unit vector of it (the ingest benchmark's reader, over gRPC).
@@ -175,6 +258,68 @@ TEST_F(LoadDriverTest, OpenLoopSendsAtTheIntendedRate) {
   EXPECT_EQ(stream.pacing.dropped, 0u);
   EXPECT_EQ(stream.pacing.sent, stream.pacing.due);
   EXPECT_EQ(of(result, CallKind::kChronologicalFeed).calls(), stream.pacing.sent);
+}
+
+// With 1 call in flight per thread, held by the server past the window (the first, due in the
+// warm-up, until its deadline 1.5 s after it was sent; the window ends at 1.2 s), every call due
+// in the window is dropped: each still counts in its RPC's row, as DROPPED (client).
+TEST_F(LoadDriverTest, CallsDroppedAtTheCapCountInTheirRpcsRows) {
+  FakeServer server(/*hold=*/true);
+  StreamSpec stream = open("chrono=0.5,nearest=0.5", 200);
+  stream.max_outstanding = 2;  // 1 per thread
+  const StepResult result =
+      run_on(server.address(), requests_, stream, {.call_deadline = milliseconds(1500)});
+  const PacerCounts& pacing = result.streams.at(0).pacing;
+  EXPECT_EQ(pacing.sent, 0u);
+  EXPECT_GT(pacing.dropped, 100u);
+  EXPECT_EQ(pacing.dropped, pacing.due);
+  std::uint64_t dropped = 0;
+  for (std::size_t k = 0; k < kCallKinds; ++k) {
+    const KindStats& stats = of(result, static_cast<CallKind>(k));
+    EXPECT_EQ(stats.calls(), stats.dropped()) << call_name(static_cast<CallKind>(k));
+    dropped += stats.dropped();
+  }
+  EXPECT_EQ(dropped, pacing.dropped);
+  EXPECT_GT(of(result, CallKind::kChronologicalFeed).dropped(), 0u);
+  EXPECT_GT(of(result, CallKind::kNearestPosts).dropped(), 0u);
+}
+
+// The server holds every call and the drain waits for none: the calls still in flight are
+// cancelled, and counted so, rather than lost.
+TEST_F(LoadDriverTest, CallsLeftInFlightAfterTheDrainCountAsCancelled) {
+  FakeServer server(/*hold=*/true);
+  const StepResult result = run_on(server.address(), requests_, open("chrono=1", 100),
+                                   {.call_deadline = seconds(60), .drain = milliseconds(0)});
+  const PacerCounts& pacing = result.streams.at(0).pacing;
+  EXPECT_GT(pacing.sent, 50u);
+  const KindStats& feed = of(result, CallKind::kChronologicalFeed);
+  EXPECT_EQ(feed.calls(), pacing.sent);
+  EXPECT_EQ(feed.codes.at(static_cast<int>(grpc::StatusCode::CANCELLED)), feed.calls());
+}
+
+// A closed-loop call's latency runs from its StartCall: building its request (40 ms each here)
+// is the load generator's time, not the server's, which answers at once. Counted from the
+// previous call's return, as before, every call would take over 40 ms.
+TEST_F(LoadDriverTest, ClosedLoopLatencyLeavesOutBuildingTheRequest) {
+  FakeServer server(/*hold=*/false);
+  const SlowRequests requests(requests_, milliseconds(40));
+  const StepResult result = run_on(server.address(), requests, closed("nearest=1", 1), {});
+  const KindStats& nearest = of(result, CallKind::kNearestPosts);
+  ASSERT_GT(nearest.ok(), 5u);
+  EXPECT_LT(nearest.ok_latency.percentile_ns(50), 20'000'000u);
+}
+
+// An open-loop call's send delay runs to its StartCall, after its request was built (20 ms here),
+// not to when the sender woke for it: with calls 200 ms apart per thread, the sender wakes on
+// time and still sends every call over 20 ms late.
+TEST_F(LoadDriverTest, OpenLoopSendDelayRunsToTheCallsStart) {
+  FakeServer server(/*hold=*/false);
+  const SlowRequests requests(requests_, milliseconds(20));
+  const StepResult result = run_on(server.address(), requests, open("nearest=1", 10), {});
+  const PacerCounts& pacing = result.streams.at(0).pacing;
+  ASSERT_GT(pacing.sent, 5u);
+  EXPECT_GE(pacing.send_delay.min_ns(), 20'000'000u);
+  EXPECT_EQ(pacing.late, pacing.sent);
 }
 
 }  // namespace
