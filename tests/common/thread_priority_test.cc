@@ -33,7 +33,9 @@ TEST(LowerThisThreadsPriority, AddsToTheNiceValueItFinds) {
 // The case that an absolute setting got wrong: a process started at nice 15 would have had its
 // background thread raised to 10 (as root) above its request threads.
 TEST(LowerThisThreadsPriority, NeverRaisesAThreadAlreadyLowAndStopsAtNineteen) {
-  EXPECT_EQ(nice_after(15, 10), 19);
+  const std::optional<int> from_15 = nice_after(15, 10);
+  if (!from_15) GTEST_SKIP() << "already niced above 15";
+  EXPECT_EQ(*from_15, 19);
   EXPECT_EQ(nice_after(19, 10), 19);
 }
 

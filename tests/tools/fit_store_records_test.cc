@@ -8,6 +8,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/tools/replay_test_records.h"
 #include "tools/fit/store_records.h"
+#include "tools/replay/corpus_cut.h"
 #include "tools/replay/replay_engine.h"
 
 namespace feedrank::fit {
@@ -77,6 +78,13 @@ TEST(StoreRecords, ReadsBackWhatAnEngineWroteInAValidOrder) {
   auto engine = replay::ReplayEngine::open({});
   ASSERT_TRUE(engine.ok()) << engine.status();
   EXPECT_TRUE((*engine)->write(loaded->records).ok());
+
+  // The deletes come last with no time of their own: a cut keeps them in the history, wherever
+  // the dated records before them fall (here two engagements after the cut).
+  const replay::CorpusCut cut = replay::cut_corpus(loaded->records, 3500, {}, loaded->undated);
+  EXPECT_EQ(cut.state.live_post(12), nullptr);
+  EXPECT_EQ(cut.counts.deletes, 1u);
+  EXPECT_EQ(cut.counts.deletes_after_cut, 0u);
 }
 
 TEST(StoreRecords, AMissingDirectoryIsNotFoundAndNotCreated) {

@@ -103,10 +103,10 @@ Subcommand add_replay_command(CLI::App& root) {
       ->capture_default_str();
   app->add_option("--positive-kinds", flags->positive_kinds,
                   "Engagement kinds that count as positives: what makes a post a viewer's ground "
-                  "truth after the cut and 'already engaged' (left out of every list) before it; "
-                  "view, like, comment, share (comma-separated). Default: every kind, as earlier "
-                  "tables were made. The history keeps every kind, and the engine's feeds still "
-                  "leave out posts engaged with in any way")
+                  "truth after the cut; view, like, comment, share (comma-separated). Default: "
+                  "every kind, as earlier tables were made. Before the cut any kind makes a post "
+                  "'already engaged' (left out of every list and of the truth), as the engine's "
+                  "feeds leave out posts engaged with in any way; the history keeps every kind")
       ->delimiter(',')
       ->check([](const std::string& name) {
         const auto kind = replay::parse_engagement_kind(name);

@@ -91,6 +91,7 @@ absl::StatusOr<replay::LoadedRecords> read_store_records(const std::filesystem::
                             std::tie(b.at, b.user, b.post, b.kind);
                    });
   replay::LoadedRecords loaded;
+  loaded.undated = replay::UndatedRecords::kBeforeAnyCut;  // the deletes, read last, have no time
   auto& records = loaded.records;
   for (const User& user : visitor.users) records.push_back(user_record(user));
   for (const auto& post : visitor.posts) records.push_back(post_record(post));

@@ -14,7 +14,8 @@ Visibility visibility_of(const v1::Post& post) {
 // is complete, since "engaged with before the cut" needs all of it.
 class CorpusCutter {
  public:
-  CorpusCutter(TimestampMs cut, PositiveKinds positive) : positive_(std::move(positive)) {
+  CorpusCutter(TimestampMs cut, PositiveKinds positive, UndatedRecords undated)
+      : positive_(std::move(positive)), undated_(undated) {
     result_.state.cut = cut;
   }
 
@@ -75,10 +76,15 @@ class CorpusCutter {
     return after;
   }
 
+  // Whether an undated record read now happened after the cut.
+  bool undated_after_cut() const {
+    return undated_ == UndatedRecords::kWhereTheyStand && past_cut_;
+  }
+
   void add_unfollow(const v1::IngestRecord& record) {
     // Its time is optional (0: none); an undated one falls where it stands in the input.
     const TimestampMs at = record.unfollow().created_at_ms();
-    if (at > 0 ? dated_after_cut(at) : past_cut_) {
+    if (at > 0 ? dated_after_cut(at) : undated_after_cut()) {
       ++result_.counts.unfollows_after_cut;
       return;
     }
@@ -88,7 +94,7 @@ class CorpusCutter {
   }
 
   void add_delete(const v1::IngestRecord& record) {
-    if (past_cut_) {  // a delete has no time: it falls where it stands
+    if (undated_after_cut()) {  // a delete has no time
       ++result_.counts.deletes_after_cut;
       return;
     }
@@ -117,9 +123,8 @@ class CorpusCutter {
   void add_engagement(const v1::IngestRecord& record) {
     const v1::Engagement& in = record.engagement();
     const EngagementEvent engagement{in.user_id(), in.post_id(), in.at_ms()};
-    const bool positive = positive_.contains(in.kind());
     if (dated_after_cut(engagement.at)) {
-      if (positive) later_engagements_.push_back(engagement);
+      if (positive_.contains(in.kind())) later_engagements_.push_back(engagement);
       ++result_.counts.engagements_after_cut;
       return;
     }
@@ -127,12 +132,14 @@ class CorpusCutter {
       ++result_.counts.dropped;
       return;
     }
-    if (positive) result_.state.engaged[engagement.user].insert(engagement.post);
+    // Any kind: the engine's feeds leave out what a viewer engaged with in any way.
+    result_.state.engaged[engagement.user].insert(engagement.post);
     result_.state.engagements.push_back(engagement);
     keep(record, result_.counts.engagements);
   }
 
   PositiveKinds positive_;
+  UndatedRecords undated_;
   CorpusCut result_;
   std::vector<EngagementEvent> later_engagements_;  // of positive kinds
   bool past_cut_ = false;  // a record dated at or after the cut has been read
@@ -141,8 +148,8 @@ class CorpusCutter {
 }  // namespace
 
 CorpusCut cut_corpus(const std::vector<v1::IngestRecord>& records, TimestampMs cut,
-                     const PositiveKinds& positive) {
-  CorpusCutter cutter(cut, positive);
+                     const PositiveKinds& positive, UndatedRecords undated) {
+  CorpusCutter cutter(cut, positive, undated);
   for (const v1::IngestRecord& record : records) cutter.add(record);
   return cutter.finish();
 }

@@ -5,7 +5,8 @@
 // unfollows dated before it; and the undated records (unfollows without a time, every delete)
 // that come before the first record dated at or after the cut. The input is taken to be in time
 // order, so an undated record after that one happened after the cut: it is neither history nor
-// applied to the state. Users do not move the cut's place in the input: a file may list every
+// applied to the state. With UndatedRecords::kBeforeAnyCut (an input whose undated records have
+// no place in time, as a store's deletes read last) every undated record is history. Users do not move the cut's place in the input: a file may list every
 // account first (Last.fm's and the generator's do), and one created after the cut would push
 // every delete past it. Deletes of posts that are not in the history and engagements with such
 // posts are dropped, so that every chunk is valid to write.
@@ -13,7 +14,7 @@
 // Ground truth of a viewer: the posts they engaged with at or after the cut, by a positive kind
 // (positive_kinds.h: any by default), that the list rule keeps for them (list_builder.h: live,
 // created before the cut, visible to them at the cut, neither their own nor engaged with before
-// it), so that every list can reach all of it.
+// it in any way), so that every list can reach all of it.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,7 @@
 #include "feedrank/v1/feedrank.pb.h"
 #include "tools/replay/positive_kinds.h"
 #include "tools/replay/pre_cut_state.h"
+#include "tools/replay/replay_records.h"
 
 namespace feedrank::replay {
 
@@ -53,6 +55,7 @@ struct CorpusCut {
 };
 
 CorpusCut cut_corpus(const std::vector<v1::IngestRecord>& records, TimestampMs cut,
-                     const PositiveKinds& positive = {});
+                     const PositiveKinds& positive = {},
+                     UndatedRecords undated = UndatedRecords::kWhereTheyStand);
 
 }  // namespace feedrank::replay

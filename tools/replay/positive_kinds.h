@@ -1,9 +1,10 @@
-// Which engagement kinds the replay counts as positives. An engagement of one of them after the
-// cut makes its post ground truth; one before the cut makes the post "already engaged", left out
-// of every list and of the truth (list_builder.h), so that the two agree. Empty, the default:
-// every kind, as the earlier tables were made. The history keeps every kind either way: the
-// engine, popularity and user-kNN learn from all of it, and the engine's feeds still leave out
-// the posts a viewer engaged with in any way, as they do in service.
+// Which engagement kinds the replay counts as positives: an engagement of one of them after the
+// cut makes its post ground truth. Empty, the default: every kind, as the earlier tables were
+// made. Before the cut every kind counts, whatever this says: the engine's feeds leave out the
+// posts a viewer engaged with in any way, as they do in service, so "already engaged" (left out
+// of every list and of the truth, list_builder.h) is any kind, and every list can reach all of
+// the truth. The history keeps every kind too: the engine, popularity and user-kNN learn from
+// all of it.
 #pragma once
 
 #include <string>

@@ -33,8 +33,8 @@ struct PreCutState {
   absl::flat_hash_map<PostId, PostFacts> posts;  // created before the cut, deleted ones too
   // After every follow and unfollow of the history, as the engine's graph is.
   absl::flat_hash_map<UserId, absl::flat_hash_set<UserId>> followees;
-  // Before the cut, positive kinds only (positive_kinds.h; every kind by default): what "already
-  // engaged" means to the list rule and the truth.
+  // Before the cut, any kind (as the engine's feeds leave them out): what "already engaged"
+  // means to the list rule and the truth, and user-kNN's matrix.
   absl::flat_hash_map<UserId, PostSet> engaged;
   std::vector<EngagementEvent> engagements;  // before the cut, every kind, in input order
 

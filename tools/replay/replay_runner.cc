@@ -95,7 +95,8 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
   if (!cut_at.ok()) return cut_at.status();
   report.cut = cut_at->at;
   report.cut_rule = cut_at->rule;
-  const CorpusCut cut = cut_corpus(loaded->records, report.cut, options.positive_kinds);
+  const CorpusCut cut =
+      cut_corpus(loaded->records, report.cut, options.positive_kinds, loaded->undated);
   report.counts = cut.counts;
   report.live_posts = cut.state.live_posts().size();
   const ViewerSample sample = judged_viewers(cut, options.max_viewers, options.seed);

@@ -11,17 +11,14 @@ namespace feedrank::replay {
 
 UserKnnSource::UserKnnSource(const PreCutState& state, int neighbours)
     : state_(state), neighbours_(neighbours), popularity_(popularity_order(state)) {
-  for (const EngagementEvent& engagement : state.engagements) {
-    engaged_[engagement.user].insert(engagement.post);
-  }
-  for (const auto& [user, posts] : engaged_) {
+  for (const auto& [user, posts] : state.engaged) {
     for (PostId post : posts) engagers_[post].push_back(user);
   }
 }
 
 std::vector<Neighbour> UserKnnSource::neighbours_of(UserId viewer) const {
-  const auto own = engaged_.find(viewer);
-  if (own == engaged_.end() || own->second.empty()) return {};
+  const auto own = state_.engaged.find(viewer);
+  if (own == state_.engaged.end() || own->second.empty()) return {};
   // |A n B| for every user B sharing a post with the viewer, through the columns.
   absl::flat_hash_map<UserId, double> overlap;
   for (PostId post : own->second) {
@@ -33,7 +30,7 @@ std::vector<Neighbour> UserKnnSource::neighbours_of(UserId viewer) const {
   std::vector<Neighbour> all;
   all.reserve(overlap.size());
   for (const auto& [other, shared] : overlap) {
-    const double other_size = static_cast<double>(engaged_.at(other).size());
+    const double other_size = static_cast<double>(state_.engaged.at(other).size());
     all.push_back({other, shared / std::sqrt(own_size * other_size)});
   }
   const auto more_similar = [](const Neighbour& a, const Neighbour& b) {
@@ -48,7 +45,7 @@ std::vector<Neighbour> UserKnnSource::neighbours_of(UserId viewer) const {
 std::vector<PostId> UserKnnSource::ranking_for(UserId viewer) const {
   absl::flat_hash_map<PostId, double> score;
   for (const Neighbour& neighbour : neighbours_of(viewer)) {
-    for (PostId post : engaged_.at(neighbour.user)) score[post] += neighbour.similarity;
+    for (PostId post : state_.engaged.at(neighbour.user)) score[post] += neighbour.similarity;
   }
   std::vector<PostScore> scores;
   scores.reserve(score.size());

@@ -1,5 +1,5 @@
 // User-kNN, standard collaborative filtering over the binary user x post matrix of engagements
-// before the cut (every kind, as the engine learns from them, whatever counts as positive): a
+// before the cut (of every kind, PreCutState::engaged, whatever counts as positive): a
 // viewer's neighbours are the users with the largest cosine similarity of engagement sets
 // (|A n B| / sqrt(|A| |B|), > 0; ties by smaller id), and each post a neighbour engaged with
 // scores the sum of the similarities of the neighbours who did. A list the neighbours cannot fill
@@ -37,8 +37,7 @@ class UserKnnSource final : public ListSource {
  private:
   const PreCutState& state_;
   int neighbours_;
-  absl::flat_hash_map<UserId, PostSet> engaged_;               // the matrix by row
-  absl::flat_hash_map<PostId, std::vector<UserId>> engagers_;  // and by column
+  absl::flat_hash_map<PostId, std::vector<UserId>> engagers_;  // the matrix by column
   std::vector<PostId> popularity_;                             // the fallback, for every viewer
 };
 
