@@ -45,11 +45,11 @@ def wait_for(predicate, what, timeout=TIMEOUT_S):
 class Server:
     """feedrank-server with --http-listen on free ports; reads both addresses from stdout."""
 
-    def __init__(self, binary, data_dir, log_path):
+    def __init__(self, binary, data_dir, replay_dir, log_path):
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(
             [binary, "--listen", "127.0.0.1:0", "--data-dir", data_dir,
-             "--http-listen", "127.0.0.1:0", "--backend", "cpu"],
+             "--http-listen", "127.0.0.1:0", "--backend", "cpu", "--replay-reports", replay_dir],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         self.grpc = self.http = None
         for line in self.process.stdout:
@@ -194,7 +194,14 @@ def main():
         corpus = os.path.join(scratch, "corpus.jsonl")
         subprocess.run([args.cli_bin, "generate", "--users", "300", "--posts", "3000", "--seed", "7",
                         "--out", corpus], check=True, capture_output=True)
-        server = Server(args.server_bin, os.path.join(scratch, "data"),
+        # A replay report of the same corpus for the replay panel.
+        replays = os.path.join(scratch, "replays")
+        os.makedirs(replays)
+        replay = subprocess.run([args.cli_bin, "replay", "--jsonl", corpus, "--json"], check=True,
+                                capture_output=True, text=True).stdout
+        with open(os.path.join(replays, "corpus.json"), "w") as out:
+            out.write(replay)
+        server = Server(args.server_bin, os.path.join(scratch, "data"), replays,
                         os.path.join(args.out, "server.log"))
         browser = None
         try:
@@ -242,6 +249,23 @@ def main():
                 .map((li) => li.querySelector('.team')?.textContent ?? '?').join('')""")
             if len(teams) != LIMIT or set(teams) - {"A", "B"} or len(set(teams)) != 2:
                 fail(f"interleaved view's teams are '{teams}': expected {LIMIT} items from both A and B")
+
+            # The replay panel shows each row against the reference row, as the report says.
+            report = json.loads(replay)
+            algorithmic = next(row for row in report["rows"] if row["list"] == "algorithmic")
+            low = algorithmic["ndcg_at_10_vs_reference"]["ci95_low"]
+            cells = json.loads(wait_for(lambda: browser.evaluate("""(() => {
+                const table = document.querySelector('#replay-out table');
+                if (!table) return '';
+                const header = [...table.querySelectorAll('th')].map((th) => th.textContent);
+                const row = [...table.querySelectorAll('tbody tr')].find(
+                    (tr) => tr.firstChild.textContent === 'algorithmic');
+                return JSON.stringify({header, row: [...row.children].map((td) => td.textContent)});
+            })()"""), "the replay panel"))
+            if cells["header"][-1] != "NDCG@10 vs chronological [95% CI]":
+                fail(f"the replay table's last column is '{cells['header'][-1]}'")
+            if f"[{'+' if low >= 0 else ''}{low:.4f}," not in cells["row"][-1]:
+                fail(f"the algorithmic row's interval is '{cells['row'][-1]}', the report's low end {low}")
 
             shot = browser.call("Page.captureScreenshot", format="png")
             path = os.path.join(args.out, "explorer-browser-test.png")

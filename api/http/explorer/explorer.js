@@ -305,13 +305,30 @@ function barChart(title, rows, value, format) {
   return chart;
 }
 
+// A row's NDCG@10 minus the reference row's, with its paired bootstrap 95% interval (reports
+// written before the interval existed have none).
+function vsReference(row, reference) {
+  const d = row.ndcg_at_10_vs_reference;
+  const signed = (x) => `${x >= 0 ? '+' : ''}${fixed(x, 4)}`;
+  if (d) return `${signed(d.difference)} [${signed(d.ci95_low)}, ${signed(d.ci95_high)}]`;
+  return row.list === reference ? 'reference' : '—';
+}
+
 function renderReplay(report) {
   const out = $('replay-out');
   const rows = report.rows.filter((row) => !row.unavailable);
+  const columns = report.reference_list
+    ? [...REPLAY_COLUMNS, ['vs_reference', `NDCG@10 vs ${report.reference_list} [95% CI]`]]
+    : REPLAY_COLUMNS;
+  const cell = (row, key) => {
+    if (row.unavailable && key !== 'list') return '—';
+    if (key === 'vs_reference') return vsReference(row, report.reference_list);
+    return typeof row[key] === 'number' && key !== 'viewers' ? fixed(row[key]) : String(row[key]);
+  };
   const table = el('table', {},
-    el('thead', {}, el('tr', {}, ...REPLAY_COLUMNS.map(([, label]) => el('th', { text: label })))),
+    el('thead', {}, el('tr', {}, ...columns.map(([, label]) => el('th', { text: label })))),
     el('tbody', {}, ...report.rows.map((row) => el('tr', {},
-      ...REPLAY_COLUMNS.map(([key]) => el('td', { text: row.unavailable && key !== 'list' ? '—' : (typeof row[key] === 'number' && key !== 'viewers' ? fixed(row[key]) : String(row[key])) }))))));
+      ...columns.map(([key]) => el('td', { text: cell(row, key) }))))));
   const bars = rows.map((row) => ({ ...row, label: row.list, colour: /algorithmic|hybrid|learned/.test(row.list) ? '#e15759' : /chronological/.test(row.list) ? '#4e79a7' : '#9c9c9c' }));
   out.replaceChildren(
     el('p', { text: `${report.source}: cut at ${new Date(report.cut_ms).toISOString()} (${report.cut_rule}); ${report.viewers_judged} viewers judged, ${report.live_posts} live posts.` }),
