@@ -114,6 +114,15 @@ TEST(ReplayRun, ComparesWithTheReferenceListNamedAndRefusesAnUnknownName) {
   EXPECT_TRUE(absl::IsInvalidArgument(typo.status())) << typo.status();
   EXPECT_TRUE(absl::StrContains(typo.status().message(), "rows: chronological, algorithmic, "))
       << typo.status();
+  // Before anything is loaded: an input that does not exist is not reached.
+  options.source = {};
+  options.source.jsonl_file = "/nonexistent/replay.jsonl";
+  options.vector_spaces = {ranker::VectorSpace::kText, ranker::VectorSpace::kLearned};
+  const auto before_loading = run_replay(options);
+  EXPECT_TRUE(absl::IsInvalidArgument(before_loading.status())) << before_loading.status();
+  EXPECT_TRUE(absl::StrContains(before_loading.status().message(),
+                                "algorithmic, algorithmic (learned), popularity"))
+      << before_loading.status();
 }
 
 TEST(ReplayRun, UnreadableInputIsAnError) {

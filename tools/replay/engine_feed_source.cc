@@ -16,10 +16,12 @@ EngineFeedSource::EngineFeedSource(const ranker::FeedEngine& engine, ranker::Fee
                                    const PreCutState& state, ranker::VectorSpace space)
     : engine_(engine), mode_(mode), space_(space), state_(state) {}
 
-std::string EngineFeedSource::name() const {
-  if (mode_ != ranker::FeedMode::kAlgorithmic) return "chronological";
-  if (space_ == ranker::VectorSpace::kText) return "algorithmic";
-  return "algorithmic (" + std::string(ranker::vector_space_name(space_)) + ")";
+std::string EngineFeedSource::name() const { return row_name(mode_, space_); }
+
+std::string EngineFeedSource::row_name(ranker::FeedMode mode, ranker::VectorSpace space) {
+  if (mode != ranker::FeedMode::kAlgorithmic) return "chronological";
+  if (space == ranker::VectorSpace::kText) return "algorithmic";
+  return "algorithmic (" + std::string(ranker::vector_space_name(space)) + ")";
 }
 
 absl::StatusOr<std::vector<PostId>> EngineFeedSource::list_for(UserId viewer, int k) const {

@@ -18,6 +18,8 @@ class EngineFeedSource final : public ListSource {
                    const PreCutState& state,
                    ranker::VectorSpace space = ranker::VectorSpace::kText);
   std::string name() const override;
+  // The name of the row such a source makes, before any engine exists.
+  static std::string row_name(ranker::FeedMode mode, ranker::VectorSpace space);
   // The engine's error as it is (UNIMPLEMENTED for a mode not built yet).
   absl::StatusOr<std::vector<PostId>> list_for(UserId viewer, int k) const override;
 

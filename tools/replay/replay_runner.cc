@@ -59,11 +59,24 @@ std::vector<std::unique_ptr<ListSource>> list_sources(const std::vector<SpaceEng
   return sources;
 }
 
+// The table's rows by name, in its order, known before anything is loaded, so that a misspelt
+// --reference-list fails at once rather than after the history and the training. list_sources
+// makes the rows themselves; run_replay checks that the two agree.
+std::vector<std::string> row_names(const ReplayOptions& options) {
+  std::vector<std::string> names = {EngineFeedSource::row_name(ranker::FeedMode::kChronological,
+                                                               ranker::VectorSpace::kText)};
+  for (ranker::VectorSpace space : options.vector_spaces) {
+    names.push_back(EngineFeedSource::row_name(ranker::FeedMode::kAlgorithmic, space));
+  }
+  for (const char* baseline : {"popularity", "recent popularity", "user-kNN", "random"}) {
+    names.push_back(baseline);
+  }
+  return names;
+}
+
 // The index of the row named `name`; INVALID_ARGUMENT naming the rows when there is none.
-absl::StatusOr<std::size_t> row_named(const std::vector<std::unique_ptr<ListSource>>& sources,
+absl::StatusOr<std::size_t> row_named(const std::vector<std::string>& names,
                                       const std::string& name) {
-  std::vector<std::string> names;
-  for (const auto& source : sources) names.push_back(source->name());
   const auto it = std::find(names.begin(), names.end(), name);
   if (it != names.end()) return static_cast<std::size_t>(it - names.begin());
   return absl::InvalidArgumentError(fmt::format("reference list \"{}\" is not a row; the rows: {}",
@@ -77,6 +90,12 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
     if (progress) progress(line);
   };
   if (options.k < kTopN) return absl::InvalidArgumentError(fmt::format("k must be >= {}", kTopN));
+  if (options.vector_spaces.empty()) {
+    return absl::InvalidArgumentError("vector_spaces: name at least one vector space");
+  }
+  const std::vector<std::string> names = row_names(options);
+  const auto reference = row_named(names, options.reference_list);
+  if (!reference.ok()) return reference.status();
   const Stopwatch total;
   ReplayReport report;
   report.options = options;
@@ -105,9 +124,6 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
   for (UserId viewer : sample.viewers) report.mean_truth_size += cut.truth.at(viewer).size();
   if (!sample.viewers.empty()) report.mean_truth_size /= sample.viewers.size();
 
-  if (options.vector_spaces.empty()) {
-    return absl::InvalidArgumentError("vector_spaces: name at least one vector space");
-  }
   std::vector<SpaceEngine> engines;
   for (ranker::VectorSpace space : options.vector_spaces) {
     const std::string name(ranker::vector_space_name(space));
@@ -141,8 +157,12 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
   say(fmt::format("history written in {:.1f} s", report.timings.history_seconds));
 
   const auto sources = list_sources(engines, cut.state, options);
-  const auto reference = row_named(sources, options.reference_list);
-  if (!reference.ok()) return reference.status();
+  std::vector<std::string> made;
+  for (const auto& source : sources) made.push_back(source->name());
+  if (made != names) {
+    return absl::InternalError(fmt::format("the replay's rows ({}) are not the ones named ({})",
+                                           fmt::join(made, ", "), fmt::join(names, ", ")));
+  }
   const Stopwatch lists;
   for (const auto& source : sources) {
     const Stopwatch one;
