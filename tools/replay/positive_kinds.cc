@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "absl/strings/str_join.h"
 #include "fmt/format.h"
 
 namespace feedrank::replay {
@@ -27,14 +28,14 @@ bool PositiveKinds::contains(v1::EngagementKind kind) const {
   return kinds.empty() || std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
-std::string PositiveKinds::describe() const {
-  if (kinds.empty()) return "every kind";
-  std::string out;
-  for (v1::EngagementKind kind : kinds) {
-    if (!out.empty()) out += ", ";
-    out += engagement_kind_name(kind);
-  }
+std::vector<std::string> PositiveKinds::names() const {
+  std::vector<std::string> out;
+  for (v1::EngagementKind kind : kinds) out.push_back(engagement_kind_name(kind));
   return out;
+}
+
+std::string PositiveKinds::describe() const {
+  return kinds.empty() ? "every kind" : absl::StrJoin(names(), ", ");
 }
 
 absl::StatusOr<v1::EngagementKind> parse_engagement_kind(std::string_view name) {

@@ -20,7 +20,8 @@ struct PositiveKinds {
   std::vector<v1::EngagementKind> kinds;  // empty: every kind
 
   bool contains(v1::EngagementKind kind) const;
-  std::string describe() const;  // "like, share", or "every kind"
+  std::vector<std::string> names() const;  // {"like", "share"}; empty for every kind
+  std::string describe() const;            // "like, share", or "every kind"
 };
 
 // The JSON Lines names: view, like, comment, share. INVALID_ARGUMENT for anything else.

@@ -29,13 +29,6 @@ nlohmann::json row_json(const ListScores& row) {
   return out;
 }
 
-// Empty: every kind.
-std::vector<std::string> positive_kind_names(const PositiveKinds& positive) {
-  std::vector<std::string> names;
-  for (v1::EngagementKind kind : positive.kinds) names.push_back(engagement_kind_name(kind));
-  return names;
-}
-
 }  // namespace
 
 std::string to_json(const ReplayReport& report) {
@@ -71,7 +64,7 @@ std::string to_json(const ReplayReport& report) {
       {"seed", o.seed},
       {"recent_window_ms", o.recent_window_ms},
       {"knn_neighbours", o.knn_neighbours},
-      {"positive_kinds", positive_kind_names(o.positive_kinds)},
+      {"positive_kinds", o.positive_kinds.names()},  // empty: every kind
       {"reference_list", o.reference_list},
       {"bootstrap_resamples", kBootstrapResamples},
       {"ranking_config_version", report.ranking_config_version},
