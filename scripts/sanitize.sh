@@ -18,12 +18,12 @@ source scripts/asan_build.sh
 # running those too would take CI past its time.
 ASAN_TARGETS="common_test kernels_exact_scan_test kernels_tombstone_mirror_test
   kernels_feature_scorer_test kernels_als_test kernels_faiss_test kernels_faiss_out_of_memory_test
-  embeddings_test embeddings_text_test embeddings_vectors_test embeddings_learned_test store_test engagement_history_test
-  impression_log_test ranker_test corpus_vectors_test nearest_posts_test algorithmic_feed_test
-  algorithmic_stages_test experiments_test learned_space_test api_integration_test
-  api_serving_test api_http_parts_test jsonl_records_test synthetic_corpus_test
-  lastfm_dataset_test server_parts_test background_indexing_test rocksdb_checkpoint_test
-  rocksdb_records_test"
+  embeddings_test embeddings_text_test embeddings_vectors_test embeddings_learned_test store_test
+  engagement_history_test impression_log_test ranker_test corpus_vectors_test nearest_posts_test
+  algorithmic_feed_test algorithmic_stages_test experiments_test learned_space_test
+  api_integration_test api_serving_test api_http_parts_test jsonl_records_test
+  synthetic_corpus_test lastfm_dataset_test server_parts_test background_indexing_test
+  rocksdb_checkpoint_test rocksdb_records_test"
 # The programs holding the concurrency tests, and the tests of theirs that run threads of ours.
 TSAN_TARGETS="common_test ranker_test learned_space_test impression_log_test api_serving_test
   api_integration_test background_indexing_test reembed_test corpus_vectors_test embeddings_test"
