@@ -11,9 +11,9 @@
 namespace feedrank {
 
 // Raises the calling thread's nice value by `steps`, up to 19 (the lowest priority); returns the
-// value it has afterwards (0 if its value cannot be read, when nothing is changed). Relative, not absolute: under `nice -n 19`, an absolute 10 would
-// raise the thread above the rest of the process where the caller may (root), the opposite of
-// the intent.
+// value it has afterwards (0 if its value cannot be read, when nothing is changed). Relative,
+// not absolute: under `nice -n 19`, an absolute 10 would raise the thread above the rest of the
+// process where the caller may (root), the opposite of the intent.
 inline int lower_this_threads_priority(int steps) {
   const auto thread = static_cast<id_t>(gettid());
   errno = 0;

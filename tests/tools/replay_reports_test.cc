@@ -141,11 +141,11 @@ TEST(ReplayReports, JsonHasEachRowsIntervalAgainstTheReference) {
 TEST(ReplayReports, BothReportsNameThePositiveKinds) {
   ReplayReport report = report_with_a_comparison();
   EXPECT_TRUE(absl::StrContains(to_markdown(report),
-                                "positive engagements (truth and already engaged): every kind"));
+                                "engagement kinds that make ground truth: every kind"));
   EXPECT_EQ(nlohmann::json::parse(to_json(report))["positive_kinds"], nlohmann::json::array());
   report.options.positive_kinds.kinds = {v1::ENGAGEMENT_KIND_LIKE, v1::ENGAGEMENT_KIND_SHARE};
   EXPECT_TRUE(absl::StrContains(to_markdown(report),
-                                "positive engagements (truth and already engaged): like, share"));
+                                "engagement kinds that make ground truth: like, share"));
   EXPECT_EQ(nlohmann::json::parse(to_json(report))["positive_kinds"],
             (std::vector<std::string>{"like", "share"}));
 }

@@ -1,6 +1,7 @@
 #include "tools/replay/list_scores.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include "tools/replay/list_metrics.h"
 
@@ -12,7 +13,6 @@ ListScoreAccumulator::ListScoreAccumulator(const PreCutState& state, int k)
 void ListScoreAccumulator::add(std::span<const PostId> list, const PostSet& truth) {
   ++viewers_;
   viewer_ndcg_.push_back(ndcg_at(list, truth, kTopN));
-  ndcg_ += viewer_ndcg_.back();
   hits_ += hit_rate_at(list, truth, kTopN);
   recall_10_ += recall_at(list, truth, kTopN);
   recall_k_ += recall_at(list, truth, k_);
@@ -41,7 +41,7 @@ ListScores ListScoreAccumulator::scores(std::string name) const {
   row.viewer_ndcg_at_10 = viewer_ndcg_;
   if (viewers_ > 0) {
     const auto mean = [&](double total) { return total / static_cast<double>(viewers_); };
-    row.ndcg_at_10 = mean(ndcg_);
+    row.ndcg_at_10 = mean(std::accumulate(viewer_ndcg_.begin(), viewer_ndcg_.end(), 0.0));
     row.hit_rate_at_10 = mean(hits_);
     row.recall_at_10 = mean(recall_10_);
     row.recall_at_k = mean(recall_k_);

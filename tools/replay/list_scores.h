@@ -49,8 +49,8 @@ class ListScoreAccumulator {
   std::size_t live_posts_;
   std::size_t viewers_ = 0;
   std::size_t empty_lists_ = 0;
-  double ndcg_ = 0, hits_ = 0, recall_10_ = 0, recall_k_ = 0, reciprocal_ranks_ = 0;
-  std::vector<double> viewer_ndcg_;
+  double hits_ = 0, recall_10_ = 0, recall_k_ = 0, reciprocal_ranks_ = 0;
+  std::vector<double> viewer_ndcg_;  // in viewer order: the mean and the paired intervals
   double diversity_ = 0;
   std::vector<TimestampMs> top_created_at_;  // of every post served in a top 10
   PostSet served_;
