@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
+#include "ranker/scoring/ranking_config.h"
 #include "tools/replay/replay_runner.h"
 #include "tools/replay/report_json.h"
 #include "tools/replay/report_markdown.h"
@@ -123,6 +124,61 @@ TEST(ReplayRun, ComparesWithTheReferenceListNamedAndRefusesAnUnknownName) {
   EXPECT_TRUE(absl::StrContains(before_loading.status().message(),
                                 "algorithmic, algorithmic (learned), popularity"))
       << before_loading.status();
+}
+
+// A compared config is served by the engine through the request, as an experiment arm's is: the
+// engine's own config compared with itself scores viewer for viewer as the engine's row, and a
+// config that orders by recency alone does not.
+TEST(ReplayRun, JudgesComparedConfigsAsRowsOfTheirOwnPairedWithAnyRow) {
+  ReplayOptions options;
+  options.source.synthetic = datasets::SyntheticCorpusOptions{100, 600, 3, 20};
+  options.max_viewers = 40;
+  const auto same = std::make_shared<const ranker::RankingConfig>(ranker::default_ranking_config());
+  auto newest = ranker::default_ranking_config();
+  newest.version = "newest-first";
+  newest.weights.fill(0.0f);
+  newest.weights[static_cast<int>(ranker::Feature::kRecency)] = 10.0f;
+  options.compared_configs = {
+      {"same", same, "the defaults"},
+      {"newest", std::make_shared<const ranker::RankingConfig>(newest), "a test's"}};
+  options.reference_list = "algorithmic [same]";
+  const auto report = run_replay(options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  std::vector<std::string> names;
+  for (const ListScores& row : report->rows) names.push_back(row.name);
+  ASSERT_EQ(names, (std::vector<std::string>{"chronological", "algorithmic", "algorithmic [same]",
+                                             "algorithmic [newest]", "popularity",
+                                             "recent popularity", "user-kNN", "random"}));
+  const ListScores& engines = report->rows[1];
+  const ListScores& compared_same = report->rows[2];
+  const ListScores& compared_newest = report->rows[3];
+  EXPECT_EQ(engines.viewer_ndcg_at_10, compared_same.viewer_ndcg_at_10);
+  EXPECT_EQ(engines.coverage, compared_same.coverage);
+  ASSERT_TRUE(engines.ndcg_at_10_vs_reference.has_value());
+  EXPECT_EQ(engines.ndcg_at_10_vs_reference->difference, 0.0);
+  EXPECT_NE(compared_newest.mean_age_hours_at_10, engines.mean_age_hours_at_10);
+  EXPECT_LT(compared_newest.mean_age_hours_at_10, engines.mean_age_hours_at_10);
+  EXPECT_EQ(report->compared_configs,
+            (std::vector<std::string>{
+                "algorithmic [same]: ranking config default-2, the defaults",
+                "algorithmic [newest]: ranking config newest-first, a test's"}));
+  EXPECT_TRUE(absl::StrContains(to_markdown(*report),
+                                "- algorithmic [newest]: ranking config newest-first, a test's\n"));
+}
+
+TEST(ReplayRun, RefusesComparedConfigsWithoutAConfigOrAUniqueLabel) {
+  ReplayOptions options;
+  options.source.jsonl_file = "/nonexistent/replay.jsonl";  // refused before loading
+  const auto config = std::make_shared<const ranker::RankingConfig>(ranker::default_ranking_config());
+  options.compared_configs = {{"a", config, ""}, {"a", config, ""}};
+  auto twice = run_replay(options);
+  EXPECT_TRUE(absl::IsInvalidArgument(twice.status())) << twice.status();
+  EXPECT_TRUE(absl::StrContains(twice.status().message(), "compared_configs[1].label"))
+      << twice.status();
+  options.compared_configs = {{"", config, ""}};
+  EXPECT_TRUE(absl::IsInvalidArgument(run_replay(options).status()));
+  options.compared_configs = {{"a", nullptr, ""}};
+  EXPECT_TRUE(absl::IsInvalidArgument(run_replay(options).status()));
 }
 
 TEST(ReplayRun, UnreadableInputIsAnError) {

@@ -9,6 +9,7 @@
 
 #include "tools/cli/commands.h"
 #include "tools/cli/data_source_flags.h"
+#include "tools/fit/replay_fit.h"
 #include "tools/replay/positive_kinds.h"
 #include "tools/replay/replay_runner.h"
 #include "tools/replay/report_json.h"
@@ -26,6 +27,9 @@ struct ReplayFlags {
   std::string ranking_config;
   std::vector<std::string> vector_spaces = {"text"};
   std::vector<std::string> positive_kinds;  // empty: every kind
+  std::vector<std::string> compare_configs;  // RankingConfig JSON files, a row each
+  bool fit_ranker = false;
+  std::string fit_out;
   std::string out_md;
   std::string out_svg;
   bool json = false;
@@ -48,6 +52,31 @@ int run_replay_command(ReplayFlags& flags, bool cut_given) {
     options.positive_kinds.kinds.push_back(*replay::parse_engagement_kind(name));
   }
 
+  for (const std::string& file : flags.compare_configs) {
+    auto config = ranker::load_ranking_config(file);
+    if (!config.ok()) {
+      std::cerr << "error: --compare-config " << file << ": " << config.status().message() << "\n";
+      return 1;
+    }
+    replay::ComparedConfig compared;
+    compared.label = config->version;
+    compared.origin = "from " + file;
+    compared.config = std::make_shared<const ranker::RankingConfig>(std::move(*config));
+    options.compared_configs.push_back(std::move(compared));
+  }
+  if (flags.fit_ranker) {
+    auto fitted = fit::fit_on_replay_history(
+        options, [](std::string_view line) { std::cerr << "replay: fit: " << line << std::endl; });
+    if (!fitted.ok()) {
+      std::cerr << "error: --fit-ranker: " << fitted.status().message() << "\n";
+      return 1;
+    }
+    if (!flags.fit_out.empty() &&
+        !write_text_file(flags.fit_out, ranker::to_json(*fitted->config) + "\n")) {
+      return 1;
+    }
+    options.compared_configs.push_back(std::move(*fitted));
+  }
   auto report = replay::run_replay(
       options, [](std::string_view line) { std::cerr << "replay: " << line << std::endl; });
   if (!report.ok()) {
@@ -115,6 +144,19 @@ Subcommand add_replay_command(CLI::App& root) {
   app->add_option("--ranking-config", flags->ranking_config,
                   "RankingConfig JSON file for the algorithmic feed")
       ->check(CLI::ExistingFile);
+  app->add_option("--compare-config", flags->compare_configs,
+                  "More RankingConfig JSON files, one algorithmic row each, named by the "
+                  "config's version: ranked by the first vector space's engine on the same "
+                  "history and viewers, so that --reference-list can pair them with any row")
+      ->check(CLI::ExistingFile);
+  auto* fit_ranker = app->add_flag(
+      "--fit-ranker", flags->fit_ranker,
+      "Also fit the ranking config on the history before the cut, as fit-ranker does (its cut "
+      "at 7/8 of --cut-quantile, its label end at the replay's cut; labels of --positive-kinds), "
+      "and judge it as the row 'algorithmic [fitted]'");
+  fit_ranker->excludes(cut_ms);
+  app->add_option("--fit-out", flags->fit_out, "Write the --fit-ranker config to this JSON file")
+      ->needs(fit_ranker);
   app->add_option("--vector-spaces", flags->vector_spaces,
                   "One algorithmic row per vector space: text, learned, hybrid (comma-separated); "
                   "learned and hybrid train their model on the history")

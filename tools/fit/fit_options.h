@@ -25,6 +25,8 @@ struct FitOptions {
   // The retrieval space the candidates come from; learned and hybrid train their model at the
   // cut, so that the learned_score feature has values to fit.
   ranker::VectorSpace vector_space = ranker::VectorSpace::kText;
+  // The engagement kinds that label a candidate positive (default: every kind).
+  replay::PositiveKinds positive_kinds;
 };
 
 }  // namespace feedrank::fit

@@ -16,7 +16,7 @@ absl::StatusOr<End> choose_end(const std::vector<v1::IngestRecord>& records,
   if (given) return End{*given, "given"};
   auto at = replay::engagement_time_quantile(records, quantile);
   if (!at.ok()) return at.status();
-  return End{*at, fmt::format("quantile {} of the engagement times", quantile)};
+  return End{*at, fmt::format("quantile {:g} of the engagement times", quantile)};
 }
 
 }  // namespace

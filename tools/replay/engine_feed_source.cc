@@ -16,12 +16,26 @@ EngineFeedSource::EngineFeedSource(const ranker::FeedEngine& engine, ranker::Fee
                                    const PreCutState& state, ranker::VectorSpace space)
     : engine_(engine), mode_(mode), space_(space), state_(state) {}
 
-std::string EngineFeedSource::name() const { return row_name(mode_, space_); }
+EngineFeedSource::EngineFeedSource(const ranker::FeedEngine& engine, const PreCutState& state,
+                                   ranker::VectorSpace space, const ComparedConfig& compared)
+    : engine_(engine),
+      mode_(ranker::FeedMode::kAlgorithmic),
+      space_(space),
+      state_(state),
+      ranking_(compared.config),
+      label_(compared.label) {}
 
-std::string EngineFeedSource::row_name(ranker::FeedMode mode, ranker::VectorSpace space) {
+std::string EngineFeedSource::name() const { return row_name(mode_, space_, label_); }
+
+std::string EngineFeedSource::row_name(ranker::FeedMode mode, ranker::VectorSpace space,
+                                       std::string_view label) {
   if (mode != ranker::FeedMode::kAlgorithmic) return "chronological";
-  if (space == ranker::VectorSpace::kText) return "algorithmic";
-  return "algorithmic (" + std::string(ranker::vector_space_name(space)) + ")";
+  std::string name = "algorithmic";
+  if (space != ranker::VectorSpace::kText) {
+    name += " (" + std::string(ranker::vector_space_name(space)) + ")";
+  }
+  if (!label.empty()) name += " [" + std::string(label) + "]";
+  return name;
 }
 
 absl::StatusOr<std::vector<PostId>> EngineFeedSource::list_for(UserId viewer, int k) const {
@@ -30,6 +44,7 @@ absl::StatusOr<std::vector<PostId>> EngineFeedSource::list_for(UserId viewer, in
   request.viewer = viewer;
   request.mode = mode_;
   request.as_of = state_.cut;
+  request.ranking = ranking_;
   request.limit = std::min(k + kExtraAsked, ranker::kMaxPageSize);
   while (!builder.full()) {
     auto page = engine_.get_feed(request);

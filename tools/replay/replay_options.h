@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ranker/scoring/ranking_config.h"
 #include "ranker/vectors/vector_space.h"
 #include "store/records.h"
 #include "tools/datasets/synthetic_corpus.h"
@@ -31,6 +33,16 @@ struct ReplaySource {
   int lastfm_likes_per_artist = 0;
 };
 
+// A ranking config judged beside the engine's own, on the same history and viewers: one more
+// algorithmic row, "algorithmic [label]" (its space's name inside the brackets' row name as for
+// the engine's rows), served by the first vector space's engine with this config in every request
+// (as an experiment arm's config is served), so that two configs get a paired interval in one run.
+struct ComparedConfig {
+  std::string label;  // unique among the compared configs
+  std::shared_ptr<const ranker::RankingConfig> config;
+  std::string origin;  // where it came from, for the report ("file x.json", "fitted on ...")
+};
+
 struct ReplayOptions {
   ReplaySource source;
   // The cut: a fixed time, or else this quantile of the engagement times.
@@ -49,6 +61,8 @@ struct ReplayOptions {
   // One algorithmic row per vector space, each from its own engine (learned and hybrid train
   // their model on the history, as of the cut).
   std::vector<ranker::VectorSpace> vector_spaces = {ranker::VectorSpace::kText};
+  // Rows after the vector spaces' algorithmic rows, in this order.
+  std::vector<ComparedConfig> compared_configs;
 };
 
 }  // namespace feedrank::replay

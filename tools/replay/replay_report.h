@@ -34,6 +34,8 @@ struct ReplayReport {
   std::vector<ListScores> rows;        // chronological, algorithmic, then the baselines
   // One line per learned model the replay trained ("learned: v1, 1,892 users, ...").
   std::vector<std::string> learned_models;
+  // One line per compared config ("algorithmic [fitted]: ranking config v, fitted on ...").
+  std::vector<std::string> compared_configs;
   ReplayTimings timings;
 };
 

@@ -50,6 +50,10 @@ std::vector<std::unique_ptr<ListSource>> list_sources(const std::vector<SpaceEng
     sources.push_back(std::make_unique<EngineFeedSource>(
         space.engine->engine(), ranker::FeedMode::kAlgorithmic, state, space.space));
   }
+  for (const ComparedConfig& compared : options.compared_configs) {
+    sources.push_back(std::make_unique<EngineFeedSource>(
+        engines.front().engine->engine(), state, engines.front().space, compared));
+  }
   sources.push_back(
       std::make_unique<GlobalOrderSource>("popularity", state, popularity_order(state)));
   sources.push_back(std::make_unique<GlobalOrderSource>(
@@ -68,6 +72,10 @@ std::vector<std::string> row_names(const ReplayOptions& options) {
   for (ranker::VectorSpace space : options.vector_spaces) {
     names.push_back(EngineFeedSource::row_name(ranker::FeedMode::kAlgorithmic, space));
   }
+  for (const ComparedConfig& compared : options.compared_configs) {
+    names.push_back(EngineFeedSource::row_name(ranker::FeedMode::kAlgorithmic,
+                                               options.vector_spaces.front(), compared.label));
+  }
   for (const char* baseline : {"popularity", "recent popularity", "user-kNN", "random"}) {
     names.push_back(baseline);
   }
@@ -83,6 +91,26 @@ absl::StatusOr<std::size_t> row_named(const std::vector<std::string>& names,
                                                 name, fmt::join(names, ", ")));
 }
 
+// Each compared config has a config and a label of its own (its row's name must be unique).
+absl::Status check_compared_configs(const std::vector<ComparedConfig>& compared) {
+  for (std::size_t i = 0; i < compared.size(); ++i) {
+    if (compared[i].config == nullptr) {
+      return absl::InvalidArgumentError(fmt::format("compared_configs[{}]: no config", i));
+    }
+    if (compared[i].label.empty()) {
+      return absl::InvalidArgumentError(fmt::format("compared_configs[{}].label: empty", i));
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (compared[j].label == compared[i].label) {
+        return absl::InvalidArgumentError(fmt::format(
+            "compared_configs[{}].label: \"{}\" is compared_configs[{}]'s too", i,
+            compared[i].label, j));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const ProgressLog& progress) {
@@ -92,6 +120,9 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
   if (options.k < kTopN) return absl::InvalidArgumentError(fmt::format("k must be >= {}", kTopN));
   if (options.vector_spaces.empty()) {
     return absl::InvalidArgumentError("vector_spaces: name at least one vector space");
+  }
+  if (absl::Status status = check_compared_configs(options.compared_configs); !status.ok()) {
+    return status;
   }
   const std::vector<std::string> names = row_names(options);
   const auto reference = row_named(names, options.reference_list);
@@ -156,6 +187,12 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
   report.timings.history_seconds = history.seconds() - report.timings.training_seconds;
   say(fmt::format("history written in {:.1f} s", report.timings.history_seconds));
 
+  for (std::size_t i = 0; i < options.compared_configs.size(); ++i) {
+    const ComparedConfig& compared = options.compared_configs[i];
+    report.compared_configs.push_back(
+        fmt::format("{}: ranking config {}, {}", names[1 + options.vector_spaces.size() + i],
+                    compared.config->version, compared.origin));
+  }
   const auto sources = list_sources(engines, cut.state, options);
   std::vector<std::string> made;
   for (const auto& source : sources) made.push_back(source->name());

@@ -75,6 +75,7 @@ std::string to_json(const ReplayReport& report) {
         {"lists", report.timings.lists_seconds},
         {"total", report.timings.total_seconds}}},
       {"learned_models", report.learned_models},
+      {"compared_configs", report.compared_configs},
       {"rows", rows},
   };
   return out.dump(2);

@@ -48,6 +48,9 @@ void append_header(const ReplayReport& report, std::string& out) {
                  "paired bootstrap 95% interval over the judged viewers ({1} resamples, seed "
                  "{2})\n",
                  o.reference_list, kBootstrapResamples, o.seed);
+  for (const std::string& compared : report.compared_configs) {
+    fmt::format_to(std::back_inserter(out), "- {}\n", compared);
+  }
   for (const std::string& model : report.learned_models) {
     fmt::format_to(std::back_inserter(out), "- learned model, {}\n", model);
   }

@@ -1,0 +1,87 @@
+// The fit a replay runs on its own history: with the replay's default cut it is fit-ranker's
+// default fit (same window, same weights), it learns from the replay's positive kinds only, it
+// refuses a cut given as a time, and `feedrank replay --fit-ranker` judges it as a row and writes
+// it where asked.
+#include <gtest/gtest.h>
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iterator>
+
+#include "absl/strings/match.h"
+#include "ranker/scoring/ranking_config.h"
+#include "tests/support/temp_dir.h"
+#include "tools/cli/commands.h"
+#include "tools/fit/fit_runner.h"
+#include "tools/fit/replay_fit.h"
+
+namespace feedrank::fit {
+namespace {
+
+const datasets::SyntheticCorpusOptions kCorpus{300, 3000, 7};
+
+TEST(FitOnReplayHistory, IsFitRankersDefaultFitForTheDefaultCutAndLearnsThePositiveKindsOnly) {
+  replay::ReplayOptions replay_options;
+  replay_options.source.synthetic = kCorpus;
+  auto fitted = fit_on_replay_history(replay_options);
+  ASSERT_TRUE(fitted.ok()) << fitted.status();
+  EXPECT_EQ(fitted->label, "fitted");
+  EXPECT_TRUE(absl::StrContains(fitted->origin, "cut: quantile 0.7 of the engagement times; "
+                                                "label end: quantile 0.8 of the engagement times"))
+      << fitted->origin;
+
+  FitOptions fit_options;
+  fit_options.source.synthetic = kCorpus;
+  auto by_default = run_fit(fit_options);
+  ASSERT_TRUE(by_default.ok()) << by_default.status();
+  EXPECT_EQ(fitted->config->weights, by_default->config.weights);
+  EXPECT_EQ(fitted->config->source_scales, by_default->config.source_scales);
+  EXPECT_EQ(fitted->config->recency_half_life_ms, by_default->config.recency_half_life_ms);
+  EXPECT_EQ(to_json(*fitted->config), to_json(by_default->config));
+
+  // Shares are rare (7% of the synthetic engagements): far fewer positives, from the same
+  // candidates.
+  fit_options.positive_kinds.kinds = {v1::ENGAGEMENT_KIND_SHARE};
+  auto shares = run_fit(fit_options);
+  ASSERT_TRUE(shares.ok()) << shares.status();
+  const auto positives = [](const FitReport& report) {
+    return report.train.positives + report.validation.positives + report.test.positives;
+  };
+  EXPECT_GT(positives(*shares), 0u);
+  EXPECT_LT(2 * positives(*shares), positives(*by_default));
+}
+
+TEST(FitOnReplayHistory, RefusesACutGivenAsATime) {
+  replay::ReplayOptions options;
+  options.source.synthetic = kCorpus;
+  options.cut_ms = 1'704'067'200'000;
+  const auto fitted = fit_on_replay_history(options);
+  EXPECT_TRUE(absl::IsInvalidArgument(fitted.status())) << fitted.status();
+  EXPECT_TRUE(absl::StrContains(fitted.status().message(), "cut_ms")) << fitted.status();
+}
+
+TEST(ReplayCommand, FitRankerJudgesTheFittedConfigAsARowAndWritesIt) {
+  testing::TempDir dir;
+  const std::string fitted = dir.sub("fitted.json");
+  const std::string markdown = dir.sub("replay.md");
+  CLI::App app;
+  const cli::Subcommand command = cli::add_replay_command(app);
+  std::vector<std::string> args = {"feedrank",   "replay", "--synthetic",   "300,3000,7",
+                                   "--fit-ranker", "--fit-out", fitted, "--reference-list",
+                                   "algorithmic", "--out-md", markdown};
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  ASSERT_EQ(command.run(), 0);
+  auto config = ranker::load_ranking_config(fitted);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(absl::StartsWith(config->version, "fitted-synthetic-300-3000-7-")) << config->version;
+  std::ifstream in(markdown);
+  const std::string report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(absl::StrContains(report, "| algorithmic [fitted] | ")) << report;
+  EXPECT_TRUE(absl::StrContains(report, "- algorithmic [fitted]: ranking config " + config->version))
+      << report;
+}
+
+}  // namespace
+}  // namespace feedrank::fit

@@ -1,0 +1,49 @@
+#include "tools/fit/replay_fit.h"
+
+#include <memory>
+
+#include "fmt/format.h"
+#include "tools/fit/fit_runner.h"
+
+namespace feedrank::fit {
+
+absl::StatusOr<replay::ComparedConfig> fit_on_replay_history(const replay::ReplayOptions& options,
+                                                             const replay::ProgressLog& progress) {
+  if (options.cut_ms) {
+    return absl::InvalidArgumentError(
+        "cut_ms: a fit on the replay's history needs the replay cut as a quantile (the fit cuts "
+        "at 7/8 of it)");
+  }
+  if (options.vector_spaces.empty()) {
+    return absl::InvalidArgumentError("vector_spaces: name at least one vector space");
+  }
+  FitOptions fit;
+  fit.source = options.source;
+  fit.window.label_end_quantile = options.cut_quantile;
+  fit.window.cut_quantile = options.cut_quantile * kFitCutShareOfReplayCut;
+  fit.seed = options.seed;
+  fit.base_config = options.ranking_config;
+  fit.vector_space = options.vector_spaces.front();
+  fit.positive_kinds = options.positive_kinds;
+  auto report = run_fit(fit, progress);
+  if (!report.ok()) return report.status();
+
+  std::string test = "no test viewer with a positive";
+  if (report->test_ndcg.viewers_judged > 0) {
+    test = fmt::format("held-out test NDCG@10 {:.4f} against {:.4f} for the base ({} viewers)",
+                       report->test_ndcg.fitted, report->test_ndcg.base,
+                       report->test_ndcg.viewers_judged);
+  }
+  replay::ComparedConfig compared;
+  compared.label = kFittedLabel;
+  compared.origin = fmt::format(
+      "fitted on the replay's history ({}; {} examples; recency half-life {:g} h, author decay "
+      "{:g}; {}) in {:.1f} s",
+      report->window.rule,
+      report->train.examples + report->validation.examples + report->test.examples,
+      report->half_life_hours(), report->config.author_decay, test, report->seconds);
+  compared.config = std::make_shared<const ranker::RankingConfig>(std::move(report->config));
+  return compared;
+}
+
+}  // namespace feedrank::fit
