@@ -197,8 +197,8 @@ def main():
         # A replay report of the same corpus for the replay panel.
         replays = os.path.join(scratch, "replays")
         os.makedirs(replays)
-        replay = subprocess.run([args.cli_bin, "replay", "--jsonl", corpus, "--json"], check=True,
-                                capture_output=True, text=True).stdout
+        replay = subprocess.run([args.cli_bin, "replay", "--jsonl", corpus, "--fit-ranker",
+                                 "--json"], check=True, capture_output=True, text=True).stdout
         with open(os.path.join(replays, "corpus.json"), "w") as out:
             out.write(replay)
         server = Server(args.server_bin, os.path.join(scratch, "data"), replays,
@@ -266,6 +266,12 @@ def main():
                 fail(f"the replay table's last column is '{cells['header'][-1]}'")
             if f"[{'+' if low >= 0 else ''}{low:.4f}," not in cells["row"][-1]:
                 fail(f"the algorithmic row's interval is '{cells['row'][-1]}', the report's low end {low}")
+            # ...and says where the fitted config's row came from.
+            fitted = report["compared_configs"][0]
+            notes = browser.evaluate("""[...document.querySelectorAll('#replay-out p')]
+                .map((p) => p.textContent).join(' | ')""")
+            if not fitted.startswith("algorithmic [fitted]: ranking config ") or fitted not in notes:
+                fail(f"the replay panel does not say where the fitted row came from: '{notes}'")
 
             shot = browser.call("Page.captureScreenshot", format="png")
             path = os.path.join(args.out, "explorer-browser-test.png")

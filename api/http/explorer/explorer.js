@@ -333,6 +333,8 @@ function renderReplay(report) {
   out.replaceChildren(
     el('p', { text: `${report.source}: cut at ${new Date(report.cut_ms).toISOString()} (${report.cut_rule}); ${report.viewers_judged} viewers judged, ${report.live_posts} live posts.` }),
     table,
+    // Where each compared config's row came from (replay --compare-config / --fit-ranker).
+    ...(report.compared_configs ?? []).map((line) => el('p', { text: line })),
     barChart('NDCG@10 by list', bars, (row) => row.ndcg_at_10, (x) => fixed(x)),
     barChart(`recall@${report.k ?? 'k'} by list`, bars, (row) => row.recall_at_k, (x) => fixed(x)));
 }
