@@ -71,6 +71,12 @@ absl::Status check_text(const FieldPath& field, std::string_view text, std::size
   return absl::OkStatus();
 }
 
+absl::Status check_optional_text(const FieldPath& field, std::string_view text,
+                                 std::size_t max_bytes) {
+  if (text.empty()) return absl::OkStatus();
+  return check_text(field, text, max_bytes, /*single_line=*/false);
+}
+
 absl::Status check_batch_size(const FieldPath& field, std::size_t size) {
   if (size == 0) return invalid(field, "at least one item is required");
   if (size > kMaxBatchItems) {

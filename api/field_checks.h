@@ -45,6 +45,9 @@ absl::Status check_time(const FieldPath& field, std::int64_t ms);
 // Non-empty, at most `max_bytes`, valid UTF-8; `single_line` also forbids control characters.
 absl::Status check_text(const FieldPath& field, std::string_view text, std::size_t max_bytes,
                         bool single_line);
+// Empty, or as check_text (multi-line).
+absl::Status check_optional_text(const FieldPath& field, std::string_view text,
+                                 std::size_t max_bytes);
 absl::Status check_batch_size(const FieldPath& field, std::size_t size);
 // Exactly `dimension` finite values, not all zero (a vector with no direction), of L2 length at
 // most kMaxVectorLength.

@@ -42,7 +42,9 @@ absl::Status check_not_far_future(const FieldPath& field, std::int64_t at_ms,
 absl::StatusOr<Post> to_post(const v1::Post& in, const FieldPath& item, const WriteRules& rules) {
   auto status = first_error(
       check_id(item.field("id"), in.id()), check_id(item.field("author_id"), in.author_id()),
-      check_text(item.field("text"), in.text(), kMaxTextBytes, false),
+      // A post without text (a picture, an item of a data set with none) is a post all the same:
+      // it has no text vector unless the caller supplies `embedding`.
+      check_optional_text(item.field("text"), in.text(), kMaxTextBytes),
       check_time(item.field("created_at_ms"), in.created_at_ms()),
       check_not_far_future(item.field("created_at_ms"), in.created_at_ms(), rules),
       v1::Visibility_IsValid(in.visibility())

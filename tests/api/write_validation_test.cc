@@ -95,12 +95,24 @@ TEST_F(WriteValidation, RefusesEngagementsDatedMoreThanADayAhead) {
       IsOk());
 }
 
-TEST_F(WriteValidation, RefusesEmptyText) {
+// A post without text (a picture, an item of a data set with none) is stored and served; it has
+// no direction to search from or near.
+TEST_F(WriteValidation, AcceptsAPostWithoutTextAndServesIt) {
   v1::Post empty = post(21, 1, 2000);
   empty.clear_text();
-  EXPECT_THAT(create_with_second(empty),
-              StatusIs(grpc::INVALID_ARGUMENT, HasSubstr("posts[1].text")));
-  expect_store_unchanged();
+  ASSERT_THAT(client().create_posts({empty}).status, IsOk());
+  const std::vector<v1::FeedItem> feed = client().whole_feed(1);
+  EXPECT_THAT(post_ids(feed), ::testing::ElementsAre(21, 10));
+  EXPECT_EQ(feed.front().text(), "");
+  v1::GetNearestPostsRequest near_it;
+  near_it.set_post_id(21);
+  const auto nearest = client().call(near_it);
+  ASSERT_THAT(nearest.status, IsOk());
+  EXPECT_EQ(nearest.response.posts_size(), 0);
+  v1::GetFeedRequest algorithmic;
+  algorithmic.set_user_id(2);
+  algorithmic.set_mode(v1::FEED_MODE_ALGORITHMIC);
+  EXPECT_THAT(client().call(algorithmic).status, IsOk());
 }
 
 TEST_F(WriteValidation, AcceptsTextOfExactly4096BytesAndRefusesLonger) {

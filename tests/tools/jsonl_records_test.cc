@@ -85,6 +85,12 @@ TEST(JsonlRecords, ReadsTheDocumentedFormat) {
   EXPECT_EQ(engagement->engagement().kind(), v1::ENGAGEMENT_KIND_SHARE);
   EXPECT_EQ(engagement->engagement().at_ms(), 4);
 
+  // A post without text: the field may be left out.
+  const auto untitled =
+      parse_jsonl_record(R"({"type":"post","id":6,"author_id":2,"created_at_ms":1000})");
+  ASSERT_TRUE(untitled.ok()) << untitled.status();
+  EXPECT_EQ(untitled->post().text(), "");
+
   const auto deletion = parse_jsonl_record(R"({"type":"delete_post","post_id":9})");
   ASSERT_TRUE(deletion.ok()) << deletion.status();
   EXPECT_EQ(deletion->delete_post_id(), 9u);

@@ -90,8 +90,8 @@ class FieldReader {
     return wrong_type(name, "an integer within int64", *value), 0;
   }
 
-  std::string string(const char* name) {
-    const json* value = find(name, /*required=*/true);
+  std::string string(const char* name, bool required = true) {
+    const json* value = find(name, required);
     if (value == nullptr) return {};
     if (!value->is_string()) return wrong_type(name, "a string", *value), std::string();
     return value->get<std::string>();
@@ -200,7 +200,7 @@ absl::StatusOr<v1::IngestRecord> read_record(const json& object) {
     v1::Post* post = record.mutable_post();
     post->set_id(fields.uint64("id"));
     post->set_author_id(fields.uint64("author_id"));
-    post->set_text(fields.string("text"));
+    post->set_text(fields.string("text", /*required=*/false));
     post->set_created_at_ms(fields.int64("created_at_ms"));
     post->set_visibility(
         fields.enumeration("visibility", kVisibilities, /*required=*/false, v1::VISIBILITY_PUBLIC));
