@@ -111,9 +111,9 @@ TEST_F(Ingest, AChunkThatDoesNotParseFailsTheCallWhereverItIs) {
 }
 
 TEST_F(Ingest, NamesTheRecordAndFieldOfAnInvalidRecord) {
-  v1::Post untitled = post(10, 1, 1000);
-  untitled.clear_text();
-  auto reply = client().ingest({chunk({user_record(1), post_record(untitled)})});
+  v1::Post too_long = post(10, 1, 1000);
+  too_long.set_text(std::string(4097, 'x'));
+  auto reply = client().ingest({chunk({user_record(1), post_record(too_long)})});
   EXPECT_THAT(reply.status,
               StatusIs(grpc::INVALID_ARGUMENT,
                        AllOf(HasSubstr("chunk 0"), HasSubstr("records[1].post.text"))));
