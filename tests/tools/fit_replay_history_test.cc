@@ -23,7 +23,7 @@ const datasets::SyntheticCorpusOptions kCorpus{300, 3000, 7};
 TEST(FitOnReplayHistory, IsFitRankersDefaultFitForTheDefaultCutAndLearnsThePositiveKindsOnly) {
   replay::ReplayOptions replay_options;
   replay_options.source.synthetic = kCorpus;
-  auto fitted = fit_on_replay_history(replay_options);
+  auto fitted = fit_on_replay_history(replay_options, ranker::VectorSpace::kText);
   ASSERT_TRUE(fitted.ok()) << fitted.status();
   EXPECT_EQ(fitted->label, "fitted");
   EXPECT_TRUE(absl::StrContains(fitted->origin, "cut: quantile 0.7 of the engagement times; "
@@ -55,20 +55,21 @@ TEST(FitOnReplayHistory, RefusesACutGivenAsATime) {
   replay::ReplayOptions options;
   options.source.synthetic = kCorpus;
   options.cut_ms = 1'704'067'200'000;
-  const auto fitted = fit_on_replay_history(options);
+  const auto fitted = fit_on_replay_history(options, ranker::VectorSpace::kText);
   EXPECT_TRUE(absl::IsInvalidArgument(fitted.status())) << fitted.status();
   EXPECT_TRUE(absl::StrContains(fitted.status().message(), "cut_ms")) << fitted.status();
 }
 
-TEST(ReplayCommand, FitRankerJudgesTheFittedConfigAsARowAndWritesIt) {
+TEST(ReplayCommand, FitRankerJudgesAConfigFittedInEachSpaceAsARowAndWritesThem) {
   testing::TempDir dir;
   const std::string fitted = dir.sub("fitted.json");
   const std::string markdown = dir.sub("replay.md");
   CLI::App app;
   const cli::Subcommand command = cli::add_replay_command(app);
-  std::vector<std::string> args = {"feedrank",   "replay", "--synthetic",   "300,3000,7",
-                                   "--fit-ranker", "--fit-out", fitted, "--reference-list",
-                                   "algorithmic", "--out-md", markdown};
+  std::vector<std::string> args = {
+      "feedrank",     "replay",      "--synthetic", "300,3000,7", "--vector-spaces",
+      "text,learned", "--fit-ranker", "--fit-out",  fitted,       "--reference-list",
+      "algorithmic",  "--out-md",    markdown};
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   app.parse(static_cast<int>(argv.size()), argv.data());
@@ -81,6 +82,13 @@ TEST(ReplayCommand, FitRankerJudgesTheFittedConfigAsARowAndWritesIt) {
   EXPECT_TRUE(absl::StrContains(report, "| algorithmic [fitted] | ")) << report;
   EXPECT_TRUE(absl::StrContains(report, "- algorithmic [fitted]: ranking config " + config->version))
       << report;
+  // The learned space's fit, beside the first: its learned_score weight is fitted, not the base's.
+  auto learned = ranker::load_ranking_config(dir.sub("fitted.learned.json"));
+  ASSERT_TRUE(learned.ok()) << learned.status();
+  const auto learned_score = static_cast<int>(ranker::Feature::kLearnedScore);
+  EXPECT_EQ(config->weights[learned_score], ranker::default_ranking_config().weights[learned_score]);
+  EXPECT_NE(learned->weights[learned_score], config->weights[learned_score]);
+  EXPECT_TRUE(absl::StrContains(report, "| algorithmic (learned) [fitted] | ")) << report;
 }
 
 }  // namespace

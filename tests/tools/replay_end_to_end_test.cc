@@ -179,6 +179,16 @@ TEST(ReplayRun, RefusesComparedConfigsWithoutAConfigOrAUniqueLabel) {
   EXPECT_TRUE(absl::IsInvalidArgument(run_replay(options).status()));
   options.compared_configs = {{"a", nullptr, ""}};
   EXPECT_TRUE(absl::IsInvalidArgument(run_replay(options).status()));
+  // A space the replay builds no engine for; the same label in two spaces is two rows.
+  options.compared_configs = {{"a", config, "", ranker::VectorSpace::kLearned}};
+  auto no_engine = run_replay(options);
+  EXPECT_TRUE(absl::IsInvalidArgument(no_engine.status())) << no_engine.status();
+  EXPECT_TRUE(absl::StrContains(no_engine.status().message(), "compared_configs[0].space: learned"))
+      << no_engine.status();
+  options.vector_spaces = {ranker::VectorSpace::kText, ranker::VectorSpace::kLearned};
+  options.compared_configs.push_back({"a", config, "", ranker::VectorSpace::kText});
+  auto two_spaces = run_replay(options);  // past the checks: fails at loading, NOT_FOUND
+  EXPECT_TRUE(absl::IsNotFound(two_spaces.status())) << two_spaces.status();
 }
 
 TEST(ReplayRun, UnreadableInputIsAnError) {

@@ -1,5 +1,6 @@
 // feedrank replay: offline replay of a data set through an in-process engine (no server), judging
 // the feed modes and baselines against what viewers engaged with after a cut in time.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -35,6 +36,14 @@ struct ReplayFlags {
   bool json = false;
 };
 
+// "dir/fitted.json" with "learned": "dir/fitted.learned.json".
+std::string sibling_with_infix(const std::string& file, std::string_view infix) {
+  const std::filesystem::path path(file);
+  std::filesystem::path sibling = path.parent_path();
+  sibling /= path.stem().string() + "." + std::string(infix) + path.extension().string();
+  return sibling.string();
+}
+
 int run_replay_command(ReplayFlags& flags, bool cut_given) {
   replay::ReplayOptions& options = flags.options;
   options.source = to_replay_source(flags.source);
@@ -64,17 +73,22 @@ int run_replay_command(ReplayFlags& flags, bool cut_given) {
     compared.config = std::make_shared<const ranker::RankingConfig>(std::move(*config));
     options.compared_configs.push_back(std::move(compared));
   }
-  if (flags.fit_ranker) {
-    auto fitted = fit::fit_on_replay_history(
-        options, [](std::string_view line) { std::cerr << "replay: fit: " << line << std::endl; });
+  for (std::size_t i = 0; flags.fit_ranker && i < options.vector_spaces.size(); ++i) {
+    const ranker::VectorSpace space = options.vector_spaces[i];
+    const std::string name(ranker::vector_space_name(space));
+    auto fitted = fit::fit_on_replay_history(options, space, [&](std::string_view line) {
+      std::cerr << "replay: fit (" << name << "): " << line << std::endl;
+    });
     if (!fitted.ok()) {
-      std::cerr << "error: --fit-ranker: " << fitted.status().message() << "\n";
+      std::cerr << "error: --fit-ranker (" << name << " space): " << fitted.status().message()
+                << "\n";
       return 1;
     }
-    if (!flags.fit_out.empty() &&
-        !write_text_file(flags.fit_out, ranker::to_json(*fitted->config) + "\n")) {
-      return 1;
-    }
+    // The first space's config at --fit-out, the others beside it: fitted.learned.json, ...
+    const std::string out = flags.fit_out.empty() || i == 0
+                                ? flags.fit_out
+                                : sibling_with_infix(flags.fit_out, name);
+    if (!out.empty() && !write_text_file(out, ranker::to_json(*fitted->config) + "\n")) return 1;
     options.compared_configs.push_back(std::move(*fitted));
   }
   auto report = replay::run_replay(
@@ -153,9 +167,12 @@ Subcommand add_replay_command(CLI::App& root) {
       "--fit-ranker", flags->fit_ranker,
       "Also fit the ranking config on the history before the cut, as fit-ranker does (its cut "
       "at 7/8 of --cut-quantile, its label end at the replay's cut; labels of --positive-kinds), "
-      "and judge it as the row 'algorithmic [fitted]'");
+      "once per vector space, and judge each as a row: 'algorithmic [fitted]', 'algorithmic "
+      "(learned) [fitted]', ...");
   fit_ranker->excludes(cut_ms);
-  app->add_option("--fit-out", flags->fit_out, "Write the --fit-ranker config to this JSON file")
+  app->add_option("--fit-out", flags->fit_out,
+                  "Write the first vector space's --fit-ranker config to this JSON file (another "
+                  "space's beside it: FILE.json -> FILE.learned.json)")
       ->needs(fit_ranker);
   app->add_option("--vector-spaces", flags->vector_spaces,
                   "One algorithmic row per vector space: text, learned, hybrid (comma-separated); "

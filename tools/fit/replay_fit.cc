@@ -8,14 +8,12 @@
 namespace feedrank::fit {
 
 absl::StatusOr<replay::ComparedConfig> fit_on_replay_history(const replay::ReplayOptions& options,
+                                                             ranker::VectorSpace space,
                                                              const replay::ProgressLog& progress) {
   if (options.cut_ms) {
     return absl::InvalidArgumentError(
         "cut_ms: a fit on the replay's history needs the replay cut as a quantile (the fit cuts "
         "at 7/8 of it)");
-  }
-  if (options.vector_spaces.empty()) {
-    return absl::InvalidArgumentError("vector_spaces: name at least one vector space");
   }
   FitOptions fit;
   fit.source = options.source;
@@ -23,7 +21,7 @@ absl::StatusOr<replay::ComparedConfig> fit_on_replay_history(const replay::Repla
   fit.window.cut_quantile = options.cut_quantile * kFitCutShareOfReplayCut;
   fit.seed = options.seed;
   fit.base_config = options.ranking_config;
-  fit.vector_space = options.vector_spaces.front();
+  fit.vector_space = space;
   fit.positive_kinds = options.positive_kinds;
   auto report = run_fit(fit, progress);
   if (!report.ok()) return report.status();
@@ -36,6 +34,7 @@ absl::StatusOr<replay::ComparedConfig> fit_on_replay_history(const replay::Repla
   }
   replay::ComparedConfig compared;
   compared.label = kFittedLabel;
+  compared.space = space;
   compared.origin = fmt::format(
       "fitted on the replay's history ({}; {} examples; recency half-life {:g} h, author decay "
       "{:g}; {}) in {:.1f} s",

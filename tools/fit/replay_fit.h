@@ -2,7 +2,8 @@
 // procedure (fit_runner.h) on the replay's input, with its label end at the replay's cut and its
 // cut at 7/8 of the replay's cut quantile (0.7 for the default 0.8: fit-ranker's own defaults), so
 // the fitted config learns nothing from what the replay judges by. Its labels are the engagements
-// of the replay's positive kinds; its candidates come from the replay's first vector space.
+// of the replay's positive kinds; its candidates come from `space`'s retrieval (learned and hybrid
+// train their model at the fit's cut), where its row is ranked too.
 #pragma once
 
 #include "absl/status/statusor.h"
@@ -14,10 +15,11 @@ namespace feedrank::fit {
 inline constexpr char kFittedLabel[] = "fitted";
 inline constexpr double kFitCutShareOfReplayCut = 7.0 / 8.0;
 
-// The fitted config as a compared config labelled kFittedLabel, its origin the fit's window,
-// choices and held-out figures. INVALID_ARGUMENT with options.cut_ms set (the fit's own cut is a
-// quantile below the replay's); otherwise run_fit's errors.
+// The fitted config as a compared config of `space` labelled kFittedLabel, its origin the fit's
+// window, choices and held-out figures. INVALID_ARGUMENT with options.cut_ms set (the fit's own
+// cut is a quantile below the replay's); otherwise run_fit's errors.
 absl::StatusOr<replay::ComparedConfig> fit_on_replay_history(
-    const replay::ReplayOptions& options, const replay::ProgressLog& progress = {});
+    const replay::ReplayOptions& options, ranker::VectorSpace space,
+    const replay::ProgressLog& progress = {});
 
 }  // namespace feedrank::fit

@@ -34,13 +34,14 @@ struct ReplaySource {
 };
 
 // A ranking config judged beside the engine's own, on the same history and viewers: one more
-// algorithmic row, "algorithmic [label]" (its space's name inside the brackets' row name as for
-// the engine's rows), served by the first vector space's engine with this config in every request
-// (as an experiment arm's config is served), so that two configs get a paired interval in one run.
+// algorithmic row, "algorithmic [label]" ("algorithmic (learned) [label]" in another space),
+// served by the engine of `space` with this config in every request (as an experiment arm's
+// config is served), so that two configs get a paired interval in one run.
 struct ComparedConfig {
-  std::string label;  // unique among the compared configs
+  std::string label;  // unique among the compared configs of its space
   std::shared_ptr<const ranker::RankingConfig> config;
   std::string origin;  // where it came from, for the report ("file x.json", "fitted on ...")
+  ranker::VectorSpace space = ranker::VectorSpace::kText;  // one of ReplayOptions::vector_spaces
 };
 
 struct ReplayOptions {

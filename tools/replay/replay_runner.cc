@@ -51,8 +51,11 @@ std::vector<std::unique_ptr<ListSource>> list_sources(const std::vector<SpaceEng
         space.engine->engine(), ranker::FeedMode::kAlgorithmic, state, space.space));
   }
   for (const ComparedConfig& compared : options.compared_configs) {
-    sources.push_back(std::make_unique<EngineFeedSource>(
-        engines.front().engine->engine(), state, engines.front().space, compared));
+    const auto engine = std::find_if(engines.begin(), engines.end(), [&](const SpaceEngine& e) {
+      return e.space == compared.space;
+    });  // there is one: check_compared_configs
+    sources.push_back(std::make_unique<EngineFeedSource>(engine->engine->engine(), state,
+                                                         compared.space, compared));
   }
   sources.push_back(
       std::make_unique<GlobalOrderSource>("popularity", state, popularity_order(state)));
@@ -73,8 +76,8 @@ std::vector<std::string> row_names(const ReplayOptions& options) {
     names.push_back(EngineFeedSource::row_name(ranker::FeedMode::kAlgorithmic, space));
   }
   for (const ComparedConfig& compared : options.compared_configs) {
-    names.push_back(EngineFeedSource::row_name(ranker::FeedMode::kAlgorithmic,
-                                               options.vector_spaces.front(), compared.label));
+    names.push_back(
+        EngineFeedSource::row_name(ranker::FeedMode::kAlgorithmic, compared.space, compared.label));
   }
   for (const char* baseline : {"popularity", "recent popularity", "user-kNN", "random"}) {
     names.push_back(baseline);
@@ -91,8 +94,10 @@ absl::StatusOr<std::size_t> row_named(const std::vector<std::string>& names,
                                                 name, fmt::join(names, ", ")));
 }
 
-// Each compared config has a config and a label of its own (its row's name must be unique).
-absl::Status check_compared_configs(const std::vector<ComparedConfig>& compared) {
+// Each compared config has a config, a space the replay builds an engine for, and a label of its
+// own in that space (its row's name must be unique).
+absl::Status check_compared_configs(const std::vector<ComparedConfig>& compared,
+                                    const std::vector<ranker::VectorSpace>& spaces) {
   for (std::size_t i = 0; i < compared.size(); ++i) {
     if (compared[i].config == nullptr) {
       return absl::InvalidArgumentError(fmt::format("compared_configs[{}]: no config", i));
@@ -100,8 +105,13 @@ absl::Status check_compared_configs(const std::vector<ComparedConfig>& compared)
     if (compared[i].label.empty()) {
       return absl::InvalidArgumentError(fmt::format("compared_configs[{}].label: empty", i));
     }
+    if (std::find(spaces.begin(), spaces.end(), compared[i].space) == spaces.end()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "compared_configs[{}].space: {} is not one of the replay's vector spaces", i,
+          ranker::vector_space_name(compared[i].space)));
+    }
     for (std::size_t j = 0; j < i; ++j) {
-      if (compared[j].label == compared[i].label) {
+      if (compared[j].label == compared[i].label && compared[j].space == compared[i].space) {
         return absl::InvalidArgumentError(fmt::format(
             "compared_configs[{}].label: \"{}\" is compared_configs[{}]'s too", i,
             compared[i].label, j));
@@ -121,7 +131,8 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
   if (options.vector_spaces.empty()) {
     return absl::InvalidArgumentError("vector_spaces: name at least one vector space");
   }
-  if (absl::Status status = check_compared_configs(options.compared_configs); !status.ok()) {
+  if (absl::Status status = check_compared_configs(options.compared_configs, options.vector_spaces);
+      !status.ok()) {
     return status;
   }
   const std::vector<std::string> names = row_names(options);
