@@ -43,7 +43,7 @@ absl::StatusOr<Post> to_post(const v1::Post& in, const FieldPath& item, const Wr
   auto status = first_error(
       check_id(item.field("id"), in.id()), check_id(item.field("author_id"), in.author_id()),
       // A post without text (a picture, an item of a data set with none) is a post all the same:
-      // it has no text vector unless the caller supplies `embedding`.
+      // its text vector is zero unless the caller supplies `embedding`.
       check_optional_text(item.field("text"), in.text(), kMaxTextBytes),
       check_time(item.field("created_at_ms"), in.created_at_ms()),
       check_not_far_future(item.field("created_at_ms"), in.created_at_ms(), rules),

@@ -74,7 +74,7 @@ void write_requests(const fs::path& dir) {
   add_post(*posts.add_posts(), 11, "with a vector", 128);
   write_request(dir, "create-posts", 1, posts);
   v1::CreatePostsRequest bad_posts;
-  add_post(*bad_posts.add_posts(), 12, "", 3);  // no text, a vector of the wrong size
+  add_post(*bad_posts.add_posts(), 12, "", 3);  // a vector of the wrong size (no text is allowed)
   write_request(dir, "create-posts-bad", 1, bad_posts);
   v1::DeletePostsRequest deletes;
   deletes.add_post_ids(10);

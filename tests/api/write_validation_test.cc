@@ -95,9 +95,10 @@ TEST_F(WriteValidation, RefusesEngagementsDatedMoreThanADayAhead) {
       IsOk());
 }
 
-// A post without text (a picture, an item of a data set with none) is stored and served; it has
-// no direction to search from or near.
+// A post without text (a picture, an item of a data set with none) is stored and served; its
+// text vector is zero: no direction to search from, near nothing.
 TEST_F(WriteValidation, AcceptsAPostWithoutTextAndServesIt) {
+  ASSERT_THAT(client().follow({edge(2, 1)}).status, IsOk());
   v1::Post empty = post(21, 1, 2000);
   empty.clear_text();
   ASSERT_THAT(client().create_posts({empty}).status, IsOk());
@@ -109,10 +110,15 @@ TEST_F(WriteValidation, AcceptsAPostWithoutTextAndServesIt) {
   const auto nearest = client().call(near_it);
   ASSERT_THAT(nearest.status, IsOk());
   EXPECT_EQ(nearest.response.posts_size(), 0);
-  v1::GetFeedRequest algorithmic;
+  v1::GetFeedRequest algorithmic;  // the follower's: the post comes in from the network
   algorithmic.set_user_id(2);
   algorithmic.set_mode(v1::FEED_MODE_ALGORITHMIC);
-  EXPECT_THAT(client().call(algorithmic).status, IsOk());
+  algorithmic.set_as_of_ms(3000);
+  const auto ranked = client().call(algorithmic);
+  ASSERT_THAT(ranked.status, IsOk());
+  std::vector<std::uint64_t> ids;
+  for (const v1::FeedItem& item : ranked.response.items()) ids.push_back(item.post_id());
+  EXPECT_THAT(ids, ::testing::Contains(21));
 }
 
 TEST_F(WriteValidation, AcceptsTextOfExactly4096BytesAndRefusesLonger) {

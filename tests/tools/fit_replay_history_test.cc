@@ -1,10 +1,11 @@
 // The fit a replay runs on its own history: with the replay's default cut it is fit-ranker's
 // default fit (same window, same weights), it learns from the replay's positive kinds only, it
-// refuses a cut given as a time, and `feedrank replay --fit-ranker` judges it as a row and writes
+// takes a cut given as a time, and `feedrank replay --fit-ranker` judges it as a row and writes
 // it where asked.
 #include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -20,7 +21,7 @@ namespace {
 
 const datasets::SyntheticCorpusOptions kCorpus{300, 3000, 7};
 
-TEST(FitOnReplayHistory, IsFitRankersDefaultFitForTheDefaultCutAndLearnsThePositiveKindsOnly) {
+TEST(FitOnReplayHistory, IsFitRankersDefaultFitForTheDefaultCut) {
   replay::ReplayOptions replay_options;
   replay_options.source.synthetic = kCorpus;
   auto fitted = fit_on_replay_history(replay_options, ranker::VectorSpace::kText);
@@ -38,26 +39,57 @@ TEST(FitOnReplayHistory, IsFitRankersDefaultFitForTheDefaultCutAndLearnsThePosit
   EXPECT_EQ(fitted->config->source_scales, by_default->config.source_scales);
   EXPECT_EQ(fitted->config->recency_half_life_ms, by_default->config.recency_half_life_ms);
   EXPECT_EQ(to_json(*fitted->config), to_json(by_default->config));
+}
 
-  // Shares are rare (7% of the synthetic engagements): far fewer positives, from the same
-  // candidates.
+// 0.8 x 7/8 in doubles is 0.7 + 1e-16, which takes the cut one engagement later for some counts
+// (91 engagements: rank 63 instead of 62).
+TEST(FitOnReplayHistory, CutsAtSevenEighthsOfTheReplaysQuantileExactly) {
+  EXPECT_EQ(fit_cut_quantile(0.8), 0.7);
+  EXPECT_EQ(fit_cut_quantile(0.6), 0.525);
+  EXPECT_EQ(fit_cut_quantile(1.0), 0.875);
+}
+
+// Another cut quantile and other positive kinds reach the fit: it is fit-ranker's fit with the
+// window at 7/8 of the cut and the replay's kinds as labels. Shares are rare (7% of the synthetic
+// engagements): far fewer positives than with every kind, from the same candidates.
+TEST(FitOnReplayHistory, FitsWithTheReplaysCutQuantileAndPositiveKinds) {
+  replay::ReplayOptions replay_options;
+  replay_options.source.synthetic = kCorpus;
+  replay_options.cut_quantile = 0.6;
+  replay_options.positive_kinds.kinds = {v1::ENGAGEMENT_KIND_SHARE};
+  auto fitted = fit_on_replay_history(replay_options, ranker::VectorSpace::kText);
+  ASSERT_TRUE(fitted.ok()) << fitted.status();
+
+  FitOptions fit_options;
+  fit_options.source.synthetic = kCorpus;
+  fit_options.window.cut_quantile = 0.525;
+  fit_options.window.label_end_quantile = 0.6;
   fit_options.positive_kinds.kinds = {v1::ENGAGEMENT_KIND_SHARE};
   auto shares = run_fit(fit_options);
   ASSERT_TRUE(shares.ok()) << shares.status();
+  EXPECT_EQ(to_json(*fitted->config), to_json(shares->config));
+
+  fit_options.positive_kinds = {};
+  auto every_kind = run_fit(fit_options);
+  ASSERT_TRUE(every_kind.ok()) << every_kind.status();
   const auto positives = [](const FitReport& report) {
     return report.train.positives + report.validation.positives + report.test.positives;
   };
   EXPECT_GT(positives(*shares), 0u);
-  EXPECT_LT(2 * positives(*shares), positives(*by_default));
+  EXPECT_LT(2 * positives(*shares), positives(*every_kind));
+  EXPECT_NE(to_json(shares->config), to_json(every_kind->config));
 }
 
-TEST(FitOnReplayHistory, RefusesACutGivenAsATime) {
+TEST(FitOnReplayHistory, WithACutGivenAsATimeCutsAtSevenEighthsOfTheEngagementsBeforeIt) {
   replay::ReplayOptions options;
   options.source.synthetic = kCorpus;
-  options.cut_ms = 1'704'067'200'000;
+  options.cut_ms = 1'704'067'200'000 + 20LL * 24 * 3'600'000;  // 20 days into the posts
   const auto fitted = fit_on_replay_history(options, ranker::VectorSpace::kText);
-  EXPECT_TRUE(absl::IsInvalidArgument(fitted.status())) << fitted.status();
-  EXPECT_TRUE(absl::StrContains(fitted.status().message(), "cut_ms")) << fitted.status();
+  ASSERT_TRUE(fitted.ok()) << fitted.status();
+  EXPECT_TRUE(absl::StrContains(fitted->origin,
+                                "cut: quantile 0.875 of the engagement times before the label "
+                                "end; label end: given"))
+      << fitted->origin;
 }
 
 TEST(ReplayCommand, FitRankerJudgesAConfigFittedInEachSpaceAsARowAndWritesThem) {
@@ -80,15 +112,33 @@ TEST(ReplayCommand, FitRankerJudgesAConfigFittedInEachSpaceAsARowAndWritesThem) 
   std::ifstream in(markdown);
   const std::string report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_TRUE(absl::StrContains(report, "| algorithmic [fitted] | ")) << report;
-  EXPECT_TRUE(absl::StrContains(report, "- algorithmic [fitted]: ranking config " + config->version))
+  EXPECT_TRUE(
+      absl::StrContains(report, "- algorithmic [fitted]: ranking config " + config->version))
       << report;
   // The learned space's fit, beside the first: its learned_score weight is fitted, not the base's.
   auto learned = ranker::load_ranking_config(dir.sub("fitted.learned.json"));
   ASSERT_TRUE(learned.ok()) << learned.status();
   const auto learned_score = static_cast<int>(ranker::Feature::kLearnedScore);
-  EXPECT_EQ(config->weights[learned_score], ranker::default_ranking_config().weights[learned_score]);
+  EXPECT_EQ(config->weights[learned_score],
+            ranker::default_ranking_config().weights[learned_score]);
   EXPECT_NE(learned->weights[learned_score], config->weights[learned_score]);
   EXPECT_TRUE(absl::StrContains(report, "| algorithmic (learned) [fitted] | ")) << report;
+}
+
+// A replay option the run would refuse is refused before the fit runs, not after it.
+TEST(ReplayCommand, RefusesABadReferenceListBeforeFitting) {
+  testing::TempDir dir;
+  const std::string fitted = dir.sub("fitted.json");
+  CLI::App app;
+  const cli::Subcommand command = cli::add_replay_command(app);
+  std::vector<std::string> args = {"feedrank",  "replay", "--synthetic",      "300,3000,7",
+                                   "--fit-ranker", "--fit-out", fitted, "--reference-list",
+                                   "chrono"};
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  EXPECT_EQ(command.run(), 1);
+  EXPECT_FALSE(std::filesystem::exists(fitted));
 }
 
 }  // namespace

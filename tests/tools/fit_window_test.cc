@@ -36,6 +36,19 @@ TEST(FitWindow, GivenTimesWin) {
   EXPECT_EQ(window->label_end, 1000);
 }
 
+TEST(FitWindow, ACutQuantileOfTheEngagementsBeforeAGivenLabelEnd) {
+  WindowChoice choice;
+  choice.label_end_ms = 60;  // engagements at 10..50 before it
+  choice.cut_quantile_before_label_end = 0.5;
+  auto window = choose_fit_window(ten_engagements(), choice);
+  ASSERT_TRUE(window.ok()) << window.status();
+  EXPECT_EQ(window->cut, 30);  // rank floor(0.5 * 4) = 2 of 10..50
+  EXPECT_EQ(window->label_end, 60);
+  EXPECT_NE(window->rule.find("quantile 0.5 of the engagement times before the label end"),
+            std::string::npos)
+      << window->rule;
+}
+
 TEST(FitWindow, TheLabelEndMustBeAfterTheCut) {
   WindowChoice choice;
   choice.cut_quantile = 0.8;

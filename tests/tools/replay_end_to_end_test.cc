@@ -169,7 +169,8 @@ TEST(ReplayRun, JudgesComparedConfigsAsRowsOfTheirOwnPairedWithAnyRow) {
 TEST(ReplayRun, RefusesComparedConfigsWithoutAConfigOrAUniqueLabel) {
   ReplayOptions options;
   options.source.jsonl_file = "/nonexistent/replay.jsonl";  // refused before loading
-  const auto config = std::make_shared<const ranker::RankingConfig>(ranker::default_ranking_config());
+  const auto config =
+      std::make_shared<const ranker::RankingConfig>(ranker::default_ranking_config());
   options.compared_configs = {{"a", config, ""}, {"a", config, ""}};
   auto twice = run_replay(options);
   EXPECT_TRUE(absl::IsInvalidArgument(twice.status())) << twice.status();
@@ -177,6 +178,8 @@ TEST(ReplayRun, RefusesComparedConfigsWithoutAConfigOrAUniqueLabel) {
       << twice.status();
   options.compared_configs = {{"", config, ""}};
   EXPECT_TRUE(absl::IsInvalidArgument(run_replay(options).status()));
+  options.compared_configs = {{"a|b", config, ""}};  // would split a Markdown table's row
+  EXPECT_TRUE(absl::IsInvalidArgument(check_replay_options(options)));
   options.compared_configs = {{"a", nullptr, ""}};
   EXPECT_TRUE(absl::IsInvalidArgument(run_replay(options).status()));
   // A space the replay builds no engine for; the same label in two spaces is two rows.

@@ -70,8 +70,25 @@ int run_replay_command(ReplayFlags& flags, bool cut_given) {
     replay::ComparedConfig compared;
     compared.label = config->version;
     compared.origin = "from " + file;
+    compared.space = options.vector_spaces.front();
     compared.config = std::make_shared<const ranker::RankingConfig>(std::move(*config));
     options.compared_configs.push_back(std::move(compared));
+  }
+  // Refused at once, not after the fits: the options with a stand-in for each fitted config.
+  replay::ReplayOptions checked = options;
+  for (std::size_t i = 0; flags.fit_ranker && i < options.vector_spaces.size(); ++i) {
+    checked.compared_configs.push_back(
+        {fit::kFittedLabel, std::make_shared<const ranker::RankingConfig>(),
+         "fitted", options.vector_spaces[i]});
+  }
+  if (absl::Status status = replay::check_replay_options(checked); !status.ok()) {
+    std::cerr << "error: " << status.message();
+    if (!checked.compared_configs.empty()) {
+      std::cerr << " (a --compare-config row is named by its file's version, a --fit-ranker row "
+                << fit::kFittedLabel << ")";
+    }
+    std::cerr << "\n";
+    return 1;
   }
   for (std::size_t i = 0; flags.fit_ranker && i < options.vector_spaces.size(); ++i) {
     const ranker::VectorSpace space = options.vector_spaces[i];
@@ -166,10 +183,10 @@ Subcommand add_replay_command(CLI::App& root) {
   auto* fit_ranker = app->add_flag(
       "--fit-ranker", flags->fit_ranker,
       "Also fit the ranking config on the history before the cut, as fit-ranker does (its cut "
-      "at 7/8 of --cut-quantile, its label end at the replay's cut; labels of --positive-kinds), "
+      "at 7/8 of --cut-quantile, or at the 7/8 quantile of the engagements before --cut-ms; its "
+      "label end at the replay's cut; labels of --positive-kinds), "
       "once per vector space, and judge each as a row: 'algorithmic [fitted]', 'algorithmic "
       "(learned) [fitted]', ...");
-  fit_ranker->excludes(cut_ms);
   app->add_option("--fit-out", flags->fit_out,
                   "Write the first vector space's --fit-ranker config to this JSON file (another "
                   "space's beside it: FILE.json -> FILE.learned.json)")

@@ -180,7 +180,8 @@ absl::StatusOr<FitReport> run_fit(const FitOptions& options, const replay::Progr
   say(fmt::format("loaded {} records from {}; {} at or after the label end dropped",
                   report.records_loaded, report.source, report.records_after_label_end));
 
-  const replay::CorpusCut cut = replay::cut_corpus(kept, window->cut, options.positive_kinds, loaded->undated);
+  const replay::CorpusCut cut =
+      replay::cut_corpus(kept, window->cut, options.positive_kinds, loaded->undated);
   report.counts = cut.counts;
   auto engine = replay::ReplayEngine::open(options.base_config, options.vector_space);
   if (!engine.ok()) return engine.status();

@@ -19,14 +19,26 @@ absl::StatusOr<End> choose_end(const std::vector<v1::IngestRecord>& records,
   return End{*at, fmt::format("quantile {:g} of the engagement times", quantile)};
 }
 
+absl::StatusOr<End> choose_cut(const std::vector<v1::IngestRecord>& records,
+                               const WindowChoice& choice, TimestampMs label_end) {
+  if (!choice.cut_quantile_before_label_end) {
+    return choose_end(records, choice.cut_ms, choice.cut_quantile);
+  }
+  const double quantile = *choice.cut_quantile_before_label_end;
+  auto at = replay::engagement_time_quantile(records_before(records, label_end), quantile);
+  if (!at.ok()) return at.status();
+  return End{*at, fmt::format("quantile {:g} of the engagement times before the label end",
+                              quantile)};
+}
+
 }  // namespace
 
 absl::StatusOr<FitWindow> choose_fit_window(const std::vector<v1::IngestRecord>& records,
                                             const WindowChoice& choice) {
-  auto cut = choose_end(records, choice.cut_ms, choice.cut_quantile);
-  if (!cut.ok()) return cut.status();
   auto label_end = choose_end(records, choice.label_end_ms, choice.label_end_quantile);
   if (!label_end.ok()) return label_end.status();
+  auto cut = choose_cut(records, choice, label_end->at);
+  if (!cut.ok()) return cut.status();
   if (label_end->at <= cut->at) {
     return absl::InvalidArgumentError(fmt::format(
         "the label end ({} ms, {}) must be after the cut ({} ms, {}): no engagements to learn from",

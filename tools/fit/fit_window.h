@@ -20,6 +20,9 @@ struct WindowChoice {
   std::optional<TimestampMs> label_end_ms;
   double cut_quantile = 0.7;
   double label_end_quantile = 0.8;
+  // When set, the cut is instead this quantile of the engagement times before the label end
+  // (for a label end given as a time, whose quantile is not known ahead).
+  std::optional<double> cut_quantile_before_label_end;
 };
 
 struct FitWindow {

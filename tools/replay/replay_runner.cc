@@ -94,6 +94,16 @@ absl::StatusOr<std::size_t> row_named(const std::vector<std::string>& names,
                                                 name, fmt::join(names, ", ")));
 }
 
+constexpr std::size_t kMaxRowLabelBytes = 64;
+
+// A label that a Markdown table cell, an SVG axis and a row name in brackets can hold as it is.
+bool is_row_label(std::string_view label) {
+  if (label.empty() || label.size() > kMaxRowLabelBytes) return false;
+  return std::none_of(label.begin(), label.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '|' || c == '[' || c == ']';
+  });
+}
+
 // Each compared config has a config, a space the replay builds an engine for, and a label of its
 // own in that space (its row's name must be unique).
 absl::Status check_compared_configs(const std::vector<ComparedConfig>& compared,
@@ -102,8 +112,11 @@ absl::Status check_compared_configs(const std::vector<ComparedConfig>& compared,
     if (compared[i].config == nullptr) {
       return absl::InvalidArgumentError(fmt::format("compared_configs[{}]: no config", i));
     }
-    if (compared[i].label.empty()) {
-      return absl::InvalidArgumentError(fmt::format("compared_configs[{}].label: empty", i));
+    if (!is_row_label(compared[i].label)) {
+      return absl::InvalidArgumentError(fmt::format(
+          "compared_configs[{}].label: \"{}\" must be 1..{} characters, none of them a control "
+          "character, '|', '[' or ']' (it names a table row)",
+          i, compared[i].label, kMaxRowLabelBytes));
     }
     if (std::find(spaces.begin(), spaces.end(), compared[i].space) == spaces.end()) {
       return absl::InvalidArgumentError(fmt::format(
@@ -123,10 +136,7 @@ absl::Status check_compared_configs(const std::vector<ComparedConfig>& compared,
 
 }  // namespace
 
-absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const ProgressLog& progress) {
-  const auto say = [&](const std::string& line) {
-    if (progress) progress(line);
-  };
+absl::Status check_replay_options(const ReplayOptions& options) {
   if (options.k < kTopN) return absl::InvalidArgumentError(fmt::format("k must be >= {}", kTopN));
   if (options.vector_spaces.empty()) {
     return absl::InvalidArgumentError("vector_spaces: name at least one vector space");
@@ -135,9 +145,16 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
       !status.ok()) {
     return status;
   }
+  return row_named(row_names(options), options.reference_list).status();
+}
+
+absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const ProgressLog& progress) {
+  const auto say = [&](const std::string& line) {
+    if (progress) progress(line);
+  };
+  if (absl::Status status = check_replay_options(options); !status.ok()) return status;
   const std::vector<std::string> names = row_names(options);
-  const auto reference = row_named(names, options.reference_list);
-  if (!reference.ok()) return reference.status();
+  const std::size_t reference = *row_named(names, options.reference_list);
   const Stopwatch total;
   ReplayReport report;
   report.options = options;
@@ -221,7 +238,7 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
             ? fmt::format("{}: {} viewers in {:.1f} s", row.name, row.viewers, one.seconds())
             : fmt::format("{}: not available ({})", row.name, row.unavailable));
   }
-  compare_with_reference(report.rows, *reference, options.seed);
+  compare_with_reference(report.rows, reference, options.seed);
   report.timings.lists_seconds = lists.seconds();
   report.timings.total_seconds = total.seconds();
   return report;
