@@ -4,13 +4,13 @@
 // the data cannot estimate one, and the CLI writes it where asked.
 #include <gtest/gtest.h>
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <set>
 
 #include "absl/strings/match.h"
 #include "ranker/scoring/ranking_config.h"
 #include "tests/support/temp_dir.h"
+#include "tests/tools/subcommand_run.h"
 #include "tools/cli/commands.h"
 #include "tools/fit/fit_runner.h"
 #include "tools/fit/fit_summary.h"
@@ -157,14 +157,10 @@ TEST_F(FitEndToEnd, ChoosesTheAuthorDecayWithTheBestHeldOutNdcgAndWritesIt) {
 TEST(FitRankerCommand, WritesTheFittedConfigToOut) {
   testing::TempDir dir;
   const std::string out = dir.sub("fitted.json");
-  CLI::App app;
-  const cli::Subcommand command = cli::add_fit_ranker_command(app);
-  std::vector<std::string> args = {"feedrank",  "fit-ranker", "--synthetic", "300,3000,7",
-                                   "--version", "test-fit",   "--out",       out};
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  app.parse(static_cast<int>(argv.size()), argv.data());
-  ASSERT_EQ(command.run(), 0);
+  ASSERT_EQ(testing::run_subcommand(cli::add_fit_ranker_command,
+                                    {"fit-ranker", "--synthetic", "300,3000,7", "--version",
+                                     "test-fit", "--out", out}),
+            0);
   auto config = ranker::load_ranking_config(out);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->version, "test-fit");

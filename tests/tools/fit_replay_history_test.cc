@@ -4,7 +4,6 @@
 // it where asked.
 #include <gtest/gtest.h>
 
-#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -12,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "ranker/scoring/ranking_config.h"
 #include "tests/support/temp_dir.h"
+#include "tests/tools/subcommand_run.h"
 #include "tools/cli/commands.h"
 #include "tools/fit/fit_runner.h"
 #include "tools/fit/replay_fit.h"
@@ -96,16 +96,12 @@ TEST(ReplayCommand, FitRankerJudgesAConfigFittedInEachSpaceAsARowAndWritesThem) 
   testing::TempDir dir;
   const std::string fitted = dir.sub("fitted.json");
   const std::string markdown = dir.sub("replay.md");
-  CLI::App app;
-  const cli::Subcommand command = cli::add_replay_command(app);
-  std::vector<std::string> args = {
-      "feedrank",     "replay",      "--synthetic", "300,3000,7", "--vector-spaces",
-      "text,learned", "--fit-ranker", "--fit-out",  fitted,       "--reference-list",
-      "algorithmic",  "--out-md",    markdown};
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  app.parse(static_cast<int>(argv.size()), argv.data());
-  ASSERT_EQ(command.run(), 0);
+  ASSERT_EQ(testing::run_subcommand(
+                cli::add_replay_command,
+                {"replay", "--synthetic", "300,3000,7", "--vector-spaces", "text,learned",
+                 "--fit-ranker", "--fit-out", fitted, "--reference-list", "algorithmic",
+                 "--out-md", markdown}),
+            0);
   auto config = ranker::load_ranking_config(fitted);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_TRUE(absl::StartsWith(config->version, "fitted-synthetic-300-3000-7-")) << config->version;
@@ -129,15 +125,10 @@ TEST(ReplayCommand, FitRankerJudgesAConfigFittedInEachSpaceAsARowAndWritesThem) 
 TEST(ReplayCommand, RefusesABadReferenceListBeforeFitting) {
   testing::TempDir dir;
   const std::string fitted = dir.sub("fitted.json");
-  CLI::App app;
-  const cli::Subcommand command = cli::add_replay_command(app);
-  std::vector<std::string> args = {"feedrank",  "replay", "--synthetic",      "300,3000,7",
-                                   "--fit-ranker", "--fit-out", fitted, "--reference-list",
-                                   "chrono"};
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  app.parse(static_cast<int>(argv.size()), argv.data());
-  EXPECT_EQ(command.run(), 1);
+  EXPECT_EQ(testing::run_subcommand(cli::add_replay_command,
+                                    {"replay", "--synthetic", "300,3000,7", "--fit-ranker",
+                                     "--fit-out", fitted, "--reference-list", "chrono"}),
+            1);
   EXPECT_FALSE(std::filesystem::exists(fitted));
 }
 
