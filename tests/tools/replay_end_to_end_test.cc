@@ -180,6 +180,10 @@ TEST(ReplayRun, RefusesComparedConfigsWithoutAConfigOrAUniqueLabel) {
   EXPECT_TRUE(absl::IsInvalidArgument(run_replay(options).status()));
   options.compared_configs = {{"a|b", config, ""}};  // would split a Markdown table's row
   EXPECT_TRUE(absl::IsInvalidArgument(check_replay_options(options)));
+  options.compared_configs.clear();
+  options.vector_spaces = {ranker::VectorSpace::kText, ranker::VectorSpace::kText};
+  EXPECT_TRUE(absl::IsInvalidArgument(check_replay_options(options)));
+  options.vector_spaces = {ranker::VectorSpace::kText};
   options.compared_configs = {{"a", nullptr, ""}};
   EXPECT_TRUE(absl::IsInvalidArgument(run_replay(options).status()));
   // A space the replay builds no engine for; the same label in two spaces is two rows.

@@ -141,6 +141,14 @@ absl::Status check_replay_options(const ReplayOptions& options) {
   if (options.vector_spaces.empty()) {
     return absl::InvalidArgumentError("vector_spaces: name at least one vector space");
   }
+  for (std::size_t i = 1; i < options.vector_spaces.size(); ++i) {
+    const auto earlier = options.vector_spaces.begin() + static_cast<std::ptrdiff_t>(i);
+    if (std::find(options.vector_spaces.begin(), earlier, options.vector_spaces[i]) != earlier) {
+      return absl::InvalidArgumentError(
+          fmt::format("vector_spaces: {} named twice (a row each would share one name)",
+                      ranker::vector_space_name(options.vector_spaces[i])));
+    }
+  }
   if (absl::Status status = check_compared_configs(options.compared_configs, options.vector_spaces);
       !status.ok()) {
     return status;
