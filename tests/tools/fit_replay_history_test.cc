@@ -114,6 +114,8 @@ TEST(ReplayCommand, FitRankerJudgesAConfigFittedInEachSpaceAsARowAndWritesThem) 
   // The learned space's fit, beside the first: its learned_score weight is fitted, not the base's.
   auto learned = ranker::load_ranking_config(dir.sub("fitted.learned.json"));
   ASSERT_TRUE(learned.ok()) << learned.status();
+  EXPECT_TRUE(absl::StartsWith(learned->version, "fitted-synthetic-300-3000-7-learned-"))
+      << learned->version;
   const auto learned_score = static_cast<int>(ranker::Feature::kLearnedScore);
   EXPECT_EQ(config->weights[learned_score],
             ranker::default_ranking_config().weights[learned_score]);

@@ -117,7 +117,8 @@ Subcommand add_fit_ranker_command(CLI::App& root) {
                   "the fitted config keeps (default: the built-in one)")
       ->check(CLI::ExistingFile);
   app->add_option("--version", options.version,
-                  "Version string of the fitted config (default fitted-<input>-<cut date>)");
+                  "Version string of the fitted config (default fitted-<input>-<cut date>, "
+                  "fitted-<input>-<space>-<cut date> outside the text space)");
   app->add_option("--vector-space", flags->vector_space,
                   "Retrieval space of the candidates: text, learned or hybrid (the last two train "
                   "their model at the cut, so learned_score gets a weight)")

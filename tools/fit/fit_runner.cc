@@ -234,8 +234,13 @@ absl::StatusOr<FitReport> run_fit(const FitOptions& options, const replay::Progr
   auto fit = fit_logistic_regression(all, regression);
   if (!fit.ok()) return prefixed(fit.status(), "fitting every viewer's examples");
   report.fit = std::move(*fit);
+  // A learned or hybrid space's fit says so: its weights are for that space's candidates.
+  std::string name = input_name(options);
+  if (options.vector_space != ranker::VectorSpace::kText) {
+    name += "-" + std::string(ranker::vector_space_name(options.vector_space));
+  }
   const std::string version =
-      options.version.empty() ? fitted_version(input_name(options), window->cut) : options.version;
+      options.version.empty() ? fitted_version(name, window->cut) : options.version;
   report.config = fitted_ranking_config(base, report.fit.weights, version, report.fit.estimated);
   report.config.recency_half_life_ms = std::llround(report.half_life_hours() * kHourMs);
   if (report.author_decay_choice) {
