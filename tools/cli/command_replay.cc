@@ -184,7 +184,7 @@ Subcommand add_replay_command(CLI::App& root) {
       "--fit-ranker", flags->fit_ranker,
       "Also fit the ranking config on the history before the cut, as fit-ranker does (its cut "
       "at 7/8 of --cut-quantile, or at the 7/8 quantile of the engagements before --cut-ms; its "
-      "label end at the replay's cut; labels of --positive-kinds), "
+      "label end at the replay's cut; labels of --positive-kinds; its base --ranking-config), "
       "once per vector space, and judge each as a row: 'algorithmic [fitted]', 'algorithmic "
       "(learned) [fitted]', ...");
   app->add_option("--fit-out", flags->fit_out,
