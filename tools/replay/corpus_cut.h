@@ -6,9 +6,9 @@
 // that come before the first record dated at or after the cut. The input is taken to be in time
 // order, so an undated record after that one happened after the cut: it is neither history nor
 // applied to the state. With UndatedRecords::kBeforeAnyCut (an input whose undated records have
-// no place in time, as a store's deletes read last) every undated record is history. Users do not move the cut's place in the input: a file may list every
-// account first (Last.fm's and the generator's do), and one created after the cut would push
-// every delete past it. Deletes of posts that are not in the history and engagements with such
+// no place in time, as a store's deletes read last) every undated record is history. Users do
+// not move the cut's place in the input: a file may list every account first (Last.fm's and
+// the generator's do), and one created after the cut would push every delete past it. Deletes of posts that are not in the history and engagements with such
 // posts are dropped, so that every chunk is valid to write.
 //
 // Ground truth of a viewer: the posts they engaged with at or after the cut, by a positive kind

@@ -223,11 +223,11 @@ absl::StatusOr<ReplayReport> run_replay(const ReplayOptions& options, const Prog
   report.timings.history_seconds = history.seconds() - report.timings.training_seconds;
   say(fmt::format("history written in {:.1f} s", report.timings.history_seconds));
 
-  for (std::size_t i = 0; i < options.compared_configs.size(); ++i) {
-    const ComparedConfig& compared = options.compared_configs[i];
-    report.compared_configs.push_back(
-        fmt::format("{}: ranking config {}, {}", names[1 + options.vector_spaces.size() + i],
-                    compared.config->version, compared.origin));
+  for (const ComparedConfig& compared : options.compared_configs) {
+    report.compared_configs.push_back(fmt::format(
+        "{}: ranking config {}, {}",
+        EngineFeedSource::row_name(ranker::FeedMode::kAlgorithmic, compared.space, compared.label),
+        compared.config->version, compared.origin));
   }
   const auto sources = list_sources(engines, cut.state, options);
   std::vector<std::string> made;

@@ -33,7 +33,8 @@ void append_header(const ReplayReport& report, std::string& out) {
   fmt::format_to(std::back_inserter(out),
                  "- viewers judged: {} of {} that existed before the cut and engaged after it "
                  "with earlier posts (sample seed {}); ground truth {:.1f} posts a viewer; "
-                 "engagement kinds that make ground truth: {} (any kind makes a post already engaged)\n",
+                 "engagement kinds that make ground truth: {} (any kind makes a post already "
+                 "engaged)\n",
                  report.viewers_judged, report.viewers_eligible, o.seed, report.mean_truth_size,
                  o.positive_kinds.describe());
   fmt::format_to(std::back_inserter(out),
