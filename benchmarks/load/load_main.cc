@@ -139,7 +139,8 @@ int run(const Flags& flags, const std::string& command_line) {
         corpus.counts.engagements, corpus.loaded_now ? "loaded" : "reused, loaded earlier",
         corpus.load_seconds);
   } else {
-    // A running server: its counts bound the ids (override with --users/--posts).
+    // A running server: its counts bound the ids (override with --users/--posts); its count of
+    // posts includes those earlier runs created, so the corpus's last post is probed for.
     auto stub = v1::FeedRank::NewStub(cli::open_channel(address));
     grpc::ClientContext context;
     cli::set_deadline(context, cli::kUnaryDeadline);
@@ -147,9 +148,28 @@ int run(const Flags& flags, const std::string& command_line) {
     const grpc::Status status = stub->GetStats(&context, v1::GetStatsRequest{}, &stats);
     if (!status.ok()) return cli::report_rpc_error(status);
     if (shape.users == 0) shape.users = stats.users();
-    if (shape.posts == 0) shape.posts = stats.posts();
+    if (shape.posts == 0) {
+      absl::StatusOr<std::uint64_t> posts =
+          highest_corpus_post_id(stats.posts(), [&](std::uint64_t id) -> absl::StatusOr<bool> {
+            grpc::ClientContext probe;
+            cli::set_deadline(probe, cli::kUnaryDeadline);
+            v1::GetPostRequest request;
+            request.set_post_id(id);
+            v1::GetPostResponse response;
+            const grpc::Status found = stub->GetPost(&probe, request, &response);
+            if (found.error_code() == grpc::StatusCode::NOT_FOUND) return false;
+            if (!found.ok()) return absl::UnavailableError("GetPost: " + found.error_message());
+            return true;
+          });
+      if (!posts.ok()) {
+        std::cerr << "error: finding the corpus's posts: " << posts.status().message() << "\n";
+        return 1;
+      }
+      shape.posts = *posts;
+    }
     setup["server"] = {{"address", address}, {"launched", false}};
-    setup["corpus"] = {{"users", stats.users()}, {"posts", stats.posts()}};
+    setup["corpus"] = {{"users", stats.users()}, {"posts", stats.posts()},
+                       {"engaged_post_ids", shape.posts}};
   }
   auto viewers = ViewerPicker::parse(flags.viewers, shape.users);
   if (!viewers.ok()) {

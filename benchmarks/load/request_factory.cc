@@ -1,5 +1,6 @@
 #include "benchmarks/load/request_factory.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -96,6 +97,42 @@ std::uint64_t first_created_post_id() {
                       .count();
   // ~1.8e18 for 2026: leaves a million ids per run before the next millisecond's run.
   return static_cast<std::uint64_t>(ms) * 1'000'000;
+}
+
+namespace {
+
+constexpr std::uint64_t kProbeRun = 16;  // ids a probe looks at: all hidden by chance is rare
+
+// The highest visible id in first..last (first <= last), or 0.
+absl::StatusOr<std::uint64_t> highest_visible_in(
+    std::uint64_t first, std::uint64_t last,
+    const std::function<absl::StatusOr<bool>(std::uint64_t)>& visible) {
+  for (std::uint64_t id = last; id >= first && id > 0; --id) {
+    absl::StatusOr<bool> found = visible(id);
+    if (!found.ok()) return found.status();
+    if (*found) return id;
+  }
+  return 0;
+}
+
+}  // namespace
+
+absl::StatusOr<std::uint64_t> highest_corpus_post_id(
+    std::uint64_t upper, const std::function<absl::StatusOr<bool>(std::uint64_t)>& visible) {
+  const auto run_end = [&](std::uint64_t id) { return std::min(upper, id + kProbeRun - 1); };
+  std::uint64_t low = 0;  // 0, or the first id of a run with a visible post
+  std::uint64_t high = upper;
+  while (low < high) {
+    const std::uint64_t middle = low + (high - low + 1) / 2;
+    absl::StatusOr<std::uint64_t> found = highest_visible_in(middle, run_end(middle), visible);
+    if (!found.ok()) return found.status();
+    if (*found != 0) {
+      low = middle;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return low == 0 ? 0 : highest_visible_in(low, run_end(low), visible);
 }
 
 }  // namespace feedrank::load

@@ -4,10 +4,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <random>
 
 #include "benchmarks/load/cursor_walker.h"
 #include "benchmarks/load/load_clock.h"
+#include "absl/status/statusor.h"
 #include "benchmarks/load/viewer_picker.h"
 #include "feedrank/v1/feedrank.pb.h"
 
@@ -49,5 +51,13 @@ class RequestFactory {
 // Ids for posts a run creates: above any corpus id and distinct per run (from the start time),
 // so that reruns on one data directory write new posts rather than idempotent repeats.
 std::uint64_t first_created_post_id();
+
+// The highest post id in 1..upper for which `visible` holds, by bisection over a corpus whose
+// ids are 1..N (a generated one), 0 when none. A running server's count of live posts also
+// counts the posts earlier runs created (ids from first_created_post_id()), so the count alone
+// would send engagements to ids that name no post. A deleted or followers-only post looks
+// missing to a probe, so each step looks at a run of ids and takes any visible one.
+absl::StatusOr<std::uint64_t> highest_corpus_post_id(
+    std::uint64_t upper, const std::function<absl::StatusOr<bool>(std::uint64_t)>& visible);
 
 }  // namespace feedrank::load

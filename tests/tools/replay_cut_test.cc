@@ -213,6 +213,27 @@ TEST(ReplayCut, PositiveKindsDecideTheTruthAndAnyKindIsAlreadyEngaged) {
   EXPECT_EQ(cut.counts.engagements_after_cut, 4u);
 }
 
+// The store keeps one engagement per (post, user, kind, time) and a user's last row: so does
+// the cut, or popularity would count a retried like twice where the engine counts it once.
+TEST(ReplayCut, RepeatedEngagementsCountOnceAndAUsersLastRowWins) {
+  const std::vector<v1::IngestRecord> records = {
+      user(1, 10),         user(2, 10),         user(3, 10),  user(3, 30),
+      post(10, 1, 20),     post(11, 1, 20),     engage(2, 10, 40),
+      engage(3, 10, 41),   engage(2, 11, 50),   engage(2, 11, 50),
+      engage(2, 11, 50),   engage(2, 11, 51),   engage(2, 11, 50, v1::ENGAGEMENT_KIND_VIEW)};
+  const CorpusCut cut = cut_corpus(records, kCut);
+  EXPECT_EQ(cut.counts.engagements, 5u);
+  EXPECT_EQ(cut.counts.repeated_engagements, 2u);
+  EXPECT_EQ(cut.state.engagements.size(), 5u);
+  EXPECT_EQ(cut.state.user_created_at.at(3), 30);
+  int likes_of_11 = 0;
+  for (const v1::IngestRecord& record : cut.history) {
+    likes_of_11 += record.has_engagement() && record.engagement().post_id() == 11 &&
+                   record.engagement().kind() == v1::ENGAGEMENT_KIND_LIKE;
+  }
+  EXPECT_EQ(likes_of_11, 2);  // at 50 and at 51: a different time is a different engagement
+}
+
 TEST(ReplayPositiveKinds, ParsesTheJsonLinesNamesOnly) {
   EXPECT_EQ(*parse_engagement_kind("view"), v1::ENGAGEMENT_KIND_VIEW);
   EXPECT_EQ(*parse_engagement_kind("share"), v1::ENGAGEMENT_KIND_SHARE);

@@ -128,6 +128,17 @@ TEST(ReplayReports, MarkdownShowsEachRowAgainstTheReferenceWithItsInterval) {
             std::count(header_line.begin(), header_line.end(), '|'));
 }
 
+TEST(ReplayReports, MarkdownSaysWhyThereAreNoIntervalsWhenTheReferenceRowIsNotAvailable) {
+  ReplayReport report = report_with_a_comparison();
+  report.options.reference_list = "algorithmic";
+  const std::string markdown = to_markdown(report);
+  EXPECT_TRUE(absl::StrContains(markdown,
+                                "- NDCG@10 vs algorithmic: no intervals, the algorithmic row is not "
+                                "available on this data (UNIMPLEMENTED: not yet)"))
+      << markdown;
+  EXPECT_FALSE(absl::StrContains(markdown, "paired bootstrap 95% interval")) << markdown;
+}
+
 TEST(ReplayReports, JsonHasEachRowsIntervalAgainstTheReference) {
   const nlohmann::json json = nlohmann::json::parse(to_json(report_with_a_comparison()));
   EXPECT_EQ(json["reference_list"], "chronological");

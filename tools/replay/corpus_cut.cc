@@ -1,5 +1,8 @@
 #include "tools/replay/corpus_cut.h"
 
+#include <tuple>
+
+#include "absl/container/flat_hash_set.h"
 #include "tools/replay/list_builder.h"
 
 namespace feedrank::replay {
@@ -22,8 +25,9 @@ class CorpusCutter {
   void add(const v1::IngestRecord& record) {
     switch (record.record_case()) {
       case v1::IngestRecord::kUser:
-        result_.state.user_created_at.try_emplace(record.user().id(),
-                                                  record.user().created_at_ms());
+        // Last write wins, as in the store (an upsert).
+        result_.state.user_created_at.insert_or_assign(record.user().id(),
+                                                       record.user().created_at_ms());
         keep(record, result_.counts.users);
         break;
       case v1::IngestRecord::kFollow:
@@ -132,6 +136,12 @@ class CorpusCutter {
       ++result_.counts.dropped;
       return;
     }
+    // The store keeps one engagement per (post, user, kind, time), a repeat being a retry; counted
+    // twice here, a repeat would move popularity's order away from the engine's history.
+    if (!engagement_keys_.emplace(in.post_id(), in.user_id(), in.kind(), in.at_ms()).second) {
+      ++result_.counts.repeated_engagements;
+      return;
+    }
     // Any kind: the engine's feeds leave out what a viewer engaged with in any way.
     result_.state.engaged[engagement.user].insert(engagement.post);
     result_.state.engagements.push_back(engagement);
@@ -142,6 +152,7 @@ class CorpusCutter {
   UndatedRecords undated_;
   CorpusCut result_;
   std::vector<EngagementEvent> later_engagements_;  // of positive kinds
+  absl::flat_hash_set<std::tuple<PostId, UserId, int, TimestampMs>> engagement_keys_;
   bool past_cut_ = false;  // a record dated at or after the cut has been read
 };
 

@@ -9,7 +9,8 @@
 // no place in time, as a store's deletes read last) every undated record is history. Users do
 // not move the cut's place in the input: a file may list every account first (Last.fm's and
 // the generator's do), and one created after the cut would push every delete past it. Deletes of posts that are not in the history and engagements with such
-// posts are dropped, so that every chunk is valid to write.
+// posts are dropped, so that every chunk is valid to write. As in the store, an engagement
+// repeated with the same post, user, kind and time counts once, and a user's last row wins.
 //
 // Ground truth of a viewer: the posts they engaged with at or after the cut, by a positive kind
 // (positive_kinds.h: any by default), that the list rule keeps for them (list_builder.h: live,
@@ -45,6 +46,7 @@ struct CutCounts {
   std::uint64_t posts_after_cut = 0;
   std::uint64_t engagements_after_cut = 0;
   std::uint64_t dropped = 0;  // deletes and engagements of posts missing from the history
+  std::uint64_t repeated_engagements = 0;  // before the cut, kept once (the store's key)
 };
 
 struct CorpusCut {

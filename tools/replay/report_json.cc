@@ -56,6 +56,7 @@ std::string to_json(const ReplayReport& report) {
         {"deletes", c.deletes_after_cut},
         {"engagements", c.engagements_after_cut}}},
       {"dropped", c.dropped},
+      {"repeated_engagements", c.repeated_engagements},
       {"live_posts", report.live_posts},
       {"viewers_eligible", report.viewers_eligible},
       {"viewers_judged", report.viewers_judged},

@@ -1,5 +1,6 @@
 #include "tools/replay/report_markdown.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "fmt/chrono.h"
@@ -26,10 +27,12 @@ void append_header(const ReplayReport& report, std::string& out) {
                  "- history written to the engine: {} users, {} follows, {} unfollows, {} posts, "
                  "{} deletes, {} engagements ({} of the unfollows and deletes undated, history by "
                  "their place in the input); after the cut: {} follows, {} unfollows, {} posts, {} "
-                 "deletes, {} engagements; dropped (their post is not in the history): {}\n",
+                 "deletes, {} engagements; dropped (their post is not in the history): {}; repeated "
+                 "engagements kept once (same post, user, kind and time): {}\n",
                  c.users, c.follows, c.unfollows, c.posts, c.deletes, c.engagements,
                  c.undated_before_cut, c.follows_after_cut, c.unfollows_after_cut,
-                 c.posts_after_cut, c.deletes_after_cut, c.engagements_after_cut, c.dropped);
+                 c.posts_after_cut, c.deletes_after_cut, c.engagements_after_cut, c.dropped,
+                 c.repeated_engagements);
   fmt::format_to(std::back_inserter(out),
                  "- viewers judged: {} of {} that existed before the cut and engaged after it "
                  "with earlier posts (sample seed {}); ground truth {:.1f} posts a viewer; "
@@ -44,11 +47,21 @@ void append_header(const ReplayReport& report, std::string& out) {
                  "ranking config {}\n",
                  o.k, report.live_posts, static_cast<double>(o.recent_window_ms) / kDayMs,
                  o.knn_neighbours, o.seed, report.ranking_config_version);
-  fmt::format_to(std::back_inserter(out),
-                 "- NDCG@10 vs {0}: a row's mean per-viewer difference from the {0} row, with a "
-                 "paired bootstrap 95% interval over the judged viewers ({1} resamples, seed "
-                 "{2})\n",
-                 o.reference_list, kBootstrapResamples, o.seed);
+  const auto reference = std::find_if(report.rows.begin(), report.rows.end(), [&](const auto& row) {
+    return row.name == o.reference_list;
+  });
+  if (reference != report.rows.end() && !reference->unavailable.empty()) {
+    fmt::format_to(std::back_inserter(out),
+                   "- NDCG@10 vs {0}: no intervals, the {0} row is not available on this data "
+                   "({1}); choose another with --reference-list\n",
+                   o.reference_list, reference->unavailable);
+  } else {
+    fmt::format_to(std::back_inserter(out),
+                   "- NDCG@10 vs {0}: a row's mean per-viewer difference from the {0} row, with a "
+                   "paired bootstrap 95% interval over the judged viewers ({1} resamples, seed "
+                   "{2})\n",
+                   o.reference_list, kBootstrapResamples, o.seed);
+  }
   for (const std::string& compared : report.compared_configs) {
     fmt::format_to(std::back_inserter(out), "- {}\n", compared);
   }
