@@ -279,16 +279,18 @@ absl::StatusOr<FeedPage> FeedEngine::ranked_feed(const FeedRequest& request) con
   }
 
   // Posts deleted, hidden by an unfollow or muted since the list was ranked are skipped: the
-  // list is fixed, what may be shown is read now.
+  // list is fixed, what may be shown is read now. So are posts created after this page's now,
+  // as in the chronological feed (a later page's as_of may be older than the first page's).
   const absl::flat_hash_set<UserId> muted(request.muted_authors.begin(),
                                           request.muted_authors.end());
+  const TimestampMs now = now_or(request.as_of);
   page.stats = list->stats;
   while (offset < list->entries.size() &&
          page.items.size() < static_cast<std::size_t>(request.limit)) {
     const RankedEntry& entry = list->entries[offset++];
     const store::PostView* view = state.posts.find(entry.candidate.post);
     if (view == nullptr || view->deleted || muted.contains(view->author) ||
-        !viewer_may_see(state, request.viewer, *view)) {
+        entry.candidate.created_at > now || !viewer_may_see(state, request.viewer, *view)) {
       continue;
     }
     FeedItem item;

@@ -34,9 +34,10 @@ std::unique_ptr<CandidateFilter> make_muted_author_filter();
 // All of the above, in that order.
 std::vector<std::unique_ptr<CandidateFilter>> standard_filters();
 
-// The rules of the last three filters, which depend only on the viewer and the request. Sources
-// that pick their best few of many posts skip what these remove, so that the filters do not
-// empty their share of the page.
+// The rules of the visibility filter and the last three, which depend only on the viewer and the
+// request. Sources that pick their best few of many posts skip what these remove
+// (is_removed_for_the_viewer), so that the filters do not empty their share of the page (a
+// popular followers-only post is no candidate for a viewer who does not follow its author).
 bool is_own_post(const FeedQuery& query, const Candidate& candidate);
 bool is_already_engaged(const FeedQuery& query, const Candidate& candidate);
 bool is_by_muted_author(const FeedQuery& query, const Candidate& candidate);

@@ -1,5 +1,6 @@
 // The algorithmic feed's filters, in the order they run (cheap checks first).
 #include "ranker/filters/candidate_filter.h"
+#include "ranker/filters/visibility_filter.h"
 
 namespace feedrank::ranker {
 
@@ -16,7 +17,8 @@ std::vector<std::unique_ptr<CandidateFilter>> standard_filters() {
 
 bool is_removed_for_the_viewer(const FeedQuery& query, const Candidate& candidate) {
   return is_own_post(query, candidate) || is_already_engaged(query, candidate) ||
-         is_by_muted_author(query, candidate);
+         is_by_muted_author(query, candidate) ||
+         !viewer_may_see(*query.state, query.viewer, candidate.author, candidate.visibility);
 }
 
 }  // namespace feedrank::ranker

@@ -13,7 +13,14 @@ namespace feedrank::ranker {
 PostIndex::PostIndex(std::unique_ptr<kernels::VectorIndex> index)
     : index_(std::move(index)),
       quick_to_search_(index_->searches_are_quick()),
+      worth_deferring_(index_->copies_rows()),
+      mirrors_tombstones_(index_->mirrors_tombstones()),
       indexed_rows_(index_->indexed_rows()) {}
+
+std::string PostIndex::describe() const {
+  auto lock = lock_shared();
+  return index_->describe();
+}
 
 std::unique_lock<std::shared_mutex> PostIndex::lock_exclusive() const {
   std::lock_guard turn(turnstile_);
@@ -76,7 +83,7 @@ absl::Status PostIndex::note_write(const embeddings::EmbeddingTable::Pinned& tab
                                    std::size_t rows_per_lock) {
   note_rows(table.rows());
   if (!deferred_) return sync(table, rows_per_lock);
-  if (!index_->mirrors_tombstones()) return absl::OkStatus();
+  if (!mirrors_tombstones_) return absl::OkStatus();
   auto lock = lock_exclusive();
   return sync_locked(rows_of(table), index_->indexed_rows());  // only the tombstones
 }

@@ -38,7 +38,9 @@ class PostIndex {
  public:
   explicit PostIndex(std::unique_ptr<kernels::VectorIndex> index);
 
-  std::string describe() const { return index_->describe(); }
+  // Under the index's lock: a sync or replace() may swap the index it describes (IVF's first
+  // training replaces FAISS's inner index).
+  std::string describe() const;
   // Rows in the index; without waiting for a sync that holds it.
   std::size_t indexed_rows() const { return indexed_rows_.load(std::memory_order_acquire); }
   // Rows of `table` not indexed yet (searched by the tail scan).
@@ -54,10 +56,10 @@ class PostIndex {
   // The table holds `rows` rows now (never fewer than a count noted before).
   void note_rows(std::size_t rows);
   // Whether adding rows costs the backend real time (VectorIndex::copies_rows), so that it is
-  // worth deferring.
-  bool worth_deferring() const { return index_->copies_rows(); }
+  // worth deferring. Read once, as the two below: replace() swaps in an index of the same kind.
+  bool worth_deferring() const { return worth_deferring_; }
   // Whether a search of the index part costs a fraction of a millisecond whatever the corpus
-  // (VectorIndex::searches_are_quick). Read once: replace() swaps in an index of the same kind.
+  // (VectorIndex::searches_are_quick).
   bool quick_to_search() const { return quick_to_search_; }
   // The index's own host memory (VectorIndex::memory_bytes).
   std::size_t memory_bytes() const;
@@ -135,6 +137,8 @@ class PostIndex {
   // Mutable so that a const search can finish a sync that failed earlier.
   std::unique_ptr<kernels::VectorIndex> index_;
   const bool quick_to_search_;
+  const bool worth_deferring_;
+  const bool mirrors_tombstones_;  // VectorIndex::mirrors_tombstones
   mutable std::shared_mutex mutex_;
   mutable std::mutex turnstile_;
   mutable std::atomic<std::size_t> indexed_rows_{0};  // index_->indexed_rows() after each sync

@@ -406,6 +406,27 @@ TEST_F(AlgorithmicFeedTest, AsOfHidesPostsCreatedLaterInBothModes) {
   }
 }
 
+// A later page's as_of may be older than the first page's: it shows nothing created after its
+// own now, in the ranked modes as in the chronological one (the list was ranked at the first's).
+TEST_F(AlgorithmicFeedTest, ALaterPageWithAnOlderAsOfShowsNothingCreatedAfterIt) {
+  write_corpus();
+  const TimestampMs older = kStart + 3 * kDay;
+  for (FeedMode mode : {FeedMode::kAlgorithmic, FeedMode::kInterleaved}) {
+    FeedRequest first = request(3, kStart + 6 * kDay);
+    first.mode = mode;
+    const FeedPage first_page = page(first);
+    ASSERT_FALSE(first_page.next_cursor.empty());
+    FeedRequest later = request(3, older);
+    later.mode = mode;
+    later.cursor = first_page.next_cursor;
+    const std::vector<FeedItem> items = all_pages(later);
+    EXPECT_FALSE(items.empty()) << "older posts are still in the list";
+    for (const FeedItem& item : items) {
+      EXPECT_LE(item.created_at, older) << "post " << item.post << " in mode " << int(mode);
+    }
+  }
+}
+
 TEST_F(AlgorithmicFeedTest, DataYearsOldRanksLikeTheSameDataShiftedToToday) {
   write_corpus();
   const std::vector<FeedItem> today = all_pages(request(500));

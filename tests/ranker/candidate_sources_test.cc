@@ -301,6 +301,18 @@ TEST(PopularSource, SpendsNoSlotOnPostsTheViewersFiltersRemove) {
   EXPECT_THAT(ids(fetch(*make_popular_source(), w.query(7))), ElementsAre(60, 62));
 }
 
+// A popular followers-only post is no candidate for a viewer who does not follow its author: the
+// visibility filter would remove it after it took a slot.
+TEST(PopularSource, SpendsNoSlotOnFollowersOnlyPostsTheViewerMayNotSee) {
+  World w = popular_world();
+  w.post(59, 11, kNow - 5 * kDay, Visibility::kFollowers);
+  for (UserId u = 1; u <= 8; ++u) w.engage(u, 59, kNow - kHour, EngagementKind::kShare);
+  w.follow(19, 11);
+  w.config.popular_total = 2;
+  EXPECT_THAT(ids(fetch(*make_popular_source(), w.query(kOutsider))), ElementsAre(60, 61));
+  EXPECT_THAT(ids(fetch(*make_popular_source(), w.query(19))), ElementsAre(59, 60));
+}
+
 TEST(PopularSource, ATotalOfZeroGivesNothing) {
   World w = popular_world();
   w.config.popular_total = 0;

@@ -6,8 +6,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -128,6 +130,28 @@ TEST_F(PinnedSearch, AppendingAndDeletingDoNotWaitForThePins) {
   EXPECT_TRUE(table_.remove(1));
   EXPECT_EQ(table_.rows(), kPinnedRows + 1);
   EXPECT_EQ(pin.rows(), kPinnedRows);
+}
+
+// The feed and stats read the index's description while the background indexer may swap the
+// index (a rebuild; IVF's first training swaps FAISS's inner index): the swap frees the index
+// described, so the description is read under the index's lock (ThreadSanitizer and ASan run
+// this).
+TEST_F(PinnedSearch, TheDescriptionIsReadSafelyWhileTheIndexIsReplaced) {
+  const std::string described = index_.describe();
+  std::atomic<bool> done{false};
+  std::thread rebuilder([&] {
+    for (int i = 0; i < 200; ++i) {
+      index_.replace(kernels::make_cpu_exact_index(kDim, 1)).reset();
+    }
+    done = true;
+  });
+  int reads = 0;
+  while (!done || reads == 0) {
+    EXPECT_EQ(index_.describe(), described);
+    ++reads;
+  }
+  rebuilder.join();
+  EXPECT_GT(reads, 0);
 }
 
 }  // namespace
