@@ -141,6 +141,14 @@ grpc::Status FeedService::serve_feed(grpc::ServerContextBase* context,
   auto feed_request = to_feed_request(request);
   if (!feed_request.ok()) return to_grpc(feed_request.status());
   feed_request->deadline = steady_deadline(context->deadline());
+  for (const auto& [field, name] : {std::pair{"force_experiment", &request.force_experiment()},
+                                    std::pair{"force_arm", &request.force_arm()}}) {
+    if (name->empty()) continue;
+    if (auto status = check_text(field, *name, ranker::kMaxExperimentNameLength, true);
+        !status.ok()) {
+      return to_grpc(status);
+    }
+  }
   const ranker::ForcedArm forced{request.force_experiment(), request.force_arm()};
   call.set_feed_mode(metrics::feed_mode_label(feed_request->mode));
   auto served = experiments_.serve(std::move(*feed_request), forced);
@@ -303,6 +311,13 @@ grpc::Status FeedService::ingest(
       if (!committer.try_submit([commit] { (*commit)(); })) std::abort();
     }
     if (absl::Status status = settle(); !status.ok()) return stopped(status);
+    // The reads also end when the call is cancelled or its deadline passes: not a finished load,
+    // though the chunks read before are stored.
+    if (context->IsCancelled()) {
+      const bool late = context->deadline() <= std::chrono::system_clock::now();
+      return stopped(late ? absl::DeadlineExceededError("the call's deadline passed mid-stream")
+                          : absl::CancelledError("the client cancelled the stream"));
+    }
     v1::IngestResponse response;
     to_proto(total, response);
     response.set_chunks(chunks);
@@ -317,6 +332,14 @@ grpc::Status FeedService::GetUser(grpc::ServerContext* context, const v1::GetUse
     const bool by_id = request->user_id() != 0;
     if (by_id == !request->handle().empty()) {
       return to_grpc(invalid("user_id", "set exactly one of user_id and handle"));
+    }
+    // No handle is longer: refused here, a long one would be quoted whole in NOT_FOUND's message
+    // (past gRPC's metadata limit, the client would see RESOURCE_EXHAUSTED instead).
+    if (!by_id) {
+      if (auto status = check_text("handle", request->handle(), kMaxHandleBytes, true);
+          !status.ok()) {
+        return to_grpc(status);
+      }
     }
     auto profile = by_id ? engine_.user(request->user_id())
                          : engine_.user_by_handle(request->handle());
@@ -435,8 +458,10 @@ grpc::Status FeedService::GetExperimentReport(grpc::ServerContext* context,
                                               const v1::GetExperimentReportRequest* request,
                                               v1::GetExperimentReportResponse* response) {
   return gate_.serve(context, "GetExperimentReport", [&](serving::ServedCall&) -> grpc::Status {
-    if (request->experiment_id().empty()) {
-      return to_grpc(invalid("experiment_id", "required"));
+    if (auto status = check_text("experiment_id", request->experiment_id(),
+                                 ranker::kMaxExperimentNameLength, true);
+        !status.ok()) {
+      return to_grpc(status);
     }
     if (request->attribution_window_ms() < 0 ||
         request->attribution_window_ms() > ranker::kMaxAttributionWindowMs) {

@@ -86,6 +86,21 @@ void serve_explorer(httplib::Server& server) {
   }
 }
 
+// What a refusal before any route says: httplib answers 414 itself for a long query (a GET
+// carries GetFeed's repeated muted_author_ids there).
+std::string refusal_message(const httplib::Request& request, int status) {
+  switch (status) {
+    case 404:
+    case 405:
+      return "no route " + request.method + " " + request.path;
+    case 414:
+      return fmt::format("request URI too long (at most {} bytes): send fewer parameters",
+                         CPPHTTPLIB_REQUEST_URI_MAX_LENGTH);
+    default:
+      return fmt::format("request refused by the HTTP server (status {})", status);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> checked_gateway_address(const std::string& address, bool insecure,
@@ -120,12 +135,13 @@ absl::StatusOr<std::unique_ptr<HttpListener>> start_json_gateway(
   route(*server, "/v1/experiment-report", stub, &Stub::GetExperimentReport);
   serve_replay_reports(*server, replay_reports_dir);
   serve_explorer(*server);
-  // Unknown paths and methods get the same JSON error body as a failed call.
+  // Unknown paths and methods, and what httplib refuses before routing, get the same JSON error
+  // body as a failed call.
   server->set_error_handler([](const httplib::Request& request, httplib::Response& http) {
     if (!http.body.empty()) return;
     const grpc::StatusCode code =
         http.status == 404 ? grpc::StatusCode::NOT_FOUND : grpc::StatusCode::INVALID_ARGUMENT;
-    answer_error(request, http, code, "no route " + request.method + " " + request.path,
+    answer_error(request, http, code, refusal_message(request, http.status),
                  http.status);  // 405 stays 405
   });
   return HttpListener::start(std::move(server), address);

@@ -144,6 +144,13 @@ TEST_F(Experiments, AForcedArmIsServedAndAnUnknownOneIsRefusedNamingTheField) {
   auto half = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, "", "ab", "");
   EXPECT_EQ(half.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(half.status.error_message(), StartsWith("force_arm"));
+  // Longer than any experiment id or arm name: refused, not quoted whole in a NOT_FOUND.
+  auto long_experiment = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, "", std::string(9000, 'x'), "a");
+  EXPECT_EQ(long_experiment.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(long_experiment.status.error_message(), StartsWith("force_experiment: too long"));
+  auto long_arm = feed(1, v1::FEED_MODE_CHRONOLOGICAL, 5, "", "ab", std::string(65, 'a'));
+  EXPECT_EQ(long_arm.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(long_arm.status.error_message(), StartsWith("force_arm: too long"));
 }
 
 TEST_F(Experiments, InterleavedPagesCreditEveryItemAndNeverRepeat) {

@@ -374,6 +374,13 @@ TEST_F(HttpGateway, ServesTheExplorerPageAndItsFiles) {
   const Failure unknown = get_error("/v1/nothing");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(unknown.message, "no route GET /v1/nothing");
+  // A query past httplib's URI limit (many muted ids) is refused saying so, not as "no route".
+  std::string muted = "/v1/feed?user_id=1&muted_author_ids=1";
+  while (muted.size() < 9000) muted += ",18446744073709551615";
+  const Failure too_long = get_error(muted);
+  EXPECT_EQ(too_long.status, 414);
+  EXPECT_EQ(too_long.code, "INVALID_ARGUMENT");
+  EXPECT_THAT(too_long.message, HasSubstr("request URI too long (at most 8192 bytes)"));
 }
 
 class HttpGatewayReplays : public HttpGateway {

@@ -3,9 +3,13 @@
 // text format Prometheus's own parser reads.
 #include <gmock/gmock.h>
 
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "tests/api/metrics_scrape.h"
 #include "tests/api/status_matchers.h"
@@ -129,6 +133,31 @@ TEST_F(Metrics, ReportCandidatesPerSourceWritesAndStoreSize) {
   EXPECT_FALSE(metrics.has("feedrank_gpu_memory_used_bytes")) << "no GPU backend here";
   EXPECT_EQ(metrics.value("feedrank_rankings_in_flight"), 0) << "no feed being ranked";
   EXPECT_EQ(metrics.value("feedrank_rankings_in_flight_limit"), kRankingsLimit);
+}
+
+// An Ingest stream whose deadline passes mid-stream is no finished load: it counts under
+// DEADLINE_EXCEEDED, not OK, though the chunk read before is stored.
+TEST_F(Metrics, AnIngestStreamCutOffByItsDeadlineIsNotCountedAsOk) {
+  auto stub = v1::FeedRank::NewStub(
+      grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+  v1::IngestResponse response;
+  auto writer = stub->Ingest(&context, &response);
+  ASSERT_TRUE(writer->Write(chunk({user_record(1)})));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+
+  const std::string late = R"(feedrank_requests_total{method="Ingest",code="DEADLINE_EXCEEDED"})";
+  double counted = 0;
+  for (int tries = 0; tries < 100 && counted == 0; ++tries) {  // the handler ends just after
+    counted = MetricsScrape::of(server().metrics_address()).value(late);
+    if (counted == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(counted, 1);
+  const MetricsScrape metrics = MetricsScrape::of(server().metrics_address());
+  EXPECT_EQ(metrics.value(R"(feedrank_requests_total{method="Ingest",code="OK"})"), 0);
+  EXPECT_EQ(client().stats().users(), 1u);
 }
 
 TEST_F(Metrics, GetStatsBreaksMemoryDownOnlyWhenAsked) {

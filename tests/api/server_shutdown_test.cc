@@ -55,6 +55,16 @@ TEST_P(ServerShutdown, StopsCleanlyAndTheNextStartHasNothingToReplayOrRebuild) {
   EXPECT_THAT(again.stop(SIGTERM), Optional(ExitedCleanly()));
 }
 
+// A script that reads the server's stdout up to "listening on" and then goes away: the next log
+// line (the signal's) meets a closed pipe, and the server still stops cleanly.
+TEST(ServerShutdownAfterStdoutCloses, StopsCleanlyWhenItsStdoutReaderHasGone) {
+  testing::TempDir scratch;
+  ServerProcess server("127.0.0.1:0", scratch.path() / "data", scratch.path());
+  ASSERT_NE(server.wait_until_listening(), "") << server.stderr_text();
+  server.process().close_stdout();
+  EXPECT_THAT(server.stop(SIGTERM), Optional(ExitedCleanly()));
+}
+
 // A crash after a clean stop: the start reads the index the clean stop saved and indexes only
 // the posts written since, in the background, and says so.
 TEST(ServerCrashAfterCleanStop, TheNextStartStillReadsTheSavedIndex) {

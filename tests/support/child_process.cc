@@ -75,6 +75,11 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
   stdout_fd_ = pipe_fds[0];
 }
 
+void ChildProcess::close_stdout() {
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+  stdout_fd_ = -1;
+}
+
 ChildProcess::~ChildProcess() {
   if (started() && !reaped_) kill_and_wait(SIGKILL);
   if (stdout_fd_ >= 0) close(stdout_fd_);

@@ -36,6 +36,9 @@ class ChildProcess {
   // The rest of stdout, up to its end (normally the child's exit); nullopt after `timeout`.
   std::optional<std::string> read_rest(std::chrono::milliseconds timeout);
 
+  // Closes this end of the stdout pipe, as a reader that goes away does: the child's next
+  // write to stdout gets SIGPIPE or EPIPE.
+  void close_stdout();
   // Sends `signal` (SIGKILL: the child runs no more code) and reaps the child.
   ExitStatus kill_and_wait(int signal);
   // Waits for the child to exit by itself: nullopt (and the child killed) after `timeout`.

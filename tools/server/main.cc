@@ -52,8 +52,13 @@ bool install_signal_handlers() {
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
+  // A reader of stdout that goes away (a script that read up to "listening on") must not kill
+  // the server at its next log line: writes to a closed pipe fail instead.
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
   return sigaction(SIGINT, &action, nullptr) == 0 && sigaction(SIGTERM, &action, nullptr) == 0 &&
-         sigaction(SIGHUP, &action, nullptr) == 0;
+         sigaction(SIGHUP, &action, nullptr) == 0 && sigaction(SIGPIPE, &ignore, nullptr) == 0;
 }
 
 // SIGHUP reloads the experiments config; SIGINT and SIGTERM shut down.
