@@ -235,19 +235,25 @@ int main(int argc, char** argv) {
   using namespace feedrank::load;
   Flags flags;
   CLI::App app{"feedrank-load: open- and closed-loop gRPC load on feedrank-server"};
-  app.add_option("--server", flags.server,
-                 "HOST:PORT of a running server (default: start one on 127.0.0.1:0)");
+  CLI::Option* running = app.add_option(
+      "--server", flags.server, "HOST:PORT of a running server (default: start one on 127.0.0.1:0)");
+  // What only a server this program starts uses: refused beside --server, not ignored.
   app.add_option("--server-binary", flags.server_binary, "feedrank-server to start")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->excludes(running);
   app.add_option("--data-dir", flags.data_dir,
                  "work directory kept between runs (server store + corpus marker); default: a "
-                 "temporary one");
+                 "temporary one")
+      ->excludes(running);
   app.add_option("--server-args", flags.server_args,
-                 "extra feedrank-server flags, space-separated (e.g. '--impression-log off')");
+                 "extra feedrank-server flags, space-separated (e.g. '--impression-log off')")
+      ->excludes(running);
   app.add_option("--users", flags.corpus.users, "corpus users (with --server: viewer ids 1..N)")
       ->capture_default_str();
   app.add_option("--posts", flags.corpus.posts, "corpus posts")->capture_default_str();
-  app.add_option("--seed", flags.corpus.seed, "corpus seed")->capture_default_str();
+  app.add_option("--seed", flags.corpus.seed, "corpus seed")
+      ->capture_default_str()
+      ->excludes(running);
   app.add_option("--loop", flags.steps.loop, "open (a rate) or closed (callers)")
       ->check(CLI::IsMember({"open", "closed"}))
       ->capture_default_str();
@@ -312,6 +318,17 @@ int main(int argc, char** argv) {
   app.add_option("--grpc-body-out", flags.grpc_body_out,
                  "write one framed GetFeed request (for h2load -d) and exit");
   CLI11_PARSE(app, argc, argv);
+  // The open loop's settings, given to a run without one (closed, no write stream), would be
+  // ignored: refused instead.
+  if (flags.steps.loop == "closed" && !(flags.steps.write_rate > 0)) {
+    for (const char* open_only : {"--poisson", "--max-outstanding", "--late-ms"}) {
+      if (app.count(open_only) > 0) {
+        std::cerr << "error: " << open_only
+                  << ": open loop only (--loop open, or the --write-rate stream)\n";
+        return 2;
+      }
+    }
+  }
   // Debian builds Abseil with its mutex deadlock detection on, which records every lock gRPC
   // takes in a graph: a few percent of the client's CPU, taken from the server on a shared box.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);

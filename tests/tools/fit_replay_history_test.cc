@@ -134,5 +134,13 @@ TEST(ReplayCommand, RefusesABadReferenceListBeforeFitting) {
   EXPECT_FALSE(std::filesystem::exists(fitted));
 }
 
+// A flag of one input given with another would be ignored: refused.
+TEST(ReplayCommand, RefusesTheLastFmMappingWithAnotherInput) {
+  EXPECT_THROW(testing::run_subcommand(cli::add_replay_command,
+                                       {"replay", "--synthetic", "50,200,1",
+                                        "--lastfm-likes-per-artist", "7"}),
+               CLI::RequiresError);
+}
+
 }  // namespace
 }  // namespace feedrank::fit

@@ -9,10 +9,11 @@ CLI::Option_group* add_data_source_options(CLI::App& app, DataSourceFlags& flags
                                            const std::string& what) {
   CLI::Option_group* input = app.add_option_group("input", what + ": exactly one of");
   input->add_option("--jsonl", flags.jsonl, "JSON Lines data file")->check(CLI::ExistingFile);
-  input
-      ->add_option("--lastfm", flags.lastfm,
-                   "Last.fm HetRec 2011 folder (e.g. ../shared/data/lastfm-2k)")
-      ->check(CLI::ExistingDirectory);
+  CLI::Option* lastfm =
+      input
+          ->add_option("--lastfm", flags.lastfm,
+                       "Last.fm HetRec 2011 folder (e.g. ../shared/data/lastfm-2k)")
+          ->check(CLI::ExistingDirectory);
   input
       ->add_option("--synthetic", flags.synthetic,
                    "USERS,POSTS,SEED: the synthetic corpus (as generate makes it)")
@@ -24,7 +25,8 @@ CLI::Option_group* add_data_source_options(CLI::App& app, DataSourceFlags& flags
                  "per user and artist (0: all of them, as the data set's README reads it; "
                  "load-lastfm uses 3)")
       ->check(CLI::Range(0, 1000000))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->needs(lastfm);  // refused with another input, not ignored
   return input;
 }
 
