@@ -106,9 +106,11 @@ absl::StatusOr<replay::LoadedRecords> read_store_records(const std::filesystem::
     records.emplace_back().set_delete_post_id(post.post.id);
     ++deleted;
   }
-  loaded.description =
-      fmt::format("store in {} ({} users, {} posts of which {} deleted)", data_dir.string(),
-                  visitor.users.size(), visitor.posts.size(), deleted);
+  // A store keeps no delete times and no undone follows: both read as older than any cut.
+  loaded.description = fmt::format(
+      "store in {} ({} users, {} posts of which {} deleted; today's state: every delete counts "
+      "as before the cut and follows undone since are not in it)",
+      data_dir.string(), visitor.users.size(), visitor.posts.size(), deleted);
   return loaded;
 }
 
