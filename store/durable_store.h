@@ -14,6 +14,10 @@
 #include "store/checkpoint.h"
 #include "store/records.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace feedrank::store {
 
 // A post as persisted: a deleted post keeps its id, author, time, vector and sequence but loses
@@ -88,7 +92,9 @@ class DurableStore {
 };
 
 // Opens (creating if needed) a RocksDB store in `directory`. Fails with a one-line reason when
-// the directory is unusable or already open in another process.
-absl::StatusOr<std::unique_ptr<DurableStore>> open_rocksdb_store(const std::string& directory);
+// the directory is unusable or already open in another process. `env`: RocksDB's environment,
+// null for the default (tests pass one that injects disk faults).
+absl::StatusOr<std::unique_ptr<DurableStore>> open_rocksdb_store(const std::string& directory,
+                                                                 rocksdb::Env* env = nullptr);
 
 }  // namespace feedrank::store

@@ -398,7 +398,7 @@ absl::StatusOr<OpenedLog> open_database(const std::string& directory) {
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
-  bound_info_log(options);
+  use_info_log(options, directory);
   // The count's family fills its memtable at its own pace (a few dozen bytes a page): a write-ahead
   // file is kept until both families have flushed what it holds, and this bound makes RocksDB
   // flush the slower one before such files pile up.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -271,7 +272,15 @@ class RocksDbStore final : public DurableStore {
     }
     rocksdb::WriteOptions options;
     options.sync = true;  // acknowledged means on disk
-    return write_status(db_->Write(options, &batch), "store write failed");
+    // After a write it could not make (a full disk) RocksDB takes none until the store is opened
+    // again: its own recovery from a full disk stays "in progress" (Resume() answers Busy, also
+    // once there is room), so the refusal says what will help.
+    const rocksdb::Status written = db_->Write(options, &batch);
+    const bool failed_before = write_failed_.exchange(!written.ok());
+    return write_status(written, failed_before ? "store write failed (the store takes no writes "
+                                                 "since one failed: restart the server once the "
+                                                 "disk has room)"
+                                               : "store write failed");
   }
 
   // Neither step goes through the write-ahead log: there a checkpoint's ~10 MB and their sync
@@ -450,11 +459,13 @@ class RocksDbStore final : public DurableStore {
   }
 
   std::unique_ptr<rocksdb::DB> db_;
+  std::atomic<bool> write_failed_{false};
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<DurableStore>> open_rocksdb_store(const std::string& directory) {
+absl::StatusOr<std::unique_ptr<DurableStore>> open_rocksdb_store(const std::string& directory,
+                                                                 rocksdb::Env* env) {
   std::error_code error;
   std::filesystem::create_directories(directory, error);
   if (error) {
@@ -463,8 +474,9 @@ absl::StatusOr<std::unique_ptr<DurableStore>> open_rocksdb_store(const std::stri
   }
   if (auto status = check_writable(directory); !status.ok()) return status;
   rocksdb::Options options;
+  if (env != nullptr) options.env = env;
   options.create_if_missing = true;
-  bound_info_log(options);
+  use_info_log(options, directory);
   options.IncreaseParallelism(2);
   options.write_buffer_size = 64 << 20;
   // A flush writes its table file to disk as it goes, not in one piece at its end: the WAL

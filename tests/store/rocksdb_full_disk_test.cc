@@ -1,0 +1,111 @@
+// The RocksDB store on a disk that fills and then has room again (a file system that refuses
+// every append while "full", as ENOSPC does): the write that meets the full disk is refused with
+// RESOURCE_EXHAUSTED and nothing of it is stored; RocksDB takes no write after it, and the
+// refusal says a restart helps; opened again, the store has what it had and takes writes.
+#include <gtest/gtest.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/durable_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace feedrank::store {
+namespace {
+
+class FillingFileSystem final : public rocksdb::FileSystemWrapper {
+ public:
+  FillingFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+  const char* Name() const override { return "FillingFileSystem"; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
+                                    rocksdb::IODebugContext* debug) override {
+    std::unique_ptr<rocksdb::FSWritableFile> real;
+    rocksdb::IOStatus status = target()->NewWritableFile(name, options, &real, debug);
+    if (status.ok()) *file = std::make_unique<FillingFile>(std::move(real), full_);
+    return status;
+  }
+
+  std::atomic<bool> full_{false};
+
+ private:
+  class FillingFile final : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    FillingFile(std::unique_ptr<rocksdb::FSWritableFile> file, const std::atomic<bool>& full)
+        : FSWritableFileOwnerWrapper(std::move(file)), full_(full) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* debug) override {
+      if (full_) return rocksdb::IOStatus::NoSpace("the test's disk is full");
+      return FSWritableFileOwnerWrapper::Append(data, options, debug);
+    }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             const rocksdb::DataVerificationInfo& info,
+                             rocksdb::IODebugContext* debug) override {
+      if (full_) return rocksdb::IOStatus::NoSpace("the test's disk is full");
+      return FSWritableFileOwnerWrapper::Append(data, options, info, debug);
+    }
+
+   private:
+    const std::atomic<bool>& full_;
+  };
+};
+
+absl::Status write_user(DurableStore& store, UserId id) {
+  User user;
+  user.id = id;
+  user.handle = "user" + std::to_string(id);
+  user.created_at = 1000;
+  const StoreMutation mutation = user;
+  return store.commit({&mutation, 1});
+}
+
+std::vector<UserId> stored_users(DurableStore& store) {
+  struct Users : StoreVisitor {
+    void on_checkpoint(Sequence) override {}
+    void on_user(User user) override { ids.push_back(user.id); }
+    void on_post(StoredPost) override {}
+    void on_follow(const Follow&) override {}
+    void on_engagement(const StoredEngagement&) override {}
+    void on_user_state(UserId, Sequence, std::string) override {}
+    std::vector<UserId> ids;
+  } users;
+  EXPECT_TRUE(store.replay(users).ok());
+  return users.ids;
+}
+
+TEST(RocksDbFullDisk, AWriteOnAFullDiskIsRefusedAndTheStoreTakesWritesAgainAfterAReopen) {
+  testing::TempDir dir;
+  auto file_system = std::make_shared<FillingFileSystem>();
+  const std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
+  {
+    auto store = open_rocksdb_store(dir.sub("db"), env.get());
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE(write_user(**store, 1).ok());
+
+    file_system->full_ = true;
+    const absl::Status full = write_user(**store, 2);
+    EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted) << full;
+    EXPECT_NE(full.message().find("nothing of it was stored"), std::string::npos) << full;
+    file_system->full_ = false;
+    // RocksDB takes no write after a failed one until it is opened again: the refusal says so.
+    const absl::Status after = write_user(**store, 3);
+    EXPECT_FALSE(after.ok());
+    EXPECT_NE(after.message().find("restart the server once the disk has room"),
+              std::string::npos)
+        << after;
+    EXPECT_EQ(stored_users(**store), std::vector<UserId>{1});
+  }
+  auto again = open_rocksdb_store(dir.sub("db"), env.get());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(stored_users(**again), std::vector<UserId>{1});
+  ASSERT_TRUE(write_user(**again, 4).ok());
+  EXPECT_EQ(stored_users(**again), (std::vector<UserId>{1, 4}));
+}
+
+}  // namespace
+}  // namespace feedrank::store
