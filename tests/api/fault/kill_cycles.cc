@@ -119,8 +119,18 @@ double wait_for_index(TestClient& client, std::chrono::milliseconds timeout, Cyc
   while (Clock::now() - start < timeout) {
     const v1::GetStatsResponse stats = client.stats();
     if (stats.index_lag() == 0) {
-      report.indexed_after_restart = stats.background_indexed_rows();
-      return ms_since(start);
+      const double caught_up_ms = ms_since(start);
+      // The indexer counts a step's rows just after the step made them searchable (what the
+      // lag reads): the count is read once it no longer moves.
+      std::uint64_t indexed = stats.background_indexed_rows();
+      for (int settle = 0; settle < 50; ++settle) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const std::uint64_t again = client.stats().background_indexed_rows();
+        if (again == indexed) break;
+        indexed = again;
+      }
+      report.indexed_after_restart = indexed;
+      return caught_up_ms;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
