@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/durable_store.h"
+#include "tests/store/stored_users.h"
 #include "tests/support/temp_dir.h"
 
 namespace feedrank::store {
@@ -55,29 +56,6 @@ class FillingFileSystem final : public rocksdb::FileSystemWrapper {
   };
 };
 
-absl::Status write_user(DurableStore& store, UserId id) {
-  User user;
-  user.id = id;
-  user.handle = "user" + std::to_string(id);
-  user.created_at = 1000;
-  const StoreMutation mutation = user;
-  return store.commit({&mutation, 1});
-}
-
-std::vector<UserId> stored_users(DurableStore& store) {
-  struct Users : StoreVisitor {
-    void on_checkpoint(Sequence) override {}
-    void on_user(User user) override { ids.push_back(user.id); }
-    void on_post(StoredPost) override {}
-    void on_follow(const Follow&) override {}
-    void on_engagement(const StoredEngagement&) override {}
-    void on_user_state(UserId, Sequence, std::string) override {}
-    std::vector<UserId> ids;
-  } users;
-  EXPECT_TRUE(store.replay(users).ok());
-  return users.ids;
-}
-
 TEST(RocksDbFullDisk, AWriteOnAFullDiskIsRefusedAndTheStoreTakesWritesAgainAfterAReopen) {
   testing::TempDir dir;
   auto file_system = std::make_shared<FillingFileSystem>();
@@ -85,26 +63,26 @@ TEST(RocksDbFullDisk, AWriteOnAFullDiskIsRefusedAndTheStoreTakesWritesAgainAfter
   {
     auto store = open_rocksdb_store(dir.sub("db"), env.get());
     ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE(write_user(**store, 1).ok());
+    ASSERT_TRUE(write_test_user(**store, 1).ok());
 
     file_system->full_ = true;
-    const absl::Status full = write_user(**store, 2);
+    const absl::Status full = write_test_user(**store, 2);
     EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted) << full;
     EXPECT_NE(full.message().find("nothing of it was stored"), std::string::npos) << full;
     file_system->full_ = false;
     // RocksDB takes no write after a failed one until it is opened again: the refusal says so.
-    const absl::Status after = write_user(**store, 3);
+    const absl::Status after = write_test_user(**store, 3);
     EXPECT_FALSE(after.ok());
     EXPECT_NE(after.message().find("restart the server once the disk has room"),
               std::string::npos)
         << after;
-    EXPECT_EQ(stored_users(**store), std::vector<UserId>{1});
+    EXPECT_EQ(stored_user_ids(**store), std::vector<UserId>{1});
   }
   auto again = open_rocksdb_store(dir.sub("db"), env.get());
   ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ(stored_users(**again), std::vector<UserId>{1});
-  ASSERT_TRUE(write_user(**again, 4).ok());
-  EXPECT_EQ(stored_users(**again), (std::vector<UserId>{1, 4}));
+  EXPECT_EQ(stored_user_ids(**again), std::vector<UserId>{1});
+  ASSERT_TRUE(write_test_user(**again, 4).ok());
+  EXPECT_EQ(stored_user_ids(**again), (std::vector<UserId>{1, 4}));
 }
 
 }  // namespace

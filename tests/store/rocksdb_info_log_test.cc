@@ -14,6 +14,7 @@
 
 #include "store/durable_store.h"
 #include "store/impression_log.h"
+#include "tests/store/stored_users.h"
 #include "tests/support/temp_dir.h"
 
 namespace feedrank::store {
@@ -89,23 +90,8 @@ TEST(RocksDbInfoLog, ALogThatCannotBeWrittenDropsLinesAndTheStoreWorksOn) {
   }
   auto store = open_rocksdb_store(directory.string());
   ASSERT_TRUE(store.ok()) << store.status();
-  User user;
-  user.id = 7;
-  user.handle = "seven";
-  user.created_at = 1000;
-  const StoreMutation mutation = user;
-  ASSERT_TRUE((*store)->commit({&mutation, 1}).ok());
-  struct Users : StoreVisitor {
-    void on_checkpoint(Sequence) override {}
-    void on_user(User user) override { ids.push_back(user.id); }
-    void on_post(StoredPost) override {}
-    void on_follow(const Follow&) override {}
-    void on_engagement(const StoredEngagement&) override {}
-    void on_user_state(UserId, Sequence, std::string) override {}
-    std::vector<UserId> ids;
-  } users;
-  ASSERT_TRUE((*store)->replay(users).ok());
-  EXPECT_EQ(users.ids, std::vector<UserId>{7});
+  ASSERT_TRUE(write_test_user(**store, 7).ok());
+  EXPECT_EQ(stored_user_ids(**store), std::vector<UserId>{7});
   EXPECT_TRUE(std::filesystem::is_symlink(directory / "LOG")) << "the log left where it was";
 }
 
