@@ -25,10 +25,20 @@ class InfoLog::State {
   void write(const char* line, std::size_t length) {
     std::lock_guard lock(mutex_);
     if (size_ + length > roll_bytes_ && size_ > 0) roll_locked();
-    if (fd_ >= 0 && ::write(fd_, line, length) == static_cast<ssize_t>(length)) {
+    // A LOG that could not be opened (no descriptor left, no room) is tried again, at most once
+    // a second, so that logging comes back with the resource.
+    if (fd_ < 0 && std::chrono::steady_clock::now() - opened_at_ >= std::chrono::seconds(1)) {
+      open_locked();
+    }
+    const ssize_t written = fd_ >= 0 ? ::write(fd_, line, length) : -1;
+    if (written == static_cast<ssize_t>(length)) {
       size_ += length;
-    } else {
-      ++dropped_;
+      return;
+    }
+    ++dropped_;
+    if (written > 0) {  // part of the line landed: ended, so that the next starts on its own
+      size_ += static_cast<std::size_t>(written);
+      if (::write(fd_, "\n", 1) == 1) ++size_;
     }
   }
   std::size_t size() const {
@@ -46,6 +56,7 @@ class InfoLog::State {
 
  private:
   void open_locked() {
+    opened_at_ = std::chrono::steady_clock::now();
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     struct stat info{};
     size_ = fd_ >= 0 && ::fstat(fd_, &info) == 0 ? static_cast<std::size_t>(info.st_size) : 0;
@@ -66,6 +77,7 @@ class InfoLog::State {
   const std::size_t roll_bytes_;
   mutable std::mutex mutex_;
   int fd_ = -1;
+  std::chrono::steady_clock::time_point opened_at_;  // of the last open tried
   std::size_t size_ = 0;
   std::uint64_t dropped_ = 0;
 };

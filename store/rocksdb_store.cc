@@ -272,14 +272,14 @@ class RocksDbStore final : public DurableStore {
     }
     rocksdb::WriteOptions options;
     options.sync = true;  // acknowledged means on disk
-    // After a write it could not make (a full disk) RocksDB takes none until the store is opened
-    // again: its own recovery from a full disk stays "in progress" (Resume() answers Busy, also
-    // once there is room), so the refusal says what will help.
+    // After a write it could not make (a full disk) RocksDB takes none until its own recovery
+    // succeeds, which it retries every few seconds once the disk has room with a margin (Resume()
+    // answers Busy meanwhile), or until the store is opened again: the refusal says so.
     const rocksdb::Status written = db_->Write(options, &batch);
     const bool failed_before = write_failed_.exchange(!written.ok());
     return write_status(written, failed_before ? "store write failed (the store takes no writes "
-                                                 "since one failed: restart the server once the "
-                                                 "disk has room)"
+                                                 "since one failed, until RocksDB recovers once "
+                                                 "the disk has room, or the server restarts)"
                                                : "store write failed");
   }
 

@@ -139,8 +139,9 @@ absl::StatusOr<std::unique_ptr<HttpListener>> start_json_gateway(
   // body as a failed call.
   server->set_error_handler([](const httplib::Request& request, httplib::Response& http) {
     if (!http.body.empty()) return;
-    const grpc::StatusCode code =
-        http.status == 404 ? grpc::StatusCode::NOT_FOUND : grpc::StatusCode::INVALID_ARGUMENT;
+    const grpc::StatusCode code = http.status == 404   ? grpc::StatusCode::NOT_FOUND
+                                  : http.status >= 500 ? grpc::StatusCode::INTERNAL
+                                                       : grpc::StatusCode::INVALID_ARGUMENT;
     answer_error(request, http, code, refusal_message(request, http.status),
                  http.status);  // 405 stays 405
   });

@@ -15,11 +15,19 @@ PostIndex::PostIndex(std::unique_ptr<kernels::VectorIndex> index)
       quick_to_search_(index_->searches_are_quick()),
       worth_deferring_(index_->copies_rows()),
       mirrors_tombstones_(index_->mirrors_tombstones()),
-      indexed_rows_(index_->indexed_rows()) {}
+      indexed_rows_(index_->indexed_rows()) {
+  note_description();
+}
 
 std::string PostIndex::describe() const {
-  auto lock = lock_shared();
-  return index_->describe();
+  std::lock_guard lock(description_mutex_);
+  return description_;
+}
+
+void PostIndex::note_description() const {
+  std::string description = index_->describe();
+  std::lock_guard lock(description_mutex_);
+  description_ = std::move(description);
 }
 
 std::unique_lock<std::shared_mutex> PostIndex::lock_exclusive() const {
@@ -103,6 +111,7 @@ absl::Status PostIndex::sync_locked(kernels::VectorRows view, std::size_t rows) 
   // rows the index holds were written before it took them, and the pin keeps them in place.
   view.rows = std::max(rows, index_->indexed_rows());
   absl::Status status = rows == 0 ? absl::OkStatus() : index_->sync(view);
+  if (rows > 0) note_description();
   indexed_rows_.store(index_->indexed_rows(), std::memory_order_release);
   stale_ = !status.ok();
   return status;
@@ -122,6 +131,7 @@ std::unique_ptr<kernels::VectorIndex> PostIndex::replace(
     std::unique_ptr<kernels::VectorIndex> fresh) {
   auto lock = lock_exclusive();
   std::swap(index_, fresh);
+  note_description();
   indexed_rows_.store(index_->indexed_rows(), std::memory_order_release);
   stale_ = false;
   return fresh;

@@ -38,8 +38,9 @@ class PostIndex {
  public:
   explicit PostIndex(std::unique_ptr<kernels::VectorIndex> index);
 
-  // Under the index's lock: a sync or replace() may swap the index it describes (IVF's first
-  // training replaces FAISS's inner index).
+  // The index's describe(), as of its last sync or replace(): kept aside, since those swap the
+  // index it describes (IVF's first training replaces FAISS's inner index), and the feed reads
+  // it holding the store's lock, where it must not wait for the index's.
   std::string describe() const;
   // Rows in the index; without waiting for a sync that holds it.
   std::size_t indexed_rows() const { return indexed_rows_.load(std::memory_order_acquire); }
@@ -134,8 +135,13 @@ class PostIndex {
   std::unique_lock<std::shared_mutex> lock_exclusive() const;
   std::shared_lock<std::shared_mutex> lock_shared() const;
 
+  // Sets description_ from the index; under the index's lock or before it is shared.
+  void note_description() const;
+
   // Mutable so that a const search can finish a sync that failed earlier.
   std::unique_ptr<kernels::VectorIndex> index_;
+  mutable std::mutex description_mutex_;
+  mutable std::string description_;
   const bool quick_to_search_;
   const bool worth_deferring_;
   const bool mirrors_tombstones_;  // VectorIndex::mirrors_tombstones

@@ -6,11 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdarg>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
+#include <thread>
 
 #include "store/durable_store.h"
 #include "store/impression_log.h"
@@ -43,8 +45,13 @@ void log_line(rocksdb::Logger& log, const char* format, ...) {
 
 // Opens and closes the database in `directory` more times than the bound: every open succeeds,
 // RocksDB writes its lines to LOG, and no other info log file appears.
+// Old logs of RocksDB's own naming (what earlier versions of the service left) are removed.
 void check_bounded_after_reopens(const std::filesystem::path& directory,
                                  const std::function<bool()>& open_and_close) {
+  std::filesystem::create_directories(directory);
+  for (int i = 0; i < 12; ++i) {
+    std::ofstream(directory / ("LOG.old.17000000000000" + std::to_string(10 + i))) << "old\n";
+  }
   for (int i = 0; i < 12; ++i) ASSERT_TRUE(open_and_close()) << "open " << i;
   EXPECT_GE(info_log_files(directory), 1u);
   EXPECT_LE(info_log_files(directory), kInfoLogFilesKept);
@@ -74,6 +81,21 @@ TEST(RocksDbInfoLog, RollsToLogOldPastItsSize) {
   EXPECT_LE(std::filesystem::file_size(dir.path() / "LOG.old"), kRoll);
   EXPECT_NE(read_all(dir.path() / "LOG").find("line 999 of a long run\n"), std::string::npos);
   EXPECT_EQ(log.dropped_lines(), 0u);
+}
+
+// A LOG that could not be opened (here its directory was missing) is opened again once it can
+// be, so logging comes back with the resource.
+TEST(RocksDbInfoLog, ALogThatCouldNotBeOpenedIsOpenedAgainLater) {
+  testing::TempDir dir;
+  const std::filesystem::path directory = dir.path() / "later";
+  InfoLog log(directory);
+  log_line(log, "dropped");
+  EXPECT_EQ(log.dropped_lines(), 1u);
+  std::filesystem::create_directories(directory);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // it tries once a second
+  log_line(log, "written");
+  EXPECT_EQ(log.dropped_lines(), 1u);
+  EXPECT_NE(read_all(directory / "LOG").find("written\n"), std::string::npos);
 }
 
 // LOG on a device that is always full (/dev/full answers every write with ENOSPC): the lines are

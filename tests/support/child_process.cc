@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 extern char** environ;
@@ -139,11 +140,32 @@ ExitStatus ChildProcess::kill_and_wait(int signal) {
 
 std::optional<ExitStatus> ChildProcess::wait_for_exit(std::chrono::milliseconds timeout) {
   if (!started()) return std::nullopt;
+  if (stdout_fd_ < 0) return poll_for_exit(timeout);  // no end of output to wait for
   if (!read_rest(timeout)) {
     kill_and_wait(SIGKILL);
     return std::nullopt;
   }
   return reap();
+}
+
+std::optional<ExitStatus> ChildProcess::poll_for_exit(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!reaped_) {
+    int status = 0;
+    const pid_t done = waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      reaped_ = true;
+      if (WIFEXITED(status)) return ExitStatus{true, WEXITSTATUS(status)};
+      return ExitStatus{false, WIFSIGNALED(status) ? WTERMSIG(status) : 0};
+    }
+    if (done < 0 && errno != EINTR) return std::nullopt;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      kill_and_wait(SIGKILL);
+      return std::nullopt;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return std::nullopt;
 }
 
 ExitStatus ChildProcess::reap() {

@@ -45,6 +45,8 @@ class ChildProcess {
   std::optional<ExitStatus> wait_for_exit(std::chrono::milliseconds timeout);
 
  private:
+  // wait_for_exit once stdout is closed: waitpid polled until `timeout`.
+  std::optional<ExitStatus> poll_for_exit(std::chrono::milliseconds timeout);
   // Reads more of stdout into buffer_; false at end of output or on timeout.
   bool fill(std::chrono::steady_clock::time_point deadline, bool* timed_out);
   ExitStatus reap();
