@@ -23,12 +23,13 @@ ASAN_TARGETS="common_test kernels_exact_scan_test kernels_tombstone_mirror_test
   algorithmic_feed_test algorithmic_stages_test experiments_test learned_space_test
   api_integration_test api_serving_test api_http_parts_test jsonl_records_test
   synthetic_corpus_test lastfm_dataset_test server_parts_test background_indexing_test
-  rocksdb_checkpoint_test rocksdb_records_test"
+  rocksdb_checkpoint_test rocksdb_records_test rocksdb_info_log_test"
 # The programs holding the concurrency tests, and the tests of theirs that run threads of ours.
 TSAN_TARGETS="common_test ranker_test learned_space_test impression_log_test api_serving_test
-  api_integration_test background_indexing_test reembed_test corpus_vectors_test embeddings_test"
+  api_integration_test background_indexing_test reembed_test corpus_vectors_test embeddings_test
+  rocksdb_info_log_test"
 TSAN_TESTS='^(SearchBatcherTest\.|MapGrower\.|PinnedSearch\.|LearnedSpace\.|ImpressionLogTest\.ConcurrentAppendsAllLand|'
-TSAN_TESTS+='InFlightLimits\.|Histogram\.LosesNoObservationUnderConcurrentWriters|'
+TSAN_TESTS+='InFlightLimits\.|Histogram\.LosesNoObservationUnderConcurrentWriters|RocksDbInfoLog\.LinesFromManyThreads|'
 TSAN_TESTS+='ConcurrentPagination\.|ServingLimits\.|Experiments\.AReloadTakesEffect|'
 TSAN_TESTS+='BackgroundIndexer\.|BackgroundIndexer/FailedStep\.|CpuIndexes/ReembedEngineTest\.|'
 TSAN_TESTS+='ReembedJob\.|WritePipeline\.|Ingest\.|CallGate\.|RunInChunks\.|CheckpointCopyTest\.|'
