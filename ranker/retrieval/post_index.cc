@@ -111,7 +111,10 @@ absl::Status PostIndex::sync_locked(kernels::VectorRows view, std::size_t rows) 
   // rows the index holds were written before it took them, and the pin keeps them in place.
   view.rows = std::max(rows, index_->indexed_rows());
   absl::Status status = rows == 0 ? absl::OkStatus() : index_->sync(view);
-  if (rows > 0) note_description();
+  // An index that reads the rows in place (the exact scan) describes itself the same whatever
+  // it syncs: only one that copies rows (and may train, as IVF) is described again, off the
+  // inline write path.
+  if (rows > 0 && worth_deferring_) note_description();
   indexed_rows_.store(index_->indexed_rows(), std::memory_order_release);
   stale_ = !status.ok();
   return status;
