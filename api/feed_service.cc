@@ -14,6 +14,7 @@
 #include "api/field_checks.h"
 #include "api/lookup_conversion.h"
 #include "api/report_conversion.h"
+#include "api/serving/raw_message.h"
 #include "api/write_conversion.h"
 #include "common/resident_memory.h"
 #include "fmt/format.h"
@@ -44,7 +45,31 @@ std::chrono::steady_clock::time_point steady_deadline(std::chrono::system_clock:
          std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
 }
 
+// A raw callback call's messages (serving/raw_message.h), kept until its body has run, which may
+// be later, on the workers.
+template <class Request, class Response>
+struct Messages {
+  Request request;
+  Response response;
+};
+
+// The call's status; when OK, the response written into the call's bytes as well.
+template <class Response>
+grpc::Status answered(const grpc::Status& status, const Response& response,
+                      grpc::ByteBuffer& bytes) {
+  return status.ok() ? serving::write_message(response, bytes) : status;
+}
+
 }  // namespace
+
+template <class Request>
+grpc::ServerUnaryReactor* FeedService::refuse_unparsed(grpc::CallbackServerContext* context,
+                                                       std::string_view method) {
+  return serve_callback(context, method, /*on_workers=*/false, metrics::FeedModeLabel::kNone,
+                        [](serving::ServedCall&) {
+                          return serving::unparsed<Request>("nothing was served");
+                        });
+}
 
 WriteRules FeedService::rules_now() const {
   WriteRules rules = rules_;
@@ -117,8 +142,12 @@ grpc::ServerUnaryReactor* FeedService::serve_callback(grpc::CallbackServerContex
 }
 
 grpc::ServerUnaryReactor* FeedService::GetFeed(grpc::CallbackServerContext* context,
-                                               const v1::GetFeedRequest* request,
-                                               v1::GetFeedResponse* response) {
+                                               const grpc::ByteBuffer* request_bytes,
+                                               grpc::ByteBuffer* response_bytes) {
+  auto messages = std::make_shared<Messages<v1::GetFeedRequest, v1::GetFeedResponse>>();
+  if (!serving::parse_message(*request_bytes, messages->request)) {
+    return refuse_unparsed<v1::GetFeedRequest>(context, "GetFeed");
+  }
   // A chronological page (a merge of timelines, a tenth of a millisecond) is served on gRPC's
   // own thread: handing it to another thread cost more than the page on two cores. A ranked
   // one runs on the workers, many at once as on gRPC's synchronous threads before, so that
@@ -126,13 +155,15 @@ grpc::ServerUnaryReactor* FeedService::GetFeed(grpc::CallbackServerContext* cont
   // disk sync of its impressions, so that many pages share a sync and gRPC's few threads never
   // wait on the disk. An experiment's arm may still turn a chronological request into a ranked
   // one: it is then ranked on gRPC's thread, correctly, only without that sharing.
-  const auto mode = to_feed_mode(request->mode());  // an unknown one is refused in serve_feed
+  const auto mode = to_feed_mode(messages->request.mode());  // an unknown one: see serve_feed
   const bool chronological = !mode.ok() || *mode == ranker::FeedMode::kChronological;
-  return serve_callback(context, "GetFeed", !chronological || experiments_.syncs_each_page(),
-                        mode.ok() ? metrics::feed_mode_label(*mode) : metrics::FeedModeLabel::kNone,
-                        [this, context, request, response](serving::ServedCall& call) {
-                          return serve_feed(context, *request, *response, call);
-                        });
+  return serve_callback(
+      context, "GetFeed", !chronological || experiments_.syncs_each_page(),
+      mode.ok() ? metrics::feed_mode_label(*mode) : metrics::FeedModeLabel::kNone,
+      [this, context, messages, response_bytes](serving::ServedCall& call) {
+        return answered(serve_feed(context, messages->request, messages->response, call),
+                        messages->response, *response_bytes);
+      });
 }
 
 grpc::Status FeedService::serve_feed(grpc::ServerContextBase* context,
@@ -170,19 +201,29 @@ grpc::Status FeedService::serve_feed(grpc::ServerContextBase* context,
 // background indexer: the handover cost it a fifth more CPU a call at 1,000 calls/s
 // (benchmarks/RESULTS.md, eighteenth session).
 grpc::ServerUnaryReactor* FeedService::GetNearestPosts(grpc::CallbackServerContext* context,
-                                                       const v1::GetNearestPostsRequest* request,
-                                                       v1::GetNearestPostsResponse* response) {
+                                                       const grpc::ByteBuffer* request_bytes,
+                                                       grpc::ByteBuffer* response_bytes) {
+  auto messages =
+      std::make_shared<Messages<v1::GetNearestPostsRequest, v1::GetNearestPostsResponse>>();
+  if (!serving::parse_message(*request_bytes, messages->request)) {
+    return refuse_unparsed<v1::GetNearestPostsRequest>(context, "GetNearestPosts");
+  }
   return serve_callback(context, "GetNearestPosts", !engine_.nearest_search_is_quick(),
-                        metrics::FeedModeLabel::kNone, [this, request, response](serving::ServedCall&) {
-                          return serve_nearest(*request, *response);
+                        metrics::FeedModeLabel::kNone,
+                        [this, context, messages, response_bytes](serving::ServedCall&) {
+                          return answered(
+                              serve_nearest(context, messages->request, messages->response),
+                              messages->response, *response_bytes);
                         });
 }
 
-grpc::Status FeedService::serve_nearest(const v1::GetNearestPostsRequest& request,
+grpc::Status FeedService::serve_nearest(grpc::ServerContextBase* context,
+                                        const v1::GetNearestPostsRequest& request,
                                         v1::GetNearestPostsResponse& response) {
   auto nearest_request =
       to_nearest_request(request, rules_.embedding_dimension, ranker::wall_clock_ms());
   if (!nearest_request.ok()) return to_grpc(nearest_request.status());
+  nearest_request->deadline = steady_deadline(context->deadline());
   auto posts = engine_.nearest_posts(*nearest_request);
   if (!posts.ok()) return to_grpc(posts.status());
   to_proto(*posts, response);
@@ -290,10 +331,11 @@ grpc::Status FeedService::ingest(
     };
     grpc::ByteBuffer bytes;
     while (stream->Read(&bytes)) {
-      if (!grpc::SerializationTraits<v1::IngestRequest>::Deserialize(&bytes, &chunk).ok()) {
+      if (!serving::parse_message(bytes, chunk)) {
         if (absl::Status status = settle(); !status.ok()) return stopped(status);
-        return stopped(absl::InvalidArgumentError(
-            "not an IngestRequest (is every text valid UTF-8?); nothing of it was written"));
+        const grpc::Status refused =
+            serving::unparsed<v1::IngestRequest>("nothing of it was written");
+        return stopped(absl::InvalidArgumentError(refused.error_message()));
       }
       auto ops = to_write_ops(chunk, rules_now());  // a long load's clock moves on
       auto prepared = ops.ok() ? engine_.prepare_write(*ops, ingest_item_namer(chunk))

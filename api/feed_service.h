@@ -11,10 +11,11 @@
 
 namespace feedrank::api {
 
-// GetFeed and GetNearestPosts are gRPC callback methods (see serve_callback); the rest run on
-// gRPC's synchronous threads.
-using CallbackMethods = v1::FeedRank::WithCallbackMethod_GetFeed<
-    v1::FeedRank::WithCallbackMethod_GetNearestPosts<v1::FeedRank::Service>>;
+// GetFeed and GetNearestPosts are gRPC callback methods (see serve_callback) that read and write
+// their messages' bytes themselves (serving/raw_message.h); the rest run on gRPC's synchronous
+// threads.
+using CallbackMethods = v1::FeedRank::WithRawCallbackMethod_GetFeed<
+    v1::FeedRank::WithRawCallbackMethod_GetNearestPosts<v1::FeedRank::Service>>;
 
 class FeedService final : public CallbackMethods {
  public:
@@ -24,11 +25,11 @@ class FeedService final : public CallbackMethods {
               serving::CallGate& gate);
 
   grpc::ServerUnaryReactor* GetFeed(grpc::CallbackServerContext* context,
-                                    const v1::GetFeedRequest* request,
-                                    v1::GetFeedResponse* response) override;
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetNearestPosts(grpc::CallbackServerContext* context,
-                                            const v1::GetNearestPostsRequest* request,
-                                            v1::GetNearestPostsResponse* response) override;
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
   grpc::Status GetUser(grpc::ServerContext*, const v1::GetUserRequest* request,
                        v1::GetUserResponse* response) override;
   grpc::Status GetPost(grpc::ServerContext*, const v1::GetPostRequest* request,
@@ -69,13 +70,19 @@ class FeedService final : public CallbackMethods {
   // GetFeed's work, wherever it runs (see GetFeed).
   grpc::Status serve_feed(grpc::ServerContextBase* context, const v1::GetFeedRequest& request,
                           v1::GetFeedResponse& response, serving::ServedCall& call);
-  grpc::Status serve_nearest(const v1::GetNearestPostsRequest& request,
+  grpc::Status serve_nearest(grpc::ServerContextBase* context,
+                             const v1::GetNearestPostsRequest& request,
                              v1::GetNearestPostsResponse& response);
 
   // A callback call: admitted by the gate where it arrives (its in-flight slot counts while it
   // waits), then body(ServedCall&) -> grpc::Status runs on workers_ when `on_workers`, else at
   // once on gRPC's thread. A refusal is answered at once; so is a call the full queue refuses.
   // `mode`: the metrics' label until the body sets the mode served (GetFeed's requested mode).
+  // A callback call whose request bytes did not parse as a `Request`: INVALID_ARGUMENT, counted
+  // and logged as every call.
+  template <class Request>
+  grpc::ServerUnaryReactor* refuse_unparsed(grpc::CallbackServerContext* context,
+                                            std::string_view method);
   template <class Body>
   grpc::ServerUnaryReactor* serve_callback(grpc::CallbackServerContext* context,
                                            std::string_view method, bool on_workers,

@@ -56,7 +56,18 @@ absl::Status check_search(const SearchRequest& request, int dimension, std::size
                                       " rows for " + std::to_string(count) + " queries");
   }
   if (indexed_rows == 0) return absl::FailedPreconditionError("index: no vectors indexed yet");
+  if (past_deadline(request)) return search_deadline_passed();
   return absl::OkStatus();
+}
+
+bool past_deadline(const SearchRequest& request) {
+  return request.deadline != std::chrono::steady_clock::time_point::max() &&
+         std::chrono::steady_clock::now() > request.deadline;
+}
+
+absl::Status search_deadline_passed() {
+  return absl::DeadlineExceededError(
+      "the request's deadline passed before the nearest-neighbour search finished");
 }
 
 std::size_t query_count(const SearchRequest& request, int dimension) {

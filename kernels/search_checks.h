@@ -17,9 +17,13 @@ absl::Status check_rows(const VectorRows& rows, int dimension);
 // append-only, so fewer means it is not the matrix that was indexed).
 absl::Status check_rows_cover(const VectorRows& rows, int dimension, std::size_t indexed_rows);
 
-// The search() contract of VectorIndex: k, query shape and values, exclude list count; and
-// FAILED_PRECONDITION when `indexed_rows` is 0.
+// The search() contract of VectorIndex: k, query shape and values, exclude list count;
+// FAILED_PRECONDITION when `indexed_rows` is 0; and search_deadline_passed() when it has.
 absl::Status check_search(const SearchRequest& request, int dimension, std::size_t indexed_rows);
+
+// Whether the request's deadline has passed, and the error a backend then returns.
+bool past_deadline(const SearchRequest& request);
+absl::Status search_deadline_passed();
 
 // Number of queries in a checked request.
 std::size_t query_count(const SearchRequest& request, int dimension);

@@ -12,6 +12,7 @@
 // not run concurrently with anything (the caller holds its writer lock).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -81,6 +82,11 @@ struct SearchRequest {
   // Empty, or one first row per query instead of `first_row` (queries of several callers searched
   // together). The exact scans (CPU and GPU) honour each; other backends treat them, too, as hints.
   std::span<const std::size_t> first_rows;
+  // When the caller stops waiting (its request's deadline): past it, search() gives
+  // DEADLINE_EXCEEDED instead of an answer nobody reads. Every backend looks before it begins;
+  // the CPU exact scan also between chunks of rows (a tenth of a millisecond each), so that a
+  // long scan is abandoned, not finished.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 // One list per query, best first: score descending, ties by smaller id (within the list: FAISS's
@@ -104,7 +110,7 @@ class VectorIndex {
   // `rows` is the matrix as last synced. INVALID_ARGUMENT, naming the field, for k outside
   // 1..kMaxTopK, a query size that is not a multiple of the dimension (or zero queries), a
   // NaN or infinite query value, or an exclude list count other than 0 or the query count;
-  // FAILED_PRECONDITION when nothing is indexed yet.
+  // FAILED_PRECONDITION when nothing is indexed yet; DEADLINE_EXCEEDED past request.deadline.
   virtual absl::StatusOr<SearchResults> search(const VectorRows& rows,
                                                const SearchRequest& request) const = 0;
 

@@ -379,6 +379,7 @@ absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
   search.queries = query;
   search.k = request.k;
   search.exclude = std::span(&exclude, 1);
+  search.deadline = request.deadline;
   // The index answers public posts only; the followers-only posts the viewer may see join here.
   absl::StatusOr<kernels::SearchResults> results;
   corpus.unlocked([&](const embeddings::EmbeddingTable::Pinned& rows) {

@@ -42,6 +42,7 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
     search.queries = in_space ? query.space_vector : query.viewer_vector;
     search.k = k;
     search.exclude = std::span(&excluded, 1);
+    search.deadline = query.deadline;  // a scan past it is abandoned: the ranking fails anyway
     {
       std::lock_guard lock(row_times_mutex_);
       const std::size_t rows = row_times_.rows();

@@ -131,6 +131,8 @@ struct NearestPostsRequest {
   // Whose view to answer for kPost and kVector (0: none, public posts only); a kUser query's
   // viewer is its user, and this must then be 0 or that user.
   UserId viewer = 0;
+  // Past it the search is abandoned (DEADLINE_EXCEEDED), also partway through a scan.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 struct ScoredPost {

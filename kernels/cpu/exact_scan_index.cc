@@ -86,10 +86,15 @@ absl::StatusOr<SearchResults> ExactScanIndex::search(const VectorRows& rows,
   std::vector<std::vector<cpu::TopK>> tops(threads,
                                            std::vector<cpu::TopK>(queries, cpu::TopK(request.k)));
   std::atomic<std::size_t> next_row{first_row};
+  std::atomic<bool> abandoned{false};  // the deadline passed: no thread takes another chunk
   auto work = [&](std::vector<cpu::TopK>& thread_tops) {
     const std::size_t chunk = kBlocksPerChunk * row_block_;
     std::vector<float> scores(std::min(queries, kQueryBlock) * row_block_);
     for (std::size_t begin; (begin = next_row.fetch_add(chunk)) < indexed_rows_;) {
+      if (abandoned.load(std::memory_order_relaxed) || past_deadline(request)) {
+        abandoned.store(true, std::memory_order_relaxed);
+        return;
+      }
       scan(rows, request, filters, begin, std::min(indexed_rows_, begin + chunk), thread_tops,
            scores);
     }
@@ -108,6 +113,7 @@ absl::StatusOr<SearchResults> ExactScanIndex::search(const VectorRows& rows,
     work(tops[0]);  // the caller's thread is one of them
   }
   thrown.rethrow_if_any();
+  if (abandoned.load()) return search_deadline_passed();
 
   SearchResults results(queries);
   for (std::size_t q = 0; q < queries; ++q) {

@@ -1,7 +1,10 @@
 #include "ranker/retrieval/search_batcher.h"
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
+
+#include "kernels/search_checks.h"
 
 namespace feedrank::ranker {
 
@@ -12,9 +15,18 @@ absl::StatusOr<kernels::SearchResults> SearchBatcher::search(const kernels::Sear
   Waiting me{&request, queries, &rows, kernels::SearchResults(), false};
   std::unique_lock lock(mutex_);
   queue_.push_back(&me);
+  bool in_a_batch = false;  // known to be taken by another caller's batch
   while (!me.done) {
     if (searching_) {
-      done_.wait(lock);
+      if (in_a_batch || request.deadline == std::chrono::steady_clock::time_point::max()) {
+        done_.wait(lock);
+      } else if (done_.wait_until(lock, request.deadline) == std::cv_status::timeout &&
+                 !me.done) {
+        // Past its deadline before any batch took it: it leaves without a search. Else the
+        // batch that has it answers soon (DEADLINE_EXCEEDED once every caller in it is late).
+        if (leave_queue(me)) return kernels::search_deadline_passed();
+        in_a_batch = true;
+      }
       continue;
     }
     // This caller searches for the queue's head (itself, or those ahead of it first).
@@ -47,6 +59,13 @@ absl::StatusOr<kernels::SearchResults> SearchBatcher::search(const kernels::Sear
   return std::move(me.results);
 }
 
+bool SearchBatcher::leave_queue(const Waiting& waiting) {
+  const auto at = std::find(queue_.begin(), queue_.end(), &waiting);
+  if (at == queue_.end()) return false;  // a batch has it: it waits for that batch's answer
+  queue_.erase(at);
+  return true;
+}
+
 SearchBatcher::Counts SearchBatcher::counts() const {
   std::lock_guard lock(mutex_);
   return counts_;
@@ -64,6 +83,8 @@ void SearchBatcher::run(std::span<Waiting* const> batch, const Search& search) {
   }
   kernels::SearchRequest together;
   together.k = 1;
+  // Abandoned only once no caller waits for it any more: the latest of their deadlines.
+  together.deadline = std::chrono::steady_clock::time_point::min();
   std::vector<float> queries;
   std::vector<std::vector<kernels::VectorId>> exclude;
   std::vector<std::size_t> first_rows;
@@ -71,6 +92,7 @@ void SearchBatcher::run(std::span<Waiting* const> batch, const Search& search) {
     const kernels::SearchRequest& request = *waiting->request;
     queries.insert(queries.end(), request.queries.begin(), request.queries.end());
     together.k = std::max(together.k, request.k);
+    together.deadline = std::max(together.deadline, request.deadline);
     for (std::size_t q = 0; q < waiting->queries; ++q) {
       exclude.push_back(request.exclude.empty() ? std::vector<kernels::VectorId>()
                                                 : request.exclude[q]);

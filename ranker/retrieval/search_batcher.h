@@ -5,10 +5,11 @@
 // No caller waits for a batch to fill: the first caller searches at once; callers that arrive
 // while a search runs queue up, and when it ends one of them searches for all of the queue.
 // Each caller gets exactly what its own search would have returned (its own k, exclude list and
-// first row). Callers hold pins of the same table (EmbeddingTable::Pinned) that may have been
-// taken before and after a write: a batch searches the rows of its newest pin, so that each
-// caller sees at least the rows it pinned (a later write's rows too, which are live posts all
-// the same).
+// first row), or DEADLINE_EXCEEDED when its deadline passes while it waits for a batch (a batch
+// runs until the latest deadline of its callers). Callers hold pins of the same table
+// (EmbeddingTable::Pinned) that may have been taken before and after a write: a batch searches
+// the rows of its newest pin, so that each caller sees at least the rows it pinned (a later
+// write's rows too, which are live posts all the same).
 #pragma once
 
 #include <condition_variable>
@@ -54,6 +55,8 @@ class SearchBatcher {
     absl::StatusOr<kernels::SearchResults> results;
     bool done = false;
   };
+  // Takes a caller out of the queue; false when a batch has taken it already. Under mutex_.
+  bool leave_queue(const Waiting& waiting);
   // Searches `batch` as one request and hands each caller its part.
   static void run(std::span<Waiting* const> batch, const Search& search);
 

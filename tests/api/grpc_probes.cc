@@ -104,4 +104,27 @@ grpc::Status file_containing_symbol(const std::shared_ptr<grpc::Channel>& channe
   return status;
 }
 
+grpc::Status call_with_bytes(const std::shared_ptr<grpc::Channel>& channel,
+                             const std::string& method, const std::string& request,
+                             std::string* response) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  set_deadline(context);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_bytes(&slice, 1);
+  grpc::ByteBuffer response_bytes;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request_bytes, &response_bytes,
+                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  grpc::Status status = done.get_future().get();
+  std::vector<grpc::Slice> slices;
+  response->clear();
+  if (status.ok() && response_bytes.Dump(&slices).ok()) {
+    for (const grpc::Slice& part : slices) {
+      response->append(reinterpret_cast<const char*>(part.begin()), part.size());
+    }
+  }
+  return status;
+}
+
 }  // namespace feedrank::api_test

@@ -1,5 +1,6 @@
 // Clients of the standard gRPC health and reflection services, as grpcurl or a load balancer
-// would call them (real method paths, generic stub, wire-compatible messages).
+// would call them (real method paths, generic stub, wire-compatible messages), and a unary call
+// of any method with bytes as they come (what a client with another protobuf library may send).
 #pragma once
 
 #include <google/protobuf/descriptor.pb.h>
@@ -27,5 +28,11 @@ grpc::Status list_services(const std::shared_ptr<grpc::Channel>& channel,
 grpc::Status file_containing_symbol(const std::shared_ptr<grpc::Channel>& channel,
                                     const std::string& symbol,
                                     std::vector<google::protobuf::FileDescriptorProto>* files);
+
+// The unary method at `method` (e.g. "/feedrank.v1.FeedRank/GetFeed") called with `request` as
+// its message's bytes; the answer's bytes in `response`.
+grpc::Status call_with_bytes(const std::shared_ptr<grpc::Channel>& channel,
+                             const std::string& method, const std::string& request,
+                             std::string* response);
 
 }  // namespace feedrank::api_test

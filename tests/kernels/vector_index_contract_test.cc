@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -120,6 +121,18 @@ TEST_P(VectorIndexContract, EmptyIndexIsAFailedPrecondition) {
   EXPECT_EQ(index_->indexed_rows(), 0u);
   expect_status(index_->search(empty.view(), {queries_, 5, {}}).status(),
                 absl::StatusCode::kFailedPrecondition, "index:");
+}
+
+// A caller whose deadline has passed gets DEADLINE_EXCEEDED, not an answer it no longer reads;
+// one still ahead gets the answer.
+TEST_P(VectorIndexContract, ASearchPastItsDeadlineIsDeadlineExceeded) {
+  ASSERT_TRUE(index_->sync(matrix_.view()).ok());
+  SearchRequest request{queries_, 5, {}};
+  request.deadline = std::chrono::steady_clock::now() - std::chrono::milliseconds(1);
+  expect_status(index_->search(matrix_.view(), request).status(),
+                absl::StatusCode::kDeadlineExceeded, "deadline");
+  request.deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  expect_answer(index_->search(matrix_.view(), request), matrix_, request);
 }
 
 TEST_P(VectorIndexContract, SyncRejectsAnotherDimensionOrAShorterMatrix) {

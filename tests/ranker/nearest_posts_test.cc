@@ -307,6 +307,19 @@ TEST_P(NearestPostsTest, BadSearchArgumentsAreInvalid) {
   }
 }
 
+// A search that is still running or waiting for a batch when the call's deadline passes is
+// abandoned: DEADLINE_EXCEEDED, never a late answer.
+TEST_P(NearestPostsTest, ASearchPastTheCallsDeadlineIsAbandoned) {
+  write_corpus(50);
+  std::mt19937 rng(3);
+  NearestPostsRequest request = to_vector(random_vector(rng), 5);
+  request.deadline = std::chrono::steady_clock::now() - std::chrono::milliseconds(1);
+  const auto status = engine_->nearest_posts(request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  request.deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  EXPECT_EQ(ids_of(nearest(request)), brute_force(request.vector, 5));
+}
+
 // Small corpora: IVF has too few rows to train and searches its flat index exactly, and HNSW
 // explores the whole graph, so every kind must equal the brute force here.
 INSTANTIATE_TEST_SUITE_P(CpuIndexes, NearestPostsTest,

@@ -1,6 +1,6 @@
 // SearchBatcher: callers searched together get exactly what each would get alone (own k, exclude
-// list, first row), a bad request fails only its own caller, and callers that arrive while a
-// search runs are served by one search.
+// list, first row), a bad request fails only its own caller, a caller past its deadline leaves
+// the queue, and callers that arrive while a search runs are served by one search.
 #include "ranker/retrieval/search_batcher.h"
 
 #include <gtest/gtest.h>
@@ -145,6 +145,30 @@ TEST_F(SearchBatcherTest, ABatchHoldsAtMostTheQueryLimit) {
   EXPECT_LE(largest.load(), 4u);
   EXPECT_GT(largest.load(), 1u) << "no caller was batched";
   EXPECT_GE(batcher.counts().batches, static_cast<std::size_t>(kCallers) / 4);
+}
+
+// Callers whose deadline passes while a search runs leave the queue with DEADLINE_EXCEEDED and
+// are searched for by no batch; the others get their own answers.
+TEST_F(SearchBatcherTest, ACallerPastItsDeadlineLeavesTheQueueUnsearched) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+  for (int i = 0; i < kCallers; i += 2) requests_[i].deadline = deadline;  // the first search
+  SearchBatcher batcher;                                                // sleeps past it
+  const auto results = search_concurrently(batcher, requests_, same_rows(),
+                                           [this](const kernels::VectorRows& rows,
+                                                  const SearchRequest& request) {
+                                             return alone(rows, request);
+                                           });
+  for (int i = 0; i < kCallers; ++i) {
+    if (i % 2 == 0) {
+      EXPECT_EQ(results[i].status().code(), absl::StatusCode::kDeadlineExceeded)
+          << "caller " << i << ": " << results[i].status();
+    } else {
+      ASSERT_TRUE(results[i].ok()) << "caller " << i << ": " << results[i].status();
+      EXPECT_EQ(*results[i], *alone(requests_[i])) << "caller " << i;
+    }
+  }
+  // At most one of them was searched for: the caller that searched first, if it was one.
+  EXPECT_LE(batcher.counts().queries, static_cast<std::size_t>(kCallers / 2 + 1));
 }
 
 // Callers that pinned the table before and after writes (fewer or more rows): every batch

@@ -1,0 +1,37 @@
+// A call's message read from and written to its bytes by the service itself. gRPC's own parse of
+// a request that does not parse (a string field that is not UTF-8, which a C++ client can send)
+// ends a callback method's call with UNIMPLEMENTED and no message, and a stream's reads as if it
+// had ended; reading the bytes here lets the service say what was wrong.
+#pragma once
+
+#include <grpcpp/impl/codegen/proto_utils.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include <string>
+#include <string_view>
+
+namespace feedrank::api::serving {
+
+// Whether `bytes` hold a `Message`, parsed into `message`.
+template <class Message>
+bool parse_message(const grpc::ByteBuffer& bytes, Message& message) {
+  grpc::ByteBuffer copy(bytes);  // shares the slices; the parse consumes its buffer
+  return grpc::SerializationTraits<Message>::Deserialize(&copy, &message).ok();
+}
+
+// The INVALID_ARGUMENT for a request that did not parse as `Message`.
+template <class Message>
+grpc::Status unparsed(std::string_view what_was_done) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      "request: does not parse as a " + Message::descriptor()->full_name() +
+                          " (is every string valid UTF-8?); " + std::string(what_was_done));
+}
+
+// `message` as bytes into `bytes` (INTERNAL when it cannot be).
+template <class Message>
+grpc::Status write_message(const Message& message, grpc::ByteBuffer& bytes) {
+  bool own_buffer = false;
+  return grpc::SerializationTraits<Message>::Serialize(message, &bytes, &own_buffer);
+}
+
+}  // namespace feedrank::api::serving
