@@ -78,15 +78,15 @@ class FeedService final : public CallbackMethods {
   // waits), then body(ServedCall&) -> grpc::Status runs on workers_ when `on_workers`, else at
   // once on gRPC's thread. A refusal is answered at once; so is a call the full queue refuses.
   // `mode`: the metrics' label until the body sets the mode served (GetFeed's requested mode).
-  // A callback call whose request bytes did not parse as a `Request`: INVALID_ARGUMENT, counted
-  // and logged as every call.
-  template <class Request>
-  grpc::ServerUnaryReactor* refuse_unparsed(grpc::CallbackServerContext* context,
-                                            std::string_view method);
   template <class Body>
   grpc::ServerUnaryReactor* serve_callback(grpc::CallbackServerContext* context,
                                            std::string_view method, bool on_workers,
                                            metrics::FeedModeLabel mode, Body body);
+  // A callback call whose request bytes did not parse as a `Request`: INVALID_ARGUMENT, counted
+  // in the metrics as every call.
+  template <class Request>
+  grpc::ServerUnaryReactor* refuse_unparsed(grpc::CallbackServerContext* context,
+                                            std::string_view method);
 
   // Calls that take milliseconds run here: ranked GetFeed pages, pages that wait for a disk sync
   // of their impressions, and GetNearestPosts but for quick graph walks. As many at once as the

@@ -55,6 +55,10 @@ absl::Status check_search(const SearchRequest& request, int dimension, std::size
     return absl::InvalidArgumentError("first_rows: " + std::to_string(request.first_rows.size()) +
                                       " rows for " + std::to_string(count) + " queries");
   }
+  if (!request.end_rows.empty() && request.end_rows.size() != count) {
+    return absl::InvalidArgumentError("end_rows: " + std::to_string(request.end_rows.size()) +
+                                      " rows for " + std::to_string(count) + " queries");
+  }
   if (indexed_rows == 0) return absl::FailedPreconditionError("index: no vectors indexed yet");
   if (past_deadline(request)) return search_deadline_passed();
   return absl::OkStatus();

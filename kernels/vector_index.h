@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -82,6 +83,12 @@ struct SearchRequest {
   // Empty, or one first row per query instead of `first_row` (queries of several callers searched
   // together). The exact scans (CPU and GPU) honour each; other backends treat them, too, as hints.
   std::span<const std::size_t> first_rows;
+  // The other end of the window: rows from this one on hold nothing the caller wants (posts
+  // created after the time a feed is asked as of, rows being appended in time order). The CPU
+  // backends (exact scan, FAISS) honour it; the GPU treats it as a hint, so callers filter too.
+  std::size_t end_row = std::numeric_limits<std::size_t>::max();
+  // Empty, or one end row per query instead of `end_row` (as first_rows).
+  std::span<const std::size_t> end_rows;
   // When the caller stops waiting (its request's deadline): past it, search() gives
   // DEADLINE_EXCEEDED instead of an answer nobody reads. Every backend looks before it begins;
   // the CPU exact scan also between chunks of rows (a tenth of a millisecond each), so that a

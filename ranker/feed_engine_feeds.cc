@@ -44,10 +44,14 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
     search.exclude = std::span(&excluded, 1);
     search.deadline = query.deadline;  // a scan past it is abandoned: the ranking fails anyway
     {
+      // The window: posts from `oldest` to the request's now, at most max_scan_posts rows before
+      // the rows that are all newer (at a past as_of, those would take the top-k slots).
       std::lock_guard lock(row_times_mutex_);
       const std::size_t rows = row_times_.rows();
+      const std::size_t end = row_times_.end_row_until(query.now);
+      if (end < rows) search.end_row = end;  // else rows written since may belong too
       search.first_row = std::max(row_times_.first_row_since(oldest),
-                                  rows > max_scan_posts ? rows - max_scan_posts : 0);
+                                  end > max_scan_posts ? end - max_scan_posts : 0);
     }
     absl::StatusOr<kernels::SearchResults> results;
     const auto run = [&](const embeddings::EmbeddingTable::Pinned& rows) {

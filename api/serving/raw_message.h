@@ -12,11 +12,11 @@
 
 namespace feedrank::api::serving {
 
-// Whether `bytes` hold a `Message`, parsed into `message`.
+// Whether `bytes` hold a `Message`, parsed into `message`. Consumes `bytes` (its memory goes as
+// soon as it is parsed); a caller whose buffer is const parses a copy, which shares the slices.
 template <class Message>
-bool parse_message(const grpc::ByteBuffer& bytes, Message& message) {
-  grpc::ByteBuffer copy(bytes);  // shares the slices; the parse consumes its buffer
-  return grpc::SerializationTraits<Message>::Deserialize(&copy, &message).ok();
+bool parse_message(grpc::ByteBuffer& bytes, Message& message) {
+  return grpc::SerializationTraits<Message>::Deserialize(&bytes, &message).ok();
 }
 
 // The INVALID_ARGUMENT for a request that did not parse as `Message`.

@@ -80,9 +80,15 @@ absl::StatusOr<SearchResults> ExactScanIndex::search(const VectorRows& rows,
       request.first_rows.empty()
           ? request.first_row
           : *std::min_element(request.first_rows.begin(), request.first_rows.end());
-  const std::size_t first_row = std::min(requested_first, indexed_rows_);
+  // And ends at the highest end row (each query's filter stops at its own).
+  const std::size_t requested_end =
+      request.end_rows.empty()
+          ? request.end_row
+          : *std::max_element(request.end_rows.begin(), request.end_rows.end());
+  const std::size_t end_row = std::min(requested_end, indexed_rows_);
+  const std::size_t first_row = std::min(requested_first, end_row);
   const std::size_t threads = std::clamp<std::size_t>(
-      (indexed_rows_ - first_row) / kMinRowsPerThread, 1, static_cast<std::size_t>(threads_));
+      (end_row - first_row) / kMinRowsPerThread, 1, static_cast<std::size_t>(threads_));
   std::vector<std::vector<cpu::TopK>> tops(threads,
                                            std::vector<cpu::TopK>(queries, cpu::TopK(request.k)));
   std::atomic<std::size_t> next_row{first_row};
@@ -90,13 +96,12 @@ absl::StatusOr<SearchResults> ExactScanIndex::search(const VectorRows& rows,
   auto work = [&](std::vector<cpu::TopK>& thread_tops) {
     const std::size_t chunk = kBlocksPerChunk * row_block_;
     std::vector<float> scores(std::min(queries, kQueryBlock) * row_block_);
-    for (std::size_t begin; (begin = next_row.fetch_add(chunk)) < indexed_rows_;) {
+    for (std::size_t begin; (begin = next_row.fetch_add(chunk)) < end_row;) {
       if (abandoned.load(std::memory_order_relaxed) || past_deadline(request)) {
         abandoned.store(true, std::memory_order_relaxed);
         return;
       }
-      scan(rows, request, filters, begin, std::min(indexed_rows_, begin + chunk), thread_tops,
-           scores);
+      scan(rows, request, filters, begin, std::min(end_row, begin + chunk), thread_tops, scores);
     }
   };
   FirstException thrown;  // by a worker (out of memory): the caller's error, not the process's end

@@ -1,8 +1,9 @@
-// Which rows one query may return: not tombstoned, not on its exclude list and, where the caller
-// gave per-query first rows, not before the query's own. Shared by the CPU exact scan and the
+// Which rows one query may return: not tombstoned, not on its exclude list, where the caller
+// gave per-query first rows not before the query's own, and before its end row. Shared by the CPU exact scan and the
 // FAISS backend (as an IDSelector), so both skip exactly the same rows.
 #pragma once
 
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -15,27 +16,36 @@ namespace feedrank::kernels::cpu {
 class RowFilter {
  public:
   RowFilter(const VectorRows& rows, bool any_tombstone, std::span<const VectorId> exclude,
-            std::size_t first_row = 0)
+            std::size_t first_row = 0,
+            std::size_t end_row = std::numeric_limits<std::size_t>::max())
       : rows_(&rows),
         tombstones_(any_tombstone),
         first_row_(first_row),
+        end_row_(end_row),
         exclude_(exclude.begin(), exclude.end()) {}
 
   bool allows(std::size_t row) const {
-    return row >= first_row_ && !(tombstones_ && is_tombstoned(*rows_, row)) &&
+    return row >= first_row_ && row < end_row_ && !(tombstones_ && is_tombstoned(*rows_, row)) &&
            (exclude_.empty() || !exclude_.contains(rows_->ids[row]));
   }
 
   // Rows before this one are never allowed.
   std::size_t first_row() const { return first_row_; }
 
+  // Rows from this one on are never allowed.
+  std::size_t end_row() const { return end_row_; }
+
   // False when every row is allowed, so that callers can skip the filter altogether.
-  bool filters_anything() const { return tombstones_ || first_row_ > 0 || !exclude_.empty(); }
+  bool filters_anything() const {
+    return tombstones_ || first_row_ > 0 || end_row_ != std::numeric_limits<std::size_t>::max() ||
+           !exclude_.empty();
+  }
 
  private:
   const VectorRows* rows_;
   bool tombstones_;
   std::size_t first_row_;
+  std::size_t end_row_;
   absl::flat_hash_set<VectorId> exclude_;
 };
 
@@ -61,7 +71,8 @@ inline std::vector<RowFilter> row_filters(const VectorRows& rows, std::size_t ro
     const auto exclude = request.exclude.empty() ? std::span<const VectorId>{}
                                                  : std::span<const VectorId>(request.exclude[q]);
     filters.emplace_back(rows, tombstones, exclude,
-                         request.first_rows.empty() ? 0 : request.first_rows[q]);
+                         request.first_rows.empty() ? 0 : request.first_rows[q],
+                         request.end_rows.empty() ? request.end_row : request.end_rows[q]);
   }
   return filters;
 }

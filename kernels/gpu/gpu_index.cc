@@ -73,6 +73,8 @@ class GpuIndexImpl final : public GpuIndex {
     FEEDRANK_CUDA_RETURN_IF_ERROR(cudaSetDevice(info_.device));
     absl::StatusOr<ContextPool::Lease> lease = contexts_.acquire();
     if (!lease.ok()) return lease.status();
+    // It may have waited for a context while other searches ran.
+    if (past_deadline(request)) return search_deadline_passed();
     if (timing != nullptr) *timing = GpuSearchTiming{};
     const std::size_t count = query_count(request, dimension_);
     SearchResults results;

@@ -189,7 +189,8 @@ absl::StatusOr<kernels::SearchResults> PostIndex::search_index(
       queries > 0 && request.queries.size() == queries * rows.dimension && request.k >= 1 &&
       request.k <= kernels::kMaxTopK &&
       (request.exclude.empty() || request.exclude.size() == queries) &&
-      (request.first_rows.empty() || request.first_rows.size() == queries);
+      (request.first_rows.empty() || request.first_rows.size() == queries) &&
+      (request.end_rows.empty() || request.end_rows.size() == queries);
   if (!index_->batches_queries() || !well_formed) return index_->search(rows, request);
   return batcher_.search(request, queries, rows,
                          [this](const kernels::VectorRows& batch_rows,

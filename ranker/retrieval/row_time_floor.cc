@@ -8,10 +8,18 @@ void RowTimeFloor::append(TimestampMs created_at) {
   if (rows_ % kBlockRows == 0) {
     prefix_max_.push_back(prefix_max_.empty() ? created_at
                                               : std::max(prefix_max_.back(), created_at));
+    block_min_.push_back(created_at);
   } else {
     prefix_max_.back() = std::max(prefix_max_.back(), created_at);
+    block_min_.back() = std::min(block_min_.back(), created_at);
   }
   ++rows_;
+}
+
+std::size_t RowTimeFloor::end_row_until(TimestampMs newest) const {
+  std::size_t block = block_min_.size();
+  while (block > 0 && block_min_[block - 1] > newest) --block;
+  return block == block_min_.size() ? rows_ : block * kBlockRows;
 }
 
 std::size_t RowTimeFloor::first_row_since(TimestampMs oldest) const {

@@ -256,6 +256,38 @@ TEST_P(VectorIndexContract, EachQueryKeepsToItsOwnFirstRow) {
   if (GetParam().exact) expect_answer(results, matrix_, request);
 }
 
+// An end row (the rows of posts created after a past as_of) binds every query, or each its own.
+TEST_P(VectorIndexContract, EachQueryKeepsBeforeItsEndRow) {
+  ASSERT_TRUE(index_->sync(matrix_.view()).ok());
+  const auto expect_before = [](const SearchResults& results, std::span<const std::size_t> ends) {
+    for (std::size_t q = 0; q < results.size(); ++q) {
+      for (const Neighbor& neighbor : results[q]) {
+        EXPECT_LT((neighbor.id - 3) / 7, ends[q]) << "query " << q;
+      }
+    }
+  };
+  SearchRequest all{queries_, 20, {}};
+  all.end_row = 900;
+  const auto one_end = index_->search(matrix_.view(), all);
+  ASSERT_TRUE(one_end.ok()) << one_end.status();
+  expect_before(*one_end, std::vector<std::size_t>(3, 900));
+  if (GetParam().exact) expect_answer(one_end, matrix_, all);
+
+  const std::vector<std::size_t> first_rows = {0, 300, 100};
+  const std::vector<std::size_t> end_rows = {2000, 1000, 150};
+  SearchRequest each{queries_, 20, {}};
+  each.first_rows = first_rows;
+  each.end_rows = end_rows;
+  const auto own_ends = index_->search(matrix_.view(), each);
+  ASSERT_TRUE(own_ends.ok()) << own_ends.status();
+  expect_before(*own_ends, end_rows);
+  if (GetParam().exact) expect_answer(own_ends, matrix_, each);
+
+  each.end_rows = std::span(end_rows).first(2);
+  expect_status(index_->search(matrix_.view(), each).status(), absl::StatusCode::kInvalidArgument,
+                "end_rows");
+}
+
 TEST_P(VectorIndexContract, ReturnsFewerThanKWhenFewRowsAreLive) {
   SyntheticMatrix small(kDim);
   small.append(gaussian_vectors(20, kDim, 24));

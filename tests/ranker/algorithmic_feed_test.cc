@@ -406,6 +406,41 @@ TEST_F(AlgorithmicFeedTest, AsOfHidesPostsCreatedLaterInBothModes) {
   }
 }
 
+// At a past as_of, posts created after it do not take the out-of-network search's slots: its
+// window ends where the rows that are all newer begin. Here 3,000 newer posts match the viewer's
+// interest as well as the 20 older ones and win the ties (smaller ids): searched with them, the
+// 300 slots went to newer posts, all dropped, and no older post was left to show.
+TEST_F(AlgorithmicFeedTest, APastAsOfSearchesThePostsOfItsTimeOutOfNetwork) {
+  constexpr UserId kAuthor = 10;
+  const std::string music = "guitar chords melody album";
+  std::vector<WriteOp> ops = {User{kViewer, "viewer", kStart}, User{kAuthor, "author", kStart}};
+  ops.push_back(text_post(5000, kAuthor, music, kStart));
+  for (PostId id = 6000; id < 7980; ++id) {  // older posts about something else
+    ops.push_back(text_post(id, kAuthor, "tomato compost seeds", kStart + 1 + id));
+  }
+  for (PostId id = 5001; id <= 5020; ++id) {
+    ops.push_back(text_post(id, kAuthor, music, kStart + kDay + id));
+  }
+  ops.push_back(Engagement{kViewer, 5000, EngagementKind::kLike, kStart + kDay});
+  write(std::move(ops));
+  std::vector<WriteOp> newer;
+  for (PostId id = 1; id <= 3000; ++id) {
+    newer.push_back(text_post(id, kAuthor, music, kStart + 3 * kDay + static_cast<TimestampMs>(id)));
+  }
+  write(std::move(newer));
+
+  const TimestampMs as_of = kStart + 2 * kDay;
+  std::set<PostId> older_music;
+  for (const FeedItem& item : page(request(100, as_of)).items) {
+    EXPECT_LE(item.created_at, as_of) << item.post;
+    if (item.post > 5000 && item.post <= 5020) {
+      EXPECT_EQ(item.source, CandidateSource::kOutOfNetwork) << item.post;
+      older_music.insert(item.post);
+    }
+  }
+  EXPECT_EQ(older_music.size(), 20u);
+}
+
 // A later page's as_of may be older than the first page's: it shows nothing created after its
 // own now, in the ranked modes as in the chronological one (the list was ranked at the first's).
 TEST_F(AlgorithmicFeedTest, ALaterPageWithAnOlderAsOfShowsNothingCreatedAfterIt) {

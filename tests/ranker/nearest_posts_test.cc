@@ -307,8 +307,9 @@ TEST_P(NearestPostsTest, BadSearchArgumentsAreInvalid) {
   }
 }
 
-// A search that is still running or waiting for a batch when the call's deadline passes is
-// abandoned: DEADLINE_EXCEEDED, never a late answer.
+// A call whose deadline has passed gets DEADLINE_EXCEEDED from the search, not a late answer
+// (the scan's own checks partway: kernels/exact_scan_test.cc, the batcher's queue:
+// search_batcher_test.cc).
 TEST_P(NearestPostsTest, ASearchPastTheCallsDeadlineIsAbandoned) {
   write_corpus(50);
   std::mt19937 rng(3);

@@ -1,5 +1,5 @@
 // SearchBatcher: callers searched together get exactly what each would get alone (own k, exclude
-// list, first row), a bad request fails only its own caller, a caller past its deadline leaves
+// list, first and end rows), a bad request fails only its own caller, a caller past its deadline leaves
 // the queue, and callers that arrive while a search runs are served by one search.
 #include "ranker/retrieval/search_batcher.h"
 
@@ -31,12 +31,13 @@ class SearchBatcherTest : public ::testing::Test {
     for (std::size_t r = 0; r < 5000; r += 13) matrix_.tombstone(r);
     EXPECT_TRUE(index_->sync(matrix_.view()).ok());
     queries_ = gaussian_vectors(kCallers, kDim, 6);
-    // Caller i: its own k, first row and excluded ids.
+    // Caller i: its own k, first and end rows and excluded ids.
     for (int i = 0; i < kCallers; ++i) {
       SearchRequest request;
       request.queries = std::span(queries_).subspan(static_cast<std::size_t>(i) * kDim, kDim);
       request.k = 1 + 7 * i;
       request.first_row = static_cast<std::size_t>(i) * 300;
+      request.end_row = 5000 - static_cast<std::size_t>(i % 4) * 400;
       excludes_.push_back({SyntheticMatrix::id_of(4000 + i), SyntheticMatrix::id_of(4500)});
       requests_.push_back(request);
     }
