@@ -85,7 +85,9 @@ struct SearchRequest {
   std::span<const std::size_t> first_rows;
   // The other end of the window: rows from this one on hold nothing the caller wants (posts
   // created after the time a feed is asked as of, rows being appended in time order). The CPU
-  // backends (exact scan, FAISS) honour it; the GPU treats it as a hint, so callers filter too.
+  // exact scan and FAISS's flat and IVF indexes honour it; HNSW only leaves those rows out of its
+  // answer (its walk may still spend its beam on them) and the GPU ignores it, so callers that
+  // need the window whole scan it exactly (ranker's PostIndex does) or filter.
   std::size_t end_row = std::numeric_limits<std::size_t>::max();
   // Empty, or one end row per query instead of `end_row` (as first_rows).
   std::span<const std::size_t> end_rows;

@@ -43,18 +43,20 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
     search.k = k;
     search.exclude = std::span(&excluded, 1);
     search.deadline = query.deadline;  // a scan past it is abandoned: the ranking fails anyway
-    {
-      // The window: posts from `oldest` to the request's now, at most max_scan_posts rows before
-      // the rows that are all newer (at a past as_of, those would take the top-k slots).
-      std::lock_guard lock(row_times_mutex_);
-      const std::size_t rows = row_times_.rows();
-      const std::size_t end = row_times_.end_row_until(query.now);
-      if (end < rows) search.end_row = end;  // else rows written since may belong too
-      search.first_row = std::max(row_times_.first_row_since(oldest),
-                                  end > max_scan_posts ? end - max_scan_posts : 0);
-    }
     absl::StatusOr<kernels::SearchResults> results;
     const auto run = [&](const embeddings::EmbeddingTable::Pinned& rows) {
+      {
+        // The window: posts from `oldest` to the request's now, at most max_scan_posts rows
+        // before the rows that are all newer (at a past as_of, those would take the top-k
+        // places). Rows of a write not noted yet (after_write) may be of any time: then no end.
+        std::lock_guard lock(row_times_mutex_);
+        const std::size_t end = row_times_.rows() < rows.rows()
+                                    ? rows.rows()
+                                    : row_times_.end_row_until(query.now);
+        if (end < rows.rows()) search.end_row = end;
+        search.first_row = std::max(row_times_.first_row_since(oldest),
+                                    end > max_scan_posts ? end - max_scan_posts : 0);
+      }
       results = in_space ? query.learned->search(search) : index_->search(rows, search);
     };
     query.unlocked(run);  // make_query() sets it for every engine query

@@ -112,7 +112,8 @@ class PostIndex {
 
   // Results by score, ties by smaller id, among the pinned rows; empty lists when there are
   // none. On an index that batches queries, concurrent callers are searched together
-  // (search_batcher.h).
+  // (search_batcher.h). A request whose end row falls inside the table is answered by the exact
+  // scan of its window, whatever the backend (see SearchRequest::end_row).
   absl::StatusOr<kernels::SearchResults> search(const embeddings::EmbeddingTable::Pinned& table,
                                                 const kernels::SearchRequest& request) const;
   // The same on the table as it is (the caller holds its readers' lock).

@@ -50,6 +50,7 @@ class AlgorithmicFeedTest : public ::testing::Test {
     vectors.users.dimension = 32;
     RetrievalOptions retrieval;
     retrieval.backend = kernels::BackendRequest::kCpu;
+    retrieval.cpu_index = cpu_index_;
     auto engine = FeedEngine::open(std::move(*durable), std::move(vectors), retrieval, options);
     ASSERT_TRUE(engine.ok()) << engine.status();
     engine_ = std::move(*engine);
@@ -128,6 +129,7 @@ class AlgorithmicFeedTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  CpuIndexKind cpu_index_ = CpuIndexKind::kExact;
   std::unique_ptr<FeedEngine> engine_;
   PostId last_post_ = 0;
 };
@@ -409,8 +411,18 @@ TEST_F(AlgorithmicFeedTest, AsOfHidesPostsCreatedLaterInBothModes) {
 // At a past as_of, posts created after it do not take the out-of-network search's slots: its
 // window ends where the rows that are all newer begin. Here 3,000 newer posts match the viewer's
 // interest as well as the 20 older ones and win the ties (smaller ids): searched with them, the
-// 300 slots went to newer posts, all dropped, and no older post was left to show.
-TEST_F(AlgorithmicFeedTest, APastAsOfSearchesThePostsOfItsTimeOutOfNetwork) {
+// 300 slots went to newer posts, all dropped, and no older post was left to show. The same with
+// HNSW, whose walk would spend its beam on the newer rows: the window is scanned exactly.
+class PastAsOfOutOfNetwork : public AlgorithmicFeedTest,
+                             public ::testing::WithParamInterface<CpuIndexKind> {
+ protected:
+  void SetUp() override {
+    cpu_index_ = GetParam();
+    AlgorithmicFeedTest::SetUp();
+  }
+};
+
+TEST_P(PastAsOfOutOfNetwork, SearchesThePostsOfItsTime) {
   constexpr UserId kAuthor = 10;
   const std::string music = "guitar chords melody album";
   std::vector<WriteOp> ops = {User{kViewer, "viewer", kStart}, User{kAuthor, "author", kStart}};
@@ -428,6 +440,9 @@ TEST_F(AlgorithmicFeedTest, APastAsOfSearchesThePostsOfItsTimeOutOfNetwork) {
     newer.push_back(text_post(id, kAuthor, music, kStart + 3 * kDay + static_cast<TimestampMs>(id)));
   }
   write(std::move(newer));
+  // In the index, not the exact scan of its tail.
+  ASSERT_TRUE(engine_->wait_until_indexed(std::chrono::seconds(60)));
+  EXPECT_EQ(engine_->counts().index_lag, 0u);
 
   const TimestampMs as_of = kStart + 2 * kDay;
   std::set<PostId> older_music;
@@ -440,6 +455,13 @@ TEST_F(AlgorithmicFeedTest, APastAsOfSearchesThePostsOfItsTimeOutOfNetwork) {
   }
   EXPECT_EQ(older_music.size(), 20u);
 }
+
+INSTANTIATE_TEST_SUITE_P(CpuIndexes, PastAsOfOutOfNetwork,
+                         ::testing::Values(CpuIndexKind::kExact, CpuIndexKind::kHnsw),
+                         [](const auto& info) {
+                           return std::string(info.param == CpuIndexKind::kExact ? "Exact"
+                                                                                 : "Hnsw");
+                         });
 
 // A later page's as_of may be older than the first page's: it shows nothing created after its
 // own now, in the ranked modes as in the chronological one (the list was ranked at the first's).
