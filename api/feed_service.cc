@@ -53,6 +53,15 @@ struct Messages {
   Response response;
 };
 
+// The call's messages with its request parsed from `bytes`; null when they do not parse.
+template <class Request, class Response>
+std::shared_ptr<Messages<Request, Response>> parsed(const grpc::ByteBuffer& bytes) {
+  auto messages = std::make_shared<Messages<Request, Response>>();
+  grpc::ByteBuffer copy(bytes);  // shares the slices; the parse consumes it
+  if (!serving::parse_message(copy, messages->request)) return nullptr;
+  return messages;
+}
+
 // The call's status; when OK, the response written into the call's bytes as well.
 template <class Response>
 grpc::Status answered(const grpc::Status& status, const Response& response,
@@ -144,11 +153,8 @@ grpc::ServerUnaryReactor* FeedService::serve_callback(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* FeedService::GetFeed(grpc::CallbackServerContext* context,
                                                const grpc::ByteBuffer* request_bytes,
                                                grpc::ByteBuffer* response_bytes) {
-  auto messages = std::make_shared<Messages<v1::GetFeedRequest, v1::GetFeedResponse>>();
-  grpc::ByteBuffer bytes(*request_bytes);  // const: parsed from a copy sharing its slices
-  if (!serving::parse_message(bytes, messages->request)) {
-    return refuse_unparsed<v1::GetFeedRequest>(context, "GetFeed");
-  }
+  auto messages = parsed<v1::GetFeedRequest, v1::GetFeedResponse>(*request_bytes);
+  if (messages == nullptr) return refuse_unparsed<v1::GetFeedRequest>(context, "GetFeed");
   // A chronological page (a merge of timelines, a tenth of a millisecond) is served on gRPC's
   // own thread: handing it to another thread cost more than the page on two cores. A ranked
   // one runs on the workers, many at once as on gRPC's synchronous threads before, so that
@@ -205,9 +211,8 @@ grpc::ServerUnaryReactor* FeedService::GetNearestPosts(grpc::CallbackServerConte
                                                        const grpc::ByteBuffer* request_bytes,
                                                        grpc::ByteBuffer* response_bytes) {
   auto messages =
-      std::make_shared<Messages<v1::GetNearestPostsRequest, v1::GetNearestPostsResponse>>();
-  grpc::ByteBuffer bytes(*request_bytes);  // const: parsed from a copy sharing its slices
-  if (!serving::parse_message(bytes, messages->request)) {
+      parsed<v1::GetNearestPostsRequest, v1::GetNearestPostsResponse>(*request_bytes);
+  if (messages == nullptr) {
     return refuse_unparsed<v1::GetNearestPostsRequest>(context, "GetNearestPosts");
   }
   return serve_callback(context, "GetNearestPosts", !engine_.nearest_search_is_quick(),

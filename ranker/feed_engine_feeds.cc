@@ -47,12 +47,16 @@ void FeedEngine::start_pipeline(kernels::BackendKind backend) {
     const auto run = [&](const embeddings::EmbeddingTable::Pinned& rows) {
       {
         // The window: posts from `oldest` to the request's now, at most max_scan_posts rows
-        // before the rows that are all newer (at a past as_of, those would take the top-k
-        // places). Rows of a write not noted yet (after_write) may be of any time: then no end.
+        // before the rows that are all newer, where those could fill the k places (at a past
+        // as_of; a few posts dated ahead of the clock cost a live feed a few places, not the
+        // exact scan of a window that PostIndex gives a search with an end). Rows of a write not
+        // noted yet (after_write) may be of any time: then no end.
         std::lock_guard lock(row_times_mutex_);
-        const std::size_t end = row_times_.rows() < rows.rows()
-                                    ? rows.rows()
-                                    : row_times_.end_row_until(query.now);
+        std::size_t end = rows.rows();
+        if (row_times_.rows() >= rows.rows()) {
+          const std::size_t newer_from = row_times_.end_row_until(query.now);
+          if (newer_from + static_cast<std::size_t>(k) <= end) end = newer_from;
+        }
         if (end < rows.rows()) search.end_row = end;
         search.first_row = std::max(row_times_.first_row_since(oldest),
                                     end > max_scan_posts ? end - max_scan_posts : 0);

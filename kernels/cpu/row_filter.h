@@ -32,9 +32,6 @@ class RowFilter {
   // Rows before this one are never allowed.
   std::size_t first_row() const { return first_row_; }
 
-  // Rows from this one on are never allowed.
-  std::size_t end_row() const { return end_row_; }
-
   // False when every row is allowed, so that callers can skip the filter altogether.
   bool filters_anything() const {
     return tombstones_ || first_row_ > 0 || end_row_ != std::numeric_limits<std::size_t>::max() ||

@@ -159,8 +159,8 @@ absl::StatusOr<kernels::SearchResults> PostIndex::search(
     const embeddings::EmbeddingTable::Pinned& table, const kernels::SearchRequest& request) const {
   kernels::VectorRows rows = rows_of(table);
   // A window that ends before the table does (a feed as of a past time) is scanned exactly: a
-  // graph walk or probed lists would spend their places on the rows past its end (which they
-  // only filter out of their answer), and the GPU's scan does not take an end.
+  // graph walk would spend its beam on the rows past its end (HNSW only filters them out of its
+  // answer), and the GPU's scan takes no end.
   if (ends_early(request, rows.rows)) return search_tail(rows, 0, request);
   if (stale_) {
     auto lock = lock_exclusive();

@@ -10,6 +10,8 @@
 //   hands over its tombstones, index_step() adds rows later (background_indexer.h calls it), and
 //   every search covers the rows not indexed yet with an exact scan of that tail, merged into the
 //   index's answer.
+// A search whose window ends inside the table (SearchRequest::end_row: a feed as of a past time)
+// is the exact scan's alone, whatever the backend.
 //
 // Locking: every call reads a pin of the table (EmbeddingTable::Pinned), taken under a FeedStore
 // snapshot that the caller may then let go: the writer appends and deletes beside the scan or

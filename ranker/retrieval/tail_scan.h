@@ -1,5 +1,6 @@
-// The exact answer over the rows a deferred index has not indexed yet (post_index.h): the CPU
-// exact scan over rows [first_row, rows.rows), with the request's exclude lists and first rows.
+// The exact answer over the rows a deferred index has not indexed yet (post_index.h), or over a
+// request's whole window when it ends inside the table: the CPU exact scan over rows
+// [first_row, rows.rows), with the request's exclude lists and first and end rows.
 #pragma once
 
 #include <cstddef>
@@ -9,7 +10,7 @@
 
 namespace feedrank::ranker {
 
-// The request's results among rows [first_row, rows.rows) only. Errors as the exact scan's
+// The request's results among rows [first_row, rows.rows) only (and its own window). Errors as the exact scan's
 // (INVALID_ARGUMENT naming the field for a malformed request).
 absl::StatusOr<kernels::SearchResults> search_tail(const kernels::VectorRows& rows,
                                                    std::size_t first_row,
