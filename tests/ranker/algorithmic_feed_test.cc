@@ -409,10 +409,11 @@ TEST_F(AlgorithmicFeedTest, AsOfHidesPostsCreatedLaterInBothModes) {
 }
 
 // At a past as_of, posts created after it do not take the out-of-network search's slots: its
-// window ends where the rows that are all newer begin. Here 3,000 newer posts match the viewer's
-// interest as well as the 20 older ones and win the ties (smaller ids): searched with them, the
-// 300 slots went to newer posts, all dropped, and no older post was left to show. The same with
-// HNSW, whose walk would spend its beam on the newer rows: the window is scanned exactly.
+// window ends where the rows that are all newer begin. Here 1,100 newer posts (from row 1,024, a
+// block's start) match the viewer's interest as well as the 20 older ones and win the ties
+// (smaller ids): searched with them, the 300 slots went to newer posts, all dropped, and no older
+// post was left to show. The same with HNSW, whose walk would spend its beam on the newer rows:
+// the window is scanned exactly.
 class PastAsOfOutOfNetwork : public AlgorithmicFeedTest,
                              public ::testing::WithParamInterface<CpuIndexKind> {
  protected:
@@ -427,7 +428,7 @@ TEST_P(PastAsOfOutOfNetwork, SearchesThePostsOfItsTime) {
   const std::string music = "guitar chords melody album";
   std::vector<WriteOp> ops = {User{kViewer, "viewer", kStart}, User{kAuthor, "author", kStart}};
   ops.push_back(text_post(5000, kAuthor, music, kStart));
-  for (PostId id = 6000; id < 7980; ++id) {  // older posts about something else
+  for (PostId id = 6000; id < 7003; ++id) {  // older posts about something else
     ops.push_back(text_post(id, kAuthor, "tomato compost seeds", kStart + 1 + id));
   }
   for (PostId id = 5001; id <= 5020; ++id) {
@@ -436,7 +437,7 @@ TEST_P(PastAsOfOutOfNetwork, SearchesThePostsOfItsTime) {
   ops.push_back(Engagement{kViewer, 5000, EngagementKind::kLike, kStart + kDay});
   write(std::move(ops));
   std::vector<WriteOp> newer;
-  for (PostId id = 1; id <= 3000; ++id) {
+  for (PostId id = 1; id <= 1100; ++id) {
     newer.push_back(text_post(id, kAuthor, music, kStart + 3 * kDay + static_cast<TimestampMs>(id)));
   }
   write(std::move(newer));
