@@ -76,7 +76,8 @@ grpc::ServerUnaryReactor* FeedService::refuse_unparsed(grpc::CallbackServerConte
                                                        std::string_view method) {
   return serve_callback(context, method, /*on_workers=*/false, metrics::FeedModeLabel::kNone,
                         [](serving::ServedCall&) {
-                          return serving::unparsed<Request>("nothing was served");
+                          return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                              serving::unparsed<Request>("nothing was served"));
                         });
 }
 
@@ -340,9 +341,8 @@ grpc::Status FeedService::ingest(
     while (stream->Read(&bytes)) {
       if (!serving::parse_message(bytes, chunk)) {
         if (absl::Status status = settle(); !status.ok()) return stopped(status);
-        const grpc::Status refused =
-            serving::unparsed<v1::IngestRequest>("nothing of it was written");
-        return stopped(absl::InvalidArgumentError(refused.error_message()));
+        return stopped(absl::InvalidArgumentError(
+            serving::unparsed<v1::IngestRequest>("nothing of it was written")));
       }
       auto ops = to_write_ops(chunk, rules_now());  // a long load's clock moves on
       auto prepared = ops.ok() ? engine_.prepare_write(*ops, ingest_item_namer(chunk))

@@ -19,12 +19,11 @@ bool parse_message(grpc::ByteBuffer& bytes, Message& message) {
   return grpc::SerializationTraits<Message>::Deserialize(&bytes, &message).ok();
 }
 
-// The INVALID_ARGUMENT for a request that did not parse as `Message`.
+// The INVALID_ARGUMENT message for a request that did not parse as `Message`.
 template <class Message>
-grpc::Status unparsed(std::string_view what_was_done) {
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                      "request: does not parse as a " + Message::descriptor()->full_name() +
-                          " (is every string valid UTF-8?); " + std::string(what_was_done));
+std::string unparsed(std::string_view what_was_done) {
+  return "request: does not parse as a " + Message::descriptor()->full_name() +
+         " (is every string valid UTF-8?); " + std::string(what_was_done);
 }
 
 // `message` as bytes into `bytes` (INTERNAL when it cannot be).
