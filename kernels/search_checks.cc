@@ -55,18 +55,16 @@ absl::Status check_search(const SearchRequest& request, int dimension, std::size
     return absl::InvalidArgumentError("first_rows: " + std::to_string(request.first_rows.size()) +
                                       " rows for " + std::to_string(count) + " queries");
   }
-  if (!request.end_rows.empty() && request.end_rows.size() != count) {
-    return absl::InvalidArgumentError("end_rows: " + std::to_string(request.end_rows.size()) +
-                                      " rows for " + std::to_string(count) + " queries");
-  }
   if (indexed_rows == 0) return absl::FailedPreconditionError("index: no vectors indexed yet");
   if (past_deadline(request)) return search_deadline_passed();
   return absl::OkStatus();
 }
 
-bool past_deadline(const SearchRequest& request) {
-  return request.deadline != std::chrono::steady_clock::time_point::max() &&
-         std::chrono::steady_clock::now() > request.deadline;
+bool past_deadline(const SearchRequest& request) { return past_deadline(request.deadline); }
+
+bool past_deadline(std::chrono::steady_clock::time_point deadline) {
+  return deadline != std::chrono::steady_clock::time_point::max() &&
+         std::chrono::steady_clock::now() > deadline;
 }
 
 absl::Status search_deadline_passed() {

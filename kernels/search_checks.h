@@ -2,6 +2,7 @@
 // the same bad input with the same messages and order ties the same way.
 #pragma once
 
+#include <chrono>
 #include <span>
 
 #include "absl/status/status.h"
@@ -21,8 +22,9 @@ absl::Status check_rows_cover(const VectorRows& rows, int dimension, std::size_t
 // FAILED_PRECONDITION when `indexed_rows` is 0; and search_deadline_passed() when it has.
 absl::Status check_search(const SearchRequest& request, int dimension, std::size_t indexed_rows);
 
-// Whether the request's deadline has passed, and the error a backend then returns.
+// Whether the request's deadline (or this one) has passed, and the error a backend then returns.
 bool past_deadline(const SearchRequest& request);
+bool past_deadline(std::chrono::steady_clock::time_point deadline);
 absl::Status search_deadline_passed();
 
 // Number of queries in a checked request.

@@ -88,9 +88,9 @@ struct SearchRequest {
   // exact scan and FAISS's flat and IVF indexes honour it; HNSW only leaves those rows out of its
   // answer (its walk may still spend its beam on them) and the GPU ignores it, so callers that
   // need the window whole scan it exactly (ranker's PostIndex does) or filter.
+  // One end for every query: callers searched together share no end (ranker's batcher searches a
+  // request with an end alone).
   std::size_t end_row = std::numeric_limits<std::size_t>::max();
-  // Empty, or one end row per query instead of `end_row` (as first_rows).
-  std::span<const std::size_t> end_rows;
   // When the caller stops waiting (its request's deadline): past it, search() gives
   // DEADLINE_EXCEEDED instead of an answer nobody reads. Every backend looks before it begins;
   // the CPU exact scan also between chunks of rows (about 4,000 rows: a tenth of a millisecond

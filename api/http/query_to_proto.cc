@@ -3,8 +3,6 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
-#include <httplib.h>
-
 #include <cmath>
 #include <vector>
 
@@ -23,6 +21,32 @@ using google::protobuf::EnumValueDescriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
+
+// A query component with its %XX escapes decoded and '+' read as a space (form encoding). A '%'
+// not followed by two hex digits stays as sent: the field's own check then names what is wrong.
+std::string decode_component(absl::string_view encoded) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string decoded;
+  decoded.reserve(encoded.size());
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    const char c = encoded[i];
+    if (c == '+') {
+      decoded += ' ';
+    } else if (c == '%' && i + 2 < encoded.size() && hex(encoded[i + 1]) >= 0 &&
+               hex(encoded[i + 2]) >= 0) {
+      decoded += static_cast<char>(hex(encoded[i + 1]) * 16 + hex(encoded[i + 2]));
+      i += 2;
+    } else {
+      decoded += c;
+    }
+  }
+  return decoded;
+}
 
 absl::Status bad(const std::string& name, std::string_view why) {
   return absl::InvalidArgumentError(fmt::format("{}: {}", name, why));
@@ -167,8 +191,7 @@ std::multimap<std::string, std::string> query_params(std::string_view target) {
     const absl::string_view name = pair.substr(0, equals);
     const absl::string_view value =
         equals == absl::string_view::npos ? absl::string_view() : pair.substr(equals + 1);
-    params.emplace(httplib::detail::decode_url(std::string(name), /*convert_plus_to_space=*/true),
-                   httplib::detail::decode_url(std::string(value), true));
+    params.emplace(decode_component(name), decode_component(value));
   }
   return params;
 }

@@ -80,12 +80,7 @@ absl::StatusOr<SearchResults> ExactScanIndex::search(const VectorRows& rows,
       request.first_rows.empty()
           ? request.first_row
           : *std::min_element(request.first_rows.begin(), request.first_rows.end());
-  // And ends at the highest end row (each query's filter stops at its own).
-  const std::size_t requested_end =
-      request.end_rows.empty()
-          ? request.end_row
-          : *std::max_element(request.end_rows.begin(), request.end_rows.end());
-  const std::size_t end_row = std::min(requested_end, indexed_rows_);
+  const std::size_t end_row = std::min(request.end_row, indexed_rows_);
   const std::size_t first_row = std::min(requested_first, end_row);
   const std::size_t threads = std::clamp<std::size_t>(
       (end_row - first_row) / kMinRowsPerThread, 1, static_cast<std::size_t>(threads_));

@@ -308,13 +308,12 @@ absl::StatusOr<SearchResults> FaissIndex::search(const VectorRows& rows,
   std::vector<float> scores(count * k);
   std::vector<Label> labels(count * k);
   try {
-    if (request.exclude.empty() && request.first_rows.empty() && request.end_rows.empty()) {
+    if (request.exclude.empty() && request.first_rows.empty()) {
       // Every query has the same filter (tombstones, an end row): one call for the whole batch.
       search_faiss(request.queries.data(), count, request.k, filters[0], scores.data(),
                    labels.data());
     } else {
-      // FAISS takes one selector per call and exclude lists or first and end rows differ per
-      // query.
+      // FAISS takes one selector per call and exclude lists or first rows differ per query.
       for (std::size_t q = 0; q < count; ++q) {
         search_faiss(request.queries.data() + q * d, 1, request.k, filters[q],
                      scores.data() + q * k, labels.data() + q * k);

@@ -69,7 +69,7 @@ inline std::vector<RowFilter> row_filters(const VectorRows& rows, std::size_t ro
                                                  : std::span<const VectorId>(request.exclude[q]);
     filters.emplace_back(rows, tombstones, exclude,
                          request.first_rows.empty() ? 0 : request.first_rows[q],
-                         request.end_rows.empty() ? request.end_row : request.end_rows[q]);
+                         request.end_row);
   }
   return filters;
 }

@@ -140,16 +140,6 @@ std::unique_ptr<kernels::VectorIndex> PostIndex::replace(
   return fresh;
 }
 
-namespace {
-
-bool ends_early(const kernels::SearchRequest& request, std::size_t rows) {
-  if (request.end_rows.empty()) return request.end_row < rows;
-  return std::any_of(request.end_rows.begin(), request.end_rows.end(),
-                     [rows](std::size_t end) { return end < rows; });
-}
-
-}  // namespace
-
 absl::StatusOr<kernels::SearchResults> PostIndex::search(
     const embeddings::EmbeddingTable& table, const kernels::SearchRequest& request) const {
   return search(table.pin(), request);
@@ -161,7 +151,7 @@ absl::StatusOr<kernels::SearchResults> PostIndex::search(
   // A window that ends before the table does (a feed as of a past time) is scanned exactly: a
   // graph walk would spend its beam on the rows past its end (HNSW only filters them out of its
   // answer), and the GPU's scan takes no end.
-  if (ends_early(request, rows.rows)) return search_tail(rows, 0, request);
+  if (request.end_row < rows.rows) return search_tail(rows, 0, request);
   if (stale_) {
     auto lock = lock_exclusive();
     if (stale_) {
@@ -203,8 +193,7 @@ absl::StatusOr<kernels::SearchResults> PostIndex::search_index(
       queries > 0 && request.queries.size() == queries * rows.dimension && request.k >= 1 &&
       request.k <= kernels::kMaxTopK &&
       (request.exclude.empty() || request.exclude.size() == queries) &&
-      (request.first_rows.empty() || request.first_rows.size() == queries) &&
-      (request.end_rows.empty() || request.end_rows.size() == queries);
+      (request.first_rows.empty() || request.first_rows.size() == queries);
   if (!index_->batches_queries() || !well_formed) return index_->search(rows, request);
   return batcher_.search(request, queries, rows,
                          [this](const kernels::VectorRows& batch_rows,

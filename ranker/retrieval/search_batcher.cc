@@ -12,6 +12,9 @@ absl::StatusOr<kernels::SearchResults> SearchBatcher::search(const kernels::Sear
                                                              std::size_t queries,
                                                              const kernels::VectorRows& rows,
                                                              const Search& search) {
+  // A window with an end is searched alone: a batch searches the rows of its newest pin, past
+  // any one caller's end.
+  if (request.end_row != std::numeric_limits<std::size_t>::max()) return search(rows, request);
   Waiting me{&request, queries, &rows, kernels::SearchResults(), false};
   std::unique_lock lock(mutex_);
   queue_.push_back(&me);
@@ -88,7 +91,6 @@ void SearchBatcher::run(std::span<Waiting* const> batch, const Search& search) {
   std::vector<float> queries;
   std::vector<std::vector<kernels::VectorId>> exclude;
   std::vector<std::size_t> first_rows;
-  std::vector<std::size_t> end_rows;
   for (const Waiting* waiting : batch) {
     const kernels::SearchRequest& request = *waiting->request;
     queries.insert(queries.end(), request.queries.begin(), request.queries.end());
@@ -98,13 +100,11 @@ void SearchBatcher::run(std::span<Waiting* const> batch, const Search& search) {
       exclude.push_back(request.exclude.empty() ? std::vector<kernels::VectorId>()
                                                 : request.exclude[q]);
       first_rows.push_back(request.first_rows.empty() ? request.first_row : request.first_rows[q]);
-      end_rows.push_back(request.end_rows.empty() ? request.end_row : request.end_rows[q]);
     }
   }
   together.queries = queries;
   together.exclude = exclude;
   together.first_rows = first_rows;
-  together.end_rows = end_rows;
   auto results = search(*newest, together);
   if (!results.ok()) {
     // One caller's bad request must not fail the others: each gets its own answer.

@@ -5,8 +5,8 @@
 // No caller waits for a batch to fill: the first caller searches at once; callers that arrive
 // while a search runs queue up, and when it ends one of them searches for all of the queue.
 // Each caller gets exactly what its own search would have returned (its own k, exclude list and
-// first and end rows), or DEADLINE_EXCEEDED when its deadline passes while it waits for a batch (a batch
-// runs until the latest deadline of its callers). Callers hold pins of the same table
+// first row), or DEADLINE_EXCEEDED when its deadline passes while it waits for a batch (a batch
+// runs until the latest deadline of its callers). A request with an end row is searched alone. Callers hold pins of the same table
 // (EmbeddingTable::Pinned) that may have been taken before and after a write: a batch searches
 // the rows of its newest pin, so that each caller sees at least the rows it pinned (a later
 // write's rows too, which are live posts all the same).

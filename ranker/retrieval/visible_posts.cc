@@ -3,25 +3,44 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
+#include "kernels/search_checks.h"
 #include "ranker/vectors/row_product.h"
 
 namespace feedrank::ranker {
 
-std::vector<kernels::Neighbor> score_followers_only_posts(
+namespace {
+
+// Posts scored between two looks at the clock: about 0.1 ms at d = 128.
+constexpr std::size_t kPostsPerDeadlineCheck = 1024;
+
+}  // namespace
+
+absl::StatusOr<std::vector<kernels::Neighbor>> score_followers_only_posts(
     const store::FeedState& state, const embeddings::EmbeddingTable& table, UserId viewer,
-    bool include_own, std::span<const float> query, std::span<const kernels::VectorId> exclude) {
+    bool include_own, std::span<const float> query, std::span<const kernels::VectorId> exclude,
+    std::chrono::steady_clock::time_point deadline) {
   std::vector<kernels::Neighbor> scored;
   const absl::flat_hash_set<kernels::VectorId> excluded(exclude.begin(), exclude.end());
+  std::size_t looked_at = 0;
+  bool late = false;
   const auto score_posts_of = [&](UserId author) {
     for (PostId id : state.posts.followers_only(author)) {
+      if (looked_at++ % kPostsPerDeadlineCheck == 0 && kernels::past_deadline(deadline)) {
+        late = true;
+        return;
+      }
       if (excluded.contains(id)) continue;
       const auto row = table.row_of(id);
       if (!row || table.is_deleted(*row)) continue;  // the catalog lists live posts only
       scored.push_back({id, row_product(table, *row, query.data(), table.dimension())});
     }
   };
-  for (UserId followee : state.graph.followees(viewer)) score_posts_of(followee);
+  for (UserId followee : state.graph.followees(viewer)) {
+    score_posts_of(followee);
+    if (late) return kernels::search_deadline_passed();
+  }
   if (include_own) score_posts_of(viewer);
+  if (late) return kernels::search_deadline_passed();
   return scored;
 }
 

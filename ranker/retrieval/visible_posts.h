@@ -5,9 +5,11 @@
 // accounts they follow, read from PostCatalog's per-author lists.
 #pragma once
 
+#include <chrono>
 #include <span>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "embeddings/embedding_table.h"
 #include "kernels/vector_index.h"
 #include "store/feed_state.h"
@@ -16,10 +18,12 @@ namespace feedrank::ranker {
 
 // The live FOLLOWERS posts `viewer` may see (those of the accounts they follow, and their own
 // when `include_own`), not in `exclude`, with their inner product with `query` (dimension()
-// floats); in no particular order.
-std::vector<kernels::Neighbor> score_followers_only_posts(
+// floats); in no particular order. DEADLINE_EXCEEDED (the index's error) once `deadline` has
+// passed with posts left to score: a viewer following thousands of authors may have many.
+absl::StatusOr<std::vector<kernels::Neighbor>> score_followers_only_posts(
     const store::FeedState& state, const embeddings::EmbeddingTable& table, UserId viewer,
-    bool include_own, std::span<const float> query, std::span<const kernels::VectorId> exclude);
+    bool include_own, std::span<const float> query, std::span<const kernels::VectorId> exclude,
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
 // The best `k` of `a` and `b` together, best first: score descending, ties by smaller id (the
 // index's order). An id in both lists is kept once, where it ranks better.

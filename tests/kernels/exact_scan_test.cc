@@ -110,7 +110,7 @@ TEST(ExactScan, SkipsTombstonedAndExcludedRows) {
   // Delete each query's best 5 and exclude its next 5, plus ids that do not exist.
   std::vector<std::vector<VectorId>> exclude(4);
   for (std::size_t q = 0; q < 4; ++q) {
-    for (int i = 0; i < 5; ++i) matrix.tombstone(((*before)[q][i].id - 3) / 7);
+    for (int i = 0; i < 5; ++i) matrix.tombstone(SyntheticMatrix::row_of((*before)[q][i].id));
     for (int i = 5; i < 10; ++i) exclude[q].push_back((*before)[q][i].id);
     exclude[q].push_back(1);
   }

@@ -34,7 +34,7 @@ inline void expect_valid_results(const SearchResults& actual, const SyntheticMat
         ASSERT_FALSE(ranks_before(a, actual[q][i - 1])) << "query " << q << " rank " << i;
       }
       ASSERT_TRUE(seen.insert(a.id).second) << "query " << q << ": id " << a.id << " twice";
-      const std::size_t row = (a.id - 3) / 7;
+      const std::size_t row = SyntheticMatrix::row_of(a.id);
       ASSERT_TRUE(row < matrix.rows() && SyntheticMatrix::id_of(row) == a.id) << a.id;
       ASSERT_FALSE(is_tombstoned(rows, row)) << "query " << q << ": deleted id " << a.id;
       if (!request.exclude.empty()) {

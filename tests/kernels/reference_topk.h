@@ -20,7 +20,7 @@ inline SearchResults reference_topk(const VectorRows& rows, const SearchRequest&
     for (std::size_t r = 0; r < rows.rows; ++r) {
       if (is_tombstoned(rows, r)) continue;
       if (!request.first_rows.empty() && r < request.first_rows[q]) continue;
-      if (r >= (request.end_rows.empty() ? request.end_row : request.end_rows[q])) continue;
+      if (r >= request.end_row) continue;
       if (!request.exclude.empty()) {
         const auto& ex = request.exclude[q];
         if (std::find(ex.begin(), ex.end(), rows.ids[r]) != ex.end()) continue;

@@ -24,6 +24,7 @@ struct SyntheticMatrix {
 
   std::size_t rows() const { return ids.size(); }
   static VectorId id_of(std::size_t row) { return 7 * row + 3; }
+  static std::size_t row_of(VectorId id) { return (id - 3) / 7; }
 
   void append(std::vector<float> values) {
     if (data.empty()) {

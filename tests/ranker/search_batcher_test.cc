@@ -1,6 +1,7 @@
 // SearchBatcher: callers searched together get exactly what each would get alone (own k, exclude
-// list, first and end rows), a bad request fails only its own caller, a caller past its deadline leaves
-// the queue, and callers that arrive while a search runs are served by one search.
+// list, first row), a bad request fails only its own caller, a caller past its deadline leaves
+// the queue, a request with an end row is searched alone, and callers that arrive while a search
+// runs are served by one search.
 #include "ranker/retrieval/search_batcher.h"
 
 #include <gtest/gtest.h>
@@ -31,13 +32,12 @@ class SearchBatcherTest : public ::testing::Test {
     for (std::size_t r = 0; r < 5000; r += 13) matrix_.tombstone(r);
     EXPECT_TRUE(index_->sync(matrix_.view()).ok());
     queries_ = gaussian_vectors(kCallers, kDim, 6);
-    // Caller i: its own k, first and end rows and excluded ids.
+    // Caller i: its own k, first row and excluded ids.
     for (int i = 0; i < kCallers; ++i) {
       SearchRequest request;
       request.queries = std::span(queries_).subspan(static_cast<std::size_t>(i) * kDim, kDim);
       request.k = 1 + 7 * i;
       request.first_row = static_cast<std::size_t>(i) * 300;
-      request.end_row = 5000 - static_cast<std::size_t>(i % 4) * 400;
       excludes_.push_back({SyntheticMatrix::id_of(4000 + i), SyntheticMatrix::id_of(4500)});
       requests_.push_back(request);
     }
@@ -170,6 +170,36 @@ TEST_F(SearchBatcherTest, ACallerPastItsDeadlineLeavesTheQueueUnsearched) {
   }
   // At most one of them was searched for: the caller that searched first, if it was one.
   EXPECT_LE(batcher.counts().queries, static_cast<std::size_t>(kCallers / 2 + 1));
+}
+
+// A request whose window ends inside the rows is searched alone, within its end, however many
+// callers wait beside it; the others are still batched.
+TEST_F(SearchBatcherTest, ARequestWithAnEndRowIsSearchedAlone) {
+  std::size_t with_an_end = 0;
+  for (int i = 0; i < kCallers; i += 3) {
+    requests_[i].end_row = 4800 - static_cast<std::size_t>(i) * 100;
+    ++with_an_end;
+  }
+  std::atomic<int> searches_with_an_end{0};
+  SearchBatcher batcher;
+  const auto results = search_concurrently(
+      batcher, requests_, same_rows(),
+      [&](const kernels::VectorRows& rows, const SearchRequest& request) {
+        if (request.end_row != std::numeric_limits<std::size_t>::max()) {
+          EXPECT_EQ(request.queries.size(), static_cast<std::size_t>(kDim)) << "batched";
+          ++searches_with_an_end;
+        }
+        return alone(rows, request);
+      });
+  for (int i = 0; i < kCallers; ++i) {
+    ASSERT_TRUE(results[i].ok()) << "caller " << i << ": " << results[i].status();
+    EXPECT_EQ(*results[i], *alone(requests_[i])) << "caller " << i;
+    for (const kernels::Neighbor& neighbor : results[i]->front()) {
+      EXPECT_LT(SyntheticMatrix::row_of(neighbor.id), requests_[i].end_row) << "caller " << i;
+    }
+  }
+  EXPECT_EQ(searches_with_an_end.load(), static_cast<int>(with_an_end));
+  EXPECT_EQ(batcher.counts().queries, static_cast<std::size_t>(kCallers) - with_an_end);
 }
 
 // Callers that pinned the table before and after writes (fewer or more rows): every batch

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <random>
 
 namespace feedrank::ranker {
@@ -108,7 +109,9 @@ class FollowersOnlyPosts : public ::testing::Test {
 
   std::vector<Neighbor> scored(UserId viewer, bool include_own,
                                std::vector<kernels::VectorId> exclude = {}) {
-    return sorted(score_followers_only_posts(state_, table_, viewer, include_own, query_, exclude));
+    auto list = score_followers_only_posts(state_, table_, viewer, include_own, query_, exclude);
+    EXPECT_TRUE(list.ok()) << list.status();
+    return list.ok() ? sorted(*std::move(list)) : std::vector<Neighbor>();
   }
 
   store::FeedState state_;
@@ -134,6 +137,22 @@ TEST_F(FollowersOnlyPosts, LeaveOutTheExcludedTheDeletedAndTheUnfollowed) {
   EXPECT_EQ(scored(1, false), (std::vector<Neighbor>{{10, 0.5f}, {12, 1.5f}}));
   state_.apply(Unfollow{1, 2});
   EXPECT_EQ(scored(1, false), (std::vector<Neighbor>{{12, 1.5f}}));
+}
+
+// Past the call's deadline the scoring stops with the index's error, where there is a post left
+// to score; with none, there is no work to abandon.
+TEST_F(FollowersOnlyPosts, StopAtAPassedDeadline) {
+  const auto passed = std::chrono::steady_clock::now() - std::chrono::milliseconds(1);
+  const auto late = score_followers_only_posts(state_, table_, 1, false, query_, {}, passed);
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kDeadlineExceeded) << late.status();
+  const auto nothing_to_do = score_followers_only_posts(state_, table_, 4, false, query_, {}, passed);
+  ASSERT_TRUE(nothing_to_do.ok()) << nothing_to_do.status();
+  EXPECT_TRUE(nothing_to_do->empty());
+  const auto in_time = score_followers_only_posts(state_, table_, 1, false, query_, {},
+                                                  std::chrono::steady_clock::now() +
+                                                      std::chrono::minutes(1));
+  ASSERT_TRUE(in_time.ok()) << in_time.status();
+  EXPECT_EQ(sorted(*in_time), (std::vector<Neighbor>{{10, 0.5f}, {12, 1.5f}, {15, 3.0f}}));
 }
 
 }  // namespace

@@ -55,6 +55,9 @@ TEST(QueryParams, KeepsEveryPairAsSentAndDecodesEscapes) {
   EXPECT_EQ(query_params("/v1/stats"), Params{});
   EXPECT_EQ(query_params("/v1/stats?"), Params{});
   EXPECT_EQ(query_params("/v1/user?handle%3D=%26"), (Params{{"handle=", "&"}}));
+  // Escapes in either case, UTF-8 bytes one escape each; a '%' without two hex digits as sent.
+  EXPECT_EQ(query_params("/v1/user?handle=%c3%A9%41&cursor=%zz%4&x=100%"),
+            (Params{{"handle", "\xC3\xA9" "A"}, {"cursor", "%zz%4"}, {"x", "100%"}}));
 }
 
 TEST(QueryToProto, FloatsForVectors) {
