@@ -388,9 +388,9 @@ absl::StatusOr<std::vector<ScoredPost>> FeedEngine::nearest_posts(
   if (!results.ok()) return results.status();
   std::vector<kernels::Neighbor> nearest = std::move(results->front());
   if (viewer != 0) {
-    const auto followers_only =
-        score_followers_only_posts(state, table, viewer, /*include_own=*/request.to != NearestTo::kUser,
-                                   query, exclude, request.deadline);
+    const bool include_own = request.to != NearestTo::kUser;
+    const auto followers_only = score_followers_only_posts(state, table, viewer, include_own, query,
+                                                           exclude, request.deadline);
     if (!followers_only.ok()) return followers_only.status();
     if (!followers_only->empty()) nearest = merge_nearest(nearest, *followers_only, request.k);
   }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <bit>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <span>
@@ -27,6 +28,14 @@
 
 namespace feedrank::store {
 namespace {
+
+// The memtable's size, also the free space RocksDB waits for before it takes writes again after
+// a full disk (see commit()).
+constexpr std::size_t kMemtableBytes = std::size_t{64} << 20;
+constexpr const char* kRefusedSinceAFailure =
+    "store write failed (the store takes no writes since one failed, until the disk has 64 MiB "
+    "free and RocksDB recovers, within seconds, or the server restarts)";
+static_assert(kMemtableBytes == std::size_t{64} << 20, "kRefusedSinceAFailure names the size");
 
 // Tag order is replay order (see StoreVisitor).
 enum class Table : char {
@@ -273,14 +282,12 @@ class RocksDbStore final : public DurableStore {
     rocksdb::WriteOptions options;
     options.sync = true;  // acknowledged means on disk
     // After a write it could not make (a full disk) RocksDB takes none until its own recovery
-    // succeeds, which it retries every few seconds once the disk has room with a margin (Resume()
-    // answers Busy meanwhile), or until the store is opened again: the refusal says so.
+    // succeeds, which it tries every few seconds once the disk has write_buffer_size free (the
+    // margin DB::Open reserves with the SstFileManager; Resume() answers Busy meanwhile), or
+    // until the store is opened again: the refusal says so.
     const rocksdb::Status written = db_->Write(options, &batch);
     const bool failed_before = write_failed_.exchange(!written.ok());
-    return write_status(written, failed_before ? "store write failed (the store takes no writes "
-                                                 "since one failed, until RocksDB recovers once "
-                                                 "the disk has room, or the server restarts)"
-                                               : "store write failed");
+    return write_status(written, failed_before ? kRefusedSinceAFailure : "store write failed");
   }
 
   // Neither step goes through the write-ahead log: there a checkpoint's ~10 MB and their sync
@@ -478,7 +485,7 @@ absl::StatusOr<std::unique_ptr<DurableStore>> open_rocksdb_store(const std::stri
   options.create_if_missing = true;
   use_info_log(options, directory);
   options.IncreaseParallelism(2);
-  options.write_buffer_size = 64 << 20;
+  options.write_buffer_size = kMemtableBytes;
   // A flush writes its table file to disk as it goes, not in one piece at its end: the WAL
   // syncs of the writes during a flush waited for that piece (write calls of 100 posts at
   // 30,000 posts/s: time in syncs over 10 ms 870-950 -> 570-680 ms in 23 s).

@@ -148,10 +148,6 @@ absl::StatusOr<kernels::SearchResults> PostIndex::search(
 absl::StatusOr<kernels::SearchResults> PostIndex::search(
     const embeddings::EmbeddingTable::Pinned& table, const kernels::SearchRequest& request) const {
   kernels::VectorRows rows = rows_of(table);
-  // A window that ends before the table does (a feed as of a past time) is scanned exactly: a
-  // graph walk would spend its beam on the rows past its end (HNSW only filters them out of its
-  // answer), and the GPU's scan takes no end.
-  if (request.end_row < rows.rows) return search_tail(rows, 0, request);
   if (stale_) {
     auto lock = lock_exclusive();
     if (stale_) {
@@ -162,6 +158,7 @@ absl::StatusOr<kernels::SearchResults> PostIndex::search(
   }
   const std::size_t queries = rows.dimension > 0 ? request.queries.size() / rows.dimension : 0;
   std::size_t indexed = 0;
+  bool window_ends_inside = false;
   absl::StatusOr<kernels::SearchResults> results = kernels::SearchResults(queries);
   {
     auto lock = lock_shared();
@@ -169,8 +166,13 @@ absl::StatusOr<kernels::SearchResults> PostIndex::search(
     // A write after the pin may have synced its rows already: the index answers over them too
     // (they were written before the sync; the pin keeps them where they are).
     rows.rows = std::max(rows.rows, indexed);
-    if (indexed > 0) results = search_index(rows, request, queries);
+    window_ends_inside = request.end_row < rows.rows;
+    if (indexed > 0 && !window_ends_inside) results = search_index(rows, request, queries);
   }
+  // A window that ends before the rows do (a feed as of a past time) is scanned exactly: a graph
+  // walk would spend its beam on the rows past its end (HNSW only filters them out of its
+  // answer), and the GPU's scan takes no end.
+  if (window_ends_inside) return search_tail(rows, 0, request);
   if (rows.rows == 0) {
     // Nothing to search, but a bad request is still refused as on a table with rows.
     if (absl::Status status = kernels::check_search(request, rows.dimension, /*indexed_rows=*/1);

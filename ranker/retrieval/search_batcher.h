@@ -6,10 +6,11 @@
 // while a search runs queue up, and when it ends one of them searches for all of the queue.
 // Each caller gets exactly what its own search would have returned (its own k, exclude list and
 // first row), or DEADLINE_EXCEEDED when its deadline passes while it waits for a batch (a batch
-// runs until the latest deadline of its callers). A request with an end row is searched alone. Callers hold pins of the same table
+// runs until the latest deadline of its callers). Callers hold pins of the same table
 // (EmbeddingTable::Pinned) that may have been taken before and after a write: a batch searches
 // the rows of its newest pin, so that each caller sees at least the rows it pinned (a later
-// write's rows too, which are live posts all the same).
+// write's rows too, which are live posts all the same). A request with an end row is searched
+// alone: a batch's rows may run past its end.
 #pragma once
 
 #include <condition_variable>

@@ -145,7 +145,8 @@ TEST_F(FollowersOnlyPosts, StopAtAPassedDeadline) {
   const auto passed = std::chrono::steady_clock::now() - std::chrono::milliseconds(1);
   const auto late = score_followers_only_posts(state_, table_, 1, false, query_, {}, passed);
   EXPECT_EQ(late.status().code(), absl::StatusCode::kDeadlineExceeded) << late.status();
-  const auto nothing_to_do = score_followers_only_posts(state_, table_, 4, false, query_, {}, passed);
+  const auto nothing_to_do =
+      score_followers_only_posts(state_, table_, 4, false, query_, {}, passed);
   ASSERT_TRUE(nothing_to_do.ok()) << nothing_to_do.status();
   EXPECT_TRUE(nothing_to_do->empty());
   const auto in_time = score_followers_only_posts(state_, table_, 1, false, query_, {},

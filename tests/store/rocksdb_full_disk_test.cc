@@ -74,8 +74,8 @@ TEST(RocksDbFullDisk, AWriteOnAFullDiskIsRefusedAndWritesComeBackOnceThereIsRoom
     // Still full: refused, saying what will bring writes back.
     const absl::Status still = write_test_user(**store, 3);
     EXPECT_FALSE(still.ok());
-    EXPECT_NE(still.message().find("until RocksDB recovers once the disk has room, or the server "
-                                   "restarts"),
+    EXPECT_NE(still.message().find("until the disk has 64 MiB free and RocksDB recovers, within "
+                                   "seconds, or the server restarts"),
               std::string::npos)
         << still;
     // Room again: RocksDB's own recovery lets writes through within its retry period.

@@ -58,6 +58,9 @@ TEST(QueryParams, KeepsEveryPairAsSentAndDecodesEscapes) {
   // Escapes in either case, UTF-8 bytes one escape each; a '%' without two hex digits as sent.
   EXPECT_EQ(query_params("/v1/user?handle=%c3%A9%41&cursor=%zz%4&x=100%"),
             (Params{{"handle", "\xC3\xA9" "A"}, {"cursor", "%zz%4"}, {"x", "100%"}}));
+  // An escaped '+' is a plus, a bare one a space; an escaped NUL is a byte like any other.
+  EXPECT_EQ(query_params("/v1/user?handle=a%2Bb+c&cursor=%00"),
+            (Params{{"handle", "a+b c"}, {"cursor", std::string(1, '\0')}}));
 }
 
 TEST(QueryToProto, FloatsForVectors) {
