@@ -156,5 +156,16 @@ TEST_F(FollowersOnlyPosts, StopAtAPassedDeadline) {
   EXPECT_EQ(sorted(*in_time), (std::vector<Neighbor>{{10, 0.5f}, {12, 1.5f}, {15, 3.0f}}));
 }
 
+// A deadline that passes while the posts are scored (200,000 of one followee: tens of
+// milliseconds, against a deadline 1 ms ahead) stops the scoring partway, not only at its start.
+TEST_F(FollowersOnlyPosts, StopWhenTheDeadlinePassesPartway) {
+  constexpr PostId kFirst = 1000;
+  constexpr PostId kMany = 200'000;
+  for (PostId id = kFirst; id < kFirst + kMany; ++id) add(id, 3, Visibility::kFollowers, 1.0f);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+  const auto late = score_followers_only_posts(state_, table_, 1, false, query_, {}, deadline);
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kDeadlineExceeded) << late.status();
+}
+
 }  // namespace
 }  // namespace feedrank::ranker
