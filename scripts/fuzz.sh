@@ -13,7 +13,7 @@ seconds=${1:-45}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] ||
-  targets=(feed_cursor ranking_config experiment_config jsonl_record request_validation)
+  targets=(feed_cursor ranking_config experiment_config jsonl_record request_validation http_query)
 
 build_dir=$ASAN_BUILD_DIR
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
