@@ -3,10 +3,13 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "api/field_checks.h"
@@ -46,6 +49,16 @@ std::string decode_component(absl::string_view encoded) {
     }
   }
   return decoded;
+}
+
+// A name the route does not know, as an error message shows it: as sent when it looks like a
+// parameter name, else quoted with its bytes escaped, so that an empty name or one holding
+// ": " or control bytes still reads as a name.
+std::string shown_name(const std::string& name) {
+  const bool plain = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+  return plain ? name : "'" + absl::CHexEscape(name) + "'";
 }
 
 absl::Status bad(const std::string& name, std::string_view why) {
@@ -136,6 +149,10 @@ absl::Status set_value(const std::string& name, const std::string& text,
         return bad(name, fmt::format("'{}' is not a finite number", text));
       }
       if (field.cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {
+        // Narrowing a double beyond a float's range is undefined (in practice infinity).
+        if (std::abs(value) > std::numeric_limits<float>::max()) {
+          return bad(name, fmt::format("'{}' is outside a float's range", text));
+        }
         const auto narrow = static_cast<float>(value);
         repeated ? reflection.AddFloat(&message, &field, narrow)
                  : reflection.SetFloat(&message, &field, narrow);
@@ -207,7 +224,7 @@ absl::Status fill_from_query(const std::multimap<std::string, std::string>& para
       std::vector<std::string> known;
       for (int i = 0; i < descriptor.field_count(); ++i)
         known.push_back(descriptor.field(i)->name());
-      return bad(name,
+      return bad(shown_name(name),
                  fmt::format("unknown parameter (this route takes: {})", fmt::join(known, ", ")));
     }
     std::vector<std::string> values;

@@ -67,8 +67,24 @@ TEST(QueryToProto, FloatsForVectors) {
   v1::GetNearestPostsRequest request;
   ASSERT_TRUE(fill_from_query(Params{{"embedding", "0.5,-1,2e-3"}}, request).ok());
   EXPECT_THAT(request.embedding(), ElementsAre(0.5f, -1.0f, 2e-3f));
-  const auto status = fill_from_query(Params{{"embedding", "1,nan"}}, request);
+  auto status = fill_from_query(Params{{"embedding", "1,nan"}}, request);
   EXPECT_THAT(std::string(status.message()), HasSubstr("embedding: 'nan' is not a finite number"));
+  // Finite as a double, beyond a float.
+  status = fill_from_query(Params{{"embedding", "1,-1e39"}}, request);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("embedding: '-1e39' is outside a float's range"));
+}
+
+// An unknown name shows as sent when it looks like one, else quoted and escaped: an empty name
+// (a query "=1") or one holding ": " still reads as the name the message starts with.
+TEST(QueryToProto, UnknownNamesAreShownSoThatTheyReadAsNames) {
+  v1::GetFeedRequest request;
+  EXPECT_THAT(std::string(fill_from_query(Params{{"viewer", "2"}}, request).message()),
+              HasSubstr("viewer: unknown parameter (this route takes: user_id"));
+  EXPECT_THAT(std::string(fill_from_query(query_params("/v1/feed?=1"), request).message()),
+              HasSubstr("'': unknown parameter"));
+  EXPECT_THAT(std::string(fill_from_query(Params{{"a: b\n", "1"}}, request).message()),
+              HasSubstr("'a: b\\n': unknown parameter"));
 }
 
 TEST(QueryToProto, OutOfRangeNumbersNameTheParameter) {
