@@ -1,9 +1,9 @@
 // The JSON gateway's query parsing on arbitrary bytes after "?": the pairs it reads, then each
 // GET route's request filled from them and checked as the service would. Nothing may crash; the
 // pairs, escaped again byte for byte, read back as the same pairs; a refusal is INVALID_ARGUMENT
-// with a message that starts with a name (an empty or odd one quoted); a filled request serializes (every string field valid UTF-8, as gRPC
-// needs) and parses back equal, and the service's own conversion refuses it with a field path or
-// takes it.
+// with a message that starts with a name (an empty or odd one quoted); a filled request
+// serializes (every string field valid UTF-8, as gRPC needs) and parses back equal, and the
+// service's own conversion refuses it with a field path or takes it.
 #include <cstddef>
 #include <cstdint>
 #include <map>

@@ -10,8 +10,8 @@
 
 namespace feedrank::ranker {
 
-// The request's results among rows [first_row, rows.rows) only (and its own window). Errors as the exact scan's
-// (INVALID_ARGUMENT naming the field for a malformed request).
+// The request's results among rows [first_row, rows.rows) only, within its own first and end
+// rows. Errors as the exact scan's (INVALID_ARGUMENT naming the field for a malformed request).
 absl::StatusOr<kernels::SearchResults> search_tail(const kernels::VectorRows& rows,
                                                    std::size_t first_row,
                                                    const kernels::SearchRequest& request);

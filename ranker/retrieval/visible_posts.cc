@@ -22,25 +22,23 @@ absl::StatusOr<std::vector<kernels::Neighbor>> score_followers_only_posts(
   std::vector<kernels::Neighbor> scored;
   const absl::flat_hash_set<kernels::VectorId> excluded(exclude.begin(), exclude.end());
   std::size_t looked_at = 0;
-  bool late = false;
-  const auto score_posts_of = [&](UserId author) {
+  // False when the deadline passed before the author's posts were all scored.
+  const auto scored_in_time = [&](UserId author) {
     for (PostId id : state.posts.followers_only(author)) {
       if (looked_at++ % kPostsPerDeadlineCheck == 0 && kernels::past_deadline(deadline)) {
-        late = true;
-        return;
+        return false;
       }
       if (excluded.contains(id)) continue;
       const auto row = table.row_of(id);
       if (!row || table.is_deleted(*row)) continue;  // the catalog lists live posts only
       scored.push_back({id, row_product(table, *row, query.data(), table.dimension())});
     }
+    return true;
   };
   for (UserId followee : state.graph.followees(viewer)) {
-    score_posts_of(followee);
-    if (late) return kernels::search_deadline_passed();
+    if (!scored_in_time(followee)) return kernels::search_deadline_passed();
   }
-  if (include_own) score_posts_of(viewer);
-  if (late) return kernels::search_deadline_passed();
+  if (include_own && !scored_in_time(viewer)) return kernels::search_deadline_passed();
   return scored;
 }
 
